@@ -1,0 +1,140 @@
+import type { Json } from "../expressions/index.js";
+import { UsageError } from "../workflow/index.js";
+import {
+  changedBetween,
+  fullRef,
+  gitOut,
+  headCommitChanges,
+  type LocalRepo,
+  workingTreeChanges,
+} from "./local-repo.js";
+
+type Payload = { [key: string]: Json };
+
+export interface LocalEvent {
+  name: string;
+  payload: Payload;
+  /** github.ref for the run (refs/pull/N/merge for pull requests). */
+  ref: string;
+  /** The ref branch filters look at: the pushed ref, or a pull request's base branch. */
+  filterRef: string;
+  sha: string;
+  headRef: string;
+  baseRef: string;
+  changedFiles: () => string[];
+}
+
+const ZERO_SHA = "0000000000000000000000000000000000000000";
+
+function obj(value: Json | undefined): Payload {
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as Payload) : {};
+}
+
+function str(value: Json | undefined): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
+/**
+ * Builds the event a local run simulates, from the checkout and an optional payload file,
+ * GitHub's way: a push diffs before..after, a pull request diffs three-dot from its base.
+ */
+export function buildLocalEvent(
+  repo: LocalRepo,
+  name: string,
+  ref: string | undefined,
+  given: Payload | undefined,
+): LocalEvent {
+  const payload: Payload = { ...(given ?? {}) };
+  const repository: Payload = {
+    name: repo.name,
+    full_name: `${repo.owner}/${repo.name}`,
+    owner: { login: repo.owner, name: repo.owner },
+    default_branch: repo.defaultBranch,
+    ...obj(payload.repository),
+  };
+  payload.repository = repository;
+  payload.sender ??= { login: repo.actor };
+  const working = () => workingTreeChanges(repo.root);
+
+  if (name === "pull_request" || name === "pull_request_target") {
+    const pr = obj(payload.pull_request);
+    const base = obj(pr.base);
+    const head = obj(pr.head);
+    const baseBranch =
+      str(base.ref) ?? (ref ? fullRef(repo, ref).replace(/^refs\/heads\//, "") : repo.defaultBranch);
+    const headBranch = str(head.ref) ?? repo.branch ?? "HEAD";
+    const number =
+      typeof pr.number === "number" ? pr.number : typeof payload.number === "number" ? payload.number : 1;
+    const baseSha =
+      str(base.sha) ?? gitOut(repo.root, ["rev-parse", "-q", "--verify", `refs/heads/${baseBranch}`]);
+    payload.action ??= "opened";
+    payload.number = number;
+    payload.pull_request = {
+      number,
+      title: headBranch,
+      ...pr,
+      head: { ref: headBranch, sha: repo.sha, ...head },
+      base: { ref: baseBranch, sha: baseSha ?? "", ...base },
+    };
+    return {
+      name,
+      payload,
+      ref: `refs/pull/${number}/merge`,
+      filterRef: `refs/heads/${baseBranch}`,
+      sha: repo.sha,
+      headRef: headBranch,
+      baseRef: baseBranch,
+      changedFiles: () => {
+        const diff = baseSha ? changedBetween(repo.root, baseSha, "HEAD", true) : undefined;
+        return unique([...(diff ?? headCommitChanges(repo.root)), ...working()]);
+      },
+    };
+  }
+
+  const fullName = fullRef(repo, str(payload.ref) ?? ref);
+  if (ref && !fullName) throw new UsageError(`--ref '${ref}' is not a ref`);
+  const sha =
+    (fullName && gitOut(repo.root, ["rev-parse", "-q", "--verify", `${fullName}^{commit}`])) || repo.sha;
+  if (name === "push") {
+    const before = str(payload.before);
+    const after = str(payload.after) ?? sha;
+    payload.ref = fullName;
+    payload.after = after;
+    payload.before ??= gitOut(repo.root, ["rev-parse", "-q", "--verify", `${after}~1`]) ?? ZERO_SHA;
+    payload.created ??= false;
+    payload.deleted ??= false;
+    payload.forced ??= false;
+    payload.pusher ??= { name: repo.actor, email: repo.actorEmail };
+    const message = gitOut(repo.root, ["log", "-1", "--format=%B", after]) ?? "";
+    payload.head_commit ??= { id: after, message, author: { name: repo.actor, email: repo.actorEmail } };
+    payload.commits ??= [payload.head_commit];
+    return {
+      name,
+      payload,
+      ref: fullName,
+      filterRef: fullName,
+      sha: after,
+      headRef: "",
+      baseRef: "",
+      changedFiles: () => {
+        const diff = before && before !== ZERO_SHA ? changedBetween(repo.root, before, after) : undefined;
+        return unique([...(diff ?? headCommitChanges(repo.root)), ...working()]);
+      },
+    };
+  }
+  if (name === "workflow_dispatch") payload.ref = fullName;
+  return {
+    name,
+    payload,
+    ref: fullName,
+    filterRef: fullName,
+    sha,
+    headRef: "",
+    baseRef: "",
+    changedFiles: () => unique([...headCommitChanges(repo.root), ...working()]),
+  };
+}

@@ -1,0 +1,89 @@
+import { execFileSync } from "node:child_process";
+import { basename } from "node:path";
+
+/** Runs git in the repository; undefined when git fails (no repo, unknown ref, …). */
+export function gitOut(cwd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LocalRepo {
+  root: string;
+  owner: string;
+  name: string;
+  sha: string;
+  /** Current branch, undefined on a detached HEAD. */
+  branch: string | undefined;
+  defaultBranch: string;
+  actor: string;
+  actorEmail: string;
+}
+
+/** Reads what the github context needs from the checkout gantry was started in. */
+export function readLocalRepo(cwd: string): LocalRepo {
+  const root = gitOut(cwd, ["rev-parse", "--show-toplevel"]);
+  if (!root) throw new Error(`${cwd} is not inside a git repository`);
+  const sha = gitOut(root, ["rev-parse", "HEAD"]);
+  if (!sha) throw new Error(`${root} has no commits yet: commit something first`);
+  const branch = gitOut(root, ["symbolic-ref", "--short", "-q", "HEAD"]) || undefined;
+  const remote = gitOut(root, ["config", "--get", "remote.origin.url"]) ?? "";
+  const m = /[/:]([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(remote);
+  const originHead = gitOut(root, ["symbolic-ref", "--short", "-q", "refs/remotes/origin/HEAD"]);
+  const defaultBranch =
+    originHead?.replace(/^origin\//, "") ??
+    (["main", "master"].find((b) => gitOut(root, ["rev-parse", "--verify", "-q", `refs/heads/${b}`])) ||
+      branch ||
+      "main");
+  return {
+    root,
+    owner: m ? m[1] : "local",
+    name: m ? m[2] : basename(root),
+    sha,
+    branch,
+    defaultBranch,
+    actor: gitOut(root, ["config", "user.name"]) || process.env.USER || "gantry",
+    actorEmail: gitOut(root, ["config", "user.email"]) || "",
+  };
+}
+
+/** Turns `main`, `v1.0` or a full ref into a full ref, preferring what exists locally. */
+export function fullRef(repo: LocalRepo, ref: string | undefined): string {
+  if (!ref) return repo.branch ? `refs/heads/${repo.branch}` : "";
+  if (ref.startsWith("refs/")) return ref;
+  if (gitOut(repo.root, ["rev-parse", "--verify", "-q", `refs/tags/${ref}`])) return `refs/tags/${ref}`;
+  return `refs/heads/${ref}`;
+}
+
+function lines(text: string | undefined): string[] {
+  return (text ?? "").split("\n").filter((l) => l !== "");
+}
+
+/** Files changed in the working tree against HEAD: modified, deleted and untracked, not ignored. */
+export function workingTreeChanges(root: string): string[] {
+  return [
+    ...lines(gitOut(root, ["diff", "--name-only", "HEAD"])),
+    ...lines(gitOut(root, ["ls-files", "--others", "--exclude-standard"])),
+  ];
+}
+
+/** Files changed between two commits (two-dot for a push, three-dot from the merge base for a PR). */
+export function changedBetween(
+  root: string,
+  from: string,
+  to: string,
+  threeDot = false,
+): string[] | undefined {
+  const range = threeDot ? `${from}...${to}` : `${from}..${to}`;
+  const out = gitOut(root, ["diff", "--name-only", range]);
+  return out === undefined ? undefined : lines(out);
+}
+
+/** Files the HEAD commit changed against its parent (all its files for a root commit). */
+export function headCommitChanges(root: string): string[] {
+  const parent = gitOut(root, ["rev-parse", "--verify", "-q", "HEAD~1"]);
+  if (parent) return changedBetween(root, parent, "HEAD") ?? [];
+  return lines(gitOut(root, ["ls-tree", "-r", "--name-only", "HEAD"]));
+}

@@ -1,0 +1,58 @@
+import { formatProblem, UsageError } from "../workflow/index.js";
+import { RUN_HELP, runCommand } from "./run.js";
+import { validateCommand } from "./validate.js";
+
+const HELP = `gantry: run GitHub Actions workflows on your own machines
+
+Usage:
+  gantry run [options]          run the workflows an event triggers, here (gantry run --help)
+  gantry validate [FILE...]     check workflow files and report every problem
+
+${RUN_HELP}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "run":
+        return await runCommand(rest);
+      case "validate":
+        return await validateCommand(rest);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        process.stdout.write(HELP);
+        return command === undefined ? 2 : 0;
+      case "--version":
+        process.stdout.write("gantry 0.1.0\n");
+        return 0;
+      default:
+        process.stderr.write(`gantry: unknown command '${command}'\n\n${HELP}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      for (const p of (err as UsageError).problems ?? []) process.stderr.write(`${formatProblem(p)}\n`);
+      process.stderr.write(`gantry: ${(err as Error).message}\n`);
+      return 2;
+    }
+    if (err instanceof Error && /not inside a git repository|has no commits yet/.test(err.message)) {
+      process.stderr.write(`gantry: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(
+      `gantry: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,176 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, homedir } from "node:os";
+import { join } from "node:path";
+import { BuiltInActions } from "../actions/index.js";
+import { Cancellation, EventBus, type RunReport, runWorkflow, Semaphore } from "../engine/index.js";
+import type { Json } from "../expressions/index.js";
+import { LocalRunner } from "../runner/index.js";
+import {
+  buildWorkflowDef,
+  type LoadedWorkflow,
+  type Problem,
+  resolveDispatchInputs,
+  UsageError,
+  workflowMatches,
+} from "../workflow/index.js";
+import { buildLocalEvent } from "./local-event.js";
+import { readLocalRepo } from "./local-repo.js";
+
+export interface RunWorkflowsOptions {
+  cwd: string;
+  workflows: LoadedWorkflow[];
+  event: string;
+  eventPayload?: { [key: string]: Json };
+  ref?: string;
+  job?: string;
+  inputs?: Record<string, string>;
+  secrets?: Record<string, string>;
+  vars?: Record<string, string>;
+  maxJobs?: number;
+  bus?: EventBus;
+  cancellation?: Cancellation;
+  /** Called for each job that starts; returns where its log goes (named in the report). */
+  logPath?: (jobKey: string, name: string, workflowFile: string) => string | undefined;
+}
+
+/** $GANTRY_HOME, else $XDG_DATA_HOME/gantry, else ~/.local/share/gantry. */
+export function gantryHome(): string {
+  if (process.env.GANTRY_HOME) return process.env.GANTRY_HOME;
+  return join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "gantry");
+}
+
+function nextRunNumber(home: string, repo: string): number {
+  const file = join(home, "run-numbers.json");
+  let numbers: Record<string, number> = {};
+  try {
+    numbers = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    // first run
+  }
+  numbers[repo] = (numbers[repo] ?? 0) + 1;
+  writeFileSync(file, JSON.stringify(numbers));
+  return numbers[repo];
+}
+
+/** Jobs to run for --job: the job and everything it needs, transitively. */
+function jobClosure(wf: LoadedWorkflow, id: string): Set<string> | undefined {
+  const byId = new Map(wf.template.jobs.map((j) => [j.id.value, j]));
+  if (!byId.has(id)) return undefined;
+  const out = new Set<string>();
+  const visit = (j: string) => {
+    if (out.has(j)) return;
+    out.add(j);
+    for (const n of byId.get(j)?.needs ?? []) visit(n.value);
+  };
+  visit(id);
+  return out;
+}
+
+/**
+ * Runs every workflow the event matches, in the checkout at `cwd`, and reports them.
+ * Throws UsageError for bad input (unknown job, invalid dispatch inputs).
+ */
+export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport> {
+  const repo = readLocalRepo(opts.cwd);
+  const event = buildLocalEvent(repo, opts.event, opts.ref, opts.eventPayload);
+  const trigger = {
+    name: event.name,
+    payload: event.payload,
+    ref: event.filterRef,
+    changedFiles: event.changedFiles,
+  };
+  let matched = opts.workflows.filter((wf) => workflowMatches(wf.template.events, trigger));
+  if (opts.job) {
+    matched = matched.filter((wf) => jobClosure(wf, opts.job as string));
+    if (matched.length === 0) throw new UsageError(`No workflow matching the event has a job '${opts.job}'`);
+  }
+  const home = gantryHome();
+  const runsDir = join(home, "runs");
+  mkdirSync(runsDir, { recursive: true });
+  const bus = opts.bus ?? new EventBus();
+  const cancellation = opts.cancellation ?? new Cancellation();
+  const slots = new Semaphore(Math.max(1, opts.maxJobs ?? availableParallelism()));
+  const repository = `${repo.owner}/${repo.name}`;
+  const runner = new LocalRunner({
+    runsDir,
+    sourceDir: repo.root,
+    repositoryName: repo.name,
+    toolCache: process.env.RUNNER_TOOL_CACHE || join(home, "tool-cache"),
+    eventPayload: event.payload,
+    actions: new BuiltInActions(),
+    graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
+    debug: process.env.RUNNER_DEBUG === "1" || opts.secrets?.ACTIONS_STEP_DEBUG === "true",
+  });
+
+  // Check every workflow's inputs before anything runs, so bad input never starts half a run.
+  const prepared = matched.map((wf) => {
+    const dispatch =
+      event.name === "workflow_dispatch" ? resolveDispatchInputs(wf, opts.inputs ?? {}) : undefined;
+    return { wf, dispatch };
+  });
+  const problems: Problem[] = prepared.flatMap(({ wf, dispatch }) =>
+    (dispatch?.errors ?? []).map((message) => ({
+      file: wf.file,
+      line: 1,
+      col: 1,
+      message,
+      severity: "error" as const,
+    })),
+  );
+  if (problems.length > 0) throw new UsageError("invalid workflow_dispatch inputs", problems);
+
+  const runs = prepared.map(async ({ wf, dispatch }) => {
+    const runId = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+    const payload = dispatch ? { ...event.payload, inputs: dispatch.eventInputs } : event.payload;
+    const refName = event.ref.replace(/^refs\/(heads|tags)\//, "");
+    const github: Record<string, Json> = {
+      action: "",
+      actor: repo.actor,
+      actor_id: "0",
+      api_url: "https://api.github.com",
+      base_ref: event.baseRef,
+      event: payload,
+      event_name: event.name,
+      graphql_url: "https://api.github.com/graphql",
+      head_ref: event.headRef,
+      ref: event.ref,
+      ref_name: event.name.startsWith("pull_request") ? `${payload.number ?? 1}/merge` : refName,
+      ref_protected: false,
+      ref_type: event.ref.startsWith("refs/tags/") ? "tag" : "branch",
+      repository,
+      repository_id: "0",
+      repository_owner: repo.owner,
+      repository_owner_id: "0",
+      retention_days: "90",
+      run_attempt: "1",
+      run_id: runId,
+      run_number: String(nextRunNumber(home, repository)),
+      secret_source: "None",
+      server_url: "https://github.com",
+      sha: event.sha,
+      token: opts.secrets?.GITHUB_TOKEN ?? "",
+      triggering_actor: repo.actor,
+      workflow: wf.name,
+      workflow_ref: `${repository}/${wf.file}@${event.ref}`,
+      workflow_sha: event.sha,
+    };
+    return runWorkflow({
+      runId,
+      workflow: buildWorkflowDef(wf),
+      github,
+      inputs: dispatch?.inputs ?? {},
+      vars: opts.vars ?? {},
+      secrets: { GITHUB_TOKEN: "", ...(opts.secrets ?? {}) },
+      onlyJobs: opts.job ? jobClosure(wf, opts.job) : undefined,
+      executor: runner,
+      bus,
+      cancellation,
+      slots,
+      logPath: opts.logPath ? (key, name) => opts.logPath?.(key, name, wf.file) : undefined,
+    }).finally(() => {
+      if (process.env.GANTRY_KEEP_WORKSPACE !== "1")
+        rmSync(join(runsDir, runId), { recursive: true, force: true });
+    });
+  });
+  return { runs: await Promise.all(runs) };
+}

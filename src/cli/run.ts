@@ -1,0 +1,140 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Cancellation, EventBus } from "../engine/index.js";
+import type { Json } from "../expressions/index.js";
+import { formatProblem, UsageError } from "../workflow/index.js";
+import { parseDotenv, parsePairs } from "./dotenv.js";
+import { listWorkflowFiles, loadWorkflowFiles } from "./load-workflows.js";
+import { readLocalRepo } from "./local-repo.js";
+import { LogFiles } from "./log-files.js";
+import { runWorkflows } from "./run-workflows.js";
+import { TerminalOutput } from "./terminal.js";
+
+export const RUN_HELP = `Usage: gantry run [options]
+
+Runs the workflows whose on: matches the event, in the current git checkout.
+
+  --workflows PATH     workflow file or folder (default .github/workflows)
+  --event NAME         event to simulate (default push)
+  --eventpath FILE     JSON payload of the event
+  --ref REF            ref of the event (default: the current branch)
+  --job ID             run only this job (and the jobs it needs)
+  --input K=V          workflow_dispatch input (repeatable)
+  --secret K=V         secret (repeatable); --secret-file FILE reads a dotenv file
+  --var K=V            configuration variable (repeatable); --var-file FILE
+  --max-jobs N         jobs at once (default: the CPU count)
+  --report FILE        write the run report (JSON)
+  --log-dir DIR        write one plain-text log per job
+`;
+
+function readJson(file: string): { [key: string]: Json } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`--eventpath: ${(err as Error).message}`);
+  }
+  try {
+    const value = JSON.parse(text) as Json;
+    if (!value || typeof value !== "object" || Array.isArray(value))
+      throw new Error("the payload must be an object");
+    return value as { [key: string]: Json };
+  } catch (err) {
+    throw new UsageError(`${file}:1:1: ${(err as Error).message}`);
+  }
+}
+
+function readDotenv(file: string | undefined): Record<string, string> {
+  if (!file) return {};
+  try {
+    return parseDotenv(readFileSync(file, "utf8"), file);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${file}: ${(err as Error).message}`);
+  }
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      workflows: { type: "string" },
+      event: { type: "string", default: "push" },
+      eventpath: { type: "string" },
+      ref: { type: "string" },
+      job: { type: "string" },
+      input: { type: "string", multiple: true },
+      secret: { type: "string", multiple: true },
+      "secret-file": { type: "string" },
+      var: { type: "string", multiple: true },
+      "var-file": { type: "string" },
+      "max-jobs": { type: "string" },
+      report: { type: "string" },
+      "log-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const cwd = process.cwd();
+  const repo = readLocalRepo(cwd);
+  const maxJobs = values["max-jobs"] === undefined ? undefined : Number(values["max-jobs"]);
+  if (maxJobs !== undefined && (!Number.isInteger(maxJobs) || maxJobs < 1)) {
+    throw new UsageError(`--max-jobs expects a whole number of at least 1, got '${values["max-jobs"]}'`);
+  }
+  const secrets = { ...readDotenv(values["secret-file"]), ...parsePairs(values.secret, "--secret") };
+  const vars = { ...readDotenv(values["var-file"]), ...parsePairs(values.var, "--var") };
+  const inputs = parsePairs(values.input, "--input");
+  const payload = values.eventpath ? readJson(values.eventpath) : undefined;
+
+  const dir = resolve(cwd, values.workflows ?? resolve(repo.root, ".github/workflows"));
+  const files = listWorkflowFiles(dir);
+  if (files.length === 0) throw new UsageError(`No workflow files found at ${dir}`);
+  const loaded = await loadWorkflowFiles(files, repo.root);
+  for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
+  if (loaded.problems.some((p) => p.severity === "error")) return 2;
+
+  const bus = new EventBus();
+  const cancellation = new Cancellation();
+  const live = Boolean(process.stdout.isTTY) && !process.env.CI;
+  const terminal = new TerminalOutput(bus, process.stdout, live);
+  const logs = values["log-dir"] ? new LogFiles(bus, resolve(cwd, values["log-dir"])) : undefined;
+  const onSignal = () => {
+    if (!cancellation.cancelled) {
+      process.stderr.write("\nCancelling: always() steps still run. Press Ctrl-C again to stop at once.\n");
+      cancellation.cancel();
+    } else {
+      process.stderr.write("\nStopping now.\n");
+      cancellation.kill();
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const report = await runWorkflows({
+      cwd,
+      workflows: loaded.workflows,
+      event: values.event ?? "push",
+      eventPayload: payload,
+      ref: values.ref,
+      job: values.job,
+      inputs,
+      secrets,
+      vars,
+      maxJobs,
+      bus,
+      cancellation,
+      logPath: logs ? (key, name, file) => logs.open(key, file, name) : undefined,
+    });
+    terminal.finish(report);
+    if (values.report) writeFileSync(resolve(cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);
+    return report.runs.every((r) => r.conclusion === "success" || r.conclusion === "skipped") ? 0 : 1;
+  } finally {
+    logs?.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,32 @@
+import type { Result } from "./report.js";
+
+/** Everything the engine and runner announce, one map that drives terminal output, log files and (later) the live UI. */
+export interface GantryEvents {
+  "run:started": { runId: string; workflow: string; file: string };
+  "run:completed": { runId: string; workflow: string; conclusion: Result };
+  "job:queued": { runId: string; jobKey: string; name: string };
+  "job:started": { runId: string; jobKey: string; name: string };
+  "job:completed": { runId: string; jobKey: string; name: string; result: Result; failedStep?: string };
+  "step:started": { runId: string; jobKey: string; name: string };
+  "step:completed": { runId: string; jobKey: string; name: string; outcome: Result; conclusion: Result };
+  /** One line of job output, already masked. */
+  "job:log": { runId: string; jobKey: string; line: string };
+  "job:annotation": { runId: string; jobKey: string; level: string; text: string };
+}
+
+export type EventName = keyof GantryEvents;
+export type Listener<K extends EventName> = (payload: GantryEvents[K]) => void;
+
+export class EventBus {
+  private listeners = new Map<EventName, Array<(payload: never) => void>>();
+
+  on<K extends EventName>(name: K, fn: Listener<K>): void {
+    const list = this.listeners.get(name) ?? [];
+    list.push(fn as (payload: never) => void);
+    this.listeners.set(name, list);
+  }
+
+  emit<K extends EventName>(name: K, payload: GantryEvents[K]): void {
+    for (const fn of this.listeners.get(name) ?? []) (fn as Listener<K>)(payload);
+  }
+}

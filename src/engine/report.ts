@@ -1,0 +1,38 @@
+import type { Json } from "../expressions/index.js";
+
+export type Result = "success" | "failure" | "cancelled" | "skipped";
+
+export interface StepReport {
+  id: string;
+  name: string;
+  outcome: Result;
+  conclusion: Result;
+  outputs: Record<string, string>;
+}
+
+export interface JobReport {
+  id: string;
+  name: string;
+  matrix: Record<string, Json> | null;
+  result: Result;
+  outputs: Record<string, string>;
+  startedAt: string | null;
+  completedAt: string | null;
+  log?: string;
+  steps: StepReport[];
+}
+
+export interface WorkflowRunReport {
+  workflow: string;
+  file: string;
+  event: string;
+  ref: string;
+  sha: string;
+  status: "completed";
+  conclusion: Result;
+  jobs: JobReport[];
+}
+
+export interface RunReport {
+  runs: WorkflowRunReport[];
+}

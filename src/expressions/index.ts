@@ -1,0 +1,13 @@
+export {
+  type Contexts,
+  type EvalOptions,
+  ExpressionEvalError,
+  evaluateCondition,
+  evaluateExpression,
+  evaluateString,
+  evaluateToken,
+  type StatusFunctions,
+  toText,
+} from "./evaluate.js";
+export { hashFilesFunction } from "./hash-files.js";
+export { fromData, type Json, toData } from "./json.js";

@@ -1,0 +1,80 @@
+import type { EventBus } from "../engine/index.js";
+import { CommandProcessor, formatAnnotation, getProperty } from "./commands.js";
+import type { Masker } from "./masker.js";
+
+/** Side effects of the legacy commands (`::set-output`, `::save-state`) a step printed. */
+export interface CommandEffects {
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+}
+
+/**
+ * Turns a step's raw output lines into what the log shows: workflow commands acted on,
+ * annotations raised, masked values replaced by ***.
+ */
+export class StepOutput {
+  private processor = new CommandProcessor();
+  readonly effects: CommandEffects = { outputs: {}, state: {} };
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly runId: string,
+    private readonly jobKey: string,
+    private readonly masker: Masker,
+    private readonly debug: boolean,
+  ) {}
+
+  /** Writes a line to the job log, masked. */
+  log(line: string): void {
+    this.bus.emit("job:log", { runId: this.runId, jobKey: this.jobKey, line: this.masker.mask(line) });
+  }
+
+  /** Handles one line the step printed. */
+  line(raw: string): void {
+    const cmd = this.processor.process(raw);
+    if (!cmd) {
+      this.log(raw);
+      return;
+    }
+    switch (cmd.command) {
+      case "add-mask":
+        this.masker.add(cmd.value);
+        return;
+      case "group":
+        this.log(`▶ ${cmd.value}`);
+        return;
+      case "endgroup":
+        return;
+      case "debug":
+        if (this.debug) this.log(`##[debug]${cmd.value}`);
+        return;
+      case "set-output": {
+        const name = getProperty(cmd, "name");
+        if (name) this.effects.outputs[name] = cmd.value;
+        return;
+      }
+      case "save-state": {
+        const name = getProperty(cmd, "name");
+        if (name) this.effects.state[name] = cmd.value;
+        return;
+      }
+      case "echo":
+        return;
+      default: {
+        const text = formatAnnotation(cmd);
+        if (text === undefined) {
+          this.log(raw);
+          return;
+        }
+        const masked = this.masker.mask(text);
+        this.bus.emit("job:annotation", {
+          runId: this.runId,
+          jobKey: this.jobKey,
+          level: cmd.command,
+          text: masked,
+        });
+        this.log(masked);
+      }
+    }
+  }
+}

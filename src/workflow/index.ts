@@ -1,0 +1,15 @@
+export { type DispatchInputs, resolveDispatchInputs } from "./dispatch-inputs.js";
+export { filterAllows, matchesAny, pathsAllow } from "./filters.js";
+export { type LoadedWorkflow, type LoadResult, loadWorkflow } from "./load.js";
+export { expandMatrix, MAX_MATRIX_JOBS, type MatrixCombination, matrixDisplayName } from "./matrix.js";
+export {
+  buildWorkflowDef,
+  child,
+  type JobDef,
+  literalString,
+  type StepDef,
+  type WorkflowDef,
+} from "./model.js";
+export { formatProblem, type Problem, UsageError } from "./problems.js";
+export { checkLocalReferences } from "./references.js";
+export { type TriggerEvent, workflowMatches } from "./triggers.js";

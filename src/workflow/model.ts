@@ -1,0 +1,134 @@
+import type { Step, WorkflowJob } from "@actions/workflow-parser/model/workflow-template";
+import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
+import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+import { isMapping, isSequence, isString } from "@actions/workflow-parser/templates/tokens/type-guards";
+import type { LoadedWorkflow } from "./load.js";
+
+/**
+ * The job and step definitions the engine runs. The parser's model drops a few keys the
+ * engine needs (timeout-minutes, defaults, shell, with, …); those are read from the raw tokens.
+ */
+export interface StepDef {
+  /** The step's `id`, or the id the parser generated (`__run`, `__actions_checkout`, …). */
+  id: string;
+  hasUserId: boolean;
+  name?: TemplateToken;
+  if: TemplateToken;
+  run?: TemplateToken;
+  uses?: string;
+  with?: MappingToken;
+  env?: MappingToken;
+  shell?: TemplateToken;
+  workingDirectory?: TemplateToken;
+  continueOnError?: TemplateToken;
+  timeoutMinutes?: TemplateToken;
+}
+
+export interface JobDef {
+  id: string;
+  name?: TemplateToken;
+  needs: string[];
+  if: TemplateToken;
+  strategy?: TemplateToken;
+  runsOn?: TemplateToken;
+  env?: MappingToken;
+  outputs?: MappingToken;
+  defaultsRun?: TemplateToken;
+  timeoutMinutes?: TemplateToken;
+  continueOnError?: TemplateToken;
+  container?: TemplateToken;
+  services?: TemplateToken;
+  /** Set for a job that calls a reusable workflow. */
+  uses?: string;
+  steps: StepDef[];
+  /** Position of the job's key, for messages. */
+  line: number;
+  col: number;
+}
+
+export interface WorkflowDef {
+  file: string;
+  name: string;
+  env?: TemplateToken;
+  defaultsRun?: TemplateToken;
+  jobs: JobDef[];
+  loaded: LoadedWorkflow;
+}
+
+export function child(token: TemplateToken | undefined, ...path: string[]): TemplateToken | undefined {
+  let cur = token;
+  for (const key of path) {
+    if (!cur || !isMapping(cur)) return undefined;
+    cur = cur.find(key);
+  }
+  return cur;
+}
+
+function mapping(token: TemplateToken | undefined): MappingToken | undefined {
+  return token && isMapping(token) ? token : undefined;
+}
+
+function stepDef(step: Step, raw: TemplateToken | undefined): StepDef {
+  const s = step as Step & { uses?: { value: string }; run?: TemplateToken; env?: MappingToken };
+  const hasUserId = !step.id.startsWith("__");
+  return {
+    id: step.id,
+    hasUserId,
+    name: step.name,
+    if: (step as { if?: TemplateToken }).if ?? (child(raw, "if") as TemplateToken),
+    run: s.run,
+    uses: s.uses?.value,
+    with: mapping(child(raw, "with")),
+    env: s.env ?? mapping(child(raw, "env")),
+    shell: child(raw, "shell"),
+    workingDirectory: child(raw, "working-directory"),
+    continueOnError: child(raw, "continue-on-error"),
+    timeoutMinutes: child(raw, "timeout-minutes"),
+  };
+}
+
+function jobDef(job: WorkflowJob, raw: TemplateToken | undefined): JobDef {
+  const rawSteps = child(raw, "steps");
+  const steps =
+    job.type === "job"
+      ? job.steps.map((s, i) => stepDef(s, rawSteps && isSequence(rawSteps) ? rawSteps.get(i) : undefined))
+      : [];
+  const uses = job.type === "reusableWorkflowJob" ? job.ref.value : undefined;
+  return {
+    id: job.id.value,
+    name: job.name,
+    needs: (job.needs ?? []).map((n) => n.value),
+    if: job.if,
+    strategy: job.strategy,
+    runsOn: job.type === "job" ? job["runs-on"] : undefined,
+    env: job.type === "job" ? job.env : undefined,
+    outputs: job.outputs,
+    defaultsRun: child(raw, "defaults", "run"),
+    timeoutMinutes: child(raw, "timeout-minutes"),
+    continueOnError: child(raw, "continue-on-error"),
+    container: job.type === "job" ? job.container : undefined,
+    services: job.type === "job" ? job.services : undefined,
+    uses,
+    steps,
+    line: job.id.range?.start.line ?? 1,
+    col: job.id.range?.start.column ?? 1,
+  };
+}
+
+/** Builds the engine's view of a loaded, error-free workflow. */
+export function buildWorkflowDef(loaded: LoadedWorkflow): WorkflowDef {
+  const rawJobs = loaded.root.find("jobs");
+  return {
+    file: loaded.file,
+    name: loaded.name,
+    env: loaded.root.find("env"),
+    defaultsRun: child(loaded.root, "defaults", "run"),
+    jobs: loaded.template.jobs.map((j) => jobDef(j, child(rawJobs, j.id.value))),
+    loaded,
+  };
+}
+
+/** A literal string value of a token, or undefined when it is not a plain string. */
+export function literalString(token: TemplateToken | undefined): string | undefined {
+  return token && isString(token) ? token.value : undefined;
+}

@@ -1,0 +1,24 @@
+/** A problem found in a workflow file, with the position it refers to (1-based). */
+export interface Problem {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+  severity: "error" | "warning";
+}
+
+export function formatProblem(p: Problem): string {
+  const tag = p.severity === "warning" ? "warning: " : "";
+  return `${p.file}:${p.line}:${p.col}: ${tag}${p.message}`;
+}
+
+/** Thrown for bad usage or input that must stop a command with exit code 2. */
+export class UsageError extends Error {
+  readonly code = "E_USAGE";
+  constructor(
+    message: string,
+    readonly problems: Problem[] = [],
+  ) {
+    super(message);
+  }
+}

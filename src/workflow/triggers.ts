@@ -1,0 +1,90 @@
+import type { EventsConfig } from "@actions/workflow-parser/model/workflow-template";
+import type { Json } from "../expressions/json.js";
+import { filterAllows, pathsAllow } from "./filters.js";
+
+/** An event as a trigger sees it: its name, payload and the ref it happened on. */
+export interface TriggerEvent {
+  name: string;
+  payload: { [key: string]: Json };
+  /** Full ref: refs/heads/x or refs/tags/x (for pull requests: the base branch's ref). */
+  ref: string;
+  /** Files the event changed, computed only when a paths filter asks for them. */
+  changedFiles: () => string[];
+}
+
+/** Activity types GitHub uses when a workflow names an event without `types`. */
+const DEFAULT_TYPES: Record<string, string[]> = {
+  pull_request: ["opened", "synchronize", "reopened"],
+  pull_request_target: ["opened", "synchronize", "reopened"],
+};
+
+type Filters = {
+  branches?: string[];
+  "branches-ignore"?: string[];
+  tags?: string[];
+  "tags-ignore"?: string[];
+  paths?: string[];
+  "paths-ignore"?: string[];
+  types?: string[];
+};
+
+function shortName(ref: string, prefix: string): string | undefined {
+  return ref.startsWith(prefix) ? ref.slice(prefix.length) : undefined;
+}
+
+function pushMatches(f: Filters, ev: TriggerEvent): boolean {
+  const hasBranch = f.branches !== undefined || f["branches-ignore"] !== undefined;
+  const hasTag = f.tags !== undefined || f["tags-ignore"] !== undefined;
+  const branch = shortName(ev.ref, "refs/heads/");
+  const tag = shortName(ev.ref, "refs/tags/");
+  if (tag !== undefined) {
+    // A workflow that filters only branches never runs for a tag push.
+    if (hasBranch && !hasTag) return false;
+    if (!filterAllows(f.tags, f["tags-ignore"], tag)) return false;
+    // GitHub ignores paths filters for tag pushes.
+    return true;
+  }
+  if (branch !== undefined) {
+    if (hasTag && !hasBranch) return false;
+    if (!filterAllows(f.branches, f["branches-ignore"], branch)) return false;
+  }
+  return pathsMatch(f, ev);
+}
+
+function pathsMatch(f: Filters, ev: TriggerEvent): boolean {
+  if (f.paths === undefined && f["paths-ignore"] === undefined) return true;
+  return pathsAllow(f.paths, f["paths-ignore"], ev.changedFiles());
+}
+
+function typesMatch(eventName: string, f: Filters | undefined, ev: TriggerEvent): boolean {
+  const types = f?.types ?? DEFAULT_TYPES[eventName];
+  const action = ev.payload.action;
+  if (!types || typeof action !== "string") return true;
+  return types.includes(action);
+}
+
+/** Does this event start a workflow with these `on:` events? Answers GitHub's way. */
+export function workflowMatches(events: EventsConfig, ev: TriggerEvent): boolean {
+  if (!Object.hasOwn(events, ev.name)) return false;
+  const f = (events[ev.name] ?? undefined) as Filters | undefined;
+  switch (ev.name) {
+    case "push":
+      return pushMatches(f ?? {}, ev);
+    case "pull_request":
+    case "pull_request_target": {
+      if (!typesMatch(ev.name, f, ev)) return false;
+      const base = shortName(ev.ref, "refs/heads/") ?? ev.ref;
+      if (!filterAllows(f?.branches, f?.["branches-ignore"], base)) return false;
+      return pathsMatch(f ?? {}, ev);
+    }
+    case "workflow_run": {
+      if (!typesMatch(ev.name, f, ev)) return false;
+      const run = ev.payload.workflow_run as { name?: string; head_branch?: string } | undefined;
+      const wf = (f as { workflows?: string[] } | undefined)?.workflows;
+      if (wf && !wf.includes(run?.name ?? "")) return false;
+      return filterAllows(f?.branches, f?.["branches-ignore"], run?.head_branch ?? "");
+    }
+    default:
+      return typesMatch(ev.name, f, ev);
+  }
+}
