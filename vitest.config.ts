@@ -5,5 +5,7 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // The GitHub parser imports JSON without import attributes: let Vite transform it.
+    server: { deps: { inline: [/@actions\/workflow-parser/] } },
   },
 });

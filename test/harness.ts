@@ -1,0 +1,95 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type { RunReport } from "../src/engine/index.js";
+
+export const BIN = resolve(import.meta.dirname, "..", "bin", "gantry.js");
+
+/** A repository described as files; `dirty` files are written after the commit. */
+export interface RepoSpec {
+  files: Record<string, string>;
+  dirty?: Record<string, string>;
+  branch?: string;
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
+}
+
+function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(root, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+}
+
+/** Makes a real git repository in a temp dir with one commit holding `files`. */
+export function makeRepo(spec: RepoSpec): string {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-e2e-"));
+  git(dir, "init", "-q", "-b", spec.branch ?? "main");
+  git(dir, "config", "user.name", "Test User");
+  git(dir, "config", "user.email", "test@example.com");
+  git(dir, "config", "commit.gpgsign", "false");
+  writeFiles(dir, spec.files);
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "initial");
+  if (spec.dirty) writeFiles(dir, spec.dirty);
+  return dir;
+}
+
+export interface GantryResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  report?: RunReport;
+}
+
+/** Runs the real CLI in `cwd` with its own GANTRY_HOME; `--report` is added and parsed. */
+export function gantry(
+  cwd: string,
+  args: string[],
+  opts: { env?: Record<string, string>; report?: boolean; onSpawn?: (pid: number) => void } = {},
+): Promise<GantryResult> {
+  const home = mkdtempSync(join(tmpdir(), "gantry-home-"));
+  const reportFile = join(home, "report.json");
+  const withReport = opts.report !== false && args[0] === "run";
+  const fullArgs = withReport ? [...args, "--report", reportFile] : args;
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [BIN, ...fullArgs], {
+      cwd,
+      env: { ...process.env, CI: "true", GANTRY_HOME: home, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    if (child.pid && opts.onSpawn) opts.onSpawn(child.pid);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => {
+      stdout += c;
+    });
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    child.on("close", (code) => {
+      let report: RunReport | undefined;
+      try {
+        report = JSON.parse(readFileSync(reportFile, "utf8")) as RunReport;
+      } catch {
+        report = undefined;
+      }
+      resolvePromise({ code, stdout, stderr, report });
+    });
+  });
+}
+
+/** The report reduced to what tests compare: per workflow, job name → result and step conclusions. */
+export function summary(report: RunReport | undefined): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const run of report?.runs ?? []) {
+    const jobs: Record<string, string> = {};
+    for (const job of run.jobs) jobs[job.name] = job.result;
+    out[run.workflow] = jobs;
+  }
+  return out;
+}
