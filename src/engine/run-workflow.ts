@@ -187,6 +187,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
 
   async function runLegs(def: JobDef, contexts: Contexts): Promise<JobState> {
     let combos: (MatrixCombination | null)[] = [null];
+    let nameKeys: string[][] | undefined;
     let failFast = true;
     let maxParallel = Number.POSITIVE_INFINITY;
     if (def.strategy) {
@@ -205,6 +206,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
           return { result: "failure", outputs: {}, tolerated: false };
         }
         combos = expanded.combinations;
+        nameKeys = expanded.nameKeys;
       }
       if (strategy["fail-fast"] !== undefined) failFast = strategy["fail-fast"] !== false;
       if (typeof strategy["max-parallel"] === "number" && strategy["max-parallel"] > 0) {
@@ -229,7 +231,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
           "max-parallel": Number.isFinite(maxParallel) ? maxParallel : combos.length,
         },
       };
-      const name = displayName(def, matrix, legContexts);
+      const name = displayName(def, matrix, legContexts, nameKeys?.[index]);
       const jobKey = isMatrix ? `${workflow.file}/${def.id}/${index}` : `${workflow.file}/${def.id}`;
       bus.emit("job:queued", { runId, jobKey, name });
       while (running >= maxParallel) await new Promise<void>((r) => waiters.push(r));
@@ -294,8 +296,13 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
     }
   }
 
-  function displayName(def: JobDef, matrix: MatrixCombination | null, contexts: Contexts): string {
-    if (!def.name) return matrixDisplayName(def.id, matrix);
+  function displayName(
+    def: JobDef,
+    matrix: MatrixCombination | null,
+    contexts: Contexts,
+    keys: string[] | undefined,
+  ): string {
+    if (!def.name) return matrixDisplayName(def.id, matrix, keys);
     let evaluated: string;
     try {
       evaluated = toText(evaluateToken(def.name, contexts));
@@ -303,7 +310,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
       evaluated = def.id;
     }
     // A literal name still gets the matrix values; a name built from an expression is used as is.
-    return def.name.isExpression ? evaluated : matrixDisplayName(evaluated, matrix);
+    return def.name.isExpression ? evaluated : matrixDisplayName(evaluated, matrix, keys);
   }
 
   async function runOneLeg(

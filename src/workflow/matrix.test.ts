@@ -189,10 +189,23 @@ describe("expandMatrix: include and exclude details", () => {
   });
 
   it("returns no combinations and no error when everything is excluded", () => {
-    expect(expandMatrix({ os: ["linux"], exclude: [{ os: "linux" }] })).toEqual({
+    expect(expandMatrix({ os: ["linux"], exclude: [{ os: "linux" }] })).toMatchObject({
       combinations: [],
       errors: [],
     });
+  });
+
+  it("names product combinations by their dimensions and appended includes by all their keys", () => {
+    const result = expandMatrix({
+      os: ["windows", "linux"],
+      node: [16],
+      include: [
+        { os: "windows", npm: 6 },
+        { os: "mac", node: 20 },
+      ],
+    });
+    const names = result.combinations.map((c, i) => matrixDisplayName("build", c, result.nameKeys?.[i]));
+    expect(names).toEqual(["build (windows, 16)", "build (linux, 16)", "build (mac, 20)"]);
   });
 
   it("keeps value types", () => {

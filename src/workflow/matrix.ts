@@ -29,6 +29,11 @@ export type MatrixValue = Json;
 export type MatrixCombination = Record<string, Json>;
 export interface MatrixResult {
   combinations: MatrixCombination[];
+  /**
+   * For each combination, the keys GitHub puts in its display name: the matrix dimensions for a
+   * product combination (values an include added are left out), every key for one include appended.
+   */
+  nameKeys?: string[][];
   errors: string[];
 }
 
@@ -157,6 +162,7 @@ export function expandMatrix(matrix: Record<string, Json>): MatrixResult {
   if (productSize > MAX_CROSS_PRODUCT) return tooMany;
 
   const combinations: MatrixCombination[] = [];
+  const nameKeys: string[][] = [];
   for (let index = 0; index < productSize; index++) {
     const combination: MatrixCombination = {};
     let block = productSize;
@@ -172,15 +178,19 @@ export function expandMatrix(matrix: Record<string, Json>): MatrixResult {
       Object.assign(extras, entry.extra);
     }
     combinations.push({ ...combination, ...extras });
+    nameKeys.push(Object.keys(combination));
     if (combinations.length > MAX_MATRIX_JOBS) return tooMany;
   }
   for (const entry of includes) {
-    if (!entry.matched) combinations.push({ ...entry.filter, ...entry.extra });
+    if (entry.matched) continue;
+    const added = { ...entry.filter, ...entry.extra };
+    combinations.push(added);
+    nameKeys.push(Object.keys(added));
   }
   if (combinations.length > MAX_MATRIX_JOBS) return tooMany;
   // Values are shared with the input and between combinations: hand out independent copies (one
   // structuredClone per combination, as a single call would keep the sharing).
-  return { combinations: combinations.map((c) => structuredClone(c)), errors: [] };
+  return { combinations: combinations.map((c) => structuredClone(c)), nameKeys, errors: [] };
 }
 
 /**
@@ -190,17 +200,22 @@ export function expandMatrix(matrix: Record<string, Json>): MatrixResult {
  * (ending in "..."). A null combination, or one with no segments, leaves the name as it is.
  *
  * GitHub builds the name from the dimension values only: for a product combination, keys added by
- * `include` are not part of it. Pass just the dimension keys to reproduce that exactly.
+ * `include` are not part of it. Pass `keys` (expandMatrix's `nameKeys`) to reproduce that exactly.
  */
-export function matrixDisplayName(jobName: string, combination: MatrixCombination | null): string {
+export function matrixDisplayName(
+  jobName: string,
+  combination: MatrixCombination | null,
+  keys?: string[],
+): string {
   if (combination === null) return jobName;
+  const shown = keys ? Object.fromEntries(keys.map((k) => [k, combination[k]])) : combination;
   const segments: string[] = [];
   const visit = (value: Json): void => {
     if (Array.isArray(value)) value.forEach(visit);
     else if (isObject(value)) Object.values(value).forEach(visit);
     else if (value !== null && value !== "") segments.push(String(value));
   };
-  Object.values(combination).forEach(visit);
+  Object.values(shown).forEach(visit);
   const name = segments.length > 0 ? `${jobName} (${segments.join(", ")})` : jobName;
   return name.length > MAX_DISPLAY_NAME ? `${name.slice(0, MAX_DISPLAY_NAME - 3)}...` : name;
 }
