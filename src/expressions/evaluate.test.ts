@@ -1,0 +1,56 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { hashFiles } from "./hash-files.js";
+import { evaluateExpression, hashFilesFunction, toText } from "./index.js";
+
+const status = { success: () => false, failure: () => true, cancelled: () => false };
+
+describe("evaluateExpression", () => {
+  it("reads contexts case-insensitively and keeps types", () => {
+    const ctx = { matrix: { Node: 18 }, env: { A: "x" } };
+    expect(evaluateExpression("matrix.node", ctx)).toBe(18);
+    expect(evaluateExpression("env.a == 'X'", ctx)).toBe(true);
+    expect(evaluateExpression("fromJSON('{\"a\":[1,2]}').a[1]", ctx)).toBe(2);
+  });
+
+  it("answers status functions from the caller", () => {
+    expect(evaluateExpression("failure() && !success()", {}, { status })).toBe(true);
+    expect(evaluateExpression("always()", {}, { status })).toBe(true);
+  });
+
+  it("reports what could not be evaluated", () => {
+    expect(() => evaluateExpression("nope(", {})).toThrow("could not be evaluated");
+  });
+
+  it("coerces to text as GitHub does", () => {
+    expect(toText(null)).toBe("");
+    expect(toText(true)).toBe("true");
+    expect(toText(1.5)).toBe("1.5");
+    expect(toText({ a: 1 })).toBe('{\n  "a": 1\n}');
+  });
+});
+
+describe("hashFiles", () => {
+  it("hashes the sha256 of each matched file, in path order, and honours exclusions", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hash-"));
+    mkdirSync(join(dir, "a", "b"), { recursive: true });
+    writeFileSync(join(dir, "a", "x.lock"), "one");
+    writeFileSync(join(dir, "a", "b", "y.lock"), "two");
+    writeFileSync(join(dir, "z.txt"), "three");
+    const sha = (s: string) => createHash("sha256").update(s).digest();
+    const expected = createHash("sha256")
+      .update(Buffer.concat([sha("two"), sha("one")]))
+      .digest("hex");
+    expect(hashFiles(dir, ["**/*.lock"])).toBe(expected);
+    expect(hashFiles(dir, ["**/*.lock", "!a/b/**"])).toBe(
+      createHash("sha256").update(sha("one")).digest("hex"),
+    );
+    expect(hashFiles(dir, ["*.none"])).toBe("");
+    expect(evaluateExpression("hashFiles('z.txt')", {}, { functions: [hashFilesFunction(dir)] })).toBe(
+      createHash("sha256").update(sha("three")).digest("hex"),
+    );
+  });
+});
