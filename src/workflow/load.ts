@@ -36,9 +36,12 @@ function toProblem(file: string, err: TemplateValidationError): Problem {
   const message = err.rawMessage
     .replace(/^.*?: (?=Missing|Unexpected|Implicit|Nested|Map keys|All collection|Flow)/s, "")
     .split("\n")[0]
+    .replace(/ at line \d+, column \d+:?$/, "")
     .trim();
   return { file, line, col: col ?? 1, message, severity: "error" };
 }
+
+const byPosition = (a: Problem, b: Problem): number => a.line - b.line || a.col - b.col;
 
 /** Parses and validates one workflow file; every problem is returned, none thrown. */
 export async function loadWorkflow(file: string, content: string): Promise<LoadResult> {
@@ -49,7 +52,7 @@ export async function loadWorkflow(file: string, content: string): Promise<LoadR
     if (problems.length === 0) {
       problems.push({ file, line: 1, col: 1, message: "A workflow must be a mapping", severity: "error" });
     }
-    return { problems };
+    return { problems: problems.sort(byPosition) };
   }
   let template: WorkflowTemplate;
   try {
@@ -66,7 +69,7 @@ export async function loadWorkflow(file: string, content: string): Promise<LoadR
   }
   const problems = parsed.context.errors.getErrors().map((e) => toProblem(file, e));
   problems.push(...checkJobGraph(file, template));
-  problems.sort((a, b) => a.line - b.line || a.col - b.col);
+  problems.sort(byPosition);
   const nameToken = root.find("name");
   const name = nameToken && nameToken.templateTokenType === 0 ? String(nameToken) : file;
   return { workflow: { file, name, template, root, problems }, problems };

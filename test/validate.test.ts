@@ -1,0 +1,391 @@
+// `gantry validate` and `gantry run` on broken workflows: every problem as path:line:col: message,
+// all of them in one pass, exit code 2; clean workflows exit 0.
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { gantry, makeRepo } from "./harness.js";
+
+const WF = ".github/workflows";
+
+/** The problem lines of stderr (path:line:col: message), in the order printed. */
+function problemLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => /^\S+:\d+:\d+: /.test(l));
+}
+
+const CLEAN = `name: Clean
+on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo a
+  b:
+    needs: a
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "\${{ needs.a.result }}"
+`;
+
+async function validateOne(yaml: string): Promise<{ code: number | null; lines: string[] }> {
+  const repo = makeRepo({ files: { [`${WF}/wf.yml`]: yaml } });
+  const r = await gantry(repo, ["validate"]);
+  return { code: r.code, lines: problemLines(r.stderr) };
+}
+
+describe("gantry validate: one kind of problem at a time", () => {
+  it("a YAML syntax error, at the YAML position, with a message of one line", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+        name: a: b
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([`${WF}/wf.yml:7:15: Nested mappings are not allowed in compact mappings`]);
+  });
+
+  it("an unclosed flow mapping", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  a: {runs-on: ubuntu-latest, steps: [{run: x}]
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      `${WF}/wf.yml:4:1: Flow map in block collection must be sufficiently indented and end with a }`,
+    ]);
+  });
+
+  it("several YAML errors are all reported, sorted by position", async () => {
+    const { code, lines } = await validateOne(
+      "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n\t- run: x\n",
+    );
+    expect(code).toBe(2);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines).toContain(`${WF}/wf.yml:6:1: Tabs are not allowed as indentation`);
+    const positions = lines.map((l) => l.split(":").slice(1, 3).map(Number));
+    expect(positions).toEqual([...positions].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+  });
+
+  it("an unknown key", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    foo: bar
+    steps:
+      - run: echo hi
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([`${WF}/wf.yml:5:5: Unexpected value 'foo'`]);
+  });
+
+  it("a step with both run and uses", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+        uses: actions/checkout@v4
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([`${WF}/wf.yml:7:9: Unexpected value 'uses'`]);
+  });
+
+  it("bad expressions: a syntax error, an unknown context, an unknown function, a bad if", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo \${{ github.sha == }}
+      - run: echo \${{ foo.bar }}
+      - run: echo \${{ fromJSONX(1) }}
+      - run: echo ok
+        if: success() && bogus
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      `${WF}/wf.yml:6:19: Unexpected end of expression: '=='`,
+      `${WF}/wf.yml:7:19: Unrecognized named-value: 'foo'`,
+      `${WF}/wf.yml:8:19: Unrecognized function: 'fromJSONX'`,
+      `${WF}/wf.yml:10:13: Unrecognized named-value: 'bogus'`,
+    ]);
+  });
+
+  it("a double-quoted string in an expression (expressions take single quotes)", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  build:
+    if: github.repository == "a/b"
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      expect.stringMatching(/^\.github\/workflows\/wf\.yml:4:9: Unexpected symbol: '"a\/b"'/),
+    ]);
+  });
+
+  it("unknown needs, at the position of the need", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+  test:
+    needs: [build, nope]
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([`${WF}/wf.yml:8:20: Job 'test' depends on unknown job 'nope'.`]);
+  });
+
+  it("cyclic needs when some job has no needs", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  root:
+    runs-on: ubuntu-latest
+    steps: [{ run: "true" }]
+  x:
+    needs: [root, y]
+    runs-on: ubuntu-latest
+    steps: [{ run: "true" }]
+  y:
+    needs: x
+    runs-on: ubuntu-latest
+    steps: [{ run: "true" }]
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      `${WF}/wf.yml:7:19: Job 'x' depends on job 'y' which creates a cycle in the dependency graph.`,
+      `${WF}/wf.yml:11:12: Job 'y' depends on job 'x' which creates a cycle in the dependency graph.`,
+    ]);
+  });
+
+  it("cyclic needs when every job has needs (the parser alone stops before naming the cycle)", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  x:
+    needs: y
+    runs-on: ubuntu-latest
+    steps: [{ run: "true" }]
+  y:
+    needs: x
+    runs-on: ubuntu-latest
+    steps: [{ run: "true" }]
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      `${WF}/wf.yml:3:3: The workflow must contain at least one job with no dependencies.`,
+      `${WF}/wf.yml:4:12: Job 'x' depends on job 'y' which creates a cycle in the dependency graph.`,
+      `${WF}/wf.yml:8:12: Job 'y' depends on job 'x' which creates a cycle in the dependency graph.`,
+    ]);
+  });
+
+  it("a job that needs itself, and an unknown need, when every job has needs", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  s:
+    needs: s
+    runs-on: ubuntu-latest
+    steps: [{ run: "true" }]
+  t:
+    needs: [s, ghost]
+    runs-on: ubuntu-latest
+    steps: [{ run: "true" }]
+`);
+    expect(code).toBe(2);
+    expect(lines).toContain(
+      `${WF}/wf.yml:4:12: Job 's' depends on job 's' which creates a cycle in the dependency graph.`,
+    );
+    expect(lines).toContain(`${WF}/wf.yml:8:16: Job 't' depends on unknown job 'ghost'.`);
+  });
+
+  it("a workflow that is not a mapping, and an empty file", async () => {
+    const repo = makeRepo({ files: { [`${WF}/a.yml`]: "just a string\n", [`${WF}/b.yml`]: "" } });
+    const r = await gantry(repo, ["validate"]);
+    expect(r.code).toBe(2);
+    expect(problemLines(r.stderr)).toEqual([
+      `${WF}/a.yml:1:1: Unexpected value 'just a string'`,
+      `${WF}/b.yml:1:1: Expected a scalar value, a sequence, or a mapping`,
+    ]);
+  });
+});
+
+const BROKEN_A = `name: A
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    timeout: 5
+    steps:
+      - run: echo \${{ nope.x }}
+  test:
+    needs: missing
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+`;
+
+const BROKEN_B = `name: B
+on:
+  push:
+    branchez: [main]
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "\${{ github.sha ! }}"
+`;
+
+describe("several problems across files, in one pass", () => {
+  const expected = [
+    `${WF}/a.yml:6:5: Unexpected value 'timeout'`,
+    `${WF}/a.yml:8:19: Unrecognized named-value: 'nope'`,
+    `${WF}/a.yml:10:12: Job 'test' depends on unknown job 'missing'.`,
+    `${WF}/b.yml:4:5: Unexpected value 'branchez'`,
+    expect.stringMatching(/^\.github\/workflows\/b\.yml:9:20: /),
+  ];
+
+  it("gantry validate reports every problem of every file and exits 2", async () => {
+    const repo = makeRepo({
+      files: { [`${WF}/a.yml`]: BROKEN_A, [`${WF}/b.yml`]: BROKEN_B, [`${WF}/clean.yml`]: CLEAN },
+    });
+    const r = await gantry(repo, ["validate"]);
+    expect(r.code).toBe(2);
+    expect(problemLines(r.stderr)).toEqual(expected);
+    expect(r.stderr).not.toContain("clean.yml");
+    expect(r.stdout).toContain("5 error(s) in 3 file(s)");
+  });
+
+  it("gantry run reports the same problems, runs nothing and exits 2", async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), "gantry-marker-")), "ran");
+    const repo = makeRepo({
+      files: {
+        [`${WF}/a.yml`]: BROKEN_A,
+        [`${WF}/b.yml`]: BROKEN_B,
+        [`${WF}/clean.yml`]: `on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: touch "${marker}"
+`,
+      },
+    });
+    const r = await gantry(repo, ["run"]);
+    expect(r.code).toBe(2);
+    expect(problemLines(r.stderr)).toEqual(expected);
+    expect(existsSync(marker)).toBe(false);
+    expect(r.report).toBeUndefined();
+  });
+
+  it("gantry run exits 2 for an invalid workflow even when the event would not trigger it", async () => {
+    const repo = makeRepo({
+      files: {
+        [`${WF}/pr.yml`]: BROKEN_A.replace("on: push", "on: pull_request"),
+        [`${WF}/clean.yml`]: CLEAN,
+      },
+    });
+    const r = await gantry(repo, ["run"]);
+    expect(r.code).toBe(2);
+    expect(problemLines(r.stderr)[0]).toBe(`${WF}/pr.yml:6:5: Unexpected value 'timeout'`);
+  });
+});
+
+describe("clean workflows", () => {
+  it("gantry validate exits 0 and prints nothing on stderr", async () => {
+    const repo = makeRepo({ files: { [`${WF}/clean.yml`]: CLEAN, [`${WF}/other.yaml`]: CLEAN } });
+    const r = await gantry(repo, ["validate"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("2 workflow file(s) valid");
+  });
+
+  it("a missing local action is a warning, not an error: exit 0", async () => {
+    const repo = makeRepo({
+      files: {
+        [`${WF}/wf.yml`]: `on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ./.github/actions/setup
+`,
+      },
+    });
+    const r = await gantry(repo, ["validate"]);
+    expect(r.code).toBe(0);
+    expect(problemLines(r.stderr)).toEqual([
+      expect.stringMatching(/^\.github\/workflows\/wf\.yml:6:15: warning: /),
+    ]);
+  });
+
+  it("a missing local reusable workflow is an error in a repository", async () => {
+    const repo = makeRepo({
+      files: {
+        [`${WF}/wf.yml`]: `on: push
+jobs:
+  call:
+    uses: ./.github/workflows/reusable.yml
+`,
+      },
+    });
+    const r = await gantry(repo, ["validate"]);
+    expect(r.code).toBe(2);
+    expect(problemLines(r.stderr)).toEqual([
+      `${WF}/wf.yml:4:11: Reusable workflow './.github/workflows/reusable.yml' was not found in the repository`,
+    ]);
+  });
+});
+
+describe("gantry validate FILE…", () => {
+  const files = {
+    [`${WF}/a.yml`]: BROKEN_A,
+    [`${WF}/b.yml`]: BROKEN_B,
+    [`${WF}/clean.yml`]: CLEAN,
+    "elsewhere/extra.yml": CLEAN.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    bogus: 1"),
+  };
+
+  it("checks only the files named", async () => {
+    const repo = makeRepo({ files });
+    const clean = await gantry(repo, ["validate", `${WF}/clean.yml`]);
+    expect(clean.stderr).toBe("");
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain("1 workflow file(s) valid");
+
+    const one = await gantry(repo, ["validate", `${WF}/b.yml`]);
+    expect(one.code).toBe(2);
+    expect(problemLines(one.stderr)).toEqual([
+      `${WF}/b.yml:4:5: Unexpected value 'branchez'`,
+      expect.stringMatching(/^\.github\/workflows\/b\.yml:9:20: /),
+    ]);
+  });
+
+  it("several files, one outside .github/workflows, are reported together", async () => {
+    const repo = makeRepo({ files });
+    const r = await gantry(repo, ["validate", `${WF}/b.yml`, `${WF}/clean.yml`, "elsewhere/extra.yml"]);
+    expect(r.code).toBe(2);
+    const lines = problemLines(r.stderr);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe(`${WF}/b.yml:4:5: Unexpected value 'branchez'`);
+    expect(lines[1]).toMatch(/^\.github\/workflows\/b\.yml:9:20: /);
+    expect(lines[2]).toBe("elsewhere/extra.yml:6:5: Unexpected value 'bogus'");
+    expect(r.stderr).not.toContain(`${WF}/a.yml`);
+  });
+
+  it("a file that does not exist is bad usage", async () => {
+    const repo = makeRepo({ files });
+    const r = await gantry(repo, ["validate", `${WF}/nope.yml`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("nope.yml");
+  });
+});
