@@ -21,6 +21,10 @@ describe("evaluateExpression", () => {
     expect(evaluateExpression("always()", {}, { status })).toBe(true);
   });
 
+  it("unescapes every '' in a string literal", () => {
+    expect(evaluateExpression("format('echo ''{0}'' ''b''', 'a')", {})).toBe("echo 'a' 'b'");
+  });
+
   it("reports what could not be evaluated", () => {
     expect(() => evaluateExpression("nope(", {})).toThrow("could not be evaluated");
   });

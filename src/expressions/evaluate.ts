@@ -1,6 +1,8 @@
 import { data, Evaluator, Lexer, Parser } from "@actions/expressions";
 import type { FunctionDefinition } from "@actions/expressions/funcs/info";
+import { TokenType } from "@actions/expressions/lexer";
 import { truthy } from "@actions/expressions/result";
+import type { BasicExpressionToken } from "@actions/workflow-parser/templates/tokens/basic-expression-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import {
   isBasicExpression,
@@ -10,6 +12,7 @@ import {
   isSequence,
   isString,
 } from "@actions/workflow-parser/templates/tokens/type-guards";
+import { parse as parseYaml } from "yaml";
 import { fromData, type Json, toData } from "./json.js";
 
 /** The named contexts an expression may read (github, env, matrix, steps, …). */
@@ -67,6 +70,10 @@ export function evaluateExpression(expression: string, contexts: Contexts, opts:
   const dict = toData(contexts);
   try {
     const lexed = new Lexer(expression).lex();
+    // The lexer unescapes only the first '' of a string literal; GitHub unescapes every one.
+    for (const token of lexed.tokens) {
+      if (token.type === TokenType.STRING) token.value = token.lexeme.slice(1, -1).replaceAll("''", "'");
+    }
     const infos = [...functions.values()].map(({ name, minArgs, maxArgs }) => ({ name, minArgs, maxArgs }));
     const tree = new Parser(lexed.tokens, Object.keys(contexts), infos).parse();
     const result = new Evaluator(tree, dict as data.Dictionary, functions).evaluate();
@@ -77,17 +84,89 @@ export function evaluateExpression(expression: string, contexts: Contexts, opts:
   }
 }
 
+const OPEN = "${{";
+
+/**
+ * Builds the expression for a string with embedded `${{ }}` the way the parser does: the whole
+ * string when it is one expression, else `format('literal {0} …', expr, …)`. Undefined when an
+ * expression is not closed.
+ */
+function formatExpression(value: string): string | undefined {
+  const escape = (text: string) => text.replace(/'/g, "''").replace(/\{/g, "{{").replace(/\}/g, "}}");
+  const args: string[] = [];
+  let format = "";
+  let i = 0;
+  for (let start = value.indexOf(OPEN); start >= 0; start = value.indexOf(OPEN, i)) {
+    format += escape(value.slice(i, start));
+    let end = -1;
+    let inString = false;
+    for (let j = start + OPEN.length; j < value.length; j++) {
+      if (value[j] === "'") inString = !inString;
+      else if (!inString && value[j] === "}" && value[j - 1] === "}") {
+        end = j;
+        break;
+      }
+    }
+    if (end < 0) return undefined;
+    args.push(value.slice(start + OPEN.length, end - 1).trim());
+    format += `{${args.length - 1}}`;
+    i = end + 1;
+  }
+  format += escape(value.slice(i));
+  if (args.length === 1 && format === "{0}") return args[0];
+  return `format('${format}'${args.map((a) => `, ${a}`).join("")})`;
+}
+
+/**
+ * The value, `${{ }}` left in, of a string that spans several YAML lines. The parser builds the
+ * expression of such a string from its raw source (indentation, quotes and line breaks as written,
+ * no chomping or folding); GitHub evaluates the scalar's value. An explicit indentation indicator
+ * (`|2`) is dropped, so the indentation is detected from the first line.
+ */
+function multiLineValue(token: BasicExpressionToken): string | undefined {
+  const { range, source } = token;
+  if (!token.originalExpressions || source === undefined || !range || range.start.line === range.end.line) {
+    return undefined;
+  }
+  const header = token.blockScalarHeader?.replace(/[1-9]/g, "");
+  try {
+    const doc = parseYaml(header === undefined ? `v: ${source}` : `v: ${header}\n${source}`) as {
+      v?: unknown;
+    };
+    return typeof doc?.v === "string" ? doc.v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The expression a token stands for, rebuilt from the scalar's value for a multi-line string. */
+function expressionOf(token: BasicExpressionToken): string {
+  const value = multiLineValue(token);
+  return (value !== undefined && formatExpression(value)) || token.expression;
+}
+
+/**
+ * The text of a string-valued token as written, `${{ }}` left unevaluated (for display, such as a
+ * step's default name); undefined for mappings, sequences and other non-strings.
+ */
+export function templateText(token: TemplateToken): string | undefined {
+  if (isString(token)) return token.value;
+  if (!isBasicExpression(token)) return undefined;
+  if (!token.originalExpressions) return `\${{ ${token.expression} }}`;
+  return multiLineValue(token) ?? token.source ?? token.expression;
+}
+
 /** Evaluates an `if:` condition (already wrapped in success() by the parser when bare). */
 export function evaluateCondition(token: TemplateToken, contexts: Contexts, opts: EvalOptions): boolean {
   if (isBasicExpression(token)) {
-    return truthy(toData(evaluateExpression(token.expression, contexts, opts)));
+    return truthy(toData(evaluateExpression(expressionOf(token), contexts, opts)));
   }
   return truthy(toData(evaluateToken(token, contexts, opts)));
 }
 
 /** Evaluates a whole token tree: mappings and sequences recursively, expressions in place. */
 export function evaluateToken(token: TemplateToken, contexts: Contexts, opts: EvalOptions = {}): Json {
-  if (isBasicExpression(token)) return evaluateExpression(token.expression, contexts, opts);
+  if (isBasicExpression(token)) return evaluateExpression(expressionOf(token), contexts, opts);
   if (isString(token)) return token.value;
   if (isNumber(token)) return token.value;
   if (isBoolean(token)) return token.value;

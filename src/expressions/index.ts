@@ -7,6 +7,7 @@ export {
   evaluateString,
   evaluateToken,
   type StatusFunctions,
+  templateText,
   toText,
 } from "./evaluate.js";
 export { hashFilesFunction } from "./hash-files.js";
