@@ -16,11 +16,19 @@ export interface ProcessOptions {
 }
 
 export interface ProcessResult {
+  /** The process (and process group) id; undefined when it could not start. */
+  pid?: number;
   exitCode: number | null;
   /** Why it ended: on its own, cancelled, timed out, or it could not start. */
   reason: "exit" | "cancelled" | "timeout" | "spawn-error";
   error?: string;
 }
+
+/**
+ * How long the runner waits, after a step's process exited, for the processes it left behind to
+ * close its output; then it kills them (actions/runner's ProcessInvoker waits 5 s).
+ */
+const STREAM_WAIT_MS = 5000;
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -28,6 +36,11 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // the group is already gone
   }
+}
+
+/** Kills what is left of process groups started by runProcess (the runner's orphan cleanup at job end). */
+export function killProcessGroups(pids: Iterable<number>): void {
+  for (const pid of pids) signalGroup(pid, "SIGKILL");
 }
 
 function lineSplitter(onLine: (line: string) => void) {
@@ -49,6 +62,10 @@ function lineSplitter(onLine: (line: string) => void) {
 /**
  * Runs one command in its own process group so that a cancel or timeout reaches every
  * process it started. Never throws; a failure to start is a result.
+ *
+ * As on GitHub's runner, a background process the command started outlives it when it does not
+ * hold the command's output (`server > log 2>&1 &`), so later steps can use it; one that still
+ * holds the output 5 s after the command exited is killed. A cancel or timeout kills the group.
  */
 export function runProcess(opts: ProcessOptions): Promise<ProcessResult> {
   return new Promise((resolve) => {
@@ -78,23 +95,34 @@ export function runProcess(opts: ProcessOptions): Promise<ProcessResult> {
     });
     if (opts.timeoutMs !== undefined) timers.push(setTimeout(() => stop("timeout"), opts.timeoutMs));
 
-    const finish = (result: ProcessResult) => {
+    const finish = (result: ProcessResult, killGroup: boolean) => {
       if (finished) return;
       finished = true;
       for (const t of timers) clearTimeout(t);
       out.flush();
       err.flush();
-      // Whatever the step left running in the background goes with it, as on GitHub's runner.
-      if (child.pid) signalGroup(child.pid, "SIGKILL");
-      resolve(result);
+      if (killGroup && child.pid) signalGroup(child.pid, "SIGKILL");
+      resolve({ pid: child.pid, ...result });
     };
-    child.on("error", (e) => finish({ exitCode: null, reason: "spawn-error", error: e.message }));
+    child.on("error", (e) => finish({ exitCode: null, reason: "spawn-error", error: e.message }, false));
     child.on("exit", (code, signal) => {
       const exitCode = code ?? (signal ? 128 : 1);
-      // Give the pipes a moment to drain; a background child may hold them open.
-      const drained = new Promise<void>((r) => child.on("close", () => r()));
-      const wait = new Promise<void>((r) => setTimeout(r, 200).unref());
-      void Promise.race([drained, wait]).then(() => finish({ exitCode, reason }));
+      // A cancelled or timed-out step takes everything it started with it.
+      if (reason !== "exit") {
+        finish({ exitCode, reason }, true);
+        return;
+      }
+      // Wait for the output to close; a background child that holds it is killed after a while.
+      let waited: NodeJS.Timeout | undefined;
+      const drained = new Promise<boolean>((r) => child.on("close", () => r(true)));
+      const wait = new Promise<boolean>((r) => {
+        waited = setTimeout(() => r(false), STREAM_WAIT_MS);
+      });
+      void Promise.race([drained, wait]).then((closed) => {
+        clearTimeout(waited);
+        // A cancel while waiting signalled the group already (reason is no longer "exit").
+        finish({ exitCode, reason }, !closed || reason !== "exit");
+      });
     });
   });
 }

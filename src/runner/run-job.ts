@@ -18,12 +18,13 @@ import {
   hashFilesFunction,
   type Json,
   type StatusFunctions,
+  templateText,
   toText,
 } from "../expressions/index.js";
-import { literalString, type StepDef } from "../workflow/index.js";
+import type { StepDef } from "../workflow/index.js";
 import { parseEnvFile, parsePathFile } from "./env-files.js";
 import { Masker } from "./masker.js";
-import { type ProcessResult, runProcess } from "./process.js";
+import { killProcessGroups, type ProcessResult, runProcess } from "./process.js";
 import { resolveShell } from "./shell.js";
 import { StepOutput } from "./step-output.js";
 
@@ -58,6 +59,7 @@ export interface LocalRunnerOptions {
   sourceDir: string;
   repositoryName: string;
   toolCache: string;
+  /** The event payload, for a job whose github context has no `event`. */
   eventPayload: Json;
   actions: ActionProvider;
   /** Milliseconds between SIGINT and SIGKILL when a step is cancelled. */
@@ -81,7 +83,7 @@ function defaultStepName(step: StepDef, contexts: Contexts): string {
     }
   }
   if (step.uses) return `Run ${step.uses}`;
-  const script = step.run ? (literalString(step.run) ?? (step.run as { source?: string }).source ?? "") : "";
+  const script = step.run ? (templateText(step.run) ?? "") : "";
   const firstLine = script.split("\n").find((l) => l.trim() !== "") ?? "";
   return `Run ${firstLine.trim()}`;
 }
@@ -101,7 +103,9 @@ export class LocalRunner implements JobExecutor {
     const filesDir = join(temp, "_runner_file_commands");
     const eventPath = join(temp, "_github_workflow", "event.json");
     for (const d of [workspace, filesDir, join(temp, "_github_workflow")]) mkdirSync(d, { recursive: true });
-    writeFileSync(eventPath, JSON.stringify(this.opts.eventPayload, null, 2));
+    // The run's own payload (github.event: a dispatch's inputs included), as GitHub writes it.
+    const event = (req.contexts.github as Record<string, Json>).event ?? this.opts.eventPayload;
+    writeFileSync(eventPath, JSON.stringify(event, null, 2));
 
     const masker = new Masker();
     for (const s of req.secrets) masker.add(s);
@@ -169,6 +173,8 @@ export class LocalRunner implements JobExecutor {
     });
 
     const jobCancel = req.cancellation;
+    // Process groups of the job's steps: what they left running ends with the job.
+    const groups = new Set<number>();
     for (const step of job.steps) {
       const jobStatus = (): "success" | "failure" | "cancelled" =>
         jobCancel.cancelled ? "cancelled" : jobFailed ? "failure" : "success";
@@ -252,8 +258,8 @@ export class LocalRunner implements JobExecutor {
           GITHUB_ACTION: step.id,
           PATH: [...extraPath, env.PATH ?? hostPath].join(delimiter),
         };
-        const exec = (command: string, args: string[], cwd: string) =>
-          runProcess({
+        const exec = async (command: string, args: string[], cwd: string) => {
+          const result = await runProcess({
             command,
             args,
             cwd,
@@ -263,6 +269,9 @@ export class LocalRunner implements JobExecutor {
             timeoutMs,
             graceMs: this.opts.graceMs,
           });
+          if (result.pid !== undefined) groups.add(result.pid);
+          return result;
+        };
         let proc: ProcessResult | undefined;
         let actionResult: { ok: boolean; outputs?: Record<string, string>; error?: string } | undefined;
         if (step.run) {
@@ -324,6 +333,8 @@ export class LocalRunner implements JobExecutor {
       const conclusion: Result = result.outcome === "failure" && continueOnError ? "success" : result.outcome;
       record(result.outcome, conclusion, result.outputs);
     }
+    // What the steps left running in the background ends with the job (orphan cleanup).
+    killProcessGroups(groups);
 
     const result: JobOutcome["result"] = jobCancel.cancelled
       ? jobCancel.reason === "timeout"
