@@ -17,6 +17,17 @@ export class Cancellation {
     }
   }
 
+  /**
+   * A cancellation for work that starts now under `parent`: it follows the parent's cancel and
+   * kill; work that starts after a cancel (an always() job or step) follows only the kill.
+   */
+  static startingUnder(parent: Cancellation): Cancellation {
+    if (!parent.cancelled) return new Cancellation(parent);
+    const child = new Cancellation();
+    parent.onKill(() => child.kill());
+    return child;
+  }
+
   cancel(reason: "cancel" | "timeout" = "cancel"): void {
     if (this.cancelled) return;
     this.cancelled = true;

@@ -136,9 +136,10 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
       failure: () => ancestorStates.some((s) => s.result === "failure" && !s.tolerated),
       cancelled: () => opts.cancellation.cancelled,
     };
+    const condition = () => evaluateCondition(def.if, contexts, { status });
     let run: boolean;
     try {
-      run = evaluateCondition(def.if, contexts, { status });
+      run = condition();
     } catch (err) {
       reports.push(failedReport(def, plainName, String((err as Error).message)));
       return { result: "failure", outputs: {}, tolerated: false };
@@ -153,7 +154,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
       reports.push(failedReport(def, plainName, message));
       return { result: "failure", outputs: {}, tolerated: false };
     }
-    return runLegs(def, contexts);
+    return runLegs(def, contexts, condition);
   }
 
   function safeEval(token: NonNullable<JobDef["name"]>, contexts: Contexts): Json | undefined {
@@ -185,7 +186,16 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
     return report;
   }
 
-  async function runLegs(def: JobDef, contexts: Contexts): Promise<JobState> {
+  /** Runs a job's legs; `condition` re-evaluates the job's `if` for a leg that waited through a cancel. */
+  async function runLegs(def: JobDef, contexts: Contexts, condition: () => boolean): Promise<JobState> {
+    const cancelledAtStart = opts.cancellation.cancelled;
+    const stillRuns = () => {
+      try {
+        return condition();
+      } catch {
+        return false;
+      }
+    };
     let combos: (MatrixCombination | null)[] = [null];
     let nameKeys: string[][] | undefined;
     let failFast = true;
@@ -214,7 +224,8 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
       }
     }
     const isMatrix = combos[0] !== null;
-    const legGroup = new Cancellation(opts.cancellation);
+    const legGroup = Cancellation.startingUnder(opts.cancellation);
+    let failedFast = false;
     const outputs: Record<string, string> = {};
     let tolerated = false;
     let running = 0;
@@ -249,8 +260,10 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
       };
       reports.push(report);
       try {
-        if (legGroup.cancelled && !opts.cancellation.cancelled) {
-          // fail-fast cancelled this leg before it started
+        // Cancelled before it started: by fail-fast, or by a cancel of the run unless the job's
+        // `if` still holds (always(), cancelled()), as GitHub re-evaluates pending jobs.
+        const runCancelled = opts.cancellation.cancelled && !cancelledAtStart;
+        if (failedFast || (runCancelled && !stillRuns())) {
           bus.emit("job:completed", { runId, jobKey, name, result: "cancelled" });
           return "cancelled";
         }
@@ -258,7 +271,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
         const log = opts.logPath?.(jobKey, name);
         if (log) report.log = log;
         bus.emit("job:started", { runId, jobKey, name });
-        const legCancel = new Cancellation(legGroup);
+        const legCancel = Cancellation.startingUnder(legGroup);
         const outcome = await runOneLeg(def, legContexts, name, jobKey, matrix, legCancel);
         report.completedAt = now();
         report.result = outcome.result;
@@ -267,7 +280,10 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
         Object.assign(outputs, outcome.outputs);
         const coe = continueOnError(def, legContexts);
         if (outcome.result === "failure" && coe) tolerated = true;
-        if (outcome.result === "failure" && failFast && !coe && isMatrix) legGroup.cancel();
+        if (outcome.result === "failure" && failFast && !coe && isMatrix) {
+          failedFast = true;
+          legGroup.cancel();
+        }
         bus.emit("job:completed", {
           runId,
           jobKey,

@@ -224,12 +224,7 @@ export class LocalRunner implements JobExecutor {
       }
       bus.emit("step:started", { runId, jobKey, name });
       // A step that starts after a cancel (an always() step) is stopped only by a second Ctrl-C.
-      const stepCancel = new Cancellation();
-      if (jobCancel.cancelled) jobCancel.onKill(() => stepCancel.kill());
-      else {
-        jobCancel.onCancel(() => stepCancel.cancel());
-        jobCancel.onKill(() => stepCancel.kill());
-      }
+      const stepCancel = Cancellation.startingUnder(jobCancel);
       let result: { outcome: Result; outputs: Record<string, string> };
       let continueOnError = false;
       try {
