@@ -7,6 +7,7 @@ import type { Json } from "../expressions/index.js";
 import { LocalRunner } from "../runner/index.js";
 import {
   buildWorkflowDef,
+  dispatchInputNames,
   type LoadedWorkflow,
   type Problem,
   resolveDispatchInputs,
@@ -67,6 +68,23 @@ function jobClosure(wf: LoadedWorkflow, id: string): Set<string> | undefined {
 }
 
 /**
+ * The payload one workflow's run sees: a dispatch carries its inputs (as strings), and a schedule
+ * without a cron in its payload is the workflow's first cron (github.event.schedule).
+ */
+function eventPayloadFor(
+  wf: LoadedWorkflow,
+  event: { name: string; payload: { [key: string]: Json } },
+  dispatchInputs: Record<string, string> | undefined,
+): { [key: string]: Json } {
+  if (dispatchInputs) return { ...event.payload, inputs: dispatchInputs };
+  const cron = wf.template.events.schedule?.[0]?.cron;
+  if (event.name === "schedule" && event.payload.schedule === undefined && cron !== undefined) {
+    return { ...event.payload, schedule: cron };
+  }
+  return event.payload;
+}
+
+/**
  * Runs every workflow the event matches, in the checkout at `cwd`, and reports them.
  * Throws UsageError for bad input (unknown job, invalid dispatch inputs).
  */
@@ -103,25 +121,21 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
   });
 
   // Check every workflow's inputs before anything runs, so bad input never starts half a run.
+  // GitHub dispatches one workflow at a time: an input that another matched workflow declares is
+  // meant for that one, while an input no workflow declares is unexpected everywhere.
+  const declared = new Set(matched.flatMap(dispatchInputNames));
   const prepared = matched.map((wf) => {
-    const dispatch =
-      event.name === "workflow_dispatch" ? resolveDispatchInputs(wf, opts.inputs ?? {}) : undefined;
-    return { wf, dispatch };
+    if (event.name !== "workflow_dispatch") return { wf, dispatch: undefined };
+    const own = new Set(dispatchInputNames(wf));
+    const given = Object.entries(opts.inputs ?? {}).filter(([k]) => own.has(k) || !declared.has(k));
+    return { wf, dispatch: resolveDispatchInputs(wf, Object.fromEntries(given)) };
   });
-  const problems: Problem[] = prepared.flatMap(({ wf, dispatch }) =>
-    (dispatch?.errors ?? []).map((message) => ({
-      file: wf.file,
-      line: 1,
-      col: 1,
-      message,
-      severity: "error" as const,
-    })),
-  );
+  const problems: Problem[] = prepared.flatMap(({ dispatch }) => dispatch?.errors ?? []);
   if (problems.length > 0) throw new UsageError("invalid workflow_dispatch inputs", problems);
 
   const runs = prepared.map(async ({ wf, dispatch }) => {
     const runId = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
-    const payload = dispatch ? { ...event.payload, inputs: dispatch.eventInputs } : event.payload;
+    const payload = eventPayloadFor(wf, event, dispatch?.eventInputs);
     const refName = event.ref.replace(/^refs\/(heads|tags)\//, "");
     const github: Record<string, Json> = {
       action: "",

@@ -9,16 +9,23 @@ import {
 import type { Json } from "../expressions/json.js";
 import type { LoadedWorkflow } from "./load.js";
 import { child } from "./model.js";
+import type { Problem } from "./problems.js";
 
 export interface DispatchInputs {
   /** The typed `inputs` context: booleans and numbers keep their type. */
   inputs: Record<string, Json>;
   /** `github.event.inputs`: every value a string, as GitHub sends them. */
   eventInputs: Record<string, string>;
-  errors: string[];
+  /** Each bad value, at the definition of its input (an unknown input: at `inputs:`). */
+  errors: Problem[];
 }
 
-interface InputDef {
+interface Position {
+  line: number;
+  col: number;
+}
+
+interface InputDef extends Position {
   type: string;
   required: boolean;
   default?: string;
@@ -32,22 +39,42 @@ function scalarText(token: TemplateToken | undefined): string | undefined {
   return undefined;
 }
 
-function readDefs(wf: LoadedWorkflow): Map<string, InputDef> {
+function positionOf(token: TemplateToken | undefined): Position {
+  return { line: token?.range?.start.line ?? 1, col: token?.range?.start.column ?? 1 };
+}
+
+/** The key token `name` of a mapping (for its position), if there is one. */
+function keyOf(mapping: TemplateToken | undefined, name: string): TemplateToken | undefined {
+  if (!mapping || !isMapping(mapping)) return undefined;
+  for (const pair of mapping) if (String(pair.key) === name) return pair.key;
+  return undefined;
+}
+
+function readDefs(wf: LoadedWorkflow): { defs: Map<string, InputDef>; at: Position } {
   const defs = new Map<string, InputDef>();
   const on = wf.root.find("on");
-  const inputs = child(on, "workflow_dispatch", "inputs");
-  if (!inputs || !isMapping(inputs)) return defs;
+  const dispatch = child(on, "workflow_dispatch");
+  const inputs = child(dispatch, "inputs");
+  // Where an unknown input is reported: `inputs:`, else `workflow_dispatch:`, else `on:`.
+  const at = positionOf(keyOf(dispatch, "inputs") ?? keyOf(on, "workflow_dispatch") ?? keyOf(wf.root, "on"));
+  if (!inputs || !isMapping(inputs)) return { defs, at };
   for (const pair of inputs) {
     const def = pair.value;
     const options = child(def, "options");
     defs.set(String(pair.key), {
+      ...positionOf(pair.key),
       type: scalarText(child(def, "type")) ?? "string",
       required: scalarText(child(def, "required")) === "true",
       default: scalarText(child(def, "default")),
       options: options && isSequence(options) ? [...options].map((o) => scalarText(o) ?? "") : [],
     });
   }
-  return defs;
+  return { defs, at };
+}
+
+/** The names of the inputs a workflow's `workflow_dispatch` declares. */
+export function dispatchInputNames(wf: LoadedWorkflow): string[] {
+  return [...readDefs(wf).defs.keys()];
 }
 
 /**
@@ -55,15 +82,17 @@ function readDefs(wf: LoadedWorkflow): Map<string, InputDef> {
  * them as GitHub does. Every problem is listed; none is thrown.
  */
 export function resolveDispatchInputs(wf: LoadedWorkflow, given: Record<string, string>): DispatchInputs {
-  const defs = readDefs(wf);
+  const { defs, at } = readDefs(wf);
   const out: DispatchInputs = { inputs: {}, eventInputs: {}, errors: [] };
+  const error = (where: Position, message: string) =>
+    out.errors.push({ file: wf.file, ...where, message, severity: "error" });
   const unexpected = Object.keys(given).filter((k) => !defs.has(k));
-  if (unexpected.length > 0) out.errors.push(`Unexpected inputs provided: ${unexpected.join(", ")}`);
+  if (unexpected.length > 0) error(at, `Unexpected inputs provided: ${unexpected.join(", ")}`);
   for (const [name, def] of defs) {
     const raw = given[name] ?? def.default;
     if (raw === undefined || (raw === "" && given[name] === undefined)) {
       if (def.required) {
-        out.errors.push(`Input '${name}' is required`);
+        error(def, `Input '${name}' is required`);
         continue;
       }
     }
@@ -71,7 +100,7 @@ export function resolveDispatchInputs(wf: LoadedWorkflow, given: Record<string, 
     switch (def.type) {
       case "boolean":
         if (text !== "true" && text !== "false") {
-          out.errors.push(`Input '${name}' must be true or false, got '${text}'`);
+          error(def, `Input '${name}' must be true or false, got '${text}'`);
           continue;
         }
         out.inputs[name] = text === "true";
@@ -83,7 +112,7 @@ export function resolveDispatchInputs(wf: LoadedWorkflow, given: Record<string, 
             out.inputs[name] = "";
             break;
           }
-          out.errors.push(`Input '${name}' must be a number, got '${text}'`);
+          error(def, `Input '${name}' must be a number, got '${text}'`);
           continue;
         }
         out.inputs[name] = n;
@@ -91,7 +120,7 @@ export function resolveDispatchInputs(wf: LoadedWorkflow, given: Record<string, 
       }
       case "choice":
         if (!def.options.includes(text) && !(text === "" && !def.required)) {
-          out.errors.push(`Input '${name}' must be one of ${def.options.join(", ")}, got '${text}'`);
+          error(def, `Input '${name}' must be one of ${def.options.join(", ")}, got '${text}'`);
           continue;
         }
         out.inputs[name] = text;

@@ -1,4 +1,4 @@
-export { type DispatchInputs, resolveDispatchInputs } from "./dispatch-inputs.js";
+export { type DispatchInputs, dispatchInputNames, resolveDispatchInputs } from "./dispatch-inputs.js";
 export { filterAllows, matchesAny, pathsAllow } from "./filters.js";
 export { type LoadedWorkflow, type LoadResult, loadWorkflow } from "./load.js";
 export { expandMatrix, MAX_MATRIX_JOBS, type MatrixCombination, matrixDisplayName } from "./matrix.js";

@@ -77,6 +77,11 @@ export function workflowMatches(events: EventsConfig, ev: TriggerEvent): boolean
       if (!filterAllows(f?.branches, f?.["branches-ignore"], base)) return false;
       return pathsMatch(f ?? {}, ev);
     }
+    case "schedule": {
+      // A payload naming its cron (github.event.schedule) starts only the workflows with that cron.
+      const cron = ev.payload.schedule;
+      return typeof cron !== "string" || (events.schedule ?? []).some((s) => s.cron === cron);
+    }
     case "workflow_run": {
       if (!typesMatch(ev.name, f, ev)) return false;
       const run = ev.payload.workflow_run as { name?: string; head_branch?: string } | undefined;
