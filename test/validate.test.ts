@@ -209,6 +209,42 @@ jobs:
     expect(lines).toContain(`${WF}/wf.yml:8:16: Job 't' depends on unknown job 'ghost'.`);
   });
 
+  it("a filter and its -ignore twin on one event (GitHub rejects it)", async () => {
+    const { code, lines } = await validateOne(`on:
+  push:
+    branches: [main]
+    branches-ignore: [dev]
+    tags: [v1]
+  pull_request:
+    paths-ignore: [docs/**]
+    paths: [src/**]
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps: [{ run: "true" }]
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      `${WF}/wf.yml:4:5: You may only define one of 'branches' and 'branches-ignore' for a single event`,
+      `${WF}/wf.yml:7:5: You may only define one of 'paths' and 'paths-ignore' for a single event`,
+    ]);
+  });
+
+  it("a filter pattern that can match nothing is a warning", async () => {
+    const { code, lines } = await validateOne(`on:
+  push:
+    branches: [main, "!rel[]"]
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps: [{ run: "true" }]
+`);
+    expect(code).toBe(0);
+    expect(lines).toEqual([
+      expect.stringMatching(/^\.github\/workflows\/wf\.yml:3:22: warning: Invalid pattern 'rel\[\]'/),
+    ]);
+  });
+
   it("a workflow that is not a mapping, and an empty file", async () => {
     const repo = makeRepo({ files: { [`${WF}/a.yml`]: "just a string\n", [`${WF}/b.yml`]: "" } });
     const r = await gantry(repo, ["validate"]);

@@ -1,5 +1,66 @@
 import type { WorkflowTemplate } from "@actions/workflow-parser/model/workflow-template";
+import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
+import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+import { isMapping, isSequence, isString } from "@actions/workflow-parser/templates/tokens/type-guards";
+import { patternError } from "./filters.js";
 import type { Problem } from "./problems.js";
+
+function problemAt(
+  file: string,
+  token: TemplateToken,
+  severity: Problem["severity"],
+  message: string,
+): Problem {
+  return {
+    file,
+    line: token.range?.start.line ?? 1,
+    col: token.range?.start.column ?? 1,
+    severity,
+    message,
+  };
+}
+
+const FILTERS = ["branches", "tags", "paths"];
+
+/**
+ * What GitHub rejects in `on:` filters that the parser lets through: a filter and its `-ignore`
+ * twin on one event (an error, as on GitHub). A pattern that can match nothing is a warning.
+ */
+export function checkEventFilters(file: string, root: MappingToken): Problem[] {
+  const on = root.find("on");
+  if (!on || !isMapping(on)) return [];
+  const problems: Problem[] = [];
+  for (const event of on) {
+    if (!isMapping(event.value)) continue;
+    const keys = new Map<string, TemplateToken>();
+    for (const pair of event.value) {
+      const key = String(pair.key);
+      keys.set(key, pair.key);
+      const base = key.replace(/-ignore$/, "");
+      if (!FILTERS.includes(base)) continue;
+      const patterns = isSequence(pair.value) ? [...pair.value] : [pair.value];
+      for (const pattern of patterns) {
+        if (!isString(pattern)) continue;
+        const error = patternError(pattern.value.replace(/^!/, ""));
+        if (error) problems.push(problemAt(file, pattern, "warning", `${error}; it matches nothing`));
+      }
+    }
+    for (const name of FILTERS) {
+      const ignore = keys.get(`${name}-ignore`);
+      if (keys.has(name) && ignore) {
+        problems.push(
+          problemAt(
+            file,
+            ignore,
+            "error",
+            `You may only define one of '${name}' and '${name}-ignore' for a single event`,
+          ),
+        );
+      }
+    }
+  }
+  return problems;
+}
 
 /**
  * The parser checks `needs` only when some job has none; when every job has needs it stops
