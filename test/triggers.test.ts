@@ -145,6 +145,32 @@ describe("push: branches and tags", () => {
   });
 });
 
+describe("push from a detached HEAD (as CI systems check out)", () => {
+  const files = workflows({
+    plain: "push:",
+    "branches-main": "push:\n  branches: [main]",
+    "tags-only": "push:\n  tags: ['v*']",
+  });
+
+  it("stands for the branch at HEAD, else the tag at HEAD, else no ref (branch and tag filters fail)", async () => {
+    const repo = makeRepo({ files });
+    const first = git(repo, "rev-parse", "HEAD");
+    commit(repo, { "b.txt": "b\n" }, "second");
+    git(repo, "checkout", "-q", "--detach", "main");
+    const atBranch = await gantry(repo, ["run"]);
+    expect(ran(atBranch)).toEqual(["branches-main", "plain"]);
+    expect(atBranch.report?.runs[0].ref).toBe("refs/heads/main");
+
+    git(repo, "checkout", "-q", "--detach", first);
+    expect(ran(await gantry(repo, ["run"]))).toEqual(["plain"]);
+
+    git(repo, "tag", "-a", "-m", "one", "v1", first);
+    const atTag = await gantry(repo, ["run"]);
+    expect(ran(atTag)).toEqual(["plain", "tags-only"]);
+    expect(atTag.report?.runs[0]).toMatchObject({ ref: "refs/tags/v1", sha: first });
+  });
+});
+
 describe("push: paths and paths-ignore", () => {
   const files = {
     ...workflows({

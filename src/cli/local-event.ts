@@ -34,6 +34,10 @@ function str(value: Json | undefined): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+function shortBranch(ref: string): string | undefined {
+  return ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined;
+}
+
 function unique(list: string[]): string[] {
   return [...new Set(list)];
 }
@@ -66,7 +70,7 @@ export function buildLocalEvent(
     const head = obj(pr.head);
     const baseBranch =
       str(base.ref) ?? (ref ? fullRef(repo, ref).replace(/^refs\/heads\//, "") : repo.defaultBranch);
-    const headBranch = str(head.ref) ?? repo.branch ?? "HEAD";
+    const headBranch = str(head.ref) ?? repo.branch ?? shortBranch(repo.ref) ?? "HEAD";
     const number =
       typeof pr.number === "number" ? pr.number : typeof payload.number === "number" ? payload.number : 1;
     const baseSha =

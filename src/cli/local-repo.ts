@@ -17,6 +17,8 @@ export interface LocalRepo {
   sha: string;
   /** Current branch, undefined on a detached HEAD. */
   branch: string | undefined;
+  /** The full ref the checkout stands for: its branch, or on a detached HEAD a ref at HEAD ("" if none). */
+  ref: string;
   defaultBranch: string;
   actor: string;
   actorEmail: string;
@@ -43,15 +45,38 @@ export function readLocalRepo(cwd: string): LocalRepo {
     name: m ? m[2] : basename(root),
     sha,
     branch,
+    ref: branch ? `refs/heads/${branch}` : refAtHead(root),
     defaultBranch,
     actor: gitOut(root, ["config", "user.name"]) || process.env.USER || "gantry",
     actorEmail: gitOut(root, ["config", "user.email"]) || "",
   };
 }
 
+/**
+ * The ref a detached HEAD stands for (CI systems check out detached): a local branch at HEAD, else
+ * origin's branch at HEAD, else a tag at HEAD; "" when no ref points at HEAD.
+ */
+function refAtHead(root: string): string {
+  const refs = lines(
+    gitOut(root, [
+      "for-each-ref",
+      "--points-at",
+      "HEAD",
+      "--format=%(refname)",
+      "refs/heads",
+      "refs/remotes/origin",
+      "refs/tags",
+    ]),
+  );
+  const local = refs.find((r) => r.startsWith("refs/heads/"));
+  const remote = refs.find((r) => r.startsWith("refs/remotes/origin/") && r !== "refs/remotes/origin/HEAD");
+  const tag = refs.find((r) => r.startsWith("refs/tags/"));
+  return local ?? remote?.replace(/^refs\/remotes\/origin\//, "refs/heads/") ?? tag ?? "";
+}
+
 /** Turns `main`, `v1.0` or a full ref into a full ref, preferring what exists locally. */
 export function fullRef(repo: LocalRepo, ref: string | undefined): string {
-  if (!ref) return repo.branch ? `refs/heads/${repo.branch}` : "";
+  if (!ref) return repo.ref;
   if (ref.startsWith("refs/")) return ref;
   if (gitOut(repo.root, ["rev-parse", "--verify", "-q", `refs/tags/${ref}`])) return `refs/tags/${ref}`;
   return `refs/heads/${ref}`;

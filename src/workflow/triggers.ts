@@ -47,6 +47,9 @@ function pushMatches(f: Filters, ev: TriggerEvent): boolean {
   if (branch !== undefined) {
     if (hasTag && !hasBranch) return false;
     if (!filterAllows(f.branches, f["branches-ignore"], branch)) return false;
+  } else if (hasBranch || hasTag) {
+    // No branch or tag (a detached HEAD no ref points at): no branch or tag filter can take it.
+    return false;
   }
   return pathsMatch(f, ev);
 }
