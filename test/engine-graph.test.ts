@@ -33,7 +33,16 @@ const exclusive = (label: string) =>
           fi
           echo "end ${label}" >> "$SHARED/log"`;
 
-describe("job graph: needs", () => {
+/** A step body that waits (bounded) until `n` jobs have arrived: `together` proves they ran at once. */
+const together = (label: string, n: number) =>
+  `touch "$SHARED/in-${label}"
+          for i in $(seq 1 200); do
+            if [ "$(ls "$SHARED" | grep -c '^in-')" -ge ${n} ]; then echo together >> "$SHARED/log"; exit 0; fi
+            sleep 0.05
+          done
+          echo alone >> "$SHARED/log"`;
+
+describe.concurrent("job graph: needs", () => {
   it("runs jobs in the order their needs give", async () => {
     const shared = scratch();
     const step = (id: string) => `
@@ -67,7 +76,7 @@ jobs:
   });
 
   it("runs independent jobs in parallel up to --max-jobs", async () => {
-    const workflow = `name: CI
+    const workflow = (body: (id: string) => string) => `name: CI
 on: push
 jobs:
 ${["x", "y", "z"]
@@ -76,12 +85,14 @@ ${["x", "y", "z"]
     runs-on: ubuntu-latest
     steps:
       - run: |
-          ${exclusive(id)}
+          ${body(id)}
 `,
   )
   .join("")}`;
     const serial = scratch();
-    const r1 = await gantry(repoWith(workflow), ["run", "--max-jobs", "1"], { env: { SHARED: serial } });
+    const r1 = await gantry(repoWith(workflow(exclusive)), ["run", "--max-jobs", "1"], {
+      env: { SHARED: serial },
+    });
     expect(r1.code).toBe(0);
     const log1 = readLines(join(serial, "log"));
     expect(log1).not.toContain("overlap");
@@ -89,9 +100,12 @@ ${["x", "y", "z"]
     for (let i = 0; i < log1.length; i += 2) expect(log1[i + 1]).toBe(log1[i].replace("start", "end"));
 
     const parallel = scratch();
-    const r3 = await gantry(repoWith(workflow), ["run", "--max-jobs", "3"], { env: { SHARED: parallel } });
+    const all = (id: string) => together(id, 3);
+    const r3 = await gantry(repoWith(workflow(all)), ["run", "--max-jobs", "3"], {
+      env: { SHARED: parallel },
+    });
     expect(r3.code).toBe(0);
-    expect(readLines(join(parallel, "log"))).toContain("overlap");
+    expect(readLines(join(parallel, "log"))).toEqual(["together", "together", "together"]);
   });
 
   it("runs the job named with --job and the jobs it needs, nothing else", async () => {
@@ -113,7 +127,7 @@ ${job("a")}${job("b", "a")}${job("c")}${job("d", "b")}`);
   });
 });
 
-describe("job graph: if and status functions", () => {
+describe.concurrent("job graph: if and status functions", () => {
   it("evaluates success(), failure(), always(), cancelled() and the implicit success() against needs", async () => {
     const repo = repoWith(`name: CI
 on: push
@@ -250,7 +264,7 @@ jobs:
   });
 });
 
-describe("job graph: matrices", () => {
+describe.concurrent("job graph: matrices", () => {
   it("expands include/exclude, names legs like GitHub and fills the strategy context", async () => {
     const shared = scratch();
     const repo = repoWith(`name: CI
@@ -397,7 +411,7 @@ jobs:
   });
 });
 
-describe("job graph: fail-fast, max-parallel, continue-on-error", () => {
+describe.concurrent("job graph: fail-fast, max-parallel, continue-on-error", () => {
   it("fail-fast cancels the other legs, running and waiting", async () => {
     const shared = scratch();
     const repo = repoWith(`name: CI
@@ -412,7 +426,7 @@ jobs:
     steps:
       - run: |
           if [ \${{ matrix.n }} = 1 ]; then
-            until [ -e "$SHARED/started-2" ]; do sleep 0.05; done
+            for i in $(seq 1 200); do [ -e "$SHARED/started-2" ] && break; sleep 0.05; done
             exit 1
           fi
           touch "$SHARED/started-\${{ matrix.n }}"
@@ -470,7 +484,9 @@ jobs:
             experimental: true
     steps:
       - run: |
-          if [ \${{ matrix.n }} = 3 ]; then exit 1; fi
+          if [ \${{ matrix.n }} = 3 ]; then touch "$SHARED/failing"; exit 1; fi
+          # still running when the experimental leg fails
+          for i in $(seq 1 200); do [ -e "$SHARED/failing" ] && break; sleep 0.05; done
           sleep 0.5
   after:
     needs: test
@@ -478,7 +494,7 @@ jobs:
     steps:
       - run: true
 `);
-    const r = await gantry(repo, ["run", "--max-jobs", "4"]);
+    const r = await gantry(repo, ["run", "--max-jobs", "4"], { env: { SHARED: scratch() } });
     expect(summary(r.report)).toEqual({
       CI: {
         "test (1, false)": "success",
@@ -492,7 +508,7 @@ jobs:
   });
 
   it("max-parallel keeps a matrix to that many legs at once", async () => {
-    const workflow = (maxParallel: number) => `name: CI
+    const workflow = (maxParallel: number, body: string) => `name: CI
 on: push
 jobs:
   legs:
@@ -503,18 +519,23 @@ jobs:
         n: [1, 2, 3]
     steps:
       - run: |
-          ${exclusive("${{ matrix.n }}")}
+          ${body}
 `;
     const one = scratch();
-    const r1 = await gantry(repoWith(workflow(1)), ["run", "--max-jobs", "4"], { env: { SHARED: one } });
+    const r1 = await gantry(repoWith(workflow(1, exclusive("${{ matrix.n }}"))), ["run", "--max-jobs", "4"], {
+      env: { SHARED: one },
+    });
     expect(r1.code).toBe(0);
     expect(readLines(join(one, "log"))).toHaveLength(6);
     expect(readLines(join(one, "log"))).not.toContain("overlap");
 
     const three = scratch();
-    const r3 = await gantry(repoWith(workflow(3)), ["run", "--max-jobs", "4"], { env: { SHARED: three } });
+    const body = together("${{ matrix.n }}", 3);
+    const r3 = await gantry(repoWith(workflow(3, body)), ["run", "--max-jobs", "4"], {
+      env: { SHARED: three },
+    });
     expect(r3.code).toBe(0);
-    expect(readLines(join(three, "log"))).toContain("overlap");
+    expect(readLines(join(three, "log"))).toEqual(["together", "together", "together"]);
   });
 
   it("job continue-on-error: the job fails, dependants run and the run succeeds", async () => {
@@ -539,7 +560,7 @@ jobs:
   });
 });
 
-describe("job graph: timeouts", () => {
+describe.concurrent("job graph: timeouts", () => {
   it("fails a job that runs past its timeout-minutes and skips what needs it", async () => {
     const shared = scratch();
     const repo = repoWith(`name: CI

@@ -36,7 +36,7 @@ function readAll(dir: string): string {
   return text;
 }
 
-describe("runner environment", () => {
+describe.concurrent("runner environment", () => {
   it("sets GITHUB_*, RUNNER_* and CI=true, matching the github and runner contexts", async () => {
     const repo = repoWith(`name: CI
 on: push
@@ -165,7 +165,7 @@ jobs:
   });
 });
 
-describe("workflow commands", () => {
+describe.concurrent("workflow commands", () => {
   it("masks add-mask values in stdout, log files and the report", async () => {
     const logs = join(scratch(), "logs");
     const repo = repoWith(`name: CI
@@ -263,7 +263,7 @@ jobs:
   });
 });
 
-describe("secrets and variables", () => {
+describe.concurrent("secrets and variables", () => {
   it("reads --secret, --secret-file, --var, --var-file into the secrets and vars contexts, and masks every secret", async () => {
     const dir = scratch();
     const logs = join(dir, "logs");
@@ -327,7 +327,7 @@ jobs:
   });
 });
 
-describe("workspaces and checkout", () => {
+describe.concurrent("workspaces and checkout", () => {
   it("gives each job its own empty workspace", async () => {
     const shared = scratch();
     const repo = repoWith(`name: CI
@@ -408,7 +408,7 @@ jobs:
   });
 });
 
-describe("logs, report and exit codes", () => {
+describe.concurrent("logs, report and exit codes", () => {
   it("writes one plain-text log per job, named in the report", async () => {
     const logs = join(scratch(), "logs");
     const repo = repoWith(`name: CI

@@ -53,7 +53,7 @@ function hasCommand(name: string): boolean {
   }
 }
 
-describe("steps: shells", () => {
+describe.concurrent("steps: shells", () => {
   it("runs the unspecified shell without pipefail and `shell: bash` with it", async () => {
     const repo = repoWith(`name: CI
 on: push
@@ -162,7 +162,7 @@ jobs:
   });
 });
 
-describe("steps: working directory and defaults", () => {
+describe.concurrent("steps: working directory and defaults", () => {
   it("honours working-directory and defaults.run at workflow and job level (job wins, step wins over both)", async () => {
     const repo = repoWith(`name: CI
 on: push
@@ -219,7 +219,7 @@ jobs:
   });
 });
 
-describe("steps: env and expressions", () => {
+describe.concurrent("steps: env and expressions", () => {
   it("layers env workflow < job < GITHUB_ENV < step, in the process and the env context", async () => {
     const repo = repoWith(`name: CI
 on: push
@@ -362,7 +362,7 @@ jobs:
   });
 });
 
-describe("steps: if, continue-on-error, outputs, timeouts", () => {
+describe.concurrent("steps: if, continue-on-error, outputs, timeouts", () => {
   it("runs steps by their if, and tells outcome from conclusion under continue-on-error", async () => {
     const repo = repoWith(`name: CI
 on: push
