@@ -141,25 +141,29 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: |
-          node -e '
+          "$NODE" -e '
             const e = JSON.parse(require("fs").readFileSync(process.env.GITHUB_EVENT_PATH, "utf8"));
             console.log("event " + JSON.stringify({ ref: e.ref, after: e.after, action: e.action, number: e.issue && e.issue.number, inputs: e.inputs, repo: e.repository.full_name }));
           '
           test "\${{ github.event.repository.full_name }}" = "\${{ github.repository }}"
 `);
     const sha = git(repo, "rev-parse", "HEAD");
-    const push = await gantry(repo, ["run"]);
+    const push = await gantry(repo, ["run"], { env: { NODE: process.execPath } });
     expect(push.code).toBe(0);
     const line = (r: GantryResult) => JSON.parse(/\| event (.*)/.exec(r.stdout)?.[1] ?? "null");
     expect(line(push)).toMatchObject({ ref: "refs/heads/main", after: sha });
 
     const payload = join(scratch(), "issue.json");
     writeFileSync(payload, JSON.stringify({ action: "opened", issue: { number: 7 } }));
-    const issues = await gantry(repo, ["run", "--event", "issues", "--eventpath", payload]);
+    const issues = await gantry(repo, ["run", "--event", "issues", "--eventpath", payload], {
+      env: { NODE: process.execPath },
+    });
     expect(issues.code).toBe(0);
     expect(line(issues)).toMatchObject({ action: "opened", number: 7 });
 
-    const dispatched = await gantry(repo, ["run", "--event", "workflow_dispatch"]);
+    const dispatched = await gantry(repo, ["run", "--event", "workflow_dispatch"], {
+      env: { NODE: process.execPath },
+    });
     expect(dispatched.code).toBe(0);
     expect(line(dispatched)).toMatchObject({ ref: "refs/heads/main", inputs: {} });
   });

@@ -158,7 +158,7 @@ jobs:
     const r = await gantry(repo, ["run"]);
     expect(r.code).toBe(1);
     expect(summary(r.report)).toEqual({ CI: { a: "failure" } });
-    expect(r.stdout).toMatch(/no-such-shell-here/);
+    expect(r.stdout).toMatch(/Unable to locate executable file: no-such-shell-here/);
   });
 });
 
@@ -216,6 +216,7 @@ jobs:
     const r = await gantry(repo, ["run"]);
     expect(r.code).toBe(1);
     expect(summary(r.report)).toEqual({ CI: { a: "failure" } });
+    expect(r.stdout).toMatch(/with working directory '[^']*\/missing'. No such file or directory/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import type { Cancellation } from "../engine/index.js";
 
 export interface ProcessOptions {
@@ -59,6 +60,15 @@ function lineSplitter(onLine: (line: string) => void) {
   };
 }
 
+/** Says why a process could not start, as GitHub's runner words it (node says only `spawn bash ENOENT`). */
+function startError(opts: ProcessOptions, error: NodeJS.ErrnoException): string {
+  if (error.code !== "ENOENT") return error.message;
+  if (!existsSync(opts.cwd)) {
+    return `An error occurred trying to start process '${opts.command}' with working directory '${opts.cwd}'. No such file or directory`;
+  }
+  return `Unable to locate executable file: ${opts.command}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable.`;
+}
+
 /**
  * Runs one command in its own process group so that a cancel or timeout reaches every
  * process it started. Never throws; a failure to start is a result.
@@ -104,7 +114,9 @@ export function runProcess(opts: ProcessOptions): Promise<ProcessResult> {
       if (killGroup && child.pid) signalGroup(child.pid, "SIGKILL");
       resolve({ pid: child.pid, ...result });
     };
-    child.on("error", (e) => finish({ exitCode: null, reason: "spawn-error", error: e.message }, false));
+    child.on("error", (e) =>
+      finish({ exitCode: null, reason: "spawn-error", error: startError(opts, e) }, false),
+    );
     child.on("exit", (code, signal) => {
       const exitCode = code ?? (signal ? 128 : 1);
       // A cancelled or timed-out step takes everything it started with it.
