@@ -95,6 +95,26 @@ jobs:
     expect(lines).toEqual([`${WF}/wf.yml:7:9: Unexpected value 'uses'`]);
   });
 
+  it("an action reference without @ref", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout
+      - uses: actions/cache/restore@v4
+      - uses: docker://alpine:3
+      - uses: ./local
+      - uses: "owner/repo@v1 @ v2"
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      `${WF}/wf.yml:6:15: Expected format {org}/{repo}[/path]@ref. Actual 'actions/checkout'`,
+      `${WF}/wf.yml:9:15: warning: Local action './local' has no action.yml in the repository (fine if an earlier step creates it)`,
+      `${WF}/wf.yml:10:15: Expected format {org}/{repo}[/path]@ref. Actual 'owner/repo@v1 @ v2'`,
+    ]);
+  });
+
   it("bad expressions: a syntax error, an unknown context, an unknown function, a bad if", async () => {
     const { code, lines } = await validateOne(`on: push
 jobs:

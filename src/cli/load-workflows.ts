@@ -32,11 +32,12 @@ export async function loadWorkflowFiles(files: string[], repoRoot: string): Prom
       continue;
     }
     const result = await loadWorkflow(shown, content);
-    problems.push(...result.problems);
+    const own = [...result.problems];
     if (result.workflow) {
-      problems.push(...checkLocalReferences(result.workflow, repoRoot));
+      own.push(...checkLocalReferences(result.workflow, repoRoot));
       workflows.push(result.workflow);
     }
+    problems.push(...own.sort((a, b) => a.line - b.line || a.col - b.col));
   }
   return { workflows, problems };
 }

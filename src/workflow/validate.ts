@@ -88,3 +88,26 @@ export function checkJobGraph(file: string, template: WorkflowTemplate): Problem
   }
   return problems;
 }
+
+const ACTION_REF = /^[^/@\s]+\/[^/@\s]+(?:\/[^@\s]*)?@[^@\s]+$/;
+
+/**
+ * A step's `uses:` must be a local path (./…), a Docker image (docker://…) or
+ * {org}/{repo}[/path]@ref: GitHub rejects the workflow otherwise, the parser does not.
+ */
+export function checkStepUses(file: string, template: WorkflowTemplate): Problem[] {
+  const problems: Problem[] = [];
+  for (const job of template.jobs) {
+    if (job.type !== "job") continue;
+    for (const step of job.steps) {
+      const uses = "uses" in step ? step.uses : undefined;
+      if (!uses || !isString(uses)) continue;
+      const value = uses.value;
+      if (value.startsWith("./") || value.startsWith("docker://") || ACTION_REF.test(value)) continue;
+      problems.push(
+        problemAt(file, uses, "error", `Expected format {org}/{repo}[/path]@ref. Actual '${value}'`),
+      );
+    }
+  }
+  return problems;
+}
