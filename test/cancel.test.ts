@@ -69,7 +69,7 @@ jobs:
     steps:
       - name: sleeper
         run: |
-          trap 'echo interrupted > "$SHARED/trapped"; exit 130' INT
+          trap 'echo interrupted > "$SHARED/trapped"; echo "trap says bye"; exit 130' INT
           sleep 300 > /dev/null 2>&1 &
           echo $! >> "$SHARED/pids"
           echo $$ >> "$SHARED/pids"
@@ -118,6 +118,8 @@ jobs:
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Cancelling");
     expect(readFileSync(join(shared, "trapped"), "utf8").trim()).toBe("interrupted");
+    // what the step printed on its way out is in the log
+    expect(r.stdout).toContain("[long] | trap says bye");
     const ran = (m: string) => existsSync(join(shared, m));
     expect({
       "sleeper-finished": ran("sleeper-finished"),

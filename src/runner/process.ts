@@ -120,11 +120,9 @@ export function runProcess(opts: ProcessOptions): Promise<ProcessResult> {
     child.on("exit", (code, signal) => {
       const exitCode = code ?? (signal ? 128 : 1);
       // A cancelled or timed-out step takes everything it started with it.
-      if (reason !== "exit") {
-        finish({ exitCode, reason }, true);
-        return;
-      }
-      // Wait for the output to close; a background child that holds it is killed after a while.
+      if (reason !== "exit" && child.pid) signalGroup(child.pid, "SIGKILL");
+      // Wait for the output to close (its last lines); a background child that holds it is
+      // killed after a while.
       let waited: NodeJS.Timeout | undefined;
       const drained = new Promise<boolean>((r) => child.on("close", () => r(true)));
       const wait = new Promise<boolean>((r) => {
