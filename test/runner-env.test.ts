@@ -133,6 +133,45 @@ jobs:
     expect(r.code).toBe(0);
   });
 
+  it("fails a step that writes a malformed env file, keeping the entries before the error", async () => {
+    const repo = repoWith(`name: CI
+on: push
+jobs:
+  files:
+    runs-on: ubuntu-latest
+    steps:
+      - id: env
+        continue-on-error: true
+        run: |
+          echo "GOOD=yes" >> "$GITHUB_ENV"
+          echo "no equals sign" >> "$GITHUB_ENV"
+      - id: out
+        continue-on-error: true
+        run: |
+          echo "first=1" >> "$GITHUB_OUTPUT"
+          printf 'text<<EOF\\nnever closed\\n' >> "$GITHUB_OUTPUT"
+      - id: removed
+        run: rm "$GITHUB_OUTPUT" "$GITHUB_ENV"
+      - run: |
+          test "$GOOD" = yes
+          test "\${{ steps.env.outcome }}" = failure
+          test "\${{ steps.out.outcome }}" = failure
+          test "\${{ steps.out.outputs.first }}" = 1
+          echo "checked"
+`);
+    const r = await gantry(repo, ["run"]);
+    expect(r.stdout).toContain("| checked");
+    expect(r.stdout).toContain("Invalid format 'no equals sign'");
+    expect(r.stdout).toContain("Matching delimiter not found 'EOF'");
+    expect(job(r, "files").steps.map((s) => `${s.outcome}/${s.conclusion}`)).toEqual([
+      "failure/success",
+      "failure/success",
+      "success/success",
+      "success/success",
+    ]);
+    expect(r.code).toBe(0);
+  });
+
   it("writes the event payload file and the github.event context", async () => {
     const repo = repoWith(`name: CI
 on: [push, issues, workflow_dispatch]

@@ -306,8 +306,8 @@ export class LocalRunner implements JobExecutor {
           ...(actionResult?.outputs ?? {}),
         };
         output.effects.outputs = {};
-        this.readFiles(files, outputs, extraEnv, extraPath, output);
-        let outcome: Result = "success";
+        const filesOk = this.readFiles(files, outputs, extraEnv, extraPath, output);
+        let outcome: Result = filesOk ? "success" : "failure";
         if (proc) {
           if (proc.reason === "spawn-error") output.log(`Error: ${proc.error}`);
           else if (proc.reason === "timeout") output.log("Error: The action has timed out.");
@@ -358,20 +358,35 @@ export class LocalRunner implements JobExecutor {
     env: Record<string, string>,
     path: string[],
     output: StepOutput,
-  ): void {
+  ): boolean {
+    // A file the step removed holds nothing, as on GitHub's runner.
+    const read = (file: string) => {
+      try {
+        return readFileSync(file, "utf8");
+      } catch {
+        return "";
+      }
+    };
+    let ok = true;
+    // A malformed file fails the step, after the entries before the error are applied.
     const parse = (file: string, into: Record<string, string>, what: string) => {
-      const parsed = parseEnvFile(readFileSync(file, "utf8"));
+      const parsed = parseEnvFile(read(file));
       for (const [k, v] of parsed.values) into[k] = v;
-      for (const e of parsed.errors) output.log(`Error: ${what} line ${e.line}: ${e.message}`);
+      for (const e of parsed.errors) {
+        output.log(`Error: Unable to process file command '${what}' successfully.`);
+        output.log(`Error: ${what} line ${e.line}: ${e.message}`);
+        ok = false;
+      }
     };
     parse(files.GITHUB_OUTPUT, outputs, "GITHUB_OUTPUT");
     parse(files.GITHUB_ENV, env, "GITHUB_ENV");
-    path.unshift(...parsePathFile(readFileSync(files.GITHUB_PATH, "utf8")).reverse());
-    const summary = readFileSync(files.GITHUB_STEP_SUMMARY, "utf8");
+    path.unshift(...parsePathFile(read(files.GITHUB_PATH)).reverse());
+    const summary = read(files.GITHUB_STEP_SUMMARY);
     if (summary.trim()) {
       output.log("Step summary:");
       for (const l of summary.trimEnd().split("\n")) output.log(`  ${l}`);
     }
+    return ok;
   }
 
   private jobOutputs(
