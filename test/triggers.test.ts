@@ -338,6 +338,22 @@ describe("pull_request and pull_request_target", () => {
     expect(ran(labeled)).toEqual(["pr-labeled-or-opened"]);
   });
 
+  it("in a clone that has only the head branch, the base is origin's", async () => {
+    const origin = prRepo();
+    git(origin, "checkout", "-q", "main"); // origin's default branch
+    const clone = mkdtempSync(join(tmpdir(), "gantry-clone-"));
+    git(clone, "clone", "-q", "--branch", "feature", origin, "work");
+    const repo = join(clone, "work");
+    git(repo, "config", "user.name", "Test User");
+    git(repo, "config", "user.email", "test@example.com");
+    expect(git(repo, "branch", "--list", "main")).toBe("");
+    // Two more commits: the diff against the base holds docs/, the HEAD commit alone does not.
+    commit(repo, { "docs/f.md": "f\n" }, "docs");
+    commit(repo, { "src/z.ts": "z\n" }, "src");
+    const r = await gantry(repo, ["run", "--event", "pull_request"]);
+    expect(ran(r)).toEqual(["pr-docs", "pr-labeled-or-opened", "pr-main", "pr-plain", "pr-src"]);
+  });
+
   it("a payload's base branch decides the branch filters", async () => {
     const repo = prRepo();
     const payload = payloadFile({ action: "opened", number: 42, pull_request: { base: { ref: "release" } } });

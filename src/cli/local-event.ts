@@ -73,8 +73,11 @@ export function buildLocalEvent(
     const headBranch = str(head.ref) ?? repo.branch ?? shortBranch(repo.ref) ?? "HEAD";
     const number =
       typeof pr.number === "number" ? pr.number : typeof payload.number === "number" ? payload.number : 1;
+    // The base branch locally, else as origin has it (a CI clone often has only the head branch).
     const baseSha =
-      str(base.sha) ?? gitOut(repo.root, ["rev-parse", "-q", "--verify", `refs/heads/${baseBranch}`]);
+      str(base.sha) ??
+      gitOut(repo.root, ["rev-parse", "-q", "--verify", `refs/heads/${baseBranch}`]) ??
+      gitOut(repo.root, ["rev-parse", "-q", "--verify", `refs/remotes/origin/${baseBranch}`]);
     payload.action ??= "opened";
     payload.number = number;
     payload.pull_request = {
