@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { gantry, makeRepo, summary } from "./harness.js";
+import { alive, gantry, makeRepo, pids, summary } from "./harness.js";
 
 function scratch(): string {
   return mkdtempSync(join(tmpdir(), "gantry-shared-"));
@@ -14,24 +14,6 @@ async function waitFor(file: string, limitMs = 20_000): Promise<void> {
     if (waited > limitMs) throw new Error(`${file} never appeared`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
-
-function pids(file: string): number[] {
-  return readFileSync(file, "utf8").split(/\s+/).filter(Boolean).map(Number);
 }
 
 /** Starts `gantry run`, sends SIGINT once `started` exists (and again after `second`, if given). */

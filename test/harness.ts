@@ -93,3 +93,23 @@ export function summary(report: RunReport | undefined): Record<string, Record<st
   }
   return out;
 }
+
+/** True while the process exists and is not a zombie waiting to be reaped. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** The pids a step wrote to a file, one per word. */
+export function pids(file: string): number[] {
+  return readFileSync(file, "utf8").split(/\s+/).filter(Boolean).map(Number);
+}

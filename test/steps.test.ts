@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JobReport, StepReport } from "../src/engine/index.js";
-import { gantry, makeRepo, summary } from "./harness.js";
+import { alive, gantry, makeRepo, pids, summary } from "./harness.js";
 
 function repoWith(workflow: string, files: Record<string, string> = {}): string {
   return makeRepo({ files: { ".github/workflows/ci.yml": workflow, ...files } });
@@ -23,25 +23,6 @@ function job(report: { runs: { jobs: JobReport[] }[] } | undefined, name: string
 /** Each step as `outcome/conclusion`, by step name. */
 function steps(j: JobReport): Record<string, string> {
   return Object.fromEntries(j.steps.map((s: StepReport) => [s.name, `${s.outcome}/${s.conclusion}`]));
-}
-
-/** True while the process exists and is not a zombie waiting to be reaped. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-}
-
-function pids(file: string): number[] {
-  return readFileSync(file, "utf8").split(/\s+/).filter(Boolean).map(Number);
 }
 
 function hasCommand(name: string): boolean {
