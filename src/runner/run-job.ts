@@ -67,6 +67,34 @@ export interface LocalRunnerOptions {
   debug: boolean;
 }
 
+/** github context keys the runner also exports as GITHUB_<KEY> to every step. */
+const GITHUB_ENV_KEYS = [
+  "actor",
+  "actor_id",
+  "api_url",
+  "base_ref",
+  "event_name",
+  "graphql_url",
+  "head_ref",
+  "ref",
+  "ref_name",
+  "ref_protected",
+  "ref_type",
+  "repository",
+  "repository_id",
+  "repository_owner",
+  "retention_days",
+  "run_attempt",
+  "run_id",
+  "run_number",
+  "server_url",
+  "sha",
+  "triggering_actor",
+  "workflow",
+  "workflow_ref",
+  "workflow_sha",
+];
+
 function positiveMinutes(value: Json, what: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0)
@@ -132,36 +160,15 @@ export class LocalRunner implements JobExecutor {
     let failedStep: string | undefined;
     const output = new StepOutput(bus, runId, jobKey, masker, this.opts.debug);
 
-    const baseEnv = (): Record<string, string> => ({
+    const baseEnv: Record<string, string> = {
       ...(process.env as Record<string, string>),
       CI: "true",
       GITHUB_ACTIONS: "true",
-      GITHUB_ACTOR: toText(github.actor ?? ""),
-      GITHUB_ACTOR_ID: toText(github.actor_id ?? ""),
-      GITHUB_API_URL: toText(github.api_url ?? ""),
-      GITHUB_BASE_REF: toText(github.base_ref ?? ""),
-      GITHUB_EVENT_NAME: toText(github.event_name ?? ""),
+      ...Object.fromEntries(
+        GITHUB_ENV_KEYS.map((k) => [`GITHUB_${k.toUpperCase()}`, toText(github[k] ?? "")]),
+      ),
       GITHUB_EVENT_PATH: eventPath,
-      GITHUB_GRAPHQL_URL: toText(github.graphql_url ?? ""),
-      GITHUB_HEAD_REF: toText(github.head_ref ?? ""),
       GITHUB_JOB: job.id,
-      GITHUB_REF: toText(github.ref ?? ""),
-      GITHUB_REF_NAME: toText(github.ref_name ?? ""),
-      GITHUB_REF_PROTECTED: toText(github.ref_protected ?? false),
-      GITHUB_REF_TYPE: toText(github.ref_type ?? ""),
-      GITHUB_REPOSITORY: toText(github.repository ?? ""),
-      GITHUB_REPOSITORY_ID: toText(github.repository_id ?? ""),
-      GITHUB_REPOSITORY_OWNER: toText(github.repository_owner ?? ""),
-      GITHUB_RETENTION_DAYS: toText(github.retention_days ?? "90"),
-      GITHUB_RUN_ATTEMPT: toText(github.run_attempt ?? "1"),
-      GITHUB_RUN_ID: toText(github.run_id ?? ""),
-      GITHUB_RUN_NUMBER: toText(github.run_number ?? ""),
-      GITHUB_SERVER_URL: toText(github.server_url ?? ""),
-      GITHUB_SHA: toText(github.sha ?? ""),
-      GITHUB_TRIGGERING_ACTOR: toText(github.triggering_actor ?? ""),
-      GITHUB_WORKFLOW: toText(github.workflow ?? ""),
-      GITHUB_WORKFLOW_REF: toText(github.workflow_ref ?? ""),
-      GITHUB_WORKFLOW_SHA: toText(github.workflow_sha ?? ""),
       GITHUB_WORKSPACE: workspace,
       RUNNER_ARCH: runnerCtx.arch,
       RUNNER_ENVIRONMENT: runnerCtx.environment,
@@ -170,7 +177,7 @@ export class LocalRunner implements JobExecutor {
       RUNNER_TEMP: temp,
       RUNNER_TOOL_CACHE: this.opts.toolCache,
       ...(this.opts.debug ? { RUNNER_DEBUG: "1" } : {}),
-    });
+    };
 
     const jobCancel = req.cancellation;
     // Process groups of the job's steps: what they left running ends with the job.
@@ -247,7 +254,7 @@ export class LocalRunner implements JobExecutor {
         for (const f of Object.values(files)) writeFileSync(f, "");
         const hostPath = process.env.PATH ?? "";
         const procEnv: Record<string, string> = {
-          ...baseEnv(),
+          ...baseEnv,
           ...env,
           ...files,
           GITHUB_ACTION: step.id,
