@@ -114,7 +114,6 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     sourceDir: repo.root,
     repositoryName: repo.name,
     toolCache: process.env.RUNNER_TOOL_CACHE || join(home, "tool-cache"),
-    eventPayload: event.payload,
     actions: new BuiltInActions(),
     graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
     debug: process.env.RUNNER_DEBUG === "1" || opts.secrets?.ACTIONS_STEP_DEBUG === "true",

@@ -59,8 +59,6 @@ export interface LocalRunnerOptions {
   sourceDir: string;
   repositoryName: string;
   toolCache: string;
-  /** The event payload, for a job whose github context has no `event`. */
-  eventPayload: Json;
   actions: ActionProvider;
   /** Milliseconds between SIGINT and SIGKILL when a step is cancelled. */
   graceMs: number;
@@ -132,7 +130,7 @@ export class LocalRunner implements JobExecutor {
     const eventPath = join(temp, "_github_workflow", "event.json");
     for (const d of [workspace, filesDir, join(temp, "_github_workflow")]) mkdirSync(d, { recursive: true });
     // The run's own payload (github.event: a dispatch's inputs included), as GitHub writes it.
-    const event = (req.contexts.github as Record<string, Json>).event ?? this.opts.eventPayload;
+    const event = (req.contexts.github as Record<string, Json>).event ?? {};
     writeFileSync(eventPath, JSON.stringify(event, null, 2));
 
     const masker = new Masker();
