@@ -7,7 +7,6 @@ export {
   evaluateString,
   evaluateToken,
   type StatusFunctions,
-  templateText,
   toText,
 } from "./evaluate.js";
 export { hashFilesFunction } from "./hash-files.js";

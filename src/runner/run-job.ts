@@ -18,10 +18,9 @@ import {
   hashFilesFunction,
   type Json,
   type StatusFunctions,
-  templateText,
   toText,
 } from "../expressions/index.js";
-import type { StepDef } from "../workflow/index.js";
+import { type StepDef, templateText } from "../workflow/index.js";
 import { parseEnvFile, parsePathFile } from "./env-files.js";
 import { Masker } from "./masker.js";
 import { killProcessGroups, type ProcessResult, runProcess } from "./process.js";

@@ -12,4 +12,5 @@ export {
 } from "./model.js";
 export { formatProblem, type Problem, UsageError } from "./problems.js";
 export { checkLocalReferences } from "./references.js";
+export { expressionOf, templateText } from "./template-text.js";
 export { type TriggerEvent, workflowMatches } from "./triggers.js";

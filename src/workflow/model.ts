@@ -1,8 +1,16 @@
+import { ensureStatusFunction } from "@actions/workflow-parser/model/converter/if-condition";
 import type { Step, WorkflowJob } from "@actions/workflow-parser/model/workflow-template";
+import { BasicExpressionToken } from "@actions/workflow-parser/templates/tokens/basic-expression-token";
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
-import { isMapping, isSequence, isString } from "@actions/workflow-parser/templates/tokens/type-guards";
+import {
+  isBasicExpression,
+  isMapping,
+  isSequence,
+  isString,
+} from "@actions/workflow-parser/templates/tokens/type-guards";
 import type { LoadedWorkflow } from "./load.js";
+import { expressionOf, multiLineValue } from "./template-text.js";
 
 /**
  * The job and step definitions the engine runs. The parser's model drops a few keys the
@@ -68,6 +76,17 @@ function mapping(token: TemplateToken | undefined): MappingToken | undefined {
   return token && isMapping(token) ? token : undefined;
 }
 
+/**
+ * The condition to evaluate for an `if:`. The parser builds a multi-line `if: >-` holding
+ * `${{ }}` from the raw source (a non-empty string, so always true); GitHub evaluates the
+ * scalar's value, so the condition is rebuilt from it, with the implicit success().
+ */
+function condition(converted: TemplateToken, raw: TemplateToken | undefined): TemplateToken {
+  if (!raw || !isBasicExpression(raw) || multiLineValue(raw) === undefined) return converted;
+  const expression = ensureStatusFunction(expressionOf(raw), raw.definitionInfo);
+  return new BasicExpressionToken(raw.file, raw.range, expression, raw.definitionInfo, undefined, undefined);
+}
+
 function stepDef(step: Step, raw: TemplateToken | undefined): StepDef {
   const s = step as Step & { uses?: { value: string }; run?: TemplateToken; env?: MappingToken };
   const hasUserId = !step.id.startsWith("__");
@@ -75,7 +94,10 @@ function stepDef(step: Step, raw: TemplateToken | undefined): StepDef {
     id: step.id,
     hasUserId,
     name: step.name,
-    if: (step as { if?: TemplateToken }).if ?? (child(raw, "if") as TemplateToken),
+    if: condition(
+      (step as { if?: TemplateToken }).if ?? (child(raw, "if") as TemplateToken),
+      child(raw, "if"),
+    ),
     run: s.run,
     uses: s.uses?.value,
     with: mapping(child(raw, "with")),
@@ -98,7 +120,7 @@ function jobDef(job: WorkflowJob, raw: TemplateToken | undefined): JobDef {
     id: job.id.value,
     name: job.name,
     needs: (job.needs ?? []).map((n) => n.value),
-    if: job.if,
+    if: condition(job.if, child(raw, "if")),
     strategy: job.strategy,
     runsOn: job.type === "job" ? job["runs-on"] : undefined,
     env: job.type === "job" ? job.env : undefined,
