@@ -26,19 +26,40 @@ export interface LocalRepo {
 
 /** Reads what the github context needs from the checkout gantry was started in. */
 export function readLocalRepo(cwd: string): LocalRepo {
-  const root = gitOut(cwd, ["rev-parse", "--show-toplevel"]);
-  if (!root) throw new Error(`${cwd} is not inside a git repository`);
-  const sha = gitOut(root, ["rev-parse", "HEAD"]);
-  if (!sha) throw new Error(`${root} has no commits yet: commit something first`);
+  // Few git processes: each costs milliseconds, and this runs before the first step.
+  const [root, sha] = (gitOut(cwd, ["rev-parse", "--show-toplevel", "HEAD"]) ?? "").split("\n");
+  if (!sha) {
+    const top = gitOut(cwd, ["rev-parse", "--show-toplevel"]);
+    if (!top) throw new Error(`${cwd} is not inside a git repository`);
+    throw new Error(`${top} has no commits yet: commit something first`);
+  }
   const branch = gitOut(root, ["symbolic-ref", "--short", "-q", "HEAD"]) || undefined;
-  const remote = gitOut(root, ["config", "--get", "remote.origin.url"]) ?? "";
-  const m = /[/:]([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(remote);
-  const originHead = gitOut(root, ["symbolic-ref", "--short", "-q", "refs/remotes/origin/HEAD"]);
+  const config = new Map<string, string>();
+  const configText = gitOut(root, [
+    "config",
+    "--get-regexp",
+    "^(remote\\.origin\\.url|user\\.name|user\\.email)$",
+  ]);
+  for (const line of (configText ?? "").split("\n")) {
+    const space = line.indexOf(" ");
+    if (space > 0) config.set(line.slice(0, space), line.slice(space + 1));
+  }
+  const m = /[/:]([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(config.get("remote.origin.url") ?? "");
+  const refs = new Map<string, string>();
+  const refText = gitOut(root, [
+    "for-each-ref",
+    "--format=%(refname) %(symref)",
+    "refs/remotes/origin/HEAD",
+    "refs/heads/main",
+    "refs/heads/master",
+  ]);
+  for (const line of (refText ?? "").split("\n")) {
+    const [name, target] = line.split(" ");
+    if (name) refs.set(name, target ?? "");
+  }
+  const originHead = refs.get("refs/remotes/origin/HEAD")?.replace(/^refs\/remotes\/origin\//, "");
   const defaultBranch =
-    originHead?.replace(/^origin\//, "") ??
-    (["main", "master"].find((b) => gitOut(root, ["rev-parse", "--verify", "-q", `refs/heads/${b}`])) ||
-      branch ||
-      "main");
+    originHead || ["main", "master"].find((b) => refs.has(`refs/heads/${b}`)) || branch || "main";
   return {
     root,
     owner: m ? m[1] : "local",
@@ -47,8 +68,8 @@ export function readLocalRepo(cwd: string): LocalRepo {
     branch,
     ref: branch ? `refs/heads/${branch}` : refAtHead(root),
     defaultBranch,
-    actor: gitOut(root, ["config", "user.name"]) || process.env.USER || "gantry",
-    actorEmail: gitOut(root, ["config", "user.email"]) || "",
+    actor: config.get("user.name") || process.env.USER || "gantry",
+    actorEmail: config.get("user.email") || "",
   };
 }
 
