@@ -9,9 +9,19 @@ export interface ShellCommand {
   extension: string;
 }
 
-/** Finds an executable on PATH, as a shell would. */
+const found = new Map<string, string | undefined>();
+
+/** Finds an executable on PATH, as a shell would (remembered: every step asks again). */
 export function which(name: string, path = process.env.PATH ?? ""): string | undefined {
   if (name.includes("/")) return name;
+  const key = `${name}\0${path}`;
+  if (found.has(key)) return found.get(key);
+  const result = search(name, path);
+  found.set(key, result);
+  return result;
+}
+
+function search(name: string, path: string): string | undefined {
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
     const full = join(dir, name);
