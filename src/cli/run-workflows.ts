@@ -15,10 +15,12 @@ import {
   workflowMatches,
 } from "../workflow/index.js";
 import { buildLocalEvent } from "./local-event.js";
-import { readLocalRepo } from "./local-repo.js";
+import { type LocalRepo, readLocalRepo } from "./local-repo.js";
 
 export interface RunWorkflowsOptions {
   cwd: string;
+  /** The checkout at `cwd`, when the caller has read it already. */
+  repo?: LocalRepo;
   workflows: LoadedWorkflow[];
   event: string;
   eventPayload?: { [key: string]: Json };
@@ -89,7 +91,7 @@ function eventPayloadFor(
  * Throws UsageError for bad input (unknown job, invalid dispatch inputs).
  */
 export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport> {
-  const repo = readLocalRepo(opts.cwd);
+  const repo = opts.repo ?? readLocalRepo(opts.cwd);
   const event = buildLocalEvent(repo, opts.event, opts.ref, opts.eventPayload);
   const trigger = {
     name: event.name,

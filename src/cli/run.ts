@@ -116,6 +116,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     const report = await runWorkflows({
       cwd,
+      repo,
       workflows: loaded.workflows,
       event: values.event ?? "push",
       eventPayload: payload,
