@@ -2,17 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { gantry, makeRepo, summary } from "./harness.js";
-
-/** A repository with one workflow, `ci.yml`. */
-function repoWith(workflow: string): string {
-  return makeRepo({ files: { ".github/workflows/ci.yml": workflow } });
-}
-
-/** A folder outside every workspace that steps write to (handed to them as $SHARED). */
-function scratch(): string {
-  return mkdtempSync(join(tmpdir(), "gantry-shared-"));
-}
+import { gantry, makeRepo, repoWith, scratch, summary } from "./harness.js";
 
 function readLines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { RunReport } from "../src/engine/index.js";
+import type { JobReport, RunReport } from "../src/engine/index.js";
 
 export const BIN = resolve(import.meta.dirname, "..", "bin", "gantry.js");
 
@@ -112,4 +112,21 @@ export function alive(pid: number): boolean {
 /** The pids a step wrote to a file, one per word. */
 export function pids(file: string): number[] {
   return readFileSync(file, "utf8").split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** A repository with one workflow, `ci.yml`, and any other files. */
+export function repoWith(workflow: string, files: Record<string, string> = {}): string {
+  return makeRepo({ files: { ".github/workflows/ci.yml": workflow, ...files } });
+}
+
+/** A folder outside every workspace that steps write to (handed to them as $SHARED). */
+export function scratch(): string {
+  return mkdtempSync(join(tmpdir(), "gantry-shared-"));
+}
+
+/** The job of the first run with this display name; throws when there is none. */
+export function job(report: RunReport | undefined, name: string): JobReport {
+  const found = report?.runs[0].jobs.find((j) => j.name === name);
+  if (!found) throw new Error(`no job '${name}' in the report`);
+  return found;
 }

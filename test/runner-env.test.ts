@@ -3,21 +3,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JobReport } from "../src/engine/index.js";
-import { type GantryResult, gantry, git, makeRepo, summary } from "./harness.js";
-
-function repoWith(workflow: string, files: Record<string, string> = {}): string {
-  return makeRepo({ files: { ".github/workflows/ci.yml": workflow, ...files } });
-}
-
-function scratch(): string {
-  return mkdtempSync(join(tmpdir(), "gantry-shared-"));
-}
-
-function job(r: GantryResult, name: string): JobReport {
-  const found = r.report?.runs[0].jobs.find((j) => j.name === name);
-  if (!found) throw new Error(`no job '${name}' in the report`);
-  return found;
-}
+import { type GantryResult, gantry, git, job, makeRepo, repoWith, scratch, summary } from "./harness.js";
 
 /** The job log lines of non-TTY output (`[job] | line`), without step titles. */
 function logLines(stdout: string): string {
@@ -129,7 +115,7 @@ jobs:
     const r = await gantry(repo, ["run"]);
     expect(r.stdout).toContain("| tool-ran");
     expect(r.stdout).toContain("### Summary heading");
-    expect(job(r, "files").steps[0].outputs).toEqual({ out: "x\ny" });
+    expect(job(r.report, "files").steps[0].outputs).toEqual({ out: "x\ny" });
     expect(r.code).toBe(0);
   });
 
@@ -163,7 +149,7 @@ jobs:
     expect(r.stdout).toContain("| checked");
     expect(r.stdout).toContain("Invalid format 'no equals sign'");
     expect(r.stdout).toContain("Matching delimiter not found 'EOF'");
-    expect(job(r, "files").steps.map((s) => `${s.outcome}/${s.conclusion}`)).toEqual([
+    expect(job(r.report, "files").steps.map((s) => `${s.outcome}/${s.conclusion}`)).toEqual([
       "failure/success",
       "failure/success",
       "success/success",
@@ -240,7 +226,7 @@ jobs:
     const everything = r.stdout + r.stderr + readAll(logs) + JSON.stringify(r.report);
     expect(everything).not.toContain("hunter2-42");
     expect(readAll(logs)).toContain("the value is ***, inside a line");
-    const j = job(r, "mask");
+    const j = job(r.report, "mask");
     expect(j.steps[0].outputs.value).toBe("***");
     // GitHub drops a job output that carries a masked value
     expect(j.outputs).toEqual({ fine: "plain" });
@@ -302,7 +288,7 @@ jobs:
     expect(r.stdout).toContain("visible not-a-mask");
     expect(r.stdout).toContain("hidden ***");
     expect(r.stdout).not.toContain("real-mask");
-    expect(job(r, "stop").steps[0].outputs).toEqual({});
+    expect(job(r.report, "stop").steps[0].outputs).toEqual({});
   });
 });
 
@@ -479,13 +465,13 @@ jobs:
       expect(j.log).toBeTruthy();
       expect(existsSync(j.log as string)).toBe(true);
     }
-    const firstLog = readFileSync(job(r, "first").log as string, "utf8");
+    const firstLog = readFileSync(job(r.report, "first").log as string, "utf8");
     expect(firstLog).toContain("red text");
     expect(firstLog).not.toContain("\x1b[");
-    expect(readFileSync(job(r, "legs (1)").log as string, "utf8")).toContain("leg 1 here");
-    expect(readFileSync(job(r, "legs (1)").log as string, "utf8")).not.toContain("leg 2 here");
-    expect(readFileSync(job(r, "legs (2)").log as string, "utf8")).toContain("leg 2 here");
-    expect(basename(job(r, "legs (2)").log as string)).toMatch(/legs \(2\)/);
+    expect(readFileSync(job(r.report, "legs (1)").log as string, "utf8")).toContain("leg 1 here");
+    expect(readFileSync(job(r.report, "legs (1)").log as string, "utf8")).not.toContain("leg 2 here");
+    expect(readFileSync(job(r.report, "legs (2)").log as string, "utf8")).toContain("leg 2 here");
+    expect(basename(job(r.report, "legs (2)").log as string)).toMatch(/legs \(2\)/);
   });
 
   it("exits 0 when every run succeeds and 1 when one fails", async () => {

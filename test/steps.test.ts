@@ -4,21 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JobReport, StepReport } from "../src/engine/index.js";
-import { alive, gantry, makeRepo, pids, summary } from "./harness.js";
-
-function repoWith(workflow: string, files: Record<string, string> = {}): string {
-  return makeRepo({ files: { ".github/workflows/ci.yml": workflow, ...files } });
-}
-
-function scratch(): string {
-  return mkdtempSync(join(tmpdir(), "gantry-shared-"));
-}
-
-function job(report: { runs: { jobs: JobReport[] }[] } | undefined, name: string): JobReport {
-  const found = report?.runs[0].jobs.find((j) => j.name === name);
-  if (!found) throw new Error(`no job '${name}' in the report`);
-  return found;
-}
+import { alive, gantry, job, makeRepo, pids, repoWith, scratch, summary } from "./harness.js";
 
 /** Each step as `outcome/conclusion`, by step name. */
 function steps(j: JobReport): Record<string, string> {
