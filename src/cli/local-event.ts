@@ -111,12 +111,16 @@ export function buildLocalEvent(
     const after = str(payload.after) ?? sha;
     payload.ref = fullName;
     payload.after = after;
-    payload.before ??= gitOut(repo.root, ["rev-parse", "-q", "--verify", `${after}~1`]) ?? ZERO_SHA;
+    // One git process for the parent (before) and the message of the pushed commit.
+    const [parents = "", ...body] = (gitOut(repo.root, ["log", "-1", "--format=%P%n%B", after]) ?? "").split(
+      "\n",
+    );
+    payload.before ??= parents.split(" ")[0] || ZERO_SHA;
     payload.created ??= false;
     payload.deleted ??= false;
     payload.forced ??= false;
     payload.pusher ??= { name: repo.actor, email: repo.actorEmail };
-    const message = gitOut(repo.root, ["log", "-1", "--format=%B", after]) ?? "";
+    const message = body.join("\n").trim();
     payload.head_commit ??= { id: after, message, author: { name: repo.actor, email: repo.actorEmail } };
     payload.commits ??= [payload.head_commit];
     return {
