@@ -25,7 +25,6 @@
 // Key order is JS object order, so integer-like keys ("1", "2") come before the others.
 
 export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
-export type MatrixValue = Json;
 export type MatrixCombination = Record<string, Json>;
 export interface MatrixResult {
   combinations: MatrixCombination[];
