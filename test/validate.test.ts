@@ -151,6 +151,39 @@ jobs:
     ]);
   });
 
+  it("a matrix written without expressions is expanded at validation: too many jobs, an empty vector", async () => {
+    const values = Array.from({ length: 17 }, (_, i) => i).join(", ");
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  big:
+    strategy:
+      matrix:
+        a: [${values}]
+        b: [${values}]
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+  empty:
+    strategy:
+      matrix:
+        os: []
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+  dynamic:
+    strategy:
+      matrix: \${{ fromJSON('{"a":[1]}') }}
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      `${WF}/wf.yml:6:9: Strategy expansion exceeded 256 results: a matrix can produce at most 256 jobs`,
+      `${WF}/wf.yml:14:9: Matrix vector 'os' does not contain any values`,
+    ]);
+  });
+
   it("unknown needs, at the position of the need", async () => {
     const { code, lines } = await validateOne(`on: push
 jobs:

@@ -5,7 +5,7 @@ import type { TemplateValidationError } from "@actions/workflow-parser/templates
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import { isMapping } from "@actions/workflow-parser/templates/tokens/type-guards";
 import type { Problem } from "./problems.js";
-import { checkEventFilters, checkJobGraph, checkStepUses } from "./validate.js";
+import { checkEventFilters, checkJobGraph, checkStaticMatrices, checkStepUses } from "./validate.js";
 
 export interface LoadedWorkflow {
   /** Path as shown to the user (relative to the repository when possible). */
@@ -70,6 +70,7 @@ export async function loadWorkflow(file: string, content: string): Promise<LoadR
   const problems = parsed.context.errors.getErrors().map((e) => toProblem(file, e));
   problems.push(
     ...checkJobGraph(file, template),
+    ...checkStaticMatrices(file, template),
     ...checkEventFilters(file, root),
     ...checkStepUses(file, template),
   );

@@ -1,8 +1,16 @@
 import type { WorkflowTemplate } from "@actions/workflow-parser/model/workflow-template";
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
-import { isMapping, isSequence, isString } from "@actions/workflow-parser/templates/tokens/type-guards";
+import {
+  isBoolean,
+  isMapping,
+  isNumber,
+  isSequence,
+  isString,
+} from "@actions/workflow-parser/templates/tokens/type-guards";
+import { TokenType } from "@actions/workflow-parser/templates/tokens/types";
 import { patternError } from "./filters.js";
+import { expandMatrix, type Json } from "./matrix.js";
 import type { Problem } from "./problems.js";
 
 function problemAt(
@@ -108,6 +116,48 @@ export function checkStepUses(file: string, template: WorkflowTemplate): Problem
         problemAt(file, uses, "error", `Expected format {org}/{repo}[/path]@ref. Actual '${value}'`),
       );
     }
+  }
+  return problems;
+}
+
+/** The plain data of a token with no `${{ }}` in it; undefined when any part is an expression. */
+function literalJson(token: TemplateToken): Json | undefined {
+  if (isMapping(token)) {
+    const out: Record<string, Json> = {};
+    for (const pair of token) {
+      const value = literalJson(pair.value);
+      if (value === undefined || !isString(pair.key)) return undefined;
+      out[pair.key.value] = value;
+    }
+    return out;
+  }
+  if (isSequence(token)) {
+    const out: Json[] = [];
+    for (const item of token) {
+      const value = literalJson(item);
+      if (value === undefined) return undefined;
+      out.push(value);
+    }
+    return out;
+  }
+  if (isString(token) || isNumber(token) || isBoolean(token)) return token.value;
+  if (token.templateTokenType === TokenType.Null) return null;
+  return undefined;
+}
+
+/**
+ * Expands every matrix written without expressions, so that a bad one (an empty vector, an
+ * exclude key that is no dimension, more than 256 jobs) is reported before anything runs.
+ * Matrices built by expressions are checked when their job starts.
+ */
+export function checkStaticMatrices(file: string, template: WorkflowTemplate): Problem[] {
+  const problems: Problem[] = [];
+  for (const job of template.jobs) {
+    const matrix = job.strategy && isMapping(job.strategy) ? job.strategy.find("matrix") : undefined;
+    if (!matrix || !isMapping(matrix)) continue;
+    const value = literalJson(matrix);
+    if (!value || typeof value !== "object" || Array.isArray(value)) continue;
+    for (const error of expandMatrix(value).errors) problems.push(problemAt(file, matrix, "error", error));
   }
   return problems;
 }
