@@ -1,3 +1,5 @@
+import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+
 /** A problem found in a workflow file, with the position it refers to (1-based). */
 export interface Problem {
   file: string;
@@ -5,6 +7,22 @@ export interface Problem {
   col: number;
   message: string;
   severity: "error" | "warning";
+}
+
+/** A problem at a token's position (1:1 when the token has none). */
+export function problemAt(
+  file: string,
+  token: Pick<TemplateToken, "range"> | undefined,
+  severity: Problem["severity"],
+  message: string,
+): Problem {
+  return {
+    file,
+    line: token?.range?.start.line ?? 1,
+    col: token?.range?.start.column ?? 1,
+    severity,
+    message,
+  };
 }
 
 export function formatProblem(p: Problem): string {

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { StringToken } from "@actions/workflow-parser/templates/tokens/string-token";
 import type { LoadedWorkflow } from "./load.js";
-import type { Problem } from "./problems.js";
+import { type Problem, problemAt } from "./problems.js";
 
 /**
  * Checks `uses: ./…` references against the repository on disk. A local action may be
@@ -18,29 +19,18 @@ export function checkLocalReferences(
     if (job.type === "reusableWorkflowJob") {
       const ref = job.ref.value;
       if (ref.startsWith("./") && !existsSync(join(repoRoot, ref.split("@")[0]))) {
-        problems.push({
-          file: wf.file,
-          line: job.ref.range?.start.line ?? 1,
-          col: job.ref.range?.start.column ?? 1,
-          severity: missingWorkflow,
-          message: `Reusable workflow '${ref}' was not found in the repository`,
-        });
+        const message = `Reusable workflow '${ref}' was not found in the repository`;
+        problems.push(problemAt(wf.file, job.ref, missingWorkflow, message));
       }
       continue;
     }
     for (const step of job.steps) {
-      const uses = (step as { uses?: { value: string; range?: { start: { line: number; column: number } } } })
-        .uses;
+      const uses = (step as { uses?: StringToken }).uses;
       if (!uses?.value.startsWith("./")) continue;
       const dir = join(repoRoot, uses.value);
       if (!existsSync(join(dir, "action.yml")) && !existsSync(join(dir, "action.yaml"))) {
-        problems.push({
-          file: wf.file,
-          line: uses.range?.start.line ?? 1,
-          col: uses.range?.start.column ?? 1,
-          severity: "warning",
-          message: `Local action '${uses.value}' has no action.yml in the repository (fine if an earlier step creates it)`,
-        });
+        const message = `Local action '${uses.value}' has no action.yml in the repository (fine if an earlier step creates it)`;
+        problems.push(problemAt(wf.file, uses, "warning", message));
       }
     }
   }

@@ -11,22 +11,7 @@ import {
 import { TokenType } from "@actions/workflow-parser/templates/tokens/types";
 import { patternError } from "./filters.js";
 import { expandMatrix, type Json } from "./matrix.js";
-import type { Problem } from "./problems.js";
-
-function problemAt(
-  file: string,
-  token: TemplateToken,
-  severity: Problem["severity"],
-  message: string,
-): Problem {
-  return {
-    file,
-    line: token.range?.start.line ?? 1,
-    col: token.range?.start.column ?? 1,
-    severity,
-    message,
-  };
-}
+import { type Problem, problemAt } from "./problems.js";
 
 const FILTERS = ["branches", "tags", "paths"];
 
@@ -83,15 +68,10 @@ export function checkJobGraph(file: string, template: WorkflowTemplate): Problem
   for (const job of jobs) {
     for (const need of job.needs ?? []) {
       const known = ids.has(need.value);
-      problems.push({
-        file,
-        line: need.range?.start.line ?? 1,
-        col: need.range?.start.column ?? 1,
-        severity: "error",
-        message: known
-          ? `Job '${job.id.value}' depends on job '${need.value}' which creates a cycle in the dependency graph.`
-          : `Job '${job.id.value}' depends on unknown job '${need.value}'.`,
-      });
+      const message = known
+        ? `Job '${job.id.value}' depends on job '${need.value}' which creates a cycle in the dependency graph.`
+        : `Job '${job.id.value}' depends on unknown job '${need.value}'.`;
+      problems.push(problemAt(file, need, "error", message));
     }
   }
   return problems;
