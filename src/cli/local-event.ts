@@ -104,8 +104,12 @@ export function buildLocalEvent(
 
   const fullName = fullRef(repo, str(payload.ref) ?? ref);
   if (ref && !fullName) throw new UsageError(`--ref '${ref}' is not a ref`);
+  // The checkout's own ref is HEAD, already read; another ref costs a git process.
   const sha =
-    (fullName && gitOut(repo.root, ["rev-parse", "-q", "--verify", `${fullName}^{commit}`])) || repo.sha;
+    (fullName &&
+      fullName !== repo.ref &&
+      gitOut(repo.root, ["rev-parse", "-q", "--verify", `${fullName}^{commit}`])) ||
+    repo.sha;
   if (name === "push") {
     const before = str(payload.before);
     const after = str(payload.after) ?? sha;
