@@ -1,9 +1,14 @@
+export type {
+  ActionProbe,
+  ActionProvider,
+  ActionStepRequest,
+  ActionStepResult,
+  CompositeResult,
+  CompositeScope,
+  JobStatus,
+  PostAction,
+} from "./action-port.js";
+export { dockerUnavailable, needsDocker } from "./docker.js";
 export { Masker } from "./masker.js";
 export { type ProcessResult, runProcess } from "./process.js";
-export {
-  type ActionProvider,
-  type ActionStepRequest,
-  type ActionStepResult,
-  LocalRunner,
-  type LocalRunnerOptions,
-} from "./run-job.js";
+export { LocalRunner, type LocalRunnerOptions } from "./run-job.js";

@@ -1,0 +1,546 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { delimiter, isAbsolute, join } from "node:path";
+import { Cancellation, type JobRequest, type Result, type StepReport } from "../engine/index.js";
+import {
+  type Contexts,
+  evaluateCondition,
+  evaluateExpression,
+  evaluateString,
+  evaluateToken,
+  hashFilesFunction,
+  type Json,
+  type StatusFunctions,
+  toText,
+} from "../expressions/index.js";
+import { type StepDef, templateText } from "../workflow/index.js";
+import type {
+  ActionProvider,
+  ActionStepRequest,
+  ActionStepResult,
+  CompositeResult,
+  CompositeScope,
+  JobStatus,
+  PostAction,
+} from "./action-port.js";
+import { parseEnvFile, parsePathFile } from "./env-files.js";
+import type { Masker } from "./masker.js";
+import { type ProcessResult, runProcess } from "./process.js";
+import { resolveShell } from "./shell.js";
+import type { StepOutput } from "./step-output.js";
+
+/** What a job's steps share: where files go, the environment, the log, what to clean up. */
+export interface JobSessionOptions {
+  req: JobRequest;
+  workspace: string;
+  temp: string;
+  filesDir: string;
+  sourceDir: string;
+  github: Record<string, Json>;
+  runnerContext: Record<string, Json>;
+  /** Process environment every step starts from (host env, CI, GITHUB_*, RUNNER_*). */
+  baseEnv: Record<string, string>;
+  masker: Masker;
+  output: StepOutput;
+  actions: ActionProvider;
+  graceMs: number;
+}
+
+/** A list of steps run together: the job's own, or a composite action's. */
+interface Frame {
+  /** The `steps` context of this list. */
+  steps: Record<string, Json>;
+  /** The `env` context the list starts from (job env, or the composite step's env). */
+  env: Record<string, string>;
+  failed: boolean;
+  composite?: CompositeScope & { cancellation: Cancellation; deadline?: number };
+}
+
+interface StepResult {
+  /** False for a step that never started (skipped, or the job was killed first). */
+  started?: boolean;
+  outcome: Result;
+  conclusion: Result;
+  outputs: Record<string, string>;
+}
+
+interface PendingPost {
+  post: PostAction;
+  mainName: string;
+  step: StepDef;
+  inputs: Record<string, string>;
+  /** The main step's call: its saved state reaches the post part. */
+  call?: Call;
+}
+
+function positiveMinutes(value: Json, what: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`${what} must be a positive number, got '${toText(value)}'`);
+  return n;
+}
+
+/** Runs one job's steps, pre and post steps included, on this machine. */
+export class JobSession {
+  readonly reports: StepReport[] = [];
+  jobFailed = false;
+  failedStep: string | undefined;
+  /** Process groups the job's steps started: what they left running ends with the job. */
+  readonly groups = new Set<number>();
+  /** `env` set with GITHUB_ENV, for every later step. */
+  private readonly extraEnv: Record<string, string> = {};
+  private readonly extraPath: string[] = [];
+  private readonly posts: PendingPost[] = [];
+  /** State each step saved (GITHUB_STATE), by step id, for its pre/post parts. */
+  private readonly states = new Map<string, Record<string, string>>();
+  readonly jobFrame: Frame;
+
+  constructor(private readonly o: JobSessionOptions) {
+    this.jobFrame = { steps: {}, env: o.req.env, failed: false };
+  }
+
+  private get cancellation(): Cancellation {
+    return this.o.req.cancellation;
+  }
+
+  jobStatus(): JobStatus {
+    return this.cancellation.cancelled ? "cancelled" : this.jobFailed ? "failure" : "success";
+  }
+
+  /** The pre parts of the job's actions, then its steps, then the post parts in reverse. */
+  async run(): Promise<void> {
+    await this.runPres();
+    await this.runSteps(this.jobFrame, this.o.req.job.steps);
+    while (this.posts.length > 0) {
+      const pending = this.posts.pop() as PendingPost;
+      await this.runPost(pending);
+    }
+  }
+
+  private contextsFor(frame: Frame, env: Record<string, string>): Contexts {
+    const contexts: Contexts = {
+      ...this.o.req.contexts,
+      github: frame.composite ? { ...this.o.github, action_path: frame.composite.actionPath } : this.o.github,
+      runner: this.o.runnerContext,
+      steps: frame.steps,
+      job: { status: this.jobStatus() },
+      env,
+    };
+    if (frame.composite) contexts.inputs = frame.composite.inputs;
+    return contexts;
+  }
+
+  private statusFor(frame: Frame): StatusFunctions {
+    const failed = () => this.jobFailed || frame.failed;
+    return {
+      success: () => !this.cancellation.cancelled && !failed(),
+      failure: () => failed(),
+      cancelled: () => this.cancellation.cancelled,
+    };
+  }
+
+  private stepName(step: StepDef, contexts: Contexts): string {
+    if (step.name) {
+      try {
+        return this.o.masker.mask(toText(evaluateToken(step.name, contexts)));
+      } catch {
+        // fall through to the default name
+      }
+    }
+    if (step.uses) return `Run ${step.uses}`;
+    const script = step.run ? (templateText(step.run) ?? "") : "";
+    const firstLine = script.split("\n").find((l) => l.trim() !== "") ?? "";
+    return this.o.masker.mask(`Run ${firstLine.trim()}`);
+  }
+
+  private async runSteps(frame: Frame, steps: StepDef[]): Promise<void> {
+    for (const step of steps) {
+      const env: Record<string, string> = { ...frame.env, ...this.extraEnv };
+      const contexts = this.contextsFor(frame, env);
+      const name = this.stepName(step, contexts);
+      const result = await this.runStep(frame, step, name, contexts, env);
+      if (step.hasUserId || frame.composite) {
+        frame.steps[step.id] = {
+          outcome: result.outcome,
+          conclusion: result.conclusion,
+          outputs: result.outputs,
+        };
+      }
+      if (result.conclusion === "failure") frame.failed = true;
+      if (!frame.composite) this.record(step.id, name, result);
+    }
+  }
+
+  private record(id: string, name: string, result: StepResult): void {
+    const { masker, req } = this.o;
+    const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, masker.mask(v)]));
+    this.reports.push({ id, name, outcome: result.outcome, conclusion: result.conclusion, outputs });
+    if (result.conclusion === "failure" && !this.jobFailed) {
+      this.jobFailed = true;
+      this.failedStep = name;
+    }
+    if (result.started !== false) {
+      req.bus.emit("step:completed", {
+        runId: req.runId,
+        jobKey: req.jobKey,
+        name,
+        outcome: result.outcome,
+        conclusion: result.conclusion,
+      });
+    }
+  }
+
+  private started(frame: Frame, name: string): void {
+    const { req, output } = this.o;
+    if (frame.composite) output.log(`▶ ${name}`);
+    else req.bus.emit("step:started", { runId: req.runId, jobKey: req.jobKey, name });
+  }
+
+  private async runStep(
+    frame: Frame,
+    step: StepDef,
+    name: string,
+    contexts: Contexts,
+    env: Record<string, string>,
+  ): Promise<StepResult> {
+    const { output } = this.o;
+    const parentCancel = frame.composite?.cancellation ?? this.cancellation;
+    if (parentCancel.killed)
+      return { started: false, outcome: "cancelled", conclusion: "cancelled", outputs: {} };
+    const status = this.statusFor(frame);
+    const fnOpts = { status, functions: [hashFilesFunction(this.o.workspace)] };
+    let shouldRun: boolean;
+    try {
+      shouldRun = evaluateCondition(step.if, contexts, fnOpts);
+    } catch (err) {
+      this.started(frame, name);
+      output.log(`Error: ${(err as Error).message}`);
+      return { outcome: "failure", conclusion: "failure", outputs: {} };
+    }
+    if (!shouldRun) return { started: false, outcome: "skipped", conclusion: "skipped", outputs: {} };
+    this.started(frame, name);
+    // A step that starts after a cancel (an always() step) is stopped only by a second Ctrl-C.
+    const stepCancel = Cancellation.startingUnder(parentCancel);
+    let continueOnError = false;
+    let result: { outcome: Result; outputs: Record<string, string> };
+    try {
+      if (step.continueOnError)
+        continueOnError = evaluateToken(step.continueOnError, contexts, fnOpts) === true;
+      if (step.env) {
+        const values = evaluateToken(step.env, contexts, fnOpts) as Record<string, Json>;
+        for (const [k, v] of Object.entries(values ?? {})) env[k] = toText(v);
+      }
+      let deadline = frame.composite?.deadline;
+      if (step.timeoutMinutes) {
+        const ms =
+          positiveMinutes(evaluateToken(step.timeoutMinutes, contexts, fnOpts), "timeout-minutes") * 60_000;
+        deadline = Math.min(deadline ?? Number.POSITIVE_INFINITY, Date.now() + ms);
+      }
+      const call = this.prepareCall(frame, step.id, env, stepCancel, deadline, this.states.get(step.id));
+      let proc: ProcessResult | undefined;
+      let actionResult: ActionStepResult | undefined;
+      if (step.run) {
+        proc = await this.runScript(frame, step, contexts, fnOpts, call);
+      } else if (step.uses) {
+        const inputs: Record<string, string> = {};
+        if (step.with) {
+          const values = evaluateToken(step.with, contexts, fnOpts) as Record<string, Json>;
+          for (const [k, v] of Object.entries(values ?? {})) inputs[k] = toText(v);
+        }
+        const request = this.request(step, name, inputs, contexts, call, stepCancel);
+        actionResult = await this.o.actions.runAction(request);
+      }
+      result = this.finishCall(call, proc, actionResult, stepCancel);
+    } catch (err) {
+      output.log(`Error: ${(err as Error).message}`);
+      result = { outcome: "failure", outputs: {} };
+    }
+    const conclusion: Result = result.outcome === "failure" && continueOnError ? "success" : result.outcome;
+    return { outcome: result.outcome, conclusion, outputs: result.outputs };
+  }
+
+  private async runScript(
+    frame: Frame,
+    step: StepDef,
+    contexts: Contexts,
+    fnOpts: { status: StatusFunctions },
+    call: Call,
+  ): Promise<ProcessResult> {
+    const script = evaluateString(step.run as NonNullable<StepDef["run"]>, contexts, fnOpts);
+    let shellName = step.shell ? toText(evaluateToken(step.shell, contexts, fnOpts)) : undefined;
+    if (!shellName && frame.composite) {
+      throw new Error(
+        "Required property is missing: shell (a composite action's run steps must name their shell)",
+      );
+    }
+    shellName ??= frame.composite ? undefined : this.defaultRun("shell", contexts);
+    const shell = resolveShell(shellName, call.env.PATH);
+    const wd =
+      (step.workingDirectory ? toText(evaluateToken(step.workingDirectory, contexts, fnOpts)) : undefined) ??
+      (frame.composite ? undefined : this.defaultRun("working-directory", contexts));
+    const cwd = wd ? (isAbsolute(wd) ? wd : join(this.o.workspace, wd)) : this.o.workspace;
+    const scriptFile = join(this.o.temp, `${randomUUID()}${shell.extension}`);
+    writeFileSync(scriptFile, script);
+    const args = shell.args.map((a) => a.replaceAll("{0}", scriptFile));
+    return call.exec(shell.command, args, cwd);
+  }
+
+  /** `defaults.run.<key>` of the job, else of the workflow. */
+  private defaultRun(key: string, contexts: Contexts): string | undefined {
+    const { req } = this.o;
+    for (const source of [req.job.defaultsRun, req.workflow.defaultsRun]) {
+      if (!source) continue;
+      const value = evaluateToken(source, contexts) as Record<string, Json> | null;
+      if (value && value[key] !== undefined) return toText(value[key]);
+    }
+    return undefined;
+  }
+
+  /** The files and environment of one step (or pre/post part) and a way to run its processes. */
+  private prepareCall(
+    frame: Frame,
+    actionId: string,
+    env: Record<string, string>,
+    cancellation: Cancellation,
+    deadline: number | undefined,
+    state: Record<string, string> = {},
+  ): Call {
+    const files = {
+      GITHUB_OUTPUT: join(this.o.filesDir, `set_output_${randomUUID()}`),
+      GITHUB_ENV: join(this.o.filesDir, `set_env_${randomUUID()}`),
+      GITHUB_PATH: join(this.o.filesDir, `add_path_${randomUUID()}`),
+      GITHUB_STEP_SUMMARY: join(this.o.filesDir, `step_summary_${randomUUID()}`),
+      GITHUB_STATE: join(this.o.filesDir, `save_state_${randomUUID()}`),
+    };
+    for (const f of Object.values(files)) writeFileSync(f, "");
+    const hostPath = process.env.PATH ?? "";
+    const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
+    const action: Record<string, string> = frame.composite
+      ? {
+          GITHUB_ACTION_PATH: frame.composite.actionPath,
+          GITHUB_ACTION_REPOSITORY: frame.composite.actionRepository,
+          GITHUB_ACTION_REF: frame.composite.actionRef,
+        }
+      : {};
+    const procEnv: Record<string, string> = {
+      ...this.o.baseEnv,
+      ...env,
+      ...stateEnv,
+      ...action,
+      ...files,
+      GITHUB_ACTION: actionId,
+      PATH: [...this.extraPath, env.PATH ?? hostPath].join(delimiter),
+    };
+    const exec = async (command: string, args: string[], cwd: string, extra?: Record<string, string>) => {
+      const timeoutMs = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+      const result = await runProcess({
+        command,
+        args,
+        cwd,
+        env: extra ? { ...procEnv, ...extra } : procEnv,
+        onLine: (l) => this.o.output.line(l),
+        cancellation,
+        timeoutMs,
+        graceMs: this.o.graceMs,
+      });
+      if (result.pid !== undefined) this.groups.add(result.pid);
+      return result;
+    };
+    return { files, env: procEnv, exec, deadline, env0: env };
+  }
+
+  private finishCall(
+    call: Call,
+    proc: ProcessResult | undefined,
+    actionResult: ActionStepResult | undefined,
+    cancellation: Cancellation,
+  ): { outcome: Result; outputs: Record<string, string> } {
+    const { output } = this.o;
+    const outputs: Record<string, string> = { ...output.effects.outputs, ...(actionResult?.outputs ?? {}) };
+    output.effects.outputs = {};
+    const filesOk = this.readFiles(call, outputs);
+    let outcome: Result = filesOk ? "success" : "failure";
+    if (proc) {
+      if (proc.reason === "spawn-error") output.log(`Error: ${proc.error}`);
+      else if (proc.reason === "timeout") output.log("Error: The action has timed out.");
+      else if (proc.exitCode !== 0 && proc.reason === "exit") {
+        output.log(`Error: Process completed with exit code ${proc.exitCode}.`);
+      }
+      if (proc.reason === "cancelled") outcome = "cancelled";
+      else if (proc.reason !== "exit" || proc.exitCode !== 0) outcome = "failure";
+    } else if (actionResult && !actionResult.ok) {
+      if (actionResult.error) output.log(`Error: ${actionResult.error}`);
+      outcome = cancellation.cancelled ? "cancelled" : "failure";
+    }
+    return { outcome, outputs };
+  }
+
+  private readFiles(call: Call, outputs: Record<string, string>): boolean {
+    const { output } = this.o;
+    // A file the step removed holds nothing, as on GitHub's runner.
+    const read = (file: string) => {
+      try {
+        return readFileSync(file, "utf8");
+      } catch {
+        return "";
+      }
+    };
+    let ok = true;
+    // A malformed file fails the step, after the entries before the error are applied.
+    const parse = (file: string, into: Record<string, string>, what: string) => {
+      const parsed = parseEnvFile(read(file));
+      for (const [k, v] of parsed.values) into[k] = v;
+      for (const e of parsed.errors) {
+        output.log(`Error: Unable to process file command '${what}' successfully.`);
+        output.log(`Error: ${what} line ${e.line}: ${e.message}`);
+        ok = false;
+      }
+    };
+    parse(call.files.GITHUB_OUTPUT, outputs, "GITHUB_OUTPUT");
+    parse(call.files.GITHUB_ENV, this.extraEnv, "GITHUB_ENV");
+    const state: Record<string, string> = { ...output.effects.state };
+    output.effects.state = {};
+    parse(call.files.GITHUB_STATE, state, "GITHUB_STATE");
+    call.state = state;
+    this.extraPath.unshift(...parsePathFile(read(call.files.GITHUB_PATH)).reverse());
+    const summary = read(call.files.GITHUB_STEP_SUMMARY);
+    if (summary.trim()) {
+      output.log("Step summary:");
+      for (const l of summary.trimEnd().split("\n")) output.log(`  ${l}`);
+    }
+    return ok;
+  }
+
+  private request(
+    step: StepDef,
+    name: string,
+    inputs: Record<string, string>,
+    contexts: Contexts,
+    call: Call,
+    cancellation: Cancellation,
+  ): ActionStepRequest {
+    const uses = step.uses as string;
+    return {
+      uses,
+      stepId: step.id,
+      inputs,
+      contexts,
+      workspace: this.o.workspace,
+      sourceDir: this.o.sourceDir,
+      github: contexts.github as Record<string, Json>,
+      env: call.env,
+      log: (l) => this.o.output.log(l),
+      exec: call.exec,
+      jobStatus: () => this.jobStatus(),
+      addPost: (post) => this.posts.push({ post, mainName: name, step, inputs, call }),
+      runSteps: (steps, scope) => this.runComposite(steps, scope, call, cancellation),
+    };
+  }
+
+  private async runComposite(
+    steps: StepDef[],
+    scope: CompositeScope,
+    call: Call,
+    cancellation: Cancellation,
+  ): Promise<CompositeResult> {
+    const frame: Frame = {
+      steps: {},
+      env: call.env0,
+      failed: false,
+      composite: { ...scope, cancellation, deadline: call.deadline },
+    };
+    await this.runSteps(frame, steps);
+    const contexts = this.contextsFor(frame, { ...frame.env, ...this.extraEnv });
+    return { ok: !frame.failed && !cancellation.cancelled, cancelled: cancellation.cancelled, contexts };
+  }
+
+  /** Asks each `uses:` step's action for a pre part and runs those that have one. */
+  private async runPres(): Promise<void> {
+    const { req, actions } = this.o;
+    if (!actions.preAction) return;
+    for (const step of req.job.steps) {
+      if (!step.uses || step.uses.startsWith("./") || step.uses.startsWith("docker://")) continue;
+      const env: Record<string, string> = { ...this.jobFrame.env };
+      const contexts = this.contextsFor(this.jobFrame, env);
+      const name = this.stepName(step, contexts);
+      let inputs: Record<string, string> = {};
+      try {
+        if (step.with) {
+          const values = evaluateToken(step.with, contexts, {
+            status: this.statusFor(this.jobFrame),
+          }) as Record<string, Json>;
+          inputs = Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, toText(v)]));
+        }
+      } catch {
+        // the main step reports a bad `with`
+        continue;
+      }
+      const probe = {
+        uses: step.uses,
+        inputs,
+        contexts,
+        workspace: this.o.workspace,
+        sourceDir: this.o.sourceDir,
+        github: this.o.github,
+      };
+      const pre = await actions.preAction(probe).catch(() => undefined);
+      if (!pre) continue;
+      await this.runPart("Pre", pre, { post: pre, mainName: name, step, inputs });
+    }
+  }
+
+  private async runPost(pending: PendingPost): Promise<void> {
+    await this.runPart("Post", pending.post, pending);
+  }
+
+  /** Runs a pre or post part as a step of its own: `Pre <name>` / `Post <name>`. */
+  private async runPart(kind: "Pre" | "Post", part: PostAction, pending: PendingPost): Promise<void> {
+    const { output } = this.o;
+    const name = `${kind} ${part.name ?? pending.mainName.replace(/^Run /, "")}`;
+    const id = `${kind.toLowerCase()}_${pending.step.id}`;
+    const env: Record<string, string> = { ...this.jobFrame.env, ...this.extraEnv };
+    const contexts = this.contextsFor(this.jobFrame, env);
+    let run: boolean;
+    try {
+      const value = evaluateExpression(part.condition, contexts, { status: this.statusFor(this.jobFrame) });
+      run = !(value === false || value === null || value === 0 || value === "" || Number.isNaN(value));
+    } catch (err) {
+      this.started(this.jobFrame, name);
+      output.log(`Error: ${kind.toLowerCase()}-if: ${(err as Error).message}`);
+      this.record(id, name, { outcome: "failure", conclusion: "failure", outputs: {} });
+      return;
+    }
+    if (!run) return;
+    this.started(this.jobFrame, name);
+    const cancellation = Cancellation.startingUnder(this.cancellation);
+    const state = { ...this.states.get(pending.step.id), ...pending.call?.state };
+    const call = this.prepareCall(this.jobFrame, pending.step.id, env, cancellation, undefined, state);
+    const request = this.request(pending.step, name, pending.inputs, contexts, call, cancellation);
+    let result: { outcome: Result; outputs: Record<string, string> };
+    try {
+      const actionResult = await part.run(request);
+      result = this.finishCall(call, undefined, actionResult, cancellation);
+    } catch (err) {
+      output.log(`Error: ${(err as Error).message}`);
+      result = { outcome: "failure", outputs: {} };
+    }
+    // What a pre part saves is there for the main step and the post part.
+    if (kind === "Pre") this.states.set(pending.step.id, call.state ?? {});
+    this.record(id, name, { outcome: result.outcome, conclusion: result.outcome, outputs: {} });
+  }
+}
+
+/** One step's (or part's) files, environment and process runner. */
+interface Call {
+  files: Record<
+    "GITHUB_OUTPUT" | "GITHUB_ENV" | "GITHUB_PATH" | "GITHUB_STEP_SUMMARY" | "GITHUB_STATE",
+    string
+  >;
+  env: Record<string, string>;
+  /** The `env` context the step ran with (for a composite action's steps). */
+  env0: Record<string, string>;
+  exec: ActionStepRequest["exec"];
+  deadline: number | undefined;
+  /** What the step saved with GITHUB_STATE or ::save-state, once it ended. */
+  state?: Record<string, string>;
+}
