@@ -1,5 +1,8 @@
-import type { ActionProvider, ActionStepRequest, ActionStepResult } from "../runner/index.js";
+import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
 import { checkout } from "./checkout.js";
+import type { BuiltInProvider } from "./run-action.js";
+
+export { ActionRunner, type ActionSource, type ResolvedAction } from "./run-action.js";
 
 /** `owner/repo[/path]` of a `uses:` reference, without its `@ref`. */
 function actionName(uses: string): string {
@@ -11,7 +14,11 @@ const BUILT_IN: Record<string, (req: ActionStepRequest) => Promise<ActionStepRes
   "actions/checkout": checkout,
 };
 
-export class BuiltInActions implements ActionProvider {
+export class BuiltInActions implements BuiltInProvider {
+  provides(uses: string): boolean {
+    return BUILT_IN[actionName(uses)] !== undefined;
+  }
+
   async runAction(req: ActionStepRequest): Promise<ActionStepResult> {
     const impl = BUILT_IN[actionName(req.uses)];
     if (impl) return impl(req);

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
 import { join } from "node:path";
-import { BuiltInActions } from "../actions/index.js";
+import { ActionRunner, BuiltInActions } from "../actions/index.js";
 import { Cancellation, EventBus, type RunReport, runWorkflow, Semaphore } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
 import { LocalRunner } from "../runner/index.js";
@@ -116,7 +116,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     sourceDir: repo.root,
     repositoryName: repo.name,
     toolCache: process.env.RUNNER_TOOL_CACHE || join(home, "tool-cache"),
-    actions: new BuiltInActions(),
+    actions: new ActionRunner(new BuiltInActions()),
     graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
     debug: process.env.RUNNER_DEBUG === "1" || opts.secrets?.ACTIONS_STEP_DEBUG === "true",
   });

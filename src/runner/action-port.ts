@@ -39,6 +39,8 @@ export interface ActionStepResult {
   ok: boolean;
   outputs?: Record<string, string>;
   error?: string;
+  /** For an action from the store: the commit it ran at and where that came from. */
+  action?: { commit: string; source: string };
 }
 
 /** A pre or post part of an action. */

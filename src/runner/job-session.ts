@@ -62,6 +62,7 @@ interface StepResult {
   outcome: Result;
   conclusion: Result;
   outputs: Record<string, string>;
+  action?: ActionStepResult["action"];
 }
 
 interface PendingPost {
@@ -167,14 +168,16 @@ export class JobSession {
         };
       }
       if (result.conclusion === "failure") frame.failed = true;
-      if (!frame.composite) this.record(step.id, name, result);
+      if (!frame.composite) this.record(step.id, name, result, step.uses);
     }
   }
 
-  private record(id: string, name: string, result: StepResult): void {
+  private record(id: string, name: string, result: StepResult, uses?: string): void {
     const { masker, req } = this.o;
     const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, masker.mask(v)]));
-    this.reports.push({ id, name, outcome: result.outcome, conclusion: result.conclusion, outputs });
+    const report: StepReport = { id, name, outcome: result.outcome, conclusion: result.conclusion, outputs };
+    if (result.action && uses) report.action = { uses, ...result.action };
+    this.reports.push(report);
     if (result.conclusion === "failure" && !this.jobFailed) {
       this.jobFailed = true;
       this.failedStep = name;
@@ -223,6 +226,7 @@ export class JobSession {
     const stepCancel = Cancellation.startingUnder(parentCancel);
     let continueOnError = false;
     let result: { outcome: Result; outputs: Record<string, string> };
+    let action: ActionStepResult["action"];
     try {
       if (step.continueOnError)
         continueOnError = evaluateToken(step.continueOnError, contexts, fnOpts) === true;
@@ -251,12 +255,13 @@ export class JobSession {
         actionResult = await this.o.actions.runAction(request);
       }
       result = this.finishCall(call, proc, actionResult, stepCancel);
+      action = actionResult?.action;
     } catch (err) {
       output.log(`Error: ${(err as Error).message}`);
       result = { outcome: "failure", outputs: {} };
     }
     const conclusion: Result = result.outcome === "failure" && continueOnError ? "success" : result.outcome;
-    return { outcome: result.outcome, conclusion, outputs: result.outputs };
+    return { outcome: result.outcome, conclusion, outputs: result.outputs, action };
   }
 
   private async runScript(

@@ -1,3 +1,10 @@
+export {
+  type ActionInput,
+  type ActionManifest,
+  type ActionOutput,
+  type ActionRuns,
+  parseActionManifest,
+} from "./action-manifest.js";
 export { type DispatchInputs, dispatchInputNames, resolveDispatchInputs } from "./dispatch-inputs.js";
 export { filterAllows, matchesAny, pathsAllow } from "./filters.js";
 export { type LoadedWorkflow, type LoadResult, loadWorkflow } from "./load.js";

@@ -24,7 +24,8 @@ export interface LoadResult {
 
 const POSITION = /\(Line: (\d+), Col: (\d+)\)/;
 
-function toProblem(file: string, err: TemplateValidationError): Problem {
+/** A parser error as a problem at its position. */
+export function toProblem(file: string, err: TemplateValidationError): Problem {
   let line = err.range?.start.line;
   let col = err.range?.start.column;
   if (line === undefined) {

@@ -87,6 +87,20 @@ function condition(converted: TemplateToken, raw: TemplateToken | undefined): Te
   return new BasicExpressionToken(raw.file, raw.range, expression, raw.definitionInfo, undefined, undefined);
 }
 
+/** Step definitions of a composite action: steps without an `id` get `__<n>`, as the runner names them. */
+export function compositeStepDefs(steps: Step[], rawSteps: TemplateToken | undefined): StepDef[] {
+  const raws: MappingToken[] = [];
+  if (rawSteps && isSequence(rawSteps)) {
+    for (const item of rawSteps) {
+      if (isMapping(item) && (item.find("run") || item.find("uses"))) raws.push(item);
+    }
+  }
+  return steps.map((step, i) => {
+    const def = stepDef(step.id ? step : { ...step, id: `__${i + 1}` }, raws[i]);
+    return step.id ? { ...def, hasUserId: true } : def;
+  });
+}
+
 function stepDef(step: Step, raw: TemplateToken | undefined): StepDef {
   const s = step as Step & { uses?: { value: string }; run?: TemplateToken; env?: MappingToken };
   const hasUserId = !step.id.startsWith("__");
