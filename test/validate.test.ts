@@ -184,6 +184,43 @@ jobs:
     ]);
   });
 
+  it("a local action's broken action.yml, and a composite's nested local action, at their positions", async () => {
+    const repo = makeRepo({
+      files: {
+        [`${WF}/wf.yml`]: `on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ./.github/actions/outer
+      - uses: ./.github/actions/noshell
+`,
+        ".github/actions/outer/action.yml": `name: outer
+runs:
+  using: composite
+  steps:
+    - uses: ./.github/actions/inner
+`,
+        ".github/actions/noshell/action.yml": `runs:
+  using: composite
+  steps:
+    - run: echo no shell
+`,
+        ".github/actions/inner/action.yml": `name: inner
+runs:
+  using: node99
+  main: index.js
+`,
+      },
+    });
+    const r = await gantry(repo, ["validate"]);
+    expect(r.code).toBe(2);
+    expect(problemLines(r.stderr)).toEqual([
+      ".github/actions/inner/action.yml:3:10: Unexpected value 'node99'",
+      ".github/actions/noshell/action.yml:4:7: Required property is missing: shell",
+    ]);
+  });
+
   it("unknown needs, at the position of the need", async () => {
     const { code, lines } = await validateOne(`on: push
 jobs:
