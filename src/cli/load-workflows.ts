@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { checkLocalReferences, type LoadedWorkflow, loadWorkflow, type Problem } from "../workflow/index.js";
+import {
+  checkCalls,
+  checkLocalReferences,
+  type LoadedWorkflow,
+  loadWorkflow,
+  type Problem,
+} from "../workflow/index.js";
 
 export interface LoadedSet {
   workflows: LoadedWorkflow[];
@@ -18,12 +24,40 @@ export function listWorkflowFiles(path: string): string[] {
     .map((f) => join(path, f));
 }
 
-/** Loads every file, collecting all problems of all files in one pass. */
+/** The path shown for a file: relative to the repository when it is inside it. */
+function shownPath(file: string, repoRoot: string): string {
+  return relative(repoRoot, file).startsWith("..") ? file : relative(repoRoot, file);
+}
+
+/**
+ * Loads every file, collecting all problems of all files in one pass: each file's own, then its
+ * calls of local reusable workflows (a called file outside the set is loaded and checked too).
+ */
 export async function loadWorkflowFiles(files: string[], repoRoot: string): Promise<LoadedSet> {
   const workflows: LoadedWorkflow[] = [];
   const problems: Problem[] = [];
+  const byPath = new Map<string, Promise<LoadedWorkflow | undefined>>();
+  const extra: Problem[] = [];
+  const loadLocal = (path: string): Promise<LoadedWorkflow | undefined> => {
+    let p = byPath.get(path);
+    if (!p) {
+      p = (async () => {
+        let content: string;
+        try {
+          content = readFileSync(join(repoRoot, path), "utf8");
+        } catch {
+          return undefined; // checkLocalReferences reports a missing file
+        }
+        const result = await loadWorkflow(path, content);
+        extra.push(...result.problems.filter((p) => p.severity === "error"));
+        return result.problems.some((p) => p.severity === "error") ? undefined : result.workflow;
+      })();
+      byPath.set(path, p);
+    }
+    return p;
+  };
   for (const file of files) {
-    const shown = relative(repoRoot, file).startsWith("..") ? file : relative(repoRoot, file);
+    const shown = shownPath(file, repoRoot);
     let content: string;
     try {
       content = readFileSync(file, "utf8");
@@ -36,8 +70,17 @@ export async function loadWorkflowFiles(files: string[], repoRoot: string): Prom
     if (result.workflow) {
       own.push(...checkLocalReferences(result.workflow, repoRoot));
       workflows.push(result.workflow);
+      const valid = result.problems.some((p) => p.severity === "error") ? undefined : result.workflow;
+      if (!byPath.has(shown)) byPath.set(shown, Promise.resolve(valid));
     }
     problems.push(...own.sort((a, b) => a.line - b.line || a.col - b.col));
   }
+  for (const wf of workflows) {
+    if (wf.problems.some((p) => p.severity === "error")) continue;
+    const calls = await checkCalls(wf, loadLocal);
+    problems.push(...calls.sort((a, b) => a.line - b.line || a.col - b.col));
+  }
+  // A called file that is not in the set: its errors too, since the run would read it.
+  problems.push(...extra);
   return { workflows, problems };
 }

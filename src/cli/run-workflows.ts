@@ -14,6 +14,7 @@ import {
   UsageError,
   workflowMatches,
 } from "../workflow/index.js";
+import { calledWorkflowLoader, type ReadRemoteFile } from "./called-workflows.js";
 import { buildLocalEvent } from "./local-event.js";
 import { type LocalRepo, readLocalRepo } from "./local-repo.js";
 
@@ -34,6 +35,8 @@ export interface RunWorkflowsOptions {
   cancellation?: Cancellation;
   /** Called for each job that starts; returns where its log goes (named in the report). */
   logPath?: (jobKey: string, name: string, workflowFile: string) => string | undefined;
+  /** Reads a file of another repository (the action store); remote reusable workflows need it. */
+  readRemoteFile?: ReadRemoteFile;
 }
 
 /** $GANTRY_HOME, else $XDG_DATA_HOME/gantry, else ~/.local/share/gantry. */
@@ -131,6 +134,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     const given = Object.entries(opts.inputs ?? {}).filter(([k]) => own.has(k) || !declared.has(k));
     return { wf, dispatch: resolveDispatchInputs(wf, Object.fromEntries(given)) };
   });
+  const loadCalledWorkflow = calledWorkflowLoader(repo.root, opts.readRemoteFile);
   const problems: Problem[] = prepared.flatMap(({ dispatch }) => dispatch?.errors ?? []);
   if (problems.length > 0) throw new UsageError("invalid workflow_dispatch inputs", problems);
 
@@ -182,6 +186,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
       cancellation,
       slots,
       logPath: opts.logPath ? (key, name) => opts.logPath?.(key, name, wf.file) : undefined,
+      loadCalledWorkflow,
     }).finally(() => {
       if (process.env.GANTRY_KEEP_WORKSPACE !== "1")
         rmSync(join(runsDir, runId), { recursive: true, force: true });

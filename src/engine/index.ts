@@ -1,3 +1,4 @@
+export type { CalledWorkflow, LoadCalledWorkflow, RemoteSource } from "./call-workflow.js";
 export { Cancellation } from "./cancellation.js";
 export { EventBus, type EventName, type GantryEvents, type Listener } from "./events.js";
 export type { JobExecutor, JobOutcome, JobRequest } from "./executor.js";

@@ -13,6 +13,14 @@ import {
   matrixDisplayName,
   type WorkflowDef,
 } from "../workflow/index.js";
+import {
+  type CallFrame,
+  type CallHost,
+  type LoadCalledWorkflow,
+  prepareCall,
+  runCallLeg,
+  topFrame,
+} from "./call-workflow.js";
 import { Cancellation } from "./cancellation.js";
 import type { EventBus } from "./events.js";
 import type { JobExecutor, JobOutcome } from "./executor.js";
@@ -35,6 +43,16 @@ export interface WorkflowRunOptions {
   slots: Semaphore;
   /** Where a job's log is written, if anywhere; named in the report. */
   logPath?: (jobKey: string, name: string) => string | undefined;
+  /** Reads the workflow a job calls (`jobs.<id>.uses`); without it, such a job fails. */
+  loadCalledWorkflow?: LoadCalledWorkflow;
+  /** Set when this run is a called workflow's: its place in the chain of calls. */
+  call?: CallFrame;
+}
+
+/** A finished run of a workflow's graph: its report and what each job tells its dependants. */
+export interface WorkflowGraphResult {
+  report: WorkflowRunReport;
+  jobs: Record<string, { result: Result; outputs: Record<string, string> }>;
 }
 
 /** What a finished job (all its legs) tells its dependants. */
@@ -52,7 +70,7 @@ function aggregate(results: Result[]): Result {
   return "success";
 }
 
-function secretLines(secrets: Record<string, string>): string[] {
+export function secretLines(secrets: Record<string, string>): string[] {
   const out: string[] = [];
   for (const value of Object.values(secrets)) {
     if (!value) continue;
@@ -67,12 +85,41 @@ function now(): string {
 
 /** Runs one workflow's job graph to completion and reports it. */
 export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRunReport> {
+  return (await runWorkflowGraph(opts)).report;
+}
+
+/** One leg of a job (a matrix combination, or the job itself), as the leg runners get it. */
+export interface Leg {
+  def: JobDef;
+  contexts: Contexts;
+  matrix: MatrixCombination | null;
+  name: string;
+  jobKey: string;
+  /** True when the leg must not start: fail-fast, or a cancel of the run its `if` does not survive. */
+  mustNotStart: () => boolean;
+  /** The cancellation the job's legs share (fail-fast cancels it). */
+  group: Cancellation;
+}
+
+/** Runs a workflow's job graph (a called workflow's too) and reports it with its jobs' results. */
+export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<WorkflowGraphResult> {
   const { workflow, bus, runId } = opts;
+  const frame = opts.call ?? topFrame(workflow);
   const defs = new Map(workflow.jobs.map((j) => [j.id, j]));
   const states = new Map<string, Promise<JobState>>();
   const reports: JobReport[] = [];
-  const masks = secretLines(opts.secrets);
-  bus.emit("run:started", { runId, workflow: workflow.name, file: workflow.file });
+  /** Each report's place: the index of its (top-level) job in the workflow. */
+  const orderOf = new Map<JobReport, number>();
+  const jobIndex = new Map(workflow.jobs.map((j, i) => [j.id, i]));
+  const addReport = (def: JobDef, report: JobReport) => {
+    reports.push(report);
+    orderOf.set(report, jobIndex.get(def.id) ?? 0);
+  };
+  const masks = [...frame.masks, ...secretLines(opts.secrets)];
+  const keyOf = (def: JobDef) => `${frame.keyPrefix}/${def.id}`;
+  const reportId = (def: JobDef) => `${frame.idPrefix}${def.id}`;
+  const shown = (name: string) => `${frame.namePrefix}${name}`;
+  if (!opts.call) bus.emit("run:started", { runId, workflow: workflow.name, file: workflow.file });
 
   const baseContexts: Contexts = {
     github: opts.github,
@@ -101,18 +148,27 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
     return p;
   }
 
-  function skippedReport(def: JobDef, name: string, result: Result): JobReport {
-    bus.emit("job:completed", { runId, jobKey: `${workflow.file}/${def.id}`, name, result });
+  function emptyReport(
+    def: JobDef,
+    name: string,
+    matrix: MatrixCombination | null,
+    result: Result,
+  ): JobReport {
     return {
-      id: def.id,
+      id: reportId(def),
       name,
-      matrix: null,
+      matrix,
       result,
       outputs: {},
       startedAt: null,
       completedAt: null,
       steps: [],
     };
+  }
+
+  function skippedReport(def: JobDef, name: string, result: Result): JobReport {
+    bus.emit("job:completed", { runId, jobKey: keyOf(def), name, result });
+    return emptyReport(def, name, null, result);
   }
 
   async function runJob(def: JobDef): Promise<JobState> {
@@ -122,8 +178,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
     const needs: Record<string, Json> = {};
     for (const [n, s] of needStates) needs[n] = { result: s.result, outputs: s.outputs };
     const contexts: Contexts = { ...baseContexts, needs };
-    const plainName = def.name ? toText(safeEval(def.name, contexts) ?? def.id) : def.id;
-
+    const plainName = shown(def.name ? toText(safeEval(def.name, contexts) ?? def.id) : def.id);
     if (opts.onlyJobs && !opts.onlyJobs.has(def.id)) {
       return { result: "skipped", outputs: {}, tolerated: false };
     }
@@ -141,20 +196,23 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
     try {
       run = condition();
     } catch (err) {
-      reports.push(failedReport(def, plainName, String((err as Error).message)));
+      addReport(def, failedReport(def, plainName, [String((err as Error).message)]));
       return { result: "failure", outputs: {}, tolerated: false };
     }
     if (!run) {
       const result: Result = opts.cancellation.cancelled ? "cancelled" : "skipped";
-      reports.push(skippedReport(def, plainName, result));
+      addReport(def, skippedReport(def, plainName, result));
       return { result, outputs: {}, tolerated: false };
     }
     if (def.uses) {
-      const message = `Job '${def.id}' calls the reusable workflow '${def.uses}'; gantry run does not run reusable workflows yet.`;
-      reports.push(failedReport(def, plainName, message));
-      return { result: "failure", outputs: {}, tolerated: false };
+      const prepared = await prepareCall(def, frame, opts.loadCalledWorkflow);
+      if ("errors" in prepared) {
+        addReport(def, failedReport(def, plainName, prepared.errors));
+        return { result: "failure", outputs: {}, tolerated: false };
+      }
+      return runLegs(def, contexts, condition, (leg) => runCallLeg(callHost, leg, prepared));
     }
-    return runLegs(def, contexts, condition);
+    return runLegs(def, contexts, condition, runJobLeg);
   }
 
   function safeEval(token: NonNullable<JobDef["name"]>, contexts: Contexts): Json | undefined {
@@ -165,29 +223,51 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
     }
   }
 
-  function failedReport(def: JobDef, name: string, message: string): JobReport {
-    const jobKey = `${workflow.file}/${def.id}`;
+  /** A job (or leg) that failed before it could run: its errors are its log. */
+  function failedReport(
+    def: JobDef,
+    name: string,
+    messages: string[],
+    jobKey = keyOf(def),
+    matrix: MatrixCombination | null = null,
+  ): JobReport {
     const log = opts.logPath?.(jobKey, name);
     bus.emit("job:started", { runId, jobKey, name });
-    bus.emit("job:log", { runId, jobKey, line: `Error: ${message}` });
+    for (const message of messages) bus.emit("job:log", { runId, jobKey, line: `Error: ${message}` });
     bus.emit("job:completed", { runId, jobKey, name, result: "failure" });
     const t = now();
-    const report: JobReport = {
-      id: def.id,
-      name,
-      matrix: null,
-      result: "failure",
-      outputs: {},
-      startedAt: t,
-      completedAt: t,
-      steps: [],
-    };
+    const report: JobReport = { ...emptyReport(def, name, matrix, "failure"), startedAt: t, completedAt: t };
     if (log) report.log = log;
     return report;
   }
 
+  /** What a called workflow's legs need from this run. */
+  const callHost: CallHost = {
+    opts,
+    frame,
+    masks,
+    fail: (leg, messages) => {
+      addReport(leg.def, failedReport(leg.def, leg.name, messages, leg.jobKey, leg.matrix));
+      return { result: "failure", outputs: {}, steps: [] };
+    },
+    cancelled: (leg) => {
+      bus.emit("job:completed", { runId, jobKey: leg.jobKey, name: leg.name, result: "cancelled" });
+      addReport(leg.def, emptyReport(leg.def, leg.name, leg.matrix, "cancelled"));
+      return { result: "cancelled", outputs: {}, steps: [] };
+    },
+    fold: (leg, jobs) => {
+      for (const report of jobs) addReport(leg.def, report);
+    },
+    runNested: (nested) => runWorkflowGraph(nested),
+  };
+
   /** Runs a job's legs; `condition` re-evaluates the job's `if` for a leg that waited through a cancel. */
-  async function runLegs(def: JobDef, contexts: Contexts, condition: () => boolean): Promise<JobState> {
+  async function runLegs(
+    def: JobDef,
+    contexts: Contexts,
+    condition: () => boolean,
+    runLeg: (leg: Leg) => Promise<JobOutcome>,
+  ): Promise<JobState> {
     const cancelledAtStart = opts.cancellation.cancelled;
     const stillRuns = () => {
       try {
@@ -205,14 +285,14 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
       try {
         strategy = (evaluateToken(def.strategy, contexts) ?? {}) as Record<string, Json>;
       } catch (err) {
-        reports.push(failedReport(def, def.id, (err as Error).message));
+        addReport(def, failedReport(def, shown(def.id), [(err as Error).message]));
         return { result: "failure", outputs: {}, tolerated: false };
       }
       if (strategy.matrix && typeof strategy.matrix === "object" && !Array.isArray(strategy.matrix)) {
         const expanded = expandMatrix(strategy.matrix);
         if (expanded.errors.length > 0 || expanded.combinations.length === 0) {
           const why = expanded.errors.join("; ") || "The matrix produced no jobs";
-          reports.push(failedReport(def, def.id, `strategy.matrix: ${why}`));
+          addReport(def, failedReport(def, shown(def.id), [`strategy.matrix: ${why}`]));
           return { result: "failure", outputs: {}, tolerated: false };
         }
         combos = expanded.combinations;
@@ -230,7 +310,6 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
     let tolerated = false;
     let running = 0;
     const waiters: Array<() => void> = [];
-
     const legs = combos.map(async (matrix, index): Promise<Result> => {
       const legContexts: Contexts = {
         ...contexts,
@@ -242,58 +321,38 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
           "max-parallel": Number.isFinite(maxParallel) ? maxParallel : combos.length,
         },
       };
-      const name = displayName(def, matrix, legContexts, nameKeys?.[index]);
-      const jobKey = isMatrix ? `${workflow.file}/${def.id}/${index}` : `${workflow.file}/${def.id}`;
-      bus.emit("job:queued", { runId, jobKey, name });
+      const name = shown(displayName(def, matrix, legContexts, nameKeys?.[index]));
+      const jobKey = isMatrix ? `${keyOf(def)}/${index}` : keyOf(def);
+      // A call shows its called jobs, not a job of its own.
+      if (!def.uses) bus.emit("job:queued", { runId, jobKey, name });
       while (running >= maxParallel) await new Promise<void>((r) => waiters.push(r));
       running++;
-      const release = await opts.slots.acquire();
-      const report: JobReport = {
-        id: def.id,
-        name,
-        matrix,
-        result: "cancelled",
-        outputs: {},
-        startedAt: null,
-        completedAt: null,
-        steps: [],
-      };
-      reports.push(report);
       try {
         // Cancelled before it started: by fail-fast, or by a cancel of the run unless the job's
         // `if` still holds (always(), cancelled()), as GitHub re-evaluates pending jobs.
-        const runCancelled = opts.cancellation.cancelled && !cancelledAtStart;
-        if (failedFast || (runCancelled && !stillRuns())) {
-          bus.emit("job:completed", { runId, jobKey, name, result: "cancelled" });
-          return "cancelled";
+        const mustNotStart = () =>
+          failedFast || (opts.cancellation.cancelled && !cancelledAtStart && !stillRuns());
+        const outcome = await runLeg({
+          def,
+          contexts: legContexts,
+          matrix,
+          name,
+          jobKey,
+          mustNotStart,
+          group: legGroup,
+        });
+        // A matrix of calls keeps, per output, the last value a successful leg set (GitHub's rule).
+        for (const [k, v] of Object.entries(outcome.outputs)) {
+          if (!def.uses || (outcome.result === "success" && v !== "")) outputs[k] = v;
         }
-        report.startedAt = now();
-        const log = opts.logPath?.(jobKey, name);
-        if (log) report.log = log;
-        bus.emit("job:started", { runId, jobKey, name });
-        const legCancel = Cancellation.startingUnder(legGroup);
-        const outcome = await runOneLeg(def, legContexts, name, jobKey, matrix, legCancel);
-        report.completedAt = now();
-        report.result = outcome.result;
-        report.outputs = outcome.outputs;
-        report.steps = outcome.steps;
-        Object.assign(outputs, outcome.outputs);
         const coe = continueOnError(def, legContexts);
         if (outcome.result === "failure" && coe) tolerated = true;
         if (outcome.result === "failure" && failFast && !coe && isMatrix) {
           failedFast = true;
           legGroup.cancel();
         }
-        bus.emit("job:completed", {
-          runId,
-          jobKey,
-          name,
-          result: outcome.result,
-          failedStep: outcome.failedStep,
-        });
         return outcome.result;
       } finally {
-        release();
         running--;
         waiters.shift()?.();
       }
@@ -301,6 +360,40 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
     const results = await Promise.all(legs);
     const result = aggregate(results);
     return { result, outputs, tolerated: tolerated && !results.some((r) => r === "cancelled") };
+  }
+
+  /** One leg of a job of steps: a slot, then the executor. */
+  async function runJobLeg(leg: Leg): Promise<JobOutcome> {
+    const { def, name, jobKey, matrix } = leg;
+    const release = await opts.slots.acquire();
+    const report = emptyReport(def, name, matrix, "cancelled");
+    addReport(def, report);
+    try {
+      if (leg.mustNotStart()) {
+        bus.emit("job:completed", { runId, jobKey, name, result: "cancelled" });
+        return { result: "cancelled", outputs: {}, steps: [] };
+      }
+      report.startedAt = now();
+      const log = opts.logPath?.(jobKey, name);
+      if (log) report.log = log;
+      bus.emit("job:started", { runId, jobKey, name });
+      const legCancel = Cancellation.startingUnder(leg.group);
+      const outcome = await runOneLeg(def, leg.contexts, name, jobKey, matrix, legCancel);
+      report.completedAt = now();
+      report.result = outcome.result;
+      report.outputs = outcome.outputs;
+      report.steps = outcome.steps;
+      bus.emit("job:completed", {
+        runId,
+        jobKey,
+        name,
+        result: outcome.result,
+        failedStep: outcome.failedStep,
+      });
+      return outcome;
+    } finally {
+      release();
+    }
   }
 
   function continueOnError(def: JobDef, contexts: Contexts): boolean {
@@ -395,10 +488,12 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
   const failed = finalStates.some(([, s]) => s.result === "failure" && !s.tolerated);
   const cancelled = opts.cancellation.cancelled || finalStates.some(([, s]) => s.result === "cancelled");
   const conclusion: Result = failed ? "failure" : cancelled ? "cancelled" : "success";
-  bus.emit("run:completed", { runId, workflow: workflow.name, conclusion });
-  const order = new Map(workflow.jobs.map((j, i) => [j.id, i]));
-  reports.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-  return {
+  if (!opts.call) bus.emit("run:completed", { runId, workflow: workflow.name, conclusion });
+  // Stable: the legs of a job (and the jobs of a call) keep the order they were reported in.
+  reports.sort((a, b) => (orderOf.get(a) ?? 0) - (orderOf.get(b) ?? 0));
+  const jobs: WorkflowGraphResult["jobs"] = {};
+  for (const [id, s] of finalStates) jobs[id] = { result: s.result, outputs: s.outputs };
+  const report: WorkflowRunReport = {
     workflow: workflow.name,
     file: workflow.file,
     event: String(opts.github.event_name ?? ""),
@@ -406,6 +501,7 @@ export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRun
     sha: String(opts.github.sha ?? ""),
     status: "completed",
     conclusion,
-    jobs: reports.filter((r) => !opts.onlyJobs || opts.onlyJobs.has(r.id)),
+    jobs: reports.filter((r) => !opts.onlyJobs || opts.onlyJobs.has(r.id.split("/")[0])),
   };
+  return { report, jobs };
 }

@@ -21,3 +21,15 @@ export { formatProblem, type Problem, UsageError } from "./problems.js";
 export { checkLocalReferences } from "./references.js";
 export { expressionOf, templateText } from "./template-text.js";
 export { type TriggerEvent, workflowMatches } from "./triggers.js";
+export {
+  type CallInputDef,
+  type CallRef,
+  checkCalls,
+  MAX_CALL_DEPTH,
+  MAX_UNIQUE_CALLED_WORKFLOWS,
+  parseCallRef,
+  readWorkflowCall,
+  resolveCallInputs,
+  resolveCallSecrets,
+  type WorkflowCallSpec,
+} from "./workflow-call.js";

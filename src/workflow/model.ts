@@ -48,6 +48,10 @@ export interface JobDef {
   services?: TemplateToken;
   /** Set for a job that calls a reusable workflow. */
   uses?: string;
+  /** A call's `with:` (inputs), `secrets:` (one by one) and `secrets: inherit`. */
+  with?: MappingToken;
+  secrets?: MappingToken;
+  inheritSecrets?: boolean;
   steps: StepDef[];
   /** Position of the job's key, for messages. */
   line: number;
@@ -129,7 +133,7 @@ function jobDef(job: WorkflowJob, raw: TemplateToken | undefined): JobDef {
     job.type === "job"
       ? job.steps.map((s, i) => stepDef(s, rawSteps && isSequence(rawSteps) ? rawSteps.get(i) : undefined))
       : [];
-  const uses = job.type === "reusableWorkflowJob" ? job.ref.value : undefined;
+  const call = job.type === "reusableWorkflowJob" ? job : undefined;
   return {
     id: job.id.value,
     name: job.name,
@@ -144,7 +148,10 @@ function jobDef(job: WorkflowJob, raw: TemplateToken | undefined): JobDef {
     continueOnError: child(raw, "continue-on-error"),
     container: job.type === "job" ? job.container : undefined,
     services: job.type === "job" ? job.services : undefined,
-    uses,
+    uses: call?.ref.value,
+    with: mapping(call?.["input-values"]),
+    secrets: mapping(call?.["secret-values"]),
+    inheritSecrets: call?.["inherit-secrets"] === true,
     steps,
     line: job.id.range?.start.line ?? 1,
     col: job.id.range?.start.column ?? 1,

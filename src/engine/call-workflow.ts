@@ -1,0 +1,200 @@
+// Jobs that call a reusable workflow (`jobs.<id>.uses`). Each leg of such a job (one per matrix
+// combination) runs the called workflow's job graph as a nested run that shares the caller's
+// slots and follows its cancellation; the called jobs are reported as `caller / inner`.
+import { type Contexts, evaluateToken, type Json, toText } from "../expressions/index.js";
+import {
+  type JobDef,
+  MAX_CALL_DEPTH,
+  MAX_UNIQUE_CALLED_WORKFLOWS,
+  readWorkflowCall,
+  resolveCallInputs,
+  resolveCallSecrets,
+  type WorkflowCallSpec,
+  type WorkflowDef,
+} from "../workflow/index.js";
+import { Cancellation } from "./cancellation.js";
+import type { JobOutcome } from "./executor.js";
+import type { JobReport } from "./report.js";
+import type { Leg, WorkflowGraphResult, WorkflowRunOptions } from "./run-workflow.js";
+
+/** The repository and commit a remote workflow was read from. */
+export interface RemoteSource {
+  owner: string;
+  repo: string;
+  commit: string;
+}
+
+/** A workflow a job calls, ready to run. */
+export interface CalledWorkflow {
+  workflow: WorkflowDef;
+  /** Where its own `./` calls are read from: undefined for the checkout gantry runs in. */
+  source?: RemoteSource;
+  /** Names the workflow file and commit once, for cycles and the count of unique workflows. */
+  id: string;
+}
+
+/**
+ * The port that reads a called workflow: `uses` as written, `from` the source of the calling
+ * workflow (a `./` call reads from the caller's repository and commit). Errors are messages to
+ * show, with file:line:col where the called file is invalid.
+ */
+export type LoadCalledWorkflow = (
+  uses: string,
+  from: RemoteSource | undefined,
+) => Promise<CalledWorkflow | { errors: string[] }>;
+
+/** Where a run sits in the chain of calls that started it. */
+export interface CallFrame {
+  /** Ids of the workflows from the top-level caller down to this one. */
+  chain: string[];
+  /** The unique reusable workflows called anywhere in the top-level run. */
+  unique: Set<string>;
+  source?: RemoteSource;
+  /** Prefixes of the run's job keys (events, logs), report ids and display names. */
+  keyPrefix: string;
+  idPrefix: string;
+  namePrefix: string;
+  /** Values masked in every job of this run besides its own secrets: the callers'. */
+  masks: string[];
+}
+
+export function topFrame(workflow: WorkflowDef): CallFrame {
+  return {
+    chain: [workflow.file],
+    unique: new Set(),
+    keyPrefix: workflow.file,
+    idPrefix: "",
+    namePrefix: "",
+    masks: [],
+  };
+}
+
+export interface PreparedCall {
+  called: CalledWorkflow;
+  spec: WorkflowCallSpec;
+}
+
+/** Reads the workflow `def` calls and checks GitHub's limits: a cycle, the depth, the count. */
+export async function prepareCall(
+  def: JobDef,
+  frame: CallFrame,
+  load: LoadCalledWorkflow | undefined,
+): Promise<PreparedCall | { errors: string[] }> {
+  const uses = def.uses ?? "";
+  if (!load)
+    return { errors: [`Job '${def.id}' calls '${uses}', but this run cannot read reusable workflows.`] };
+  let called: CalledWorkflow | { errors: string[] };
+  try {
+    called = await load(uses, frame.source);
+  } catch (err) {
+    called = { errors: [`Reusable workflow '${uses}': ${(err as Error).message}`] };
+  }
+  if ("errors" in called) return called;
+  if (frame.chain.includes(called.id)) {
+    const cycle = [...frame.chain.slice(frame.chain.indexOf(called.id)), called.id].join(" → ");
+    return {
+      errors: [`Job '${def.id}' calls '${uses}', which is already running in this chain of calls: ${cycle}`],
+    };
+  }
+  if (frame.chain.length + 1 > MAX_CALL_DEPTH) {
+    return {
+      errors: [
+        `Job '${def.id}' calls '${uses}', but doing so would exceed the limit of ${MAX_CALL_DEPTH} levels of workflows (the top-level caller and ${MAX_CALL_DEPTH - 1} levels of reusable workflows): ${[...frame.chain, called.id].join(" → ")}`,
+      ],
+    };
+  }
+  if (!frame.unique.has(called.id) && frame.unique.size >= MAX_UNIQUE_CALLED_WORKFLOWS) {
+    return {
+      errors: [
+        `Job '${def.id}' calls '${uses}', but doing so would exceed the limit of ${MAX_UNIQUE_CALLED_WORKFLOWS} unique reusable workflows in a run.`,
+      ],
+    };
+  }
+  frame.unique.add(called.id);
+  const spec = readWorkflowCall(called.workflow.loaded);
+  if (!spec) {
+    return { errors: [`Reusable workflow '${uses}' cannot be called: its 'on:' has no workflow_call.`] };
+  }
+  return { called, spec };
+}
+
+/** What a call's legs need from the run that holds the calling job. */
+export interface CallHost {
+  opts: WorkflowRunOptions;
+  frame: CallFrame;
+  masks: string[];
+  /** Reports the leg as failed before its jobs ran, with these errors as its log. */
+  fail(leg: Leg, messages: string[]): JobOutcome;
+  /** Reports the leg as cancelled before it started. */
+  cancelled(leg: Leg): JobOutcome;
+  /** Adds the called jobs' reports to the run's. */
+  fold(leg: Leg, jobs: JobReport[]): void;
+  runNested(opts: WorkflowRunOptions): Promise<WorkflowGraphResult>;
+}
+
+function evaluateMapping(token: JobDef["with"], contexts: Contexts): Record<string, Json> {
+  if (!token) return {};
+  const value = evaluateToken(token, contexts);
+  return value && typeof value === "object" && !Array.isArray(value) ? value : {};
+}
+
+/** Runs one leg of a calling job: the called workflow's graph, with its inputs, secrets and outputs. */
+export async function runCallLeg(host: CallHost, leg: Leg, call: PreparedCall): Promise<JobOutcome> {
+  if (leg.mustNotStart()) return host.cancelled(leg);
+  const { opts, frame } = host;
+  const { def, contexts } = leg;
+  const errors: string[] = [];
+  let inputs: Record<string, Json> = {};
+  let secrets: Record<string, string> = {};
+  try {
+    const given = evaluateMapping(def.with, contexts);
+    const defaultContexts = { github: opts.github, inputs: opts.inputs, vars: opts.vars };
+    const resolved = resolveCallInputs(call.spec, given, (token) => evaluateToken(token, defaultContexts));
+    inputs = resolved.inputs;
+    errors.push(...resolved.errors);
+    const passed = def.inheritSecrets
+      ? "inherit"
+      : Object.fromEntries(
+          Object.entries(evaluateMapping(def.secrets, contexts)).map(([k, v]) => [k, toText(v)]),
+        );
+    const resolvedSecrets = resolveCallSecrets(call.spec, passed, opts.secrets);
+    secrets = resolvedSecrets.secrets;
+    errors.push(...resolvedSecrets.errors);
+  } catch (err) {
+    errors.push((err as Error).message);
+  }
+  if (errors.length > 0) return host.fail(leg, errors);
+
+  const nested = await host.runNested({
+    ...opts,
+    workflow: call.called.workflow,
+    inputs,
+    secrets,
+    onlyJobs: undefined,
+    cancellation: Cancellation.startingUnder(leg.group),
+    call: {
+      chain: [...frame.chain, call.called.id],
+      unique: frame.unique,
+      source: call.called.source,
+      keyPrefix: leg.jobKey,
+      idPrefix: `${frame.idPrefix}${def.id}/`,
+      namePrefix: `${leg.name} / `,
+      masks: host.masks,
+    },
+  });
+  host.fold(leg, nested.report.jobs);
+
+  const outputs: Record<string, string> = {};
+  const outputContexts: Contexts = { github: opts.github, inputs, vars: opts.vars, jobs: nested.jobs };
+  const outputErrors: string[] = [];
+  for (const { name, value } of call.spec.outputs) {
+    try {
+      outputs[name] = toText(evaluateToken(value, outputContexts));
+    } catch (err) {
+      outputErrors.push(`Output '${name}': ${(err as Error).message}`);
+    }
+  }
+  if (outputErrors.length > 0) return { ...host.fail(leg, outputErrors), outputs };
+  const result = nested.report.conclusion === "skipped" ? "success" : nested.report.conclusion;
+  return { result, outputs, steps: [] };
+}
