@@ -1,27 +1,72 @@
 import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
+import { downloadArtifactAction, uploadArtifactAction } from "./artifact-actions.js";
+import { cacheAction, cacheRestoreAction, cacheSaveAction } from "./cache-action.js";
 import { checkout } from "./checkout.js";
 import type { BuiltInProvider } from "./run-action.js";
+import type { ArtifactStore, CacheStore } from "./stores.js";
 
+export { artifactNameProblem, artifactPathProblem } from "./artifact-name.js";
 export { ActionRunner, type ActionSource, type ResolvedAction } from "./run-action.js";
+export {
+  ArtifactError,
+  type ArtifactInfo,
+  type ArtifactStore,
+  type ArtifactUpload,
+  type CacheEntry,
+  type CacheFiles,
+  type CacheQuery,
+  type CacheSaveResult,
+  type CacheStore,
+} from "./stores.js";
+
+/** The stores the built-in cache and artifact actions work with. */
+export interface BuiltInDeps {
+  cache?: CacheStore;
+  artifacts?: ArtifactStore;
+}
+
+type BuiltIn = (req: ActionStepRequest, deps: BuiltInDeps) => Promise<ActionStepResult>;
 
 /** `owner/repo[/path]` of a `uses:` reference, without its `@ref`. */
 function actionName(uses: string): string {
   return uses.split("@")[0].toLowerCase();
 }
 
+function withStore<S>(
+  store: (deps: BuiltInDeps) => S | undefined,
+  what: string,
+  impl: (req: ActionStepRequest, store: S) => Promise<ActionStepResult>,
+): BuiltIn {
+  return async (req, deps) => {
+    const s = store(deps);
+    if (!s) return { ok: false, error: `${req.uses} needs ${what}, and none was configured` };
+    return impl(req, s);
+  };
+}
+
+const cacheStore = (d: BuiltInDeps) => d.cache;
+const artifactStore = (d: BuiltInDeps) => d.artifacts;
+
 /** Actions gantry implements itself, so that the commonest workflows run offline. */
-const BUILT_IN: Record<string, (req: ActionStepRequest) => Promise<ActionStepResult>> = {
+const BUILT_IN: Record<string, BuiltIn> = {
   "actions/checkout": checkout,
+  "actions/cache": withStore(cacheStore, "a cache store", cacheAction),
+  "actions/cache/restore": withStore(cacheStore, "a cache store", cacheRestoreAction),
+  "actions/cache/save": withStore(cacheStore, "a cache store", cacheSaveAction),
+  "actions/upload-artifact": withStore(artifactStore, "an artifact store", uploadArtifactAction),
+  "actions/download-artifact": withStore(artifactStore, "an artifact store", downloadArtifactAction),
 };
 
 export class BuiltInActions implements BuiltInProvider {
+  constructor(private readonly deps: BuiltInDeps = {}) {}
+
   provides(uses: string): boolean {
     return BUILT_IN[actionName(uses)] !== undefined;
   }
 
   async runAction(req: ActionStepRequest): Promise<ActionStepResult> {
     const impl = BUILT_IN[actionName(req.uses)];
-    if (impl) return impl(req);
+    if (impl) return impl(req, this.deps);
     return {
       ok: false,
       error: `Action '${req.uses}' is not available: gantry run implements ${Object.keys(BUILT_IN).join(", ")} itself and does not fetch other actions yet.`,

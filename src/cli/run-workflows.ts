@@ -2,6 +2,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
 import { join } from "node:path";
 import { ActionRunner, BuiltInActions } from "../actions/index.js";
+import { FsArtifactStore } from "../artifacts/index.js";
+import { FsCacheStore } from "../cache/index.js";
 import { Cancellation, EventBus, type RunReport, runWorkflow, Semaphore } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
 import { LocalRunner } from "../runner/index.js";
@@ -43,6 +45,12 @@ export interface RunWorkflowsOptions {
 export function gantryHome(): string {
   if (process.env.GANTRY_HOME) return process.env.GANTRY_HOME;
   return join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "gantry");
+}
+
+/** $GANTRY_HOME/cache, else $XDG_CACHE_HOME/gantry, else ~/.cache/gantry. */
+export function cacheHome(): string {
+  if (process.env.GANTRY_HOME) return join(process.env.GANTRY_HOME, "cache");
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "gantry");
 }
 
 function nextRunNumber(home: string, repo: string): number {
@@ -119,7 +127,12 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     sourceDir: repo.root,
     repositoryName: repo.name,
     toolCache: process.env.RUNNER_TOOL_CACHE || join(home, "tool-cache"),
-    actions: new ActionRunner(new BuiltInActions()),
+    actions: new ActionRunner(
+      new BuiltInActions({
+        cache: new FsCacheStore({ root: cacheHome() }),
+        artifacts: new FsArtifactStore({ root: join(home, "artifacts") }),
+      }),
+    ),
     graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
     debug: process.env.RUNNER_DEBUG === "1" || opts.secrets?.ACTIONS_STEP_DEBUG === "true",
   });

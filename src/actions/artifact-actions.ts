@@ -1,0 +1,177 @@
+import { statSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import picomatch from "picomatch";
+import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
+import { artifactNameProblem } from "./artifact-name.js";
+import { booleanInput, homeOf, InputError, input, requiredInput } from "./inputs.js";
+import { commonAncestor, inputLines, resolvePaths } from "./path-patterns.js";
+import type { ArtifactInfo, ArtifactStore } from "./stores.js";
+
+const NO_FILES_OPTIONS = ["warn", "error", "ignore"];
+const MAX_RETENTION_DAYS = 90;
+
+function failure(err: unknown): ActionStepResult {
+  return { ok: false, error: (err as Error).message };
+}
+
+function runIdOf(req: ActionStepRequest): string {
+  return String(req.github.run_id ?? "");
+}
+
+function wholeNumber(text: string, what: string): number {
+  const n = Number.parseInt(text, 10);
+  if (Number.isNaN(n)) throw new InputError(`Invalid ${what}`);
+  return n;
+}
+
+/** Where download-artifact writes: `path` (`~` expanded, relative to the workspace), else the workspace. */
+function downloadRoot(req: ActionStepRequest): string {
+  let path = input(req, "path");
+  if (!path) return req.workspace;
+  if (path === "~" || path.startsWith("~/")) path = homeOf(req) + path.slice(1);
+  return isAbsolute(path) ? resolve(path) : resolve(req.workspace, path);
+}
+
+/** actions/upload-artifact (v4): one immutable, named artifact of the run. */
+export async function uploadArtifactAction(
+  req: ActionStepRequest,
+  store: ArtifactStore,
+): Promise<ActionStepResult> {
+  try {
+    const name = input(req, "name") || "artifact";
+    const nameProblem = artifactNameProblem(name);
+    if (nameProblem) throw new InputError(nameProblem);
+    const pathInput = requiredInput(req, "path");
+    const ifNoFiles = input(req, "if-no-files-found") || "warn";
+    if (!NO_FILES_OPTIONS.includes(ifNoFiles)) {
+      throw new InputError(
+        `Unrecognized if-no-files-found input. Provided: ${ifNoFiles}. Available options: ${NO_FILES_OPTIONS.join(",")}`,
+      );
+    }
+    const defaultDays = Number(req.github.retention_days) || MAX_RETENTION_DAYS;
+    let retentionDays = defaultDays;
+    const daysInput = input(req, "retention-days");
+    if (daysInput) {
+      retentionDays = wholeNumber(daysInput, "retention-days");
+      if (retentionDays < 1) throw new InputError("Invalid retention-days: it must be at least 1");
+      if (retentionDays > defaultDays) {
+        req.log(
+          `Warning: Retention days cannot be greater than the maximum allowed retention set within the repository. Using ${defaultDays} instead.`,
+        );
+        retentionDays = defaultDays;
+      }
+    }
+    const levelInput = input(req, "compression-level");
+    if (levelInput) {
+      const level = wholeNumber(levelInput, "compression-level");
+      if (level < 0 || level > 9) throw new InputError("Invalid compression-level. Valid values are 0-9");
+    }
+    const overwrite = booleanInput(req, "overwrite");
+    const includeHidden = booleanInput(req, "include-hidden-files");
+
+    const found = resolvePaths(inputLines(pathInput), {
+      workspace: req.workspace,
+      home: homeOf(req),
+      implicitDescendants: true,
+      excludeHidden: !includeHidden,
+      followSymlinks: true,
+    });
+    const files = found.matches.filter((p) => !statSync(p).isDirectory());
+    if (files.length === 0) {
+      const message = `No files were found with the provided path: ${pathInput}. No artifacts will be uploaded.`;
+      if (ifNoFiles === "error") throw new InputError(message);
+      req.log(ifNoFiles === "warn" ? `Warning: ${message}` : message);
+      return { ok: true };
+    }
+    req.log(
+      `With the provided path, there will be ${files.length} file${files.length === 1 ? "" : "s"} uploaded`,
+    );
+    // The stored layout: relative to the one search path, or to the least common ancestor of several.
+    let root: string;
+    if (found.searchPaths.length > 1) {
+      root = commonAncestor(found.searchPaths);
+      req.log(`Multiple search paths detected. The least common ancestor is ${root}`);
+    } else if (files.length === 1 && found.searchPaths[0] === files[0]) {
+      root = dirname(files[0]);
+    } else {
+      root = found.searchPaths[0];
+    }
+    const info = await store.upload({
+      runId: runIdOf(req),
+      name,
+      files,
+      rootDirectory: root,
+      retentionDays,
+      overwrite,
+    });
+    const url = `${String(req.github.server_url)}/${String(req.github.repository)}/actions/runs/${runIdOf(req)}/artifacts/${info.id}`;
+    req.log(
+      `Artifact ${name} has been successfully uploaded! Final size is ${info.size} bytes. Artifact ID is ${info.id}`,
+    );
+    req.log(`Artifact download URL: ${url}`);
+    return {
+      ok: true,
+      outputs: {
+        "artifact-id": String(info.id),
+        "artifact-url": url,
+        "artifact-digest": info.digest.replace(/^sha256:/, ""),
+      },
+    };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+/** actions/download-artifact (v4): one artifact by name, or all of the run (filtered by `pattern`). */
+export async function downloadArtifactAction(
+  req: ActionStepRequest,
+  store: ArtifactStore,
+): Promise<ActionStepResult> {
+  try {
+    const name = input(req, "name");
+    const pattern = input(req, "pattern");
+    const merge = booleanInput(req, "merge-multiple");
+    const root = downloadRoot(req);
+    const runId = input(req, "github-token") && input(req, "run-id") ? input(req, "run-id") : runIdOf(req);
+    let artifacts: ArtifactInfo[];
+    if (name) {
+      const all = await store.list(runId);
+      const found = all.find((a) => a.name.toLowerCase() === name.toLowerCase());
+      if (!found) throw new InputError(`Unable to download artifact(s): Artifact '${name}' not found`);
+      artifacts = [found];
+    } else {
+      artifacts = await store.list(runId);
+      if (pattern) {
+        req.log(`Filtering artifacts by pattern '${pattern}'`);
+        const isMatch = picomatch(pattern, { dot: false });
+        artifacts = artifacts.filter((a) => isMatch(a.name));
+      } else {
+        req.log("No input name or pattern filtered specified, downloading all artifacts");
+        if (!merge) req.log("An extra directory with the artifact name will be created for each download");
+      }
+    }
+    if (artifacts.length === 0) {
+      req.log("Total of 0 artifact(s) downloaded");
+      return { ok: true };
+    }
+    req.log("Preparing to download the following artifacts:");
+    for (const a of artifacts) req.log(`- ${a.name} (ID: ${a.id}, Size: ${a.size})`);
+    for (const a of artifacts) {
+      const problem = artifactNameProblem(a.name);
+      if (problem) throw new InputError(problem);
+      const destination = name || merge ? root : join(root, a.name);
+      await store.download(runId, a.name, destination);
+    }
+    req.log(`Total of ${artifacts.length} artifact(s) downloaded`);
+    req.log("Download artifact has finished successfully");
+    return { ok: true, outputs: { "download-path": root } };
+  } catch (err) {
+    const message = (err as Error).message;
+    return {
+      ok: false,
+      error: message.startsWith("Unable to download")
+        ? message
+        : `Unable to download artifact(s): ${message}`,
+    };
+  }
+}

@@ -1,0 +1,195 @@
+import { createHash } from "node:crypto";
+import type { Json } from "../expressions/index.js";
+import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
+import { booleanInput, homeOf, InputError, input, requiredInput } from "./inputs.js";
+import { inputLines, resolvePaths } from "./path-patterns.js";
+import type { CacheQuery, CacheStore } from "./stores.js";
+
+/** Bumped by @actions/cache when its entry format changes; part of every version. */
+const VERSION_SALT = "1.0";
+const MAX_KEY_LENGTH = 512;
+const MAX_KEYS = 10;
+
+/** The version of an entry as @actions/cache computes it: sha256 over the path lines and the compression. */
+export function cacheVersion(paths: string[], compression: string, crossOs = false): string {
+  const components = [...paths, compression];
+  if (process.platform === "win32" && !crossOs) components.push("windows-only");
+  components.push(VERSION_SALT);
+  return createHash("sha256").update(components.join("|")).digest("hex");
+}
+
+/**
+ * The scopes a run reads, in order: its own ref, the base branch of a pull request, the default
+ * branch (github.event.repository.default_branch: for `gantry run`, origin/HEAD, else main or
+ * master). It writes only to the first.
+ */
+export function cacheScopes(github: Record<string, Json>): string[] {
+  const own = String(github.ref ?? "");
+  const base = github.base_ref ? `refs/heads/${String(github.base_ref)}` : "";
+  const event = (github.event ?? {}) as Record<string, Json>;
+  const repository = (event.repository ?? {}) as Record<string, Json>;
+  const fallback = repository.default_branch ? `refs/heads/${String(repository.default_branch)}` : "";
+  return [...new Set([own, base, fallback].filter((s) => s !== ""))];
+}
+
+/** As actions/cache compares keys: case-insensitively. */
+function isExactKeyMatch(key: string, matched: string | undefined): boolean {
+  return matched !== undefined && matched.localeCompare(key, undefined, { sensitivity: "accent" }) === 0;
+}
+
+function validateKeys(keys: string[]): void {
+  if (keys.length > MAX_KEYS)
+    throw new InputError(`Key Validation Error: Keys are limited to a maximum of ${MAX_KEYS}.`);
+  for (const key of keys) {
+    if (key.length > MAX_KEY_LENGTH)
+      throw new InputError(
+        `Key Validation Error: ${key} cannot be larger than ${MAX_KEY_LENGTH} characters.`,
+      );
+    if (key.includes(",")) throw new InputError(`Key Validation Error: ${key} cannot contain commas.`);
+  }
+}
+
+function failure(err: unknown): ActionStepResult {
+  return { ok: false, error: (err as Error).message };
+}
+
+interface RestoreOutcome {
+  primaryKey: string;
+  matchedKey?: string;
+  outputs: Record<string, string>;
+}
+
+/** The restore part of actions/cache and actions/cache/restore. */
+async function restore(
+  req: ActionStepRequest,
+  store: CacheStore,
+  withKeyOutputs: boolean,
+): Promise<RestoreOutcome> {
+  const primaryKey = requiredInput(req, "key");
+  const paths = inputLines(input(req, "path"));
+  if (paths.length === 0) throw new InputError("Input required and not supplied: path");
+  const restoreKeys = inputLines(input(req, "restore-keys"));
+  const crossOs = booleanInput(req, "enableCrossOsArchive");
+  const failOnMiss = booleanInput(req, "fail-on-cache-miss");
+  const lookupOnly = booleanInput(req, "lookup-only");
+  validateKeys([primaryKey, ...restoreKeys]);
+  const outputs: Record<string, string> = withKeyOutputs ? { "cache-primary-key": primaryKey } : {};
+  const query: CacheQuery = {
+    scopes: cacheScopes(req.github),
+    key: primaryKey,
+    restoreKeys,
+    version: cacheVersion(paths, store.compression, crossOs),
+  };
+  let entry: Awaited<ReturnType<CacheStore["lookup"]>>;
+  try {
+    entry = lookupOnly ? await store.lookup(query) : await store.restore(query, req.workspace);
+  } catch (err) {
+    // As @actions/cache: a failed download or extraction is a warning and a miss.
+    req.log(`Warning: Failed to restore: ${(err as Error).message}`);
+    entry = undefined;
+  }
+  if (!entry) {
+    // actions/cache v4 leaves cache-hit unset on a miss (actions/cache#1466).
+    if (failOnMiss) {
+      throw new InputError(
+        `Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${primaryKey}`,
+      );
+    }
+    req.log(`Cache not found for input keys: ${[primaryKey, ...restoreKeys].join(", ")}`);
+    return { primaryKey, outputs };
+  }
+  if (withKeyOutputs) outputs["cache-matched-key"] = entry.key;
+  outputs["cache-hit"] = String(isExactKeyMatch(primaryKey, entry.key));
+  req.log(
+    lookupOnly
+      ? `Cache found and can be restored from key: ${entry.key}`
+      : `Cache restored from key: ${entry.key}`,
+  );
+  if (entry.scope !== query.scopes[0]) req.log(`(from the cache of ${entry.scope})`);
+  return { primaryKey, matchedKey: entry.key, outputs };
+}
+
+/** The save part of actions/cache (its post step) and actions/cache/save: problems are warnings. */
+async function save(req: ActionStepRequest, store: CacheStore, primaryKey: string, matchedKey?: string) {
+  if (!primaryKey) {
+    req.log("Warning: Key is not specified.");
+    return;
+  }
+  if (isExactKeyMatch(primaryKey, matchedKey)) {
+    req.log(`Cache hit occurred on the primary key ${primaryKey}, not saving cache.`);
+    return;
+  }
+  try {
+    const paths = inputLines(input(req, "path"));
+    if (paths.length === 0) throw new InputError("Input required and not supplied: path");
+    validateKeys([primaryKey]);
+    const crossOs = booleanInput(req, "enableCrossOsArchive");
+    const found = resolvePaths(paths, {
+      workspace: req.workspace,
+      home: homeOf(req),
+      implicitDescendants: true,
+    });
+    if (found.matches.length === 0) {
+      throw new InputError(
+        "Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.",
+      );
+    }
+    const scope = cacheScopes(req.github)[0] ?? "";
+    const version = cacheVersion(paths, store.compression, crossOs);
+    const result = await store.save(
+      { scope, key: primaryKey, version },
+      { workspace: req.workspace, paths: found.matches },
+    );
+    if (result.saved) {
+      req.log(`Cache saved with key: ${primaryKey}`);
+    } else {
+      req.log(
+        `Failed to save: Unable to reserve cache with key ${primaryKey}, another job may be creating this cache. More details: cache entry with the same key, version, and scope already exists`,
+      );
+    }
+  } catch (err) {
+    req.log(`Warning: ${(err as Error).message}`);
+  }
+}
+
+/** actions/cache: restore now, save in the post step when the job succeeded and the key missed. */
+export async function cacheAction(req: ActionStepRequest, store: CacheStore): Promise<ActionStepResult> {
+  try {
+    const saveAlways = booleanInput(req, "save-always");
+    if (saveAlways) {
+      req.log(
+        "Warning: save-always does not work as intended and will be removed in a future release. A separate `actions/cache/restore` step should be used instead. See https://github.com/actions/cache/tree/main/save#always-save-cache for more details.",
+      );
+    }
+    const restored = await restore(req, store, false);
+    req.addPost({
+      condition: saveAlways ? "always()" : "success()",
+      run: async (post) => {
+        await save(post, store, restored.primaryKey, restored.matchedKey);
+        return { ok: true };
+      },
+    });
+    return { ok: true, outputs: restored.outputs };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+/** actions/cache/restore: outputs cache-hit, cache-primary-key and cache-matched-key. */
+export async function cacheRestoreAction(
+  req: ActionStepRequest,
+  store: CacheStore,
+): Promise<ActionStepResult> {
+  try {
+    const restored = await restore(req, store, true);
+    return { ok: true, outputs: restored.outputs };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+/** actions/cache/save: saves under `key` now; like the real action it warns rather than fails. */
+export async function cacheSaveAction(req: ActionStepRequest, store: CacheStore): Promise<ActionStepResult> {
+  await save(req, store, input(req, "key"));
+  return { ok: true };
+}

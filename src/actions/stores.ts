@@ -1,0 +1,93 @@
+/**
+ * The ports the built-in cache and artifact actions use. src/cache and src/artifacts implement
+ * them (on the filesystem now; a content-addressed store and GitHub's protocols later), and the
+ * CLI hands the implementations to BuiltInActions.
+ */
+
+/** One immutable cache entry, identified by (scope, key, version). */
+export interface CacheEntry {
+  /** The ref whose runs wrote it, e.g. `refs/heads/main`, `refs/pull/7/merge`. */
+  scope: string;
+  key: string;
+  /** Hash over the `path` input lines and the compression (see cacheVersion). */
+  version: string;
+  /** Milliseconds since the epoch; among prefix matches the newest wins. */
+  createdAt: number;
+  /** Bytes the entry takes in the store. */
+  size: number;
+}
+
+/** What a restore looks for: in each scope in order, `key` exactly then as a prefix, then each restore key. */
+export interface CacheQuery {
+  scopes: string[];
+  key: string;
+  restoreKeys: string[];
+  version: string;
+}
+
+/** Files to save: absolute paths of files, folders and links; those inside `workspace` are stored relative to it. */
+export interface CacheFiles {
+  workspace: string;
+  paths: string[];
+}
+
+export type CacheSaveResult = { saved: true; entry: CacheEntry } | { saved: false; reason: "exists" };
+
+export interface CacheStore {
+  /** The compression the store writes with, part of every entry's version (`zstd-without-long`, `gzip`). */
+  readonly compression: string;
+  /** Finds the entry a restore would use, without restoring it. */
+  lookup(query: CacheQuery): Promise<CacheEntry | undefined>;
+  /** Finds the entry and extracts it (workspace paths under `workspace`, others where they were). */
+  restore(query: CacheQuery, workspace: string): Promise<CacheEntry | undefined>;
+  /**
+   * Saves the files as (scope, key, version), atomically: no partial entry on a crash, and of two
+   * saves of one key exactly one wins; the other gets `{ saved: false, reason: "exists" }`.
+   */
+  save(id: { scope: string; key: string; version: string }, files: CacheFiles): Promise<CacheSaveResult>;
+}
+
+/** One artifact of a run. */
+export interface ArtifactInfo {
+  /** Unique within the run. */
+  id: number;
+  name: string;
+  runId: string;
+  /** Total bytes of its files. */
+  size: number;
+  /** `sha256:` over the sorted file paths and the sha256 of each file. */
+  digest: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface ArtifactUpload {
+  runId: string;
+  name: string;
+  /** Absolute paths of the files; each is stored as its path relative to `rootDirectory`. */
+  files: string[];
+  rootDirectory: string;
+  retentionDays: number;
+  /** Replace an artifact of the same name instead of failing. */
+  overwrite: boolean;
+}
+
+/** Stable codes of the errors a store raises for bad requests. */
+export class ArtifactError extends Error {
+  constructor(
+    readonly code: "artifact-exists" | "artifact-not-found" | "invalid-name" | "invalid-path",
+    message: string,
+  ) {
+    super(message);
+    this.name = "ArtifactError";
+  }
+}
+
+export interface ArtifactStore {
+  /** Stores a new artifact; an existing name fails with `artifact-exists` unless `overwrite`. */
+  upload(upload: ArtifactUpload): Promise<ArtifactInfo>;
+  /** The run's artifacts that have not expired, by name. */
+  list(runId: string): Promise<ArtifactInfo[]>;
+  /** Writes the artifact's files under `destination` (folders made as needed, files replaced). */
+  download(runId: string, name: string, destination: string): Promise<ArtifactInfo>;
+}

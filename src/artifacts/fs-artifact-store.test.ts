@@ -1,0 +1,114 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ArtifactError } from "../actions/index.js";
+import { FsArtifactStore } from "./fs-artifact-store.js";
+
+function temp(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+function tree(files: Record<string, string>): { root: string; files: string[] } {
+  const root = temp("gantry-art-src-");
+  for (const [p, c] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, p)), { recursive: true });
+    writeFileSync(join(root, p), c);
+  }
+  return { root, files: Object.keys(files).map((p) => join(root, p)) };
+}
+
+function upload(
+  name: string,
+  files: Record<string, string>,
+  extra: { overwrite?: boolean; runId?: string } = {},
+) {
+  const t = tree(files);
+  return {
+    runId: extra.runId ?? "42",
+    name,
+    files: t.files,
+    rootDirectory: t.root,
+    retentionDays: 1,
+    overwrite: extra.overwrite ?? false,
+  };
+}
+
+async function code(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ArtifactError);
+    return (err as ArtifactError).code;
+  }
+}
+
+describe("FsArtifactStore", () => {
+  it("stores an artifact per run and gives its files back under the destination", async () => {
+    const s = new FsArtifactStore({ root: temp("gantry-art-") });
+    const info = await s.upload(upload("build", { "a.txt": "A", "sub/b.txt": "BB" }));
+    expect(info).toMatchObject({ id: 1, name: "build", runId: "42", size: 3 });
+    expect(info.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((await s.list("42")).map((a) => a.name)).toEqual(["build"]);
+    expect(await s.list("43")).toEqual([]);
+    const dest = temp("gantry-art-dest-");
+    await s.download("42", "build", dest);
+    expect(readFileSync(join(dest, "a.txt"), "utf8")).toBe("A");
+    expect(readFileSync(join(dest, "sub/b.txt"), "utf8")).toBe("BB");
+    expect(await code(s.download("42", "nope", dest))).toBe("artifact-not-found");
+  });
+
+  it("gives the same content the same digest and other content another", async () => {
+    const s = new FsArtifactStore({ root: temp("gantry-art-") });
+    const a = await s.upload(upload("a", { "x.txt": "same" }));
+    const b = await s.upload(upload("b", { "x.txt": "same" }));
+    const c = await s.upload(upload("c", { "x.txt": "other" }));
+    expect(a.digest).toBe(b.digest);
+    expect(c.digest).not.toBe(a.digest);
+    expect(new Set([a.id, b.id, c.id]).size).toBe(3);
+  });
+
+  it("keeps names immutable unless overwrite is asked for", async () => {
+    const s = new FsArtifactStore({ root: temp("gantry-art-") });
+    await s.upload(upload("logs", { "a.txt": "first" }));
+    expect(await code(s.upload(upload("logs", { "a.txt": "second" })))).toBe("artifact-exists");
+    await s.upload(upload("logs", { "b.txt": "third" }, { overwrite: true }));
+    const dest = temp("gantry-art-dest-");
+    await s.download("42", "logs", dest);
+    expect(readdirSync(dest)).toEqual(["b.txt"]);
+  });
+
+  it("ends concurrent uploads of one name with exactly one artifact", async () => {
+    const s = new FsArtifactStore({ root: temp("gantry-art-") });
+    const results = await Promise.allSettled(
+      ["1", "2", "3"].map((c) => s.upload(upload("same", { "f.txt": c }))),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(await s.list("42")).toHaveLength(1);
+  });
+
+  it("rejects names GitHub forbids and names that would leave the folder", async () => {
+    const s = new FsArtifactStore({ root: temp("gantry-art-") });
+    for (const name of ["a/b", "..", "a\\b", "x:y", "q?", "", "two\nlines"]) {
+      expect(await code(s.upload(upload(name, { "f.txt": "x" })))).toBe("invalid-name");
+    }
+  });
+
+  it("rejects files outside the root directory", async () => {
+    const s = new FsArtifactStore({ root: temp("gantry-art-") });
+    const t = tree({ "f.txt": "x" });
+    const req = { ...upload("x", {}), files: t.files, rootDirectory: join(t.root, "sub") };
+    expect(await code(s.upload(req))).toBe("invalid-path");
+  });
+
+  it("hides an artifact once its retention has passed", async () => {
+    let now = Date.parse("2026-01-01T00:00:00Z");
+    const s = new FsArtifactStore({ root: temp("gantry-art-"), now: () => now });
+    await s.upload(upload("short", { "f.txt": "x" }));
+    expect(await s.list("42")).toHaveLength(1);
+    now += 2 * 24 * 60 * 60 * 1000;
+    expect(await s.list("42")).toEqual([]);
+    expect(await code(s.download("42", "short", temp("d-")))).toBe("artifact-not-found");
+  });
+});

@@ -1,0 +1,195 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import {
+  ArtifactError,
+  type ArtifactInfo,
+  type ArtifactStore,
+  type ArtifactUpload,
+  artifactNameProblem,
+  artifactPathProblem,
+} from "../actions/index.js";
+
+const META_FILE = "artifact.json";
+const FILES_DIR = "files";
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function fileSha256(path: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const h = createHash("sha256");
+    createReadStream(path)
+      .on("data", (c) => h.update(c))
+      .on("error", reject)
+      .on("end", () => resolvePromise(h.digest("hex")));
+  });
+}
+
+function isExists(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "EEXIST" || code === "ENOTEMPTY";
+}
+
+async function* walkFiles(dir: string, base = dir): AsyncGenerator<string> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) yield* walkFiles(full, base);
+    else yield relative(base, full);
+  }
+}
+
+export interface FsArtifactStoreOptions {
+  root: string;
+  /** The clock for creation and expiry (tests). */
+  now?: () => number;
+}
+
+/**
+ * Artifacts as folders on disk: `<run id>/<name hash>/` holding `artifact.json` and the files
+ * as uploaded. An artifact is built in a temporary folder and renamed into place, so it appears
+ * whole or not at all, and of two uploads of one name exactly one wins.
+ */
+export class FsArtifactStore implements ArtifactStore {
+  private readonly root: string;
+  private readonly clock: () => number;
+
+  constructor(opts: FsArtifactStoreOptions) {
+    this.root = opts.root;
+    this.clock = opts.now ?? Date.now;
+  }
+
+  private runDir(runId: string): string {
+    if (!/^[A-Za-z0-9_-]+$/.test(runId)) throw new Error(`Invalid run id '${runId}'`);
+    return join(this.root, runId);
+  }
+
+  private artifactDir(runId: string, name: string): string {
+    return join(this.runDir(runId), sha256(name.toLowerCase()));
+  }
+
+  /** The next artifact id of the run, claimed by creating its marker file exclusively. */
+  private async claimId(runId: string): Promise<number> {
+    const dir = join(this.runDir(runId), "ids");
+    await mkdir(dir, { recursive: true });
+    let n = (await readdir(dir)).length + 1;
+    for (;;) {
+      try {
+        await (await open(join(dir, String(n)), "wx")).close();
+        return n;
+      } catch (err) {
+        if (!isExists(err)) throw err;
+        n++;
+      }
+    }
+  }
+
+  async upload(upload: ArtifactUpload): Promise<ArtifactInfo> {
+    const nameProblem = artifactNameProblem(upload.name);
+    if (nameProblem) throw new ArtifactError("invalid-name", nameProblem);
+    const conflict = () =>
+      new ArtifactError(
+        "artifact-exists",
+        `Failed to CreateArtifact: an artifact with this name already exists on the workflow run: '${upload.name}'. Use a different name, or 'overwrite: true' to replace it.`,
+      );
+    const target = this.artifactDir(upload.runId, upload.name);
+    const exists = await stat(target).then(
+      () => true,
+      () => false,
+    );
+    if (exists && !upload.overwrite) throw conflict();
+
+    const entries = upload.files.map((file) => {
+      const rel = relative(upload.rootDirectory, file);
+      if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) {
+        throw new ArtifactError(
+          "invalid-path",
+          `${file} is not inside the artifact root ${upload.rootDirectory}`,
+        );
+      }
+      const problem = artifactPathProblem(rel.split(sep).join("/"));
+      if (problem) throw new ArtifactError("invalid-path", problem);
+      return { file, rel };
+    });
+    entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+
+    const building = join(this.runDir(upload.runId), `.tmp-${randomUUID()}`);
+    try {
+      const files = join(building, FILES_DIR);
+      await mkdir(files, { recursive: true });
+      const digest = createHash("sha256");
+      let size = 0;
+      for (const { file, rel } of entries) {
+        const to = join(files, rel);
+        await mkdir(dirname(to), { recursive: true });
+        await copyFile(file, to);
+        size += (await stat(to)).size;
+        digest.update(`${rel.split(sep).join("/")}\0${await fileSha256(to)}\n`);
+      }
+      const now = this.clock();
+      const info: ArtifactInfo = {
+        id: await this.claimId(upload.runId),
+        name: upload.name,
+        runId: upload.runId,
+        size,
+        digest: `sha256:${digest.digest("hex")}`,
+        createdAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + upload.retentionDays * DAY_MS).toISOString(),
+      };
+      await writeFile(join(building, META_FILE), JSON.stringify(info));
+      if (upload.overwrite && exists) {
+        const trash = join(this.runDir(upload.runId), `.trash-${randomUUID()}`);
+        await rename(target, trash).catch(() => undefined);
+        await rm(trash, { recursive: true, force: true });
+      }
+      try {
+        await rename(building, target);
+      } catch (err) {
+        if (isExists(err)) throw conflict();
+        throw err;
+      }
+      return info;
+    } finally {
+      await rm(building, { recursive: true, force: true });
+    }
+  }
+
+  private async read(dir: string): Promise<ArtifactInfo | undefined> {
+    try {
+      const info = JSON.parse(await readFile(join(dir, META_FILE), "utf8")) as ArtifactInfo;
+      return Date.parse(info.expiresAt) > this.clock() ? info : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async list(runId: string): Promise<ArtifactInfo[]> {
+    const dir = this.runDir(runId);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const out: ArtifactInfo[] = [];
+    for (const n of names) {
+      if (n.startsWith(".") || n === "ids") continue;
+      const info = await this.read(join(dir, n));
+      if (info) out.push(info);
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async download(runId: string, name: string, destination: string): Promise<ArtifactInfo> {
+    const dir = this.artifactDir(runId, name);
+    const info = await this.read(dir);
+    if (!info) throw new ArtifactError("artifact-not-found", `Artifact '${name}' not found`);
+    const files = join(dir, FILES_DIR);
+    await mkdir(destination, { recursive: true });
+    for await (const rel of walkFiles(files)) {
+      const to = join(destination, rel);
+      await mkdir(dirname(to), { recursive: true });
+      await rm(to, { force: true });
+      await copyFile(join(files, rel), to);
+    }
+    return info;
+  }
+}

@@ -1,0 +1,1 @@
+export { FsArtifactStore, type FsArtifactStoreOptions } from "./fs-artifact-store.js";

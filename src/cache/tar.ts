@@ -1,0 +1,62 @@
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** How archives are compressed: zstd when the machine has it (as @actions/cache prefers), else gzip. */
+export type Compression = "zstd-without-long" | "gzip";
+
+let detected: Compression | undefined;
+
+/** zstd if `zstd` runs, else gzip; asked once per process. */
+export function detectCompression(): Compression {
+  if (detected === undefined) {
+    try {
+      execFileSync("zstd", ["--version"], { stdio: "ignore" });
+      detected = "zstd-without-long";
+    } catch {
+      detected = "gzip";
+    }
+  }
+  return detected;
+}
+
+function compressArgs(compression: Compression, extract: boolean): string[] {
+  if (compression === "gzip") return ["-z"];
+  return ["--use-compress-program", extract ? "zstd -d" : "zstd -T0"];
+}
+
+async function tar(args: string[]): Promise<void> {
+  try {
+    await run("tar", args, { maxBuffer: 64 * 1024 * 1024 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`tar failed: ${(e.stderr || e.message).trim()}`);
+  }
+}
+
+/**
+ * Writes `archive` holding the entries named in `listFile` (NUL-separated; relative names are
+ * read from `cwd`, absolute ones kept absolute), without recursing: the list names every entry.
+ */
+export function createArchive(archive: string, cwd: string, listFile: string, compression: Compression) {
+  return tar([
+    "--posix",
+    "--create",
+    "--file",
+    archive,
+    ...compressArgs(compression, false),
+    "-P",
+    "-C",
+    cwd,
+    "--no-recursion",
+    "--null",
+    "--files-from",
+    listFile,
+  ]);
+}
+
+/** Extracts `archive`: relative entries under `cwd`, absolute ones where they were. */
+export function extractArchive(archive: string, cwd: string, compression: Compression) {
+  return tar(["--extract", "--file", archive, ...compressArgs(compression, true), "-P", "-C", cwd]);
+}
