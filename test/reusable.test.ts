@@ -1,6 +1,7 @@
 // Reusable workflows (jobs.<id>.uses) through the real CLI: secrets, static checks with
 // file:line:col, run-time checks, limits, names and logs of the called jobs.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gantry, job, makeRepo, scratch, summary } from "./harness.js";
 
@@ -309,5 +310,93 @@ jobs:
     const r = await gantry(repo, ["run"]);
     expect(r.code).toBe(0);
     expect(summary(r.report)).toEqual({ CI: { call: "skipped" } });
+  });
+});
+
+async function waitFor(file: string, limitMs = 20_000): Promise<void> {
+  for (let waited = 0; !existsSync(file); waited += 50) {
+    if (waited > limitMs) throw new Error(`${file} never appeared`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("cancellation and timeouts reach the called jobs", () => {
+  it("Ctrl-C cancels a called job; its always() job still runs; the caller's dependants do not", async () => {
+    const shared = scratch();
+    const repo = makeRepo({
+      files: {
+        [`${WF}/ci.yml`]: `name: CI
+on: push
+jobs:
+  call:
+    uses: ./${WF}/called.yml
+  after:
+    needs: call
+    runs-on: ubuntu-latest
+    steps:
+      - run: touch "$SHARED/after"
+`,
+        [`${WF}/called.yml`]: `on: workflow_call
+jobs:
+  long:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          touch "$SHARED/started"
+          sleep 300 &
+          wait
+  cleanup:
+    needs: long
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - run: touch "$SHARED/cleanup"
+`,
+      },
+    });
+    let pid = 0;
+    const running = gantry(repo, ["run"], {
+      env: { SHARED: shared, GANTRY_CANCEL_GRACE_MS: "2000" },
+      onSpawn: (p) => {
+        pid = p;
+      },
+    });
+    await waitFor(join(shared, "started"));
+    process.kill(pid, "SIGINT");
+    const r = await running;
+    expect(r.code).toBe(1);
+    expect(r.report?.runs[0].conclusion).toBe("cancelled");
+    expect(summary(r.report)).toEqual({
+      CI: { "call / long": "cancelled", "call / cleanup": "success", after: "cancelled" },
+    });
+    expect(existsSync(join(shared, "cleanup"))).toBe(true);
+    expect(existsSync(join(shared, "after"))).toBe(false);
+  });
+
+  it("a called job's timeout-minutes fails it, and the call", async () => {
+    const repo = makeRepo({
+      files: {
+        [`${WF}/ci.yml`]: `name: CI
+on: push
+jobs:
+  call:
+    uses: ./${WF}/called.yml
+`,
+        [`${WF}/called.yml`]: `on: workflow_call
+jobs:
+  slow:
+    runs-on: ubuntu-latest
+    timeout-minutes: 0.01
+    steps:
+      - run: sleep 30
+`,
+      },
+    });
+    const r = await gantry(repo, ["run"], { env: { GANTRY_CANCEL_GRACE_MS: "500" } });
+    expect(r.code).toBe(1);
+    expect(summary(r.report)).toEqual({ CI: { "call / slow": "failure" } });
+    expect(r.stdout).toContain(
+      "[call / slow] | Error: The job has exceeded the maximum execution time of 0.01 minutes.",
+    );
   });
 });
