@@ -3,6 +3,7 @@ import { downloadArtifactAction, uploadArtifactAction } from "./artifact-actions
 import { cacheAction, cacheRestoreAction, cacheSaveAction } from "./cache-action.js";
 import { checkout } from "./checkout.js";
 import type { BuiltInProvider } from "./run-action.js";
+import { setupGo, setupJava, setupNode, setupPython } from "./setup-tools/index.js";
 import type { ArtifactStore, CacheStore } from "./stores.js";
 
 export { artifactNameProblem, artifactPathProblem } from "./artifact-name.js";
@@ -55,6 +56,10 @@ const BUILT_IN: Record<string, BuiltIn> = {
   "actions/cache/save": withStore(cacheStore, "a cache store", cacheSaveAction),
   "actions/upload-artifact": withStore(artifactStore, "an artifact store", uploadArtifactAction),
   "actions/download-artifact": withStore(artifactStore, "an artifact store", downloadArtifactAction),
+  "actions/setup-go": setupGo,
+  "actions/setup-java": setupJava,
+  "actions/setup-node": setupNode,
+  "actions/setup-python": setupPython,
 };
 
 export class BuiltInActions implements BuiltInProvider {

@@ -1,0 +1,101 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import semver from "semver";
+import type { ActionStepRequest, ActionStepResult } from "../../runner/index.js";
+import {
+  readVersionFile,
+  runnerTemp,
+  StepEffects,
+  toolCacheRoot,
+  warnOfflineInputs,
+} from "./file-commands.js";
+import { resolveTool } from "./resolve-tool.js";
+import { findOnPath, listToolCache, probe, toolArch } from "./tool-cache.js";
+import { nodeVersionFromFile } from "./version-files.js";
+import { describeNodeRequest, parseNodeSpec, pickNode } from "./versions.js";
+
+/**
+ * The built-in actions/setup-node: Node.js from the runner's tool cache
+ * (`<toolcache>/node/<version>/<arch>`) or the host's PATH, never downloaded.
+ */
+export async function setupNode(req: ActionStepRequest): Promise<ActionStepResult> {
+  const fx = new StepEffects(req);
+  try {
+    warnOfflineInputs(fx, req, "setup-node");
+    let spec = req.inputs["node-version"]?.trim() ?? "";
+    const file = req.inputs["node-version-file"]?.trim() ?? "";
+    if (spec && file) {
+      fx.warning(
+        "Both node-version and node-version-file inputs are specified, only node-version will be used",
+      );
+    } else if (file) {
+      spec = nodeVersionFromFile(readVersionFile(req, "node-version-file", file))?.trim() ?? "";
+      fx.info(`Resolved ${file} as ${spec || "(no version)"}`);
+    }
+    if (spec) {
+      const request = parseNodeSpec(spec);
+      const archName = toolArch(req.inputs.architecture);
+      const resolved = await resolveTool({
+        tool: "Node.js",
+        command: "node",
+        want: describeNodeRequest(request),
+        arch: archName,
+        listing: listToolCache(toolCacheRoot(req), "node", archName),
+        pick: (candidates) => pickNode(candidates, request),
+        host: () => hostNode(fx.env),
+        log: (l) => fx.info(l),
+      });
+      if (resolved.source === "tool-cache") {
+        fx.addPath(process.platform === "win32" ? resolved.dir : join(resolved.dir, "bin"));
+      }
+    } else {
+      fx.info("node-version was not given: the node on PATH is used as it is");
+    }
+    const registry = req.inputs["registry-url"]?.trim();
+    if (registry) configureRegistry(req, fx, registry);
+
+    const node = findOnPath(process.platform === "win32" ? "node.exe" : "node", fx.env.PATH);
+    if (!node) return { ok: false, error: "node was not found on PATH after setup" };
+    const version = await probe(node, ["--version"], fx.env);
+    if (!version.ok) return { ok: false, error: `${node} --version failed: ${version.error}` };
+    const installed = version.stdout.trim();
+    fx.info(`Environment details: node: ${installed} (${node})`);
+    return { ok: true, outputs: { "node-version": installed } };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+async function hostNode(env: Record<string, string>) {
+  const path = findOnPath(process.platform === "win32" ? "node.exe" : "node", env.PATH);
+  if (!path) return { problem: "has no node" };
+  const out = await probe(path, ["--version"], env);
+  const version = semver.clean(out.stdout.trim());
+  if (!out.ok || !version) return { problem: `has ${path}, but '${path} --version' failed` };
+  return { found: { version, path } };
+}
+
+/** setup-node's registry-url: a .npmrc in RUNNER_TEMP naming the registry, token from NODE_AUTH_TOKEN. */
+function configureRegistry(req: ActionStepRequest, fx: StepEffects, url: string): void {
+  const registry = url.endsWith("/") ? url : `${url}/`;
+  let scope = req.inputs.scope?.trim() ?? "";
+  if (!scope && registry.includes("npm.pkg.github.com")) scope = String(req.github.repository_owner ?? "");
+  if (scope && !scope.startsWith("@")) scope = `@${scope}`;
+  if (scope) scope = `${scope.toLowerCase()}:`;
+  const npmrc = join(runnerTemp(req), ".npmrc");
+  const kept = existsSync(npmrc)
+    ? readFileSync(npmrc, "utf8")
+        .split(/\r?\n/)
+        .filter((l) => l && !l.toLowerCase().startsWith(`${scope}registry`))
+    : [];
+  const alwaysAuth = req.inputs["always-auth"]?.trim() || "false";
+  kept.push(
+    `${registry.replace(/^\w+:/, "")}:_authToken=\${NODE_AUTH_TOKEN}`,
+    `${scope}registry=${registry}`,
+    `always-auth=${alwaysAuth}`,
+  );
+  writeFileSync(npmrc, `${kept.join("\n")}\n`);
+  fx.exportVariable("NPM_CONFIG_USERCONFIG", npmrc);
+  fx.exportVariable("NODE_AUTH_TOKEN", fx.env.NODE_AUTH_TOKEN || "XXXXX-XXXXX-XXXXX-XXXXX");
+  fx.info(`Registry ${registry} written to ${npmrc}`);
+}

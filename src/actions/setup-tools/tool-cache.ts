@@ -1,0 +1,131 @@
+import { execFile } from "node:child_process";
+import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
+import { arch } from "node:os";
+import { delimiter, join } from "node:path";
+import semver from "semver";
+import type { Candidate } from "./versions.js";
+
+/** What one tool's folder in the tool cache holds for one architecture. */
+export interface ToolCacheListing {
+  /** `<toolcache>/<tool>` */
+  root: string;
+  /** Complete installs: `<version>/<arch>` with `<version>/<arch>.complete` beside it. */
+  found: Candidate[];
+  /** Version folders for this arch without the `.complete` marker (an unfinished install). */
+  incomplete: string[];
+  /** Other architectures present (`18.19.0/arm64`), to explain a miss. */
+  otherArchs: string[];
+}
+
+/**
+ * Lists `<toolcache>/<tool>/<version>/<arch>/` as @actions/tool-cache's findAllVersions does:
+ * only version folders whose name is a semver version and whose `<arch>.complete` marker
+ * exists count. `toVersion` maps a folder name to the semver compared (Java's `17.0.10-7`
+ * → `17.0.10+7`); returning undefined skips the folder.
+ */
+export function listToolCache(
+  toolCache: string,
+  tool: string,
+  archName: string,
+  toVersion: (folder: string) => string | undefined = (f) => semver.valid(semver.clean(f)) ?? undefined,
+): ToolCacheListing {
+  const root = join(toolCache, tool);
+  const listing: ToolCacheListing = { root, found: [], incomplete: [], otherArchs: [] };
+  let folders: string[];
+  try {
+    folders = readdirSync(root);
+  } catch {
+    return listing;
+  }
+  for (const folder of folders) {
+    const version = toVersion(folder);
+    if (!version) continue;
+    const dir = join(root, folder, archName);
+    if (isDir(dir)) {
+      if (existsSync(`${dir}.complete`)) listing.found.push({ version, dir });
+      else listing.incomplete.push(folder);
+      continue;
+    }
+    for (const other of safeList(join(root, folder))) {
+      if (!other.endsWith(".complete") && isDir(join(root, folder, other))) {
+        listing.otherArchs.push(`${folder}/${other}`);
+      }
+    }
+  }
+  return listing;
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The tool-cache architecture for an `architecture` input (default: this machine's). */
+export function toolArch(input: string | undefined): string {
+  const a = (input?.trim() || arch()).toLowerCase();
+  if (a === "amd64" || a === "x86_64") return "x64";
+  if (a === "aarch64") return "arm64";
+  if (a === "386" || a === "i386" || a === "ia32") return "x86";
+  return a;
+}
+
+/** The first executable named `name` on `path` (a PATH value), like `which`. */
+export function findOnPath(name: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const file = join(dir, name);
+    try {
+      if (!statSync(file).isFile()) continue;
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Runs a tool briefly (`node --version`) and returns its stdout and stderr. */
+export function probe(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ ok: boolean; stdout: string; stderr: string; error?: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ ok: !err, stdout: String(stdout), stderr: String(stderr), error: err?.message });
+    });
+  });
+}
+
+/** Text for a listing in an error: what versions are there, and what is not usable. */
+export function describeListing(listing: ToolCacheListing, archName: string): string {
+  const parts: string[] = [];
+  if (listing.found.length) {
+    parts.push(
+      `has ${[...listing.found]
+        .sort((a, b) => semver.compareBuild(b.version, a.version))
+        .map((c) => c.version)
+        .join(", ")}`,
+    );
+  }
+  if (listing.incomplete.length) {
+    parts.push(
+      `incomplete (no ${archName}.complete marker): ${listing.incomplete.map((v) => `${v}/${archName}`).join(", ")}`,
+    );
+  }
+  if (listing.otherArchs.length) parts.push(`other architectures only: ${listing.otherArchs.join(", ")}`);
+  if (!parts.length) return existsSync(listing.root) ? "has no versions" : "does not exist";
+  return parts.join("; ");
+}
