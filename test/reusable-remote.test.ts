@@ -20,12 +20,15 @@ beforeAll(() => {
 
 /** Reads files of the repositories in `repos` (owner/name → directory) at a ref, as a store would. */
 function gitReader(repos: Record<string, string>): ReadRemoteFile {
+  const commits = new Map<string, string>();
   return async (owner, repo, path, ref) => {
     const dir = repos[`${owner}/${repo}`];
     if (!dir) throw new Error(`${owner}/${repo} is not in the store`);
     const out = (...args: string[]) =>
       execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    const commit = out("rev-parse", `${ref}^{commit}`).trim();
+    const key = `${owner}/${repo}@${ref}`;
+    const commit = commits.get(key) ?? out("rev-parse", `${ref}^{commit}`).trim();
+    commits.set(key, commit);
     return { content: out("show", `${commit}:${path}`), commit };
   };
 }

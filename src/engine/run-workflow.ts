@@ -342,8 +342,9 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
           group: legGroup,
         });
         // A matrix of calls keeps, per output, the last value a successful leg set (GitHub's rule).
+        const matrixOfCalls = def.uses !== undefined && isMatrix;
         for (const [k, v] of Object.entries(outcome.outputs)) {
-          if (!def.uses || (outcome.result === "success" && v !== "")) outputs[k] = v;
+          if (!matrixOfCalls || (outcome.result === "success" && v !== "")) outputs[k] = v;
         }
         const coe = continueOnError(def, legContexts);
         if (outcome.result === "failure" && coe) tolerated = true;
