@@ -199,6 +199,24 @@ jobs:
   });
 });
 
+describe("the limit of unique reusable workflows, before anything runs", () => {
+  it("51 local workflows called from one workflow are refused at the 51st call", async () => {
+    const files: Record<string, string> = {};
+    let calls = "";
+    for (let i = 1; i <= 51; i++) {
+      files[`${WF}/w${i}.yml`] =
+        "on: workflow_call\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n";
+      calls += `  c${i}:\n    uses: ./${WF}/w${i}.yml\n`;
+    }
+    files[`${WF}/ci.yml`] = `on: push\njobs:\n${calls}`;
+    const r = await gantry(makeRepo({ files }), ["validate"]);
+    expect(r.code).toBe(2);
+    expect(problemLines(r.stderr)).toEqual([
+      `${WF}/ci.yml:104:11: This call brings the run to 51 unique reusable workflows; GitHub allows at most 50`,
+    ]);
+  });
+});
+
 describe("checks when the call runs", () => {
   it("a value of the wrong type from an expression fails the calling job, and its dependants skip", async () => {
     const repo = makeRepo({

@@ -328,7 +328,28 @@ export async function checkCalls(
       problems.push(problemAt(wf.file, job.ref, "error", message));
     }
   }
+  const unique = new Set<string>();
+  for (const { job, path } of localCalls(wf)) {
+    await reachable(path, unique, loadLocal);
+    if (unique.size > MAX_UNIQUE_CALLED_WORKFLOWS) {
+      const message = `This call brings the run to ${unique.size} unique reusable workflows; GitHub allows at most ${MAX_UNIQUE_CALLED_WORKFLOWS}`;
+      problems.push(problemAt(wf.file, job.ref, "error", message));
+      break;
+    }
+  }
   return problems;
+}
+
+/** Adds `path` and every local workflow it calls, transitively, to `seen`. */
+async function reachable(
+  path: string,
+  seen: Set<string>,
+  loadLocal: (path: string) => Promise<LoadedWorkflow | undefined>,
+): Promise<void> {
+  if (seen.has(path)) return;
+  seen.add(path);
+  const called = await loadLocal(path);
+  for (const next of called ? localCalls(called) : []) await reachable(next.path, seen, loadLocal);
 }
 
 /** The longest chain of local calls starting with `path` under `chain`, or the first cycle met. */
