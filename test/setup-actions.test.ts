@@ -137,6 +137,23 @@ jobs:
     expect(stepOutputs(job(r.report, "build"), "node")).toEqual({ "node-version": `v${host}` });
   });
 
+  it("fails the step when the version file is missing, saying where it looked", async () => {
+    const repo = repoWith(`name: CI
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-node@v4
+        with:
+          node-version-file: .nvmrc
+`);
+    const r = await gantry(repo, ["run"], { env: { RUNNER_TOOL_CACHE: toolCache() } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("Error: The node-version-file '.nvmrc' does not exist (looked for ");
+    expect(r.stdout).toContain("only after actions/checkout");
+  });
+
   it("fails the step with what it looked for, where, and what is there", async () => {
     const tc = toolCache();
     install(tc, "node", "18.19.0", fakeNode("18.19.0"));

@@ -51,7 +51,9 @@ export class StepEffects {
 export function readVersionFile(req: ActionStepRequest, input: string, file: string): string {
   const full = resolve(req.workspace, file);
   if (!existsSync(full)) {
-    throw new Error(`The specified ${input} file at: ${full} does not exist`);
+    throw new Error(
+      `The ${input} '${file}' does not exist (looked for ${full}; the workspace holds the repository only after actions/checkout)`,
+    );
   }
   return readFileSync(full, "utf8");
 }
