@@ -142,13 +142,21 @@ describe("FsCacheStore save and restore", () => {
     await saveKey(s, "broken");
   });
 
-  it("ignores what a killed save left in its temporary folder", async () => {
-    const s = store();
-    const root = (s as unknown as { root: string }).root;
+  it("ignores what a killed save left in its temporary folder, and clears it out once old", async () => {
+    const root = temp("gantry-cache-");
     mkdirSync(join(root, "tmp", "killed"), { recursive: true });
     writeFileSync(join(root, "tmp", "killed", "archive"), "partial");
+    const s = new FsCacheStore({ root, compression: "gzip" });
     expect(await s.lookup(q("k", ["", "k"]))).toBeUndefined();
     await saveKey(s, "k");
     expect((await s.lookup(q("k")))?.key).toBe("k");
+    expect(readdirSync(join(root, "tmp"))).toEqual(["killed"]);
+    const later = new FsCacheStore({
+      root,
+      compression: "gzip",
+      now: () => Date.now() + 2 * 24 * 3600 * 1000,
+    });
+    await saveKey(later, "k2");
+    expect(readdirSync(join(root, "tmp"))).toEqual([]);
   });
 });

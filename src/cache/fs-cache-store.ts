@@ -5,6 +5,8 @@ import type { CacheEntry, CacheFiles, CacheQuery, CacheSaveResult, CacheStore } 
 import { type Compression, createArchive, detectCompression, extractArchive } from "./tar.js";
 
 const ENTRY_FILE = "entry.json";
+/** What a save killed half-way left in tmp/ is removed once it is this old. */
+const STALE_TMP_MS = 24 * 60 * 60 * 1000;
 const ARCHIVE_FILE = "archive";
 
 function hash(text: string): string {
@@ -35,6 +37,7 @@ export class FsCacheStore implements CacheStore {
   private readonly root: string;
   private readonly clock: () => number;
   private chosen?: Compression;
+  private swept = false;
 
   constructor(opts: FsCacheStoreOptions) {
     this.root = opts.root;
@@ -107,6 +110,10 @@ export class FsCacheStore implements CacheStore {
     );
     if (taken) return { saved: false, reason: "exists" };
     const tmpRoot = join(this.root, "tmp");
+    if (!this.swept) {
+      this.swept = true;
+      await sweepStale(tmpRoot, this.clock());
+    }
     const building = join(tmpRoot, randomUUID());
     const listFile = `${building}.list`;
     await mkdir(building, { recursive: true });
@@ -141,5 +148,14 @@ export class FsCacheStore implements CacheStore {
       await rm(listFile, { force: true });
       await rm(building, { recursive: true, force: true });
     }
+  }
+}
+
+/** Removes what saves killed long ago left in the temporary folder (never an entry). */
+async function sweepStale(dir: string, now: number): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && now - info.mtimeMs > STALE_TMP_MS) await rm(path, { recursive: true, force: true });
   }
 }

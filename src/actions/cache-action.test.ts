@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { cacheScopes, cacheVersion } from "./cache-action.js";
+
+describe("cacheVersion", () => {
+  it("matches @actions/cache's getCacheVersion for the same paths and compression", () => {
+    // Expected values from the toolkit's own tests (packages/cache/__tests__/cacheHttpClient.test.ts).
+    expect(cacheVersion(["node_modules"], "zstd", true)).toBe(
+      "273877e14fd65d270b87a198edbfa2db5a43de567c9a548d2a2505b408befe24",
+    );
+    expect(cacheVersion(["node_modules"], "gzip", true)).toBe(
+      "470e252814dbffc9524891b17cf4e5749b26c1b5026e63dd3f00972db2393117",
+    );
+    expect(cacheVersion(["a", "b"], "gzip")).not.toBe(cacheVersion(["b", "a"], "gzip"));
+  });
+});
+
+describe("cacheScopes", () => {
+  const repository = { default_branch: "main" };
+  it("reads a push's own ref, then the default branch", () => {
+    expect(cacheScopes({ ref: "refs/heads/feature", base_ref: "", event: { repository } })).toEqual([
+      "refs/heads/feature",
+      "refs/heads/main",
+    ]);
+    expect(cacheScopes({ ref: "refs/heads/main", base_ref: "", event: { repository } })).toEqual([
+      "refs/heads/main",
+    ]);
+  });
+
+  it("reads a pull request's merge ref, then its base branch, then the default branch", () => {
+    expect(cacheScopes({ ref: "refs/pull/4/merge", base_ref: "release", event: { repository } })).toEqual([
+      "refs/pull/4/merge",
+      "refs/heads/release",
+      "refs/heads/main",
+    ]);
+  });
+});
