@@ -99,42 +99,44 @@ export function resolvePaths(lines: string[], opts: PatternOptions): ResolvedPat
   const patterns = lines.map((l) => parsePattern(l, opts)).filter((p): p is Pattern => p !== undefined);
   const includes = patterns.filter((p) => !p.negate);
 
-  const matchesPattern = (p: Pattern, path: string, isDir: boolean): boolean => {
-    if (p.test(path) && (isDir || !p.directoriesOnly)) return true;
-    return opts.implicitDescendants && ancestorsOf(path).some((a) => p.test(a));
-  };
-  const isMatch = (path: string, isDir: boolean): boolean => {
+  // `under[i]`: pattern i matched a folder above the path (with implicit descendants, it matches too).
+  const isMatch = (path: string, isDir: boolean, under: boolean[], self: boolean[]): boolean => {
     let result = false;
-    for (const p of patterns) {
-      if (p.negate ? result : !result) {
-        if (matchesPattern(p, path, isDir)) result = !p.negate;
-      }
-    }
+    patterns.forEach((p, i) => {
+      if (p.negate ? !result : result) return;
+      const hit = (self[i] && (isDir || !p.directoriesOnly)) || (opts.implicitDescendants && under[i]);
+      if (hit) result = !p.negate;
+    });
     return result;
   };
   // Whether something beneath this folder could still match an include pattern.
-  const mayDescend = (dir: string): boolean =>
-    includes.some(
-      (p) =>
+  const mayDescend = (dir: string, under: boolean[], self: boolean[]): boolean =>
+    patterns.some(
+      (p, i) =>
+        !p.negate &&
         (dir === p.searchPath || dir.startsWith(p.searchPath === sep ? sep : p.searchPath + sep)) &&
-        (p.globstar ||
-          depthOf(dir) < p.depth ||
-          (opts.implicitDescendants && (p.test(dir) || ancestorsOf(dir).some((a) => p.test(a))))),
+        (p.globstar || depthOf(dir) < p.depth || (opts.implicitDescendants && (under[i] || self[i]))),
     );
 
   const searchPaths = prunedSearchPaths(includes.map((p) => p.searchPath));
   const found = new Set<string>();
-  const visit = (path: string, chain: Set<string>) => {
-    if (opts.excludeHidden && basename(path).startsWith(".")) return;
-    let isDir = false;
+  /** Whether `path` is a folder (following links when asked); undefined when it is gone or a broken link. */
+  const folderOrNot = (path: string, entry?: Dirent): boolean | undefined => {
+    // The folder listing already says what an entry is, unless it is a link to follow.
+    if (entry && !(opts.followSymlinks && entry.isSymbolicLink())) return entry.isDirectory();
     try {
-      const info = opts.followSymlinks ? statSync(path) : lstatSync(path);
-      isDir = info.isDirectory();
+      return (opts.followSymlinks ? statSync(path) : lstatSync(path)).isDirectory();
     } catch {
-      return; // missing, or a broken link
+      return undefined;
     }
-    if (isMatch(path, isDir)) found.add(path);
-    if (!isDir || !mayDescend(path)) return;
+  };
+  const visit = (path: string, chain: Set<string>, under: boolean[], entry?: Dirent) => {
+    if (opts.excludeHidden && basename(path).startsWith(".")) return;
+    const isDir = folderOrNot(path, entry);
+    if (isDir === undefined) return;
+    const self = patterns.map((p) => p.test(path));
+    if (isMatch(path, isDir, under, self)) found.add(path);
+    if (!isDir || !mayDescend(path, under, self)) return;
     let real = path;
     if (opts.followSymlinks) {
       real = realpathSync(path);
@@ -147,9 +149,17 @@ export function resolvePaths(lines: string[], opts: PatternOptions): ResolvedPat
       return;
     }
     const next = new Set(chain).add(real);
-    for (const e of entries) visit(join(path, e.name), next);
+    const below = under.map((u, i) => u || self[i]);
+    for (const e of entries) visit(join(path, e.name), next, below, e);
   };
-  for (const root of searchPaths) visit(root, new Set());
+  for (const root of searchPaths) {
+    const above = ancestorsOf(root);
+    visit(
+      root,
+      new Set(),
+      patterns.map((p) => above.some((a) => p.test(a))),
+    );
+  }
   return { matches: [...found].sort(), searchPaths };
 }
 
