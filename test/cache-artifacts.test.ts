@@ -272,6 +272,11 @@ jobs:
       - run: find everything -type f | sort
       - run: cat everything/artifact/report.txt
       - run: test "\${{ steps.one.outputs.download-path }}" = "$GITHUB_WORKSPACE/got"
+      - uses: actions/download-artifact@v4
+        with:
+          artifact-ids: \${{ needs.build.outputs.id }}
+          path: byid
+      - run: find byid -type f | sort | sed 's/^/id=/'
 `);
     const r = await gantry(repo, ["run"]);
     expect(r.code).toBe(0);
@@ -288,6 +293,7 @@ jobs:
       "[test] | everything/artifact/report.txt\n[test] | everything/dist/bin/app\n[test] | everything/dist/docs/readme.md\n",
     );
     expect(r.stdout).toContain("[test] | report");
+    expect(r.stdout).toContain("[test] | id=byid/dist/bin/app\n[test] | id=byid/dist/docs/readme.md\n");
   });
 
   it("downloads by pattern, merging into one folder with merge-multiple", async () => {

@@ -5,7 +5,7 @@ import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
 import { artifactNameProblem } from "./artifact-name.js";
 import { booleanInput, homeOf, InputError, input, requiredInput } from "./inputs.js";
 import { commonAncestor, inputLines, resolvePaths } from "./path-patterns.js";
-import type { ArtifactInfo, ArtifactStore } from "./stores.js";
+import type { ArtifactStore } from "./stores.js";
 
 const NO_FILES_OPTIONS = ["warn", "error", "ignore"];
 const MAX_RETENTION_DAYS = 90;
@@ -130,29 +130,47 @@ export async function downloadArtifactAction(
   try {
     const name = input(req, "name");
     const pattern = input(req, "pattern");
+    const idsInput = input(req, "artifact-ids");
     const merge = booleanInput(req, "merge-multiple");
+    if (name && idsInput) {
+      throw new InputError(
+        "Inputs 'name' and 'artifact-ids' cannot be used together. Please specify only one.",
+      );
+    }
     const root = downloadRoot(req);
     const runId = input(req, "github-token") && input(req, "run-id") ? input(req, "run-id") : runIdOf(req);
-    let artifacts: ArtifactInfo[];
+    let artifacts = await store.list(runId);
     if (name) {
-      const all = await store.list(runId);
-      const found = all.find((a) => a.name.toLowerCase() === name.toLowerCase());
+      const found = artifacts.find((a) => a.name.toLowerCase() === name.toLowerCase());
       if (!found) throw new InputError(`Unable to download artifact(s): Artifact '${name}' not found`);
       artifacts = [found];
+    } else if (idsInput) {
+      req.log("Downloading artifacts by ID");
+      const ids = idsInput
+        .split(",")
+        .map((id) => id.trim())
+        .filter((id) => id !== "")
+        .map((id) => {
+          if (!/^\d+$/.test(id)) throw new InputError(`Invalid artifact ID: '${id}'. Must be a number.`);
+          return Number(id);
+        });
+      if (ids.length === 0) throw new InputError("No valid artifact IDs provided in 'artifact-ids' input");
+      artifacts = artifacts.filter((a) => ids.includes(a.id));
+      if (artifacts.length === 0) throw new InputError("None of the provided artifact IDs were found");
+      const missing = ids.filter((id) => !artifacts.some((a) => a.id === id));
+      if (missing.length > 0)
+        req.log(`Warning: Could not find the following artifact IDs: ${missing.join(", ")}`);
+    } else if (pattern) {
+      req.log(`Filtering artifacts by pattern '${pattern}'`);
+      const isMatch = picomatch(pattern, { dot: false });
+      artifacts = artifacts.filter((a) => isMatch(a.name));
     } else {
-      artifacts = await store.list(runId);
-      if (pattern) {
-        req.log(`Filtering artifacts by pattern '${pattern}'`);
-        const isMatch = picomatch(pattern, { dot: false });
-        artifacts = artifacts.filter((a) => isMatch(a.name));
-      } else {
-        req.log("No input name or pattern filtered specified, downloading all artifacts");
-        if (!merge) req.log("An extra directory with the artifact name will be created for each download");
-      }
+      req.log("No input name, artifact-ids or pattern filtered specified, downloading all artifacts");
+      if (!merge) req.log("An extra directory with the artifact name will be created for each download");
     }
     if (artifacts.length === 0) {
       req.log("Total of 0 artifact(s) downloaded");
-      return { ok: true };
+      return { ok: true, outputs: { "download-path": root } };
     }
     req.log("Preparing to download the following artifacts:");
     for (const a of artifacts) req.log(`- ${a.name} (ID: ${a.id}, Size: ${a.size})`);
