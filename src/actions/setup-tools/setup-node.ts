@@ -32,6 +32,8 @@ export async function setupNode(req: ActionStepRequest): Promise<ActionStepResul
       spec = nodeVersionFromFile(readVersionFile(req, "node-version-file", file))?.trim() ?? "";
       fx.info(`Resolved ${file} as ${spec || "(no version)"}`);
     }
+    // What `node --version` already answered while resolving (the host's node), not asked twice.
+    let known: { path: string; output: string } | undefined;
     if (spec) {
       const request = parseNodeSpec(spec);
       const archName = toolArch(req.inputs.architecture);
@@ -47,6 +49,8 @@ export async function setupNode(req: ActionStepRequest): Promise<ActionStepResul
       });
       if (resolved.source === "tool-cache") {
         fx.addPath(process.platform === "win32" ? resolved.dir : join(resolved.dir, "bin"));
+      } else {
+        known = { path: resolved.path, output: `v${resolved.version}` };
       }
     } else {
       fx.info("node-version was not given: the node on PATH is used as it is");
@@ -56,9 +60,12 @@ export async function setupNode(req: ActionStepRequest): Promise<ActionStepResul
 
     const node = findOnPath(process.platform === "win32" ? "node.exe" : "node", fx.env.PATH);
     if (!node) return { ok: false, error: "node was not found on PATH after setup" };
-    const version = await probe(node, ["--version"], fx.env);
-    if (!version.ok) return { ok: false, error: `${node} --version failed: ${version.error}` };
-    const installed = version.stdout.trim();
+    let installed = known?.path === node ? known.output : undefined;
+    if (!installed) {
+      const version = await probe(node, ["--version"], fx.env);
+      if (!version.ok) return { ok: false, error: `${node} --version failed: ${version.error}` };
+      installed = version.stdout.trim();
+    }
     fx.info(`Environment details: node: ${installed} (${node})`);
     return { ok: true, outputs: { "node-version": installed } };
   } catch (err) {
