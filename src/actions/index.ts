@@ -1,10 +1,27 @@
+import { join } from "node:path";
 import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
+import { ActionStore } from "./action-store.js";
 import { downloadArtifactAction, uploadArtifactAction } from "./artifact-actions.js";
 import { cacheAction, cacheRestoreAction, cacheSaveAction } from "./cache-action.js";
 import { checkout } from "./checkout.js";
 import type { BuiltInProvider } from "./run-action.js";
 import { setupGo, setupJava, setupNode, setupPython } from "./setup-tools/index.js";
 import type { ArtifactStore, CacheStore } from "./stores.js";
+
+export type { ActionPin } from "./action-pins.js";
+export { ActionStore, type StoredAction } from "./action-store.js";
+export {
+  ActionFileNotFoundError,
+  ActionNotFoundError,
+  ActionRefNotFoundError,
+  ActionStoreError,
+} from "./action-store-errors.js";
+export { badMirrorTemplate, InvalidActionRefError, parseStoreRef, type StoreRef } from "./store-ref.js";
+
+/** The action store of a gantry home ($GANTRY_HOME/actions), with the mirror URL template if one is set. */
+export function openActionStore(home: string, mirror?: string): ActionStore {
+  return new ActionStore(join(home, "actions"), mirror || undefined);
+}
 
 export { artifactNameProblem, artifactPathProblem } from "./artifact-name.js";
 export { ActionRunner, type ActionSource, type ResolvedAction } from "./run-action.js";

@@ -1,4 +1,5 @@
 import { formatProblem, UsageError } from "../workflow/index.js";
+import { actionsCommand } from "./actions.js";
 import { RUN_HELP, runCommand } from "./run.js";
 import { validateCommand } from "./validate.js";
 
@@ -7,6 +8,7 @@ const HELP = `gantry: run GitHub Actions workflows on your own machines
 Usage:
   gantry run [options]          run the workflows an event triggers, here (gantry run --help)
   gantry validate [FILE...]     check workflow files and report every problem
+  gantry actions add|list|rm    manage the store remote actions resolve from (gantry actions --help)
 
 ${RUN_HELP}`;
 
@@ -18,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case "validate":
         return await validateCommand(rest);
+      case "actions":
+        return await actionsCommand(rest);
       case undefined:
       case "help":
       case "--help":

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
 import { join } from "node:path";
-import { ActionRunner, BuiltInActions } from "../actions/index.js";
+import { ActionRunner, type ActionStore, BuiltInActions, openActionStore } from "../actions/index.js";
 import { FsArtifactStore } from "../artifacts/index.js";
 import { FsCacheStore } from "../cache/index.js";
 import { Cancellation, EventBus, type RunReport, runWorkflow, Semaphore } from "../engine/index.js";
@@ -17,6 +17,7 @@ import {
   workflowMatches,
 } from "../workflow/index.js";
 import { calledWorkflowLoader, type ReadRemoteFile } from "./called-workflows.js";
+import { actionMirrorFor } from "./config.js";
 import { buildLocalEvent } from "./local-event.js";
 import { type LocalRepo, readLocalRepo } from "./local-repo.js";
 
@@ -35,6 +36,8 @@ export interface RunWorkflowsOptions {
   maxJobs?: number;
   bus?: EventBus;
   cancellation?: Cancellation;
+  /** Mirror URL template for remote actions (--action-mirror); else GANTRY_ACTION_MIRROR, else config.yml. */
+  actionMirror?: string;
   /** Called for each job that starts; returns where its log goes (named in the report). */
   logPath?: (jobKey: string, name: string, workflowFile: string) => string | undefined;
   /** Reads a file of another repository (the action store); remote reusable workflows need it. */
@@ -64,6 +67,11 @@ function nextRunNumber(home: string, repo: string): number {
   numbers[repo] = (numbers[repo] ?? 0) + 1;
   writeFileSync(file, JSON.stringify(numbers));
   return numbers[repo];
+}
+
+/** The action store of this gantry home, with the mirror the options, environment or config.yml set. */
+export function runActionStore(home: string, actionMirror?: string): ActionStore {
+  return openActionStore(home, actionMirrorFor(home, actionMirror));
 }
 
 /** Jobs to run for --job: the job and everything it needs, transitively. */
@@ -116,6 +124,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     if (matched.length === 0) throw new UsageError(`No workflow matching the event has a job '${opts.job}'`);
   }
   const home = gantryHome();
+  const actionStore = runActionStore(home, opts.actionMirror);
   const runsDir = join(home, "runs");
   mkdirSync(runsDir, { recursive: true });
   const bus = opts.bus ?? new EventBus();
@@ -132,6 +141,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
         cache: new FsCacheStore({ root: cacheHome() }),
         artifacts: new FsArtifactStore({ root: join(home, "artifacts") }),
       }),
+      actionStore,
     ),
     graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
     debug: process.env.RUNNER_DEBUG === "1" || opts.secrets?.ACTIONS_STEP_DEBUG === "true",
@@ -147,7 +157,9 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     const given = Object.entries(opts.inputs ?? {}).filter(([k]) => own.has(k) || !declared.has(k));
     return { wf, dispatch: resolveDispatchInputs(wf, Object.fromEntries(given)) };
   });
-  const loadCalledWorkflow = calledWorkflowLoader(repo.root, opts.readRemoteFile);
+  const readRemoteFile: ReadRemoteFile =
+    opts.readRemoteFile ?? ((owner, name, path, ref) => actionStore.readFile(owner, name, ref, path));
+  const loadCalledWorkflow = calledWorkflowLoader(repo.root, readRemoteFile);
   const problems: Problem[] = prepared.flatMap(({ dispatch }) => dispatch?.errors ?? []);
   if (problems.length > 0) throw new UsageError("invalid workflow_dispatch inputs", problems);
 

@@ -26,6 +26,11 @@ Runs the workflows whose on: matches the event, in the current git checkout.
   --max-jobs N         jobs at once (default: the CPU count)
   --report FILE        write the run report (JSON)
   --log-dir DIR        write one plain-text log per job
+  --action-mirror TEMPLATE
+                       where remote actions (owner/repo@ref) come from when gantry's action
+                       store has no copy: a git URL or path with {owner} and {repo}, for example
+                       file:///srv/mirrors/{owner}/{repo}.git (default: $GANTRY_ACTION_MIRROR,
+                       else action_mirror in $GANTRY_HOME/config.yml; see gantry actions --help)
 `;
 
 function readJson(file: string): { [key: string]: Json } {
@@ -72,6 +77,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       "max-jobs": { type: "string" },
       report: { type: "string" },
       "log-dir": { type: "string" },
+      "action-mirror": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -126,6 +132,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       secrets,
       vars,
       maxJobs,
+      actionMirror: values["action-mirror"],
       bus,
       cancellation,
       logPath: logs ? (key, name, file) => logs.open(key, file, name) : undefined,

@@ -1,0 +1,167 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { gantry, git, makeRepo, repoWith } from "./harness.js";
+
+/** A gantry home shared by several CLI calls. */
+function home(): string {
+  return mkdtempSync(join(tmpdir(), "gantry-home-"));
+}
+
+/** A repository holding an action, tagged v1; returns its dir and the tag's commit. */
+function actionRepo(): { dir: string; commit: string } {
+  const dir = makeRepo({ files: { "action.yml": "name: hello\nruns:\n  using: composite\n  steps: []\n" } });
+  git(dir, "tag", "v1");
+  return { dir, commit: git(dir, "rev-parse", "HEAD") };
+}
+
+const WORKFLOW = `on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+`;
+
+describe("gantry actions add / list / rm", () => {
+  it("adds a ref of a git repository, lists it, removes it", async () => {
+    const action = actionRepo();
+    const cwd = repoWith(WORKFLOW);
+    const env = { GANTRY_HOME: home() };
+    const added = await gantry(cwd, ["actions", "add", "Acme/Hello@v1", "--from", action.dir], { env });
+    expect(added.stderr).toBe("");
+    expect(added.code).toBe(0);
+    expect(added.stdout).toBe(`pinned Acme/Hello@v1 → ${action.commit} (from ${action.dir})\n`);
+
+    const listed = await gantry(cwd, ["actions", "list"], { env });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toBe(`Acme/Hello@v1 → ${action.commit} (${action.dir})\n`);
+
+    const removed = await gantry(cwd, ["actions", "rm", "acme/hello@v1"], { env });
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toBe(`removed Acme/Hello@v1 (was ${action.commit})\n`);
+    const empty = await gantry(cwd, ["actions", "list"], { env });
+    expect(empty.stdout).toBe("");
+    expect(empty.stderr).toContain("no actions in the store");
+
+    const again = await gantry(cwd, ["actions", "rm", "acme/hello@v1"], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("acme/hello@v1 is not in the action store");
+  });
+
+  it("snapshots a plain directory and adds from a file:// URL", async () => {
+    const plain = mkdtempSync(join(tmpdir(), "gantry-plain-"));
+    writeFileSync(join(plain, "action.yml"), "name: plain\n");
+    const action = actionRepo();
+    const cwd = repoWith(WORKFLOW);
+    const env = { GANTRY_HOME: home() };
+    const snap = await gantry(cwd, ["actions", "add", "acme/plain@v1", "--from", plain], { env });
+    expect(snap.code).toBe(0);
+    expect(snap.stdout).toMatch(
+      new RegExp(`^pinned acme/plain@v1 → [0-9a-f]{40} \\(from ${plain} \\(snapshot\\)\\)\n$`),
+    );
+    const url = await gantry(cwd, ["actions", "add", "acme/url@v1", "--from", `file://${action.dir}`], {
+      env,
+    });
+    expect(url.code).toBe(0);
+    const listed = await gantry(cwd, ["actions", "list"], { env });
+    expect(
+      listed.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(" ")[0]),
+    ).toEqual(["acme/plain@v1", "acme/url@v1"]);
+  });
+
+  it("fails with a clear message for a ref the source does not have", async () => {
+    const action = actionRepo();
+    const cwd = repoWith(WORKFLOW);
+    const res = await gantry(cwd, ["actions", "add", "acme/hello@v7", "--from", action.dir]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("has the repository but no tag, branch or commit 'v7'");
+  });
+
+  it("exits 2 with a message for bad usage", async () => {
+    const cwd = repoWith(WORKFLOW);
+    const cases: [string[], string][] = [
+      [["actions"], "gantry actions needs a command: add, list or rm"],
+      [["actions", "frob"], "unknown command 'gantry actions frob'"],
+      [["actions", "add", "acme/hello@v1"], "actions add acme/hello@v1 needs --from <git url or dir>"],
+      [["actions", "add", "acme@v1", "--from", "."], "expected owner/repo[/path]@ref"],
+      [["actions", "add", "acme/hello", "--from", "."], "expected owner/repo[/path]@ref"],
+      [["actions", "add", "acme/hello/sub@v1", "--from", "."], "not a path inside it"],
+      [
+        ["actions", "add", "acme/hello@v1", "--from", "/no/such/dir"],
+        "--from /no/such/dir: no such directory",
+      ],
+      [["actions", "add", "acme/hello@a..b", "--from", "."], "the ref may not hold '..'"],
+      [["actions", "rm"], "actions rm needs OWNER/REPO@REF"],
+      [["actions", "list", "extra"], "actions list: unexpected 'extra'"],
+      [["actions", "list", "--from", "x"], "--from belongs to gantry actions add"],
+    ];
+    for (const [args, message] of cases) {
+      const res = await gantry(cwd, args);
+      expect({ args, code: res.code }).toEqual({ args, code: 2 });
+      expect(res.stderr).toContain(message);
+    }
+  });
+
+  it("prints its help", async () => {
+    const res = await gantry(repoWith(WORKFLOW), ["actions", "--help"]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain("gantry actions add OWNER/REPO@REF --from <git url or dir>");
+  });
+});
+
+describe("the action mirror setting", () => {
+  /** A file:// mirror holding acme/hello. */
+  function mirror(): string {
+    const root = mkdtempSync(join(tmpdir(), "gantry-mirrors-"));
+    mkdirSync(join(root, "acme"));
+    execFileSync("git", ["clone", "-q", "--bare", actionRepo().dir, join(root, "acme", "hello.git")]);
+    return `file://${root}/{owner}/{repo}.git`;
+  }
+
+  it("accepts --action-mirror and GANTRY_ACTION_MIRROR", async () => {
+    const cwd = repoWith(WORKFLOW);
+    const template = mirror();
+    const byFlag = await gantry(cwd, ["run", "--action-mirror", template]);
+    expect(byFlag.stderr).toBe("");
+    expect(byFlag.code).toBe(0);
+    const byEnv = await gantry(cwd, ["run"], { env: { GANTRY_ACTION_MIRROR: template } });
+    expect(byEnv.code).toBe(0);
+  });
+
+  it("rejects a template without {repo}", async () => {
+    const cwd = repoWith(WORKFLOW);
+    const byFlag = await gantry(cwd, ["run", "--action-mirror", "file:///srv/mirror.git"]);
+    expect(byFlag.code).toBe(2);
+    expect(byFlag.stderr).toContain(
+      "--action-mirror: the action mirror template 'file:///srv/mirror.git' has no {repo}",
+    );
+    const byEnv = await gantry(cwd, ["run"], { env: { GANTRY_ACTION_MIRROR: "/srv/x" } });
+    expect(byEnv.code).toBe(2);
+    expect(byEnv.stderr).toContain("GANTRY_ACTION_MIRROR: the action mirror template '/srv/x' has no {repo}");
+  });
+
+  it("reads action_mirror from config.yml and reports a broken one at file:line:col", async () => {
+    const cwd = repoWith(WORKFLOW);
+    const good = home();
+    writeFileSync(join(good, "config.yml"), `# this machine\naction_mirror: ${mirror()}\n`);
+    expect((await gantry(cwd, ["run"], { env: { GANTRY_HOME: good } })).code).toBe(0);
+
+    const broken = home();
+    writeFileSync(join(broken, "config.yml"), "action_mirror: [unclosed\n");
+    const res = await gantry(cwd, ["run"], { env: { GANTRY_HOME: broken } });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(new RegExp(`${join(broken, "config.yml")}:\\d+:\\d+: `));
+
+    const wrongType = home();
+    writeFileSync(join(wrongType, "config.yml"), "other: 1\naction_mirror:\n  - a\n");
+    const typed = await gantry(cwd, ["run"], { env: { GANTRY_HOME: wrongType } });
+    expect(typed.code).toBe(2);
+    expect(typed.stderr).toContain(`${join(wrongType, "config.yml")}:3:3: action_mirror must be a string`);
+  });
+});
