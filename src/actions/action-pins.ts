@@ -1,4 +1,5 @@
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic-dir.js";
 
@@ -22,9 +23,17 @@ export class ActionPins {
   }
 
   async read(owner: string, repo: string, ref: string): Promise<ActionPin | undefined> {
+    return this.readSync(owner, repo, ref);
+  }
+
+  /**
+   * The pin of owner/repo@ref, or undefined. Synchronous: it is on every step's path, and one small
+   * read costs less than a trip through libuv's thread pool (see the ActionStore's resolve).
+   */
+  readSync(owner: string, repo: string, ref: string): ActionPin | undefined {
     let text: string;
     try {
-      text = await readFile(this.file(owner, repo, ref), "utf8");
+      text = readFileSync(this.file(owner, repo, ref), "utf8");
     } catch {
       return undefined;
     }
