@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { gantry, git, makeRepo, repoWith } from "./harness.js";
+import { gantry, git, job, makeRepo, repoWith } from "./harness.js";
 
 /** A gantry home shared by several CLI calls. */
 function home(): string {
@@ -163,5 +163,122 @@ describe("the action mirror setting", () => {
     const typed = await gantry(cwd, ["run"], { env: { GANTRY_HOME: wrongType } });
     expect(typed.code).toBe(2);
     expect(typed.stderr).toContain(`${join(wrongType, "config.yml")}:3:3: action_mirror must be a string`);
+  });
+});
+
+describe("remote actions in a workflow", () => {
+  const COMPOSITE = `name: Some action
+inputs:
+  who:
+    required: true
+outputs:
+  said:
+    value: \${{ steps.say.outputs.said }}
+runs:
+  using: composite
+  steps:
+    - id: say
+      shell: bash
+      run: echo "said=hello \${{ inputs.who }} from $(cat "$GITHUB_ACTION_PATH/VERSION")" >> "$GITHUB_OUTPUT"
+`;
+  const NODE = `name: Sub action
+runs:
+  using: node20
+  main: index.js
+`;
+  const INDEX = `require("node:fs").appendFileSync(process.env.GITHUB_OUTPUT, "js=ran\\n");\n`;
+
+  /** A mirror root holding someowner/someaction (tag v1); returns its template and the tag's commit. */
+  function mirrorWithAction(): { template: string; root: string; commit: string } {
+    const work = makeRepo({
+      files: { "action.yml": COMPOSITE, VERSION: "1.0", "sub/action.yml": NODE, "sub/index.js": INDEX },
+    });
+    git(work, "tag", "v1");
+    const root = mkdtempSync(join(tmpdir(), "gantry-mirrors-"));
+    mkdirSync(join(root, "someowner"));
+    execFileSync("git", ["clone", "-q", "--bare", work, join(root, "someowner", "someaction.git")]);
+    return { template: `file://${root}/{owner}/{repo}.git`, root, commit: git(work, "rev-parse", "HEAD") };
+  }
+
+  const USES = `on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - id: remote
+        uses: someowner/someaction@v1
+        with:
+          who: world
+      - id: sub
+        uses: SomeOwner/SomeAction/sub@v1
+      - run: echo "got [\${{ steps.remote.outputs.said }}] [\${{ steps.sub.outputs.js }}]"
+`;
+
+  it("runs an action from the mirror, records its commit, and again offline from the pin", async () => {
+    const mirror = mirrorWithAction();
+    const cwd = repoWith(USES);
+    const env = { GANTRY_HOME: home() };
+    const first = await gantry(cwd, ["run", "--action-mirror", mirror.template], { env });
+    expect(first.code).toBe(0);
+    const steps = job(first.report, "build").steps;
+    expect(steps.map((s) => s.conclusion)).toEqual(["success", "success", "success"]);
+    expect(steps[0].outputs).toEqual({ said: "hello world from 1.0" });
+    expect(steps[1].outputs).toEqual({ js: "ran" });
+    expect(steps[0].action).toEqual({
+      uses: "someowner/someaction@v1",
+      commit: mirror.commit,
+      source: `file://${mirror.root}/someowner/someaction.git`,
+    });
+    expect(first.stdout).toContain("got [hello world from 1.0] [ran]");
+
+    rmSync(mirror.root, { recursive: true });
+    const offline = await gantry(cwd, ["run"], { env });
+    expect(offline.code).toBe(0);
+    expect(job(offline.report, "build").steps[0].action?.commit).toBe(mirror.commit);
+    const listed = await gantry(cwd, ["actions", "list"], { env });
+    expect(listed.stdout).toContain(`someowner/someaction@v1 → ${mirror.commit}`);
+  });
+
+  it("runs an action put in the store with gantry actions add, no mirror set", async () => {
+    const mirror = mirrorWithAction();
+    const cwd = repoWith(USES);
+    const env = { GANTRY_HOME: home() };
+    const from = join(mirror.root, "someowner", "someaction.git");
+    expect(
+      (await gantry(cwd, ["actions", "add", "someowner/someaction@v1", "--from", from], { env })).code,
+    ).toBe(0);
+    const res = await gantry(cwd, ["run"], { env });
+    expect(res.code).toBe(0);
+    expect(job(res.report, "build").steps[0].outputs).toEqual({ said: "hello world from 1.0" });
+  });
+
+  it("fails the step with a message naming the action and both ways to provide it", async () => {
+    const mirror = mirrorWithAction();
+    const cwd = repoWith(USES.replace("someowner/someaction@v1", "someowner/missing@v1"));
+    const res = await gantry(cwd, ["run", "--action-mirror", mirror.template]);
+    expect(res.code).toBe(1);
+    expect(job(res.report, "build").steps.map((s) => s.conclusion)).toEqual([
+      "failure",
+      "skipped",
+      "skipped",
+    ]);
+    const output = res.stdout + res.stderr;
+    expect(output).toContain(
+      "Action 'someowner/missing@v1' is not in gantry's action store and no mirror has it",
+    );
+    expect(output).toContain("gantry actions add someowner/missing@v1 --from <git url or dir>");
+    expect(output).toContain(
+      "--action-mirror, GANTRY_ACTION_MIRROR or action_mirror in $GANTRY_HOME/config.yml",
+    );
+  });
+
+  it("fails the step clearly for a tag the mirror does not have", async () => {
+    const mirror = mirrorWithAction();
+    const cwd = repoWith(USES.replace("someowner/someaction@v1", "someowner/someaction@v9"));
+    const res = await gantry(cwd, ["run", "--action-mirror", mirror.template]);
+    expect(res.code).toBe(1);
+    expect(res.stdout + res.stderr).toMatch(
+      /Action 'someowner\/someaction@v9': .* ha(s|ve) the repository but no tag, branch or commit 'v9'/,
+    );
   });
 });

@@ -154,6 +154,21 @@ describe("ActionStore.resolve from a mirror", () => {
     expect(gitCommands(trace, "ls-remote")).toBe(1); // the add's only
   });
 
+  it("resolves from the store alone, without asking the mirror, when told to", async () => {
+    const w = workRepo({ "a.txt": "x" });
+    sh(w.dir, "tag", "v1");
+    publish(w.dir, mirrors, "acme", "local");
+    const store = new ActionStore(join(base, "home"), template);
+    const err = await store.resolve("acme", "local", "v1", { mirror: false }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ActionNotFoundError);
+    expect((err as Error).message).toContain("the action mirror was not asked");
+    expect(gitCommands(trace, "ls-remote")).toBe(0);
+    const found = await store.resolve("acme", "local", "v1");
+    expect(await store.resolve("acme", "local", "v1", { mirror: false })).toEqual(found);
+    const fresh = new ActionStore(join(base, "home"), template);
+    expect((await fresh.resolve("acme", "local", "v1", { mirror: false })).commit).toBe(w.first);
+  });
+
   it("restores a pinned checkout that was deleted, from the store's copy", async () => {
     const w = workRepo({ "a.txt": "x" });
     sh(w.dir, "tag", "v1");

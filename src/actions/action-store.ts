@@ -283,19 +283,6 @@ export class ActionStore {
     const listed = await git(["ls-remote", "--", url]);
     if (listed.code !== 0) return { found: "nothing", reason: gitReason(listed) };
     const refs = new Set(listed.stdout.split("\n").map((l) => l.split("\t")[1]));
-    const gitDir = await this.ensureRepo(owner, repo);
-    const fetch = (...refspecs: string[]) =>
-      git([
-        "--git-dir",
-        gitDir,
-        "fetch",
-        "--quiet",
-        "--no-tags",
-        "--no-write-fetch-head",
-        "--",
-        url,
-        ...refspecs,
-      ]);
     let refspecs: string[];
     let wanted = ref;
     if (refs.has(`refs/tags/${ref}`)) refspecs = [`+refs/tags/${ref}:refs/tags/${ref}`];
@@ -306,7 +293,9 @@ export class ActionStore {
     } else if (isShortSha(ref)) {
       refspecs = ["+refs/heads/*:refs/gantry/mirror/heads/*", "+refs/tags/*:refs/gantry/mirror/tags/*"];
     } else return { found: "repo-only" };
-    const fetched = await fetch(...refspecs);
+    const gitDir = await this.ensureRepo(owner, repo);
+    const fetch = ["--git-dir", gitDir, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head"];
+    const fetched = await git([...fetch, "--", url, ...refspecs]);
     if (fetched.code !== 0 && !isFullSha(ref)) {
       throw new ActionStoreError(`Fetching ${ref} from ${displayUrl(url)} failed: ${gitReason(fetched)}`);
     }
