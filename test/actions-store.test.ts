@@ -282,3 +282,55 @@ jobs:
     );
   });
 });
+
+describe("remote reusable workflows from the action store", () => {
+  const BUILD = `on:
+  workflow_call:
+    inputs:
+      what:
+        type: string
+        required: true
+    outputs:
+      seen:
+        value: \${{ jobs.inner.outputs.seen }}
+jobs:
+  inner:
+    runs-on: ubuntu-latest
+    outputs:
+      seen: \${{ steps.s.outputs.seen }}
+    steps:
+      - id: s
+        run: echo "seen=built \${{ inputs.what }}" >> "$GITHUB_OUTPUT"
+`;
+  const CALLER = `on: push
+jobs:
+  call:
+    uses: octo-org/shared/.github/workflows/build.yml@v1
+    with:
+      what: gantry
+  after:
+    needs: call
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "after [\${{ needs.call.outputs.seen }}]"
+`;
+
+  it("reads the called workflow from a mirror, then offline from the pin", async () => {
+    const shared = makeRepo({ files: { ".github/workflows/build.yml": BUILD } });
+    git(shared, "tag", "v1");
+    const root = mkdtempSync(join(tmpdir(), "gantry-mirrors-"));
+    mkdirSync(join(root, "octo-org"));
+    execFileSync("git", ["clone", "-q", "--bare", shared, join(root, "octo-org", "shared.git")]);
+    const cwd = repoWith(CALLER);
+    const env = { GANTRY_HOME: home(), GANTRY_ACTION_MIRROR: `file://${root}/{owner}/{repo}.git` };
+    const res = await gantry(cwd, ["run"], { env });
+    expect(res.code).toBe(0);
+    expect(job(res.report, "call / inner").result).toBe("success");
+    expect(res.stdout).toContain("after [built gantry]");
+
+    rmSync(root, { recursive: true });
+    const offline = await gantry(cwd, ["run"], { env });
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toContain("after [built gantry]");
+  });
+});

@@ -259,7 +259,7 @@ jobs:
     expect(r.stdout).toContain("[call (1)] | Error: Input 'n' expects a number, got string '1'");
   });
 
-  it("a remote reusable workflow with no action store fails the job with what to do", async () => {
+  it("a remote reusable workflow that neither the action store nor a mirror has fails the job with what to do", async () => {
     const repo = makeRepo({
       files: {
         [`${WF}/ci.yml`]: `name: CI
@@ -274,7 +274,7 @@ jobs:
     expect(r.code).toBe(1);
     expect(summary(r.report)).toEqual({ CI: { call: "failure" } });
     expect(r.stdout).toContain(
-      "[call] | Error: Reusable workflow 'octo-org/shared/.github/workflows/build.yml@v1' is in another repository, and no action store or mirror is configured",
+      "[call] | Error: Reusable workflow 'octo-org/shared/.github/workflows/build.yml@v1' could not be read: Action 'octo-org/shared@v1' is not in gantry's action store and no action mirror is set.",
     );
     expect(r.stdout).toContain("gantry actions add octo-org/shared@v1 --from <git url or dir>");
   });
