@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -237,6 +237,73 @@ jobs:
     expect(job(offline.report, "build").steps[0].action?.commit).toBe(mirror.commit);
     const listed = await gantry(cwd, ["actions", "list"], { env });
     expect(listed.stdout).toContain(`someowner/someaction@v1 → ${mirror.commit}`);
+  });
+
+  it("runs a remote JavaScript action's pre part before the first step, with pre-if, and its post at the end", async () => {
+    const part = (name: string) =>
+      `require("node:fs").appendFileSync(process.env.SHARED + "/order", "${name} " + (process.env.INPUT_WHO ?? "") + " " + (process.env.STATE_seen ?? "-") + "\\n");\n` +
+      (name === "pre" ? `require("node:fs").appendFileSync(process.env.GITHUB_STATE, "seen=pre\\n");\n` : "");
+    const work = makeRepo({
+      files: {
+        "action.yml": `name: js
+inputs:
+  who:
+    default: nobody
+runs:
+  using: node20
+  pre: pre.js
+  pre-if: runner.os == 'Linux'
+  main: main.js
+  post: post.js
+`,
+        "pre.js": part("pre"),
+        "main.js": part("main"),
+        "post.js": part("post"),
+        "skip/action.yml": `name: skipped pre
+runs:
+  using: node20
+  pre: ../pre.js
+  pre-if: "false"
+  main: ../main.js
+`,
+      },
+    });
+    git(work, "tag", "v2");
+    const root = mkdtempSync(join(tmpdir(), "gantry-mirrors-"));
+    mkdirSync(join(root, "acme"));
+    execFileSync("git", ["clone", "-q", "--bare", work, join(root, "acme", "js.git")]);
+    const shared = mkdtempSync(join(tmpdir(), "gantry-shared-"));
+    const cwd = repoWith(`on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    env:
+      SHARED: ${shared}
+    steps:
+      - run: echo first >> "$SHARED/order"
+      - uses: acme/js@v2
+        with:
+          who: me
+      - uses: acme/js/skip@v2
+`);
+    const r = await gantry(cwd, ["run", "--action-mirror", `file://${root}/{owner}/{repo}.git`], {
+      env: { GANTRY_HOME: home() },
+    });
+    expect(r.code, r.stdout).toBe(0);
+    expect(readFileSync(join(shared, "order"), "utf8").trim().split("\n")).toEqual([
+      "pre me -",
+      "first",
+      "main me pre",
+      "main  -",
+      "post me pre",
+    ]);
+    expect(job(r.report, "build").steps.map((s) => s.name)).toEqual([
+      "Pre acme/js@v2",
+      'Run echo first >> "$SHARED/order"',
+      "Run acme/js@v2",
+      "Run acme/js/skip@v2",
+      "Post acme/js@v2",
+    ]);
   });
 
   it("runs an action put in the store with gantry actions add, no mirror set", async () => {

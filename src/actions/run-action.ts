@@ -56,7 +56,7 @@ export class ActionRunner implements ActionProvider {
 
   constructor(
     private readonly builtIns: BuiltInProvider,
-    private readonly source?: ActionSource,
+    private readonly source: ActionSource,
   ) {}
 
   async runAction(req: ActionStepRequest): Promise<ActionStepResult> {
@@ -132,15 +132,10 @@ export class ActionRunner implements ActionProvider {
       return { dir, repository: "", ref: "", ...this.manifestIn(dir, uses, workspace) };
     }
     if (ref.kind !== "remote") throw new Error(`not a repository action: ${uses}`);
-    let resolved: ResolvedAction | undefined;
-    const fromStore = (mirror: boolean) =>
-      (this.source as ActionSource).resolve(ref.owner, ref.repo, ref.ref, { mirror });
-    if (this.source) resolved = await fromStore(false).catch(() => undefined);
+    const fromStore = (mirror: boolean) => this.source.resolve(ref.owner, ref.repo, ref.ref, { mirror });
+    let resolved = await fromStore(false).catch(() => undefined);
     if (!resolved && this.builtIns.provides(uses)) return { builtIn: true };
     if (!resolved) {
-      if (!this.source) {
-        return { dir: "", repository: "", ref: "", error: notFound(uses) };
-      }
       try {
         resolved = await fromStore(true);
       } catch (err) {
@@ -201,9 +196,4 @@ export class ActionRunner implements ActionProvider {
     const hint = local ? " Did you forget to run actions/checkout before running your local action?" : "";
     return { error: `Can't find 'action.yml' or 'action.yaml' under '${dir}'.${hint}` };
   }
-}
-
-function notFound(uses: string): string {
-  const bare = uses.split("@")[0];
-  return `Action '${uses}' is not available offline: gantry has no built-in '${bare}' and no action store is configured. Add it with \`gantry actions add ${uses} --from <git url or dir>\`, or set a mirror with --action-mirror or GANTRY_ACTION_MIRROR (for example file:///srv/mirrors/{owner}/{repo}.git).`;
 }

@@ -16,10 +16,7 @@ export type ReadRemoteFile = (
  * working tree (the same tree the calling workflows were read from), remote ones, and `./` calls
  * made by remote ones, through `readRemote`. Each file is read and parsed once per run.
  */
-export function calledWorkflowLoader(
-  root: string,
-  readRemote: ReadRemoteFile | undefined,
-): LoadCalledWorkflow {
+export function calledWorkflowLoader(root: string, readRemote: ReadRemoteFile): LoadCalledWorkflow {
   const cache = new Map<string, Promise<CalledWorkflow | { errors: string[] }>>();
 
   async function parse(
@@ -44,14 +41,6 @@ export function calledWorkflowLoader(
     ref: string,
   ): Promise<CalledWorkflow | { errors: string[] }> {
     const name = `${owner}/${repo}/${path}@${ref}`;
-    if (!readRemote) {
-      return {
-        errors: [
-          `Reusable workflow '${uses}' is in another repository, and no action store or mirror is configured to read ${owner}/${repo} from. ` +
-            `Put ${owner}/${repo}@${ref} in the action store (gantry actions add ${owner}/${repo}@${ref} --from <git url or dir>) or set a mirror (--action-mirror TEMPLATE or GANTRY_ACTION_MIRROR).`,
-        ],
-      };
-    }
     let file: { content: string; commit: string };
     try {
       file = await readRemote(owner, repo, path, ref);
