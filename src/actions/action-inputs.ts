@@ -9,7 +9,7 @@ import type { ActionManifest } from "../workflow/index.js";
  * the runner's warning.
  */
 export function resolveActionInputs(
-  req: Pick<ActionStepRequest, "inputs" | "contexts" | "log" | "uses">,
+  req: Pick<ActionStepRequest, "inputs" | "contexts" | "warn" | "uses">,
   manifest: ActionManifest,
 ): { inputs: Record<string, string>; error?: string } {
   const given = new Map(Object.entries(req.inputs).map(([k, v]) => [k.toLowerCase(), { name: k, value: v }]));
@@ -30,7 +30,7 @@ export function resolveActionInputs(
   if (given.size > 0) {
     const names = [...given.values()].map((g) => `'${g.name}'`).join(", ");
     const valid = manifest.inputs.map((i) => `'${i.id}'`).join(", ");
-    req.log(`Warning: Unexpected input(s) ${names}, valid inputs are [${valid}]`);
+    req.warn(`Unexpected input(s) ${names}, valid inputs are [${valid}]`);
     for (const g of given.values()) inputs[g.name] = g.value;
   }
   if (missing.length > 0) {

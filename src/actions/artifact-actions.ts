@@ -55,8 +55,8 @@ export async function uploadArtifactAction(
       retentionDays = wholeNumber(daysInput, "retention-days");
       if (retentionDays < 1) throw new InputError("Invalid retention-days: it must be at least 1");
       if (retentionDays > defaultDays) {
-        req.log(
-          `Warning: Retention days cannot be greater than the maximum allowed retention set within the repository. Using ${defaultDays} instead.`,
+        req.warn(
+          `Retention days cannot be greater than the maximum allowed retention set within the repository. Using ${defaultDays} instead.`,
         );
         retentionDays = defaultDays;
       }
@@ -80,7 +80,8 @@ export async function uploadArtifactAction(
     if (files.length === 0) {
       const message = `No files were found with the provided path: ${pathInput}. No artifacts will be uploaded.`;
       if (ifNoFiles === "error") throw new InputError(message);
-      req.log(ifNoFiles === "warn" ? `Warning: ${message}` : message);
+      if (ifNoFiles === "warn") req.warn(message);
+      else req.log(message);
       return { ok: true };
     }
     req.log(
@@ -158,8 +159,7 @@ export async function downloadArtifactAction(
       artifacts = artifacts.filter((a) => ids.includes(a.id));
       if (artifacts.length === 0) throw new InputError("None of the provided artifact IDs were found");
       const missing = ids.filter((id) => !artifacts.some((a) => a.id === id));
-      if (missing.length > 0)
-        req.log(`Warning: Could not find the following artifact IDs: ${missing.join(", ")}`);
+      if (missing.length > 0) req.warn(`Could not find the following artifact IDs: ${missing.join(", ")}`);
     } else if (pattern) {
       req.log(`Filtering artifacts by pattern '${pattern}'`);
       const isMatch = picomatch(pattern, { dot: false });

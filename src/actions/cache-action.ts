@@ -85,7 +85,7 @@ async function restore(
     entry = lookupOnly ? await store.lookup(query) : await store.restore(query, req.workspace);
   } catch (err) {
     // As @actions/cache: a failed download or extraction is a warning and a miss.
-    req.log(`Warning: Failed to restore: ${(err as Error).message}`);
+    req.warn(`Failed to restore: ${(err as Error).message}`);
     entry = undefined;
   }
   if (!entry) {
@@ -112,7 +112,7 @@ async function restore(
 /** The save part of actions/cache (its post step) and actions/cache/save: problems are warnings. */
 async function save(req: ActionStepRequest, store: CacheStore, primaryKey: string, matchedKey?: string) {
   if (!primaryKey) {
-    req.log("Warning: Key is not specified.");
+    req.warn("Key is not specified.");
     return;
   }
   if (isExactKeyMatch(primaryKey, matchedKey)) {
@@ -148,7 +148,7 @@ async function save(req: ActionStepRequest, store: CacheStore, primaryKey: strin
       );
     }
   } catch (err) {
-    req.log(`Warning: ${(err as Error).message}`);
+    req.warn(`${(err as Error).message}`);
   }
 }
 
@@ -157,8 +157,8 @@ export async function cacheAction(req: ActionStepRequest, store: CacheStore): Pr
   try {
     const saveAlways = booleanInput(req, "save-always");
     if (saveAlways) {
-      req.log(
-        "Warning: save-always does not work as intended and will be removed in a future release. A separate `actions/cache/restore` step should be used instead. See https://github.com/actions/cache/tree/main/save#always-save-cache for more details.",
+      req.warn(
+        "save-always does not work as intended and will be removed in a future release. A separate `actions/cache/restore` step should be used instead. See https://github.com/actions/cache/tree/main/save#always-save-cache for more details.",
       );
     }
     const restored = await restore(req, store, false);

@@ -82,7 +82,7 @@ export class ActionRunner implements ActionProvider {
     if (!ref || ref.kind !== "remote") return undefined;
     const located = await this.locate(ref, probe.uses, probe.workspace);
     if ("builtIn" in located || !located.manifest || !("main" in located.manifest.runs)) return undefined;
-    const { inputs, error } = resolveActionInputs({ ...probe, log: () => undefined }, located.manifest);
+    const { inputs, error } = resolveActionInputs({ ...probe, warn: () => undefined }, located.manifest);
     if (error) return undefined;
     return nodePreAction(located.manifest, located.dir, inputs, this.actionEnv(located));
   }

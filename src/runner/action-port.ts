@@ -22,6 +22,8 @@ export interface ActionStepRequest {
    */
   env: Record<string, string>;
   log(line: string): void;
+  /** A warning annotation (shown in the log as `Warning: …`, and raised on the run). */
+  warn(message: string): void;
   /** Runs a command with the step's output handling (commands, masking), timeout and cancellation. */
   exec(command: string, args: string[], cwd: string, env?: Record<string, string>): Promise<ProcessResult>;
   /**

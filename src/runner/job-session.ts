@@ -435,6 +435,7 @@ export class JobSession {
       github: contexts.github as Record<string, Json>,
       env: call.env,
       log: (l) => this.o.output.log(l),
+      warn: (m) => this.o.output.warn(m),
       exec: call.exec,
       jobStatus: () => this.jobStatus(),
       addPost: (post) => this.posts.push({ post, mainName: name, step, inputs, call }),

@@ -29,6 +29,12 @@ export class StepOutput {
     this.bus.emit("job:log", { runId: this.runId, jobKey: this.jobKey, line: this.masker.mask(line) });
   }
 
+  /** Raises a warning annotation from gantry's own code (a built-in action), as `::warning::` would. */
+  warn(message: string): void {
+    const data = message.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+    this.line(`::warning::${data}`);
+  }
+
   /** Handles one line the step printed. */
   line(raw: string): void {
     const cmd = this.processor.process(raw);

@@ -43,7 +43,7 @@ export class StepEffects {
 
   /** A warning shown in the log as the runner shows `::warning::` annotations. */
   warning(line: string): void {
-    this.req.log(`Warning: ${line}`);
+    this.req.warn(`${line}`);
   }
 }
 
