@@ -126,14 +126,12 @@ jobs:
         id: node
         with:
           node-version: ${host.split(".")[0]}
-          cache: npm
       - run: echo "version=$(node --version)"
 `);
     const r = await gantry(repo, ["run"], { env: { RUNNER_TOOL_CACHE: toolCache() } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`using the host's node ${host}`);
     expect(r.stdout).toContain(`[build] | version=v${host}`);
-    expect(r.stdout).toContain("does not support the 'cache: npm' input yet");
     expect(stepOutputs(job(r.report, "build"), "node")).toEqual({ "node-version": `v${host}` });
   });
 

@@ -3,7 +3,7 @@ import type { Json } from "../expressions/index.js";
 import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
 import { booleanInput, homeOf, InputError, input, requiredInput } from "./inputs.js";
 import { inputLines, resolvePaths } from "./path-patterns.js";
-import type { CacheQuery, CacheStore } from "./stores.js";
+import type { CacheEntry, CacheQuery, CacheStore } from "./stores.js";
 
 /** Bumped by @actions/cache when its entry format changes; part of every version. */
 const VERSION_SALT = "1.0";
@@ -33,7 +33,7 @@ export function cacheScopes(github: Record<string, Json>): string[] {
 }
 
 /** As actions/cache compares keys: case-insensitively. */
-function isExactKeyMatch(key: string, matched: string | undefined): boolean {
+export function isExactKeyMatch(key: string, matched: string | undefined): boolean {
   return matched !== undefined && matched.localeCompare(key, undefined, { sensitivity: "accent" }) === 0;
 }
 
@@ -51,6 +51,69 @@ function validateKeys(keys: string[]): void {
 
 function failure(err: unknown): ActionStepResult {
   return { ok: false, error: (err as Error).message };
+}
+
+/** What one cache entry is made of, as @actions/cache's restoreCache/saveCache take it. */
+export interface CacheSpec {
+  key: string;
+  /** The path lines (patterns, `~` for the step's HOME), part of the entry's version. */
+  paths: string[];
+  restoreKeys?: string[];
+  crossOs?: boolean;
+}
+
+/**
+ * @actions/cache restoreCache on the store: the entry found (extracted unless `lookupOnly`), or
+ * undefined on a miss; a failed download or extraction is a warning and a miss, as there.
+ */
+export async function restoreEntry(
+  req: ActionStepRequest,
+  store: CacheStore,
+  spec: CacheSpec,
+  lookupOnly = false,
+): Promise<CacheEntry | undefined> {
+  const query: CacheQuery = {
+    scopes: cacheScopes(req.github),
+    key: spec.key,
+    restoreKeys: spec.restoreKeys ?? [],
+    version: cacheVersion(spec.paths, store.compression, spec.crossOs),
+  };
+  try {
+    return lookupOnly ? await store.lookup(query) : await store.restore(query, req.workspace);
+  } catch (err) {
+    // As @actions/cache: a failed download or extraction is a warning and a miss.
+    req.warn(`Failed to restore: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * @actions/cache saveCache on the store, into the run's own scope: true when saved, false when
+ * the key already exists there; an InputError when no path exists.
+ */
+export async function saveEntry(
+  req: ActionStepRequest,
+  store: CacheStore,
+  spec: CacheSpec,
+): Promise<boolean> {
+  validateKeys([spec.key]);
+  const found = resolvePaths(spec.paths, {
+    workspace: req.workspace,
+    home: homeOf(req),
+    implicitDescendants: true,
+  });
+  if (found.matches.length === 0) {
+    throw new InputError(
+      "Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.",
+    );
+  }
+  const scope = cacheScopes(req.github)[0] ?? "";
+  const version = cacheVersion(spec.paths, store.compression, spec.crossOs);
+  const result = await store.save(
+    { scope, key: spec.key, version },
+    { workspace: req.workspace, paths: found.matches },
+  );
+  return result.saved;
 }
 
 interface RestoreOutcome {
@@ -74,20 +137,7 @@ async function restore(
   const lookupOnly = booleanInput(req, "lookup-only");
   validateKeys([primaryKey, ...restoreKeys]);
   const outputs: Record<string, string> = withKeyOutputs ? { "cache-primary-key": primaryKey } : {};
-  const query: CacheQuery = {
-    scopes: cacheScopes(req.github),
-    key: primaryKey,
-    restoreKeys,
-    version: cacheVersion(paths, store.compression, crossOs),
-  };
-  let entry: Awaited<ReturnType<CacheStore["lookup"]>>;
-  try {
-    entry = lookupOnly ? await store.lookup(query) : await store.restore(query, req.workspace);
-  } catch (err) {
-    // As @actions/cache: a failed download or extraction is a warning and a miss.
-    req.warn(`Failed to restore: ${(err as Error).message}`);
-    entry = undefined;
-  }
+  const entry = await restoreEntry(req, store, { key: primaryKey, restoreKeys, paths, crossOs }, lookupOnly);
   if (!entry) {
     // actions/cache v4 leaves cache-hit unset on a miss (actions/cache#1466).
     if (failOnMiss) {
@@ -105,7 +155,7 @@ async function restore(
       ? `Cache found and can be restored from key: ${entry.key}`
       : `Cache restored from key: ${entry.key}`,
   );
-  if (entry.scope !== query.scopes[0]) req.log(`(from the cache of ${entry.scope})`);
+  if (entry.scope !== cacheScopes(req.github)[0]) req.log(`(from the cache of ${entry.scope})`);
   return { primaryKey, matchedKey: entry.key, outputs };
 }
 
@@ -124,23 +174,8 @@ async function save(req: ActionStepRequest, store: CacheStore, primaryKey: strin
     if (paths.length === 0) throw new InputError("Input required and not supplied: path");
     validateKeys([primaryKey]);
     const crossOs = booleanInput(req, "enableCrossOsArchive");
-    const found = resolvePaths(paths, {
-      workspace: req.workspace,
-      home: homeOf(req),
-      implicitDescendants: true,
-    });
-    if (found.matches.length === 0) {
-      throw new InputError(
-        "Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.",
-      );
-    }
-    const scope = cacheScopes(req.github)[0] ?? "";
-    const version = cacheVersion(paths, store.compression, crossOs);
-    const result = await store.save(
-      { scope, key: primaryKey, version },
-      { workspace: req.workspace, paths: found.matches },
-    );
-    if (result.saved) {
+    const saved = await saveEntry(req, store, { key: primaryKey, paths, crossOs });
+    if (saved) {
       req.log(`Cache saved with key: ${primaryKey}`);
     } else {
       req.log(

@@ -9,5 +9,5 @@ export {
   type StatusFunctions,
   toText,
 } from "./evaluate.js";
-export { hashFilesFunction } from "./hash-files.js";
+export { hashFiles, hashFilesFunction } from "./hash-files.js";
 export { fromData, type Json, toData } from "./json.js";

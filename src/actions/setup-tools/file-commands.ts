@@ -70,12 +70,6 @@ export function booleanInput(req: ActionStepRequest, name: string): boolean {
 
 /** Logs what offline means for common inputs every setup-* action has. */
 export function warnOfflineInputs(fx: StepEffects, req: ActionStepRequest, action: string): void {
-  const cache = req.inputs.cache?.trim();
-  if (cache && cache !== "false") {
-    fx.warning(
-      `${action}: gantry's built-in ${action} does not support the 'cache: ${cache}' input yet, so dependencies are not cached; use actions/cache in a step of its own to cache them.`,
-    );
-  }
   if (booleanInput(req, "check-latest")) {
     fx.info(
       `check-latest: gantry runs offline and cannot ask for newer releases; it uses the newest matching version already on this machine.`,

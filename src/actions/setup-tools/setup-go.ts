@@ -2,6 +2,10 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
 import type { ActionStepRequest, ActionStepResult } from "../../runner/index.js";
+import { booleanInput } from "../inputs.js";
+import type { CacheStore } from "../stores.js";
+import { restoreDependencies } from "./dependency-cache.js";
+import { goDependencyCache } from "./dependency-plans.js";
 import { readVersionFile, StepEffects, toolCacheRoot, warnOfflineInputs } from "./file-commands.js";
 import { resolveTool } from "./resolve-tool.js";
 import { findOnPath, listToolCache, probe, toolArch } from "./tool-cache.js";
@@ -19,17 +23,15 @@ import {
  * The built-in actions/setup-go: Go from the runner's tool cache (`<toolcache>/go/<version>/<arch>`)
  * or the host's PATH, never downloaded.
  */
-export async function setupGo(req: ActionStepRequest): Promise<ActionStepResult> {
+export async function setupGo(
+  req: ActionStepRequest,
+  deps: { cache?: CacheStore } = {},
+): Promise<ActionStepResult> {
   const fx = new StepEffects(req);
   try {
-    const cache = req.inputs.cache?.trim().toLowerCase();
-    // setup-go caches by default (cache: true); only a workflow that asks for it hears about it.
+    // setup-go caches by default (cache: true).
+    const cache = booleanInput(req, "cache", true);
     warnOfflineInputs(fx, req, "setup-go");
-    if (cache === undefined) {
-      fx.info(
-        "setup-go: gantry's built-in setup-go does not cache Go modules (the real action's default cache: true); use actions/cache for them.",
-      );
-    }
     let spec = req.inputs["go-version"]?.trim() ?? "";
     const file = req.inputs["go-version-file"]?.trim() ?? "";
     if (spec && file) {
@@ -76,7 +78,18 @@ export async function setupGo(req: ActionStepRequest): Promise<ActionStepResult>
     const out = await probe(go, ["version"], fx.env);
     if (!out.ok) return { ok: false, error: `${go} version failed: ${out.error}` };
     fx.info(out.stdout.trim());
-    return { ok: true, outputs: { "go-version": parseGoVersion(out.stdout) } };
+    const outputs: Record<string, string> = { "go-version": parseGoVersion(out.stdout) };
+    if (cache && deps.cache) {
+      try {
+        const dependencyPath = req.inputs["cache-dependency-path"] ?? "";
+        const plan = await goDependencyCache(req, fx, dependencyPath, outputs["go-version"]);
+        outputs["cache-hit"] = await restoreDependencies(req, deps.cache, plan, "restored");
+      } catch (err) {
+        // As setup-go: a cache that cannot be restored is a warning, not a failed step.
+        fx.warning(`Restore cache failed: ${(err as Error).message}`);
+      }
+    }
+    return { ok: true, outputs };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }

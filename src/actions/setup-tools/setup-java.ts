@@ -2,6 +2,9 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import semver from "semver";
 import type { ActionStepRequest, ActionStepResult } from "../../runner/index.js";
+import type { CacheStore } from "../stores.js";
+import { needStore, restoreDependencies } from "./dependency-cache.js";
+import { javaDependencyCache } from "./dependency-plans.js";
 import { readVersionFile, StepEffects, toolCacheRoot, warnOfflineInputs } from "./file-commands.js";
 import { resolveTool } from "./resolve-tool.js";
 import { findOnPath, listToolCache, probe, toolArch } from "./tool-cache.js";
@@ -38,7 +41,10 @@ const PACKAGES = ["jdk", "jre", "jdk+fx", "jre+fx"];
  * The built-in actions/setup-java: a JDK from the runner's tool cache
  * (`<toolcache>/Java_<Distribution>_<package>/<version>/<arch>`) or the host's PATH, never downloaded.
  */
-export async function setupJava(req: ActionStepRequest): Promise<ActionStepResult> {
+export async function setupJava(
+  req: ActionStepRequest,
+  deps: { cache?: CacheStore } = {},
+): Promise<ActionStepResult> {
   const fx = new StepEffects(req);
   try {
     warnOfflineInputs(fx, req, "setup-java");
@@ -106,7 +112,14 @@ export async function setupJava(req: ActionStepRequest): Promise<ActionStepResul
     fx.exportVariable("JAVA_HOME", home);
     fx.addPath(join(home, "bin"));
     fx.exportVariable(`JAVA_HOME_${version.split(".")[0]}_${archName.toUpperCase()}`, home);
-    return { ok: true, outputs: { distribution, path: home, version } };
+    const outputs: Record<string, string> = { distribution, path: home, version };
+    const cache = req.inputs.cache?.trim() ?? "";
+    if (cache) {
+      const store = needStore(req, deps.cache, `cache: ${cache}`);
+      const plan = javaDependencyCache(req, cache, req.inputs["cache-dependency-path"] ?? "");
+      outputs["cache-hit"] = await restoreDependencies(req, store, plan, "exact");
+    }
+    return { ok: true, outputs };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }

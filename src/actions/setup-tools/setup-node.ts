@@ -2,6 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
 import type { ActionStepRequest, ActionStepResult } from "../../runner/index.js";
+import type { CacheStore } from "../stores.js";
+import { needStore, restoreDependencies } from "./dependency-cache.js";
+import { nodeDependencyCache } from "./dependency-plans.js";
 import {
   readVersionFile,
   runnerTemp,
@@ -18,7 +21,10 @@ import { describeNodeRequest, parseNodeSpec, pickNode } from "./versions.js";
  * The built-in actions/setup-node: Node.js from the runner's tool cache
  * (`<toolcache>/node/<version>/<arch>`) or the host's PATH, never downloaded.
  */
-export async function setupNode(req: ActionStepRequest): Promise<ActionStepResult> {
+export async function setupNode(
+  req: ActionStepRequest,
+  deps: { cache?: CacheStore } = {},
+): Promise<ActionStepResult> {
   const fx = new StepEffects(req);
   try {
     warnOfflineInputs(fx, req, "setup-node");
@@ -67,7 +73,15 @@ export async function setupNode(req: ActionStepRequest): Promise<ActionStepResul
       installed = version.stdout.trim();
     }
     fx.info(`Environment details: node: ${installed} (${node})`);
-    return { ok: true, outputs: { "node-version": installed } };
+    const outputs: Record<string, string> = { "node-version": installed };
+    const cache = req.inputs.cache?.trim() ?? "";
+    if (cache) {
+      const store = needStore(req, deps.cache, `cache: ${cache}`);
+      const dependencyPath = req.inputs["cache-dependency-path"] ?? "";
+      const plan = await nodeDependencyCache(req, fx, cache, dependencyPath);
+      outputs["cache-hit"] = await restoreDependencies(req, store, plan, "restored");
+    }
+    return { ok: true, outputs };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }

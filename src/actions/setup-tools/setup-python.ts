@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { ActionStepRequest, ActionStepResult } from "../../runner/index.js";
+import type { CacheStore } from "../stores.js";
+import { needStore, restoreDependencies } from "./dependency-cache.js";
+import { pythonDependencyCache } from "./dependency-plans.js";
 import {
   booleanInput,
   readVersionFile,
@@ -20,7 +23,10 @@ const PROBE = "import sys, platform; print(platform.python_version()); print(sys
  * The built-in actions/setup-python: CPython from the runner's tool cache
  * (`<toolcache>/Python/<version>/<arch>`) or the host's PATH, never downloaded.
  */
-export async function setupPython(req: ActionStepRequest): Promise<ActionStepResult> {
+export async function setupPython(
+  req: ActionStepRequest,
+  deps: { cache?: CacheStore } = {},
+): Promise<ActionStepResult> {
   const fx = new StepEffects(req);
   try {
     warnOfflineInputs(fx, req, "setup-python");
@@ -51,6 +57,14 @@ export async function setupPython(req: ActionStepRequest): Promise<ActionStepRes
         log: (l) => fx.info(l),
       });
       outputs = await apply(req, fx, resolved, update);
+    }
+    const cache = req.inputs.cache?.trim() ?? "";
+    if (cache) {
+      const store = needStore(req, deps.cache, `cache: ${cache}`);
+      const dependencyPath = req.inputs["cache-dependency-path"] ?? "";
+      const version = outputs["python-version"] ?? "";
+      const plan = await pythonDependencyCache(req, fx, cache, dependencyPath, version);
+      outputs["cache-hit"] = await restoreDependencies(req, store, plan, "exact");
     }
     return { ok: true, outputs };
   } catch (err) {

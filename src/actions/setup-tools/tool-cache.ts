@@ -101,9 +101,11 @@ export function probe(
   file: string,
   args: string[],
   env: Record<string, string>,
+  cwd?: string,
 ): Promise<{ ok: boolean; stdout: string; stderr: string; error?: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { env, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const opts = { env, cwd, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 };
+    execFile(file, args, opts, (err, stdout, stderr) => {
       resolve({ ok: !err, stdout: String(stdout), stderr: String(stderr), error: err?.message });
     });
   });

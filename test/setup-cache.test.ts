@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { arch, tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { JobReport } from "../src/engine/index.js";
+import { gantry, job, repoWith } from "./harness.js";
+
+function stepOutputs(j: JobReport, id: string): Record<string, string> {
+  const step = j.steps.find((s) => s.id === id);
+  if (!step) throw new Error(`no step '${id}'`);
+  return step.outputs;
+}
+
+function stepOutcomes(j: JobReport): Record<string, string> {
+  return Object.fromEntries(j.steps.map((s) => [s.name, s.outcome]));
+}
+
+/** One GANTRY_HOME and a temp HOME (so ~/.npm and ~/.cache/pip are the test's own), shared by runs. */
+function machine(): { env: Record<string, string>; home: string } {
+  const home = mkdtempSync(join(tmpdir(), "gantry-user-"));
+  return {
+    home,
+    env: {
+      GANTRY_HOME: mkdtempSync(join(tmpdir(), "gantry-home-")),
+      HOME: home,
+      // npx and npm scripts export npm_config_cache (the real ~/.npm) to the tests: point it here.
+      npm_config_cache: join(home, ".npm"),
+      RUNNER_TOOL_CACHE: mkdtempSync(join(tmpdir(), "gantry-toolcache-")),
+    },
+  };
+}
+
+const NODE_MAJOR = process.version.slice(1).split(".")[0];
+
+const NPM_WORKFLOW = `name: CI
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: node
+        uses: actions/setup-node@v4
+        with:
+          node-version: ${NODE_MAJOR}
+          cache: npm
+      - run: |
+          dir="$(npm config get cache)"
+          echo "cache-dir=$dir"
+          if [ -f "$dir/marker.txt" ]; then echo "restored=$(cat "$dir/marker.txt")"; else echo "restored=none"; fi
+          mkdir -p "$dir" && echo from-run-1 > "$dir/marker.txt"
+`;
+
+describe.concurrent("setup-* dependency caches", () => {
+  it("setup-node cache: npm misses and saves in the post step, then hits and restores the npm cache folder", async () => {
+    const repo = repoWith(NPM_WORKFLOW, { "package-lock.json": '{"lockfileVersion":3}\n' });
+    const m = machine();
+    const npmCache = join(m.home, ".npm");
+
+    const first = await gantry(repo, ["run"], { env: m.env });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const b1 = job(first.report, "build");
+    expect(stepOutputs(b1, "node")["cache-hit"]).toBe("false");
+    expect(first.stdout).toContain("npm cache is not found");
+    expect(first.stdout).toContain(`[build] | cache-dir=${npmCache}`);
+    expect(first.stdout).toContain("[build] | restored=none");
+    const key = new RegExp(`node-cache-Linux-${arch()}-npm-[0-9a-f]{64}`);
+    expect(first.stdout).toMatch(new RegExp(`Cache saved with the key: ${key.source}`));
+    expect(stepOutcomes(b1)["Post actions/setup-node@v4"]).toBe("success");
+
+    // The npm cache folder is gone before the second run: only the restore can bring the marker back.
+    rmSync(npmCache, { recursive: true, force: true });
+    const second = await gantry(repo, ["run"], { env: m.env });
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(stepOutputs(job(second.report, "build"), "node")["cache-hit"]).toBe("true");
+    expect(second.stdout).toMatch(new RegExp(`Cache restored from key: ${key.source}`));
+    expect(second.stdout).toContain("[build] | restored=from-run-1");
+    expect(second.stdout).toContain("Cache hit occurred on the primary key");
+    expect(second.stdout).not.toContain("Cache saved with the key");
+  });
+
+  it("setup-node cache: npm fails the step when no lock file is in the workspace", async () => {
+    const m = machine();
+    const repo = repoWith(NPM_WORKFLOW);
+    const r = await gantry(repo, ["run"], { env: m.env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("Dependencies lock file is not found in ");
+    expect(r.stdout).toContain("Supported file patterns: package-lock.json,npm-shrinkwrap.json,yarn.lock");
+    expect(r.stdout).toContain("[build] |");
+    expect(r.stdout).not.toContain("cache-dir=");
+  });
+
+  it("setup-node cache: pnpm fails clearly when pnpm is not installed", async () => {
+    const m = machine();
+    const repo = repoWith(NPM_WORKFLOW.replace("cache: npm", "cache: pnpm"), {
+      "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+    });
+    const r = await gantry(repo, ["run"], {
+      env: { ...m.env, PATH: `${join(process.execPath, "..")}:/usr/bin:/bin` },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("caches with 'pnpm store path --silent', but pnpm was not found on PATH");
+  });
+
+  it("setup-python cache: pip restores pip's cache folder on the second run", async () => {
+    const repo = repoWith(
+      `name: CI
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: py
+        uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+          cache: pip
+      - run: |
+          dir="$(pip cache dir)"
+          echo "pip-dir=$dir"
+          if [ -f "$dir/marker.txt" ]; then echo "restored=$(cat "$dir/marker.txt")"; else echo "restored=none"; fi
+          mkdir -p "$dir" && echo pip-run-1 > "$dir/marker.txt"
+`,
+      { "requirements.txt": "requests==2.31.0\n" },
+    );
+    const m = machine();
+    const first = await gantry(repo, ["run"], { env: m.env });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(stepOutputs(job(first.report, "build"), "py")["cache-hit"]).toBe("false");
+    expect(first.stdout).toContain("pip cache is not found");
+    expect(first.stdout).toContain("[build] | restored=none");
+    expect(first.stdout).toMatch(
+      /Cache saved with the key: setup-python-Linux-\S+-python-3\.11\.\d+-pip-[0-9a-f]{64}/,
+    );
+
+    rmSync(join(m.home, ".cache", "pip"), { recursive: true, force: true });
+    const second = await gantry(repo, ["run"], { env: m.env });
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(stepOutputs(job(second.report, "build"), "py")["cache-hit"]).toBe("true");
+    expect(second.stdout).toContain("[build] | restored=pip-run-1");
+    expect(second.stdout).not.toContain("Cache saved with the key");
+  });
+
+  it("setup-python cache: pip fails clearly when no requirements file matches", async () => {
+    const m = machine();
+    const repo = repoWith(`name: CI
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+          cache: pip
+`);
+    const r = await gantry(repo, ["run"], { env: m.env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /No file in \S+ matched to \[\*\*\/requirements\.txt\], make sure you have checked out/,
+    );
+  });
+});
