@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { arch, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JobReport } from "../src/engine/index.js";
 import { gantry, job, repoWith } from "./harness.js";
@@ -30,6 +30,7 @@ function machine(): { env: Record<string, string>; home: string } {
   };
 }
 
+const ARCH = arch() === "arm64" ? "arm64" : arch() === "x64" ? "x64" : arch();
 const NODE_MAJOR = process.version.slice(1).split(".")[0];
 
 const NPM_WORKFLOW = `name: CI
@@ -161,5 +162,124 @@ jobs:
     expect(r.stdout).toMatch(
       /No file in \S+ matched to \[\*\*\/requirements\.txt\], make sure you have checked out/,
     );
+  });
+});
+
+/** Installs a stand-in tool into the tool cache as @actions/tool-cache does, `.complete` marker included. */
+function installTool(root: string, folder: string, version: string, files: Record<string, string>): void {
+  const dir = join(root, folder, version, ARCH);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+    chmodSync(join(dir, path), 0o755);
+  }
+  writeFileSync(`${dir}.complete`, "");
+}
+
+describe.concurrent("setup-go and setup-java dependency caches", () => {
+  it("setup-go caches GOMODCACHE and GOCACHE by default, keyed by go.sum; no go.sum is only a warning", async () => {
+    const m = machine();
+    const goHome = join(m.home, "go");
+    // A stand-in go that answers `go version` and `go env X` as go does.
+    installTool(m.env.RUNNER_TOOL_CACHE, "go", "1.22.5", {
+      "bin/go": `#!/bin/sh\ncase "$1 $2" in\n  "version "*) echo "go version go1.22.5 linux/amd64" ;;\n  "env GOPATH") echo "${goHome}" ;;\n  "env GOMODCACHE") echo "${goHome}/pkg/mod" ;;\n  "env GOCACHE") echo "${m.home}/.cache/go-build" ;;\nesac\n`,
+    });
+    const workflow = `name: CI
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: go
+        uses: actions/setup-go@v5
+        with:
+          go-version: "1.22"
+      - run: |
+          mod="$(go env GOMODCACHE)"
+          if [ -f "$mod/marker.txt" ]; then echo "restored=$(cat "$mod/marker.txt")"; else echo "restored=none"; fi
+          mkdir -p "$mod" "$(go env GOCACHE)" && echo go-run-1 > "$mod/marker.txt"
+`;
+    const repo = repoWith(workflow, { "go.sum": "example.com/x v1.0.0 h1:abc=\n" });
+    const first = await gantry(repo, ["run"], { env: m.env });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(stepOutputs(job(first.report, "build"), "go")["cache-hit"]).toBe("false");
+    expect(first.stdout).toMatch(/Cache saved with the key: setup-go-Linux-\w+-go-1\.22\.5-[0-9a-f]{64}/);
+
+    rmSync(join(goHome, "pkg"), { recursive: true, force: true });
+    const second = await gantry(repo, ["run"], { env: m.env });
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(stepOutputs(job(second.report, "build"), "go")["cache-hit"]).toBe("true");
+    expect(second.stdout).toContain("[build] | restored=go-run-1");
+
+    const noSum = await gantry(repoWith(workflow), ["run"], { env: m.env });
+    expect(noSum.code).toBe(0);
+    expect(noSum.stdout).toContain("Restore cache failed: Dependencies file is not found in ");
+    expect(noSum.stdout).toContain("Supported file pattern: go.sum");
+  });
+
+  it("setup-java cache: maven restores ~/.m2/repository, keyed by pom.xml", async () => {
+    const m = machine();
+    installTool(m.env.RUNNER_TOOL_CACHE, "Java_Temurin-Hotspot_jdk", "21.0.2-13", {
+      "bin/java": "#!/bin/sh\necho 'openjdk version \"21.0.2\"' >&2\n",
+      "bin/javac": "#!/bin/sh\n",
+    });
+    const repo = repoWith(
+      `name: CI
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: java
+        uses: actions/setup-java@v4
+        with:
+          distribution: temurin
+          java-version: "21"
+          cache: maven
+      - run: |
+          repo="$HOME/.m2/repository"
+          if [ -f "$repo/marker.txt" ]; then echo "restored=$(cat "$repo/marker.txt")"; else echo "restored=none"; fi
+          mkdir -p "$repo" && echo maven-run-1 > "$repo/marker.txt"
+`,
+      { "pom.xml": "<project/>\n" },
+    );
+    const first = await gantry(repo, ["run"], { env: m.env });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(stepOutputs(job(first.report, "build"), "java")["cache-hit"]).toBe("false");
+    expect(first.stdout).toContain("maven cache is not found");
+    expect(first.stdout).toMatch(/Cache saved with the key: setup-java-Linux-\w+-maven-[0-9a-f]{64}/);
+
+    rmSync(join(m.home, ".m2"), { recursive: true, force: true });
+    const second = await gantry(repo, ["run"], { env: m.env });
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(stepOutputs(job(second.report, "build"), "java")["cache-hit"]).toBe("true");
+    expect(second.stdout).toContain("[build] | restored=maven-run-1");
+  });
+
+  it("setup-java cache: gradle fails the step when no build file matches", async () => {
+    const m = machine();
+    installTool(m.env.RUNNER_TOOL_CACHE, "Java_Temurin-Hotspot_jdk", "21.0.2-13", {
+      "bin/java": "#!/bin/sh\n",
+      "bin/javac": "#!/bin/sh\n",
+    });
+    const repo = repoWith(`name: CI
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-java@v4
+        with:
+          distribution: temurin
+          java-version: "21"
+          cache: gradle
+`);
+    const r = await gantry(repo, ["run"], { env: m.env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("matched to [**/*.gradle*,**/gradle-wrapper.properties,");
+    expect(r.stdout).toContain("make sure you have checked out the target repository");
   });
 });
