@@ -301,7 +301,12 @@ export class JobSession {
     return undefined;
   }
 
-  /** The files and environment of one step (or pre/post part) and a way to run its processes. */
+  /**
+   * The files and environment of one step (or pre/post part) and a way to run its processes.
+   * The file-command files are created empty when something can see them: before the first
+   * process starts, or when an action reads the step's environment. A composite action's own
+   * step runs no process (its inner steps get files of their own), so it writes none.
+   */
   private prepareCall(
     frame: Frame,
     actionId: string,
@@ -317,7 +322,6 @@ export class JobSession {
       GITHUB_STEP_SUMMARY: join(this.o.filesDir, `step_summary_${randomUUID()}`),
       GITHUB_STATE: join(this.o.filesDir, `save_state_${randomUUID()}`),
     };
-    for (const f of Object.values(files)) writeFileSync(f, "");
     const hostPath = process.env.PATH ?? "";
     const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
     const action: Record<string, string> = frame.composite
@@ -336,22 +340,35 @@ export class JobSession {
       GITHUB_ACTION: actionId,
       PATH: [...this.extraPath, env.PATH ?? hostPath].join(delimiter),
     };
-    const exec = async (command: string, args: string[], cwd: string, extra?: Record<string, string>) => {
-      const timeoutMs = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
-      const result = await runProcess({
-        command,
-        args,
-        cwd,
-        env: extra ? { ...procEnv, ...extra } : procEnv,
-        onLine: (l) => this.o.output.line(l),
-        cancellation,
-        timeoutMs,
-        graceMs: this.o.graceMs,
-      });
-      if (result.pid !== undefined) this.groups.add(result.pid);
-      return result;
+    const call: Call = {
+      files,
+      filesCreated: false,
+      createFiles: () => {
+        if (call.filesCreated) return;
+        for (const f of Object.values(files)) writeFileSync(f, "");
+        call.filesCreated = true;
+      },
+      env: procEnv,
+      exec: async (command, args, cwd, extra) => {
+        call.createFiles();
+        const timeoutMs = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+        const result = await runProcess({
+          command,
+          args,
+          cwd,
+          env: extra ? { ...procEnv, ...extra } : procEnv,
+          onLine: (l) => this.o.output.line(l),
+          cancellation,
+          timeoutMs,
+          graceMs: this.o.graceMs,
+        });
+        if (result.pid !== undefined) this.groups.add(result.pid);
+        return result;
+      },
+      deadline,
+      env0: env,
     };
-    return { files, env: procEnv, exec, deadline, env0: env };
+    return call;
   }
 
   private finishCall(
@@ -391,6 +408,11 @@ export class JobSession {
       }
     };
     let ok = true;
+    const state: Record<string, string> = { ...output.effects.state };
+    output.effects.state = {};
+    call.state = state;
+    // Files that were never created hold nothing.
+    if (!call.filesCreated) return ok;
     // A malformed file fails the step, after the entries before the error are applied.
     const parse = (file: string, into: Record<string, string>, what: string) => {
       const parsed = parseEnvFile(read(file));
@@ -403,10 +425,7 @@ export class JobSession {
     };
     parse(call.files.GITHUB_OUTPUT, outputs, "GITHUB_OUTPUT");
     parse(call.files.GITHUB_ENV, this.extraEnv, "GITHUB_ENV");
-    const state: Record<string, string> = { ...output.effects.state };
-    output.effects.state = {};
     parse(call.files.GITHUB_STATE, state, "GITHUB_STATE");
-    call.state = state;
     this.extraPath.unshift(...parsePathFile(read(call.files.GITHUB_PATH)).reverse());
     const summary = read(call.files.GITHUB_STEP_SUMMARY);
     if (summary.trim()) {
@@ -433,7 +452,11 @@ export class JobSession {
       workspace: this.o.workspace,
       sourceDir: this.o.sourceDir,
       github: contexts.github as Record<string, Json>,
-      env: call.env,
+      // The file-command files exist once an action can see their paths.
+      get env() {
+        call.createFiles();
+        return call.env;
+      },
       log: (l) => this.o.output.log(l),
       warn: (m) => this.o.output.warn(m),
       exec: call.exec,
@@ -542,6 +565,9 @@ interface Call {
     "GITHUB_OUTPUT" | "GITHUB_ENV" | "GITHUB_PATH" | "GITHUB_STEP_SUMMARY" | "GITHUB_STATE",
     string
   >;
+  /** Whether the file-command files exist yet (createFiles makes them, once). */
+  filesCreated: boolean;
+  createFiles(): void;
   env: Record<string, string>;
   /** The `env` context the step ran with (for a composite action's steps). */
   env0: Record<string, string>;
