@@ -16,6 +16,20 @@ describe("evaluateExpression", () => {
     expect(evaluateExpression("fromJSON('{\"a\":[1,2]}').a[1]", ctx)).toBe(2);
   });
 
+  it("reads every context the expression names, in any case, whole or by index and filter", () => {
+    const ctx = {
+      github: { sha: "abc", event: { n: 1 } },
+      steps: { a: { outputs: { v: "1" } }, b: { outputs: { v: "2" } } },
+      Env: { X: "y" },
+    };
+    expect(evaluateExpression("GITHUB.sha", ctx)).toBe("abc");
+    expect(evaluateExpression("github['event'].n == 1", ctx)).toBe(true);
+    expect(evaluateExpression("toJSON(steps.*.outputs.v)", ctx)).toBe('[\n  "1",\n  "2"\n]');
+    expect(evaluateExpression("env.x", ctx)).toBe("y");
+    expect(evaluateExpression("format('{0}', github.sha) == 'ABC'", ctx)).toBe(true);
+    expect(() => evaluateExpression("nothere.x", ctx)).toThrow("could not be evaluated");
+  });
+
   it("answers status functions from the caller", () => {
     expect(evaluateExpression("failure() && !success()", {}, { status })).toBe(true);
     expect(evaluateExpression("always()", {}, { status })).toBe(true);

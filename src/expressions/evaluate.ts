@@ -67,13 +67,21 @@ function functionMap(opts: EvalOptions): Map<string, FunctionDefinition> {
 /** Evaluates one expression (the text inside `${{ }}`) against the contexts. */
 export function evaluateExpression(expression: string, contexts: Contexts, opts: EvalOptions = {}): Json {
   const functions = functionMap(opts);
-  const dict = toData(contexts);
   try {
     const lexed = new Lexer(expression).lex();
     // The lexer unescapes only the first '' of a string literal; GitHub unescapes every one.
+    const names = new Set<string>();
     for (const token of lexed.tokens) {
       if (token.type === TokenType.STRING) token.value = token.lexeme.slice(1, -1).replaceAll("''", "'");
+      if (token.type === TokenType.IDENTIFIER) names.add(token.lexeme.toLowerCase());
     }
+    // Only the contexts the expression names are converted for the evaluator (a context is
+    // read through an identifier, case-insensitively): `success()` does not need github.event.
+    const used: Contexts = {};
+    for (const [name, value] of Object.entries(contexts)) {
+      if (names.has(name.toLowerCase())) used[name] = value;
+    }
+    const dict = toData(used);
     const infos = [...functions.values()].map(({ name, minArgs, maxArgs }) => ({ name, minArgs, maxArgs }));
     const tree = new Parser(lexed.tokens, Object.keys(contexts), infos).parse();
     const result = new Evaluator(tree, dict as data.Dictionary, functions).evaluate();
