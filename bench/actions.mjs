@@ -342,7 +342,7 @@ const results = {
   command: "npm run bench:actions",
   gantryCommit,
   machine,
-  settings: { runs: RUNS, steps: STEPS, gantry: GANTRY },
+  settings: { runs: RUNS, steps: STEPS, gantry: opts.gantry ? GANTRY : "bin/gantry.js" },
 };
 const samples = Object.fromEntries([...Object.keys(KINDS), ...Object.keys(floors)].map((k) => [k, []]));
 const cpu = startCpuReading();
