@@ -1,13 +1,23 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { link, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { CacheEntry, CacheFiles, CacheQuery, CacheSaveResult, CacheStore } from "../actions/index.js";
+import {
+  ARCHIVE_FILE,
+  ENTRY_FILE,
+  emptyTrash,
+  listEntryDirs,
+  markUsed,
+  removeEntryDir,
+  USED_FILE,
+} from "./entry-files.js";
+import { chooseEvictions, type EvictionPolicy, type StoredEntry } from "./eviction.js";
 import { type Compression, createArchive, detectCompression, extractArchive } from "./tar.js";
 
-const ENTRY_FILE = "entry.json";
-/** What a save killed half-way left in tmp/ is removed once it is this old. */
+/** What a save or restore killed half-way left in tmp/ is removed once it is this old. */
 const STALE_TMP_MS = 24 * 60 * 60 * 1000;
-const ARCHIVE_FILE = "archive";
+/** How often a restore looks again when the entry it found was evicted before it could open it. */
+const RESTORE_ATTEMPTS = 3;
 
 function hash(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -26,23 +36,34 @@ export interface FsCacheStoreOptions {
   compression?: Compression;
   /** The clock entries are stamped with (tests). */
   now?: () => number;
+  /** Evict after every save by this policy; without it entries stay until pruned. */
+  eviction?: EvictionPolicy;
+}
+
+/** What a prune removed (or would remove, on a dry run). */
+export interface PruneResult {
+  removed: StoredEntry[];
+  freed: number;
 }
 
 /**
  * Cache entries as folders on disk: `entries/<scope hash>/<version>/<key hash>/` holding the
  * archive and `entry.json`. An entry is built in `tmp/` and renamed into place, so it appears
  * whole or not at all, and a second save of the same (scope, key, version) finds it taken.
+ * Each restore and save stamps the entry's `used` file, which eviction orders entries by.
  */
 export class FsCacheStore implements CacheStore {
   private readonly root: string;
   private readonly clock: () => number;
   private chosen?: Compression;
+  private readonly eviction?: EvictionPolicy;
   private swept = false;
 
   constructor(opts: FsCacheStoreOptions) {
     this.root = opts.root;
     this.chosen = opts.compression;
     this.clock = opts.now ?? Date.now;
+    this.eviction = opts.eviction;
   }
 
   get compression(): Compression {
@@ -86,13 +107,59 @@ export class FsCacheStore implements CacheStore {
     return undefined;
   }
 
+  /**
+   * Restores the entry a lookup finds. The archive is first hard-linked into tmp/, so an eviction
+   * that removes the entry meanwhile cannot pull it from under the extraction; if the entry went
+   * before the link was made, the lookup runs again.
+   */
   async restore(query: CacheQuery, workspace: string): Promise<CacheEntry | undefined> {
-    const entry = await this.lookup(query);
-    if (!entry) return undefined;
-    await mkdir(workspace, { recursive: true });
-    const dir = this.entryDir(entry.scope, entry.key, entry.version);
-    await extractArchive(join(dir, ARCHIVE_FILE), workspace, this.compressionOf(entry));
-    return entry;
+    for (let attempt = 0; attempt < RESTORE_ATTEMPTS; attempt++) {
+      const entry = await this.lookup(query);
+      if (!entry) return undefined;
+      const dir = this.entryDir(entry.scope, entry.key, entry.version);
+      const tmpRoot = join(this.root, "tmp");
+      await mkdir(tmpRoot, { recursive: true });
+      const held = join(tmpRoot, `${randomUUID()}.restore`);
+      try {
+        await link(join(dir, ARCHIVE_FILE), held);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+        throw err;
+      }
+      try {
+        await markUsed(dir, this.clock());
+        await mkdir(workspace, { recursive: true });
+        await extractArchive(held, workspace, this.compressionOf(entry));
+      } finally {
+        await rm(held, { force: true });
+      }
+      return entry;
+    }
+    return undefined;
+  }
+
+  /** Every entry in the store with its last use. */
+  async list(): Promise<StoredEntry[]> {
+    return (await listEntryDirs(this.root)).map(({ dir: _, ...entry }) => entry);
+  }
+
+  /** Removes one entry; false when it was not there. */
+  async remove(id: { scope: string; key: string; version: string }): Promise<boolean> {
+    return removeEntryDir(this.root, this.entryDir(id.scope, id.key, id.version));
+  }
+
+  /**
+   * Removes the entries unused for longer than the policy's age and the least recently used ones
+   * beyond its size (see chooseEvictions); with `dryRun`, only says which.
+   */
+  async prune(policy: EvictionPolicy, opts: { dryRun?: boolean } = {}): Promise<PruneResult> {
+    const chosen = chooseEvictions(await listEntryDirs(this.root), policy, this.clock());
+    const removed: StoredEntry[] = [];
+    if (!opts.dryRun) await emptyTrash(this.root);
+    for (const { dir, ...entry } of chosen) {
+      if (opts.dryRun || (await removeEntryDir(this.root, dir))) removed.push(entry);
+    }
+    return { removed, freed: removed.reduce((sum, e) => sum + e.size, 0) };
   }
 
   private compressionOf(entry: CacheEntry): Compression {
@@ -136,6 +203,8 @@ export class FsCacheStore implements CacheStore {
         compression,
       };
       await writeFile(join(building, ENTRY_FILE), JSON.stringify(entry));
+      await writeFile(join(building, USED_FILE), "");
+      await utimes(join(building, USED_FILE), new Date(entry.createdAt), new Date(entry.createdAt));
       await mkdir(join(target, ".."), { recursive: true });
       try {
         await rename(building, target);
@@ -143,6 +212,7 @@ export class FsCacheStore implements CacheStore {
         if (isExists(err)) return { saved: false, reason: "exists" };
         throw err;
       }
+      if (this.eviction) await this.prune(this.eviction);
       return { saved: true, entry };
     } finally {
       await rm(listFile, { force: true });
