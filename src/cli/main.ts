@@ -1,5 +1,6 @@
 import { formatProblem, UsageError } from "../workflow/index.js";
 import { actionsCommand } from "./actions.js";
+import { cacheCommand } from "./cache.js";
 import { RUN_HELP, runCommand } from "./run.js";
 import { validateCommand } from "./validate.js";
 
@@ -9,6 +10,7 @@ Usage:
   gantry run [options]          run the workflows an event triggers, here (gantry run --help)
   gantry validate [FILE...]     check workflow files and report every problem
   gantry actions add|list|rm    manage the store remote actions resolve from (gantry actions --help)
+  gantry cache list|rm|prune    list, remove and evict actions/cache entries (gantry cache --help)
 
 ${RUN_HELP}`;
 
@@ -22,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
         return await validateCommand(rest);
       case "actions":
         return await actionsCommand(rest);
+      case "cache":
+        return await cacheCommand(rest);
       case undefined:
       case "help":
       case "--help":

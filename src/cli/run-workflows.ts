@@ -17,7 +17,7 @@ import {
   workflowMatches,
 } from "../workflow/index.js";
 import { calledWorkflowLoader, type ReadRemoteFile } from "./called-workflows.js";
-import { actionMirrorFor } from "./config.js";
+import { actionMirrorFor, cachePolicyFor } from "./config.js";
 import { buildLocalEvent } from "./local-event.js";
 import { type LocalRepo, readLocalRepo } from "./local-repo.js";
 
@@ -138,7 +138,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     toolCache: process.env.RUNNER_TOOL_CACHE || join(home, "tool-cache"),
     actions: new ActionRunner(
       new BuiltInActions({
-        cache: new FsCacheStore({ root: cacheHome() }),
+        cache: new FsCacheStore({ root: cacheHome(), eviction: cachePolicyFor(home) }),
         artifacts: new FsArtifactStore({ root: join(home, "artifacts") }),
       }),
       actionStore,
