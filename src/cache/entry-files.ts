@@ -36,7 +36,9 @@ async function readEntry(dir: string): Promise<(StoredEntry & { dir: string }) |
     return undefined;
   }
   const used = await stat(join(dir, USED_FILE)).catch(() => undefined);
-  return { ...entry, lastUsedAt: used ? used.mtimeMs : entry.createdAt, dir };
+  // utimes goes through seconds as a float: round back to the millisecond it was given.
+  const lastUsedAt = used ? Math.max(entry.createdAt, Math.round(used.mtimeMs)) : entry.createdAt;
+  return { ...entry, lastUsedAt, dir };
 }
 
 async function subdirs(dir: string): Promise<string[]> {
