@@ -130,3 +130,13 @@ export function job(report: RunReport | undefined, name: string): JobReport {
   if (!found) throw new Error(`no job '${name}' in the report`);
   return found;
 }
+
+/** Whether a command is on PATH (tests that need python3, javac … skip without it). */
+export function hasCommand(name: string): boolean {
+  try {
+    execFileSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -4,18 +4,9 @@ import { arch, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JobReport } from "../src/engine/index.js";
-import { gantry, job, makeRepo, repoWith } from "./harness.js";
+import { gantry, hasCommand, job, makeRepo, repoWith } from "./harness.js";
 
 const ARCH = arch() === "arm64" ? "arm64" : arch() === "x64" ? "x64" : arch();
-
-function hasCommand(name: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function toolCache(): string {
   return mkdtempSync(join(tmpdir(), "gantry-toolcache-"));

@@ -4,20 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JobReport, StepReport } from "../src/engine/index.js";
-import { alive, gantry, job, makeRepo, pids, repoWith, scratch, summary } from "./harness.js";
+import { alive, gantry, hasCommand, job, makeRepo, pids, repoWith, scratch, summary } from "./harness.js";
 
 /** Each step as `outcome/conclusion`, by step name. */
 function steps(j: JobReport): Record<string, string> {
   return Object.fromEntries(j.steps.map((s: StepReport) => [s.name, `${s.outcome}/${s.conclusion}`]));
-}
-
-function hasCommand(name: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe.concurrent("steps: shells", () => {
