@@ -11,6 +11,7 @@ function fakeStream() {
 const report: RunReport = {
   runs: [
     {
+      runId: "1",
       workflow: "CI",
       file: ".github/workflows/ci.yml",
       event: "push",

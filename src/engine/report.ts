@@ -25,6 +25,8 @@ export interface JobReport {
 }
 
 export interface WorkflowRunReport {
+  /** github.run_id: where `gantry artifacts` finds the run's artifacts. */
+  runId: string;
   workflow: string;
   file: string;
   event: string;

@@ -495,6 +495,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
   const jobs: WorkflowGraphResult["jobs"] = {};
   for (const [id, s] of finalStates) jobs[id] = { result: s.result, outputs: s.outputs };
   const report: WorkflowRunReport = {
+    runId,
     workflow: workflow.name,
     file: workflow.file,
     event: String(opts.github.event_name ?? ""),
