@@ -111,4 +111,17 @@ describe("FsArtifactStore", () => {
     expect(await s.list("42")).toEqual([]);
     expect(await code(s.download("42", "short", temp("d-")))).toBe("artifact-not-found");
   });
+
+  it("names the runs it holds and an artifact's files, hiding an expired one's", async () => {
+    let now = Date.parse("2026-01-01T00:00:00Z");
+    const s = new FsArtifactStore({ root: temp("gantry-art-"), now: () => now });
+    expect(await s.runs()).toEqual([]);
+    await s.upload(upload("a", { "z.txt": "z", "d/b.txt": "b" }, { runId: "7" }));
+    await s.upload(upload("b", { "f.txt": "f" }, { runId: "8" }));
+    expect((await s.runs()).sort()).toEqual(["7", "8"]);
+    expect(await s.files("7", "A")).toEqual(["d/b.txt", "z.txt"]);
+    expect(await s.files("7", "b")).toBeUndefined();
+    now += 2 * 24 * 60 * 60 * 1000;
+    expect(await s.files("7", "a")).toBeUndefined();
+  });
 });

@@ -178,6 +178,21 @@ export class FsArtifactStore implements ArtifactStore {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  /** The ids of the runs that have stored artifacts (expired ones included). */
+  async runs(): Promise<string[]> {
+    const entries = await readdir(this.root, { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory() && /^[A-Za-z0-9_-]+$/.test(e.name)).map((e) => e.name);
+  }
+
+  /** The paths of an artifact's files, sorted, `/`-separated; undefined when it is not stored or expired. */
+  async files(runId: string, name: string): Promise<string[] | undefined> {
+    const dir = this.artifactDir(runId, name);
+    if (!(await this.read(dir))) return undefined;
+    const out: string[] = [];
+    for await (const rel of walkFiles(join(dir, FILES_DIR))) out.push(rel.split(sep).join("/"));
+    return out.sort();
+  }
+
   async download(runId: string, name: string, destination: string): Promise<ArtifactInfo> {
     const dir = this.artifactDir(runId, name);
     const info = await this.read(dir);
