@@ -1,5 +1,6 @@
 import { formatProblem, UsageError } from "../workflow/index.js";
 import { actionsCommand } from "./actions.js";
+import { artifactsCommand } from "./artifacts.js";
 import { cacheCommand } from "./cache.js";
 import { RUN_HELP, runCommand } from "./run.js";
 import { validateCommand } from "./validate.js";
@@ -11,6 +12,7 @@ Usage:
   gantry validate [FILE...]     check workflow files and report every problem
   gantry actions add|list|rm    manage the store remote actions resolve from (gantry actions --help)
   gantry cache list|rm|prune    list, remove and evict actions/cache entries (gantry cache --help)
+  gantry artifacts list|download  read a run's uploaded artifacts (gantry artifacts --help)
 
 ${RUN_HELP}`;
 
@@ -26,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
         return await actionsCommand(rest);
       case "cache":
         return await cacheCommand(rest);
+      case "artifacts":
+        return await artifactsCommand(rest);
       case undefined:
       case "help":
       case "--help":

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { Cancellation, EventBus } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
 import { formatProblem, UsageError } from "../workflow/index.js";
+import { artifactsHint } from "./artifacts.js";
 import { parseDotenv, parsePairs } from "./dotenv.js";
 import { listWorkflowFiles, loadWorkflowFiles } from "./load-workflows.js";
 import { readLocalRepo } from "./local-repo.js";
@@ -138,6 +139,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       logPath: logs ? (key, name, file) => logs.open(key, file, name) : undefined,
     });
     terminal.finish(report);
+    for (const line of await artifactsHint(report)) process.stdout.write(`${line}\n`);
     if (values.report) writeFileSync(resolve(cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);
     return report.runs.every((r) => r.conclusion === "success" || r.conclusion === "skipped") ? 0 : 1;
   } finally {

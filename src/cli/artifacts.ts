@@ -1,0 +1,190 @@
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { ArtifactError, type ArtifactInfo } from "../actions/index.js";
+import { FsArtifactStore } from "../artifacts/index.js";
+import { formatSize } from "../cache/index.js";
+import type { RunReport } from "../engine/index.js";
+import { UsageError } from "../workflow/index.js";
+import { gantryHome } from "./run-workflows.js";
+
+export const ARTIFACTS_HELP = `Usage: gantry artifacts list [RUN_ID] [--json]
+       gantry artifacts download RUN_ID [NAME] [--dir DIR]
+
+Reads the artifacts actions/upload-artifact stored during gantry run ($GANTRY_HOME/artifacts).
+RUN_ID is the run's github.run_id: gantry run prints it after a run that uploaded artifacts, and
+the run report (--report) holds it as runId.
+
+  list      each artifact: run id, name, size, files, digest, when created and when it expires;
+            without RUN_ID every run's, newest run first. Expired artifacts are not shown.
+  download  writes the artifact NAME's files into DIR (default the current folder); without NAME
+            every artifact of the run, each into DIR/<name>/
+`;
+
+const COMMANDS = ["list", "download"];
+const OPTIONS: Record<string, string[]> = { list: ["json"], download: ["dir"] };
+
+function artifactsRoot(): string {
+  return join(gantryHome(), "artifacts");
+}
+
+function checkRunId(runId: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(runId)) throw new UsageError(`'${runId}' is not a run id`);
+  return runId;
+}
+
+const time = (iso: string) => iso.replace(/\.\d+Z$/, "Z");
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows
+    .map(
+      (r) =>
+        `${r
+          .map((c, i) => c.padEnd(widths[i]))
+          .join("  ")
+          .trimEnd()}\n`,
+    )
+    .join("");
+}
+
+interface Listed extends ArtifactInfo {
+  files: number;
+}
+
+/** The runs' artifacts, newest run first (by its latest artifact), by name within a run. */
+async function listRuns(store: FsArtifactStore, runIds: string[]): Promise<Listed[]> {
+  const runs: { latest: string; artifacts: Listed[] }[] = [];
+  for (const runId of runIds) {
+    const artifacts: Listed[] = [];
+    for (const a of await store.list(runId)) {
+      const files = await store.files(runId, a.name);
+      if (files) artifacts.push({ ...a, files: files.length });
+    }
+    if (artifacts.length === 0) continue;
+    const latest = artifacts.map((a) => a.createdAt).reduce((x, y) => (x > y ? x : y));
+    runs.push({ latest, artifacts });
+  }
+  runs.sort((a, b) => (a.latest > b.latest ? -1 : a.latest < b.latest ? 1 : 0));
+  return runs.flatMap((r) => r.artifacts);
+}
+
+export async function artifactsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean" },
+      dir: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (values.help || command === "help") {
+    process.stdout.write(ARTIFACTS_HELP);
+    return 0;
+  }
+  if (command === undefined)
+    throw new UsageError(`gantry artifacts needs a command: list or download\n\n${ARTIFACTS_HELP}`);
+  if (!COMMANDS.includes(command)) {
+    throw new UsageError(`unknown command 'gantry artifacts ${command}' (expected list or download)`);
+  }
+  for (const name of Object.keys(values)) {
+    if (name !== "help" && !OPTIONS[command].includes(name)) {
+      throw new UsageError(
+        `--${name} does not belong to gantry artifacts ${command} (see gantry artifacts --help)`,
+      );
+    }
+  }
+  const store = new FsArtifactStore({ root: artifactsRoot() });
+
+  if (command === "list") {
+    if (args.length > 1) throw new UsageError(`artifacts list: unexpected '${args[1]}'`);
+    const runId = args[0] === undefined ? undefined : checkRunId(args[0]);
+    const listed = await listRuns(store, runId === undefined ? await store.runs() : [runId]);
+    if (runId !== undefined && listed.length === 0) {
+      process.stderr.write(
+        `gantry: run '${runId}' has no artifacts (or they expired) in ${artifactsRoot()}\n`,
+      );
+      return 1;
+    }
+    if (values.json) {
+      const out = listed.map((a) => ({
+        runId: a.runId,
+        id: a.id,
+        name: a.name,
+        size: a.size,
+        files: a.files,
+        digest: a.digest,
+        createdAt: a.createdAt,
+        expiresAt: a.expiresAt,
+      }));
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } else if (listed.length === 0) {
+      process.stderr.write(`no artifacts (${artifactsRoot()})\n`);
+    } else {
+      const rows = listed.map((a) => [
+        a.runId,
+        a.name,
+        formatSize(a.size),
+        String(a.files),
+        a.digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]*$/, "$1"),
+        time(a.createdAt),
+        time(a.expiresAt),
+      ]);
+      process.stdout.write(
+        table([["RUN", "NAME", "SIZE", "FILES", "DIGEST", "CREATED", "EXPIRES"], ...rows]),
+      );
+    }
+    return 0;
+  }
+
+  if (args[0] === undefined) throw new UsageError("artifacts download needs the RUN_ID of the run");
+  if (args.length > 2) throw new UsageError(`artifacts download: unexpected '${args[2]}'`);
+  if (values.dir === "") throw new UsageError("--dir needs a folder");
+  const runId = checkRunId(args[0]);
+  const name = args[1];
+  const dir = resolve(values.dir ?? ".");
+  const all = await store.list(runId);
+  if (all.length === 0) {
+    process.stderr.write(`gantry: run '${runId}' has no artifacts (or they expired) in ${artifactsRoot()}\n`);
+    return 1;
+  }
+  if (name !== undefined && !all.some((a) => a.name.toLowerCase() === name.toLowerCase())) {
+    process.stderr.write(
+      `gantry: run '${runId}' has no artifact '${name}' (it has: ${all.map((a) => a.name).join(", ")})\n`,
+    );
+    return 1;
+  }
+  const targets =
+    name === undefined ? all.map((a) => ({ name: a.name, to: join(dir, a.name) })) : [{ name, to: dir }];
+  for (const t of targets) {
+    try {
+      const info = await store.download(runId, t.name, t.to);
+      process.stdout.write(`downloaded ${info.name} (${formatSize(info.size)}) to ${t.to}\n`);
+    } catch (err) {
+      if (err instanceof ArtifactError && err.code === "artifact-not-found") {
+        process.stderr.write(
+          `gantry: run '${runId}' has no artifact '${t.name}' (it expired or was replaced)\n`,
+        );
+        return 1;
+      }
+      throw err;
+    }
+  }
+  return 0;
+}
+
+/** After a run: the run ids of the runs that uploaded artifacts, and how to read them. */
+export async function artifactsHint(report: RunReport): Promise<string[]> {
+  const store = new FsArtifactStore({ root: artifactsRoot() });
+  const lines: string[] = [];
+  for (const run of report.runs) {
+    const n = (await store.list(run.runId)).length;
+    if (n > 0) {
+      lines.push(
+        `run ${run.runId} (${run.file}) uploaded ${n} artifact${n === 1 ? "" : "s"}: gantry artifacts list ${run.runId}`,
+      );
+    }
+  }
+  return lines;
+}
