@@ -6,8 +6,8 @@
 // esbuild and called in this process, as the runner calls it while evaluating an expression)
 // against `find . -type f -print0 | sort -z | xargs -0 sha256sum`: the same reads and digests
 // done by coreutils. The two are interleaved run by run (after a warm-up of each, so both read
-// from the page cache), so a change of load hits them alike. With --baseline REF it also times
-// hashFiles as it was at that git commit. Each hashFiles result is checked to be the same.
+// from the page cache), so a change of load hits them alike. With --baseline REF (repeatable) it
+// also times hashFiles as it was at that git commit. Each hashFiles result is checked to be the same.
 // It prints a table and writes every number it measured to bench/hash-results.json. Nothing
 // here is asserted, and tests never check timings.
 //
@@ -30,7 +30,7 @@ const { values: opts } = parseArgs({
     large: { type: "string", default: "1000" },
     "large-size": { type: "string", default: "1000000" },
     pattern: { type: "string", default: "**" },
-    baseline: { type: "string" },
+    baseline: { type: "string", multiple: true, default: [] },
     keep: { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, "bench", "hash-results.json") },
   },
@@ -91,24 +91,22 @@ function startCpuReading() {
 
 const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-bench-hash-"));
 
-/** Bundles hash-files.ts (the working tree's, or the one at a git commit) into an importable module. */
+/** Bundles hash-files.ts (the working tree's, or src/expressions as it was at a git commit)
+ * into an importable module. */
 async function loadHashFiles(ref) {
-  const srcDir = join(ROOT, "src", "expressions");
+  let srcDir = join(ROOT, "src", "expressions");
+  if (ref) {
+    const dir = join(tmpRoot, `src-${ref}`);
+    mkdirSync(dir);
+    execFileSync("bash", ["-c", `git archive "$1" src/expressions | tar -x -C "$2"`, "-", ref, dir], {
+      cwd: ROOT,
+    });
+    srcDir = join(dir, "src", "expressions");
+  }
   const outfile = join(tmpRoot, `hash-files-${ref ?? "current"}.mjs`);
-  const entry = ref
-    ? {
-        stdin: {
-          contents: execFileSync("git", ["show", `${ref}:src/expressions/hash-files.ts`], {
-            cwd: ROOT,
-            encoding: "utf8",
-          }),
-          resolveDir: srcDir,
-          loader: "ts",
-        },
-      }
-    : { entryPoints: [join(srcDir, "hash-files.ts")] };
   await build({
-    ...entry,
+    entryPoints: [join(srcDir, "hash-files.ts")],
+    nodePaths: [join(ROOT, "node_modules")],
     outfile,
     bundle: true,
     platform: "node",
@@ -168,8 +166,7 @@ function timeHash(fn, dir) {
 
 async function main() {
   const impls = [{ name: "gantry hashFiles", fn: await loadHashFiles() }];
-  if (opts.baseline)
-    impls.push({ name: `hashFiles at ${opts.baseline}`, fn: await loadHashFiles(opts.baseline) });
+  for (const ref of opts.baseline) impls.push({ name: `hashFiles at ${ref}`, fn: await loadHashFiles(ref) });
   const trees = [
     {
       name: `${Number(opts.small).toLocaleString("en")} × 200 B`,
