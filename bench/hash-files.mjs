@@ -235,6 +235,12 @@ async function main() {
   }
   results.machine.loadAverageAtEnd = loadavg().map((x) => round(x, 2));
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+  const biome = join(ROOT, "node_modules", ".bin", "biome");
+  try {
+    execFileSync(biome, ["format", "--write", opts.out], { cwd: ROOT, stdio: "ignore" }); // as the repo formats JSON
+  } catch {
+    // no biome: the file stays as JSON.stringify wrote it
+  }
 
   const rows = [["tree", "implementation", "median", "best", "× shell (median / best)"]];
   for (const t of results.trees) {
