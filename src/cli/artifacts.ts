@@ -6,6 +6,7 @@ import { formatSize } from "../cache/index.js";
 import type { RunReport } from "../engine/index.js";
 import { UsageError } from "../workflow/index.js";
 import { gantryHome } from "./run-workflows.js";
+import { textTable } from "./text-table.js";
 
 export const ARTIFACTS_HELP = `Usage: gantry artifacts list [RUN_ID] [--json]
        gantry artifacts download RUN_ID [NAME] [--dir DIR]
@@ -33,19 +34,6 @@ function checkRunId(runId: string): string {
 }
 
 const time = (iso: string) => iso.replace(/\.\d+Z$/, "Z");
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows
-    .map(
-      (r) =>
-        `${r
-          .map((c, i) => c.padEnd(widths[i]))
-          .join("  ")
-          .trimEnd()}\n`,
-    )
-    .join("");
-}
 
 interface Listed extends ArtifactInfo {
   files: number;
@@ -132,7 +120,7 @@ export async function artifactsCommand(argv: string[]): Promise<number> {
         time(a.expiresAt),
       ]);
       process.stdout.write(
-        table([["RUN", "NAME", "SIZE", "FILES", "DIGEST", "CREATED", "EXPIRES"], ...rows]),
+        textTable([["RUN", "NAME", "SIZE", "FILES", "DIGEST", "CREATED", "EXPIRES"], ...rows]),
       );
     }
     return 0;

@@ -3,6 +3,7 @@ import { FsCacheStore, formatSize, parseSize, type StoredEntry } from "../cache/
 import { UsageError } from "../workflow/index.js";
 import { cachePolicyFor, parseDays } from "./config.js";
 import { cacheHome, gantryHome } from "./run-workflows.js";
+import { textTable } from "./text-table.js";
 
 export const CACHE_HELP = `Usage: gantry cache list [--key PREFIX] [--ref REF] [--json]
        gantry cache rm KEY [--ref REF] [--all-versions]
@@ -43,19 +44,6 @@ const shortVersion = (v: string) => v.slice(0, 12);
 
 function describe(e: StoredEntry): string {
   return `${e.key} (${e.scope}, version ${shortVersion(e.version)}, ${formatSize(e.size)}, last used ${time(e.lastUsedAt)})`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows
-    .map(
-      (r) =>
-        `${r
-          .map((c, i) => c.padEnd(widths[i]))
-          .join("  ")
-          .trimEnd()}\n`,
-    )
-    .join("");
 }
 
 export async function cacheCommand(argv: string[]): Promise<number> {
@@ -117,7 +105,7 @@ export async function cacheCommand(argv: string[]): Promise<number> {
         time(e.createdAt),
         time(e.lastUsedAt),
       ]);
-      process.stdout.write(table([["KEY", "REF", "VERSION", "SIZE", "CREATED", "LAST USED"], ...rows]));
+      process.stdout.write(textTable([["KEY", "REF", "VERSION", "SIZE", "CREATED", "LAST USED"], ...rows]));
     }
     return 0;
   }

@@ -114,7 +114,7 @@ export class JobSession {
     await this.runSteps(this.jobFrame, this.o.req.job.steps);
     while (this.posts.length > 0) {
       const pending = this.posts.pop() as PendingPost;
-      await this.runPost(pending);
+      await this.runPart("Post", pending.post, pending);
     }
   }
 
@@ -516,10 +516,6 @@ export class JobSession {
       if (!pre) continue;
       await this.runPart("Pre", pre, { post: pre, mainName: name, step, inputs });
     }
-  }
-
-  private async runPost(pending: PendingPost): Promise<void> {
-    await this.runPart("Post", pending.post, pending);
   }
 
   /** Runs a pre or post part as a step of its own: `Pre <name>` / `Post <name>`. */
