@@ -1,4 +1,5 @@
 import type { Json } from "../expressions/index.js";
+import type { RepoEvent } from "../triggers/index.js";
 import { UsageError } from "../workflow/index.js";
 import {
   changedBetween,
@@ -11,18 +12,8 @@ import {
 
 type Payload = { [key: string]: Json };
 
-export interface LocalEvent {
-  name: string;
-  payload: Payload;
-  /** github.ref for the run (refs/pull/N/merge for pull requests). */
-  ref: string;
-  /** The ref branch filters look at: the pushed ref, or a pull request's base branch. */
-  filterRef: string;
-  sha: string;
-  headRef: string;
-  baseRef: string;
-  changedFiles: () => string[];
-}
+/** The event a local run simulates. */
+export type LocalEvent = RepoEvent;
 
 const ZERO_SHA = "0000000000000000000000000000000000000000";
 

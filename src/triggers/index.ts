@@ -1,0 +1,1 @@
+export type { RepoEvent } from "./repo-event.js";
