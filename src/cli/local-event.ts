@@ -1,21 +1,20 @@
 import type { Json } from "../expressions/index.js";
-import type { RepoEvent } from "../triggers/index.js";
-import { UsageError } from "../workflow/index.js";
 import {
-  changedBetween,
-  fullRef,
+  type ChangedFiles,
   gitOut,
-  headCommitChanges,
-  type LocalRepo,
-  workingTreeChanges,
-} from "./local-repo.js";
+  hasCommit,
+  pullRequestChangedFiles,
+  pushChangedFiles,
+  type RepoEvent,
+  ZERO_SHA,
+} from "../triggers/index.js";
+import { UsageError } from "../workflow/index.js";
+import { fullRef, headCommitChanges, type LocalRepo, workingTreeChanges } from "./local-repo.js";
 
 type Payload = { [key: string]: Json };
 
 /** The event a local run simulates. */
 export type LocalEvent = RepoEvent;
-
-const ZERO_SHA = "0000000000000000000000000000000000000000";
 
 function obj(value: Json | undefined): Payload {
   return value && typeof value === "object" && !Array.isArray(value) ? (value as Payload) : {};
@@ -29,8 +28,9 @@ function shortBranch(ref: string): string | undefined {
   return ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined;
 }
 
-function unique(list: string[]): string[] {
-  return [...new Set(list)];
+/** The commits' changes plus the working tree's (a local run tests uncommitted work too). */
+function withWorkingTree(files: ChangedFiles, working: () => string[]): ChangedFiles {
+  return files === null ? null : [...new Set([...files, ...working()])];
 }
 
 /**
@@ -86,10 +86,11 @@ export function buildLocalEvent(
       sha: repo.sha,
       headRef: headBranch,
       baseRef: baseBranch,
-      changedFiles: () => {
-        const diff = baseSha ? changedBetween(repo.root, baseSha, "HEAD", true) : undefined;
-        return unique([...(diff ?? headCommitChanges(repo.root)), ...working()]);
-      },
+      changedFiles: () =>
+        withWorkingTree(
+          baseSha ? pullRequestChangedFiles(repo.root, baseSha, "HEAD") : headCommitChanges(repo.root),
+          working,
+        ),
     };
   }
 
@@ -126,10 +127,13 @@ export function buildLocalEvent(
       sha: after,
       headRef: "",
       baseRef: "",
-      changedFiles: () => {
-        const diff = before && before !== ZERO_SHA ? changedBetween(repo.root, before, after) : undefined;
-        return unique([...(diff ?? headCommitChanges(repo.root)), ...working()]);
-      },
+      changedFiles: () =>
+        withWorkingTree(
+          before && before !== ZERO_SHA && hasCommit(repo.root, before)
+            ? pushChangedFiles(repo.root, { before, after, existing: [] })
+            : headCommitChanges(repo.root),
+          working,
+        ),
     };
   }
   if (name === "workflow_dispatch") payload.ref = fullName;
@@ -141,6 +145,6 @@ export function buildLocalEvent(
     sha,
     headRef: "",
     baseRef: "",
-    changedFiles: () => unique([...headCommitChanges(repo.root), ...working()]),
+    changedFiles: () => withWorkingTree(headCommitChanges(repo.root), working),
   };
 }

@@ -1,14 +1,5 @@
-import { execFileSync } from "node:child_process";
 import { basename } from "node:path";
-
-/** Runs git in the repository; undefined when git fails (no repo, unknown ref, …). */
-export function gitOut(cwd: string, args: string[]): string | undefined {
-  try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return undefined;
-  }
-}
+import { changedBetween, gitOut, lines } from "../triggers/index.js";
 
 export interface LocalRepo {
   root: string;
@@ -103,28 +94,12 @@ export function fullRef(repo: LocalRepo, ref: string | undefined): string {
   return `refs/heads/${ref}`;
 }
 
-function lines(text: string | undefined): string[] {
-  return (text ?? "").split("\n").filter((l) => l !== "");
-}
-
 /** Files changed in the working tree against HEAD: modified, deleted and untracked, not ignored. */
 export function workingTreeChanges(root: string): string[] {
   return [
     ...lines(gitOut(root, ["diff", "--name-only", "HEAD"])),
     ...lines(gitOut(root, ["ls-files", "--others", "--exclude-standard"])),
   ];
-}
-
-/** Files changed between two commits (two-dot for a push, three-dot from the merge base for a PR). */
-export function changedBetween(
-  root: string,
-  from: string,
-  to: string,
-  threeDot = false,
-): string[] | undefined {
-  const range = threeDot ? `${from}...${to}` : `${from}..${to}`;
-  const out = gitOut(root, ["diff", "--name-only", range]);
-  return out === undefined ? undefined : lines(out);
 }
 
 /** Files the HEAD commit changed against its parent (all its files for a root commit). */

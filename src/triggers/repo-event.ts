@@ -18,6 +18,9 @@ export interface RepoEvent {
   /** github.head_ref and github.base_ref: set for pull requests only. */
   headRef: string;
   baseRef: string;
-  /** Files the event changed, as GitHub computes them for paths filters; computed on demand. */
-  changedFiles: () => string[];
+  /**
+   * Files the event changed, as GitHub computes them for paths filters; computed on demand. null when
+   * there were too many commits to diff (over 1,000 pushed): GitHub then runs the workflow regardless.
+   */
+  changedFiles: () => string[] | null;
 }

@@ -8,8 +8,11 @@ export interface TriggerEvent {
   payload: { [key: string]: Json };
   /** Full ref: refs/heads/x or refs/tags/x (for pull requests: the base branch's ref). */
   ref: string;
-  /** Files the event changed, computed only when a paths filter asks for them. */
-  changedFiles: () => string[];
+  /**
+   * Files the event changed, computed only when a paths filter asks for them; null when GitHub would
+   * not diff (a push of over 1,000 commits): the workflow then runs whatever its paths filters say.
+   */
+  changedFiles: () => string[] | null;
 }
 
 /** Activity types GitHub uses when a workflow names an event without `types`. */
@@ -56,7 +59,8 @@ function pushMatches(f: Filters, ev: TriggerEvent): boolean {
 
 function pathsMatch(f: Filters, ev: TriggerEvent): boolean {
   if (f.paths === undefined && f["paths-ignore"] === undefined) return true;
-  return pathsAllow(f.paths, f["paths-ignore"], ev.changedFiles());
+  const files = ev.changedFiles();
+  return files === null || pathsAllow(f.paths, f["paths-ignore"], files);
 }
 
 function typesMatch(eventName: string, f: Filters | undefined, ev: TriggerEvent): boolean {
