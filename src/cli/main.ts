@@ -2,6 +2,7 @@ import { formatProblem, UsageError } from "../workflow/index.js";
 import { actionsCommand } from "./actions.js";
 import { artifactsCommand } from "./artifacts.js";
 import { cacheCommand } from "./cache.js";
+import { hookCommand } from "./hook.js";
 import { RUN_HELP, runCommand } from "./run.js";
 import { validateCommand } from "./validate.js";
 
@@ -13,6 +14,7 @@ Usage:
   gantry actions add|list|rm    manage the store remote actions resolve from (gantry actions --help)
   gantry cache list|rm|prune    list, remove and evict actions/cache entries (gantry cache --help)
   gantry artifacts list|download  read a run's uploaded artifacts (gantry artifacts --help)
+  gantry hook install REPO --server URL  notify a gantry server of pushes to a bare repository
 
 ${RUN_HELP}`;
 
@@ -30,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
         return await cacheCommand(rest);
       case "artifacts":
         return await artifactsCommand(rest);
+      case "hook":
+        return await hookCommand(rest);
       case undefined:
       case "help":
       case "--help":

@@ -7,5 +7,41 @@ export {
   pushChangedFiles,
   pushedCommits,
 } from "./changed-files.js";
+export { hmacSha256, PayloadError, SignatureError, secretsEqual } from "./errors.js";
 export { changedBetween, gitAsync, gitOut, hasCommit, isZeroSha, lines, paths, ZERO_SHA } from "./git.js";
+export {
+  type HookEventsInput,
+  type HookNotification,
+  hookEvents,
+  parseHookNotification,
+} from "./git-hook.js";
+export {
+  HOOK_CONFIG,
+  HOOK_TIMEOUT_MS,
+  HookInstallError,
+  type HookInstallOptions,
+  hookScript,
+  installHook,
+} from "./hook-install.js";
+export { ensureMirror, fetchMirror, isBareRepository, mirrorDefaultBranch } from "./mirror.js";
+export { type PollInput, type PollResult, pollRepository } from "./poller.js";
+export {
+  isForced,
+  MAX_PAYLOAD_COMMITS,
+  type PushEventsInput,
+  type Pusher,
+  peelCommit,
+  pushEvents,
+  startsWorkflows,
+} from "./push-events.js";
+export {
+  applyUpdates,
+  diffRefs,
+  isWatchedRef,
+  parseRefUpdates,
+  type RefMap,
+  type RefUpdate,
+  readRefs,
+} from "./ref-updates.js";
 export type { RepoEvent } from "./repo-event.js";
+export { type RepoIdentity, repositoryPayload } from "./repository.js";

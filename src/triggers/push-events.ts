@@ -1,0 +1,237 @@
+// The events a set of ref updates makes on GitHub, built from the server's clone: one `push` per
+// updated branch or tag (payload as GitHub's push webhook, without commits' added/removed/modified,
+// which Actions payloads leave out), a `create` per created ref and a `delete` per deleted one.
+// GitHub's limits: no push or create events for tags when more than three tags are pushed at once,
+// none at all for more than 5,000 branches.
+import type { Json } from "../expressions/index.js";
+import { pushChangedFiles, pushedCommits } from "./changed-files.js";
+import { gitOut, isZeroSha, lines, ZERO_SHA } from "./git.js";
+import type { RefMap, RefUpdate } from "./ref-updates.js";
+import type { RepoEvent } from "./repo-event.js";
+import { type RepoIdentity, repositoryPayload } from "./repository.js";
+
+type Payload = { [key: string]: Json };
+
+/** A push webhook lists at most this many commits. */
+export const MAX_PAYLOAD_COMMITS = 2048;
+const MAX_TAGS = 3;
+const MAX_BRANCHES = 5000;
+
+/** Who pushed: the hook's user, or for a polled change the tip commit's committer. */
+export interface Pusher {
+  name: string;
+  email?: string;
+}
+
+const SEP = "\x1f";
+const END = "\x1e";
+const FORMAT = ["%H", "%T", "%an", "%ae", "%cn", "%ce", "%cI", "%B"].join(SEP) + END;
+
+interface CommitInfo {
+  id: string;
+  tree: string;
+  author: { name: string; email: string };
+  committer: { name: string; email: string };
+  timestamp: string;
+  message: string;
+}
+
+function readCommits(gitDir: string, shas: readonly string[]): CommitInfo[] {
+  if (shas.length === 0) return [];
+  const out = gitOut(
+    gitDir,
+    ["log", "--no-walk=unsorted", `--format=${FORMAT}`, "--stdin"],
+    `${shas.join("\n")}\n`,
+  );
+  return (out ?? "")
+    .split(END)
+    .map((r) => r.replace(/^\n/, ""))
+    .filter((r) => r !== "")
+    .map((record) => {
+      const [id, tree, an, ae, cn, ce, date, ...message] = record.split(SEP);
+      return {
+        id,
+        tree,
+        author: { name: an, email: ae },
+        committer: { name: cn, email: ce },
+        timestamp: date,
+        message: message.join(SEP).trim(),
+      };
+    });
+}
+
+function commitPayload(c: CommitInfo, repo: RepoIdentity, distinct: boolean): Payload {
+  const payload: Payload = {
+    id: c.id,
+    tree_id: c.tree,
+    distinct,
+    message: c.message,
+    timestamp: c.timestamp,
+    author: { name: c.author.name, email: c.author.email, username: c.author.name },
+    committer: { name: c.committer.name, email: c.committer.email, username: c.committer.name },
+  };
+  if (repo.htmlUrl) payload.url = `${repo.htmlUrl}/commit/${c.id}`;
+  return payload;
+}
+
+/** The commit an object id stands for (an annotated tag's target), undefined when not in the clone. */
+export function peelCommit(gitDir: string, sha: string): string | undefined {
+  if (isZeroSha(sha)) return undefined;
+  return gitOut(gitDir, ["rev-parse", "-q", "--verify", `${sha}^{commit}`]) || undefined;
+}
+
+/** Whether `before` is not an ancestor of `after` (history was rewritten). */
+export function isForced(gitDir: string, before: string, after: string): boolean {
+  if (isZeroSha(before) || isZeroSha(after)) return false;
+  const b = peelCommit(gitDir, before);
+  const a = peelCommit(gitDir, after);
+  if (!b || !a) return !b && !!a;
+  return gitOut(gitDir, ["merge-base", "--is-ancestor", b, a]) === undefined;
+}
+
+function shortRef(ref: string): { name: string; type: "branch" | "tag" } {
+  if (ref.startsWith("refs/tags/")) return { name: ref.slice("refs/tags/".length), type: "tag" };
+  return { name: ref.replace(/^refs\/heads\//, ""), type: "branch" };
+}
+
+/** The branch whose tip a pushed tag's commit is (GitHub's push `base_ref`), else null. */
+function baseRefOf(refsAfter: RefMap, commit: string, gitDir: string): string | null {
+  for (const [ref, sha] of Object.entries(refsAfter)) {
+    if (ref.startsWith("refs/heads/") && peelCommit(gitDir, sha) === commit) return ref;
+  }
+  return null;
+}
+
+export interface PushEventsInput {
+  gitDir: string;
+  repo: RepoIdentity;
+  updates: readonly RefUpdate[];
+  /** Every branch and tag before the updates (new branches are diffed from their fork point). */
+  refsBefore: RefMap;
+  /** Who pushed; undefined: the pushed tip's committer. */
+  pusher?: Pusher;
+}
+
+/** The events GitHub would send for these ref updates (see the top of this file). */
+export function pushEvents(input: PushEventsInput): RepoEvent[] {
+  const { gitDir, repo, refsBefore } = input;
+  const tags = input.updates.filter((u) => u.ref.startsWith("refs/tags/"));
+  const branches = input.updates.filter((u) => u.ref.startsWith("refs/heads/"));
+  const kept = [...(branches.length > MAX_BRANCHES ? [] : branches), ...(tags.length > MAX_TAGS ? [] : tags)];
+  const refsAfter: RefMap = { ...refsBefore };
+  for (const u of input.updates) {
+    if (isZeroSha(u.after)) delete refsAfter[u.ref];
+    else refsAfter[u.ref] = u.after;
+  }
+  const defaultRef = `refs/heads/${repo.defaultBranch}`;
+  const defaultSha = () => peelCommit(gitDir, refsAfter[defaultRef] ?? "") ?? ZERO_SHA;
+  const repository = repositoryPayload(repo);
+  const events: RepoEvent[] = [];
+  for (const u of kept) {
+    const created = isZeroSha(u.before);
+    const deleted = isZeroSha(u.after);
+    const commit = peelCommit(gitDir, u.after);
+    if (!deleted && !commit) continue; // not fetched: nothing to read workflows from
+    const existing = Object.entries(refsBefore)
+      .filter(([ref]) => ref !== u.ref)
+      .map(([, sha]) => sha);
+    const { name: short, type } = shortRef(u.ref);
+
+    const pushedShas = deleted
+      ? []
+      : created || !peelCommit(gitDir, u.before)
+        ? pushedCommits(gitDir, u.after, existing)
+        : lines(
+            gitOut(gitDir, [
+              "rev-list",
+              "--topo-order",
+              `--max-count=${MAX_PAYLOAD_COMMITS}`,
+              u.after,
+              `^${u.before}`,
+            ]),
+          );
+    const listed = pushedShas.slice(0, MAX_PAYLOAD_COMMITS).reverse();
+    // A commit is distinct when no other ref held it before this push.
+    const distinct = new Set(
+      created
+        ? listed
+        : lines(
+            gitOut(
+              gitDir,
+              ["rev-list", "--stdin", "--ignore-missing"],
+              `${[...listed, ...[u.before, ...existing].map((s) => `^${s}`)].join("\n")}\n`,
+            ),
+          ),
+    );
+    const commits = readCommits(gitDir, listed).map((c) => commitPayload(c, repo, distinct.has(c.id)));
+    const head = commit ? readCommits(gitDir, [commit])[0] : undefined;
+    const pusher = input.pusher ?? {
+      name: head?.committer.name ?? "unknown",
+      email: head?.committer.email,
+    };
+    const pusherPayload: Payload = { name: pusher.name };
+    if (pusher.email) pusherPayload.email = pusher.email;
+    const sender: Payload = { login: pusher.name };
+    const payload: Payload = {
+      ref: u.ref,
+      before: u.before,
+      after: u.after,
+      created,
+      deleted,
+      forced: isForced(gitDir, u.before, u.after),
+      base_ref: type === "tag" && commit ? baseRefOf(refsAfter, commit, gitDir) : null,
+      compare: repo.htmlUrl
+        ? `${repo.htmlUrl}/compare/${u.before.slice(0, 12)}...${u.after.slice(0, 12)}`
+        : "",
+      commits,
+      head_commit: head ? commitPayload(head, repo, true) : null,
+      pusher: pusherPayload,
+      repository,
+      sender,
+    };
+    events.push({
+      name: "push",
+      payload,
+      ref: u.ref,
+      filterRef: u.ref,
+      // A deleted branch's push has no commit: GitHub reverts the sha to the default branch's.
+      sha: commit ?? defaultSha(),
+      headRef: "",
+      baseRef: "",
+      changedFiles: () => pushChangedFiles(gitDir, { before: u.before, after: u.after, existing }),
+    });
+    if (created || deleted) {
+      const payload: Payload = {
+        ref: short,
+        ref_type: type,
+        pusher_type: "user",
+        repository,
+        sender,
+      };
+      if (created) {
+        payload.master_branch = repo.defaultBranch;
+        payload.description = null;
+      }
+      events.push({
+        name: created ? "create" : "delete",
+        payload,
+        // create runs at the created ref; delete at the default branch.
+        ref: created ? u.ref : defaultRef,
+        filterRef: created ? u.ref : defaultRef,
+        sha: commit ?? defaultSha(),
+        headRef: "",
+        baseRef: "",
+        changedFiles: () => [],
+      });
+    }
+  }
+  return events;
+}
+
+/**
+ * Whether GitHub starts workflows for this event: a push that deleted its branch or tag does not
+ * (it has no commit to read workflows from; `delete` workflows see it instead).
+ */
+export function startsWorkflows(event: RepoEvent): boolean {
+  return !(event.name === "push" && event.payload.deleted === true);
+}
