@@ -54,7 +54,10 @@ async function main() {
   const updates = fs.readFileSync(0, "utf8");
   if (updates.trim() === "") return;
   const env = process.env;
-  const pusher = env.GL_USERNAME || env.GITEA_PUSHER_NAME || env.REMOTE_USER || env.USER || env.LOGNAME;
+  let pusher = env.GL_USERNAME || env.GITEA_PUSHER_NAME || env.REMOTE_USER || env.USER || env.LOGNAME;
+  try {
+    pusher = pusher || (await import("node:os")).userInfo().username;
+  } catch {}
   const body = { repository: { path: gitDir }, updates };
   if (config.name) body.repository.full_name = config.name;
   if (pusher) body.pusher = env.GITEA_PUSHER_EMAIL ? { name: pusher, email: env.GITEA_PUSHER_EMAIL } : { name: pusher };

@@ -1,0 +1,199 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { commitFiles, makeRemote } from "../../test/git-remote.js";
+import { git } from "../../test/harness.js";
+import { PayloadError } from "./errors.js";
+import { hookEvents, parseHookNotification } from "./git-hook.js";
+import { HOOK_CONFIG, HookInstallError, installHook } from "./hook-install.js";
+import { readRefs } from "./ref-updates.js";
+
+const repo = { owner: "acme", name: "app", defaultBranch: "main" };
+const A = "a".repeat(40);
+const B = "b".repeat(40);
+
+describe("parseHookNotification", () => {
+  it("reads the repository, the pushed refs and the pusher", () => {
+    const n = parseHookNotification({
+      repository: { path: "/srv/git/app.git", full_name: "acme/app" },
+      updates: `${A} ${B} refs/heads/main\n0000000000000000000000000000000000000000 ${B} refs/tags/v1\n`,
+      pusher: { name: "alice" },
+    });
+    expect(n).toEqual({
+      repository: { path: "/srv/git/app.git", full_name: "acme/app" },
+      updates: [
+        { ref: "refs/heads/main", before: A, after: B },
+        { ref: "refs/tags/v1", before: "0".repeat(40), after: B },
+      ],
+      pusher: { name: "alice" },
+    });
+  });
+
+  it.each([
+    [{}, /repository: /],
+    [{ repository: { path: "/x" } }, /updates: /],
+    [{ repository: { path: "/x", full_name: "nope" }, updates: "" }, /full_name: must be owner\/name/],
+    [{ repository: { path: "/x" }, updates: "" }, /no ref updates/],
+    [{ repository: { path: "/x" }, updates: `${A} refs/heads/main` }, /line 1: expected "<old> <new> <ref>"/],
+    [
+      { repository: { path: "/x" }, updates: `${A} xyz refs/heads/main` },
+      /line 1: new value 'xyz' is not an object id/,
+    ],
+    [{ repository: { path: "/x" }, updates: `\n${A} ${B} main` }, /line 2: 'main' is not a full ref name/],
+  ])("rejects %j with the reason", (body, reason) => {
+    expect(() => parseHookNotification(body)).toThrow(PayloadError);
+    expect(() => parseHookNotification(body)).toThrow(reason);
+  });
+});
+
+describe("hookEvents", () => {
+  it("takes the pushed before and after from the notification, once", async () => {
+    const r = makeRemote({ "a.txt": "1" });
+    const seen = readRefs(r.origin);
+    const before = seen["refs/heads/main"];
+    const after = commitFiles(r.work, { "a.txt": "2" });
+    git(r.work, "push", "-q", "origin", "main");
+    const notification = parseHookNotification({
+      repository: { path: r.origin },
+      updates: `${before} ${after} refs/heads/main\n`,
+      pusher: { name: "alice", email: "alice@example.com" },
+    });
+    const first = await hookEvents({ gitDir: r.mirror, url: r.origin, repo, seen, notification });
+    expect(first.events.map((e) => e.name)).toEqual(["push"]);
+    expect(first.events[0].payload).toMatchObject({
+      before,
+      after,
+      pusher: { name: "alice", email: "alice@example.com" },
+    });
+    expect(first.events[0].changedFiles()).toEqual(["a.txt"]);
+    // The same notification again (or a poll that got there first): nothing new.
+    const again = await hookEvents({ gitDir: r.mirror, url: r.origin, repo, seen: first.refs, notification });
+    expect(again.events).toEqual([]);
+  });
+
+  it("catches up on pushes whose notification never arrived", async () => {
+    const r = makeRemote({ "a.txt": "1" });
+    const seen = readRefs(r.origin);
+    git(r.work, "push", "-q", "origin", "main:lost"); // its notification was lost
+    const before = seen["refs/heads/main"];
+    const after = commitFiles(r.work, { "a.txt": "2" });
+    git(r.work, "push", "-q", "origin", "main");
+    const notification = parseHookNotification({
+      repository: { path: r.origin },
+      updates: `${before} ${after} refs/heads/main`,
+    });
+    const { events } = await hookEvents({ gitDir: r.mirror, url: r.origin, repo, seen, notification });
+    expect(events.map((e) => `${e.name} ${e.ref}`)).toEqual([
+      "push refs/heads/main",
+      "push refs/heads/lost",
+      "create refs/heads/lost",
+    ]);
+  });
+});
+
+/** A loopback server that records hook requests and answers with `status`. */
+async function listen(status: number) {
+  const requests: { url: string; headers: IncomingMessage["headers"]; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      requests.push({ url: req.url ?? "", headers: req.headers, body });
+      res.writeHead(status).end(status === 202 ? "" : "the server says no");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+/**
+ * Pushes main with one new commit; returns git push's exit code and stderr. Asynchronously: the
+ * loopback server answering the hook runs in this process.
+ */
+async function push(
+  work: string,
+): Promise<{ code: number | null; stderr: string; before: string; after: string }> {
+  const before = git(work, "rev-parse", "HEAD");
+  const after = commitFiles(work, { "pushed.txt": String(Math.random()) });
+  return new Promise((resolve) => {
+    const child = spawn("git", ["push", "origin", "main"], {
+      cwd: work,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    child.on("close", (code) => resolve({ code, stderr, before, after }));
+  });
+}
+
+describe("gantry's post-receive hook", () => {
+  it("posts the pushed refs, the repository and the token to /hooks/git", async () => {
+    const server = await listen(202);
+    closers.push(server.close);
+    const r = makeRemote({ "a.txt": "1" });
+    const hook = installHook({ repo: r.origin, server: `${server.url}/`, token: "s3cret", name: "acme/app" });
+    expect(statSync(hook).mode & 0o777).toBe(0o755);
+    expect(statSync(join(r.origin, HOOK_CONFIG)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(hook, "utf8")).not.toContain("s3cret");
+    const p = await push(r.work);
+    expect(p.code, p.stderr).toBe(0);
+    expect(server.requests).toHaveLength(1);
+    const [req] = server.requests;
+    expect(req.url).toBe("/hooks/git");
+    expect(req.headers.authorization).toBe("Bearer s3cret");
+    const n = parseHookNotification(JSON.parse(req.body));
+    expect(n.repository).toEqual({ path: realpathSync(r.origin), full_name: "acme/app" });
+    expect(n.updates).toEqual([{ ref: "refs/heads/main", before: p.before, after: p.after }]);
+    expect(n.pusher?.name).toBeTruthy();
+  });
+
+  it("never fails the push when the server is down or refuses", async () => {
+    const r = makeRemote({ "a.txt": "1" });
+    const down = await listen(202);
+    await down.close(); // nothing listens on that port any more
+    installHook({ repo: r.origin, server: down.url });
+    const p = await push(r.work);
+    expect(p.code).toBe(0);
+    expect(p.stderr).toMatch(
+      /gantry: could not notify the server at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(the push itself went through\)/,
+    );
+    expect(git(r.origin, "rev-parse", "main")).toBe(p.after);
+
+    const refusing = await listen(401);
+    closers.push(refusing.close);
+    installHook({ repo: r.origin, server: refusing.url });
+    const q = await push(r.work);
+    expect(q.code).toBe(0);
+    expect(q.stderr).toMatch(/answered 401: the server says no \(the push itself went through\)/);
+  });
+
+  it("refuses a repository that is not bare, a bad URL and someone else's hook", () => {
+    const r = makeRemote({ "a.txt": "1" });
+    expect(() => installHook({ repo: r.work, server: "http://127.0.0.1:1" })).toThrow(
+      /not a bare git repository/,
+    );
+    expect(() => installHook({ repo: r.origin, server: "ftp://x" })).toThrow(/must be an http/);
+    expect(() => installHook({ repo: r.origin, server: "http://x", name: "app" })).toThrow(
+      /must be owner\/name/,
+    );
+    const own = join(r.origin, "hooks", "post-receive");
+    writeFileSync(own, "#!/bin/sh\necho mine\n");
+    expect(() => installHook({ repo: r.origin, server: "http://x" })).toThrow(HookInstallError);
+    expect(readFileSync(own, "utf8")).toContain("mine");
+    installHook({ repo: r.origin, server: "http://x", force: true });
+    expect(existsSync(own) && readFileSync(own, "utf8")).toContain("gantry post-receive hook");
+  });
+});
