@@ -8,6 +8,8 @@ export {
   pushedCommits,
 } from "./changed-files.js";
 export { hmacSha256, PayloadError, SignatureError, secretsEqual } from "./errors.js";
+export { type Forge, type ForgeEvent } from "./forge-event.js";
+export { EventSkipped, makeMergeCommit, prepareForgeEvent } from "./forge-prepare.js";
 export { changedBetween, gitAsync, gitOut, hasCommit, isZeroSha, lines, paths, ZERO_SHA } from "./git.js";
 export {
   type HookEventsInput,
@@ -45,3 +47,4 @@ export {
 } from "./ref-updates.js";
 export type { RepoEvent } from "./repo-event.js";
 export { type RepoIdentity, repositoryPayload } from "./repository.js";
+export { FORGES, readWebhook, verifyWebhook, type WebhookHeaders, webhookEventName } from "./webhooks.js";

@@ -1,0 +1,158 @@
+// A forge event completed from the server's clone: the commit a run reads its workflows from (a
+// pull request's merge commit, made here as GitHub makes refs/pull/N/merge; a release's tag), the
+// files it changed, and whether a push was forced.
+import type { Json } from "../expressions/index.js";
+import { pullRequestChangedFiles, pushChangedFiles } from "./changed-files.js";
+import { type ForgeEvent, num, obj, str } from "./forge-event.js";
+import { gitAsync, gitOut, hasCommit, isZeroSha } from "./git.js";
+import { fetchMirror } from "./mirror.js";
+import { isForced, peelCommit } from "./push-events.js";
+import { readRefs } from "./ref-updates.js";
+import type { RepoEvent } from "./repo-event.js";
+
+/** An event that starts nothing, with the reason (a merge conflict, a commit the clone lacks). */
+export class EventSkipped extends Error {
+  readonly code = "ERR_EVENT_SKIPPED";
+}
+
+type Obj = { [key: string]: Json };
+
+/** Where each forge publishes a pull request's head. */
+const PULL_HEAD: Record<ForgeEvent["forge"], (n: number) => string> = {
+  github: (n) => `refs/pull/${n}/head`,
+  gitea: (n) => `refs/pull/${n}/head`,
+  gitlab: (n) => `refs/merge-requests/${n}/head`,
+};
+
+function branchTip(gitDir: string, branch: string): string | undefined {
+  return peelCommit(gitDir, gitOut(gitDir, ["rev-parse", "-q", "--verify", `refs/heads/${branch}`]) ?? "");
+}
+
+/**
+ * The test merge of head into base, as GitHub makes refs/pull/N/merge; undefined on a conflict.
+ * Recorded at refs/pull/N/merge in the clone, so a job can fetch it by name.
+ */
+export function makeMergeCommit(
+  gitDir: string,
+  number: number,
+  base: string,
+  head: string,
+): string | undefined {
+  const tree = gitOut(gitDir, ["merge-tree", "--write-tree", "--no-messages", base, head]);
+  if (!tree || !/^[0-9a-f]+$/.test(tree.split("\n")[0])) return undefined;
+  const sha = gitOut(gitDir, [
+    "-c",
+    "user.name=gantry",
+    "-c",
+    "user.email=gantry@localhost",
+    "commit-tree",
+    tree.split("\n")[0],
+    "-p",
+    base,
+    "-p",
+    head,
+    "-m",
+    `Merge ${head} into ${base}`,
+  ]);
+  if (!sha) return undefined;
+  gitOut(gitDir, ["update-ref", `refs/pull/${number}/merge`, sha]);
+  return sha;
+}
+
+async function pullRequestEvent(event: ForgeEvent, gitDir: string, url: string): Promise<RepoEvent> {
+  const payload: Obj = { ...event.payload };
+  const pr: Obj = { ...obj(payload.pull_request) };
+  const number = num(payload.number) ?? num(pr.number) ?? 0;
+  const head: Obj = { ...obj(pr.head) };
+  const base: Obj = { ...obj(pr.base) };
+  const headSha = str(head.sha) ?? event.sha;
+  if (!hasCommit(gitDir, headSha)) {
+    // A fork's head lives only under the forge's pull request ref.
+    await gitAsync(gitDir, [
+      "fetch",
+      "--quiet",
+      url,
+      `+${PULL_HEAD[event.forge](number)}:refs/pull/${number}/head`,
+    ]).catch(() => undefined);
+  }
+  if (!hasCommit(gitDir, headSha))
+    throw new EventSkipped(`pull request #${number}: head commit ${headSha} is not in ${url}`);
+  const given = str(base.sha);
+  const baseSha = given && hasCommit(gitDir, given) ? given : branchTip(gitDir, event.baseRef);
+  if (!baseSha)
+    throw new EventSkipped(`pull request #${number}: base branch '${event.baseRef}' is not in ${url}`);
+  base.sha = baseSha;
+  pr.base = base;
+  pr.head = head;
+  payload.pull_request = pr;
+  const action = str(payload.action);
+  const mergedSha = str(pr.merge_commit_sha);
+  let sha: string | undefined;
+  if (action === "closed" && pr.merged === true && mergedSha && hasCommit(gitDir, mergedSha)) sha = mergedSha;
+  else sha = makeMergeCommit(gitDir, number, baseSha, headSha);
+  if (!sha) {
+    // GitHub runs no pull_request workflow while the pull request has a merge conflict.
+    if (action !== "closed") {
+      throw new EventSkipped(
+        `pull request #${number}: '${event.headRef}' does not merge cleanly into '${event.baseRef}'`,
+      );
+    }
+    sha = headSha;
+  }
+  return {
+    name: event.name,
+    payload,
+    ref: event.ref,
+    filterRef: event.filterRef,
+    sha,
+    headRef: event.headRef,
+    baseRef: event.baseRef,
+    changedFiles: () => pullRequestChangedFiles(gitDir, baseSha, headSha),
+  };
+}
+
+/**
+ * Completes a forge event from the server's clone at gitDir (fetched from url first). Throws
+ * EventSkipped when the event starts nothing.
+ */
+export async function prepareForgeEvent(event: ForgeEvent, gitDir: string, url: string): Promise<RepoEvent> {
+  await fetchMirror(gitDir, url);
+  if (event.name === "pull_request" || event.name === "pull_request_target") {
+    return pullRequestEvent(event, gitDir, url);
+  }
+  const repo = obj(event.payload.repository);
+  const defaultSha = () => branchTip(gitDir, str(repo.default_branch) ?? "main");
+  const done = (
+    sha: string | undefined,
+    changedFiles: RepoEvent["changedFiles"],
+    payload = event.payload,
+  ): RepoEvent => {
+    if (!sha) throw new EventSkipped(`${event.name} ${event.ref}: its commit is not in ${url}`);
+    return {
+      name: event.name,
+      payload,
+      ref: event.ref,
+      filterRef: event.filterRef,
+      sha,
+      headRef: event.headRef,
+      baseRef: event.baseRef,
+      changedFiles,
+    };
+  };
+  if (event.name === "push") {
+    const before = str(event.payload.before) ?? "";
+    const after = str(event.payload.after) ?? "";
+    if (isZeroSha(after)) return done(defaultSha(), () => []);
+    const existing = Object.entries(readRefs(gitDir))
+      .filter(([ref]) => ref !== event.ref)
+      .map(([, sha]) => sha);
+    const payload: Obj = { ...event.payload };
+    if (event.forge !== "github") payload.forced = isForced(gitDir, before, after);
+    const sha = peelCommit(gitDir, event.sha) ?? peelCommit(gitDir, after);
+    return done(sha, () => pushChangedFiles(gitDir, { before, after, existing }), payload);
+  }
+  if (event.name === "delete") return done(defaultSha(), () => []);
+  // create and release: the ref's commit as the clone has it now, else the one the forge named.
+  const atRef = peelCommit(gitDir, gitOut(gitDir, ["rev-parse", "-q", "--verify", event.ref]) ?? "");
+  return done(atRef ?? (event.sha ? peelCommit(gitDir, event.sha) : undefined), () => []);
+}
