@@ -47,4 +47,18 @@ export {
 } from "./ref-updates.js";
 export type { RepoEvent } from "./repo-event.js";
 export { type RepoIdentity, repositoryPayload } from "./repository.js";
+export {
+  CronError,
+  type DueSchedule,
+  dueSchedules,
+  dueTick,
+  latestTick,
+  nextTick,
+  nextWake,
+  parseCron,
+  type ScheduleEntry,
+  scheduleEntries,
+  scheduleEvent,
+  scheduleKey,
+} from "./schedule.js";
 export { FORGES, readWebhook, verifyWebhook, type WebhookHeaders, webhookEventName } from "./webhooks.js";
