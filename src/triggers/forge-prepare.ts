@@ -115,8 +115,13 @@ async function pullRequestEvent(event: ForgeEvent, gitDir: string, url: string):
  * Completes a forge event from the server's clone at gitDir (fetched from url first). Throws
  * EventSkipped when the event starts nothing.
  */
-export async function prepareForgeEvent(event: ForgeEvent, gitDir: string, url: string): Promise<RepoEvent> {
-  await fetchMirror(gitDir, url);
+export async function prepareForgeEvent(
+  event: ForgeEvent,
+  gitDir: string,
+  url: string,
+  fetch: () => Promise<void> = () => fetchMirror(gitDir, url),
+): Promise<RepoEvent> {
+  await fetch();
   if (event.name === "pull_request" || event.name === "pull_request_target") {
     return pullRequestEvent(event, gitDir, url);
   }

@@ -61,11 +61,13 @@ export interface HookEventsInput {
   /** The refs the server last saw (undefined: never looked before). */
   seen: RefMap | undefined;
   notification: HookNotification;
+  /** Brings the mirror up to date (default: fetchMirror). */
+  fetch?: () => Promise<void>;
 }
 
 /** The events of a hook's notification (see the top of this file); `refs` is what to record as seen. */
 export async function hookEvents(input: HookEventsInput): Promise<PollResult> {
-  await fetchMirror(input.gitDir, input.url);
+  await (input.fetch ? input.fetch() : fetchMirror(input.gitDir, input.url));
   const refs = readRefs(input.gitDir);
   const pushed = input.notification.updates.filter((u) => isWatchedRef(u.ref));
   // Never looked before: the refs before this push are today's with the push undone.

@@ -12,6 +12,8 @@ export interface PollInput {
   repo: RepoIdentity;
   /** The branches and tags the last poll saw; undefined on the very first poll. */
   seen: RefMap | undefined;
+  /** Brings the mirror up to date (default: fetchMirror; the server passes its own, locked one). */
+  fetch?: () => Promise<void>;
 }
 
 export interface PollResult {
@@ -26,7 +28,7 @@ export interface PollResult {
  * registered with fifty branches does not start fifty runs.
  */
 export async function pollRepository(input: PollInput): Promise<PollResult> {
-  await fetchMirror(input.gitDir, input.url);
+  await (input.fetch ? input.fetch() : fetchMirror(input.gitDir, input.url));
   const refs = readRefs(input.gitDir);
   if (input.seen === undefined) return { events: [], refs };
   const updates = diffRefs(input.seen, refs);
