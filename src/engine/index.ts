@@ -1,7 +1,23 @@
 export type { CalledWorkflow, LoadCalledWorkflow, RemoteSource } from "./call-workflow.js";
 export { Cancellation } from "./cancellation.js";
+export {
+  type Admission,
+  abandonedMessage,
+  type ConcurrencyGroups,
+  type ConcurrencyQueue,
+  type ConcurrencyRequest,
+  type ConcurrencySetting,
+  type ConcurrencySlot,
+  deadlockMessage,
+  groupKey,
+  MAX_PENDING,
+  queueFullMessage,
+  supersededMessage,
+} from "./concurrency-groups.js";
+export { CONCURRENCY_CONTEXTS, evaluateConcurrency, QUEUE_MAX_WITH_CANCEL } from "./concurrency-setting.js";
 export { EventBus, type EventName, type GantryEvents, type Listener } from "./events.js";
 export type { JobExecutor, JobOutcome, JobRequest } from "./executor.js";
+export { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 export type { JobReport, Result, RunReport, StepReport, WorkflowRunReport } from "./report.js";
 export { runWorkflow, type WorkflowRunOptions } from "./run-workflow.js";
 export { Semaphore } from "./semaphore.js";
