@@ -4,6 +4,7 @@ import type { WorkflowTemplate } from "@actions/workflow-parser/model/workflow-t
 import type { TemplateValidationError } from "@actions/workflow-parser/templates/template-validation-error";
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import { isMapping } from "@actions/workflow-parser/templates/tokens/type-guards";
+import { checkConcurrency } from "./concurrency.js";
 import type { Problem } from "./problems.js";
 import { checkEventFilters, checkJobGraph, checkStaticMatrices, checkStepUses } from "./validate.js";
 
@@ -74,6 +75,7 @@ export async function loadWorkflow(file: string, content: string): Promise<LoadR
     ...checkStaticMatrices(file, template),
     ...checkEventFilters(file, root),
     ...checkStepUses(file, template),
+    ...checkConcurrency(file, root),
   );
   problems.sort(byPosition);
   const nameToken = root.find("name");

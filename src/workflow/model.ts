@@ -46,6 +46,8 @@ export interface JobDef {
   continueOnError?: TemplateToken;
   container?: TemplateToken;
   services?: TemplateToken;
+  /** `concurrency:` as written (a group, or group / cancel-in-progress / queue). */
+  concurrency?: TemplateToken;
   /** Set for a job that calls a reusable workflow. */
   uses?: string;
   /** A call's `with:` (inputs), `secrets:` (one by one) and `secrets: inherit`. */
@@ -63,6 +65,8 @@ export interface WorkflowDef {
   name: string;
   env?: TemplateToken;
   defaultsRun?: TemplateToken;
+  /** The workflow-level `concurrency:` as written. */
+  concurrency?: TemplateToken;
   jobs: JobDef[];
   loaded: LoadedWorkflow;
 }
@@ -148,6 +152,7 @@ function jobDef(job: WorkflowJob, raw: TemplateToken | undefined): JobDef {
     continueOnError: child(raw, "continue-on-error"),
     container: job.type === "job" ? job.container : undefined,
     services: job.type === "job" ? job.services : undefined,
+    concurrency: child(raw, "concurrency"),
     uses: call?.ref.value,
     with: mapping(call?.["input-values"]),
     secrets: mapping(call?.["secret-values"]),
@@ -166,6 +171,7 @@ export function buildWorkflowDef(loaded: LoadedWorkflow): WorkflowDef {
     name: loaded.name,
     env: loaded.root.find("env"),
     defaultsRun: child(loaded.root, "defaults", "run"),
+    concurrency: loaded.root.find("concurrency"),
     jobs: loaded.template.jobs.map((j) => jobDef(j, child(rawJobs, j.id.value))),
     loaded,
   };
