@@ -4,7 +4,15 @@ import { join } from "node:path";
 import { ActionRunner, type ActionStore, BuiltInActions, openActionStore } from "../actions/index.js";
 import { FsArtifactStore } from "../artifacts/index.js";
 import { FsCacheStore } from "../cache/index.js";
-import { Cancellation, EventBus, type RunReport, runWorkflow, Semaphore } from "../engine/index.js";
+import {
+  Cancellation,
+  type ConcurrencyGroups,
+  EventBus,
+  MemoryConcurrencyGroups,
+  type RunReport,
+  runWorkflow,
+  Semaphore,
+} from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
 import { LocalRunner } from "../runner/index.js";
 import {
@@ -42,6 +50,8 @@ export interface RunWorkflowsOptions {
   logPath?: (jobKey: string, name: string, workflowFile: string) => string | undefined;
   /** Reads a file of another repository (the action store); remote reusable workflows need it. */
   readRemoteFile?: ReadRemoteFile;
+  /** Concurrency groups (`concurrency:`); by default the runs of this call share groups in memory. */
+  concurrency?: ConcurrencyGroups;
 }
 
 /** $GANTRY_HOME, else $XDG_DATA_HOME/gantry, else ~/.local/share/gantry. */
@@ -130,6 +140,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
   const bus = opts.bus ?? new EventBus();
   const cancellation = opts.cancellation ?? new Cancellation();
   const slots = new Semaphore(Math.max(1, opts.maxJobs ?? availableParallelism()));
+  const concurrency = opts.concurrency ?? new MemoryConcurrencyGroups();
   const repository = `${repo.owner}/${repo.name}`;
   const runner = new LocalRunner({
     runsDir,
@@ -212,6 +223,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
       slots,
       logPath: opts.logPath ? (key, name) => opts.logPath?.(key, name, wf.file) : undefined,
       loadCalledWorkflow,
+      concurrency,
     }).finally(() => {
       if (process.env.GANTRY_KEEP_WORKSPACE !== "1")
         rmSync(join(runsDir, runId), { recursive: true, force: true });

@@ -80,6 +80,11 @@ export class TerminalOutput {
         this.print(`[${e.name}] ${ICON[e.result]} job ${e.result}`);
       }
     });
+    bus.on("run:annotation", (e) => {
+      const line = `${e.workflow}: ${e.level}: ${e.text}`;
+      if (this.live) this.above([line]);
+      else this.print(line);
+    });
     if (live) {
       this.timer = setInterval(() => this.draw(), 100);
       this.timer.unref();

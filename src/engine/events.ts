@@ -4,6 +4,8 @@ import type { Result } from "./report.js";
 export interface GantryEvents {
   "run:started": { runId: string; workflow: string; file: string };
   "run:completed": { runId: string; workflow: string; conclusion: Result };
+  /** A message about a whole run, such as why it was cancelled before any job started. */
+  "run:annotation": { runId: string; workflow: string; level: "error" | "warning" | "notice"; text: string };
   "job:queued": { runId: string; jobKey: string; name: string };
   "job:started": { runId: string; jobKey: string; name: string };
   "job:completed": { runId: string; jobKey: string; name: string; result: Result; failedStep?: string };

@@ -22,10 +22,14 @@ import {
   topFrame,
 } from "./call-workflow.js";
 import { Cancellation } from "./cancellation.js";
+import type { ConcurrencyGroups } from "./concurrency-groups.js";
+import { enterGroup } from "./enter-group.js";
 import type { EventBus } from "./events.js";
 import type { JobExecutor, JobOutcome } from "./executor.js";
+import { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 import type { JobReport, Result, WorkflowRunReport } from "./report.js";
 import type { Semaphore } from "./semaphore.js";
+import { runInWorkflowGroup } from "./workflow-group.js";
 
 export interface WorkflowRunOptions {
   runId: string;
@@ -47,6 +51,10 @@ export interface WorkflowRunOptions {
   loadCalledWorkflow?: LoadCalledWorkflow;
   /** Set when this run is a called workflow's: its place in the chain of calls. */
   call?: CallFrame;
+  /** Concurrency groups shared with other runs (else this run's own). */
+  concurrency?: ConcurrencyGroups;
+  /** The workflow-level group the top-level run holds: a job asking for it is a deadlock. */
+  workflowGroup?: string;
 }
 
 /** A finished run of a workflow's graph: its report and what each job tells its dependants. */
@@ -85,7 +93,8 @@ function now(): string {
 
 /** Runs one workflow's job graph to completion and reports it. */
 export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRunReport> {
-  return (await runWorkflowGraph(opts)).report;
+  const concurrency = opts.concurrency ?? new MemoryConcurrencyGroups();
+  return runInWorkflowGroup({ ...opts, concurrency }, async (o) => (await runWorkflowGraph(o)).report);
 }
 
 /** One leg of a job (a matrix combination, or the job itself), as the leg runners get it. */
@@ -116,6 +125,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     orderOf.set(report, jobIndex.get(def.id) ?? 0);
   };
   const masks = [...frame.masks, ...secretLines(opts.secrets)];
+  const groups = opts.concurrency ?? new MemoryConcurrencyGroups();
   const keyOf = (def: JobDef) => `${frame.keyPrefix}/${def.id}`;
   const reportId = (def: JobDef) => `${frame.idPrefix}${def.id}`;
   const shown = (name: string) => `${frame.namePrefix}${name}`;
@@ -327,11 +337,24 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       if (!def.uses) bus.emit("job:queued", { runId, jobKey, name });
       while (running >= maxParallel) await new Promise<void>((r) => waiters.push(r));
       running++;
+      // A leg in a concurrency group has its own cancellation: a newer leg or run can supersede it.
+      const legCancel = def.concurrency ? Cancellation.startingUnder(legGroup) : legGroup;
+      let superseded = false;
+      // Cancelled before it started: by fail-fast, or by a cancel of the run unless the job's
+      // `if` still holds (always(), cancelled()), as GitHub re-evaluates pending jobs.
+      const mustNotStart = () =>
+        superseded || failedFast || (opts.cancellation.cancelled && !cancelledAtStart && !stillRuns());
+      const entry = await enterLegGroup(def, legContexts, name, jobKey, matrix, mustNotStart, legGroup);
       try {
-        // Cancelled before it started: by fail-fast, or by a cancel of the run unless the job's
-        // `if` still holds (always(), cancelled()), as GitHub re-evaluates pending jobs.
-        const mustNotStart = () =>
-          failedFast || (opts.cancellation.cancelled && !cancelledAtStart && !stillRuns());
+        if (entry.kind === "failed" || entry.kind === "cancelled") return entry.result;
+        if (entry.kind === "held") {
+          entry.slot.onSuperseded((message) => {
+            superseded = true;
+            bus.emit("job:annotation", { runId, jobKey, level: "error", text: message });
+            bus.emit("job:log", { runId, jobKey, line: `Error: ${message}` });
+            legCancel.cancel();
+          });
+        }
         const outcome = await runLeg({
           def,
           contexts: legContexts,
@@ -339,7 +362,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
           name,
           jobKey,
           mustNotStart,
-          group: legGroup,
+          group: legCancel,
         });
         // A matrix of calls keeps, per output, the last value a successful leg set (GitHub's rule).
         const matrixOfCalls = def.uses !== undefined && isMatrix;
@@ -354,6 +377,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
         }
         return outcome.result;
       } finally {
+        if (entry.kind === "held") await entry.slot.release();
         running--;
         waiters.shift()?.();
       }
@@ -361,6 +385,51 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     const results = await Promise.all(legs);
     const result = aggregate(results);
     return { result, outputs, tolerated: tolerated && !results.some((r) => r === "cancelled") };
+  }
+
+  /**
+   * Waits for a leg's job-level concurrency group (pending there, it holds no runner slot). A leg
+   * cancelled while pending, or whose setting is bad, is reported here.
+   */
+  async function enterLegGroup(
+    def: JobDef,
+    contexts: Contexts,
+    name: string,
+    jobKey: string,
+    matrix: MatrixCombination | null,
+    mustNotStart: () => boolean,
+    legGroup: Cancellation,
+  ) {
+    const abort = new AbortController();
+    if (def.concurrency) {
+      legGroup.onCancel(() => {
+        if (mustNotStart()) abort.abort();
+      });
+    }
+    const entry = await enterGroup({
+      groups,
+      token: def.concurrency,
+      level: "job",
+      contexts,
+      holder: `${runId}/${jobKey}`,
+      signal: abort.signal,
+      job: { id: def.id, workflowGroup: opts.workflowGroup },
+    });
+    if (entry.kind === "failed") {
+      addReport(def, failedReport(def, name, [entry.message], jobKey, matrix));
+      return { ...entry, result: "failure" as const };
+    }
+    if (entry.kind === "cancelled") {
+      const report = emptyReport(def, name, matrix, "cancelled");
+      const log = opts.logPath?.(jobKey, name);
+      if (log) report.log = log;
+      bus.emit("job:annotation", { runId, jobKey, level: "error", text: entry.message });
+      bus.emit("job:log", { runId, jobKey, line: `Error: ${entry.message}` });
+      bus.emit("job:completed", { runId, jobKey, name, result: "cancelled" });
+      addReport(def, report);
+      return { ...entry, result: "cancelled" as const };
+    }
+    return entry;
   }
 
   /** One leg of a job of steps: a slot, then the executor. */
