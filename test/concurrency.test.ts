@@ -179,7 +179,7 @@ jobs:
     expect(r.stdout).toContain(`Older: error: ${superseded("ci")}`);
   });
 
-  it("a job asking for its own run's workflow-level group is cancelled as a deadlock", async () => {
+  it("a job asking for its own run's workflow-level group fails as a deadlock", async () => {
     const repo = repoWith(`name: CI
 on: push
 concurrency: release-\${{ github.ref_name }}
@@ -196,11 +196,44 @@ jobs:
       - run: echo publish
 `);
     const r = await gantry(repo, ["run"]);
-    expect(summary(r.report)).toEqual({ CI: { build: "success", publish: "cancelled" } });
+    expect(summary(r.report)).toEqual({ CI: { build: "success", publish: "failure" } });
     expect(r.stdout).toContain(
-      "Canceling since a deadlock for concurrency group 'RELEASE-main' was detected between 'top level workflow' and 'publish'",
+      "Canceling since a deadlock was detected for concurrency group: 'RELEASE-main' between a top level workflow and 'publish'",
     );
     expect(r.code).toBe(1);
+  });
+
+  it("a called workflow whose group is its caller's (github.workflow is the caller's) fails the call as a deadlock", async () => {
+    const repo = makeRepo({
+      files: {
+        ".github/workflows/release.yml": `name: Release
+on: push
+concurrency: \${{ github.workflow }}-\${{ github.ref }}
+jobs:
+  build:
+    uses: ./.github/workflows/build.yml
+  after:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo after
+`,
+        ".github/workflows/build.yml": `name: Build
+on: workflow_call
+concurrency: \${{ github.workflow }}-\${{ github.ref }}
+jobs:
+  compile:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo compile
+`,
+      },
+    });
+    const r = await gantry(repo, ["run"]);
+    expect(summary(r.report)).toEqual({ Release: { build: "failure", after: "skipped" } });
+    expect(r.stdout).toContain(
+      "Canceling since a deadlock was detected for concurrency group: 'Release-refs/heads/main' between a top level workflow and 'build'",
+    );
   });
 
   it("queue: max runs every waiting leg in order", async () => {

@@ -13,6 +13,8 @@ import {
   type WorkflowDef,
 } from "../workflow/index.js";
 import { Cancellation } from "./cancellation.js";
+import type { ConcurrencyGroups } from "./concurrency-groups.js";
+import { enterGroup } from "./enter-group.js";
 import type { JobOutcome } from "./executor.js";
 import type { JobReport } from "./report.js";
 import type { Leg, WorkflowGraphResult, WorkflowRunOptions } from "./run-workflow.js";
@@ -125,8 +127,10 @@ export interface CallHost {
   masks: string[];
   /** Reports the leg as failed before its jobs ran, with these errors as its log. */
   fail(leg: Leg, messages: string[]): JobOutcome;
-  /** Reports the leg as cancelled before it started. */
-  cancelled(leg: Leg): JobOutcome;
+  /** Reports the leg as cancelled before it started (with the reason, when there is one). */
+  cancelled(leg: Leg, message?: string): JobOutcome;
+  /** The concurrency groups of the run (a called workflow's own `concurrency:` enters them). */
+  groups: ConcurrencyGroups;
   /** Adds the called jobs' reports to the run's. */
   fold(leg: Leg, jobs: JobReport[]): void;
   runNested(opts: WorkflowRunOptions): Promise<WorkflowGraphResult>;
@@ -136,6 +140,24 @@ function evaluateMapping(token: JobDef["with"], contexts: Contexts): Record<stri
   if (!token) return {};
   const value = evaluateToken(token, contexts);
   return value && typeof value === "object" && !Array.isArray(value) ? value : {};
+}
+
+/** Waits for the group of the workflow a leg calls; a run cancelled meanwhile abandons the wait. */
+function enterCalledGroup(host: CallHost, leg: Leg, call: PreparedCall, inputs: Record<string, Json>) {
+  const { opts } = host;
+  const abort = new AbortController();
+  leg.group.onCancel(() => {
+    if (leg.mustNotStart()) abort.abort();
+  });
+  return enterGroup({
+    groups: host.groups,
+    token: call.called.workflow.concurrency,
+    level: "workflow",
+    contexts: { github: opts.github, inputs, vars: opts.vars },
+    holder: `${opts.runId}/${leg.jobKey}/call`,
+    signal: abort.signal,
+    job: { id: leg.def.id, workflowGroup: opts.workflowGroup },
+  });
 }
 
 /** Runs one leg of a calling job: the called workflow's graph, with its inputs, secrets and outputs. */
@@ -165,23 +187,39 @@ export async function runCallLeg(host: CallHost, leg: Leg, call: PreparedCall): 
   }
   if (errors.length > 0) return host.fail(leg, errors);
 
-  const nested = await host.runNested({
-    ...opts,
-    workflow: call.called.workflow,
-    inputs,
-    secrets,
-    onlyJobs: undefined,
-    cancellation: Cancellation.startingUnder(leg.group),
-    call: {
-      chain: [...frame.chain, call.called.id],
-      unique: frame.unique,
-      source: call.called.source,
-      keyPrefix: leg.jobKey,
-      idPrefix: `${frame.idPrefix}${def.id}/`,
-      namePrefix: `${leg.name} / `,
-      masks: host.masks,
-    },
-  });
+  // The called workflow's own workflow-level group, entered by the calling job's leg. Inside the
+  // call github.workflow is the caller's, so this group often equals the caller's: a deadlock.
+  const cancellation = Cancellation.startingUnder(leg.group);
+  const entry = call.called.workflow.concurrency
+    ? await enterCalledGroup(host, leg, call, inputs)
+    : ({ kind: "free" } as const);
+  if (entry.kind === "failed") return host.fail(leg, [entry.message]);
+  if (entry.kind === "cancelled") return host.cancelled(leg, entry.message);
+  if (entry.kind === "held") {
+    entry.slot.onSuperseded((message) => {
+      opts.bus.emit("job:log", { runId: opts.runId, jobKey: leg.jobKey, line: `Error: ${message}` });
+      cancellation.cancel();
+    });
+  }
+  const nested = await host
+    .runNested({
+      ...opts,
+      workflow: call.called.workflow,
+      inputs,
+      secrets,
+      onlyJobs: undefined,
+      cancellation,
+      call: {
+        chain: [...frame.chain, call.called.id],
+        unique: frame.unique,
+        source: call.called.source,
+        keyPrefix: leg.jobKey,
+        idPrefix: `${frame.idPrefix}${def.id}/`,
+        namePrefix: `${leg.name} / `,
+        masks: host.masks,
+      },
+    })
+    .finally(() => (entry.kind === "held" ? entry.slot.release() : undefined));
   host.fold(leg, nested.report.jobs);
 
   const outputs: Record<string, string> = {};

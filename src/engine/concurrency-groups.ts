@@ -62,9 +62,12 @@ export function queueFullMessage(group: string): string {
   return `Canceling since the queue of concurrency group '${group}' is full (${MAX_PENDING} pending)`;
 }
 
-/** GitHub's message for a job whose group is its own run's workflow-level group. */
+/**
+ * GitHub's message for a job (or a called workflow) whose group is its own run's workflow-level
+ * group: the job would wait for its own run. GitHub fails the job with it.
+ */
 export function deadlockMessage(group: string, job: string): string {
-  return `Canceling since a deadlock for concurrency group '${group}' was detected between 'top level workflow' and '${job}'`;
+  return `Canceling since a deadlock was detected for concurrency group: '${group}' between a top level workflow and '${job}'`;
 }
 
 /** For a pending request whose own run was cancelled. */

@@ -14,9 +14,9 @@ export type GroupEntry =
   /** It has no `concurrency:`. */
   | { kind: "free" }
   | { kind: "held"; setting: ConcurrencySetting; slot: ConcurrencySlot }
-  /** Cancelled while pending (or as a deadlock); `message` is GitHub's. */
+  /** Cancelled while pending; `message` is GitHub's. */
   | { kind: "cancelled"; message: string }
-  /** The setting could not be evaluated, or is one GitHub rejects. */
+  /** The setting could not be evaluated, is one GitHub rejects, or would deadlock. */
   | { kind: "failed"; message: string };
 
 export interface EnterGroupOptions {
@@ -42,7 +42,7 @@ export async function enterGroup(opts: EnterGroupOptions): Promise<GroupEntry> {
   const { setting } = evaluated;
   const top = opts.job?.workflowGroup;
   if (opts.job && top !== undefined && groupKey(top) === groupKey(setting.group)) {
-    return { kind: "cancelled", message: deadlockMessage(setting.group, opts.job.id) };
+    return { kind: "failed", message: deadlockMessage(setting.group, opts.job.id) };
   }
   const admission = await opts.groups.acquire({ ...setting, holder: opts.holder }, opts.signal);
   return admission.granted

@@ -260,7 +260,12 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       addReport(leg.def, failedReport(leg.def, leg.name, messages, leg.jobKey, leg.matrix));
       return { result: "failure", outputs: {}, steps: [] };
     },
-    cancelled: (leg) => {
+    groups,
+    cancelled: (leg, message) => {
+      if (message) {
+        bus.emit("job:annotation", { runId, jobKey: leg.jobKey, level: "error", text: message });
+        bus.emit("job:log", { runId, jobKey: leg.jobKey, line: `Error: ${message}` });
+      }
       bus.emit("job:completed", { runId, jobKey: leg.jobKey, name: leg.name, result: "cancelled" });
       addReport(leg.def, emptyReport(leg.def, leg.name, leg.matrix, "cancelled"));
       return { result: "cancelled", outputs: {}, steps: [] };
@@ -344,7 +349,9 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       // `if` still holds (always(), cancelled()), as GitHub re-evaluates pending jobs.
       const mustNotStart = () =>
         superseded || failedFast || (opts.cancellation.cancelled && !cancelledAtStart && !stillRuns());
-      const entry = await enterLegGroup(def, legContexts, name, jobKey, matrix, mustNotStart, legGroup);
+      const entry = def.concurrency
+        ? await enterLegGroup(def, legContexts, name, jobKey, matrix, mustNotStart, legGroup)
+        : ({ kind: "free" } as const);
       try {
         if (entry.kind === "failed" || entry.kind === "cancelled") return entry.result;
         if (entry.kind === "held") {
@@ -401,11 +408,9 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     legGroup: Cancellation,
   ) {
     const abort = new AbortController();
-    if (def.concurrency) {
-      legGroup.onCancel(() => {
-        if (mustNotStart()) abort.abort();
-      });
-    }
+    legGroup.onCancel(() => {
+      if (mustNotStart()) abort.abort();
+    });
     const entry = await enterGroup({
       groups,
       token: def.concurrency,

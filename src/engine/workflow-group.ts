@@ -13,6 +13,7 @@ export async function runInWorkflowGroup(
   run: (opts: WorkflowRunOptions) => Promise<WorkflowRunReport>,
 ): Promise<WorkflowRunReport> {
   const { runId, workflow, bus } = opts;
+  if (!workflow.concurrency) return run(opts);
   const abort = new AbortController();
   opts.cancellation.onCancel(() => abort.abort());
   const entry = await enterGroup({
