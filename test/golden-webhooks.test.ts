@@ -1,7 +1,8 @@
 // Golden tests for forge webhooks (src/triggers/webhooks.ts). Each test/golden/webhooks/<case>.request.json
 // is a delivery as the forge sends it ({ headers, body }; the forge is the name's first word, forgejo
 // being gitea); <case>.expected.json beside it holds the normalised events. The test signs the body
-// as the forge would, so the signature check runs too. UPDATE_GOLDEN=1 rewrites the expected files.
+// as the forge would, so the signature check runs too. UPDATE_GOLDEN=1 rewrites the expected files
+// (then `npx biome check --write test/golden/webhooks` formats them as the repository does).
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
