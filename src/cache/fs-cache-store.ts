@@ -1,5 +1,18 @@
 import { createHash, randomUUID } from "node:crypto";
-import { link, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import {
+  copyFile,
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { CacheEntry, CacheFiles, CacheQuery, CacheSaveResult, CacheStore } from "../actions/index.js";
 import {
@@ -194,30 +207,86 @@ export class FsCacheStore implements CacheStore {
       const archive = join(building, ARCHIVE_FILE);
       const compression = this.compression;
       await createArchive(archive, files.workspace, listFile, compression);
-      const entry: CacheEntry & { compression: Compression } = {
-        scope: id.scope,
-        key: id.key,
-        version: id.version,
-        createdAt: this.clock(),
-        size: (await stat(archive)).size,
-        compression,
-      };
-      await writeFile(join(building, ENTRY_FILE), JSON.stringify(entry));
-      await writeFile(join(building, USED_FILE), "");
-      await utimes(join(building, USED_FILE), new Date(entry.createdAt), new Date(entry.createdAt));
-      await mkdir(join(target, ".."), { recursive: true });
-      try {
-        await rename(building, target);
-      } catch (err) {
-        if (isExists(err)) return { saved: false, reason: "exists" };
-        throw err;
-      }
-      if (this.eviction) await this.prune(this.eviction);
-      return { saved: true, entry };
+      return await this.publish(building, target, id, compression);
     } finally {
       await rm(listFile, { force: true });
       await rm(building, { recursive: true, force: true });
     }
+  }
+
+  /** Renames `building` (holding the archive) into place as the entry, unless the key is taken. */
+  private async publish(
+    building: string,
+    target: string,
+    id: { scope: string; key: string; version: string },
+    compression: Compression,
+  ): Promise<CacheSaveResult> {
+    const entry: CacheEntry & { compression: Compression } = {
+      scope: id.scope,
+      key: id.key,
+      version: id.version,
+      createdAt: this.clock(),
+      size: (await stat(join(building, ARCHIVE_FILE))).size,
+      compression,
+    };
+    await writeFile(join(building, ENTRY_FILE), JSON.stringify(entry));
+    await writeFile(join(building, USED_FILE), "");
+    await utimes(join(building, USED_FILE), new Date(entry.createdAt), new Date(entry.createdAt));
+    await mkdir(join(target, ".."), { recursive: true });
+    try {
+      await rename(building, target);
+    } catch (err) {
+      if (isExists(err)) return { saved: false, reason: "exists" };
+      throw err;
+    }
+    if (this.eviction) await this.prune(this.eviction);
+    return { saved: true, entry };
+  }
+
+  /**
+   * Stores an archive made elsewhere (an upload through the cache protocol) as (scope, key,
+   * version), as atomically as save(); the file is moved (copied across filesystems).
+   */
+  async saveArchive(
+    id: { scope: string; key: string; version: string },
+    archive: string,
+    compression: Compression,
+  ): Promise<CacheSaveResult> {
+    const target = this.entryDir(id.scope, id.key, id.version);
+    if (await stat(target).catch(() => undefined)) return { saved: false, reason: "exists" };
+    const building = join(this.root, "tmp", randomUUID());
+    await mkdir(building, { recursive: true });
+    try {
+      const to = join(building, ARCHIVE_FILE);
+      await rename(archive, to).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EXDEV") throw err;
+        await copyFile(archive, to);
+      });
+      return await this.publish(building, target, id, compression);
+    } finally {
+      await rm(building, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Opens the archive of an entry for reading and stamps its use; the open handle keeps the
+   * bytes readable even if eviction removes the entry meanwhile. Undefined when it is not stored.
+   */
+  async openArchive(id: {
+    scope: string;
+    key: string;
+    version: string;
+  }): Promise<{ handle: FileHandle; size: number } | undefined> {
+    const dir = this.entryDir(id.scope, id.key, id.version);
+    let handle: FileHandle;
+    try {
+      handle = await open(join(dir, ARCHIVE_FILE), "r");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+    await markUsed(dir, this.clock());
+    return { handle, size: (await handle.stat()).size };
   }
 }
 

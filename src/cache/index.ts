@@ -1,4 +1,17 @@
+export { fileResponse, putBlobRequest } from "./blob-http.js";
+export { CacheService, type CacheServiceOptions } from "./cache-service.js";
 export { DEFAULT_EVICTION, type EvictionPolicy, type StoredEntry } from "./eviction.js";
 export { FsCacheStore, type FsCacheStoreOptions, type PruneResult } from "./fs-cache-store.js";
+export { isTokenProblem, type JobGrant, JobTokens, type TokenProblem } from "./job-tokens.js";
 export { formatSize, parseSize } from "./size.js";
+export { StagedBlob } from "./staged-blob.js";
 export type { Compression } from "./tar.js";
+export {
+  int64Field,
+  readTwirpBody,
+  stringField,
+  TwirpError,
+  timestampField,
+  twirpErrorResponse,
+  twirpFailure,
+} from "./twirp.js";

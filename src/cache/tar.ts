@@ -60,3 +60,11 @@ export function createArchive(archive: string, cwd: string, listFile: string, co
 export function extractArchive(archive: string, cwd: string, compression: Compression) {
   return tar(["--extract", "--file", archive, ...compressArgs(compression, true), "-P", "-C", cwd]);
 }
+
+/** The compression of an archive by its first bytes (zstd or gzip magic), or undefined for anything else. */
+export function archiveCompression(head: Uint8Array): Compression | undefined {
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd)
+    return "zstd-without-long";
+  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  return undefined;
+}

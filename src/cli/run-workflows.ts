@@ -14,7 +14,7 @@ import {
   Semaphore,
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
-import { LocalRunner } from "../runner/index.js";
+import { type JobServiceLease, type JobServices, LocalRunner } from "../runner/index.js";
 import {
   buildWorkflowDef,
   dispatchInputNames,
@@ -24,10 +24,30 @@ import {
   UsageError,
   workflowMatches,
 } from "../workflow/index.js";
+import type { ActionsServices, ActionsServicesOptions } from "./actions-services.js";
 import { calledWorkflowLoader, type ReadRemoteFile } from "./called-workflows.js";
 import { actionMirrorFor, cachePolicyFor } from "./config.js";
 import { buildLocalEvent } from "./local-event.js";
 import { type LocalRepo, readLocalRepo } from "./local-repo.js";
+
+/**
+ * The Actions services (actions-services.ts), imported and started only when a job opens them,
+ * so a run pays for the HTTP server only when it runs jobs.
+ */
+class LazyActionsServices implements JobServices {
+  private services?: Promise<ActionsServices>;
+
+  constructor(private readonly o: ActionsServicesOptions) {}
+
+  open(job: Parameters<JobServices["open"]>[0]): Promise<JobServiceLease> {
+    this.services ??= import("./actions-services.js").then((m) => new m.ActionsServices(this.o));
+    return this.services.then((s) => s.open(job));
+  }
+
+  async close(): Promise<void> {
+    await (await this.services)?.close();
+  }
+}
 
 export interface RunWorkflowsOptions {
   cwd: string;
@@ -142,20 +162,23 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
   const slots = new Semaphore(Math.max(1, opts.maxJobs ?? availableParallelism()));
   const concurrency = opts.concurrency ?? new MemoryConcurrencyGroups();
   const repository = `${repo.owner}/${repo.name}`;
+  const cachePolicy = cachePolicyFor(home);
+  const cache = new FsCacheStore({ root: cacheHome(), eviction: cachePolicy });
+  const artifacts = new FsArtifactStore({ root: join(home, "artifacts") });
+  const services = new LazyActionsServices({
+    cache,
+    stagingDir: join(cacheHome(), "tmp"),
+    maxCacheEntrySize: cachePolicy.maxSize,
+  });
   const runner = new LocalRunner({
     runsDir,
     sourceDir: repo.root,
     repositoryName: repo.name,
     toolCache: process.env.RUNNER_TOOL_CACHE || join(home, "tool-cache"),
-    actions: new ActionRunner(
-      new BuiltInActions({
-        cache: new FsCacheStore({ root: cacheHome(), eviction: cachePolicyFor(home) }),
-        artifacts: new FsArtifactStore({ root: join(home, "artifacts") }),
-      }),
-      actionStore,
-    ),
+    actions: new ActionRunner(new BuiltInActions({ cache, artifacts }), actionStore),
     graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
     debug: process.env.RUNNER_DEBUG === "1" || opts.secrets?.ACTIONS_STEP_DEBUG === "true",
+    services,
   });
 
   // Check every workflow's inputs before anything runs, so bad input never starts half a run.
@@ -229,5 +252,9 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
         rmSync(join(runsDir, runId), { recursive: true, force: true });
     });
   });
-  return { runs: await Promise.all(runs) };
+  try {
+    return { runs: await Promise.all(runs) };
+  } finally {
+    await services.close();
+  }
 }

@@ -5,6 +5,7 @@ import type { JobExecutor, JobOutcome, JobRequest } from "../engine/index.js";
 import { evaluateToken, type Json, toText } from "../expressions/index.js";
 import type { ActionProvider } from "./action-port.js";
 import { dockerUnavailable, needsDocker } from "./docker.js";
+import type { JobServices } from "./job-services.js";
 import { JobSession } from "./job-session.js";
 import { Masker } from "./masker.js";
 import { killProcessGroups } from "./process.js";
@@ -20,6 +21,8 @@ export interface LocalRunnerOptions {
   /** Milliseconds between SIGINT and SIGKILL when a step is cancelled. */
   graceMs: number;
   debug: boolean;
+  /** The cache and artifact services each job's steps get (their variables in every step's env). */
+  services?: JobServices;
 }
 
 /** github context keys the runner also exports as GITHUB_<KEY> to every step. */
@@ -84,6 +87,7 @@ export class LocalRunner implements JobExecutor {
       debug: this.opts.debug ? "1" : "",
       environment: "self-hosted",
     };
+    const lease = await this.opts.services?.open({ runId, github });
     const baseEnv: Record<string, string> = {
       ...(process.env as Record<string, string>),
       CI: "true",
@@ -101,10 +105,11 @@ export class LocalRunner implements JobExecutor {
       RUNNER_TEMP: temp,
       RUNNER_TOOL_CACHE: this.opts.toolCache,
       ...(this.opts.debug ? { RUNNER_DEBUG: "1" } : {}),
+      ...lease?.env,
     };
 
     const masker = new Masker();
-    for (const s of req.secrets) masker.add(s);
+    for (const s of [...req.secrets, ...(lease?.secrets ?? [])]) masker.add(s);
     const output = new StepOutput(bus, runId, jobKey, masker, this.opts.debug);
     const session = new JobSession({
       req,
@@ -123,9 +128,14 @@ export class LocalRunner implements JobExecutor {
     const unusable = await this.containerProblem(req);
     if (unusable) {
       output.log(`Error: ${unusable}`);
+      await lease?.close();
       return { result: "failure", outputs: {}, steps: [], failedStep: undefined };
     }
-    await session.run();
+    try {
+      await session.run();
+    } finally {
+      await lease?.close();
+    }
     // What the steps left running in the background ends with the job (orphan cleanup).
     killProcessGroups(session.groups);
 
