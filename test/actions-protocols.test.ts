@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -18,6 +18,8 @@ function machine(): Record<string, string> {
     HOME: mkdtempSync(join(tmpdir(), "gantry-user-")),
   };
 }
+
+// Each toolkit step takes seconds only to load @actions/artifact or @actions/cache.
 
 /**
  * Jobs in a chain: the real @actions/cache saves, then the toolkit and the built-in actions/cache
@@ -85,7 +87,87 @@ jobs:
 `;
 }
 
+const ARTIFACT_WORKFLOW = `name: CI
+on: push
+jobs:
+  up:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: |
+          mkdir -p out/sub bi/docs
+          echo "alpha" > out/a.txt
+          head -c 200000 /dev/urandom > out/sub/b.bin
+          echo "built-in" > bi/docs/readme.md
+          (cd out && sha256sum a.txt sub/b.bin) > "$SHARED/tk.sum"
+      - id: upload
+        uses: ./.github/actions/toolkit
+        with:
+          op: upload
+          name: tk
+          root: out
+          files: |
+            a.txt
+            sub/b.bin
+      - uses: actions/upload-artifact@v4
+        with: { name: bi, path: bi }
+      - id: again
+        uses: ./.github/actions/toolkit
+        with: { op: upload, name: tk, root: out, files: a.txt }
+        continue-on-error: true
+  down:
+    needs: up
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: list
+        uses: ./.github/actions/toolkit
+        with: { op: list }
+      - uses: ./.github/actions/toolkit
+        with: { op: download, name: tk, dest: got-tk }
+      - run: (cd got-tk && sha256sum -c "$SHARED/tk.sum")
+      - uses: actions/download-artifact@v4
+        with: { name: tk, path: builtin-tk }
+      - run: (cd builtin-tk && sha256sum -c "$SHARED/tk.sum")
+      - uses: ./.github/actions/toolkit
+        with: { op: download, name: bi, dest: got-bi }
+      - run: test "$(cat got-bi/docs/readme.md)" = "built-in"
+      - id: delete
+        uses: ./.github/actions/toolkit
+        with: { op: delete, name: bi }
+      - id: after
+        uses: ./.github/actions/toolkit
+        with: { op: list }
+`;
+
 describe.concurrent("the Actions services with the real toolkit", () => {
+  it("@actions/artifact uploads, lists, downloads and deletes, and shares artifacts with the built-ins and gantry artifacts", async () => {
+    const shared = mkdtempSync(join(tmpdir(), "gantry-shared-"));
+    const repo = repoWith(ARTIFACT_WORKFLOW.replace(/\$SHARED/g, shared), toolkitAction());
+    const env = machine();
+    const res = await gantry(repo, ["run"], { env });
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    const up = job(res.report, "up");
+    expect(outputsOf(up, "upload")).toEqual({
+      id: expect.stringMatching(/^\d+$/),
+      size: expect.stringMatching(/^\d+$/),
+    });
+    // Names are immutable: a second upload of one name is refused.
+    expect(up.steps.find((s) => s.id === "again")?.outcome).toBe("failure");
+    expect(res.stdout).toContain("already exists");
+    const down = job(res.report, "down");
+    expect(outputsOf(down, "list")).toEqual({ names: "bi,tk" });
+    expect(outputsOf(down, "delete").id).toMatch(/^\d+$/);
+    expect(outputsOf(down, "after")).toEqual({ names: "tk" });
+
+    const runId = res.report?.runs[0].runId ?? "";
+    const dir = mkdtempSync(join(tmpdir(), "gantry-dl-"));
+    const dl = await gantry(repo, ["artifacts", "download", runId, "tk", "--dir", dir], { env });
+    expect(dl.code, dl.stderr).toBe(0);
+    expect(readFileSync(join(dir, "a.txt"), "utf8")).toBe("alpha\n");
+    expect(readFileSync(join(dir, "sub", "b.bin")).length).toBe(200000);
+  }, 240_000);
+
   for (const [label, v2] of [
     ["cache v2 (twirp, Azure blob uploads)", "True"],
     ["cache v1 (_apis/artifactcache)", ""],
@@ -105,6 +187,6 @@ describe.concurrent("the Actions services with the real toolkit", () => {
       // The entry exists: the toolkit's save of the same key is refused, as GitHub refuses it.
       expect(last.steps.find((s) => s.id === "again")?.outcome).toBe("failure");
       expect(res.stdout).toContain("another job may be creating this cache");
-    });
+    }, 240_000);
   }
 });

@@ -193,6 +193,37 @@ export class FsArtifactStore implements ArtifactStore {
     return out.sort();
   }
 
+  /** An artifact's files as `/`-separated names and paths on disk; undefined when not stored or expired. */
+  async contents(
+    runId: string,
+    name: string,
+  ): Promise<{ info: ArtifactInfo; files: { name: string; path: string }[] } | undefined> {
+    const dir = this.artifactDir(runId, name);
+    const info = await this.read(dir);
+    if (!info) return undefined;
+    const root = join(dir, FILES_DIR);
+    const files: { name: string; path: string }[] = [];
+    for await (const rel of walkFiles(root))
+      files.push({ name: rel.split(sep).join("/"), path: join(root, rel) });
+    return { info, files: files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+  }
+
+  /** Deletes an artifact (one rename takes it away, then its files go); undefined when it was not there. */
+  async remove(runId: string, name: string): Promise<ArtifactInfo | undefined> {
+    const dir = this.artifactDir(runId, name);
+    const info = await this.read(dir);
+    if (!info) return undefined;
+    const trash = join(this.runDir(runId), `.trash-${randomUUID()}`);
+    try {
+      await rename(dir, trash);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+    await rm(trash, { recursive: true, force: true });
+    return info;
+  }
+
   async download(runId: string, name: string, destination: string): Promise<ArtifactInfo> {
     const dir = this.artifactDir(runId, name);
     const info = await this.read(dir);

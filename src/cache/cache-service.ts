@@ -156,7 +156,11 @@ export class CacheService {
       key,
       version,
       jobId: grant.jobId,
-      blob: new StagedBlob(join(this.o.stagingDir, `cache-${id}`), this.o.maxEntrySize, "a cache entry"),
+      blob: new StagedBlob(
+        join(this.o.stagingDir, `cache-${id}`),
+        this.o.maxEntrySize,
+        "a cache entry (the cache's max_size)",
+      ),
     };
     this.pending.set(id, entry);
     return entry;

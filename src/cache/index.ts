@@ -1,4 +1,4 @@
-export { fileResponse, putBlobRequest } from "./blob-http.js";
+export { blobErrorResponse, fileResponse, putBlobRequest } from "./blob-http.js";
 export { CacheService, type CacheServiceOptions } from "./cache-service.js";
 export { DEFAULT_EVICTION, type EvictionPolicy, type StoredEntry } from "./eviction.js";
 export { FsCacheStore, type FsCacheStoreOptions, type PruneResult } from "./fs-cache-store.js";

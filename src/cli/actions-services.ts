@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import { cacheScopes } from "../actions/index.js";
+import { ArtifactService, type FsArtifactStore } from "../artifacts/index.js";
 import { CacheService, type FsCacheStore, JobTokens } from "../cache/index.js";
 import type { JobServiceLease, JobServices } from "../runner/index.js";
 
@@ -15,6 +16,9 @@ export interface ActionsServicesOptions {
   stagingDir: string;
   /** The largest cache entry accepted, in bytes. */
   maxCacheEntrySize: number;
+  artifacts: FsArtifactStore;
+  /** The largest artifact accepted, in bytes. */
+  maxArtifactSize: number;
 }
 
 /**
@@ -25,6 +29,7 @@ export class ActionsServices implements JobServices {
   private readonly tokens = new JobTokens();
   private readonly staging: string;
   private readonly cache: CacheService;
+  private readonly artifacts: ArtifactService;
   private server?: Promise<{ server: Server; url: string }>;
 
   constructor(private readonly o: ActionsServicesOptions) {
@@ -35,12 +40,19 @@ export class ActionsServices implements JobServices {
       stagingDir: join(this.staging, "cache"),
       maxEntrySize: o.maxCacheEntrySize,
     });
+    this.artifacts = new ArtifactService({
+      store: o.artifacts,
+      tokens: this.tokens,
+      stagingDir: join(this.staging, "artifacts"),
+      maxArtifactSize: o.maxArtifactSize,
+    });
   }
 
   private start(): Promise<{ server: Server; url: string }> {
     this.server ??= new Promise((resolvePromise, reject) => {
       const app = new Hono();
       app.route("/", this.cache.app);
+      app.route("/", this.artifacts.app);
       const server = createServer(getRequestListener(app.fetch));
       server.on("error", reject);
       server.listen(0, "127.0.0.1", () => {
@@ -65,6 +77,7 @@ export class ActionsServices implements JobServices {
       close: async () => {
         this.tokens.revoke(grant.jobId);
         await this.cache.endJob(grant.jobId);
+        await this.artifacts.endJob(grant.jobId);
       },
     };
   }

@@ -3,7 +3,7 @@ import { availableParallelism, homedir } from "node:os";
 import { join } from "node:path";
 import { ActionRunner, type ActionStore, BuiltInActions, openActionStore } from "../actions/index.js";
 import { FsArtifactStore } from "../artifacts/index.js";
-import { FsCacheStore } from "../cache/index.js";
+import { FsCacheStore, parseSize } from "../cache/index.js";
 import {
   Cancellation,
   type ConcurrencyGroups,
@@ -29,6 +29,15 @@ import { calledWorkflowLoader, type ReadRemoteFile } from "./called-workflows.js
 import { actionMirrorFor, cachePolicyFor } from "./config.js";
 import { buildLocalEvent } from "./local-event.js";
 import { type LocalRepo, readLocalRepo } from "./local-repo.js";
+
+/** The largest artifact the artifact service takes: GANTRY_ARTIFACT_MAX_SIZE, else 10 GB. */
+function maxArtifactSize(): number {
+  const text = process.env.GANTRY_ARTIFACT_MAX_SIZE || "10GB";
+  const size = parseSize(text);
+  if (size === undefined)
+    throw new UsageError(`GANTRY_ARTIFACT_MAX_SIZE is not a size: '${text}' (e.g. 2GB)`);
+  return size;
+}
 
 /**
  * The Actions services (actions-services.ts), imported and started only when a job opens them,
@@ -169,6 +178,8 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     cache,
     stagingDir: join(cacheHome(), "tmp"),
     maxCacheEntrySize: cachePolicy.maxSize,
+    artifacts,
+    maxArtifactSize: maxArtifactSize(),
   });
   const runner = new LocalRunner({
     runsDir,
