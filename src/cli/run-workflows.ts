@@ -14,7 +14,7 @@ import {
   Semaphore,
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
-import { type JobServiceLease, type JobServices, LocalRunner } from "../runner/index.js";
+import { LocalRunner } from "../runner/index.js";
 import {
   buildWorkflowDef,
   dispatchInputNames,
@@ -24,7 +24,7 @@ import {
   UsageError,
   workflowMatches,
 } from "../workflow/index.js";
-import type { ActionsServices, ActionsServicesOptions } from "./actions-services.js";
+import { ActionsServer } from "./actions-server.js";
 import { calledWorkflowLoader, type ReadRemoteFile } from "./called-workflows.js";
 import { actionMirrorFor, cachePolicyFor } from "./config.js";
 import { buildLocalEvent } from "./local-event.js";
@@ -37,25 +37,6 @@ function maxArtifactSize(): number {
   if (size === undefined)
     throw new UsageError(`GANTRY_ARTIFACT_MAX_SIZE is not a size: '${text}' (e.g. 2GB)`);
   return size;
-}
-
-/**
- * The Actions services (actions-services.ts), imported and started only when a job opens them,
- * so a run pays for the HTTP server only when it runs jobs.
- */
-class LazyActionsServices implements JobServices {
-  private services?: Promise<ActionsServices>;
-
-  constructor(private readonly o: ActionsServicesOptions) {}
-
-  open(job: Parameters<JobServices["open"]>[0]): Promise<JobServiceLease> {
-    this.services ??= import("./actions-services.js").then((m) => new m.ActionsServices(this.o));
-    return this.services.then((s) => s.open(job));
-  }
-
-  async close(): Promise<void> {
-    await (await this.services)?.close();
-  }
 }
 
 export interface RunWorkflowsOptions {
@@ -174,7 +155,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
   const cachePolicy = cachePolicyFor(home);
   const cache = new FsCacheStore({ root: cacheHome(), eviction: cachePolicy });
   const artifacts = new FsArtifactStore({ root: join(home, "artifacts") });
-  const services = new LazyActionsServices({
+  const services = new ActionsServer({
     cache,
     stagingDir: join(cacheHome(), "tmp"),
     maxCacheEntrySize: cachePolicy.maxSize,

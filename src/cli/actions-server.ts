@@ -1,59 +1,52 @@
 import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { getRequestListener } from "@hono/node-server";
-import { Hono } from "hono";
 import { cacheScopes } from "../actions/index.js";
-import { ArtifactService, type FsArtifactStore } from "../artifacts/index.js";
-import { CacheService, type FsCacheStore, JobTokens } from "../cache/index.js";
+import { JobTokens } from "../cache/index.js";
 import type { JobServiceLease, JobServices } from "../runner/index.js";
+import type { ActionsAppsOptions, actionsApps } from "./actions-apps.js";
 
-export interface ActionsServicesOptions {
-  cache: FsCacheStore;
-  /** A folder on the cache store's filesystem for uploads in progress (removed on close). */
-  stagingDir: string;
-  /** The largest cache entry accepted, in bytes. */
-  maxCacheEntrySize: number;
-  artifacts: FsArtifactStore;
-  /** The largest artifact accepted, in bytes. */
-  maxArtifactSize: number;
-}
+export type ActionsServerOptions = Omit<ActionsAppsOptions, "tokens">;
 
 /**
- * The Actions cache and artifact services of one `gantry run`, on a loopback port: started when
- * the first job opens, closed by close(). Each job gets a token of its own, revoked at its end.
+ * The Actions cache and artifact services of one `gantry run` on a loopback port. The port opens
+ * when the first job starts (a plain node:http listener: cheap); the services themselves
+ * (actions-apps.ts) are imported on the first request, so runs whose steps never call them do not
+ * pay for them. Each job gets a token of its own, revoked when it ends.
  */
-export class ActionsServices implements JobServices {
+export class ActionsServer implements JobServices {
   private readonly tokens = new JobTokens();
   private readonly staging: string;
-  private readonly cache: CacheService;
-  private readonly artifacts: ArtifactService;
   private server?: Promise<{ server: Server; url: string }>;
+  private apps?: Promise<ReturnType<typeof actionsApps>>;
 
-  constructor(private readonly o: ActionsServicesOptions) {
+  constructor(private readonly o: ActionsServerOptions) {
     this.staging = join(o.stagingDir, `actions-${randomUUID()}`);
-    this.cache = new CacheService({
-      store: o.cache,
-      tokens: this.tokens,
-      stagingDir: join(this.staging, "cache"),
-      maxEntrySize: o.maxCacheEntrySize,
-    });
-    this.artifacts = new ArtifactService({
-      store: o.artifacts,
-      tokens: this.tokens,
-      stagingDir: join(this.staging, "artifacts"),
-      maxArtifactSize: o.maxArtifactSize,
-    });
+  }
+
+  private loadApps(): Promise<ReturnType<typeof actionsApps>> {
+    this.apps ??= import("./actions-apps.js").then((m) =>
+      m.actionsApps({ ...this.o, tokens: this.tokens, stagingDir: this.staging }),
+    );
+    return this.apps;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.loadApps().then(
+      (apps) => apps.listener(req, res),
+      (err: Error) => {
+        res
+          .writeHead(500, { "content-type": "text/plain" })
+          .end(`gantry: the Actions services failed to load: ${err.message}`);
+      },
+    );
   }
 
   private start(): Promise<{ server: Server; url: string }> {
     this.server ??= new Promise((resolvePromise, reject) => {
-      const app = new Hono();
-      app.route("/", this.cache.app);
-      app.route("/", this.artifacts.app);
-      const server = createServer(getRequestListener(app.fetch));
+      const server = createServer((req, res) => this.handle(req, res));
       server.on("error", reject);
       server.listen(0, "127.0.0.1", () => {
         const { port } = server.address() as AddressInfo;
@@ -76,8 +69,8 @@ export class ActionsServices implements JobServices {
       secrets: [token],
       close: async () => {
         this.tokens.revoke(grant.jobId);
-        await this.cache.endJob(grant.jobId);
-        await this.artifacts.endJob(grant.jobId);
+        const apps = await this.apps?.catch(() => undefined);
+        await apps?.endJob(grant.jobId);
       },
     };
   }
