@@ -1,2 +1,7 @@
-export { ArtifactService, type ArtifactServiceOptions } from "./artifact-service.js";
+export type { ArtifactService, ArtifactServiceOptions } from "./artifact-service.js";
 export { FsArtifactStore, type FsArtifactStoreOptions } from "./fs-artifact-store.js";
+
+/** The artifact service class, loaded on demand (it brings Hono; see loadCacheService). */
+export async function loadArtifactService(): Promise<typeof import("./artifact-service.js").ArtifactService> {
+  return (await import("./artifact-service.js")).ArtifactService;
+}

@@ -1,5 +1,5 @@
 export { blobErrorResponse, fileResponse, putBlobRequest } from "./blob-http.js";
-export { CacheService, type CacheServiceOptions } from "./cache-service.js";
+export type { CacheService, CacheServiceOptions } from "./cache-service.js";
 export { DEFAULT_EVICTION, type EvictionPolicy, type StoredEntry } from "./eviction.js";
 export { FsCacheStore, type FsCacheStoreOptions, type PruneResult } from "./fs-cache-store.js";
 export { isTokenProblem, type JobGrant, JobTokens, type TokenProblem } from "./job-tokens.js";
@@ -15,3 +15,11 @@ export {
   twirpErrorResponse,
   twirpFailure,
 } from "./twirp.js";
+
+/**
+ * The cache service class, loaded on demand: it brings Hono, which `gantry run` loads only when a
+ * step calls the service (not on the way to the first step).
+ */
+export async function loadCacheService(): Promise<typeof import("./cache-service.js").CacheService> {
+  return (await import("./cache-service.js")).CacheService;
+}

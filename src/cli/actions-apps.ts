@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
-import { ArtifactService, type FsArtifactStore } from "../artifacts/index.js";
-import { CacheService, type FsCacheStore, type JobTokens } from "../cache/index.js";
+import { type FsArtifactStore, loadArtifactService } from "../artifacts/index.js";
+import { type FsCacheStore, type JobTokens, loadCacheService } from "../cache/index.js";
 
 export interface ActionsAppsOptions {
   tokens: JobTokens;
@@ -20,7 +20,8 @@ export interface ActionsAppsOptions {
  * The cache and artifact services as one node:http request listener. Imported only when a step
  * first calls them (Hono and the web Request/Response classes load then, not before the first step).
  */
-export function actionsApps(o: ActionsAppsOptions) {
+export async function actionsApps(o: ActionsAppsOptions) {
+  const [CacheService, ArtifactService] = await Promise.all([loadCacheService(), loadArtifactService()]);
   const cache = new CacheService({
     store: o.cache,
     tokens: o.tokens,

@@ -20,13 +20,13 @@ export class ActionsServer implements JobServices {
   private readonly tokens = new JobTokens();
   private readonly staging: string;
   private server?: Promise<{ server: Server; url: string }>;
-  private apps?: Promise<ReturnType<typeof actionsApps>>;
+  private apps?: ReturnType<typeof actionsApps>;
 
   constructor(private readonly o: ActionsServerOptions) {
     this.staging = join(o.stagingDir, `actions-${randomUUID()}`);
   }
 
-  private loadApps(): Promise<ReturnType<typeof actionsApps>> {
+  private loadApps(): ReturnType<typeof actionsApps> {
     this.apps ??= import("./actions-apps.js").then((m) =>
       m.actionsApps({ ...this.o, tokens: this.tokens, stagingDir: this.staging }),
     );
