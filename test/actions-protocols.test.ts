@@ -100,6 +100,8 @@ jobs:
           head -c 200000 /dev/urandom > out/sub/b.bin
           echo "built-in" > bi/docs/readme.md
           (cd out && sha256sum a.txt sub/b.bin) > "$SHARED/tk.sum"
+          echo "token=$ACTIONS_RUNTIME_TOKEN"
+          echo "$ACTIONS_RUNTIME_TOKEN" > "$SHARED/up.token"
       - id: upload
         uses: ./.github/actions/toolkit
         with:
@@ -123,6 +125,11 @@ jobs:
       - id: list
         uses: ./.github/actions/toolkit
         with: { op: list }
+      # The token of the finished job is refused; this job's own is not.
+      - run: |
+          for t in "$(cat "$SHARED/up.token")" "$ACTIONS_RUNTIME_TOKEN"; do
+            node -e 'fetch(process.env.ACTIONS_RESULTS_URL + "twirp/github.actions.results.api.v1.ArtifactService/ListArtifacts", { method: "POST", headers: { authorization: "Bearer " + process.argv[1], "content-type": "application/json" }, body: "{}" }).then((r) => console.log("status=" + r.status))' "$t"
+          done
       - uses: ./.github/actions/toolkit
         with: { op: download, name: tk, dest: got-tk }
       - run: (cd got-tk && sha256sum -c "$SHARED/tk.sum")
@@ -155,6 +162,10 @@ describe.concurrent("the Actions services with the real toolkit", () => {
     // Names are immutable: a second upload of one name is refused.
     expect(up.steps.find((s) => s.id === "again")?.outcome).toBe("failure");
     expect(res.stdout).toContain("already exists");
+    // The token is masked in logs, refused once its job ended (401), and asks the run and job
+    // ids of the request (400 for this empty one) while its job runs.
+    expect(res.stdout).toContain("token=***");
+    expect(res.stdout).toMatch(/status=401[\s\S]*status=400/);
     const down = job(res.report, "down");
     expect(outputsOf(down, "list")).toEqual({ names: "bi,tk" });
     expect(outputsOf(down, "delete").id).toMatch(/^\d+$/);
