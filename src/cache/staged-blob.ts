@@ -74,7 +74,8 @@ export class StagedBlob {
         }
       }
     } catch (err) {
-      if (err instanceof UploadError) throw err;
+      // A failed write to disk is the server's problem; anything else cut the request body short.
+      if (err instanceof UploadError || (err as NodeJS.ErrnoException).syscall) throw err;
       throw new UploadError(400, "IncompleteBody", `The upload was cut off: ${(err as Error).message}`);
     } finally {
       await handle.close();
