@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -174,5 +174,110 @@ describe("gantry artifacts", () => {
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("gantry artifacts download RUN_ID [NAME] [--dir DIR]");
+  });
+});
+
+/** The folder of each stored artifact of a run, by name, read from the store's own metadata. */
+function storedArtifacts(home: string, runId: string): Record<string, string> {
+  const runDir = join(home, "artifacts", runId);
+  if (!existsSync(runDir)) return {};
+  const out: Record<string, string> = {};
+  for (const d of readdirSync(runDir)) {
+    const meta = join(runDir, d, "artifact.json");
+    if (existsSync(meta)) out[(JSON.parse(readFileSync(meta, "utf8")) as Listed).name] = join(runDir, d);
+  }
+  return Object.fromEntries(Object.entries(out).sort(([x], [y]) => (x < y ? -1 : 1)));
+}
+
+/** As if the artifact's retention ran out: its expiry moved to a day ago. */
+function expire(folder: string): void {
+  const meta = join(folder, "artifact.json");
+  const info = JSON.parse(readFileSync(meta, "utf8")) as Listed;
+  info.expiresAt = new Date(Date.now() - 24 * 60 * 60 * 1000).toISOString();
+  writeFileSync(meta, JSON.stringify(info));
+}
+
+describe("gantry artifacts rm and prune", () => {
+  const home = mkdtempSync(join(tmpdir(), "gantry-home-"));
+  const env = { GANTRY_HOME: home };
+  const cli = (args: string[], cwd = scratch()) => gantry(cwd, ["artifacts", ...args], { env });
+  let repo: string;
+  const run = async () => {
+    const r = await gantry(repo, ["run"], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    return r.report?.runs[0].runId ?? "";
+  };
+  beforeAll(() => {
+    repo = repoWith(WORKFLOW);
+  });
+
+  it("removes one artifact of a run, then the rest, and says when there is nothing to remove", async () => {
+    const id = await run();
+    const one = await cli(["rm", id, "dist"]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(new RegExp(`^removed dist of run ${id} \\(8 B, expires \\S+Z\\)\\n$`));
+    expect(Object.keys(storedArtifacts(home, id))).toEqual(["report"]);
+    const listed = JSON.parse((await cli(["list", id, "--json"])).stdout) as Listed[];
+    expect(listed.map((a) => a.name)).toEqual(["report"]);
+
+    const again = await cli(["rm", id, "dist"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`run '${id}' has no artifact 'dist'`);
+
+    const rest = await cli(["rm", id]);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(rest.stdout).toContain(`removed report of run ${id}`);
+    expect(existsSync(join(home, "artifacts", id))).toBe(false);
+    const none = await cli(["rm", id]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`run '${id}' has no artifacts`);
+  }, 60_000);
+
+  it("prunes only the artifacts past their retention, from disk, and runs left empty", async () => {
+    const a = await run();
+    const b = await run();
+    const first = storedArtifacts(home, a);
+    const second = storedArtifacts(home, b);
+    expire(first.dist);
+    expire(first.report);
+    expire(second.dist);
+    // Expired artifacts are hidden already; prune is what frees their space.
+    const pruned = await cli(["prune"]);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stdout).toContain(`removed dist of run ${a}`);
+    expect(pruned.stdout).toContain(`removed report of run ${a}`);
+    expect(pruned.stdout).toContain(`removed dist of run ${b}`);
+    expect(pruned.stdout).toMatch(/pruned 3 expired artifacts \(\d+ B\)\n$/);
+    expect(existsSync(join(home, "artifacts", a))).toBe(false);
+    expect(Object.keys(storedArtifacts(home, b))).toEqual(["report"]);
+    const nothing = await cli(["prune"]);
+    expect(nothing.stdout).toBe("pruned 0 expired artifacts (0 B)\n");
+    expect(Object.keys(storedArtifacts(home, b))).toEqual(["report"]);
+  }, 60_000);
+
+  it("removes expired artifacts after every run, and keeps the rest", async () => {
+    const old = await run();
+    const kept = storedArtifacts(home, old);
+    expire(kept.report);
+    const next = await run();
+    expect(Object.keys(storedArtifacts(home, old))).toEqual(["dist"]);
+    expect(Object.keys(storedArtifacts(home, next))).toEqual(["dist", "report"]);
+  }, 60_000);
+
+  it("rejects bad usage with exit 2", async () => {
+    for (const args of [
+      ["rm"],
+      ["rm", "1", "a", "b"],
+      ["rm", "../x"],
+      ["rm", "1", "--json"],
+      ["prune", "x"],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(/gantry: /);
+    }
+    const help = await cli(["--help"]);
+    expect(help.stdout).toContain("gantry artifacts rm RUN_ID [NAME]");
+    expect(help.stdout).toContain("gantry artifacts prune");
   });
 });

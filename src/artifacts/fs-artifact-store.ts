@@ -10,6 +10,7 @@ import {
   artifactNameProblem,
   artifactPathProblem,
 } from "../actions/index.js";
+import { artifactDirs, readInfo, removeDir, removeIfEmpty } from "./artifact-removal.js";
 
 const META_FILE = "artifact.json";
 const FILES_DIR = "files";
@@ -222,6 +223,33 @@ export class FsArtifactStore implements ArtifactStore {
     }
     await rm(trash, { recursive: true, force: true });
     return info;
+  }
+
+  /** Removes every artifact of the run, expired or not, and the run's folder; the artifacts removed. */
+  async removeRun(runId: string): Promise<ArtifactInfo[]> {
+    const dir = this.runDir(runId);
+    const removed: ArtifactInfo[] = [];
+    for (const d of await artifactDirs(dir)) {
+      const info = await readInfo(d);
+      if (info && (await removeDir(dir, d))) removed.push(info);
+    }
+    await removeIfEmpty(dir);
+    return removed;
+  }
+
+  /** Removes every artifact past its retention (and runs left without any); the artifacts removed. */
+  async prune(): Promise<ArtifactInfo[]> {
+    const removed: ArtifactInfo[] = [];
+    for (const runId of await this.runs()) {
+      const dir = this.runDir(runId);
+      for (const d of await artifactDirs(dir)) {
+        const info = await readInfo(d);
+        if (info && Date.parse(info.expiresAt) <= this.clock() && (await removeDir(dir, d)))
+          removed.push(info);
+      }
+      await removeIfEmpty(dir);
+    }
+    return removed;
   }
 
   async download(runId: string, name: string, destination: string): Promise<ArtifactInfo> {

@@ -10,6 +10,8 @@ import { textTable } from "./text-table.js";
 
 export const ARTIFACTS_HELP = `Usage: gantry artifacts list [RUN_ID] [--json]
        gantry artifacts download RUN_ID [NAME] [--dir DIR]
+       gantry artifacts rm RUN_ID [NAME]
+       gantry artifacts prune
 
 Reads the artifacts actions/upload-artifact stored during gantry run ($GANTRY_HOME/artifacts).
 RUN_ID is the run's github.run_id: gantry run prints it after a run that uploaded artifacts, and
@@ -19,10 +21,14 @@ the run report (--report) holds it as runId.
             without RUN_ID every run's, newest run first. Expired artifacts are not shown.
   download  writes the artifact NAME's files into DIR (default the current folder); without NAME
             every artifact of the run, each into DIR/<name>/
+  rm        removes the artifact NAME of the run; without NAME all of the run's, expired ones too
+  prune     removes every artifact past its retention (retention-days, default 90)
+
+Expired artifacts are also removed after every gantry run.
 `;
 
-const COMMANDS = ["list", "download"];
-const OPTIONS: Record<string, string[]> = { list: ["json"], download: ["dir"] };
+const COMMANDS = ["list", "download", "rm", "prune"];
+const OPTIONS: Record<string, string[]> = { list: ["json"], download: ["dir"], rm: [], prune: [] };
 
 function artifactsRoot(): string {
   return join(gantryHome(), "artifacts");
@@ -72,9 +78,13 @@ export async function artifactsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === undefined)
-    throw new UsageError(`gantry artifacts needs a command: list or download\n\n${ARTIFACTS_HELP}`);
+    throw new UsageError(
+      `gantry artifacts needs a command: list, download, rm or prune\n\n${ARTIFACTS_HELP}`,
+    );
   if (!COMMANDS.includes(command)) {
-    throw new UsageError(`unknown command 'gantry artifacts ${command}' (expected list or download)`);
+    throw new UsageError(
+      `unknown command 'gantry artifacts ${command}' (expected list, download, rm or prune)`,
+    );
   }
   for (const name of Object.keys(values)) {
     if (name !== "help" && !OPTIONS[command].includes(name)) {
@@ -126,6 +136,18 @@ export async function artifactsCommand(argv: string[]): Promise<number> {
     return 0;
   }
 
+  if (command === "rm") return removeCommand(store, args);
+  if (command === "prune") {
+    if (args.length > 0) throw new UsageError(`artifacts prune: unexpected '${args[0]}'`);
+    const removed = await store.prune();
+    for (const a of removed) process.stdout.write(`removed ${describeArtifact(a)}\n`);
+    const freed = removed.reduce((sum, a) => sum + a.size, 0);
+    process.stdout.write(
+      `pruned ${removed.length} expired artifact${removed.length === 1 ? "" : "s"} (${formatSize(freed)})\n`,
+    );
+    return 0;
+  }
+
   if (args[0] === undefined) throw new UsageError("artifacts download needs the RUN_ID of the run");
   if (args.length > 2) throw new UsageError(`artifacts download: unexpected '${args[2]}'`);
   if (values.dir === "") throw new UsageError("--dir needs a folder");
@@ -160,6 +182,40 @@ export async function artifactsCommand(argv: string[]): Promise<number> {
     }
   }
   return 0;
+}
+
+const describeArtifact = (a: ArtifactInfo) =>
+  `${a.name} of run ${a.runId} (${formatSize(a.size)}, expire${Date.parse(a.expiresAt) > Date.now() ? "s" : "d"} ${time(a.expiresAt)})`;
+
+/** gantry artifacts rm RUN_ID [NAME] */
+async function removeCommand(store: FsArtifactStore, args: string[]): Promise<number> {
+  if (args[0] === undefined) throw new UsageError("artifacts rm needs the RUN_ID of the run");
+  if (args.length > 2) throw new UsageError(`artifacts rm: unexpected '${args[2]}'`);
+  const runId = checkRunId(args[0]);
+  const name = args[1];
+  const removed =
+    name === undefined
+      ? await store.removeRun(runId)
+      : [await store.remove(runId, name)].filter((a) => a !== undefined);
+  if (removed.length === 0) {
+    const which = name === undefined ? "no artifacts" : `no artifact '${name}'`;
+    process.stderr.write(`gantry: run '${runId}' has ${which} in ${artifactsRoot()}\n`);
+    return 1;
+  }
+  for (const a of removed) process.stdout.write(`removed ${describeArtifact(a)}\n`);
+  return 0;
+}
+
+/**
+ * After a run, as the cache evicts after a save: removes the artifacts past their retention. A
+ * failure is a warning; the run's result stands.
+ */
+export async function pruneExpiredArtifacts(): Promise<void> {
+  try {
+    await new FsArtifactStore({ root: artifactsRoot() }).prune();
+  } catch (err) {
+    process.stderr.write(`gantry: could not remove expired artifacts: ${(err as Error).message}\n`);
+  }
 }
 
 /** After a run: the run ids of the runs that uploaded artifacts, and how to read them. */

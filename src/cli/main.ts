@@ -13,7 +13,8 @@ Usage:
   gantry validate [FILE...]     check workflow files and report every problem
   gantry actions add|list|rm    manage the store remote actions resolve from (gantry actions --help)
   gantry cache list|rm|prune    list, remove and evict actions/cache entries (gantry cache --help)
-  gantry artifacts list|download  read a run's uploaded artifacts (gantry artifacts --help)
+  gantry artifacts list|download|rm|prune
+                                read, download and remove runs' artifacts (gantry artifacts --help)
   gantry hook install REPO --server URL  notify a gantry server of pushes to a bare repository
 
 ${RUN_HELP}`;

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { Cancellation, EventBus } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
 import { formatProblem, UsageError } from "../workflow/index.js";
-import { artifactsHint } from "./artifacts.js";
+import { artifactsHint, pruneExpiredArtifacts } from "./artifacts.js";
 import { parseDotenv, parsePairs } from "./dotenv.js";
 import { listWorkflowFiles, loadWorkflowFiles } from "./load-workflows.js";
 import { readLocalRepo } from "./local-repo.js";
@@ -140,6 +140,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     });
     terminal.finish(report);
     for (const line of await artifactsHint(report)) process.stdout.write(`${line}\n`);
+    await pruneExpiredArtifacts();
     if (values.report) writeFileSync(resolve(cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);
     return report.runs.every((r) => r.conclusion === "success" || r.conclusion === "skipped") ? 0 : 1;
   } finally {
