@@ -18,22 +18,27 @@
 //
 // Options: --runs N (7)  --steps N (20)  --no-build  --keep (leave the temp repo)  --out FILE
 //          --gantry FILE (another build's bin/gantry.js, e.g. of an older commit; implies --no-build)
-import { execFileSync, spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import {
+  benchCommit,
+  childEnv,
+  describeMachine,
+  git as gitIn,
+  log,
+  mustSucceed,
+  newestMtime,
+  noiseSince,
+  round,
+  startCpuReading,
+  stats as statsOf,
+  timed as timedChild,
+} from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist", "gantry.js");
@@ -55,142 +60,20 @@ const STEPS = Number(opts.steps);
 if (!(RUNS >= 1) || !(STEPS >= 1)) throw new Error("--runs and --steps must be at least 1");
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (as in bench/run.mjs)
+// Helpers (bench/measure.mjs)
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 /** Median and best (minimum) of a series of timings, with the raw runs. */
-const stats = (xs) => ({
-  medianMs: round(median(xs), 2),
-  bestMs: round(Math.min(...xs), 2),
-  runs: xs.map((x) => round(x, 1)),
-});
-const log = (line) => process.stderr.write(`${line}\n`);
+const stats = (xs) => statsOf(xs, 2);
 
-// Children get a quiet, deterministic environment: no npm_* variables from `npm run`, no
-// NODE_EXTRA_CA_CERTS (it makes every Node process, the JS actions included, parse a CA bundle),
-// gantry state in a temp dir.
-const STRIPPED_ENV = /^npm_|^INIT_CWD$|^NODE_OPTIONS$|^NODE_EXTRA_CA_CERTS$/i;
-const strippedEnv = Object.keys(process.env).filter((k) => STRIPPED_ENV.test(k) && !/^npm_/i.test(k));
+// Children get a quiet, deterministic environment (bench/measure.mjs: no npm_* variables from
+// `npm run`, no NODE_EXTRA_CA_CERTS: it makes every Node process, the JS actions included, parse
+// a CA bundle), gantry state in a temp dir.
 const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-bench-actions-"));
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STRIPPED_ENV.test(k)));
-Object.assign(baseEnv, {
-  GANTRY_HOME: join(tmpRoot, "gantry-home"),
-  GIT_AUTHOR_NAME: "bench",
-  GIT_AUTHOR_EMAIL: "bench@example.com",
-  GIT_COMMITTER_NAME: "bench",
-  GIT_COMMITTER_EMAIL: "bench@example.com",
-});
-delete baseEnv.CI;
-
-/** Busy and total CPU ticks of the machine, this process's share, and the PSI CPU stall counter. */
-function cpuReading() {
-  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait, irq, softirq, steal = 0] = cpu;
-  const busy = user + nice + system + irq + softirq + steal;
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const own = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]); // utime stime cutime cstime
-  let stallUs = null;
-  try {
-    stallUs = Number(
-      /some .*total=(\d+)/.exec(readFileSync("/proc/pressure/cpu", "utf8"))?.[1] ?? Number.NaN,
-    );
-  } catch {
-    // a kernel without PSI
-  }
-  return { busy, total: busy + idle + iowait, own, stallUs, at: performance.now() };
-}
-/** Share of the CPU other processes used since `start`, and share of the time a task waited for a CPU. */
-function noiseSince(start) {
-  if (!start) return null;
-  try {
-    const end = cpuReading();
-    const total = end.total - start.total;
-    const other = end.busy - start.busy - (end.own - start.own);
-    const stall = end.stallUs - start.stallUs;
-    return {
-      otherProcessesCpuPercent: total > 0 ? round((100 * Math.max(0, other)) / total, 1) : null,
-      cpuPressurePercent: Number.isFinite(stall)
-        ? round((100 * stall) / 1000 / (end.at - start.at), 1)
-        : null,
-    };
-  } catch {
-    return null;
-  }
-}
-function startCpuReading() {
-  try {
-    return cpuReading();
-  } catch {
-    return undefined;
-  }
-}
-
-const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-/**
- * CPU time (ms, user + system) of the children this process has waited for: a child's figure
- * includes its own waited-for children (gantry's bash and node). Unlike wall time it hardly
- * grows when other processes compete for the CPU. Resolution: one clock tick (10 ms).
- */
-function childrenCpuMs() {
-  try {
-    const stat = readFileSync("/proc/self/stat", "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK; // cutime + cstime
-  } catch {
-    return Number.NaN; // no /proc
-  }
-}
+const baseEnv = childEnv({ GANTRY_HOME: join(tmpRoot, "gantry-home") });
 
 /** Spawns a command with stdout discarded; resolves with its exit code, stderr, wall and CPU time. */
-function timed(command, args, { cwd, env = baseEnv } = {}) {
-  return new Promise((resolvePromise, reject) => {
-    let stderr = "";
-    let exitAt = 0;
-    let code = null;
-    const cpu0 = childrenCpuMs();
-    const t0 = performance.now();
-    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("exit", (c, signal) => {
-      exitAt = performance.now();
-      code = c ?? signal;
-    });
-    child.on("close", () => resolvePromise({ ms: exitAt - t0, cpuMs: childrenCpuMs() - cpu0, code, stderr }));
-  });
-}
-
-async function mustSucceed(what, p) {
-  const r = await p;
-  if (r.code !== 0) throw new Error(`${what} exited with ${r.code}\n${r.stderr.slice(-4000)}`);
-  return r;
-}
-
-function git(cwd, ...args) {
-  return execFileSync("git", args, {
-    cwd,
-    env: baseEnv,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
+const timed = (command, args, { cwd, env = baseEnv } = {}) => timedChild(command, args, { cwd, env });
+const git = (cwd, ...args) => gitIn(cwd, baseEnv, ...args);
 
 // ---------------------------------------------------------------------------------------------
 // The repository
@@ -267,26 +150,8 @@ if (!opts["no-build"] && !opts.gantry) {
 }
 if (!opts.gantry && !existsSync(DIST)) throw new Error("dist/gantry.js is missing: run `npm run build`");
 
-const gantryCommit = (() => {
-  if (opts.gantry) return `build at ${GANTRY}`;
-  try {
-    const sha = git(ROOT, "rev-parse", "--short", "HEAD").trim();
-    const dirty = git(ROOT, "status", "--porcelain", "--", "src").trim() !== "";
-    return dirty ? `${sha}+uncommitted src/ changes` : sha;
-  } catch {
-    return "unknown";
-  }
-})();
-const machine = {
-  cpu: cpus()[0]?.model ?? "unknown",
-  nproc: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
-  memoryGiB: round(totalmem() / 2 ** 30, 1),
-  kernel: release(),
-  node: process.version,
-  bash: execFileSync("bash", ["-c", 'echo "$BASH_VERSION"'], { encoding: "utf8" }).trim(),
-  envRemovedForChildren: [...strippedEnv, "npm_*"],
-  loadAverageAtStart: loadavg().map((x) => round(x, 2)),
-};
+const gantryCommit = opts.gantry ? `build at ${GANTRY}` : benchCommit(ROOT);
+const machine = describeMachine();
 log(`machine: ${machine.nproc} × ${machine.cpu}, node ${machine.node}, load ${machine.loadAverageAtStart}`);
 log(`gantry: ${gantryCommit}; temp dir ${tmpRoot}; ${RUNS} rounds of ${STEPS} steps`);
 

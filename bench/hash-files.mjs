@@ -14,13 +14,14 @@
 // Options: --runs N (5)  --small N (100000)  --large N (1000)  --large-size BYTES (1000000)
 //          --pattern P ('**')  --baseline REF  --keep (leave the trees)  --out FILE
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import { log, median, noiseSince, round, startCpuReading, stats } from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: opts } = parseArgs({
@@ -36,58 +37,6 @@ const { values: opts } = parseArgs({
   },
 });
 const RUNS = Number(opts.runs);
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-const stats = (xs) => ({
-  medianMs: round(median(xs), 1),
-  bestMs: round(Math.min(...xs), 1),
-  runs: xs.map((x) => round(x, 1)),
-});
-const log = (line) => process.stderr.write(`${line}\n`);
-
-/** Machine CPU ticks (busy, total), this process's own ticks and the PSI CPU stall counter. */
-function cpuReading() {
-  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait, irq, softirq, steal = 0] = cpu;
-  const busy = user + nice + system + irq + softirq + steal;
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const own = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]); // utime stime cutime cstime
-  let stallUs = Number.NaN;
-  try {
-    stallUs = Number(
-      /some .*total=(\d+)/.exec(readFileSync("/proc/pressure/cpu", "utf8"))?.[1] ?? Number.NaN,
-    );
-  } catch {
-    // a kernel without PSI
-  }
-  return { busy, total: busy + idle + iowait, own, stallUs, at: performance.now() };
-}
-/** Share of all cores other processes used since `start`, share of time a task waited for a CPU. */
-function noiseSince(start) {
-  if (!start) return null;
-  const end = cpuReading();
-  const total = end.total - start.total;
-  const other = end.busy - start.busy - (end.own - start.own);
-  const stall = end.stallUs - start.stallUs;
-  return {
-    otherProcessesCpuPercent: total > 0 ? round((100 * Math.max(0, other)) / total, 1) : null,
-    cpuPressurePercent: Number.isFinite(stall) ? round((100 * stall) / 1000 / (end.at - start.at), 1) : null,
-    loadAverage1m: round(loadavg()[0], 2),
-  };
-}
-function startCpuReading() {
-  try {
-    return cpuReading();
-  } catch {
-    return undefined;
-  }
-}
 
 const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-bench-hash-"));
 
@@ -223,7 +172,7 @@ async function main() {
       files,
       bytes: files * tree.size,
       digest: digests[0],
-      noise: noiseSince(noiseStart),
+      noise: noiseSince(noiseStart, { loadAverage: true }),
       timings: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, stats(v)])),
     };
     entry.ratio = {

@@ -13,22 +13,27 @@
 //
 // Options: --startup-runs N (15)  --chain-runs N (5)  --turbo-runs N (3)  --jobs N (100)
 //          --no-turbo  --no-build  --keep (leave the temp repos)  --out FILE
-import { execFileSync, spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import {
+  benchCommit,
+  childEnv,
+  describeMachine,
+  git as gitIn,
+  log,
+  mustSucceed,
+  newestMtime,
+  noiseSince,
+  round,
+  startCpuReading,
+  stats,
+  timed as timedChild,
+} from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const GANTRY = join(ROOT, "bin", "gantry.js");
@@ -58,21 +63,6 @@ const SMALL_CHAIN = 10; // a short chain, to separate the per-job cost from the 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-/** Median and best (minimum) of a series of timings, with the raw runs. Under load from other
- * processes a timing only ever grows, so the best run is the closest to the machine's floor. */
-const stats = (xs) => ({
-  medianMs: round(median(xs), 1),
-  bestMs: round(Math.min(...xs), 1),
-  runs: xs.map((x) => round(x, 1)),
-});
-const log = (line) => process.stderr.write(`${line}\n`);
-
 // Wall-clock nanoseconds with sub-millisecond resolution, comparable with `date +%s%N` in a
 // step. Date.now() alone has 1 ms resolution, so anchor the monotonic clock to the instant
 // Date.now() ticks over.
@@ -84,111 +74,19 @@ const wallOffsetMs = (() => {
 })();
 const wallNs = () => BigInt(Math.round((wallOffsetMs + performance.now()) * 1e6));
 
-// Children get a quiet, deterministic environment: no npm_* variables from `npm run bench`,
-// gantry state in a temp dir, turbo without telemetry or update checks.
-// NODE_EXTRA_CA_CERTS makes every Node process parse a CA bundle at start-up (about 60 ms on
-// the reference machine): a property of the host, not of gantry, and nothing here uses TLS.
-const STRIPPED_ENV = /^npm_|^INIT_CWD$|^NODE_OPTIONS$|^NODE_EXTRA_CA_CERTS$/i;
-const strippedEnv = Object.keys(process.env).filter((k) => STRIPPED_ENV.test(k) && !/^npm_/i.test(k));
+// Children get a quiet, deterministic environment (bench/measure.mjs: no npm_* variables, no
+// NODE_EXTRA_CA_CERTS), gantry state in a temp dir, turbo without telemetry or update checks.
 const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-bench-"));
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STRIPPED_ENV.test(k)));
-Object.assign(baseEnv, {
+const baseEnv = childEnv({
   GANTRY_HOME: join(tmpRoot, "gantry-home"),
   TURBO_TELEMETRY_DISABLED: "1",
   DO_NOT_TRACK: "1",
   TURBO_NO_UPDATE_NOTIFIER: "1",
-  GIT_AUTHOR_NAME: "bench",
-  GIT_AUTHOR_EMAIL: "bench@example.com",
-  GIT_COMMITTER_NAME: "bench",
-  GIT_COMMITTER_EMAIL: "bench@example.com",
 });
-delete baseEnv.CI; // gantry's output is not a TTY here either way; keep it the plain-lines path
-
-/**
- * CPU time (clock ticks) the whole machine spent busy, the part this bench and its waited-for
- * children (gantry, bash, turbo, npm …) account for, and the Linux PSI CPU stall counter.
- */
-function cpuReading() {
-  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait, irq, softirq, steal = 0] = cpu;
-  const busy = user + nice + system + irq + softirq + steal;
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const own = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]); // utime stime cutime cstime
-  let stallUs = null; // µs during which some runnable task waited for a CPU
-  try {
-    stallUs = Number(
-      /some .*total=(\d+)/.exec(readFileSync("/proc/pressure/cpu", "utf8"))?.[1] ?? Number.NaN,
-    );
-  } catch {
-    // a kernel without PSI
-  }
-  return { busy, total: busy + idle + iowait, own, stallUs, at: performance.now() };
-}
-/**
- * The noise indicators since `start`: the share of the machine's CPU (all cores) that other
- * processes used, and the share of the time some task waited for a CPU (PSI). Both are near 0
- * on a quiet machine; the second also catches contention the first cannot see (the hypervisor,
- * the kernel, this bench's own processes competing).
- */
-function noiseSince(start) {
-  try {
-    const end = cpuReading();
-    const total = end.total - start.total;
-    const other = end.busy - start.busy - (end.own - start.own);
-    const stall = end.stallUs - start.stallUs;
-    return {
-      otherProcessesCpuPercent: total > 0 ? round((100 * Math.max(0, other)) / total, 1) : null,
-      cpuPressurePercent: Number.isFinite(stall)
-        ? round((100 * stall) / 1000 / (end.at - start.at), 1)
-        : null,
-    };
-  } catch {
-    return null;
-  }
-}
-function startCpuReading() {
-  try {
-    return cpuReading();
-  } catch {
-    return undefined; // no /proc: the indicator is left out
-  }
-}
 
 /** Spawns a command with stdout discarded; resolves with its exit code, stderr and wall time. */
-function timed(command, args, { cwd, env = baseEnv } = {}) {
-  return new Promise((resolvePromise, reject) => {
-    let stderr = "";
-    let exitAt = 0;
-    let code = null;
-    const t0 = performance.now();
-    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("exit", (c, signal) => {
-      exitAt = performance.now();
-      code = c ?? signal;
-    });
-    child.on("close", () => resolvePromise({ ms: exitAt - t0, code, stderr }));
-  });
-}
-
-async function mustSucceed(what, p) {
-  const r = await p;
-  if (r.code !== 0) throw new Error(`${what} exited with ${r.code}\n${r.stderr.slice(-4000)}`);
-  return r;
-}
-
-function git(cwd, ...args) {
-  return execFileSync("git", args, {
-    cwd,
-    env: baseEnv,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
+const timed = (command, args, { cwd, env = baseEnv } = {}) => timedChild(command, args, { cwd, env });
+const git = (cwd, ...args) => gitIn(cwd, baseEnv, ...args);
 
 /** A git repository with the given files, committed on `main`. */
 function makeRepo(name, files) {
@@ -201,15 +99,6 @@ function makeRepo(name, files) {
   git(dir, "add", "-A");
   git(dir, "commit", "-q", "-m", "bench");
   return dir;
-}
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
 }
 
 function chainWorkflow(n) {
@@ -266,26 +155,8 @@ if (!opts["no-build"]) {
 }
 if (!existsSync(DIST)) throw new Error("dist/gantry.js is missing: run `npm run build`");
 
-const gantryCommit = (() => {
-  try {
-    const sha = git(ROOT, "rev-parse", "--short", "HEAD").trim();
-    const dirty = git(ROOT, "status", "--porcelain", "--", "src").trim() !== "";
-    return dirty ? `${sha}+uncommitted src/ changes` : sha;
-  } catch {
-    return "unknown";
-  }
-})();
-
-const machine = {
-  cpu: cpus()[0]?.model ?? "unknown",
-  nproc: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
-  memoryGiB: round(totalmem() / 2 ** 30, 1),
-  kernel: release(),
-  node: process.version,
-  bash: execFileSync("bash", ["-c", 'echo "$BASH_VERSION"'], { encoding: "utf8" }).trim(),
-  envRemovedForChildren: [...strippedEnv, "npm_*"],
-  loadAverageAtStart: loadavg().map((x) => round(x, 2)),
-};
+const gantryCommit = benchCommit(ROOT);
+const machine = describeMachine();
 log(`machine: ${machine.nproc} × ${machine.cpu}, node ${machine.node}, load ${machine.loadAverageAtStart}`);
 log(`gantry: ${gantryCommit}; temp dir ${tmpRoot}`);
 

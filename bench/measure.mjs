@@ -1,0 +1,224 @@
+// What every bench measures with: medians, CPU time, the machine's noise (Linux PSI), timed
+// child processes, the machine's description and the commit measured. Imported by run.mjs,
+// actions.mjs, hash-files.mjs and cache.mjs; nothing here prints or asserts.
+import { execFileSync, spawn } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { cpus, loadavg, release, totalmem } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+export const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+/**
+ * Median and best (minimum) of a series of timings, with the raw runs (runs to 0.1 ms, median and
+ * best to `digits`). Under load from other processes a timing only ever grows, so the best run is
+ * the closest to the machine's floor.
+ */
+export const stats = (xs, digits = 1) => ({
+  medianMs: round(median(xs), digits),
+  bestMs: round(Math.min(...xs), digits),
+  runs: xs.map((x) => round(x, 1)),
+});
+export const log = (line) => process.stderr.write(`${line}\n`);
+
+// Children get a quiet, deterministic environment: no npm_* variables from `npm run`, and no
+// NODE_EXTRA_CA_CERTS: it makes every Node process parse a CA bundle at start-up (about 60 ms on
+// the reference machine), a property of the host, not of gantry, and nothing here uses TLS.
+const STRIPPED_ENV = /^npm_|^INIT_CWD$|^NODE_OPTIONS$|^NODE_EXTRA_CA_CERTS$/i;
+/** The variables removed from children's environment, as the results name them. */
+export const strippedEnv = [
+  ...Object.keys(process.env).filter((k) => STRIPPED_ENV.test(k) && !/^npm_/i.test(k)),
+  "npm_*",
+];
+/** This process's environment without `strippedEnv`, plus `extra`, without CI. */
+export function childEnv(extra = {}) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STRIPPED_ENV.test(k)));
+  Object.assign(env, {
+    GIT_AUTHOR_NAME: "bench",
+    GIT_AUTHOR_EMAIL: "bench@example.com",
+    GIT_COMMITTER_NAME: "bench",
+    GIT_COMMITTER_EMAIL: "bench@example.com",
+    ...extra,
+  });
+  delete env.CI; // gantry's output is not a TTY here either way; keep it the plain-lines path
+  return env;
+}
+
+/**
+ * CPU time (clock ticks) the whole machine spent busy, the part this bench and its waited-for
+ * children account for, and the Linux PSI CPU stall counter.
+ */
+export function cpuReading() {
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal = 0] = cpu;
+  const busy = user + nice + system + irq + softirq + steal;
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const own = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]); // utime stime cutime cstime
+  let stallUs = Number.NaN; // µs during which some runnable task waited for a CPU
+  try {
+    stallUs = Number(
+      /some .*total=(\d+)/.exec(readFileSync("/proc/pressure/cpu", "utf8"))?.[1] ?? Number.NaN,
+    );
+  } catch {
+    // a kernel without PSI
+  }
+  return { busy, total: busy + idle + iowait, own, stallUs, at: performance.now() };
+}
+/** A reading to measure noise from, or undefined without /proc (the indicator is left out). */
+export function startCpuReading() {
+  try {
+    return cpuReading();
+  } catch {
+    return undefined;
+  }
+}
+/**
+ * The noise indicators since `start`: the share of the machine's CPU (all cores) that other
+ * processes used, and the share of the time some task waited for a CPU (PSI). Both are near 0
+ * on a quiet machine; the second also catches contention the first cannot see (the hypervisor,
+ * the kernel, this bench's own processes competing). With `loadAverage`, the 1-minute load too.
+ * Null without a start or without /proc.
+ */
+export function noiseSince(start, { loadAverage = false } = {}) {
+  if (!start) return null;
+  try {
+    const end = cpuReading();
+    const total = end.total - start.total;
+    const other = end.busy - start.busy - (end.own - start.own);
+    const stall = end.stallUs - start.stallUs;
+    const noise = {
+      otherProcessesCpuPercent: total > 0 ? round((100 * Math.max(0, other)) / total, 1) : null,
+      cpuPressurePercent: Number.isFinite(stall)
+        ? round((100 * stall) / 1000 / (end.at - start.at), 1)
+        : null,
+    };
+    return loadAverage ? { ...noise, loadAverage1m: round(loadavg()[0], 2) } : noise;
+  } catch {
+    return null;
+  }
+}
+/** The PSI averages as the kernel reports them (`some avg10 avg60 avg300`), or null. */
+export function pressure(resource) {
+  try {
+    const m = /some avg10=([\d.]+) avg60=([\d.]+) avg300=([\d.]+)/.exec(
+      readFileSync(`/proc/pressure/${resource}`, "utf8"),
+    );
+    return m ? { avg10: Number(m[1]), avg60: Number(m[2]), avg300: Number(m[3]) } : null;
+  } catch {
+    return null;
+  }
+}
+
+export const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+/** This process's own CPU time (ms, user + system), from process.cpuUsage: microsecond resolution. */
+export function ownCpuMs() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+/**
+ * CPU time (ms, user + system) of the children this process has waited for: a child's figure
+ * includes its own waited-for children. Unlike wall time it hardly grows when other processes
+ * compete for the CPU. Resolution: one clock tick (10 ms).
+ */
+export function childrenCpuMs() {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK; // cutime + cstime
+  } catch {
+    return Number.NaN; // no /proc
+  }
+}
+
+/**
+ * Spawns a command with stdout discarded; resolves with its exit code, stderr, wall time (to its
+ * exit) and CPU time (its own and its waited-for children's).
+ */
+export function timed(command, args, { cwd, env } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    let stderr = "";
+    let exitAt = 0;
+    let code = null;
+    const cpu0 = childrenCpuMs();
+    const t0 = performance.now();
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("exit", (c, signal) => {
+      exitAt = performance.now();
+      code = c ?? signal;
+    });
+    child.on("close", () => resolvePromise({ ms: exitAt - t0, cpuMs: childrenCpuMs() - cpu0, code, stderr }));
+  });
+}
+
+export async function mustSucceed(what, p) {
+  const r = await p;
+  if (r.code !== 0) throw new Error(`${what} exited with ${r.code}\n${r.stderr.slice(-4000)}`);
+  return r;
+}
+
+export function git(cwd, env, ...args) {
+  return execFileSync("git", args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** The newest modification time of any file under dir (to tell whether dist/ is stale). */
+export function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** The commit measured: the short id, marked when src/ has uncommitted changes. */
+export function benchCommit(root) {
+  try {
+    const sha = git(root, process.env, "rev-parse", "--short", "HEAD").trim();
+    const dirty = git(root, process.env, "status", "--porcelain", "--", "src").trim() !== "";
+    return dirty ? `${sha}+uncommitted src/ changes` : sha;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The machine as run.mjs and actions.mjs describe it. */
+export function describeMachine() {
+  return {
+    cpu: cpus()[0]?.model ?? "unknown",
+    nproc: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    kernel: release(),
+    node: process.version,
+    bash: execFileSync("bash", ["-c", 'echo "$BASH_VERSION"'], { encoding: "utf8" }).trim(),
+    envRemovedForChildren: strippedEnv,
+    loadAverageAtStart: loadavg().map((x) => round(x, 2)),
+  };
+}
+
+/** Formats rows as a text table, columns padded to their widest cell. */
+export function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => String(c).padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
