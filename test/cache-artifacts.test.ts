@@ -50,6 +50,66 @@ jobs:
 `;
 
 describe.concurrent("actions/cache", () => {
+  it("saves a folder whole, and leaves out what `!` lines exclude from it", async () => {
+    const paths = `|
+            out
+            !out/skip
+            !out/**/*.map`;
+    const repo = repoWith(`name: CI
+on: push
+jobs:
+  save:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          mkdir -p out/keep/deep out/skip
+          echo k > out/keep/deep/k.txt; echo s > out/skip/s.txt; echo m > out/keep/a.map; echo t > out/.top
+      - uses: actions/cache/save@v4
+        with:
+          path: ${paths}
+          key: ex-\${{ github.run_id }}
+      - uses: actions/cache/save@v4
+        with:
+          path: out
+          key: whole-\${{ github.run_id }}
+  restore:
+    needs: save
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/cache/restore@v4
+        with:
+          path: ${paths}
+          key: ex-\${{ github.run_id }}
+          fail-on-cache-miss: true
+      - run: find out | sort | sed 's/^/ex=/'
+      - run: rm -rf out
+      - uses: actions/cache/restore@v4
+        with:
+          path: out
+          key: whole-\${{ github.run_id }}
+          fail-on-cache-miss: true
+      - run: find out | sort | sed 's/^/whole=/'
+`);
+    const r = await gantry(repo, ["run"], { env: machine().env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const listed = (prefix: string) =>
+      r.stdout
+        .split("\n")
+        .filter((l) => l.startsWith(`[restore] | ${prefix}=`))
+        .map((l) => l.slice(`[restore] | ${prefix}=`.length));
+    expect(listed("ex")).toEqual(["out", "out/.top", "out/keep", "out/keep/deep", "out/keep/deep/k.txt"]);
+    expect(listed("whole")).toEqual([
+      "out",
+      "out/.top",
+      "out/keep",
+      "out/keep/a.map",
+      "out/keep/deep",
+      "out/keep/deep/k.txt",
+      "out/skip",
+      "out/skip/s.txt",
+    ]);
+  });
+
   it("misses and saves in the post step, hits exactly on the next run, restores by restore-keys after a change", async () => {
     const repo = repoWith(CACHE_WORKFLOW, { "lock.txt": "v1\n" });
     const m = machine();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cacheScopes, cacheVersion } from "./cache-action.js";
+import { cacheScopes, cacheVersion, outermost } from "./cache-action.js";
 
 describe("cacheVersion", () => {
   it("matches @actions/cache's getCacheVersion for the same paths and compression", () => {
@@ -32,5 +32,15 @@ describe("cacheScopes", () => {
       "refs/heads/release",
       "refs/heads/main",
     ]);
+  });
+});
+
+describe("outermost", () => {
+  it("drops the paths beneath another one, keeping the order", () => {
+    expect(
+      outermost(["/w/b", "/w/a", "/w/a/x", "/w/a-b", "/w/a/x/y", "/h/.npm", "/w/b/c", "/w/ab/c"]),
+    ).toEqual(["/w/b", "/w/a", "/w/a-b", "/h/.npm", "/w/ab/c"]);
+    expect(outermost(["/w", "/w/a"])).toEqual(["/w"]);
+    expect(outermost(["/", "/w"])).toEqual(["/"]);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { dirname } from "node:path";
 import type { Json } from "../expressions/index.js";
 import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
 import { booleanInput, homeOf, InputError, input, requiredInput } from "./inputs.js";
@@ -97,10 +98,13 @@ export async function saveEntry(
   spec: CacheSpec,
 ): Promise<boolean> {
   validateKeys([spec.key]);
+  // Without `!` lines a matched folder brings everything beneath it: the archiver walks it, as
+  // @actions/cache's tar does, instead of gantry listing each of its files first (the same entries).
+  const recursive = !spec.paths.some((line) => line.startsWith("!"));
   const found = resolvePaths(spec.paths, {
     workspace: req.workspace,
     home: homeOf(req),
-    implicitDescendants: true,
+    implicitDescendants: !recursive,
   });
   if (found.matches.length === 0) {
     throw new InputError(
@@ -111,9 +115,20 @@ export async function saveEntry(
   const version = cacheVersion(spec.paths, store.compression, spec.crossOs);
   const result = await store.save(
     { scope, key: spec.key, version },
-    { workspace: req.workspace, paths: found.matches },
+    { workspace: req.workspace, paths: recursive ? outermost(found.matches) : found.matches, recursive },
   );
   return result.saved;
+}
+
+/** The paths without those beneath another one (which a recursive save brings already). */
+export function outermost(paths: string[]): string[] {
+  const all = new Set(paths);
+  return paths.filter((p) => {
+    for (let cur = p, up = dirname(p); up !== cur; cur = up, up = dirname(up)) {
+      if (all.has(up)) return false;
+    }
+    return true;
+  });
 }
 
 interface RestoreOutcome {

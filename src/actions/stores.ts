@@ -29,6 +29,11 @@ export interface CacheQuery {
 export interface CacheFiles {
   workspace: string;
   paths: string[];
+  /**
+   * Each folder in `paths` brings everything beneath it, which the archiver walks itself (as
+   * @actions/cache's tar does); without it `paths` names every entry to save, one by one.
+   */
+  recursive?: boolean;
 }
 
 export type CacheSaveResult = { saved: true; entry: CacheEntry } | { saved: false; reason: "exists" };

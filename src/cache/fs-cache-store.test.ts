@@ -105,6 +105,28 @@ describe("FsCacheStore save and restore", () => {
     });
   }
 
+  it("saves what a recursive save's folders hold, and only the entries named otherwise", async () => {
+    const s = store();
+    const src = workspace({ "dir/a.txt": "a", "dir/sub/b.txt": "b", "dir/sub/.hidden": "h", "top.txt": "t" });
+    const paths = [join(src.workspace, "dir"), join(src.workspace, "top.txt")];
+    const whole = await s.save(
+      { scope: MAIN, key: "whole", version: "v1" },
+      { ...src, paths, recursive: true },
+    );
+    const named = await s.save({ scope: MAIN, key: "named", version: "v1" }, { ...src, paths });
+    expect(whole.saved && named.saved).toBe(true);
+    const a = temp("gantry-ws-");
+    await s.restore(q("whole"), a);
+    expect(readFileSync(join(a, "dir/sub/b.txt"), "utf8")).toBe("b");
+    expect(readFileSync(join(a, "dir/sub/.hidden"), "utf8")).toBe("h");
+    expect(readFileSync(join(a, "dir/a.txt"), "utf8")).toBe("a");
+    expect(readFileSync(join(a, "top.txt"), "utf8")).toBe("t");
+    const b = temp("gantry-ws-");
+    await s.restore(q("named"), b);
+    expect(readdirSync(join(b, "dir"))).toEqual([]);
+    expect(readFileSync(join(b, "top.txt"), "utf8")).toBe("t");
+  });
+
   it("keeps entries immutable: a second save of one key is refused", async () => {
     const s = store();
     await saveKey(s, "k", "first");

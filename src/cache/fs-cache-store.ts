@@ -206,7 +206,7 @@ export class FsCacheStore implements CacheStore {
       await writeFile(listFile, names.map((n) => `${n}\0`).join(""));
       const archive = join(building, ARCHIVE_FILE);
       const compression = this.compression;
-      await createArchive(archive, files.workspace, listFile, compression);
+      await createArchive(archive, files.workspace, listFile, compression, files.recursive);
       return await this.publish(building, target, id, compression);
     } finally {
       await rm(listFile, { force: true });

@@ -37,9 +37,16 @@ async function tar(args: string[]): Promise<void> {
 
 /**
  * Writes `archive` holding the entries named in `listFile` (NUL-separated; relative names are
- * read from `cwd`, absolute ones kept absolute), without recursing: the list names every entry.
+ * read from `cwd`, absolute ones kept absolute). With `recursive` tar walks each folder named, else
+ * the list names every entry.
  */
-export function createArchive(archive: string, cwd: string, listFile: string, compression: Compression) {
+export function createArchive(
+  archive: string,
+  cwd: string,
+  listFile: string,
+  compression: Compression,
+  recursive = false,
+) {
   return tar([
     "--posix",
     "--create",
@@ -49,7 +56,7 @@ export function createArchive(archive: string, cwd: string, listFile: string, co
     "-P",
     "-C",
     cwd,
-    "--no-recursion",
+    ...(recursive ? [] : ["--no-recursion"]),
     "--null",
     "--files-from",
     listFile,
