@@ -1,0 +1,20 @@
+export { KyselyStore, migrateToLatest } from "./kysely-store.js";
+export type { Database, DbJob, DbRepo, DbRun, DbStep, DbToken } from "./schema.js";
+export { openSqliteStore } from "./sqlite.js";
+export type { Store } from "./store.js";
+export {
+  type Conclusion,
+  type Job,
+  type JobPatch,
+  type NewJob,
+  type NewRepo,
+  type NewRun,
+  type Repo,
+  type Run,
+  type RunFilter,
+  type RunPatch,
+  type Status,
+  type Step,
+  StoreError,
+  type Token,
+} from "./types.js";

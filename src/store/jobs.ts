@@ -1,0 +1,123 @@
+import type { Kysely } from "kysely";
+import { json, now, toJob } from "./rows.js";
+import type { Database, DbJob } from "./schema.js";
+import { nextValue } from "./sequences.js";
+import type { Job, JobPatch, NewJob } from "./types.js";
+
+export async function putJob(db: Kysely<Database>, job: NewJob): Promise<Job> {
+  const existing = await findJob(db, job.runId, job.runAttempt, job.key);
+  const fields = {
+    name: job.name,
+    status: job.status ?? "queued",
+    conclusion: job.conclusion ?? null,
+    matrix_json: job.matrix ? json(job.matrix) : null,
+    outputs_json: json(job.outputs ?? {}),
+    log_path: job.logPath ?? null,
+    started_at: job.startedAt ?? null,
+    completed_at: job.completedAt ?? null,
+    runner_name: null,
+    failure_reason: null,
+  };
+  if (existing) {
+    // Runs again: the lost-runner count stays, so retries stop where the config says.
+    await db.updateTable("jobs").set(fields).where("id", "=", existing.id).execute();
+    return (await getJob(db, existing.id)) as Job;
+  }
+  const row: DbJob = {
+    id: await nextValue(db, "jobs"),
+    run_id: job.runId,
+    run_attempt: job.runAttempt,
+    job_key: job.key,
+    labels_json: "[]",
+    lost_count: 0,
+    created_at: now(),
+    ...fields,
+  };
+  await db.insertInto("jobs").values(row).execute();
+  return toJob(row);
+}
+
+export async function getJob(db: Kysely<Database>, id: number): Promise<Job | undefined> {
+  const row = await db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && toJob(row);
+}
+
+export async function findJob(
+  db: Kysely<Database>,
+  runId: number,
+  runAttempt: number,
+  key: string,
+): Promise<Job | undefined> {
+  const row = await db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("run_id", "=", runId)
+    .where("run_attempt", "=", runAttempt)
+    .where("job_key", "=", key)
+    .executeTakeFirst();
+  return row && toJob(row);
+}
+
+export async function listJobs(db: Kysely<Database>, runId: number, runAttempt: number): Promise<Job[]> {
+  const rows = await db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("run_id", "=", runId)
+    .where("run_attempt", "=", runAttempt)
+    .orderBy("id")
+    .execute();
+  return rows.map(toJob);
+}
+
+export async function updateJob(db: Kysely<Database>, id: number, patch: JobPatch): Promise<void> {
+  const set: Partial<DbJob> = {};
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.status !== undefined) set.status = patch.status;
+  if (patch.conclusion !== undefined) set.conclusion = patch.conclusion;
+  if (patch.matrix !== undefined) set.matrix_json = patch.matrix ? json(patch.matrix) : null;
+  if (patch.outputs !== undefined) set.outputs_json = json(patch.outputs);
+  if (patch.labels !== undefined) set.labels_json = json(patch.labels);
+  if (patch.runnerName !== undefined) set.runner_name = patch.runnerName;
+  if (patch.failureReason !== undefined) set.failure_reason = patch.failureReason;
+  if (patch.lostCount !== undefined) set.lost_count = patch.lostCount;
+  if (patch.logPath !== undefined) set.log_path = patch.logPath;
+  if (patch.startedAt !== undefined) set.started_at = patch.startedAt;
+  if (patch.completedAt !== undefined) set.completed_at = patch.completedAt;
+  if (Object.keys(set).length === 0) return;
+  await db.updateTable("jobs").set(set).where("id", "=", id).execute();
+}
+
+/** Candidates in queue order; the first one `accept` takes and no other claimer took first is claimed. */
+export async function claimJob(
+  db: Kysely<Database>,
+  runnerName: string,
+  accept: (job: Job) => boolean,
+): Promise<Job | undefined> {
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("status", "=", "queued")
+      .where("id", ">", after)
+      .orderBy("id")
+      .limit(100)
+      .execute();
+    if (rows.length === 0) return undefined;
+    for (const row of rows) {
+      const job = toJob(row);
+      if (!accept(job)) continue;
+      const startedAt = now();
+      const result = await db
+        .updateTable("jobs")
+        .set({ status: "in_progress", runner_name: runnerName, started_at: startedAt })
+        .where("id", "=", job.id)
+        .where("status", "=", "queued")
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) {
+        return { ...job, status: "in_progress", runnerName, startedAt };
+      }
+    }
+    after = Number(rows[rows.length - 1].id);
+  }
+}

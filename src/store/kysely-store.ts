@@ -1,0 +1,98 @@
+import { type Kysely, Migrator } from "kysely";
+import * as jobs from "./jobs.js";
+import { migrationProvider } from "./migrations/index.js";
+import * as repos from "./repos.js";
+import * as runs from "./runs.js";
+import type { Database } from "./schema.js";
+import { nextValue } from "./sequences.js";
+import * as steps from "./steps.js";
+import type { Store } from "./store.js";
+import * as tokens from "./tokens.js";
+import type { Job, JobPatch, NewJob, NewRepo, NewRun, RunFilter, RunPatch, Step } from "./types.js";
+
+/** Brings the schema up to the latest migration; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+  }
+}
+
+/** The Store over any Kysely dialect: each statement group lives in its own file. */
+export class KyselyStore implements Store {
+  constructor(readonly db: Kysely<Database>) {}
+
+  nextValue(sequence: string) {
+    return nextValue(this.db, sequence);
+  }
+  addRepo(repo: NewRepo) {
+    return repos.addRepo(this.db, repo);
+  }
+  upsertRepo(repo: NewRepo) {
+    return repos.upsertRepo(this.db, repo);
+  }
+  getRepo(owner: string, name: string) {
+    return repos.getRepo(this.db, owner, name);
+  }
+  getRepoById(id: number) {
+    return repos.getRepoById(this.db, id);
+  }
+  listRepos() {
+    return repos.listRepos(this.db);
+  }
+  createRun(run: NewRun) {
+    return runs.createRun(this.db, run);
+  }
+  getRun(id: number) {
+    return runs.getRun(this.db, id);
+  }
+  listRuns(filter: RunFilter) {
+    return runs.listRuns(this.db, filter);
+  }
+  listUnfinishedRuns() {
+    return runs.listUnfinishedRuns(this.db);
+  }
+  updateRun(id: number, patch: RunPatch) {
+    return runs.updateRun(this.db, id, patch);
+  }
+  putJob(job: NewJob) {
+    return jobs.putJob(this.db, job);
+  }
+  getJob(id: number) {
+    return jobs.getJob(this.db, id);
+  }
+  findJob(runId: number, runAttempt: number, key: string) {
+    return jobs.findJob(this.db, runId, runAttempt, key);
+  }
+  listJobs(runId: number, runAttempt: number) {
+    return jobs.listJobs(this.db, runId, runAttempt);
+  }
+  updateJob(id: number, patch: JobPatch) {
+    return jobs.updateJob(this.db, id, patch);
+  }
+  claimJob(runnerName: string, accept: (job: Job) => boolean) {
+    return jobs.claimJob(this.db, runnerName, accept);
+  }
+  putSteps(jobId: number, list: Step[]) {
+    return steps.putSteps(this.db, jobId, list);
+  }
+  listSteps(jobId: number) {
+    return steps.listSteps(this.db, jobId);
+  }
+  addToken(name: string, hash: string) {
+    return tokens.addToken(this.db, name, hash);
+  }
+  findToken(hash: string) {
+    return tokens.findToken(this.db, hash);
+  }
+  listTokens() {
+    return tokens.listTokens(this.db);
+  }
+  removeTokens(name: string) {
+    return tokens.removeTokens(this.db, name);
+  }
+  close() {
+    return this.db.destroy();
+  }
+}

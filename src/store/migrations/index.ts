@@ -1,0 +1,12 @@
+import type { Migration, MigrationProvider } from "kysely";
+import { initial } from "./0001-initial.js";
+
+/** Every migration, by its number: the order they run in. Add one file per migration. */
+const migrations: Record<string, Migration> = {
+  "0001-initial": initial,
+};
+
+/** Migrations compiled into the bundle (no directory to read at run time). */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,108 @@
+import type { Json } from "../expressions/index.js";
+import type { DbJob, DbRepo, DbRun, DbStep, DbToken } from "./schema.js";
+import type { Conclusion, Job, Repo, Run, Status, Step, Token } from "./types.js";
+
+/** Row ⇄ domain conversions, shared by the statement groups. */
+
+export function now(): string {
+  return new Date().toISOString();
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+function parse<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export function toRepo(r: DbRepo): Repo {
+  return {
+    id: Number(r.id),
+    owner: r.owner,
+    name: r.name,
+    url: r.url,
+    defaultBranch: r.default_branch,
+    pollIntervalSeconds: Number(r.poll_interval_seconds),
+    createdAt: r.created_at,
+  };
+}
+
+export function toRun(r: DbRun): Run {
+  return {
+    id: Number(r.id),
+    repoId: Number(r.repo_id),
+    workflowName: r.workflow_name,
+    workflowFile: r.workflow_file,
+    event: r.event,
+    ref: r.ref,
+    headBranch: r.head_branch,
+    headSha: r.head_sha,
+    status: r.status as Status,
+    conclusion: r.conclusion as Conclusion | null,
+    runNumber: Number(r.run_number),
+    runAttempt: Number(r.run_attempt),
+    actor: r.actor,
+    github: parse<Record<string, Json>>(r.github_json, {}),
+    inputs: parse<Record<string, Json>>(r.inputs_json, {}),
+    problems: parse<string[]>(r.problems_json, []),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    startedAt: r.started_at,
+    completedAt: r.completed_at,
+  };
+}
+
+export function toJob(r: DbJob): Job {
+  return {
+    id: Number(r.id),
+    runId: Number(r.run_id),
+    runAttempt: Number(r.run_attempt),
+    key: r.job_key,
+    name: r.name,
+    status: r.status as Status,
+    conclusion: r.conclusion as Conclusion | null,
+    matrix: parse<Record<string, Json> | null>(r.matrix_json, null),
+    outputs: parse<Record<string, string>>(r.outputs_json, {}),
+    labels: parse<string[]>(r.labels_json, []),
+    runnerName: r.runner_name,
+    failureReason: r.failure_reason,
+    lostCount: Number(r.lost_count),
+    logPath: r.log_path,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    completedAt: r.completed_at,
+  };
+}
+
+export function toStep(r: DbStep): Step {
+  return {
+    jobId: Number(r.job_id),
+    number: Number(r.number),
+    stepId: r.step_id,
+    name: r.name,
+    status: r.status as Status,
+    outcome: r.outcome as Conclusion | null,
+    conclusion: r.conclusion as Conclusion | null,
+    outputs: parse<Record<string, string>>(r.outputs_json, {}),
+    startedAt: r.started_at,
+    completedAt: r.completed_at,
+  };
+}
+
+export function toToken(r: DbToken): Token {
+  return { id: Number(r.id), name: r.name, hash: r.hash, createdAt: r.created_at };
+}
+
+/** A unique-key violation, in SQLite's words or PostgreSQL's. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (
+    e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "23505" || /UNIQUE constraint/.test(e.message ?? "")
+  );
+}

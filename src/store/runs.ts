@@ -1,0 +1,84 @@
+import type { Kysely } from "kysely";
+import { json, now, toRun } from "./rows.js";
+import type { Database, DbRun } from "./schema.js";
+import { nextValue } from "./sequences.js";
+import type { NewRun, Run, RunFilter, RunPatch } from "./types.js";
+
+const STATUSES = new Set(["queued", "in_progress", "completed"]);
+
+export async function createRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
+  const id = await nextValue(db, "runs");
+  const runNumber = await nextValue(db, `run_number:${run.repoId}:${run.workflowFile}`);
+  const t = now();
+  const row: DbRun = {
+    id,
+    repo_id: run.repoId,
+    workflow_name: run.workflowName,
+    workflow_file: run.workflowFile,
+    event: run.event,
+    ref: run.ref,
+    head_branch: run.headBranch,
+    head_sha: run.headSha,
+    status: run.status,
+    conclusion: run.conclusion,
+    run_number: runNumber,
+    run_attempt: 1,
+    actor: run.actor,
+    github_json: json(run.github),
+    inputs_json: json(run.inputs),
+    problems_json: json(run.problems),
+    created_at: t,
+    updated_at: t,
+    started_at: null,
+    completed_at: run.status === "completed" ? t : null,
+  };
+  await db.insertInto("runs").values(row).execute();
+  return toRun(row);
+}
+
+export async function getRun(db: Kysely<Database>, id: number): Promise<Run | undefined> {
+  const row = await db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && toRun(row);
+}
+
+export async function listRuns(db: Kysely<Database>, f: RunFilter): Promise<{ total: number; runs: Run[] }> {
+  let q = db.selectFrom("runs").where("repo_id", "=", f.repoId);
+  if (f.branch !== undefined) q = q.where("head_branch", "=", f.branch);
+  if (f.event !== undefined) q = q.where("event", "=", f.event);
+  if (f.headSha !== undefined) q = q.where("head_sha", "=", f.headSha);
+  if (f.status !== undefined) {
+    q = STATUSES.has(f.status) ? q.where("status", "=", f.status) : q.where("conclusion", "=", f.status);
+  }
+  const perPage = Math.min(Math.max(f.perPage ?? 30, 1), 100);
+  const page = Math.max(f.page ?? 1, 1);
+  const count = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  const rows = await q
+    .selectAll()
+    .orderBy("id", "desc")
+    .limit(perPage)
+    .offset((page - 1) * perPage)
+    .execute();
+  return { total: Number(count.n), runs: rows.map(toRun) };
+}
+
+export async function listUnfinishedRuns(db: Kysely<Database>): Promise<Run[]> {
+  const rows = await db
+    .selectFrom("runs")
+    .selectAll()
+    .where("status", "!=", "completed")
+    .orderBy("id")
+    .execute();
+  return rows.map(toRun);
+}
+
+export async function updateRun(db: Kysely<Database>, id: number, patch: RunPatch): Promise<void> {
+  const set: Partial<DbRun> = { updated_at: now() };
+  if (patch.status !== undefined) set.status = patch.status;
+  if (patch.conclusion !== undefined) set.conclusion = patch.conclusion;
+  if (patch.startedAt !== undefined) set.started_at = patch.startedAt;
+  if (patch.completedAt !== undefined) set.completed_at = patch.completedAt;
+  if (patch.runAttempt !== undefined) set.run_attempt = patch.runAttempt;
+  if (patch.problems !== undefined) set.problems_json = json(patch.problems);
+  if (patch.github !== undefined) set.github_json = json(patch.github);
+  await db.updateTable("runs").set(set).where("id", "=", id).execute();
+}

@@ -1,0 +1,91 @@
+/**
+ * The tables as rows (Db* types), for Kysely. Dialect-neutral: integers, text and ISO-8601 text
+ * timestamps only; ids come from the `sequences` table, not from SQLite's rowid or a PostgreSQL
+ * serial; JSON is stored as text.
+ */
+export interface DbSequence {
+  name: string;
+  value: number;
+}
+
+export interface DbRepo {
+  id: number;
+  owner: string;
+  name: string;
+  url: string;
+  default_branch: string;
+  poll_interval_seconds: number;
+  created_at: string;
+}
+
+export interface DbRun {
+  id: number;
+  repo_id: number;
+  workflow_name: string;
+  workflow_file: string;
+  event: string;
+  ref: string;
+  head_branch: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  run_number: number;
+  run_attempt: number;
+  actor: string;
+  github_json: string;
+  inputs_json: string;
+  problems_json: string;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export interface DbJob {
+  id: number;
+  run_id: number;
+  run_attempt: number;
+  job_key: string;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  matrix_json: string | null;
+  outputs_json: string;
+  labels_json: string;
+  runner_name: string | null;
+  failure_reason: string | null;
+  lost_count: number;
+  log_path: string | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export interface DbStep {
+  job_id: number;
+  number: number;
+  step_id: string;
+  name: string;
+  status: string;
+  outcome: string | null;
+  conclusion: string | null;
+  outputs_json: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export interface DbToken {
+  id: number;
+  name: string;
+  hash: string;
+  created_at: string;
+}
+
+export interface Database {
+  sequences: DbSequence;
+  repos: DbRepo;
+  runs: DbRun;
+  jobs: DbJob;
+  steps: DbStep;
+  tokens: DbToken;
+}

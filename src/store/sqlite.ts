@@ -1,0 +1,24 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import { KyselyStore, migrateToLatest } from "./kysely-store.js";
+import type { Database } from "./schema.js";
+import type { Store } from "./store.js";
+
+/**
+ * The embedded store: one SQLite file (":memory:" for tests) in WAL mode, waiting up to 5 s for a
+ * lock rather than failing, migrated to the latest schema.
+ */
+export async function openSqliteStore(file: string): Promise<Store> {
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const database = new SQLite(file);
+  database.pragma("journal_mode = WAL");
+  database.pragma("busy_timeout = 5000");
+  database.pragma("foreign_keys = ON");
+  // WAL with NORMAL sync survives a crash of the process (not of the machine) without losing commits.
+  database.pragma("synchronous = NORMAL");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  await migrateToLatest(db);
+  return new KyselyStore(db);
+}

@@ -1,0 +1,194 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Store } from "./store.js";
+import type { NewRun } from "./types.js";
+
+/**
+ * The behaviour every Store implementation keeps. Run it with a factory that opens an empty
+ * store: `describeStoreContract("SQLite", () => openSqliteStore(":memory:"))`.
+ */
+export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const repo = {
+      owner: "acme",
+      name: "app",
+      url: "/srv/app.git",
+      defaultBranch: "main",
+      pollIntervalSeconds: 60,
+    };
+    const run = (repoId: number, over: Partial<NewRun> = {}): NewRun => ({
+      repoId,
+      workflowName: "CI",
+      workflowFile: ".github/workflows/ci.yml",
+      event: "push",
+      ref: "refs/heads/main",
+      headBranch: "main",
+      headSha: "a".repeat(40),
+      status: "queued",
+      conclusion: null,
+      actor: "dev",
+      github: { run_id: "1", event: { ref: "refs/heads/main" } },
+      inputs: { debug: true },
+      problems: [],
+      ...over,
+    });
+
+    it("counts each sequence on its own, from 1", async () => {
+      expect(await store.nextValue("a")).toBe(1);
+      expect(await store.nextValue("a")).toBe(2);
+      expect(await store.nextValue("b")).toBe(1);
+    });
+
+    it("adds repositories, refuses a second with the same owner/name, and upserts", async () => {
+      const added = await store.addRepo(repo);
+      expect(added).toMatchObject(repo);
+      await expect(store.addRepo(repo)).rejects.toMatchObject({ code: "conflict" });
+      const updated = await store.upsertRepo({ ...repo, url: "/srv/other.git" });
+      expect(updated.id).toBe(added.id);
+      expect((await store.getRepo("acme", "app"))?.url).toBe("/srv/other.git");
+      expect((await store.getRepoById(added.id))?.name).toBe("app");
+      expect(await store.getRepo("acme", "nope")).toBeUndefined();
+      const second = await store.upsertRepo({ ...repo, name: "lib" });
+      expect(second.id).not.toBe(added.id);
+      expect((await store.listRepos()).map((r) => r.name)).toEqual(["app", "lib"]);
+    });
+
+    it("numbers runs per workflow and keeps their JSON fields", async () => {
+      const r = await store.addRepo(repo);
+      const a = await store.createRun(run(r.id));
+      const b = await store.createRun(run(r.id));
+      const c = await store.createRun(run(r.id, { workflowFile: ".github/workflows/other.yml" }));
+      expect([a.runNumber, b.runNumber, c.runNumber]).toEqual([1, 2, 1]);
+      expect(new Set([a.id, b.id, c.id]).size).toBe(3);
+      const read = await store.getRun(a.id);
+      expect(read).toMatchObject({
+        status: "queued",
+        conclusion: null,
+        runAttempt: 1,
+        inputs: { debug: true },
+      });
+      expect(read?.github).toEqual({ run_id: "1", event: { ref: "refs/heads/main" } });
+      await store.updateRun(a.id, {
+        status: "completed",
+        conclusion: "failure",
+        problems: ["ci.yml:1:1: bad"],
+      });
+      expect(await store.getRun(a.id)).toMatchObject({
+        status: "completed",
+        conclusion: "failure",
+        problems: ["ci.yml:1:1: bad"],
+      });
+      expect((await store.listUnfinishedRuns()).map((x) => x.id)).toEqual([b.id, c.id]);
+    });
+
+    it("lists runs newest first, filtered and paged", async () => {
+      const r = await store.addRepo(repo);
+      const other = await store.addRepo({ ...repo, name: "other" });
+      const ids: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const x = await store.createRun(
+          run(r.id, { headBranch: i % 2 ? "dev" : "main", event: i === 4 ? "workflow_dispatch" : "push" }),
+        );
+        ids.push(x.id);
+      }
+      await store.createRun(run(other.id));
+      await store.updateRun(ids[0], { status: "completed", conclusion: "success" });
+      const all = await store.listRuns({ repoId: r.id });
+      expect(all.total).toBe(5);
+      expect(all.runs.map((x) => x.id)).toEqual([...ids].reverse());
+      expect((await store.listRuns({ repoId: r.id, branch: "dev" })).runs.map((x) => x.id)).toEqual([
+        ids[3],
+        ids[1],
+      ]);
+      expect((await store.listRuns({ repoId: r.id, event: "workflow_dispatch" })).total).toBe(1);
+      expect((await store.listRuns({ repoId: r.id, status: "completed" })).runs.map((x) => x.id)).toEqual([
+        ids[0],
+      ]);
+      expect((await store.listRuns({ repoId: r.id, status: "success" })).runs.map((x) => x.id)).toEqual([
+        ids[0],
+      ]);
+      expect((await store.listRuns({ repoId: r.id, status: "queued" })).total).toBe(4);
+      const page2 = await store.listRuns({ repoId: r.id, perPage: 2, page: 2 });
+      expect(page2).toMatchObject({ total: 5 });
+      expect(page2.runs.map((x) => x.id)).toEqual([ids[2], ids[1]]);
+    });
+
+    it("adds jobs per attempt, resets one that runs again and keeps its lost count", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const a = await store.putJob({ runId: x.id, runAttempt: 1, key: "ci.yml/build", name: "build" });
+      expect(a).toMatchObject({ status: "queued", conclusion: null, outputs: {}, labels: [], lostCount: 0 });
+      await store.updateJob(a.id, {
+        status: "completed",
+        conclusion: "success",
+        outputs: { v: "1" },
+        labels: ["linux"],
+        matrix: { node: 20 },
+        lostCount: 1,
+      });
+      expect(await store.getJob(a.id)).toMatchObject({
+        conclusion: "success",
+        outputs: { v: "1" },
+        matrix: { node: 20 },
+      });
+      const again = await store.putJob({ runId: x.id, runAttempt: 1, key: "ci.yml/build", name: "build" });
+      expect(again).toMatchObject({ id: a.id, status: "queued", conclusion: null, lostCount: 1 });
+      const b = await store.putJob({ runId: x.id, runAttempt: 2, key: "ci.yml/build", name: "build" });
+      expect(b.id).not.toBe(a.id);
+      expect((await store.listJobs(x.id, 1)).map((j) => j.id)).toEqual([a.id]);
+      expect((await store.findJob(x.id, 2, "ci.yml/build"))?.id).toBe(b.id);
+    });
+
+    it("claims the oldest queued job a runner accepts, each job once", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const a = await store.putJob({ runId: x.id, runAttempt: 1, key: "a", name: "a" });
+      const b = await store.putJob({ runId: x.id, runAttempt: 1, key: "b", name: "b" });
+      await store.updateJob(a.id, { labels: ["windows"] });
+      const linux = (j: { labels: string[] }) => !j.labels.includes("windows");
+      const claims = await Promise.all([store.claimJob("r1", linux), store.claimJob("r2", linux)]);
+      const got = claims.filter((c) => c !== undefined);
+      expect(got.map((c) => c.id)).toEqual([b.id]);
+      expect(await store.getJob(b.id)).toMatchObject({ status: "in_progress" });
+      expect((await store.getJob(b.id))?.startedAt).not.toBeNull();
+      expect(await store.claimJob("r3", linux)).toBeUndefined();
+      expect((await store.claimJob("r4", () => true))?.id).toBe(a.id);
+    });
+
+    it("replaces a job's steps", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const j = await store.putJob({ runId: x.id, runAttempt: 1, key: "a", name: "a" });
+      const step = {
+        jobId: j.id,
+        number: 1,
+        stepId: "s",
+        name: "Run echo",
+        status: "completed" as const,
+        outcome: "success" as const,
+        conclusion: "success" as const,
+        outputs: { o: "x" },
+        startedAt: "2026-01-01T00:00:00.000Z",
+        completedAt: "2026-01-01T00:00:01.000Z",
+      };
+      await store.putSteps(j.id, [step, { ...step, number: 2, stepId: "t", name: "Second" }]);
+      await store.putSteps(j.id, [step]);
+      expect(await store.listSteps(j.id)).toEqual([step]);
+    });
+
+    it("keeps token hashes and finds a token by its hash", async () => {
+      const t = await store.addToken("admin", "f".repeat(64));
+      expect(await store.findToken("f".repeat(64))).toEqual(t);
+      expect(await store.findToken("0".repeat(64))).toBeUndefined();
+      await store.removeTokens("admin");
+      expect(await store.listTokens()).toEqual([]);
+    });
+  });
+}

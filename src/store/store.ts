@@ -1,0 +1,61 @@
+import type {
+  Job,
+  JobPatch,
+  NewJob,
+  NewRepo,
+  NewRun,
+  Repo,
+  Run,
+  RunFilter,
+  RunPatch,
+  Step,
+  Token,
+} from "./types.js";
+
+/**
+ * Everything the server keeps, behind one port: SQLite now, PostgreSQL later, both through the
+ * same Kysely schema. Every implementation runs the contract suite (store-contract.ts).
+ */
+export interface Store {
+  /** The next value of a named counter, starting at 1; atomic across connections. */
+  nextValue(sequence: string): Promise<number>;
+
+  addRepo(repo: NewRepo): Promise<Repo>;
+  /** Adds the repository or updates it by owner/name (the config file's repositories). */
+  upsertRepo(repo: NewRepo): Promise<Repo>;
+  getRepo(owner: string, name: string): Promise<Repo | undefined>;
+  getRepoById(id: number): Promise<Repo | undefined>;
+  listRepos(): Promise<Repo[]>;
+
+  /** Stores a run (queued unless said otherwise) with the next run number of its workflow. */
+  createRun(run: NewRun): Promise<Run>;
+  getRun(id: number): Promise<Run | undefined>;
+  listRuns(filter: RunFilter): Promise<{ total: number; runs: Run[] }>;
+  /** Runs not completed (queued or in progress), oldest first. */
+  listUnfinishedRuns(): Promise<Run[]>;
+  updateRun(id: number, patch: RunPatch): Promise<void>;
+
+  /** Adds the job of an attempt, or resets it (by run, attempt and key) when it runs again. */
+  putJob(job: NewJob): Promise<Job>;
+  getJob(id: number): Promise<Job | undefined>;
+  findJob(runId: number, runAttempt: number, key: string): Promise<Job | undefined>;
+  /** The jobs of one attempt of a run, in the order they were added. */
+  listJobs(runId: number, runAttempt: number): Promise<Job[]>;
+  updateJob(id: number, patch: JobPatch): Promise<void>;
+  /**
+   * Takes the oldest queued job that `accept` takes for the runner: the job becomes in_progress
+   * on that runner. Two claimers never get the same job.
+   */
+  claimJob(runnerName: string, accept: (job: Job) => boolean): Promise<Job | undefined>;
+
+  /** Replaces the steps of a job. */
+  putSteps(jobId: number, steps: Step[]): Promise<void>;
+  listSteps(jobId: number): Promise<Step[]>;
+
+  addToken(name: string, hash: string): Promise<Token>;
+  findToken(hash: string): Promise<Token | undefined>;
+  listTokens(): Promise<Token[]>;
+  removeTokens(name: string): Promise<void>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,149 @@
+import type { Json } from "../expressions/index.js";
+
+/** A run's or job's place in its life, as GitHub names it. */
+export type Status = "queued" | "in_progress" | "completed";
+export type Conclusion = "success" | "failure" | "cancelled" | "skipped";
+
+export interface Repo {
+  id: number;
+  owner: string;
+  name: string;
+  /** Where the server fetches from: a local path or any git URL it can reach. */
+  url: string;
+  defaultBranch: string;
+  pollIntervalSeconds: number;
+  createdAt: string;
+}
+
+export type NewRepo = Omit<Repo, "id" | "createdAt">;
+
+export interface Run {
+  id: number;
+  repoId: number;
+  workflowName: string;
+  /** The workflow's path in the repository, e.g. .github/workflows/ci.yml. */
+  workflowFile: string;
+  event: string;
+  /** github.ref of the run. */
+  ref: string;
+  /** The branch (or tag) name the run is for, as GitHub's head_branch. */
+  headBranch: string;
+  headSha: string;
+  status: Status;
+  conclusion: Conclusion | null;
+  runNumber: number;
+  runAttempt: number;
+  actor: string;
+  /** The github context the run was started with (run_attempt is set per attempt). */
+  github: Record<string, Json>;
+  /** The typed `inputs` context. */
+  inputs: Record<string, Json>;
+  /** Why the run failed before any job ran: workflow problems as file:line:col: message. */
+  problems: string[];
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+export type NewRun = Omit<
+  Run,
+  "id" | "runNumber" | "createdAt" | "updatedAt" | "startedAt" | "completedAt" | "runAttempt"
+>;
+
+export type RunPatch = Partial<
+  Pick<Run, "status" | "conclusion" | "startedAt" | "completedAt" | "runAttempt" | "problems" | "github">
+>;
+
+export interface RunFilter {
+  repoId: number;
+  branch?: string;
+  event?: string;
+  /** A status (queued, in_progress, completed) or a conclusion (success, failure …), as GitHub takes them. */
+  status?: string;
+  headSha?: string;
+  /** 1-based. */
+  page?: number;
+  perPage?: number;
+}
+
+export interface Job {
+  id: number;
+  runId: number;
+  runAttempt: number;
+  /** The engine's key for the job, unique within an attempt (workflow file / job id / leg). */
+  key: string;
+  name: string;
+  status: Status;
+  conclusion: Conclusion | null;
+  matrix: Record<string, Json> | null;
+  outputs: Record<string, string>;
+  /** The `runs-on` labels the job asked for. */
+  labels: string[];
+  runnerName: string | null;
+  /** Why the job failed when no step said so (e.g. the runner was lost). */
+  failureReason: string | null;
+  /** How many times a runner was lost while running this job. */
+  lostCount: number;
+  logPath: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+export type NewJob = Pick<Job, "runId" | "runAttempt" | "key" | "name"> &
+  Partial<
+    Pick<Job, "status" | "conclusion" | "matrix" | "outputs" | "logPath" | "startedAt" | "completedAt">
+  >;
+
+export type JobPatch = Partial<
+  Pick<
+    Job,
+    | "name"
+    | "status"
+    | "conclusion"
+    | "matrix"
+    | "outputs"
+    | "labels"
+    | "runnerName"
+    | "failureReason"
+    | "lostCount"
+    | "logPath"
+    | "startedAt"
+    | "completedAt"
+  >
+>;
+
+export interface Step {
+  jobId: number;
+  /** 1-based position in the job. */
+  number: number;
+  /** The step's id (user-given or generated). */
+  stepId: string;
+  name: string;
+  status: Status;
+  outcome: Conclusion | null;
+  conclusion: Conclusion | null;
+  outputs: Record<string, string>;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+export interface Token {
+  id: number;
+  name: string;
+  /** sha256 of the token, hex; the token itself is never stored. */
+  hash: string;
+  createdAt: string;
+}
+
+/** A store error with a stable code (conflict: a unique key is taken). */
+export class StoreError extends Error {
+  constructor(
+    readonly code: "conflict" | "not_found",
+    message: string,
+  ) {
+    super(message);
+    this.name = "StoreError";
+  }
+}
