@@ -6,10 +6,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ReadRemoteFile } from "../src/cli/called-workflows.js";
-import { loadWorkflowFiles } from "../src/cli/load-workflows.js";
 import { runWorkflows } from "../src/cli/run-workflows.js";
+import type { ReadRemoteFile } from "../src/engine/index.js";
 import { EventBus, type RunReport } from "../src/engine/index.js";
+import { loadWorkflowFiles } from "../src/workflow/index.js";
 import { git, makeRepo } from "./harness.js";
 
 const WF = ".github/workflows";

@@ -5,10 +5,13 @@ import { ActionRunner, type ActionStore, BuiltInActions, openActionStore } from 
 import { FsArtifactStore } from "../artifacts/index.js";
 import { FsCacheStore, parseSize } from "../cache/index.js";
 import {
+  buildGithubContext,
   Cancellation,
   type ConcurrencyGroups,
+  calledWorkflowLoader,
   EventBus,
   MemoryConcurrencyGroups,
+  type ReadRemoteFile,
   type RunReport,
   runWorkflow,
   Semaphore,
@@ -25,7 +28,6 @@ import {
   workflowMatches,
 } from "../workflow/index.js";
 import { ActionsServer } from "./actions-server.js";
-import { calledWorkflowLoader, type ReadRemoteFile } from "./called-workflows.js";
 import { actionMirrorFor, cachePolicyFor } from "./config.js";
 import { buildLocalEvent } from "./local-event.js";
 import { type LocalRepo, readLocalRepo } from "./local-repo.js";
@@ -192,38 +194,18 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
   const runs = prepared.map(async ({ wf, dispatch }) => {
     const runId = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
     const payload = eventPayloadFor(wf, event, dispatch?.eventInputs);
-    const refName = event.ref.replace(/^refs\/(heads|tags)\//, "");
-    const github: Record<string, Json> = {
-      action: "",
+    const github = buildGithubContext({
+      owner: repo.owner,
+      repo: repo.name,
       actor: repo.actor,
-      actor_id: "0",
-      api_url: "https://api.github.com",
-      base_ref: event.baseRef,
-      event: payload,
-      event_name: event.name,
-      graphql_url: "https://api.github.com/graphql",
-      head_ref: event.headRef,
-      ref: event.ref,
-      ref_name: event.name.startsWith("pull_request") ? `${payload.number ?? 1}/merge` : refName,
-      ref_protected: false,
-      ref_type: event.ref.startsWith("refs/tags/") ? "tag" : "branch",
-      repository,
-      repository_id: "0",
-      repository_owner: repo.owner,
-      repository_owner_id: "0",
-      retention_days: "90",
-      run_attempt: "1",
-      run_id: runId,
-      run_number: String(nextRunNumber(home, repository)),
-      secret_source: "None",
-      server_url: "https://github.com",
-      sha: event.sha,
-      token: opts.secrets?.GITHUB_TOKEN ?? "",
-      triggering_actor: repo.actor,
-      workflow: wf.name,
-      workflow_ref: `${repository}/${wf.file}@${event.ref}`,
-      workflow_sha: event.sha,
-    };
+      event,
+      payload,
+      runId,
+      runNumber: nextRunNumber(home, repository),
+      workflowName: wf.name,
+      workflowFile: wf.file,
+      token: opts.secrets?.GITHUB_TOKEN,
+    });
     return runWorkflow({
       runId,
       workflow: buildWorkflowDef(wf),

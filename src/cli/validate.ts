@@ -1,7 +1,6 @@
 import { resolve } from "node:path";
 import { gitOut } from "../triggers/index.js";
-import { formatProblem, UsageError } from "../workflow/index.js";
-import { listWorkflowFiles, loadWorkflowFiles } from "./load-workflows.js";
+import { formatProblem, listWorkflowFiles, loadWorkflowFiles, UsageError } from "../workflow/index.js";
 
 export const VALIDATE_HELP = `Usage: gantry validate [FILE|DIR]...
 

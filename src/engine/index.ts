@@ -1,4 +1,5 @@
 export type { CalledWorkflow, LoadCalledWorkflow, RemoteSource } from "./call-workflow.js";
+export { calledWorkflowLoader, type ReadRemoteFile } from "./called-workflow-loader.js";
 export { Cancellation } from "./cancellation.js";
 export {
   type Admission,
@@ -17,7 +18,8 @@ export {
 export { CONCURRENCY_CONTEXTS, evaluateConcurrency, QUEUE_MAX_WITH_CANCEL } from "./concurrency-setting.js";
 export { EventBus, type EventName, type GantryEvents, type Listener } from "./events.js";
 export type { JobExecutor, JobOutcome, JobRequest } from "./executor.js";
+export { buildGithubContext, type GithubContextInput } from "./github-context.js";
 export { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 export type { JobReport, Result, RunReport, StepReport, WorkflowRunReport } from "./report.js";
-export { runWorkflow, type WorkflowRunOptions } from "./run-workflow.js";
+export { type PriorJob, runWorkflow, type WorkflowRunOptions } from "./run-workflow.js";
 export { Semaphore } from "./semaphore.js";

@@ -55,6 +55,18 @@ export interface WorkflowRunOptions {
   concurrency?: ConcurrencyGroups;
   /** The workflow-level group the top-level run holds: a job asking for it is a deadlock. */
   workflowGroup?: string;
+  /**
+   * Jobs (by id) that already finished in an earlier attempt of this run: they are not run again,
+   * and their result, outputs and reports stand (re-run failed jobs, recovery after a crash).
+   */
+  prior?: Record<string, PriorJob>;
+}
+
+/** A job's outcome carried over from before: what dependants see, and its reports. */
+export interface PriorJob {
+  result: Result;
+  outputs: Record<string, string>;
+  reports: JobReport[];
 }
 
 /** A finished run of a workflow's graph: its report and what each job tells its dependants. */
@@ -150,8 +162,14 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
 
   function stateOf(id: string): Promise<JobState> {
     let p = states.get(id);
+    const prior = opts.call ? undefined : opts.prior?.[id];
+    const def = defs.get(id);
+    if (!p && prior && def) {
+      for (const report of prior.reports) addReport(def, report);
+      p = Promise.resolve({ result: prior.result, outputs: prior.outputs, tolerated: false });
+      states.set(id, p);
+    }
     if (!p) {
-      const def = defs.get(id);
       p = def ? runJob(def) : Promise.resolve({ result: "skipped", outputs: {}, tolerated: false });
       states.set(id, p);
     }

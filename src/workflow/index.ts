@@ -8,6 +8,7 @@ export {
 export { type DispatchInputs, dispatchInputNames, resolveDispatchInputs } from "./dispatch-inputs.js";
 export { filterAllows, matchesAny, pathsAllow } from "./filters.js";
 export { type LoadedWorkflow, type LoadResult, loadWorkflow } from "./load.js";
+export { type LoadedSet, listWorkflowFiles, loadWorkflowFiles } from "./load-files.js";
 export { expandMatrix, MAX_MATRIX_JOBS, type MatrixCombination, matrixDisplayName } from "./matrix.js";
 export {
   buildWorkflowDef,

@@ -1,12 +1,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import {
-  checkCalls,
-  checkLocalReferences,
-  type LoadedWorkflow,
-  loadWorkflow,
-  type Problem,
-} from "../workflow/index.js";
+import { type LoadedWorkflow, loadWorkflow } from "./load.js";
+import type { Problem } from "./problems.js";
+import { checkLocalReferences } from "./references.js";
+import { checkCalls } from "./workflow-call.js";
 
 export interface LoadedSet {
   workflows: LoadedWorkflow[];

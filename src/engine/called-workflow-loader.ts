@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CalledWorkflow, LoadCalledWorkflow, RemoteSource } from "../engine/index.js";
 import { buildWorkflowDef, formatProblem, loadWorkflow, parseCallRef } from "../workflow/index.js";
+import type { CalledWorkflow, LoadCalledWorkflow, RemoteSource } from "./call-workflow.js";
 
 /** Reads one file of a remote repository at a ref, and the commit the ref resolved to. */
 export type ReadRemoteFile = (
