@@ -11,6 +11,8 @@ await build({
   target: "node20",
   sourcemap: "linked",
   logLevel: "warning",
+  // A native module: loaded from node_modules at run time, not bundled.
+  external: ["better-sqlite3"],
   // Some CommonJS dependencies call require() on Node built-ins.
   banner: {
     js: "import { createRequire as __gantryRequire } from 'node:module'; const require = __gantryRequire(import.meta.url);",

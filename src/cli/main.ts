@@ -4,6 +4,7 @@ import { artifactsCommand } from "./artifacts.js";
 import { cacheCommand } from "./cache.js";
 import { hookCommand } from "./hook.js";
 import { RUN_HELP, runCommand } from "./run.js";
+import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
 
 const HELP = `gantry: run GitHub Actions workflows on your own machines
@@ -16,6 +17,7 @@ Usage:
   gantry artifacts list|download|rm|prune
                                 read, download and remove runs' artifacts (gantry artifacts --help)
   gantry hook install REPO --server URL  notify a gantry server of pushes to a bare repository
+  gantry serve [--data DIR] [--port N] [--config FILE]  the CI server (gantry serve --help)
 
 ${RUN_HELP}`;
 
@@ -35,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
         return await artifactsCommand(rest);
       case "hook":
         return await hookCommand(rest);
+      case "serve":
+        return await serveCommand(rest);
       case undefined:
       case "help":
       case "--help":

@@ -1,0 +1,141 @@
+import type { Job, Repo, Run, Step } from "../store/index.js";
+import type { CombinedStatusJson, JobJson, RunJson } from "./schemas.js";
+
+function repository(repo: Repo) {
+  return {
+    id: repo.id,
+    name: repo.name,
+    full_name: `${repo.owner}/${repo.name}`,
+    owner: { login: repo.owner },
+  };
+}
+
+export function repoJson(repo: Repo) {
+  return {
+    id: repo.id,
+    owner: repo.owner,
+    name: repo.name,
+    full_name: `${repo.owner}/${repo.name}`,
+    url: repo.url,
+    default_branch: repo.defaultBranch,
+    poll_interval_seconds: repo.pollIntervalSeconds,
+    created_at: repo.createdAt,
+  };
+}
+
+/** A stored run as GitHub's REST API shows a workflow run; `base` is the server's URL. */
+export function runJson(run: Run, repo: Repo, base: string): RunJson {
+  const api = `${base}/api/v1/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}`;
+  const event = run.github.event as { head_commit?: { message?: string } } | undefined;
+  const title = event?.head_commit?.message?.split("\n")[0] || run.workflowName;
+  return {
+    id: run.id,
+    name: run.workflowName,
+    node_id: `WFR_${run.id}`,
+    head_branch: run.headBranch,
+    head_sha: run.headSha,
+    path: run.workflowFile,
+    display_title: title,
+    run_number: run.runNumber,
+    run_attempt: run.runAttempt,
+    event: run.event,
+    status: run.status,
+    conclusion: run.conclusion,
+    workflow_id: run.workflowFile.split("/").pop() ?? run.workflowFile,
+    url: api,
+    html_url: api,
+    jobs_url: `${api}/jobs`,
+    logs_url: `${api}/logs`,
+    cancel_url: `${api}/cancel`,
+    rerun_url: `${api}/rerun`,
+    created_at: run.createdAt,
+    updated_at: run.updatedAt,
+    run_started_at: run.startedAt,
+    actor: { login: run.actor },
+    triggering_actor: { login: run.actor },
+    repository: repository(repo),
+    problems: run.problems,
+  };
+}
+
+export function jobJson(job: Job, steps: Step[], run: Run, repo: Repo, base: string): JobJson {
+  const api = `${base}/api/v1/repos/${repo.owner}/${repo.name}/actions`;
+  return {
+    id: job.id,
+    run_id: job.runId,
+    run_attempt: job.runAttempt,
+    node_id: `CR_${job.id}`,
+    head_sha: run.headSha,
+    head_branch: run.headBranch,
+    url: `${api}/jobs/${job.id}`,
+    html_url: `${api}/jobs/${job.id}`,
+    run_url: `${api}/runs/${job.runId}`,
+    status: job.status,
+    conclusion: job.conclusion,
+    created_at: job.createdAt,
+    started_at: job.startedAt,
+    completed_at: job.completedAt,
+    name: job.name,
+    workflow_name: run.workflowName,
+    steps: steps.map((s) => ({
+      name: s.name,
+      status: s.status,
+      conclusion: s.conclusion,
+      number: s.number,
+      started_at: s.startedAt,
+      completed_at: s.completedAt,
+    })),
+    labels: job.labels,
+    runner_id: null,
+    runner_name: job.runnerName,
+    check_run_url: `${api}/jobs/${job.id}`,
+    outputs: job.outputs,
+    matrix: job.matrix,
+    failure_reason: job.failureReason,
+  };
+}
+
+/**
+ * The combined status of a commit, GitHub's way: one status per workflow (its latest run at the
+ * commit); failure when any failed or was cancelled, pending while any runs or when none exist,
+ * success only when every one succeeded.
+ */
+export function combinedStatus(sha: string, runs: Run[], repo: Repo, base: string): CombinedStatusJson {
+  const latest = new Map<string, Run>();
+  for (const run of runs) {
+    const seen = latest.get(run.workflowFile);
+    if (!seen || run.id > seen.id) latest.set(run.workflowFile, run);
+  }
+  const statuses = [...latest.values()]
+    .sort((a, b) => a.id - b.id)
+    .map((run) => {
+      const state: "success" | "failure" | "pending" =
+        run.status !== "completed"
+          ? "pending"
+          : run.conclusion === "success" || run.conclusion === "skipped"
+            ? "success"
+            : "failure";
+      return {
+        id: run.id,
+        context: `${run.workflowName} (${run.event})`,
+        state,
+        description: run.status === "completed" ? `${run.conclusion}` : run.status.replace("_", " "),
+        target_url: `${base}/api/v1/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}`,
+        created_at: run.createdAt,
+        updated_at: run.updatedAt,
+      };
+    });
+  const state = statuses.some((s) => s.state === "failure")
+    ? "failure"
+    : statuses.length === 0 || statuses.some((s) => s.state === "pending")
+      ? "pending"
+      : "success";
+  return {
+    state,
+    sha,
+    total_count: statuses.length,
+    statuses,
+    repository: repository(repo),
+    commit_url: `${base}/api/v1/repos/${repo.owner}/${repo.name}/commits/${sha}`,
+  };
+}

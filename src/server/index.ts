@@ -1,0 +1,6 @@
+export { hashToken } from "./auth.js";
+export { loadServerConfig, parseServerConfig, type ServerConfig } from "./config.js";
+export type { ServerContext } from "./context.js";
+export { dispatchEvent, repositoryPayload } from "./dispatch-event.js";
+export { RUNNER_LOST } from "./run-service.js";
+export { type GantryServer, type StartServerOptions, startServer } from "./start-server.js";

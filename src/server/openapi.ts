@@ -1,0 +1,191 @@
+import { z } from "zod";
+import {
+  combinedStatusSchema,
+  dispatchBody,
+  errorSchema,
+  jobListSchema,
+  jobSchema,
+  repoBody,
+  repoSchema,
+  runListSchema,
+  runSchema,
+} from "./schemas.js";
+
+type Schema = z.ZodType;
+
+function json(schema: Schema, io: "input" | "output" = "output") {
+  return { "application/json": { schema: z.toJSONSchema(schema, { io, unrepresentable: "any" }) } };
+}
+
+const errors = {
+  "401": { description: "Bad credentials", content: json(errorSchema) },
+  "404": { description: "Not found", content: json(errorSchema) },
+  "422": { description: "Validation failed: `errors` names each problem", content: json(errorSchema) },
+};
+
+const pathParam = (name: string, type: "string" | "integer" = "string") => ({
+  name,
+  in: "path",
+  required: true,
+  schema: { type },
+});
+const repoParams = [pathParam("owner"), pathParam("repo")];
+const runParams = [...repoParams, pathParam("run_id", "integer")];
+const query = (name: string, description: string, type = "string") => ({
+  name,
+  in: "query",
+  required: false,
+  description,
+  schema: { type },
+});
+
+function op(summary: string, extra: Record<string, unknown>) {
+  return { summary, ...extra };
+}
+
+/** The OpenAPI 3.1 document of /api/v1, its schemas generated from the zod schemas the routes validate with. */
+export function openApiDocument(): Record<string, unknown> {
+  const runs = "/repos/{owner}/{repo}/actions/runs";
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "gantry API",
+      version: "1",
+      description:
+        "GitHub's REST shapes for workflow runs and jobs, and gantry's own for repositories and live events.",
+    },
+    servers: [{ url: "/api/v1" }],
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    security: [{ bearer: [] }],
+    paths: {
+      "/repos": {
+        get: op("List repositories", {
+          responses: { "200": { description: "Repositories", content: json(z.array(repoSchema)) } },
+        }),
+        post: op("Register a repository (the server clones it)", {
+          requestBody: { required: true, content: json(repoBody, "input") },
+          responses: { "201": { description: "Registered", content: json(repoSchema) }, ...errors },
+        }),
+      },
+      "/repos/{owner}/{repo}": {
+        get: op("Get a repository", {
+          parameters: repoParams,
+          responses: { "200": { description: "Repository", content: json(repoSchema) }, ...errors },
+        }),
+      },
+      [runs]: {
+        get: op("List workflow runs for a repository", {
+          parameters: [
+            ...repoParams,
+            query("branch", "Runs for this branch"),
+            query("event", "Runs for this event"),
+            query("status", "A status (queued, in_progress, completed) or a conclusion (success, failure …)"),
+            query("head_sha", "Runs for this commit"),
+            query("page", "Page, from 1", "integer"),
+            query("per_page", "Runs per page (at most 100)", "integer"),
+          ],
+          responses: {
+            "200": { description: "Runs, newest first", content: json(runListSchema) },
+            ...errors,
+          },
+        }),
+      },
+      [`${runs}/{run_id}`]: {
+        get: op("Get a workflow run", {
+          parameters: runParams,
+          responses: { "200": { description: "Run", content: json(runSchema) }, ...errors },
+        }),
+      },
+      [`${runs}/{run_id}/jobs`]: {
+        get: op("List jobs of a run's latest attempt", {
+          parameters: [...runParams, query("attempt", "Another attempt's jobs", "integer")],
+          responses: { "200": { description: "Jobs", content: json(jobListSchema) }, ...errors },
+        }),
+      },
+      [`${runs}/{run_id}/report`]: {
+        get: op("The run as gantry's run report shows it (gantry's own)", {
+          parameters: runParams,
+          responses: { "200": { description: "Run report of the latest attempt" }, ...errors },
+        }),
+      },
+      [`${runs}/{run_id}/cancel`]: {
+        post: op("Cancel a workflow run", {
+          parameters: runParams,
+          responses: {
+            "202": { description: "Cancelling" },
+            "409": { description: "Already completed", content: json(errorSchema) },
+          },
+        }),
+      },
+      [`${runs}/{run_id}/rerun`]: {
+        post: op("Re-run a workflow run (a new attempt)", {
+          parameters: runParams,
+          responses: {
+            "201": { description: "Queued" },
+            "403": { description: "Not completed", content: json(errorSchema) },
+          },
+        }),
+      },
+      [`${runs}/{run_id}/rerun-failed-jobs`]: {
+        post: op(
+          "Re-run the failed jobs of a run and what needs them, keeping the others' results and outputs",
+          {
+            parameters: runParams,
+            responses: {
+              "201": { description: "Queued" },
+              "403": { description: "Not completed", content: json(errorSchema) },
+            },
+          },
+        ),
+      },
+      "/repos/{owner}/{repo}/actions/jobs/{job_id}": {
+        get: op("Get a job", {
+          parameters: [...repoParams, pathParam("job_id", "integer")],
+          responses: { "200": { description: "Job", content: json(jobSchema) }, ...errors },
+        }),
+      },
+      "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs": {
+        get: op("A job's log: plain text, or with follow=1 server-sent events (`line` … `end`)", {
+          parameters: [
+            ...repoParams,
+            pathParam("job_id", "integer"),
+            query("follow", "1: stream until the job completes"),
+          ],
+          responses: {
+            "200": { description: "The log", content: { "text/plain": {}, "text/event-stream": {} } },
+            ...errors,
+          },
+        }),
+      },
+      "/repos/{owner}/{repo}/actions/workflows/{workflow_file}/dispatches": {
+        post: op("Create a workflow dispatch event", {
+          parameters: [...repoParams, pathParam("workflow_file")],
+          requestBody: { required: true, content: json(dispatchBody, "input") },
+          responses: {
+            "204": { description: "Queued" },
+            "200": { description: "Queued (return_run_details): workflow_run_id, run_url, html_url" },
+            ...errors,
+          },
+        }),
+      },
+      "/repos/{owner}/{repo}/commits/{ref}/status": {
+        get: op("The combined status of a commit: one status per workflow", {
+          parameters: [...repoParams, pathParam("ref")],
+          responses: {
+            "200": { description: "Combined status", content: json(combinedStatusSchema) },
+            ...errors,
+          },
+        }),
+      },
+      "/events": {
+        get: op("Live run events and log lines (server-sent events); with run_id, one run from its start", {
+          parameters: [query("run_id", "Only this run, ending when it completes", "integer")],
+          responses: { "200": { description: "text/event-stream", content: { "text/event-stream": {} } } },
+        }),
+      },
+      "/openapi.json": {
+        get: op("This document", { security: [], responses: { "200": { description: "OpenAPI 3.1" } } }),
+      },
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import type { Repo } from "../store/index.js";
+
+const exec = promisify(execFile);
+
+/** A git failure, with git's own words. */
+export class GitError extends Error {
+  readonly code = "git_failed";
+}
+
+async function git(cwd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await exec("git", args, {
+      cwd,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+    });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new GitError((e.stderr || e.message).trim().split("\n").slice(-3).join(" "));
+  }
+}
+
+/**
+ * The server's own clones (bare mirrors under DIR/repos), fetched on demand; each run checks its
+ * commit out in a worktree of its own. Git work on one clone runs one piece at a time.
+ */
+export class RepoClones {
+  private locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly root: string) {
+    mkdirSync(root, { recursive: true });
+  }
+
+  path(repo: Pick<Repo, "owner" | "name">): string {
+    return join(this.root, repo.owner, `${repo.name}.git`);
+  }
+
+  private locked<T>(repo: Pick<Repo, "owner" | "name">, fn: () => Promise<T>): Promise<T> {
+    const key = this.path(repo);
+    const next = (this.locks.get(key) ?? Promise.resolve()).then(fn);
+    this.locks.set(
+      key,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  /** A local path is taken as given (relative to the server's working directory). */
+  private source(url: string): string {
+    return /^[\w+.-]+:\/\//.test(url) || /^[^/]+@[^:]+:/.test(url) || isAbsolute(url) ? url : resolve(url);
+  }
+
+  /** Clones the repository when the server has no clone yet, else fetches it. */
+  sync(repo: Pick<Repo, "owner" | "name" | "url">): Promise<void> {
+    return this.locked(repo, async () => {
+      const dir = this.path(repo);
+      if (!existsSync(join(dir, "HEAD"))) {
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+        await git(dir, ["clone", "--quiet", "--mirror", this.source(repo.url), "."]);
+        return;
+      }
+      await git(dir, ["remote", "set-url", "origin", this.source(repo.url)]);
+      await git(dir, ["fetch", "--quiet", "--prune", "origin"]);
+    });
+  }
+
+  /** The full ref and commit of a branch, tag, full ref or sha; undefined when there is none. */
+  async resolveRef(
+    repo: Pick<Repo, "owner" | "name">,
+    ref: string,
+  ): Promise<{ ref: string; sha: string } | undefined> {
+    const dir = this.path(repo);
+    const candidates = ref.startsWith("refs/") ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
+    for (const full of candidates) {
+      const sha = await git(dir, ["rev-parse", "-q", "--verify", `${full}^{commit}`]).catch(() => "");
+      if (sha.trim()) return { ref: full, sha: sha.trim() };
+    }
+    if (/^[0-9a-f]{7,40}$/i.test(ref)) {
+      const sha = await git(dir, ["rev-parse", "-q", "--verify", `${ref}^{commit}`]).catch(() => "");
+      if (sha.trim()) return { ref: "", sha: sha.trim() };
+    }
+    return undefined;
+  }
+
+  /** The workflow files (.github/workflows/*.yml|yaml) at a commit, with their content. */
+  async readWorkflows(
+    repo: Pick<Repo, "owner" | "name">,
+    sha: string,
+  ): Promise<Array<{ file: string; content: string }>> {
+    const dir = this.path(repo);
+    const listing = await git(dir, ["ls-tree", "--name-only", `${sha}:.github/workflows`]).catch(() => "");
+    const files = listing
+      .split("\n")
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => `.github/workflows/${f}`);
+    const out: Array<{ file: string; content: string }> = [];
+    for (const file of files) out.push({ file, content: await this.readFile(repo, sha, file) });
+    return out;
+  }
+
+  readFile(repo: Pick<Repo, "owner" | "name">, sha: string, path: string): Promise<string> {
+    return git(this.path(repo), ["show", `${sha}:${path}`]);
+  }
+
+  /** A detached worktree of `sha` at `dir` (replacing what a crash left there). */
+  addWorktree(repo: Pick<Repo, "owner" | "name">, sha: string, dir: string): Promise<void> {
+    return this.locked(repo, async () => {
+      const clone = this.path(repo);
+      if (existsSync(dir)) {
+        await git(clone, ["worktree", "remove", "--force", dir]).catch(() => undefined);
+        rmSync(dir, { recursive: true, force: true });
+      }
+      await git(clone, ["worktree", "prune"]);
+      await git(clone, ["worktree", "add", "--quiet", "--detach", "--force", dir, sha]);
+    });
+  }
+
+  removeWorktree(repo: Pick<Repo, "owner" | "name">, dir: string): Promise<void> {
+    return this.locked(repo, async () => {
+      await git(this.path(repo), ["worktree", "remove", "--force", dir]).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+      await git(this.path(repo), ["worktree", "prune"]).catch(() => undefined);
+    });
+  }
+}

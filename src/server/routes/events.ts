@@ -1,0 +1,80 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { HttpError, type ServerContext } from "../context.js";
+import type { LiveEvent } from "../live-hub.js";
+
+/**
+ * gantry's live stream (server-sent events): every run event and log line, or with `run_id` one
+ * run's, starting with the log lines its current attempt has written so far and ending when it
+ * completes.
+ */
+export function eventRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+  app.get("/events", async (c) => {
+    const given = c.req.query("run_id");
+    const runId = given === undefined ? undefined : Number(given);
+    if (runId !== undefined && !Number.isSafeInteger(runId))
+      throw new HttpError(422, "run_id must be a run's id");
+    const run = runId === undefined ? undefined : await ctx.store.getRun(runId);
+    if (runId !== undefined && !run) throw new HttpError(404, "Not Found: no such run");
+    return streamSSE(c, async (stream) => {
+      const queue: LiveEvent[] = [];
+      let wake: (() => void) | undefined;
+      // The log files so far and the subscription, in one synchronous step (nothing lost or doubled).
+      const backlog: Array<{ file: string; lines: string[] }> = [];
+      if (run) {
+        const dir = ctx.logs.dirOf(run.id, run.runAttempt);
+        const files = existsSync(dir) ? readdirSync(dir).sort() : [];
+        for (const f of files) {
+          const text = readFileSync(join(dir, f), "utf8");
+          backlog.push({ file: join(dir, f), lines: text.split("\n").filter((l) => l !== "") });
+        }
+      }
+      const unsubscribe = ctx.hub.subscribe((e) => {
+        if (runId !== undefined && e.runId !== runId) return;
+        queue.push(e);
+        wake?.();
+      });
+      let open = true;
+      stream.onAbort(() => {
+        open = false;
+        wake?.();
+      });
+      try {
+        if (run) {
+          const jobs = await ctx.store.listJobs(run.id, run.runAttempt);
+          const names = new Map(jobs.map((j) => [j.logPath, j]));
+          const order = (file: string) => names.get(file)?.id ?? Number.MAX_SAFE_INTEGER;
+          backlog.sort((a, b) => order(a.file) - order(b.file));
+          for (const { file, lines } of backlog) {
+            const job = names.get(file);
+            for (const line of lines) {
+              const data = { runId: run.id, jobKey: job?.key ?? file, job: job?.name ?? file, line };
+              await stream.writeSSE({ event: "job:log", data: JSON.stringify(data) });
+            }
+          }
+          const now = await ctx.store.getRun(run.id);
+          if (now?.status === "completed") {
+            queue.push({ type: "run:completed", runId: run.id, conclusion: now.conclusion });
+          }
+        }
+        while (open) {
+          const e = queue.shift();
+          if (!e) {
+            await new Promise<void>((r) => {
+              wake = r;
+            });
+            continue;
+          }
+          await stream.writeSSE({ event: e.type, data: JSON.stringify(e) });
+          if (runId !== undefined && e.type === "run:completed") break;
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+  return app;
+}

@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from "node:fs";
+import { type Context, Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { baseUrl, HttpError, idParam, repoOf, type ServerContext } from "../context.js";
+import { jobJson } from "../github-shapes.js";
+import type { LiveEvent } from "../live-hub.js";
+
+function lines(text: string): string[] {
+  return text.split("\n").filter((l) => l !== "");
+}
+
+/** GitHub's job endpoints: a job, and its log (whole, or followed live as server-sent events). */
+export function jobRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+  const { store } = ctx;
+
+  async function jobOf(c: Context) {
+    const repo = await repoOf(ctx, c);
+    const job = await store.getJob(idParam(c, "id"));
+    const run = job && (await store.getRun(job.runId));
+    if (!job || !run || run.repoId !== repo.id) throw new HttpError(404, "Not Found: no such job");
+    return { repo, run, job };
+  }
+
+  app.get("/repos/:owner/:repo/actions/jobs/:id", async (c) => {
+    const { repo, run, job } = await jobOf(c);
+    return c.json(jobJson(job, await store.listSteps(job.id), run, repo, baseUrl(c)));
+  });
+
+  app.get("/repos/:owner/:repo/actions/jobs/:id/logs", async (c) => {
+    const { job } = await jobOf(c);
+    const path = job.logPath;
+    const follow = ["1", "true"].includes(c.req.query("follow") ?? "");
+    if (!follow) {
+      const text = path && existsSync(path) ? readFileSync(path, "utf8") : "";
+      return c.text(text, 200, { "content-type": "text/plain; charset=utf-8" });
+    }
+    return streamSSE(c, async (stream) => {
+      const queue: LiveEvent[] = [];
+      let wake: (() => void) | undefined;
+      // Read what is written and subscribe in one synchronous step: no line is lost or sent twice.
+      const written = path && existsSync(path) ? lines(readFileSync(path, "utf8")) : [];
+      const unsubscribe = ctx.hub.subscribe((e) => {
+        if (e.runId !== job.runId || e.jobKey !== job.key) return;
+        if (e.type !== "job:log" && e.type !== "job:completed") return;
+        queue.push(e);
+        wake?.();
+      });
+      let open = true;
+      stream.onAbort(() => {
+        open = false;
+        wake?.();
+      });
+      try {
+        for (const line of written) await stream.writeSSE({ event: "line", data: line });
+        let done = (await store.getJob(job.id))?.status === "completed";
+        while (open && !done) {
+          const e = queue.shift();
+          if (!e) {
+            await new Promise<void>((r) => {
+              wake = r;
+            });
+            continue;
+          }
+          if (e.type === "job:completed") done = true;
+          else await stream.writeSSE({ event: "line", data: String(e.line) });
+        }
+        const final = await store.getJob(job.id);
+        await stream.writeSSE({
+          event: "end",
+          data: JSON.stringify({ conclusion: final?.conclusion ?? null }),
+        });
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,40 @@
+import { Hono } from "hono";
+import { StoreError } from "../../store/index.js";
+import { bodyOf, HttpError, repoOf, type ServerContext } from "../context.js";
+import { repoJson } from "../github-shapes.js";
+import { repoBody } from "../schemas.js";
+
+/** gantry's own: register repositories (the server clones each) and read them. */
+export function repoRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+  app.get("/repos", async (c) => c.json((await ctx.store.listRepos()).map(repoJson)));
+  app.post("/repos", async (c) => {
+    const body = await bodyOf(c, repoBody);
+    if (await ctx.store.getRepo(body.owner, body.name)) {
+      throw new HttpError(422, "Validation Failed", [`${body.owner}/${body.name} is already registered`]);
+    }
+    try {
+      await ctx.clones.sync({ owner: body.owner, name: body.name, url: body.url });
+    } catch (err) {
+      throw new HttpError(422, "Validation Failed", [
+        `url: the server could not clone ${body.url}: ${(err as Error).message}`,
+      ]);
+    }
+    try {
+      const repo = await ctx.store.addRepo({
+        owner: body.owner,
+        name: body.name,
+        url: body.url,
+        defaultBranch: body.default_branch,
+        pollIntervalSeconds: body.poll_interval_seconds,
+      });
+      return c.json(repoJson(repo), 201);
+    } catch (err) {
+      if (err instanceof StoreError && err.code === "conflict")
+        throw new HttpError(422, "Validation Failed", [err.message]);
+      throw err;
+    }
+  });
+  app.get("/repos/:owner/:repo", async (c) => c.json(repoJson(await repoOf(ctx, c))));
+  return app;
+}

@@ -1,0 +1,136 @@
+import type { Context } from "hono";
+import { Hono } from "hono";
+import type { JobReport, WorkflowRunReport } from "../../engine/index.js";
+import { baseUrl, HttpError, idParam, queryOf, repoOf, type ServerContext } from "../context.js";
+import { combinedStatus, jobJson, runJson } from "../github-shapes.js";
+import { topJobId } from "../prior-jobs.js";
+import { runsQuery } from "../schemas.js";
+
+/** GitHub's workflow-run endpoints, and gantry's run report. */
+export function runRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+  const { store } = ctx;
+
+  async function runOf(c: Context) {
+    const repo = await repoOf(ctx, c);
+    const run = await store.getRun(idParam(c, "id"));
+    if (!run || run.repoId !== repo.id) throw new HttpError(404, "Not Found: no such run");
+    return { repo, run };
+  }
+
+  async function jobsOf(runId: number, attempt: number) {
+    const jobs = await store.listJobs(runId, attempt);
+    return Promise.all(jobs.map(async (job) => ({ job, steps: await store.listSteps(job.id) })));
+  }
+
+  app.get("/repos/:owner/:repo/actions/runs", async (c) => {
+    const repo = await repoOf(ctx, c);
+    const q = queryOf(c, runsQuery);
+    const { total, runs } = await store.listRuns({
+      repoId: repo.id,
+      branch: q.branch,
+      event: q.event,
+      status: q.status,
+      headSha: q.head_sha,
+      page: q.page,
+      perPage: q.per_page,
+    });
+    const base = baseUrl(c);
+    return c.json({ total_count: total, workflow_runs: runs.map((r) => runJson(r, repo, base)) });
+  });
+
+  app.get("/repos/:owner/:repo/actions/runs/:id", async (c) => {
+    const { repo, run } = await runOf(c);
+    return c.json(runJson(run, repo, baseUrl(c)));
+  });
+
+  app.get("/repos/:owner/:repo/actions/runs/:id/jobs", async (c) => {
+    const { repo, run } = await runOf(c);
+    const attempt = Number(c.req.query("attempt") ?? run.runAttempt);
+    const jobs = await jobsOf(run.id, Number.isSafeInteger(attempt) ? attempt : run.runAttempt);
+    const base = baseUrl(c);
+    return c.json({
+      total_count: jobs.length,
+      jobs: jobs.map(({ job, steps }) => jobJson(job, steps, run, repo, base)),
+    });
+  });
+
+  app.get("/repos/:owner/:repo/actions/runs/:id/attempts/:attempt/jobs", async (c) => {
+    const { repo, run } = await runOf(c);
+    const jobs = await jobsOf(run.id, idParam(c, "attempt"));
+    const base = baseUrl(c);
+    return c.json({
+      total_count: jobs.length,
+      jobs: jobs.map(({ job, steps }) => jobJson(job, steps, run, repo, base)),
+    });
+  });
+
+  // gantry's own: the run as the run report (the `gantry run --report` shape) shows it.
+  app.get("/repos/:owner/:repo/actions/runs/:id/report", async (c) => {
+    const { run } = await runOf(c);
+    const jobs: JobReport[] = (await jobsOf(run.id, run.runAttempt)).map(({ job, steps }) => ({
+      id: topJobId(job.key, run.workflowFile),
+      name: job.name,
+      matrix: job.matrix,
+      result: job.conclusion ?? "cancelled",
+      outputs: job.outputs,
+      startedAt: job.startedAt,
+      completedAt: job.completedAt,
+      ...(job.logPath ? { log: job.logPath } : {}),
+      steps: steps.map((s) => ({
+        id: s.stepId,
+        name: s.name,
+        outcome: s.outcome ?? "skipped",
+        conclusion: s.conclusion ?? "skipped",
+        outputs: s.outputs,
+      })),
+    }));
+    const report: WorkflowRunReport & { runAttempt: number; problems: string[]; status: string } = {
+      runId: String(run.id),
+      runAttempt: run.runAttempt,
+      workflow: run.workflowName,
+      file: run.workflowFile,
+      event: run.event,
+      ref: run.ref,
+      sha: run.headSha,
+      status: run.status as "completed",
+      conclusion: run.conclusion ?? "cancelled",
+      problems: run.problems,
+      jobs,
+    };
+    return c.json(report);
+  });
+
+  app.post("/repos/:owner/:repo/actions/runs/:id/cancel", async (c) => {
+    const { run } = await runOf(c);
+    const answer = await ctx.runs.cancel(run);
+    if (answer === "completed") throw new HttpError(409, "Cannot cancel a workflow run that is completed.");
+    return c.json({}, 202);
+  });
+
+  for (const [path, failedOnly] of [
+    ["rerun", false],
+    ["rerun-failed-jobs", true],
+  ] as const) {
+    app.post(`/repos/:owner/:repo/actions/runs/:id/${path}`, async (c) => {
+      const { run } = await runOf(c);
+      const next = await ctx.runs.rerun(run, failedOnly);
+      if (next === "running")
+        throw new HttpError(403, "This workflow run is not completed: it cannot be re-run yet.");
+      return c.json({}, 201);
+    });
+  }
+
+  app.get("/repos/:owner/:repo/commits/:ref/status", async (c) => {
+    const repo = await repoOf(ctx, c);
+    const ref = c.req.param("ref");
+    const resolved = /^[0-9a-f]{40}$/i.test(ref)
+      ? { sha: ref.toLowerCase() }
+      : await ctx.clones.resolveRef(repo, ref);
+    if (!resolved) throw new HttpError(422, `No commit found for SHA: ${ref}`);
+    const { runs } = await store.listRuns({ repoId: repo.id, headSha: resolved.sha, perPage: 100 });
+    return c.json(combinedStatus(resolved.sha, runs, repo, baseUrl(c)));
+  });
+
+  return app;
+}

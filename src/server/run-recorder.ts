@@ -1,0 +1,127 @@
+import type { EventBus } from "../engine/index.js";
+import type { Job, Run, Step, Store } from "../store/index.js";
+import type { JobLogs } from "./job-logs.js";
+import type { LiveHub } from "./live-hub.js";
+import type { Serial } from "./serial.js";
+
+interface StepTimes {
+  name: string;
+  startedAt: string;
+  completedAt: string | null;
+}
+
+/**
+ * Writes one attempt of a run to the store and the log files from the engine's events, and
+ * passes them on to live listeners: the one place job state is recorded.
+ */
+export class RunRecorder {
+  private jobs = new Map<string, Promise<Job>>();
+  private steps = new Map<string, StepTimes[]>();
+  private names = new Map<string, string>();
+
+  constructor(
+    private readonly deps: { store: Store; serial: Serial; logs: JobLogs; hub: LiveHub },
+    private readonly run: Run,
+    bus: EventBus,
+  ) {
+    const runId = run.id;
+    const publish = (type: string, payload: object) => deps.hub.publish({ type, runId, ...payload });
+    bus.on("job:queued", (e) => {
+      this.names.set(e.jobKey, e.name);
+      void this.jobRow(e.jobKey, e.name, true);
+      publish("job:queued", { jobKey: e.jobKey, name: e.name });
+    });
+    bus.on("job:started", (e) => {
+      this.names.set(e.jobKey, e.name);
+      void this.jobRow(e.jobKey, e.name, false);
+      publish("job:started", { jobKey: e.jobKey, name: e.name });
+    });
+    bus.on("job:log", (e) => {
+      const line = deps.logs.append(this.logPath(e.jobKey), e.line);
+      publish("job:log", { jobKey: e.jobKey, job: this.names.get(e.jobKey) ?? e.jobKey, line });
+    });
+    bus.on("step:started", (e) => {
+      const list = this.steps.get(e.jobKey) ?? [];
+      list.push({ name: e.name, startedAt: new Date().toISOString(), completedAt: null });
+      this.steps.set(e.jobKey, list);
+      // The step's header, as GitHub's logs open each step.
+      for (const line of [`##[group]${e.name}`, "##[endgroup]"]) {
+        const stamped = deps.logs.append(this.logPath(e.jobKey), line);
+        publish("job:log", { jobKey: e.jobKey, job: this.names.get(e.jobKey) ?? e.jobKey, line: stamped });
+      }
+      publish("step:started", { jobKey: e.jobKey, name: e.name });
+    });
+    bus.on("step:completed", (e) => {
+      const open = this.steps.get(e.jobKey)?.find((s) => s.name === e.name && s.completedAt === null);
+      if (open) open.completedAt = new Date().toISOString();
+      publish("step:completed", { jobKey: e.jobKey, name: e.name, conclusion: e.conclusion });
+    });
+    bus.on("job:completed", (e) => {
+      const completedAt = new Date().toISOString();
+      deps.logs.close(this.logPath(e.jobKey));
+      void this.jobRow(e.jobKey, e.name, false).then((job) =>
+        deps.serial.run(async () => {
+          const current = await deps.store.getJob(job.id);
+          await deps.store.updateJob(job.id, {
+            status: "completed",
+            conclusion: e.result,
+            completedAt,
+            startedAt: current?.startedAt ?? completedAt,
+          });
+          publish("job:completed", { jobKey: e.jobKey, jobId: job.id, name: e.name, conclusion: e.result });
+        }),
+      );
+    });
+  }
+
+  logPath(jobKey: string): string {
+    return this.deps.logs.pathOf(this.run.id, this.run.runAttempt, jobKey, this.run.workflowFile);
+  }
+
+  /** The job's row: added (or reset, when `fresh`) on first sight, then the same row. */
+  jobRow(jobKey: string, name: string, fresh: boolean): Promise<Job> {
+    let p = this.jobs.get(jobKey);
+    if (!p) {
+      const { store, serial } = this.deps;
+      const { id: runId, runAttempt } = this.run;
+      p = serial.run(async () => {
+        const existing = await store.findJob(runId, runAttempt, jobKey);
+        if (existing && !fresh) return existing;
+        return store.putJob({ runId, runAttempt, key: jobKey, name, logPath: this.logPath(jobKey) });
+      });
+      this.jobs.set(jobKey, p);
+    }
+    return p;
+  }
+
+  /** Steps of a finished job: the runner's reports, timed by the step events. */
+  stepsOf(
+    jobId: number,
+    jobKey: string,
+    reports: Array<{
+      id: string;
+      name: string;
+      outcome: Step["outcome"];
+      conclusion: Step["conclusion"];
+      outputs: Record<string, string>;
+    }>,
+  ): Step[] {
+    const times = [...(this.steps.get(jobKey) ?? [])];
+    return reports.map((r, i) => {
+      const at = times.findIndex((t) => t.name === r.name);
+      const t = at >= 0 ? times.splice(at, 1)[0] : undefined;
+      return {
+        jobId,
+        number: i + 1,
+        stepId: r.id,
+        name: r.name,
+        status: "completed",
+        outcome: r.outcome,
+        conclusion: r.conclusion,
+        outputs: r.outputs,
+        startedAt: t?.startedAt ?? null,
+        completedAt: t?.completedAt ?? t?.startedAt ?? null,
+      };
+    });
+  }
+}

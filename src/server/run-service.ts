@@ -1,0 +1,407 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import {
+  buildGithubContext,
+  Cancellation,
+  calledWorkflowLoader,
+  EventBus,
+  type ReadRemoteFile,
+  runWorkflow,
+  Semaphore,
+} from "../engine/index.js";
+import type { Json } from "../expressions/index.js";
+import type { ActionProvider } from "../runner/index.js";
+import { LocalRunner } from "../runner/index.js";
+import type { Conclusion, Repo, Run, Store } from "../store/index.js";
+import type { RepoEvent } from "../triggers/index.js";
+import {
+  buildWorkflowDef,
+  formatProblem,
+  loadWorkflow,
+  loadWorkflowFiles,
+  workflowMatches,
+} from "../workflow/index.js";
+import type { ServerConfig } from "./config.js";
+import type { JobLogs } from "./job-logs.js";
+import type { LiveHub } from "./live-hub.js";
+import { PoolExecutor } from "./pool-executor.js";
+import { groupJobs, priorJobs, topJobId } from "./prior-jobs.js";
+import type { RepoClones } from "./repo-clones.js";
+import { RunRecorder } from "./run-recorder.js";
+import type { RunnerPool } from "./runner-pool.js";
+import type { Serial } from "./serial.js";
+
+export interface RunServiceDeps {
+  store: Store;
+  serial: Serial;
+  clones: RepoClones;
+  pool: RunnerPool;
+  logs: JobLogs;
+  hub: LiveHub;
+  dataDir: string;
+  config: ServerConfig;
+  actions: ActionProvider;
+  readRemoteFile: ReadRemoteFile;
+}
+
+/** The reason a job whose runner vanished (the server died under it) is failed with. */
+export const RUNNER_LOST = "the runner was lost";
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function once<T>(fn: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => {
+    value ??= { v: fn() };
+    return value.v;
+  };
+}
+
+/** The branch or tag a run is for, as GitHub's head_branch. */
+function headBranchOf(event: RepoEvent): string {
+  return event.headRef || event.ref.replace(/^refs\/(heads|tags)\//, "");
+}
+
+/**
+ * Runs on the server: events become stored runs, runs go through the engine with jobs queued for
+ * the runner pool, and their states land in the store. Cancel, re-run and crash recovery live here.
+ */
+export class RunService {
+  private active = new Map<number, { cancellation: Cancellation; done: Promise<void> }>();
+
+  constructor(private readonly deps: RunServiceDeps) {}
+
+  /**
+   * Reads the workflows at the event's commit from the server's clone, matches `on:` as gantry run
+   * does and queues a run for each workflow that matches. A workflow with errors that the event
+   * would start (or that cannot be read far enough to tell, on a push) becomes a failed run whose
+   * problems name file:line:col.
+   */
+  async handleEvent(repo: Repo, event: RepoEvent): Promise<Run[]> {
+    const files = await this.deps.clones.readWorkflows(repo, event.sha);
+    const trigger = {
+      name: event.name,
+      payload: event.payload,
+      ref: event.filterRef,
+      changedFiles: once(event.changedFiles),
+    };
+    const runs: Run[] = [];
+    for (const { file, content } of files) {
+      const loaded = await loadWorkflow(file, content);
+      const errors = loaded.problems.filter((p) => p.severity === "error").map(formatProblem);
+      let matches: boolean;
+      try {
+        matches = loaded.workflow
+          ? workflowMatches(loaded.workflow.template.events, trigger)
+          : event.name === "push";
+      } catch (err) {
+        errors.push(`${file}:1:1: ${(err as Error).message}`);
+        matches = event.name === "push";
+      }
+      if (!matches) continue;
+      runs.push(await this.queueRun(repo, event, { file, name: loaded.workflow?.name ?? file }, {}, errors));
+    }
+    return runs;
+  }
+
+  /** Stores a run of one workflow for the event and starts it (a run with problems is failed at once). */
+  async queueRun(
+    repo: Repo,
+    event: RepoEvent,
+    workflow: { file: string; name: string },
+    inputs: Record<string, Json>,
+    problems: string[] = [],
+  ): Promise<Run> {
+    const { store, serial, hub } = this.deps;
+    const sender = event.payload.sender as { login?: string } | undefined;
+    const actor = typeof sender?.login === "string" ? sender.login : "gantry";
+    const failed = problems.length > 0;
+    const run = await serial.run(async () => {
+      const created = await store.createRun({
+        repoId: repo.id,
+        workflowName: workflow.name,
+        workflowFile: workflow.file,
+        event: event.name,
+        ref: event.ref,
+        headBranch: headBranchOf(event),
+        headSha: event.sha,
+        status: failed ? "completed" : "queued",
+        conclusion: failed ? "failure" : null,
+        actor,
+        github: {},
+        inputs,
+        problems,
+      });
+      const github = buildGithubContext({
+        owner: repo.owner,
+        repo: repo.name,
+        actor,
+        event,
+        payload: event.payload,
+        runId: String(created.id),
+        runNumber: created.runNumber,
+        workflowName: workflow.name,
+        workflowFile: workflow.file,
+      });
+      await store.updateRun(created.id, { github });
+      return { ...created, github };
+    });
+    hub.publish({ type: failed ? "run:completed" : "run:queued", runId: run.id, conclusion: run.conclusion });
+    this.start(run);
+    return run;
+  }
+
+  /** Whether the run is going through the engine in this process. */
+  isActive(runId: number): boolean {
+    return this.active.has(runId);
+  }
+
+  /** Resolves when every run this process is running has finished. */
+  async whenIdle(): Promise<void> {
+    while (this.active.size > 0) await Promise.all([...this.active.values()].map((a) => a.done));
+    await this.deps.serial.idle();
+  }
+
+  private start(run: Run): void {
+    if (run.status === "completed" || this.active.has(run.id)) return;
+    const cancellation = new Cancellation();
+    const done = this.execute(run, cancellation)
+      .catch(async (err) => {
+        // Whatever went wrong, the run ends recorded (failed, with the reason), never stuck.
+        await this.finish(run, "failure", [`gantry: ${(err as Error).message}`]).catch(() => undefined);
+      })
+      .finally(() => this.active.delete(run.id));
+    this.active.set(run.id, { cancellation, done });
+  }
+
+  private async finish(run: Run, conclusion: Conclusion, problems?: string[]): Promise<void> {
+    const { store, serial, hub } = this.deps;
+    await serial.run(() =>
+      store.updateRun(run.id, {
+        status: "completed",
+        conclusion,
+        completedAt: now(),
+        ...(problems ? { problems } : {}),
+      }),
+    );
+    hub.publish({ type: "run:completed", runId: run.id, conclusion });
+  }
+
+  private async execute(run: Run, cancellation: Cancellation): Promise<void> {
+    const { store, serial, clones, dataDir, hub, config } = this.deps;
+    const repo = await store.getRepoById(run.repoId);
+    if (!repo) throw new Error(`the run's repository (id ${run.repoId}) is gone`);
+    const tag = `${run.id}-${run.runAttempt}`;
+    const source = join(dataDir, "sources", tag);
+    const work = join(dataDir, "work", tag);
+    await serial.run(() =>
+      store.updateRun(run.id, { status: "in_progress", startedAt: run.startedAt ?? now() }),
+    );
+    hub.publish({ type: "run:started", runId: run.id, attempt: run.runAttempt });
+    try {
+      await clones.addWorktree(repo, run.headSha, source);
+      // The same loading and checks gantry run makes, on the run's commit.
+      const loaded = await loadWorkflowFiles([join(source, run.workflowFile)], source);
+      const errors = loaded.problems.filter((p) => p.severity === "error");
+      const wf = loaded.workflows[0];
+      if (errors.length > 0 || !wf) {
+        await this.finish(run, "failure", errors.map(formatProblem));
+        return;
+      }
+      rmSync(work, { recursive: true, force: true });
+      const runner = new LocalRunner({
+        runsDir: work,
+        sourceDir: source,
+        repositoryName: repo.name,
+        toolCache: process.env.RUNNER_TOOL_CACHE || join(dataDir, "tool-cache"),
+        actions: this.deps.actions,
+        graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
+        debug: config.secrets.ACTIONS_STEP_DEBUG === "true",
+      });
+      const bus = new EventBus();
+      const recorder = new RunRecorder(this.deps, run, bus);
+      const executor = new PoolExecutor(this.deps, recorder, runner);
+      const prior = priorJobs(await store.listJobs(run.id, run.runAttempt), run.workflowFile);
+      const report = await runWorkflow({
+        runId: String(run.id),
+        workflow: buildWorkflowDef(wf),
+        github: { ...run.github, run_attempt: String(run.runAttempt) },
+        inputs: run.inputs,
+        vars: config.vars,
+        secrets: { GITHUB_TOKEN: "", ...config.secrets },
+        executor,
+        bus,
+        cancellation,
+        // The pool's slots bound the jobs; the engine queues every ready job.
+        slots: new Semaphore(Number.MAX_SAFE_INTEGER),
+        loadCalledWorkflow: calledWorkflowLoader(source, this.deps.readRemoteFile),
+        prior,
+      });
+      await serial.idle();
+      await this.finish(run, report.conclusion as Conclusion);
+    } finally {
+      await clones.removeWorktree(repo, source).catch(() => undefined);
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  /** Cancels a run: "completed" when there is nothing left to cancel. */
+  async cancel(run: Run): Promise<"accepted" | "completed"> {
+    if (run.status === "completed") return "completed";
+    const active = this.active.get(run.id);
+    if (active) active.cancellation.cancel();
+    else await this.finish(run, "cancelled");
+    return "accepted";
+  }
+
+  /**
+   * Runs a completed run again as its next attempt: every job, or (failedOnly) the jobs that did
+   * not succeed and those that need them, keeping the other jobs' results and outputs.
+   */
+  async rerun(run: Run, failedOnly: boolean): Promise<Run | "running"> {
+    const { store, serial, clones } = this.deps;
+    if (run.status !== "completed" || this.active.has(run.id)) return "running";
+    const attempt = run.runAttempt + 1;
+    if (failedOnly) {
+      const repo = await store.getRepoById(run.repoId);
+      const jobs = await store.listJobs(run.id, run.runAttempt);
+      const needs = new Map<string, string[]>();
+      if (repo) {
+        const content = await clones.readFile(repo, run.headSha, run.workflowFile).catch(() => "");
+        const loaded = content ? await loadWorkflow(run.workflowFile, content) : undefined;
+        for (const j of loaded?.workflow?.template.jobs ?? []) {
+          needs.set(
+            j.id.value,
+            (j.needs ?? []).map((n) => n.value),
+          );
+        }
+      }
+      const groups = groupJobs(jobs, run.workflowFile);
+      const kept = new Map<string, boolean>();
+      const keeps = (id: string, seen = new Set<string>()): boolean => {
+        const known = kept.get(id);
+        if (known !== undefined) return known;
+        if (seen.has(id)) return false;
+        seen.add(id);
+        const legs = groups.get(id) ?? [];
+        const ok =
+          legs.length > 0 &&
+          legs.every((j) => j.conclusion === "success" || j.conclusion === "skipped") &&
+          (needs.get(id) ?? []).every((n) => keeps(n, seen));
+        kept.set(id, ok);
+        return ok;
+      };
+      await serial.run(async () => {
+        for (const job of jobs) {
+          if (!keeps(topJobId(job.key, run.workflowFile))) continue;
+          const copy = await store.putJob({
+            runId: run.id,
+            runAttempt: attempt,
+            key: job.key,
+            name: job.name,
+            status: "completed",
+            conclusion: job.conclusion,
+            matrix: job.matrix,
+            outputs: job.outputs,
+            logPath: job.logPath ?? undefined,
+            startedAt: job.startedAt,
+            completedAt: job.completedAt,
+          });
+          await store.updateJob(copy.id, { labels: job.labels, runnerName: job.runnerName });
+          const steps = await store.listSteps(job.id);
+          await store.putSteps(
+            copy.id,
+            steps.map((s) => ({ ...s, jobId: copy.id })),
+          );
+        }
+      });
+    }
+    const next: Run = {
+      ...run,
+      runAttempt: attempt,
+      status: "queued",
+      conclusion: null,
+      startedAt: null,
+      completedAt: null,
+      problems: [],
+    };
+    await serial.run(() =>
+      store.updateRun(run.id, {
+        runAttempt: attempt,
+        status: "queued",
+        conclusion: null,
+        startedAt: null,
+        completedAt: null,
+        problems: [],
+      }),
+    );
+    this.deps.hub.publish({ type: "run:queued", runId: run.id, attempt });
+    this.start(next);
+    return next;
+  }
+
+  /**
+   * After a crash: a job that was running lost its runner, so it is failed with that reason (or
+   * queued again while the configured retries last); then every unfinished run goes on from
+   * where its jobs stand.
+   */
+  async recover(): Promise<Run[]> {
+    const { store, serial, logs, config } = this.deps;
+    const retries = config.retries.lost_runner;
+    const runs = await store.listUnfinishedRuns();
+    for (const run of runs) {
+      const jobs = await store.listJobs(run.id, run.runAttempt);
+      const lostGroups = new Set<string>();
+      for (const job of jobs) {
+        if (job.status !== "in_progress") continue;
+        const lostCount = job.lostCount + 1;
+        const log = job.logPath ?? logs.pathOf(run.id, run.runAttempt, job.key, run.workflowFile);
+        if (lostCount <= retries) {
+          logs.append(
+            log,
+            `Warning: ${RUNNER_LOST}; the job is queued again (retry ${lostCount} of ${retries})`,
+          );
+          await serial.run(() => store.updateJob(job.id, { status: "queued", lostCount, runnerName: null }));
+          continue;
+        }
+        logs.append(log, `Error: ${RUNNER_LOST}`);
+        logs.close(log);
+        lostGroups.add(topJobId(job.key, run.workflowFile));
+        await serial.run(() =>
+          store.updateJob(job.id, {
+            status: "completed",
+            conclusion: "failure",
+            failureReason: RUNNER_LOST,
+            lostCount,
+            completedAt: now(),
+            logPath: log,
+          }),
+        );
+      }
+      // The other legs of a matrix whose leg lost its runner end with it (fail-fast), so the
+      // lost leg's failure stands rather than the whole job running again.
+      for (const job of jobs) {
+        if (job.status === "completed" || job.status === "in_progress") continue;
+        if (!lostGroups.has(topJobId(job.key, run.workflowFile))) continue;
+        await serial.run(() =>
+          store.updateJob(job.id, {
+            status: "completed",
+            conclusion: "cancelled",
+            failureReason: `another leg of the job: ${RUNNER_LOST}`,
+            completedAt: now(),
+          }),
+        );
+      }
+      this.start(run);
+    }
+    return runs;
+  }
+
+  /** Stops every run at once (in-process servers closing): their running jobs end cancelled. */
+  async stopAll(): Promise<void> {
+    for (const a of this.active.values()) a.cancellation.kill();
+    await Promise.all([...this.active.values()].map((a) => a.done.catch(() => undefined)));
+  }
+}

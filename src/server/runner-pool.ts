@@ -1,0 +1,93 @@
+import type { Job, Store } from "../store/index.js";
+import { labelsMatch } from "./runner-labels.js";
+import type { Serial } from "./serial.js";
+
+export interface RunnerPoolOptions {
+  /** Jobs run at once. */
+  slots: number;
+  labels: string[];
+  labelMap: Record<string, string[]>;
+  /** Runner names are `<name>-<slot>`. */
+  name: string;
+}
+
+interface Waiting {
+  start: (job: Job, runnerName: string) => Promise<void>;
+}
+
+/**
+ * The embedded runner pool: jobs wait in the store's queue; a free slot claims the oldest one whose
+ * `runs-on` its labels satisfy (the same claim a remote runner would make) and runs it.
+ */
+export class RunnerPool {
+  private waiting = new Map<number, Waiting>();
+  private free: number[];
+  private kicking = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly serial: Serial,
+    readonly opts: RunnerPoolOptions,
+  ) {
+    this.free = Array.from({ length: opts.slots }, (_, i) => opts.slots - i);
+  }
+
+  /** Whether a job asking for these labels can ever run here. */
+  takes(labels: string[]): boolean {
+    return labelsMatch(labels, this.opts.labels, this.opts.labelMap);
+  }
+
+  /** Offers a queued job (in the store) to the pool; `start` runs it once a slot claimed it. */
+  offer(jobId: number, start: Waiting["start"]): void {
+    this.waiting.set(jobId, { start });
+    this.kick();
+  }
+
+  /** Takes back a job no slot has claimed yet; false when it already started. */
+  withdraw(jobId: number): boolean {
+    return this.waiting.delete(jobId);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private kick(): void {
+    if (this.kicking) {
+      this.again = true;
+      return;
+    }
+    this.kicking = true;
+    void this.claimLoop().finally(() => {
+      this.kicking = false;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async claimLoop(): Promise<void> {
+    while (!this.stopped && this.free.length > 0 && this.waiting.size > 0) {
+      const slot = this.free[this.free.length - 1];
+      const runnerName = `${this.opts.name}-${slot}`;
+      const job = await this.serial.run(() =>
+        this.store.claimJob(runnerName, (j) => this.waiting.has(j.id) && this.takes(j.labels)),
+      );
+      if (!job) return;
+      const entry = this.waiting.get(job.id);
+      this.waiting.delete(job.id);
+      if (!entry) continue;
+      this.free.pop();
+      void entry
+        .start(job, runnerName)
+        .catch(() => undefined)
+        .finally(() => {
+          this.free.push(slot);
+          this.kick();
+        });
+    }
+  }
+}

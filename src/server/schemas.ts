@@ -1,0 +1,151 @@
+import { z } from "zod";
+import { repoBody } from "./config.js";
+
+/** Request bodies and query strings, validated at the boundary. */
+export { repoBody };
+
+export const dispatchBody = z.object({
+  ref: z.string().min(1),
+  inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /** GitHub's option: answer 200 with the new run's id instead of 204. */
+  return_run_details: z.boolean().default(false),
+});
+
+export const runsQuery = z.object({
+  branch: z.string().optional(),
+  event: z.string().optional(),
+  status: z
+    .enum([
+      "queued",
+      "in_progress",
+      "completed",
+      "success",
+      "failure",
+      "cancelled",
+      "skipped",
+      "action_required",
+      "neutral",
+      "stale",
+      "timed_out",
+      "requested",
+      "waiting",
+      "pending",
+    ])
+    .optional(),
+  head_sha: z.string().optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  per_page: z.coerce.number().int().min(1).max(100).default(30),
+});
+
+const owner = z.object({ login: z.string() });
+
+export const repoSchema = z.object({
+  id: z.number(),
+  owner: z.string(),
+  name: z.string(),
+  full_name: z.string(),
+  url: z.string(),
+  default_branch: z.string(),
+  poll_interval_seconds: z.number(),
+  created_at: z.string(),
+});
+
+const minimalRepository = z.object({ id: z.number(), name: z.string(), full_name: z.string(), owner });
+
+/** A workflow run in GitHub's shape, plus gantry's `problems` (why it failed before any job ran). */
+export const runSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  node_id: z.string(),
+  head_branch: z.string(),
+  head_sha: z.string(),
+  path: z.string(),
+  display_title: z.string(),
+  run_number: z.number(),
+  run_attempt: z.number(),
+  event: z.string(),
+  status: z.enum(["queued", "in_progress", "completed"]),
+  conclusion: z.enum(["success", "failure", "cancelled", "skipped"]).nullable(),
+  workflow_id: z.string(),
+  url: z.string(),
+  html_url: z.string(),
+  jobs_url: z.string(),
+  logs_url: z.string(),
+  cancel_url: z.string(),
+  rerun_url: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  run_started_at: z.string().nullable(),
+  actor: owner,
+  triggering_actor: owner,
+  repository: minimalRepository,
+  problems: z.array(z.string()),
+});
+
+export const stepSchema = z.object({
+  name: z.string(),
+  status: z.enum(["queued", "in_progress", "completed"]),
+  conclusion: z.enum(["success", "failure", "cancelled", "skipped"]).nullable(),
+  number: z.number(),
+  started_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+});
+
+/** A job in GitHub's shape, plus gantry's `outputs`, `matrix` and `failure_reason`. */
+export const jobSchema = z.object({
+  id: z.number(),
+  run_id: z.number(),
+  run_attempt: z.number(),
+  node_id: z.string(),
+  head_sha: z.string(),
+  head_branch: z.string(),
+  url: z.string(),
+  html_url: z.string(),
+  run_url: z.string(),
+  status: z.enum(["queued", "in_progress", "completed"]),
+  conclusion: z.enum(["success", "failure", "cancelled", "skipped"]).nullable(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+  name: z.string(),
+  workflow_name: z.string(),
+  steps: z.array(stepSchema),
+  labels: z.array(z.string()),
+  runner_id: z.number().nullable(),
+  runner_name: z.string().nullable(),
+  check_run_url: z.string(),
+  outputs: z.record(z.string(), z.string()),
+  matrix: z.record(z.string(), z.unknown()).nullable(),
+  failure_reason: z.string().nullable(),
+});
+
+export const runListSchema = z.object({ total_count: z.number(), workflow_runs: z.array(runSchema) });
+export const jobListSchema = z.object({ total_count: z.number(), jobs: z.array(jobSchema) });
+
+export const combinedStatusSchema = z.object({
+  state: z.enum(["success", "failure", "pending"]),
+  sha: z.string(),
+  total_count: z.number(),
+  statuses: z.array(
+    z.object({
+      id: z.number(),
+      context: z.string(),
+      state: z.enum(["success", "failure", "pending", "error"]),
+      description: z.string(),
+      target_url: z.string(),
+      created_at: z.string(),
+      updated_at: z.string(),
+    }),
+  ),
+  repository: minimalRepository,
+  commit_url: z.string(),
+});
+
+export const errorSchema = z.object({
+  message: z.string(),
+  errors: z.array(z.string()).optional(),
+});
+
+export type RunJson = z.infer<typeof runSchema>;
+export type JobJson = z.infer<typeof jobSchema>;
+export type CombinedStatusJson = z.infer<typeof combinedStatusSchema>;

@@ -1,0 +1,152 @@
+import { join, resolve } from "node:path";
+import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
+import { ActionRunner, BuiltInActions, openActionStore } from "../actions/index.js";
+import { FsArtifactStore } from "../artifacts/index.js";
+import { DEFAULT_EVICTION, FsCacheStore } from "../cache/index.js";
+import { openSqliteStore, type Repo, type Run, type Store } from "../store/index.js";
+import type { RepoEvent } from "../triggers/index.js";
+import { createApp } from "./app.js";
+import { ensureAdminToken } from "./auth.js";
+import { parseServerConfig, type ServerConfig } from "./config.js";
+import type { ServerContext } from "./context.js";
+import { JobLogs } from "./job-logs.js";
+import { LiveHub } from "./live-hub.js";
+import { RepoClones } from "./repo-clones.js";
+import { RunService } from "./run-service.js";
+import { defaultLabelMap, defaultLabels } from "./runner-labels.js";
+import { RunnerPool } from "./runner-pool.js";
+import { Serial } from "./serial.js";
+
+export interface StartServerOptions {
+  /** Where everything is kept: gantry.db, clones, logs, caches, artifacts. */
+  dataDir: string;
+  /** 0 picks a free port (the bound one is in `url`). */
+  port?: number;
+  host?: string;
+  /** The parsed config file (or the same shape written in code). */
+  config?: ServerConfig | Record<string, unknown>;
+  /** The admin token; else GANTRY_ADMIN_TOKEN; else one is generated at first start. */
+  adminToken?: string;
+  /** false: no HTTP listener (tests drive `app.request()`). */
+  listen?: boolean;
+}
+
+export interface GantryServer {
+  /** http://host:port, once listening. */
+  url: string;
+  app: Hono;
+  store: Store;
+  context: ServerContext;
+  /** Set at the first start when no token was given: the admin token, shown this once. */
+  generatedAdminToken?: string;
+  /** An event in a repository (push, pull request, schedule …): queues the runs it starts. */
+  handleEvent(repo: Repo | string, event: RepoEvent): Promise<Run[]>;
+  /** Waits until no run is going through the engine (tests). */
+  whenIdle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts gantry's server: opens (and migrates) the store under `dataDir`, makes sure the admin
+ * token exists, clones the configured repositories, recovers runs a crash interrupted, starts the
+ * runner pool and listens.
+ */
+export async function startServer(opts: StartServerOptions): Promise<GantryServer> {
+  const dataDir = resolve(opts.dataDir);
+  const config = parseServerConfig(opts.config ?? {});
+  const store = await openSqliteStore(join(dataDir, "gantry.db"));
+  const generatedAdminToken = await ensureAdminToken(
+    store,
+    opts.adminToken ?? process.env.GANTRY_ADMIN_TOKEN,
+  );
+  const serial = new Serial();
+  const clones = new RepoClones(join(dataDir, "repos"));
+  const logs = new JobLogs(join(dataDir, "logs"));
+  const hub = new LiveHub();
+  const pool = new RunnerPool(store, serial, {
+    slots: config.runners.slots,
+    labels: config.runners.labels ?? defaultLabels(),
+    labelMap: { ...defaultLabelMap(), ...(config.runners.label_map ?? {}) },
+    name: "gantry",
+  });
+  const actionStore = openActionStore(dataDir, process.env.GANTRY_ACTION_MIRROR);
+  const actions = new ActionRunner(
+    new BuiltInActions({
+      cache: new FsCacheStore({ root: join(dataDir, "cache"), eviction: DEFAULT_EVICTION }),
+      artifacts: new FsArtifactStore({ root: join(dataDir, "artifacts") }),
+    }),
+    actionStore,
+  );
+  const runs = new RunService({
+    store,
+    serial,
+    clones,
+    pool,
+    logs,
+    hub,
+    dataDir,
+    config,
+    actions,
+    readRemoteFile: (owner, name, path, ref) => actionStore.readFile(owner, name, ref, path),
+  });
+  for (const r of config.repos) {
+    const repo = await store.upsertRepo({
+      owner: r.owner,
+      name: r.name,
+      url: r.url,
+      defaultBranch: r.default_branch,
+      pollIntervalSeconds: r.poll_interval_seconds,
+    });
+    try {
+      await clones.sync(repo);
+    } catch (err) {
+      // An unreachable repository does not stop the server; the next fetch tries again.
+      process.stderr.write(`gantry serve: ${repo.owner}/${repo.name}: ${(err as Error).message}\n`);
+    }
+  }
+  const context: ServerContext = { store, runs, clones, logs, hub, pool, config };
+  const app = createApp(context);
+  await runs.recover();
+
+  let url = "";
+  let close = async () => {};
+  if (opts.listen !== false) {
+    const host = opts.host ?? "127.0.0.1";
+    const server = await new Promise<ReturnType<typeof serve>>((resolvePromise, reject) => {
+      const s = serve({ fetch: app.fetch, port: opts.port ?? 8080, hostname: host }, () => resolvePromise(s));
+      s.once("error", reject);
+    });
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : opts.port;
+    url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    close = () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+  }
+
+  return {
+    url,
+    app,
+    store,
+    context,
+    generatedAdminToken,
+    async handleEvent(repo, event) {
+      const found =
+        typeof repo === "string" ? await store.getRepo(...(repo.split("/", 2) as [string, string])) : repo;
+      if (!found) throw new Error(`no repository ${String(repo)} on this server`);
+      return runs.handleEvent(found, event);
+    },
+    whenIdle: () => runs.whenIdle(),
+    async close() {
+      pool.stop();
+      await close();
+      await runs.stopAll();
+      await serial.idle();
+      logs.closeAll();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { alive, BIN, makeRepo, scratch } from "./harness.js";
+
+interface Serve {
+  proc: ChildProcess;
+  url: string;
+  stdout: () => string;
+}
+
+const started: ChildProcess[] = [];
+const orphans: number[] = [];
+
+afterEach(() => {
+  for (const p of started.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+  // Steps a killed server left running (their process groups).
+  for (const pid of orphans.splice(0)) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Starts the real `gantry serve` on a free loopback port and waits for the URL it prints. */
+function serve(args: string[], env: Record<string, string> = {}): Promise<Serve> {
+  const proc = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], {
+    env: { ...process.env, GANTRY_HOME: mkdtempSync(join(tmpdir(), "gantry-home-")), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  started.push(proc);
+  let out = "";
+  let err = "";
+  return new Promise((resolve, reject) => {
+    proc.stdout?.on("data", (c) => {
+      out += c;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ proc, url: m[1], stdout: () => out });
+    });
+    proc.stderr?.on("data", (c) => {
+      err += c;
+    });
+    proc.on("exit", (code) => reject(new Error(`gantry serve exited (${code}): ${err}`)));
+  });
+}
+
+async function api(s: Serve, token: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${s.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const isJson = res.headers.get("content-type")?.includes("application/json");
+  return { status: res.status, text, json: isJson ? JSON.parse(text) : undefined };
+}
+
+/** Asks again until `check` holds (each answer is a real API call; the test's timeout bounds it). */
+async function until<T>(ask: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
+  for (;;) {
+    const value = await ask();
+    if (check(value)) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function killed(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+    else proc.on("exit", () => resolve());
+  });
+}
+
+describe("gantry serve", () => {
+  it("prints a generated admin token once, and keeps only its hash", async () => {
+    const data = mkdtempSync(join(tmpdir(), "gantry-data-"));
+    const env = { GANTRY_ADMIN_TOKEN: "" };
+    const first = await serve(["--data", data], env);
+    const token = /Admin token[^:]*: (\S+)/.exec(first.stdout())?.[1] as string;
+    expect(token).toMatch(/^gantry_/);
+    expect((await api(first, token, "GET", "/repos")).status).toBe(200);
+    expect((await api(first, "wrong", "GET", "/repos")).status).toBe(401);
+    first.proc.kill("SIGTERM");
+    await killed(first.proc);
+    const second = await serve(["--data", data], env);
+    expect(second.stdout()).not.toMatch(/Admin token/);
+    expect((await api(second, token, "GET", "/repos")).status).toBe(200);
+  });
+
+  it("refuses a bad config file, naming the problem", async () => {
+    const file = join(scratch(), "config.yml");
+    writeFileSync(file, "runners:\n  slots: none\n");
+    await expect(serve(["--config", file])).rejects.toThrow(/runners\.slots/);
+  });
+});
+
+describe("gantry serve: nothing lost when killed", () => {
+  const token = "e2e-token";
+
+  async function crashDuringRun(retries: number, holdStep: string) {
+    const shared = scratch();
+    const repo = makeRepo({
+      files: {
+        ".github/workflows/hold.yml": `name: Hold\non: workflow_dispatch\njobs:\n  hold:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n${holdStep
+          .replaceAll("$SHARED", shared)
+          .split("\n")
+          .map((l) => `          ${l}`)
+          .join("\n")}\n`,
+        ".github/workflows/quick.yml":
+          "name: Quick\non: workflow_dispatch\njobs:\n  quick:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo quick-done\n",
+      },
+    });
+    const config = join(shared, "config.yml");
+    writeFileSync(
+      config,
+      `repos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  slots: 1\nretries:\n  lost_runner: ${retries}\n`,
+    );
+    const data = mkdtempSync(join(tmpdir(), "gantry-data-"));
+    const env = { GANTRY_ADMIN_TOKEN: token };
+    const first = await serve(["--data", data, "--config", config], env);
+    const dispatch = async (file: string) =>
+      (
+        await api(first, token, "POST", `/repos/acme/app/actions/workflows/${file}/dispatches`, {
+          ref: "main",
+          return_run_details: true,
+        })
+      ).json.workflow_run_id as number;
+    const hold = await dispatch("hold.yml");
+    const jobs = `/repos/acme/app/actions/runs/${hold}/jobs`;
+    const job = (
+      await until(
+        () => api(first, token, "GET", jobs),
+        (r) => r.json.jobs[0]?.status === "in_progress" && existsSync(join(shared, "pid")),
+      )
+    ).json.jobs[0];
+    // The step's log line is on disk before the kill.
+    await until(
+      () => api(first, token, "GET", `/repos/acme/app/actions/jobs/${job.id}/logs`),
+      (r) => r.text.includes("before-kill"),
+    );
+    // One slot, taken: this run waits in the queue.
+    const quick = await dispatch("quick.yml");
+    orphans.push(Number(readFileSync(join(shared, "pid"), "utf8")));
+    first.proc.kill("SIGKILL");
+    await killed(first.proc);
+
+    const second = await serve(["--data", data, "--config", config], env);
+    const runs = await until(
+      () => api(second, token, "GET", "/repos/acme/app/actions/runs"),
+      (r) => r.json.workflow_runs.every((run: { status: string }) => run.status === "completed"),
+    );
+    return { second, runs: runs.json.workflow_runs, hold, quick, jobId: job.id as number, shared };
+  }
+
+  it("fails the job that was running with 'the runner was lost', goes on with the queued run, keeps the log", async () => {
+    const { second, runs, hold, quick, jobId } = await crashDuringRun(
+      0,
+      "echo before-kill\necho $$ > $SHARED/pid\nsleep 300",
+    );
+    const byId = new Map(runs.map((r: { id: number }) => [r.id, r]));
+    expect(byId.get(hold)).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(byId.get(quick)).toMatchObject({ status: "completed", conclusion: "success" });
+    const job = (await api(second, token, "GET", `/repos/acme/app/actions/jobs/${jobId}`)).json;
+    expect(job).toMatchObject({
+      status: "completed",
+      conclusion: "failure",
+      failure_reason: "the runner was lost",
+    });
+    const log = (await api(second, token, "GET", `/repos/acme/app/actions/jobs/${jobId}/logs`)).text;
+    expect(log).toMatch(/before-kill[\s\S]*Error: the runner was lost/);
+    const quickJobs = (await api(second, token, "GET", `/repos/acme/app/actions/runs/${quick}/jobs`)).json
+      .jobs;
+    const quickLog = await api(second, token, "GET", `/repos/acme/app/actions/jobs/${quickJobs[0].id}/logs`);
+    expect(quickLog.text).toContain("quick-done");
+  });
+
+  it("queues the job again when the config allows retries", async () => {
+    const { second, runs, hold, jobId, shared } = await crashDuringRun(
+      1,
+      "if [ -f $SHARED/once ]; then echo second-try; exit 0; fi\ntouch $SHARED/once\necho before-kill\necho $$ > $SHARED/pid\nsleep 300",
+    );
+    expect(runs.find((r: { id: number }) => r.id === hold)).toMatchObject({ conclusion: "success" });
+    const log = (await api(second, token, "GET", `/repos/acme/app/actions/jobs/${jobId}/logs`)).text;
+    expect(log).toMatch(
+      /before-kill[\s\S]*the runner was lost; the job is queued again \(retry 1 of 1\)[\s\S]*second-try/,
+    );
+    expect(existsSync(join(shared, "once"))).toBe(true);
+    expect(alive(second.proc.pid as number)).toBe(true);
+  });
+});
