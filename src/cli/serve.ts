@@ -44,7 +44,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     config,
   });
   if (server.generatedAdminToken) {
-    process.stdout.write(`Admin token (shown this once; only its hash is kept): ${server.generatedAdminToken}\n`);
+    process.stdout.write(
+      `Admin token (shown this once; only its hash is kept): ${server.generatedAdminToken}\n`,
+    );
   }
   process.stdout.write(`gantry serve: listening on ${server.url}\n`);
   // A stop leaves running jobs as a crash would: the next start recovers them.
