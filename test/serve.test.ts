@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { alive, BIN, makeRepo, scratch } from "./harness.js";
+import { alive, BIN, gantry, makeRepo, scratch } from "./harness.js";
 
 interface Serve {
   proc: ChildProcess;
@@ -190,5 +190,49 @@ describe("gantry serve: nothing lost when killed", () => {
     );
     expect(existsSync(join(shared, "once"))).toBe(true);
     expect(alive(second.proc.pid as number)).toBe(true);
+  });
+});
+
+describe("the CLI as a server's client", () => {
+  it("dispatches with checked inputs, follows the logs live, lists runs and prints logs", async () => {
+    const repo = makeRepo({
+      files: {
+        ".github/workflows/ci.yml":
+          'name: CI\non:\n  workflow_dispatch:\n    inputs:\n      who: { type: string, required: true }\n      times: { type: number, default: 1 }\njobs:\n  greet:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "hello ${{ inputs.who }} x${{ inputs.times }}"\n',
+      },
+    });
+    const config = join(scratch(), "config.yml");
+    writeFileSync(config, `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`);
+    const server = await serve(["--data", mkdtempSync(join(tmpdir(), "gantry-data-")), "--config", config], {
+      GANTRY_ADMIN_TOKEN: "cli-token",
+    });
+    const env = { GANTRY_SERVER: server.url, GANTRY_TOKEN: "cli-token" };
+    const cwd = scratch();
+
+    const bad = await gantry(cwd, ["dispatch", "ci.yml", "--input", "times=many"], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^\.github\/workflows\/ci\.yml:\d+:\d+: Input 'who' is required/m);
+    expect(bad.stderr).toMatch(/times/);
+
+    const ok = await gantry(cwd, ["dispatch", "ci.yml", "--input", "who=bob", "--input", "times=3"], { env });
+    expect(ok.stderr).toBe("");
+    const runId = /Run (\d+) queued/.exec(ok.stdout)?.[1] as string;
+    expect(runId).toBeDefined();
+
+    const followed = await gantry(cwd, ["logs", runId, "--follow"], { env });
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/^greet \| \S+ hello bob x3$/m);
+    expect(followed.stdout).toMatch(/Run \d+ completed: success/);
+
+    const runs = await gantry(cwd, ["runs"], { env });
+    expect(runs.stdout).toMatch(
+      new RegExp(`^${runId}\\s+#1\\s+CI\\s+workflow_dispatch\\s+main\\s+success`, "m"),
+    );
+    const logs = await gantry(cwd, ["logs", runId, "--repo", "acme/app"], { env });
+    expect(logs.stdout).toMatch(/=== greet \(success\)\n[\s\S]*hello bob x3/);
+
+    const noToken = await gantry(cwd, ["runs"], { env: { GANTRY_SERVER: server.url, GANTRY_TOKEN: "" } });
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/GANTRY_TOKEN/);
   });
 });

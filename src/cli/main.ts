@@ -2,8 +2,11 @@ import { formatProblem, UsageError } from "../workflow/index.js";
 import { actionsCommand } from "./actions.js";
 import { artifactsCommand } from "./artifacts.js";
 import { cacheCommand } from "./cache.js";
+import { dispatchCommand } from "./dispatch.js";
 import { hookCommand } from "./hook.js";
+import { logsCommand } from "./logs.js";
 import { RUN_HELP, runCommand } from "./run.js";
+import { runsCommand } from "./runs.js";
 import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
 
@@ -18,6 +21,7 @@ Usage:
                                 read, download and remove runs' artifacts (gantry artifacts --help)
   gantry hook install REPO --server URL  notify a gantry server of pushes to a bare repository
   gantry serve [--data DIR] [--port N] [--config FILE]  the CI server (gantry serve --help)
+  gantry runs | logs RUN [--follow] | dispatch WORKFLOW  a server's runs (GANTRY_SERVER, GANTRY_TOKEN)
 
 ${RUN_HELP}`;
 
@@ -39,6 +43,12 @@ async function main(argv: string[]): Promise<number> {
         return await hookCommand(rest);
       case "serve":
         return await serveCommand(rest);
+      case "runs":
+        return await runsCommand(rest);
+      case "logs":
+        return await logsCommand(rest);
+      case "dispatch":
+        return await dispatchCommand(rest);
       case undefined:
       case "help":
       case "--help":
