@@ -49,6 +49,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     );
   }
   process.stdout.write(`gantry serve: listening on ${server.url}\n`);
+  // The server outlives any one failure: it is said on stderr, and the failed run is recorded.
+  process.on("unhandledRejection", (err) => {
+    process.stderr.write(
+      `gantry serve: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+  });
   // A stop leaves running jobs as a crash would: the next start recovers them.
   await new Promise<void>((done) => {
     const stop = () => done();

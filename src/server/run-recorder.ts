@@ -4,6 +4,11 @@ import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
 import type { Serial } from "./serial.js";
 
+/** A store write that failed: said on stderr; the run goes on (and the server with it). */
+function storeFailed(err: unknown): void {
+  process.stderr.write(`gantry serve: recording a job failed: ${(err as Error).message}\n`);
+}
+
 interface StepTimes {
   name: string;
   startedAt: string;
@@ -28,12 +33,12 @@ export class RunRecorder {
     const publish = (type: string, payload: object) => deps.hub.publish({ type, runId, ...payload });
     bus.on("job:queued", (e) => {
       this.names.set(e.jobKey, e.name);
-      void this.jobRow(e.jobKey, e.name, true);
+      this.jobRow(e.jobKey, e.name, true).catch(storeFailed);
       publish("job:queued", { jobKey: e.jobKey, name: e.name });
     });
     bus.on("job:started", (e) => {
       this.names.set(e.jobKey, e.name);
-      void this.jobRow(e.jobKey, e.name, false);
+      this.jobRow(e.jobKey, e.name, false).catch(storeFailed);
       publish("job:started", { jobKey: e.jobKey, name: e.name });
     });
     bus.on("job:log", (e) => {
@@ -59,18 +64,20 @@ export class RunRecorder {
     bus.on("job:completed", (e) => {
       const completedAt = new Date().toISOString();
       deps.logs.close(this.logPath(e.jobKey));
-      void this.jobRow(e.jobKey, e.name, false).then((job) =>
-        deps.serial.run(async () => {
-          const current = await deps.store.getJob(job.id);
-          await deps.store.updateJob(job.id, {
-            status: "completed",
-            conclusion: e.result,
-            completedAt,
-            startedAt: current?.startedAt ?? completedAt,
-          });
-          publish("job:completed", { jobKey: e.jobKey, jobId: job.id, name: e.name, conclusion: e.result });
-        }),
-      );
+      this.jobRow(e.jobKey, e.name, false)
+        .then((job) =>
+          deps.serial.run(async () => {
+            const current = await deps.store.getJob(job.id);
+            await deps.store.updateJob(job.id, {
+              status: "completed",
+              conclusion: e.result,
+              completedAt,
+              startedAt: current?.startedAt ?? completedAt,
+            });
+            publish("job:completed", { jobKey: e.jobKey, jobId: job.id, name: e.name, conclusion: e.result });
+          }),
+        )
+        .catch(storeFailed);
     });
   }
 

@@ -60,13 +60,17 @@ export class RunnerPool {
       return;
     }
     this.kicking = true;
-    void this.claimLoop().finally(() => {
-      this.kicking = false;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    void this.claimLoop()
+      .catch((err) =>
+        process.stderr.write(`gantry serve: claiming a job failed: ${(err as Error).message}\n`),
+      )
+      .finally(() => {
+        this.kicking = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
   }
 
   private async claimLoop(): Promise<void> {

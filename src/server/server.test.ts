@@ -365,3 +365,47 @@ jobs:
     expect((await call(s, "POST", `/repos/acme/app/actions/runs/${id}/cancel`)).status).toBe(409);
   });
 });
+
+describe("the runner pool", () => {
+  const WINDOWS =
+    "on: workflow_dispatch\njobs:\n  win:\n    runs-on: windows-latest\n    steps:\n      - run: echo ran-here\n";
+
+  it("keeps a job queued while no runner has its labels, saying so in its log", async () => {
+    const { s } = await withRepo({ ".github/workflows/w.yml": WINDOWS });
+    const ok = await call(s, "POST", "/repos/acme/app/actions/workflows/w.yml/dispatches", {
+      ref: "main",
+      return_run_details: true,
+    });
+    const id = ok.json.workflow_run_id;
+    let job: { id: number; status: string; labels: string[] } | undefined;
+    for (;;) {
+      job = (await call(s, "GET", `/repos/acme/app/actions/runs/${id}/jobs`)).json.jobs[0];
+      if (
+        job &&
+        (await call(s, "GET", `/repos/acme/app/actions/jobs/${job.id}/logs`)).text.includes(
+          "Waiting for a runner",
+        )
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(job).toMatchObject({ status: "queued", labels: ["windows-latest"] });
+    expect((await call(s, "POST", `/repos/acme/app/actions/runs/${id}/cancel`)).status).toBe(202);
+    await s.whenIdle();
+    expect((await call(s, "GET", `/repos/acme/app/actions/runs/${id}`)).json.conclusion).toBe("cancelled");
+    expect((await call(s, "GET", `/repos/acme/app/actions/jobs/${job.id}`)).json.conclusion).toBe(
+      "cancelled",
+    );
+  });
+
+  it("runs a job whose labels the config maps onto the pool's", async () => {
+    const { s } = await withRepo(
+      { ".github/workflows/w.yml": WINDOWS },
+      { runners: { slots: 1, labels: ["self-hosted", "big"], label_map: { "windows-latest": ["big"] } } },
+    );
+    await call(s, "POST", "/repos/acme/app/actions/workflows/w.yml/dispatches", { ref: "main" });
+    await s.whenIdle();
+    const run = (await call(s, "GET", "/repos/acme/app/actions/runs")).json.workflow_runs[0];
+    expect(run.conclusion).toBe("success");
+  });
+});
