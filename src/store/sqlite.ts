@@ -1,6 +1,5 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import SQLite from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { KyselyStore, migrateToLatest } from "./kysely-store.js";
 import type { Database } from "./schema.js";
@@ -12,6 +11,8 @@ import type { Store } from "./store.js";
  */
 export async function openSqliteStore(file: string): Promise<Store> {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  // Loaded here, not at start: commands other than `gantry serve` never load the native module.
+  const { default: SQLite } = await import("better-sqlite3");
   const database = new SQLite(file);
   database.pragma("journal_mode = WAL");
   database.pragma("busy_timeout = 5000");
