@@ -1,5 +1,5 @@
+import { gitOut } from "../triggers/index.js";
 import { UsageError } from "../workflow/index.js";
-import { gitOut } from "./local-repo.js";
 
 /** Options every client command takes: where the server is and who is asking. */
 export const CLIENT_OPTIONS = {
