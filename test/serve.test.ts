@@ -84,6 +84,8 @@ describe("gantry serve", () => {
     expect(token).toMatch(/^gantry_/);
     expect((await api(first, token, "GET", "/repos")).status).toBe(200);
     expect((await api(first, "wrong", "GET", "/repos")).status).toBe(401);
+    // One server per data directory.
+    await expect(serve(["--data", data], env)).rejects.toThrow(/another gantry serve \(pid \d+\) is using/);
     first.proc.kill("SIGTERM");
     await killed(first.proc);
     const second = await serve(["--data", data], env);

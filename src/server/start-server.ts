@@ -1,3 +1,4 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
@@ -6,6 +7,7 @@ import { FsArtifactStore } from "../artifacts/index.js";
 import { DEFAULT_EVICTION, FsCacheStore } from "../cache/index.js";
 import { openSqliteStore, type Repo, type Run, type Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
+import { UsageError } from "../workflow/index.js";
 import { createApp } from "./app.js";
 import { ensureAdminToken } from "./auth.js";
 import { parseServerConfig, type ServerConfig } from "./config.js";
@@ -52,8 +54,35 @@ export interface GantryServer {
  * token exists, clones the configured repositories, recovers runs a crash interrupted, starts the
  * runner pool and listens.
  */
+/**
+ * One server per data directory: two would both recover the same runs. A lock left by a server
+ * that died (kill -9) names a process that is gone, so the next start takes it over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = join(dataDir, "server.pid");
+  mkdirSync(dataDir, { recursive: true });
+  let holder = 0;
+  try {
+    holder = Number(readFileSync(file, "utf8"));
+  } catch {
+    // no lock yet
+  }
+  if (holder && holder !== process.pid) {
+    let alive = true;
+    try {
+      process.kill(holder, 0);
+    } catch (err) {
+      alive = (err as { code?: string }).code === "EPERM";
+    }
+    if (alive) throw new UsageError(`another gantry serve (pid ${holder}) is using ${dataDir}`);
+  }
+  writeFileSync(file, String(process.pid));
+  return () => rmSync(file, { force: true });
+}
+
 export async function startServer(opts: StartServerOptions): Promise<GantryServer> {
   const dataDir = resolve(opts.dataDir);
+  const unlock = lockDataDir(dataDir);
   const config = parseServerConfig(opts.config ?? {});
   const store = await openSqliteStore(join(dataDir, "gantry.db"));
   const generatedAdminToken = await ensureAdminToken(
@@ -147,6 +176,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       await serial.idle();
       logs.closeAll();
       await store.close();
+      unlock();
     },
   };
 }
