@@ -41,6 +41,15 @@ export class RunRecorder {
       this.jobRow(e.jobKey, e.name, false).catch(storeFailed);
       publish("job:started", { jobKey: e.jobKey, name: e.name });
     });
+    // Why a run ended before or besides its jobs (a concurrency group cancelled it): kept with
+    // the run's problems, so the API says it.
+    const notes = [...run.problems];
+    bus.on("run:annotation", (e) => {
+      notes.push(e.text);
+      const problems = [...notes];
+      deps.serial.run(() => deps.store.updateRun(runId, { problems })).catch(storeFailed);
+      publish("run:annotation", { level: e.level, text: e.text });
+    });
     bus.on("job:log", (e) => {
       const line = deps.logs.append(this.logPath(e.jobKey), e.line);
       publish("job:log", { jobKey: e.jobKey, job: this.names.get(e.jobKey) ?? e.jobKey, line });

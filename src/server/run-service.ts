@@ -5,6 +5,7 @@ import {
   Cancellation,
   calledWorkflowLoader,
   EventBus,
+  MemoryConcurrencyGroups,
   type ReadRemoteFile,
   runWorkflow,
   Semaphore,
@@ -70,6 +71,14 @@ function headBranchOf(event: RepoEvent): string {
  */
 export class RunService {
   private active = new Map<number, { cancellation: Cancellation; done: Promise<void> }>();
+  /** Workflow- and job-level `concurrency:` groups, shared by every run of this server. */
+  private readonly groups = new MemoryConcurrencyGroups();
+  /**
+   * Resolves when the run started last has asked for its concurrency groups. Runs prepare their
+   * checkouts side by side but enter groups in the order they were started, so a later push is
+   * always the newer request in its group.
+   */
+  private admission: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: RunServiceDeps) {}
 
@@ -167,12 +176,21 @@ export class RunService {
   private start(run: Run): void {
     if (run.status === "completed" || this.active.has(run.id)) return;
     const cancellation = new Cancellation();
-    const done = this.execute(run, cancellation)
+    const turn = this.admission;
+    let admitted = () => {};
+    const own = new Promise<void>((resolve) => {
+      admitted = resolve;
+    });
+    this.admission = turn.then(() => own);
+    const done = this.execute(run, cancellation, turn, admitted)
       .catch(async (err) => {
         // Whatever went wrong, the run ends recorded (failed, with the reason), never stuck.
         await this.finish(run, "failure", [`gantry: ${(err as Error).message}`]).catch(() => undefined);
       })
-      .finally(() => this.active.delete(run.id));
+      .finally(() => {
+        admitted();
+        this.active.delete(run.id);
+      });
     this.active.set(run.id, { cancellation, done });
   }
 
@@ -189,7 +207,12 @@ export class RunService {
     hub.publish({ type: "run:completed", runId: run.id, conclusion });
   }
 
-  private async execute(run: Run, cancellation: Cancellation): Promise<void> {
+  private async execute(
+    run: Run,
+    cancellation: Cancellation,
+    turn: Promise<void>,
+    admitted: () => void,
+  ): Promise<void> {
     const { store, serial, clones, dataDir, hub, config } = this.deps;
     const repo = await store.getRepoById(run.repoId);
     if (!repo) throw new Error(`the run's repository (id ${run.repoId}) is gone`);
@@ -224,7 +247,9 @@ export class RunService {
       const recorder = new RunRecorder(this.deps, run, bus);
       const executor = new PoolExecutor(this.deps, recorder, runner);
       const prior = priorJobs(await store.listJobs(run.id, run.runAttempt), run.workflowFile);
-      const report = await runWorkflow({
+      await turn;
+      // runWorkflow asks for the run's concurrency group before it first awaits.
+      const running = runWorkflow({
         runId: String(run.id),
         workflow: buildWorkflowDef(wf),
         github: { ...run.github, run_attempt: String(run.runAttempt) },
@@ -238,7 +263,10 @@ export class RunService {
         slots: new Semaphore(Number.MAX_SAFE_INTEGER),
         loadCalledWorkflow: calledWorkflowLoader(source, this.deps.readRemoteFile),
         prior,
+        concurrency: this.groups,
       });
+      admitted();
+      const report = await running;
       await serial.idle();
       await this.finish(run, report.conclusion as Conclusion);
     } finally {
