@@ -96,7 +96,7 @@ describe("gantry serve", () => {
   it("refuses a bad config file, naming the problem", async () => {
     const file = join(scratch(), "config.yml");
     writeFileSync(file, "runners:\n  slots: none\n");
-    await expect(serve(["--config", file])).rejects.toThrow(/runners\.slots/);
+    await expect(serve(["--config", file])).rejects.toThrow(/config\.yml:2:10: runners\.slots/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { UsageError } from "../workflow/index.js";
+import { type Problem, UsageError } from "../workflow/index.js";
 
 export const repoBody = z.object({
   owner: z.string().regex(/^[\w.-]+$/, "owner: letters, digits, '.', '-' and '_' only"),
@@ -52,7 +52,10 @@ export function parseServerConfig(value: unknown, source = "config"): ServerConf
   return parsed.data;
 }
 
-/** Reads the YAML config file; a YAML error names its line and column. */
+/**
+ * Reads the YAML config file. Every problem names the file, line and column: a YAML error where the
+ * parser stopped, a setting that is wrong where its value (or, when missing, its parent) is written.
+ */
 export function loadServerConfig(file: string): ServerConfig {
   let text: string;
   try {
@@ -60,13 +63,30 @@ export function loadServerConfig(file: string): ServerConfig {
   } catch (err) {
     throw new UsageError(`--config: ${(err as Error).message}`);
   }
-  let value: unknown;
-  try {
-    value = parse(text);
-  } catch (err) {
-    const e = err as { linePos?: Array<{ line: number; col: number }>; message: string };
-    const at = e.linePos?.[0];
-    throw new UsageError(`${file}:${at?.line ?? 1}:${at?.col ?? 1}: ${e.message.split("\n")[0]}`);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const at = (offset: number, message: string): Problem => {
+    const { line, col } = lines.linePos(offset);
+    return { file, line, col, message, severity: "error" };
+  };
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => at(e.pos[0], e.message.split("\n")[0]));
+    throw new UsageError(`${file}: not valid YAML`, problems);
   }
-  return parseServerConfig(value, file);
+  const parsed = serverConfig.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    // The deepest node the path reaches: the value itself, else the mapping it is missing from.
+    const path = issue.path.map((k) => (typeof k === "symbol" ? String(k) : k));
+    let offset = 0;
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number] } | undefined;
+      if (node?.range) {
+        offset = node.range[0];
+        break;
+      }
+    }
+    return at(offset, `${path.length ? `${path.join(".")}: ` : ""}${issue.message}`);
+  });
+  throw new UsageError(`${file}: invalid config`, problems);
 }
