@@ -1,13 +1,5 @@
 import { formatProblem, UsageError } from "../workflow/index.js";
-import { actionsCommand } from "./actions.js";
-import { artifactsCommand } from "./artifacts.js";
-import { cacheCommand } from "./cache.js";
-import { dispatchCommand } from "./dispatch.js";
-import { hookCommand } from "./hook.js";
-import { logsCommand } from "./logs.js";
 import { RUN_HELP, runCommand } from "./run.js";
-import { runsCommand } from "./runs.js";
-import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
 
 const HELP = `gantry: run GitHub Actions workflows on your own machines
@@ -25,6 +17,8 @@ Usage:
 
 ${RUN_HELP}`;
 
+// Commands other than run and validate load on use: the server's modules (Hono, Kysely, SQLite)
+// and the client's must not cost `gantry run` its start-up time.
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -34,21 +28,21 @@ async function main(argv: string[]): Promise<number> {
       case "validate":
         return await validateCommand(rest);
       case "actions":
-        return await actionsCommand(rest);
+        return await (await import("./actions.js")).actionsCommand(rest);
       case "cache":
-        return await cacheCommand(rest);
+        return await (await import("./cache.js")).cacheCommand(rest);
       case "artifacts":
-        return await artifactsCommand(rest);
+        return await (await import("./artifacts.js")).artifactsCommand(rest);
       case "hook":
-        return await hookCommand(rest);
+        return await (await import("./hook.js")).hookCommand(rest);
       case "serve":
-        return await serveCommand(rest);
+        return await (await import("./serve.js")).serveCommand(rest);
       case "runs":
-        return await runsCommand(rest);
+        return await (await import("./runs.js")).runsCommand(rest);
       case "logs":
-        return await logsCommand(rest);
+        return await (await import("./logs.js")).logsCommand(rest);
       case "dispatch":
-        return await dispatchCommand(rest);
+        return await (await import("./dispatch.js")).dispatchCommand(rest);
       case undefined:
       case "help":
       case "--help":
