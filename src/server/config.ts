@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { type Problem, UsageError } from "../workflow/index.js";
+import { hooksConfig } from "./hooks-config.js";
 
 export const repoBody = z.object({
   owner: z.string().regex(/^[\w.-]+$/, "owner: letters, digits, '.', '-' and '_' only"),
@@ -34,6 +35,8 @@ export const serverConfig = z.object({
     .default({ lost_runner: 0 }),
   secrets: z.record(z.string(), z.string()).default({}),
   vars: z.record(z.string(), z.string()).default({}),
+  /** Secrets of push notifications and forge webhooks (hooks-config.ts). */
+  hooks: hooksConfig,
 });
 
 export type ServerConfig = z.infer<typeof serverConfig>;

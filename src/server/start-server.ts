@@ -12,13 +12,16 @@ import { createApp } from "./app.js";
 import { ensureAdminToken } from "./auth.js";
 import { parseServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
+import { hookSecrets } from "./hooks-config.js";
 import { JobLogs } from "./job-logs.js";
 import { LiveHub } from "./live-hub.js";
 import { RepoClones } from "./repo-clones.js";
+import { hookRoutes } from "./routes/hooks.js";
 import { RunService } from "./run-service.js";
 import { defaultLabelMap, defaultLabels } from "./runner-labels.js";
 import { RunnerPool } from "./runner-pool.js";
 import { Serial } from "./serial.js";
+import { TriggerService } from "./trigger-service.js";
 
 export interface StartServerOptions {
   /** Where everything is kept: gantry.db, clones, logs, caches, artifacts. */
@@ -32,6 +35,8 @@ export interface StartServerOptions {
   adminToken?: string;
   /** false: no HTTP listener (tests drive `app.request()`). */
   listen?: boolean;
+  /** false: no polling or schedule loop (hooks and webhooks still work). */
+  triggers?: boolean;
 }
 
 export interface GantryServer {
@@ -44,6 +49,8 @@ export interface GantryServer {
   generatedAdminToken?: string;
   /** An event in a repository (push, pull request, schedule …): queues the runs it starts. */
   handleEvent(repo: Repo | string, event: RepoEvent): Promise<Run[]>;
+  /** Polls, hooks, webhooks and schedules (trigger-service.ts). */
+  triggers: TriggerService;
   /** Waits until no run is going through the engine (tests). */
   whenIdle(): Promise<void>;
   close(): Promise<void>;
@@ -137,6 +144,17 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   const context: ServerContext = { store, runs, clones, logs, hub, pool, config };
   const app = createApp(context);
   await runs.recover();
+  // Pushes (polls, post-receive hooks), forge webhooks and schedules: src/triggers, wired here.
+  const log = (message: string) => process.stderr.write(`gantry serve: ${message}\n`);
+  const triggers = new TriggerService({
+    store,
+    clones,
+    dataDir,
+    handleEvent: (repo, event) => runs.handleEvent(repo, event),
+    log,
+  });
+  app.route("/", hookRoutes({ store, triggers, secrets: hookSecrets(config.hooks), log }));
+  if (opts.triggers !== false) triggers.start();
 
   let url = "";
   let close = async () => {};
@@ -162,6 +180,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     store,
     context,
     generatedAdminToken,
+    triggers,
     async handleEvent(repo, event) {
       const found =
         typeof repo === "string" ? await store.getRepo(...(repo.split("/", 2) as [string, string])) : repo;
@@ -170,6 +189,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     },
     whenIdle: () => runs.whenIdle(),
     async close() {
+      await triggers.stop();
       pool.stop();
       await close();
       await runs.stopAll();

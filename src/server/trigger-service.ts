@@ -1,0 +1,275 @@
+// The server's side of src/triggers: polls each repository at its interval, takes post-receive
+// notifications and forge webhooks, and fires `on: schedule` ticks, turning each into events for
+// handleEvent. Work on one repository runs one piece at a time (a poll, a hook and a webhook never
+// interleave); what was seen (refs, last ticks) is kept per repository under DATA/triggers so a
+// restart neither misses the pushes made while it was down nor runs a tick twice. A failure is
+// logged and the next poll or tick tries again: the server never dies of it.
+import { existsSync, realpathSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Repo, Run, Store } from "../store/index.js";
+import {
+  applyUpdates,
+  dueSchedules,
+  EventSkipped,
+  type ForgeEvent,
+  type HookNotification,
+  hookEvents,
+  peelCommit,
+  pollRepository,
+  prepareForgeEvent,
+  type RepoEvent,
+  type RepoIdentity,
+  readTriggerState,
+  type ScheduleEntry,
+  scheduleEntries,
+  scheduleEvent,
+  scheduleKey,
+  startsWorkflows,
+  type TriggerState,
+  writeTriggerState,
+} from "../triggers/index.js";
+import { loadWorkflow } from "../workflow/index.js";
+import type { RepoClones } from "./repo-clones.js";
+import { Serial } from "./serial.js";
+
+export interface TriggerServiceDeps {
+  store: Store;
+  clones: RepoClones;
+  dataDir: string;
+  handleEvent(repo: Repo, event: RepoEvent): Promise<Run[]>;
+  log(message: string): void;
+}
+
+/** How often the service looks at its repositories' poll intervals and schedules. */
+const TICK_MS = 1000;
+
+export class TriggerService {
+  private readonly queues = new Map<number, Serial>();
+  private readonly states = new Map<number, TriggerState>();
+  private readonly lastPoll = new Map<number, number>();
+  private readonly schedules = new Map<number, { sha: string; entries: ScheduleEntry[] }>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+
+  constructor(private readonly deps: TriggerServiceDeps) {}
+
+  /** Starts polling and the scheduler. */
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  /** Stops the loops and waits for the work under way. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.idle();
+  }
+
+  /** Resolves once every repository's queued work is done. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.idle()));
+  }
+
+  private queue(repo: Repo): Serial {
+    let q = this.queues.get(repo.id);
+    if (!q) this.queues.set(repo.id, (q = new Serial()));
+    return q;
+  }
+
+  private stateFile(repo: Repo): string {
+    return join(this.deps.dataDir, "triggers", repo.owner, `${repo.name}.json`);
+  }
+
+  private state(repo: Repo): TriggerState {
+    let state = this.states.get(repo.id);
+    if (!state) {
+      try {
+        state = readTriggerState(this.stateFile(repo));
+      } catch (err) {
+        this.deps.log(`${repo.owner}/${repo.name}: ${(err as Error).message}; starting afresh`);
+        state = { ticks: {} };
+      }
+      this.states.set(repo.id, state);
+    }
+    return state;
+  }
+
+  private save(repo: Repo, state: TriggerState): void {
+    this.states.set(repo.id, state);
+    writeTriggerState(this.stateFile(repo), state);
+  }
+
+  private identity(repo: Repo): RepoIdentity {
+    return { owner: repo.owner, name: repo.name, defaultBranch: repo.defaultBranch, cloneUrl: repo.url };
+  }
+
+  /** Hands the events to handleEvent, one at a time; logs what fails. */
+  private async fire(repo: Repo, events: RepoEvent[], source: string): Promise<Run[]> {
+    const runs: Run[] = [];
+    for (const event of events) {
+      if (!startsWorkflows(event)) continue;
+      try {
+        runs.push(...(await this.deps.handleEvent(repo, event)));
+      } catch (err) {
+        this.deps.log(
+          `${repo.owner}/${repo.name}: ${source} ${event.name} ${event.ref}: ${(err as Error).message}`,
+        );
+      }
+    }
+    this.schedules.delete(repo.id); // the default branch may have moved: read its schedules again
+    return runs;
+  }
+
+  /** Fetches the repository and starts what changed since the last look. */
+  poll(repo: Repo): Promise<Run[]> {
+    return this.queue(repo).run(async () => {
+      const state = this.state(repo);
+      const { events, refs } = await pollRepository({
+        gitDir: this.deps.clones.path(repo),
+        url: repo.url,
+        repo: this.identity(repo),
+        seen: state.refs,
+        fetch: () => this.deps.clones.sync(repo),
+      });
+      this.save(repo, { ...state, refs });
+      return this.fire(repo, events, "poll");
+    });
+  }
+
+  /** The registered repository a hook's notification is about: by owner/name, else by its path. */
+  async findHookRepo(notification: HookNotification): Promise<Repo | undefined> {
+    const fullName = notification.repository.full_name;
+    if (fullName) {
+      const [owner, name] = fullName.split("/");
+      return this.deps.store.getRepo(owner, name);
+    }
+    const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
+    const path = real(notification.repository.path);
+    return (await this.deps.store.listRepos()).find(
+      (r) => !/^[\w+.-]+:\/\//.test(r.url) && real(r.url) === path,
+    );
+  }
+
+  /** A post-receive notification: the pushed refs become events (once, whoever saw them first). */
+  receiveHook(repo: Repo, notification: HookNotification): Promise<Run[]> {
+    return this.queue(repo).run(async () => {
+      const state = this.state(repo);
+      const { events, refs } = await hookEvents({
+        gitDir: this.deps.clones.path(repo),
+        url: repo.url,
+        repo: this.identity(repo),
+        seen: state.refs,
+        notification,
+        fetch: () => this.deps.clones.sync(repo),
+      });
+      this.save(repo, { ...state, refs });
+      return this.fire(repo, events, "hook");
+    });
+  }
+
+  /** The registered repository a forge names (owner/name, or a clone URL ending in its path). */
+  async findForgeRepo(fullName: string): Promise<Repo | undefined> {
+    const slash = fullName.lastIndexOf("/");
+    const direct = await this.deps.store.getRepo(fullName.slice(0, slash), fullName.slice(slash + 1));
+    if (direct) return direct;
+    const tail = new RegExp(`[/:]${fullName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:\\.git)?/?$`);
+    return (await this.deps.store.listRepos()).find((r) => tail.test(r.url));
+  }
+
+  /** Forge events: completed from the clone, then started; pushes count as seen for the poller. */
+  receiveWebhook(repo: Repo, events: ForgeEvent[]): Promise<Run[]> {
+    return this.queue(repo).run(async () => {
+      const ready: RepoEvent[] = [];
+      for (const fe of events) {
+        try {
+          const event = await prepareForgeEvent(fe, this.deps.clones.path(repo), repo.url, () =>
+            this.deps.clones.sync(repo),
+          );
+          ready.push(event);
+          const state = this.state(repo);
+          if (event.name === "push" && state.refs) {
+            const update = {
+              ref: fe.ref,
+              before: String(fe.payload.before),
+              after: String(fe.payload.after),
+            };
+            this.save(repo, { ...state, refs: applyUpdates(state.refs, [update]) });
+          }
+        } catch (err) {
+          const why = err instanceof EventSkipped ? "skipped" : "failed";
+          this.deps.log(
+            `${repo.owner}/${repo.name}: ${fe.forge} ${fe.name} ${why}: ${(err as Error).message}`,
+          );
+        }
+      }
+      return this.fire(repo, ready, fe0(events));
+    });
+  }
+
+  /** The schedules of the default branch's workflows (cached until the branch moves). */
+  private async scheduleOf(repo: Repo): Promise<{ sha: string; entries: ScheduleEntry[] } | undefined> {
+    const cached = this.schedules.get(repo.id);
+    if (cached) return cached;
+    const gitDir = this.deps.clones.path(repo);
+    const sha = peelCommit(gitDir, `refs/heads/${repo.defaultBranch}`);
+    if (!sha) return undefined;
+    const workflows: { file: string; crons: string[] }[] = [];
+    for (const { file, content } of await this.deps.clones.readWorkflows(repo, sha)) {
+      const loaded = await loadWorkflow(file, content);
+      const crons = (loaded.workflow?.template.events.schedule ?? []).map((s) => s.cron);
+      if (crons.length > 0) workflows.push({ file, crons });
+    }
+    const schedule = { sha, entries: scheduleEntries(workflows) };
+    this.schedules.set(repo.id, schedule);
+    return schedule;
+  }
+
+  /** Starts the schedule ticks due now (see src/triggers/schedule.ts). */
+  runSchedules(repo: Repo, now: Date): Promise<Run[]> {
+    return this.queue(repo).run(async () => {
+      const schedule = await this.scheduleOf(repo);
+      if (!schedule || schedule.entries.length === 0) return [];
+      const state = this.state(repo);
+      const last = new Map(Object.entries(state.ticks).map(([k, v]) => [k, new Date(v)]));
+      const { due, record } = dueSchedules(schedule.entries, last, now);
+      const ticks = Object.fromEntries([...record].map(([k, v]) => [k, v.toISOString()]));
+      if (JSON.stringify(ticks) !== JSON.stringify(state.ticks)) this.save(repo, { ...state, ticks });
+      // Recorded first: a crash from here on loses these ticks rather than running them twice.
+      const events = due.map((d) => scheduleEvent(this.identity(repo), d.cron, schedule.sha));
+      return this.fire(repo, events, "schedule");
+    });
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const now = Date.now();
+      for (const repo of await this.deps.store.listRepos()) {
+        const last = this.lastPoll.get(repo.id);
+        const pollDue =
+          last === undefined ||
+          (repo.pollIntervalSeconds > 0 && now - last >= repo.pollIntervalSeconds * 1000);
+        if (pollDue) {
+          this.lastPoll.set(repo.id, now);
+          await this.poll(repo).catch((err) =>
+            this.deps.log(`${repo.owner}/${repo.name}: poll: ${(err as Error).message}`),
+          );
+        }
+        await this.runSchedules(repo, new Date(now)).catch((err) =>
+          this.deps.log(`${repo.owner}/${repo.name}: schedule: ${(err as Error).message}`),
+        );
+      }
+    } catch (err) {
+      this.deps.log(`triggers: ${(err as Error).message}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+}
+
+function fe0(events: ForgeEvent[]): string {
+  return events[0]?.forge ?? "webhook";
+}
