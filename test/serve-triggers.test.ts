@@ -1,0 +1,143 @@
+// `gantry serve` with real pushes: a bare repository with gantry's post-receive hook, and one the
+// server polls; each push becomes a run the API lists.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { commitFiles, makeRemote } from "./git-remote.js";
+import { BIN, gantry, git } from "./harness.js";
+
+const TOKEN = "e2e-admin-token";
+const CI = `name: CI
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo built
+`;
+
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const p of started.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
+});
+
+/** Starts `gantry serve` on a free loopback port with this config; resolves with its URL. */
+function serve(config: string): Promise<{ url: string; data: string; stderr: () => string }> {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-serve-"));
+  writeFileSync(join(dir, "config.yml"), config);
+  const proc = spawn(
+    process.execPath,
+    [BIN, "serve", "--port", "0", "--data", join(dir, "data"), "--config", join(dir, "config.yml")],
+    {
+      env: { ...process.env, GANTRY_HOME: join(dir, "home"), GANTRY_ADMIN_TOKEN: TOKEN },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  started.push(proc);
+  let out = "";
+  let err = "";
+  proc.stderr?.on("data", (c) => {
+    err += c;
+  });
+  return new Promise((resolve, reject) => {
+    proc.stdout?.on("data", (c) => {
+      out += c;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ url: m[1], data: join(dir, "data"), stderr: () => err });
+    });
+    proc.on("exit", (code) => reject(new Error(`gantry serve exited (${code}): ${err}`)));
+  });
+}
+
+interface ApiRun {
+  event: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+}
+
+async function listRuns(url: string): Promise<ApiRun[]> {
+  const res = await fetch(`${url}/api/v1/repos/acme/app/actions/runs`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  return ((await res.json()) as { workflow_runs: ApiRun[] }).workflow_runs;
+}
+
+/** Asks the API again until a run for `sha` has completed (the test's timeout bounds the wait). */
+async function runFor(url: string, sha: string): Promise<ApiRun> {
+  for (;;) {
+    const run = (await listRuns(url)).find((r) => r.head_sha === sha && r.status === "completed");
+    if (run) return run;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Pushes without blocking this process (the hook talks to the server while git waits). */
+function push(work: string, ...args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("git", ["push", ...args], { cwd: work, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
+describe("gantry serve: pushes start runs", () => {
+  it("through gantry's post-receive hook", async () => {
+    const r = makeRemote({ ".github/workflows/ci.yml": CI });
+    const s = await serve(
+      `repos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 0 }\n`,
+    );
+    const installed = await gantry(r.work, [
+      "hook",
+      "install",
+      r.origin,
+      "--server",
+      s.url,
+      "--token",
+      TOKEN,
+    ]);
+    expect(installed.code, installed.stderr).toBe(0);
+    const sha = commitFiles(r.work, { "a.txt": "1" }, "hooked");
+    const pushed = await push(r.work, "origin", "main");
+    expect(pushed.code).toBe(0);
+    expect(pushed.stderr).not.toContain("gantry:");
+    expect(await runFor(s.url, sha)).toMatchObject({ event: "push", conclusion: "success" });
+  });
+
+  it("through polling", async () => {
+    const r = makeRemote({ ".github/workflows/ci.yml": CI });
+    const s = await serve(
+      `repos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 1 }\n`,
+    );
+    // The first poll records what is there (the repository's trigger state); push after it has.
+    const state = join(s.data, "triggers", "acme", "app.json");
+    while (!existsSync(state)) await new Promise((resolve) => setTimeout(resolve, 100));
+    const initial = git(r.work, "rev-parse", "HEAD");
+    const sha = commitFiles(r.work, { "b.txt": "1" }, "polled");
+    git(r.work, "push", "-q", "origin", "main");
+    const run = await runFor(s.url, sha);
+    expect(run).toMatchObject({ event: "push", conclusion: "success" });
+    expect((await listRuns(s.url)).filter((x) => x.head_sha === initial)).toEqual([]);
+    expect(s.stderr()).not.toMatch(/poll:/);
+  });
+
+  it("answers a forged webhook 401 and keeps serving", async () => {
+    const r = makeRemote({ ".github/workflows/ci.yml": CI });
+    const s = await serve(
+      `repos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 0 }\nhooks:\n  github_secret: s3cret\n`,
+    );
+    const res = await fetch(`${s.url}/hooks/github`, {
+      method: "POST",
+      headers: { "x-github-event": "push", "x-hub-signature-256": "sha256=0000" },
+      body: "{}",
+    });
+    expect(res.status).toBe(401);
+    expect(s.stderr()).toContain("POST /hooks/github: 401 X-Hub-Signature-256 does not match the body");
+    expect(await listRuns(s.url)).toEqual([]);
+  });
+});
