@@ -73,6 +73,20 @@ describe("polling", () => {
       ["push", sha, ".github/workflows/ci.yml"],
     ]);
     expect(await s.triggers.poll(repo)).toEqual([]);
+    // The forge's webhook for the same push comes later: already seen, nothing more starts.
+    const body = JSON.stringify({
+      ref: "refs/heads/main",
+      before: git(work, "rev-parse", "HEAD~1"),
+      after: sha,
+      repository: { name: "app", full_name: "acme/app", default_branch: "main" },
+    });
+    const res = await s.app.request("/hooks/github", {
+      method: "POST",
+      headers: { "x-github-event": "push", "x-hub-signature-256": `sha256=${hmacSha256(SECRET, body)}` },
+      body,
+    });
+    expect(res.status).toBe(202);
+    await s.triggers.idle();
     expect((await runs(s)).map((r) => [r.event, r.head_sha])).toEqual([["push", sha]]);
   });
 });

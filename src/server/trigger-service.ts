@@ -27,6 +27,7 @@ import {
   startsWorkflows,
   type TriggerState,
   writeTriggerState,
+  ZERO_SHA,
 } from "../triggers/index.js";
 import { loadWorkflow } from "../workflow/index.js";
 import type { RepoClones } from "./repo-clones.js";
@@ -183,6 +184,12 @@ export class TriggerService {
     return this.queue(repo).run(async () => {
       const ready: RepoEvent[] = [];
       for (const fe of events) {
+        const seen = this.state(repo).refs;
+        if (fe.name === "push" && seen && (seen[fe.ref] ?? ZERO_SHA) === String(fe.payload.after)) {
+          // A poll or the hook got there first: the push has started its runs already.
+          this.deps.log(`${repo.owner}/${repo.name}: ${fe.forge} push ${fe.ref}: already seen`);
+          continue;
+        }
         try {
           const event = await prepareForgeEvent(fe, this.deps.clones.path(repo), repo.url, () =>
             this.deps.clones.sync(repo),
