@@ -12,7 +12,8 @@ embedded SQLite store, clones of the repositories, an embedded runner pool, live
   --data DIR      where everything is kept (default: $GANTRY_HOME/server)
   --port N        port to listen on (default 8080; 0 picks a free one)
   --host ADDR     address to listen on (default 127.0.0.1)
-  --config FILE   YAML: repos, runners (slots, labels, label_map), retries, secrets, vars
+  --config FILE   YAML: repos, runners (slots, labels, label_map), retries, secrets, vars, hooks
+                  (webhook secrets: github_secret, gitea_secret, gitlab_token, git_token)
 
 The admin token is GANTRY_ADMIN_TOKEN, else one generated at the first start and printed once.
 `;
