@@ -238,3 +238,38 @@ describe("the CLI as a server's client", () => {
     expect(noToken.stderr).toMatch(/GANTRY_TOKEN/);
   });
 });
+
+describe("gantry serve: the Actions services", () => {
+  it("gives each job the cache service with a token of its own, as gantry run does", async () => {
+    // A step asks the cache service (v2 twirp) for a key, with the job's token and with a forged one.
+    const ask = [
+      "const url = process.env.ACTIONS_RESULTS_URL + 'twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL';",
+      "const body = JSON.stringify({ key: 'k', restore_keys: [], version: 'v' });",
+      "const call = (t) => fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: 'Bearer ' + t } });",
+      "const own = await call(process.env.ACTIONS_RUNTIME_TOKEN);",
+      "const forged = await call('x.y.z');",
+      "console.log('own', own.status, JSON.stringify(await own.json()), 'forged', forged.status, process.env.ACTIONS_CACHE_SERVICE_V2);",
+    ].join("\n");
+    const repo = makeRepo({
+      files: {
+        "ask.mjs": ask,
+        ".github/workflows/ci.yml":
+          "name: CI\non: workflow_dispatch\njobs:\n  ask:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: node ask.mjs\n",
+      },
+    });
+    const config = join(scratch(), "config.yml");
+    writeFileSync(config, `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`);
+    const server = await serve(["--data", mkdtempSync(join(tmpdir(), "gantry-data-")), "--config", config], {
+      GANTRY_ADMIN_TOKEN: "svc-token",
+    });
+    const env = { GANTRY_SERVER: server.url, GANTRY_TOKEN: "svc-token" };
+    const cwd = scratch();
+    const ok = await gantry(cwd, ["dispatch", "ci.yml"], { env });
+    const runId = /Run (\d+) queued/.exec(ok.stdout)?.[1] as string;
+    const followed = await gantry(cwd, ["logs", runId, "--follow"], { env });
+    expect(followed.stdout).toMatch(
+      /own 200 \{"ok":false,"signed_download_url":"","matched_key":""\} forged 401 True/,
+    );
+    expect(followed.stdout).toMatch(/Run \d+ completed: success/);
+  });
+});

@@ -33,7 +33,7 @@ import { buildLocalEvent } from "./local-event.js";
 import { type LocalRepo, readLocalRepo } from "./local-repo.js";
 
 /** The largest artifact the artifact service takes: GANTRY_ARTIFACT_MAX_SIZE, else 10 GB. */
-function maxArtifactSize(): number {
+export function maxArtifactSize(): number {
   const text = process.env.GANTRY_ARTIFACT_MAX_SIZE || "10GB";
   const size = parseSize(text);
   if (size === undefined)

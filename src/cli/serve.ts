@@ -1,8 +1,10 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_EVICTION } from "../cache/index.js";
 import { loadServerConfig, startServer } from "../server/index.js";
 import { UsageError } from "../workflow/index.js";
-import { gantryHome } from "./run-workflows.js";
+import { ActionsServer } from "./actions-server.js";
+import { gantryHome, maxArtifactSize } from "./run-workflows.js";
 
 export const SERVE_HELP = `Usage: gantry serve [--data DIR] [--port N] [--host ADDR] [--config FILE]
 
@@ -43,6 +45,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
     port,
     host: values.host,
     config,
+    // Jobs reach the Actions cache and artifact services as on GitHub (@actions/cache, @actions/artifact).
+    jobServices: ({ cache, artifacts, stagingDir }) =>
+      new ActionsServer({
+        cache,
+        artifacts,
+        stagingDir,
+        maxCacheEntrySize: DEFAULT_EVICTION.maxSize,
+        maxArtifactSize: maxArtifactSize(),
+      }),
   });
   if (server.generatedAdminToken) {
     process.stdout.write(

@@ -3,4 +3,10 @@ export { loadServerConfig, parseServerConfig, type ServerConfig } from "./config
 export type { ServerContext } from "./context.js";
 export { dispatchEvent, repositoryPayload } from "./dispatch-event.js";
 export { RUNNER_LOST } from "./run-service.js";
-export { type GantryServer, type StartServerOptions, startServer } from "./start-server.js";
+export {
+  type ClosableJobServices,
+  type GantryServer,
+  type ServerStores,
+  type StartServerOptions,
+  startServer,
+} from "./start-server.js";

@@ -11,7 +11,7 @@ import {
   Semaphore,
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
-import type { ActionProvider } from "../runner/index.js";
+import type { ActionProvider, JobServices } from "../runner/index.js";
 import { LocalRunner } from "../runner/index.js";
 import type { Conclusion, Repo, Run, Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
@@ -42,6 +42,8 @@ export interface RunServiceDeps {
   dataDir: string;
   config: ServerConfig;
   actions: ActionProvider;
+  /** The Actions cache and artifact services every job's steps get, when the server has them. */
+  services?: JobServices;
   readRemoteFile: ReadRemoteFile;
 }
 
@@ -242,6 +244,7 @@ export class RunService {
         actions: this.deps.actions,
         graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
         debug: config.secrets.ACTIONS_STEP_DEBUG === "true",
+        services: this.deps.services,
       });
       const bus = new EventBus();
       const recorder = new RunRecorder(this.deps, run, bus);

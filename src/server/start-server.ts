@@ -5,6 +5,7 @@ import type { Hono } from "hono";
 import { ActionRunner, BuiltInActions, openActionStore } from "../actions/index.js";
 import { FsArtifactStore } from "../artifacts/index.js";
 import { DEFAULT_EVICTION, FsCacheStore } from "../cache/index.js";
+import type { JobServices } from "../runner/index.js";
 import { openSqliteStore, type Repo, type Run, type Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
 import { UsageError } from "../workflow/index.js";
@@ -37,7 +38,22 @@ export interface StartServerOptions {
   listen?: boolean;
   /** false: no polling or schedule loop (hooks and webhooks still work). */
   triggers?: boolean;
+  /**
+   * The Actions cache and artifact services jobs reach over HTTP (ACTIONS_RUNTIME_TOKEN …), made
+   * on the server's own stores; without it jobs have only the built-in cache and artifact actions.
+   */
+  jobServices?: (stores: ServerStores) => ClosableJobServices;
 }
+
+/** The cache and artifact stores under the server's data directory. */
+export interface ServerStores {
+  cache: FsCacheStore;
+  artifacts: FsArtifactStore;
+  /** A folder for uploads in progress, on the cache store's filesystem. */
+  stagingDir: string;
+}
+
+export type ClosableJobServices = JobServices & { close(): Promise<void> };
 
 export interface GantryServer {
   /** http://host:port, once listening. */
@@ -107,13 +123,13 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     name: "gantry",
   });
   const actionStore = openActionStore(dataDir, process.env.GANTRY_ACTION_MIRROR);
-  const actions = new ActionRunner(
-    new BuiltInActions({
-      cache: new FsCacheStore({ root: join(dataDir, "cache"), eviction: DEFAULT_EVICTION }),
-      artifacts: new FsArtifactStore({ root: join(dataDir, "artifacts") }),
-    }),
-    actionStore,
-  );
+  const stores: ServerStores = {
+    cache: new FsCacheStore({ root: join(dataDir, "cache"), eviction: DEFAULT_EVICTION }),
+    artifacts: new FsArtifactStore({ root: join(dataDir, "artifacts") }),
+    stagingDir: join(dataDir, "cache", "tmp"),
+  };
+  const services = opts.jobServices?.(stores);
+  const actions = new ActionRunner(new BuiltInActions(stores), actionStore);
   const runs = new RunService({
     store,
     serial,
@@ -124,6 +140,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     dataDir,
     config,
     actions,
+    services,
     readRemoteFile: (owner, name, path, ref) => actionStore.readFile(owner, name, ref, path),
   });
   for (const r of config.repos) {
@@ -193,6 +210,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       pool.stop();
       await close();
       await runs.stopAll();
+      await services?.close();
       await serial.idle();
       logs.closeAll();
       await store.close();
