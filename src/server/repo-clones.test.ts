@@ -1,0 +1,70 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { RepoClones } from "./repo-clones.js";
+
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@example.com",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@example.com",
+};
+const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env }).toString().trim();
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A repository with one commit on `branch` holding file.txt = `text`. */
+function source(root: string, name: string, branch: string, text: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  git(dir, "init", "-q", "-b", branch);
+  writeFileSync(join(dir, "file.txt"), text);
+  git(dir, "add", ".");
+  git(dir, "commit", "-q", "-m", text);
+  return dir;
+}
+
+describe("RepoClones", () => {
+  it("follows a repository whose URL changed, in the same process and after a restart", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
+    dirs.push(root);
+    const a = source(root, "a", "from-a", "a");
+    const b = source(root, "b", "from-b", "b");
+    const c = source(root, "c", "from-c", "c");
+    const clones = new RepoClones(join(root, "repos"));
+    await clones.sync({ owner: "o", name: "r", url: a });
+    expect(await clones.resolveRef({ owner: "o", name: "r" }, "from-a")).toBeDefined();
+    await clones.sync({ owner: "o", name: "r", url: a });
+    await clones.sync({ owner: "o", name: "r", url: b });
+    expect(await clones.resolveRef({ owner: "o", name: "r" }, "from-b")).toBeDefined();
+    expect(await clones.resolveRef({ owner: "o", name: "r" }, "from-a")).toBeUndefined();
+    // A new server process knows nothing of the clone's origin: it sets it again.
+    const restarted = new RepoClones(join(root, "repos"));
+    await restarted.sync({ owner: "o", name: "r", url: c });
+    expect(await restarted.resolveRef({ owner: "o", name: "r" }, "from-c")).toBeDefined();
+    expect(git(clones.path({ owner: "o", name: "r" }), "config", "remote.origin.url")).toBe(c);
+  });
+
+  it("checks a commit out where a crash left a worktree registered but its directory gone", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
+    dirs.push(root);
+    const a = source(root, "a", "main", "first");
+    const clones = new RepoClones(join(root, "repos"));
+    const repo = { owner: "o", name: "r", url: a };
+    await clones.sync(repo);
+    const sha = (await clones.resolveRef(repo, "main"))?.sha ?? "";
+    const dir = join(root, "sources", "1-1");
+    await clones.addWorktree(repo, sha, dir);
+    rmSync(dir, { recursive: true, force: true });
+    await clones.addWorktree(repo, sha, dir);
+    expect(readFileSync(join(dir, "file.txt"), "utf8")).toBe("first");
+    await clones.removeWorktree(repo, dir);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
