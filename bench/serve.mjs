@@ -1,0 +1,511 @@
+#!/usr/bin/env node
+// gantry serve benchmarks (`npm run bench:serve`). Starts the real server (`node bin/gantry.js
+// serve --data DIR --port 0`) on loopback, against real git repositories in temp dirs, and measures:
+//   1. event → first step: a workflow_dispatch POSTed to the REST API, to the first step's process
+//      (the step writes `date +%s%N`), one event at a time, p50 and p99 over --events (200);
+//   2. --jobs (1,000) queued one-step jobs (matrices of 250 legs, dispatched at once) on 8 runner
+//      slots: jobs per second from the first POST to the last job's completed_at, and the server
+//      process's peak RSS (VmHWM in /proc/PID/status);
+//   3. the runs list under load: --runs (10,000) runs stored through the Store API (src/store,
+//      bundled with esbuild) before the server starts, then autocannon against
+//      GET /api/v1/repos/{o}/{r}/actions/runs: first page, a filter, a deep page.
+// It prints the figures and writes them to bench/serve-results.json. Nothing is asserted, and
+// tests never check timings.
+//
+// Options: --events N (200)  --jobs N (1000)  --slots N (8)  --runs N (10000)
+//          --duration S (10, per autocannon scenario)  --connections N (10)  --sections 1,2,3
+//          --no-build  --keep  --out FILE
+import { execFileSync, spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const GANTRY = join(ROOT, "bin", "gantry.js");
+const DIST = join(ROOT, "dist", "gantry.js");
+const TOKEN = "bench-admin-token";
+
+const { values: opts } = parseArgs({
+  options: {
+    events: { type: "string", default: "200" },
+    jobs: { type: "string", default: "1000" },
+    slots: { type: "string", default: "8" },
+    runs: { type: "string", default: "10000" },
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "10" },
+    sections: { type: "string", default: "1,2,3" },
+    "no-build": { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+    out: { type: "string", default: join(ROOT, "bench", "serve-results.json") },
+  },
+});
+const EVENTS = Number(opts.events);
+const JOBS = Number(opts.jobs);
+const SLOTS = Number(opts.slots);
+const RUNS = Number(opts.runs);
+const DURATION = Number(opts.duration);
+const CONNECTIONS = Number(opts.connections);
+const SECTIONS = new Set(opts.sections.split(",").map((x) => x.trim()));
+const LEGS = 250; // GitHub caps a matrix at 256 legs: the jobs are split over runs of 250
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+const log = (line) => process.stderr.write(`${line}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** The q-quantile (0..1) of a series, nearest-rank. */
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+};
+
+// Wall-clock milliseconds with sub-millisecond resolution, comparable with `date +%s%N` in a step.
+const wallOffsetMs = (() => {
+  const start = Date.now();
+  let now = Date.now();
+  while (now === start) now = Date.now();
+  return now - performance.now();
+})();
+const wallMs = () => wallOffsetMs + performance.now();
+
+/** Linux PSI: the share of the time some task waited for a CPU, and the load, over a section. */
+function pressure() {
+  try {
+    const text = readFileSync("/proc/pressure/cpu", "utf8");
+    return { stallUs: Number(/some .*total=(\d+)/.exec(text)?.[1]), at: performance.now(), text };
+  } catch {
+    return { stallUs: Number.NaN, at: performance.now(), text: "" };
+  }
+}
+function pressureSince(start) {
+  const end = pressure();
+  return {
+    cpuSomeWaitingPct: round(((end.stallUs - start.stallUs) / 1000 / (end.at - start.at)) * 100, 1),
+    loadavg: loadavg().map((l) => round(l, 2)),
+  };
+}
+
+const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-servebench-"));
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) => !/^npm_|^INIT_CWD$|^NODE_OPTIONS$|^NODE_EXTRA_CA_CERTS$/i.test(k),
+  ),
+);
+Object.assign(env, {
+  GANTRY_HOME: join(tmpRoot, "gantry-home"),
+  GANTRY_ADMIN_TOKEN: TOKEN,
+  GIT_AUTHOR_NAME: "bench",
+  GIT_AUTHOR_EMAIL: "bench@example.com",
+  GIT_COMMITTER_NAME: "bench",
+  GIT_COMMITTER_EMAIL: "bench@example.com",
+});
+delete env.CI;
+
+/** `node bin/gantry.js run ARGS` in `cwd`; resolves at its exit (a failure is said, not thrown). */
+function gantryRun(cwd, args) {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [GANTRY, "run", ...args], { cwd, env, stdio: "ignore" });
+    child.once("exit", (code) => {
+      if (code !== 0) log(`   gantry run ${args.join(" ")} exited ${code}`);
+      done(code);
+    });
+  });
+}
+
+const git = (cwd, ...args) =>
+  execFileSync("git", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] }).toString();
+
+/** A git repository holding the given workflow files, committed on main. */
+function makeRepo(name, workflows) {
+  const dir = join(tmpRoot, name);
+  mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
+  git(dir, "init", "-q", "-b", "main");
+  for (const [file, text] of Object.entries(workflows))
+    writeFileSync(join(dir, ".github", "workflows", file), text);
+  git(dir, "add", ".");
+  git(dir, "commit", "-q", "-m", "workflows");
+  return dir;
+}
+
+/** Starts `gantry serve` on a fresh port; resolves when it says where it listens. */
+async function startServer(name, repoDir) {
+  const data = join(tmpRoot, `${name}-data`);
+  const config = join(tmpRoot, `${name}.yml`);
+  writeFileSync(
+    config,
+    `repos:\n  - {owner: bench, name: ${name}, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}}\n`,
+  );
+  return startServerOn(data, config);
+}
+async function startServerOn(data, config) {
+  const child = spawn(
+    process.execPath,
+    [GANTRY, "serve", "--data", data, "--port", "0", "--config", config],
+    {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolveUrl(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`gantry serve exited ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    pid: child.pid,
+    stderr: () => stderr,
+    /** Peak and current resident set size of the server process, MiB. */
+    memory() {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      const kib = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1]);
+      return { peakMiB: round(kib("VmHWM") / 1024, 1), rssMiB: round(kib("VmRSS") / 1024, 1) };
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+async function api(server, method, path, body) {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+const dispatch = (server, repo, file) =>
+  api(server, "POST", `/repos/bench/${repo}/actions/workflows/${file}/dispatches`, {
+    ref: "main",
+    return_run_details: true,
+  }).then((r) => r.workflow_run_id);
+
+async function waitCompleted(server, repo, runId, everyMs) {
+  for (;;) {
+    const run = await api(server, "GET", `/repos/bench/${repo}/actions/runs/${runId}`);
+    if (run.status === "completed") return run;
+    await sleep(everyMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build
+
+if (!opts["no-build"]) {
+  const newest = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const p = join(dir, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }, 0);
+  if (!existsSync(DIST) || newest(join(ROOT, "src")) > statSync(DIST).mtimeMs) {
+    log("building dist/ …");
+    execFileSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { cwd: ROOT, stdio: "inherit" });
+  }
+}
+
+const results = {
+  date: new Date().toISOString(),
+  commit: git(ROOT, "rev-parse", "--short", "HEAD").trim(),
+  machine: {
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
+    memGiB: round(totalmem() / 2 ** 30, 1),
+    kernel: release(),
+    node: process.version,
+    pressureAtStart: pressure().text.trim(),
+    loadavgAtStart: loadavg().map((l) => round(l, 2)),
+  },
+  options: {
+    events: EVENTS,
+    jobs: JOBS,
+    slots: SLOTS,
+    runs: RUNS,
+    duration: DURATION,
+    connections: CONNECTIONS,
+  },
+};
+
+try {
+  // -------------------------------------------------------------------------------------------
+  // 1. Event → first step
+  if (SECTIONS.has("1")) {
+    const markers = join(tmpRoot, "markers");
+    mkdirSync(markers);
+    const repo = makeRepo("first", {
+      "first.yml": `on: workflow_dispatch\njobs:\n  first:\n    runs-on: ubuntu-latest\n    steps:\n      - run: date +%s%N > ${JSON.stringify(markers)}/$GITHUB_RUN_ID\n`,
+    });
+    const server = await startServer("first", repo);
+    log(`1. event → first step: ${EVENTS} dispatches, one at a time (${server.url}, pid ${server.pid})`);
+    // One unmeasured event: the first clone fetch, the first job's lazy loads.
+    await waitCompleted(server, "first", await dispatch(server, "first", "first.yml"), 20);
+    const p0 = pressure();
+    const latencies = [];
+    const accepted = [];
+    let failed = 0;
+    for (let i = 0; i < EVENTS; i++) {
+      const t0 = wallMs();
+      const runId = await dispatch(server, "first", "first.yml");
+      accepted.push(wallMs() - t0);
+      const run = await waitCompleted(server, "first", runId, 10);
+      if (run.conclusion !== "success") failed++;
+      const marker = join(markers, String(runId));
+      if (!existsSync(marker)) continue;
+      latencies.push(Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000 - t0);
+    }
+    results.eventToFirstStep = {
+      how: "POST …/actions/workflows/first.yml/dispatches (return_run_details) → the step's `date +%s%N`",
+      events: EVENTS,
+      measured: latencies.length,
+      failedRuns: failed,
+      p50Ms: round(quantile(latencies, 0.5)),
+      p90Ms: round(quantile(latencies, 0.9)),
+      p99Ms: round(quantile(latencies, 0.99)),
+      minMs: round(Math.min(...latencies)),
+      maxMs: round(Math.max(...latencies)),
+      dispatchAnsweredP50Ms: round(quantile(accepted, 0.5)),
+      serverPeakRss: server.memory(),
+      noise: pressureSince(p0),
+    };
+    log(`   ${JSON.stringify(results.eventToFirstStep)}`);
+    await server.stop();
+    // The same step in the same run without the server: `gantry run`, process spawn → the step.
+    {
+      const local = [];
+      for (let i = 0; i < Math.min(20, EVENTS); i++) {
+        rmSync(markers, { recursive: true, force: true });
+        mkdirSync(markers);
+        const t0 = wallMs();
+        await gantryRun(repo, ["--event", "workflow_dispatch"]);
+        const [file] = readdirSync(markers);
+        if (file)
+          local.push(Number(BigInt(readFileSync(join(markers, file), "utf8").trim()) / 1000n) / 1000 - t0);
+      }
+      results.eventToFirstStep.referenceGantryRun = {
+        how: "node bin/gantry.js run --event workflow_dispatch in a checkout of the same repository: spawn → the step",
+        runs: local.length,
+        p50Ms: round(quantile(local, 0.5)),
+        maxMs: round(Math.max(...local)),
+      };
+      log(`   reference: ${JSON.stringify(results.eventToFirstStep.referenceGantryRun)}`);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // 2. 1,000 queued one-step jobs on 8 slots
+  if (SECTIONS.has("2")) {
+    const legs = Array.from({ length: LEGS }, (_, i) => i + 1).join(", ");
+    const repo = makeRepo("many", {
+      "many.yml": `on: workflow_dispatch\njobs:\n  leg:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        i: [${legs}]\n    steps:\n      - run: "true"\n`,
+    });
+    const server = await startServer("many", repo);
+    const runs = Math.ceil(JOBS / LEGS);
+    log(
+      `2. ${runs * LEGS} queued jobs (${runs} runs × ${LEGS} legs), ${SLOTS} slots (${server.url}, pid ${server.pid})`,
+    );
+    const memBefore = server.memory();
+    const p0 = pressure();
+    const t0 = wallMs();
+    const ids = await Promise.all(Array.from({ length: runs }, () => dispatch(server, "many", "many.yml")));
+    const queuedMs = wallMs() - t0;
+    let peakRssSampled = 0;
+    const finished = [];
+    for (const id of ids) {
+      for (;;) {
+        peakRssSampled = Math.max(peakRssSampled, server.memory().rssMiB);
+        const run = await api(server, "GET", `/repos/bench/many/actions/runs/${id}`);
+        if (run.status === "completed") {
+          finished.push(run);
+          break;
+        }
+        await sleep(200);
+      }
+    }
+    const seenMs = wallMs() - t0;
+    const jobs = [];
+    for (const id of ids) {
+      const { jobs: page } = await api(server, "GET", `/repos/bench/many/actions/runs/${id}/jobs`);
+      jobs.push(...page);
+    }
+    const lastCompleted = Math.max(...jobs.map((j) => Date.parse(j.completed_at)));
+    const firstStarted = Math.min(...jobs.map((j) => Date.parse(j.started_at)));
+    const firstQueued = Math.min(...finished.map((r) => Date.parse(r.created_at)));
+    const spanMs = lastCompleted - firstQueued;
+    results.queuedJobs = {
+      jobs: jobs.length,
+      succeeded: jobs.filter((j) => j.conclusion === "success").length,
+      slots: SLOTS,
+      runs,
+      dispatchAllMs: round(queuedMs),
+      firstQueuedToFirstStartMs: firstStarted - firstQueued,
+      firstQueuedToLastCompletedMs: spanMs,
+      jobsPerSecond: round((jobs.length / spanMs) * 1000, 1),
+      msPerJobPerSlot: round((spanMs * SLOTS) / jobs.length, 1),
+      wallToSeenCompletedMs: round(seenMs),
+      serverRssBeforeMiB: memBefore.rssMiB,
+      serverRssAfterMiB: server.memory().rssMiB,
+      serverPeakRssMiB: server.memory().peakMiB,
+      serverPeakRssSampledMiB: peakRssSampled,
+      noise: pressureSince(p0),
+    };
+    log(`   ${JSON.stringify(results.queuedJobs)}`);
+    await server.stop();
+    // The same in the same run without the server: `gantry run` of one 250-leg matrix, 8 at once.
+    {
+      const t = performance.now();
+      await gantryRun(repo, ["--event", "workflow_dispatch", "--max-jobs", String(SLOTS)]);
+      const ms = performance.now() - t;
+      results.queuedJobs.referenceGantryRun = {
+        how: `gantry run --event workflow_dispatch --max-jobs ${SLOTS}: the same ${LEGS}-leg matrix, process start → exit`,
+        jobs: LEGS,
+        wallMs: round(ms),
+        jobsPerSecond: round((LEGS / ms) * 1000, 1),
+      };
+      log(`   reference: ${JSON.stringify(results.queuedJobs.referenceGantryRun)}`);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // 3. The runs list with 10,000 runs stored
+  if (SECTIONS.has("3")) {
+    const repo = makeRepo("list", {
+      "ci.yml": `on: [push, workflow_dispatch]\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: "true"\n`,
+    });
+    const sha = git(repo, "rev-parse", "HEAD").trim();
+    const data = join(tmpRoot, "list-data");
+    // The real Store (src/store), bundled for Node; better-sqlite3 stays the installed one.
+    const storeBundle = join(ROOT, "dist", "bench-store.mjs");
+    const { build } = await import("esbuild");
+    await build({
+      entryPoints: [join(ROOT, "src", "store", "index.ts")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      external: ["better-sqlite3"],
+      outfile: storeBundle,
+      logLevel: "warning",
+    });
+    const { openSqliteStore } = await import(pathToFileURL(storeBundle).href);
+    const store = await openSqliteStore(join(data, "gantry.db"));
+    const repoRow = await store.addRepo({
+      owner: "bench",
+      name: "list",
+      url: repo,
+      defaultBranch: "main",
+      pollIntervalSeconds: 0,
+    });
+    log(`3. runs list: storing ${RUNS} runs …`);
+    const s0 = performance.now();
+    const branches = ["main", "main", "main", "feature/a", "feature/b"];
+    const events = ["push", "push", "pull_request", "workflow_dispatch"];
+    for (let i = 0; i < RUNS; i++) {
+      const branch = branches[i % branches.length];
+      const event = events[i % events.length];
+      await store.createRun({
+        repoId: repoRow.id,
+        workflowName: "ci",
+        workflowFile: ".github/workflows/ci.yml",
+        event,
+        ref: `refs/heads/${branch}`,
+        headBranch: branch,
+        headSha: sha,
+        status: "completed",
+        conclusion: i % 7 === 0 ? "failure" : "success",
+        actor: "bench",
+        github: { event_name: event, ref: `refs/heads/${branch}`, sha },
+        inputs: {},
+        problems: [],
+      });
+    }
+    const storeMs = performance.now() - s0;
+    await store.close();
+    rmSync(storeBundle, { force: true });
+    const config = join(tmpRoot, "list.yml");
+    writeFileSync(
+      config,
+      `repos:\n  - {owner: bench, name: list, url: ${JSON.stringify(repo)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}}\n`,
+    );
+    const server = await startServerOn(data, config);
+    log(
+      `   stored in ${round(storeMs)} ms; autocannon, ${CONNECTIONS} connections × ${DURATION} s each (${server.url})`,
+    );
+    const base = `${server.url}/api/v1/repos/bench/list/actions/runs`;
+    const deepPage = Math.floor(RUNS / 30) - 1;
+    const scenarios = [
+      ["first page (30 runs)", ""],
+      ["filter: ?branch=feature/a&status=failure", "?branch=feature%2Fa&status=failure"],
+      ["filter: ?event=push&per_page=100", "?event=push&per_page=100"],
+      [`deep page: ?page=${deepPage}`, `?page=${deepPage}`],
+    ];
+    results.runsList = {
+      runsStored: RUNS,
+      storeMs: round(storeMs),
+      connections: CONNECTIONS,
+      durationS: DURATION,
+      scenarios: [],
+    };
+    for (const [name, query] of scenarios) {
+      const check = await fetch(`${base}${query}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const body = await check.json();
+      const p0 = pressure();
+      const r = await autocannon({
+        url: `${base}${query}`,
+        connections: CONNECTIONS,
+        duration: DURATION,
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const row = {
+        name,
+        status: check.status,
+        totalCount: body.total_count,
+        returned: body.workflow_runs?.length,
+        responseKiB: round(r.throughput.average / r.requests.average / 1024, 1),
+        requestsPerSecond: round(r.requests.average),
+        latencyP50Ms: r.latency.p50,
+        latencyP99Ms: r.latency.p99,
+        latencyMaxMs: r.latency.max,
+        non2xx: r.non2xx,
+        errors: r.errors,
+        noise: pressureSince(p0),
+      };
+      results.runsList.scenarios.push(row);
+      log(`   ${JSON.stringify(row)}`);
+    }
+    results.runsList.serverPeakRss = server.memory();
+    await server.stop();
+  }
+} finally {
+  if (opts.keep) log(`kept ${tmpRoot}`);
+  else rmSync(tmpRoot, { recursive: true, force: true });
+}
+
+results.machine.pressureAtEnd = pressure().text.trim();
+writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+log(`wrote ${opts.out}`);
