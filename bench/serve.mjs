@@ -26,12 +26,13 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { benchCommit, childEnv, describeMachine, log, newestMtime, round } from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const GANTRY = join(ROOT, "bin", "gantry.js");
@@ -64,8 +65,6 @@ const LEGS = 250; // GitHub caps a matrix at 256 legs: the jobs are split over r
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-const log = (line) => process.stderr.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The q-quantile (0..1) of a series, nearest-rank. */
 const quantile = (xs, q) => {
@@ -100,20 +99,7 @@ function pressureSince(start) {
 }
 
 const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-servebench-"));
-const env = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([k]) => !/^npm_|^INIT_CWD$|^NODE_OPTIONS$|^NODE_EXTRA_CA_CERTS$/i.test(k),
-  ),
-);
-Object.assign(env, {
-  GANTRY_HOME: join(tmpRoot, "gantry-home"),
-  GANTRY_ADMIN_TOKEN: TOKEN,
-  GIT_AUTHOR_NAME: "bench",
-  GIT_AUTHOR_EMAIL: "bench@example.com",
-  GIT_COMMITTER_NAME: "bench",
-  GIT_COMMITTER_EMAIL: "bench@example.com",
-});
-delete env.CI;
+const env = childEnv({ GANTRY_HOME: join(tmpRoot, "gantry-home"), GANTRY_ADMIN_TOKEN: TOKEN });
 
 /** `node bin/gantry.js run ARGS` in `cwd`; resolves at its exit (a failure is said, not thrown). */
 function gantryRun(cwd, args) {
@@ -220,12 +206,7 @@ async function waitCompleted(server, repo, runId, everyMs) {
 // Build
 
 if (!opts["no-build"]) {
-  const newest = (dir) =>
-    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const p = join(dir, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-    }, 0);
-  if (!existsSync(DIST) || newest(join(ROOT, "src")) > statSync(DIST).mtimeMs) {
+  if (!existsSync(DIST) || newestMtime(join(ROOT, "src")) > statSync(DIST).mtimeMs) {
     log("building dist/ …");
     execFileSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { cwd: ROOT, stdio: "inherit" });
   }
@@ -233,15 +214,8 @@ if (!opts["no-build"]) {
 
 const results = {
   date: new Date().toISOString(),
-  commit: git(ROOT, "rev-parse", "--short", "HEAD").trim(),
-  machine: {
-    cpus: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
-    memGiB: round(totalmem() / 2 ** 30, 1),
-    kernel: release(),
-    node: process.version,
-    pressureAtStart: pressure().text.trim(),
-    loadavgAtStart: loadavg().map((l) => round(l, 2)),
-  },
+  commit: benchCommit(ROOT),
+  machine: { ...describeMachine(), pressureAtStart: pressure().text.trim() },
   options: {
     events: EVENTS,
     jobs: JOBS,
