@@ -22,6 +22,26 @@ export interface ForgeEvent {
 
 type Obj = { [key: string]: Json };
 
+/** A pull request event as GitHub's runs see it: on the merge ref, filtered by the base branch. */
+export function pullRequestEvent(
+  forge: Forge,
+  name: string,
+  payload: Obj,
+  pr: { number: number | string; headRef: string; headSha: string; baseRef: string; repository: string },
+): ForgeEvent {
+  return {
+    forge,
+    name,
+    payload,
+    ref: `refs/pull/${pr.number}/merge`,
+    filterRef: `refs/heads/${pr.baseRef}`,
+    sha: pr.headSha,
+    headRef: pr.headRef,
+    baseRef: pr.baseRef,
+    repository: pr.repository,
+  };
+}
+
 /** The object at key, or an empty one. */
 export function obj(value: Json | undefined): Obj {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Obj) : {};

@@ -4,7 +4,7 @@
 // (GitHub: synchronize), and releases announced once as `published` (GitHub sends created,
 // published and, unless a pre-release, released: each starts the workflows listening for it).
 import type { Json } from "../expressions/index.js";
-import { arr, type ForgeEvent, num, obj, str } from "./forge-event.js";
+import { arr, type ForgeEvent, num, obj, pullRequestEvent, str } from "./forge-event.js";
 import { isZeroSha } from "./git.js";
 import { need, needNumber } from "./webhook-errors.js";
 
@@ -133,17 +133,13 @@ export function giteaEvents(event: string, payload: Obj): ForgeEvent[] {
         sender: user(payload.sender),
       };
       return [
-        {
-          ...base,
-          name: "pull_request",
-          payload: p,
-          ref: `refs/pull/${number}/merge`,
-          filterRef: `refs/heads/${baseRef}`,
-          sha: headSha,
+        pullRequestEvent("gitea", "pull_request", p, {
+          number,
           headRef,
+          headSha,
           baseRef,
           repository: fullName,
-        },
+        }),
       ];
     }
     case "release": {

@@ -2,7 +2,7 @@
 // checks it is all there.
 import type { Json } from "../expressions/index.js";
 import type { ForgeEvent } from "./forge-event.js";
-import { obj, str } from "./forge-event.js";
+import { obj, pullRequestEvent, str } from "./forge-event.js";
 import { isZeroSha } from "./git.js";
 import { need, needNumber } from "./webhook-errors.js";
 
@@ -40,19 +40,7 @@ export function githubEvents(event: string, payload: Obj): ForgeEvent[] {
       const baseRef = need(payload, "pull_request.base.ref");
       need(payload, "pull_request.base.sha");
       const repository = need(payload, "repository.full_name");
-      return [
-        {
-          ...base,
-          name: event,
-          payload,
-          ref: `refs/pull/${number}/merge`,
-          filterRef: `refs/heads/${baseRef}`,
-          sha: headSha,
-          headRef,
-          baseRef,
-          repository,
-        },
-      ];
+      return [pullRequestEvent("github", event, payload, { number, headRef, headSha, baseRef, repository })];
     }
     case "release": {
       need(payload, "action");

@@ -10,7 +10,7 @@
 //   - a release: create → created, published and released (GitHub's three for a direct publish;
 //     only created for an upcoming release), update → edited, delete → deleted.
 import type { Json } from "../expressions/index.js";
-import { arr, type ForgeEvent, num, obj, str } from "./forge-event.js";
+import { arr, type ForgeEvent, num, obj, pullRequestEvent, str } from "./forge-event.js";
 import { isZeroSha, ZERO_SHA } from "./git.js";
 import { need, needNumber } from "./webhook-errors.js";
 
@@ -150,17 +150,13 @@ export function gitlabEvents(event: string, payload: Obj): ForgeEvent[] {
         sender: { login },
       };
       return [
-        {
-          ...base,
-          name: "pull_request",
-          payload: p,
-          ref: `refs/pull/${number}/merge`,
-          filterRef: `refs/heads/${baseRef}`,
-          sha: headSha,
+        pullRequestEvent("gitlab", "pull_request", p, {
+          number,
           headRef,
+          headSha,
           baseRef,
           repository: fullName,
-        },
+        }),
       ];
     }
     case "Release Hook": {
