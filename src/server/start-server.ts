@@ -166,7 +166,6 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   const triggers = new TriggerService({
     store,
     clones,
-    dataDir,
     handleEvent: (repo, event) => runs.handleEvent(repo, event),
     log,
   });

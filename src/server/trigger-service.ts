@@ -1,12 +1,12 @@
 // The server's side of src/triggers: polls each repository at its interval, takes post-receive
 // notifications and forge webhooks, and fires `on: schedule` ticks, turning each into events for
 // handleEvent. Work on one repository runs one piece at a time (a poll, a hook and a webhook never
-// interleave); what was seen (refs, last ticks) is kept per repository under DATA/triggers so a
+// interleave); what was seen (refs, last ticks) is kept per repository in the Store so a
 // restart neither misses the pushes made while it was down nor runs a tick twice. A failure is
 // logged and the next poll or tick tries again: the server never dies of it.
 import { existsSync, realpathSync } from "node:fs";
-import { join, resolve } from "node:path";
-import type { Repo, Run, Store } from "../store/index.js";
+import { resolve } from "node:path";
+import type { Repo, Run, Store, TriggerMemory } from "../store/index.js";
 import {
   applyUpdates,
   dueSchedules,
@@ -19,14 +19,11 @@ import {
   prepareForgeEvent,
   type RepoEvent,
   type RepoIdentity,
-  readTriggerState,
   type ScheduleEntry,
   scheduleEntries,
   scheduleEvent,
   scheduleKey,
   startsWorkflows,
-  type TriggerState,
-  writeTriggerState,
   ZERO_SHA,
 } from "../triggers/index.js";
 import { loadWorkflow } from "../workflow/index.js";
@@ -36,7 +33,6 @@ import { Serial } from "./serial.js";
 export interface TriggerServiceDeps {
   store: Store;
   clones: RepoClones;
-  dataDir: string;
   handleEvent(repo: Repo, event: RepoEvent): Promise<Run[]>;
   log(message: string): void;
 }
@@ -46,7 +42,7 @@ const TICK_MS = 1000;
 
 export class TriggerService {
   private readonly queues = new Map<number, Serial>();
-  private readonly states = new Map<number, TriggerState>();
+  private readonly states = new Map<number, TriggerMemory>();
   private readonly lastPoll = new Map<number, number>();
   private readonly schedules = new Map<number, { sha: string; entries: ScheduleEntry[] }>();
   private timer: NodeJS.Timeout | undefined;
@@ -79,27 +75,19 @@ export class TriggerService {
     return q;
   }
 
-  private stateFile(repo: Repo): string {
-    return join(this.deps.dataDir, "triggers", repo.owner, `${repo.name}.json`);
-  }
-
-  private state(repo: Repo): TriggerState {
+  /** What the triggers remember of the repository, read from the Store once and kept. */
+  private async state(repo: Repo): Promise<TriggerMemory> {
     let state = this.states.get(repo.id);
     if (!state) {
-      try {
-        state = readTriggerState(this.stateFile(repo));
-      } catch (err) {
-        this.deps.log(`${repo.owner}/${repo.name}: ${(err as Error).message}; starting afresh`);
-        state = { ticks: {} };
-      }
+      state = await this.deps.store.getTriggerMemory(repo.id);
       this.states.set(repo.id, state);
     }
     return state;
   }
 
-  private save(repo: Repo, state: TriggerState): void {
+  private async save(repo: Repo, state: TriggerMemory): Promise<void> {
     this.states.set(repo.id, state);
-    writeTriggerState(this.stateFile(repo), state);
+    await this.deps.store.putTriggerMemory(repo.id, state);
   }
 
   private identity(repo: Repo): RepoIdentity {
@@ -126,7 +114,7 @@ export class TriggerService {
   /** Fetches the repository and starts what changed since the last look. */
   poll(repo: Repo): Promise<Run[]> {
     return this.queue(repo).run(async () => {
-      const state = this.state(repo);
+      const state = await this.state(repo);
       const { events, refs } = await pollRepository({
         gitDir: this.deps.clones.path(repo),
         url: repo.url,
@@ -134,7 +122,7 @@ export class TriggerService {
         seen: state.refs,
         fetch: () => this.deps.clones.sync(repo),
       });
-      this.save(repo, { ...state, refs });
+      await this.save(repo, { ...state, refs });
       return this.fire(repo, events, "poll");
     });
   }
@@ -156,7 +144,7 @@ export class TriggerService {
   /** A post-receive notification: the pushed refs become events (once, whoever saw them first). */
   receiveHook(repo: Repo, notification: HookNotification): Promise<Run[]> {
     return this.queue(repo).run(async () => {
-      const state = this.state(repo);
+      const state = await this.state(repo);
       const { events, refs } = await hookEvents({
         gitDir: this.deps.clones.path(repo),
         url: repo.url,
@@ -165,7 +153,7 @@ export class TriggerService {
         notification,
         fetch: () => this.deps.clones.sync(repo),
       });
-      this.save(repo, { ...state, refs });
+      await this.save(repo, { ...state, refs });
       return this.fire(repo, events, "hook");
     });
   }
@@ -184,7 +172,7 @@ export class TriggerService {
     return this.queue(repo).run(async () => {
       const ready: RepoEvent[] = [];
       for (const fe of events) {
-        const seen = this.state(repo).refs;
+        const seen = (await this.state(repo)).refs;
         if (fe.name === "push" && seen && (seen[fe.ref] ?? ZERO_SHA) === String(fe.payload.after)) {
           // A poll or the hook got there first: the push has started its runs already.
           this.deps.log(`${repo.owner}/${repo.name}: ${fe.forge} push ${fe.ref}: already seen`);
@@ -195,14 +183,14 @@ export class TriggerService {
             this.deps.clones.sync(repo),
           );
           ready.push(event);
-          const state = this.state(repo);
+          const state = await this.state(repo);
           if (event.name === "push" && state.refs) {
             const update = {
               ref: fe.ref,
               before: String(fe.payload.before),
               after: String(fe.payload.after),
             };
-            this.save(repo, { ...state, refs: applyUpdates(state.refs, [update]) });
+            await this.save(repo, { ...state, refs: applyUpdates(state.refs, [update]) });
           }
         } catch (err) {
           const why = err instanceof EventSkipped ? "skipped" : "failed";
@@ -238,11 +226,11 @@ export class TriggerService {
     return this.queue(repo).run(async () => {
       const schedule = await this.scheduleOf(repo);
       if (!schedule || schedule.entries.length === 0) return [];
-      const state = this.state(repo);
+      const state = await this.state(repo);
       const last = new Map(Object.entries(state.ticks).map(([k, v]) => [k, new Date(v)]));
       const { due, record } = dueSchedules(schedule.entries, last, now);
       const ticks = Object.fromEntries([...record].map(([k, v]) => [k, v.toISOString()]));
-      if (JSON.stringify(ticks) !== JSON.stringify(state.ticks)) this.save(repo, { ...state, ticks });
+      if (JSON.stringify(ticks) !== JSON.stringify(state.ticks)) await this.save(repo, { ...state, ticks });
       // Recorded first: a crash from here on loses these ticks rather than running them twice.
       const events = due.map((d) => scheduleEvent(this.identity(repo), d.cron, schedule.sha));
       return this.fire(repo, events, "schedule");

@@ -17,4 +17,5 @@ export {
   type Step,
   StoreError,
   type Token,
+  type TriggerMemory,
 } from "./types.js";

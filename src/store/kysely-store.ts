@@ -8,7 +8,18 @@ import { nextValue } from "./sequences.js";
 import * as steps from "./steps.js";
 import type { Store } from "./store.js";
 import * as tokens from "./tokens.js";
-import type { Job, JobPatch, NewJob, NewRepo, NewRun, RunFilter, RunPatch, Step } from "./types.js";
+import { getTriggerMemory, putTriggerMemory } from "./trigger-state.js";
+import type {
+  Job,
+  JobPatch,
+  NewJob,
+  NewRepo,
+  NewRun,
+  RunFilter,
+  RunPatch,
+  Step,
+  TriggerMemory,
+} from "./types.js";
 
 /** Brings the schema up to the latest migration; throws with the failing migration's error. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
@@ -79,6 +90,12 @@ export class KyselyStore implements Store {
   }
   listSteps(jobId: number) {
     return steps.listSteps(this.db, jobId);
+  }
+  getTriggerMemory(repoId: number) {
+    return getTriggerMemory(this.db, repoId);
+  }
+  putTriggerMemory(repoId: number, memory: TriggerMemory) {
+    return putTriggerMemory(this.db, repoId, memory);
   }
   addToken(name: string, hash: string) {
     return tokens.addToken(this.db, name, hash);

@@ -74,6 +74,14 @@ export interface DbStep {
   completed_at: string | null;
 }
 
+/** One remembered fact of a repository's triggers: a ref's sha, a schedule's last tick, or `seen`. */
+export interface DbTriggerState {
+  repo_id: number;
+  kind: string;
+  name: string;
+  value: string;
+}
+
 export interface DbToken {
   id: number;
   name: string;
@@ -88,4 +96,5 @@ export interface Database {
   jobs: DbJob;
   steps: DbStep;
   tokens: DbToken;
+  trigger_state: DbTriggerState;
 }

@@ -183,6 +183,29 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.listSteps(j.id)).toEqual([step]);
     });
 
+    it("remembers each repository's trigger state: never looked, no refs, refs and ticks", async () => {
+      const a = await store.addRepo({ ...repo, name: "ta" });
+      const b = await store.addRepo({ ...repo, name: "tb" });
+      expect(await store.getTriggerMemory(a.id)).toEqual({ ticks: {} });
+      await store.putTriggerMemory(a.id, { refs: {}, ticks: {} });
+      expect(await store.getTriggerMemory(a.id)).toEqual({ refs: {}, ticks: {} });
+      const full = {
+        refs: { "refs/heads/main": "a".repeat(40), "refs/tags/v1": "b".repeat(40) },
+        ticks: { "ci.yml\u00000 * * * *": "2026-01-01T00:00:00.000Z" },
+      };
+      await store.putTriggerMemory(a.id, full);
+      expect(await store.getTriggerMemory(a.id)).toEqual(full);
+      expect(await store.getTriggerMemory(b.id)).toEqual({ ticks: {} });
+      const moved = {
+        refs: { "refs/heads/main": "c".repeat(40), "refs/heads/x": "d".repeat(40) },
+        ticks: {},
+      };
+      await store.putTriggerMemory(a.id, moved);
+      expect(await store.getTriggerMemory(a.id)).toEqual(moved);
+      await store.putTriggerMemory(a.id, { ticks: { k: "2026-01-02T00:00:00.000Z" } });
+      expect(await store.getTriggerMemory(a.id)).toEqual({ ticks: { k: "2026-01-02T00:00:00.000Z" } });
+    });
+
     it("keeps token hashes and finds a token by its hash", async () => {
       const t = await store.addToken("admin", "f".repeat(64));
       expect(await store.findToken("f".repeat(64))).toEqual(t);

@@ -10,6 +10,7 @@ import type {
   RunPatch,
   Step,
   Token,
+  TriggerMemory,
 } from "./types.js";
 
 /**
@@ -51,6 +52,11 @@ export interface Store {
   /** Replaces the steps of a job. */
   putSteps(jobId: number, steps: Step[]): Promise<void>;
   listSteps(jobId: number): Promise<Step[]>;
+
+  /** What the triggers remember of a repository: a fresh memory ({ticks: {}}) before any. */
+  getTriggerMemory(repoId: number): Promise<TriggerMemory>;
+  /** Replaces what the triggers remember of a repository, all at once. */
+  putTriggerMemory(repoId: number, memory: TriggerMemory): Promise<void>;
 
   addToken(name: string, hash: string): Promise<Token>;
   findToken(hash: string): Promise<Token | undefined>;

@@ -147,3 +147,11 @@ export class StoreError extends Error {
     this.name = "StoreError";
   }
 }
+
+/** What the triggers remember of a repository between looks and across restarts. */
+export interface TriggerMemory {
+  /** Branches and tags (full ref name → sha) as last seen; undefined until the first look. */
+  refs?: Record<string, string>;
+  /** Schedule key → ISO time of its last tick. */
+  ticks: Record<string, string>;
+}

@@ -61,5 +61,4 @@ export {
   scheduleEvent,
   scheduleKey,
 } from "./schedule.js";
-export { readTriggerState, type TriggerState, writeTriggerState } from "./trigger-state.js";
 export { FORGES, readWebhook, verifyWebhook, type WebhookHeaders, webhookEventName } from "./webhooks.js";

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from "kysely";
 import { initial } from "./0001-initial.js";
+import { triggerState } from "./0003-trigger-state.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
+  "0003-trigger-state": triggerState,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */
