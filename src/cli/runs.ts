@@ -9,7 +9,7 @@ Lists a repository's workflow runs on a gantry server, newest first.
 
   --branch B       only runs for this branch
   --event E        only runs for this event
-  --status S       queued, in_progress, completed, or a conclusion (success, failure …)
+  --status S       queued, pending, in_progress, completed, or a conclusion (success, failure …)
   --limit N        at most N runs (default 20, at most 100)
 ${CLIENT_HELP}`;
 

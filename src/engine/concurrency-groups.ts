@@ -19,6 +19,8 @@ export interface ConcurrencySetting {
 export interface ConcurrencyRequest extends ConcurrencySetting {
   /** Who asks: a run id, or a run id and a job key. Unique among the requests in flight. */
   holder: string;
+  /** Called once when the request has to wait (the group is held): the holder is now pending. */
+  onWaiting?: () => void;
 }
 
 /** The place a request holds while it runs. */

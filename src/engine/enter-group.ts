@@ -27,6 +27,8 @@ export interface EnterGroupOptions {
   holder: string;
   /** Aborts a pending request (its run was cancelled). */
   signal?: AbortSignal;
+  /** Called when the request has to wait for its group (it is pending). */
+  onWaiting?: (group: string) => void;
   /** For a job: its id and the group its run holds, if any (the same group is a deadlock). */
   job?: { id: string; workflowGroup?: string };
 }
@@ -44,7 +46,8 @@ export async function enterGroup(opts: EnterGroupOptions): Promise<GroupEntry> {
   if (opts.job && top !== undefined && groupKey(top) === groupKey(setting.group)) {
     return { kind: "failed", message: deadlockMessage(setting.group, opts.job.id) };
   }
-  const admission = await opts.groups.acquire({ ...setting, holder: opts.holder }, opts.signal);
+  const onWaiting = opts.onWaiting && (() => opts.onWaiting?.(setting.group));
+  const admission = await opts.groups.acquire({ ...setting, holder: opts.holder, onWaiting }, opts.signal);
   return admission.granted
     ? { kind: "held", setting, slot: admission.slot }
     : { kind: "cancelled", message: admission.message };

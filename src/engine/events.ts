@@ -6,7 +6,11 @@ export interface GantryEvents {
   "run:completed": { runId: string; workflow: string; conclusion: Result };
   /** A message about a whole run, such as why it was cancelled before any job started. */
   "run:annotation": { runId: string; workflow: string; level: "error" | "warning" | "notice"; text: string };
+  /** The run waits for its workflow-level concurrency group (another run holds it). */
+  "run:pending": { runId: string; workflow: string; group: string };
   "job:queued": { runId: string; jobKey: string; name: string };
+  /** The job waits for its concurrency group (another run or job holds it). */
+  "job:pending": { runId: string; jobKey: string; name: string; group: string };
   "job:started": { runId: string; jobKey: string; name: string };
   "job:completed": { runId: string; jobKey: string; name: string; result: Result; failedStep?: string };
   "step:started": { runId: string; jobKey: string; name: string };

@@ -74,6 +74,7 @@ export class MemoryConcurrencyGroups implements ConcurrencyGroups {
       return Promise.resolve({ granted: false, message: queueFullMessage(request.group) });
     }
     const pending = group.pending;
+    request.onWaiting?.();
     return new Promise<Admission>((resolve) => {
       const waiter: Waiter = {
         request,

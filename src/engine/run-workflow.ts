@@ -436,6 +436,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       contexts,
       holder: `${runId}/${jobKey}`,
       signal: abort.signal,
+      onWaiting: (group) => bus.emit("job:pending", { runId, jobKey, name, group }),
       job: { id: def.id, workflowGroup: opts.workflowGroup },
     });
     if (entry.kind === "failed") {

@@ -23,6 +23,7 @@ export async function runInWorkflowGroup(
     contexts: { github: opts.github, inputs: opts.inputs, vars: opts.vars },
     holder: runId,
     signal: abort.signal,
+    onWaiting: (group) => bus.emit("run:pending", { runId, workflow: workflow.name, group }),
   });
   if (entry.kind === "free") return run(opts);
   if (entry.kind !== "held") {

@@ -59,6 +59,10 @@ async function dispatch(s: GantryServer): Promise<number> {
   return (await api(s, "POST", "/actions/workflows/deploy.yml/dispatches", body)).workflow_run_id;
 }
 
+async function until(ok: () => Promise<boolean>): Promise<void> {
+  while (!(await ok())) await new Promise((r) => setTimeout(r, 20));
+}
+
 async function waitFor(file: string): Promise<void> {
   while (!existsSync(file)) await new Promise((r) => setTimeout(r, 20));
 }
@@ -93,6 +97,11 @@ describe("gantry serve: workflow concurrency groups", () => {
     while ((await api(s, "GET", `/actions/runs/${second}`)).status !== "completed") {
       await new Promise((r) => setTimeout(r, 20));
     }
+    // The third waits in the group: GitHub shows such a run as pending, not in progress.
+    await until(async () => (await api(s, "GET", `/actions/runs/${third}`)).status === "pending");
+    const pending = await api(s, "GET", "/actions/runs?status=pending");
+    expect(pending.workflow_runs.map((r: { id: number }) => r.id)).toEqual([third]);
+    expect((await api(s, "GET", `/actions/runs/${first}`)).status).toBe("in_progress");
     writeFileSync(join(markers, "release"), "");
     await s.whenIdle();
     const [one, two, three] = await Promise.all(
@@ -102,5 +111,24 @@ describe("gantry serve: workflow concurrency groups", () => {
     expect(two.problems[0]).toMatch(/^Canceling since a higher priority waiting request for 'Deploy-/);
     expect(existsSync(join(markers, `started-${second}`))).toBe(false);
     expect((await api(s, "GET", `/actions/runs/${second}/jobs`)).total_count).toBe(0);
+  });
+
+  it("shows a job waiting for its job-level group as pending, then runs it when the group is free", async () => {
+    const markers = mkdtempSync(join(tmpdir(), "gantry-markers-"));
+    const s = await serverWith(
+      deployWorkflow(markers, false)
+        .replace(/concurrency:\n.*\n.*\n/, "")
+        .replace("    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    concurrency: deploy-job\n"),
+    );
+    const first = await dispatch(s);
+    await waitFor(join(markers, `started-${first}`));
+    const second = await dispatch(s);
+    const jobOf = async (run: number) => (await api(s, "GET", `/actions/runs/${run}/jobs`)).jobs[0];
+    await until(async () => (await jobOf(second))?.status === "pending");
+    expect((await api(s, "GET", `/actions/runs/${second}`)).status).toBe("in_progress");
+    writeFileSync(join(markers, "release"), "");
+    await s.whenIdle();
+    expect((await jobOf(second)).conclusion).toBe("success");
+    expect(existsSync(join(markers, `started-${second}`))).toBe(true);
   });
 });

@@ -79,7 +79,10 @@ export function openApiDocument(): Record<string, unknown> {
             ...repoParams,
             query("branch", "Runs for this branch"),
             query("event", "Runs for this event"),
-            query("status", "A status (queued, in_progress, completed) or a conclusion (success, failure …)"),
+            query(
+              "status",
+              "A status (queued, pending, in_progress, completed) or a conclusion (success, failure …)",
+            ),
             query("head_sha", "Runs for this commit"),
             query("page", "Page, from 1", "integer"),
             query("per_page", "Runs per page (at most 100)", "integer"),

@@ -36,6 +36,25 @@ export class RunRecorder {
       this.jobRow(e.jobKey, e.name, true).catch(storeFailed);
       publish("job:queued", { jobKey: e.jobKey, name: e.name });
     });
+    // Waiting for a concurrency group: `pending` until the group admits it, as GitHub shows it.
+    let sawPending = false;
+    bus.on("run:pending", (e) => {
+      sawPending = true;
+      deps.serial.run(() => deps.store.updateRun(runId, { status: "pending" })).catch(storeFailed);
+      publish("run:pending", { group: e.group });
+    });
+    bus.on("run:started", () => {
+      if (!sawPending) return;
+      deps.serial.run(() => deps.store.updateRun(runId, { status: "in_progress" })).catch(storeFailed);
+      publish("run:started", { attempt: run.runAttempt });
+    });
+    bus.on("job:pending", (e) => {
+      this.names.set(e.jobKey, e.name);
+      this.jobRow(e.jobKey, e.name, false)
+        .then((job) => deps.serial.run(() => deps.store.updateJob(job.id, { status: "pending" })))
+        .catch(storeFailed);
+      publish("job:pending", { jobKey: e.jobKey, name: e.name, group: e.group });
+    });
     bus.on("job:started", (e) => {
       this.names.set(e.jobKey, e.name);
       this.jobRow(e.jobKey, e.name, false).catch(storeFailed);

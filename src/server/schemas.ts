@@ -17,6 +17,7 @@ export const runsQuery = z.object({
   status: z
     .enum([
       "queued",
+      "pending",
       "in_progress",
       "completed",
       "success",
@@ -64,7 +65,7 @@ export const runSchema = z.object({
   run_number: z.number(),
   run_attempt: z.number(),
   event: z.string(),
-  status: z.enum(["queued", "in_progress", "completed"]),
+  status: z.enum(["queued", "pending", "in_progress", "completed"]),
   conclusion: z.enum(["success", "failure", "cancelled", "skipped"]).nullable(),
   workflow_id: z.string(),
   url: z.string(),
@@ -84,7 +85,7 @@ export const runSchema = z.object({
 
 export const stepSchema = z.object({
   name: z.string(),
-  status: z.enum(["queued", "in_progress", "completed"]),
+  status: z.enum(["queued", "pending", "in_progress", "completed"]),
   conclusion: z.enum(["success", "failure", "cancelled", "skipped"]).nullable(),
   number: z.number(),
   started_at: z.string().nullable(),
@@ -102,7 +103,7 @@ export const jobSchema = z.object({
   url: z.string(),
   html_url: z.string(),
   run_url: z.string(),
-  status: z.enum(["queued", "in_progress", "completed"]),
+  status: z.enum(["queued", "pending", "in_progress", "completed"]),
   conclusion: z.enum(["success", "failure", "cancelled", "skipped"]).nullable(),
   created_at: z.string(),
   started_at: z.string().nullable(),

@@ -1,7 +1,8 @@
 import type { Json } from "../expressions/index.js";
 
 /** A run's or job's place in its life, as GitHub names it. */
-export type Status = "queued" | "in_progress" | "completed";
+/** GitHub's statuses for runs and jobs that gantry has: `pending` waits for a concurrency group. */
+export type Status = "queued" | "pending" | "in_progress" | "completed";
 export type Conclusion = "success" | "failure" | "cancelled" | "skipped";
 
 export interface Repo {
