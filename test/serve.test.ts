@@ -9,6 +9,7 @@ interface Serve {
   proc: ChildProcess;
   url: string;
   stdout: () => string;
+  stderr: () => string;
 }
 
 const started: ChildProcess[] = [];
@@ -39,7 +40,7 @@ function serve(args: string[], env: Record<string, string> = {}): Promise<Serve>
     proc.stdout?.on("data", (c) => {
       out += c;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1], stdout: () => out });
+      if (m) resolve({ proc, url: m[1], stdout: () => out, stderr: () => err });
     });
     proc.stderr?.on("data", (c) => {
       err += c;
@@ -146,15 +147,19 @@ describe("gantry serve: nothing lost when killed", () => {
     );
     // One slot, taken: this run waits in the queue.
     const quick = await dispatch("quick.yml");
-    orphans.push(Number(readFileSync(join(shared, "pid"), "utf8")));
+    const orphan = Number(readFileSync(join(shared, "pid"), "utf8"));
+    orphans.push(orphan);
     first.proc.kill("SIGKILL");
     await killed(first.proc);
+    // The step outlived the server (its own process group); the next start ends it.
+    expect(alive(orphan)).toBe(true);
 
     const second = await serve(["--data", data, "--config", config], env);
     const runs = await until(
       () => api(second, token, "GET", "/repos/acme/app/actions/runs"),
       (r) => r.json.workflow_runs.every((run: { status: string }) => run.status === "completed"),
     );
+    expect(alive(orphan)).toBe(false);
     return { second, runs: runs.json.workflow_runs, hold, quick, jobId: job.id as number, shared };
   }
 
@@ -192,6 +197,88 @@ describe("gantry serve: nothing lost when killed", () => {
     );
     expect(existsSync(join(shared, "once"))).toBe(true);
     expect(alive(second.proc.pid as number)).toBe(true);
+  });
+});
+
+describe("gantry serve: a graceful stop", () => {
+  const token = "drain-token";
+
+  async function twoJobServer(shared: string, extraArgs: string[]) {
+    const repo = makeRepo({
+      files: {
+        ".github/workflows/two.yml": `name: Two\non: workflow_dispatch\njobs:\n  first:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          echo $$ > ${shared}/pid\n          while [ ! -f ${shared}/release ]; do sleep 0.05; done\n          echo first >> ${shared}/ran\n  second:\n    needs: first\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo second >> ${shared}/ran\n`,
+      },
+    });
+    const config = join(shared, "config.yml");
+    writeFileSync(config, `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`);
+    const data = mkdtempSync(join(tmpdir(), "gantry-data-"));
+    const args = ["--data", data, "--config", config];
+    const s = await serve([...args, ...extraArgs], { GANTRY_ADMIN_TOKEN: token });
+    const run = (
+      await api(s, token, "POST", "/repos/acme/app/actions/workflows/two.yml/dispatches", {
+        ref: "main",
+        return_run_details: true,
+      })
+    ).json.workflow_run_id as number;
+    await until(
+      async () => existsSync(join(shared, "pid")),
+      (ok) => ok,
+    );
+    return { s, run, args };
+  }
+
+  async function exitOf(proc: ChildProcess): Promise<number | null> {
+    await killed(proc);
+    return proc.exitCode;
+  }
+
+  it("lets the running job finish on SIGTERM, starts nothing new, and the next start goes on with the run", async () => {
+    const shared = scratch();
+    const { s, run, args } = await twoJobServer(shared, []);
+    s.proc.kill("SIGTERM");
+    await until(
+      async () => s.stderr(),
+      (e) => e.includes("draining: 1 running job(s)"),
+    );
+    // Still up: the job it waits for has not finished.
+    expect(s.proc.exitCode).toBeNull();
+    writeFileSync(join(shared, "release"), "");
+    expect(await exitOf(s.proc)).toBe(0);
+    expect(s.stderr()).toContain("drained; stopped");
+    expect(readFileSync(join(shared, "ran"), "utf8")).toBe("first\n");
+
+    const again = await serve(args, { GANTRY_ADMIN_TOKEN: token });
+    const done = await until(
+      () => api(again, token, "GET", `/repos/acme/app/actions/runs/${run}`),
+      (r) => r.json.status === "completed",
+    );
+    expect(done.json.conclusion).toBe("success");
+    // The first job's result was kept: it did not run again.
+    expect(readFileSync(join(shared, "ran"), "utf8")).toBe("first\nsecond\n");
+  });
+
+  it("stops the jobs still running when the drain times out; the next start recovers them as lost", async () => {
+    const shared = scratch();
+    const { s, run, args } = await twoJobServer(shared, ["--drain-timeout", "0.5"]);
+    const step = Number(readFileSync(join(shared, "pid"), "utf8"));
+    orphans.push(step);
+    s.proc.kill("SIGTERM");
+    expect(await exitOf(s.proc)).toBe(0);
+    expect(s.stderr()).toContain("jobs still running after 0.5 s were stopped");
+    expect(alive(step)).toBe(false);
+
+    const again = await serve(args, { GANTRY_ADMIN_TOKEN: token });
+    const done = await until(
+      () => api(again, token, "GET", `/repos/acme/app/actions/runs/${run}`),
+      (r) => r.json.status === "completed",
+    );
+    expect(done.json.conclusion).toBe("failure");
+    const jobs = (await api(again, token, "GET", `/repos/acme/app/actions/runs/${run}/jobs`)).json.jobs;
+    expect(jobs.find((j: { name: string }) => j.name === "first")).toMatchObject({
+      conclusion: "failure",
+      failure_reason: "the runner was lost",
+    });
+    expect(existsSync(join(shared, "ran"))).toBe(false);
   });
 });
 

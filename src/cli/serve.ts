@@ -6,7 +6,7 @@ import { UsageError } from "../workflow/index.js";
 import { ActionsServer } from "./actions-server.js";
 import { gantryHome, maxArtifactSize } from "./run-workflows.js";
 
-export const SERVE_HELP = `Usage: gantry serve [--data DIR] [--port N] [--host ADDR] [--config FILE]
+export const SERVE_HELP = `Usage: gantry serve [--data DIR] [--port N] [--host ADDR] [--config FILE] [--drain-timeout S]
 
 Runs gantry's CI server: a REST API under /api/v1 (GitHub's shapes; /api/v1/openapi.json), an
 embedded SQLite store, clones of the repositories, an embedded runner pool, live logs.
@@ -16,6 +16,10 @@ embedded SQLite store, clones of the repositories, an embedded runner pool, live
   --host ADDR     address to listen on (default 127.0.0.1)
   --config FILE   YAML: repos, runners (slots, labels, label_map), retries, secrets, vars, hooks
                   (webhook secrets: github_secret, gitea_secret, gitlab_token, git_token)
+  --drain-timeout S  on SIGTERM or Ctrl-C, how long running jobs may take to finish (default
+                  60); no new job starts meanwhile, and queued runs go on at the next start.
+                  Jobs still running then are stopped and recovered as lost; a second signal
+                  stops at once.
 
 The admin token is GANTRY_ADMIN_TOKEN, else one generated at the first start and printed once.
 `;
@@ -28,6 +32,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       port: { type: "string" },
       host: { type: "string" },
       config: { type: "string" },
+      "drain-timeout": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -38,6 +43,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const port = values.port === undefined ? 8080 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port expects a port number (0 to 65535), got '${values.port}'`);
+  }
+  const drainSeconds = values["drain-timeout"] === undefined ? 60 : Number(values["drain-timeout"]);
+  if (!Number.isFinite(drainSeconds) || drainSeconds < 0) {
+    throw new UsageError(`--drain-timeout expects seconds (0 or more), got '${values["drain-timeout"]}'`);
   }
   const config = values.config ? loadServerConfig(resolve(values.config)) : undefined;
   const server = await startServer({
@@ -67,11 +76,27 @@ export async function serveCommand(argv: string[]): Promise<number> {
       `gantry serve: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
   });
-  // A stop leaves running jobs as a crash would: the next start recovers them.
-  await new Promise<void>((done) => {
-    const stop = () => done();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+  // The first signal drains: running jobs finish, nothing new starts. A second one stops at once,
+  // leaving the running jobs as a crash would (the next start recovers them).
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
   });
+  const stopNow = () => {
+    process.stderr.write("gantry serve: stopping now; the next start recovers the running jobs\n");
+    process.exit(1);
+  };
+  process.once("SIGINT", stopNow);
+  process.once("SIGTERM", stopNow);
+  const running = server.runningJobs();
+  process.stderr.write(
+    `gantry serve: ${signal}: draining: ${running} running job(s) may finish within ${drainSeconds} s; no new job starts\n`,
+  );
+  const finished = await server.drain(drainSeconds * 1000);
+  process.stderr.write(
+    finished
+      ? "gantry serve: drained; stopped\n"
+      : `gantry serve: jobs still running after ${drainSeconds} s were stopped; the next start recovers them\n`,
+  );
   process.exit(0);
 }

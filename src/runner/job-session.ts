@@ -44,6 +44,8 @@ export interface JobSessionOptions {
   output: StepOutput;
   actions: ActionProvider;
   graceMs: number;
+  /** Told of each process group a step starts, as it starts. */
+  onProcessGroup?: (pid: number) => void;
 }
 
 /** A list of steps run together: the job's own, or a composite action's. */
@@ -361,8 +363,11 @@ export class JobSession {
           cancellation,
           timeoutMs,
           graceMs: this.o.graceMs,
+          onStart: (pid) => {
+            this.groups.add(pid);
+            this.o.onProcessGroup?.(pid);
+          },
         });
-        if (result.pid !== undefined) this.groups.add(result.pid);
         return result;
       },
       deadline,

@@ -14,6 +14,8 @@ export interface ProcessOptions {
   timeoutMs?: number;
   /** Grace between SIGINT and SIGKILL when cancelled. */
   graceMs: number;
+  /** Told the process (group) id as soon as the process has started. */
+  onStart?: (pid: number) => void;
 }
 
 export interface ProcessResult {
@@ -86,6 +88,7 @@ export function runProcess(opts: ProcessOptions): Promise<ProcessResult> {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    if (child.pid !== undefined) opts.onStart?.(child.pid);
     const out = lineSplitter(opts.onLine);
     const err = lineSplitter(opts.onLine);
     child.stdout.setEncoding("utf8").on("data", (c: string) => out.push(c));

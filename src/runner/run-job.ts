@@ -23,6 +23,11 @@ export interface LocalRunnerOptions {
   debug: boolean;
   /** The cache and artifact services each job's steps get (their variables in every step's env). */
   services?: JobServices;
+  /**
+   * Told of each process group a job's step starts, as it starts: the server records them so that,
+   * after a crash, the next start can end what the lost jobs left running.
+   */
+  onProcessGroup?: (jobKey: string, pid: number) => void;
 }
 
 /** github context keys the runner also exports as GITHUB_<KEY> to every step. */
@@ -124,6 +129,7 @@ export class LocalRunner implements JobExecutor {
       output,
       actions: this.opts.actions,
       graceMs: this.opts.graceMs,
+      onProcessGroup: (pid) => this.opts.onProcessGroup?.(jobKey, pid),
     });
     const unusable = await this.containerProblem(req);
     if (unusable) {

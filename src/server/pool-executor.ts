@@ -1,6 +1,7 @@
 import type { JobExecutor, JobOutcome, JobRequest } from "../engine/index.js";
 import type { LocalRunner } from "../runner/index.js";
 import type { Store } from "../store/index.js";
+import type { ProcessLedger } from "./process-ledger.js";
 import type { RunRecorder } from "./run-recorder.js";
 import { requestedLabels } from "./runner-labels.js";
 import type { RunnerPool } from "./runner-pool.js";
@@ -12,7 +13,7 @@ import type { Serial } from "./serial.js";
  */
 export class PoolExecutor implements JobExecutor {
   constructor(
-    private readonly deps: { store: Store; serial: Serial; pool: RunnerPool },
+    private readonly deps: { store: Store; serial: Serial; pool: RunnerPool; processes: ProcessLedger },
     private readonly recorder: RunRecorder,
     private readonly runner: LocalRunner,
   ) {}
@@ -52,6 +53,8 @@ export class PoolExecutor implements JobExecutor {
           log(`Error: ${(err as Error).message}`);
           outcome = { result: "failure", outputs: {}, steps: [] };
         }
+        // The runner ended what the steps left behind: nothing of the job's is left to end.
+        this.deps.processes.forget(job.runId, job.runAttempt, job.key);
         const steps = this.recorder.stepsOf(job.id, req.jobKey, outcome.steps);
         await serial.run(async () => {
           await store.updateJob(job.id, { outputs: outcome.outputs });

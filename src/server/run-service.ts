@@ -27,6 +27,7 @@ import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
 import { PoolExecutor } from "./pool-executor.js";
 import { groupJobs, priorJobs, topJobId } from "./prior-jobs.js";
+import type { ProcessLedger } from "./process-ledger.js";
 import type { RepoClones } from "./repo-clones.js";
 import { RunRecorder } from "./run-recorder.js";
 import type { RunnerPool } from "./runner-pool.js";
@@ -45,6 +46,8 @@ export interface RunServiceDeps {
   /** The Actions cache and artifact services every job's steps get, when the server has them. */
   services?: JobServices;
   readRemoteFile: ReadRemoteFile;
+  /** The process groups jobs have started, for ending what a crash left running. */
+  processes: ProcessLedger;
 }
 
 /** The reason a job whose runner vanished (the server died under it) is failed with. */
@@ -245,6 +248,7 @@ export class RunService {
         graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
         debug: config.secrets.ACTIONS_STEP_DEBUG === "true",
         services: this.deps.services,
+        onProcessGroup: (jobKey, pid) => this.deps.processes.record(run.id, run.runAttempt, jobKey, pid),
       });
       const bus = new EventBus();
       const recorder = new RunRecorder(this.deps, run, bus);
@@ -381,6 +385,13 @@ export class RunService {
   async recover(): Promise<Run[]> {
     const { store, serial, logs, config } = this.deps;
     const retries = config.retries.lost_runner;
+    // What the lost jobs' steps left running (their process groups) ends before anything starts.
+    const ended = this.deps.processes.endAll();
+    if (ended.length > 0) {
+      process.stderr.write(
+        `gantry serve: ended ${ended.length} process group(s) that lost jobs left running\n`,
+      );
+    }
     const runs = await store.listUnfinishedRuns();
     for (const run of runs) {
       const jobs = await store.listJobs(run.id, run.runAttempt);

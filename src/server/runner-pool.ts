@@ -25,6 +25,7 @@ export class RunnerPool {
   private kicking = false;
   private again = false;
   private stopped = false;
+  private drained: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -52,6 +53,27 @@ export class RunnerPool {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  /**
+   * Claims no more jobs (they stay queued in the store for the next start) and resolves true once
+   * the jobs running have finished, or false when `timeoutMs` passes first.
+   */
+  drain(timeoutMs: number): Promise<boolean> {
+    this.stopped = true;
+    if (this.free.length === this.opts.slots) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.drained = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+
+  /** How many jobs are running now. */
+  get running(): number {
+    return this.opts.slots - this.free.length;
   }
 
   private kick(): void {
@@ -90,6 +112,7 @@ export class RunnerPool {
         .catch(() => undefined)
         .finally(() => {
           this.free.push(slot);
+          if (this.stopped && this.free.length === this.opts.slots) this.drained?.();
           this.kick();
         });
     }

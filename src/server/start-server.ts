@@ -16,6 +16,7 @@ import type { ServerContext } from "./context.js";
 import { hookSecrets } from "./hooks-config.js";
 import { JobLogs } from "./job-logs.js";
 import { LiveHub } from "./live-hub.js";
+import { ProcessLedger } from "./process-ledger.js";
 import { RepoClones } from "./repo-clones.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { RunService } from "./run-service.js";
@@ -69,6 +70,16 @@ export interface GantryServer {
   triggers: TriggerService;
   /** Waits until no run is going through the engine (tests). */
   whenIdle(): Promise<void>;
+  /** How many jobs are running now. */
+  runningJobs(): number;
+  /**
+   * A graceful stop: takes no new work, lets the running jobs finish (for up to `timeoutMs`; then
+   * their processes are killed and the next start recovers them as lost), and stops. Runs with
+   * jobs still queued stay as they are: the next start goes on with them. True when every running
+   * job finished in time.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Stops at once, ending the runs under way as cancelled (in-process servers, tests). */
   close(): Promise<void>;
 }
 
@@ -116,6 +127,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   const clones = new RepoClones(join(dataDir, "repos"));
   const logs = new JobLogs(join(dataDir, "logs"));
   const hub = new LiveHub();
+  const processes = new ProcessLedger(join(dataDir, "process-groups"));
   const pool = new RunnerPool(store, serial, {
     slots: config.runners.slots,
     labels: config.runners.labels ?? defaultLabels(),
@@ -142,6 +154,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     actions,
     services,
     readRemoteFile: (owner, name, path, ref) => actionStore.readFile(owner, name, ref, path),
+    processes,
   });
   for (const r of config.repos) {
     const repo = await store.upsertRepo({
@@ -204,6 +217,22 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       return runs.handleEvent(found, event);
     },
     whenIdle: () => runs.whenIdle(),
+    runningJobs: () => pool.running,
+    async drain(timeoutMs) {
+      await triggers.stop();
+      const finished = await pool.drain(timeoutMs);
+      // The last job's completion reaches the store through the engine's events: let it land.
+      await new Promise((r) => setImmediate(r));
+      await serial.idle();
+      serial.seal();
+      if (!finished) processes.endAll();
+      await close();
+      await services?.close();
+      logs.closeAll();
+      await store.close();
+      unlock();
+      return finished;
+    },
     async close() {
       await triggers.stop();
       pool.stop();
