@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { commitFiles, makeRemote } from "./git-remote.js";
 import { BIN, gantry, git } from "./harness.js";
@@ -115,8 +116,10 @@ describe("gantry serve: pushes start runs", () => {
       `repos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 1 }\n`,
     );
     // The first poll records what is there (the repository's trigger state); push after it has.
-    const state = join(s.data, "triggers", "acme", "app.json");
-    while (!existsSync(state)) await new Promise((resolve) => setTimeout(resolve, 100));
+    const db = new Database(join(s.data, "gantry.db"), { readonly: true });
+    const seen = db.prepare("SELECT count(*) AS n FROM trigger_state WHERE kind = 'seen'");
+    while ((seen.get() as { n: number }).n === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    db.close();
     const initial = git(r.work, "rev-parse", "HEAD");
     const sha = commitFiles(r.work, { "b.txt": "1" }, "polled");
     git(r.work, "push", "-q", "origin", "main");
