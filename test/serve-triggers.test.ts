@@ -1,7 +1,7 @@
 // `gantry serve` with real pushes: a bare repository with gantry's post-receive hook, and one the
 // server polls; each push becomes a run the API lists.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
