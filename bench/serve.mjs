@@ -8,12 +8,15 @@
 //      process's peak RSS (VmHWM in /proc/PID/status);
 //   3. the runs list under load: --runs (10,000) runs stored through the Store API (src/store,
 //      bundled with esbuild) before the server starts, then autocannon against
-//      GET /api/v1/repos/{o}/{r}/actions/runs: first page, a filter, a deep page.
+//      GET /api/v1/repos/{o}/{r}/actions/runs: first page, a filter, a deep page;
+//   4. push → first step: a `git push` to a bare repository whose post-receive hook is gantry's
+//      (`gantry hook install`), to the first step of the `on: push` workflow, one push at a time,
+//      p50 and p99 over --events.
 // It prints the figures and writes them to bench/serve-results.json. Nothing is asserted, and
 // tests never check timings.
 //
 // Options: --events N (200)  --jobs N (1000)  --slots N (8)  --runs N (10000)
-//          --duration S (10, per autocannon scenario)  --connections N (10)  --sections 1,2,3
+//          --duration S (10, per autocannon scenario)  --connections N (10)  --sections 1,2,3,4
 //          --no-build  --keep  --out FILE
 import { execFileSync, spawn } from "node:child_process";
 import {
@@ -47,7 +50,7 @@ const { values: opts } = parseArgs({
     runs: { type: "string", default: "10000" },
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "10" },
-    sections: { type: "string", default: "1,2,3" },
+    sections: { type: "string", default: "1,2,3,4" },
     "no-build": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, "bench", "serve-results.json") },
@@ -473,6 +476,73 @@ try {
       log(`   ${JSON.stringify(row)}`);
     }
     results.runsList.serverPeakRss = server.memory();
+    await server.stop();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // 4. Push (seen by the post-receive hook) → first step
+  if (SECTIONS.has("4")) {
+    const markers = join(tmpRoot, "push-markers");
+    mkdirSync(markers);
+    const work = makeRepo("pushed", {
+      "pushed.yml": `on: push\njobs:\n  first:\n    runs-on: ubuntu-latest\n    steps:\n      - run: date +%s%N > ${JSON.stringify(markers)}/$GITHUB_SHA\n`,
+    });
+    const bare = join(tmpRoot, "pushed.git");
+    git(tmpRoot, "clone", "-q", "--bare", work, bare);
+    git(work, "remote", "add", "origin", bare);
+    const server = await startServer("pushed", bare);
+    execFileSync(process.execPath, [GANTRY, "hook", "install", bare, "--server", server.url, "--token", TOKEN], {
+      env,
+      stdio: "ignore",
+    });
+    log(`4. push → first step: ${EVENTS} pushes through the post-receive hook (${server.url})`);
+    let n = 0;
+    /** Commits, pushes and waits for the step's marker; the time from the push to the step. */
+    const pushOnce = async () => {
+      writeFileSync(join(work, "n.txt"), String(++n));
+      git(work, "add", "n.txt");
+      git(work, "commit", "-q", "-m", `push ${n}`);
+      const sha = git(work, "rev-parse", "HEAD").trim();
+      const t0 = wallMs();
+      git(work, "push", "-q", "origin", "main");
+      const pushed = wallMs() - t0;
+      const marker = join(markers, sha);
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(marker) || readFileSync(marker, "utf8").trim() === "") {
+        if (Date.now() > deadline) return { pushed };
+        await sleep(2);
+      }
+      return { pushed, ms: Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000 - t0 };
+    };
+    await pushOnce(); // unmeasured: the first fetch into the server's clone, lazy loads
+    const p0 = pressure();
+    const latencies = [];
+    const pushes = [];
+    let missed = 0;
+    for (let i = 0; i < EVENTS; i++) {
+      const { pushed, ms } = await pushOnce();
+      pushes.push(pushed);
+      if (ms === undefined) missed++;
+      else latencies.push(ms);
+      // One at a time: the next push once this run has finished, as section 1 waits for its run.
+      const runs = await api(server, "GET", "/repos/bench/pushed/actions/runs?status=in_progress");
+      if (runs.total_count > 0) await sleep(20);
+    }
+    results.pushToFirstStep = {
+      how: "git push to a bare repository with gantry's post-receive hook → the step's `date +%s%N` (the push's own time included)",
+      events: EVENTS,
+      measured: latencies.length,
+      missed,
+      p50Ms: round(quantile(latencies, 0.5)),
+      p90Ms: round(quantile(latencies, 0.9)),
+      p99Ms: round(quantile(latencies, 0.99)),
+      minMs: round(Math.min(...latencies)),
+      maxMs: round(Math.max(...latencies)),
+      gitPushP50Ms: round(quantile(pushes, 0.5)),
+      serverPeakRss: server.memory(),
+      noise: pressureSince(p0),
+    };
+    log(`   ${JSON.stringify(results.pushToFirstStep)}`);
     await server.stop();
   }
 } finally {
