@@ -1,13 +1,12 @@
 // `gantry serve` with real pushes: a bare repository with gantry's post-receive hook, and one the
 // server polls; each push becomes a run the API lists.
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { commitFiles, makeRemote } from "./git-remote.js";
-import { BIN, gantry, git } from "./harness.js";
+import { gantry, git } from "./harness.js";
+import { serveWithConfig } from "./serve-harness.js";
 
 const TOKEN = "e2e-admin-token";
 const CI = `name: CI
@@ -19,38 +18,8 @@ jobs:
       - run: echo built
 `;
 
-const started: ChildProcess[] = [];
-afterEach(() => {
-  for (const p of started.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
-});
-
-/** Starts `gantry serve` on a free loopback port with this config; resolves with its URL. */
-function serve(config: string): Promise<{ url: string; data: string; stderr: () => string }> {
-  const dir = mkdtempSync(join(tmpdir(), "gantry-serve-"));
-  writeFileSync(join(dir, "config.yml"), config);
-  const proc = spawn(
-    process.execPath,
-    [BIN, "serve", "--port", "0", "--data", join(dir, "data"), "--config", join(dir, "config.yml")],
-    {
-      env: { ...process.env, GANTRY_HOME: join(dir, "home"), GANTRY_ADMIN_TOKEN: TOKEN },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  started.push(proc);
-  let out = "";
-  let err = "";
-  proc.stderr?.on("data", (c) => {
-    err += c;
-  });
-  return new Promise((resolve, reject) => {
-    proc.stdout?.on("data", (c) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1], data: join(dir, "data"), stderr: () => err });
-    });
-    proc.on("exit", (code) => reject(new Error(`gantry serve exited (${code}): ${err}`)));
-  });
-}
+/** A server with this config; `data` is its data directory. */
+const serve = (config: string) => serveWithConfig(config, TOKEN);
 
 interface ApiRun {
   event: string;

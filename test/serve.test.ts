@@ -1,80 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { alive, BIN, gantry, makeRepo, scratch } from "./harness.js";
-
-interface Serve {
-  proc: ChildProcess;
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-const started: ChildProcess[] = [];
-const orphans: number[] = [];
-
-afterEach(() => {
-  for (const p of started.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
-  // Steps a killed server left running (their process groups).
-  for (const pid of orphans.splice(0)) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-});
-
-/** Starts the real `gantry serve` on a free loopback port and waits for the URL it prints. */
-function serve(args: string[], env: Record<string, string> = {}): Promise<Serve> {
-  const proc = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], {
-    env: { ...process.env, GANTRY_HOME: mkdtempSync(join(tmpdir(), "gantry-home-")), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  started.push(proc);
-  let out = "";
-  let err = "";
-  return new Promise((resolve, reject) => {
-    proc.stdout?.on("data", (c) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1], stdout: () => out, stderr: () => err });
-    });
-    proc.stderr?.on("data", (c) => {
-      err += c;
-    });
-    proc.on("exit", (code) => reject(new Error(`gantry serve exited (${code}): ${err}`)));
-  });
-}
-
-async function api(s: Serve, token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${s.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  const isJson = res.headers.get("content-type")?.includes("application/json");
-  return { status: res.status, text, json: isJson ? JSON.parse(text) : undefined };
-}
-
-/** Asks again until `check` holds (each answer is a real API call; the test's timeout bounds it). */
-async function until<T>(ask: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
-  for (;;) {
-    const value = await ask();
-    if (check(value)) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function killed(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
-    else proc.on("exit", () => resolve());
-  });
-}
+import { describe, expect, it } from "vitest";
+import { alive, gantry, makeRepo, scratch } from "./harness.js";
+import { api, exited, killAfterTest, serve, serveWithConfig, until } from "./serve-harness.js";
 
 describe("gantry serve", () => {
   it("prints a generated admin token once, and keeps only its hash", async () => {
@@ -88,7 +17,7 @@ describe("gantry serve", () => {
     // One server per data directory.
     await expect(serve(["--data", data], env)).rejects.toThrow(/another gantry serve \(pid \d+\) is using/);
     first.proc.kill("SIGTERM");
-    await killed(first.proc);
+    await exited(first.proc);
     const second = await serve(["--data", data], env);
     expect(second.stdout()).not.toMatch(/Admin token/);
     expect((await api(second, token, "GET", "/repos")).status).toBe(200);
@@ -117,14 +46,10 @@ describe("gantry serve: nothing lost when killed", () => {
           "name: Quick\non: workflow_dispatch\njobs:\n  quick:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo quick-done\n",
       },
     });
-    const config = join(shared, "config.yml");
-    writeFileSync(
-      config,
+    const first = await serveWithConfig(
       `repos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  slots: 1\nretries:\n  lost_runner: ${retries}\n`,
+      token,
     );
-    const data = mkdtempSync(join(tmpdir(), "gantry-data-"));
-    const env = { GANTRY_ADMIN_TOKEN: token };
-    const first = await serve(["--data", data, "--config", config], env);
     const dispatch = async (file: string) =>
       (
         await api(first, token, "POST", `/repos/acme/app/actions/workflows/${file}/dispatches`, {
@@ -148,13 +73,13 @@ describe("gantry serve: nothing lost when killed", () => {
     // One slot, taken: this run waits in the queue.
     const quick = await dispatch("quick.yml");
     const orphan = Number(readFileSync(join(shared, "pid"), "utf8"));
-    orphans.push(orphan);
+    killAfterTest(orphan);
     first.proc.kill("SIGKILL");
-    await killed(first.proc);
+    await exited(first.proc);
     // The step outlived the server (its own process group); the next start ends it.
     expect(alive(orphan)).toBe(true);
 
-    const second = await serve(["--data", data, "--config", config], env);
+    const second = await serve(first.args, { GANTRY_ADMIN_TOKEN: token });
     const runs = await until(
       () => api(second, token, "GET", "/repos/acme/app/actions/runs"),
       (r) => r.json.workflow_runs.every((run: { status: string }) => run.status === "completed"),
@@ -209,11 +134,11 @@ describe("gantry serve: a graceful stop", () => {
         ".github/workflows/two.yml": `name: Two\non: workflow_dispatch\njobs:\n  first:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          echo $$ > ${shared}/pid\n          while [ ! -f ${shared}/release ]; do sleep 0.05; done\n          echo first >> ${shared}/ran\n  second:\n    needs: first\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo second >> ${shared}/ran\n`,
       },
     });
-    const config = join(shared, "config.yml");
-    writeFileSync(config, `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`);
-    const data = mkdtempSync(join(tmpdir(), "gantry-data-"));
-    const args = ["--data", data, "--config", config];
-    const s = await serve([...args, ...extraArgs], { GANTRY_ADMIN_TOKEN: token });
+    const s = await serveWithConfig(
+      `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
+      token,
+      extraArgs,
+    );
     const run = (
       await api(s, token, "POST", "/repos/acme/app/actions/workflows/two.yml/dispatches", {
         ref: "main",
@@ -224,12 +149,7 @@ describe("gantry serve: a graceful stop", () => {
       async () => existsSync(join(shared, "pid")),
       (ok) => ok,
     );
-    return { s, run, args };
-  }
-
-  async function exitOf(proc: ChildProcess): Promise<number | null> {
-    await killed(proc);
-    return proc.exitCode;
+    return { s, run, args: s.args };
   }
 
   it("lets the running job finish on SIGTERM, starts nothing new, and the next start goes on with the run", async () => {
@@ -243,7 +163,7 @@ describe("gantry serve: a graceful stop", () => {
     // Still up: the job it waits for has not finished.
     expect(s.proc.exitCode).toBeNull();
     writeFileSync(join(shared, "release"), "");
-    expect(await exitOf(s.proc)).toBe(0);
+    expect(await exited(s.proc)).toBe(0);
     expect(s.stderr()).toContain("drained; stopped");
     expect(readFileSync(join(shared, "ran"), "utf8")).toBe("first\n");
 
@@ -261,9 +181,9 @@ describe("gantry serve: a graceful stop", () => {
     const shared = scratch();
     const { s, run, args } = await twoJobServer(shared, ["--drain-timeout", "0.5"]);
     const step = Number(readFileSync(join(shared, "pid"), "utf8"));
-    orphans.push(step);
+    killAfterTest(step);
     s.proc.kill("SIGTERM");
-    expect(await exitOf(s.proc)).toBe(0);
+    expect(await exited(s.proc)).toBe(0);
     expect(s.stderr()).toContain("jobs still running after 0.5 s were stopped");
     expect(alive(step)).toBe(false);
 
@@ -290,11 +210,10 @@ describe("the CLI as a server's client", () => {
           'name: CI\non:\n  workflow_dispatch:\n    inputs:\n      who: { type: string, required: true }\n      times: { type: number, default: 1 }\njobs:\n  greet:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "hello ${{ inputs.who }} x${{ inputs.times }}"\n',
       },
     });
-    const config = join(scratch(), "config.yml");
-    writeFileSync(config, `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`);
-    const server = await serve(["--data", mkdtempSync(join(tmpdir(), "gantry-data-")), "--config", config], {
-      GANTRY_ADMIN_TOKEN: "cli-token",
-    });
+    const server = await serveWithConfig(
+      `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
+      "cli-token",
+    );
     const env = { GANTRY_SERVER: server.url, GANTRY_TOKEN: "cli-token" };
     const cwd = scratch();
 
@@ -344,11 +263,10 @@ describe("gantry serve: the Actions services", () => {
           "name: CI\non: workflow_dispatch\njobs:\n  ask:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: node ask.mjs\n",
       },
     });
-    const config = join(scratch(), "config.yml");
-    writeFileSync(config, `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`);
-    const server = await serve(["--data", mkdtempSync(join(tmpdir(), "gantry-data-")), "--config", config], {
-      GANTRY_ADMIN_TOKEN: "svc-token",
-    });
+    const server = await serveWithConfig(
+      `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
+      "svc-token",
+    );
     const env = { GANTRY_SERVER: server.url, GANTRY_TOKEN: "svc-token" };
     const cwd = scratch();
     const ok = await gantry(cwd, ["dispatch", "ci.yml"], { env });

@@ -1,0 +1,115 @@
+// The real `gantry serve` for end-to-end tests: started as a child process on a free loopback
+// port, spoken to through its HTTP API, stopped (SIGKILL) after each test with what its steps
+// left running.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "vitest";
+import { BIN } from "./harness.js";
+
+export interface Serve {
+  proc: ChildProcess;
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+export interface ApiAnswer {
+  status: number;
+  text: string;
+  // any: each endpoint answers its own shape; a test reads what it checks.
+  json: any;
+}
+
+const started: ChildProcess[] = [];
+const groups: number[] = [];
+
+afterEach(() => {
+  for (const p of started.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+  for (const pid of groups.splice(0)) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Kills this process group after the test (a step a killed server left running). */
+export function killAfterTest(pid: number): void {
+  groups.push(pid);
+}
+
+/**
+ * Starts `gantry serve --port 0 ARGS` with its own GANTRY_HOME; resolves once it says where it
+ * listens, rejects with its stderr when it exits first.
+ */
+export function serve(args: string[], env: Record<string, string> = {}): Promise<Serve> {
+  const proc = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], {
+    env: { ...process.env, GANTRY_HOME: mkdtempSync(join(tmpdir(), "gantry-home-")), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  started.push(proc);
+  let out = "";
+  let err = "";
+  return new Promise((resolve, reject) => {
+    proc.stdout?.on("data", (c) => {
+      out += c;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ proc, url: m[1], stdout: () => out, stderr: () => err });
+    });
+    proc.stderr?.on("data", (c) => {
+      err += c;
+    });
+    proc.on("exit", (code) => reject(new Error(`gantry serve exited (${code}): ${err}`)));
+  });
+}
+
+/** A server with this config file and a fresh data directory; `data` is where it keeps things. */
+export async function serveWithConfig(
+  config: string,
+  token: string,
+  extraArgs: string[] = [],
+): Promise<Serve & { data: string; args: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-serve-"));
+  writeFileSync(join(dir, "config.yml"), config);
+  const args = ["--data", join(dir, "data"), "--config", join(dir, "config.yml")];
+  const s = await serve([...args, ...extraArgs], { GANTRY_ADMIN_TOKEN: token });
+  return { ...s, data: join(dir, "data"), args };
+}
+
+/** One API call with the bearer token; the answer's JSON when it is JSON. */
+export async function api(
+  s: Pick<Serve, "url">,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiAnswer> {
+  const res = await fetch(`${s.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const isJson = res.headers.get("content-type")?.includes("application/json");
+  return { status: res.status, text, json: isJson ? JSON.parse(text) : undefined };
+}
+
+/** Asks again until `check` holds (each answer is a real call; the test's timeout bounds it). */
+export async function until<T>(ask: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
+  for (;;) {
+    const value = await ask();
+    if (check(value)) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Resolves when the process has exited, with its exit code. */
+export function exited(proc: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve(proc.exitCode);
+    else proc.on("exit", () => resolve(proc.exitCode));
+  });
+}
