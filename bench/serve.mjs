@@ -491,10 +491,14 @@ try {
     git(tmpRoot, "clone", "-q", "--bare", work, bare);
     git(work, "remote", "add", "origin", bare);
     const server = await startServer("pushed", bare);
-    execFileSync(process.execPath, [GANTRY, "hook", "install", bare, "--server", server.url, "--token", TOKEN], {
-      env,
-      stdio: "ignore",
-    });
+    execFileSync(
+      process.execPath,
+      [GANTRY, "hook", "install", bare, "--server", server.url, "--token", TOKEN],
+      {
+        env,
+        stdio: "ignore",
+      },
+    );
     log(`4. push → first step: ${EVENTS} pushes through the post-receive hook (${server.url})`);
     let n = 0;
     /** Commits, pushes and waits for the step's marker; the time from the push to the step. */
