@@ -1,5 +1,5 @@
 export { KyselyStore, migrateToLatest } from "./kysely-store.js";
-export type { Database, DbJob, DbRepo, DbRun, DbStep, DbToken } from "./schema.js";
+export type { Database, DbJob, DbPullRequest, DbRepo, DbRun, DbStep, DbToken } from "./schema.js";
 export { openSqliteStore } from "./sqlite.js";
 export type { Store } from "./store.js";
 export {
@@ -7,8 +7,12 @@ export {
   type Job,
   type JobPatch,
   type NewJob,
+  type NewPullRequest,
   type NewRepo,
   type NewRun,
+  type PullRequest,
+  type PullRequestFilter,
+  type PullRequestPatch,
   type Repo,
   type Run,
   type RunFilter,

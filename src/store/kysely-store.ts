@@ -1,6 +1,7 @@
 import { type Kysely, Migrator } from "kysely";
 import * as jobs from "./jobs.js";
 import { migrationProvider } from "./migrations/index.js";
+import * as pulls from "./pulls.js";
 import * as repos from "./repos.js";
 import * as runs from "./runs.js";
 import type { Database } from "./schema.js";
@@ -13,8 +14,11 @@ import type {
   Job,
   JobPatch,
   NewJob,
+  NewPullRequest,
   NewRepo,
   NewRun,
+  PullRequestFilter,
+  PullRequestPatch,
   RunFilter,
   RunPatch,
   Step,
@@ -23,7 +27,10 @@ import type {
 
 /** Brings the schema up to the latest migration; throws with the failing migration's error. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  // Unordered: migrations written side by side land in either order (0003 reached main before
+  // 0002), so a database that has a later one still takes an earlier one it lacks.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
@@ -96,6 +103,18 @@ export class KyselyStore implements Store {
   }
   putTriggerMemory(repoId: number, memory: TriggerMemory) {
     return putTriggerMemory(this.db, repoId, memory);
+  }
+  createPullRequest(pr: NewPullRequest) {
+    return pulls.createPullRequest(this.db, pr);
+  }
+  getPullRequest(repoId: number, number: number) {
+    return pulls.getPullRequest(this.db, repoId, number);
+  }
+  listPullRequests(filter: PullRequestFilter) {
+    return pulls.listPullRequests(this.db, filter);
+  }
+  updatePullRequest(id: number, patch: PullRequestPatch) {
+    return pulls.updatePullRequest(this.db, id, patch);
   }
   addToken(name: string, hash: string) {
     return tokens.addToken(this.db, name, hash);

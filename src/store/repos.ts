@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { isUniqueViolation, now, toRepo } from "./rows.js";
+import { isUniqueViolation, json, now, toRepo } from "./rows.js";
 import type { Database } from "./schema.js";
 import { nextValue } from "./sequences.js";
 import { type NewRepo, type Repo, StoreError } from "./types.js";
@@ -12,6 +12,7 @@ export async function addRepo(db: Kysely<Database>, repo: NewRepo): Promise<Repo
     url: repo.url,
     default_branch: repo.defaultBranch,
     poll_interval_seconds: repo.pollIntervalSeconds,
+    required_checks_json: json(repo.requiredChecks ?? []),
     created_at: now(),
   };
   try {
@@ -32,10 +33,11 @@ export async function upsertRepo(db: Kysely<Database>, repo: NewRepo): Promise<R
       url: repo.url,
       default_branch: repo.defaultBranch,
       poll_interval_seconds: repo.pollIntervalSeconds,
+      required_checks_json: json(repo.requiredChecks ?? []),
     })
     .where("id", "=", existing.id)
     .execute();
-  return { ...existing, ...repo };
+  return { ...existing, ...repo, requiredChecks: repo.requiredChecks ?? [] };
 }
 
 export async function getRepo(db: Kysely<Database>, owner: string, name: string): Promise<Repo | undefined> {

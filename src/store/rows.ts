@@ -1,6 +1,6 @@
 import type { Json } from "../expressions/index.js";
-import type { DbJob, DbRepo, DbRun, DbStep, DbToken } from "./schema.js";
-import type { Conclusion, Job, Repo, Run, Status, Step, Token } from "./types.js";
+import type { DbJob, DbPullRequest, DbRepo, DbRun, DbStep, DbToken } from "./schema.js";
+import type { Conclusion, Job, PullRequest, Repo, Run, Status, Step, Token } from "./types.js";
 
 /** Row ⇄ domain conversions, shared by the statement groups. */
 
@@ -29,7 +29,28 @@ export function toRepo(r: DbRepo): Repo {
     url: r.url,
     defaultBranch: r.default_branch,
     pollIntervalSeconds: Number(r.poll_interval_seconds),
+    requiredChecks: parse<string[]>(r.required_checks_json, []),
     createdAt: r.created_at,
+  };
+}
+
+export function toPullRequest(r: DbPullRequest): PullRequest {
+  return {
+    id: Number(r.id),
+    repoId: Number(r.repo_id),
+    number: Number(r.number),
+    title: r.title,
+    body: r.body,
+    state: r.state === "closed" ? "closed" : "open",
+    headRef: r.head_ref,
+    baseRef: r.base_ref,
+    headSha: r.head_sha,
+    baseSha: r.base_sha,
+    mergeCommitSha: r.merge_commit_sha,
+    mergeable: Number(r.mergeable) === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    closedAt: r.closed_at,
   };
 }
 

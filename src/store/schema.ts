@@ -15,6 +15,8 @@ export interface DbRepo {
   url: string;
   default_branch: string;
   poll_interval_seconds: number;
+  /** JSON list; null in rows from before migration 0002 (none required). */
+  required_checks_json: string | null;
   created_at: string;
 }
 
@@ -82,6 +84,25 @@ export interface DbTriggerState {
   value: string;
 }
 
+export interface DbPullRequest {
+  id: number;
+  repo_id: number;
+  number: number;
+  title: string;
+  body: string;
+  state: string;
+  head_ref: string;
+  base_ref: string;
+  head_sha: string;
+  base_sha: string;
+  merge_commit_sha: string | null;
+  /** 1 or 0 (no boolean type that both dialects store alike). */
+  mergeable: number;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+}
+
 export interface DbToken {
   id: number;
   name: string;
@@ -96,5 +117,6 @@ export interface Database {
   jobs: DbJob;
   steps: DbStep;
   tokens: DbToken;
+  pull_requests: DbPullRequest;
   trigger_state: DbTriggerState;
 }

@@ -1,7 +1,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { expect, it } from "vitest";
+import { initial } from "./migrations/0001-initial.js";
+import { triggerState } from "./migrations/0003-trigger-state.js";
 import { openSqliteStore } from "./sqlite.js";
 import { describeStoreContract } from "./store-contract.js";
 
@@ -18,4 +22,26 @@ it("keeps what it stored across a reopen, migrating once", async () => {
   const b = await openSqliteStore(file);
   expect((await b.listRepos()).map((r) => r.name)).toEqual(["n"]);
   await b.close();
+});
+
+it("takes a migration it lacks when a later one ran first (0003 landed before 0002)", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), "gantry-store-")), "gantry.db");
+  const db = new Kysely({ dialect: new SqliteDialect({ database: new SQLite(file) }) });
+  const provider = {
+    getMigrations: async () => ({ "0001-initial": initial, "0003-trigger-state": triggerState }),
+  };
+  expect((await new Migrator({ db, provider }).migrateToLatest()).error).toBeUndefined();
+  await db.destroy();
+  const store = await openSqliteStore(file);
+  const repo = await store.addRepo({
+    owner: "o",
+    name: "n",
+    url: "u",
+    defaultBranch: "main",
+    pollIntervalSeconds: 0,
+    requiredChecks: ["CI"],
+  });
+  expect((await store.getRepoById(repo.id))?.requiredChecks).toEqual(["CI"]);
+  expect((await store.listPullRequests({ repoId: repo.id })).total).toBe(0);
+  await store.close();
 });

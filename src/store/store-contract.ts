@@ -206,6 +206,85 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getTriggerMemory(a.id)).toEqual({ ticks: { k: "2026-01-02T00:00:00.000Z" } });
     });
 
+    it("keeps a repository's required checks, none unless given", async () => {
+      const plain = await store.addRepo(repo);
+      expect(plain.requiredChecks).toEqual([]);
+      expect((await store.getRepo("acme", "app"))?.requiredChecks).toEqual([]);
+      const strict = await store.addRepo({ ...repo, name: "lib", requiredChecks: ["CI", "CI / build"] });
+      expect(strict.requiredChecks).toEqual(["CI", "CI / build"]);
+      expect((await store.getRepoById(strict.id))?.requiredChecks).toEqual(["CI", "CI / build"]);
+      await store.upsertRepo({ ...repo, requiredChecks: ["Lint"] });
+      expect((await store.getRepo("acme", "app"))?.requiredChecks).toEqual(["Lint"]);
+      await store.upsertRepo(repo);
+      expect((await store.getRepo("acme", "app"))?.requiredChecks).toEqual([]);
+    });
+
+    const pull = (repoId: number, headRef = "feature") => ({
+      repoId,
+      title: "Add a feature",
+      body: "",
+      headRef,
+      baseRef: "main",
+      headSha: "b".repeat(40),
+      baseSha: "a".repeat(40),
+      mergeCommitSha: "c".repeat(40),
+      mergeable: true,
+    });
+
+    it("numbers pull requests per repository, from 1", async () => {
+      const r = await store.addRepo(repo);
+      const other = await store.addRepo({ ...repo, name: "other" });
+      const a = await store.createPullRequest(pull(r.id));
+      const b = await store.createPullRequest(pull(r.id, "fix"));
+      const c = await store.createPullRequest(pull(other.id));
+      expect([a.number, b.number, c.number]).toEqual([1, 2, 1]);
+      expect(new Set([a.id, b.id, c.id]).size).toBe(3);
+      expect(a).toMatchObject({ ...pull(r.id), state: "open", closedAt: null });
+      expect(await store.getPullRequest(r.id, 1)).toEqual(a);
+      expect((await store.getPullRequest(other.id, 1))?.id).toBe(c.id);
+      expect(await store.getPullRequest(r.id, 3)).toBeUndefined();
+    });
+
+    it("updates a pull request and lists them by state, branch and commit, newest first", async () => {
+      const r = await store.addRepo(repo);
+      const a = await store.createPullRequest(pull(r.id));
+      const b = await store.createPullRequest({
+        ...pull(r.id, "fix"),
+        headSha: "d".repeat(40),
+        mergeCommitSha: null,
+        mergeable: false,
+      });
+      expect(b).toMatchObject({ mergeCommitSha: null, mergeable: false });
+      await store.updatePullRequest(a.id, {
+        state: "closed",
+        closedAt: "2026-01-01T00:00:00.000Z",
+        title: "Renamed",
+        mergeCommitSha: null,
+        mergeable: false,
+      });
+      expect(await store.getPullRequest(r.id, a.number)).toMatchObject({
+        state: "closed",
+        title: "Renamed",
+        closedAt: "2026-01-01T00:00:00.000Z",
+        mergeCommitSha: null,
+        mergeable: false,
+        headSha: "b".repeat(40),
+      });
+      const numbers = async (f: Omit<Parameters<Store["listPullRequests"]>[0], "repoId">) =>
+        (await store.listPullRequests({ repoId: r.id, ...f })).pulls.map((p) => p.number);
+      expect(await numbers({})).toEqual([b.number]);
+      expect(await numbers({ state: "closed" })).toEqual([a.number]);
+      expect(await numbers({ state: "all" })).toEqual([b.number, a.number]);
+      expect(await numbers({ state: "all", headRef: "feature" })).toEqual([a.number]);
+      expect(await numbers({ baseRef: "dev" })).toEqual([]);
+      expect(await numbers({ state: "all", sha: "d".repeat(40) })).toEqual([b.number]);
+      await store.updatePullRequest(b.id, { mergeCommitSha: "e".repeat(40), mergeable: true });
+      expect(await numbers({ sha: "e".repeat(40) })).toEqual([b.number]);
+      const page = await store.listPullRequests({ repoId: r.id, state: "all", perPage: 1, page: 2 });
+      expect(page.total).toBe(2);
+      expect(page.pulls.map((p) => p.number)).toEqual([a.number]);
+    });
+
     it("keeps token hashes and finds a token by its hash", async () => {
       const t = await store.addToken("admin", "f".repeat(64));
       expect(await store.findToken("f".repeat(64))).toEqual(t);

@@ -2,8 +2,12 @@ import type {
   Job,
   JobPatch,
   NewJob,
+  NewPullRequest,
   NewRepo,
   NewRun,
+  PullRequest,
+  PullRequestFilter,
+  PullRequestPatch,
   Repo,
   Run,
   RunFilter,
@@ -57,6 +61,13 @@ export interface Store {
   getTriggerMemory(repoId: number): Promise<TriggerMemory>;
   /** Replaces what the triggers remember of a repository, all at once. */
   putTriggerMemory(repoId: number, memory: TriggerMemory): Promise<void>;
+
+  /** Stores an open pull request with the next number of its repository (1, 2, …). */
+  createPullRequest(pr: NewPullRequest): Promise<PullRequest>;
+  getPullRequest(repoId: number, number: number): Promise<PullRequest | undefined>;
+  /** Newest first; state defaults to open. */
+  listPullRequests(filter: PullRequestFilter): Promise<{ total: number; pulls: PullRequest[] }>;
+  updatePullRequest(id: number, patch: PullRequestPatch): Promise<void>;
 
   addToken(name: string, hash: string): Promise<Token>;
   findToken(hash: string): Promise<Token | undefined>;

@@ -13,10 +13,15 @@ export interface Repo {
   url: string;
   defaultBranch: string;
   pollIntervalSeconds: number;
+  /**
+   * The checks a pull request needs before it may merge: workflow names, or "workflow / job" check
+   * names. Empty: every run for the commit counts.
+   */
+  requiredChecks: string[];
   createdAt: string;
 }
 
-export type NewRepo = Omit<Repo, "id" | "createdAt">;
+export type NewRepo = Omit<Repo, "id" | "createdAt" | "requiredChecks"> & { requiredChecks?: string[] };
 
 export interface Run {
   id: number;
@@ -128,6 +133,54 @@ export interface Step {
   outputs: Record<string, string>;
   startedAt: string | null;
   completedAt: string | null;
+}
+
+/** A pull request opened through gantry's API: head merges into base, both branches of the repository. */
+export interface PullRequest {
+  id: number;
+  repoId: number;
+  /** Numbered per repository, from 1. */
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  /** The branch names (without refs/heads/). */
+  headRef: string;
+  baseRef: string;
+  /** The commits the merge commit was last made of. */
+  headSha: string;
+  baseSha: string;
+  /** The test merge of head into base (refs/pull/N/merge); null when they conflict. */
+  mergeCommitSha: string | null;
+  /** false: head does not merge cleanly into base. */
+  mergeable: boolean;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+
+export type NewPullRequest = Pick<
+  PullRequest,
+  "repoId" | "title" | "body" | "headRef" | "baseRef" | "headSha" | "baseSha" | "mergeCommitSha" | "mergeable"
+>;
+
+export type PullRequestPatch = Partial<
+  Pick<
+    PullRequest,
+    "title" | "body" | "state" | "headSha" | "baseSha" | "mergeCommitSha" | "mergeable" | "closedAt"
+  >
+>;
+
+export interface PullRequestFilter {
+  repoId: number;
+  state?: "open" | "closed" | "all";
+  headRef?: string;
+  baseRef?: string;
+  /** Pull requests whose head or merge commit is this sha. */
+  sha?: string;
+  /** 1-based. */
+  page?: number;
+  perPage?: number;
 }
 
 export interface Token {
