@@ -5,6 +5,7 @@ import { openApiDocument } from "./openapi.js";
 import { dispatchRoutes } from "./routes/dispatch.js";
 import { eventRoutes } from "./routes/events.js";
 import { jobRoutes } from "./routes/jobs.js";
+import { pullRoutes } from "./routes/pulls.js";
 import { repoRoutes } from "./routes/repos.js";
 import { runRoutes } from "./routes/runs.js";
 
@@ -28,6 +29,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", jobRoutes(ctx));
   api.route("/", dispatchRoutes(ctx));
   api.route("/", eventRoutes(ctx));
+  api.route("/", pullRoutes(ctx));
   app.route("/api/v1", api);
   return app;
 }

@@ -10,6 +10,11 @@ export const repoBody = z.object({
   url: z.string().min(1),
   default_branch: z.string().min(1).default("main"),
   poll_interval_seconds: z.number().int().min(0).default(60),
+  /**
+   * What a pull request needs before it may merge: workflow names ("CI") or check names ("CI / build",
+   * a matrix job's name standing for all its legs). Empty: every run for the commit counts.
+   */
+  required_checks: z.array(z.string().trim().min(1, "a check name cannot be empty")).default([]),
 });
 
 export type RepoBody = z.infer<typeof repoBody>;

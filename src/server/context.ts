@@ -5,6 +5,7 @@ import type { ServerConfig } from "./config.js";
 import { zodProblems } from "./config.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
+import type { PullService } from "./pull-service.js";
 import type { RepoClones } from "./repo-clones.js";
 import type { RunService } from "./run-service.js";
 import type { RunnerPool } from "./runner-pool.js";
@@ -13,6 +14,7 @@ import type { RunnerPool } from "./runner-pool.js";
 export interface ServerContext {
   store: Store;
   runs: RunService;
+  pulls: PullService;
   clones: RepoClones;
   logs: JobLogs;
   hub: LiveHub;

@@ -1,4 +1,5 @@
 import type { Job, Repo, Run, Step } from "../store/index.js";
+import type { CommitChecks } from "./commit-checks.js";
 import type { CombinedStatusJson, JobJson, RunJson } from "./schemas.js";
 
 function repository(repo: Repo) {
@@ -19,6 +20,7 @@ export function repoJson(repo: Repo) {
     url: repo.url,
     default_branch: repo.defaultBranch,
     poll_interval_seconds: repo.pollIntervalSeconds,
+    required_checks: repo.requiredChecks,
     created_at: repo.createdAt,
   };
 }
@@ -96,46 +98,36 @@ export function jobJson(job: Job, steps: Step[], run: Run, repo: Repo, base: str
 }
 
 /**
- * The combined status of a commit, GitHub's way: one status per workflow (its latest run at the
- * commit); failure when any failed or was cancelled, pending while any runs or when none exist,
- * success only when every one succeeded.
+ * The combined status of a commit in GitHub's shape (commit-checks.ts decides the state): one status
+ * per check, `required` saying whether it counts toward the state.
  */
-export function combinedStatus(sha: string, runs: Run[], repo: Repo, base: string): CombinedStatusJson {
-  const latest = new Map<string, Run>();
-  for (const run of runs) {
-    const seen = latest.get(run.workflowFile);
-    if (!seen || run.id > seen.id) latest.set(run.workflowFile, run);
-  }
-  const statuses = [...latest.values()]
-    .sort((a, b) => a.id - b.id)
-    .map((run) => {
-      const state: "success" | "failure" | "pending" =
-        run.status !== "completed"
-          ? "pending"
-          : run.conclusion === "success" || run.conclusion === "skipped"
-            ? "success"
-            : "failure";
-      return {
-        id: run.id,
-        context: `${run.workflowName} (${run.event})`,
-        state,
-        description: run.status === "completed" ? `${run.conclusion}` : run.status.replace("_", " "),
-        target_url: `${base}/api/v1/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}`,
-        created_at: run.createdAt,
-        updated_at: run.updatedAt,
-      };
-    });
-  const state = statuses.some((s) => s.state === "failure")
-    ? "failure"
-    : statuses.length === 0 || statuses.some((s) => s.state === "pending")
-      ? "pending"
-      : "success";
+export function combinedStatus(
+  sha: string,
+  found: CommitChecks,
+  repo: Repo,
+  base: string,
+): CombinedStatusJson {
+  const api = `${base}/api/v1/repos/${repo.owner}/${repo.name}`;
+  const statuses = found.checks.map((check) => ({
+    id: check.job?.id ?? check.run?.id ?? 0,
+    context: check.context,
+    state: check.state,
+    description: check.description,
+    required: check.required,
+    target_url: check.job
+      ? `${api}/actions/jobs/${check.job.id}`
+      : check.run
+        ? `${api}/actions/runs/${check.run.id}`
+        : `${api}/commits/${sha}/status`,
+    created_at: check.run?.createdAt ?? null,
+    updated_at: check.run?.updatedAt ?? null,
+  }));
   return {
-    state,
+    state: found.state,
     sha,
     total_count: statuses.length,
     statuses,
     repository: repository(repo),
-    commit_url: `${base}/api/v1/repos/${repo.owner}/${repo.name}/commits/${sha}`,
+    commit_url: `${api}/commits/${sha}`,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { createPullBody, pullRequestSchema, updatePullBody } from "./pull-schemas.js";
 import {
   combinedStatusSchema,
   dispatchBody,
@@ -172,12 +173,54 @@ export function openApiDocument(): Record<string, unknown> {
         }),
       },
       "/repos/{owner}/{repo}/commits/{ref}/status": {
-        get: op("The combined status of a commit: one status per workflow", {
-          parameters: [...repoParams, pathParam("ref")],
+        get: op(
+          "The combined status of a commit (with its pull requests' head and merge commits): success only when every required check (the repository's required_checks, else every workflow's latest run) succeeded",
+          {
+            parameters: [...repoParams, pathParam("ref")],
+            responses: {
+              "200": { description: "Combined status", content: json(combinedStatusSchema) },
+              ...errors,
+            },
+          },
+        ),
+      },
+      "/repos/{owner}/{repo}/pulls": {
+        get: op("List pull requests, newest first", {
+          parameters: [
+            ...repoParams,
+            query("state", "open (default), closed or all"),
+            query("head", "Only this head branch (branch or owner:branch)"),
+            query("base", "Only this base branch"),
+            query("page", "Page, from 1", "integer"),
+            query("per_page", "Pull requests per page (at most 100)", "integer"),
+          ],
           responses: {
-            "200": { description: "Combined status", content: json(combinedStatusSchema) },
+            "200": { description: "Pull requests", content: json(z.array(pullRequestSchema)) },
             ...errors,
           },
+        }),
+        post: op(
+          "Open a pull request of head into base (branches of the server's clone): fires pull_request opened on the merge commit",
+          {
+            parameters: repoParams,
+            requestBody: { required: true, content: json(createPullBody, "input") },
+            responses: {
+              "201": { description: "Opened", content: json(pullRequestSchema) },
+              "502": { description: "The repository could not be fetched", content: json(errorSchema) },
+              ...errors,
+            },
+          },
+        ),
+      },
+      "/repos/{owner}/{repo}/pulls/{pull_number}": {
+        get: op("Get a pull request, with checks_state: the combined status of its head and merge commits", {
+          parameters: [...repoParams, pathParam("pull_number", "integer")],
+          responses: { "200": { description: "Pull request", content: json(pullRequestSchema) }, ...errors },
+        }),
+        patch: op("Close (fires closed), reopen (fires reopened) or retitle a pull request", {
+          parameters: [...repoParams, pathParam("pull_number", "integer")],
+          requestBody: { required: true, content: json(updatePullBody, "input") },
+          responses: { "200": { description: "Pull request", content: json(pullRequestSchema) }, ...errors },
         }),
       },
       "/events": {

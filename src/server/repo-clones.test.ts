@@ -67,4 +67,20 @@ describe("RepoClones", () => {
     await clones.removeWorktree(repo, dir);
     expect(existsSync(dir)).toBe(false);
   });
+
+  it("keeps the pull request refs it made across fetches, and follows origin's deletions", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
+    dirs.push(root);
+    const a = source(root, "a", "main", "first");
+    git(a, "branch", "gone");
+    const clones = new RepoClones(join(root, "repos"));
+    const repo = { owner: "o", name: "r", url: a };
+    await clones.sync(repo);
+    const sha = (await clones.resolveRef(repo, "main"))?.sha ?? "";
+    git(clones.path(repo), "update-ref", "refs/pull/1/merge", sha);
+    git(a, "branch", "-D", "gone");
+    await clones.sync(repo);
+    expect(await clones.resolveRef(repo, "refs/pull/1/merge")).toEqual({ ref: "refs/pull/1/merge", sha });
+    expect(await clones.resolveRef(repo, "gone")).toBeUndefined();
+  });
 });

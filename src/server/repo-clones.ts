@@ -75,7 +75,9 @@ export class RepoClones {
         await git(dir, ["remote", "set-url", "origin", origin]);
         this.origins.set(dir, origin);
       }
-      await git(dir, ["fetch", "--quiet", "--prune", "origin"]);
+      // Every ref of origin, except refs/pull/*: the pull requests' merge and head refs are the
+      // server's own (made in this clone), and a mirror's prune would delete them.
+      await git(dir, ["fetch", "--quiet", "--prune", "origin", "+refs/*:refs/*", "^refs/pull/*"]);
     });
   }
 

@@ -48,6 +48,7 @@ export const repoSchema = z.object({
   url: z.string(),
   default_branch: z.string(),
   poll_interval_seconds: z.number(),
+  required_checks: z.array(z.string()),
   created_at: z.string(),
 });
 
@@ -133,9 +134,12 @@ export const combinedStatusSchema = z.object({
       context: z.string(),
       state: z.enum(["success", "failure", "pending", "error"]),
       description: z.string(),
+      /** gantry's: whether it counts toward `state` (a required check, or any run when none is). */
+      required: z.boolean(),
       target_url: z.string(),
-      created_at: z.string(),
-      updated_at: z.string(),
+      /** null for a required check that has not run yet. */
+      created_at: z.string().nullable(),
+      updated_at: z.string().nullable(),
     }),
   ),
   repository: minimalRepository,

@@ -17,6 +17,7 @@ import { hookSecrets } from "./hooks-config.js";
 import { JobLogs } from "./job-logs.js";
 import { LiveHub } from "./live-hub.js";
 import { ProcessLedger } from "./process-ledger.js";
+import { PullService } from "./pull-service.js";
 import { RepoClones } from "./repo-clones.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { RunService } from "./run-service.js";
@@ -163,6 +164,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       url: r.url,
       defaultBranch: r.default_branch,
       pollIntervalSeconds: r.poll_interval_seconds,
+      requiredChecks: r.required_checks,
     });
     try {
       await clones.sync(repo);
@@ -171,17 +173,25 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       process.stderr.write(`gantry serve: ${repo.owner}/${repo.name}: ${(err as Error).message}\n`);
     }
   }
-  const context: ServerContext = { store, runs, clones, logs, hub, pool, config };
-  const app = createApp(context);
-  await runs.recover();
-  // Pushes (polls, post-receive hooks), forge webhooks and schedules: src/triggers, wired here.
   const log = (message: string) => process.stderr.write(`gantry serve: ${message}\n`);
-  const triggers = new TriggerService({
+  const pulls = new PullService({
     store,
     clones,
     handleEvent: (repo, event) => runs.handleEvent(repo, event),
     log,
   });
+  // An event's own runs, then the pull requests it moves (a push to a head branch: synchronize).
+  const handleEvent = async (repo: Repo, event: RepoEvent): Promise<Run[]> => {
+    const own = await runs.handleEvent(repo, event).catch((err: Error) => err);
+    const synced = await pulls.onRefEvent(repo, event);
+    if (own instanceof Error) throw own;
+    return [...own, ...synced];
+  };
+  const context: ServerContext = { store, runs, pulls, clones, logs, hub, pool, config };
+  const app = createApp(context);
+  await runs.recover();
+  // Pushes (polls, post-receive hooks), forge webhooks and schedules: src/triggers, wired here.
+  const triggers = new TriggerService({ store, clones, handleEvent, log });
   app.route("/", hookRoutes({ store, triggers, secrets: hookSecrets(config.hooks), log }));
   if (opts.triggers !== false) triggers.start();
 
@@ -214,7 +224,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       const found =
         typeof repo === "string" ? await store.getRepo(...(repo.split("/", 2) as [string, string])) : repo;
       if (!found) throw new Error(`no repository ${String(repo)} on this server`);
-      return runs.handleEvent(found, event);
+      return handleEvent(found, event);
     },
     whenIdle: () => runs.whenIdle(),
     runningJobs: () => pool.running,

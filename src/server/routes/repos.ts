@@ -27,6 +27,7 @@ export function repoRoutes(ctx: ServerContext): Hono {
         url: body.url,
         defaultBranch: body.default_branch,
         pollIntervalSeconds: body.poll_interval_seconds,
+        requiredChecks: body.required_checks,
       });
       return c.json(repoJson(repo), 201);
     } catch (err) {

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { JobReport, WorkflowRunReport } from "../../engine/index.js";
+import { commitChecks } from "../commit-checks.js";
 import { baseUrl, HttpError, idParam, queryOf, repoOf, type ServerContext } from "../context.js";
 import { combinedStatus, jobJson, runJson } from "../github-shapes.js";
 import { topJobId } from "../prior-jobs.js";
@@ -128,8 +129,8 @@ export function runRoutes(ctx: ServerContext): Hono {
       ? { sha: ref.toLowerCase() }
       : await ctx.clones.resolveRef(repo, ref);
     if (!resolved) throw new HttpError(422, `No commit found for SHA: ${ref}`);
-    const { runs } = await store.listRuns({ repoId: repo.id, headSha: resolved.sha, perPage: 100 });
-    return c.json(combinedStatus(resolved.sha, runs, repo, baseUrl(c)));
+    const checks = await commitChecks(store, repo, resolved.sha);
+    return c.json(combinedStatus(resolved.sha, checks, repo, baseUrl(c)));
   });
 
   return app;

@@ -1,0 +1,67 @@
+import type { Context } from "hono";
+import { Hono } from "hono";
+import type { PullRequest, Repo } from "../../store/index.js";
+import { commitChecks } from "../commit-checks.js";
+import { baseUrl, bodyOf, idParam, queryOf, repoOf, type ServerContext } from "../context.js";
+import { createPullBody, pullsQuery, updatePullBody } from "../pull-schemas.js";
+import { pullRequestJson } from "../pull-shapes.js";
+
+/** The API's actor: the admin token is the only one the server hands out. */
+const SENDER = "admin";
+
+/**
+ * gantry's pull requests, in GitHub's REST shapes: open (POST), list, get, and close, reopen or
+ * retitle (PATCH). Each answer carries `checks_state`, the combined status of the pull request's
+ * head and merge commits.
+ */
+export function pullRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+
+  async function json(c: Context, repo: Repo, pull: PullRequest) {
+    const checks = await commitChecks(ctx.store, repo, pull.headSha);
+    return pullRequestJson(pull, repo, baseUrl(c), checks.state);
+  }
+
+  app.post("/repos/:owner/:repo/pulls", async (c) => {
+    const repo = await repoOf(ctx, c);
+    const body = await bodyOf(c, createPullBody);
+    const { pull } = await ctx.pulls.open(repo, body, SENDER);
+    return c.json(await json(c, repo, pull), 201);
+  });
+
+  app.get("/repos/:owner/:repo/pulls", async (c) => {
+    const repo = await repoOf(ctx, c);
+    const q = queryOf(c, pullsQuery);
+    const prefix = `${repo.owner}:`;
+    const branch = (given: string | undefined) =>
+      given?.startsWith(prefix) ? given.slice(prefix.length) : given;
+    const { pulls } = await ctx.store.listPullRequests({
+      repoId: repo.id,
+      state: q.state,
+      headRef: branch(q.head),
+      baseRef: branch(q.base),
+      page: q.page,
+      perPage: q.per_page,
+    });
+    const list = [];
+    for (const pull of pulls) list.push(await json(c, repo, pull));
+    return c.json(list);
+  });
+
+  app.get("/repos/:owner/:repo/pulls/:number", async (c) => {
+    const repo = await repoOf(ctx, c);
+    const pull = await ctx.store.getPullRequest(repo.id, idParam(c, "number"));
+    if (!pull) return c.json({ message: "Not Found: no such pull request" }, 404);
+    return c.json(await json(c, repo, pull));
+  });
+
+  app.patch("/repos/:owner/:repo/pulls/:number", async (c) => {
+    const repo = await repoOf(ctx, c);
+    const number = idParam(c, "number");
+    const body = await bodyOf(c, updatePullBody);
+    const { pull } = await ctx.pulls.update(repo, number, body, SENDER);
+    return c.json(await json(c, repo, pull));
+  });
+
+  return app;
+}
