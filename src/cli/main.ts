@@ -14,6 +14,7 @@ Usage:
   gantry hook install REPO --server URL  notify a gantry server of pushes to a bare repository
   gantry serve [--data DIR] [--port N] [--config FILE]  the CI server (gantry serve --help)
   gantry runs | logs RUN [--follow] | dispatch WORKFLOW  a server's runs (GANTRY_SERVER, GANTRY_TOKEN)
+  gantry pr open|list|status N  a server's pull requests; status exits 0 success, 1 failure, 3 pending
 
 ${RUN_HELP}`;
 
@@ -43,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./logs.js")).logsCommand(rest);
       case "dispatch":
         return await (await import("./dispatch.js")).dispatchCommand(rest);
+      case "pr":
+        return await (await import("./pr.js")).prCommand(rest);
       case undefined:
       case "help":
       case "--help":
