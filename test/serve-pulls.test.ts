@@ -2,9 +2,10 @@
 // polls and real pushes: the run on the merge commit, synchronize on a push to head, and
 // `gantry pr status` exiting as a merge tool reads it (3 pending, 1 failure, 0 success).
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { commitFiles, makeRemote } from "./git-remote.js";
 import { BIN, gantry, git, scratch } from "./harness.js";
@@ -114,9 +115,11 @@ jobs:
     const s = await serve(
       `repos:\n  - owner: acme\n    name: app\n    url: ${JSON.stringify(r.origin)}\n    poll_interval_seconds: 1\n    required_checks: ["CI / test"]\n`,
     );
-    // The first poll records what is there; pushes after it are news.
-    const state = join(s.data, "triggers", "acme", "app.json");
-    while (!existsSync(state)) await new Promise((resolve) => setTimeout(resolve, 100));
+    // The first poll records what is there (the repository's trigger state); pushes after it are news.
+    const db = new Database(join(s.data, "gantry.db"), { readonly: true });
+    const seen = db.prepare("SELECT count(*) AS n FROM trigger_state WHERE kind = 'seen'");
+    while ((seen.get() as { n: number }).n === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    db.close();
     const env = { GANTRY_SERVER: s.url, GANTRY_TOKEN: TOKEN, GANTRY_REPO: "acme/app" };
     const cwd = scratch();
     const pr = (...args: string[]) => gantry(cwd, ["pr", ...args], { env });
