@@ -1,49 +1,15 @@
 // `gantry serve` with a pull request opened through `gantry pr open`, a real repository the server
 // polls and real pushes: the run on the merge commit, synchronize on a push to head, and
 // `gantry pr status` exiting as a merge tool reads it (3 pending, 1 failure, 0 success).
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { commitFiles, makeRemote } from "./git-remote.js";
-import { BIN, gantry, git, scratch } from "./harness.js";
+import { gantry, git, scratch } from "./harness.js";
+import { api as call, serveWithConfig, until } from "./serve-harness.js";
 
 const TOKEN = "e2e-pr-token";
-
-const started: ChildProcess[] = [];
-afterEach(() => {
-  for (const p of started.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
-});
-
-/** Starts `gantry serve` on a free loopback port with this config; resolves with its URL. */
-function serve(config: string): Promise<{ url: string; data: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "gantry-serve-"));
-  writeFileSync(join(dir, "config.yml"), config);
-  const proc = spawn(
-    process.execPath,
-    [BIN, "serve", "--port", "0", "--data", join(dir, "data"), "--config", join(dir, "config.yml")],
-    {
-      env: { ...process.env, GANTRY_HOME: join(dir, "home"), GANTRY_ADMIN_TOKEN: TOKEN },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  started.push(proc);
-  let out = "";
-  let err = "";
-  proc.stderr?.on("data", (c) => {
-    err += c;
-  });
-  return new Promise((resolve, reject) => {
-    proc.stdout?.on("data", (c) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1], data: join(dir, "data") });
-    });
-    proc.on("exit", (code) => reject(new Error(`gantry serve exited (${code}): ${err}`)));
-  });
-}
 
 interface ApiRun {
   id: number;
@@ -56,20 +22,9 @@ interface ApiRun {
 
 // any: each endpoint answers its own shape; the test reads the fields it checks
 async function api(url: string, path: string): Promise<any> {
-  const res = await fetch(`${url}/api/v1/repos/acme/app${path}`, {
-    headers: { authorization: `Bearer ${TOKEN}` },
-  });
-  expect(res.status).toBe(200);
-  return res.json();
-}
-
-/** Asks again until `check` holds (each answer is a real API call; the test's timeout bounds it). */
-async function until<T>(ask: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
-  for (;;) {
-    const value = await ask();
-    if (check(value)) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const answer = await call({ url }, TOKEN, "GET", `/repos/acme/app${path}`);
+  expect(answer.status).toBe(200);
+  return answer.json;
 }
 
 /** The completed pull_request run of the merge commit `sha`. */
@@ -112,8 +67,9 @@ jobs:
       ".github/workflows/docs.yml": DOCS,
       "README.md": "hi\n",
     });
-    const s = await serve(
+    const s = await serveWithConfig(
       `repos:\n  - owner: acme\n    name: app\n    url: ${JSON.stringify(r.origin)}\n    poll_interval_seconds: 1\n    required_checks: ["CI / test"]\n`,
+      TOKEN,
     );
     // The first poll records what is there (the repository's trigger state); pushes after it are news.
     const db = new Database(join(s.data, "gantry.db"), { readonly: true });
@@ -150,11 +106,7 @@ jobs:
     const first = await completedRun(s.url, merge);
     expect(first).toMatchObject({ name: "CI", event: "pull_request", conclusion: "success" });
     const jobs = await api(s.url, `/actions/runs/${first.id}/jobs`);
-    const log = await (
-      await fetch(`${s.url}/api/v1/repos/acme/app/actions/jobs/${jobs.jobs[0].id}/logs`, {
-        headers: { authorization: `Bearer ${TOKEN}` },
-      })
-    ).text();
+    const log = (await call(s, TOKEN, "GET", `/repos/acme/app/actions/jobs/${jobs.jobs[0].id}/logs`)).text;
     expect(log).toContain(`ref=refs/pull/1/merge head=feature base=main sha=${merge}`);
     // Docs' paths filter: the pull request changes src/ only.
     const all = (await api(s.url, "/actions/runs")).workflow_runs as ApiRun[];
