@@ -19,6 +19,17 @@ export const repoBody = z.object({
 
 export type RepoBody = z.infer<typeof repoBody>;
 
+/** PATCH /repos/{owner}/{repo}: what may change of a registered repository (its name may not). */
+export const repoPatchBody = z
+  .object({
+    url: repoBody.shape.url,
+    default_branch: z.string().min(1),
+    poll_interval_seconds: z.number().int().min(0),
+    required_checks: z.array(z.string().trim().min(1, "a check name cannot be empty")),
+  })
+  .partial()
+  .strict();
+
 /** `gantry serve --config FILE`: repositories, the embedded runner pool, retries, secrets and vars. */
 export const serverConfig = z.object({
   repos: z.array(repoBody).default([]),

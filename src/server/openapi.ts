@@ -7,6 +7,7 @@ import {
   jobListSchema,
   jobSchema,
   repoBody,
+  repoPatchBody,
   repoSchema,
   runListSchema,
   runSchema,
@@ -71,6 +72,11 @@ export function openApiDocument(): Record<string, unknown> {
       "/repos/{owner}/{repo}": {
         get: op("Get a repository", {
           parameters: repoParams,
+          responses: { "200": { description: "Repository", content: json(repoSchema) }, ...errors },
+        }),
+        patch: op("Change a repository's url, default branch, poll interval or required checks", {
+          parameters: repoParams,
+          requestBody: { required: true, content: json(repoPatchBody, "input") },
           responses: { "200": { description: "Repository", content: json(repoSchema) }, ...errors },
         }),
       },

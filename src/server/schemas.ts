@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { repoBody } from "./config.js";
+import { repoBody, repoPatchBody } from "./config.js";
 
 /** Request bodies and query strings, validated at the boundary. */
-export { repoBody };
+export { repoBody, repoPatchBody };
 
 export const dispatchBody = z.object({
   ref: z.string().min(1),

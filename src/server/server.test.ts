@@ -148,6 +148,37 @@ describe("repositories", () => {
     ]);
     expect((await call(s, "GET", "/repos/nobody/here/actions/runs")).status).toBe(404);
   });
+
+  it("changes a repository's settings, and refuses what it cannot take", async () => {
+    const dir = makeRepo({ files: { "a.txt": "a" } });
+    const moved = makeRepo({ files: { "b.txt": "b" } });
+    const s = await server();
+    await call(s, "POST", "/repos", { owner: "acme", name: "app", url: dir });
+    const patched = await call(s, "PATCH", "/repos/acme/app", {
+      required_checks: ["CI / test"],
+      poll_interval_seconds: 0,
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({
+      url: dir,
+      default_branch: "main",
+      poll_interval_seconds: 0,
+      required_checks: ["CI / test"],
+    });
+    expect((await call(s, "GET", "/repos/acme/app")).json.required_checks).toEqual(["CI / test"]);
+    const renamed = await call(s, "PATCH", "/repos/acme/app", { name: "other" });
+    expect(renamed.status).toBe(422);
+    expect(renamed.json.errors.join("\n")).toMatch(/name/);
+    const empty = await call(s, "PATCH", "/repos/acme/app", { required_checks: [" "] });
+    expect(empty.status).toBe(422);
+    expect(empty.json.errors.join("\n")).toMatch(/a check name cannot be empty/);
+    const unreachable = await call(s, "PATCH", "/repos/acme/app", { url: "/does/not/exist" });
+    expect(unreachable.status).toBe(422);
+    expect(unreachable.json.errors[0]).toMatch(/could not fetch/);
+    expect((await call(s, "GET", "/repos/acme/app")).json.url).toBe(dir);
+    expect((await call(s, "PATCH", "/repos/acme/app", { url: moved })).json.url).toBe(moved);
+    expect((await call(s, "PATCH", "/repos/nobody/here", {})).status).toBe(404);
+  });
 });
 
 describe("dispatch and runs", () => {
