@@ -1,5 +1,6 @@
 export type { ArtifactService, ArtifactServiceOptions } from "./artifact-service.js";
 export { FsArtifactStore, type FsArtifactStoreOptions } from "./fs-artifact-store.js";
+export { type ZipSource, zipFiles } from "./zip-write.js";
 
 /** The artifact service class, loaded on demand (it brings Hono; see loadCacheService). */
 export async function loadArtifactService(): Promise<typeof import("./artifact-service.js").ArtifactService> {

@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { EventBus } from "../engine/index.js";
+import { plainLogLine } from "./log-line.js";
 
 /** ANSI escape sequences (colours, cursor moves), which a plain-text log leaves out. */
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[ -/]*[@-~]`, "g");
@@ -20,7 +21,8 @@ export class LogFiles {
   ) {
     bus.on("job:log", (e) => {
       const f = this.files.get(e.jobKey);
-      if (f) writeSync(f.fd, `${e.line.replace(ANSI, "")}\n`);
+      const line = plainLogLine(e.line);
+      if (f && line !== undefined) writeSync(f.fd, `${line.replace(ANSI, "")}\n`);
     });
     bus.on("job:completed", (e) => {
       const f = this.files.get(e.jobKey);

@@ -1,4 +1,5 @@
 import type { EventBus, Result, RunReport } from "../engine/index.js";
+import { plainLogLine } from "./log-line.js";
 
 const ICON: Record<string, string> = {
   queued: "·",
@@ -58,12 +59,14 @@ export class TerminalOutput {
       this.print(`[${j?.name ?? e.jobKey}] ${ICON[e.conclusion]} ${e.name}${note}`);
     });
     bus.on("job:log", (e) => {
+      const line = plainLogLine(e.line);
+      if (line === undefined) return;
       const j = this.jobs.get(e.jobKey);
       if (j) {
-        j.tail.push(e.line);
+        j.tail.push(line);
         if (j.tail.length > TAIL_LINES) j.tail.shift();
       }
-      if (!this.live) this.print(`[${j?.name ?? e.jobKey}] | ${e.line}`);
+      if (!this.live) this.print(`[${j?.name ?? e.jobKey}] | ${line}`);
     });
     bus.on("job:completed", (e) => {
       const j = this.upsert(e.jobKey, e.name, e.result);

@@ -17,7 +17,20 @@ export interface GantryEvents {
   "step:completed": { runId: string; jobKey: string; name: string; outcome: Result; conclusion: Result };
   /** One line of job output, already masked. */
   "job:log": { runId: string; jobKey: string; line: string };
-  "job:annotation": { runId: string; jobKey: string; level: string; text: string };
+  /** An error, warning or notice; from a workflow command, with where it points when it said so. */
+  "job:annotation": {
+    runId: string;
+    jobKey: string;
+    level: string;
+    text: string;
+    title?: string;
+    file?: string;
+    line?: number;
+    col?: number;
+    message?: string;
+  };
+  /** What a step wrote to GITHUB_STEP_SUMMARY (Markdown), already masked. */
+  "step:summary": { runId: string; jobKey: string; markdown: string };
 }
 
 export type EventName = keyof GantryEvents;

@@ -434,6 +434,7 @@ export class JobSession {
     this.extraPath.unshift(...parsePathFile(read(call.files.GITHUB_PATH)).reverse());
     const summary = read(call.files.GITHUB_STEP_SUMMARY);
     if (summary.trim()) {
+      output.summary(summary);
       output.log("Step summary:");
       for (const l of summary.trimEnd().split("\n")) output.log(`  ${l}`);
     }

@@ -35,6 +35,15 @@ export class StepOutput {
     this.line(`::warning::${data}`);
   }
 
+  /** Announces what the step wrote to GITHUB_STEP_SUMMARY, masked. */
+  summary(markdown: string): void {
+    this.bus.emit("step:summary", {
+      runId: this.runId,
+      jobKey: this.jobKey,
+      markdown: this.masker.mask(markdown),
+    });
+  }
+
   /** Handles one line the step printed. */
   line(raw: string): void {
     const cmd = this.processor.process(raw);
@@ -46,10 +55,12 @@ export class StepOutput {
       case "add-mask":
         this.masker.add(cmd.value);
         return;
+      // As GitHub's runner writes them in its logs: the UI folds them; the CLI shows `▶ name`.
       case "group":
-        this.log(`▶ ${cmd.value}`);
+        this.log(`##[group]${cmd.value}`);
         return;
       case "endgroup":
+        this.log("##[endgroup]");
         return;
       case "debug":
         if (this.debug) this.log(`##[debug]${cmd.value}`);
@@ -73,11 +84,20 @@ export class StepOutput {
           return;
         }
         const masked = this.masker.mask(text);
+        const line = Number(getProperty(cmd, "line"));
+        const col = Number(getProperty(cmd, "col"));
+        const title = getProperty(cmd, "title");
+        const file = getProperty(cmd, "file");
         this.bus.emit("job:annotation", {
           runId: this.runId,
           jobKey: this.jobKey,
           level: cmd.command,
           text: masked,
+          message: this.masker.mask(cmd.value),
+          ...(title ? { title: this.masker.mask(title) } : {}),
+          ...(file ? { file: this.masker.mask(file) } : {}),
+          ...(Number.isInteger(line) && line > 0 ? { line } : {}),
+          ...(Number.isInteger(col) && col > 0 ? { col } : {}),
         });
         this.log(masked);
       }

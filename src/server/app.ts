@@ -7,7 +7,11 @@ import { eventRoutes } from "./routes/events.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { repoRoutes } from "./routes/repos.js";
+import { runDetailRoutes } from "./routes/run-details.js";
+import { runGraphRoutes } from "./routes/run-graph.js";
 import { runRoutes } from "./routes/runs.js";
+import { webRoutes } from "./routes/web.js";
+import { workflowRoutes } from "./routes/workflows.js";
 
 /** The HTTP app: web Request in, Response out; the Node adapter sits at the edge (start-server.ts). */
 export function createApp(ctx: ServerContext): Hono {
@@ -30,6 +34,11 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", dispatchRoutes(ctx));
   api.route("/", eventRoutes(ctx));
   api.route("/", pullRoutes(ctx));
+  api.route("/", workflowRoutes(ctx));
+  api.route("/", runGraphRoutes(ctx));
+  api.route("/", runDetailRoutes(ctx));
   app.route("/api/v1", api);
+  // The web UI at / (GET only: the hooks' POST routes are added beside it).
+  if (ctx.webDir) app.route("/", webRoutes(ctx.webDir));
   return app;
 }

@@ -28,14 +28,25 @@ export async function ensureAdminToken(
   return token;
 }
 
+/**
+ * The streams a browser's EventSource reads (it cannot send headers): there, and only there, the
+ * token may come as the `access_token` query parameter. The server never logs query strings.
+ */
+function isEventStream(path: string, follow: string | undefined): boolean {
+  if (/\/api\/v1\/events$/.test(path)) return true;
+  return /\/actions\/jobs\/\d+\/logs$/.test(path) && (follow === "1" || follow === "true");
+}
+
 /** Bearer-token auth: 401 with GitHub's message shape when the token is missing or unknown. */
 export function bearerAuth(store: Store): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const m = /^(?:Bearer|token)\s+(\S+)$/i.exec(header);
-    const found = m ? await store.findToken(hashToken(m[1])) : undefined;
+    const query = isEventStream(c.req.path, c.req.query("follow")) ? c.req.query("access_token") : undefined;
+    const token = m?.[1] ?? (query || undefined);
+    const found = token ? await store.findToken(hashToken(token)) : undefined;
     // The lookup is by hash; compare again in constant time so timing says nothing of near misses.
-    if (!m || !found || !timingSafeEqual(Buffer.from(found.hash), Buffer.from(hashToken(m[1])))) {
+    if (!token || !found || !timingSafeEqual(Buffer.from(found.hash), Buffer.from(hashToken(token)))) {
       return c.json({ message: "Bad credentials: send Authorization: Bearer <token>" }, 401);
     }
     await next();

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
+import type { FsArtifactStore } from "../artifacts/index.js";
 import type { Repo, Store } from "../store/index.js";
 import type { ServerConfig } from "./config.js";
 import { zodProblems } from "./config.js";
@@ -7,6 +8,7 @@ import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
 import type { PullService } from "./pull-service.js";
 import type { RepoClones } from "./repo-clones.js";
+import type { RunNotes } from "./run-notes.js";
 import type { RunService } from "./run-service.js";
 import type { RunnerPool } from "./runner-pool.js";
 
@@ -20,6 +22,12 @@ export interface ServerContext {
   hub: LiveHub;
   pool: RunnerPool;
   config: ServerConfig;
+  /** The built web UI (dist/web), served at /. */
+  webDir?: string;
+  /** Annotations and step summaries of the runs. */
+  notes?: RunNotes;
+  /** The artifact store, for the UI's artifact list and downloads. */
+  artifacts?: FsArtifactStore;
 }
 
 /** An answer the route gives instead of going on: a status and GitHub's `{message, errors}`. */

@@ -94,6 +94,9 @@ export function jobJson(job: Job, steps: Step[], run: Run, repo: Repo, base: str
     outputs: job.outputs,
     matrix: job.matrix,
     failure_reason: job.failureReason,
+    job_key: job.key.startsWith(`${run.workflowFile}/`)
+      ? job.key.slice(run.workflowFile.length + 1)
+      : job.key,
   };
 }
 

@@ -91,6 +91,8 @@ export function openApiDocument(): Record<string, unknown> {
               "A status (queued, pending, in_progress, completed) or a conclusion (success, failure …)",
             ),
             query("head_sha", "Runs for this commit"),
+            query("workflow", "Runs of this workflow: its file name (ci.yml) or path"),
+            query("actor", "Runs started by this user"),
             query("page", "Page, from 1", "integer"),
             query("per_page", "Runs per page (at most 100)", "integer"),
           ],
@@ -110,6 +112,48 @@ export function openApiDocument(): Record<string, unknown> {
         get: op("List jobs of a run's latest attempt", {
           parameters: [...runParams, query("attempt", "Another attempt's jobs", "integer")],
           responses: { "200": { description: "Jobs", content: json(jobListSchema) }, ...errors },
+        }),
+      },
+      [`${runs}/{run_id}/graph`]: {
+        get: op(
+          "The run's workflow as a graph: jobs, needs, matrix jobs, called workflows' jobs (gantry's own)",
+          {
+            parameters: runParams,
+            responses: {
+              "200": { description: "{workflow, jobs: [{id, name, needs, uses, matrix, jobs}]}" },
+              ...errors,
+            },
+          },
+        ),
+      },
+      [`${runs}/{run_id}/annotations`]: {
+        get: op(
+          "The errors, warnings and notices an attempt's jobs raised, with file and line (gantry's own)",
+          {
+            parameters: [...runParams, query("attempt", "Another attempt's", "integer")],
+            responses: { "200": { description: "{total_count, annotations}" }, ...errors },
+          },
+        ),
+      },
+      [`${runs}/{run_id}/summaries`]: {
+        get: op("The job summaries (GITHUB_STEP_SUMMARY Markdown) of an attempt (gantry's own)", {
+          parameters: [...runParams, query("attempt", "Another attempt's", "integer")],
+          responses: {
+            "200": { description: "{total_count, summaries: [{job_key, job_name, step, markdown}]}" },
+            ...errors,
+          },
+        }),
+      },
+      [`${runs}/{run_id}/artifacts`]: {
+        get: op("List a run's artifacts", {
+          parameters: runParams,
+          responses: { "200": { description: "{total_count, artifacts}" }, ...errors },
+        }),
+      },
+      [`${runs}/{run_id}/artifacts/{name}/zip`]: {
+        get: op("Download an artifact as a zip", {
+          parameters: [...runParams, pathParam("name")],
+          responses: { "200": { description: "The zip", content: { "application/zip": {} } }, ...errors },
         }),
       },
       [`${runs}/{run_id}/report`]: {
@@ -165,6 +209,18 @@ export function openApiDocument(): Record<string, unknown> {
             "200": { description: "The log", content: { "text/plain": {}, "text/event-stream": {} } },
             ...errors,
           },
+        }),
+      },
+      "/repos/{owner}/{repo}/actions/workflows": {
+        get: op("List the repository's workflows at a ref, with their workflow_dispatch inputs", {
+          parameters: [...repoParams, query("ref", "A branch, tag or commit (default: the default branch)")],
+          responses: { "200": { description: "{total_count, workflows}" }, ...errors },
+        }),
+      },
+      "/repos/{owner}/{repo}/actions/workflows/{workflow_file}": {
+        get: op("Get a workflow at a ref, with its workflow_dispatch inputs (dispatch_inputs)", {
+          parameters: [...repoParams, pathParam("workflow_file"), query("ref", "A branch, tag or commit")],
+          responses: { "200": { description: "The workflow" }, ...errors },
         }),
       },
       "/repos/{owner}/{repo}/actions/workflows/{workflow_file}/dispatches": {
@@ -231,7 +287,14 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/events": {
         get: op("Live run events and log lines (server-sent events); with run_id, one run from its start", {
-          parameters: [query("run_id", "Only this run, ending when it completes", "integer")],
+          parameters: [
+            query("run_id", "Only this run, ending when it completes", "integer"),
+            query("logs", "0: without the log lines"),
+            query(
+              "access_token",
+              "The token, for a browser's EventSource (this stream and followed logs only)",
+            ),
+          ],
           responses: { "200": { description: "text/event-stream", content: { "text/event-stream": {} } } },
         }),
       },

@@ -2,6 +2,7 @@ import type { EventBus } from "../engine/index.js";
 import type { Job, Run, Step, Store } from "../store/index.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
+import type { RunNotes } from "./run-notes.js";
 import type { Serial } from "./serial.js";
 
 /** A store write that failed: said on stderr; the run goes on (and the server with it). */
@@ -25,7 +26,7 @@ export class RunRecorder {
   private names = new Map<string, string>();
 
   constructor(
-    private readonly deps: { store: Store; serial: Serial; logs: JobLogs; hub: LiveHub },
+    private readonly deps: { store: Store; serial: Serial; logs: JobLogs; hub: LiveHub; notes?: RunNotes },
     private readonly run: Run,
     bus: EventBus,
   ) {
@@ -68,6 +69,18 @@ export class RunRecorder {
       const problems = [...notes];
       deps.serial.run(() => deps.store.updateRun(runId, { problems })).catch(storeFailed);
       publish("run:annotation", { level: e.level, text: e.text });
+    });
+    // Annotations and step summaries: kept for the run page, announced live.
+    bus.on("job:annotation", (e) => {
+      const { runId: _, ...rest } = e;
+      deps.notes?.addAnnotation(runId, run.runAttempt, { ...rest, message: e.message ?? e.text });
+      publish("job:annotation", { jobKey: e.jobKey, level: e.level });
+    });
+    bus.on("step:summary", (e) => {
+      const open = (this.steps.get(e.jobKey) ?? []).filter((s) => s.completedAt === null);
+      const step = open.length > 0 ? open[open.length - 1].name : null;
+      deps.notes?.addSummary(runId, run.runAttempt, { jobKey: e.jobKey, step, markdown: e.markdown });
+      publish("job:summary", { jobKey: e.jobKey });
     });
     bus.on("job:log", (e) => {
       const line = deps.logs.append(this.logPath(e.jobKey), e.line);

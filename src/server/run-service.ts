@@ -29,6 +29,7 @@ import { PoolExecutor } from "./pool-executor.js";
 import { groupJobs, priorJobs, topJobId } from "./prior-jobs.js";
 import type { ProcessLedger } from "./process-ledger.js";
 import type { RepoClones } from "./repo-clones.js";
+import type { RunNotes } from "./run-notes.js";
 import { RunRecorder } from "./run-recorder.js";
 import type { RunnerPool } from "./runner-pool.js";
 import type { Serial } from "./serial.js";
@@ -48,6 +49,8 @@ export interface RunServiceDeps {
   readRemoteFile: ReadRemoteFile;
   /** The process groups jobs have started, for ending what a crash left running. */
   processes: ProcessLedger;
+  /** Where annotations and step summaries are kept. */
+  notes?: RunNotes;
 }
 
 /** The reason a job whose runner vanished (the server died under it) is failed with. */

@@ -34,6 +34,9 @@ export const runsQuery = z.object({
     ])
     .optional(),
   head_sha: z.string().optional(),
+  /** The workflow's file name (ci.yml) or path (.github/workflows/ci.yml), as GitHub's workflow_id. */
+  workflow: z.string().optional(),
+  actor: z.string().optional(),
   page: z.coerce.number().int().min(1).default(1),
   per_page: z.coerce.number().int().min(1).max(100).default(30),
 });
@@ -93,7 +96,7 @@ export const stepSchema = z.object({
   completed_at: z.string().nullable(),
 });
 
-/** A job in GitHub's shape, plus gantry's `outputs`, `matrix` and `failure_reason`. */
+/** A job in GitHub's shape, plus gantry's `outputs`, `matrix`, `failure_reason` and `job_key`. */
 export const jobSchema = z.object({
   id: z.number(),
   run_id: z.number(),
@@ -119,6 +122,8 @@ export const jobSchema = z.object({
   outputs: z.record(z.string(), z.string()),
   matrix: z.record(z.string(), z.unknown()).nullable(),
   failure_reason: z.string().nullable(),
+  /** gantry's own: the job's place in the workflow (`build`, a matrix leg `build/0`, a called job `call/test`). */
+  job_key: z.string(),
 });
 
 export const runListSchema = z.object({ total_count: z.number(), workflow_runs: z.array(runSchema) });

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { ActionRunner, BuiltInActions, openActionStore } from "../actions/index.js";
@@ -20,6 +21,7 @@ import { ProcessLedger } from "./process-ledger.js";
 import { PullService } from "./pull-service.js";
 import { RepoClones } from "./repo-clones.js";
 import { hookRoutes } from "./routes/hooks.js";
+import { RunNotes } from "./run-notes.js";
 import { RunService } from "./run-service.js";
 import { defaultLabelMap, defaultLabels } from "./runner-labels.js";
 import { RunnerPool } from "./runner-pool.js";
@@ -45,6 +47,8 @@ export interface StartServerOptions {
    * on the server's own stores; without it jobs have only the built-in cache and artifact actions.
    */
   jobServices?: (stores: ServerStores) => ClosableJobServices;
+  /** The built web UI; default: web/ beside the bundle (dist/web). */
+  webDir?: string;
 }
 
 /** The cache and artifact stores under the server's data directory. */
@@ -129,6 +133,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   const logs = new JobLogs(join(dataDir, "logs"));
   const hub = new LiveHub();
   const processes = new ProcessLedger(join(dataDir, "process-groups"));
+  const notes = new RunNotes(join(dataDir, "notes"));
   const pool = new RunnerPool(store, serial, {
     slots: config.runners.slots,
     labels: config.runners.labels ?? defaultLabels(),
@@ -156,6 +161,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     services,
     readRemoteFile: (owner, name, path, ref) => actionStore.readFile(owner, name, ref, path),
     processes,
+    notes,
   });
   for (const r of config.repos) {
     const repo = await store.upsertRepo({
@@ -187,7 +193,20 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     if (own instanceof Error) throw own;
     return [...own, ...synced];
   };
-  const context: ServerContext = { store, runs, pulls, clones, logs, hub, pool, config };
+  const webDir = opts.webDir ?? fileURLToPath(new URL("web", import.meta.url));
+  const context: ServerContext = {
+    store,
+    runs,
+    pulls,
+    clones,
+    logs,
+    hub,
+    pool,
+    config,
+    webDir,
+    notes,
+    artifacts: stores.artifacts,
+  };
   const app = createApp(context);
   await runs.recover();
   // Pushes (polls, post-receive hooks), forge webhooks and schedules: src/triggers, wired here.

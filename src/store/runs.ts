@@ -46,6 +46,8 @@ export async function listRuns(db: Kysely<Database>, f: RunFilter): Promise<{ to
   if (f.branch !== undefined) q = q.where("head_branch", "=", f.branch);
   if (f.event !== undefined) q = q.where("event", "=", f.event);
   if (f.headSha !== undefined) q = q.where("head_sha", "=", f.headSha);
+  if (f.workflowFile !== undefined) q = q.where("workflow_file", "=", f.workflowFile);
+  if (f.actor !== undefined) q = q.where("actor", "=", f.actor);
   if (f.status !== undefined) {
     q = STATUSES.has(f.status) ? q.where("status", "=", f.status) : q.where("conclusion", "=", f.status);
   }

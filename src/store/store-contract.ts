@@ -108,6 +108,12 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         ids[1],
       ]);
       expect((await store.listRuns({ repoId: r.id, event: "workflow_dispatch" })).total).toBe(1);
+      expect((await store.listRuns({ repoId: r.id, workflowFile: "nope.yml" })).total).toBe(0);
+      expect((await store.listRuns({ repoId: r.id, workflowFile: ".github/workflows/ci.yml" })).total).toBe(
+        5,
+      );
+      expect((await store.listRuns({ repoId: r.id, actor: "someone-else" })).total).toBe(0);
+      expect((await store.listRuns({ repoId: r.id, actor: "dev", branch: "dev" })).total).toBe(2);
       expect((await store.listRuns({ repoId: r.id, status: "completed" })).runs.map((x) => x.id)).toEqual([
         ids[0],
       ]);

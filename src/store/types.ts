@@ -68,6 +68,9 @@ export interface RunFilter {
   /** A status (queued, in_progress, completed) or a conclusion (success, failure …), as GitHub takes them. */
   status?: string;
   headSha?: string;
+  /** The workflow's path (.github/workflows/ci.yml). */
+  workflowFile?: string;
+  actor?: string;
   /** 1-based. */
   page?: number;
   perPage?: number;

@@ -72,6 +72,35 @@ function readDefs(wf: LoadedWorkflow): { defs: Map<string, InputDef>; at: Positi
   return { defs, at };
 }
 
+/** An input of a workflow's `workflow_dispatch`, as a form asks for it. */
+export interface DispatchInputDef {
+  name: string;
+  /** string, choice, boolean, number or environment. */
+  type: string;
+  description: string;
+  required: boolean;
+  default?: string;
+  options: string[];
+}
+
+/** The inputs a workflow's `workflow_dispatch` declares, in order. */
+export function dispatchInputDefs(wf: LoadedWorkflow): DispatchInputDef[] {
+  const inputs = child(child(wf.root.find("on"), "workflow_dispatch"), "inputs");
+  const described = new Map<string, string>();
+  if (inputs && isMapping(inputs)) {
+    for (const pair of inputs)
+      described.set(String(pair.key), scalarText(child(pair.value, "description")) ?? "");
+  }
+  return [...readDefs(wf).defs].map(([name, d]) => ({
+    name,
+    type: d.type,
+    description: described.get(name) ?? "",
+    required: d.required,
+    ...(d.default !== undefined ? { default: d.default } : {}),
+    options: d.options,
+  }));
+}
+
 /** The names of the inputs a workflow's `workflow_dispatch` declares. */
 export function dispatchInputNames(wf: LoadedWorkflow): string[] {
   return [...readDefs(wf).defs.keys()];

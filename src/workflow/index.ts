@@ -5,7 +5,13 @@ export {
   type ActionRuns,
   parseActionManifest,
 } from "./action-manifest.js";
-export { type DispatchInputs, dispatchInputNames, resolveDispatchInputs } from "./dispatch-inputs.js";
+export {
+  type DispatchInputDef,
+  type DispatchInputs,
+  dispatchInputDefs,
+  dispatchInputNames,
+  resolveDispatchInputs,
+} from "./dispatch-inputs.js";
 export { filterAllows, matchesAny, pathsAllow } from "./filters.js";
 export { type LoadedWorkflow, type LoadResult, loadWorkflow } from "./load.js";
 export { type LoadedSet, listWorkflowFiles, loadWorkflowFiles } from "./load-files.js";

@@ -19,12 +19,14 @@ export function eventRoutes(ctx: ServerContext): Hono {
       throw new HttpError(422, "run_id must be a run's id");
     const run = runId === undefined ? undefined : await ctx.store.getRun(runId);
     if (runId !== undefined && !run) throw new HttpError(404, "Not Found: no such run");
+    // logs=0: run, job and step events without the log lines (the UI's overview pages).
+    const withLogs = !["0", "false"].includes(c.req.query("logs") ?? "");
     return streamSSE(c, async (stream) => {
       const queue: LiveEvent[] = [];
       let wake: (() => void) | undefined;
       // The log files so far and the subscription, in one synchronous step (nothing lost or doubled).
       const backlog: Array<{ file: string; lines: string[] }> = [];
-      if (run) {
+      if (run && withLogs) {
         const dir = ctx.logs.dirOf(run.id, run.runAttempt);
         const files = existsSync(dir) ? readdirSync(dir).sort() : [];
         for (const f of files) {
@@ -34,6 +36,7 @@ export function eventRoutes(ctx: ServerContext): Hono {
       }
       const unsubscribe = ctx.hub.subscribe((e) => {
         if (runId !== undefined && e.runId !== runId) return;
+        if (!withLogs && e.type === "job:log") return;
         queue.push(e);
         wake?.();
       });

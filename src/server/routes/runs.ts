@@ -33,6 +33,9 @@ export function runRoutes(ctx: ServerContext): Hono {
       event: q.event,
       status: q.status,
       headSha: q.head_sha,
+      workflowFile:
+        q.workflow === undefined || q.workflow.includes("/") ? q.workflow : `.github/workflows/${q.workflow}`,
+      actor: q.actor,
       page: q.page,
       perPage: q.per_page,
     });

@@ -1,0 +1,66 @@
+import { Hono } from "hono";
+import type { Repo, Run } from "../../store/index.js";
+import { child, literalString, loadWorkflow } from "../../workflow/index.js";
+import { HttpError, idParam, repoOf, type ServerContext } from "../context.js";
+
+/** A job of a workflow as the UI draws it: its `needs`, and the jobs of the workflow it calls. */
+export interface GraphJob {
+  /** The job's id (`jobs.<id>`). */
+  id: string;
+  /** Its `name:` when it is plain text (an expression is known only once the job runs). */
+  name: string | null;
+  needs: string[];
+  /** The called workflow (`uses:`), for a reusable-workflow call. */
+  uses: string | null;
+  /** Whether it has a `strategy.matrix` (its legs are grouped). */
+  matrix: boolean;
+  /** The called workflow's jobs, when it is in this repository; null when it cannot be read here. */
+  jobs: GraphJob[] | null;
+}
+
+const MAX_DEPTH = 4;
+
+async function jobsOf(
+  ctx: ServerContext,
+  repo: Repo,
+  sha: string,
+  file: string,
+  depth: number,
+): Promise<GraphJob[] | null> {
+  const content = await ctx.clones.readFile(repo, sha, file).catch(() => undefined);
+  if (content === undefined) return null;
+  const loaded = await loadWorkflow(file, content);
+  const template = loaded.workflow?.template;
+  if (!template) return null;
+  return Promise.all(
+    template.jobs.map(async (j): Promise<GraphJob> => {
+      const uses = j.type === "reusableWorkflowJob" ? j.ref.value : null;
+      const local = uses?.startsWith("./") ? uses.slice(2).split("@")[0] : undefined;
+      return {
+        id: j.id.value,
+        name: literalString(j.name) ?? null,
+        needs: (j.needs ?? []).map((n) => n.value),
+        uses,
+        matrix: child(j.strategy, "matrix") !== undefined,
+        jobs: local && depth < MAX_DEPTH ? await jobsOf(ctx, repo, sha, local, depth + 1) : null,
+      };
+    }),
+  );
+}
+
+/**
+ * gantry's own: GET …/actions/runs/{id}/graph, the run's workflow as a graph (jobs, `needs`
+ * edges, matrix jobs, reusable-workflow calls with their jobs), read at the run's commit. The
+ * jobs' states come from …/runs/{id}/jobs; their keys tie the two together.
+ */
+export function runGraphRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+  app.get("/repos/:owner/:repo/actions/runs/:id/graph", async (c) => {
+    const repo = await repoOf(ctx, c);
+    const run: Run | undefined = await ctx.store.getRun(idParam(c, "id"));
+    if (!run || run.repoId !== repo.id) throw new HttpError(404, "Not Found: no such run");
+    const jobs = await jobsOf(ctx, repo, run.headSha, run.workflowFile, 0);
+    return c.json({ workflow: run.workflowFile, jobs: jobs ?? [] });
+  });
+  return app;
+}

@@ -1,0 +1,63 @@
+import type { Context } from "hono";
+import { Hono } from "hono";
+import type { Repo } from "../../store/index.js";
+import { dispatchInputDefs, formatProblem, loadWorkflow } from "../../workflow/index.js";
+import { baseUrl, HttpError, repoOf, type ServerContext } from "../context.js";
+
+/**
+ * GitHub's workflow endpoints, read from the repository at a ref (default: its default branch):
+ * the workflows, and one workflow with gantry's own `dispatch_inputs` (what the UI's dispatch form
+ * asks for; null when the workflow has no workflow_dispatch trigger) and `problems`.
+ */
+export function workflowRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+
+  async function commitOf(c: Context, repo: Repo) {
+    const ref = c.req.query("ref") || repo.defaultBranch;
+    const found = await ctx.clones.resolveRef(repo, ref);
+    if (!found) throw new HttpError(422, `No ref found for: ${ref}`);
+    return found.sha;
+  }
+
+  async function describe(repo: Repo, file: string, content: string, base: string) {
+    const loaded = await loadWorkflow(file, content);
+    const wf = loaded.workflow;
+    const name = file.split("/").pop() ?? file;
+    const url = `${base}/api/v1/repos/${repo.owner}/${repo.name}/actions/workflows/${name}`;
+    const dispatchable = wf ? Object.hasOwn(wf.template.events, "workflow_dispatch") : false;
+    return {
+      id: name,
+      node_id: `W_${name}`,
+      name: wf?.name ?? file,
+      path: file,
+      state: "active",
+      url,
+      html_url: url,
+      dispatch_inputs: wf && dispatchable ? dispatchInputDefs(wf) : null,
+      problems: loaded.problems.filter((p) => p.severity === "error").map(formatProblem),
+    };
+  }
+
+  app.get("/repos/:owner/:repo/actions/workflows", async (c) => {
+    const repo = await repoOf(ctx, c);
+    const sha = await commitOf(c, repo);
+    const files = await ctx.clones.readWorkflows(repo, sha);
+    const base = baseUrl(c);
+    const workflows = await Promise.all(files.map((f) => describe(repo, f.file, f.content, base)));
+    return c.json({ total_count: workflows.length, workflows });
+  });
+
+  app.get("/repos/:owner/:repo/actions/workflows/:file", async (c) => {
+    const repo = await repoOf(ctx, c);
+    const name = c.req.param("file");
+    if (!/^[\w.-]+\.ya?ml$/.test(name))
+      throw new HttpError(404, `Not Found: '${name}' is not a workflow file name`);
+    const file = `.github/workflows/${name}`;
+    const sha = await commitOf(c, repo);
+    const content = await ctx.clones.readFile(repo, sha, file).catch(() => undefined);
+    if (content === undefined) throw new HttpError(404, `Not Found: no workflow ${file}`);
+    return c.json(await describe(repo, file, content, baseUrl(c)));
+  });
+
+  return app;
+}
