@@ -1,0 +1,92 @@
+import type { JobJson, RunJson } from "../../src/server/schemas.js";
+import { clearToken, getToken } from "./auth.js";
+
+export type { JobJson, RunJson };
+export type StepJson = JobJson["steps"][number];
+export type Conclusion = NonNullable<RunJson["conclusion"]>;
+
+export interface RepoJson {
+  id: number;
+  owner: string;
+  name: string;
+  full_name: string;
+  url: string;
+  default_branch: string;
+}
+
+export interface DispatchInputJson {
+  name: string;
+  type: string;
+  description: string;
+  required: boolean;
+  default?: string;
+  options: string[];
+}
+
+export interface WorkflowJson {
+  id: string;
+  name: string;
+  path: string;
+  state: string;
+  dispatch_inputs: DispatchInputJson[] | null;
+  problems: string[];
+}
+
+/** An answer other than 2xx: GitHub's `{message, errors}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Why the last sign-out happened (a refused token), for the sign-in page to say. */
+export const signOutReason: { text: string | null } = { text: null };
+
+/** Calls /api/v1 with the token; a 401 signs out (the token is wrong or was revoked). */
+export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  const token = getToken();
+  if (token) headers.set("authorization", `Bearer ${token}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  const res = await fetch(`/api/v1${path}`, { ...init, headers, body });
+  if (res.status === 401) {
+    signOutReason.text = "The server refused the token: sign in again.";
+    clearToken();
+    throw new ApiError(401, "Bad credentials");
+  }
+  const type = res.headers.get("content-type") ?? "";
+  const data: unknown = type.includes("json") ? await res.json() : await res.text();
+  if (!res.ok) {
+    const err = (typeof data === "object" && data ? data : {}) as { message?: string; errors?: string[] };
+    throw new ApiError(res.status, err.message ?? `HTTP ${res.status}`, err.errors ?? []);
+  }
+  return data as T;
+}
+
+/** Checks a token without keeping it: true when the server takes it. */
+export async function checkToken(token: string): Promise<boolean> {
+  const res = await fetch("/api/v1/repos", { headers: { authorization: `Bearer ${token}` } });
+  if (res.status === 401) return false;
+  if (!res.ok) throw new ApiError(res.status, `The server answered ${res.status}`);
+  return true;
+}
+
+/** The URL of an SSE stream, the token in its query (EventSource cannot send headers). */
+export function streamUrl(path: string, params: Record<string, string> = {}): string {
+  const q = new URLSearchParams(params);
+  const token = getToken();
+  if (token) q.set("access_token", token);
+  return `/api/v1${path}?${q}`;
+}
+
+export function repoPath(owner: string, repo: string): string {
+  return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
+}

@@ -1,0 +1,44 @@
+import { useSyncExternalStore } from "react";
+import { getToken, onTokenChange } from "./auth.js";
+import { Layout } from "./components/Layout.js";
+import { Dispatch } from "./pages/Dispatch.js";
+import { Home } from "./pages/Home.js";
+import { Job } from "./pages/Job.js";
+import { Run } from "./pages/Run.js";
+import { Runs } from "./pages/Runs.js";
+import { SignIn } from "./pages/SignIn.js";
+import { Link, useLocation } from "./router.js";
+
+const SEGMENT = "([^/]+)";
+
+/** The page for a path: /, /runs, /:owner/:repo/runs/:id, /:owner/:repo/jobs/:id, /:owner/:repo/workflows/:file/dispatch. */
+function Page({ path }: { path: string }) {
+  if (path === "/") return <Home />;
+  if (path === "/runs") return <Runs />;
+  let m = new RegExp(`^/${SEGMENT}/${SEGMENT}/runs/(\\d+)$`).exec(path);
+  if (m) return <Run key={path} owner={m[1]} repo={m[2]} id={Number(m[3])} />;
+  m = new RegExp(`^/${SEGMENT}/${SEGMENT}/jobs/(\\d+)$`).exec(path);
+  if (m) return <Job key={path} owner={m[1]} repo={m[2]} id={Number(m[3])} />;
+  m = new RegExp(`^/${SEGMENT}/${SEGMENT}/workflows/${SEGMENT}/dispatch$`).exec(path);
+  if (m) return <Dispatch key={path} owner={m[1]} repo={m[2]} file={decodeURIComponent(m[3])} />;
+  return (
+    <div>
+      <h1>Not found</h1>
+      <p>
+        There is no page at <code>{path}</code>. <Link to="/">Go to the overview</Link>.
+      </p>
+    </div>
+  );
+}
+
+/** The UI: the sign-in page until a token is kept, then the pages. */
+export function App() {
+  const token = useSyncExternalStore(onTokenChange, getToken);
+  const { path } = useLocation();
+  if (!token) return <SignIn />;
+  return (
+    <Layout>
+      <Page path={decodeURI(path)} />
+    </Layout>
+  );
+}

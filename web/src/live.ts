@@ -1,0 +1,84 @@
+// The server's live stream (GET /api/v1/events?logs=0): one EventSource for the whole page,
+// shared by every component that listens; it reconnects by itself when the server comes back.
+import { useEffect, useRef } from "react";
+import { streamUrl } from "./api.js";
+
+export interface LiveEvent {
+  type: string;
+  runId: number;
+  jobKey?: string;
+  name?: string;
+  conclusion?: string | null;
+  [key: string]: unknown;
+}
+
+type Listener = (e: LiveEvent) => void;
+
+const TYPES = [
+  "run:queued",
+  "run:started",
+  "run:completed",
+  "run:annotation",
+  "job:queued",
+  "job:started",
+  "job:completed",
+  "step:started",
+  "step:completed",
+  "job:annotation",
+  "job:summary",
+];
+
+let source: EventSource | null = null;
+const listeners = new Set<Listener>();
+
+function open(): void {
+  if (source) return;
+  source = new EventSource(streamUrl("/events", { logs: "0" }));
+  for (const type of TYPES) {
+    source.addEventListener(type, (m) => {
+      let e: LiveEvent;
+      try {
+        e = JSON.parse((m as MessageEvent<string>).data) as LiveEvent;
+      } catch {
+        return;
+      }
+      for (const fn of listeners) fn(e);
+    });
+  }
+}
+
+function close(): void {
+  source?.close();
+  source = null;
+}
+
+/**
+ * Calls `fn` for the live events `when` takes (all, without it), at most once per `ms` for a
+ * burst (the last event of the burst is passed): pages refetch what changed instead of replaying
+ * every event.
+ */
+export function useLive(fn: Listener, when?: (e: LiveEvent) => boolean, ms = 250): void {
+  const latest = useRef({ fn, when });
+  latest.current = { fn, when };
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let pending: LiveEvent | undefined;
+    const listener: Listener = (e) => {
+      if (latest.current.when && !latest.current.when(e)) return;
+      pending = e;
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (pending) latest.current.fn(pending);
+        pending = undefined;
+      }, ms);
+    };
+    listeners.add(listener);
+    open();
+    return () => {
+      listeners.delete(listener);
+      if (timer) clearTimeout(timer);
+      if (listeners.size === 0) close();
+    };
+  }, [ms]);
+}

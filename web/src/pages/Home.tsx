@@ -1,0 +1,130 @@
+import { api, type RepoJson, type RunJson, repoPath, type WorkflowJson } from "../api.js";
+import { Problem } from "../components/Layout.js";
+import { RunRow, runHref } from "../components/RunRow.js";
+import { StatusIcon } from "../components/StatusIcon.js";
+import { stateOf, timeAgo } from "../format.js";
+import { useLive } from "../live.js";
+import { Link, useTitle } from "../router.js";
+import { useData } from "../use-data.js";
+
+interface RepoOverview {
+  repo: RepoJson;
+  workflows: WorkflowJson[];
+  workflowsError?: string;
+  recent: RunJson[];
+  active: RunJson[];
+}
+
+type RunList = { total_count: number; workflow_runs: RunJson[] };
+
+async function loadOverview(): Promise<RepoOverview[]> {
+  const repos = await api<RepoJson[]>("/repos");
+  return Promise.all(
+    repos.map(async (repo) => {
+      const base = `${repoPath(repo.owner, repo.name)}/actions`;
+      const [workflows, recent, running, queued] = await Promise.all([
+        api<{ workflows: WorkflowJson[] }>(`${base}/workflows`).then(
+          (w) => ({ list: w.workflows, error: undefined }),
+          (err: Error) => ({ list: [] as WorkflowJson[], error: err.message }),
+        ),
+        api<RunList>(`${base}/runs?per_page=100`),
+        api<RunList>(`${base}/runs?status=in_progress&per_page=100`),
+        api<RunList>(`${base}/runs?status=queued&per_page=100`),
+      ]);
+      return {
+        repo,
+        workflows: workflows.list,
+        workflowsError: workflows.error,
+        recent: recent.workflow_runs,
+        active: [...running.workflow_runs, ...queued.workflow_runs].sort((a, b) => b.id - a.id),
+      };
+    }),
+  );
+}
+
+/** The latest run of each branch, newest first. */
+function latestPerBranch(runs: RunJson[], path: string): RunJson[] {
+  const seen = new Map<string, RunJson>();
+  for (const run of runs) {
+    if (run.path !== path) continue;
+    if (!seen.has(run.head_branch)) seen.set(run.head_branch, run);
+  }
+  return [...seen.values()];
+}
+
+/** Home: each repository with its workflows and the latest result per branch; what runs now. */
+export function Home() {
+  useTitle("Overview");
+  const { data, error, reload } = useData(loadOverview, "home");
+  useLive(reload, (e) => e.type.startsWith("run:"), 500);
+  if (error && !data) return <Problem error={error} />;
+  if (!data) return <p className="muted">Loading…</p>;
+  const active = data.flatMap((o) => o.active);
+  return (
+    <div className="home">
+      <section aria-labelledby="now">
+        <h1 id="now">Running now</h1>
+        {active.length === 0 ? (
+          <p className="muted">Nothing is running or queued.</p>
+        ) : (
+          <ul className="run-list card">
+            {active.map((run) => (
+              <RunRow key={run.id} run={run} showRepo />
+            ))}
+          </ul>
+        )}
+      </section>
+      {data.length === 0 && (
+        <p className="muted">
+          No repositories yet: add them to the server's config file (<code>repos:</code>) or POST
+          /api/v1/repos.
+        </p>
+      )}
+      {data.map((o) => (
+        <section key={o.repo.id} className="repo" aria-labelledby={`repo-${o.repo.id}`}>
+          <h2 id={`repo-${o.repo.id}`}>
+            <Link to={`/runs?repo=${encodeURIComponent(o.repo.full_name)}`}>{o.repo.full_name}</Link>
+          </h2>
+          {o.workflowsError && <p className="problem">{o.workflowsError}</p>}
+          <div className="workflow-grid">
+            {o.workflows.map((wf) => {
+              const latest = latestPerBranch(o.recent, wf.path);
+              const runsLink = `/runs?repo=${encodeURIComponent(o.repo.full_name)}&workflow=${encodeURIComponent(wf.id)}`;
+              return (
+                <article key={wf.path} className="card workflow">
+                  <header className="workflow-head">
+                    <h3>
+                      <Link to={runsLink}>{wf.name}</Link>
+                    </h3>
+                    <span className="muted small">{wf.id}</span>
+                    {wf.dispatch_inputs && (
+                      <Link className="button small" to={`/${o.repo.full_name}/workflows/${wf.id}/dispatch`}>
+                        Run workflow
+                      </Link>
+                    )}
+                  </header>
+                  {wf.problems.length > 0 && <p className="problem small">{wf.problems[0]}</p>}
+                  {latest.length === 0 ? (
+                    <p className="muted small">No runs yet.</p>
+                  ) : (
+                    <ul className="branches">
+                      {latest.map((run) => (
+                        <li key={run.head_branch}>
+                          <StatusIcon state={stateOf(run)} />
+                          <Link to={runHref(run)}>{run.head_branch}</Link>
+                          <span className="muted small">
+                            #{run.run_number} · {timeAgo(run.created_at)}
+                          </span>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </article>
+              );
+            })}
+          </div>
+        </section>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,180 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import { api, type JobJson, type RunJson, repoPath, streamUrl } from "../api.js";
+import { Problem } from "../components/Layout.js";
+import { LogView } from "../components/LogView.js";
+import { StatusIcon, stateLabel } from "../components/StatusIcon.js";
+import { durationBetween, stateOf } from "../format.js";
+import { useLive } from "../live.js";
+import { LogModel } from "../log/log-model.js";
+import { Link, useLocation, useTitle } from "../router.js";
+import { useData } from "../use-data.js";
+import { useNow } from "../use-now.js";
+
+interface Props {
+  owner: string;
+  repo: string;
+  id: number;
+}
+
+/**
+ * The log of a job: read whole once it has finished, else followed live (SSE) from its first line.
+ * Lines arriving in a burst are drawn once per frame.
+ */
+function useJobLog(
+  path: string,
+  done: boolean | undefined,
+): { model: LogModel; version: number; ended: boolean } {
+  const [state, setState] = useState(() => ({ model: new LogModel(), version: 0, ended: false }));
+  useEffect(() => {
+    if (done === undefined) return;
+    const model = new LogModel();
+    let frame = 0;
+    let closed = false;
+    const draw = (ended = false) => {
+      if (frame) cancelAnimationFrame(frame);
+      frame = 0;
+      setState({ model, version: model.version, ended });
+    };
+    const later = () => {
+      if (!frame) frame = requestAnimationFrame(() => draw());
+    };
+    setState({ model, version: 0, ended: false });
+    if (done) {
+      api<string>(`${path}/logs`).then((text) => {
+        if (closed) return;
+        const lines = text.split("\n");
+        if (lines[lines.length - 1] === "") lines.pop();
+        for (const l of lines) model.push(l);
+        model.finish();
+        draw(true);
+      });
+      return () => {
+        closed = true;
+      };
+    }
+    const source = new EventSource(streamUrl(`${path}/logs`, { follow: "1" }));
+    source.addEventListener("line", (m) => {
+      model.push((m as MessageEvent<string>).data);
+      later();
+    });
+    source.addEventListener("end", () => {
+      source.close();
+      model.finish();
+      draw(true);
+    });
+    return () => {
+      closed = true;
+      source.close();
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, [path, done]);
+  return state;
+}
+
+/** A job: its steps with state and duration, and its log (ANSI colours, groups, search, live tail). */
+export function Job({ owner, repo, id }: Props) {
+  const { hash } = useLocation();
+  const path = `${repoPath(owner, repo)}/actions/jobs/${id}`;
+  const job = useData(() => api<JobJson>(path), path);
+  const j = job.data;
+  const run = useData(
+    () =>
+      j ? api<RunJson>(`${repoPath(owner, repo)}/actions/runs/${j.run_id}`) : Promise.resolve(undefined),
+    `run:${j?.run_id}`,
+  );
+  // Whether the log is complete decides how it is read; fixed once known, so the reader is not restarted.
+  const done = useRef<boolean | undefined>(undefined);
+  if (j && done.current === undefined) done.current = j.status === "completed";
+  const log = useJobLog(path, done.current);
+  const [live, setLive] = useState<Record<string, string>>({});
+  useLive(
+    (e) => {
+      if (e.type === "step:completed" && e.name)
+        setLive((s) => ({ ...s, [e.name as string]: String(e.conclusion) }));
+      if (e.type === "job:completed" || e.type === "run:completed" || e.type === "job:started") job.reload();
+    },
+    (e) =>
+      !!j &&
+      e.runId === j.run_id &&
+      (!e.jobKey || e.jobKey.endsWith(`/${j.job_key}`) || e.type === "run:completed"),
+    0,
+  );
+  useEffect(() => {
+    if (log.ended) job.reload();
+  }, [log.ended, job.reload]);
+  useTitle(j ? j.name : `Job ${id}`);
+  const running = !!j && j.status !== "completed";
+  const now = useNow(running);
+
+  const steps = log.model.steps;
+  // The state of each step of the log: the stored steps once the job is over, else the live events.
+  const stepState = useMemo(() => {
+    const stored = j?.steps ?? [];
+    return (index: number) => {
+      const s = steps[index];
+      if (!s) return "queued";
+      const match = stored.find((x) => x.name === s.name);
+      if (match) return stateOf(match);
+      if (live[s.name]) return live[s.name];
+      if (index === 0 && steps.length > 1) return "success";
+      if (index === steps.length - 1 && running) return "in_progress";
+      if (j?.status === "completed") return index === 0 ? stateOf(j) : "success";
+      return "success";
+    };
+  }, [j, steps, live, running, log.version]);
+  const failing = useMemo(() => {
+    const open: number[] = [];
+    steps.forEach((s, i) => {
+      if (stepState(i) === "failure") open.push(i);
+    });
+    if (running && steps.length > 0) open.push(steps.length - 1);
+    if (open.length === 0 && j?.status === "completed" && j.conclusion !== "success" && steps.length > 0)
+      open.push(steps.length - 1);
+    return open;
+  }, [steps, stepState, running, j, log.version]);
+  const line = /^#L(\d+)$/.exec(hash);
+
+  if (job.error && !j) return <Problem error={job.error} />;
+  if (!j) return <p className="muted">Loading…</p>;
+  const state = stateOf(j);
+  const r = run.data;
+  return (
+    <div className="job-page">
+      <nav className="crumbs" aria-label="Breadcrumbs">
+        <Link to={`/runs?repo=${encodeURIComponent(`${owner}/${repo}`)}`}>
+          {owner}/{repo}
+        </Link>
+        <span aria-hidden="true"> / </span>
+        <Link to={`/${owner}/${repo}/runs/${j.run_id}`}>
+          {r ? `${r.name} #${r.run_number}` : `Run ${j.run_id}`}
+        </Link>
+      </nav>
+      <header className="run-head">
+        <h1>
+          <StatusIcon state={state} /> {j.name}
+        </h1>
+        <span className="muted" data-testid="job-state">
+          {stateLabel(state)}
+          {j.started_at ? ` · ${durationBetween(j.started_at, j.completed_at, now)}` : ""}
+          {j.runner_name ? ` · on ${j.runner_name}` : ""}
+          {j.run_attempt > 1 ? ` · attempt ${j.run_attempt}` : ""}
+        </span>
+      </header>
+      {j.failure_reason && <p className="problem">{j.failure_reason}</p>}
+      {log.version === 0 && !running && steps.length === 0 ? (
+        <p className="muted">{log.ended ? "This job wrote no log." : "Loading the log…"}</p>
+      ) : (
+        <LogView
+          key={`${path}:${String(done.current)}`}
+          model={log.model}
+          version={log.version}
+          stepState={stepState}
+          initiallyOpen={failing}
+          live={running && !log.ended}
+          now={now}
+          initialLine={line ? Number(line[1]) : null}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,186 @@
+import { useMemo, useState } from "react";
+import { ApiError, api, type JobJson, type RunJson, repoPath } from "../api.js";
+import { Annotations } from "../components/Annotations.js";
+import { Artifacts } from "../components/Artifacts.js";
+import { Graph } from "../components/Graph.js";
+import { Problem } from "../components/Layout.js";
+import { triggerText } from "../components/RunRow.js";
+import { StatusIcon, stateLabel } from "../components/StatusIcon.js";
+import { Summaries } from "../components/Summaries.js";
+import { durationBetween, shortSha, stateOf, timeAgo } from "../format.js";
+import { buildGraph, type GraphJobDef } from "../graph/model.js";
+import { useLive } from "../live.js";
+import { Link, useLocation, useTitle, withQuery } from "../router.js";
+import { useData } from "../use-data.js";
+import { useNow } from "../use-now.js";
+
+interface Props {
+  owner: string;
+  repo: string;
+  id: number;
+}
+
+/** A run: its pipeline graph (live), annotations, summaries, artifacts; cancel and re-run. */
+export function Run({ owner, repo, id }: Props) {
+  const { query } = useLocation();
+  const base = `${repoPath(owner, repo)}/actions/runs/${id}`;
+  const run = useData(() => api<RunJson>(base), base);
+  const attempt = Number(query.get("attempt")) || run.data?.run_attempt || 0;
+  const latest = !query.get("attempt") || attempt === run.data?.run_attempt;
+  const jobs = useData(
+    () =>
+      attempt
+        ? api<{ jobs: JobJson[] }>(`${base}/attempts/${attempt}/jobs`)
+        : api<{ jobs: JobJson[] }>(`${base}/jobs`),
+    `${base}#${attempt}`,
+  );
+  const graph = useData(
+    () => api<{ jobs: GraphJobDef[] }>(`${base}/graph`).catch(() => ({ jobs: null })),
+    `${base}/graph`,
+  );
+  useLive(
+    (e) => {
+      if (e.type.startsWith("run:")) run.reload();
+      if (latest) jobs.reload();
+    },
+    (e) => e.runId === id,
+    200,
+  );
+  const r = run.data;
+  useTitle(r ? `${r.display_title} · ${r.name} #${r.run_number}` : `Run ${id}`);
+  const active = !!r && r.status !== "completed";
+  const now = useNow(active);
+  const nodes = useMemo(
+    () => buildGraph(graph.data?.jobs ?? null, jobs.data?.jobs ?? [], !active || !latest),
+    [graph.data, jobs.data, active, latest],
+  );
+  if (run.error && !r) return <Problem error={run.error} />;
+  if (!r) return <p className="muted">Loading…</p>;
+  const state = stateOf(r);
+  const jobHref = (j: JobJson) => `/${owner}/${repo}/jobs/${j.id}`;
+  return (
+    <div className="run-page">
+      <nav className="crumbs" aria-label="Breadcrumbs">
+        <Link to={`/runs?repo=${encodeURIComponent(`${owner}/${repo}`)}`}>
+          {owner}/{repo}
+        </Link>
+        <span aria-hidden="true"> / </span>
+        <Link
+          to={`/runs?repo=${encodeURIComponent(`${owner}/${repo}`)}&workflow=${encodeURIComponent(r.workflow_id)}`}
+        >
+          {r.name}
+        </Link>
+      </nav>
+      <header className="run-head">
+        <h1>
+          <StatusIcon state={state} /> {r.display_title}{" "}
+          <span className="muted">
+            {r.name} #{r.run_number}
+          </span>
+        </h1>
+        <RunActions run={r} base={base} onDone={run.reload} />
+      </header>
+      <dl className="facts card">
+        <div>
+          <dt>Status</dt>
+          <dd data-testid="run-state">{stateLabel(state)}</dd>
+        </div>
+        <div>
+          <dt>Triggered</dt>
+          <dd>
+            {triggerText(r)} · {timeAgo(r.created_at)}
+          </dd>
+        </div>
+        <div>
+          <dt>Commit</dt>
+          <dd>
+            <code>{shortSha(r.head_sha)}</code> on {r.head_branch}
+          </dd>
+        </div>
+        <div>
+          <dt>Duration</dt>
+          <dd>{durationBetween(r.run_started_at, active ? null : r.updated_at, now) || "—"}</dd>
+        </div>
+        {r.run_attempt > 1 && (
+          <div>
+            <dt>Attempt</dt>
+            <dd className="attempts">
+              {Array.from({ length: r.run_attempt }, (_, i) => i + 1).map((a) => (
+                <Link
+                  key={a}
+                  to={`/${owner}/${repo}/runs/${id}${withQuery(query, { attempt: a === r.run_attempt ? undefined : String(a) })}`}
+                  aria-current={a === attempt ? "page" : undefined}
+                >
+                  #{a}
+                </Link>
+              ))}
+            </dd>
+          </div>
+        )}
+      </dl>
+      {r.problems.length > 0 && (
+        <section className="card problems" aria-label="Problems">
+          <h2>Problems</h2>
+          <ul>
+            {r.problems.map((p) => (
+              <li key={p} className="annotation level-error">
+                <code>{p}</code>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <section aria-labelledby="graph-title">
+        <h2 id="graph-title">Jobs</h2>
+        {jobs.error && <Problem error={jobs.error} />}
+        <Graph nodes={nodes} jobHref={jobHref} now={now} />
+      </section>
+      <Annotations base={base} runId={id} live={active || !latest} attempt={latest ? undefined : attempt} />
+      <Summaries base={base} runId={id} attempt={latest ? undefined : attempt} />
+      <Artifacts base={base} runId={id} done={!active} />
+    </div>
+  );
+}
+
+function RunActions({ run, base, onDone }: { run: RunJson; base: string; onDone: () => void }) {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (what: string, path: string) => {
+    setBusy(what);
+    setError(null);
+    try {
+      await api(`${base}/${path}`, { method: "POST" });
+      onDone();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+  const done = run.status === "completed";
+  const failed = done && (run.conclusion === "failure" || run.conclusion === "cancelled");
+  return (
+    <div className="actions">
+      {!done && (
+        <button type="button" className="danger" disabled={!!busy} onClick={() => act("cancel", "cancel")}>
+          {busy === "cancel" ? "Cancelling…" : "Cancel run"}
+        </button>
+      )}
+      {failed && (
+        <button type="button" disabled={!!busy} onClick={() => act("failed", "rerun-failed-jobs")}>
+          {busy === "failed" ? "Starting…" : "Re-run failed jobs"}
+        </button>
+      )}
+      {done && (
+        <button type="button" className="primary" disabled={!!busy} onClick={() => act("all", "rerun")}>
+          {busy === "all" ? "Starting…" : "Re-run all jobs"}
+        </button>
+      )}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
