@@ -200,6 +200,13 @@ describe.skipIf(!existsSync(CHROMIUM))("the web UI", () => {
     await page.getByRole("button", { name: /build \(2\)/ }).click();
     await page.locator(".legs a", { hasText: "build (18)" }).waitFor();
     await shot("run-live");
+    // A running job's log follows the live tail, its running step open.
+    await page.locator(".legs a", { hasText: "build (18)" }).click();
+    await page.locator('.step-head.state-in_progress[data-step="Compile"][aria-expanded="true"]').waitFor();
+    await page.locator(".log-line .ansi-fg-2", { hasText: "compiled" }).waitFor();
+    expect(await page.getByLabel("Follow").isChecked()).toBe(true);
+    await page.goBack();
+    await node("build", "in_progress").waitFor();
     writeFileSync(GATE, "");
     await node("build", "success").waitFor();
     await node("test", "failure").waitFor();
@@ -296,6 +303,23 @@ describe.skipIf(!existsSync(CHROMIUM))("the web UI", () => {
     await page.getByRole("link", { name: "Overview" }).click();
     await page.getByRole("heading", { name: "acme/app" }).waitFor();
     await shot("overview");
+    if (SHOTS) {
+      // The dark theme (the system's choice) and a phone's width.
+      await page.emulateMedia({ colorScheme: "dark" });
+      await page.getByRole("link", { name: "Runs" }).click();
+      await page.locator(".run-list .run-title", { hasText: "Add the app" }).click();
+      await page.locator(".graph-node").first().waitFor();
+      await shot("run-dark");
+      await page.locator(".graph-node a").first().click();
+      await page.locator(".step-head").first().waitFor();
+      await shot("job-dark");
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goBack();
+      await page.locator(".graph-node").first().waitFor();
+      await shot("run-phone");
+      await page.emulateMedia({ colorScheme: "light" });
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
     expect(pageErrors).toEqual([]);
   });
 });

@@ -71,6 +71,38 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
   return data as T;
 }
 
+/**
+ * Reads a text answer of /api/v1 line by line as it arrives (a long log is drawn while it loads);
+ * resolves once it has all come.
+ */
+export async function readLines(
+  path: string,
+  onLines: (lines: string[]) => void | Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const token = getToken();
+  const res = await fetch(`/api/v1${path}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal,
+  });
+  if (res.status === 401) {
+    signOutReason.text = "The server refused the token: sign in again.";
+    clearToken();
+    throw new ApiError(401, "Bad credentials");
+  }
+  if (!res.ok || !res.body) throw new ApiError(res.status, `HTTP ${res.status}`);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let rest = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const lines = (rest + value).split("\n");
+    rest = lines.pop() ?? "";
+    await onLines(lines);
+  }
+  if (rest) await onLines([rest]);
+}
+
 /** Checks a token without keeping it: true when the server takes it. */
 export async function checkToken(token: string): Promise<boolean> {
   const res = await fetch("/api/v1/repos", { headers: { authorization: `Bearer ${token}` } });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { Readable } from "node:stream";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { baseUrl, HttpError, idParam, repoOf, type ServerContext } from "../context.js";
@@ -32,8 +33,12 @@ export function jobRoutes(ctx: ServerContext): Hono {
     const path = job.logPath;
     const follow = ["1", "true"].includes(c.req.query("follow") ?? "");
     if (!follow) {
-      const text = path && existsSync(path) ? readFileSync(path, "utf8") : "";
-      return c.text(text, 200, { "content-type": "text/plain; charset=utf-8" });
+      // Streamed from the file: a long log starts arriving (and showing) at once.
+      const body =
+        path && existsSync(path)
+          ? (Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>)
+          : "";
+      return c.body(body, 200, { "content-type": "text/plain; charset=utf-8" });
     }
     return streamSSE(c, async (stream) => {
       const queue: LiveEvent[] = [];

@@ -20,6 +20,8 @@ interface Props {
   now: number;
   /** A line to show at first (#L12). */
   initialLine: number | null;
+  /** Whether the whole log is read. */
+  complete: boolean;
 }
 
 /** Opens what a row sits in: its step and its groups. */
@@ -29,7 +31,16 @@ function reveal(row: LogRow, steps: Set<number>, groups: Set<number>) {
 }
 
 /** A job's log: steps that open and close, folding groups, line links, search, the live tail. */
-export function LogView({ model, version, stepState, initiallyOpen, live, now, initialLine }: Props) {
+export function LogView({
+  model,
+  version,
+  stepState,
+  initiallyOpen,
+  live,
+  now,
+  initialLine,
+  complete,
+}: Props) {
   const list = useRef<VirtualListHandle>(null);
   const [openSteps, setOpenSteps] = useState<Set<number>>(() => new Set(initiallyOpen));
   const [openGroups, setOpenGroups] = useState<Set<number>>(() => new Set());
@@ -174,7 +185,7 @@ export function LogView({ model, version, stepState, initiallyOpen, live, now, i
   };
 
   return (
-    <div className="log-view">
+    <div className="log-view" data-complete={complete} aria-busy={!complete}>
       <div className="log-toolbar">
         <form
           role="search"

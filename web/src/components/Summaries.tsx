@@ -1,5 +1,4 @@
-import Markdown from "react-markdown";
-import remarkGfm from "remark-gfm";
+import { lazy, Suspense } from "react";
 import { api } from "../api.js";
 import { useLive } from "../live.js";
 import { useData } from "../use-data.js";
@@ -11,10 +10,7 @@ interface SummaryJson {
   markdown: string;
 }
 
-/** Links only to the web and to places on the page: no javascript:, data: or other schemes. */
-function safeUrl(url: string): string {
-  return /^(https?:|mailto:|#|\/)/i.test(url.trim()) ? url : "";
-}
+const SafeMarkdown = lazy(() => import("./SafeMarkdown.js"));
 
 /**
  * The job summaries (GITHUB_STEP_SUMMARY), rendered as GitHub does, safely: Markdown with GFM
@@ -38,11 +34,11 @@ export function Summaries({ base, runId, attempt }: { base: string; runId: numbe
         <article key={job} className="card summary">
           <h3>{job} summary</h3>
           <div className="markdown">
-            {parts.map((p, i) => (
-              <Markdown key={`${p.step}-${i}`} remarkPlugins={[remarkGfm]} skipHtml urlTransform={safeUrl}>
-                {p.markdown}
-              </Markdown>
-            ))}
+            <Suspense fallback={<p className="muted">Loading…</p>}>
+              {parts.map((p, i) => (
+                <SafeMarkdown key={`${p.step}-${i}`}>{p.markdown}</SafeMarkdown>
+              ))}
+            </Suspense>
           </div>
         </article>
       ))}

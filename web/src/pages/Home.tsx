@@ -22,7 +22,7 @@ async function loadOverview(): Promise<RepoOverview[]> {
   return Promise.all(
     repos.map(async (repo) => {
       const base = `${repoPath(repo.owner, repo.name)}/actions`;
-      const [workflows, recent, running, queued] = await Promise.all([
+      const [workflows, recent, running, queued, pending] = await Promise.all([
         api<{ workflows: WorkflowJson[] }>(`${base}/workflows`).then(
           (w) => ({ list: w.workflows, error: undefined }),
           (err: Error) => ({ list: [] as WorkflowJson[], error: err.message }),
@@ -30,13 +30,16 @@ async function loadOverview(): Promise<RepoOverview[]> {
         api<RunList>(`${base}/runs?per_page=100`),
         api<RunList>(`${base}/runs?status=in_progress&per_page=100`),
         api<RunList>(`${base}/runs?status=queued&per_page=100`),
+        api<RunList>(`${base}/runs?status=pending&per_page=100`),
       ]);
       return {
         repo,
         workflows: workflows.list,
         workflowsError: workflows.error,
         recent: recent.workflow_runs,
-        active: [...running.workflow_runs, ...queued.workflow_runs].sort((a, b) => b.id - a.id),
+        active: [...running.workflow_runs, ...queued.workflow_runs, ...pending.workflow_runs].sort(
+          (a, b) => b.id - a.id,
+        ),
       };
     }),
   );
@@ -65,7 +68,7 @@ export function Home() {
       <section aria-labelledby="now">
         <h1 id="now">Running now</h1>
         {active.length === 0 ? (
-          <p className="muted">Nothing is running or queued.</p>
+          <p className="muted">Nothing is running, queued or waiting.</p>
         ) : (
           <ul className="run-list card">
             {active.map((run) => (

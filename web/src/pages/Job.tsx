@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { api, type JobJson, type RunJson, repoPath, streamUrl } from "../api.js";
+import { api, type JobJson, type RunJson, readLines, repoPath, streamUrl } from "../api.js";
 import { Problem } from "../components/Layout.js";
 import { LogView } from "../components/LogView.js";
 import { StatusIcon, stateLabel } from "../components/StatusIcon.js";
@@ -29,7 +29,6 @@ function useJobLog(
     if (done === undefined) return;
     const model = new LogModel();
     let frame = 0;
-    let closed = false;
     const draw = (ended = false) => {
       if (frame) cancelAnimationFrame(frame);
       frame = 0;
@@ -40,16 +39,30 @@ function useJobLog(
     };
     setState({ model, version: 0, ended: false });
     if (done) {
-      api<string>(`${path}/logs`).then((text) => {
-        if (closed) return;
-        const lines = text.split("\n");
-        if (lines[lines.length - 1] === "") lines.pop();
-        for (const l of lines) model.push(l);
-        model.finish();
-        draw(true);
-      });
+      const abort = new AbortController();
+      // Chunks come faster than frames: after 50 ms of reading, draw what is read and let the
+      // browser paint it before reading on, so the first screen shows while the rest loads.
+      let since = performance.now();
+      readLines(
+        `${path}/logs`,
+        async (lines) => {
+          for (const l of lines) model.push(l);
+          if (performance.now() - since < 50) return;
+          draw();
+          await new Promise((r) => setTimeout(r, 0));
+          since = performance.now();
+        },
+        abort.signal,
+      ).then(
+        () => {
+          model.finish();
+          draw(true);
+        },
+        () => undefined,
+      );
       return () => {
-        closed = true;
+        abort.abort();
+        if (frame) cancelAnimationFrame(frame);
       };
     }
     const source = new EventSource(streamUrl(`${path}/logs`, { follow: "1" }));
@@ -63,7 +76,6 @@ function useJobLog(
       draw(true);
     });
     return () => {
-      closed = true;
       source.close();
       if (frame) cancelAnimationFrame(frame);
     };
@@ -128,7 +140,14 @@ export function Job({ owner, repo, id }: Props) {
       if (stepState(i) === "failure") open.push(i);
     });
     if (running && steps.length > 0) open.push(steps.length - 1);
-    if (open.length === 0 && j?.status === "completed" && j.conclusion !== "success" && steps.length > 0)
+    // A failed job whose steps say nothing of it (a runner lost, a timeout): its last step, once read.
+    if (
+      open.length === 0 &&
+      log.ended &&
+      j?.status === "completed" &&
+      j.conclusion !== "success" &&
+      steps.length > 0
+    )
       open.push(steps.length - 1);
     return open;
   }, [steps, stepState, running, j, log.version]);
@@ -173,6 +192,7 @@ export function Job({ owner, repo, id }: Props) {
           live={running && !log.ended}
           now={now}
           initialLine={line ? Number(line[1]) : null}
+          complete={log.ended}
         />
       )}
     </div>

@@ -15,7 +15,16 @@ const EVENTS = [
   "repository_dispatch",
   "workflow_run",
 ];
-const STATUSES = ["queued", "in_progress", "completed", "success", "failure", "cancelled", "skipped"];
+const STATUSES = [
+  "queued",
+  "pending",
+  "in_progress",
+  "completed",
+  "success",
+  "failure",
+  "cancelled",
+  "skipped",
+];
 const FILTERS = ["workflow", "branch", "event", "status", "actor"] as const;
 
 /** Runs: one repository's runs, filtered and paged by the server (fast with 10,000 runs). */
