@@ -5,6 +5,7 @@ import type { TemplateValidationError } from "@actions/workflow-parser/templates
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import { isMapping } from "@actions/workflow-parser/templates/tokens/type-guards";
 import { checkConcurrency } from "./concurrency.js";
+import { isParserQuirk } from "./parser-quirks.js";
 import type { Problem } from "./problems.js";
 import { checkEventFilters, checkJobGraph, checkStaticMatrices, checkStepUses } from "./validate.js";
 
@@ -69,7 +70,10 @@ export async function loadWorkflow(file: string, content: string): Promise<LoadR
     }
     return { problems };
   }
-  const problems = parsed.context.errors.getErrors().map((e) => toProblem(file, e));
+  const problems = parsed.context.errors
+    .getErrors()
+    .filter((e) => !isParserQuirk(root, e))
+    .map((e) => toProblem(file, e));
   problems.push(
     ...checkJobGraph(file, template),
     ...checkStaticMatrices(file, template),

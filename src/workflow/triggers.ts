@@ -1,6 +1,6 @@
 import type { EventsConfig } from "@actions/workflow-parser/model/workflow-template";
 import type { Json } from "../expressions/json.js";
-import { filterAllows, pathsAllow } from "./filters.js";
+import { filterAllows, matchPattern, pathsAllow } from "./filters.js";
 
 /** An event as a trigger sees it: its name, payload and the ref it happened on. */
 export interface TriggerEvent {
@@ -70,6 +70,24 @@ function typesMatch(eventName: string, f: Filters | undefined, ev: TriggerEvent)
   return types.includes(action);
 }
 
+type WorkflowRunFilters = Filters & { workflows?: string[] };
+
+/**
+ * `on.workflow_run`: `workflows` names the triggering workflow by its `name:` (a workflow without
+ * one is named by its path, as GitHub shows it). Each entry is a filter pattern, as on GitHub: a
+ * literal `+` or `*` in a name is written `\+`, `\*`. A workflow that names no workflow is started by none.
+ * `branches`/`branches-ignore` look at the triggering run's head_branch. No `types`: every activity
+ * type (requested, in_progress, completed), as GitHub documents.
+ */
+function workflowRunMatches(f: WorkflowRunFilters | undefined, ev: TriggerEvent): boolean {
+  const run = ev.payload.workflow_run;
+  const fields = run !== null && typeof run === "object" && !Array.isArray(run) ? run : {};
+  const name = typeof fields.name === "string" ? fields.name : undefined;
+  const branch = typeof fields.head_branch === "string" ? fields.head_branch : "";
+  if (name === undefined || !(f?.workflows ?? []).some((p) => matchPattern(p, name))) return false;
+  return filterAllows(f?.branches, f?.["branches-ignore"], branch);
+}
+
 /** Does this event start a workflow with these `on:` events? Answers GitHub's way. */
 export function workflowMatches(events: EventsConfig, ev: TriggerEvent): boolean {
   if (!Object.hasOwn(events, ev.name)) return false;
@@ -89,13 +107,8 @@ export function workflowMatches(events: EventsConfig, ev: TriggerEvent): boolean
       const cron = ev.payload.schedule;
       return typeof cron !== "string" || (events.schedule ?? []).some((s) => s.cron === cron);
     }
-    case "workflow_run": {
-      if (!typesMatch(ev.name, f, ev)) return false;
-      const run = ev.payload.workflow_run as { name?: string; head_branch?: string } | undefined;
-      const wf = (f as { workflows?: string[] } | undefined)?.workflows;
-      if (wf && !wf.includes(run?.name ?? "")) return false;
-      return filterAllows(f?.branches, f?.["branches-ignore"], run?.head_branch ?? "");
-    }
+    case "workflow_run":
+      return typesMatch(ev.name, f, ev) && workflowRunMatches(f as WorkflowRunFilters | undefined, ev);
     default:
       return typesMatch(ev.name, f, ev);
   }
