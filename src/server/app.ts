@@ -7,6 +7,7 @@ import { eventRoutes } from "./routes/events.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { repoRoutes } from "./routes/repos.js";
+import { repositoryDispatchRoutes } from "./routes/repository-dispatch.js";
 import { runDetailRoutes } from "./routes/run-details.js";
 import { runGraphRoutes } from "./routes/run-graph.js";
 import { runRoutes } from "./routes/runs.js";
@@ -32,6 +33,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", runRoutes(ctx));
   api.route("/", jobRoutes(ctx));
   api.route("/", dispatchRoutes(ctx));
+  api.route("/", repositoryDispatchRoutes(ctx));
   api.route("/", eventRoutes(ctx));
   api.route("/", pullRoutes(ctx));
   api.route("/", workflowRoutes(ctx));

@@ -39,3 +39,32 @@ export function dispatchEvent(
     changedFiles: () => [],
   };
 }
+
+/**
+ * A repository_dispatch, as GitHub sends it: on the default branch at its head, with the event type
+ * as `action` and the caller's client_payload.
+ */
+export function repositoryDispatchEvent(
+  repo: Repo,
+  head: { ref: string; sha: string },
+  eventType: string,
+  clientPayload: { [key: string]: Json },
+  actor: string,
+): RepoEvent {
+  return {
+    name: "repository_dispatch",
+    payload: {
+      action: eventType,
+      branch: repo.defaultBranch,
+      client_payload: clientPayload,
+      repository: repositoryPayload(repo),
+      sender: { login: actor },
+    },
+    ref: head.ref,
+    filterRef: head.ref,
+    sha: head.sha,
+    headRef: "",
+    baseRef: "",
+    changedFiles: () => [],
+  };
+}

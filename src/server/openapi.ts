@@ -9,6 +9,7 @@ import {
   repoBody,
   repoPatchBody,
   repoSchema,
+  repositoryDispatchBody,
   runListSchema,
   runSchema,
 } from "./schemas.js";
@@ -233,6 +234,16 @@ export function openApiDocument(): Record<string, unknown> {
             ...errors,
           },
         }),
+      },
+      "/repos/{owner}/{repo}/dispatches": {
+        post: op(
+          "Create a repository dispatch event: the default branch's `on: repository_dispatch` workflows",
+          {
+            parameters: repoParams,
+            requestBody: { required: true, content: json(repositoryDispatchBody, "input") },
+            responses: { "204": { description: "Accepted" }, ...errors },
+          },
+        ),
       },
       "/repos/{owner}/{repo}/commits/{ref}/status": {
         get: op(

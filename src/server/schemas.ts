@@ -11,6 +11,20 @@ export const dispatchBody = z.object({
   return_run_details: z.boolean().default(false),
 });
 
+/** POST /repos/{owner}/{repo}/dispatches: a repository_dispatch, with GitHub's limits. */
+export const repositoryDispatchBody = z.object({
+  event_type: z
+    .string({ error: "event_type is required: a string naming the event (the workflows' `types`)" })
+    .min(1, { error: "event_type must not be empty" })
+    .max(100, { error: "event_type must be 100 characters or fewer" }),
+  client_payload: z
+    .record(z.string(), z.json(), { error: "client_payload must be a JSON object" })
+    .refine((payload) => Object.keys(payload).length <= 10, {
+      error: "client_payload can have at most 10 top-level properties",
+    })
+    .optional(),
+});
+
 export const runsQuery = z.object({
   branch: z.string().optional(),
   event: z.string().optional(),
