@@ -76,6 +76,7 @@ export function toRun(r: DbRun): Run {
     updatedAt: r.updated_at,
     startedAt: r.started_at,
     completedAt: r.completed_at,
+    chainDepth: Number(r.chain_depth ?? 0),
   };
 }
 

@@ -31,6 +31,7 @@ export async function createRun(db: Kysely<Database>, run: NewRun): Promise<Run>
     updated_at: t,
     started_at: null,
     completed_at: run.status === "completed" ? t : null,
+    chain_depth: run.chainDepth ?? 0,
   };
   await db.insertInto("runs").values(row).execute();
   return toRun(row);

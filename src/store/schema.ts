@@ -41,6 +41,8 @@ export interface DbRun {
   updated_at: string;
   started_at: string | null;
   completed_at: string | null;
+  /** 0, or a workflow_run's triggering run's chain_depth + 1 (migration 0004). */
+  chain_depth: number;
 }
 
 export interface DbJob {

@@ -88,6 +88,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.listUnfinishedRuns()).map((x) => x.id)).toEqual([b.id, c.id]);
     });
 
+    it("keeps a run's workflow_run chain depth: 0 unless given", async () => {
+      const r = await store.addRepo(repo);
+      const first = await store.createRun(run(r.id));
+      const third = await store.createRun(run(r.id, { event: "workflow_run", chainDepth: 3 }));
+      expect(first.chainDepth).toBe(0);
+      expect(third.chainDepth).toBe(3);
+      expect((await store.getRun(first.id))?.chainDepth).toBe(0);
+      expect((await store.getRun(third.id))?.chainDepth).toBe(3);
+      expect((await store.listRuns({ repoId: r.id })).runs.map((x) => x.chainDepth)).toEqual([3, 0]);
+    });
+
     it("lists runs newest first, filtered and paged", async () => {
       const r = await store.addRepo(repo);
       const other = await store.addRepo({ ...repo, name: "other" });

@@ -44,18 +44,26 @@ export interface Run {
   github: Record<string, Json>;
   /** The typed `inputs` context. */
   inputs: Record<string, Json>;
-  /** Why the run failed before any job ran: workflow problems as file:line:col: message. */
+  /**
+   * Why the run failed before any job ran (workflow problems as file:line:col: message), or why it
+   * was not started at all (a workflow_run past GitHub's chain limit, completed as skipped).
+   */
   problems: string[];
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;
   completedAt: string | null;
+  /**
+   * Its place in a workflow_run chain: 0 for a run any other event started, the triggering run's
+   * depth + 1 for a workflow_run (GitHub runs three such levels).
+   */
+  chainDepth: number;
 }
 
 export type NewRun = Omit<
   Run,
-  "id" | "runNumber" | "createdAt" | "updatedAt" | "startedAt" | "completedAt" | "runAttempt"
->;
+  "id" | "runNumber" | "createdAt" | "updatedAt" | "startedAt" | "completedAt" | "runAttempt" | "chainDepth"
+> & { chainDepth?: number };
 
 export type RunPatch = Partial<
   Pick<Run, "status" | "conclusion" | "startedAt" | "completedAt" | "runAttempt" | "problems" | "github">

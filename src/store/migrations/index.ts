@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely";
 import { initial } from "./0001-initial.js";
 import { pullRequests } from "./0002-pull-requests.js";
 import { triggerState } from "./0003-trigger-state.js";
+import { chainDepth } from "./0004-chain-depth.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-pull-requests": pullRequests,
   "0003-trigger-state": triggerState,
+  "0004-chain-depth": chainDepth,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */
