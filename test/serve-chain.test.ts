@@ -141,3 +141,150 @@ jobs:
     expect((await listRuns(s.url)).map((r) => r.name)).toEqual(["Deploy"]);
   });
 });
+
+const listener = (name: string, on: string, echo: string) => `name: ${name}
+on:
+  workflow_run:
+${on}
+jobs:
+  show:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "${echo}"
+`;
+
+describe("gantry serve: workflow_run", () => {
+  it("chains A → B → C → D on completion (E, a fourth level, is refused), with branches filters, requested and re-runs", async () => {
+    const dispatched = (name: string, run: string) =>
+      `name: ${name}\non: workflow_dispatch\njobs:\n  main:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${run}\n`;
+    const repo = makeRepo({
+      files: {
+        ".github/workflows/a.yml": dispatched("A", 'echo "A on $GITHUB_REF"'),
+        ".github/workflows/b.yml": listener(
+          "B",
+          "    workflows: [A]\n    types: [completed]\n    branches: [main, 'release/**']",
+          "B after ${{ github.event.workflow_run.name }} #${{ github.event.workflow_run.run_number }} " +
+            "${{ github.event.action }} ${{ github.event.workflow_run.conclusion }} " +
+            "on ${{ github.event.workflow_run.head_branch }} ${{ github.event.workflow_run.head_sha }}; " +
+            "runs at $GITHUB_REF $GITHUB_SHA",
+        ),
+        ".github/workflows/c.yml": listener(
+          "C",
+          "    workflows: [B]\n    types: [completed]",
+          "C after ${{ github.event.workflow_run.name }} ${{ github.event.workflow.path }}",
+        ),
+        ".github/workflows/d.yml": listener("D", "    workflows: ['[C]']\n    types: completed", "D"),
+        ".github/workflows/e.yml": listener("E", "    workflows: [D]", "E must not run"),
+        ".github/workflows/requested.yml": listener(
+          "Requested",
+          "    workflows: [A]\n    types: [requested]",
+          "requested ${{ github.event.workflow_run.name }} status=${{ github.event.workflow_run.status }}",
+        ),
+        ".github/workflows/fail.yml": dispatched("Fail", "exit 1"),
+        ".github/workflows/watch.yml": listener(
+          "Watch",
+          "    workflows: [Fail]\n    types: [completed]",
+          "saw ${{ github.event.workflow_run.conclusion }} attempt ${{ github.event.workflow_run.run_attempt }}",
+        ),
+        ".github/workflows/all.yml": listener(
+          "All",
+          "    workflows: [Fail]",
+          "all ${{ github.event.action }} attempt ${{ github.event.workflow_run.run_attempt }}",
+        ),
+      },
+    });
+    const main = git(repo, "rev-parse", "HEAD");
+    git(repo, "checkout", "-q", "-b", "feature");
+    git(repo, "checkout", "-q", "-b", "release/v1");
+    git(repo, "commit", "-q", "--allow-empty", "-m", "release");
+    const release = git(repo, "rev-parse", "HEAD");
+    git(repo, "checkout", "-q", "main");
+    const s = await serve(repo);
+    const dispatch = async (file: string, ref: string) => {
+      const res = await api(s.url, `/actions/workflows/${file}/dispatches`, {
+        method: "POST",
+        body: JSON.stringify({ ref, return_run_details: true }),
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { workflow_run_id: number }).workflow_run_id;
+    };
+
+    await dispatch("a.yml", "feature");
+    await dispatch("a.yml", "release/v1");
+    const fail = await dispatch("fail.yml", "main");
+    // Completed in the API a moment before the server has let go of it: asked again until taken.
+    for (;;) {
+      const res = await api(s.url, `/actions/runs/${fail}/rerun`, { method: "POST" });
+      if (res.status === 201) break;
+      expect(res.status).toBe(403);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    // A on feature: Requested only (B takes main and release/**). A on release/v1: Requested, and
+    // B → C → D; E (any type: D's requested, in_progress and completed) would be the fourth level. Fail: Watch and All (every type) for
+    // attempt 1, again for attempt 2 but without `requested`.
+    const expected = { A: 2, Requested: 2, B: 1, C: 1, D: 1, E: 3, Fail: 1, Watch: 2, All: 5 };
+    const total = Object.values(expected).reduce((a, b) => a + b, 0);
+    const runs = await waitRuns(
+      s.url,
+      (all) =>
+        allCompleted(total)(all) &&
+        all.some((r) => r.id === fail && r.run_attempt === 2) &&
+        all.filter((r) => r.name === "All").length === expected.All,
+    );
+    const count: Record<string, number> = {};
+    for (const r of runs) count[r.name] = (count[r.name] ?? 0) + 1;
+    expect(count).toEqual(expected);
+    const byName = (name: string) => runs.filter((r) => r.name === name);
+    // The line each listener's step printed (log lines start with their time).
+    const logsOf = async (name: string) =>
+      Promise.all(
+        byName(name).map(
+          async (r) =>
+            /^\S+ ((?:B after|C after|requested|saw|all) .*)$/m.exec(await runLog(s.url, r.id))?.[1],
+        ),
+      );
+
+    for (const name of ["B", "C", "D", "Requested", "Watch", "All"]) {
+      for (const r of byName(name)) {
+        expect(r, name).toMatchObject({ event: "workflow_run", head_branch: "main", head_sha: main });
+      }
+    }
+    for (const name of ["A", "B", "C", "D", "Requested", "Watch", "All"]) {
+      for (const r of byName(name)) expect(r.conclusion, name).toBe("success");
+    }
+    expect(byName("Fail")[0]).toMatchObject({ conclusion: "failure", run_attempt: 2 });
+
+    expect(await logsOf("B")).toEqual([
+      `B after A #2 completed success on release/v1 ${release}; runs at refs/heads/main ${main}`,
+    ]);
+    expect(await logsOf("C")).toEqual(["C after B .github/workflows/b.yml"]);
+    expect(await logsOf("Requested")).toEqual(["requested A status=queued", "requested A status=queued"]);
+    expect((await logsOf("Watch")).sort()).toEqual(["saw failure attempt 1", "saw failure attempt 2"]);
+    expect((await logsOf("All")).sort()).toEqual([
+      "all completed attempt 1",
+      "all completed attempt 2",
+      "all in_progress attempt 1",
+      "all in_progress attempt 2",
+      "all requested attempt 1",
+    ]);
+
+    const d = byName("D")[0];
+    const reason =
+      `.github/workflows/e.yml: not started: this workflow_run would be level 4 of a chain after 'D' (run ${d.id}), ` +
+      "and workflow_run chains at most 3 levels of workflows (GitHub's limit)";
+    for (const refused of byName("E")) {
+      expect(refused).toMatchObject({ status: "completed", conclusion: "skipped", head_sha: main });
+      expect(refused.problems).toEqual([reason]);
+      const jobs = (await (await api(s.url, `/actions/runs/${refused.id}/jobs`)).json()) as {
+        total_count: number;
+      };
+      expect(jobs.total_count).toBe(0);
+    }
+    expect(s.stderr()).toContain(
+      `acme/app: E (.github/workflows/e.yml) ${reason.split(": ").slice(1).join(": ")}`,
+    );
+    // Eighteen runs, one after another along the chain: more than the default minute on a busy machine.
+  }, 240_000);
+});

@@ -33,6 +33,7 @@ import type { RunNotes } from "./run-notes.js";
 import { RunRecorder } from "./run-recorder.js";
 import type { RunnerPool } from "./runner-pool.js";
 import type { Serial } from "./serial.js";
+import { chainDepthOf, chainLimitReason, type WorkflowFile, WorkflowRunChain } from "./workflow-run-chain.js";
 
 export interface RunServiceDeps {
   store: Store;
@@ -51,6 +52,8 @@ export interface RunServiceDeps {
   processes: ProcessLedger;
   /** Where annotations and step summaries are kept. */
   notes?: RunNotes;
+  /** The server's URL once it listens, for the `url` fields of workflow_run payloads. */
+  baseUrl?: () => string;
 }
 
 /** The reason a job whose runner vanished (the server died under it) is failed with. */
@@ -88,16 +91,27 @@ export class RunService {
    */
   private admission: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: RunServiceDeps) {}
+  /** workflow_run: each run's requested, in_progress and completed start the workflows that listen. */
+  private readonly chain: WorkflowRunChain;
+
+  constructor(private readonly deps: RunServiceDeps) {
+    this.chain = new WorkflowRunChain({
+      store: deps.store,
+      clones: deps.clones,
+      baseUrl: deps.baseUrl ?? (() => ""),
+      log: (message) => process.stderr.write(`gantry serve: ${message}\n`),
+      handleEvent: (repo, event, files) => this.handleEvent(repo, event, files),
+    });
+  }
 
   /**
    * Reads the workflows at the event's commit from the server's clone, matches `on:` as gantry run
    * does and queues a run for each workflow that matches. A workflow with errors that the event
    * would start (or that cannot be read far enough to tell, on a push) becomes a failed run whose
-   * problems name file:line:col.
+   * problems name file:line:col. `files`: the workflows to match, when the caller has read them.
    */
-  async handleEvent(repo: Repo, event: RepoEvent): Promise<Run[]> {
-    const files = await this.deps.clones.readWorkflows(repo, event.sha);
+  async handleEvent(repo: Repo, event: RepoEvent, given?: WorkflowFile[]): Promise<Run[]> {
+    const files = given ?? (await this.deps.clones.readWorkflows(repo, event.sha));
     const trigger = {
       name: event.name,
       payload: event.payload,
@@ -123,7 +137,10 @@ export class RunService {
     return runs;
   }
 
-  /** Stores a run of one workflow for the event and starts it (a run with problems is failed at once). */
+  /**
+   * Stores a run of one workflow for the event and starts it (a run with problems is failed at once).
+   * A workflow_run past GitHub's three chained levels is stored as skipped, saying why, and not started.
+   */
   async queueRun(
     repo: Repo,
     event: RepoEvent,
@@ -134,7 +151,15 @@ export class RunService {
     const { store, serial, hub } = this.deps;
     const sender = event.payload.sender as { login?: string } | undefined;
     const actor = typeof sender?.login === "string" ? sender.login : "gantry";
+    const chainDepth = await chainDepthOf(store, event);
+    const refused = chainLimitReason(chainDepth, event);
+    if (refused) {
+      problems = [...problems, `${workflow.file}: ${refused}`];
+      const repoName = `${repo.owner}/${repo.name}`;
+      process.stderr.write(`gantry serve: ${repoName}: ${workflow.name} (${workflow.file}) ${refused}\n`);
+    }
     const failed = problems.length > 0;
+    const conclusion = refused ? "skipped" : failed ? "failure" : null;
     const run = await serial.run(async () => {
       const created = await store.createRun({
         repoId: repo.id,
@@ -145,11 +170,12 @@ export class RunService {
         headBranch: headBranchOf(event),
         headSha: event.sha,
         status: failed ? "completed" : "queued",
-        conclusion: failed ? "failure" : null,
+        conclusion,
         actor,
         github: {},
         inputs,
         problems,
+        chainDepth,
       });
       const github = buildGithubContext({
         owner: repo.owner,
@@ -166,6 +192,9 @@ export class RunService {
       return { ...created, github };
     });
     hub.publish({ type: failed ? "run:completed" : "run:queued", runId: run.id, conclusion: run.conclusion });
+    if (refused) return run;
+    this.chain.fire(run, "requested");
+    if (failed) this.chain.fire(run, "completed");
     this.start(run);
     return run;
   }
@@ -177,7 +206,10 @@ export class RunService {
 
   /** Resolves when every run this process is running has finished. */
   async whenIdle(): Promise<void> {
-    while (this.active.size > 0) await Promise.all([...this.active.values()].map((a) => a.done));
+    while (this.active.size > 0 || this.chain.busy) {
+      await Promise.all([...this.active.values()].map((a) => a.done));
+      await this.chain.idle();
+    }
     await this.deps.serial.idle();
   }
 
@@ -204,15 +236,17 @@ export class RunService {
 
   private async finish(run: Run, conclusion: Conclusion, problems?: string[]): Promise<void> {
     const { store, serial, hub } = this.deps;
-    await serial.run(() =>
-      store.updateRun(run.id, {
+    const completed = await serial.run(async () => {
+      await store.updateRun(run.id, {
         status: "completed",
         conclusion,
         completedAt: now(),
         ...(problems ? { problems } : {}),
-      }),
-    );
+      });
+      return store.getRun(run.id);
+    });
     hub.publish({ type: "run:completed", runId: run.id, conclusion });
+    if (completed) this.chain.fire(completed, "completed");
   }
 
   private async execute(
@@ -227,10 +261,10 @@ export class RunService {
     const tag = `${run.id}-${run.runAttempt}`;
     const source = join(dataDir, "sources", tag);
     const work = join(dataDir, "work", tag);
-    await serial.run(() =>
-      store.updateRun(run.id, { status: "in_progress", startedAt: run.startedAt ?? now() }),
-    );
+    const startedAt = run.startedAt ?? now();
+    await serial.run(() => store.updateRun(run.id, { status: "in_progress", startedAt }));
     hub.publish({ type: "run:started", runId: run.id, attempt: run.runAttempt });
+    this.chain.fire({ ...run, status: "in_progress", startedAt }, "in_progress");
     try {
       await clones.addWorktree(repo, run.headSha, source);
       // The same loading and checks gantry run makes, on the run's commit.
@@ -446,6 +480,8 @@ export class RunService {
 
   /** Stops every run at once (in-process servers closing): their running jobs end cancelled. */
   async stopAll(): Promise<void> {
+    // Runs ended by the server stopping start no workflow_run; what was fired before goes on.
+    await this.chain.stop();
     for (const a of this.active.values()) a.cancellation.kill();
     await Promise.all([...this.active.values()].map((a) => a.done.catch(() => undefined)));
   }

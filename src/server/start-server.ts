@@ -148,6 +148,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   };
   const services = opts.jobServices?.(stores);
   const actions = new ActionRunner(new BuiltInActions(stores), actionStore);
+  let url = "";
   const runs = new RunService({
     store,
     serial,
@@ -160,6 +161,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     actions,
     services,
     readRemoteFile: (owner, name, path, ref) => actionStore.readFile(owner, name, ref, path),
+    baseUrl: () => url,
     processes,
     notes,
   });
@@ -214,7 +216,6 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   app.route("/", hookRoutes({ store, triggers, secrets: hookSecrets(config.hooks), log }));
   if (opts.triggers !== false) triggers.start();
 
-  let url = "";
   let close = async () => {};
   if (opts.listen !== false) {
     const host = opts.host ?? "127.0.0.1";
