@@ -1,48 +1,24 @@
 // `gantry serve` on loopback with real git repositories: repository_dispatch (the API and
 // `gantry dispatch --event-type`) and workflow_run chains.
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { BIN, gantry, git, makeRepo, scratch } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { gantry, git, makeRepo, scratch } from "./harness.js";
+import { api, type Serve, serveWithConfig, until } from "./serve-harness.js";
 
 const TOKEN = "chain-admin-token";
 
-const started: ChildProcess[] = [];
-afterEach(() => {
-  for (const p of started.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
-});
-
-/** `gantry serve` on a free loopback port serving `repo` as acme/app (no polling). */
-function serve(repo: string): Promise<{ url: string; stderr: () => string }> {
-  const dir = mkdtempSync(join(tmpdir(), "gantry-chain-"));
-  writeFileSync(
-    join(dir, "config.yml"),
+/** `gantry serve` serving `repo` as acme/app (no polling). */
+function start(repo: string): Promise<Serve> {
+  return serveWithConfig(
     `repos:\n  - { owner: acme, name: app, url: ${JSON.stringify(repo)}, poll_interval_seconds: 0 }\n`,
+    TOKEN,
   );
-  const proc = spawn(
-    process.execPath,
-    [BIN, "serve", "--port", "0", "--data", join(dir, "data"), "--config", join(dir, "config.yml")],
-    {
-      env: { ...process.env, GANTRY_HOME: join(dir, "home"), GANTRY_ADMIN_TOKEN: TOKEN },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  started.push(proc);
-  let out = "";
-  let err = "";
-  proc.stderr?.on("data", (c) => {
-    err += c;
-  });
-  return new Promise((resolve, reject) => {
-    proc.stdout?.on("data", (c) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1], stderr: () => err });
-    });
-    proc.on("exit", (code) => reject(new Error(`gantry serve exited (${code}): ${err}`)));
-  });
+}
+
+/** An API call about acme/app. */
+function call(s: Serve, method: string, path: string, body?: unknown) {
+  return api(s, TOKEN, method, `/repos/acme/app${path}`, body);
 }
 
 interface ApiRun {
@@ -57,35 +33,24 @@ interface ApiRun {
   problems: string[];
 }
 
-async function api(url: string, path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${url}/api/v1/repos/acme/app${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-  });
-}
-
-async function listRuns(url: string): Promise<ApiRun[]> {
-  const res = await api(url, "/actions/runs?per_page=100");
-  return ((await res.json()) as { workflow_runs: ApiRun[] }).workflow_runs.reverse();
+/** The repository's runs, oldest first. */
+async function listRuns(s: Serve): Promise<ApiRun[]> {
+  return ((await call(s, "GET", "/actions/runs?per_page=100")).json.workflow_runs as ApiRun[]).reverse();
 }
 
 /** Asks the API again until `done` holds for the runs (the test's timeout bounds the wait). */
-async function waitRuns(url: string, done: (runs: ApiRun[]) => boolean): Promise<ApiRun[]> {
-  for (;;) {
-    const runs = await listRuns(url);
-    if (done(runs)) return runs;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+function waitRuns(s: Serve, done: (runs: ApiRun[]) => boolean): Promise<ApiRun[]> {
+  return until(() => listRuns(s), done);
 }
 
 const allCompleted = (n: number) => (runs: ApiRun[]) =>
   runs.length >= n && runs.every((r) => r.status === "completed");
 
 /** The whole log of a run's jobs. */
-async function runLog(url: string, id: number): Promise<string> {
-  const jobs = (await (await api(url, `/actions/runs/${id}/jobs`)).json()) as { jobs: Array<{ id: number }> };
+async function runLog(s: Serve, id: number): Promise<string> {
+  const jobs = (await call(s, "GET", `/actions/runs/${id}/jobs`)).json.jobs as Array<{ id: number }>;
   let text = "";
-  for (const job of jobs.jobs) text += await (await api(url, `/actions/jobs/${job.id}/logs`)).text();
+  for (const job of jobs) text += (await call(s, "GET", `/actions/jobs/${job.id}/logs`)).text;
   return text;
 }
 
@@ -108,7 +73,7 @@ jobs:
       },
     });
     const sha = git(repo, "rev-parse", "HEAD");
-    const s = await serve(repo);
+    const s = await start(repo);
     const env = { GANTRY_SERVER: s.url, GANTRY_TOKEN: TOKEN, GANTRY_REPO: "acme/app" };
     const cwd = scratch();
     writeFileSync(join(cwd, "payload.json"), JSON.stringify({ who: "bob", n: 3 }));
@@ -119,7 +84,7 @@ jobs:
     expect(sent.stderr).toBe("");
     expect(sent.code).toBe(0);
     expect(sent.stdout).toBe("repository_dispatch 'deploy' sent to acme/app\n");
-    const [run] = await waitRuns(s.url, allCompleted(1));
+    const [run] = await waitRuns(s, allCompleted(1));
     expect(run).toMatchObject({
       name: "Deploy",
       event: "repository_dispatch",
@@ -127,18 +92,14 @@ jobs:
       head_sha: sha,
     });
     expect(run.conclusion).toBe("success");
-    expect(await runLog(s.url, run.id)).toContain(`got deploy for bob n=3 at refs/heads/main ${sha}`);
+    expect(await runLog(s, run.id)).toContain(`got deploy for bob n=3 at refs/heads/main ${sha}`);
 
     const bad = await gantry(cwd, ["dispatch", "--event-type", "deploy", "--payload", "[1]"], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("client_payload: client_payload must be a JSON object");
-    const none = await api(s.url, "/dispatches", {
-      method: "POST",
-      body: JSON.stringify({ event_type: "nobody" }),
-    });
-    expect(none.status).toBe(204);
+    expect((await call(s, "POST", "/dispatches", { event_type: "nobody" })).status).toBe(204);
     // The answer comes once the event's runs are stored: none was.
-    expect((await listRuns(s.url)).map((r) => r.name)).toEqual(["Deploy"]);
+    expect((await listRuns(s)).map((r) => r.name)).toEqual(["Deploy"]);
   });
 });
 
@@ -200,14 +161,14 @@ describe("gantry serve: workflow_run", () => {
     git(repo, "commit", "-q", "--allow-empty", "-m", "release");
     const release = git(repo, "rev-parse", "HEAD");
     git(repo, "checkout", "-q", "main");
-    const s = await serve(repo);
+    const s = await start(repo);
     const dispatch = async (file: string, ref: string) => {
-      const res = await api(s.url, `/actions/workflows/${file}/dispatches`, {
-        method: "POST",
-        body: JSON.stringify({ ref, return_run_details: true }),
+      const res = await call(s, "POST", `/actions/workflows/${file}/dispatches`, {
+        ref,
+        return_run_details: true,
       });
       expect(res.status).toBe(200);
-      return ((await res.json()) as { workflow_run_id: number }).workflow_run_id;
+      return res.json.workflow_run_id as number;
     };
 
     await dispatch("a.yml", "feature");
@@ -215,19 +176,20 @@ describe("gantry serve: workflow_run", () => {
     const fail = await dispatch("fail.yml", "main");
     // Completed in the API a moment before the server has let go of it: asked again until taken.
     for (;;) {
-      const res = await api(s.url, `/actions/runs/${fail}/rerun`, { method: "POST" });
+      const res = await call(s, "POST", `/actions/runs/${fail}/rerun`);
       if (res.status === 201) break;
       expect(res.status).toBe(403);
       await new Promise((r) => setTimeout(r, 100));
     }
 
     // A on feature: Requested only (B takes main and release/**). A on release/v1: Requested, and
-    // B → C → D; E (any type: D's requested, in_progress and completed) would be the fourth level. Fail: Watch and All (every type) for
-    // attempt 1, again for attempt 2 but without `requested`.
+    // B → C → D; E (any type: D's requested, in_progress and completed) would be the fourth
+    // level. Fail: Watch and All (every type) for attempt 1, again for attempt 2 but without
+    // `requested`.
     const expected = { A: 2, Requested: 2, B: 1, C: 1, D: 1, E: 3, Fail: 1, Watch: 2, All: 5 };
     const total = Object.values(expected).reduce((a, b) => a + b, 0);
     const runs = await waitRuns(
-      s.url,
+      s,
       (all) =>
         allCompleted(total)(all) &&
         all.some((r) => r.id === fail && r.run_attempt === 2) &&
@@ -241,8 +203,7 @@ describe("gantry serve: workflow_run", () => {
     const logsOf = async (name: string) =>
       Promise.all(
         byName(name).map(
-          async (r) =>
-            /^\S+ ((?:B after|C after|requested|saw|all) .*)$/m.exec(await runLog(s.url, r.id))?.[1],
+          async (r) => /^\S+ ((?:B after|C after|requested|saw|all) .*)$/m.exec(await runLog(s, r.id))?.[1],
         ),
       );
 
@@ -277,10 +238,7 @@ describe("gantry serve: workflow_run", () => {
     for (const refused of byName("E")) {
       expect(refused).toMatchObject({ status: "completed", conclusion: "skipped", head_sha: main });
       expect(refused.problems).toEqual([reason]);
-      const jobs = (await (await api(s.url, `/actions/runs/${refused.id}/jobs`)).json()) as {
-        total_count: number;
-      };
-      expect(jobs.total_count).toBe(0);
+      expect((await call(s, "GET", `/actions/runs/${refused.id}/jobs`)).json.total_count).toBe(0);
     }
     expect(s.stderr()).toContain(
       `acme/app: E (.github/workflows/e.yml) ${reason.split(": ").slice(1).join(": ")}`,
