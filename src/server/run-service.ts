@@ -478,6 +478,14 @@ export class RunService {
     return runs;
   }
 
+  /**
+   * Fires no more workflow_run events and waits for those under way to have stored their runs (a
+   * draining server, before its store closes).
+   */
+  stopEvents(): Promise<void> {
+    return this.chain.stop();
+  }
+
   /** Stops every run at once (in-process servers closing): their running jobs end cancelled. */
   async stopAll(): Promise<void> {
     // Runs ended by the server stopping start no workflow_run; what was fired before goes on.

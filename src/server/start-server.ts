@@ -253,6 +253,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       const finished = await pool.drain(timeoutMs);
       // The last job's completion reaches the store through the engine's events: let it land.
       await new Promise((r) => setImmediate(r));
+      await runs.stopEvents();
       await serial.idle();
       serial.seal();
       if (!finished) processes.endAll();
