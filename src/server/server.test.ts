@@ -61,6 +61,7 @@ jobs:
       - id: s
         run: |
           echo "hello \${{ inputs.who }} loud=\${{ inputs.loud }} $(cat file.txt)"
+          printf '\\033[32m✓ passed\\033[0m\\n'
           echo "v=42" >> "$GITHUB_OUTPUT"
   after:
     needs: build
@@ -235,6 +236,8 @@ describe("dispatch and runs", () => {
     ]);
     const log = await call(s, "GET", `/repos/acme/app/actions/jobs/${jobs.jobs[0].id}/logs`);
     expect(log.text).toMatch(/hello bob loud=true from-the-commit/);
+    // The log file's bytes as they are: UTF-8 and ANSI escapes intact.
+    expect(log.text).toContain("\u001b[32m✓ passed\u001b[0m");
     expect((await call(s, "GET", `/repos/acme/app/actions/jobs/${jobs.jobs[1].id}/logs`)).text).toMatch(
       /got 42/,
     );
