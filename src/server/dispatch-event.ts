@@ -14,6 +14,27 @@ export function repositoryPayload(repo: Repo): { [key: string]: Json } {
   };
 }
 
+/**
+ * An event the server makes itself (a dispatch, a workflow_run): at one ref and commit, with no
+ * pull request around it and no changed files for paths filters.
+ */
+export function eventAt(
+  name: string,
+  at: { ref: string; sha: string },
+  payload: { [key: string]: Json },
+): RepoEvent {
+  return {
+    name,
+    payload,
+    ref: at.ref,
+    filterRef: at.ref,
+    sha: at.sha,
+    headRef: "",
+    baseRef: "",
+    changedFiles: () => [],
+  };
+}
+
 /** A workflow_dispatch of one workflow at a ref, as GitHub sends it (inputs as strings). */
 export function dispatchEvent(
   repo: Repo,
@@ -22,22 +43,13 @@ export function dispatchEvent(
   eventInputs: Record<string, string>,
   actor: string,
 ): RepoEvent {
-  return {
-    name: "workflow_dispatch",
-    payload: {
-      inputs: eventInputs,
-      ref: ref.ref,
-      repository: repositoryPayload(repo),
-      sender: { login: actor },
-      workflow: workflowFile,
-    },
+  return eventAt("workflow_dispatch", ref, {
+    inputs: eventInputs,
     ref: ref.ref,
-    filterRef: ref.ref,
-    sha: ref.sha,
-    headRef: "",
-    baseRef: "",
-    changedFiles: () => [],
-  };
+    repository: repositoryPayload(repo),
+    sender: { login: actor },
+    workflow: workflowFile,
+  });
 }
 
 /**
@@ -51,20 +63,11 @@ export function repositoryDispatchEvent(
   clientPayload: { [key: string]: Json },
   actor: string,
 ): RepoEvent {
-  return {
-    name: "repository_dispatch",
-    payload: {
-      action: eventType,
-      branch: repo.defaultBranch,
-      client_payload: clientPayload,
-      repository: repositoryPayload(repo),
-      sender: { login: actor },
-    },
-    ref: head.ref,
-    filterRef: head.ref,
-    sha: head.sha,
-    headRef: "",
-    baseRef: "",
-    changedFiles: () => [],
-  };
+  return eventAt("repository_dispatch", head, {
+    action: eventType,
+    branch: repo.defaultBranch,
+    client_payload: clientPayload,
+    repository: repositoryPayload(repo),
+    sender: { login: actor },
+  });
 }

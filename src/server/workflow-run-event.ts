@@ -1,7 +1,7 @@
 import type { Json } from "../expressions/index.js";
 import type { Repo, Run } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
-import { repositoryPayload } from "./dispatch-event.js";
+import { eventAt, repositoryPayload } from "./dispatch-event.js";
 import { runJson } from "./github-shapes.js";
 
 /** The activity types of workflow_run, as GitHub names them. */
@@ -29,28 +29,19 @@ export function workflowRunEvent(
     pull_requests: [],
     previous_attempt_url: run.runAttempt > 1 ? `${api}/runs/${run.id}/attempts/${run.runAttempt - 1}` : null,
   };
-  return {
-    name: "workflow_run",
-    payload: {
-      action,
-      workflow_run: workflowRun,
-      workflow: {
-        id: workflowId,
-        node_id: `W_${workflowId}`,
-        name: run.workflowName,
-        path: run.workflowFile,
-        state: "active",
-        url: `${api}/workflows/${workflowId}`,
-        html_url: `${api}/workflows/${workflowId}`,
-      },
-      repository: repositoryPayload(repo),
-      sender: { login: run.actor },
+  return eventAt("workflow_run", head, {
+    action,
+    workflow_run: workflowRun,
+    workflow: {
+      id: workflowId,
+      node_id: `W_${workflowId}`,
+      name: run.workflowName,
+      path: run.workflowFile,
+      state: "active",
+      url: `${api}/workflows/${workflowId}`,
+      html_url: `${api}/workflows/${workflowId}`,
     },
-    ref: head.ref,
-    filterRef: head.ref,
-    sha: head.sha,
-    headRef: "",
-    baseRef: "",
-    changedFiles: () => [],
-  };
+    repository: repositoryPayload(repo),
+    sender: { login: run.actor },
+  });
 }
