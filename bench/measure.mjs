@@ -1,6 +1,7 @@
 // What every bench measures with: medians, CPU time, the machine's noise (Linux PSI), timed
 // child processes, the machine's description and the commit measured. Imported by run.mjs,
-// actions.mjs, hash-files.mjs and cache.mjs; nothing here prints or asserts.
+// actions.mjs, hash-files.mjs, cache.mjs, serve.mjs and web.mjs (which start gantry serve through
+// startGantryServe and talk to it through apiClient); nothing here prints or asserts.
 import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
@@ -221,4 +222,66 @@ export function table(rows) {
         .trimEnd(),
     )
     .join("\n");
+}
+
+/**
+ * Starts the real `node GANTRY serve --data DATA --port 0 --config CONFIG` on loopback and resolves
+ * once it says where it listens (rejects with its stderr when it exits first). `memory()` reads the
+ * server process's peak and current resident set size (MiB, /proc); `stop()` sends SIGTERM and waits.
+ */
+export async function startGantryServe({ gantry, data, config, env }) {
+  const child = spawn(
+    process.execPath,
+    [gantry, "serve", "--data", data, "--port", "0", "--config", config],
+    {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolveUrl(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`gantry serve exited ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    pid: child.pid,
+    stderr: () => stderr,
+    memory() {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      const kib = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1]);
+      return { peakMiB: round(kib("VmHWM") / 1024, 1), rssMiB: round(kib("VmRSS") / 1024, 1) };
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/**
+ * `api(server, method, path, body?)` against a gantry server's /api/v1 with the bearer token: JSON
+ * answers parsed, others as text, a status other than 2xx thrown with its body.
+ */
+export function apiClient(token) {
+  return async (server, method, path, body) => {
+    const res = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    if (!text) return undefined;
+    return res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text;
+  };
 }

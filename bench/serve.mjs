@@ -35,7 +35,16 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { benchCommit, childEnv, describeMachine, log, newestMtime, round } from "./measure.mjs";
+import {
+  apiClient,
+  benchCommit,
+  childEnv,
+  describeMachine,
+  log,
+  newestMtime,
+  round,
+  startGantryServe,
+} from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const GANTRY = join(ROOT, "bin", "gantry.js");
@@ -140,56 +149,8 @@ async function startServer(name, repoDir) {
   );
   return startServerOn(data, config);
 }
-async function startServerOn(data, config) {
-  const child = spawn(
-    process.execPath,
-    [GANTRY, "serve", "--data", data, "--port", "0", "--config", config],
-    {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let stderr = "";
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const url = await new Promise((resolveUrl, reject) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolveUrl(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`gantry serve exited ${code}: ${stderr}`)));
-  });
-  return {
-    url,
-    pid: child.pid,
-    stderr: () => stderr,
-    /** Peak and current resident set size of the server process, MiB. */
-    memory() {
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-      const kib = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1]);
-      return { peakMiB: round(kib("VmHWM") / 1024, 1), rssMiB: round(kib("VmRSS") / 1024, 1) };
-    },
-    async stop() {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
-
-async function api(server, method, path, body) {
-  const res = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const startServerOn = (data, config) => startGantryServe({ gantry: GANTRY, data, config, env });
+const api = apiClient(TOKEN);
 
 const dispatch = (server, repo, file) =>
   api(server, "POST", `/repos/bench/${repo}/actions/workflows/${file}/dispatches`, {

@@ -19,7 +19,7 @@
 //          --plain-max N (50000: the plain-text peer up to this size; Chromium takes long over 40 MiB)
 //          --out FILE  --profile DIR (also a CPU profile of opening each size in the UI, and its
 //          heaviest functions)
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -27,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import {
+  apiClient,
   benchCommit,
   childEnv,
   describeMachine,
@@ -37,6 +38,7 @@ import {
   pressure,
   round,
   startCpuReading,
+  startGantryServe,
   table,
 } from "./measure.mjs";
 
@@ -141,44 +143,10 @@ async function startServer(repoDir) {
     config,
     `repos:\n  - {owner: bench, name: web, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: 1}\n`,
   );
-  const child = spawn(
-    process.execPath,
-    [GANTRY, "serve", "--data", join(tmpRoot, "data"), "--port", "0", "--config", config],
-    { env, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  let stderr = "";
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const url = await new Promise((resolveUrl, reject) => {
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolveUrl(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`gantry serve exited ${code}: ${stderr}`)));
-  });
-  return {
-    url,
-    async stop() {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  return startGantryServe({ gantry: GANTRY, data: join(tmpRoot, "data"), config, env });
 }
 
-async function api(server, method, path, body) {
-  const res = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text;
-}
+const api = apiClient(TOKEN);
 
 // ---------------------------------------------------------------------------------------------
 // In the page
