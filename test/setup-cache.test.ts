@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { arch, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -32,6 +33,27 @@ function machine(): { env: Record<string, string>; home: string } {
 
 const ARCH = arch() === "arm64" ? "arm64" : arch() === "x64" ? "x64" : arch();
 const NODE_MAJOR = process.version.slice(1).split(".")[0];
+
+/** What a job of these tests runs: setup-node finds node, checkout runs git, `run:` steps bash. */
+const JOB_TOOLS = ["git", "sh", "bash"];
+
+/**
+ * A PATH of one temp folder holding links to the host's `tools` (and this node) plus `scripts`
+ * (name → content), so a test sees the same tools whatever else the host has on its PATH.
+ */
+function pathWith(tools: string[], scripts: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-path-"));
+  symlinkSync(process.execPath, join(dir, "node"));
+  for (const tool of tools) {
+    const found = execFileSync("sh", ["-c", 'command -v "$1"', "sh", tool], { encoding: "utf8" }).trim();
+    symlinkSync(found, join(dir, tool));
+  }
+  for (const [name, content] of Object.entries(scripts)) {
+    writeFileSync(join(dir, name), content);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return dir;
+}
 
 const NPM_WORKFLOW = `name: CI
 on: push
@@ -96,11 +118,36 @@ describe.concurrent("setup-* dependency caches", () => {
     const repo = repoWith(NPM_WORKFLOW.replace("cache: npm", "cache: pnpm"), {
       "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
     });
-    const r = await gantry(repo, ["run"], {
-      env: { ...m.env, PATH: `${join(process.execPath, "..")}:/usr/bin:/bin` },
-    });
-    expect(r.code).toBe(1);
+    // Only the tools the job needs: whatever the host has (corepack's pnpm shim beside node …) stays out.
+    const r = await gantry(repo, ["run"], { env: { ...m.env, PATH: pathWith(JOB_TOOLS) } });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toContain("caches with 'pnpm store path --silent', but pnpm was not found on PATH");
+    expect(r.stdout).toContain("install pnpm, or drop the cache input");
+  });
+
+  it("setup-node cache: pnpm that cannot start fails clearly, naming the command, its exit code and its error", async () => {
+    const m = machine();
+    const repo = repoWith(NPM_WORKFLOW.replace("cache: npm", "cache: pnpm"), {
+      "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+    });
+    // As corepack's pnpm shim fails offline: an error line, a stack, exit code 1.
+    const path = pathWith(JOB_TOOLS, {
+      pnpm: [
+        "#!/bin/sh",
+        "echo 'Internal Error: Error when performing the request to https://registry.npmjs.org/pnpm/latest' >&2",
+        "echo '    at fetch (node:internal/deps/undici/undici:13502:13)' >&2",
+        "exit 1",
+        "",
+      ].join("\n"),
+    });
+    const r = await gantry(repo, ["run"], { env: { ...m.env, PATH: path } });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain(
+      `caches with 'pnpm store path --silent', but ${join(path, "pnpm")} exited with code 1: ` +
+        "Internal Error: Error when performing the request to https://registry.npmjs.org/pnpm/latest",
+    );
+    expect(r.stdout).not.toContain("at fetch (node:internal");
+    expect(r.stdout).not.toContain("cache-dir=");
   });
 
   it("setup-python cache: pip restores pip's cache folder on the second run", async () => {

@@ -52,9 +52,25 @@ export async function askTool(
   }
   const out = await probe(exe, args, fx.env, cwd);
   const text = out.stdout.trim();
-  if (!out.ok) throw new Error(`'${shown}' failed: ${out.stderr.trim() || out.error}`);
+  if (!out.ok) {
+    // A tool that is on PATH but cannot run (corepack's shim offline, a broken install): say which, how, and why.
+    const why = firstLine(out.stderr) || firstLine(out.stdout);
+    throw new Error(
+      `${action} caches with '${shown}', but ${exe} ${out.failure ?? "failed"}${why ? `: ${why}` : ""}`,
+    );
+  }
   if (!text) throw new Error(`'${shown}' printed nothing: the cache folder is unknown`);
   return text;
+}
+
+/** The first line of a tool's output with text on it, trimmed. */
+function firstLine(text: string): string {
+  return (
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? ""
+  );
 }
 
 /**

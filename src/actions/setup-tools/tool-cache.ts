@@ -96,17 +96,38 @@ export function findOnPath(name: string, path: string | undefined): string | und
   return undefined;
 }
 
+/** What a tool run by `probe` did. */
+export interface ProbeResult {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+  /** Node's message when the tool failed (it includes the whole stderr). */
+  error?: string;
+  /** How it failed, as a clause: "exited with code 1", "was killed by SIGTERM", "could not start (EACCES)". */
+  failure?: string;
+}
+
 /** Runs a tool briefly (`node --version`) and returns its stdout and stderr. */
 export function probe(
   file: string,
   args: string[],
   env: Record<string, string>,
   cwd?: string,
-): Promise<{ ok: boolean; stdout: string; stderr: string; error?: string }> {
+): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const opts = { env, cwd, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 };
     execFile(file, args, opts, (err, stdout, stderr) => {
-      resolve({ ok: !err, stdout: String(stdout), stderr: String(stderr), error: err?.message });
+      const result: ProbeResult = { ok: !err, stdout: String(stdout), stderr: String(stderr) };
+      if (err) {
+        result.error = err.message;
+        result.failure =
+          typeof err.code === "number"
+            ? `exited with code ${err.code}`
+            : err.signal
+              ? `was killed by ${err.signal}${err.killed ? " (timed out after 60 s)" : ""}`
+              : `could not start (${err.code ?? err.message})`;
+      }
+      resolve(result);
     });
   });
 }
