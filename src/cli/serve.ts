@@ -48,8 +48,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!Number.isFinite(drainSeconds) || drainSeconds < 0) {
     throw new UsageError(`--drain-timeout expects seconds (0 or more), got '${values["drain-timeout"]}'`);
   }
-  const config = values.config ? loadServerConfig(resolve(values.config)) : undefined;
+  const configFile = values.config ? resolve(values.config) : undefined;
+  const config = configFile ? loadServerConfig(configFile) : undefined;
+  // What the server writes (its database, logs, clones) is its user's alone: files 0600, folders 0700.
+  process.umask(0o077);
   const server = await startServer({
+    configFile,
     dataDir: resolve(values.data ?? resolve(gantryHome(), "server")),
     port,
     host: values.host,

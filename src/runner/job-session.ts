@@ -25,7 +25,7 @@ import type {
 } from "./action-port.js";
 import { parseEnvFile, parsePathFile } from "./env-files.js";
 import type { Masker } from "./masker.js";
-import { type ProcessResult, runProcess } from "./process.js";
+import { type CommandWrapper, type ProcessResult, runProcess } from "./process.js";
 import { resolveShell } from "./shell.js";
 import type { StepOutput } from "./step-output.js";
 
@@ -46,6 +46,8 @@ export interface JobSessionOptions {
   graceMs: number;
   /** Told of each process group a step starts, as it starts. */
   onProcessGroup?: (pid: number) => void;
+  /** The job's sandbox: every process of its steps runs in it. */
+  sandbox?: CommandWrapper;
 }
 
 /** A list of steps run together: the job's own, or a composite action's. */
@@ -363,6 +365,7 @@ export class JobSession {
           cancellation,
           timeoutMs,
           graceMs: this.o.graceMs,
+          sandbox: this.o.sandbox,
           onStart: (pid) => {
             this.groups.add(pid);
             this.o.onProcessGroup?.(pid);

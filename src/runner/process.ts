@@ -1,6 +1,12 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Cancellation } from "../engine/index.js";
+import type { SandboxedCommand } from "../sandbox/index.js";
+
+/** Turns a command line into one that runs in the job's sandbox (src/sandbox). */
+export interface CommandWrapper {
+  command(command: string, args: string[], cwd: string): SandboxedCommand;
+}
 
 export interface ProcessOptions {
   command: string;
@@ -16,6 +22,8 @@ export interface ProcessOptions {
   graceMs: number;
   /** Told the process (group) id as soon as the process has started. */
   onStart?: (pid: number) => void;
+  /** Runs the command in the job's sandbox; on the host when absent. */
+  sandbox?: CommandWrapper;
 }
 
 export interface ProcessResult {
@@ -82,17 +90,22 @@ function startError(opts: ProcessOptions, error: NodeJS.ErrnoException): string 
 export function runProcess(opts: ProcessOptions): Promise<ProcessResult> {
   return new Promise((resolve) => {
     let reason: ProcessResult["reason"] = "exit";
-    const child = spawn(opts.command, opts.args, {
+    const line = opts.sandbox?.command(opts.command, opts.args, opts.cwd) ?? {
+      command: opts.command,
+      args: opts.args,
+      fds: [],
+    };
+    const child = spawn(line.command, line.args, {
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", ...line.fds],
     });
     if (child.pid !== undefined) opts.onStart?.(child.pid);
     const out = lineSplitter(opts.onLine);
     const err = lineSplitter(opts.onLine);
-    child.stdout.setEncoding("utf8").on("data", (c: string) => out.push(c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => err.push(c));
+    child.stdout?.setEncoding("utf8").on("data", (c: string) => out.push(c));
+    child.stderr?.setEncoding("utf8").on("data", (c: string) => err.push(c));
     const timers: NodeJS.Timeout[] = [];
     let finished = false;
     const stop = (why: "cancelled" | "timeout") => {

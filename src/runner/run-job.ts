@@ -3,6 +3,7 @@ import { arch, hostname, platform } from "node:os";
 import { join } from "node:path";
 import type { JobExecutor, JobOutcome, JobRequest } from "../engine/index.js";
 import { evaluateToken, type Json, toText } from "../expressions/index.js";
+import { JobSandbox } from "../sandbox/index.js";
 import type { ActionProvider } from "./action-port.js";
 import { dockerUnavailable, needsDocker } from "./docker.js";
 import type { JobServices } from "./job-services.js";
@@ -28,6 +29,18 @@ export interface LocalRunnerOptions {
    * after a crash, the next start can end what the lost jobs left running.
    */
   onProcessGroup?: (jobKey: string, pid: number) => void;
+  /**
+   * The host environment every step starts from, before what the runner sets (GITHUB_*, RUNNER_*)
+   * and the job's `env`: the server gives its allow-listed part (src/sandbox/host-env.ts); absent,
+   * the whole of this process's environment (`gantry run` on the user's own machine).
+   */
+  hostEnv?: Record<string, string>;
+  /**
+   * Runs each job in a bubblewrap sandbox (src/sandbox) that hides these paths (the server's data
+   * directory, its config file …) but for the `readOnly` ones inside them, and lets the job write
+   * only its own folder, its /tmp and `writable`. Its steps get a HOME of their own.
+   */
+  sandbox?: { hidden: string[]; readOnly: string[]; writable: string[] };
 }
 
 /** github context keys the runner also exports as GITHUB_<KEY> to every step. */
@@ -72,7 +85,11 @@ export class LocalRunner implements JobExecutor {
     const temp = join(jobDir, "temp");
     const filesDir = join(temp, "_runner_file_commands");
     const eventPath = join(temp, "_github_workflow", "event.json");
-    for (const d of [workspace, filesDir, join(temp, "_github_workflow")]) mkdirSync(d, { recursive: true });
+    const home = join(jobDir, "home");
+    const tmp = join(jobDir, "tmp");
+    const dirs = [workspace, filesDir, join(temp, "_github_workflow")];
+    if (this.opts.sandbox) dirs.push(home, tmp);
+    for (const d of dirs) mkdirSync(d, { recursive: true });
     // The run's own payload (github.event: a dispatch's inputs included), as GitHub writes it.
     const event = (req.contexts.github as Record<string, Json>).event ?? {};
     writeFileSync(eventPath, JSON.stringify(event, null, 2));
@@ -94,7 +111,8 @@ export class LocalRunner implements JobExecutor {
     };
     const lease = await this.opts.services?.open({ runId, github });
     const baseEnv: Record<string, string> = {
-      ...(process.env as Record<string, string>),
+      ...(this.opts.hostEnv ?? (process.env as Record<string, string>)),
+      ...(this.opts.sandbox ? { HOME: home, TMPDIR: "/tmp" } : {}),
       CI: "true",
       GITHUB_ACTIONS: "true",
       ...Object.fromEntries(
@@ -116,6 +134,19 @@ export class LocalRunner implements JobExecutor {
     const masker = new Masker();
     for (const s of [...req.secrets, ...(lease?.secrets ?? [])]) masker.add(s);
     const output = new StepOutput(bus, runId, jobKey, masker, this.opts.debug);
+    const unusable = await this.containerProblem(req);
+    let sandbox: JobSandbox | undefined;
+    if (!unusable && this.opts.sandbox) {
+      sandbox = await JobSandbox.start({ jobDir, tmpDir: tmp, ...this.opts.sandbox }).catch((err: Error) => {
+        output.log(`Error: the job's sandbox did not start: ${err.message}`);
+        return undefined;
+      });
+    }
+    if (unusable || (this.opts.sandbox && !sandbox)) {
+      if (unusable) output.log(`Error: ${unusable}`);
+      await lease?.close();
+      return { result: "failure", outputs: {}, steps: [], failedStep: undefined };
+    }
     const session = new JobSession({
       req,
       workspace,
@@ -130,16 +161,13 @@ export class LocalRunner implements JobExecutor {
       actions: this.opts.actions,
       graceMs: this.opts.graceMs,
       onProcessGroup: (pid) => this.opts.onProcessGroup?.(jobKey, pid),
+      sandbox,
     });
-    const unusable = await this.containerProblem(req);
-    if (unusable) {
-      output.log(`Error: ${unusable}`);
-      await lease?.close();
-      return { result: "failure", outputs: {}, steps: [], failedStep: undefined };
-    }
     try {
       await session.run();
     } finally {
+      // Ends the job's namespace: nothing its steps started outlives it, `setsid` or not.
+      sandbox?.close();
       await lease?.close();
     }
     // What the steps left running in the background ends with the job (orphan cleanup).

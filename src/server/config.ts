@@ -41,8 +41,19 @@ export const serverConfig = z.object({
       labels: z.array(z.string()).optional(),
       /** A runs-on label to the pool labels it stands for, e.g. ubuntu-latest: [linux]. */
       label_map: z.record(z.string(), z.array(z.string())).optional(),
+      /**
+       * sandbox: each job in a bubblewrap sandbox (src/sandbox), the default where bubblewrap works;
+       * none: jobs run as the server's user and can reach its data (a warning at start says so).
+       */
+      isolation: z.enum(["sandbox", "none"]).optional(),
+      /** Variables every step gets, beyond the allow-listed host ones (PATH, HOME, LANG, TZ …). */
+      env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a variable name"), z.string()).default({}),
+      /** Host folders jobs may write in the sandbox (a shared package cache); absolute paths. */
+      writable: z.array(z.string().startsWith("/", "an absolute path")).default([]),
+      /** More host paths jobs must not see in the sandbox (beyond the data directory and the config file). */
+      hidden: z.array(z.string().startsWith("/", "an absolute path")).default([]),
     })
-    .default({ slots: 2 }),
+    .default({ slots: 2, env: {}, writable: [], hidden: [] }),
   retries: z
     .object({
       /** Times a job whose runner was lost (the server died under it) is queued again before it fails. */

@@ -23,6 +23,7 @@ import {
   workflowMatches,
 } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
+import type { JobIsolation } from "./job-isolation.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
 import { PoolExecutor } from "./pool-executor.js";
@@ -54,6 +55,8 @@ export interface RunServiceDeps {
   notes?: RunNotes;
   /** The server's URL once it listens, for the `url` fields of workflow_run payloads. */
   baseUrl?: () => string;
+  /** The jobs' environment and sandbox (job-isolation.ts). */
+  isolation: JobIsolation;
 }
 
 /** The reason a job whose runner vanished (the server died under it) is failed with. */
@@ -280,7 +283,7 @@ export class RunService {
         runsDir: work,
         sourceDir: source,
         repositoryName: repo.name,
-        toolCache: process.env.RUNNER_TOOL_CACHE || join(dataDir, "tool-cache"),
+        ...this.deps.isolation,
         actions: this.deps.actions,
         graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
         debug: config.secrets.ACTIONS_STEP_DEBUG === "true",

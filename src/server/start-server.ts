@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
@@ -15,6 +15,7 @@ import { ensureAdminToken } from "./auth.js";
 import { parseServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
 import { hookSecrets } from "./hooks-config.js";
+import { jobIsolation } from "./job-isolation.js";
 import { JobLogs } from "./job-logs.js";
 import { LiveHub } from "./live-hub.js";
 import { ProcessLedger } from "./process-ledger.js";
@@ -49,6 +50,8 @@ export interface StartServerOptions {
   jobServices?: (stores: ServerStores) => ClosableJobServices;
   /** The built web UI; default: web/ beside the bundle (dist/web). */
   webDir?: string;
+  /** The config file `config` was read from: jobs never see it. */
+  configFile?: string;
 }
 
 /** The cache and artifact stores under the server's data directory. */
@@ -99,7 +102,7 @@ export interface GantryServer {
  */
 function lockDataDir(dataDir: string): () => void {
   const file = join(dataDir, "server.pid");
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   let holder = 0;
   try {
     holder = Number(readFileSync(file, "utf8"));
@@ -119,11 +122,29 @@ function lockDataDir(dataDir: string): () => void {
   return () => rmSync(file, { force: true });
 }
 
+/**
+ * Only the server's user may enter its data directory; the database's files are its alone too
+ * (they were made 0644 under a usual umask before).
+ */
+function keepPrivate(dataDir: string): void {
+  chmodSync(dataDir, 0o700);
+  for (const name of readdirSync(dataDir)) {
+    if (name.startsWith("gantry.db")) chmodSync(join(dataDir, name), 0o600);
+  }
+}
+
 export async function startServer(opts: StartServerOptions): Promise<GantryServer> {
   const dataDir = resolve(opts.dataDir);
   const unlock = lockDataDir(dataDir);
   const config = parseServerConfig(opts.config ?? {});
+  const log = (message: string) => process.stderr.write(`gantry serve: ${message}\n`);
+  const isolation = jobIsolation(
+    config.runners,
+    { dataDir, configFile: opts.configFile, gantryHome: process.env.GANTRY_HOME },
+    log,
+  );
   const store = await openSqliteStore(join(dataDir, "gantry.db"));
+  keepPrivate(dataDir);
   const generatedAdminToken = await ensureAdminToken(
     store,
     opts.adminToken ?? process.env.GANTRY_ADMIN_TOKEN,
@@ -164,6 +185,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     baseUrl: () => url,
     processes,
     notes,
+    isolation,
   });
   for (const r of config.repos) {
     const repo = await store.upsertRepo({
@@ -181,7 +203,6 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       process.stderr.write(`gantry serve: ${repo.owner}/${repo.name}: ${(err as Error).message}\n`);
     }
   }
-  const log = (message: string) => process.stderr.write(`gantry serve: ${message}\n`);
   const pulls = new PullService({
     store,
     clones,

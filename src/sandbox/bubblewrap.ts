@@ -1,0 +1,173 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, openSync, statSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
+
+/** What a job's sandbox shows of this host. */
+export interface SandboxLayout {
+  /** The job's own folder (workspace, temp, home): the only place it writes, with `tmpDir` and `writable`. */
+  jobDir: string;
+  /** Shown as /tmp: a folder of the job's own, so /tmp lasts from step to step and no longer. */
+  tmpDir: string;
+  /** Folders and files the job must not see at all: the server's data directory, its config file … */
+  hidden: string[];
+  /** Folders inside hidden ones the job may read: the tool cache, the action store. */
+  readOnly: string[];
+  /** Host folders the job may write (a shared package cache the admin names). */
+  writable: string[];
+}
+
+/** A command line that runs in the sandbox and the descriptors it needs at fd 3 (and 4). */
+export interface SandboxedCommand {
+  command: string;
+  args: string[];
+  fds: number[];
+}
+
+const BWRAP = "bwrap";
+
+/** Whether `path` is `root` or beneath it. */
+export function isWithin(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+let probed: string | null | undefined;
+
+/**
+ * Why jobs cannot run in a bubblewrap sandbox here (bwrap missing, or namespaces refused), or
+ * undefined when they can. Asked once per process.
+ */
+export function sandboxProblem(): string | undefined {
+  if (probed !== undefined) return probed ?? undefined;
+  const args = ["--ro-bind", "/", "/", "--unshare-pid", ...userArgs(), "--die-with-parent", "--", "true"];
+  const r = spawnSync(BWRAP, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  if (r.error) {
+    const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
+    probed = missing ? "bubblewrap (bwrap) is not installed" : r.error.message;
+  } else if (r.status !== 0) {
+    probed = `bubblewrap cannot make a sandbox here: ${(r.stderr || `exit code ${r.status}`).trim()}`;
+  } else {
+    probed = null;
+  }
+  return probed ?? undefined;
+}
+
+/** A user namespace when not root (root keeps its own uid and drops every capability instead). */
+function userArgs(): string[] {
+  const uid = process.getuid?.() ?? 0;
+  if (uid === 0) return [];
+  return ["--unshare-user", "--uid", String(uid), "--gid", String(process.getgid?.() ?? uid)];
+}
+
+/** The mounts every process of the job gets, in order: later ones go over earlier ones. */
+function mountArgs(layout: SandboxLayout): string[] {
+  const tmp = "/tmp";
+  const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--bind", layout.tmpDir, tmp];
+  for (const path of layout.hidden.map((p) => resolve(p))) {
+    // What is under /tmp is gone already: /tmp is the job's own.
+    if (isWithin(path, tmp) || !existsSync(path)) continue;
+    if (statSync(path).isDirectory()) args.push("--tmpfs", path);
+    else args.push("--ro-bind", "/dev/null", path);
+  }
+  args.push("--bind", layout.jobDir, layout.jobDir);
+  for (const path of layout.readOnly) args.push("--ro-bind-try", path, path);
+  for (const path of layout.writable) args.push("--bind-try", path, path);
+  return args;
+}
+
+/**
+ * One job's sandbox (bubblewrap): the job's processes share one PID namespace, which a keeper
+ * process holds open from the job's start to its end. Each process a step starts joins it with a
+ * mount namespace of its own in which the server's data directory, config file, other jobs'
+ * folders and the server's process are gone, the job's own folder and /tmp are writable and the
+ * rest of the host is read-only. Ending the keeper ends the namespace and everything in it, also
+ * what a step left running under `setsid`; the keeper dies with the server too.
+ */
+export class JobSandbox {
+  private closed = false;
+
+  private constructor(
+    private readonly keeper: ChildProcess,
+    private readonly nsFds: number[],
+    private readonly mounts: string[],
+  ) {}
+
+  /** Starts the keeper; rejects with bubblewrap's own message when it cannot. */
+  static async start(layout: SandboxLayout): Promise<JobSandbox> {
+    const keeper = spawn(
+      BWRAP,
+      [
+        "--ro-bind",
+        "/",
+        "/",
+        "--unshare-pid",
+        ...userArgs(),
+        "--die-with-parent",
+        "--info-fd",
+        "3",
+        "--",
+        "cat",
+      ],
+      { stdio: ["pipe", "ignore", "pipe", "pipe"] },
+    );
+    let info = "";
+    let stderr = "";
+    keeper.stderr?.setEncoding("utf8").on("data", (c: string) => {
+      stderr += c;
+    });
+    const infoStream = keeper.stdio[3] as NodeJS.ReadableStream;
+    infoStream.setEncoding("utf8");
+    infoStream.on("data", (c: string) => {
+      info += c;
+    });
+    const childPid = await new Promise<number>((resolvePid, reject) => {
+      keeper.once("error", reject);
+      keeper.once("exit", (code) => reject(new Error(`bubblewrap: ${stderr.trim() || `exit code ${code}`}`)));
+      infoStream.once("end", () => {
+        const pid = (JSON.parse(info || "{}") as { "child-pid"?: number })["child-pid"];
+        if (pid) resolvePid(pid);
+      });
+    });
+    const fds = [openSync(`/proc/${childPid}/ns/pid`, "r")];
+    if (userArgs().length > 0) fds.push(openSync(`/proc/${childPid}/ns/user`, "r"));
+    return new JobSandbox(keeper, fds, mountArgs(layout));
+  }
+
+  /** The host pid of the namespace's first process (for tests and the process ledger). */
+  get keeperPid(): number | undefined {
+    return this.keeper.pid;
+  }
+
+  /** `command args`, run in `cwd` inside the sandbox. Pass `fds` as the spawned process's fd 3, 4. */
+  command(command: string, args: string[], cwd: string): SandboxedCommand {
+    const joins = ["--pidns", "3"];
+    if (this.nsFds.length > 1) joins.push("--userns", "4");
+    const caps = userArgs().length > 0 ? [] : ["--cap-drop", "ALL"];
+    return {
+      command: BWRAP,
+      args: [
+        ...this.mounts,
+        ...joins,
+        "--proc",
+        "/proc",
+        ...caps,
+        "--die-with-parent",
+        "--chdir",
+        cwd,
+        "--",
+        command,
+        ...args,
+      ],
+      fds: this.nsFds,
+    };
+  }
+
+  /** Ends every process of the job and the namespace with them. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.keeper.stdin?.end();
+    this.keeper.kill("SIGKILL");
+    for (const fd of this.nsFds) closeSync(fd);
+  }
+}

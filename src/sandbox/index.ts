@@ -1,0 +1,8 @@
+export {
+  isWithin,
+  JobSandbox,
+  type SandboxedCommand,
+  type SandboxLayout,
+  sandboxProblem,
+} from "./bubblewrap.js";
+export { HOST_ENV_ALLOWED, hostEnvForJobs } from "./host-env.js";

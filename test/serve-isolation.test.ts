@@ -1,0 +1,168 @@
+// Jobs must not own the server: a hostile workflow on the real `gantry serve` (sandboxed by
+// bubblewrap, the default) cannot read its environment, data directory, database or config, see or
+// signal its process, leave a process behind or read another job's workspace, while ordinary
+// steps still work.
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { git, makeRepo } from "./harness.js";
+import { api, type Serve, serveWithConfig, until } from "./serve-harness.js";
+
+const token = "isolation-admin-token";
+const configSecret = "config-file-secret-value";
+
+/** A workflow's step lines, indented under `run: |`. */
+function script(lines: string): string {
+  return lines
+    .trim()
+    .split("\n")
+    .map((l) => `          ${l.trim()}`)
+    .join("\n");
+}
+
+async function runToEnd(s: Serve, file: string) {
+  const id = (
+    await api(s, token, "POST", `/repos/acme/app/actions/workflows/${file}/dispatches`, {
+      ref: "main",
+      return_run_details: true,
+    })
+  ).json.workflow_run_id as number;
+  const run = (
+    await until(
+      () => api(s, token, "GET", `/repos/acme/app/actions/runs/${id}`),
+      (r) => r.json.status === "completed",
+    )
+  ).json;
+  const jobs = (await api(s, token, "GET", `/repos/acme/app/actions/runs/${id}/jobs`)).json.jobs as {
+    id: number;
+    name: string;
+    conclusion: string;
+  }[];
+  const logs: Record<string, string> = {};
+  for (const j of jobs)
+    logs[j.name] = (await api(s, token, "GET", `/repos/acme/app/actions/jobs/${j.id}/logs`)).text;
+  return { run, jobs, logs };
+}
+
+/** Host processes whose command line holds `marker`. */
+function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes(marker)) found.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+function hostile(data: string, config: string, serverPid: number): string {
+  return `name: Hostile
+on: workflow_dispatch
+jobs:
+  attack:
+    runs-on: ubuntu-latest
+    outputs:
+      secret-file: \${{ steps.plant.outputs.file }}
+    steps:
+      - name: environment
+        run: |
+${script(`
+          env | sort
+          echo "HOME is $HOME"
+          echo "EXTRA is $RUNNER_EXTRA"
+        `)}
+      - name: data directory
+        run: |
+${script(`
+          if ls -A "${data}" 2>/dev/null | grep -q gantry.db; then echo "LIST-DATA-OK"; else echo "LIST-DATA-DENIED"; fi
+          if cat "${data}/gantry.db" >/dev/null 2>&1; then echo "READ-DB-OK"; else echo "READ-DB-DENIED"; fi
+          echo junk-from-the-job >> "${data}/gantry.db" 2>/dev/null || true
+          if cat "${config}" 2>/dev/null | grep -q secrets; then echo "READ-CONFIG-OK"; else echo "READ-CONFIG-DENIED"; fi
+          if grep -l "[c]onfig.yml" /proc/*/cmdline 2>/dev/null | grep -q .; then echo "SEE-SERVER-OK"; else echo "SEE-SERVER-DENIED"; fi
+          if tr '\\0' ' ' < /proc/$PPID/cmdline 2>/dev/null | grep -q config; then echo "PPID-CONFIG-OK"; else echo "PPID-CONFIG-DENIED"; fi
+          if kill -0 ${serverPid} 2>/dev/null; then echo "SIGNAL-SERVER-OK"; else echo "SIGNAL-SERVER-DENIED"; fi
+          if touch /usr/gantry-was-here 2>/dev/null; then echo "WRITE-HOST-OK"; else echo "WRITE-HOST-DENIED"; fi
+        `)}
+      - name: leave a process
+        run: |
+${script(`
+          setsid sh -c 'exec sleep 4242.5' > /dev/null 2>&1 < /dev/null &
+          echo started-sleeper
+          echo in-tmp > /tmp/kept
+        `)}
+      - name: still here within the job
+        run: |
+${script(`
+          sleep 0.2
+          if ps -e -o args | grep -q '^sleep 4242.5'; then echo "SLEEPER-ALIVE"; fi
+          cat /tmp/kept
+          echo home-file > "$HOME/.gitconfig-probe" && echo "HOME-WRITABLE"
+        `)}
+      - id: plant
+        run: |
+${script(`
+          echo "workspace-of-attack" > planted.txt
+          echo "file=$PWD/planted.txt" >> "$GITHUB_OUTPUT"
+        `)}
+  neighbour:
+    needs: attack
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+${script(`
+          if cat "\${{ needs.attack.outputs.secret-file }}" 2>/dev/null; then echo "NEIGHBOUR-READ-OK"; else echo "NEIGHBOUR-READ-DENIED"; fi
+        `)}
+`;
+}
+
+describe("gantry serve: jobs in the sandbox", () => {
+  it("a hostile workflow reaches nothing of the server, and leaves nothing behind", async () => {
+    const repo = makeRepo({ files: { "README.md": "app\n" } });
+    const s = await serveWithConfig(
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  env: { RUNNER_EXTRA: from-config }\nsecrets:\n  DEPLOY_KEY: ${configSecret}\n`,
+      token,
+    );
+    // The workflow needs the paths and pid: an attacker would guess them; the test knows them.
+    const config = s.args[s.args.indexOf("--config") + 1];
+    const pid = s.proc.pid as number;
+    const workflow = hostile(s.data, config, pid);
+    mkdirSync(join(repo, ".github", "workflows"), { recursive: true });
+    writeFileSync(join(repo, ".github", "workflows", "hostile.yml"), workflow);
+    git(repo, "add", "-A");
+    git(repo, "commit", "-q", "-m", "hostile");
+    const { run, logs } = await runToEnd(s, "hostile.yml");
+    const attack = logs.attack;
+    // The server's own environment never reaches a step.
+    expect(attack).not.toContain(token);
+    expect(attack).not.toContain("GANTRY_ADMIN_TOKEN");
+    expect(attack).not.toContain(configSecret);
+    expect(attack).toContain("EXTRA is from-config");
+    expect(attack).toMatch(/HOME is \/\S+\/home/);
+    for (const denied of [
+      "LIST-DATA",
+      "READ-DB",
+      "READ-CONFIG",
+      "SEE-SERVER",
+      "PPID-CONFIG",
+      "SIGNAL-SERVER",
+      "WRITE-HOST",
+    ]) {
+      expect(attack).toContain(`${denied}-DENIED`);
+      expect(attack).not.toContain(`${denied}-OK`);
+    }
+    // A background process lives as long as the job, as on GitHub's runner, and no longer.
+    expect(attack).toContain("SLEEPER-ALIVE");
+    expect(attack).toContain("in-tmp");
+    expect(attack).toContain("HOME-WRITABLE");
+    expect(processesWith("sleep\u00004242.5")).toEqual([]);
+    expect(logs.neighbour).toContain("NEIGHBOUR-READ-DENIED");
+    expect(run.conclusion).toBe("success");
+    // The database only grew by what the server wrote; the data directory is the server's alone.
+    expect(statSync(s.data).mode & 0o777).toBe(0o700);
+    expect(statSync(`${s.data}/gantry.db`).mode & 0o777).toBe(0o600);
+    expect(readFileSync(`${s.data}/gantry.db`).includes("junk-from-the-job")).toBe(false);
+  });
+});
