@@ -10,6 +10,7 @@ import { api, type Serve, serveWithConfig, until } from "./serve-harness.js";
 
 const token = "isolation-admin-token";
 const configSecret = "config-file-secret-value";
+const hookSecret = "hook-secret-in-the-config";
 
 /** A workflow's step lines, indented under `run: |`. */
 function script(lines: string): string {
@@ -74,6 +75,12 @@ ${script(`
           echo "HOME is $HOME"
           echo "EXTRA is $RUNNER_EXTRA"
         `)}
+      - name: files the runner reads
+        run: |
+${script(`
+          ln -sf "${config}" "$GITHUB_STEP_SUMMARY"
+          ln -sf "${config}" "$GITHUB_OUTPUT"
+        `)}
       - name: data directory
         run: |
 ${script(`
@@ -122,7 +129,7 @@ describe("gantry serve: jobs in the sandbox", () => {
   it("a hostile workflow reaches nothing of the server, and leaves nothing behind", async () => {
     const repo = makeRepo({ files: { "README.md": "app\n" } });
     const s = await serveWithConfig(
-      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  env: { RUNNER_EXTRA: from-config }\nsecrets:\n  DEPLOY_KEY: ${configSecret}\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  env: { RUNNER_EXTRA: from-config }\nsecrets:\n  DEPLOY_KEY: ${configSecret}\nhooks:\n  github_secret: ${hookSecret}\n`,
       token,
     );
     // The workflow needs the paths and pid: an attacker would guess them; the test knows them.
@@ -139,6 +146,8 @@ describe("gantry serve: jobs in the sandbox", () => {
     expect(attack).not.toContain(token);
     expect(attack).not.toContain("GANTRY_ADMIN_TOKEN");
     expect(attack).not.toContain(configSecret);
+    // Nor the config file, through links in place of the files the runner reads after a step.
+    expect(attack).not.toContain(hookSecret);
     expect(attack).toContain("EXTRA is from-config");
     expect(attack).toMatch(/HOME is \/\S+\/home/);
     for (const denied of [

@@ -24,6 +24,7 @@ import type {
   PostAction,
 } from "./action-port.js";
 import { parseEnvFile, parsePathFile } from "./env-files.js";
+import { readJobFile } from "./job-file.js";
 import type { Masker } from "./masker.js";
 import { type CommandWrapper, type ProcessResult, runProcess } from "./process.js";
 import { resolveShell } from "./shell.js";
@@ -407,15 +408,17 @@ export class JobSession {
 
   private readFiles(call: Call, outputs: Record<string, string>): boolean {
     const { output } = this.o;
-    // A file the step removed holds nothing, as on GitHub's runner.
+    let ok = true;
+    // A file the step removed (or replaced with a link) holds nothing, as on GitHub's runner.
     const read = (file: string) => {
       try {
-        return readFileSync(file, "utf8");
-      } catch {
+        return readJobFile(file);
+      } catch (err) {
+        output.log(`Error: ${(err as Error).message}`);
+        ok = false;
         return "";
       }
     };
-    let ok = true;
     const state: Record<string, string> = { ...output.effects.state };
     output.effects.state = {};
     call.state = state;

@@ -1,0 +1,35 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+
+/** The most the runner reads of one file-command file (GITHUB_OUTPUT, GITHUB_ENV …, the step summary). */
+export const JOB_FILE_LIMIT = 1024 * 1024;
+
+/**
+ * Reads a file a step could have replaced: only a regular file, never through a symbolic link (a
+ * step must not make the runner read the server's files for it), and at most `limit` bytes. A file
+ * that is missing, a link or not a regular file holds nothing; one over the limit is an error.
+ */
+export function readJobFile(file: string, limit = JOB_FILE_LIMIT): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return "";
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return "";
+    if (info.size > limit) {
+      throw new Error(`${file} is ${info.size} bytes, over the limit of ${limit} bytes`);
+    }
+    const buffer = Buffer.alloc(info.size);
+    let read = 0;
+    while (read < info.size) {
+      const n = readSync(fd, buffer, read, info.size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
