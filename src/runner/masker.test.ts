@@ -80,6 +80,21 @@ describe("Masker", () => {
     expect(m.mask("first second")).toBe("*** ***");
   });
 
+  it("merges matches of values that fall in different alternations (hundreds of secrets)", () => {
+    const m = new Masker();
+    // Long values first in the pattern, the short ones far behind them: several alternations.
+    for (let i = 0; i < 300; i++) m.add(`long-secret-${String(i).padStart(3, "0")}-${"q".repeat(60)}`);
+    m.add("abc");
+    m.add("cde");
+    m.add("0-qq");
+    const long7 = `long-secret-007-${"q".repeat(60)}`;
+    expect(m.mask("xabcdex")).toBe("x***x");
+    expect(m.mask(`[${long7}] [abc] [${long7.slice(0, 20)}]`)).toBe(`[***] [***] [${long7.slice(0, 20)}]`);
+    // A short value overlapping a long one's end, and one inside it.
+    expect(m.mask(`${long7}cde abc${long7}`)).toBe("*** ***");
+    expect(m.mask(Buffer.from(`user:${long7}`).toString("base64"))).toMatch(/^[A-Za-z0-9]{0,7}\*\*\*$/);
+  });
+
   it("handles many secrets and lines quickly", () => {
     const m = new Masker();
     for (let i = 0; i < 500; i++) m.add(`token-${i}-${"z".repeat(i % 7)}`);
@@ -88,5 +103,102 @@ describe("Masker", () => {
     for (let i = 0; i < 20_000; i++) m.mask(line);
     expect(performance.now() - start).toBeLessThan(5_000);
     expect(m.mask("x token-3-zzz y")).toBe("x *** y");
+  });
+});
+
+describe("Masker: encoded forms, as GitHub's runner masks them", () => {
+  // Characters that change under every escape: quote, apostrophe, ampersand, angle brackets,
+  // percent, slash, backslash, space, a newline-free non-ASCII letter.
+  const SECRET = `p@ss"w0rd'&<x>% /\\é-Zq7`;
+  const b64 = (s: string | Buffer) => Buffer.from(s).toString("base64");
+
+  it("masks the value's base64 whole, padding included", () => {
+    const m = new Masker();
+    m.add(SECRET);
+    expect(m.mask(b64(SECRET))).toBe("***");
+    expect(m.mask(`token=${b64(SECRET)};`)).toBe("token=***;");
+    expect(m.mask(Buffer.from(SECRET).toString("base64url"))).toBe("***");
+  });
+
+  it("masks base64 of the value inside longer text at each of the three byte offsets", () => {
+    const m = new Masker();
+    m.add(SECRET);
+    const n = Buffer.byteLength(SECRET);
+    for (const prefix of ["", "u", "us", "user:", "x-access-token:"]) {
+      for (const suffix of ["", "\n", "!", "?!"]) {
+        const encoded = b64(prefix + SECRET + suffix);
+        const out = m.mask(encoded);
+        // Only the characters that also carry bits of the prefix or the suffix may stay.
+        const k = Buffer.byteLength(prefix);
+        const before = Math.ceil((8 * k) / 6);
+        const after = encoded.length - Math.floor((8 * (k + n)) / 6);
+        expect(out, JSON.stringify({ prefix, suffix })).toMatch(
+          new RegExp(`^[A-Za-z0-9+/=]{0,${before}}\\*\\*\\*[A-Za-z0-9+/=]{0,${after}}$`),
+        );
+      }
+    }
+  });
+
+  it("masks the JSON-, URI- and XML-escaped forms and the command line's and expression's escapes", () => {
+    const m = new Masker();
+    m.add(SECRET);
+    const forms = {
+      json: JSON.stringify(SECRET).slice(1, -1),
+      jsonAscii: JSON.stringify(SECRET).slice(1, -1).replace("é", "\\u00e9"),
+      uri: encodeURIComponent(SECRET),
+      dotnetUri: encodeURIComponent(SECRET).replace("'", "%27"),
+      form: new URLSearchParams({ v: SECRET }).toString().slice(2),
+      xml: SECRET.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&apos;"),
+      html: SECRET.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;"),
+      commandLine: SECRET.replace('"', '\\"'),
+      expression: SECRET.replace("'", "''"),
+    };
+    for (const [name, form] of Object.entries(forms)) {
+      expect(form, name).not.toBe(SECRET);
+      expect(m.mask(`{"${name}": "${form}"}`), name).toBe(`{"${name}": "***"}`);
+    }
+  });
+
+  it("masks the escaped forms of each line of a multi-line value, and of the whole", () => {
+    const m = new Masker();
+    m.add('first "line"\nsecond & last');
+    expect(m.mask('{"v":"first \\"line\\"\\nsecond & last"}')).toBe('{"v":"***"}');
+    expect(m.mask("second%20%26%20last")).toBe("***");
+    expect(m.mask("first &quot;line&quot;")).toBe("***");
+  });
+
+  it("masks the forms of values added with add-mask later", () => {
+    const m = new Masker();
+    m.add("early-secret");
+    expect(m.mask(b64("late secret!"))).toBe(b64("late secret!"));
+    m.add("late secret!");
+    expect(m.mask(`${b64("late secret!")} late%20secret!`)).toBe("*** ***");
+  });
+
+  it("does not mask the base64 forms of short values, which would hide common text", () => {
+    const m = new Masker();
+    m.add("ab");
+    m.add("x1");
+    expect(m.mask("YWI= YW eDE= eD Yes")).toBe("YWI= YW eDE= eD Yes");
+    expect(m.mask("ab x1")).toBe("*** ***");
+  });
+
+  it("masks a quoted value's inside (over 8 characters) and PowerShell's sections around '&'", () => {
+    const m = new Masker();
+    m.add('"quoted-value"');
+    m.add("part-one&part-two");
+    m.add("abc&de");
+    expect(m.mask("a quoted-value b")).toBe("a *** b");
+    expect(m.mask("part-one& and part-two")).toBe("*** and ***");
+    // Both sections shorter than 6 characters: not masked apart.
+    expect(m.mask("abc& de")).toBe("abc& de");
   });
 });
