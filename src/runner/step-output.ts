@@ -1,5 +1,11 @@
 import type { EventBus } from "../engine/index.js";
-import { CommandProcessor, formatAnnotation, getProperty } from "./commands.js";
+import {
+  CommandProcessor,
+  formatAnnotation,
+  getProperty,
+  parseCommand,
+  type WorkflowCommand,
+} from "./commands.js";
 import type { Masker } from "./masker.js";
 
 /** Side effects of the legacy commands (`::set-output`, `::save-state`) a step printed. */
@@ -46,15 +52,17 @@ export class StepOutput {
 
   /** Handles one line the step printed. */
   line(raw: string): void {
-    const cmd = this.processor.process(raw);
-    if (!cmd) {
+    const found = this.processor.process(raw);
+    if (!found) {
       this.log(raw);
       return;
     }
+    if (found.command === "add-mask") {
+      this.masker.add(found.value);
+      return;
+    }
+    const cmd = this.masked(raw, found);
     switch (cmd.command) {
-      case "add-mask":
-        this.masker.add(cmd.value);
-        return;
       // As GitHub's runner writes them in its logs: the UI folds them; the CLI shows `▶ name`.
       case "group":
         this.log(`##[group]${cmd.value}`);
@@ -66,13 +74,13 @@ export class StepOutput {
         if (this.debug) this.log(`##[debug]${cmd.value}`);
         return;
       case "set-output": {
-        const name = getProperty(cmd, "name");
-        if (name) this.effects.outputs[name] = cmd.value;
+        const name = getProperty(found, "name");
+        if (name) this.effects.outputs[name] = found.value;
         return;
       }
       case "save-state": {
-        const name = getProperty(cmd, "name");
-        if (name) this.effects.state[name] = cmd.value;
+        const name = getProperty(found, "name");
+        if (name) this.effects.state[name] = found.value;
         return;
       }
       case "echo":
@@ -93,14 +101,30 @@ export class StepOutput {
           jobKey: this.jobKey,
           level: cmd.command,
           text: masked,
-          message: this.masker.mask(cmd.value),
-          ...(title ? { title: this.masker.mask(title) } : {}),
-          ...(file ? { file: this.masker.mask(file) } : {}),
+          message: cmd.value,
+          ...(title ? { title } : {}),
+          ...(file ? { file } : {}),
           ...(Number.isInteger(line) && line > 0 ? { line } : {}),
           ...(Number.isInteger(col) && col > 0 ? { col } : {}),
         });
         this.log(masked);
       }
     }
+  }
+
+  /**
+   * The command with its message and properties masked both as the step wrote them and as they
+   * read once unescaped: a secret's URI form printed in a command's data has its `%25`s turned
+   * into `%` by the unescaping, so it is found in the line as written. (The legacy set-output and
+   * save-state keep the value unmasked, as steps read it: outputs are masked where they are recorded.)
+   */
+  private masked(raw: string, cmd: WorkflowCommand): WorkflowCommand {
+    const written = this.masker.mask(raw);
+    const reparsed = written === raw ? cmd : parseCommand(written);
+    // A secret that spans the command's `::` leaves no command to read: mask the fields as they read.
+    const base = reparsed?.command === cmd.command ? reparsed : cmd;
+    const properties: Record<string, string> = {};
+    for (const [k, v] of Object.entries(base.properties)) properties[k] = this.masker.mask(v);
+    return { command: cmd.command, properties, value: this.masker.mask(base.value) };
   }
 }
