@@ -1,8 +1,8 @@
-import { NoOperationTraceWriter } from "@actions/workflow-parser";
-import { convertActionTemplate, parseAction } from "@actions/workflow-parser/actions/index";
+import { convertActionTemplate } from "@actions/workflow-parser/actions/index";
 import { ErrorPolicy } from "@actions/workflow-parser/model/convert";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { isMapping } from "@actions/workflow-parser/templates/tokens/type-guards";
+import { parseActionBounded } from "./bounded-parse.js";
 import { toProblem } from "./load.js";
 import { child, compositeStepDefs, type StepDef } from "./model.js";
 import type { Problem } from "./problems.js";
@@ -46,9 +46,12 @@ export function parseActionManifest(
   file: string,
   content: string,
 ): { manifest?: ActionManifest; problems: Problem[] } {
-  const parsed = parseAction({ name: file, content }, new NoOperationTraceWriter());
+  const parsed = parseActionBounded(file, content);
   const root = parsed.value;
-  const problems = () => parsed.context.errors.getErrors().map((e) => toProblem(file, e));
+  const problems = () => [
+    ...parsed.context.errors.getErrors().map((e) => toProblem(file, e)),
+    ...(parsed.limit ? [parsed.limit] : []),
+  ];
   if (!root || !isMapping(root)) {
     const found = problems();
     if (found.length === 0)

@@ -5,6 +5,7 @@ export {
   type ActionRuns,
   parseActionManifest,
 } from "./action-manifest.js";
+export { fileSizeProblem, MAX_ALIAS_EXPANSION_NODES, MAX_WORKFLOW_FILE_BYTES } from "./bounded-parse.js";
 export {
   type DispatchInputDef,
   type DispatchInputs,
@@ -14,7 +15,7 @@ export {
 } from "./dispatch-inputs.js";
 export { filterAllows, matchesAny, pathsAllow } from "./filters.js";
 export { type LoadedWorkflow, type LoadResult, loadWorkflow } from "./load.js";
-export { type LoadedSet, listWorkflowFiles, loadWorkflowFiles } from "./load-files.js";
+export { type LoadedSet, type LoadWorkflow, listWorkflowFiles, loadWorkflowFiles } from "./load-files.js";
 export { expandMatrix, MAX_MATRIX_JOBS, type MatrixCombination, matrixDisplayName } from "./matrix.js";
 export {
   buildWorkflowDef,

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { type LoadedWorkflow, loadWorkflow } from "./load.js";
+import { fileSizeProblem } from "./bounded-parse.js";
+import { type LoadedWorkflow, type LoadResult, loadWorkflow } from "./load.js";
 import type { Problem } from "./problems.js";
 import { checkLocalReferences } from "./references.js";
 import { checkCalls } from "./workflow-call.js";
@@ -21,6 +22,20 @@ export function listWorkflowFiles(path: string): string[] {
     .map((f) => join(path, f));
 }
 
+/** How a file's content becomes a workflow: loadWorkflow, or the server's WorkflowParsePool.load. */
+export type LoadWorkflow = (file: string, content: string) => Promise<LoadResult>;
+
+/** A file's text, or the problem that stops it being read (too big: it is not read at all). */
+function readWorkflowFile(path: string, shown: string): { content: string } | { problem?: Problem } {
+  try {
+    const tooBig = fileSizeProblem(shown, statSync(path).size);
+    if (tooBig) return { problem: tooBig };
+    return { content: readFileSync(path, "utf8") };
+  } catch (err) {
+    return { problem: { file: shown, line: 1, col: 1, message: (err as Error).message, severity: "error" } };
+  }
+}
+
 /** The path shown for a file: relative to the repository when it is inside it. */
 function shownPath(file: string, repoRoot: string): string {
   return relative(repoRoot, file).startsWith("..") ? file : relative(repoRoot, file);
@@ -29,8 +44,13 @@ function shownPath(file: string, repoRoot: string): string {
 /**
  * Loads every file, collecting all problems of all files in one pass: each file's own, then its
  * calls of local reusable workflows (a called file outside the set is loaded and checked too).
+ * `load` parses one file (default: loadWorkflow, in this thread).
  */
-export async function loadWorkflowFiles(files: string[], repoRoot: string): Promise<LoadedSet> {
+export async function loadWorkflowFiles(
+  files: string[],
+  repoRoot: string,
+  load: LoadWorkflow = loadWorkflow,
+): Promise<LoadedSet> {
   const workflows: LoadedWorkflow[] = [];
   const problems: Problem[] = [];
   const byPath = new Map<string, Promise<LoadedWorkflow | undefined>>();
@@ -39,13 +59,13 @@ export async function loadWorkflowFiles(files: string[], repoRoot: string): Prom
     let p = byPath.get(path);
     if (!p) {
       p = (async () => {
-        let content: string;
-        try {
-          content = readFileSync(join(repoRoot, path), "utf8");
-        } catch {
-          return undefined; // checkLocalReferences reports a missing file
+        const read = readWorkflowFile(join(repoRoot, path), path);
+        // checkLocalReferences reports a missing file
+        if (!("content" in read)) {
+          if (read.problem && existsSync(join(repoRoot, path))) extra.push(read.problem);
+          return undefined;
         }
-        const result = await loadWorkflow(path, content);
+        const result = await load(path, read.content);
         extra.push(...result.problems.filter((p) => p.severity === "error"));
         return result.problems.some((p) => p.severity === "error") ? undefined : result.workflow;
       })();
@@ -55,14 +75,12 @@ export async function loadWorkflowFiles(files: string[], repoRoot: string): Prom
   };
   for (const file of files) {
     const shown = shownPath(file, repoRoot);
-    let content: string;
-    try {
-      content = readFileSync(file, "utf8");
-    } catch (err) {
-      problems.push({ file: shown, line: 1, col: 1, message: (err as Error).message, severity: "error" });
+    const read = readWorkflowFile(file, shown);
+    if (!("content" in read)) {
+      if (read.problem) problems.push(read.problem);
       continue;
     }
-    const result = await loadWorkflow(shown, content);
+    const result = await load(shown, read.content);
     const own = [...result.problems];
     if (result.workflow) {
       own.push(...checkLocalReferences(result.workflow, repoRoot));

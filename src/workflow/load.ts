@@ -1,9 +1,10 @@
-import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
+import { convertWorkflowTemplate } from "@actions/workflow-parser";
 import { ErrorPolicy } from "@actions/workflow-parser/model/convert";
 import type { WorkflowTemplate } from "@actions/workflow-parser/model/workflow-template";
 import type { TemplateValidationError } from "@actions/workflow-parser/templates/template-validation-error";
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import { isMapping } from "@actions/workflow-parser/templates/tokens/type-guards";
+import { parseWorkflowBounded } from "./bounded-parse.js";
 import { checkConcurrency } from "./concurrency.js";
 import { isParserQuirk } from "./parser-quirks.js";
 import type { Problem } from "./problems.js";
@@ -46,12 +47,17 @@ export function toProblem(file: string, err: TemplateValidationError): Problem {
 
 const byPosition = (a: Problem, b: Problem): number => a.line - b.line || a.col - b.col;
 
-/** Parses and validates one workflow file; every problem is returned, none thrown. */
+/**
+ * Parses and validates one workflow file; every problem is returned, none thrown. The work is
+ * bounded (bounded-parse.ts): a file over 1 MiB, or whose aliases expand too far, is an error with
+ * no workflow.
+ */
 export async function loadWorkflow(file: string, content: string): Promise<LoadResult> {
-  const parsed = parseWorkflow({ name: file, content }, new NoOperationTraceWriter());
+  const parsed = parseWorkflowBounded(file, content);
   const root = parsed.value;
   if (!root || !isMapping(root)) {
     const problems = parsed.context.errors.getErrors().map((e) => toProblem(file, e));
+    if (parsed.limit) problems.push(parsed.limit);
     if (problems.length === 0) {
       problems.push({ file, line: 1, col: 1, message: "A workflow must be a mapping", severity: "error" });
     }

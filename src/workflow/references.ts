@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { StringToken } from "@actions/workflow-parser/templates/tokens/string-token";
 import { parseActionManifest } from "./action-manifest.js";
+import { fileSizeProblem } from "./bounded-parse.js";
 import type { LoadedWorkflow } from "./load.js";
 import { type Problem, problemAt } from "./problems.js";
 
@@ -48,6 +49,8 @@ function checkLocalAction(dir: string, repoRoot: string, seen: Set<string>): Pro
   seen.add(dir);
   const file = ["action.yml", "action.yaml"].map((n) => join(dir, n)).find((f) => existsSync(f));
   if (!file) return [];
+  const tooBig = fileSizeProblem(relative(repoRoot, file), statSync(file).size);
+  if (tooBig) return [tooBig];
   const { manifest, problems } = parseActionManifest(relative(repoRoot, file), readFileSync(file, "utf8"));
   if (manifest?.runs.using === "composite") {
     for (const step of manifest.runs.steps) {
