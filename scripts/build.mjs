@@ -1,11 +1,10 @@
-// Bundles the CLI into dist/gantry.js. The GitHub parser imports JSON without import attributes,
-// so it has to go through a bundler rather than plain Node ESM. Then builds the web UI (web/)
-// into dist/web with Vite, which `gantry serve` serves at /; the CLI bundle never imports it.
+// Bundles the CLI into dist/gantry.js, and beside it the worker in which the server parses pushed
+// workflows. The GitHub parser imports JSON without import attributes, so it has to go through a
+// bundler rather than plain Node ESM. Then builds the web UI (web/) into dist/web with Vite, which
+// `gantry serve` serves at /; the CLI bundle never imports it.
 import { build } from "esbuild";
 
-await build({
-  entryPoints: ["src/cli/main.ts"],
-  outfile: "dist/gantry.js",
+const common = {
   bundle: true,
   platform: "node",
   format: "esm",
@@ -18,6 +17,14 @@ await build({
   banner: {
     js: "import { createRequire as __gantryRequire } from 'node:module'; const require = __gantryRequire(import.meta.url);",
   },
+};
+await build({ ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/gantry.js" });
+// The worker thread in which `gantry serve` parses pushed workflows (src/workflow/parse-pool.ts
+// looks for it beside dist/gantry.js).
+await build({
+  ...common,
+  entryPoints: ["src/workflow/parse-worker.ts"],
+  outfile: "dist/workflow-parse-worker.js",
 });
 
 // The web UI: React with Vite's built-in esbuild JSX (web/tsconfig.json: "jsx": "react-jsx").

@@ -25,6 +25,7 @@ export {
   type StepDef,
   type WorkflowDef,
 } from "./model.js";
+export { DEFAULT_PARSE_TIMEOUT_MS, type ParsePoolOptions, WorkflowParsePool } from "./parse-pool.js";
 export { formatProblem, type Problem, UsageError } from "./problems.js";
 export { checkLocalReferences } from "./references.js";
 export { expressionOf, templateText } from "./template-text.js";
