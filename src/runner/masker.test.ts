@@ -95,6 +95,21 @@ describe("Masker", () => {
     expect(m.mask(Buffer.from(`user:${long7}`).toString("base64"))).toMatch(/^[A-Za-z0-9]{0,7}\*\*\*$/);
   });
 
+  it("masks every value added one at a time between lines (held in several alternations)", () => {
+    const m = new Masker();
+    const values: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      values.push(`v${i}-${"k".repeat(i % 13)}`);
+      m.add(values[i]);
+      expect(m.mask(`[${values[i]}] [${values[Math.floor(i / 2)]}]`)).toBe("[***] [***]");
+    }
+    // Overlapping values registered far apart still merge into one mask.
+    m.add("abc");
+    expect(m.mask(`xabc${values[7]}x`)).toBe("x***x");
+    m.add("7-kkkkkkkde");
+    expect(m.mask(`${values[7]}de!`)).toBe("***!");
+  });
+
   it("handles many secrets and lines quickly", () => {
     const m = new Masker();
     for (let i = 0; i < 500; i++) m.add(`token-${i}-${"z".repeat(i % 7)}`);

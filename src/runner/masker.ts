@@ -1,20 +1,42 @@
 /**
  * Secret masking for log output, following the runner's SecretMasker: every occurrence of every registered
  * value, and of each of its encoded forms (base64, JSON/URI/XML escapes …, see mask-forms.ts), is replaced,
- * and overlapping or adjacent occurrences are merged into a single "***". One regular expression holds them
- * all (up to hundreds of values), so a line is scanned once.
+ * and overlapping or adjacent occurrences are merged into a single "***". The values are held in a few
+ * regular expressions (alternations), so a line is scanned a few times at most whatever their number.
  */
 
 import { maskForms } from "./mask-forms.js";
 
 const MASK = "***";
 
+/**
+ * Past this many characters of pattern V8 compiles a regular expression without its optimisations
+ * (kRegExpTooLargeToOptimize, 20 KB): with 500 secrets and their forms one alternation scanned a line
+ * 3-4 times slower than alternations of 16,000 characters each (and 8,000 was slower again).
+ */
+const MAX_PATTERN_LENGTH = 16_000;
+
+/** One alternation of values (escaped for a regular expression), longest first. */
+interface Alternation {
+  sources: string[];
+  /** The pattern's length. */
+  length: number;
+  regex: RegExp;
+}
+
 export class Masker {
   /** The values as registered. */
   private readonly registered = new Set<string>();
   /** What is masked: the values and their forms. */
   private readonly values = new Set<string>();
-  private regexes: RegExp[] | undefined;
+  /** Values registered since the last mask, not yet in an alternation. */
+  private pending: string[] = [];
+  /**
+   * Older and larger first. A new alternation absorbs the ones before it that are no larger (as a
+   * binary counter carries), so a value is compiled again O(log n) times however the values come:
+   * all at the start, or one add-mask at a time between lines.
+   */
+  private readonly alternations: Alternation[] = [];
 
   /**
    * Registers a value with its encoded forms. Empty and whitespace-only values are ignored. A multi-line
@@ -34,9 +56,9 @@ export class Masker {
   /** Replaces every registered value (and form) in `text` with "***". */
   mask(text: string): string {
     if (this.values.size === 0 || text === "") return text;
-    this.regexes ??= buildRegexes(this.values);
+    const alternations = this.compiled();
     const found: Array<[number, number]> = [];
-    for (const regex of this.regexes) {
+    for (const { regex } of alternations) {
       regex.lastIndex = 0;
       for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
         found.push([m.index, m.index + m[0].length]);
@@ -45,7 +67,7 @@ export class Masker {
       }
     }
     if (found.length === 0) return text;
-    if (this.regexes.length > 1) found.sort((a, b) => a[0] - b[0]);
+    if (alternations.length > 1) found.sort((a, b) => a[0] - b[0]);
 
     let out = "";
     let copied = 0; // text before this index has been written to `out`
@@ -66,37 +88,53 @@ export class Masker {
   private register(value: string): void {
     if (this.registered.has(value)) return;
     this.registered.add(value);
-    this.values.add(value);
-    for (const form of maskForms(value)) this.values.add(form);
-    this.regexes = undefined;
+    for (const v of [value, ...maskForms(value)]) {
+      if (this.values.has(v)) continue;
+      this.values.add(v);
+      this.pending.push(v);
+    }
+  }
+
+  /** The alternations, with the values registered since the last call added. */
+  private compiled(): Alternation[] {
+    if (this.pending.length === 0) return this.alternations;
+    const added = this.pending.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    this.pending = [];
+    for (const piece of pieces(added)) {
+      let { sources, length } = piece;
+      for (let last = this.alternations.at(-1); last; last = this.alternations.at(-1)) {
+        if (last.length > length || last.length + length > MAX_PATTERN_LENGTH) break;
+        this.alternations.pop();
+        sources = [...last.sources, ...sources];
+        length += last.length;
+      }
+      this.alternations.push(alternation(sources, length));
+    }
+    return this.alternations;
   }
 }
 
-/**
- * Past this many characters of pattern V8 compiles a regular expression without its optimisations
- * (kRegExpTooLargeToOptimize, 20 KB): with 500 secrets and their forms one alternation scanned a line
- * 3-4 times slower than alternations of 16,000 characters each (and 8,000 was slower again). Only
- * hundreds of secrets need more than one.
- */
-const MAX_PATTERN_LENGTH = 16_000;
-
-/** Alternations of all values, longest first so the longest value at a position wins. */
-function buildRegexes(values: Iterable<string>): RegExp[] {
-  const sources = [...values]
-    .sort((a, b) => b.length - a.length)
-    .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  const regexes: RegExp[] = [];
-  let chunk: string[] = [];
-  let length = 0;
+/** `sources` in runs of at most MAX_PATTERN_LENGTH characters of pattern (a longer value alone). */
+function pieces(sources: string[]): Array<{ sources: string[]; length: number }> {
+  const out: Array<{ sources: string[]; length: number }> = [];
+  let current = { sources: [] as string[], length: 0 };
   for (const source of sources) {
-    if (chunk.length > 0 && length + source.length + 1 > MAX_PATTERN_LENGTH) {
-      regexes.push(new RegExp(chunk.join("|"), "g"));
-      chunk = [];
-      length = 0;
+    if (current.sources.length > 0 && current.length + source.length + 1 > MAX_PATTERN_LENGTH) {
+      out.push(current);
+      current = { sources: [], length: 0 };
     }
-    chunk.push(source);
-    length += source.length + 1;
+    current.sources.push(source);
+    current.length += source.length + 1;
   }
-  regexes.push(new RegExp(chunk.join("|"), "g"));
-  return regexes;
+  if (current.sources.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * Longest first, so the longest value at a position wins. (Escaping keeps that order among the values
+ * it matters for: those that start another one.)
+ */
+function alternation(sources: string[], length: number): Alternation {
+  const sorted = [...sources].sort((a, b) => b.length - a.length);
+  return { sources: sorted, length, regex: new RegExp(sorted.join("|"), "g") };
 }
