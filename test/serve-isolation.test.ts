@@ -2,7 +2,7 @@
 // bubblewrap, the default) cannot read its environment, data directory, database or config, see or
 // signal its process, leave a process behind or read another job's workspace, while ordinary
 // steps still work.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { git, makeRepo } from "./harness.js";
@@ -108,6 +108,27 @@ ${script(`
           cat /tmp/kept
           echo home-file > "$HOME/.gitconfig-probe" && echo "HOME-WRITABLE"
         `)}
+      - name: a cache entry holding the server's database path
+        run: |
+${script(`
+          mkdir -p "${data}" && echo junk-from-the-job > "${data}/gantry.db"
+        `)}
+      - uses: actions/cache/save@v4
+        with:
+          path: ${data}/gantry.db
+          key: evil-\${{ github.run_id }}
+      - uses: actions/cache/restore@v4
+        with:
+          path: ${data}/gantry.db
+          key: evil-\${{ github.run_id }}
+      - name: a git hook for the next checkout
+        run: |
+${script(`
+          git init -q . && git -c user.name=a -c user.email=a@b commit -q --allow-empty -m planted
+          printf '#!/bin/sh\ntouch "${data}/pwned-by-hook"\n' > .git/hooks/post-checkout
+          chmod +x .git/hooks/post-checkout
+        `)}
+      - uses: actions/checkout@v4
       - id: plant
         run: |
 ${script(`
@@ -172,6 +193,10 @@ describe("gantry serve: jobs in the sandbox", () => {
     // The database only grew by what the server wrote; the data directory is the server's alone.
     expect(statSync(s.data).mode & 0o777).toBe(0o700);
     expect(statSync(`${s.data}/gantry.db`).mode & 0o777).toBe(0o600);
+    // Built-in actions ran their tar and git as the job: a restored entry's paths and a hook the job
+    // planted reached only the job's own view.
+    expect(attack).toContain("Cache restored from key: evil-");
     expect(readFileSync(`${s.data}/gantry.db`).includes("junk-from-the-job")).toBe(false);
+    expect(existsSync(`${s.data}/pwned-by-hook`)).toBe(false);
   });
 });

@@ -80,7 +80,7 @@ export async function restoreEntry(
     version: cacheVersion(spec.paths, store.compression, spec.crossOs),
   };
   try {
-    return lookupOnly ? await store.lookup(query) : await store.restore(query, req.workspace);
+    return lookupOnly ? await store.lookup(query) : await store.restore(query, req.workspace, req.sandbox);
   } catch (err) {
     // As @actions/cache: a failed download or extraction is a warning and a miss.
     req.warn(`Failed to restore: ${(err as Error).message}`);
@@ -115,7 +115,12 @@ export async function saveEntry(
   const version = cacheVersion(spec.paths, store.compression, spec.crossOs);
   const result = await store.save(
     { scope, key: spec.key, version },
-    { workspace: req.workspace, paths: recursive ? outermost(found.matches) : found.matches, recursive },
+    {
+      workspace: req.workspace,
+      paths: recursive ? outermost(found.matches) : found.matches,
+      recursive,
+      sandbox: req.sandbox,
+    },
   );
   return result.saved;
 }

@@ -1,14 +1,21 @@
-import { execFile } from "node:child_process";
 import { copyFile, mkdir, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { promisify } from "node:util";
 import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
+import { type ExtraMounts, runCommand, type Sandbox } from "../sandbox/index.js";
 
-const run = promisify(execFile);
-
+/** git in `cwd` on this host: for the source repository, which is gantry's own. */
 async function git(cwd: string, args: string[]): Promise<string> {
-  const { stdout } = await run("git", args, { cwd, maxBuffer: 256 * 1024 * 1024 });
-  return stdout;
+  return (await runCommand("git", args, { cwd })).stdout;
+}
+
+/**
+ * git in the job's checkout, as the job: a step may have left a `.git` there whose config runs
+ * commands (core.fsmonitor, hooks), so in a sandboxed job it runs in the job's sandbox, seeing the
+ * source repository read-only.
+ */
+function jobGit(sandbox: Sandbox | undefined, extra: ExtraMounts) {
+  return async (cwd: string, args: string[]): Promise<string> =>
+    (await runCommand("git", args, { cwd, sandbox, extra })).stdout;
 }
 
 function nulList(text: string): string[] {
@@ -45,23 +52,29 @@ export async function checkout(req: ActionStepRequest): Promise<ActionStepResult
   const want = ref ?? sha;
   try {
     await mkdir(target, { recursive: true });
+    // The source's objects may live in another repository (a worktree's): show that one too.
+    const common = req.sandbox
+      ? resolve(source, (await git(source, ["rev-parse", "--git-common-dir"])).trim())
+      : source;
+    const inJob = jobGit(req.sandbox, { readOnly: [...new Set([source, common])] });
     if (await exists(join(target, ".git"))) {
       if (clean) {
-        await git(target, ["clean", "-ffdx"]);
-        await git(target, ["reset", "--hard", "HEAD"]);
+        await inJob(target, ["clean", "-ffdx"]);
+        await inJob(target, ["reset", "--hard", "HEAD"]);
       }
     } else {
-      await git(target, ["init", "--quiet"]);
+      await inJob(target, ["init", "--quiet"]);
     }
     req.log(`Checking out ${want} from ${source} into ${target}`);
     const uploadPack = "git -c uploadpack.allowAnySHA1InWant=true upload-pack";
     const fetchArgs = ["-c", "protocol.file.allow=always", "fetch", "--quiet", "--no-tags"];
     if (depth > 0) fetchArgs.push(`--depth=${depth}`);
-    fetchArgs.push(`--upload-pack=${uploadPack}`, source, want);
-    await git(target, fetchArgs);
-    await git(target, ["checkout", "--quiet", "--force", "--detach", "FETCH_HEAD"]);
+    // `--`: a `ref` input such as `--upload-pack=…` is a revision, never an option.
+    fetchArgs.push(`--upload-pack=${uploadPack}`, "--", source, want);
+    await inJob(target, fetchArgs);
+    await inJob(target, ["checkout", "--quiet", "--force", "--detach", "FETCH_HEAD"]);
     const origin = await git(source, ["config", "--get", "remote.origin.url"]).catch(() => source);
-    await git(target, ["remote", "add", "origin", origin.trim() || source]).catch(() => undefined);
+    await inJob(target, ["remote", "add", "--", "origin", origin.trim() || source]).catch(() => undefined);
     if (!ref || ref === sha) await overlayWorkingTree(source, target, req.log);
     return { ok: true };
   } catch (err) {

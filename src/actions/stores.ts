@@ -1,3 +1,5 @@
+import type { Sandbox } from "../sandbox/index.js";
+
 /**
  * The ports the built-in cache and artifact actions use. src/cache and src/artifacts implement
  * them (on the filesystem now; a content-addressed store and GitHub's protocols later), and the
@@ -34,6 +36,8 @@ export interface CacheFiles {
    * @actions/cache's tar does); without it `paths` names every entry to save, one by one.
    */
   recursive?: boolean;
+  /** The job's sandbox: the archiver reads the files as the job (src/sandbox). */
+  sandbox?: Sandbox;
 }
 
 export type CacheSaveResult = { saved: true; entry: CacheEntry } | { saved: false; reason: "exists" };
@@ -43,8 +47,11 @@ export interface CacheStore {
   readonly compression: string;
   /** Finds the entry a restore would use, without restoring it. */
   lookup(query: CacheQuery): Promise<CacheEntry | undefined>;
-  /** Finds the entry and extracts it (workspace paths under `workspace`, others where they were). */
-  restore(query: CacheQuery, workspace: string): Promise<CacheEntry | undefined>;
+  /**
+   * Finds the entry and extracts it (workspace paths under `workspace`, others where they were),
+   * in the job's sandbox when given: an entry's paths are the job's to choose, never the server's.
+   */
+  restore(query: CacheQuery, workspace: string, sandbox?: Sandbox): Promise<CacheEntry | undefined>;
   /**
    * Saves the files as (scope, key, version), atomically: no partial entry on a crash, and of two
    * saves of one key exactly one wins; the other gets `{ saved: false, reason: "exists" }`.

@@ -15,6 +15,7 @@ import {
 } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { CacheEntry, CacheFiles, CacheQuery, CacheSaveResult, CacheStore } from "../actions/index.js";
+import type { Sandbox } from "../sandbox/index.js";
 import {
   ARCHIVE_FILE,
   ENTRY_FILE,
@@ -125,7 +126,7 @@ export class FsCacheStore implements CacheStore {
    * that removes the entry meanwhile cannot pull it from under the extraction; if the entry went
    * before the link was made, the lookup runs again.
    */
-  async restore(query: CacheQuery, workspace: string): Promise<CacheEntry | undefined> {
+  async restore(query: CacheQuery, workspace: string, sandbox?: Sandbox): Promise<CacheEntry | undefined> {
     for (let attempt = 0; attempt < RESTORE_ATTEMPTS; attempt++) {
       const entry = await this.lookup(query);
       if (!entry) return undefined;
@@ -142,7 +143,7 @@ export class FsCacheStore implements CacheStore {
       try {
         await markUsed(dir, this.clock());
         await mkdir(workspace, { recursive: true });
-        await extractArchive(held, workspace, this.compressionOf(entry));
+        await extractArchive(held, workspace, this.compressionOf(entry), sandbox);
       } finally {
         await rm(held, { force: true });
       }
@@ -206,7 +207,7 @@ export class FsCacheStore implements CacheStore {
       await writeFile(listFile, names.map((n) => `${n}\0`).join(""));
       const archive = join(building, ARCHIVE_FILE);
       const compression = this.compression;
-      await createArchive(archive, files.workspace, listFile, compression, files.recursive);
+      await createArchive(archive, files.workspace, listFile, compression, files.recursive, files.sandbox);
       return await this.publish(building, target, id, compression);
     } finally {
       await rm(listFile, { force: true });

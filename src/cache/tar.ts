@@ -1,7 +1,6 @@
-import { execFile, execFileSync } from "node:child_process";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { execFileSync } from "node:child_process";
+import { dirname } from "node:path";
+import { runCommand, type Sandbox } from "../sandbox/index.js";
 
 /** How archives are compressed: zstd when the machine has it (as @actions/cache prefers), else gzip. */
 export type Compression = "zstd-without-long" | "gzip";
@@ -26,12 +25,21 @@ function compressArgs(compression: Compression, extract: boolean): string[] {
   return ["--use-compress-program", extract ? "zstd -d" : "zstd -T0"];
 }
 
-async function tar(args: string[]): Promise<void> {
+/**
+ * Runs tar in `cwd`: in the job's sandbox when given (it then reads and writes only what the job
+ * may, whatever paths an archive holds), with `extra` paths (the archive, its folder) shown there.
+ */
+async function tar(
+  args: string[],
+  cwd: string,
+  sandbox: Sandbox | undefined,
+  extra: { readOnly?: string[]; writable?: string[] },
+): Promise<void> {
   try {
-    await run("tar", args, { maxBuffer: 64 * 1024 * 1024 });
+    await runCommand("tar", args, { cwd, sandbox, extra });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`tar failed: ${(e.stderr || e.message).trim()}`);
+    throw new Error(`tar failed: ${(e.stderr || e.message).replace(/^tar failed: /, "").trim()}`);
   }
 }
 
@@ -46,26 +54,33 @@ export function createArchive(
   listFile: string,
   compression: Compression,
   recursive = false,
+  sandbox?: Sandbox,
 ) {
-  return tar([
-    "--posix",
-    "--create",
-    "--file",
-    archive,
-    ...compressArgs(compression, false),
-    "-P",
-    "-C",
+  return tar(
+    [
+      "--posix",
+      "--create",
+      "--file",
+      archive,
+      ...compressArgs(compression, false),
+      "-P",
+      "-C",
+      cwd,
+      ...(recursive ? [] : ["--no-recursion"]),
+      "--null",
+      "--files-from",
+      listFile,
+    ],
     cwd,
-    ...(recursive ? [] : ["--no-recursion"]),
-    "--null",
-    "--files-from",
-    listFile,
-  ]);
+    sandbox,
+    { readOnly: [listFile], writable: [dirname(archive)] },
+  );
 }
 
 /** Extracts `archive`: relative entries under `cwd`, absolute ones where they were. */
-export function extractArchive(archive: string, cwd: string, compression: Compression) {
-  return tar(["--extract", "--file", archive, ...compressArgs(compression, true), "-P", "-C", cwd]);
+export function extractArchive(archive: string, cwd: string, compression: Compression, sandbox?: Sandbox) {
+  const args = ["--extract", "--file", archive, ...compressArgs(compression, true), "-P", "-C", cwd];
+  return tar(args, cwd, sandbox, { readOnly: [archive] });
 }
 
 /** The compression of an archive by its first bytes (zstd or gzip magic), or undefined for anything else. */

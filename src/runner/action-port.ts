@@ -1,4 +1,5 @@
 import type { Contexts, Json } from "../expressions/index.js";
+import type { Sandbox } from "../sandbox/index.js";
 import type { StepDef } from "../workflow/index.js";
 import type { ProcessResult } from "./process.js";
 
@@ -35,6 +36,11 @@ export interface ActionStepRequest {
   jobStatus(): JobStatus;
   /** Runs a composite action's steps inside this step. */
   runSteps(steps: StepDef[], scope: CompositeScope): Promise<CompositeResult>;
+  /**
+   * The job's sandbox, when it has one: a built-in action's helper commands (git, tar) run in it,
+   * so that they read and write only what the job's own steps may.
+   */
+  sandbox?: Sandbox;
 }
 
 export interface ActionStepResult {

@@ -13,6 +13,7 @@ import {
   type StatusFunctions,
   toText,
 } from "../expressions/index.js";
+import type { Sandbox } from "../sandbox/index.js";
 import { type StepDef, templateText } from "../workflow/index.js";
 import type {
   ActionProvider,
@@ -26,7 +27,7 @@ import type {
 import { parseEnvFile, parsePathFile } from "./env-files.js";
 import { readJobFile } from "./job-file.js";
 import type { Masker } from "./masker.js";
-import { type CommandWrapper, type ProcessResult, runProcess } from "./process.js";
+import { type ProcessResult, runProcess } from "./process.js";
 import { resolveShell } from "./shell.js";
 import type { StepOutput } from "./step-output.js";
 
@@ -48,7 +49,7 @@ export interface JobSessionOptions {
   /** Told of each process group a step starts, as it starts. */
   onProcessGroup?: (pid: number) => void;
   /** The job's sandbox: every process of its steps runs in it. */
-  sandbox?: CommandWrapper;
+  sandbox?: Sandbox;
 }
 
 /** A list of steps run together: the job's own, or a composite action's. */
@@ -471,6 +472,7 @@ export class JobSession {
       },
       log: (l) => this.o.output.log(l),
       warn: (m) => this.o.output.warn(m),
+      sandbox: this.o.sandbox,
       exec: call.exec,
       jobStatus: () => this.jobStatus(),
       addPost: (post) => this.posts.push({ post, mainName: name, step, inputs, call }),

@@ -1,12 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Cancellation } from "../engine/index.js";
-import type { SandboxedCommand } from "../sandbox/index.js";
-
-/** Turns a command line into one that runs in the job's sandbox (src/sandbox). */
-export interface CommandWrapper {
-  command(command: string, args: string[], cwd: string): SandboxedCommand;
-}
+import type { Sandbox } from "../sandbox/index.js";
 
 export interface ProcessOptions {
   command: string;
@@ -23,7 +18,7 @@ export interface ProcessOptions {
   /** Told the process (group) id as soon as the process has started. */
   onStart?: (pid: number) => void;
   /** Runs the command in the job's sandbox; on the host when absent. */
-  sandbox?: CommandWrapper;
+  sandbox?: Sandbox;
 }
 
 export interface ProcessResult {

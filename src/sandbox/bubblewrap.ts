@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, openSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
+import type { ExtraMounts, Sandbox } from "./run-command.js";
 
 /** What a job's sandbox shows of this host. */
 export interface SandboxLayout {
@@ -83,7 +84,7 @@ function mountArgs(layout: SandboxLayout): string[] {
  * rest of the host is read-only. Ending the keeper ends the namespace and everything in it, also
  * what a step left running under `setsid`; the keeper dies with the server too.
  */
-export class JobSandbox {
+export class JobSandbox implements Sandbox {
   private closed = false;
 
   private constructor(
@@ -138,8 +139,11 @@ export class JobSandbox {
     return this.keeper.pid;
   }
 
-  /** `command args`, run in `cwd` inside the sandbox. Pass `fds` as the spawned process's fd 3, 4. */
-  command(command: string, args: string[], cwd: string): SandboxedCommand {
+  /**
+   * `command args`, run in `cwd` inside the sandbox, with `extra` paths shown too (a built-in
+   * action's archive). Pass `fds` as the spawned process's fd 3 (and 4).
+   */
+  command(command: string, args: string[], cwd: string, extra: ExtraMounts = {}): SandboxedCommand {
     const joins = ["--pidns", "3"];
     if (this.nsFds.length > 1) joins.push("--userns", "4");
     const caps = userArgs().length > 0 ? [] : ["--cap-drop", "ALL"];
@@ -147,6 +151,8 @@ export class JobSandbox {
       command: BWRAP,
       args: [
         ...this.mounts,
+        ...(extra.readOnly ?? []).flatMap((p) => ["--ro-bind", p, p]),
+        ...(extra.writable ?? []).flatMap((p) => ["--bind", p, p]),
         ...joins,
         "--proc",
         "/proc",

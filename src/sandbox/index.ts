@@ -6,3 +6,4 @@ export {
   sandboxProblem,
 } from "./bubblewrap.js";
 export { HOST_ENV_ALLOWED, hostEnvForJobs } from "./host-env.js";
+export { type CommandOptions, type ExtraMounts, runCommand, type Sandbox } from "./run-command.js";

@@ -1,0 +1,63 @@
+import { spawn } from "node:child_process";
+import type { SandboxedCommand } from "./bubblewrap.js";
+
+/** Paths one command needs beyond what the job's sandbox shows (an archive to read, a folder to write). */
+export interface ExtraMounts {
+  readOnly?: string[];
+  writable?: string[];
+}
+
+/** Where a job's processes run: src/sandbox's JobSandbox, or something that stands for it in tests. */
+export interface Sandbox {
+  command(command: string, args: string[], cwd: string, extra?: ExtraMounts): SandboxedCommand;
+}
+
+export interface CommandOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** The job's sandbox: the command runs as the job's own processes do. On the host when absent. */
+  sandbox?: Sandbox;
+  extra?: ExtraMounts;
+}
+
+/** Output kept of a helper command (git's, tar's): enough for its answers and its errors. */
+const MAX_OUTPUT = 256 * 1024 * 1024;
+
+/**
+ * Runs a helper command of a built-in action (git for checkout, tar for the cache) and resolves with
+ * its output, or rejects with its stderr. In a job's sandbox it sees and changes only what the job's
+ * own steps could: a built-in action run by the server must not do for a job what the job may not.
+ */
+export function runCommand(
+  command: string,
+  args: string[],
+  opts: CommandOptions,
+): Promise<{ stdout: string; stderr: string }> {
+  const line = opts.sandbox?.command(command, args, opts.cwd, opts.extra) ?? { command, args, fds: [] };
+  return new Promise((resolve, reject) => {
+    const child = spawn(line.command, line.args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe", ...line.fds],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    const keep = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_OUTPUT) into.push(chunk);
+    };
+    child.stdout?.on("data", keep(out));
+    child.stderr?.on("data", keep(err));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const stdout = Buffer.concat(out).toString("utf8");
+      const stderr = Buffer.concat(err).toString("utf8");
+      if (code === 0) resolve({ stdout, stderr });
+      else {
+        const why = stderr.trim() || (signal ? `killed by ${signal}` : `exit code ${code}`);
+        reject(Object.assign(new Error(`${command} failed: ${why}`), { stderr, code }));
+      }
+    });
+  });
+}
