@@ -14,12 +14,16 @@ import { formatProblem } from "./problems.js";
  * last level expands to 9^depth strings. Line 4 holds a0, line 4+N holds aN.
  */
 function aliasBomb(depth: number): string {
-  let yaml = 'name: bomb\non: push\nenv:\n  a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-  for (let i = 1; i <= depth; i++) yaml += `  a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(",")}]\n`;
+  let yaml =
+    'name: bomb\non: push\nenv:\n  a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+  for (let i = 1; i <= depth; i++)
+    yaml += `  a${i}: &a${i} [${Array(9)
+      .fill(`*a${i - 1}`)
+      .join(",")}]\n`;
   return `${yaml}jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n`;
 }
 
-const aliasErrors = (problems: { message: string }[]) =>
+const aliasErrors = <T extends { message: string }>(problems: T[]) =>
   problems.filter((p) => p.message.startsWith("Aliases expand to more than"));
 
 describe("alias expansion is capped", () => {
@@ -29,13 +33,16 @@ describe("alias expansion is capped", () => {
 
   // a1..a4 add 9·10 + 9·91 + 9·820 + 9·7,381 = 74,718 nodes; a5's first alias (*a4, 66,430 more)
   // crosses 100,000: line 9 (a5's), column 12 (`  a5: &a5 [` is 11 characters).
-  it.each([5, 6, 9, 12, 20])("a %i-level alias bomb is an error at the alias that crosses the cap", async (depth) => {
-    const result = await loadWorkflow("bomb.yml", aliasBomb(depth));
-    expect(result.workflow).toBeUndefined();
-    expect(aliasErrors(result.problems).map(formatProblem)).toEqual([
-      "bomb.yml:9:12: Aliases expand to more than 100,000 nodes; expanding '*a4' here crossed the limit (a YAML alias bomb?)",
-    ]);
-  });
+  it.each([5, 6, 9, 12, 20])(
+    "a %i-level alias bomb is an error at the alias that crosses the cap",
+    async (depth) => {
+      const result = await loadWorkflow("bomb.yml", aliasBomb(depth));
+      expect(result.workflow).toBeUndefined();
+      expect(aliasErrors(result.problems).map(formatProblem)).toEqual([
+        "bomb.yml:9:12: Aliases expand to more than 100,000 nodes; expanding '*a4' here crossed the limit (a YAML alias bomb?)",
+      ]);
+    },
+  );
 
   it("a 4-level one (74,718 nodes) is within the cap: only the schema's errors", async () => {
     const result = await loadWorkflow("bomb.yml", aliasBomb(4));
@@ -45,7 +52,8 @@ describe("alias expansion is capped", () => {
   });
 
   it("a bomb of mappings in an ordinary place is caught too, at its alias", async () => {
-    let yaml = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n        with:\n";
+    let yaml =
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n        with:\n";
     yaml += "          l0: &l0 {a: lol, b: lol, c: lol, d: lol, e: lol, f: lol, g: lol, h: lol, i: lol}\n";
     for (let i = 1; i <= 9; i++) {
       const keys = "abcdefghi".split("").map((k) => `${k}: *l${i - 1}`);
@@ -67,7 +75,8 @@ describe("alias expansion is capped", () => {
   });
 
   it("a circular alias ends (as in GitHub's parser: it adds nothing)", async () => {
-    const yaml = "on: push\njobs:\n  a: &a\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n    x: [*a]\n";
+    const yaml =
+      "on: push\njobs:\n  a: &a\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n    x: [*a]\n";
     const result = await loadWorkflow("w.yml", yaml);
     expect(aliasErrors(result.problems)).toEqual([]);
   });
@@ -157,7 +166,10 @@ describe("workflow files over 1 MiB", () => {
     const dir = mkdtempSync(join(tmpdir(), "gantry-bounded-"));
     writeFileSync(join(dir, "big.yml"), padded(MAX_WORKFLOW_FILE_BYTES + 100));
     writeFileSync(join(dir, "bomb.yml"), aliasBomb(9));
-    const { problems, workflows } = await loadWorkflowFiles([join(dir, "big.yml"), join(dir, "bomb.yml")], dir);
+    const { problems, workflows } = await loadWorkflowFiles(
+      [join(dir, "big.yml"), join(dir, "bomb.yml")],
+      dir,
+    );
     expect(workflows).toEqual([]);
     expect(problems.map(formatProblem).filter((p) => !/sequence was not expected/.test(p))).toEqual([
       "big.yml:1:1: The file is 1,048,676 bytes; the limit is 1,048,576 (1 MiB, as on GitHub)",
