@@ -1,7 +1,7 @@
 import { copyFile, mkdir, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
-import { type ExtraMounts, runCommand, type Sandbox } from "../sandbox/index.js";
+import { type ExtraMounts, runCommand } from "../sandbox/index.js";
 
 /** git in `cwd` on this host: for the source repository, which is gantry's own. */
 async function git(cwd: string, args: string[]): Promise<string> {
@@ -13,9 +13,12 @@ async function git(cwd: string, args: string[]): Promise<string> {
  * commands (core.fsmonitor, hooks), so in a sandboxed job it runs in the job's sandbox, seeing the
  * source repository read-only.
  */
-function jobGit(sandbox: Sandbox | undefined, extra: ExtraMounts) {
+function jobGit(req: ActionStepRequest, extra: ExtraMounts) {
+  const { sandbox } = req;
+  // In the sandbox, with the step's environment (its own HOME): the server's is not the job's.
+  const env = sandbox ? req.env : undefined;
   return async (cwd: string, args: string[]): Promise<string> =>
-    (await runCommand("git", args, { cwd, sandbox, extra })).stdout;
+    (await runCommand("git", args, { cwd, sandbox, extra, env })).stdout;
 }
 
 function nulList(text: string): string[] {
@@ -56,7 +59,7 @@ export async function checkout(req: ActionStepRequest): Promise<ActionStepResult
     const common = req.sandbox
       ? resolve(source, (await git(source, ["rev-parse", "--git-common-dir"])).trim())
       : source;
-    const inJob = jobGit(req.sandbox, { readOnly: [...new Set([source, common])] });
+    const inJob = jobGit(req, { readOnly: [...new Set([source, common])] });
     if (await exists(join(target, ".git"))) {
       if (clean) {
         await inJob(target, ["clean", "-ffdx"]);

@@ -27,7 +27,7 @@ export interface CacheQuery {
   version: string;
 }
 
-/** Files to save: absolute paths of files, folders and links; those inside `workspace` are stored relative to it. */
+/** Files to save: absolute paths of files, folders and links, stored relative to `workspace` (as @actions/cache). */
 export interface CacheFiles {
   workspace: string;
   paths: string[];

@@ -199,11 +199,9 @@ export class FsCacheStore implements CacheStore {
     const listFile = `${building}.list`;
     await mkdir(building, { recursive: true });
     try {
-      const names = files.paths.map((p) => {
-        const rel = relative(files.workspace, p);
-        const inside = rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
-        return inside ? rel || "." : p;
-      });
+      // Relative to the workspace, also outside it (`../../home/.npm`), as @actions/cache names
+      // them: an entry restores into the restoring job's own HOME when its folders are laid out alike.
+      const names = files.paths.map((p) => (isAbsolute(p) ? relative(files.workspace, p) || "." : p));
       await writeFile(listFile, names.map((n) => `${n}\0`).join(""));
       const archive = join(building, ARCHIVE_FILE);
       const compression = this.compression;

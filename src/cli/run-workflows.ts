@@ -17,7 +17,8 @@ import {
   Semaphore,
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
-import { LocalRunner } from "../runner/index.js";
+import { LocalRunner, type LocalRunnerOptions } from "../runner/index.js";
+import { HOME_CREDENTIALS, hostEnvForJobs, sandboxProblem } from "../sandbox/index.js";
 import {
   buildWorkflowDef,
   dispatchInputNames,
@@ -58,6 +59,11 @@ export interface RunWorkflowsOptions {
   cancellation?: Cancellation;
   /** Mirror URL template for remote actions (--action-mirror); else GANTRY_ACTION_MIRROR, else config.yml. */
   actionMirror?: string;
+  /**
+   * `sandbox`: each job in a bubblewrap sandbox, as on the server (--isolation sandbox), with the
+   * allow-listed host environment only; `none` (the default): on this machine, as the user.
+   */
+  isolation?: "sandbox" | "none";
   /** Called for each job that starts; returns where its log goes (named in the report). */
   logPath?: (jobKey: string, name: string, workflowFile: string) => string | undefined;
   /** Reads a file of another repository (the action store); remote reusable workflows need it. */
@@ -92,6 +98,23 @@ function nextRunNumber(home: string, repo: string): number {
 }
 
 /** The action store of this gantry home, with the mirror the options, environment or config.yml set. */
+/**
+ * `gantry run --isolation sandbox`: the jobs see neither gantry's home (other runs, the cache and
+ * artifact stores) nor the user's credentials, and get the allow-listed environment only.
+ */
+function localSandbox(home: string, toolCache: string): Pick<LocalRunnerOptions, "hostEnv" | "sandbox"> {
+  const problem = sandboxProblem();
+  if (problem) throw new UsageError(`--isolation sandbox: ${problem} (Debian: apt-get install bubblewrap)`);
+  return {
+    hostEnv: hostEnvForJobs(process.env),
+    sandbox: {
+      hidden: [home, cacheHome(), ...HOME_CREDENTIALS.map((p) => join(homedir(), p))],
+      readOnly: [toolCache, join(home, "actions", "checkouts")],
+      writable: [],
+    },
+  };
+}
+
 export function runActionStore(home: string, actionMirror?: string): ActionStore {
   return openActionStore(home, actionMirrorFor(home, actionMirror));
 }
@@ -164,11 +187,13 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     artifacts,
     maxArtifactSize: maxArtifactSize(),
   });
+  const toolCache = process.env.RUNNER_TOOL_CACHE || join(home, "tool-cache");
   const runner = new LocalRunner({
     runsDir,
     sourceDir: repo.root,
     repositoryName: repo.name,
-    toolCache: process.env.RUNNER_TOOL_CACHE || join(home, "tool-cache"),
+    toolCache,
+    ...(opts.isolation === "sandbox" ? localSandbox(home, toolCache) : {}),
     actions: new ActionRunner(new BuiltInActions({ cache, artifacts }), actionStore),
     graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
     debug: process.env.RUNNER_DEBUG === "1" || opts.secrets?.ACTIONS_STEP_DEBUG === "true",

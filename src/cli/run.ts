@@ -26,6 +26,10 @@ Runs the workflows whose on: matches the event, in the current git checkout.
   --max-jobs N         jobs at once (default: the CPU count)
   --report FILE        write the run report (JSON)
   --log-dir DIR        write one plain-text log per job
+  --isolation MODE     none (default): jobs run on this machine as you; sandbox: each job in a
+                       bubblewrap sandbox that hides gantry's home and your credentials (~/.ssh,
+                       ~/.aws …), with a HOME of its own and none of your environment but PATH,
+                       LANG, TZ and the like (for workflows you do not trust)
   --action-mirror TEMPLATE
                        where remote actions (owner/repo@ref) come from when gantry's action
                        store has no copy: a git URL or path with {owner} and {repo}, for example
@@ -78,6 +82,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       report: { type: "string" },
       "log-dir": { type: "string" },
       "action-mirror": { type: "string" },
+      isolation: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -90,6 +95,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const maxJobs = values["max-jobs"] === undefined ? undefined : Number(values["max-jobs"]);
   if (maxJobs !== undefined && (!Number.isInteger(maxJobs) || maxJobs < 1)) {
     throw new UsageError(`--max-jobs expects a whole number of at least 1, got '${values["max-jobs"]}'`);
+  }
+  const isolation = values.isolation ?? "none";
+  if (isolation !== "none" && isolation !== "sandbox") {
+    throw new UsageError(`--isolation expects none or sandbox, got '${isolation}'`);
   }
   const secrets = { ...readDotenv(values["secret-file"]), ...parsePairs(values.secret, "--secret") };
   const vars = { ...readDotenv(values["var-file"]), ...parsePairs(values.var, "--var") };
@@ -133,6 +142,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       vars,
       maxJobs,
       actionMirror: values["action-mirror"],
+      isolation,
       bus,
       cancellation,
       logPath: logs ? (key, name, file) => logs.open(key, file, name) : undefined,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, openSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, statSync, writeFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import type { ExtraMounts, Sandbox } from "./run-command.js";
 
@@ -63,12 +63,15 @@ function userArgs(): string[] {
 /** The mounts every process of the job gets, in order: later ones go over earlier ones. */
 function mountArgs(layout: SandboxLayout): string[] {
   const tmp = "/tmp";
+  // A hidden file reads as empty (a device such as /dev/null cannot be opened on a nodev bind).
+  const empty = resolve(layout.jobDir, ".hidden-file");
+  writeFileSync(empty, "", { mode: 0o444 });
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--bind", layout.tmpDir, tmp];
   for (const path of layout.hidden.map((p) => resolve(p))) {
     // What is under /tmp is gone already: /tmp is the job's own.
     if (isWithin(path, tmp) || !existsSync(path)) continue;
     if (statSync(path).isDirectory()) args.push("--tmpfs", path);
-    else args.push("--ro-bind", "/dev/null", path);
+    else args.push("--ro-bind", empty, path);
   }
   args.push("--bind", layout.jobDir, layout.jobDir);
   for (const path of layout.readOnly) args.push("--ro-bind-try", path, path);

@@ -38,3 +38,25 @@ export function hostEnvForJobs(env: NodeJS.ProcessEnv): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Where a user's credentials usually are, under their home folder: hidden from sandboxed jobs
+ * (the jobs get a HOME of their own; these would still be readable at their real paths).
+ */
+export const HOME_CREDENTIALS = [
+  ".ssh",
+  ".gnupg",
+  ".aws",
+  ".azure",
+  ".kube",
+  ".docker",
+  ".config/gcloud",
+  ".config/gh",
+  ".netrc",
+  ".npmrc",
+  ".yarnrc.yml",
+  ".pypirc",
+  ".git-credentials",
+  ".gitconfig",
+  ".config/git",
+];

@@ -5,5 +5,5 @@ export {
   type SandboxLayout,
   sandboxProblem,
 } from "./bubblewrap.js";
-export { HOST_ENV_ALLOWED, hostEnvForJobs } from "./host-env.js";
+export { HOME_CREDENTIALS, HOST_ENV_ALLOWED, hostEnvForJobs } from "./host-env.js";
 export { type CommandOptions, type ExtraMounts, runCommand, type Sandbox } from "./run-command.js";

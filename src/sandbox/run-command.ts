@@ -14,6 +14,7 @@ export interface Sandbox {
 
 export interface CommandOptions {
   cwd: string;
+  /** Default: this process's environment on the host, PATH alone in a sandbox. */
   env?: NodeJS.ProcessEnv;
   /** The job's sandbox: the command runs as the job's own processes do. On the host when absent. */
   sandbox?: Sandbox;
@@ -37,7 +38,9 @@ export function runCommand(
   return new Promise((resolve, reject) => {
     const child = spawn(line.command, line.args, {
       cwd: opts.cwd,
-      env: opts.env ?? process.env,
+      // A process in the sandbox is visible to the job's own (/proc/PID/environ): nothing of the
+      // server's environment goes in with it.
+      env: opts.env ?? (opts.sandbox ? { PATH: process.env.PATH ?? "/usr/bin:/bin" } : process.env),
       stdio: ["ignore", "pipe", "pipe", ...line.fds],
     });
     const out: Buffer[] = [];

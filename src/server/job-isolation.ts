@@ -1,6 +1,7 @@
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { LocalRunnerOptions } from "../runner/index.js";
-import { hostEnvForJobs, sandboxProblem } from "../sandbox/index.js";
+import { HOME_CREDENTIALS, hostEnvForJobs, sandboxProblem } from "../sandbox/index.js";
 import { UsageError } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
 
