@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { git, makeRepo } from "./harness.js";
+import { ORDINARY_FILES, ORDINARY_WORKFLOW } from "./sandbox-workflows.js";
 import { api, type Serve, serveWithConfig, until } from "./serve-harness.js";
 
 const token = "isolation-admin-token";
@@ -198,5 +199,19 @@ describe("gantry serve: jobs in the sandbox", () => {
     expect(attack).toContain("Cache restored from key: evil-");
     expect(readFileSync(`${s.data}/gantry.db`).includes("junk-from-the-job")).toBe(false);
     expect(existsSync(`${s.data}/pwned-by-hook`)).toBe(false);
+  });
+
+  it("runs an ordinary project's CI in the sandbox: checkout, setup-node, npm ci, cache, artifacts", async () => {
+    const repo = makeRepo({ files: { ".github/workflows/ci.yml": ORDINARY_WORKFLOW, ...ORDINARY_FILES } });
+    const s = await serveWithConfig(
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
+      token,
+    );
+    expect(s.stderr()).not.toContain("without a sandbox");
+    const { run, logs } = await runToEnd(s, "ci.yml");
+    expect(logs.build).toContain("service says pong");
+    expect(logs.test).toContain("built ordinary-app");
+    expect(logs.test).toContain("restored cached");
+    expect(run.conclusion).toBe("success");
   });
 });
