@@ -1,4 +1,5 @@
 import { type Kysely, Migrator } from "kysely";
+import * as deliveries from "./deliveries.js";
 import * as jobs from "./jobs.js";
 import { migrationProvider } from "./migrations/index.js";
 import * as pulls from "./pulls.js";
@@ -115,6 +116,12 @@ export class KyselyStore implements Store {
   }
   updatePullRequest(id: number, patch: PullRequestPatch) {
     return pulls.updatePullRequest(this.db, id, patch);
+  }
+  rememberDelivery(forge: string, deliveryId: string, receivedAt: string) {
+    return deliveries.rememberDelivery(this.db, forge, deliveryId, receivedAt);
+  }
+  pruneDeliveries(before: string) {
+    return deliveries.pruneDeliveries(this.db, before);
   }
   addToken(name: string, hash: string) {
     return tokens.addToken(this.db, name, hash);

@@ -77,6 +77,8 @@ export function toRun(r: DbRun): Run {
     startedAt: r.started_at,
     completedAt: r.completed_at,
     chainDepth: Number(r.chain_depth ?? 0),
+    fork: Number(r.fork ?? 0) === 1,
+    tokenPermissions: r.token_permissions === "read" ? "read" : "write",
   };
 }
 

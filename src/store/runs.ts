@@ -32,6 +32,8 @@ export async function createRun(db: Kysely<Database>, run: NewRun): Promise<Run>
     started_at: null,
     completed_at: run.status === "completed" ? t : null,
     chain_depth: run.chainDepth ?? 0,
+    fork: run.fork ? 1 : 0,
+    token_permissions: run.tokenPermissions ?? (run.fork ? "read" : "write"),
   };
   await db.insertInto("runs").values(row).execute();
   return toRun(row);

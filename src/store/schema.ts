@@ -43,6 +43,10 @@ export interface DbRun {
   completed_at: string | null;
   /** 0, or a workflow_run's triggering run's chain_depth + 1 (migration 0004). */
   chain_depth: number;
+  /** 1 for a fork's pull_request run (no secrets), else 0 (migration 0006). */
+  fork: number;
+  /** The GITHUB_TOKEN's permissions: `read` (a fork's run) or `write` (migration 0006). */
+  token_permissions: string;
 }
 
 export interface DbJob {
@@ -105,6 +109,14 @@ export interface DbPullRequest {
   closed_at: string | null;
 }
 
+/** A forge webhook delivery acted on (migration 0005): its replays start nothing. */
+export interface DbWebhookDelivery {
+  forge: string;
+  delivery_id: string;
+  /** ISO-8601; rows older than the retention are pruned. */
+  received_at: string;
+}
+
 export interface DbToken {
   id: number;
   name: string;
@@ -121,4 +133,5 @@ export interface Database {
   tokens: DbToken;
   pull_requests: DbPullRequest;
   trigger_state: DbTriggerState;
+  webhook_deliveries: DbWebhookDelivery;
 }

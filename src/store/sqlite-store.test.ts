@@ -14,6 +14,19 @@ describeStoreContract("SQLite file (WAL)", () =>
   openSqliteStore(join(mkdtempSync(join(tmpdir(), "gantry-store-")), "gantry.db")),
 );
 
+it("takes a delivery id as new once when two servers share the database file", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), "gantry-store-")), "gantry.db");
+  const a = await openSqliteStore(file);
+  const b = await openSqliteStore(file);
+  const at = new Date().toISOString();
+  const answers = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).rememberDelivery("github", "race", at)),
+  );
+  expect(answers.filter((x) => x)).toHaveLength(1);
+  await a.close();
+  await b.close();
+});
+
 it("keeps what it stored across a reopen, migrating once", async () => {
   const file = join(mkdtempSync(join(tmpdir(), "gantry-store-")), "gantry.db");
   const a = await openSqliteStore(file);

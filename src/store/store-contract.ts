@@ -99,6 +99,40 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.listRuns({ repoId: r.id })).runs.map((x) => x.chainDepth)).toEqual([3, 0]);
     });
 
+    it("keeps whether a run is a fork's and its token's permissions: neither unless given", async () => {
+      const r = await store.addRepo(repo);
+      const own = await store.createRun(run(r.id, { event: "pull_request" }));
+      const fork = await store.createRun(run(r.id, { event: "pull_request", fork: true }));
+      expect(own).toMatchObject({ fork: false, tokenPermissions: "write" });
+      expect(fork).toMatchObject({ fork: true, tokenPermissions: "read" });
+      expect(await store.getRun(own.id)).toMatchObject({ fork: false, tokenPermissions: "write" });
+      expect(await store.getRun(fork.id)).toMatchObject({ fork: true, tokenPermissions: "read" });
+      await store.updateRun(fork.id, { runAttempt: 2, status: "queued" });
+      expect(await store.getRun(fork.id)).toMatchObject({ fork: true, tokenPermissions: "read" });
+      const readOnly = await store.createRun(run(r.id, { tokenPermissions: "read" }));
+      expect(await store.getRun(readOnly.id)).toMatchObject({ fork: false, tokenPermissions: "read" });
+    });
+
+    it("remembers webhook deliveries per forge: once new, then a replay, until pruned", async () => {
+      const at = "2026-01-01T00:00:00.000Z";
+      expect(await store.rememberDelivery("github", "d-1", at)).toBe(true);
+      expect(await store.rememberDelivery("github", "d-1", "2026-01-02T00:00:00.000Z")).toBe(false);
+      expect(await store.rememberDelivery("gitea", "d-1", at)).toBe(true);
+      expect(await store.rememberDelivery("github", "d-2", "2026-01-09T00:00:00.000Z")).toBe(true);
+      expect(await store.pruneDeliveries("2026-01-08T00:00:00.000Z")).toBe(2);
+      // Forgotten after the retention; the newer one is still remembered.
+      expect(await store.rememberDelivery("github", "d-1", "2026-01-10T00:00:00.000Z")).toBe(true);
+      expect(await store.rememberDelivery("github", "d-2", "2026-01-10T00:00:00.000Z")).toBe(false);
+    });
+
+    it("takes one of concurrent deliveries with the same id as new", async () => {
+      const at = "2026-01-01T00:00:00.000Z";
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => store.rememberDelivery("gitlab", "same", at)),
+      );
+      expect(answers.filter((a) => a)).toHaveLength(1);
+    });
+
     it("lists runs newest first, filtered and paged", async () => {
       const r = await store.addRepo(repo);
       const other = await store.addRepo({ ...repo, name: "other" });

@@ -69,6 +69,14 @@ export interface Store {
   listPullRequests(filter: PullRequestFilter): Promise<{ total: number; pulls: PullRequest[] }>;
   updatePullRequest(id: number, patch: PullRequestPatch): Promise<void>;
 
+  /**
+   * Remembers a forge's webhook delivery id (received at the ISO time given): true when it is new,
+   * false for a replay. Atomic: of concurrent calls with the same forge and id, one gets true.
+   */
+  rememberDelivery(forge: string, deliveryId: string, receivedAt: string): Promise<boolean>;
+  /** Forgets the deliveries received before the ISO time given; answers how many. */
+  pruneDeliveries(before: string): Promise<number>;
+
   addToken(name: string, hash: string): Promise<Token>;
   findToken(hash: string): Promise<Token | undefined>;
   listTokens(): Promise<Token[]>;

@@ -58,12 +58,28 @@ export interface Run {
    * depth + 1 for a workflow_run (GitHub runs three such levels).
    */
   chainDepth: number;
+  /**
+   * A fork's pull_request run: untrusted input, started (every attempt) with no secrets and no
+   * variables, as on GitHub.
+   */
+  fork: boolean;
+  /** The GITHUB_TOKEN's permissions: `read` for a fork's run, else `write`. */
+  tokenPermissions: "read" | "write";
 }
 
 export type NewRun = Omit<
   Run,
-  "id" | "runNumber" | "createdAt" | "updatedAt" | "startedAt" | "completedAt" | "runAttempt" | "chainDepth"
-> & { chainDepth?: number };
+  | "id"
+  | "runNumber"
+  | "createdAt"
+  | "updatedAt"
+  | "startedAt"
+  | "completedAt"
+  | "runAttempt"
+  | "chainDepth"
+  | "fork"
+  | "tokenPermissions"
+> & { chainDepth?: number; fork?: boolean; tokenPermissions?: "read" | "write" };
 
 export type RunPatch = Partial<
   Pick<Run, "status" | "conclusion" | "startedAt" | "completedAt" | "runAttempt" | "problems" | "github">

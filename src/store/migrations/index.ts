@@ -3,6 +3,8 @@ import { initial } from "./0001-initial.js";
 import { pullRequests } from "./0002-pull-requests.js";
 import { triggerState } from "./0003-trigger-state.js";
 import { chainDepth } from "./0004-chain-depth.js";
+import { webhookDeliveries } from "./0005-webhook-deliveries.js";
+import { runFork } from "./0006-run-fork.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +12,8 @@ const migrations: Record<string, Migration> = {
   "0002-pull-requests": pullRequests,
   "0003-trigger-state": triggerState,
   "0004-chain-depth": chainDepth,
+  "0005-webhook-deliveries": webhookDeliveries,
+  "0006-run-fork": runFork,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */
