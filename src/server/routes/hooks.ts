@@ -1,7 +1,8 @@
 // POST /hooks/git (gantry's post-receive hook) and /hooks/github, /hooks/gitea, /hooks/gitlab
 // (forge webhooks). A delivery is checked and read here (401 bad signature or token, 400 malformed,
 // 404 a repository the server does not have, each logged); what it starts happens after the answer
-// (202), so a push or a forge never waits for fetches and runs.
+// (202), so a push or a forge never waits for fetches and runs. A forge delivery whose id was
+// accepted before is a replay: 200, nothing started (webhook-deliveries.ts).
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Store } from "../../store/index.js";
@@ -17,12 +18,15 @@ import {
 import { hashToken } from "../auth.js";
 import type { HooksConfig } from "../hooks-config.js";
 import type { TriggerService } from "../trigger-service.js";
+import { DeliveryLog, deliveryId } from "../webhook-deliveries.js";
 
 export interface HookRoutesDeps {
   store: Store;
   triggers: TriggerService;
   secrets: HooksConfig;
   log(message: string): void;
+  /** The delivery ids accepted before; by default kept in the store. */
+  deliveries?: DeliveryLog;
 }
 
 const SECRET_OF: Record<Forge, keyof HooksConfig> = {
@@ -33,6 +37,7 @@ const SECRET_OF: Record<Forge, keyof HooksConfig> = {
 
 export function hookRoutes(deps: HookRoutesDeps): Hono {
   const app = new Hono();
+  const deliveries = deps.deliveries ?? new DeliveryLog(deps.store);
   const refuse = (c: Context, status: 400 | 401 | 404, message: string) => {
     deps.log(`${c.req.method} ${c.req.path}: ${status} ${message}`);
     return c.json({ message }, status);
@@ -82,8 +87,10 @@ export function hookRoutes(deps: HookRoutesDeps): Hono {
     if (!FORGES.includes(forge)) return c.json({ message: "Not Found" }, 404);
     const body = await c.req.text();
     let events: ReturnType<typeof readWebhook>;
+    let delivery: string | undefined;
     try {
       events = readWebhook(forge, c.req.raw.headers, body, deps.secrets[SECRET_OF[forge]]);
+      delivery = deliveryId(forge, c.req.raw.headers);
     } catch (err) {
       if (err instanceof SignatureError) return refuse(c, 401, err.message);
       if (err instanceof PayloadError) return refuse(c, 400, err.message);
@@ -92,6 +99,11 @@ export function hookRoutes(deps: HookRoutesDeps): Hono {
     if (events.length === 0) return c.json({ message: "ignored: gantry does not act on this event" }, 202);
     const repo = await deps.triggers.findForgeRepo(events[0].repository);
     if (!repo) return refuse(c, 404, `no repository ${events[0].repository} on this server`);
+    if (delivery !== undefined && !(await deliveries.remember(forge, delivery))) {
+      deps.log(`${c.req.method} ${c.req.path}: 200 delivery ${delivery} is a replay: nothing started`);
+      const message = `replay: delivery ${delivery} was received before; nothing started`;
+      return c.json({ message, delivery, replay: true }, 200);
+    }
     later(`${forge} ${repo.owner}/${repo.name}`, deps.triggers.receiveWebhook(repo, events));
     return c.json(
       {
