@@ -36,7 +36,8 @@ export function buildGithubContext(input: GithubContextInput): Record<string, Js
     graphql_url: `${apiUrl}/graphql`,
     head_ref: event.headRef,
     ref: event.ref,
-    ref_name: event.name.startsWith("pull_request") ? `${payload.number ?? 1}/merge` : refName,
+    // A pull request's merge ref (pull_request_target runs on the base branch: its name).
+    ref_name: event.ref.startsWith("refs/pull/") ? `${payload.number ?? 1}/merge` : refName,
     ref_protected: false,
     ref_type: event.ref.startsWith("refs/tags/") ? "tag" : "branch",
     repository,

@@ -14,6 +14,7 @@ import {
   makeMergeCommit,
   pullRequestChangedFiles,
   pullRequestEvent,
+  pullRequestTargetEvent,
   type RepoEvent,
 } from "../triggers/index.js";
 import { HttpError } from "./context.js";
@@ -245,7 +246,10 @@ export class PullService {
     return (await this.deps.store.getPullRequest(pull.repoId, pull.number)) as PullRequest;
   }
 
-  /** The pull_request event of an action, as GitHub sends it, started on the merge commit. */
+  /**
+   * The pull_request event of an action, as GitHub sends it, started on the merge commit; and its
+   * pull_request_target, on the base branch's head (which runs on a conflict too).
+   */
   private async fire(
     repo: Repo,
     pull: PullRequest,
@@ -253,14 +257,6 @@ export class PullService {
     sender: string,
     extra: { [key: string]: Json } = {},
   ): Promise<Run[]> {
-    // A conflict: GitHub runs no pull_request workflow (a closed one runs on the head commit).
-    const sha = pull.mergeCommitSha ?? (action === "closed" ? pull.headSha : undefined);
-    if (!sha) {
-      this.deps.log(
-        `${repo.owner}/${repo.name}: pull request #${pull.number} ${action}: '${pull.headRef}' does not merge cleanly into '${pull.baseRef}': no run`,
-      );
-      return [];
-    }
     const payload = {
       action,
       number: pull.number,
@@ -269,32 +265,41 @@ export class PullService {
       repository: repositoryPayload(repo),
       sender: { login: sender },
     };
+    // Both branches are this repository's: never a fork.
     const normalised = pullRequestEvent("github", "pull_request", payload, {
       number: pull.number,
       headRef: pull.headRef,
       headSha: pull.headSha,
       baseRef: pull.baseRef,
       repository: `${repo.owner}/${repo.name}`,
+      fork: false,
     });
     const gitDir = this.gitDir(repo);
-    const event: RepoEvent = {
-      name: normalised.name,
-      payload: normalised.payload,
-      ref: normalised.ref,
-      filterRef: normalised.filterRef,
-      sha,
-      headRef: normalised.headRef,
-      baseRef: normalised.baseRef,
-      changedFiles: () => pullRequestChangedFiles(gitDir, pull.baseSha, pull.headSha),
-    };
-    try {
-      return await this.deps.handleEvent(repo, event);
-    } catch (err) {
-      // The pull request stands; what failed to start is logged (the next push tries again).
+    const changedFiles = () => pullRequestChangedFiles(gitDir, pull.baseSha, pull.headSha);
+    // pull_request_target first: the pull_request run then starts last, just before the answer.
+    const target = pullRequestTargetEvent(normalised);
+    const events: RepoEvent[] = [
+      { ...target, sha: this.tip(repo, pull.baseRef) ?? pull.baseSha, changedFiles },
+    ];
+    // A conflict: GitHub runs no pull_request workflow (a closed one runs on the head commit).
+    const sha = pull.mergeCommitSha ?? (action === "closed" ? pull.headSha : undefined);
+    if (sha) events.push({ ...normalised, sha, changedFiles });
+    else {
       this.deps.log(
-        `${repo.owner}/${repo.name}: pull request #${pull.number} ${action}: ${(err as Error).message}`,
+        `${repo.owner}/${repo.name}: pull request #${pull.number} ${action}: '${pull.headRef}' does not merge cleanly into '${pull.baseRef}': no pull_request run`,
       );
-      return [];
     }
+    const runs: Run[] = [];
+    for (const event of events) {
+      try {
+        runs.push(...(await this.deps.handleEvent(repo, event)));
+      } catch (err) {
+        // The pull request stands; what failed to start is logged (the next push tries again).
+        this.deps.log(
+          `${repo.owner}/${repo.name}: pull request #${pull.number} ${action} (${event.name}): ${(err as Error).message}`,
+        );
+      }
+    }
+    return runs;
   }
 }

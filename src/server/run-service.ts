@@ -163,6 +163,8 @@ export class RunService {
     }
     const failed = problems.length > 0;
     const conclusion = refused ? "skipped" : failed ? "failure" : null;
+    // A fork's pull request is untrusted input (pull_request_target runs the base's own workflows).
+    const fork = event.name === "pull_request" && event.fork === true;
     const run = await serial.run(async () => {
       const created = await store.createRun({
         repoId: repo.id,
@@ -179,6 +181,7 @@ export class RunService {
         inputs,
         problems,
         chainDepth,
+        fork,
       });
       const github = buildGithubContext({
         owner: repo.owner,
@@ -301,8 +304,10 @@ export class RunService {
         workflow: buildWorkflowDef(wf),
         github: { ...run.github, run_attempt: String(run.runAttempt) },
         inputs: run.inputs,
-        vars: config.vars,
-        secrets: { GITHUB_TOKEN: "", ...config.secrets },
+        // As on GitHub, a fork's pull_request run (each attempt) gets no secrets and no variables:
+        // GITHUB_TOKEN only, which is read-only (run.tokenPermissions; gantry's is empty).
+        vars: run.fork ? {} : config.vars,
+        secrets: run.fork ? { GITHUB_TOKEN: "" } : { GITHUB_TOKEN: "", ...config.secrets },
         executor,
         bus,
         cancellation,

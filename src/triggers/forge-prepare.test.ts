@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { commitFiles, makeRemote } from "../../test/git-remote.js";
 import { git } from "../../test/harness.js";
-import type { ForgeEvent } from "./forge-event.js";
+import { type ForgeEvent, pullRequestTargetEvent } from "./forge-event.js";
 import { EventSkipped, prepareForgeEvent } from "./forge-prepare.js";
 import { fetchMirror } from "./mirror.js";
 
@@ -82,6 +82,31 @@ describe("prepareForgeEvent", () => {
     await expect(
       prepareForgeEvent(pullRequest("gitea", 2, head, "clash"), r.mirror, r.origin),
     ).rejects.toThrow(/'clash' does not merge cleanly into 'main'/);
+  });
+
+  it("pull_request_target runs on the base branch's head, a conflict or a fork's head notwithstanding", async () => {
+    const r = makeRemote({ "a.txt": "1" });
+    git(r.work, "checkout", "-q", "-b", "clash");
+    const head = commitFiles(r.work, { "a.txt": "theirs" });
+    git(r.work, "push", "-q", "origin", "clash:refs/pull/5/head"); // a fork's head: only there
+    git(r.work, "checkout", "-q", "main");
+    const base = commitFiles(r.work, { "a.txt": "ours" });
+    git(r.work, "push", "-q", "origin", "main");
+    const forked = { ...pullRequest("github", 5, head, "clash"), fork: true };
+    const event = await prepareForgeEvent(pullRequestTargetEvent(forked), r.mirror, r.origin);
+    expect(event).toMatchObject({
+      name: "pull_request_target",
+      ref: "refs/heads/main",
+      filterRef: "refs/heads/main",
+      sha: base,
+      headRef: "clash",
+      baseRef: "main",
+      fork: true,
+    });
+    expect(event.payload.pull_request).toMatchObject({ base: { sha: base }, head: { sha: head } });
+    expect(event.changedFiles()).toEqual(["a.txt"]);
+    // The same activity's pull_request starts nothing: head and base conflict.
+    await expect(prepareForgeEvent(forked, r.mirror, r.origin)).rejects.toThrow(EventSkipped);
   });
 
   it("a push: the forced flag from history and the changed files from the clone", async () => {

@@ -59,13 +59,14 @@ export function makeMergeCommit(
   return sha;
 }
 
-async function pullRequestEvent(event: ForgeEvent, gitDir: string, url: string): Promise<RepoEvent> {
-  const payload: Obj = { ...event.payload };
-  const pr: Obj = { ...obj(payload.pull_request) };
-  const number = num(payload.number) ?? num(pr.number) ?? 0;
-  const head: Obj = { ...obj(pr.head) };
-  const base: Obj = { ...obj(pr.base) };
-  const headSha = str(head.sha) ?? event.sha;
+/** A pull request's head commit in the clone, fetched from the forge's pull ref when a fork has it. */
+async function fetchPullHead(
+  event: ForgeEvent,
+  gitDir: string,
+  url: string,
+  number: number,
+  headSha: string,
+) {
   if (!hasCommit(gitDir, headSha)) {
     // A fork's head lives only under the forge's pull request ref.
     await gitAsync(gitDir, [
@@ -75,16 +76,45 @@ async function pullRequestEvent(event: ForgeEvent, gitDir: string, url: string):
       `+${PULL_HEAD[event.forge](number)}:refs/pull/${number}/head`,
     ]).catch(() => undefined);
   }
-  if (!hasCommit(gitDir, headSha))
+  return hasCommit(gitDir, headSha);
+}
+
+async function pullRequestEvent(event: ForgeEvent, gitDir: string, url: string): Promise<RepoEvent> {
+  const payload: Obj = { ...event.payload };
+  const pr: Obj = { ...obj(payload.pull_request) };
+  const number = num(payload.number) ?? num(pr.number) ?? 0;
+  const head: Obj = { ...obj(pr.head) };
+  const base: Obj = { ...obj(pr.base) };
+  const headSha = str(head.sha) ?? event.sha;
+  const target = event.name === "pull_request_target";
+  const headHere = await fetchPullHead(event, gitDir, url, number, headSha);
+  // pull_request_target runs the base's own workflows: the head is needed for its paths only.
+  if (!headHere && !target)
     throw new EventSkipped(`pull request #${number}: head commit ${headSha} is not in ${url}`);
   const given = str(base.sha);
-  const baseSha = given && hasCommit(gitDir, given) ? given : branchTip(gitDir, event.baseRef);
-  if (!baseSha)
+  const tip = branchTip(gitDir, event.baseRef);
+  const baseSha = target ? (tip ?? given) : given && hasCommit(gitDir, given) ? given : tip;
+  if (!baseSha || !hasCommit(gitDir, baseSha))
     throw new EventSkipped(`pull request #${number}: base branch '${event.baseRef}' is not in ${url}`);
   base.sha = baseSha;
   pr.base = base;
   pr.head = head;
   payload.pull_request = pr;
+  const common = {
+    name: event.name,
+    payload,
+    ref: event.ref,
+    filterRef: event.filterRef,
+    headRef: event.headRef,
+    baseRef: event.baseRef,
+    ...(event.fork !== undefined ? { fork: event.fork } : {}),
+  };
+  if (target) {
+    // GitHub: GITHUB_SHA is the base branch's last commit, GITHUB_REF the base branch; it runs
+    // whether or not head merges cleanly.
+    const changedFiles = () => (headHere ? pullRequestChangedFiles(gitDir, baseSha, headSha) : null);
+    return { ...common, sha: baseSha, changedFiles };
+  }
   const action = str(payload.action);
   const mergedSha = str(pr.merge_commit_sha);
   let sha: string | undefined;
@@ -99,16 +129,7 @@ async function pullRequestEvent(event: ForgeEvent, gitDir: string, url: string):
     }
     sha = headSha;
   }
-  return {
-    name: event.name,
-    payload,
-    ref: event.ref,
-    filterRef: event.filterRef,
-    sha,
-    headRef: event.headRef,
-    baseRef: event.baseRef,
-    changedFiles: () => pullRequestChangedFiles(gitDir, baseSha, headSha),
-  };
+  return { ...common, sha, changedFiles: () => pullRequestChangedFiles(gitDir, baseSha, headSha) };
 }
 
 /**

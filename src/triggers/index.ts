@@ -8,7 +8,13 @@ export {
   pushedCommits,
 } from "./changed-files.js";
 export { hmacSha256, PayloadError, SignatureError, secretsEqual } from "./errors.js";
-export { type Forge, type ForgeEvent, pullRequestEvent } from "./forge-event.js";
+export {
+  type Forge,
+  type ForgeEvent,
+  isForkPullRequest,
+  pullRequestEvent,
+  pullRequestTargetEvent,
+} from "./forge-event.js";
 export { EventSkipped, makeMergeCommit, prepareForgeEvent } from "./forge-prepare.js";
 export { changedBetween, gitAsync, gitOut, hasCommit, isZeroSha, lines, paths, ZERO_SHA } from "./git.js";
 export {

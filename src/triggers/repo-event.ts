@@ -19,6 +19,11 @@ export interface RepoEvent {
   headRef: string;
   baseRef: string;
   /**
+   * Pull requests only: the head is in another repository (a fork). A fork's `pull_request` run is
+   * untrusted input, as on GitHub: no secrets, no variables, a read-only token.
+   */
+  fork?: boolean;
+  /**
    * Files the event changed, as GitHub computes them for paths filters; computed on demand. null when
    * there were too many commits to diff (over 1,000 pushed): GitHub then runs the workflow regardless.
    */

@@ -4,7 +4,7 @@
 // (GitHub: synchronize), and releases announced once as `published` (GitHub sends created,
 // published and, unless a pre-release, released: each starts the workflows listening for it).
 import type { Json } from "../expressions/index.js";
-import { arr, type ForgeEvent, num, obj, pullRequestEvent, str } from "./forge-event.js";
+import { arr, type ForgeEvent, isForkPullRequest, num, obj, pullRequestEvent, str } from "./forge-event.js";
 import { isZeroSha } from "./git.js";
 import { need, needNumber } from "./webhook-errors.js";
 
@@ -57,16 +57,14 @@ function commit(value: Json | undefined): Obj {
 function pullSide(value: Json | undefined): Obj {
   const side = obj(value);
   const repo = obj(side.repo);
-  return {
-    label: str(side.label) ?? "",
-    ref: str(side.ref) ?? "",
-    sha: str(side.sha) ?? "",
-    repo: {
-      name: str(repo.name) ?? "",
-      full_name: str(repo.full_name) ?? "",
-      clone_url: str(repo.clone_url) ?? "",
-    },
+  const out: Obj = {
+    name: str(repo.name) ?? "",
+    full_name: str(repo.full_name) ?? "",
+    clone_url: str(repo.clone_url) ?? "",
+    fork: repo.fork === true,
   };
+  if (typeof repo.id === "number") out.id = repo.id;
+  return { label: str(side.label) ?? "", ref: str(side.ref) ?? "", sha: str(side.sha) ?? "", repo: out };
 }
 
 const PR_ACTIONS: Record<string, string> = { synchronized: "synchronize" };
@@ -132,6 +130,8 @@ export function giteaEvents(event: string, payload: Obj): ForgeEvent[] {
         repository: repository(payload.repository),
         sender: user(payload.sender),
       };
+      // A fork's pull request names the fork as head.repo (Gitea and Forgejo, as GitHub).
+      const fork = isForkPullRequest(p);
       return [
         pullRequestEvent("gitea", "pull_request", p, {
           number,
@@ -139,6 +139,7 @@ export function giteaEvents(event: string, payload: Obj): ForgeEvent[] {
           headSha,
           baseRef,
           repository: fullName,
+          fork,
         }),
       ];
     }

@@ -2,7 +2,7 @@
 // checks it is all there.
 import type { Json } from "../expressions/index.js";
 import type { ForgeEvent } from "./forge-event.js";
-import { obj, pullRequestEvent, str } from "./forge-event.js";
+import { isForkPullRequest, obj, pullRequestEvent, pullRequestTargetEvent, str } from "./forge-event.js";
 import { isZeroSha } from "./git.js";
 import { need, needNumber } from "./webhook-errors.js";
 
@@ -40,7 +40,12 @@ export function githubEvents(event: string, payload: Obj): ForgeEvent[] {
       const baseRef = need(payload, "pull_request.base.ref");
       need(payload, "pull_request.base.sha");
       const repository = need(payload, "repository.full_name");
-      return [pullRequestEvent("github", event, payload, { number, headRef, headSha, baseRef, repository })];
+      const fork = isForkPullRequest(payload);
+      const pr = { number, headRef, headSha, baseRef, repository, fork };
+      const normalised = pullRequestEvent("github", "pull_request", payload, pr);
+      // GitHub sends pull_request deliveries only (readWebhook adds their pull_request_target); a
+      // delivery named pull_request_target is taken as that event alone.
+      return [event === "pull_request" ? normalised : pullRequestTargetEvent(normalised)];
     }
     case "release": {
       need(payload, "action");

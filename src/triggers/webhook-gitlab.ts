@@ -110,6 +110,16 @@ export function gitlabEvents(event: string, payload: Obj): ForgeEvent[] {
       const { repo, fullName } = repository(payload.project);
       const source = obj(attrs.source);
       const target = obj(attrs.target);
+      // A fork's merge request comes from another project: source_project_id ≠ target_project_id
+      // (else their paths differ); a source GitLab does not name counts as a fork.
+      const sourceId = num(attrs.source_project_id);
+      const targetId = num(attrs.target_project_id) ?? num(obj(payload.project).id);
+      const sourcePath = str(source.path_with_namespace);
+      const targetPath = str(target.path_with_namespace) ?? fullName;
+      const fork =
+        sourceId !== undefined && targetId !== undefined
+          ? sourceId !== targetId
+          : sourcePath === undefined || sourcePath.toLowerCase() !== targetPath.toLowerCase();
       const u = obj(payload.user);
       const login = str(u.username) ?? "";
       const merged = str(attrs.action) === "merge" || str(attrs.state) === "merged";
@@ -131,8 +141,10 @@ export function gitlabEvents(event: string, payload: Obj): ForgeEvent[] {
             ref: headRef,
             sha: headSha,
             repo: {
-              full_name: str(source.path_with_namespace) ?? fullName,
+              ...(sourceId !== undefined ? { id: sourceId } : {}),
+              full_name: sourcePath ?? (fork ? "" : fullName),
               clone_url: str(source.git_http_url) ?? "",
+              fork,
             },
           },
           base: {
@@ -140,8 +152,10 @@ export function gitlabEvents(event: string, payload: Obj): ForgeEvent[] {
             ref: baseRef,
             sha: "",
             repo: {
-              full_name: str(target.path_with_namespace) ?? fullName,
+              ...(targetId !== undefined ? { id: targetId } : {}),
+              full_name: targetPath,
               clone_url: str(target.git_http_url) ?? "",
+              fork: false,
             },
           },
           draft: attrs.draft === true || attrs.work_in_progress === true,
@@ -156,6 +170,7 @@ export function gitlabEvents(event: string, payload: Obj): ForgeEvent[] {
           headSha,
           baseRef,
           repository: fullName,
+          fork,
         }),
       ];
     }

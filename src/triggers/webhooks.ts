@@ -5,7 +5,7 @@
 // read is a PayloadError (400) naming what is wrong. Comparisons take constant time.
 import type { Json } from "../expressions/index.js";
 import { hmacSha256, PayloadError, SignatureError, secretsEqual } from "./errors.js";
-import type { Forge, ForgeEvent } from "./forge-event.js";
+import { type Forge, type ForgeEvent, pullRequestTargetEvent } from "./forge-event.js";
 import { giteaEvents } from "./webhook-gitea.js";
 import { githubEvents } from "./webhook-github.js";
 import { gitlabEvents } from "./webhook-gitlab.js";
@@ -93,7 +93,9 @@ function parseBody(body: string, headers: WebhookHeaders): { [key: string]: Json
 
 /**
  * Verifies one delivery and reads it into events (GitHub's names and payloads). [] for deliveries
- * gantry does not act on (ping, issues, comments, approvals …).
+ * gantry does not act on (ping, issues, comments, approvals …). A pull request's activity is two
+ * events, as on GitHub: `pull_request` (on the merge commit) and `pull_request_target` (the base
+ * branch's workflows at its head), each starting the workflows that listen for it.
  */
 export function readWebhook(
   forge: Forge,
@@ -104,7 +106,11 @@ export function readWebhook(
   verifyWebhook(forge, headers, body, secret);
   const event = webhookEventName(forge, headers);
   const payload = parseBody(body, headers);
-  if (forge === "github") return githubEvents(event, payload);
-  if (forge === "gitlab") return gitlabEvents(event, payload);
-  return giteaEvents(event, payload);
+  const events =
+    forge === "github"
+      ? githubEvents(event, payload)
+      : forge === "gitlab"
+        ? gitlabEvents(event, payload)
+        : giteaEvents(event, payload);
+  return events.flatMap((e) => (e.name === "pull_request" ? [e, pullRequestTargetEvent(e)] : [e]));
 }
