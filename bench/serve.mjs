@@ -145,7 +145,7 @@ async function startServer(name, repoDir) {
   const config = join(tmpRoot, `${name}.yml`);
   writeFileSync(
     config,
-    `repos:\n  - {owner: bench, name: ${name}, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}}\n`,
+    `repo_url_schemes: [file]\nrepos:\n  - {owner: bench, name: ${name}, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}}\n`,
   );
   return startServerOn(data, config);
 }
@@ -388,7 +388,7 @@ try {
     const config = join(tmpRoot, "list.yml");
     writeFileSync(
       config,
-      `repos:\n  - {owner: bench, name: list, url: ${JSON.stringify(repo)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}}\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - {owner: bench, name: list, url: ${JSON.stringify(repo)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}}\n`,
     );
     const server = await startServerOn(data, config);
     log(

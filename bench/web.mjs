@@ -141,7 +141,7 @@ async function startServer(repoDir) {
   const config = join(tmpRoot, "config.yml");
   writeFileSync(
     config,
-    `repos:\n  - {owner: bench, name: web, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: 1}\n`,
+    `repo_url_schemes: [file]\nrepos:\n  - {owner: bench, name: web, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: 1}\n`,
   );
   return startGantryServe({ gantry: GANTRY, data: join(tmpRoot, "data"), config, env });
 }

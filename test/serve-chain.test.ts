@@ -11,7 +11,7 @@ const TOKEN = "chain-admin-token";
 /** `gantry serve` serving `repo` as acme/app (no polling). */
 function start(repo: string): Promise<Serve> {
   return serveWithConfig(
-    `repos:\n  - { owner: acme, name: app, url: ${JSON.stringify(repo)}, poll_interval_seconds: 0 }\n`,
+    `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(repo)}, poll_interval_seconds: 0 }\n`,
     TOKEN,
   );
 }

@@ -68,7 +68,7 @@ jobs:
       "README.md": "hi\n",
     });
     const s = await serveWithConfig(
-      `repos:\n  - owner: acme\n    name: app\n    url: ${JSON.stringify(r.origin)}\n    poll_interval_seconds: 1\n    required_checks: ["CI / test"]\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - owner: acme\n    name: app\n    url: ${JSON.stringify(r.origin)}\n    poll_interval_seconds: 1\n    required_checks: ["CI / test"]\n`,
       TOKEN,
     );
     // The first poll records what is there (the repository's trigger state); pushes after it are news.

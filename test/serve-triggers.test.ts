@@ -60,7 +60,7 @@ describe("gantry serve: pushes start runs", () => {
   it("through gantry's post-receive hook", async () => {
     const r = makeRemote({ ".github/workflows/ci.yml": CI });
     const s = await serve(
-      `repos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 0 }\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 0 }\n`,
     );
     const installed = await gantry(r.work, [
       "hook",
@@ -82,7 +82,7 @@ describe("gantry serve: pushes start runs", () => {
   it("through polling", async () => {
     const r = makeRemote({ ".github/workflows/ci.yml": CI });
     const s = await serve(
-      `repos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 1 }\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 1 }\n`,
     );
     // The first poll records what is there (the repository's trigger state); push after it has.
     const db = new Database(join(s.data, "gantry.db"), { readonly: true });
@@ -101,7 +101,7 @@ describe("gantry serve: pushes start runs", () => {
   it("answers a forged webhook 401 and keeps serving", async () => {
     const r = makeRemote({ ".github/workflows/ci.yml": CI });
     const s = await serve(
-      `repos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 0 }\nhooks:\n  github_secret: s3cret\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 0 }\nhooks:\n  github_secret: s3cret\n`,
     );
     const res = await fetch(`${s.url}/hooks/github`, {
       method: "POST",

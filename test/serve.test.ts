@@ -47,7 +47,7 @@ describe("gantry serve: nothing lost when killed", () => {
       },
     });
     const first = await serveWithConfig(
-      `repos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  slots: 1\nretries:\n  lost_runner: ${retries}\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  slots: 1\nretries:\n  lost_runner: ${retries}\n`,
       token,
     );
     const dispatch = async (file: string) =>
@@ -135,7 +135,7 @@ describe("gantry serve: a graceful stop", () => {
       },
     });
     const s = await serveWithConfig(
-      `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
       token,
       extraArgs,
     );
@@ -211,7 +211,7 @@ describe("the CLI as a server's client", () => {
       },
     });
     const server = await serveWithConfig(
-      `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
       "cli-token",
     );
     const env = { GANTRY_SERVER: server.url, GANTRY_TOKEN: "cli-token" };
@@ -264,7 +264,7 @@ describe("gantry serve: the Actions services", () => {
       },
     });
     const server = await serveWithConfig(
-      `repos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
       "svc-token",
     );
     const env = { GANTRY_SERVER: server.url, GANTRY_TOKEN: "svc-token" };

@@ -102,7 +102,7 @@ function serve(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "gantry-web-"));
   writeFileSync(
     join(dir, "config.yml"),
-    `repos:\n  - { owner: acme, name: app, url: ${JSON.stringify(repo.origin)}, poll_interval_seconds: 0 }\nrunners:\n  slots: 4\n`,
+    `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(repo.origin)}, poll_interval_seconds: 0 }\nrunners:\n  slots: 4\n`,
   );
   const proc = spawn(
     process.execPath,

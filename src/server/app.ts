@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import { bearerAuth } from "./auth.js";
+import { AuthThrottle } from "./auth-throttle.js";
 import { HttpError, type ServerContext } from "./context.js";
 import { openApiDocument } from "./openapi.js";
+import { DEFAULT_LIMITS, limitBodies } from "./request-limits.js";
 import { dispatchRoutes } from "./routes/dispatch.js";
 import { eventRoutes } from "./routes/events.js";
 import { jobRoutes } from "./routes/jobs.js";
@@ -19,16 +21,45 @@ export function createApp(ctx: ServerContext): Hono {
   const app = new Hono();
   app.onError((err, c) => {
     if (err instanceof HttpError) {
+      for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value);
       return c.json({ message: err.message, ...(err.errors ? { errors: err.errors } : {}) }, err.status);
+    }
+    // decodeURIComponent of a path or query a route reads (`%`, `%ff`): the client's mistake.
+    if (err instanceof URIError) {
+      return c.json({ message: `Bad Request: malformed percent-encoding in the URL (${err.message})` }, 400);
     }
     process.stderr.write(`gantry serve: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}\n`);
     return c.json({ message: `Internal error: ${err.message}` }, 500);
   });
   app.notFound((c) => c.json({ message: "Not Found" }, 404));
+  // A refusal before the body was read (401, 413, 429 …) closes the connection: the adapter then
+  // reads no more of what the client is still sending.
+  app.use("*", async (c, next) => {
+    await next();
+    const req = c.req.raw;
+    const hasBody =
+      req.headers.has("transfer-encoding") || Number(req.headers.get("content-length") ?? 0) > 0;
+    if (c.res.status >= 400 && hasBody && !req.bodyUsed) c.res.headers.set("connection", "close");
+  });
+  // A path that is not valid percent-encoding answers 400 before any route decodes it.
+  app.use("*", async (c, next) => {
+    try {
+      decodeURIComponent(new URL(c.req.url).pathname);
+    } catch {
+      return c.json({ message: "Bad Request: malformed percent-encoding in the URL's path" }, 400);
+    }
+    await next();
+  });
+  const limits = ctx.config.limits ?? DEFAULT_LIMITS;
+  // Each route's body cap: the hooks' (added by start-server.ts) GitHub's 25 MiB, the API's 1 MiB,
+  // nothing else reads a body.
+  app.use("/hooks/*", limitBodies(limits.webhook_body_bytes));
+  app.use("*", limitBodies(limits.api_body_bytes));
   const document = openApiDocument();
   app.get("/api/v1/openapi.json", (c) => c.json(document));
   const api = new Hono();
-  api.use("*", bearerAuth(ctx.store));
+  ctx.throttle ??= new AuthThrottle({ limit: limits.auth_failures_per_minute });
+  api.use("*", bearerAuth(ctx.store, ctx.throttle));
   api.route("/", repoRoutes(ctx));
   api.route("/", runRoutes(ctx));
   api.route("/", jobRoutes(ctx));

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
-import type { Store } from "../store/index.js";
+import type { Context, MiddlewareHandler } from "hono";
+import type { Store, Token } from "../store/index.js";
+import { type AuthThrottle, clientAddress, throttled } from "./auth-throttle.js";
 
 export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
@@ -37,9 +38,24 @@ function isEventStream(path: string, follow: string | undefined): boolean {
   return /\/actions\/jobs\/\d+\/logs$/.test(path) && (follow === "1" || follow === "true");
 }
 
-/** Bearer-token auth: 401 with GitHub's message shape when the token is missing or unknown. */
-export function bearerAuth(store: Store): MiddlewareHandler {
+/** The token each authenticated API request came with. */
+const tokens = new WeakMap<Request, Token>();
+
+/** The token the request was authenticated with (after bearerAuth). */
+export function tokenOf(c: Context): Token | undefined {
+  return tokens.get(c.req.raw);
+}
+
+/**
+ * Bearer-token auth: 401 with GitHub's message shape when the token is missing or unknown, before
+ * the body is read. With a throttle, each failure counts against the client's address, and an
+ * address over its limit gets 429 (Retry-After) without its token being looked at.
+ */
+export function bearerAuth(store: Store, throttle?: AuthThrottle): MiddlewareHandler {
   return async (c, next) => {
+    const address = clientAddress(c);
+    const wait = throttle?.blockedFor(address);
+    if (wait !== undefined) return throttled(c, wait);
     const header = c.req.header("authorization") ?? "";
     const m = /^(?:Bearer|token)\s+(\S+)$/i.exec(header);
     const query = isEventStream(c.req.path, c.req.query("follow")) ? c.req.query("access_token") : undefined;
@@ -47,8 +63,10 @@ export function bearerAuth(store: Store): MiddlewareHandler {
     const found = token ? await store.findToken(hashToken(token)) : undefined;
     // The lookup is by hash; compare again in constant time so timing says nothing of near misses.
     if (!token || !found || !timingSafeEqual(Buffer.from(found.hash), Buffer.from(hashToken(token)))) {
+      throttle?.fail(address);
       return c.json({ message: "Bad credentials: send Authorization: Bearer <token>" }, 401);
     }
+    tokens.set(c.req.raw, found);
     await next();
   };
 }

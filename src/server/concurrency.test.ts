@@ -38,7 +38,7 @@ async function serverWith(workflow: string): Promise<GantryServer> {
     dataDir: mkdtempSync(join(tmpdir(), "gantry-server-")),
     listen: false,
     adminToken: TOKEN,
-    config: { repos: [{ owner: "acme", name: "app", url: dir }] },
+    config: { repo_url_schemes: ["file"], repos: [{ owner: "acme", name: "app", url: dir }] },
   });
   servers.push(s);
   return s;

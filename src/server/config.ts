@@ -3,12 +3,16 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { type Problem, UsageError } from "../workflow/index.js";
 import { hooksConfig } from "./hooks-config.js";
+import { repoUrlProblem, repoUrlSchemes } from "./repo-url.js";
+import { DEFAULT_LIMITS } from "./request-limits.js";
+import { ownerSchema, refSchema, repoNameSchema } from "./validate.js";
 
+/** A repository as GitHub names it (validate.ts); its URL's scheme is checked against the config's (repo-url.ts). */
 export const repoBody = z.object({
-  owner: z.string().regex(/^[\w.-]+$/, "owner: letters, digits, '.', '-' and '_' only"),
-  name: z.string().regex(/^[\w.-]+$/, "name: letters, digits, '.', '-' and '_' only"),
+  owner: ownerSchema,
+  name: repoNameSchema,
   url: z.string().min(1),
-  default_branch: z.string().min(1).default("main"),
+  default_branch: refSchema.default("main"),
   poll_interval_seconds: z.number().int().min(0).default(60),
   /**
    * What a pull request needs before it may merge: workflow names ("CI") or check names ("CI / build",
@@ -23,16 +27,31 @@ export type RepoBody = z.infer<typeof repoBody>;
 export const repoPatchBody = z
   .object({
     url: repoBody.shape.url,
-    default_branch: z.string().min(1),
+    default_branch: refSchema,
     poll_interval_seconds: z.number().int().min(0),
     required_checks: z.array(z.string().trim().min(1, "a check name cannot be empty")),
   })
   .partial()
   .strict();
 
+/** `limits:`: request bodies and failed authentications (request-limits.ts, auth-throttle.ts). */
+export const limitsConfig = z
+  .object({
+    /** The largest JSON body of the REST API (bytes; 413 above). */
+    api_body_bytes: z.number().int().min(1024).default(DEFAULT_LIMITS.api_body_bytes),
+    /** The largest delivery to /hooks/* (bytes; 413 above): GitHub's own cap, 25 MiB. */
+    webhook_body_bytes: z.number().int().min(1024).default(DEFAULT_LIMITS.webhook_body_bytes),
+    /** Failed authentications (API and hook tokens, webhook signatures) per client address per minute. */
+    auth_failures_per_minute: z.number().int().min(1).default(DEFAULT_LIMITS.auth_failures_per_minute),
+  })
+  .default({ ...DEFAULT_LIMITS });
+
 /** `gantry serve --config FILE`: repositories, the embedded runner pool, retries, secrets and vars. */
 export const serverConfig = z.object({
   repos: z.array(repoBody).default([]),
+  /** The URL schemes repositories may be cloned from (repo-url.ts); `file` allows local paths. */
+  repo_url_schemes: repoUrlSchemes,
+  limits: limitsConfig,
   runners: z
     .object({
       /** Jobs the embedded pool runs at once. */
@@ -73,12 +92,23 @@ export function zodProblems(error: z.ZodError): string[] {
   return error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`);
 }
 
+/** The repositories whose URL the config's own repo_url_schemes does not allow, as zod issues. */
+function repoUrlIssues(config: ServerConfig): Array<{ path: Array<string | number>; message: string }> {
+  return config.repos.flatMap((repo, i) => {
+    const problem = repoUrlProblem(repo.url, config.repo_url_schemes);
+    return problem ? [{ path: ["repos", i, "url"], message: problem }] : [];
+  });
+}
+
 /** Parses a config object (from YAML or code); throws UsageError naming each problem. */
 export function parseServerConfig(value: unknown, source = "config"): ServerConfig {
   const parsed = serverConfig.safeParse(value ?? {});
   if (!parsed.success) {
     throw new UsageError(`${source}: ${zodProblems(parsed.error).join("; ")}`);
   }
+  const urls = repoUrlIssues(parsed.data);
+  if (urls.length > 0)
+    throw new UsageError(`${source}: ${urls.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return parsed.data;
 }
 
@@ -104,8 +134,9 @@ export function loadServerConfig(file: string): ServerConfig {
     throw new UsageError(`${file}: not valid YAML`, problems);
   }
   const parsed = serverConfig.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
+  const issues = parsed.success ? repoUrlIssues(parsed.data) : parsed.error.issues;
+  if (parsed.success && issues.length === 0) return parsed.data;
+  const problems = issues.map((issue) => {
     // The deepest node the path reaches: the value itself, else the mapping it is missing from.
     const path = issue.path.map((k) => (typeof k === "symbol" ? String(k) : k));
     let offset = 0;

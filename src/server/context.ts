@@ -2,15 +2,19 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import type { FsArtifactStore } from "../artifacts/index.js";
 import type { Repo, Store } from "../store/index.js";
+import type { AuthThrottle } from "./auth-throttle.js";
 import type { ServerConfig } from "./config.js";
 import { zodProblems } from "./config.js";
+import { HttpError } from "./http-error.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
 import type { PullService } from "./pull-service.js";
 import type { RepoClones } from "./repo-clones.js";
+import { parseJsonText, readBody } from "./request-limits.js";
 import type { RunNotes } from "./run-notes.js";
 import type { RunService } from "./run-service.js";
 import type { RunnerPool } from "./runner-pool.js";
+import { parseId, repoNameProblem } from "./validate.js";
 
 /** What the HTTP routes work with. */
 export interface ServerContext {
@@ -28,46 +32,54 @@ export interface ServerContext {
   notes?: RunNotes;
   /** The artifact store, for the UI's artifact list and downloads. */
   artifacts?: FsArtifactStore;
+  /** Failed authentications per client address (the API's and the hooks'); createApp makes one. */
+  throttle?: AuthThrottle;
 }
 
-/** An answer the route gives instead of going on: a status and GitHub's `{message, errors}`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 422 | 500 | 502,
-    message: string,
-    readonly errors?: string[],
-  ) {
-    super(message);
-  }
-}
+export { HttpError };
 
 /** The server's own URL as the client reached it (for the `url` fields). */
 export function baseUrl(c: Context): string {
   return new URL(c.req.url).origin;
 }
 
+/** The repository the path's {owner}/{repo} name: 404 (with the reason) for a name no repository can have. */
 export async function repoOf(ctx: ServerContext, c: Context): Promise<Repo> {
-  const repo = await ctx.store.getRepo(c.req.param("owner") ?? "", c.req.param("repo") ?? "");
+  const owner = c.req.param("owner") ?? "";
+  const name = c.req.param("repo") ?? "";
+  const problem = repoNameProblem(owner, "owner") ?? repoNameProblem(name, "name");
+  if (problem) throw new HttpError(404, `Not Found: ${problem}`);
+  const repo = await ctx.store.getRepo(owner, name);
   if (!repo) throw new HttpError(404, "Not Found: no such repository on this server");
   return repo;
 }
 
+/** A path's id (decimal, validate.ts parseId): 404 for anything else (`0x1`, `1e3`, `abc`). */
 export function idParam(c: Context, name: string): number {
-  const value = Number(c.req.param(name));
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new HttpError(404, `Not Found: '${c.req.param(name)}' is not an id`);
+  const value = parseId(c.req.param(name));
+  if (value === undefined) throw new HttpError(404, `Not Found: '${c.req.param(name)}' is not an id`);
   return value;
 }
 
-/** The JSON body, validated: 400 when it is not JSON, 422 naming each field that is wrong. */
+/**
+ * The `?attempt=` of a run's route: the run's latest without one; 422 unless it is a decimal
+ * integer from 1 to the run's latest attempt. The same answer on every route that takes it.
+ */
+export function attemptQuery(c: Context, latest: number): number {
+  const given = c.req.query("attempt");
+  if (given === undefined) return latest;
+  const attempt = parseId(given);
+  if (attempt === undefined || attempt > latest)
+    throw new HttpError(422, `attempt must be a decimal integer from 1 to ${latest} (got '${given}')`);
+  return attempt;
+}
+
+/**
+ * The JSON body, validated: read under the route's size limit (413), 400 when it is not JSON or
+ * nests too deep, 422 naming each field that is wrong.
+ */
 export async function bodyOf<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
-  let value: unknown;
-  try {
-    const text = await c.req.text();
-    value = text.trim() === "" ? {} : JSON.parse(text);
-  } catch (err) {
-    throw new HttpError(400, `Problems parsing JSON: ${(err as Error).message}`);
-  }
+  const value = parseJsonText((await readBody(c)).toString("utf8"));
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new HttpError(422, "Validation Failed", zodProblems(parsed.error));
   return parsed.data;

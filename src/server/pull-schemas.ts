@@ -1,13 +1,16 @@
 import { z } from "zod";
+import { idQuery, refProblem } from "./validate.js";
 
 /** Pull request bodies, queries and answers, validated at the boundary (GitHub's shapes). */
 
+/** A branch name (GitHub also takes `owner:branch`), as git check-ref-format takes it (validate.ts). */
 const branchName = z
   .string()
   .trim()
   .min(1, "a branch name cannot be empty")
-  .refine((s) => !/[\s~^:?*[\\]|\.\.|@\{|^\/|\/$|\.lock$|^-/.test(s.replace(/^[\w.-]+:/, "")), {
-    message: "not a valid branch name",
+  .superRefine((s, ctx) => {
+    const problem = refProblem(s.replace(/^[\w.-]+:/, ""));
+    if (problem) ctx.addIssue({ code: "custom", message: `not a valid branch name: ${problem}` });
   });
 
 export const createPullBody = z.object({
@@ -34,8 +37,8 @@ export const pullsQuery = z.object({
   /** `branch` or `owner:branch`. */
   head: z.string().optional(),
   base: z.string().optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  per_page: z.coerce.number().int().min(1).max(100).default(30),
+  page: idQuery("page").default(1),
+  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
 });
 
 const repository = z.object({

@@ -47,6 +47,7 @@ async function setup(files: Record<string, string> = {}, requiredChecks?: string
     adminToken: TOKEN,
     triggers: false,
     config: {
+      repo_url_schemes: ["file"],
       repos: [
         {
           owner: "acme",

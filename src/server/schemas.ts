@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { repoBody, repoPatchBody } from "./config.js";
+import { idQuery, refSchema } from "./validate.js";
 
 /** Request bodies and query strings, validated at the boundary. */
 export { repoBody, repoPatchBody };
 
 export const dispatchBody = z.object({
-  ref: z.string().min(1),
+  /** A branch or tag name (or full ref), as git check-ref-format takes it: `main~0` is not one. */
+  ref: refSchema,
   inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   /** GitHub's option: answer 200 with the new run's id instead of 204. */
   return_run_details: z.boolean().default(false),
@@ -26,7 +28,7 @@ export const repositoryDispatchBody = z.object({
 });
 
 export const runsQuery = z.object({
-  branch: z.string().optional(),
+  branch: refSchema.optional(),
   event: z.string().optional(),
   status: z
     .enum([
@@ -51,8 +53,8 @@ export const runsQuery = z.object({
   /** The workflow's file name (ci.yml) or path (.github/workflows/ci.yml), as GitHub's workflow_id. */
   workflow: z.string().optional(),
   actor: z.string().optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  per_page: z.coerce.number().int().min(1).max(100).default(30),
+  page: idQuery("page").default(1),
+  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
 });
 
 const owner = z.object({ login: z.string() });

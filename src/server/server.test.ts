@@ -16,7 +16,13 @@ afterEach(async () => {
 
 async function server(config: Record<string, unknown> = {}): Promise<GantryServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "gantry-server-"));
-  const s = await startServer({ dataDir, listen: false, adminToken: TOKEN, config });
+  // The tests' repositories are local paths, which the server clones only when the config allows them.
+  const s = await startServer({
+    dataDir,
+    listen: false,
+    adminToken: TOKEN,
+    config: { repo_url_schemes: ["file"], ...config },
+  });
   servers.push(s);
   return s;
 }

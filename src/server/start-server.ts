@@ -234,7 +234,10 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   await runs.recover();
   // Pushes (polls, post-receive hooks), forge webhooks and schedules: src/triggers, wired here.
   const triggers = new TriggerService({ store, clones, handleEvent, log });
-  app.route("/", hookRoutes({ store, triggers, secrets: hookSecrets(config.hooks), log }));
+  app.route(
+    "/",
+    hookRoutes({ store, triggers, secrets: hookSecrets(config.hooks), log, throttle: context.throttle }),
+  );
   if (opts.triggers !== false) triggers.start();
 
   let close = async () => {};

@@ -37,6 +37,7 @@ async function server(dataDir: string, origin: string): Promise<GantryServer> {
     adminToken: TOKEN,
     triggers: false,
     config: {
+      repo_url_schemes: ["file"],
       repos: [{ owner: "acme", name: "app", url: origin, poll_interval_seconds: 0 }],
       hooks: { github_secret: SECRET, gitea_secret: SECRET, gitlab_token: SECRET },
     },
@@ -117,6 +118,43 @@ describe("POST /hooks/git", () => {
     expect(ok.status).toBe(202);
     await s.triggers.idle();
     expect((await runs(s)).map((r) => [r.event, r.head_sha])).toEqual([["push", sha]]);
+  });
+});
+
+describe("POST /hooks/git to several repositories of one URL", () => {
+  it("notifies every repository registered with the pushed path, each starting its own runs", async () => {
+    const { s, work, origin } = await setup();
+    const other = await s.store.addRepo({
+      owner: "acme",
+      name: "fork-of-app",
+      url: origin,
+      defaultBranch: "main",
+      pollIntervalSeconds: 0,
+    });
+    expect(await s.triggers.poll(other)).toEqual([]);
+    const before = git(work, "rev-parse", "HEAD");
+    const sha = commitFiles(work, { "c.txt": "1" });
+    git(work, "push", "-q", "origin", "main");
+    const res = await s.app.request("/hooks/git", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ repository: { path: origin }, updates: `${before} ${sha} refs/heads/main\n` }),
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ repositories: ["acme/app", "acme/fork-of-app"] });
+    await s.triggers.idle();
+    for (const name of ["app", "fork-of-app"]) {
+      const list = await s.app.request(`/api/v1/repos/acme/${name}/actions/runs`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const { workflow_runs } = (await list.json()) as {
+        workflow_runs: { event: string; head_sha: string }[];
+      };
+      expect(
+        workflow_runs.map((r) => [r.event, r.head_sha]),
+        name,
+      ).toEqual([["push", sha]]);
+    }
   });
 });
 

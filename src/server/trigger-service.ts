@@ -127,16 +127,20 @@ export class TriggerService {
     });
   }
 
-  /** The registered repository a hook's notification is about: by owner/name, else by its path. */
-  async findHookRepo(notification: HookNotification): Promise<Repo | undefined> {
+  /**
+   * The registered repositories a hook's notification is about: the one it names (owner/name), else
+   * every one registered with its path (several may share a URL; each hears of the push).
+   */
+  async findHookRepos(notification: HookNotification): Promise<Repo[]> {
     const fullName = notification.repository.full_name;
     if (fullName) {
       const [owner, name] = fullName.split("/");
-      return this.deps.store.getRepo(owner, name);
+      const repo = await this.deps.store.getRepo(owner, name ?? "");
+      return repo ? [repo] : [];
     }
     const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
     const path = real(notification.repository.path);
-    return (await this.deps.store.listRepos()).find(
+    return (await this.deps.store.listRepos()).filter(
       (r) => !/^[\w+.-]+:\/\//.test(r.url) && real(r.url) === path,
     );
   }

@@ -19,7 +19,13 @@ afterEach(async () => {
 
 async function server(webDir?: string): Promise<GantryServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "gantry-ui-"));
-  const s = await startServer({ dataDir, listen: false, adminToken: TOKEN, webDir });
+  const s = await startServer({
+    dataDir,
+    listen: false,
+    adminToken: TOKEN,
+    webDir,
+    config: { repo_url_schemes: ["file"] },
+  });
   servers.push(s);
   return s;
 }

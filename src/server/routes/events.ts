@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { HttpError, type ServerContext } from "../context.js";
 import type { LiveEvent } from "../live-hub.js";
+import { parseId } from "../validate.js";
 
 /**
  * gantry's live stream (server-sent events): every run event and log line, or with `run_id` one
@@ -14,9 +15,9 @@ export function eventRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.get("/events", async (c) => {
     const given = c.req.query("run_id");
-    const runId = given === undefined ? undefined : Number(given);
-    if (runId !== undefined && !Number.isSafeInteger(runId))
-      throw new HttpError(422, "run_id must be a run's id");
+    const runId = given === undefined ? undefined : parseId(given);
+    if (given !== undefined && runId === undefined)
+      throw new HttpError(422, `run_id must be a run's id, a positive decimal integer (got '${given}')`);
     const run = runId === undefined ? undefined : await ctx.store.getRun(runId);
     if (runId !== undefined && !run) throw new HttpError(404, "Not Found: no such run");
     // logs=0: run, job and step events without the log lines (the UI's overview pages).

@@ -1,8 +1,12 @@
 // POST /hooks/git (gantry's post-receive hook) and /hooks/github, /hooks/gitea, /hooks/gitlab
 // (forge webhooks). A delivery is checked and read here (401 bad signature or token, 400 malformed,
-// 404 a repository the server does not have, each logged); what it starts happens after the answer
-// (202), so a push or a forge never waits for fetches and runs. A forge delivery whose id was
-// accepted before is a replay: 200, nothing started (webhook-deliveries.ts).
+// 404 a repository the server does not have, 413 over the size limit, 429 after too many failures
+// from one address, each logged); what it starts happens after the answer (202), so a push or a
+// forge never waits for fetches and runs. Nothing is read before it can be authenticated: the
+// hook's and GitLab's tokens are checked first, a GitHub or Gitea signature must be there and is
+// computed while the body streams in (under the limit). A forge delivery whose id was accepted
+// before is a replay: 200, nothing started (webhook-deliveries.ts).
+import { createHmac } from "node:crypto";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Store } from "../../store/index.js";
@@ -16,7 +20,10 @@ import {
   secretsEqual,
 } from "../../triggers/index.js";
 import { hashToken } from "../auth.js";
+import { type AuthThrottle, clientAddress, throttled } from "../auth-throttle.js";
 import type { HooksConfig } from "../hooks-config.js";
+import { HttpError } from "../http-error.js";
+import { jsonDepthProblem, readBody } from "../request-limits.js";
 import type { TriggerService } from "../trigger-service.js";
 import { DeliveryLog, deliveryId } from "../webhook-deliveries.js";
 
@@ -27,7 +34,30 @@ export interface HookRoutesDeps {
   log(message: string): void;
   /** The delivery ids accepted before; by default kept in the store. */
   deliveries?: DeliveryLog;
+  /** Failed authentications per client address, shared with the API (auth-throttle.ts). */
+  throttle?: AuthThrottle;
 }
+
+/** The header a forge's proof of the secret comes in: the signature (HMAC of the body) or GitLab's token. */
+function proofOf(forge: Forge, headers: Headers): string | undefined {
+  const names =
+    forge === "github"
+      ? ["x-hub-signature-256"]
+      : forge === "gitlab"
+        ? ["x-gitlab-token"]
+        : ["x-forgejo-signature", "x-gitea-signature", "x-hub-signature-256"];
+  for (const name of names) {
+    const value = headers.get(name)?.trim();
+    if (value) return value;
+  }
+  return undefined;
+}
+
+const MISSING: Record<Forge, string> = {
+  github: "missing X-Hub-Signature-256",
+  gitea: "missing X-Gitea-Signature (or X-Forgejo-Signature)",
+  gitlab: "missing X-Gitlab-Token",
+};
 
 const SECRET_OF: Record<Forge, keyof HooksConfig> = {
   github: "github_secret",
@@ -38,15 +68,36 @@ const SECRET_OF: Record<Forge, keyof HooksConfig> = {
 export function hookRoutes(deps: HookRoutesDeps): Hono {
   const app = new Hono();
   const deliveries = deps.deliveries ?? new DeliveryLog(deps.store);
-  const refuse = (c: Context, status: 400 | 401 | 404, message: string) => {
+  const refuse = (c: Context, status: 400 | 401 | 404 | 413, message: string) => {
     deps.log(`${c.req.method} ${c.req.path}: ${status} ${message}`);
+    // A failed authentication counts against the client's address (429 after too many).
+    if (status === 401) deps.throttle?.fail(clientAddress(c));
     return c.json({ message }, status);
+  };
+  /** 429 when the client's address failed too often lately: nothing of the request is looked at. */
+  const blocked = (c: Context) => {
+    const wait = deps.throttle?.blockedFor(clientAddress(c));
+    if (wait === undefined) return undefined;
+    deps.log(`${c.req.method} ${c.req.path}: 429 too many failed authentications from ${clientAddress(c)}`);
+    return throttled(c, wait);
+  };
+  /** The body under the hooks' limit (413 past it), each piece also given to `onChunk`. */
+  const body = async (c: Context, onChunk?: (chunk: Uint8Array) => void) => {
+    try {
+      return { text: (await readBody(c, { onChunk })).toString("utf8") };
+    } catch (err) {
+      if (err instanceof HttpError && (err.status === 413 || err.status === 400))
+        return { refused: refuse(c, err.status, err.message) };
+      throw err;
+    }
   };
   const later = (what: string, work: Promise<unknown>) => {
     work.catch((err) => deps.log(`${what}: ${(err as Error).message}`));
   };
 
   app.post("/hooks/git", async (c) => {
+    const wait = blocked(c);
+    if (wait) return wait;
     const m = /^(?:Bearer|token)\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
     const token = m?.[1];
     const ok = token
@@ -62,22 +113,35 @@ export function hookRoutes(deps: HookRoutesDeps): Hono {
           ? "Bad credentials: the hook's token is not this server's"
           : "Bad credentials: send Authorization: Bearer <token>",
       );
+    const read = await body(c);
+    if (read.refused) return read.refused;
     let notification: ReturnType<typeof parseHookNotification>;
     try {
-      notification = parseHookNotification(JSON.parse(await c.req.text()));
+      const deep = jsonDepthProblem(read.text);
+      if (deep) throw new PayloadError(`body is not a notification: ${deep}`);
+      notification = parseHookNotification(JSON.parse(read.text));
     } catch (err) {
       const message =
         err instanceof PayloadError ? err.message : `body is not JSON: ${(err as Error).message}`;
       return refuse(c, 400, message);
     }
-    const repo = await deps.triggers.findHookRepo(notification);
-    if (!repo) {
+    // By path, every repository registered with that URL hears of the push (each has its own runs).
+    const repos = await deps.triggers.findHookRepos(notification);
+    if (repos.length === 0) {
       const which = notification.repository.full_name ?? notification.repository.path;
       return refuse(c, 404, `no repository ${which} on this server`);
     }
-    later(`hook ${repo.owner}/${repo.name}`, deps.triggers.receiveHook(repo, notification));
+    for (const repo of repos) {
+      later(`hook ${repo.owner}/${repo.name}`, deps.triggers.receiveHook(repo, notification));
+    }
+    const names = repos.map((r) => `${r.owner}/${r.name}`);
     return c.json(
-      { message: "accepted", repository: `${repo.owner}/${repo.name}`, updates: notification.updates.length },
+      {
+        message: "accepted",
+        repository: names[0],
+        repositories: names,
+        updates: notification.updates.length,
+      },
       202,
     );
   });
@@ -85,11 +149,47 @@ export function hookRoutes(deps: HookRoutesDeps): Hono {
   app.post("/hooks/:forge", async (c) => {
     const forge = c.req.param("forge") as Forge;
     if (!FORGES.includes(forge)) return c.json({ message: "Not Found" }, 404);
-    const body = await c.req.text();
+    const wait = blocked(c);
+    if (wait) return wait;
+    // Before a byte of the body: a secret to check against, and the delivery's proof of it (GitLab's
+    // token is the secret itself, so it is checked here too).
+    const secret = deps.secrets[SECRET_OF[forge]];
+    if (!secret)
+      return refuse(c, 401, `no webhook secret is configured for ${forge}: every delivery is refused`);
+    const proof = proofOf(forge, c.req.raw.headers);
+    if (proof === undefined) return refuse(c, 401, MISSING[forge]);
+    if (forge === "gitlab" && !secretsEqual(proof, secret))
+      return refuse(c, 401, "X-Gitlab-Token does not match the secret");
+    // GitHub's and Gitea's HMAC of the body, computed as it streams in.
+    const mac = createHmac("sha256", secret);
+    const read = await body(c, (chunk) => mac.update(chunk));
+    if (read.refused) return read.refused;
+    const digest = mac.digest("hex");
+    if (forge !== "gitlab") {
+      const given = proof.toLowerCase();
+      const ok =
+        forge === "github"
+          ? secretsEqual(given, `sha256=${digest}`)
+          : secretsEqual(given.replace(/^sha256=/, ""), digest);
+      if (!ok)
+        return refuse(
+          c,
+          401,
+          forge === "github"
+            ? "X-Hub-Signature-256 does not match the body"
+            : "X-Gitea-Signature does not match the body",
+        );
+    }
+    const deep = jsonDepthProblem(
+      (c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded")
+        ? (new URLSearchParams(read.text).get("payload") ?? "")
+        : read.text,
+    );
+    if (deep) return refuse(c, 400, `body is not a webhook payload: ${deep}`);
     let events: ReturnType<typeof readWebhook>;
     let delivery: string | undefined;
     try {
-      events = readWebhook(forge, c.req.raw.headers, body, deps.secrets[SECRET_OF[forge]]);
+      events = readWebhook(forge, c.req.raw.headers, read.text, secret);
       delivery = deliveryId(forge, c.req.raw.headers);
     } catch (err) {
       if (err instanceof SignatureError) return refuse(c, 401, err.message);

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { StoreError } from "../../store/index.js";
 import { bodyOf, HttpError, repoOf, type ServerContext } from "../context.js";
 import { repoJson } from "../github-shapes.js";
+import { repoUrlProblem } from "../repo-url.js";
 import { repoBody, repoPatchBody } from "../schemas.js";
 
 /** gantry's own: register repositories (the server clones each), read and change them. */
@@ -10,6 +11,8 @@ export function repoRoutes(ctx: ServerContext): Hono {
   app.get("/repos", async (c) => c.json((await ctx.store.listRepos()).map(repoJson)));
   app.post("/repos", async (c) => {
     const body = await bodyOf(c, repoBody);
+    const urlProblem = repoUrlProblem(body.url, ctx.config.repo_url_schemes);
+    if (urlProblem) throw new HttpError(422, "Validation Failed", [`url: ${urlProblem}`]);
     if (await ctx.store.getRepo(body.owner, body.name)) {
       throw new HttpError(422, "Validation Failed", [`${body.owner}/${body.name} is already registered`]);
     }
@@ -43,6 +46,8 @@ export function repoRoutes(ctx: ServerContext): Hono {
     const body = await bodyOf(c, repoPatchBody);
     const url = body.url ?? repo.url;
     if (url !== repo.url) {
+      const urlProblem = repoUrlProblem(url, ctx.config.repo_url_schemes);
+      if (urlProblem) throw new HttpError(422, "Validation Failed", [`url: ${urlProblem}`]);
       try {
         await ctx.clones.sync({ owner: repo.owner, name: repo.name, url });
       } catch (err) {

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { zipFiles } from "../../artifacts/index.js";
-import { baseUrl, HttpError, idParam, repoOf, type ServerContext } from "../context.js";
+import { attemptQuery, baseUrl, HttpError, idParam, repoOf, type ServerContext } from "../context.js";
 
 /**
  * What the run page shows beside the jobs (gantry's own, except the artifact list, which is
@@ -16,11 +16,7 @@ export function runDetailRoutes(ctx: ServerContext): Hono {
     const repo = await repoOf(ctx, c);
     const run = await ctx.store.getRun(idParam(c, "id"));
     if (!run || run.repoId !== repo.id) throw new HttpError(404, "Not Found: no such run");
-    const given = c.req.query("attempt");
-    const attempt = given === undefined ? run.runAttempt : Number(given);
-    if (!Number.isSafeInteger(attempt) || attempt < 1 || attempt > run.runAttempt)
-      throw new HttpError(422, `attempt must be 1 to ${run.runAttempt}`);
-    return { repo, run, attempt };
+    return { repo, run, attempt: attemptQuery(c, run.runAttempt) };
   }
 
   /** The job's key within the workflow, and its name, for each stored job of the attempt. */

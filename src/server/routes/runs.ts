@@ -2,10 +2,19 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import type { JobReport, WorkflowRunReport } from "../../engine/index.js";
 import { commitChecks } from "../commit-checks.js";
-import { baseUrl, HttpError, idParam, queryOf, repoOf, type ServerContext } from "../context.js";
+import {
+  attemptQuery,
+  baseUrl,
+  HttpError,
+  idParam,
+  queryOf,
+  repoOf,
+  type ServerContext,
+} from "../context.js";
 import { combinedStatus, jobJson, runJson } from "../github-shapes.js";
 import { topJobId } from "../prior-jobs.js";
 import { runsQuery } from "../schemas.js";
+import { refProblem } from "../validate.js";
 
 /** GitHub's workflow-run endpoints, and gantry's run report. */
 export function runRoutes(ctx: ServerContext): Hono {
@@ -50,8 +59,7 @@ export function runRoutes(ctx: ServerContext): Hono {
 
   app.get("/repos/:owner/:repo/actions/runs/:id/jobs", async (c) => {
     const { repo, run } = await runOf(c);
-    const attempt = Number(c.req.query("attempt") ?? run.runAttempt);
-    const jobs = await jobsOf(run.id, Number.isSafeInteger(attempt) ? attempt : run.runAttempt);
+    const jobs = await jobsOf(run.id, attemptQuery(c, run.runAttempt));
     const base = baseUrl(c);
     return c.json({
       total_count: jobs.length,
@@ -128,6 +136,8 @@ export function runRoutes(ctx: ServerContext): Hono {
   app.get("/repos/:owner/:repo/commits/:ref/status", async (c) => {
     const repo = await repoOf(ctx, c);
     const ref = c.req.param("ref");
+    const problem = refProblem(ref);
+    if (problem) throw new HttpError(422, `No commit found for SHA: ${ref}: ${problem}`);
     const resolved = /^[0-9a-f]{40}$/i.test(ref)
       ? { sha: ref.toLowerCase() }
       : await ctx.clones.resolveRef(repo, ref);

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import type { Repo } from "../../store/index.js";
 import { dispatchInputDefs, formatProblem, loadWorkflow } from "../../workflow/index.js";
 import { baseUrl, HttpError, repoOf, type ServerContext } from "../context.js";
+import { refProblem } from "../validate.js";
 
 /**
  * GitHub's workflow endpoints, read from the repository at a ref (default: its default branch):
@@ -14,6 +15,8 @@ export function workflowRoutes(ctx: ServerContext): Hono {
 
   async function commitOf(c: Context, repo: Repo) {
     const ref = c.req.query("ref") || repo.defaultBranch;
+    const problem = refProblem(ref);
+    if (problem) throw new HttpError(422, `No ref found for: ${ref}: ${problem}`);
     const found = await ctx.clones.resolveRef(repo, ref);
     if (!found) throw new HttpError(422, `No ref found for: ${ref}`);
     return found.sha;
