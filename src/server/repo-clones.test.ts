@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ensureMirror } from "../triggers/index.js";
 import { RepoClones } from "./repo-clones.js";
 
 const env = {
@@ -82,5 +83,26 @@ describe("RepoClones", () => {
     await clones.sync(repo);
     expect(await clones.resolveRef(repo, "refs/pull/1/merge")).toEqual({ ref: "refs/pull/1/merge", sha });
     expect(await clones.resolveRef(repo, "gone")).toBeUndefined();
+  });
+});
+
+describe("git gets `--` before what a user wrote", () => {
+  it("takes a URL starting with '-' as a repository, never as an option", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
+    dirs.push(root);
+    // Without `--`, `git clone --mirror --bare <dir>` clones <dir> and says so; with it, '--bare' is the URL.
+    await expect(ensureMirror(join(root, "m.git"), "--bare")).rejects.toThrow(/'--bare' does not exist/);
+    const a = source(root, "a", "main", "a");
+    const clones = new RepoClones(join(root, "repos"));
+    await clones.sync({ owner: "acme", name: "app", url: a });
+    // A ref that looks like an option is a ref name that does not exist, not `rev-parse --git-dir`.
+    expect(await clones.resolveRef({ owner: "acme", name: "app" }, "--git-dir")).toBeUndefined();
+  });
+
+  it("never makes a clone's path from a name no repository may have", () => {
+    const clones = new RepoClones(mkdtempSync(join(tmpdir(), "gantry-clones-")));
+    expect(() => clones.path({ owner: "..", name: "x" })).toThrow(/owner must not be/);
+    expect(() => clones.path({ owner: "acme", name: "--help" })).toThrow(/name must not start with '-'/);
+    expect(clones.path({ owner: "acme", name: "app" })).toMatch(/acme\/app\.git$/);
   });
 });

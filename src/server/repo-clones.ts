@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { Repo } from "../store/index.js";
+import { repoNameProblem } from "./validate.js";
 
 const exec = promisify(execFile);
 
@@ -27,7 +28,9 @@ async function git(cwd: string, args: string[]): Promise<string> {
 
 /**
  * The server's own clones (bare mirrors under DIR/repos), fetched on demand; each run checks its
- * commit out in a worktree of its own. Git work on one clone runs one piece at a time.
+ * commit out in a worktree of its own. Git work on one clone runs one piece at a time. Whatever a
+ * user wrote (a URL, a ref, a path) comes after `--` or `--end-of-options`: git never takes it for
+ * an option.
  */
 export class RepoClones {
   private locks = new Map<string, Promise<unknown>>();
@@ -38,7 +41,10 @@ export class RepoClones {
     mkdirSync(root, { recursive: true });
   }
 
+  /** The clone's folder; a name no repository may have (`..`, `-x`) never makes a path (validate.ts). */
   path(repo: Pick<Repo, "owner" | "name">): string {
+    const problem = repoNameProblem(repo.owner, "owner") ?? repoNameProblem(repo.name, "name");
+    if (problem) throw new GitError(`${repo.owner}/${repo.name}: ${problem}`);
     return join(this.root, repo.owner, `${repo.name}.git`);
   }
 
@@ -64,7 +70,7 @@ export class RepoClones {
       if (!existsSync(join(dir, "HEAD"))) {
         rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });
-        await git(dir, ["clone", "--quiet", "--mirror", this.source(repo.url), "."]);
+        await git(dir, ["clone", "--quiet", "--mirror", "--", this.source(repo.url), "."]);
         this.origins.set(dir, this.source(repo.url));
         return;
       }
@@ -72,12 +78,12 @@ export class RepoClones {
       // an event to its first step: the origin is set only when the repository's URL changed.
       const origin = this.source(repo.url);
       if (this.origins.get(dir) !== origin) {
-        await git(dir, ["remote", "set-url", "origin", origin]);
+        await git(dir, ["remote", "set-url", "--", "origin", origin]);
         this.origins.set(dir, origin);
       }
       // Every ref of origin, except refs/pull/*: the pull requests' merge and head refs are the
       // server's own (made in this clone), and a mirror's prune would delete them.
-      await git(dir, ["fetch", "--quiet", "--prune", "origin", "+refs/*:refs/*", "^refs/pull/*"]);
+      await git(dir, ["fetch", "--quiet", "--prune", "--", "origin", "+refs/*:refs/*", "^refs/pull/*"]);
     });
   }
 
@@ -89,11 +95,23 @@ export class RepoClones {
     const dir = this.path(repo);
     const candidates = ref.startsWith("refs/") ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
     for (const full of candidates) {
-      const sha = await git(dir, ["rev-parse", "-q", "--verify", `${full}^{commit}`]).catch(() => "");
+      const sha = await git(dir, [
+        "rev-parse",
+        "-q",
+        "--verify",
+        "--end-of-options",
+        `${full}^{commit}`,
+      ]).catch(() => "");
       if (sha.trim()) return { ref: full, sha: sha.trim() };
     }
     if (/^[0-9a-f]{7,40}$/i.test(ref)) {
-      const sha = await git(dir, ["rev-parse", "-q", "--verify", `${ref}^{commit}`]).catch(() => "");
+      const sha = await git(dir, [
+        "rev-parse",
+        "-q",
+        "--verify",
+        "--end-of-options",
+        `${ref}^{commit}`,
+      ]).catch(() => "");
       if (sha.trim()) return { ref: "", sha: sha.trim() };
     }
     return undefined;
@@ -105,7 +123,12 @@ export class RepoClones {
     sha: string,
   ): Promise<Array<{ file: string; content: string }>> {
     const dir = this.path(repo);
-    const listing = await git(dir, ["ls-tree", "--name-only", `${sha}:.github/workflows`]).catch(() => "");
+    const listing = await git(dir, [
+      "ls-tree",
+      "--name-only",
+      "--end-of-options",
+      `${sha}:.github/workflows`,
+    ]).catch(() => "");
     const files = listing
       .split("\n")
       .filter((f) => /\.ya?ml$/.test(f))
@@ -117,7 +140,7 @@ export class RepoClones {
   }
 
   readFile(repo: Pick<Repo, "owner" | "name">, sha: string, path: string): Promise<string> {
-    return git(this.path(repo), ["show", `${sha}:${path}`]);
+    return git(this.path(repo), ["show", "--end-of-options", `${sha}:${path}`]);
   }
 
   /** A detached worktree of `sha` at `dir` (replacing what a crash left there). */
@@ -125,17 +148,17 @@ export class RepoClones {
     return this.locked(repo, async () => {
       const clone = this.path(repo);
       if (existsSync(dir)) {
-        await git(clone, ["worktree", "remove", "--force", dir]).catch(() => undefined);
+        await git(clone, ["worktree", "remove", "--force", "--", dir]).catch(() => undefined);
         rmSync(dir, { recursive: true, force: true });
       }
       // --force also takes a path still registered whose directory is gone (no prune needed first).
-      await git(clone, ["worktree", "add", "--quiet", "--detach", "--force", dir, sha]);
+      await git(clone, ["worktree", "add", "--quiet", "--detach", "--force", "--", dir, sha]);
     });
   }
 
   removeWorktree(repo: Pick<Repo, "owner" | "name">, dir: string): Promise<void> {
     return this.locked(repo, async () => {
-      await git(this.path(repo), ["worktree", "remove", "--force", dir]).catch(() => undefined);
+      await git(this.path(repo), ["worktree", "remove", "--force", "--", dir]).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
       await git(this.path(repo), ["worktree", "prune"]).catch(() => undefined);
     });

@@ -48,9 +48,12 @@ export function paths(text: string | undefined): string[] {
   return (text ?? "").split("\0").filter((p) => p !== "");
 }
 
-/** Whether the object exists in the repository (a commit a forge named may not be fetched yet). */
+/**
+ * Whether the object exists in the repository (a commit a forge named may not be fetched yet). A
+ * sha from a payload comes after `--end-of-options`, as every revision git is given from outside.
+ */
 export function hasCommit(gitDir: string, sha: string): boolean {
-  return gitOut(gitDir, ["cat-file", "-e", `${sha}^{commit}`]) !== undefined;
+  return gitOut(gitDir, ["cat-file", "-e", "--end-of-options", `${sha}^{commit}`]) !== undefined;
 }
 
 /** Files changed between two commits (two-dot for a push, three-dot from the merge base for a PR). */
@@ -61,6 +64,6 @@ export function changedBetween(
   threeDot = false,
 ): string[] | undefined {
   const range = threeDot ? `${from}...${to}` : `${from}..${to}`;
-  const out = gitOut(root, ["diff", "--name-only", "--no-renames", "-z", range]);
+  const out = gitOut(root, ["diff", "--name-only", "--no-renames", "-z", "--end-of-options", range]);
   return out === undefined ? undefined : paths(out);
 }

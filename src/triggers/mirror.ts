@@ -12,12 +12,13 @@ export function isBareRepository(dir: string): boolean {
 
 /**
  * The server's own clone of a repository: a bare mirror (every ref of the remote, updated with
- * forced updates and deletions on each fetch). Created on first use.
+ * forced updates and deletions on each fetch). Created on first use. The URL comes after `--`:
+ * git never takes it for an option.
  */
 export async function ensureMirror(gitDir: string, url: string): Promise<void> {
   if (existsSync(gitDir) && isBareRepository(gitDir)) return;
   mkdirSync(dirname(gitDir), { recursive: true });
-  await gitAsync(dirname(gitDir), ["clone", "--mirror", "--quiet", url, gitDir], QUIET_ENV);
+  await gitAsync(dirname(gitDir), ["clone", "--mirror", "--quiet", "--", url, gitDir], QUIET_ENV);
 }
 
 /** Brings the mirror up to date with its remote (the remote's deletions and forced updates too). */
@@ -25,7 +26,7 @@ export async function fetchMirror(gitDir: string, url: string): Promise<void> {
   await ensureMirror(gitDir, url);
   await gitAsync(
     gitDir,
-    ["fetch", "--prune", "--quiet", url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+    ["fetch", "--prune", "--quiet", "--", url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
     QUIET_ENV,
   );
 }
