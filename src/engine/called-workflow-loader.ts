@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildWorkflowDef, formatProblem, loadWorkflow, parseCallRef } from "../workflow/index.js";
+import {
+  buildWorkflowDef,
+  formatProblem,
+  type LoadWorkflow,
+  loadWorkflow,
+  parseCallRef,
+} from "../workflow/index.js";
 import type { CalledWorkflow, LoadCalledWorkflow, RemoteSource } from "./call-workflow.js";
 
 /** Reads one file of a remote repository at a ref, and the commit the ref resolved to. */
@@ -14,9 +20,14 @@ export type ReadRemoteFile = (
 /**
  * The loader of called workflows for a run in the checkout at `root`: `./` files from the
  * working tree (the same tree the calling workflows were read from), remote ones, and `./` calls
- * made by remote ones, through `readRemote`. Each file is read and parsed once per run.
+ * made by remote ones, through `readRemote`. Each file is read and parsed once per run, by `parseFile`
+ * (the server's parses off its event loop).
  */
-export function calledWorkflowLoader(root: string, readRemote: ReadRemoteFile): LoadCalledWorkflow {
+export function calledWorkflowLoader(
+  root: string,
+  readRemote: ReadRemoteFile,
+  parseFile: LoadWorkflow = loadWorkflow,
+): LoadCalledWorkflow {
   const cache = new Map<string, Promise<CalledWorkflow | { errors: string[] }>>();
 
   async function parse(
@@ -25,7 +36,7 @@ export function calledWorkflowLoader(root: string, readRemote: ReadRemoteFile): 
     id: string,
     source: RemoteSource | undefined,
   ): Promise<CalledWorkflow | { errors: string[] }> {
-    const result = await loadWorkflow(file, content);
+    const result = await parseFile(file, content);
     const errors = result.problems.filter((p) => p.severity === "error");
     if (!result.workflow || errors.length > 0) {
       return { errors: [`The called workflow ${file} is invalid:`, ...errors.map(formatProblem)] };

@@ -15,13 +15,7 @@ import type { ActionProvider, JobServices } from "../runner/index.js";
 import { LocalRunner } from "../runner/index.js";
 import type { Conclusion, Repo, Run, Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
-import {
-  buildWorkflowDef,
-  formatProblem,
-  loadWorkflow,
-  loadWorkflowFiles,
-  workflowMatches,
-} from "../workflow/index.js";
+import { buildWorkflowDef, formatProblem, loadWorkflowFiles, workflowMatches } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
 import type { JobIsolation } from "./job-isolation.js";
 import type { JobLogs } from "./job-logs.js";
@@ -29,6 +23,7 @@ import type { LiveHub } from "./live-hub.js";
 import { PoolExecutor } from "./pool-executor.js";
 import { groupJobs, priorJobs, topJobId } from "./prior-jobs.js";
 import type { ProcessLedger } from "./process-ledger.js";
+import { loadPushedWorkflow } from "./pushed-workflows.js";
 import type { RepoClones } from "./repo-clones.js";
 import type { RunNotes } from "./run-notes.js";
 import { RunRecorder } from "./run-recorder.js";
@@ -123,7 +118,7 @@ export class RunService {
     };
     const runs: Run[] = [];
     for (const { file, content } of files) {
-      const loaded = await loadWorkflow(file, content);
+      const loaded = await loadPushedWorkflow(file, content);
       const errors = loaded.problems.filter((p) => p.severity === "error").map(formatProblem);
       let matches: boolean;
       try {
@@ -274,7 +269,7 @@ export class RunService {
     try {
       await clones.addWorktree(repo, run.headSha, source);
       // The same loading and checks gantry run makes, on the run's commit.
-      const loaded = await loadWorkflowFiles([join(source, run.workflowFile)], source);
+      const loaded = await loadWorkflowFiles([join(source, run.workflowFile)], source, loadPushedWorkflow);
       const errors = loaded.problems.filter((p) => p.severity === "error");
       const wf = loaded.workflows[0];
       if (errors.length > 0 || !wf) {
@@ -313,7 +308,7 @@ export class RunService {
         cancellation,
         // The pool's slots bound the jobs; the engine queues every ready job.
         slots: new Semaphore(Number.MAX_SAFE_INTEGER),
-        loadCalledWorkflow: calledWorkflowLoader(source, this.deps.readRemoteFile),
+        loadCalledWorkflow: calledWorkflowLoader(source, this.deps.readRemoteFile, loadPushedWorkflow),
         prior,
         concurrency: this.groups,
       });
@@ -350,7 +345,7 @@ export class RunService {
       const needs = new Map<string, string[]>();
       if (repo) {
         const content = await clones.readFile(repo, run.headSha, run.workflowFile).catch(() => "");
-        const loaded = content ? await loadWorkflow(run.workflowFile, content) : undefined;
+        const loaded = content ? await loadPushedWorkflow(run.workflowFile, content) : undefined;
         for (const j of loaded?.workflow?.template.jobs ?? []) {
           needs.set(
             j.id.value,

@@ -20,6 +20,7 @@ import { JobLogs } from "./job-logs.js";
 import { LiveHub } from "./live-hub.js";
 import { ProcessLedger } from "./process-ledger.js";
 import { PullService } from "./pull-service.js";
+import { pushedWorkflows } from "./pushed-workflows.js";
 import { RepoClones } from "./repo-clones.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { RunNotes } from "./run-notes.js";
@@ -239,6 +240,8 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     hookRoutes({ store, triggers, secrets: hookSecrets(config.hooks), log, throttle: context.throttle }),
   );
   if (opts.triggers !== false) triggers.start();
+  // Pushed workflows are parsed in a worker thread (pushed-workflows.ts): start it now.
+  pushedWorkflows.warm();
 
   let close = async () => {};
   if (opts.listen !== false) {
@@ -282,6 +285,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       serial.seal();
       if (!finished) processes.endAll();
       await close();
+      await pushedWorkflows.close();
       await services?.close();
       logs.closeAll();
       await store.close();
@@ -293,6 +297,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       pool.stop();
       await close();
       await runs.stopAll();
+      await pushedWorkflows.close();
       await services?.close();
       await serial.idle();
       logs.closeAll();

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
-import { formatProblem, loadWorkflow, resolveDispatchInputs } from "../../workflow/index.js";
+import { formatProblem, resolveDispatchInputs } from "../../workflow/index.js";
 import { baseUrl, bodyOf, HttpError, repoOf, type ServerContext } from "../context.js";
 import { dispatchEvent } from "../dispatch-event.js";
+import { loadPushedWorkflow } from "../pushed-workflows.js";
 import { dispatchBody } from "../schemas.js";
 
 /** POST …/actions/workflows/{file}/dispatches: a workflow_dispatch with typed inputs, GitHub's way. */
@@ -23,7 +24,7 @@ export function dispatchRoutes(ctx: ServerContext): Hono {
     if (!ref) throw new HttpError(422, `No ref found for: ${body.ref}`);
     const content = await ctx.clones.readFile(repo, ref.sha, file).catch(() => undefined);
     if (content === undefined) throw new HttpError(404, `Not Found: no workflow ${file} at ${body.ref}`);
-    const loaded = await loadWorkflow(file, content);
+    const loaded = await loadPushedWorkflow(file, content);
     const errors = loaded.problems.filter((p) => p.severity === "error");
     if (!loaded.workflow || errors.length > 0) {
       throw new HttpError(422, `The workflow ${file} is invalid`, errors.map(formatProblem));

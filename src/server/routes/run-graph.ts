@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import type { Repo, Run } from "../../store/index.js";
-import { child, literalString, loadWorkflow } from "../../workflow/index.js";
+import { child, literalString } from "../../workflow/index.js";
 import { HttpError, idParam, repoOf, type ServerContext } from "../context.js";
+import { loadPushedWorkflow } from "../pushed-workflows.js";
 
 /** A job of a workflow as the UI draws it: its `needs`, and the jobs of the workflow it calls. */
 export interface GraphJob {
@@ -29,7 +30,7 @@ async function jobsOf(
 ): Promise<GraphJob[] | null> {
   const content = await ctx.clones.readFile(repo, sha, file).catch(() => undefined);
   if (content === undefined) return null;
-  const loaded = await loadWorkflow(file, content);
+  const loaded = await loadPushedWorkflow(file, content);
   const template = loaded.workflow?.template;
   if (!template) return null;
   return Promise.all(

@@ -1,8 +1,9 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Repo } from "../../store/index.js";
-import { dispatchInputDefs, formatProblem, loadWorkflow } from "../../workflow/index.js";
+import { dispatchInputDefs, formatProblem } from "../../workflow/index.js";
 import { baseUrl, HttpError, repoOf, type ServerContext } from "../context.js";
+import { loadPushedWorkflow } from "../pushed-workflows.js";
 import { refProblem } from "../validate.js";
 
 /**
@@ -23,7 +24,7 @@ export function workflowRoutes(ctx: ServerContext): Hono {
   }
 
   async function describe(repo: Repo, file: string, content: string, base: string) {
-    const loaded = await loadWorkflow(file, content);
+    const loaded = await loadPushedWorkflow(file, content);
     const wf = loaded.workflow;
     const name = file.split("/").pop() ?? file;
     const url = `${base}/api/v1/repos/${repo.owner}/${repo.name}/actions/workflows/${name}`;
