@@ -130,6 +130,21 @@ ${script(`
           chmod +x .git/hooks/post-checkout
         `)}
       - uses: actions/checkout@v4
+      - run: ln -s "${config}" config-link.txt && echo legit > legit.txt
+      - uses: actions/upload-artifact@v4
+        continue-on-error: true
+        with:
+          name: loot
+          path: config-link.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: legit
+          path: legit.txt
+      - run: ln -s "${data}" drop
+      - uses: actions/download-artifact@v4
+        with:
+          name: legit
+          path: drop
       - id: plant
         run: |
 ${script(`
@@ -144,6 +159,11 @@ ${script(`
 ${script(`
           if cat "\${{ needs.attack.outputs.secret-file }}" 2>/dev/null; then echo "NEIGHBOUR-READ-OK"; else echo "NEIGHBOUR-READ-DENIED"; fi
         `)}
+      - uses: actions/download-artifact@v4
+        continue-on-error: true
+        with:
+          name: loot
+      - run: echo "loot holds [$(cat config-link.txt 2>/dev/null)]"
 `;
 }
 
@@ -199,6 +219,10 @@ describe("gantry serve: jobs in the sandbox", () => {
     expect(attack).toContain("Cache restored from key: evil-");
     expect(readFileSync(`${s.data}/gantry.db`).includes("junk-from-the-job")).toBe(false);
     expect(existsSync(`${s.data}/pwned-by-hook`)).toBe(false);
+    // Artifacts are copied as the job too: a link neither uploads the config nor downloads into the data.
+    expect(logs.neighbour).toContain("loot holds [");
+    expect(logs.neighbour).not.toContain(hookSecret);
+    expect(existsSync(`${s.data}/legit.txt`)).toBe(false);
   });
 
   it("runs an ordinary project's CI in the sandbox: checkout, setup-node, npm ci, cache, artifacts", async () => {

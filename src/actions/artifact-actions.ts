@@ -1,11 +1,14 @@
 import { statSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import picomatch from "picomatch";
 import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
+import { copyInSandbox, type Sandbox } from "../sandbox/index.js";
 import { artifactNameProblem } from "./artifact-name.js";
 import { booleanInput, homeOf, InputError, input, requiredInput } from "./inputs.js";
 import { commonAncestor, inputLines, resolvePaths } from "./path-patterns.js";
-import type { ArtifactStore } from "./stores.js";
+import type { ArtifactStore, ArtifactUpload } from "./stores.js";
 
 const NO_FILES_OPTIONS = ["warn", "error", "ignore"];
 const MAX_RETENTION_DAYS = 90;
@@ -30,6 +33,54 @@ function downloadRoot(req: ActionStepRequest): string {
   if (!path) return req.workspace;
   if (path === "~" || path.startsWith("~/")) path = homeOf(req) + path.slice(1);
   return isAbsolute(path) ? resolve(path) : resolve(req.workspace, path);
+}
+
+/**
+ * In a sandboxed job the files are copied as the job (src/sandbox): into a folder of the server's
+ * first, whose regular files the store then takes, so that a link in the workspace cannot bring in
+ * a file the job may not read.
+ */
+async function uploadAsJob(
+  sandbox: Sandbox,
+  store: ArtifactStore,
+  upload: Omit<ArtifactUpload, "files" | "rootDirectory">,
+  files: string[],
+  root: string,
+) {
+  const staging = await mkdtemp(join(tmpdir(), "gantry-upload-"));
+  try {
+    const names = files.map((f) => relative(root, f));
+    await copyInSandbox(sandbox, sandbox.toJob(root), staging, { names, extra: { writable: [staging] } });
+    return await store.upload({ ...upload, files: await regularFiles(staging), rootDirectory: staging });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** The regular files under `dir` (what a copy made there; a fifo or a device is not one). */
+async function regularFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(join(entry.parentPath, entry.name));
+  }
+  return out;
+}
+
+/** The artifact is copied out of the store as the server, then into the job's folder as the job. */
+async function downloadAsJob(
+  sandbox: Sandbox,
+  store: ArtifactStore,
+  runId: string,
+  name: string,
+  destination: string,
+) {
+  const staging = await mkdtemp(join(tmpdir(), "gantry-download-"));
+  try {
+    await store.download(runId, name, staging);
+    await copyInSandbox(sandbox, staging, destination, { extra: { readOnly: [staging] } });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 /** actions/upload-artifact (v4): one immutable, named artifact of the run. */
@@ -69,7 +120,12 @@ export async function uploadArtifactAction(
     const overwrite = booleanInput(req, "overwrite");
     const includeHidden = booleanInput(req, "include-hidden-files");
 
-    const found = resolvePaths(inputLines(pathInput), {
+    // In a sandbox the job's /tmp is a folder of its own: its patterns are looked up there.
+    const hostLine = (line: string) => {
+      const negate = /^!*/.exec(line)?.[0] ?? "";
+      return negate + (req.sandbox?.toHost(line.slice(negate.length)) ?? line.slice(negate.length));
+    };
+    const found = resolvePaths(inputLines(pathInput).map(hostLine), {
       workspace: req.workspace,
       home: homeOf(req),
       implicitDescendants: true,
@@ -97,14 +153,10 @@ export async function uploadArtifactAction(
     } else {
       root = found.searchPaths[0];
     }
-    const info = await store.upload({
-      runId: runIdOf(req),
-      name,
-      files,
-      rootDirectory: root,
-      retentionDays,
-      overwrite,
-    });
+    const upload = { runId: runIdOf(req), name, retentionDays, overwrite };
+    const info = req.sandbox
+      ? await uploadAsJob(req.sandbox, store, upload, files, root)
+      : await store.upload({ ...upload, files, rootDirectory: root });
     const url = `${String(req.github.server_url)}/${String(req.github.repository)}/actions/runs/${runIdOf(req)}/artifacts/${info.id}`;
     req.log(
       `Artifact ${name} has been successfully uploaded! Final size is ${info.size} bytes. Artifact ID is ${info.id}`,
@@ -178,7 +230,8 @@ export async function downloadArtifactAction(
       const problem = artifactNameProblem(a.name);
       if (problem) throw new InputError(problem);
       const destination = name || merge ? root : join(root, a.name);
-      await store.download(runId, a.name, destination);
+      if (req.sandbox) await downloadAsJob(req.sandbox, store, runId, a.name, destination);
+      else await store.download(runId, a.name, destination);
     }
     req.log(`Total of ${artifacts.length} artifact(s) downloaded`);
     req.log("Download artifact has finished successfully");

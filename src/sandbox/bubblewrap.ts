@@ -94,7 +94,24 @@ export class JobSandbox implements Sandbox {
     private readonly keeper: ChildProcess,
     private readonly nsFds: number[],
     private readonly mounts: string[],
+    private readonly layout: SandboxLayout,
   ) {}
+
+  /** Whether the job sees `path` at the same path as this host (its folder, the extra binds). */
+  private boundAsIs(path: string): boolean {
+    const { jobDir, readOnly, writable } = this.layout;
+    return [jobDir, ...readOnly, ...writable].some((root) => isWithin(path, root));
+  }
+
+  toHost(path: string): string {
+    if (!isAbsolute(path) || this.boundAsIs(path) || !isWithin(path, "/tmp")) return path;
+    return resolve(this.layout.tmpDir, relative("/tmp", path));
+  }
+
+  toJob(path: string): string {
+    if (!isAbsolute(path) || !isWithin(path, this.layout.tmpDir)) return path;
+    return resolve("/tmp", relative(this.layout.tmpDir, path));
+  }
 
   /** Starts the keeper; rejects with bubblewrap's own message when it cannot. */
   static async start(layout: SandboxLayout): Promise<JobSandbox> {
@@ -134,7 +151,7 @@ export class JobSandbox implements Sandbox {
     });
     const fds = [openSync(`/proc/${childPid}/ns/pid`, "r")];
     if (userArgs().length > 0) fds.push(openSync(`/proc/${childPid}/ns/user`, "r"));
-    return new JobSandbox(keeper, fds, mountArgs(layout));
+    return new JobSandbox(keeper, fds, mountArgs(layout), layout);
   }
 
   /** The host pid of the namespace's first process (for tests and the process ledger). */

@@ -6,4 +6,10 @@ export {
   sandboxProblem,
 } from "./bubblewrap.js";
 export { HOME_CREDENTIALS, HOST_ENV_ALLOWED, hostEnvForJobs } from "./host-env.js";
-export { type CommandOptions, type ExtraMounts, runCommand, type Sandbox } from "./run-command.js";
+export {
+  type CommandOptions,
+  copyInSandbox,
+  type ExtraMounts,
+  runCommand,
+  type Sandbox,
+} from "./run-command.js";

@@ -10,6 +10,10 @@ export interface ExtraMounts {
 /** Where a job's processes run: src/sandbox's JobSandbox, or something that stands for it in tests. */
 export interface Sandbox {
   command(command: string, args: string[], cwd: string, extra?: ExtraMounts): SandboxedCommand;
+  /** Where a path the job names is on this host (its /tmp is a folder of its own). */
+  toHost(path: string): string;
+  /** The path the job knows a host path by. */
+  toJob(path: string): string;
 }
 
 export interface CommandOptions {
@@ -19,6 +23,8 @@ export interface CommandOptions {
   /** The job's sandbox: the command runs as the job's own processes do. On the host when absent. */
   sandbox?: Sandbox;
   extra?: ExtraMounts;
+  /** Written to the command's standard input (closed at once when absent). */
+  input?: string;
 }
 
 /** Output kept of a helper command (git's, tar's): enough for its answers and its errors. */
@@ -41,8 +47,9 @@ export function runCommand(
       // A process in the sandbox is visible to the job's own (/proc/PID/environ): nothing of the
       // server's environment goes in with it.
       env: opts.env ?? (opts.sandbox ? { PATH: process.env.PATH ?? "/usr/bin:/bin" } : process.env),
-      stdio: ["ignore", "pipe", "pipe", ...line.fds],
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe", ...line.fds],
     });
+    child.stdin?.on("error", () => undefined).end(opts.input);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
@@ -62,5 +69,28 @@ export function runCommand(
         reject(Object.assign(new Error(`${command} failed: ${why}`), { stderr, code }));
       }
     });
+  });
+}
+
+/**
+ * Copies files from `fromDir` into `toDir` in the job's sandbox, as the job: links are followed as
+ * the job sees them and files are written with its rights, so a link a step planted can neither
+ * bring the server's files in nor send them out. `names` are relative to `fromDir` (all of it when
+ * absent). The folder the job may not see (`fromDir` or `toDir`) is shown to this command alone.
+ */
+export async function copyInSandbox(
+  sandbox: Sandbox,
+  fromDir: string,
+  toDir: string,
+  opts: { names?: string[]; extra: ExtraMounts },
+): Promise<void> {
+  const script =
+    'set -o pipefail; mkdir -p -- "$2" && tar -c -h -C "$1" --null -T - -f - | tar -x --no-same-owner -C "$2" -f -';
+  const names = opts.names ?? ["."];
+  await runCommand("bash", ["-c", script, "copy", fromDir, toDir], {
+    cwd: "/",
+    sandbox,
+    extra: opts.extra,
+    input: names.map((n) => `${n}\0`).join(""),
   });
 }

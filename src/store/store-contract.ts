@@ -257,6 +257,56 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getTriggerMemory(a.id)).toEqual({ ticks: { k: "2026-01-02T00:00:00.000Z" } });
     });
 
+    it("removes a repository with its runs, jobs, steps, pull requests and trigger memory, and nothing of another", async () => {
+      const gone = await store.addRepo(repo);
+      const kept = await store.addRepo({ ...repo, name: "lib" });
+      const runs = [await store.createRun(run(gone.id)), await store.createRun(run(gone.id))];
+      const other = await store.createRun(run(kept.id));
+      const job = await store.putJob({
+        runId: runs[0].id,
+        runAttempt: 1,
+        key: "ci.yml/build",
+        name: "build",
+      });
+      const otherJob = await store.putJob({
+        runId: other.id,
+        runAttempt: 1,
+        key: "ci.yml/build",
+        name: "build",
+      });
+      const step = {
+        jobId: job.id,
+        number: 1,
+        stepId: "s",
+        name: "First",
+        status: "completed" as const,
+        outcome: "success" as const,
+        conclusion: "success" as const,
+        outputs: {},
+        startedAt: null,
+        completedAt: null,
+      };
+      await store.putSteps(job.id, [step]);
+      await store.putSteps(otherJob.id, [{ ...step, jobId: otherJob.id }]);
+      await store.createPullRequest(pull(gone.id));
+      await store.createPullRequest(pull(kept.id));
+      await store.putTriggerMemory(gone.id, { refs: {}, ticks: {} });
+      const removed = await store.removeRepo(gone.id);
+      expect(removed.runIds.sort()).toEqual(runs.map((r) => r.id).sort());
+      expect(await store.getRepoById(gone.id)).toBeUndefined();
+      expect(await store.getRun(runs[0].id)).toBeUndefined();
+      expect(await store.getJob(job.id)).toBeUndefined();
+      expect(await store.listSteps(job.id)).toEqual([]);
+      expect(await store.getPullRequest(gone.id, 1)).toBeUndefined();
+      expect(await store.getTriggerMemory(gone.id)).toEqual({ ticks: {} });
+      expect((await store.listRepos()).map((r) => r.name)).toEqual(["lib"]);
+      expect((await store.getRun(other.id))?.id).toBe(other.id);
+      expect(await store.listSteps(otherJob.id)).toHaveLength(1);
+      expect((await store.getPullRequest(kept.id, 1))?.repoId).toBe(kept.id);
+      // The name is free again.
+      expect((await store.addRepo(repo)).id).not.toBe(gone.id);
+    });
+
     it("keeps a repository's required checks, none unless given", async () => {
       const plain = await store.addRepo(repo);
       expect(plain.requiredChecks).toEqual([]);

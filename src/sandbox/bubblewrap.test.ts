@@ -1,0 +1,68 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { JobSandbox, sandboxProblem } from "./bubblewrap.js";
+import { copyInSandbox, runCommand } from "./run-command.js";
+
+const open: JobSandbox[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+/** A job folder beside a "server" folder the job must not see. */
+async function layout() {
+  const root = mkdtempSync(join(tmpdir(), "sandbox-unit-"));
+  const server = join(root, "server");
+  const jobDir = join(server, "work", "1");
+  mkdirSync(join(jobDir, "tmp"), { recursive: true });
+  writeFileSync(join(server, "secret.txt"), "server-secret\n");
+  const sandbox = await JobSandbox.start({
+    jobDir,
+    tmpDir: join(jobDir, "tmp"),
+    hidden: [server],
+    readOnly: [],
+    writable: [],
+  });
+  open.push(sandbox);
+  return { root, server, jobDir, sandbox };
+}
+
+describe.skipIf(sandboxProblem() !== undefined)("JobSandbox", () => {
+  it("shows the job its own folder and /tmp, and hides the server's", async () => {
+    const { server, jobDir, sandbox } = await layout();
+    const r = await runCommand(
+      "sh",
+      ["-c", `cat ${server}/secret.txt 2>&1; echo mine > ${jobDir}/mine; echo t > /tmp/t; echo ok`],
+      { cwd: jobDir, sandbox },
+    );
+    expect(r.stdout).toContain("No such file");
+    expect(r.stdout).toContain("ok");
+    expect(readFileSync(join(jobDir, "mine"), "utf8")).toBe("mine\n");
+    expect(readFileSync(join(jobDir, "tmp", "t"), "utf8")).toBe("t\n");
+    expect(sandbox.toHost("/tmp/t")).toBe(join(jobDir, "tmp", "t"));
+    expect(sandbox.toJob(join(jobDir, "tmp", "t"))).toBe("/tmp/t");
+    expect(sandbox.toHost(join(jobDir, "mine"))).toBe(join(jobDir, "mine"));
+  });
+
+  it("copies as the job: a link to the server's file brings nothing, one to its folder writes nothing there", async () => {
+    const { root, server, jobDir, sandbox } = await layout();
+    mkdirSync(join(jobDir, "ws"));
+    writeFileSync(join(jobDir, "ws", "a.txt"), "a\n");
+    symlinkSync(join(server, "secret.txt"), join(jobDir, "ws", "loot.txt"));
+    const out = mkdtempSync(join(root, "out-"));
+    await expect(
+      copyInSandbox(sandbox, join(jobDir, "ws"), out, {
+        names: ["a.txt", "loot.txt"],
+        extra: { writable: [out] },
+      }),
+    ).rejects.toThrow(/loot.txt/);
+    const staged = mkdtempSync(join(root, "staged-"));
+    writeFileSync(join(staged, "b.txt"), "b\n");
+    symlinkSync(server, join(jobDir, "drop"));
+    await copyInSandbox(sandbox, staged, join(jobDir, "drop"), { extra: { readOnly: [staged] } });
+    expect(existsSync(join(server, "b.txt"))).toBe(false);
+    await copyInSandbox(sandbox, staged, join(jobDir, "fine"), { extra: { readOnly: [staged] } });
+    expect(readFileSync(join(jobDir, "fine", "b.txt"), "utf8")).toBe("b\n");
+  });
+});
