@@ -12,25 +12,34 @@ const dir = mkdtempSync(join(tmpdir(), "gantry-parse-pool-"));
 const realWorker = pathToFileURL(join(dir, "workflow-parse-worker.mjs"));
 
 /**
- * A stand-in worker: never answers for hang.yml (a busy loop, as a parse that never ends), says
- * how many files it has been given for count.yml, and otherwise that the file parses.
+ * A stand-in worker, ready half a second after it starts: never answers for hang.yml (a busy loop,
+ * as a parse that never ends), says how many files it has been given for count.yml, and otherwise
+ * that the file parses.
  */
 const fakeWorker = pathToFileURL(join(dir, "fake-worker.mjs"));
 writeFileSync(
   fileURLToPath(fakeWorker),
   `import { parentPort } from "node:worker_threads";
 let seen = 0;
-parentPort.on("message", (m) => {
-  seen++;
-  if (m.file === "hang.yml") for (;;) {}
-  if (m.file === "count.yml") {
-    parentPort.postMessage({ id: m.id, loaded: false, problems: [{ file: m.file, line: 1, col: 1, severity: "error", message: "seen " + seen }] });
-    return;
-  }
-  parentPort.postMessage({ id: m.id, loaded: true, problems: [] });
-});
+// Loading takes a while (as the real bundle's does): it listens, and says so, half a second in.
+setTimeout(() => {
+  parentPort.on("message", (m) => {
+    seen++;
+    if (m.file === "hang.yml") for (;;) {}
+    if (m.file === "count.yml") {
+      parentPort.postMessage({ id: m.id, loaded: false, problems: [{ file: m.file, line: 1, col: 1, severity: "error", message: "seen " + seen }] });
+      return;
+    }
+    parentPort.postMessage({ id: m.id, loaded: true, problems: [] });
+  });
+  parentPort.postMessage({ ready: true });
+}, 500);
 `,
 );
+
+/** A worker that cannot load. */
+const brokenWorker = pathToFileURL(join(dir, "broken-worker.mjs"));
+writeFileSync(fileURLToPath(brokenWorker), `throw new Error("cannot load");\n`);
 
 beforeAll(async () => {
   await build({
@@ -163,6 +172,32 @@ describe("WorkflowParsePool's limits and lifecycle (a stand-in worker)", () => {
     expect((await waiting).problems.map((p) => p.message)).toEqual([
       "The workflow was not read: the server is stopping",
     ]);
+  });
+
+  it("a file's clock starts once the worker has loaded, not when it was started", async () => {
+    const pool = new WorkflowParsePool({ workerUrl: fakeWorker, timeoutMs: 300 });
+    try {
+      expect((await pool.load("ok.yml", VALID)).workflow?.name).toBe("ok");
+      await pool.load("hang.yml", VALID); // stopped: the next file waits for a new worker
+      expect((await pool.load("ok.yml", `${VALID}\n`)).workflow?.name).toBe("ok");
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("a worker that cannot load fails the files waiting for it, one by one, with the reason", async () => {
+    const pool = new WorkflowParsePool({ workerUrl: brokenWorker, timeoutMs: 300 });
+    try {
+      const [a, b] = await Promise.all([pool.load("a.yml", VALID), pool.load("b.yml", VALID)]);
+      expect(a.problems.map(formatProblem)).toEqual([
+        "a.yml:1:1: The workflow was not read: the parser failed: cannot load",
+      ]);
+      expect(b.problems.map(formatProblem)).toEqual([
+        "b.yml:1:1: The workflow was not read: the parser failed: cannot load",
+      ]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("without the worker's bundle (running from sources) it loads in-process", async () => {

@@ -23,6 +23,9 @@ export interface ParseReply {
 /** How long one file may take in the worker before it is stopped, unless configured: 5 s. */
 export const DEFAULT_PARSE_TIMEOUT_MS = 5000;
 
+/** How long a new worker may take to load before the file waiting for it fails. */
+const WORKER_START_MS = 30_000;
+
 /** The worker's heap: a file near the 1 MiB limit parses in well under this. */
 const WORKER_HEAP_MB = 512;
 
@@ -63,6 +66,9 @@ export class WorkflowParsePool {
   private readonly workerUrl: URL | undefined;
   private readonly timeoutMs: number;
   private worker: Worker | undefined;
+  /** Whether the worker has loaded (it says so): each file's clock starts once it has. */
+  private ready = false;
+  private starting: NodeJS.Timeout | undefined;
   private readonly queue: Job[] = [];
   private current: { job: Job; timer: NodeJS.Timeout } | undefined;
   private nextId = 1;
@@ -102,6 +108,8 @@ export class WorkflowParsePool {
     this.current = undefined;
     const worker = this.worker;
     this.worker = undefined;
+    this.ready = false;
+    clearTimeout(this.starting);
     for (const job of waiting) job.done(stopped(job.request.file, "the server is stopping"));
     await worker?.terminate();
   }
@@ -133,15 +141,14 @@ export class WorkflowParsePool {
     return verdict;
   }
 
-  /** Sends the next file to the worker when it is free: one file at a time, each with its own clock. */
+  /** Sends the next file to the worker once it is ready and free: one file at a time, each with its own clock. */
   private next(): void {
-    if (this.current) return;
-    const job = this.queue.shift();
-    if (!job) return;
+    if (this.current || this.queue.length === 0) return;
     const worker = this.worker ?? this.spawn();
+    if (!this.ready) return;
+    const job = this.queue.shift() as Job;
     const timer = setTimeout(() => {
-      const seconds = this.timeoutMs / 1000;
-      this.fail(stopped(job.request.file, `parsing it took longer than ${seconds} s`));
+      this.fail(`parsing it took longer than ${this.timeoutMs / 1000} s`);
     }, this.timeoutMs);
     this.current = { job, timer };
     worker.postMessage(job.request);
@@ -155,9 +162,21 @@ export class WorkflowParsePool {
     });
     // An idle worker keeps nothing alive; a file being parsed does, through its timer.
     worker.unref();
-    worker.on("message", (reply: ParseReply) => {
+    this.ready = false;
+    clearTimeout(this.starting);
+    this.starting = setTimeout(() => {
+      if (worker === this.worker && !this.ready) this.fail("the parser did not start");
+    }, WORKER_START_MS);
+    worker.on("message", (reply: ParseReply | { ready: true }) => {
+      if (worker !== this.worker) return;
+      if ("ready" in reply) {
+        this.ready = true;
+        clearTimeout(this.starting);
+        this.next();
+        return;
+      }
       const current = this.current;
-      if (worker !== this.worker || !current || current.job.request.id !== reply.id) return;
+      if (!current || current.job.request.id !== reply.id) return;
       clearTimeout(current.timer);
       this.current = undefined;
       current.job.done(reply.loaded ? { kind: "parses" } : { kind: "refused", problems: reply.problems });
@@ -170,26 +189,30 @@ export class WorkflowParsePool {
       )
         ? `parsing it needed more than ${WORKER_HEAP_MB} MB`
         : `the parser failed: ${err.message}`;
-      this.fail(stopped(this.current?.job.request.file ?? "", why));
+      this.fail(why);
     });
     worker.on("exit", () => {
-      if (worker !== this.worker) return;
-      this.fail(stopped(this.current?.job.request.file ?? "", "the parser stopped"));
+      if (worker === this.worker) this.fail("the parser stopped");
     });
     this.worker = worker;
     return worker;
   }
 
-  /** Ends the file being parsed with `verdict`, stops its worker and goes on with a new one. */
-  private fail(verdict: Verdict): void {
+  /**
+   * Stops the worker and fails, saying `why`, the file it was parsing, or when it had not started
+   * yet the first file waiting for it (so a worker that cannot start fails files one by one rather
+   * than being started again and again); then goes on with a new worker.
+   */
+  private fail(why: string): void {
     const current = this.current;
     const worker = this.worker;
+    const job = current?.job ?? (this.ready ? undefined : this.queue.shift());
     this.current = undefined;
     this.worker = undefined;
-    if (current) {
-      clearTimeout(current.timer);
-      current.job.done(verdict);
-    }
+    this.ready = false;
+    clearTimeout(this.starting);
+    if (current) clearTimeout(current.timer);
+    job?.done(stopped(job.request.file, why));
     void worker?.terminate();
     this.next();
   }
