@@ -1,12 +1,13 @@
 // What the server takes from a client, in process: bodies under per-route limits (413) and never
 // read before authentication, 400 for a malformed URL or JSON nested too deep, refs and ids read
 // one way on every route, and failed authentications throttled per client address (429).
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeRepo } from "../../test/harness.js";
 import { hmacSha256 } from "../triggers/index.js";
+import { hashToken } from "./auth.js";
 import { AuthThrottle } from "./auth-throttle.js";
 import { type GantryServer, startServer } from "./index.js";
 import { refProblem } from "./validate.js";
@@ -473,5 +474,81 @@ describe("repositories are named as GitHub names them, from URLs of the allowed 
     });
     expect(patch.status).toBe(422);
     expect(((await patch.json()) as { errors: string[] }).errors[0]).toMatch(/^url: .* is a local path/);
+  });
+});
+
+describe("DELETE /repos/{owner}/{repo}", () => {
+  const WF = `name: CI
+on: workflow_dispatch
+jobs:
+  ok:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo done
+  stuck:
+    needs: ok
+    runs-on: [no-runner-has-this]
+    steps:
+      - run: echo never
+`;
+
+  it("an admin's: refuses while a run is not completed (409), then removes the repository, its clone and its runs (204)", async () => {
+    const dir = makeRepo({ files: { ".github/workflows/ci.yml": WF } });
+    const s = await server({ repo_url_schemes: ["file"] });
+    const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = auth) =>
+      s.app.request(`/api/v1${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    expect((await call("POST", "/repos", { owner: "acme", name: "app", url: dir })).status).toBe(201);
+    const dispatched = await call("POST", "/repos/acme/app/actions/workflows/ci.yml/dispatches", {
+      ref: "main",
+      return_run_details: true,
+    });
+    const { workflow_run_id: id } = (await dispatched.json()) as { workflow_run_id: number };
+    const clone = s.context.clones.path({ owner: "acme", name: "app" });
+    const logs = s.context.logs.dirOf(id, 1);
+    // `ok` ran and wrote its log; `stuck` waits for a runner that never comes.
+    for (;;) {
+      const jobs = (await (await call("GET", `/repos/acme/app/actions/runs/${id}/jobs`)).json()) as {
+        jobs: { name: string; status: string }[];
+      };
+      if (jobs.jobs.find((j) => j.name === "ok")?.status === "completed") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(existsSync(clone)).toBe(true);
+    expect(existsSync(logs)).toBe(true);
+
+    await s.store.addToken("reader", hashToken("not-admin"));
+    const notAdmin = await call("DELETE", "/repos/acme/app", undefined, {
+      authorization: "Bearer not-admin",
+    });
+    expect(notAdmin.status).toBe(403);
+    const busy = await call("DELETE", "/repos/acme/app");
+    expect(busy.status).toBe(409);
+    expect(await message(busy)).toMatch(new RegExp(`1 run\\(s\\) not completed .*${id}.*cancel them`));
+    expect((await call("GET", "/repos/acme/app")).status).toBe(200);
+
+    expect((await call("POST", `/repos/acme/app/actions/runs/${id}/cancel`)).status).toBe(202);
+    await s.whenIdle();
+    const removed = await call("DELETE", "/repos/acme/app");
+    expect(removed.status).toBe(204);
+    expect(await removed.text()).toBe("");
+    expect((await call("GET", "/repos/acme/app")).status).toBe(404);
+    expect((await call("GET", "/repos")).status).toBe(200);
+    expect(await (await call("GET", "/repos")).json()).toEqual([]);
+    expect(await s.store.getRun(id)).toBeUndefined();
+    expect(existsSync(clone)).toBe(false);
+    expect(existsSync(logs)).toBe(false);
+    expect((await call("DELETE", "/repos/acme/app")).status).toBe(404);
+    // The name is free again.
+    expect((await call("POST", "/repos", { owner: "acme", name: "app", url: dir })).status).toBe(201);
+    const doc = (await (await s.app.request("/api/v1/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(Object.keys(doc.paths["/repos/{owner}/{repo}"].delete.responses)).toEqual(
+      expect.arrayContaining(["204", "403", "404", "409"]),
+    );
   });
 });

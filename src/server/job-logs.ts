@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 /**
@@ -16,6 +16,17 @@ export class JobLogs {
     const rest = jobKey.startsWith(`${workflowFile}/`) ? jobKey.slice(workflowFile.length + 1) : jobKey;
     const name = rest.replace(/\//g, "__").replace(/[^\w.,() -]+/g, "_") || "job";
     return join(this.root, String(runId), String(attempt), `${name}.log`);
+  }
+
+  /** Removes every attempt's logs of a run (its repository was removed). */
+  removeRun(runId: number): void {
+    for (const [path, fd] of this.open) {
+      if (path.startsWith(join(this.root, String(runId), "/"))) {
+        closeSync(fd);
+        this.open.delete(path);
+      }
+    }
+    rmSync(join(this.root, String(runId)), { recursive: true, force: true });
   }
 
   /** The folder of one attempt's logs. */

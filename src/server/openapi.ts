@@ -24,6 +24,20 @@ const errors = {
   "401": { description: "Bad credentials", content: json(errorSchema) },
   "404": { description: "Not found", content: json(errorSchema) },
   "422": { description: "Validation failed: `errors` names each problem", content: json(errorSchema) },
+  "429": {
+    description:
+      "Too many failed authentications from this address (limits.auth_failures_per_minute); Retry-After says when to try again",
+    content: json(errorSchema),
+  },
+};
+
+/** What a route with a body may also answer (limits.api_body_bytes, JSON nested over 100 levels). */
+const bodyErrors = {
+  "400": { description: "The body is not JSON, or nests deeper than 100 levels", content: json(errorSchema) },
+  "413": {
+    description: "The body is over the API's limit (limits.api_body_bytes, 1 MiB)",
+    content: json(errorSchema),
+  },
 };
 
 const pathParam = (name: string, type: "string" | "integer" = "string") => ({
@@ -65,10 +79,18 @@ export function openApiDocument(): Record<string, unknown> {
         get: op("List repositories", {
           responses: { "200": { description: "Repositories", content: json(z.array(repoSchema)) } },
         }),
-        post: op("Register a repository (the server clones it)", {
-          requestBody: { required: true, content: json(repoBody, "input") },
-          responses: { "201": { description: "Registered", content: json(repoSchema) }, ...errors },
-        }),
+        post: op(
+          "Register a repository (the server clones it; its url's scheme must be in repo_url_schemes)",
+          {
+            requestBody: { required: true, content: json(repoBody, "input") },
+            responses: {
+              "201": { description: "Registered", content: json(repoSchema) },
+              ...errors,
+              ...bodyErrors,
+              ...bodyErrors,
+            },
+          },
+        ),
       },
       "/repos/{owner}/{repo}": {
         get: op("Get a repository", {
@@ -78,8 +100,24 @@ export function openApiDocument(): Record<string, unknown> {
         patch: op("Change a repository's url, default branch, poll interval or required checks", {
           parameters: repoParams,
           requestBody: { required: true, content: json(repoPatchBody, "input") },
-          responses: { "200": { description: "Repository", content: json(repoSchema) }, ...errors },
+          responses: {
+            "200": { description: "Repository", content: json(repoSchema) },
+            ...errors,
+            ...bodyErrors,
+          },
         }),
+        delete: op(
+          "Delete a repository (admin): its clone, runs (jobs, steps, logs, annotations, summaries, artifacts) and pull requests. Refused (409) while one of its runs is not completed",
+          {
+            parameters: repoParams,
+            responses: {
+              "204": { description: "Deleted" },
+              "403": { description: "The token is not the admin's", content: json(errorSchema) },
+              "409": { description: "A run of the repository is not completed", content: json(errorSchema) },
+              ...errors,
+            },
+          },
+        ),
       },
       [runs]: {
         get: op("List workflow runs for a repository", {
@@ -193,6 +231,19 @@ export function openApiDocument(): Record<string, unknown> {
           },
         ),
       },
+      [`${runs}/{run_id}/approve`]: {
+        post: op(
+          "Approve a fork's pull request run that waits as action_required (the repository's fork_approval): it runs, as GitHub's approve and run",
+          {
+            parameters: runParams,
+            responses: {
+              "201": { description: "Approved: the run is queued" },
+              "403": { description: "Not waiting for approval", content: json(errorSchema) },
+              ...errors,
+            },
+          },
+        ),
+      },
       "/repos/{owner}/{repo}/actions/jobs/{job_id}": {
         get: op("Get a job", {
           parameters: [...repoParams, pathParam("job_id", "integer")],
@@ -232,6 +283,7 @@ export function openApiDocument(): Record<string, unknown> {
             "204": { description: "Queued" },
             "200": { description: "Queued (return_run_details): workflow_run_id, run_url, html_url" },
             ...errors,
+            ...bodyErrors,
           },
         }),
       },
@@ -241,7 +293,7 @@ export function openApiDocument(): Record<string, unknown> {
           {
             parameters: repoParams,
             requestBody: { required: true, content: json(repositoryDispatchBody, "input") },
-            responses: { "204": { description: "Accepted" }, ...errors },
+            responses: { "204": { description: "Accepted" }, ...errors, ...bodyErrors },
           },
         ),
       },
@@ -281,6 +333,7 @@ export function openApiDocument(): Record<string, unknown> {
               "201": { description: "Opened", content: json(pullRequestSchema) },
               "502": { description: "The repository could not be fetched", content: json(errorSchema) },
               ...errors,
+              ...bodyErrors,
             },
           },
         ),
@@ -293,7 +346,11 @@ export function openApiDocument(): Record<string, unknown> {
         patch: op("Close (fires closed), reopen (fires reopened) or retitle a pull request", {
           parameters: [...repoParams, pathParam("pull_number", "integer")],
           requestBody: { required: true, content: json(updatePullBody, "input") },
-          responses: { "200": { description: "Pull request", content: json(pullRequestSchema) }, ...errors },
+          responses: {
+            "200": { description: "Pull request", content: json(pullRequestSchema) },
+            ...errors,
+            ...bodyErrors,
+          },
         }),
       },
       "/events": {

@@ -87,6 +87,14 @@ export class RepoClones {
     });
   }
 
+  /** Deletes the server's clone of a repository (it was removed), after the git work under way on it. */
+  remove(repo: Pick<Repo, "owner" | "name">): Promise<void> {
+    return this.locked(repo, async () => {
+      rmSync(this.path(repo), { recursive: true, force: true });
+      this.origins.delete(this.path(repo));
+    });
+  }
+
   /** The full ref and commit of a branch, tag, full ref or sha; undefined when there is none. */
   async resolveRef(
     repo: Pick<Repo, "owner" | "name">,

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 /** An annotation a job raised (::error, ::warning, ::notice, or the engine's own errors). */
@@ -28,6 +28,11 @@ export interface Summary {
  */
 export class RunNotes {
   constructor(private readonly root: string) {}
+
+  /** Removes every attempt's notes of a run (its repository was removed). */
+  removeRun(runId: number): void {
+    rmSync(join(this.root, String(runId)), { recursive: true, force: true });
+  }
 
   private file(runId: number, attempt: number, kind: "annotations" | "summaries"): string {
     return join(this.root, String(runId), String(attempt), `${kind}.jsonl`);

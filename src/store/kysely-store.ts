@@ -3,6 +3,7 @@ import * as deliveries from "./deliveries.js";
 import * as jobs from "./jobs.js";
 import { migrationProvider } from "./migrations/index.js";
 import * as pulls from "./pulls.js";
+import { removeRepo } from "./repo-removal.js";
 import * as repos from "./repos.js";
 import * as runs from "./runs.js";
 import type { Database } from "./schema.js";
@@ -59,6 +60,9 @@ export class KyselyStore implements Store {
   }
   listRepos() {
     return repos.listRepos(this.db);
+  }
+  removeRepo(id: number) {
+    return removeRepo(this.db, id);
   }
   createRun(run: NewRun) {
     return runs.createRun(this.db, run);

@@ -31,6 +31,11 @@ export interface Store {
   getRepo(owner: string, name: string): Promise<Repo | undefined>;
   getRepoById(id: number): Promise<Repo | undefined>;
   listRepos(): Promise<Repo[]>;
+  /**
+   * Removes a repository with its runs (jobs, steps), pull requests and trigger memory; the ids
+   * of the runs it had, for their files.
+   */
+  removeRepo(id: number): Promise<{ runIds: number[] }>;
 
   /** Stores a run (queued unless said otherwise) with the next run number of its workflow. */
   createRun(run: NewRun): Promise<Run>;

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { StoreError } from "../../store/index.js";
+import { tokenOf } from "../auth.js";
 import { bodyOf, HttpError, repoOf, type ServerContext } from "../context.js";
 import { repoJson } from "../github-shapes.js";
 import { repoUrlProblem } from "../repo-url.js";
@@ -31,6 +32,7 @@ export function repoRoutes(ctx: ServerContext): Hono {
         defaultBranch: body.default_branch,
         pollIntervalSeconds: body.poll_interval_seconds,
         requiredChecks: body.required_checks,
+        forkApproval: body.fork_approval,
       });
       return c.json(repoJson(repo), 201);
     } catch (err) {
@@ -63,8 +65,35 @@ export function repoRoutes(ctx: ServerContext): Hono {
       defaultBranch: body.default_branch ?? repo.defaultBranch,
       pollIntervalSeconds: body.poll_interval_seconds ?? repo.pollIntervalSeconds,
       requiredChecks: body.required_checks ?? repo.requiredChecks,
+      forkApproval: body.fork_approval ?? repo.forkApproval,
     });
     return c.json(repoJson(updated));
+  });
+  // GitHub's DELETE /repos/{owner}/{repo}: an admin's, 204. It removes the repository, its clone
+  // and its runs (jobs, steps, logs, annotations, summaries, artifacts) and pull requests; while a
+  // run of it is queued or in progress it refuses (409): a job's worktree and log would be pulled
+  // from under it, and its result would have nowhere to go. A repository of the config file comes
+  // back at the next start.
+  app.delete("/repos/:owner/:repo", async (c) => {
+    if (tokenOf(c)?.name !== "admin") throw new HttpError(403, "Must have admin rights to Repository.");
+    const repo = await repoOf(ctx, c);
+    const active = (await ctx.store.listUnfinishedRuns()).filter((r) => r.repoId === repo.id);
+    if (active.length > 0) {
+      throw new HttpError(
+        409,
+        `${repo.owner}/${repo.name} has ${active.length} run(s) not completed (queued, pending, waiting or in progress: ${active
+          .map((r) => r.id)
+          .join(", ")}): cancel them, or wait for them to finish, before removing it`,
+      );
+    }
+    const { runIds } = await ctx.store.removeRepo(repo.id);
+    await ctx.clones.remove(repo);
+    for (const id of runIds) {
+      ctx.logs.removeRun(id);
+      ctx.notes?.removeRun(id);
+      await ctx.artifacts?.removeRun(String(id));
+    }
+    return c.body(null, 204);
   });
   return app;
 }

@@ -1,0 +1,23 @@
+import type { Kysely } from "kysely";
+import type { Database } from "./schema.js";
+
+/**
+ * Removes a repository and everything the store keeps of it, in one transaction: its runs with
+ * their jobs and steps, its pull requests and what its triggers remember. The ids of the runs it
+ * had come back, for the files kept beside the store (logs, notes, artifacts). Webhook deliveries
+ * are kept by forge and id, not by repository, and age out on their own.
+ */
+export async function removeRepo(db: Kysely<Database>, id: number): Promise<{ runIds: number[] }> {
+  return db.transaction().execute(async (tx) => {
+    const runs = tx.selectFrom("runs").select("id").where("repo_id", "=", id);
+    const runIds = (await runs.execute()).map((r) => Number(r.id));
+    const jobs = tx.selectFrom("jobs").select("id").where("run_id", "in", runs);
+    await tx.deleteFrom("steps").where("job_id", "in", jobs).execute();
+    await tx.deleteFrom("jobs").where("run_id", "in", runs).execute();
+    await tx.deleteFrom("runs").where("repo_id", "=", id).execute();
+    await tx.deleteFrom("pull_requests").where("repo_id", "=", id).execute();
+    await tx.deleteFrom("trigger_state").where("repo_id", "=", id).execute();
+    await tx.deleteFrom("repos").where("id", "=", id).execute();
+    return { runIds };
+  });
+}
