@@ -52,9 +52,9 @@ jobs:
           echo "ref=$GITHUB_REF sha=$GITHUB_SHA head_ref=$GITHUB_HEAD_REF base_ref=$GITHUB_BASE_REF"
 `;
 
-const config = (r: Remote) => `repo_url_schemes: [https, ssh, file]
+const config = (r: Remote, approval = "none") => `repo_url_schemes: [https, ssh, file]
 repos:
-  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 0 }
+  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 0, fork_approval: ${approval} }
 secrets:
   DEPLOY_KEY: ${JSON.stringify(SECRET)}
 vars:
@@ -88,10 +88,17 @@ function deliver(s: Serve, event: string, payload: unknown, delivery = randomUUI
 }
 
 /** GitHub's pull_request payload: head in `headRepo` (acme/app: the same repository). */
-function pullRequestPayload(number: number, head: string, base: string, headRepo: string) {
+function pullRequestPayload(
+  number: number,
+  head: string,
+  base: string,
+  headRepo: string,
+  action = "opened",
+  sender = headRepo.split("/")[0] === "acme" ? "dev" : headRepo.split("/")[0],
+) {
   const forked = headRepo !== "acme/app";
   return {
-    action: "opened",
+    action,
     number,
     pull_request: {
       number,
@@ -109,7 +116,7 @@ function pullRequestPayload(number: number, head: string, base: string, headRepo
       owner: { login: "acme" },
       default_branch: "main",
     },
-    sender: { login: forked ? "mallory" : "dev" },
+    sender: { login: sender },
   };
 }
 
@@ -245,6 +252,73 @@ describe("gantry serve: fork pull requests", () => {
     expect(log).toContain(`len=${SECRET.length}`);
     expect(log).toContain(`rev=${REVERSED}`);
     expect(log).toContain(`var=${VAR}`);
+  });
+});
+
+describe("gantry serve: approving a fork's runs", () => {
+  it("holds a first-time contributor's fork run as action_required until an admin approves it", async () => {
+    const { r, base, head } = repository();
+    const s = await serveWithConfig(config(r, "first_time_contributors"), TOKEN);
+    const repo = await api(s, TOKEN, "GET", "/repos/acme/app");
+    expect(repo.json.fork_approval).toBe("first_time_contributors");
+    expect((await deliver(s, "pull_request", pullRequestPayload(7, head, base, "mallory/app"))).status).toBe(
+      202,
+    );
+    const waiting = await until(
+      () => runs(s),
+      (list) => list.some((x) => x.event === "pull_request" && x.status === "completed"),
+    );
+    const pr = waiting.find((x) => x.event === "pull_request") as ApiRun;
+    expect(pr.conclusion).toBe("action_required");
+    expect((await api(s, TOKEN, "GET", `/repos/acme/app/actions/runs/${pr.id}/jobs`)).json.jobs).toEqual([]);
+    const filtered = await api(s, TOKEN, "GET", "/repos/acme/app/actions/runs?status=action_required");
+    expect(filtered.json.workflow_runs.map((x: ApiRun) => x.id)).toEqual([pr.id]);
+    // pull_request_target runs the base's workflow: it never waits.
+    expect((await completedOf(s, "pull_request_target")).conclusion).toBe("success");
+    // A re-run does not run it (a restart does not either: it is completed); an admin's approval
+    // does, once.
+    expect((await api(s, TOKEN, "POST", `/repos/acme/app/actions/runs/${pr.id}/rerun`)).status).toBe(403);
+    const approved = await api(s, TOKEN, "POST", `/repos/acme/app/actions/runs/${pr.id}/approve`);
+    expect(approved.status).toBe(201);
+    expect(approved.json).toEqual({});
+    const done = await until(
+      () => api(s, TOKEN, "GET", `/repos/acme/app/actions/runs/${pr.id}`),
+      (a) => a.json.status === "completed" && a.json.conclusion !== "action_required",
+    );
+    expect(done.json).toMatchObject({ conclusion: "success", run_attempt: 1 });
+    expect(await jobLog(s, pr.id)).toContain("len=0");
+    const again = await api(s, TOKEN, "POST", `/repos/acme/app/actions/runs/${pr.id}/approve`);
+    expect(again.status).toBe(403);
+    expect(again.json.message).toMatch(/not waiting for approval/);
+    expect((await api(s, TOKEN, "POST", "/repos/acme/app/actions/runs/999/approve")).status).toBe(404);
+    const noToken = await fetch(`${s.url}/api/v1/repos/acme/app/actions/runs/${pr.id}/approve`, {
+      method: "POST",
+    });
+    expect(noToken.status).toBe(401);
+
+    // Approved once, mallory is a known contributor: the next push to the pull request runs at once.
+    const sync = pullRequestPayload(7, head, base, "mallory/app", "synchronize");
+    expect((await deliver(s, "pull_request", sync)).status).toBe(202);
+    const next = await until(
+      () => runs(s),
+      (list) => list.filter((x) => x.event === "pull_request" && x.status === "completed").length === 2,
+    );
+    expect(next.filter((x) => x.event === "pull_request").map((x) => x.conclusion)).toEqual([
+      "success",
+      "success",
+    ]);
+    // Another first-time contributor waits.
+    const eve = pullRequestPayload(8, head, base, "eve/app");
+    expect((await deliver(s, "pull_request", eve)).status).toBe(202);
+    const held = await until(
+      () => runs(s),
+      (list) => list.filter((x) => x.event === "pull_request" && x.status === "completed").length === 3,
+    );
+    expect(held.filter((x) => x.event === "pull_request").map((x) => x.conclusion)).toEqual([
+      "action_required",
+      "success",
+      "success",
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@
 //     a required check that has not reported yet), "failure" when it failed or was cancelled.
 // A pull request's runs are on its merge commit, and GitHub shows them on its head commit: asking
 // about either of a pull request's commits gives the runs of both.
-import type { Conclusion, Job, Repo, Run, Store } from "../store/index.js";
+import type { Job, Repo, Run, RunConclusion, Store } from "../store/index.js";
 import type { ChecksState } from "./pull-schemas.js";
 
 export interface CommitCheck {
@@ -30,8 +30,9 @@ export interface CommitChecks {
   checks: CommitCheck[];
 }
 
-function stateOf(status: string, conclusion: Conclusion | null): ChecksState {
-  if (status !== "completed") return "pending";
+function stateOf(status: string, conclusion: RunConclusion | null): ChecksState {
+  // A fork's run waiting for approval has not run yet.
+  if (status !== "completed" || conclusion === "action_required") return "pending";
   return conclusion === "success" || conclusion === "skipped" ? "success" : "failure";
 }
 

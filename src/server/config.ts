@@ -7,6 +7,9 @@ import { repoUrlProblem, repoUrlSchemes } from "./repo-url.js";
 import { DEFAULT_LIMITS } from "./request-limits.js";
 import { ownerSchema, refSchema, repoNameSchema } from "./validate.js";
 
+/** Which runs of a fork's pull request wait for an admin's approval (store ForkApproval). */
+const forkApproval = z.enum(["none", "first_time_contributors", "all"]);
+
 /** A repository as GitHub names it (validate.ts); its URL's scheme is checked against the config's (repo-url.ts). */
 export const repoBody = z.object({
   owner: ownerSchema,
@@ -19,6 +22,11 @@ export const repoBody = z.object({
    * a matrix job's name standing for all its legs). Empty: every run for the commit counts.
    */
   required_checks: z.array(z.string().trim().min(1, "a check name cannot be empty")).default([]),
+  /**
+   * Which runs of a fork's pull request wait for an admin's approval (POST …/runs/{id}/approve), as
+   * GitHub's "approve and run": none, those of first-time contributors, or all.
+   */
+  fork_approval: forkApproval.default("none"),
 });
 
 export type RepoBody = z.infer<typeof repoBody>;
@@ -30,6 +38,7 @@ export const repoPatchBody = z
     default_branch: refSchema,
     poll_interval_seconds: z.number().int().min(0),
     required_checks: z.array(z.string().trim().min(1, "a check name cannot be empty")),
+    fork_approval: forkApproval,
   })
   .partial()
   .strict();

@@ -22,6 +22,7 @@ export function repoJson(repo: Repo) {
     poll_interval_seconds: repo.pollIntervalSeconds,
     required_checks: repo.requiredChecks,
     created_at: repo.createdAt,
+    fork_approval: repo.forkApproval,
   };
 }
 

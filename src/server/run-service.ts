@@ -17,6 +17,7 @@ import type { Conclusion, Repo, Run, Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
 import { buildWorkflowDef, formatProblem, loadWorkflowFiles, workflowMatches } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
+import { HttpError } from "./context.js";
 import type { JobIsolation } from "./job-isolation.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
@@ -160,6 +161,8 @@ export class RunService {
     const conclusion = refused ? "skipped" : failed ? "failure" : null;
     // A fork's pull request is untrusted input (pull_request_target runs the base's own workflows).
     const fork = event.name === "pull_request" && event.fork === true;
+    // GitHub's "approve and run": the repository's fork_approval may hold a fork's run for an admin.
+    const waits = !failed && fork && (await this.needsApproval(repo, actor));
     const run = await serial.run(async () => {
       const created = await store.createRun({
         repoId: repo.id,
@@ -169,8 +172,8 @@ export class RunService {
         ref: event.ref,
         headBranch: headBranchOf(event),
         headSha: event.sha,
-        status: failed ? "completed" : "queued",
-        conclusion,
+        status: failed || waits ? "completed" : "queued",
+        conclusion: waits ? "action_required" : conclusion,
         actor,
         github: {},
         inputs,
@@ -192,12 +195,53 @@ export class RunService {
       await store.updateRun(created.id, { github });
       return { ...created, github };
     });
-    hub.publish({ type: failed ? "run:completed" : "run:queued", runId: run.id, conclusion: run.conclusion });
+    hub.publish({
+      type: failed || waits ? "run:completed" : "run:queued",
+      runId: run.id,
+      conclusion: run.conclusion,
+    });
     if (refused) return run;
+    if (waits) {
+      process.stderr.write(
+        `gantry serve: ${repo.owner}/${repo.name}: run ${run.id} (${workflow.name}) of ${actor}'s fork waits for an admin's approval: POST /api/v1/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}/approve\n`,
+      );
+      return run;
+    }
     this.chain.fire(run, "requested");
     if (failed) this.chain.fire(run, "completed");
     this.start(run);
     return run;
+  }
+
+  /**
+   * Whether a fork's run by this sender waits for an admin (the repository's fork_approval): always
+   * under `all`; under `first_time_contributors` while none of the sender's runs in the repository
+   * has run (an approved run, or one that needed no approval, makes them a known contributor).
+   */
+  private async needsApproval(repo: Repo, actor: string): Promise<boolean> {
+    if (repo.forkApproval === "none") return false;
+    if (repo.forkApproval === "all") return true;
+    const { runs } = await this.deps.store.listRuns({ repoId: repo.id, actor, perPage: 100 });
+    return !runs.some((r) => r.conclusion !== "action_required");
+  }
+
+  /**
+   * Starts a fork's run that waits for approval (action_required), as GitHub's approve: false when
+   * the run is not waiting (never approved twice: the check and the change are one step).
+   */
+  async approve(run: Run): Promise<boolean> {
+    const { store, serial, hub } = this.deps;
+    const approved = await serial.run(async () => {
+      const current = await store.getRun(run.id);
+      if (current?.status !== "completed" || current.conclusion !== "action_required") return undefined;
+      await store.updateRun(run.id, { status: "queued", conclusion: null, completedAt: null });
+      return { ...current, status: "queued" as const, conclusion: null, completedAt: null };
+    });
+    if (!approved) return false;
+    hub.publish({ type: "run:queued", runId: run.id, attempt: approved.runAttempt });
+    this.chain.fire(approved, "requested");
+    this.start(approved);
+    return true;
   }
 
   /** Whether the run is going through the engine in this process. */
@@ -338,6 +382,9 @@ export class RunService {
   async rerun(run: Run, failedOnly: boolean): Promise<Run | "running"> {
     const { store, serial, clones } = this.deps;
     if (run.status !== "completed" || this.active.has(run.id)) return "running";
+    if (run.conclusion === "action_required") {
+      throw new HttpError(403, "This workflow run waits for an admin's approval: approving it runs it.");
+    }
     const attempt = run.runAttempt + 1;
     if (failedOnly) {
       const repo = await store.getRepoById(run.repoId);

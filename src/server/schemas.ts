@@ -69,6 +69,8 @@ export const repoSchema = z.object({
   poll_interval_seconds: z.number(),
   required_checks: z.array(z.string()),
   created_at: z.string(),
+  /** Which runs of a fork's pull request wait for an admin's approval. */
+  fork_approval: z.enum(["none", "first_time_contributors", "all"]),
 });
 
 const minimalRepository = z.object({ id: z.number(), name: z.string(), full_name: z.string(), owner });
@@ -86,7 +88,8 @@ export const runSchema = z.object({
   run_attempt: z.number(),
   event: z.string(),
   status: z.enum(["queued", "pending", "in_progress", "completed"]),
-  conclusion: z.enum(["success", "failure", "cancelled", "skipped"]).nullable(),
+  /** action_required: a fork's pull request run waiting for an admin's approval (POST …/approve). */
+  conclusion: z.enum(["success", "failure", "cancelled", "skipped", "action_required"]).nullable(),
   workflow_id: z.string(),
   url: z.string(),
   html_url: z.string(),

@@ -196,6 +196,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       defaultBranch: r.default_branch,
       pollIntervalSeconds: r.poll_interval_seconds,
       requiredChecks: r.required_checks,
+      forkApproval: r.fork_approval,
     });
     try {
       await clones.sync(repo);

@@ -4,6 +4,7 @@ export { openSqliteStore } from "./sqlite.js";
 export type { Store } from "./store.js";
 export {
   type Conclusion,
+  type ForkApproval,
   type Job,
   type JobPatch,
   type NewJob,
@@ -15,6 +16,7 @@ export {
   type PullRequestPatch,
   type Repo,
   type Run,
+  type RunConclusion,
   type RunFilter,
   type RunPatch,
   type Status,

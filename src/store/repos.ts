@@ -14,6 +14,7 @@ export async function addRepo(db: Kysely<Database>, repo: NewRepo): Promise<Repo
     poll_interval_seconds: repo.pollIntervalSeconds,
     required_checks_json: json(repo.requiredChecks ?? []),
     created_at: now(),
+    fork_approval: repo.forkApproval ?? "none",
   };
   try {
     await db.insertInto("repos").values(row).execute();
@@ -34,10 +35,16 @@ export async function upsertRepo(db: Kysely<Database>, repo: NewRepo): Promise<R
       default_branch: repo.defaultBranch,
       poll_interval_seconds: repo.pollIntervalSeconds,
       required_checks_json: json(repo.requiredChecks ?? []),
+      fork_approval: repo.forkApproval ?? existing.forkApproval,
     })
     .where("id", "=", existing.id)
     .execute();
-  return { ...existing, ...repo, requiredChecks: repo.requiredChecks ?? [] };
+  return {
+    ...existing,
+    ...repo,
+    requiredChecks: repo.requiredChecks ?? [],
+    forkApproval: repo.forkApproval ?? existing.forkApproval,
+  };
 }
 
 export async function getRepo(db: Kysely<Database>, owner: string, name: string): Promise<Repo | undefined> {

@@ -1,6 +1,19 @@
 import type { Json } from "../expressions/index.js";
 import type { DbJob, DbPullRequest, DbRepo, DbRun, DbStep, DbToken } from "./schema.js";
-import type { Conclusion, Job, PullRequest, Repo, Run, Status, Step, Token } from "./types.js";
+import type {
+  Conclusion,
+  ForkApproval,
+  Job,
+  PullRequest,
+  Repo,
+  Run,
+  RunConclusion,
+  Status,
+  Step,
+  Token,
+} from "./types.js";
+
+const FORK_APPROVALS: readonly string[] = ["none", "first_time_contributors", "all"];
 
 /** Row ⇄ domain conversions, shared by the statement groups. */
 
@@ -31,6 +44,7 @@ export function toRepo(r: DbRepo): Repo {
     pollIntervalSeconds: Number(r.poll_interval_seconds),
     requiredChecks: parse<string[]>(r.required_checks_json, []),
     createdAt: r.created_at,
+    forkApproval: FORK_APPROVALS.includes(r.fork_approval) ? (r.fork_approval as ForkApproval) : "none",
   };
 }
 
@@ -65,7 +79,7 @@ export function toRun(r: DbRun): Run {
     headBranch: r.head_branch,
     headSha: r.head_sha,
     status: r.status as Status,
-    conclusion: r.conclusion as Conclusion | null,
+    conclusion: r.conclusion as RunConclusion | null,
     runNumber: Number(r.run_number),
     runAttempt: Number(r.run_attempt),
     actor: r.actor,

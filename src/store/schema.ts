@@ -18,6 +18,8 @@ export interface DbRepo {
   /** JSON list; null in rows from before migration 0002 (none required). */
   required_checks_json: string | null;
   created_at: string;
+  /** none | first_time_contributors | all (migration 0007). */
+  fork_approval: string;
 }
 
 export interface DbRun {

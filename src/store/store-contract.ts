@@ -113,6 +113,35 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getRun(readOnly.id)).toMatchObject({ fork: false, tokenPermissions: "read" });
     });
 
+    it("keeps a repository's fork approval rule: none unless given, kept by an update without it", async () => {
+      const added = await store.addRepo(repo);
+      expect(added.forkApproval).toBe("none");
+      const set = await store.upsertRepo({ ...repo, forkApproval: "first_time_contributors" });
+      expect(set.forkApproval).toBe("first_time_contributors");
+      expect((await store.getRepo("acme", "app"))?.forkApproval).toBe("first_time_contributors");
+      const kept = await store.upsertRepo({ ...repo, url: "/srv/moved.git" });
+      expect(kept.forkApproval).toBe("first_time_contributors");
+      await store.upsertRepo({ ...repo, forkApproval: "all" });
+      expect((await store.getRepoById(added.id))?.forkApproval).toBe("all");
+      const other = await store.addRepo({ ...repo, name: "other", forkApproval: "all" });
+      expect((await store.listRepos()).find((r) => r.id === other.id)?.forkApproval).toBe("all");
+    });
+
+    it("keeps a run waiting for approval as completed, action_required, and starts it when asked", async () => {
+      const r = await store.addRepo(repo);
+      const waiting = await store.createRun(
+        run(r.id, { event: "pull_request", fork: true, status: "completed", conclusion: "action_required" }),
+      );
+      expect(await store.getRun(waiting.id)).toMatchObject({
+        status: "completed",
+        conclusion: "action_required",
+      });
+      expect(await store.listUnfinishedRuns()).toEqual([]);
+      expect((await store.listRuns({ repoId: r.id, status: "action_required" })).total).toBe(1);
+      await store.updateRun(waiting.id, { status: "queued", conclusion: null, completedAt: null });
+      expect((await store.listUnfinishedRuns()).map((x) => x.id)).toEqual([waiting.id]);
+    });
+
     it("remembers webhook deliveries per forge: once new, then a replay, until pruned", async () => {
       const at = "2026-01-01T00:00:00.000Z";
       expect(await store.rememberDelivery("github", "d-1", at)).toBe(true);

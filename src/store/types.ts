@@ -4,6 +4,15 @@ import type { Json } from "../expressions/index.js";
 /** GitHub's statuses for runs and jobs that gantry has: `pending` waits for a concurrency group. */
 export type Status = "queued" | "pending" | "in_progress" | "completed";
 export type Conclusion = "success" | "failure" | "cancelled" | "skipped";
+/** A run's also `action_required`: a fork's pull request run waiting for an admin's approval (completed). */
+export type RunConclusion = Conclusion | "action_required";
+
+/**
+ * Which runs of a fork's pull request wait for an admin's approval (GitHub's "approve and run"):
+ * none; those of a first-time contributor (a sender none of whose runs in the repository has run);
+ * all of them.
+ */
+export type ForkApproval = "none" | "first_time_contributors" | "all";
 
 export interface Repo {
   id: number;
@@ -19,9 +28,14 @@ export interface Repo {
    */
   requiredChecks: string[];
   createdAt: string;
+  forkApproval: ForkApproval;
 }
 
-export type NewRepo = Omit<Repo, "id" | "createdAt" | "requiredChecks"> & { requiredChecks?: string[] };
+/** forkApproval: none for a new repository; an update without it keeps the repository's. */
+export type NewRepo = Omit<Repo, "id" | "createdAt" | "requiredChecks" | "forkApproval"> & {
+  requiredChecks?: string[];
+  forkApproval?: ForkApproval;
+};
 
 export interface Run {
   id: number;
@@ -36,7 +50,7 @@ export interface Run {
   headBranch: string;
   headSha: string;
   status: Status;
-  conclusion: Conclusion | null;
+  conclusion: RunConclusion | null;
   runNumber: number;
   runAttempt: number;
   actor: string;

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { JobReport, WorkflowRunReport } from "../../engine/index.js";
+import type { RunConclusion } from "../../store/index.js";
 import { commitChecks } from "../commit-checks.js";
 import {
   attemptQuery,
@@ -97,7 +98,12 @@ export function runRoutes(ctx: ServerContext): Hono {
         outputs: s.outputs,
       })),
     }));
-    const report: WorkflowRunReport & { runAttempt: number; problems: string[]; status: string } = {
+    const report: Omit<WorkflowRunReport, "conclusion"> & {
+      conclusion: RunConclusion;
+      runAttempt: number;
+      problems: string[];
+      status: string;
+    } = {
       runId: String(run.id),
       runAttempt: run.runAttempt,
       workflow: run.workflowName,
@@ -132,6 +138,19 @@ export function runRoutes(ctx: ServerContext): Hono {
       return c.json({}, 201);
     });
   }
+
+  // GitHub's "approve and run": a fork's run waiting as action_required (the repository's
+  // fork_approval) runs once an admin approves it; 201 with an empty body, as GitHub answers.
+  app.post("/repos/:owner/:repo/actions/runs/:id/approve", async (c) => {
+    const { run } = await runOf(c);
+    if (!(await ctx.runs.approve(run))) {
+      throw new HttpError(
+        403,
+        "This workflow run is not waiting for approval: only a fork's pull request run that is action_required can be approved.",
+      );
+    }
+    return c.json({}, 201);
+  });
 
   app.get("/repos/:owner/:repo/commits/:ref/status", async (c) => {
     const repo = await repoOf(ctx, c);

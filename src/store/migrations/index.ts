@@ -5,6 +5,7 @@ import { triggerState } from "./0003-trigger-state.js";
 import { chainDepth } from "./0004-chain-depth.js";
 import { webhookDeliveries } from "./0005-webhook-deliveries.js";
 import { runFork } from "./0006-run-fork.js";
+import { forkApproval } from "./0007-fork-approval.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   "0004-chain-depth": chainDepth,
   "0005-webhook-deliveries": webhookDeliveries,
   "0006-run-fork": runFork,
+  "0007-fork-approval": forkApproval,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */
