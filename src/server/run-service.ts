@@ -328,7 +328,8 @@ export class RunService {
         ...this.deps.isolation,
         actions: this.deps.actions,
         graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
-        debug: config.secrets.ACTIONS_STEP_DEBUG === "true",
+        // A secret: a fork's run has none (GitHub's step debug logging comes from it or a variable).
+        debug: !run.fork && config.secrets.ACTIONS_STEP_DEBUG === "true",
         services: this.deps.services,
         onProcessGroup: (jobKey, pid) => this.deps.processes.record(run.id, run.runAttempt, jobKey, pid),
       });
