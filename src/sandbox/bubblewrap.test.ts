@@ -15,7 +15,7 @@ async function layout() {
   const root = mkdtempSync(join(tmpdir(), "sandbox-unit-"));
   const server = join(root, "server");
   const jobDir = join(server, "work", "1");
-  mkdirSync(join(jobDir, "tmp"), { recursive: true });
+  for (const dir of ["tmp", "ws"]) mkdirSync(join(jobDir, dir), { recursive: true });
   writeFileSync(join(server, "secret.txt"), "server-secret\n");
   const sandbox = await JobSandbox.start({
     jobDir,
@@ -33,21 +33,22 @@ describe.skipIf(sandboxProblem() !== undefined)("JobSandbox", () => {
     const { server, jobDir, sandbox } = await layout();
     const r = await runCommand(
       "sh",
-      ["-c", `cat ${server}/secret.txt 2>&1; echo mine > ${jobDir}/mine; echo t > /tmp/t; echo ok`],
-      { cwd: jobDir, sandbox },
+      ["-c", `cat ${server}/secret.txt 2>&1; echo mine > ${jobDir}/ws/mine; echo t > /tmp/t; echo ok`],
+      { cwd: join(jobDir, "ws"), sandbox },
     );
     expect(r.stdout).toContain("No such file");
     expect(r.stdout).toContain("ok");
-    expect(readFileSync(join(jobDir, "mine"), "utf8")).toBe("mine\n");
+    expect(readFileSync(join(jobDir, "ws", "mine"), "utf8")).toBe("mine\n");
     expect(readFileSync(join(jobDir, "tmp", "t"), "utf8")).toBe("t\n");
     expect(sandbox.toHost("/tmp/t")).toBe(join(jobDir, "tmp", "t"));
     expect(sandbox.toJob(join(jobDir, "tmp", "t"))).toBe("/tmp/t");
-    expect(sandbox.toHost(join(jobDir, "mine"))).toBe(join(jobDir, "mine"));
+    expect(sandbox.toHost(join(jobDir, "ws", "mine"))).toBe(join(jobDir, "ws", "mine"));
+    expect(sandbox.visible(join(jobDir, "ws", "mine"))).toBe(true);
+    expect(sandbox.visible(join(server, "secret.txt"))).toBe(false);
   });
 
   it("copies as the job: a link to the server's file brings nothing, one to its folder writes nothing there", async () => {
     const { root, server, jobDir, sandbox } = await layout();
-    mkdirSync(join(jobDir, "ws"));
     writeFileSync(join(jobDir, "ws", "a.txt"), "a\n");
     symlinkSync(join(server, "secret.txt"), join(jobDir, "ws", "loot.txt"));
     const out = mkdtempSync(join(root, "out-"));
@@ -59,10 +60,10 @@ describe.skipIf(sandboxProblem() !== undefined)("JobSandbox", () => {
     ).rejects.toThrow(/loot.txt/);
     const staged = mkdtempSync(join(root, "staged-"));
     writeFileSync(join(staged, "b.txt"), "b\n");
-    symlinkSync(server, join(jobDir, "drop"));
-    await copyInSandbox(sandbox, staged, join(jobDir, "drop"), { extra: { readOnly: [staged] } });
+    symlinkSync(server, join(jobDir, "ws", "drop"));
+    await copyInSandbox(sandbox, staged, join(jobDir, "ws", "drop"), { extra: { readOnly: [staged] } });
     expect(existsSync(join(server, "b.txt"))).toBe(false);
-    await copyInSandbox(sandbox, staged, join(jobDir, "fine"), { extra: { readOnly: [staged] } });
-    expect(readFileSync(join(jobDir, "fine", "b.txt"), "utf8")).toBe("b\n");
+    await copyInSandbox(sandbox, staged, join(jobDir, "ws", "fine"), { extra: { readOnly: [staged] } });
+    expect(readFileSync(join(jobDir, "ws", "fine", "b.txt"), "utf8")).toBe("b\n");
   });
 });

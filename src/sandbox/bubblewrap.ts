@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, openSync, statSync, writeFileSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { closeSync, existsSync, openSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import type { ExtraMounts, Sandbox } from "./run-command.js";
 
 /** What a job's sandbox shows of this host. */
@@ -73,7 +73,12 @@ function mountArgs(layout: SandboxLayout): string[] {
     if (statSync(path).isDirectory()) args.push("--tmpfs", path);
     else args.push("--ro-bind", empty, path);
   }
-  args.push("--bind", layout.jobDir, layout.jobDir);
+  // The job's folders one by one, not the folder holding them: a step cannot swap one for a link
+  // (a mount point does not move), so the server's own writes there stay where it means them.
+  for (const entry of readdirSync(layout.jobDir, { withFileTypes: true })) {
+    const path = join(layout.jobDir, entry.name);
+    if (entry.isDirectory() && path !== resolve(layout.tmpDir)) args.push("--bind", path, path);
+  }
   for (const path of layout.readOnly) args.push("--ro-bind-try", path, path);
   for (const path of layout.writable) args.push("--bind-try", path, path);
   return args;
@@ -106,6 +111,17 @@ export class JobSandbox implements Sandbox {
   toHost(path: string): string {
     if (!isAbsolute(path) || this.boundAsIs(path) || !isWithin(path, "/tmp")) return path;
     return resolve(this.layout.tmpDir, relative("/tmp", path));
+  }
+
+  visible(path: string): boolean {
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch {
+      return false;
+    }
+    if (this.boundAsIs(real)) return true;
+    return ![...this.layout.hidden, "/tmp"].some((root) => isWithin(real, root));
   }
 
   toJob(path: string): string {
@@ -167,6 +183,9 @@ export class JobSandbox implements Sandbox {
     const joins = ["--pidns", "3"];
     if (this.nsFds.length > 1) joins.push("--userns", "4");
     const caps = userArgs().length > 0 ? [] : ["--cap-drop", "ALL"];
+    // No --die-with-parent here: joined to the keeper's namespace, the command dies with it (and the
+    // keeper with the server); with --pidns, bubblewrap 0.8's parent-death signal also killed a
+    // command now and then while its parent lived (3 in 120).
     return {
       command: BWRAP,
       args: [
@@ -177,7 +196,6 @@ export class JobSandbox implements Sandbox {
         "--proc",
         "/proc",
         ...caps,
-        "--die-with-parent",
         "--chdir",
         cwd,
         "--",

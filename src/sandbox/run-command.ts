@@ -14,6 +14,8 @@ export interface Sandbox {
   toHost(path: string): string;
   /** The path the job knows a host path by. */
   toJob(path: string): string;
+  /** Whether the job could read this host path itself (links followed as the host sees them). */
+  visible(path: string): boolean;
 }
 
 export interface CommandOptions {
@@ -87,7 +89,8 @@ export async function copyInSandbox(
   const script =
     'set -o pipefail; mkdir -p -- "$2" && tar -c -h -C "$1" --null -T - -f - | tar -x --no-same-owner -C "$2" -f -';
   const names = opts.names ?? ["."];
-  await runCommand("bash", ["-c", script, "copy", fromDir, toDir], {
+  // --norc: bash reads ~/.bashrc when its input is a socket (as node makes it) unless told not to.
+  await runCommand("bash", ["--noprofile", "--norc", "-c", script, "copy", fromDir, toDir], {
     cwd: "/",
     sandbox,
     extra: opts.extra,
