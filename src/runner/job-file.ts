@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from "node:fs";
 
 /** The most the runner reads of one file-command file (GITHUB_OUTPUT, GITHUB_ENV …, the step summary). */
 export const JOB_FILE_LIMIT = 1024 * 1024;
@@ -29,6 +29,36 @@ export function readJobFile(file: string, limit = JOB_FILE_LIMIT): string {
       read += n;
     }
     return buffer.subarray(0, read).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Opens a file of the job's for writing without following a link in its place; only a regular file. */
+function openJobFileForWrite(file: string, flags: number): number {
+  const fd = openSync(file, flags | constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new Error(`${file} is not a regular file`);
+  }
+  return fd;
+}
+
+/** Appends to a file a step can see (GITHUB_ENV, GITHUB_PATH …), never through a link in its place. */
+export function appendJobFile(file: string, text: string): void {
+  const fd = openJobFileForWrite(file, constants.O_APPEND);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes a file in the job's folders, never through a link in its place. */
+export function writeJobFile(file: string, text: string): void {
+  const fd = openJobFileForWrite(file, constants.O_TRUNC);
+  try {
+    writeSync(fd, text);
   } finally {
     closeSync(fd);
   }

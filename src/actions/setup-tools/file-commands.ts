@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
-import type { ActionStepRequest } from "../../runner/index.js";
+import { type ActionStepRequest, appendJobFile } from "../../runner/index.js";
 
 /**
  * The effects a setup-* action has on later steps, through the file commands every action
@@ -20,7 +20,7 @@ export class StepEffects {
   addPath(dir: string): void {
     const file = this.env.GITHUB_PATH;
     if (!file) throw new Error("GITHUB_PATH is not set: the runner gave this step no file commands");
-    appendFileSync(file, `${dir}\n`);
+    appendJobFile(file, `${dir}\n`);
     this.env.PATH = this.env.PATH ? `${dir}${delimiter}${this.env.PATH}` : dir;
   }
 
@@ -30,9 +30,9 @@ export class StepEffects {
     if (!file) throw new Error("GITHUB_ENV is not set: the runner gave this step no file commands");
     if (value.includes("\n")) {
       const delim = `ghadelimiter_${randomUUID()}`;
-      appendFileSync(file, `${name}<<${delim}\n${value}\n${delim}\n`);
+      appendJobFile(file, `${name}<<${delim}\n${value}\n${delim}\n`);
     } else {
-      appendFileSync(file, `${name}=${value}\n`);
+      appendJobFile(file, `${name}=${value}\n`);
     }
     this.env[name] = value;
   }
@@ -54,6 +54,10 @@ export function readVersionFile(req: ActionStepRequest, input: string, file: str
     throw new Error(
       `The ${input} '${file}' does not exist (looked for ${full}; the workspace holds the repository only after actions/checkout)`,
     );
+  }
+  // A link the job made must not read the server's files for it (src/sandbox).
+  if (req.sandbox && !req.sandbox.visible(full)) {
+    throw new Error(`The ${input} '${file}' is not a file this job can read`);
   }
   return readFileSync(full, "utf8");
 }

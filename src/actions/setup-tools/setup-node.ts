@@ -1,7 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
-import type { ActionStepRequest, ActionStepResult } from "../../runner/index.js";
+import {
+  type ActionStepRequest,
+  type ActionStepResult,
+  readJobFile,
+  writeJobFile,
+} from "../../runner/index.js";
 import type { CacheStore } from "../stores.js";
 import { needStore, restoreDependencies } from "./dependency-cache.js";
 import { nodeDependencyCache } from "./dependency-plans.js";
@@ -104,18 +109,17 @@ function configureRegistry(req: ActionStepRequest, fx: StepEffects, url: string)
   if (scope && !scope.startsWith("@")) scope = `@${scope}`;
   if (scope) scope = `${scope.toLowerCase()}:`;
   const npmrc = join(runnerTemp(req), ".npmrc");
-  const kept = existsSync(npmrc)
-    ? readFileSync(npmrc, "utf8")
-        .split(/\r?\n/)
-        .filter((l) => l && !l.toLowerCase().startsWith(`${scope}registry`))
-    : [];
+  // The job's temp folder: never read or written through a link a step left there.
+  const kept = readJobFile(npmrc)
+    .split(/\r?\n/)
+    .filter((l) => l && !l.toLowerCase().startsWith(`${scope}registry`));
   const alwaysAuth = req.inputs["always-auth"]?.trim() || "false";
   kept.push(
     `${registry.replace(/^\w+:/, "")}:_authToken=\${NODE_AUTH_TOKEN}`,
     `${scope}registry=${registry}`,
     `always-auth=${alwaysAuth}`,
   );
-  writeFileSync(npmrc, `${kept.join("\n")}\n`);
+  writeJobFile(npmrc, `${kept.join("\n")}\n`);
   fx.exportVariable("NPM_CONFIG_USERCONFIG", npmrc);
   fx.exportVariable("NODE_AUTH_TOKEN", fx.env.NODE_AUTH_TOKEN || "XXXXX-XXXXX-XXXXX-XXXXX");
   fx.info(`Registry ${registry} written to ${npmrc}`);

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { ActionStepRequest, ActionStepResult } from "../../runner/index.js";
+import { runCommand } from "../../sandbox/index.js";
 import type { CacheStore } from "../stores.js";
 import { needStore, restoreDependencies } from "./dependency-cache.js";
 import { pythonDependencyCache } from "./dependency-plans.js";
@@ -132,11 +133,29 @@ async function apply(
     installDir = out.stdout.trim().split(/\r?\n/)[1] || dirname(dirname(resolved.path));
     // `python` and `python3` both name the host's interpreter, as on a GitHub runner.
     binDir = join(runnerTemp(req), "setup-python", resolved.version, "bin");
-    rmSync(binDir, { recursive: true, force: true });
-    mkdirSync(binDir, { recursive: true });
-    for (const name of ["python", "python3"]) symlinkSync(resolved.path, join(binDir, name));
     const pip = findOnPath("pip3", dirname(resolved.path));
-    if (pip) for (const name of ["pip", "pip3"]) symlinkSync(pip, join(binDir, name));
+    // In the job's temp folder, as the job: a link a step left there leads nowhere of the server's.
+    const links = [
+      ["python", resolved.path],
+      ["python3", resolved.path],
+      ...(pip
+        ? [
+            ["pip", pip],
+            ["pip3", pip],
+          ]
+        : []),
+    ];
+    await runCommand(
+      "sh",
+      [
+        "-c",
+        'dir=$1; shift; rm -rf -- "$dir" && mkdir -p -- "$dir" && while [ $# -gt 0 ]; do ln -s -- "$2" "$dir/$1"; shift 2; done',
+        "sh",
+        binDir,
+        ...links.flat(),
+      ],
+      { cwd: req.workspace, sandbox: req.sandbox },
+    );
     pythonPath = resolved.path;
   }
   if (update) {
