@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { git, makeRepo } from "./harness.js";
 import { ORDINARY_FILES, ORDINARY_WORKFLOW } from "./sandbox-workflows.js";
-import { api, type Serve, serveWithConfig, until } from "./serve-harness.js";
+import { api, exited, type Serve, serveWithConfig, until } from "./serve-harness.js";
 
 const token = "isolation-admin-token";
 const configSecret = "config-file-secret-value";
@@ -237,5 +237,38 @@ describe("gantry serve: jobs in the sandbox", () => {
     expect(logs.test).toContain("built ordinary-app");
     expect(logs.test).toContain("restored cached");
     expect(run.conclusion).toBe("success");
+  });
+
+  it("a server killed mid-job leaves none of the job's processes behind, setsid or not", async () => {
+    const repo = makeRepo({
+      files: {
+        ".github/workflows/hold.yml": `name: Hold
+on: workflow_dispatch
+jobs:
+  hold:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          setsid sh -c 'exec sleep 4444.5' > /dev/null 2>&1 < /dev/null &
+          echo holding
+          exec sleep 4545.5
+`,
+      },
+    });
+    const s = await serveWithConfig(
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
+      token,
+    );
+    await api(s, token, "POST", "/repos/acme/app/actions/workflows/hold.yml/dispatches", { ref: "main" });
+    await until(
+      async () => processesWith("sleep\u00004545.5").length + processesWith("sleep\u00004444.5").length,
+      (n) => n === 2,
+    );
+    s.proc.kill("SIGKILL");
+    await exited(s.proc);
+    await until(
+      async () => processesWith("sleep\u00004545.5").length + processesWith("sleep\u00004444.5").length,
+      (n) => n === 0,
+    );
   });
 });
