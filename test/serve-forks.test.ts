@@ -61,6 +61,7 @@ vars:
   REGION: ${JSON.stringify(VAR)}
 hooks:
   github_secret: ${JSON.stringify(HOOK_SECRET)}
+  gitlab_token: ${JSON.stringify(HOOK_SECRET)}
 `;
 
 interface ApiRun {
@@ -319,6 +320,55 @@ describe("gantry serve: approving a fork's runs", () => {
       "success",
       "success",
     ]);
+  });
+});
+
+describe("gantry serve: a GitLab merge request from a fork project", () => {
+  it("gets no secrets, and its replay (the same Idempotency-Key) starts nothing", async () => {
+    const r = makeRemote({ ".github/workflows/pr.yml": PR_WORKFLOW });
+    git(r.work, "push", "-q", "origin", "main");
+    git(r.work, "checkout", "-q", "-b", "feature");
+    const head = commitFiles(r.work, { "f.txt": "1" });
+    git(r.work, "push", "-q", "origin", "feature:refs/merge-requests/5/head"); // where GitLab keeps it
+    const s = await serveWithConfig(config(r), TOKEN);
+    const body = JSON.stringify({
+      object_kind: "merge_request",
+      user: { username: "mallory" },
+      project: { id: 1, path_with_namespace: "acme/app", default_branch: "main" },
+      object_attributes: {
+        iid: 5,
+        action: "open",
+        source_branch: "feature",
+        target_branch: "main",
+        last_commit: { id: head },
+        source_project_id: 2,
+        target_project_id: 1,
+        source: { path_with_namespace: "mallory/app" },
+        target: { path_with_namespace: "acme/app" },
+      },
+    });
+    const send = () =>
+      fetch(`${s.url}/hooks/gitlab`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-gitlab-event": "Merge Request Hook",
+          "x-gitlab-token": HOOK_SECRET,
+          "idempotency-key": "gl-delivery-1",
+        },
+        body,
+      });
+    expect((await send()).status).toBe(202);
+    const pr = await completedOf(s, "pull_request");
+    expect(pr.conclusion).toBe("success");
+    const log = await jobLog(s, pr.id);
+    expect(log).toContain("len=0");
+    expect(log).not.toContain(REVERSED);
+    const replay = await send();
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toMatchObject({ replay: true, delivery: "gl-delivery-1" });
+    await new Promise((done) => setTimeout(done, 1000));
+    expect((await runs(s)).filter((x) => x.event === "pull_request")).toHaveLength(1);
   });
 });
 
