@@ -15,7 +15,9 @@ embedded SQLite store, clones of the repositories, an embedded runner pool, live
   --port N        port to listen on (default 8080; 0 picks a free one)
   --host ADDR     address to listen on (default 127.0.0.1)
   --config FILE   YAML: repos, runners (slots, labels, label_map), retries, secrets, vars, hooks
-                  (webhook secrets: github_secret, gitea_secret, gitlab_token, git_token)
+                  (webhook secrets: github_secret, gitea_secret, gitlab_token, git_token),
+                  repo_url_schemes (default [https, ssh]; add file for local paths), limits
+                  (api_body_bytes, webhook_body_bytes, auth_failures_per_minute)
   --drain-timeout S  on SIGTERM or Ctrl-C, how long running jobs may take to finish (default
                   60); no new job starts meanwhile, and queued runs go on at the next start.
                   Jobs still running then are stopped and recovered as lost; a second signal
