@@ -157,11 +157,18 @@ function RunActions({ run, base, onDone }: { run: RunJson; base: string; onDone:
       setBusy(null);
     }
   };
-  const done = run.status === "completed";
+  // A fork's run waiting for an admin's approval (action_required) is approved, not re-run.
+  const waiting = run.status === "completed" && run.conclusion === "action_required";
+  const done = run.status === "completed" && !waiting;
   const failed = done && (run.conclusion === "failure" || run.conclusion === "cancelled");
   return (
     <div className="actions">
-      {!done && (
+      {waiting && (
+        <button type="button" className="primary" disabled={!!busy} onClick={() => act("approve", "approve")}>
+          {busy === "approve" ? "Approving…" : "Approve and run"}
+        </button>
+      )}
+      {!done && !waiting && (
         <button type="button" className="danger" disabled={!!busy} onClick={() => act("cancel", "cancel")}>
           {busy === "cancel" ? "Cancelling…" : "Cancel run"}
         </button>

@@ -24,6 +24,7 @@ const STATUSES = [
   "failure",
   "cancelled",
   "skipped",
+  "action_required",
 ];
 const FILTERS = ["workflow", "branch", "event", "status", "actor"] as const;
 
