@@ -320,6 +320,23 @@ describe("gantry serve: approving a fork's runs", () => {
       "success",
       "success",
     ]);
+    // Still unapproved, eve's next push waits too (her pull_request_target runs count for nothing).
+    await until(
+      () => runs(s),
+      (list) => list.filter((x) => x.event === "pull_request_target").length === 3,
+    );
+    const eveSync = pullRequestPayload(8, head, base, "eve/app", "synchronize");
+    expect((await deliver(s, "pull_request", eveSync)).status).toBe(202);
+    const still = await until(
+      () => runs(s),
+      (list) => list.filter((x) => x.event === "pull_request" && x.status === "completed").length === 4,
+    );
+    expect(still.filter((x) => x.event === "pull_request").map((x) => x.conclusion)).toEqual([
+      "action_required",
+      "action_required",
+      "success",
+      "success",
+    ]);
   });
 });
 

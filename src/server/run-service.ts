@@ -217,12 +217,13 @@ export class RunService {
    * Whether a fork's run by this sender waits for an admin (the repository's fork_approval): always
    * under `all`; under `first_time_contributors` while none of the sender's runs in the repository
    * has run (an approved run, or one that needed no approval, makes them a known contributor).
+   * pull_request_target runs do not count: anyone who opens a pull request starts those.
    */
   private async needsApproval(repo: Repo, actor: string): Promise<boolean> {
     if (repo.forkApproval === "none") return false;
     if (repo.forkApproval === "all") return true;
     const { runs } = await this.deps.store.listRuns({ repoId: repo.id, actor, perPage: 100 });
-    return !runs.some((r) => r.conclusion !== "action_required");
+    return !runs.some((r) => r.event !== "pull_request_target" && r.conclusion !== "action_required");
   }
 
   /**
