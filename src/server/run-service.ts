@@ -55,6 +55,9 @@ export interface RunServiceDeps {
   isolation: JobIsolation;
 }
 
+/** The events whose runs make their sender a known contributor (fork_approval first_time_contributors). */
+const CONTRIBUTIONS = new Set(["pull_request", "push", "create", "delete", "release"]);
+
 /** The reason a job whose runner vanished (the server died under it) is failed with. */
 export const RUNNER_LOST = "the runner was lost";
 
@@ -217,13 +220,15 @@ export class RunService {
    * Whether a fork's run by this sender waits for an admin (the repository's fork_approval): always
    * under `all`; under `first_time_contributors` while none of the sender's runs in the repository
    * has run (an approved run, or one that needed no approval, makes them a known contributor).
-   * pull_request_target runs do not count: anyone who opens a pull request starts those.
+   * Only runs of what takes a contributor count (a pull request that ran, a push, a ref or a
+   * release): not pull_request_target, nor the workflow_run runs after it, which anyone who opens a
+   * pull request starts.
    */
   private async needsApproval(repo: Repo, actor: string): Promise<boolean> {
     if (repo.forkApproval === "none") return false;
     if (repo.forkApproval === "all") return true;
     const { runs } = await this.deps.store.listRuns({ repoId: repo.id, actor, perPage: 100 });
-    return !runs.some((r) => r.event !== "pull_request_target" && r.conclusion !== "action_required");
+    return !runs.some((r) => CONTRIBUTIONS.has(r.event) && r.conclusion !== "action_required");
   }
 
   /**
