@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
+import type { Json } from "../expressions/index.js";
 import { isForkPullRequest, pullRequestEvent, pullRequestTargetEvent } from "./forge-event.js";
 
 const repository = { full_name: "acme/app" };
-const side = (repo: unknown) => ({ ref: "x", sha: "a".repeat(40), repo });
+const side = (repo: Json) => ({ ref: "x", sha: "a".repeat(40), repo });
 
 describe("isForkPullRequest", () => {
   it("is a fork when head.repo names another repository, or none", () => {
-    const pr = (head: unknown, base: unknown = { id: 1, full_name: "acme/app" }) => ({
+    const pr = (head: Json, base: Json = { id: 1, full_name: "acme/app" }) => ({
       repository,
       pull_request: { head: side(head), base: side(base) },
     });
