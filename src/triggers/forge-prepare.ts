@@ -72,6 +72,7 @@ async function fetchPullHead(
     await gitAsync(gitDir, [
       "fetch",
       "--quiet",
+      "--",
       url,
       `+${PULL_HEAD[event.forge](number)}:refs/pull/${number}/head`,
     ]).catch(() => undefined);
