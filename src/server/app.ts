@@ -39,7 +39,9 @@ export function createApp(ctx: ServerContext): Hono {
     const req = c.req.raw;
     const hasBody =
       req.headers.has("transfer-encoding") || Number(req.headers.get("content-length") ?? 0) > 0;
-    if (c.res.status >= 400 && hasBody && !req.bodyUsed) c.res.headers.set("connection", "close");
+    // 413: the rest of the body, read or not, is not wanted either.
+    if (c.res.status === 413 || (hasBody && c.res.status >= 400 && !req.bodyUsed))
+      c.res.headers.set("connection", "close");
   });
   // A path that is not valid percent-encoding answers 400 before any route decodes it.
   app.use("*", async (c, next) => {

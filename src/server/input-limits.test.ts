@@ -96,6 +96,7 @@ describe("request bodies", () => {
       duplex: "half",
     } as RequestInit);
     expect(res.status).toBe(413);
+    expect(res.headers.get("connection")).toBe("close");
     expect(body.pulled.bytes).toBeLessThan(80 * 1024);
   });
 
