@@ -317,6 +317,10 @@ jobs:
         expect(await message(res)).toMatch(/attempt must be a decimal integer from 1 to 1/);
       }
     }
+    expect((await get("/actions/runs/1/attempts/1/jobs")).status).toBe(200);
+    for (const attempt of ["2", "0x1", "abc"]) {
+      expect((await get(`/actions/runs/1/attempts/${attempt}/jobs`)).status, attempt).toBe(404);
+    }
     const events = await s.app.request("/api/v1/events?run_id=0x1", { headers: auth });
     expect(events.status).toBe(422);
   });

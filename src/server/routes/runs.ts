@@ -70,7 +70,10 @@ export function runRoutes(ctx: ServerContext): Hono {
 
   app.get("/repos/:owner/:repo/actions/runs/:id/attempts/:attempt/jobs", async (c) => {
     const { repo, run } = await runOf(c);
-    const jobs = await jobsOf(run.id, idParam(c, "attempt"));
+    const attempt = idParam(c, "attempt");
+    if (attempt > run.runAttempt)
+      throw new HttpError(404, `Not Found: run ${run.id} has no attempt ${attempt}`);
+    const jobs = await jobsOf(run.id, attempt);
     const base = baseUrl(c);
     return c.json({
       total_count: jobs.length,
