@@ -33,6 +33,8 @@ describe("gantry serve", () => {
 describe("gantry serve: nothing lost when killed", () => {
   const token = "e2e-token";
 
+  // Without the sandbox (isolation: none): the test follows the host process a step leaves behind,
+  // which the next start must end (test/serve-isolation.test.ts kills the server with the sandbox).
   async function crashDuringRun(retries: number, holdStep: string) {
     const shared = scratch();
     const repo = makeRepo({
@@ -47,7 +49,7 @@ describe("gantry serve: nothing lost when killed", () => {
       },
     });
     const first = await serveWithConfig(
-      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  slots: 1\nretries:\n  lost_runner: ${retries}\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  slots: 1\n  isolation: none\nretries:\n  lost_runner: ${retries}\n`,
       token,
     );
     const dispatch = async (file: string) =>
@@ -134,8 +136,9 @@ describe("gantry serve: a graceful stop", () => {
         ".github/workflows/two.yml": `name: Two\non: workflow_dispatch\njobs:\n  first:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          echo $$ > ${shared}/pid\n          while [ ! -f ${shared}/release ]; do sleep 0.05; done\n          echo first >> ${shared}/ran\n  second:\n    needs: first\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo second >> ${shared}/ran\n`,
       },
     });
+    // The steps share a folder of the host's with the test, and the test follows a step's pid: no sandbox.
     const s = await serveWithConfig(
-      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  isolation: none\n`,
       token,
       extraArgs,
     );

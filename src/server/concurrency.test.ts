@@ -32,13 +32,18 @@ jobs:
 `;
 }
 
-async function serverWith(workflow: string): Promise<GantryServer> {
+/** The server, its jobs in the sandbox but for `markers`, a folder the test and the steps share. */
+async function serverWith(workflow: string, markers: string): Promise<GantryServer> {
   const dir = makeRepo({ files: { ".github/workflows/deploy.yml": workflow } });
   const s = await startServer({
     dataDir: mkdtempSync(join(tmpdir(), "gantry-server-")),
     listen: false,
     adminToken: TOKEN,
-    config: { repo_url_schemes: ["file"], repos: [{ owner: "acme", name: "app", url: dir }] },
+    config: {
+      repo_url_schemes: ["file"],
+      repos: [{ owner: "acme", name: "app", url: dir }],
+      runners: { writable: [markers] },
+    },
   });
   servers.push(s);
   return s;
@@ -70,7 +75,7 @@ async function waitFor(file: string): Promise<void> {
 describe("gantry serve: workflow concurrency groups", () => {
   it("cancels the running run of the group when a newer one asks with cancel-in-progress", async () => {
     const markers = mkdtempSync(join(tmpdir(), "gantry-markers-"));
-    const s = await serverWith(deployWorkflow(markers, true));
+    const s = await serverWith(deployWorkflow(markers, true), markers);
     const first = await dispatch(s);
     await waitFor(join(markers, `started-${first}`));
     const second = await dispatch(s);
@@ -88,7 +93,7 @@ describe("gantry serve: workflow concurrency groups", () => {
 
   it("keeps one pending run per group: a newer pending run replaces the older, in the order they came", async () => {
     const markers = mkdtempSync(join(tmpdir(), "gantry-markers-"));
-    const s = await serverWith(deployWorkflow(markers, false));
+    const s = await serverWith(deployWorkflow(markers, false), markers);
     const first = await dispatch(s);
     await waitFor(join(markers, `started-${first}`));
     const second = await dispatch(s);
@@ -119,6 +124,7 @@ describe("gantry serve: workflow concurrency groups", () => {
       deployWorkflow(markers, false)
         .replace(/concurrency:\n.*\n.*\n/, "")
         .replace("    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    concurrency: deploy-job\n"),
+      markers,
     );
     const first = await dispatch(s);
     await waitFor(join(markers, `started-${first}`));

@@ -348,7 +348,11 @@ jobs:
 
   it("re-runs only the failed jobs and what needs them, keeping the others' results and outputs", async () => {
     const shared = mkdtempSync(join(tmpdir(), "gantry-shared-"));
-    const { s } = await withRepo({ ".github/workflows/r.yml": RERUN(shared) });
+    // The steps write to a folder the test reads: the sandbox lets them (runners.writable).
+    const { s } = await withRepo(
+      { ".github/workflows/r.yml": RERUN(shared) },
+      { runners: { writable: [shared] } },
+    );
     const ok = await call(s, "POST", "/repos/acme/app/actions/workflows/r.yml/dispatches", {
       ref: "main",
       return_run_details: true,
@@ -388,7 +392,7 @@ jobs:
   it("cancels a running run; a completed run cannot be cancelled", async () => {
     const shared = mkdtempSync(join(tmpdir(), "gantry-shared-"));
     const wf = `on: workflow_dispatch\njobs:\n  slow:\n    runs-on: ubuntu-latest\n    steps:\n      - run: touch ${shared}/started; sleep 120\n`;
-    const { s } = await withRepo({ ".github/workflows/slow.yml": wf });
+    const { s } = await withRepo({ ".github/workflows/slow.yml": wf }, { runners: { writable: [shared] } });
     const ok = await call(s, "POST", "/repos/acme/app/actions/workflows/slow.yml/dispatches", {
       ref: "main",
       return_run_details: true,
