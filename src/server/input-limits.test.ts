@@ -122,6 +122,38 @@ describe("request bodies", () => {
     }
   });
 
+  it("400 for a signed delivery whose shas or refs git could take for options", async () => {
+    const s = await server();
+    const sha = "a".repeat(40);
+    const push = (over: Record<string, unknown>) =>
+      JSON.stringify({
+        ref: "refs/heads/main",
+        before: sha,
+        after: sha,
+        repository: { name: "app", full_name: "acme/app", default_branch: "main" },
+        ...over,
+      });
+    for (const [body, reason] of [
+      [
+        push({ after: "--output=/tmp/gantry-pwned" }),
+        /(?:sha|after) '--output=\/tmp\/gantry-pwned' is not a commit id/,
+      ],
+      [push({ before: "HEAD~1" }), /before 'HEAD~1' is not a commit id/],
+      [
+        push({ ref: "--output=/tmp/gantry-pwned" }),
+        /ref '--output=\/tmp\/gantry-pwned': a ref must not start with '-'/,
+      ],
+    ] as const) {
+      const res = await s.app.request("/hooks/github", {
+        method: "POST",
+        headers: { "x-github-event": "push", "x-hub-signature-256": `sha256=${hmacSha256(SECRET, body)}` },
+        body,
+      });
+      expect(res.status, body).toBe(400);
+      expect(await message(res)).toMatch(reason);
+    }
+  });
+
   it("still takes a signed delivery, its HMAC computed while it streams", async () => {
     const s = await server();
     const body = JSON.stringify({ zen: "Keep it logically awesome." });
@@ -491,7 +523,6 @@ jobs:
     steps:
       - run: echo done
   stuck:
-    needs: ok
     runs-on: [no-runner-has-this]
     steps:
       - run: echo never

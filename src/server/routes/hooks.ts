@@ -13,6 +13,7 @@ import type { Store } from "../../store/index.js";
 import {
   FORGES,
   type Forge,
+  type ForgeEvent,
   PayloadError,
   parseHookNotification,
   readWebhook,
@@ -25,6 +26,7 @@ import type { HooksConfig } from "../hooks-config.js";
 import { HttpError } from "../http-error.js";
 import { jsonDepthProblem, readBody } from "../request-limits.js";
 import type { TriggerService } from "../trigger-service.js";
+import { refProblem } from "../validate.js";
 import { DeliveryLog, deliveryId } from "../webhook-deliveries.js";
 
 export interface HookRoutesDeps {
@@ -49,6 +51,40 @@ function proofOf(forge: Forge, headers: Headers): string | undefined {
   for (const name of names) {
     const value = headers.get(name)?.trim();
     if (value) return value;
+  }
+  return undefined;
+}
+
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+
+/**
+ * Why an event's shas and refs cannot be given to git (they reach rev-parse, rev-list, diff and
+ * merge-tree in the server's clone), or undefined: commits must be object ids, refs valid ref names.
+ */
+function gitInputProblem(event: ForgeEvent): string | undefined {
+  const pr = event.payload.pull_request;
+  const side = (name: "head" | "base") => {
+    const value = pr && typeof pr === "object" && !Array.isArray(pr) ? pr[name] : undefined;
+    return value && typeof value === "object" && !Array.isArray(value) ? value.sha : undefined;
+  };
+  const shas: Array<[string, unknown]> = [
+    ["sha", event.sha],
+    ["before", event.payload.before],
+    ["after", event.payload.after],
+    ["pull_request.head.sha", side("head")],
+    ["pull_request.base.sha", side("base")],
+  ];
+  for (const [what, sha] of shas) {
+    if (typeof sha === "string" && sha !== "" && !OBJECT_ID.test(sha))
+      return `payload's ${what} '${sha.slice(0, 80)}' is not a commit id`;
+  }
+  for (const [what, ref] of [
+    ["ref", event.ref],
+    ["head ref", event.headRef],
+    ["base ref", event.baseRef],
+  ] as const) {
+    const problem = ref ? refProblem(ref) : undefined;
+    if (problem) return `payload's ${what} '${ref.slice(0, 80)}': ${problem}`;
   }
   return undefined;
 }
@@ -196,6 +232,8 @@ export function hookRoutes(deps: HookRoutesDeps): Hono {
       if (err instanceof PayloadError) return refuse(c, 400, err.message);
       throw err;
     }
+    const unfit = events.map(gitInputProblem).find((p) => p !== undefined);
+    if (unfit) return refuse(c, 400, unfit);
     if (events.length === 0) return c.json({ message: "ignored: gantry does not act on this event" }, 202);
     const repo = await deps.triggers.findForgeRepo(events[0].repository);
     if (!repo) return refuse(c, 404, `no repository ${events[0].repository} on this server`);
