@@ -10,6 +10,17 @@ export const pushedWorkflows = new WorkflowParsePool({
   timeoutMs: Number(process.env.GANTRY_WORKFLOW_PARSE_TIMEOUT_MS) || undefined,
 });
 
+/** Starts the worker; says what is wrong when this gantry's bundle lacks it. */
+export function startParsingWorkflows(log: (message: string) => void): void {
+  const missing = pushedWorkflows.missingWorker;
+  if (missing) {
+    log(
+      `warning: ${missing.pathname} is missing: pushed workflows are parsed on the server's own thread, with no time limit (reinstall gantry)`,
+    );
+  }
+  pushedWorkflows.warm();
+}
+
 /** loadWorkflow for a file read from a pushed commit (see pushedWorkflows). */
 export function loadPushedWorkflow(file: string, content: string): Promise<LoadResult> {
   return pushedWorkflows.load(file, content);

@@ -20,7 +20,7 @@ import { JobLogs } from "./job-logs.js";
 import { LiveHub } from "./live-hub.js";
 import { ProcessLedger } from "./process-ledger.js";
 import { PullService } from "./pull-service.js";
-import { pushedWorkflows } from "./pushed-workflows.js";
+import { pushedWorkflows, startParsingWorkflows } from "./pushed-workflows.js";
 import { RepoClones } from "./repo-clones.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { RunNotes } from "./run-notes.js";
@@ -242,7 +242,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   );
   if (opts.triggers !== false) triggers.start();
   // Pushed workflows are parsed in a worker thread (pushed-workflows.ts): start it now.
-  pushedWorkflows.warm();
+  startParsingWorkflows(log);
 
   let close = async () => {};
   if (opts.listen !== false) {

@@ -64,6 +64,8 @@ interface Job {
  */
 export class WorkflowParsePool {
   private readonly workerUrl: URL | undefined;
+  /** The worker's entry that a bundled gantry lacks (a broken install), else undefined. */
+  readonly missingWorker: URL | undefined;
   private readonly timeoutMs: number;
   private worker: Worker | undefined;
   /** Whether the worker has loaded (it says so): each file's clock starts once it has. */
@@ -78,6 +80,8 @@ export class WorkflowParsePool {
   constructor(options: ParsePoolOptions = {}) {
     const url = options.workerUrl ?? new URL("./workflow-parse-worker.js", import.meta.url);
     this.workerUrl = existsSync(fileURLToPath(url)) ? url : undefined;
+    // Running from the TypeScript sources there is no bundle, and none is missing.
+    this.missingWorker = this.workerUrl || import.meta.url.endsWith(".ts") ? undefined : url;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
   }
 
