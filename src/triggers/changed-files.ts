@@ -25,7 +25,7 @@ function limited(files: string[]): string[] {
 
 /** Every file of a commit (a root commit's diff against nothing). */
 function allFiles(gitDir: string, sha: string): string[] {
-  return paths(gitOut(gitDir, ["ls-tree", "-r", "-z", "--name-only", sha]));
+  return paths(gitOut(gitDir, ["ls-tree", "-r", "-z", "--name-only", "--end-of-options", sha]));
 }
 
 /**
@@ -57,10 +57,16 @@ export function pushChangedFiles(gitDir: string, push: PushDiff): ChangedFiles {
   if (isZeroSha(push.after)) return [];
   const before = isZeroSha(push.before)
     ? undefined
-    : gitOut(gitDir, ["rev-parse", "-q", "--verify", `${push.before}^{commit}`]);
+    : gitOut(gitDir, ["rev-parse", "-q", "--verify", "--end-of-options", `${push.before}^{commit}`]);
   if (before) {
     const count = lines(
-      gitOut(gitDir, ["rev-list", `--max-count=${MAX_DIFF_COMMITS + 1}`, push.after, `^${before}`]),
+      gitOut(gitDir, [
+        "rev-list",
+        `--max-count=${MAX_DIFF_COMMITS + 1}`,
+        "--end-of-options",
+        push.after,
+        `^${before}`,
+      ]),
     ).length;
     if (count > MAX_DIFF_COMMITS) return null;
     return limited(changedBetween(gitDir, before, push.after) ?? []);
@@ -70,13 +76,13 @@ export function pushChangedFiles(gitDir: string, push: PushDiff): ChangedFiles {
   if (pushed.length > MAX_DIFF_COMMITS) return null;
   const deepest = pushed.at(-1);
   if (deepest === undefined) return [];
-  const parent = gitOut(gitDir, ["rev-parse", "-q", "--verify", `${deepest}^`]);
+  const parent = gitOut(gitDir, ["rev-parse", "-q", "--verify", "--end-of-options", `${deepest}^`]);
   return limited(parent ? (changedBetween(gitDir, parent, push.after) ?? []) : allFiles(gitDir, push.after));
 }
 
 /** The files a pull request changes: head against its merge base with base (three-dot). */
 export function pullRequestChangedFiles(gitDir: string, base: string, head: string): ChangedFiles {
-  const mergeBase = gitOut(gitDir, ["merge-base", base, head]);
+  const mergeBase = gitOut(gitDir, ["merge-base", "--end-of-options", base, head]);
   // Unrelated histories have no merge base: everything in head is new.
   const files = mergeBase ? changedBetween(gitDir, mergeBase, head) : allFiles(gitDir, head);
   return limited(files ?? []);

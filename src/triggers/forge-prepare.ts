@@ -38,7 +38,14 @@ export function makeMergeCommit(
   base: string,
   head: string,
 ): string | undefined {
-  const tree = gitOut(gitDir, ["merge-tree", "--write-tree", "--no-messages", base, head]);
+  const tree = gitOut(gitDir, [
+    "merge-tree",
+    "--write-tree",
+    "--no-messages",
+    "--end-of-options",
+    base,
+    head,
+  ]);
   if (!tree || !/^[0-9a-f]+$/.test(tree.split("\n")[0])) return undefined;
   const sha = gitOut(gitDir, [
     "-c",
@@ -180,6 +187,9 @@ export async function prepareForgeEvent(
   }
   if (event.name === "delete") return done(defaultSha(), () => []);
   // create and release: the ref's commit as the clone has it now, else the one the forge named.
-  const atRef = peelCommit(gitDir, gitOut(gitDir, ["rev-parse", "-q", "--verify", event.ref]) ?? "");
+  const atRef = peelCommit(
+    gitDir,
+    gitOut(gitDir, ["rev-parse", "-q", "--verify", "--end-of-options", event.ref]) ?? "",
+  );
   return done(atRef ?? (event.sha ? peelCommit(gitDir, event.sha) : undefined), () => []);
 }

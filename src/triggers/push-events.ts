@@ -77,7 +77,7 @@ function commitPayload(c: CommitInfo, repo: RepoIdentity, distinct: boolean): Pa
 /** The commit an object id stands for (an annotated tag's target), undefined when not in the clone. */
 export function peelCommit(gitDir: string, sha: string): string | undefined {
   if (isZeroSha(sha)) return undefined;
-  return gitOut(gitDir, ["rev-parse", "-q", "--verify", `${sha}^{commit}`]) || undefined;
+  return gitOut(gitDir, ["rev-parse", "-q", "--verify", "--end-of-options", `${sha}^{commit}`]) || undefined;
 }
 
 /** Whether `before` is not an ancestor of `after` (history was rewritten). */
@@ -86,7 +86,7 @@ export function isForced(gitDir: string, before: string, after: string): boolean
   const b = peelCommit(gitDir, before);
   const a = peelCommit(gitDir, after);
   if (!b || !a) return !b && !!a;
-  return gitOut(gitDir, ["merge-base", "--is-ancestor", b, a]) === undefined;
+  return gitOut(gitDir, ["merge-base", "--is-ancestor", "--end-of-options", b, a]) === undefined;
 }
 
 function shortRef(ref: string): { name: string; type: "branch" | "tag" } {
@@ -146,6 +146,7 @@ export function pushEvents(input: PushEventsInput): RepoEvent[] {
               "rev-list",
               "--topo-order",
               `--max-count=${MAX_PAYLOAD_COMMITS}`,
+              "--end-of-options",
               u.after,
               `^${u.before}`,
             ]),
