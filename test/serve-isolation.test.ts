@@ -271,4 +271,30 @@ jobs:
       (n) => n === 0,
     );
   });
+
+  // Switching to another user needs a root server (CI runs as root); `nobody` is on every Debian.
+  it.skipIf(process.getuid?.() !== 0)(
+    "runs jobs as runners.user in the sandbox, where an ordinary CI passes",
+    async () => {
+      const repo = makeRepo({
+        files: {
+          ".github/workflows/ci.yml": ORDINARY_WORKFLOW,
+          ".github/workflows/who.yml":
+            'on: workflow_dispatch\njobs:\n  who:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          echo "user is $(id -un)"\n          cat "$DATA/gantry.db" > /dev/null || echo DB-CLOSED\n',
+          ...ORDINARY_FILES,
+        },
+      });
+      const config = (isolation: string) =>
+        `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  user: nobody\n  isolation: ${isolation}\n`;
+      const sandboxed = await serveWithConfig(config("sandbox"), token);
+      const ordinary = await runToEnd(sandboxed, "ci.yml");
+      expect(ordinary.logs.build, ordinary.logs.build).toContain("service says");
+      expect(ordinary.logs.test).toContain("restored cached");
+      expect(ordinary.run.conclusion).toBe("success");
+      expect((await runToEnd(sandboxed, "who.yml")).logs.who).toContain("user is nobody");
+
+      // Without the sandbox the job's folders would be inside the data directory (0700): refused.
+      await expect(serveWithConfig(config("none"), token)).rejects.toThrow(/runners\.user needs the sandbox/);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import picomatch from "picomatch";
@@ -75,6 +75,8 @@ async function downloadAsJob(
   destination: string,
 ) {
   const staging = await mkdtemp(join(tmpdir(), "gantry-download-"));
+  // Readable to a job that runs as another user (runners.user); it gets these files anyway.
+  await chmod(staging, 0o755);
   try {
     await store.download(runId, name, staging);
     await copyInSandbox(sandbox, staging, destination, { extra: { readOnly: [staging] } });

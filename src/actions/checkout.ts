@@ -69,7 +69,8 @@ export async function checkout(req: ActionStepRequest): Promise<ActionStepResult
       await inJob(target, ["init", "--quiet"]);
     }
     req.log(`Checking out ${want} from ${source} into ${target}`);
-    const uploadPack = "git -c uploadpack.allowAnySHA1InWant=true upload-pack";
+    // safe.directory: the source is gantry's own, which a job run as another user (runners.user) fetches.
+    const uploadPack = "git -c uploadpack.allowAnySHA1InWant=true -c safe.directory=* upload-pack";
     const fetchArgs = ["-c", "protocol.file.allow=always", "fetch", "--quiet", "--no-tags"];
     if (depth > 0) fetchArgs.push(`--depth=${depth}`);
     // `--`: a `ref` input such as `--upload-pack=…` is a revision, never an option.

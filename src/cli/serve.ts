@@ -53,7 +53,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const configFile = values.config ? resolve(values.config) : undefined;
   const config = configFile ? loadServerConfig(configFile) : undefined;
   // What the server writes (its database, logs, clones) is its user's alone: files 0600, folders 0700.
-  process.umask(0o077);
+  // Jobs run as another user (runners.user) must read the tool cache and the action store's
+  // checkouts: the data directory (0700) and the database (0600) stay closed all the same.
+  process.umask(config?.runners.user ? 0o022 : 0o077);
   const server = await startServer({
     configFile,
     dataDir: resolve(values.data ?? resolve(gantryHome(), "server")),

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chownSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { Cancellation, type JobRequest, type Result, type StepReport } from "../engine/index.js";
 import {
@@ -13,7 +13,7 @@ import {
   type StatusFunctions,
   toText,
 } from "../expressions/index.js";
-import type { Sandbox } from "../sandbox/index.js";
+import type { JobUser, Sandbox } from "../sandbox/index.js";
 import { type StepDef, templateText } from "../workflow/index.js";
 import type {
   ActionProvider,
@@ -50,6 +50,8 @@ export interface JobSessionOptions {
   onProcessGroup?: (pid: number) => void;
   /** The job's sandbox: every process of its steps runs in it. */
   sandbox?: Sandbox;
+  /** The user the steps run as, when not this process's: the files made for them are theirs. */
+  user?: JobUser;
 }
 
 /** A list of steps run together: the job's own, or a composite action's. */
@@ -291,9 +293,15 @@ export class JobSession {
       (frame.composite ? undefined : this.defaultRun("working-directory", contexts));
     const cwd = wd ? (isAbsolute(wd) ? wd : join(this.o.workspace, wd)) : this.o.workspace;
     const scriptFile = join(this.o.temp, `${randomUUID()}${shell.extension}`);
-    writeFileSync(scriptFile, script);
+    this.giveToJob(scriptFile, () => writeFileSync(scriptFile, script));
     const args = shell.args.map((a) => a.replaceAll("{0}", scriptFile));
     return call.exec(shell.command, args, cwd);
+  }
+
+  /** Makes a file for the steps, theirs when they run as another user. */
+  private giveToJob(file: string, make: () => void): void {
+    make();
+    if (this.o.user) chownSync(file, this.o.user.uid, this.o.user.gid);
   }
 
   /** `defaults.run.<key>` of the job, else of the workflow. */
@@ -351,7 +359,7 @@ export class JobSession {
       filesCreated: false,
       createFiles: () => {
         if (call.filesCreated) return;
-        for (const f of Object.values(files)) writeFileSync(f, "");
+        for (const f of Object.values(files)) this.giveToJob(f, () => writeFileSync(f, ""));
         call.filesCreated = true;
       },
       env: procEnv,

@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, writeFileSync } from "node:fs";
 import { arch, hostname, platform } from "node:os";
 import { join } from "node:path";
 import type { JobExecutor, JobOutcome, JobRequest } from "../engine/index.js";
 import { evaluateToken, type Json, toText } from "../expressions/index.js";
-import { JobSandbox } from "../sandbox/index.js";
+import { HostAsUser, JobSandbox, type JobUser, type Sandbox } from "../sandbox/index.js";
 import type { ActionProvider } from "./action-port.js";
 import { dockerUnavailable, needsDocker } from "./docker.js";
 import type { JobServices } from "./job-services.js";
@@ -41,6 +41,11 @@ export interface LocalRunnerOptions {
    * only its own folder, its /tmp and `writable`. Its steps get a HOME of their own.
    */
   sandbox?: { hidden: string[]; readOnly: string[]; writable: string[] };
+  /**
+   * Runs each job's processes as this user (runners.user), not as this process's: the job's folders
+   * are given to it, and without a sandbox its steps still run as it, through setpriv.
+   */
+  user?: JobUser;
 }
 
 /** github context keys the runner also exports as GITHUB_<KEY> to every step. */
@@ -87,12 +92,19 @@ export class LocalRunner implements JobExecutor {
     const eventPath = join(temp, "_github_workflow", "event.json");
     const home = join(jobDir, "home");
     const tmp = join(jobDir, "tmp");
+    const ownHome = Boolean(this.opts.sandbox || this.opts.user);
     const dirs = [workspace, filesDir, join(temp, "_github_workflow")];
-    if (this.opts.sandbox) dirs.push(home, tmp);
+    if (ownHome) dirs.push(home, tmp);
     for (const d of dirs) mkdirSync(d, { recursive: true });
     // The run's own payload (github.event: a dispatch's inputs included), as GitHub writes it.
     const event = (req.contexts.github as Record<string, Json>).event ?? {};
     writeFileSync(eventPath, JSON.stringify(event, null, 2));
+    const { user } = this.opts;
+    if (user) {
+      // Everything from the job's folder down to what the steps use is the job user's.
+      const owned = [jobDir, join(jobDir, "work"), workspace, temp, filesDir, join(temp, "_github_workflow")];
+      for (const p of [...owned, eventPath, home, tmp]) chownSync(p, user.uid, user.gid);
+    }
 
     const github: Record<string, Json> = {
       ...(req.contexts.github as Record<string, Json>),
@@ -113,6 +125,7 @@ export class LocalRunner implements JobExecutor {
     const baseEnv: Record<string, string> = {
       ...(this.opts.hostEnv ?? (process.env as Record<string, string>)),
       ...(this.opts.sandbox ? { HOME: home, TMPDIR: "/tmp" } : {}),
+      ...(!this.opts.sandbox && this.opts.user ? { HOME: home, TMPDIR: tmp, USER: this.opts.user.name } : {}),
       CI: "true",
       GITHUB_ACTIONS: "true",
       ...Object.fromEntries(
@@ -135,14 +148,16 @@ export class LocalRunner implements JobExecutor {
     for (const s of [...req.secrets, ...(lease?.secrets ?? [])]) masker.add(s);
     const output = new StepOutput(bus, runId, jobKey, masker, this.opts.debug);
     const unusable = await this.containerProblem(req);
-    let sandbox: JobSandbox | undefined;
+    let jobSandbox: JobSandbox | undefined;
     if (!unusable && this.opts.sandbox) {
-      sandbox = await JobSandbox.start({ jobDir, tmpDir: tmp, ...this.opts.sandbox }).catch((err: Error) => {
+      const layout = { jobDir, tmpDir: tmp, ...this.opts.sandbox };
+      jobSandbox = await JobSandbox.start(layout, user).catch((err: Error) => {
         output.log(`Error: the job's sandbox did not start: ${err.message}`);
         return undefined;
       });
     }
-    if (unusable || (this.opts.sandbox && !sandbox)) {
+    const sandbox: Sandbox | undefined = jobSandbox ?? (user ? new HostAsUser(user) : undefined);
+    if (unusable || (this.opts.sandbox && !jobSandbox)) {
       if (unusable) output.log(`Error: ${unusable}`);
       await lease?.close();
       return { result: "failure", outputs: {}, steps: [], failedStep: undefined };
@@ -162,12 +177,13 @@ export class LocalRunner implements JobExecutor {
       graceMs: this.opts.graceMs,
       onProcessGroup: (pid) => this.opts.onProcessGroup?.(jobKey, pid),
       sandbox,
+      user,
     });
     try {
       await session.run();
     } finally {
       // Ends the job's namespace: nothing its steps started outlives it, `setsid` or not.
-      sandbox?.close();
+      jobSandbox?.close();
       await lease?.close();
     }
     // What the steps left running in the background ends with the job (orphan cleanup).

@@ -1,6 +1,16 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, openSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { asUser, type JobUser } from "./job-user.js";
 import type { ExtraMounts, Sandbox } from "./run-command.js";
 
 /** What a job's sandbox shows of this host. */
@@ -38,10 +48,14 @@ let probed: string | null | undefined;
  * Why jobs cannot run in a bubblewrap sandbox here (bwrap missing, or namespaces refused), or
  * undefined when they can. Asked once per process.
  */
-export function sandboxProblem(): string | undefined {
-  if (probed !== undefined) return probed ?? undefined;
-  const args = ["--ro-bind", "/", "/", "--unshare-pid", ...userArgs(), "--die-with-parent", "--", "true"];
-  const r = spawnSync(BWRAP, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+export function sandboxProblem(user?: JobUser): string | undefined {
+  if (probed !== undefined && !user) return probed ?? undefined;
+  const command = asUser(user, "true", []);
+  const args = ["--ro-bind", "/", "/", "--unshare-pid", ...userArgs(), "--die-with-parent", "--"];
+  const r = spawnSync(BWRAP, [...args, command.command, ...command.args], {
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+  });
   if (r.error) {
     const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
     probed = missing ? "bubblewrap (bwrap) is not installed" : r.error.message;
@@ -50,10 +64,15 @@ export function sandboxProblem(): string | undefined {
   } else {
     probed = null;
   }
-  return probed ?? undefined;
+  const problem = probed ?? undefined;
+  if (user) probed = undefined;
+  return problem;
 }
 
-/** A user namespace when not root (root keeps its own uid and drops every capability instead). */
+/**
+ * A user namespace when the server is not root (root keeps its uid, and its jobs either drop every
+ * capability or switch to runners.user inside the sandbox, once their mounts are made).
+ */
 function userArgs(): string[] {
   const uid = process.getuid?.() ?? 0;
   if (uid === 0) return [];
@@ -67,20 +86,35 @@ function mountArgs(layout: SandboxLayout): string[] {
   const empty = resolve(layout.jobDir, ".hidden-file");
   writeFileSync(empty, "", { mode: 0o444 });
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--bind", layout.tmpDir, tmp];
-  for (const path of layout.hidden.map((p) => resolve(p))) {
+  const hidden = layout.hidden.map((p) => resolve(p));
+  for (const path of hidden) {
     // What is under /tmp is gone already: /tmp is the job's own.
     if (isWithin(path, tmp) || !existsSync(path)) continue;
     if (statSync(path).isDirectory()) args.push("--tmpfs", path);
     else args.push("--ro-bind", empty, path);
   }
+  const binds: [string, string][] = [];
   // The job's folders one by one, not the folder holding them: a step cannot swap one for a link
   // (a mount point does not move), so the server's own writes there stay where it means them.
   for (const entry of readdirSync(layout.jobDir, { withFileTypes: true })) {
     const path = join(layout.jobDir, entry.name);
-    if (entry.isDirectory() && path !== resolve(layout.tmpDir)) args.push("--bind", path, path);
+    if (entry.isDirectory() && path !== resolve(layout.tmpDir)) binds.push(["--bind", path]);
   }
-  for (const path of layout.readOnly) args.push("--ro-bind-try", path, path);
-  for (const path of layout.writable) args.push("--bind-try", path, path);
+  for (const path of layout.readOnly) binds.push(["--ro-bind-try", path]);
+  for (const path of layout.writable) binds.push(["--bind-try", path]);
+  for (const [how, path] of binds) args.push(...reachable(path, [...hidden, tmp]), how, path, path);
+  return args;
+}
+
+/**
+ * The folders above a bind that the sandbox makes inside a hidden folder, made 0755 first (bubblewrap
+ * makes them 0700, which a job run as another user could not pass through).
+ */
+function reachable(path: string, roots: string[]): string[] {
+  const args: string[] = [];
+  for (let up = dirname(path); up !== dirname(up); up = dirname(up)) {
+    if (roots.some((root) => up !== root && isWithin(up, root))) args.unshift("--perms", "0755", "--dir", up);
+  }
   return args;
 }
 
@@ -100,7 +134,13 @@ export class JobSandbox implements Sandbox {
     private readonly nsFds: number[],
     private readonly mounts: string[],
     private readonly layout: SandboxLayout,
+    private readonly user: JobUser | undefined,
   ) {}
+
+  /** Where the sandbox makes folders of its own (the hidden ones, /tmp). */
+  private get roots(): string[] {
+    return [...this.layout.hidden, "/tmp"];
+  }
 
   /** Whether the job sees `path` at the same path as this host (its folder, the extra binds). */
   private boundAsIs(path: string): boolean {
@@ -130,23 +170,11 @@ export class JobSandbox implements Sandbox {
   }
 
   /** Starts the keeper; rejects with bubblewrap's own message when it cannot. */
-  static async start(layout: SandboxLayout): Promise<JobSandbox> {
-    const keeper = spawn(
-      BWRAP,
-      [
-        "--ro-bind",
-        "/",
-        "/",
-        "--unshare-pid",
-        ...userArgs(),
-        "--die-with-parent",
-        "--info-fd",
-        "3",
-        "--",
-        "cat",
-      ],
-      { stdio: ["pipe", "ignore", "pipe", "pipe"] },
-    );
+  static async start(layout: SandboxLayout, user?: JobUser): Promise<JobSandbox> {
+    const args = ["--ro-bind", "/", "/", "--unshare-pid", ...userArgs(), "--die-with-parent"];
+    const keeper = spawn(BWRAP, [...args, "--info-fd", "3", "--", "cat"], {
+      stdio: ["pipe", "ignore", "pipe", "pipe"],
+    });
     let info = "";
     let stderr = "";
     keeper.stderr?.setEncoding("utf8").on("data", (c: string) => {
@@ -167,7 +195,7 @@ export class JobSandbox implements Sandbox {
     });
     const fds = [openSync(`/proc/${childPid}/ns/pid`, "r")];
     if (userArgs().length > 0) fds.push(openSync(`/proc/${childPid}/ns/user`, "r"));
-    return new JobSandbox(keeper, fds, mountArgs(layout), layout);
+    return new JobSandbox(keeper, fds, mountArgs(layout), layout, user);
   }
 
   /** The host pid of the namespace's first process (for tests and the process ledger). */
@@ -182,28 +210,28 @@ export class JobSandbox implements Sandbox {
   command(command: string, args: string[], cwd: string, extra: ExtraMounts = {}): SandboxedCommand {
     const joins = ["--pidns", "3"];
     if (this.nsFds.length > 1) joins.push("--userns", "4");
-    const caps = userArgs().length > 0 ? [] : ["--cap-drop", "ALL"];
+    // Root drops every capability, but for switching to runners.user (which then has none).
+    const switching = this.user ? ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] : [];
+    const caps = userArgs().length > 0 ? [] : ["--cap-drop", "ALL", ...switching];
+    const run = asUser(this.user, command, args);
+    // A folder shown writable to this command (a staging folder of the server's) is the job user's.
+    if (this.user) for (const p of extra.writable ?? []) chownSync(p, this.user.uid, this.user.gid);
     // No --die-with-parent here: joined to the keeper's namespace, the command dies with it (and the
     // keeper with the server); with --pidns, bubblewrap 0.8's parent-death signal also killed a
     // command now and then while its parent lived (3 in 120).
-    return {
-      command: BWRAP,
-      args: [
-        ...this.mounts,
-        ...(extra.readOnly ?? []).flatMap((p) => ["--ro-bind", p, p]),
-        ...(extra.writable ?? []).flatMap((p) => ["--bind", p, p]),
-        ...joins,
-        "--proc",
-        "/proc",
-        ...caps,
-        "--chdir",
-        cwd,
-        "--",
-        command,
-        ...args,
-      ],
-      fds: this.nsFds,
-    };
+    const sandboxArgs = [
+      ...this.mounts,
+      ...(extra.readOnly ?? []).flatMap((p) => [...reachable(p, this.roots), "--ro-bind", p, p]),
+      ...(extra.writable ?? []).flatMap((p) => [...reachable(p, this.roots), "--bind", p, p]),
+      ...joins,
+      "--proc",
+      "/proc",
+      ...caps,
+      "--chdir",
+      cwd,
+      "--",
+    ];
+    return { command: BWRAP, args: [...sandboxArgs, run.command, ...run.args], fds: this.nsFds };
   }
 
   /** Ends every process of the job and the namespace with them. */

@@ -6,6 +6,7 @@ export {
   sandboxProblem,
 } from "./bubblewrap.js";
 export { HOME_CREDENTIALS, HOST_ENV_ALLOWED, hostEnvForJobs } from "./host-env.js";
+export { asUser, HostAsUser, type JobUser, resolveJobUser } from "./job-user.js";
 export {
   type CommandOptions,
   copyInSandbox,

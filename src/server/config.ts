@@ -78,6 +78,11 @@ export const serverConfig = z.object({
       env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a variable name"), z.string()).default({}),
       /** Host folders jobs may write in the sandbox (a shared package cache); absolute paths. */
       writable: z.array(z.string().startsWith("/", "an absolute path")).default([]),
+      /** The user jobs run as (a login name of this host), when not the server's own; needs a root server. */
+      user: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_.-]*\$?$/i, "a user name of this host")
+        .optional(),
       /** More host paths jobs must not see in the sandbox (beyond the data directory and the config file). */
       hidden: z.array(z.string().startsWith("/", "an absolute path")).default([]),
     })

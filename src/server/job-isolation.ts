@@ -1,12 +1,18 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { LocalRunnerOptions } from "../runner/index.js";
-import { HOME_CREDENTIALS, hostEnvForJobs, sandboxProblem } from "../sandbox/index.js";
+import {
+  HOME_CREDENTIALS,
+  hostEnvForJobs,
+  type JobUser,
+  resolveJobUser,
+  sandboxProblem,
+} from "../sandbox/index.js";
 import { UsageError } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
 
 /** How the server's jobs are kept from the server: what LocalRunner is given for every job. */
-export type JobIsolation = Pick<LocalRunnerOptions, "hostEnv" | "sandbox" | "toolCache">;
+export type JobIsolation = Pick<LocalRunnerOptions, "hostEnv" | "sandbox" | "toolCache" | "user">;
 
 export interface IsolationPaths {
   dataDir: string;
@@ -23,6 +29,22 @@ export interface IsolationPaths {
  * store's checkouts (read-only). Asking for `sandbox` where it cannot run is an error; running
  * without one is a warning, logged once.
  */
+/** runners.user: a user of this host, other than root, that a root server can switch to. */
+function jobUser(name: string): JobUser {
+  if (process.getuid?.() !== 0) {
+    throw new UsageError(`runners.user (${name}) needs gantry serve to run as root, to switch to that user`);
+  }
+  let user: JobUser;
+  try {
+    user = resolveJobUser(name);
+  } catch (err) {
+    throw new UsageError(`runners.user: ${(err as Error).message}`);
+  }
+  if (user.uid === 0)
+    throw new UsageError(`runners.user: ${name} is root; leave runners.user out to run jobs as root`);
+  return user;
+}
+
 export function jobIsolation(
   runners: ServerConfig["runners"],
   paths: IsolationPaths,
@@ -31,8 +53,14 @@ export function jobIsolation(
   const dataDir = resolve(paths.dataDir);
   const toolCache = process.env.RUNNER_TOOL_CACHE || join(dataDir, "tool-cache");
   const hostEnv = { ...hostEnvForJobs(process.env), ...runners.env };
-  const problem = runners.isolation === "none" ? undefined : sandboxProblem();
-  if (runners.isolation === "sandbox" && problem) {
+  const user = runners.user ? jobUser(runners.user) : undefined;
+  if (user && runners.isolation === "none") {
+    throw new UsageError(
+      "runners.user needs the sandbox (runners.isolation: sandbox): without it the jobs' folders are inside the data directory, which only the server's user may enter",
+    );
+  }
+  const problem = runners.isolation === "none" ? undefined : sandboxProblem(user);
+  if ((runners.isolation === "sandbox" || user) && problem) {
     throw new UsageError(`runners.isolation is sandbox, but ${problem} (Debian: apt-get install bubblewrap)`);
   }
   if (runners.isolation === "none" || problem) {
@@ -40,7 +68,7 @@ export function jobIsolation(
     log(
       `warning: jobs run without a sandbox (${why}): a job can read and change this server's data directory (${dataDir}), its database and config, and see its processes`,
     );
-    return { hostEnv, toolCache };
+    return { hostEnv, toolCache, user };
   }
   const hidden = [dataDir, paths.configFile, paths.gantryHome, ...runners.hidden].filter((p): p is string =>
     Boolean(p),
@@ -48,6 +76,7 @@ export function jobIsolation(
   return {
     hostEnv,
     toolCache,
+    user,
     sandbox: {
       hidden: hidden.map((p) => resolve(p)),
       readOnly: [toolCache, join(dataDir, "actions", "checkouts")],
