@@ -67,8 +67,9 @@ jobs:
       ".github/workflows/docs.yml": DOCS,
       "README.md": "hi\n",
     });
+    // The job waits for a file the test writes in `shared`: the sandbox lets it see that folder.
     const s = await serveWithConfig(
-      `repo_url_schemes: [file]\nrepos:\n  - owner: acme\n    name: app\n    url: ${JSON.stringify(r.origin)}\n    poll_interval_seconds: 1\n    required_checks: ["CI / test"]\n`,
+      `repo_url_schemes: [file]\nrepos:\n  - owner: acme\n    name: app\n    url: ${JSON.stringify(r.origin)}\n    poll_interval_seconds: 1\n    required_checks: ["CI / test"]\nrunners:\n  writable: [${JSON.stringify(shared)}]\n`,
       TOKEN,
     );
     // The first poll records what is there (the repository's trigger state); pushes after it are news.
