@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { asUser, type JobUser } from "./job-user.js";
-import type { ExtraMounts, Sandbox } from "./run-command.js";
+import type { ExtraMounts, Sandbox, SandboxedCommand } from "./sandbox.js";
 
 /** What a job's sandbox shows of this host. */
 export interface SandboxLayout {
@@ -25,13 +25,6 @@ export interface SandboxLayout {
   readOnly: string[];
   /** Host folders the job may write (a shared package cache the admin names). */
   writable: string[];
-}
-
-/** A command line that runs in the sandbox and the descriptors it needs at fd 3 (and 4). */
-export interface SandboxedCommand {
-  command: string;
-  args: string[];
-  fds: number[];
 }
 
 const BWRAP = "bwrap";

@@ -1,7 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { realpathSync, statSync } from "node:fs";
-import type { SandboxedCommand } from "./bubblewrap.js";
-import type { ExtraMounts, Sandbox } from "./run-command.js";
+import type { ExtraMounts, Sandbox, SandboxedCommand } from "./sandbox.js";
 
 /** The user a server's jobs run as (`runners.user`), instead of the server's own. */
 export interface JobUser {

@@ -1,22 +1,5 @@
 import { spawn } from "node:child_process";
-import type { SandboxedCommand } from "./bubblewrap.js";
-
-/** Paths one command needs beyond what the job's sandbox shows (an archive to read, a folder to write). */
-export interface ExtraMounts {
-  readOnly?: string[];
-  writable?: string[];
-}
-
-/** Where a job's processes run: src/sandbox's JobSandbox, or something that stands for it in tests. */
-export interface Sandbox {
-  command(command: string, args: string[], cwd: string, extra?: ExtraMounts): SandboxedCommand;
-  /** Where a path the job names is on this host (its /tmp is a folder of its own). */
-  toHost(path: string): string;
-  /** The path the job knows a host path by. */
-  toJob(path: string): string;
-  /** Whether the job could read this host path itself (links followed as the host sees them). */
-  visible(path: string): boolean;
-}
+import type { ExtraMounts, Sandbox } from "./sandbox.js";
 
 export interface CommandOptions {
   cwd: string;

@@ -17,8 +17,8 @@ import {
   pullRequestTargetEvent,
   type RepoEvent,
 } from "../triggers/index.js";
-import { HttpError } from "./context.js";
 import { repositoryPayload } from "./dispatch-event.js";
+import { HttpError } from "./http-error.js";
 import { pullRequestObject } from "./pull-shapes.js";
 import type { RepoClones } from "./repo-clones.js";
 import { Serial } from "./serial.js";

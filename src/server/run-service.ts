@@ -17,7 +17,7 @@ import type { Conclusion, Repo, Run, Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
 import { buildWorkflowDef, formatProblem, loadWorkflowFiles, workflowMatches } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
-import { HttpError } from "./context.js";
+import { HttpError } from "./http-error.js";
 import type { JobIsolation } from "./job-isolation.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
