@@ -5,21 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gantry, job, makeRepo } from "./harness.js";
-import { ORDINARY_FILES, ORDINARY_WORKFLOW } from "./sandbox-workflows.js";
-
-/** Host processes whose command line holds `marker`. */
-function processesWith(marker: string): number[] {
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        return readFileSync(`/proc/${name}/cmdline`, "utf8").includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+import { ORDINARY_FILES, ORDINARY_WORKFLOW, processesWith } from "./sandbox-workflows.js";
 
 describe("gantry run --isolation sandbox", () => {
   it("runs an ordinary project's CI: checkout, setup-node, npm ci, cache, artifacts, a background service", async () => {
@@ -72,7 +58,7 @@ jobs:
     const repo = makeRepo({
       files: {
         ".github/workflows/ci.yml":
-          "on: push\njobs:\n  env:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"token is $USER_ONLY_TOKEN\"\n",
+          'on: push\njobs:\n  env:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "token is $USER_ONLY_TOKEN"\n',
       },
     });
     const r = await gantry(repo, ["run"], { env: { USER_ONLY_TOKEN: "visible-locally" } });

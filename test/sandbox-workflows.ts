@@ -1,4 +1,20 @@
-// Workflows the sandbox tests run under `gantry run --isolation sandbox` and on `gantry serve`.
+// What the sandbox tests share: the workflows they run under `gantry run --isolation sandbox` and on
+// `gantry serve`, and a look at the host's processes.
+import { readdirSync, readFileSync } from "node:fs";
+
+/** Host processes whose command line holds `marker` (NUL between arguments). */
+export function processesWith(marker: string): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        return readFileSync(`/proc/${name}/cmdline`, "utf8").includes(marker);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
 
 /** A project's ordinary CI: checkout, setup-node, npm ci, cache, artifacts, a background service. */
 export const ORDINARY_WORKFLOW = `name: Ordinary

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { git, makeRepo } from "./harness.js";
-import { ORDINARY_FILES, ORDINARY_WORKFLOW } from "./sandbox-workflows.js";
+import { ORDINARY_FILES, ORDINARY_WORKFLOW, processesWith } from "./sandbox-workflows.js";
 import { api, exited, type Serve, serveWithConfig, until } from "./serve-harness.js";
 
 const token = "isolation-admin-token";
@@ -44,20 +44,6 @@ async function runToEnd(s: Serve, file: string) {
   for (const j of jobs)
     logs[j.name] = (await api(s, token, "GET", `/repos/acme/app/actions/jobs/${j.id}/logs`)).text;
   return { run, jobs, logs };
-}
-
-/** Host processes whose command line holds `marker`. */
-function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes(marker)) found.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
 }
 
 function hostile(data: string, config: string, serverPid: number): string {

@@ -9,7 +9,7 @@ export type {
   PostAction,
 } from "./action-port.js";
 export { dockerUnavailable, needsDocker } from "./docker.js";
-export { appendJobFile, readJobFile, writeJobFile } from "./job-file.js";
+export { readJobFile, writeJobFile } from "./job-file.js";
 export type { JobServiceLease, JobServices } from "./job-services.js";
 export { Masker } from "./masker.js";
 export { type ProcessResult, runProcess } from "./process.js";

@@ -44,19 +44,12 @@ function openJobFileForWrite(file: string, flags: number): number {
   return fd;
 }
 
-/** Appends to a file a step can see (GITHUB_ENV, GITHUB_PATH …), never through a link in its place. */
-export function appendJobFile(file: string, text: string): void {
-  const fd = openJobFileForWrite(file, constants.O_APPEND);
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Writes a file in the job's folders, never through a link in its place. */
-export function writeJobFile(file: string, text: string): void {
-  const fd = openJobFileForWrite(file, constants.O_TRUNC);
+/**
+ * Writes (or with `append`, appends to) a file a step can see (GITHUB_ENV, GITHUB_PATH, an .npmrc in
+ * its temp folder), never through a link in its place.
+ */
+export function writeJobFile(file: string, text: string, opts: { append?: boolean } = {}): void {
+  const fd = openJobFileForWrite(file, opts.append ? constants.O_APPEND : constants.O_TRUNC);
   try {
     writeSync(fd, text);
   } finally {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
-import { type ActionStepRequest, appendJobFile } from "../../runner/index.js";
+import { type ActionStepRequest, writeJobFile } from "../../runner/index.js";
 
 /**
  * The effects a setup-* action has on later steps, through the file commands every action
@@ -20,7 +20,7 @@ export class StepEffects {
   addPath(dir: string): void {
     const file = this.env.GITHUB_PATH;
     if (!file) throw new Error("GITHUB_PATH is not set: the runner gave this step no file commands");
-    appendJobFile(file, `${dir}\n`);
+    writeJobFile(file, `${dir}\n`, { append: true });
     this.env.PATH = this.env.PATH ? `${dir}${delimiter}${this.env.PATH}` : dir;
   }
 
@@ -30,9 +30,9 @@ export class StepEffects {
     if (!file) throw new Error("GITHUB_ENV is not set: the runner gave this step no file commands");
     if (value.includes("\n")) {
       const delim = `ghadelimiter_${randomUUID()}`;
-      appendJobFile(file, `${name}<<${delim}\n${value}\n${delim}\n`);
+      writeJobFile(file, `${name}<<${delim}\n${value}\n${delim}\n`, { append: true });
     } else {
-      appendJobFile(file, `${name}=${value}\n`);
+      writeJobFile(file, `${name}=${value}\n`, { append: true });
     }
     this.env[name] = value;
   }
