@@ -68,7 +68,7 @@ describe.concurrent("gantry cache", () => {
     }
     const text = await cache("list");
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^KEY +REF +VERSION +SIZE +CREATED +LAST USED\n/);
+    expect(text.stdout).toMatch(/^KEY +REPOSITORY +REF +VERSION +SIZE +CREATED +LAST USED\n/);
     expect(text.stdout).toContain(all[0].key);
     expect(text.stdout).toContain(all[0].version.slice(0, 12));
     expect(await list("--key", all[1].key.slice(0, 12))).toHaveLength(

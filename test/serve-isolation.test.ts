@@ -283,4 +283,33 @@ jobs:
       await expect(serveWithConfig(config("none"), token)).rejects.toThrow(/runners\.user needs the sandbox/);
     },
   );
+
+  it("keeps each repository's caches its own: another repository can neither read nor poison them", async () => {
+    const workflow = (what: string) =>
+      `on: workflow_dispatch\njobs:\n  c:\n    runs-on: ubuntu-latest\n    steps:\n      - run: mkdir -p dep && echo ${what} > dep/file\n      - uses: actions/cache@v4\n        with:\n          path: dep\n          key: deps-\${{ github.run_id }}\n          restore-keys: deps-\n      - run: echo "dep holds $(cat dep/file)"\n`;
+    const app = makeRepo({ files: { ".github/workflows/c.yml": workflow("from-app") } });
+    const other = makeRepo({ files: { ".github/workflows/c.yml": workflow("from-other") } });
+    const s = await serveWithConfig(
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${app} }\n  - { owner: acme, name: other, url: ${other} }\n`,
+      token,
+    );
+    const run = async (repo: string) => {
+      const id = (
+        await api(s, token, "POST", `/repos/acme/${repo}/actions/workflows/c.yml/dispatches`, {
+          ref: "main",
+          return_run_details: true,
+        })
+      ).json.workflow_run_id as number;
+      await until(
+        () => api(s, token, "GET", `/repos/acme/${repo}/actions/runs/${id}`),
+        (r) => r.json.status === "completed",
+      );
+      const job = (await api(s, token, "GET", `/repos/acme/${repo}/actions/runs/${id}/jobs`)).json.jobs[0];
+      return (await api(s, token, "GET", `/repos/acme/${repo}/actions/jobs/${job.id}/logs`)).text;
+    };
+    expect(await run("app")).toContain("Cache not found");
+    // The other repository's restore-keys match the app's entry by prefix, on the same branch.
+    expect(await run("other")).toContain("Cache not found");
+    expect(await run("app")).toContain("Cache restored from key: deps-");
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cacheScopes, cacheVersion, outermost } from "./cache-action.js";
+import { cacheScopes, cacheVersion, outermost, scopeParts } from "./cache-action.js";
 
 describe("cacheVersion", () => {
   it("matches @actions/cache's getCacheVersion for the same paths and compression", () => {
@@ -32,6 +32,15 @@ describe("cacheScopes", () => {
       "refs/heads/release",
       "refs/heads/main",
     ]);
+  });
+
+  it("keeps each repository's caches its own", () => {
+    const github = { repository: "acme/app", ref: "refs/heads/feature", base_ref: "", event: { repository } };
+    const scopes = cacheScopes(github);
+    expect(scopes).toEqual(["acme/app:refs/heads/feature", "acme/app:refs/heads/main"]);
+    expect(cacheScopes({ ...github, repository: "acme/other" })).not.toContain(scopes[1]);
+    expect(scopeParts(scopes[0])).toEqual({ repository: "acme/app", ref: "refs/heads/feature" });
+    expect(scopeParts("refs/heads/main")).toEqual({ repository: "", ref: "refs/heads/main" });
   });
 });
 

@@ -22,7 +22,8 @@ export function cacheVersion(paths: string[], compression: string, crossOs = fal
 /**
  * The scopes a run reads, in order: its own ref, the base branch of a pull request, the default
  * branch (github.event.repository.default_branch: for `gantry run`, origin/HEAD, else main or
- * master). It writes only to the first.
+ * master). It writes only to the first. Each is its repository's own (`owner/repo:refs/heads/main`):
+ * as on GitHub, a repository's runs never read or write another's caches.
  */
 export function cacheScopes(github: Record<string, Json>): string[] {
   const own = String(github.ref ?? "");
@@ -30,7 +31,21 @@ export function cacheScopes(github: Record<string, Json>): string[] {
   const event = (github.event ?? {}) as Record<string, Json>;
   const repository = (event.repository ?? {}) as Record<string, Json>;
   const fallback = repository.default_branch ? `refs/heads/${String(repository.default_branch)}` : "";
-  return [...new Set([own, base, fallback].filter((s) => s !== ""))];
+  const refs = [...new Set([own, base, fallback].filter((s) => s !== ""))];
+  return refs.map((ref) => cacheScope(String(github.repository ?? ""), ref));
+}
+
+/** The scope of a repository's ref; a ref alone when there is no repository. */
+export function cacheScope(repository: string, ref: string): string {
+  return repository ? `${repository}:${ref}` : ref;
+}
+
+/** The repository and ref of a scope (git refs and repository names hold no `:`). */
+export function scopeParts(scope: string): { repository: string; ref: string } {
+  const at = scope.indexOf(":");
+  return at < 0
+    ? { repository: "", ref: scope }
+    : { repository: scope.slice(0, at), ref: scope.slice(at + 1) };
 }
 
 /** As actions/cache compares keys: case-insensitively. */
@@ -175,7 +190,8 @@ async function restore(
       ? `Cache found and can be restored from key: ${entry.key}`
       : `Cache restored from key: ${entry.key}`,
   );
-  if (entry.scope !== cacheScopes(req.github)[0]) req.log(`(from the cache of ${entry.scope})`);
+  if (entry.scope !== cacheScopes(req.github)[0])
+    req.log(`(from the cache of ${scopeParts(entry.scope).ref})`);
   return { primaryKey, matchedKey: entry.key, outputs };
 }
 

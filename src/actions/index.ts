@@ -24,7 +24,7 @@ export function openActionStore(home: string, mirror?: string): ActionStore {
 }
 
 export { artifactNameProblem, artifactPathProblem } from "./artifact-name.js";
-export { cacheScopes, cacheVersion } from "./cache-action.js";
+export { cacheScopes, cacheVersion, scopeParts } from "./cache-action.js";
 export { ActionRunner, type ActionSource, type ResolvedAction } from "./run-action.js";
 export {
   ArtifactError,

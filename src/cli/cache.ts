@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { scopeParts } from "../actions/index.js";
 import { FsCacheStore, formatSize, parseSize, type StoredEntry } from "../cache/index.js";
 import { UsageError } from "../workflow/index.js";
 import { cachePolicyFor, parseDays } from "./config.js";
@@ -35,15 +36,16 @@ const OPTIONS: Record<string, string[]> = {
   prune: ["max-size", "max-unused-days", "dry-run"],
 };
 
-function refMatches(scope: string, ref: string | undefined): boolean {
-  return ref === undefined || scope === ref || scope === `refs/heads/${ref}`;
+function refMatches(scope: string, wanted: string | undefined): boolean {
+  const { ref } = scopeParts(scope);
+  return wanted === undefined || ref === wanted || ref === `refs/heads/${wanted}`;
 }
 
 const time = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 const shortVersion = (v: string) => v.slice(0, 12);
 
 function describe(e: StoredEntry): string {
-  return `${e.key} (${e.scope}, version ${shortVersion(e.version)}, ${formatSize(e.size)}, last used ${time(e.lastUsedAt)})`;
+  return `${e.key} (${scopeParts(e.scope).ref}, version ${shortVersion(e.version)}, ${formatSize(e.size)}, last used ${time(e.lastUsedAt)})`;
 }
 
 export async function cacheCommand(argv: string[]): Promise<number> {
@@ -87,7 +89,7 @@ export async function cacheCommand(argv: string[]): Promise<number> {
     if (values.json) {
       const out = entries.map((e) => ({
         key: e.key,
-        ref: e.scope,
+        ...scopeParts(e.scope),
         version: e.version,
         size: e.size,
         createdAt: new Date(e.createdAt).toISOString(),
@@ -99,13 +101,16 @@ export async function cacheCommand(argv: string[]): Promise<number> {
     } else {
       const rows = entries.map((e) => [
         e.key,
-        e.scope,
+        scopeParts(e.scope).repository,
+        scopeParts(e.scope).ref,
         shortVersion(e.version),
         formatSize(e.size),
         time(e.createdAt),
         time(e.lastUsedAt),
       ]);
-      process.stdout.write(textTable([["KEY", "REF", "VERSION", "SIZE", "CREATED", "LAST USED"], ...rows]));
+      process.stdout.write(
+        textTable([["KEY", "REPOSITORY", "REF", "VERSION", "SIZE", "CREATED", "LAST USED"], ...rows]),
+      );
     }
     return 0;
   }
