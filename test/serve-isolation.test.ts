@@ -312,4 +312,59 @@ jobs:
     expect(await run("other")).toContain("Cache not found");
     expect(await run("app")).toContain("Cache restored from key: deps-");
   });
+
+  it("download-artifact's run-id reaches another run of the job's own repository only", async () => {
+    const workflow = `on:
+  workflow_dispatch:
+    inputs:
+      from: { type: string, default: "" }
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "made by \${{ github.repository }}" > made.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: made
+          path: made.txt
+      - if: inputs.from != ''
+        uses: actions/download-artifact@v4
+        with:
+          name: made
+          path: fetched
+          run-id: \${{ inputs.from }}
+          github-token: any
+      - if: inputs.from != ''
+        run: echo "fetched [$(cat fetched/made.txt)]"
+`;
+    const app = makeRepo({ files: { ".github/workflows/a.yml": workflow } });
+    const other = makeRepo({ files: { ".github/workflows/a.yml": workflow } });
+    const s = await serveWithConfig(
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${app} }\n  - { owner: acme, name: other, url: ${other} }\n`,
+      token,
+    );
+    const run = async (repo: string, from = "") => {
+      const id = (
+        await api(s, token, "POST", `/repos/acme/${repo}/actions/workflows/a.yml/dispatches`, {
+          ref: "main",
+          inputs: { from },
+          return_run_details: true,
+        })
+      ).json.workflow_run_id as number;
+      await until(
+        () => api(s, token, "GET", `/repos/acme/${repo}/actions/runs/${id}`),
+        (r) => r.json.status === "completed",
+      );
+      const job = (await api(s, token, "GET", `/repos/acme/${repo}/actions/runs/${id}/jobs`)).json.jobs[0];
+      return {
+        id,
+        log: (await api(s, token, "GET", `/repos/acme/${repo}/actions/jobs/${job.id}/logs`)).text,
+      };
+    };
+    const first = await run("app");
+    expect((await run("app", String(first.id))).log).toContain("fetched [made by acme/app]");
+    const stolen = await run("other", String(first.id));
+    expect(stolen.log).toContain(`run ${first.id} is not a run of acme/other`);
+    expect(stolen.log).not.toContain("fetched [made by acme/app]");
+  });
 });

@@ -177,10 +177,14 @@ export async function uploadArtifactAction(
   }
 }
 
+/** `owner/repo` of a run (the server's runs belong to many repositories), undefined when unknown. */
+export type RunRepository = (runId: string) => Promise<string | undefined>;
+
 /** actions/download-artifact (v4): one artifact by name, or all of the run (filtered by `pattern`). */
 export async function downloadArtifactAction(
   req: ActionStepRequest,
   store: ArtifactStore,
+  runRepository?: RunRepository,
 ): Promise<ActionStepResult> {
   try {
     const name = input(req, "name");
@@ -194,6 +198,18 @@ export async function downloadArtifactAction(
     }
     const root = downloadRoot(req);
     const runId = input(req, "github-token") && input(req, "run-id") ? input(req, "run-id") : runIdOf(req);
+    // Another run's artifacts only when that run is of this repository (or `repository`, which must
+    // be this one: a job has no token for another), as a token scoped to the repository allows.
+    if (runId !== runIdOf(req) && runRepository) {
+      const own = String(req.github.repository ?? "");
+      const wanted = input(req, "repository") || own;
+      if (
+        wanted.toLowerCase() !== own.toLowerCase() ||
+        (await runRepository(runId))?.toLowerCase() !== own.toLowerCase()
+      ) {
+        throw new InputError(`Unable to download artifact(s): run ${runId} is not a run of ${own}`);
+      }
+    }
     let artifacts = await store.list(runId);
     if (name) {
       const found = artifacts.find((a) => a.name.toLowerCase() === name.toLowerCase());

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { ActionStepRequest, ActionStepResult } from "../runner/index.js";
 import { ActionStore } from "./action-store.js";
-import { downloadArtifactAction, uploadArtifactAction } from "./artifact-actions.js";
+import { downloadArtifactAction, type RunRepository, uploadArtifactAction } from "./artifact-actions.js";
 import { cacheAction, cacheRestoreAction, cacheSaveAction } from "./cache-action.js";
 import { checkout } from "./checkout.js";
 import type { BuiltInProvider } from "./run-action.js";
@@ -42,6 +42,8 @@ export {
 export interface BuiltInDeps {
   cache?: CacheStore;
   artifacts?: ArtifactStore;
+  /** The repository of a run, where runs of many repositories share the artifact store (the server). */
+  runRepository?: RunRepository;
 }
 
 type BuiltIn = (req: ActionStepRequest, deps: BuiltInDeps) => Promise<ActionStepResult>;
@@ -73,7 +75,10 @@ const BUILT_IN: Record<string, BuiltIn> = {
   "actions/cache/restore": withStore(cacheStore, "a cache store", cacheRestoreAction),
   "actions/cache/save": withStore(cacheStore, "a cache store", cacheSaveAction),
   "actions/upload-artifact": withStore(artifactStore, "an artifact store", uploadArtifactAction),
-  "actions/download-artifact": withStore(artifactStore, "an artifact store", downloadArtifactAction),
+  "actions/download-artifact": (req, deps) =>
+    withStore(artifactStore, "an artifact store", (r, store: ArtifactStore) =>
+      downloadArtifactAction(r, store, deps.runRepository),
+    )(req, deps),
   "actions/setup-go": setupGo,
   "actions/setup-java": setupJava,
   "actions/setup-node": setupNode,

@@ -169,7 +169,13 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     stagingDir: join(dataDir, "cache", "tmp"),
   };
   const services = opts.jobServices?.(stores);
-  const actions = new ActionRunner(new BuiltInActions(stores), actionStore);
+  // download-artifact's run-id reaches only runs of the job's own repository.
+  const runRepository = async (runId: string) => {
+    const run = /^\d+$/.test(runId) ? await store.getRun(Number(runId)) : undefined;
+    const repo = run ? await store.getRepoById(run.repoId) : undefined;
+    return repo ? `${repo.owner}/${repo.name}` : undefined;
+  };
+  const actions = new ActionRunner(new BuiltInActions({ ...stores, runRepository }), actionStore);
   let url = "";
   const runs = new RunService({
     store,
