@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { JobReport, RunReport } from "../src/engine/index.js";
@@ -139,4 +139,22 @@ export function hasCommand(name: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A PATH of one temp folder holding links to the host's `tools` (and this node) plus `scripts`
+ * (name → content), so a test sees the same tools whatever else the host has on its PATH.
+ */
+export function pathWith(tools: string[], scripts: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-path-"));
+  symlinkSync(process.execPath, join(dir, "node"));
+  for (const tool of tools) {
+    const found = execFileSync("sh", ["-c", 'command -v "$1"', "sh", tool], { encoding: "utf8" }).trim();
+    symlinkSync(found, join(dir, tool));
+  }
+  for (const [name, content] of Object.entries(scripts)) {
+    writeFileSync(join(dir, name), content);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return dir;
 }

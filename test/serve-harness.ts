@@ -71,11 +71,12 @@ export async function serveWithConfig(
   config: string,
   token: string,
   extraArgs: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<Serve & { data: string; args: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), "gantry-serve-"));
   writeFileSync(join(dir, "config.yml"), config);
   const args = ["--data", join(dir, "data"), "--config", join(dir, "config.yml")];
-  const s = await serve([...args, ...extraArgs], { GANTRY_ADMIN_TOKEN: token });
+  const s = await serve([...args, ...extraArgs], { GANTRY_ADMIN_TOKEN: token, ...env });
   return { ...s, data: join(dir, "data"), args };
 }
 

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { git, makeRepo } from "./harness.js";
+import { git, makeRepo, pathWith } from "./harness.js";
 import { ORDINARY_FILES, ORDINARY_WORKFLOW, processesWith } from "./sandbox-workflows.js";
 import { api, exited, type Serve, serveWithConfig, until } from "./serve-harness.js";
 
@@ -366,5 +366,19 @@ jobs:
     const stolen = await run("other", String(first.id));
     expect(stolen.log).toContain(`run ${first.id} is not a run of acme/other`);
     expect(stolen.log).not.toContain("fetched [made by acme/app]");
+  });
+
+  it("says so at start when jobs run without a sandbox, and refuses a sandbox it cannot make", async () => {
+    const repo = makeRepo({ files: { "README.md": "app\n" } });
+    const base = `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\n`;
+    const none = await serveWithConfig(`${base}runners:\n  isolation: none\n`, token);
+    expect(none.stderr()).toMatch(/warning: jobs run without a sandbox \(runners\.isolation is none\)/);
+    // A host without bubblewrap: a PATH with git and node alone.
+    const env = { PATH: pathWith(["git"]) };
+    const missing = await serveWithConfig(base, token, [], env);
+    expect(missing.stderr()).toMatch(/jobs run without a sandbox \(bubblewrap \(bwrap\) is not installed/);
+    await expect(serveWithConfig(`${base}runners:\n  isolation: sandbox\n`, token, [], env)).rejects.toThrow(
+      /runners\.isolation is sandbox, but bubblewrap \(bwrap\) is not installed/,
+    );
   });
 });

@@ -4,7 +4,7 @@ import { arch, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JobReport } from "../src/engine/index.js";
-import { gantry, job, repoWith } from "./harness.js";
+import { gantry, job, pathWith, repoWith } from "./harness.js";
 
 function stepOutputs(j: JobReport, id: string): Record<string, string> {
   const step = j.steps.find((s) => s.id === id);
@@ -36,24 +36,6 @@ const NODE_MAJOR = process.version.slice(1).split(".")[0];
 
 /** What a job of these tests runs: setup-node finds node, checkout runs git, `run:` steps bash. */
 const JOB_TOOLS = ["git", "sh", "bash"];
-
-/**
- * A PATH of one temp folder holding links to the host's `tools` (and this node) plus `scripts`
- * (name → content), so a test sees the same tools whatever else the host has on its PATH.
- */
-function pathWith(tools: string[], scripts: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "gantry-path-"));
-  symlinkSync(process.execPath, join(dir, "node"));
-  for (const tool of tools) {
-    const found = execFileSync("sh", ["-c", 'command -v "$1"', "sh", tool], { encoding: "utf8" }).trim();
-    symlinkSync(found, join(dir, tool));
-  }
-  for (const [name, content] of Object.entries(scripts)) {
-    writeFileSync(join(dir, name), content);
-    chmodSync(join(dir, name), 0o755);
-  }
-  return dir;
-}
 
 const NPM_WORKFLOW = `name: CI
 on: push
