@@ -239,8 +239,10 @@ try {
     // Each contender resolves with its wall time (ms); CPU time (this process's waited-for
     // children, 10 ms ticks) is summed per contender over the rounds.
     let sandbox; // the keeper of the round, for the step contenders
+    let stepLine; // the step's process line as JobSandbox makes it, for the results
     const step = (edit) => () => {
       const line = sandbox.command("true", [], join(jobDir, "work"));
+      stepLine = line;
       return spawnTimed(line.command, edit(line.args), line.fds, join(jobDir, "work"));
     };
     const contenders = {
@@ -301,9 +303,6 @@ try {
     }
     const part = (k) => ({ ...spread(wall[k]), cpuMeanMs: round(cpuMs[k] / ROUNDS, 2) });
     const parts = Object.fromEntries(names.map((k) => [k, part(k)]));
-    const example = await JobSandbox.start(layout);
-    const stepLine = example.command("true", [], join(jobDir, "work"));
-    example.close();
     results.parts = {
       noise: noiseSince(cpu, { loadAverage: true }),
       stepCommandLine: ["bwrap", ...stepLine.args].join(" "),
