@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { gantry, job, makeRepo } from "./harness.js";
+import { gantry, job, makeRepo, pathWith } from "./harness.js";
 import { ORDINARY_FILES, ORDINARY_WORKFLOW, processesWith } from "./sandbox-workflows.js";
 
 describe("gantry run --isolation sandbox", () => {
@@ -63,6 +63,13 @@ jobs:
     });
     const r = await gantry(repo, ["run"], { env: { USER_ONLY_TOKEN: "visible-locally" } });
     expect(r.stdout).toContain("token is visible-locally");
+    // Without bubblewrap the job fails, saying why; it never runs unsandboxed.
+    const missing = await gantry(repo, ["run", "--isolation", "sandbox"], {
+      env: { PATH: pathWith(["git", "sh", "bash"]) },
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain("the job's sandbox did not start: bubblewrap (bwrap) is not installed");
+    expect(missing.stdout).not.toContain("token is");
     const bad = await gantry(repo, ["run", "--isolation", "jail"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--isolation expects none or sandbox, got 'jail'");

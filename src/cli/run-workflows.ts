@@ -18,7 +18,7 @@ import {
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
 import { LocalRunner, type LocalRunnerOptions } from "../runner/index.js";
-import { HOME_CREDENTIALS, hostEnvForJobs, sandboxProblem } from "../sandbox/index.js";
+import { HOME_CREDENTIALS, hostEnvForJobs } from "../sandbox/index.js";
 import {
   buildWorkflowDef,
   dispatchInputNames,
@@ -103,8 +103,7 @@ function nextRunNumber(home: string, repo: string): number {
  * artifact stores) nor the user's credentials, and get the allow-listed environment only.
  */
 function localSandbox(home: string, toolCache: string): Pick<LocalRunnerOptions, "hostEnv" | "sandbox"> {
-  const problem = sandboxProblem();
-  if (problem) throw new UsageError(`--isolation sandbox: ${problem} (Debian: apt-get install bubblewrap)`);
+  // No probe first (a whole bubblewrap start): a job whose sandbox cannot start fails, saying why.
   return {
     hostEnv: hostEnvForJobs(process.env),
     sandbox: {

@@ -105,6 +105,10 @@ export class LocalRunner implements JobExecutor {
       const owned = [jobDir, join(jobDir, "work"), workspace, temp, filesDir, join(temp, "_github_workflow")];
       for (const p of [...owned, eventPath, home, tmp]) chownSync(p, user.uid, user.gid);
     }
+    // The sandbox's keeper starts while the rest of the job is made ready.
+    const keeper = this.opts.sandbox
+      ? JobSandbox.start({ jobDir, tmpDir: tmp, ...this.opts.sandbox }, user).catch((err: Error) => err)
+      : undefined;
 
     const github: Record<string, Json> = {
       ...(req.contexts.github as Record<string, Json>),
@@ -148,17 +152,13 @@ export class LocalRunner implements JobExecutor {
     for (const s of [...req.secrets, ...(lease?.secrets ?? [])]) masker.add(s);
     const output = new StepOutput(bus, runId, jobKey, masker, this.opts.debug);
     const unusable = await this.containerProblem(req);
-    let jobSandbox: JobSandbox | undefined;
-    if (!unusable && this.opts.sandbox) {
-      const layout = { jobDir, tmpDir: tmp, ...this.opts.sandbox };
-      jobSandbox = await JobSandbox.start(layout, user).catch((err: Error) => {
-        output.log(`Error: the job's sandbox did not start: ${err.message}`);
-        return undefined;
-      });
-    }
+    const started = await keeper;
+    if (started instanceof Error) output.log(`Error: the job's sandbox did not start: ${started.message}`);
+    const jobSandbox = started instanceof JobSandbox ? started : undefined;
     const sandbox: Sandbox | undefined = jobSandbox ?? (user ? new HostAsUser(user) : undefined);
     if (unusable || (this.opts.sandbox && !jobSandbox)) {
       if (unusable) output.log(`Error: ${unusable}`);
+      jobSandbox?.close();
       await lease?.close();
       return { result: "failure", outputs: {}, steps: [], failedStep: undefined };
     }

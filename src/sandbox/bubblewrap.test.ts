@@ -66,4 +66,32 @@ describe.skipIf(sandboxProblem() !== undefined)("JobSandbox", () => {
     await copyInSandbox(sandbox, staged, join(jobDir, "ws", "fine"), { extra: { readOnly: [staged] } });
     expect(readFileSync(join(jobDir, "ws", "fine", "b.txt"), "utf8")).toBe("b\n");
   });
+
+  it("ends its namespace when closed, also right after it started", async () => {
+    const { jobDir } = await layout();
+    const dead = (pid: number) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2)[0] === "Z";
+      } catch {
+        return true;
+      }
+    };
+    const inits: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const s = await JobSandbox.start({
+        jobDir,
+        tmpDir: join(jobDir, "tmp"),
+        hidden: [],
+        readOnly: [],
+        writable: [],
+      });
+      inits.push(s.initPid);
+      s.close();
+    }
+    for (const pid of inits) {
+      while (!dead(pid)) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(inits.filter((pid) => !dead(pid))).toEqual([]);
+  });
 });

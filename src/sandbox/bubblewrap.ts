@@ -124,6 +124,8 @@ export class JobSandbox implements Sandbox {
 
   private constructor(
     private readonly keeper: ChildProcess,
+    /** The host pid of the namespace's first process (bubblewrap's init inside it). */
+    readonly initPid: number,
     private readonly nsFds: number[],
     private readonly mounts: string[],
     private readonly layout: SandboxLayout,
@@ -179,7 +181,9 @@ export class JobSandbox implements Sandbox {
       info += c;
     });
     const childPid = await new Promise<number>((resolvePid, reject) => {
-      keeper.once("error", reject);
+      keeper.once("error", (err: NodeJS.ErrnoException) =>
+        reject(err.code === "ENOENT" ? new Error("bubblewrap (bwrap) is not installed") : err),
+      );
       keeper.once("exit", (code) => reject(new Error(`bubblewrap: ${stderr.trim() || `exit code ${code}`}`)));
       infoStream.once("end", () => {
         const pid = (JSON.parse(info || "{}") as { "child-pid"?: number })["child-pid"];
@@ -188,12 +192,7 @@ export class JobSandbox implements Sandbox {
     });
     const fds = [openSync(`/proc/${childPid}/ns/pid`, "r")];
     if (userArgs().length > 0) fds.push(openSync(`/proc/${childPid}/ns/user`, "r"));
-    return new JobSandbox(keeper, fds, mountArgs(layout), layout, user);
-  }
-
-  /** The host pid of the namespace's first process (for tests and the process ledger). */
-  get keeperPid(): number | undefined {
-    return this.keeper.pid;
+    return new JobSandbox(keeper, childPid, fds, mountArgs(layout), layout, user);
   }
 
   /**
@@ -231,8 +230,15 @@ export class JobSandbox implements Sandbox {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.keeper.stdin?.end();
+    // The namespace's init too: killed with the keeper's own process alone, it was now and then left
+    // running (3 in 60 right after start), holding the keeper's pipes and the namespace open.
+    try {
+      process.kill(this.initPid, "SIGKILL");
+    } catch {
+      // gone already
+    }
     this.keeper.kill("SIGKILL");
+    for (const stream of this.keeper.stdio) stream?.destroy();
     for (const fd of this.nsFds) closeSync(fd);
   }
 }
