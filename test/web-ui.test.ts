@@ -98,11 +98,12 @@ let page: Page;
 const pageErrors: string[] = [];
 const repo = makeRemote({ ".github/workflows/ci.yml": CI, ".github/workflows/deploy.yml": DEPLOY });
 
+/** The server; its jobs' sandbox lets them see `flags`, the folder of the gate the test opens. */
 function serve(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "gantry-web-"));
   writeFileSync(
     join(dir, "config.yml"),
-    `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(repo.origin)}, poll_interval_seconds: 0 }\nrunners:\n  slots: 4\n`,
+    `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(repo.origin)}, poll_interval_seconds: 0 }\nrunners:\n  slots: 4\n  writable: [${JSON.stringify(flags)}]\n`,
   );
   const proc = spawn(
     process.execPath,
