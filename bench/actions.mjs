@@ -31,6 +31,7 @@ import {
   describeMachine,
   git as gitIn,
   log,
+  makeGitRepo,
   mustSucceed,
   newestMtime,
   noiseSince,
@@ -130,13 +131,7 @@ const files = {
   ".github/actions/js/main.js": JS_MAIN,
   ...Object.fromEntries(Object.keys(KINDS).map((k) => [`bench/${k}.yml`, workflow(k)])),
 };
-for (const [path, text] of Object.entries(files)) {
-  mkdirSync(dirname(join(repo, path)), { recursive: true });
-  writeFileSync(join(repo, path), text);
-}
-git(repo, "init", "-q", "-b", "main");
-git(repo, "add", "-A");
-git(repo, "commit", "-q", "-m", "bench");
+makeGitRepo(repo, files, baseEnv);
 
 // ---------------------------------------------------------------------------------------------
 // Build and describe the machine

@@ -43,7 +43,6 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
 import { makeTree, planTree } from "./cache-tree.mjs";
 import {
   benchCommit,
@@ -51,6 +50,7 @@ import {
   childrenCpuMs,
   describeMachine,
   git,
+  importBundled,
   log,
   median,
   mustSucceed,
@@ -103,21 +103,7 @@ async function loadGantry() {
       `export { resolvePaths } from ${JSON.stringify(join(ROOT, "src/actions/path-patterns.ts"))};\n` +
       `export { cacheVersion, restoreEntry, saveEntry } from ${JSON.stringify(join(ROOT, "src/actions/cache-action.ts"))};\n`,
   );
-  const outfile = join(tmpRoot, "gantry-cache.mjs");
-  await build({
-    entryPoints: [entry],
-    nodePaths: [join(ROOT, "node_modules")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "warning",
-    banner: {
-      js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);",
-    },
-  });
-  return import(pathToFileURL(outfile).href);
+  return importBundled(entry, join(tmpRoot, "gantry-cache.mjs"), ROOT);
 }
 
 /** Runs `fn` and returns its result with wall time and CPU time (this process + waited-for children). */

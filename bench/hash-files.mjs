@@ -20,8 +20,7 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
-import { log, median, noiseSince, round, startCpuReading, stats } from "./measure.mjs";
+import { importBundled, log, median, noiseSince, round, startCpuReading, stats } from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: opts } = parseArgs({
@@ -53,20 +52,7 @@ async function loadHashFiles(ref) {
     srcDir = join(dir, "src", "expressions");
   }
   const outfile = join(tmpRoot, `hash-files-${ref ?? "current"}.mjs`);
-  await build({
-    entryPoints: [join(srcDir, "hash-files.ts")],
-    nodePaths: [join(ROOT, "node_modules")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "warning",
-    banner: {
-      js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);",
-    },
-  });
-  return (await import(pathToFileURL(outfile).href)).hashFiles;
+  return (await importBundled(join(srcDir, "hash-files.ts"), outfile, ROOT)).hashFiles;
 }
 
 /** Writes `count` files of `size` bytes (distinct contents) under dir, `perDir` per directory. */

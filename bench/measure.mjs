@@ -1,12 +1,13 @@
 // What every bench measures with: medians, CPU time, the machine's noise (Linux PSI), timed
 // child processes, the machine's description and the commit measured. Imported by run.mjs,
-// actions.mjs, hash-files.mjs, cache.mjs, serve.mjs and web.mjs (which start gantry serve through
+// actions.mjs, hash-files.mjs, cache.mjs, sandbox.mjs, serve.mjs and web.mjs (which start gantry serve through
 // startGantryServe and talk to it through apiClient); nothing here prints or asserts.
 import { execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
 
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -174,6 +175,51 @@ export async function mustSucceed(what, p) {
 
 export function git(cwd, env, ...args) {
   return execFileSync("git", args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** A git repository at `dir` with the given files (path → text), committed on `main`. */
+export function makeGitRepo(dir, files, env) {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  git(dir, env, "init", "-q", "-b", "main");
+  git(dir, env, "add", "-A");
+  git(dir, env, "commit", "-q", "-m", "bench");
+  return dir;
+}
+
+/** The 100-job chain's workflow: `n` one-step jobs (`run: "true"`), each needing the one before. */
+export function chainWorkflow(n) {
+  const lines = ["name: chain", "on: push", "jobs:"];
+  for (let i = 1; i <= n; i++) {
+    lines.push(`  j${i}:`, "    runs-on: ubuntu-latest");
+    if (i > 1) lines.push(`    needs: j${i - 1}`);
+    lines.push("    steps:", '      - run: "true"');
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Bundles gantry's TypeScript from `entry` with esbuild (the parser must be bundled) into
+ * `outfile` and imports it: how a bench calls one of gantry's parts in its own process.
+ */
+export async function importBundled(entry, outfile, root) {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [entry],
+    nodePaths: [join(root, "node_modules")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+    banner: {
+      js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);",
+    },
+  });
+  return import(pathToFileURL(outfile).href);
 }
 
 /** The newest modification time of any file under dir (to tell whether dist/ is stale). */

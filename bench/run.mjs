@@ -22,10 +22,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
   benchCommit,
+  chainWorkflow,
   childEnv,
   describeMachine,
   git as gitIn,
   log,
+  makeGitRepo,
   mustSucceed,
   newestMtime,
   noiseSince,
@@ -89,27 +91,7 @@ const timed = (command, args, { cwd, env = baseEnv } = {}) => timedChild(command
 const git = (cwd, ...args) => gitIn(cwd, baseEnv, ...args);
 
 /** A git repository with the given files, committed on `main`. */
-function makeRepo(name, files) {
-  const dir = join(tmpRoot, name);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "add", "-A");
-  git(dir, "commit", "-q", "-m", "bench");
-  return dir;
-}
-
-function chainWorkflow(n) {
-  const lines = ["name: chain", "on: push", "jobs:"];
-  for (let i = 1; i <= n; i++) {
-    lines.push(`  j${i}:`, "    runs-on: ubuntu-latest");
-    if (i > 1) lines.push(`    needs: j${i - 1}`);
-    lines.push("    steps:", '      - run: "true"');
-  }
-  return `${lines.join("\n")}\n`;
-}
+const makeRepo = (name, files) => makeGitRepo(join(tmpRoot, name), files, baseEnv);
 
 /** Peak RSS (KiB) of one gantry run: GNU time's %M when installed, and the in-process ru_maxrss. */
 async function peakRss(cwd, extraEnv = {}) {

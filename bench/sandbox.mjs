@@ -27,11 +27,14 @@ import { parseArgs } from "node:util";
 import {
   apiClient,
   benchCommit,
+  chainWorkflow,
   childEnv,
   childrenCpuMs,
   describeMachine,
   git as gitIn,
+  importBundled,
   log,
+  makeGitRepo,
   median,
   mustSucceed,
   newestMtime,
@@ -98,27 +101,7 @@ const quantile = (xs, q) => {
 /** Median, best, p90 and max of a series (ms). */
 const spread = (xs) => ({ ...stats(xs), p90Ms: round(quantile(xs, 0.9)), maxMs: round(Math.max(...xs)) });
 
-function makeRepo(name, files) {
-  const dir = join(tmpRoot, name);
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "add", "-A");
-  git(dir, "commit", "-q", "-m", "bench");
-  return dir;
-}
-
-function chainWorkflow(n) {
-  const lines = ["name: chain", "on: push", "jobs:"];
-  for (let i = 1; i <= n; i++) {
-    lines.push(`  j${i}:`, "    runs-on: ubuntu-latest");
-    if (i > 1) lines.push(`    needs: j${i - 1}`);
-    lines.push("    steps:", '      - run: "true"');
-  }
-  return `${lines.join("\n")}\n`;
-}
+const makeRepo = (name, files) => makeGitRepo(join(tmpRoot, name), files, env);
 
 /** Spawns `command` with `fds` as its fd 3 (and 4); resolves at its close with the wall time to its exit. */
 function spawnTimed(command, args, fds = [], cwd = tmpRoot) {
@@ -174,24 +157,8 @@ if (!opts["no-build"]) {
 }
 if (!existsSync(DIST)) throw new Error("dist/gantry.js is missing: run `npm run build`");
 
-async function loadSandbox() {
-  const { build } = await import("esbuild");
-  const outfile = join(tmpRoot, "gantry-sandbox.mjs");
-  await build({
-    entryPoints: [join(ROOT, "src", "sandbox", "index.ts")],
-    nodePaths: [join(ROOT, "node_modules")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "warning",
-    banner: {
-      js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);",
-    },
-  });
-  return import(pathToFileURL(outfile).href);
-}
+const loadSandbox = () =>
+  importBundled(join(ROOT, "src", "sandbox", "index.ts"), join(tmpRoot, "gantry-sandbox.mjs"), ROOT);
 
 const machine = describeMachine();
 const results = {
