@@ -111,6 +111,66 @@ function reachable(path: string, roots: string[]): string[] {
   return args;
 }
 
+/** The process that holds a job's PID namespace, its init's host pid and the namespace's fds. */
+interface Keeper {
+  process: ChildProcess;
+  initPid: number;
+  fds: number[];
+}
+
+/** Starts a keeper: bwrap's init in a new PID namespace, and `cat` until its input closes. */
+async function startKeeper(): Promise<Keeper> {
+  const args = ["--ro-bind", "/", "/", "--unshare-pid", ...userArgs(), "--die-with-parent"];
+  const keeper = spawn(BWRAP, [...args, "--info-fd", "3", "--", "cat"], {
+    stdio: ["pipe", "ignore", "pipe", "pipe"],
+  });
+  let info = "";
+  let stderr = "";
+  keeper.stderr?.setEncoding("utf8").on("data", (c: string) => {
+    stderr += c;
+  });
+  const infoStream = keeper.stdio[3] as NodeJS.ReadableStream;
+  infoStream.setEncoding("utf8");
+  infoStream.on("data", (c: string) => {
+    info += c;
+  });
+  const initPid = await new Promise<number>((resolvePid, reject) => {
+    keeper.once("error", (err: NodeJS.ErrnoException) =>
+      reject(err.code === "ENOENT" ? new Error("bubblewrap (bwrap) is not installed") : err),
+    );
+    keeper.once("exit", (code) => reject(new Error(`bubblewrap: ${stderr.trim() || `exit code ${code}`}`)));
+    infoStream.once("end", () => {
+      const pid = (JSON.parse(info || "{}") as { "child-pid"?: number })["child-pid"];
+      if (pid) resolvePid(pid);
+    });
+  });
+  const fds = [openSync(`/proc/${initPid}/ns/pid`, "r")];
+  if (userArgs().length > 0) fds.push(openSync(`/proc/${initPid}/ns/user`, "r"));
+  // A keeper waiting for its job keeps nothing of this process alive (it dies with it).
+  keeper.unref();
+  for (const stream of keeper.stdio) (stream as { unref?: () => void } | null)?.unref?.();
+  return { process: keeper, initPid, fds };
+}
+
+let spare: Promise<Keeper> | undefined;
+
+/** A keeper for a job: the one a job that ended started ahead, else a new one. */
+function takeKeeper(): Promise<Keeper> {
+  const taken = spare ?? startKeeper();
+  spare = undefined;
+  return taken;
+}
+
+/**
+ * Starts a keeper ahead for the next job, as a job ends: a server's or a chain's next job then
+ * does not wait for bubblewrap's start, and a single job's start pays nothing for it.
+ */
+function startSpare(): void {
+  if (spare) return;
+  spare = startKeeper();
+  spare.catch(() => undefined); // a failure is the next job's to report
+}
+
 /**
  * One job's sandbox (bubblewrap): the job's processes share one PID namespace, which a keeper
  * process holds open from the job's start to its end. Each process a step starts joins it with a
@@ -166,33 +226,8 @@ export class JobSandbox implements Sandbox {
 
   /** Starts the keeper; rejects with bubblewrap's own message when it cannot. */
   static async start(layout: SandboxLayout, user?: JobUser): Promise<JobSandbox> {
-    const args = ["--ro-bind", "/", "/", "--unshare-pid", ...userArgs(), "--die-with-parent"];
-    const keeper = spawn(BWRAP, [...args, "--info-fd", "3", "--", "cat"], {
-      stdio: ["pipe", "ignore", "pipe", "pipe"],
-    });
-    let info = "";
-    let stderr = "";
-    keeper.stderr?.setEncoding("utf8").on("data", (c: string) => {
-      stderr += c;
-    });
-    const infoStream = keeper.stdio[3] as NodeJS.ReadableStream;
-    infoStream.setEncoding("utf8");
-    infoStream.on("data", (c: string) => {
-      info += c;
-    });
-    const childPid = await new Promise<number>((resolvePid, reject) => {
-      keeper.once("error", (err: NodeJS.ErrnoException) =>
-        reject(err.code === "ENOENT" ? new Error("bubblewrap (bwrap) is not installed") : err),
-      );
-      keeper.once("exit", (code) => reject(new Error(`bubblewrap: ${stderr.trim() || `exit code ${code}`}`)));
-      infoStream.once("end", () => {
-        const pid = (JSON.parse(info || "{}") as { "child-pid"?: number })["child-pid"];
-        if (pid) resolvePid(pid);
-      });
-    });
-    const fds = [openSync(`/proc/${childPid}/ns/pid`, "r")];
-    if (userArgs().length > 0) fds.push(openSync(`/proc/${childPid}/ns/user`, "r"));
-    return new JobSandbox(keeper, childPid, fds, mountArgs(layout), layout, user);
+    const keeper = await takeKeeper();
+    return new JobSandbox(keeper.process, keeper.initPid, keeper.fds, mountArgs(layout), layout, user);
   }
 
   /**
@@ -240,5 +275,7 @@ export class JobSandbox implements Sandbox {
     this.keeper.kill("SIGKILL");
     for (const stream of this.keeper.stdio) stream?.destroy();
     for (const fd of this.nsFds) closeSync(fd);
+    // On the next turn, and only if this process goes on (a `gantry run` that is done just exits).
+    setTimeout(startSpare, 0).unref();
   }
 }
