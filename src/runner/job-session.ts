@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { chownSync, readFileSync, writeFileSync } from "node:fs";
+import { chownSync, writeFileSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { Cancellation, type JobRequest, type Result, type StepReport } from "../engine/index.js";
 import {

@@ -3,7 +3,7 @@ import { arch, hostname, platform } from "node:os";
 import { join } from "node:path";
 import type { JobExecutor, JobOutcome, JobRequest } from "../engine/index.js";
 import { evaluateToken, type Json, toText } from "../expressions/index.js";
-import { HostAsUser, JobSandbox, type JobUser, type Sandbox } from "../sandbox/index.js";
+import { JobSandbox, type SandboxLayout } from "../sandbox/index.js";
 import type { ActionProvider } from "./action-port.js";
 import { dockerUnavailable, needsDocker } from "./docker.js";
 import type { JobServices } from "./job-services.js";
@@ -38,14 +38,10 @@ export interface LocalRunnerOptions {
   /**
    * Runs each job in a bubblewrap sandbox (src/sandbox) that hides these paths (the server's data
    * directory, its config file …) but for the `readOnly` ones inside them, and lets the job write
-   * only its own folder, its /tmp and `writable`. Its steps get a HOME of their own.
+   * only its own folder, its /tmp and `writable`, as `user` when given (runners.user: the job's
+   * folders and files are then its own). Its steps get a HOME of their own.
    */
-  sandbox?: { hidden: string[]; readOnly: string[]; writable: string[] };
-  /**
-   * Runs each job's processes as this user (runners.user), not as this process's: the job's folders
-   * are given to it, and without a sandbox its steps still run as it, through setpriv.
-   */
-  user?: JobUser;
+  sandbox?: Omit<SandboxLayout, "jobDir" | "tmpDir">;
 }
 
 /** github context keys the runner also exports as GITHUB_<KEY> to every step. */
@@ -92,14 +88,13 @@ export class LocalRunner implements JobExecutor {
     const eventPath = join(temp, "_github_workflow", "event.json");
     const home = join(jobDir, "home");
     const tmp = join(jobDir, "tmp");
-    const ownHome = Boolean(this.opts.sandbox || this.opts.user);
     const dirs = [workspace, filesDir, join(temp, "_github_workflow")];
-    if (ownHome) dirs.push(home, tmp);
+    if (this.opts.sandbox) dirs.push(home, tmp);
     for (const d of dirs) mkdirSync(d, { recursive: true });
     // The run's own payload (github.event: a dispatch's inputs included), as GitHub writes it.
     const event = (req.contexts.github as Record<string, Json>).event ?? {};
     writeFileSync(eventPath, JSON.stringify(event, null, 2));
-    const { user } = this.opts;
+    const user = this.opts.sandbox?.user;
     if (user) {
       // Everything from the job's folder down to what the steps use is the job user's.
       const owned = [jobDir, join(jobDir, "work"), workspace, temp, filesDir, join(temp, "_github_workflow")];
@@ -107,7 +102,7 @@ export class LocalRunner implements JobExecutor {
     }
     // The sandbox's keeper starts while the rest of the job is made ready.
     const keeper = this.opts.sandbox
-      ? JobSandbox.start({ jobDir, tmpDir: tmp, ...this.opts.sandbox }, user).catch((err: Error) => err)
+      ? JobSandbox.start({ jobDir, tmpDir: tmp, ...this.opts.sandbox }).catch((err: Error) => err)
       : undefined;
 
     const github: Record<string, Json> = {
@@ -129,7 +124,6 @@ export class LocalRunner implements JobExecutor {
     const baseEnv: Record<string, string> = {
       ...(this.opts.hostEnv ?? (process.env as Record<string, string>)),
       ...(this.opts.sandbox ? { HOME: home, TMPDIR: "/tmp" } : {}),
-      ...(!this.opts.sandbox && this.opts.user ? { HOME: home, TMPDIR: tmp, USER: this.opts.user.name } : {}),
       CI: "true",
       GITHUB_ACTIONS: "true",
       ...Object.fromEntries(
@@ -154,11 +148,10 @@ export class LocalRunner implements JobExecutor {
     const unusable = await this.containerProblem(req);
     const started = await keeper;
     if (started instanceof Error) output.log(`Error: the job's sandbox did not start: ${started.message}`);
-    const jobSandbox = started instanceof JobSandbox ? started : undefined;
-    const sandbox: Sandbox | undefined = jobSandbox ?? (user ? new HostAsUser(user) : undefined);
-    if (unusable || (this.opts.sandbox && !jobSandbox)) {
+    const sandbox = started instanceof JobSandbox ? started : undefined;
+    if (unusable || (this.opts.sandbox && !sandbox)) {
       if (unusable) output.log(`Error: ${unusable}`);
-      jobSandbox?.close();
+      sandbox?.close();
       await lease?.close();
       return { result: "failure", outputs: {}, steps: [], failedStep: undefined };
     }
@@ -183,7 +176,7 @@ export class LocalRunner implements JobExecutor {
       await session.run();
     } finally {
       // Ends the job's namespace: nothing its steps started outlives it, `setsid` or not.
-      jobSandbox?.close();
+      sandbox?.close();
       await lease?.close();
     }
     // What the steps left running in the background ends with the job (orphan cleanup).

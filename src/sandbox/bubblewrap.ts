@@ -25,41 +25,47 @@ export interface SandboxLayout {
   readOnly: string[];
   /** Host folders the job may write (a shared package cache the admin names). */
   writable: string[];
+  /** The user the job's processes run as (runners.user), when not this process's. */
+  user?: JobUser;
 }
 
 const BWRAP = "bwrap";
 
 /** Whether `path` is `root` or beneath it. */
-export function isWithin(path: string, root: string): boolean {
+function isWithin(path: string, root: string): boolean {
   const rel = relative(root, path);
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
-let probed: string | null | undefined;
+/** Why a sandbox cannot run here, by job user ('' for this process's own): asked once each. */
+const problems = new Map<string, string | undefined>();
 
 /**
- * Why jobs cannot run in a bubblewrap sandbox here (bwrap missing, or namespaces refused), or
- * undefined when they can. Asked once per process.
+ * Why jobs cannot run in a bubblewrap sandbox here (bwrap missing, namespaces refused, the switch
+ * to `user` failing), or undefined when they can.
  */
 export function sandboxProblem(user?: JobUser): string | undefined {
-  if (probed !== undefined && !user) return probed ?? undefined;
+  const key = user?.name ?? "";
+  if (problems.has(key)) return problems.get(key);
   const command = asUser(user, "true", []);
-  const args = ["--ro-bind", "/", "/", "--unshare-pid", ...userArgs(), "--die-with-parent", "--"];
-  const r = spawnSync(BWRAP, [...args, command.command, ...command.args], {
+  const r = spawnSync(BWRAP, [...namespaceArgs(), "--", command.command, ...command.args], {
     stdio: ["ignore", "ignore", "pipe"],
     encoding: "utf8",
   });
+  let problem: string | undefined;
   if (r.error) {
     const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
-    probed = missing ? "bubblewrap (bwrap) is not installed" : r.error.message;
+    problem = missing ? "bubblewrap (bwrap) is not installed" : r.error.message;
   } else if (r.status !== 0) {
-    probed = `bubblewrap cannot make a sandbox here: ${(r.stderr || `exit code ${r.status}`).trim()}`;
-  } else {
-    probed = null;
+    problem = `bubblewrap cannot make a sandbox here: ${(r.stderr || `exit code ${r.status}`).trim()}`;
   }
-  const problem = probed ?? undefined;
-  if (user) probed = undefined;
+  problems.set(key, problem);
   return problem;
+}
+
+/** A new PID namespace over the host, read-only: what the keeper (and the probe) run in. */
+function namespaceArgs(): string[] {
+  return ["--ro-bind", "/", "/", "--unshare-pid", ...userArgs(), "--die-with-parent"];
 }
 
 /**
@@ -120,8 +126,7 @@ interface Keeper {
 
 /** Starts a keeper: bwrap's init in a new PID namespace, and `cat` until its input closes. */
 async function startKeeper(): Promise<Keeper> {
-  const args = ["--ro-bind", "/", "/", "--unshare-pid", ...userArgs(), "--die-with-parent"];
-  const keeper = spawn(BWRAP, [...args, "--info-fd", "3", "--", "cat"], {
+  const keeper = spawn(BWRAP, [...namespaceArgs(), "--info-fd", "3", "--", "cat"], {
     stdio: ["pipe", "ignore", "pipe", "pipe"],
   });
   let info = "";
@@ -183,14 +188,15 @@ export class JobSandbox implements Sandbox {
   private closed = false;
 
   private constructor(
-    private readonly keeper: ChildProcess,
-    /** The host pid of the namespace's first process (bubblewrap's init inside it). */
-    readonly initPid: number,
-    private readonly nsFds: number[],
+    private readonly keeper: Keeper,
     private readonly mounts: string[],
     private readonly layout: SandboxLayout,
-    private readonly user: JobUser | undefined,
   ) {}
+
+  /** The host pid of the namespace's first process (bubblewrap's init inside it). */
+  get initPid(): number {
+    return this.keeper.initPid;
+  }
 
   /** Where the sandbox makes folders of its own (the hidden ones, /tmp). */
   private get roots(): string[] {
@@ -215,8 +221,7 @@ export class JobSandbox implements Sandbox {
     } catch {
       return false;
     }
-    if (this.boundAsIs(real)) return true;
-    return ![...this.layout.hidden, "/tmp"].some((root) => isWithin(real, root));
+    return this.boundAsIs(real) || !this.roots.some((root) => isWithin(real, root));
   }
 
   toJob(path: string): string {
@@ -225,9 +230,8 @@ export class JobSandbox implements Sandbox {
   }
 
   /** Starts the keeper; rejects with bubblewrap's own message when it cannot. */
-  static async start(layout: SandboxLayout, user?: JobUser): Promise<JobSandbox> {
-    const keeper = await takeKeeper();
-    return new JobSandbox(keeper.process, keeper.initPid, keeper.fds, mountArgs(layout), layout, user);
+  static async start(layout: SandboxLayout): Promise<JobSandbox> {
+    return new JobSandbox(await takeKeeper(), mountArgs(layout), layout);
   }
 
   /**
@@ -235,14 +239,15 @@ export class JobSandbox implements Sandbox {
    * action's archive). Pass `fds` as the spawned process's fd 3 (and 4).
    */
   command(command: string, args: string[], cwd: string, extra: ExtraMounts = {}): SandboxedCommand {
-    const joins = ["--pidns", "3"];
-    if (this.nsFds.length > 1) joins.push("--userns", "4");
+    const { fds } = this.keeper;
+    const { user } = this.layout;
+    const joins = ["--pidns", "3", ...(fds.length > 1 ? ["--userns", "4"] : [])];
     // Root drops every capability, but for switching to runners.user (which then has none).
-    const switching = this.user ? ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] : [];
+    const switching = user ? ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] : [];
     const caps = userArgs().length > 0 ? [] : ["--cap-drop", "ALL", ...switching];
-    const run = asUser(this.user, command, args);
+    const run = asUser(user, command, args);
     // A folder shown writable to this command (a staging folder of the server's) is the job user's.
-    if (this.user) for (const p of extra.writable ?? []) chownSync(p, this.user.uid, this.user.gid);
+    if (user) for (const p of extra.writable ?? []) chownSync(p, user.uid, user.gid);
     // No --die-with-parent here: joined to the keeper's namespace, the command dies with it (and the
     // keeper with the server); with --pidns, bubblewrap 0.8's parent-death signal also killed a
     // command now and then while its parent lived (3 in 120).
@@ -258,7 +263,7 @@ export class JobSandbox implements Sandbox {
       cwd,
       "--",
     ];
-    return { command: BWRAP, args: [...sandboxArgs, run.command, ...run.args], fds: this.nsFds };
+    return { command: BWRAP, args: [...sandboxArgs, run.command, ...run.args], fds };
   }
 
   /** Ends every process of the job and the namespace with them. */
@@ -267,14 +272,15 @@ export class JobSandbox implements Sandbox {
     this.closed = true;
     // The namespace's init too: killed with the keeper's own process alone, it was now and then left
     // running (3 in 60 right after start), holding the keeper's pipes and the namespace open.
+    const { process: keeper, initPid, fds } = this.keeper;
     try {
-      process.kill(this.initPid, "SIGKILL");
+      process.kill(initPid, "SIGKILL");
     } catch {
       // gone already
     }
-    this.keeper.kill("SIGKILL");
-    for (const stream of this.keeper.stdio) stream?.destroy();
-    for (const fd of this.nsFds) closeSync(fd);
+    keeper.kill("SIGKILL");
+    for (const stream of keeper.stdio) stream?.destroy();
+    for (const fd of fds) closeSync(fd);
     // On the next turn, and only if this process goes on (a `gantry run` that is done just exits).
     setTimeout(startSpare, 0).unref();
   }

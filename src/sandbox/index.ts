@@ -1,5 +1,5 @@
-export { isWithin, JobSandbox, type SandboxLayout, sandboxProblem } from "./bubblewrap.js";
+export { JobSandbox, type SandboxLayout, sandboxProblem } from "./bubblewrap.js";
 export { HOME_CREDENTIALS, HOST_ENV_ALLOWED, hostEnvForJobs } from "./host-env.js";
-export { asUser, HostAsUser, type JobUser, resolveJobUser } from "./job-user.js";
+export { type JobUser, resolveJobUser } from "./job-user.js";
 export { type CommandOptions, copyInSandbox, runCommand } from "./run-command.js";
 export type { ExtraMounts, Sandbox, SandboxedCommand } from "./sandbox.js";

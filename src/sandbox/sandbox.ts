@@ -13,7 +13,7 @@ export interface ExtraMounts {
   writable?: string[];
 }
 
-/** Where a job's processes run: a JobSandbox (bubblewrap), or HostAsUser (another user, no sandbox). */
+/** Where a job's processes run: a JobSandbox (bubblewrap), or something that stands for it in tests. */
 export interface Sandbox {
   command(command: string, args: string[], cwd: string, extra?: ExtraMounts): SandboxedCommand;
   /** Where a path the job names is on this host (its /tmp is a folder of its own). */

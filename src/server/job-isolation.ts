@@ -12,7 +12,7 @@ import { UsageError } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
 
 /** How the server's jobs are kept from the server: what LocalRunner is given for every job. */
-export type JobIsolation = Pick<LocalRunnerOptions, "hostEnv" | "sandbox" | "toolCache" | "user">;
+export type JobIsolation = Pick<LocalRunnerOptions, "hostEnv" | "sandbox" | "toolCache">;
 
 export interface IsolationPaths {
   dataDir: string;
@@ -22,13 +22,6 @@ export interface IsolationPaths {
   gantryHome?: string;
 }
 
-/**
- * The jobs' environment (the allow-listed host variables and `runners.env`, nothing else of the
- * server's) and, unless `runners.isolation` is `none` or bubblewrap cannot run here, their sandbox:
- * the data directory, the config file and GANTRY_HOME hidden, but for the tool cache and the action
- * store's checkouts (read-only). Asking for `sandbox` where it cannot run is an error; running
- * without one is a warning, logged once.
- */
 /** runners.user: a user of this host, other than root, that a root server can switch to. */
 function jobUser(name: string): JobUser {
   if (process.getuid?.() !== 0) {
@@ -45,6 +38,13 @@ function jobUser(name: string): JobUser {
   return user;
 }
 
+/**
+ * The jobs' environment (the allow-listed host variables and `runners.env`, nothing else of the
+ * server's) and, unless `runners.isolation` is `none` or bubblewrap cannot run here, their sandbox:
+ * the data directory, the config file, GANTRY_HOME and the credentials in the server user's home
+ * (~/.ssh, ~/.aws …) hidden, but for the tool cache and the action store's checkouts (read-only).
+ * Asking for `sandbox` where it cannot run is an error; running without one is a warning.
+ */
 export function jobIsolation(
   runners: ServerConfig["runners"],
   paths: IsolationPaths,
@@ -68,16 +68,19 @@ export function jobIsolation(
     log(
       `warning: jobs run without a sandbox (${why}): a job can read and change this server's data directory (${dataDir}), its database and config, and see its processes`,
     );
-    return { hostEnv, toolCache, user };
+    return { hostEnv, toolCache };
   }
-  const hidden = [dataDir, paths.configFile, paths.gantryHome, ...runners.hidden].filter((p): p is string =>
-    Boolean(p),
-  );
+  const hidden = [
+    dataDir,
+    paths.configFile,
+    paths.gantryHome,
+    ...runners.hidden,
+  ].filter((p): p is string => Boolean(p));
   return {
     hostEnv,
     toolCache,
-    user,
     sandbox: {
+      user,
       hidden: hidden.map((p) => resolve(p)),
       readOnly: [toolCache, join(dataDir, "actions", "checkouts")],
       writable: runners.writable,
