@@ -2,7 +2,7 @@
 // bubblewrap, the default) cannot read its environment, data directory, database or config, see or
 // signal its process, leave a process behind or read another job's workspace, while ordinary
 // steps still work.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { git, makeRepo, pathWith } from "./harness.js";
@@ -46,7 +46,7 @@ async function runToEnd(s: Serve, file: string) {
   return { run, jobs, logs };
 }
 
-function hostile(data: string, config: string, serverPid: number): string {
+function hostile(data: string, config: string, serverPid: number, serverHome: string): string {
   return `name: Hostile
 on: workflow_dispatch
 jobs:
@@ -78,6 +78,7 @@ ${script(`
           if grep -l "[c]onfig.yml" /proc/*/cmdline 2>/dev/null | grep -q .; then echo "SEE-SERVER-OK"; else echo "SEE-SERVER-DENIED"; fi
           if tr '\\0' ' ' < /proc/$PPID/cmdline 2>/dev/null | grep -q config; then echo "PPID-CONFIG-OK"; else echo "PPID-CONFIG-DENIED"; fi
           if kill -0 ${serverPid} 2>/dev/null; then echo "SIGNAL-SERVER-OK"; else echo "SIGNAL-SERVER-DENIED"; fi
+          if grep -q KEY "${serverHome}/.ssh/id_ed25519" 2>/dev/null; then echo "SERVER-KEY-OK"; else echo "SERVER-KEY-DENIED"; fi
           if touch /usr/gantry-was-here 2>/dev/null; then echo "WRITE-HOST-OK"; else echo "WRITE-HOST-DENIED"; fi
         `)}
       - name: leave a process
@@ -156,14 +157,20 @@ ${script(`
 describe("gantry serve: jobs in the sandbox", () => {
   it("a hostile workflow reaches nothing of the server, and leaves nothing behind", async () => {
     const repo = makeRepo({ files: { "README.md": "app\n" } });
+    // The server user's home, with a key in it: outside /tmp, which the sandbox replaces anyway.
+    const serverHome = mkdtempSync("/var/tmp/gantry-server-home-");
+    mkdirSync(join(serverHome, ".ssh"));
+    writeFileSync(join(serverHome, ".ssh", "id_ed25519"), "PRIVATE KEY OF THE SERVER\n");
     const s = await serveWithConfig(
       `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  env: { RUNNER_EXTRA: from-config }\nsecrets:\n  DEPLOY_KEY: ${configSecret}\nhooks:\n  github_secret: ${hookSecret}\n`,
       token,
+      [],
+      { HOME: serverHome },
     );
     // The workflow needs the paths and pid: an attacker would guess them; the test knows them.
     const config = s.args[s.args.indexOf("--config") + 1];
     const pid = s.proc.pid as number;
-    const workflow = hostile(s.data, config, pid);
+    const workflow = hostile(s.data, config, pid, serverHome);
     mkdirSync(join(repo, ".github", "workflows"), { recursive: true });
     writeFileSync(join(repo, ".github", "workflows", "hostile.yml"), workflow);
     git(repo, "add", "-A");
@@ -185,6 +192,7 @@ describe("gantry serve: jobs in the sandbox", () => {
       "SEE-SERVER",
       "PPID-CONFIG",
       "SIGNAL-SERVER",
+      "SERVER-KEY",
       "WRITE-HOST",
     ]) {
       expect(attack).toContain(`${denied}-DENIED`);

@@ -74,6 +74,7 @@ export function jobIsolation(
     dataDir,
     paths.configFile,
     paths.gantryHome,
+    ...HOME_CREDENTIALS.map((p) => join(homedir(), p)),
     ...runners.hidden,
   ].filter((p): p is string => Boolean(p));
   return {
