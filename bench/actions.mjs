@@ -39,6 +39,7 @@ import {
   startCpuReading,
   stats as statsOf,
   timed as timedChild,
+  writeResults,
 } from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -269,15 +270,7 @@ const overhead = (key, floor) => ({
 });
 results.overhead = { jobMs: overhead("jobMs", floorStats.wall), cpuMs: overhead("cpuMs", floorStats.cpu) };
 
-writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-const biome = join(ROOT, "node_modules", ".bin", "biome");
-if (existsSync(biome)) {
-  try {
-    execFileSync(biome, ["format", "--write", opts.out], { cwd: ROOT, stdio: "ignore" });
-  } catch {
-    // formatting is a courtesy; the numbers are written either way
-  }
-}
+writeResults(opts.out, results, ROOT);
 
 // ---------------------------------------------------------------------------------------------
 // The table

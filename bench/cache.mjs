@@ -63,6 +63,7 @@ import {
   stats,
   table,
   timed,
+  writeResults,
 } from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -461,15 +462,7 @@ jobs:
 results.machine.loadAverageAtEnd = loadavg().map((x) => round(x, 2));
 results.machine.pressureAtEnd = { cpu: pressure("cpu"), io: pressure("io"), memory: pressure("memory") };
 
-writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-try {
-  execFileSync(join(ROOT, "node_modules", ".bin", "biome"), ["format", "--write", opts.out], {
-    cwd: ROOT,
-    stdio: "ignore",
-  }); // as the repo formats JSON
-} catch {
-  // no biome: the file stays as JSON.stringify wrote it
-}
+writeResults(opts.out, results, ROOT);
 
 // ---------------------------------------------------------------------------------------------
 // Report

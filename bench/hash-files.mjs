@@ -20,7 +20,16 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { importBundled, log, median, noiseSince, round, startCpuReading, stats } from "./measure.mjs";
+import {
+  importBundled,
+  log,
+  median,
+  noiseSince,
+  round,
+  startCpuReading,
+  stats,
+  writeResults,
+} from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: opts } = parseArgs({
@@ -169,13 +178,7 @@ async function main() {
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   }
   results.machine.loadAverageAtEnd = loadavg().map((x) => round(x, 2));
-  writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-  const biome = join(ROOT, "node_modules", ".bin", "biome");
-  try {
-    execFileSync(biome, ["format", "--write", opts.out], { cwd: ROOT, stdio: "ignore" }); // as the repo formats JSON
-  } catch {
-    // no biome: the file stays as JSON.stringify wrote it
-  }
+  writeResults(opts.out, results, ROOT);
 
   const rows = [["tree", "implementation", "median", "best", "× shell (median / best)"]];
   for (const t of results.trees) {

@@ -177,6 +177,19 @@ export function git(cwd, env, ...args) {
   return execFileSync("git", args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/** Writes a bench's results as JSON, formatted as the repository's formatter (Biome) wants it. */
+export function writeResults(file, results, root) {
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  try {
+    execFileSync(join(root, "node_modules", ".bin", "biome"), ["format", "--write", file], {
+      cwd: root,
+      stdio: "ignore",
+    });
+  } catch {
+    // no Biome: the file stays as JSON.stringify wrote it; the numbers are the same
+  }
+}
+
 /** A git repository at `dir` with the given files (path → text), committed on `main`. */
 export function makeGitRepo(dir, files, env) {
   for (const [path, text] of Object.entries(files)) {

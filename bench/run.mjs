@@ -35,6 +35,7 @@ import {
   startCpuReading,
   stats,
   timed as timedChild,
+  writeResults,
 } from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -409,16 +410,7 @@ try {
   if (!opts.keep) rmSync(tmpRoot, { recursive: true, force: true });
 }
 
-writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-// Leave the file as the repository's formatter wants it, so `npm run lint` stays clean.
-const biome = join(ROOT, "node_modules", ".bin", "biome");
-if (existsSync(biome)) {
-  try {
-    execFileSync(biome, ["format", "--write", opts.out], { cwd: ROOT, stdio: "ignore" });
-  } catch {
-    // formatting is a courtesy; the numbers are written either way
-  }
-}
+writeResults(opts.out, results, ROOT);
 
 // -------------------------------------------------------------------------------------------------
 // The table

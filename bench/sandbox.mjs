@@ -46,6 +46,7 @@ import {
   stats,
   table,
   timed as timedChild,
+  writeResults,
 } from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -532,15 +533,7 @@ try {
   if (!opts.keep) rmSync(tmpRoot, { recursive: true, force: true });
 }
 
-writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-const biome = join(ROOT, "node_modules", ".bin", "biome");
-if (existsSync(biome)) {
-  try {
-    execFileSync(biome, ["format", "--write", opts.out], { cwd: ROOT, stdio: "ignore" });
-  } catch {
-    // formatting is a courtesy; the numbers are written either way
-  }
-}
+writeResults(opts.out, results, ROOT);
 // The summary: none vs sandbox, and what the sandbox adds (the raw runs are in the JSON file).
 const rows = [
   ["measure", "none, median (best)", "sandbox, median (best)", "added, median of rounds", "ratio"],
