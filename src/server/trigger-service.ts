@@ -22,7 +22,6 @@ import {
   type ScheduleEntry,
   scheduleEntries,
   scheduleEvent,
-  scheduleKey,
   startsWorkflows,
   ZERO_SHA,
 } from "../triggers/index.js";
