@@ -275,7 +275,7 @@ jobs:
       - run: echo hi
 `);
     const r = await gantry(repo, ["run"]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       ".github/workflows/ci.yml:8:14: 'queue: max' cannot be combined with 'cancel-in-progress: true'.",
     );

@@ -112,9 +112,13 @@ jobs:
 `,
       },
     });
-    for (const args of [["validate"], ["run"]]) {
-      const r = await gantry(repo, args);
-      expect(r.code).toBe(2);
+    // validate: 2 (errors found); run: the caller fails on its own, 1.
+    for (const [args, code] of [
+      [["validate"], 2],
+      [["run"], 1],
+    ] as const) {
+      const r = await gantry(repo, [...args]);
+      expect(r.code).toBe(code);
       expect(problemLines(r.stderr)).toEqual([
         `${WF}/ci.yml:4:11: Input needed is required, but not provided while calling.`,
         `${WF}/ci.yml:4:11: Secret token is required, but not provided while calling.`,
@@ -165,7 +169,7 @@ jobs:
       },
     });
     const r = await gantry(repo, ["run"]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(problemLines(r.stderr)).toEqual([
       `${WF}/a.yml:4:11: Reusable workflows call each other in a cycle: ${WF}/a.yml → ${WF}/b.yml → ${WF}/a.yml`,
       `${WF}/b.yml:4:11: Reusable workflows call each other in a cycle: ${WF}/b.yml → ${WF}/a.yml → ${WF}/b.yml`,

@@ -392,7 +392,7 @@ describe("several problems across files, in one pass", () => {
     expect(r.stdout).toContain("5 error(s) in 3 file(s)");
   });
 
-  it("gantry run reports the same problems, runs nothing and exits 2", async () => {
+  it("gantry run reports the same problems, fails each broken file on its own, runs the others, exits 1", async () => {
     const marker = join(mkdtempSync(join(tmpdir(), "gantry-marker-")), "ran");
     const repo = makeRepo({
       files: {
@@ -408,13 +408,27 @@ jobs:
       },
     });
     const r = await gantry(repo, ["run"]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(problemLines(r.stderr)).toEqual(expected);
-    expect(existsSync(marker)).toBe(false);
-    expect(r.report).toBeUndefined();
+    expect(existsSync(marker)).toBe(true);
+    const runs = r.report?.runs.map((run) => ({
+      file: run.file,
+      workflow: run.workflow,
+      conclusion: run.conclusion,
+      jobs: run.jobs.length,
+      problems: run.problems?.length ?? 0,
+    }));
+    expect(runs).toEqual([
+      { file: `${WF}/a.yml`, workflow: "A", conclusion: "failure", jobs: 0, problems: 3 },
+      { file: `${WF}/b.yml`, workflow: "B", conclusion: "failure", jobs: 0, problems: 2 },
+      { file: `${WF}/clean.yml`, workflow: `${WF}/clean.yml`, conclusion: "success", jobs: 1, problems: 0 },
+    ]);
+    expect(r.report?.runs[0].problems?.[0]).toBe(`${WF}/a.yml:6:5: Unexpected value 'timeout'`);
+    expect(r.stdout).toContain(`✗ A (${WF}/a.yml): failure`);
+    expect(r.stdout).toContain(`      ${WF}/a.yml:6:5: Unexpected value 'timeout'`);
   });
 
-  it("gantry run exits 2 for an invalid workflow even when the event would not trigger it", async () => {
+  it("gantry run passes over a broken workflow the event would not start: the others run, exit 0", async () => {
     const repo = makeRepo({
       files: {
         [`${WF}/pr.yml`]: BROKEN_A.replace("on: push", "on: pull_request"),
@@ -422,8 +436,62 @@ jobs:
       },
     });
     const r = await gantry(repo, ["run"]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(0);
     expect(problemLines(r.stderr)[0]).toBe(`${WF}/pr.yml:6:5: Unexpected value 'timeout'`);
+    expect(r.report?.runs.map((run) => [run.workflow, run.conclusion])).toEqual([["Clean", "success"]]);
+  });
+
+  it("a file whose on: cannot be read fails whatever the event; one with a readable on: is matched", async () => {
+    const repo = makeRepo({
+      files: {
+        [`${WF}/yaml.yml`]:
+          "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo hi\n        name: a: b\n",
+        [`${WF}/on.yml`]: BROKEN_B,
+        [`${WF}/push.yml`]: BROKEN_A,
+        [`${WF}/dispatch.yml`]: CLEAN.replace("on: push", "on: workflow_dispatch"),
+      },
+    });
+    const r = await gantry(repo, ["run", "--event", "workflow_dispatch"]);
+    expect(r.code).toBe(1);
+    expect(r.report?.runs.map((run) => [run.file, run.conclusion])).toEqual([
+      [`${WF}/dispatch.yml`, "success"],
+      [`${WF}/on.yml`, "failure"],
+      [`${WF}/yaml.yml`, "failure"],
+    ]);
+    expect(r.report?.runs[2].problems).toEqual([
+      `${WF}/yaml.yml:7:15: Nested mappings are not allowed in compact mappings`,
+    ]);
+  });
+
+  it("--job: a broken file that has the job fails; one without it is passed over", async () => {
+    const repo = makeRepo({
+      files: { [`${WF}/a.yml`]: BROKEN_A, [`${WF}/clean.yml`]: CLEAN },
+    });
+    const other = await gantry(repo, ["run", "--job", "b"]);
+    expect(other.code).toBe(0);
+    expect(other.report?.runs.map((run) => run.workflow)).toEqual(["Clean"]);
+    const own = await gantry(repo, ["run", "--job", "build"]);
+    expect(own.code).toBe(1);
+    expect(own.report?.runs.map((run) => [run.workflow, run.conclusion])).toEqual([["A", "failure"]]);
+  });
+
+  it("an error inside if: ${{ … }} is reported once, without an echo about the ${{", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  a:
+    if: \${{ github.repository == "x/y" }}
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo hi
+        if: \${{ foo.bar }}
+      - run: echo hi
+        if: \${{ github.event_name == 'push' }}
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      expect.stringMatching(/^\.github\/workflows\/wf\.yml:4:9: Unexpected symbol: '"x\/y"'/),
+      `${WF}/wf.yml:8:13: Unrecognized named-value: 'foo'`,
+    ]);
   });
 });
 

@@ -15,6 +15,7 @@ import {
   type RunReport,
   runWorkflow,
   Semaphore,
+  type WorkflowRunReport,
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
 import { LocalRunner, type LocalRunnerOptions } from "../runner/index.js";
@@ -22,6 +23,9 @@ import { HOME_CREDENTIALS, hostEnvForJobs } from "../sandbox/index.js";
 import {
   buildWorkflowDef,
   dispatchInputNames,
+  fileWouldRun,
+  formatProblem,
+  type LoadedFile,
   type LoadedWorkflow,
   type Problem,
   resolveDispatchInputs,
@@ -47,6 +51,11 @@ export interface RunWorkflowsOptions {
   /** The checkout at `cwd`, when the caller has read it already. */
   repo?: LocalRepo;
   workflows: LoadedWorkflow[];
+  /**
+   * Files with errors: each that the event would start (see fileWouldRun) is a failed run naming
+   * its problems, as GitHub shows an invalid workflow file; the others are passed over.
+   */
+  invalid?: LoadedFile[];
   event: string;
   eventPayload?: { [key: string]: Json };
   ref?: string;
@@ -163,9 +172,14 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     changedFiles: event.changedFiles,
   };
   let matched = opts.workflows.filter((wf) => workflowMatches(wf.template.events, trigger));
+  let broken = (opts.invalid ?? []).filter((f) => fileWouldRun(f, trigger));
   if (opts.job) {
-    matched = matched.filter((wf) => jobClosure(wf, opts.job as string));
-    if (matched.length === 0) throw new UsageError(`No workflow matching the event has a job '${opts.job}'`);
+    const job = opts.job;
+    matched = matched.filter((wf) => jobClosure(wf, job));
+    // A file that cannot be read far enough to know its jobs might hold this one.
+    broken = broken.filter((f) => !f.workflow || jobClosure(f.workflow, job));
+    if (matched.length + broken.length === 0)
+      throw new UsageError(`No workflow matching the event has a job '${job}'`);
   }
   const home = gantryHome();
   const actionStore = runActionStore(home, opts.actionMirror);
@@ -250,8 +264,23 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
         rmSync(join(runsDir, runId), { recursive: true, force: true });
     });
   });
+  const failed = broken.map(
+    (f): WorkflowRunReport => ({
+      runId: `${Date.now()}${Math.floor(Math.random() * 1000)}`,
+      workflow: f.workflow?.name ?? f.file,
+      file: f.file,
+      event: event.name,
+      ref: event.ref,
+      sha: event.sha,
+      status: "completed",
+      conclusion: "failure",
+      jobs: [],
+      problems: f.problems.filter((p) => p.severity === "error").map(formatProblem),
+    }),
+  );
   try {
-    return { runs: await Promise.all(runs) };
+    const all = [...(await Promise.all(runs)), ...failed];
+    return { runs: all.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
   } finally {
     await services.close();
   }

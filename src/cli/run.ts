@@ -3,7 +3,13 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Cancellation, EventBus } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
-import { formatProblem, listWorkflowFiles, loadWorkflowFiles, UsageError } from "../workflow/index.js";
+import {
+  formatProblem,
+  type LoadedFile,
+  listWorkflowFiles,
+  loadWorkflowFiles,
+  UsageError,
+} from "../workflow/index.js";
 import { artifactsHint, pruneExpiredArtifacts } from "./artifacts.js";
 import { parseDotenv, parsePairs } from "./dotenv.js";
 import { readLocalRepo } from "./local-repo.js";
@@ -109,8 +115,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const files = listWorkflowFiles(dir);
   if (files.length === 0) throw new UsageError(`No workflow files found at ${dir}`);
   const loaded = await loadWorkflowFiles(files, repo.root);
+  // Every problem is shown; a file with errors fails on its own when the event would start it.
   for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
-  if (loaded.problems.some((p) => p.severity === "error")) return 2;
+  const hasErrors = (f: LoadedFile) => f.problems.some((p) => p.severity === "error");
+  const invalid = loaded.files.filter(hasErrors);
+  const workflows = loaded.files.flatMap((f) => (f.workflow && !hasErrors(f) ? [f.workflow] : []));
 
   const bus = new EventBus();
   const cancellation = new Cancellation();
@@ -132,7 +141,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     const report = await runWorkflows({
       cwd,
       repo,
-      workflows: loaded.workflows,
+      workflows,
+      invalid,
       event: values.event ?? "push",
       eventPayload: payload,
       ref: values.ref,

@@ -149,6 +149,8 @@ export class TerminalOutput {
     this.print("");
     for (const run of report.runs) {
       this.print(`${ICON[run.conclusion]} ${run.workflow} (${run.file}): ${run.conclusion}`);
+      if (run.problems?.length) this.print("    invalid workflow file:");
+      for (const problem of run.problems ?? []) this.print(`      ${problem}`);
       for (const job of run.jobs) {
         const took =
           job.startedAt && job.completedAt

@@ -35,6 +35,8 @@ export interface WorkflowRunReport {
   status: "completed";
   conclusion: Result;
   jobs: JobReport[];
+  /** Why the run failed before any job ran (an invalid workflow file), as file:line:col: message. */
+  problems?: string[];
 }
 
 export interface RunReport {

@@ -5,6 +5,7 @@ import { isMapping } from "@actions/workflow-parser/templates/tokens/type-guards
 import { parseActionBounded } from "./bounded-parse.js";
 import { toProblem } from "./load.js";
 import { child, compositeStepDefs, type StepDef } from "./model.js";
+import { withoutWrapperEchoes } from "./parser-quirks.js";
 import type { Problem } from "./problems.js";
 
 export interface ActionInput {
@@ -49,7 +50,7 @@ export function parseActionManifest(
   const parsed = parseActionBounded(file, content);
   const root = parsed.value;
   const problems = () => [
-    ...parsed.context.errors.getErrors().map((e) => toProblem(file, e)),
+    ...withoutWrapperEchoes(parsed.context.errors.getErrors().map((e) => toProblem(file, e))),
     ...(parsed.limit ? [parsed.limit] : []),
   ];
   if (!root || !isMapping(root)) {

@@ -15,7 +15,13 @@ export {
 } from "./dispatch-inputs.js";
 export { filterAllows, matchesAny, pathsAllow } from "./filters.js";
 export { type LoadedWorkflow, type LoadResult, loadWorkflow } from "./load.js";
-export { type LoadedSet, type LoadWorkflow, listWorkflowFiles, loadWorkflowFiles } from "./load-files.js";
+export {
+  type LoadedFile,
+  type LoadedSet,
+  type LoadWorkflow,
+  listWorkflowFiles,
+  loadWorkflowFiles,
+} from "./load-files.js";
 export { expandMatrix, MAX_MATRIX_JOBS, type MatrixCombination, matrixDisplayName } from "./matrix.js";
 export {
   buildWorkflowDef,
@@ -42,3 +48,4 @@ export {
   resolveCallSecrets,
   type WorkflowCallSpec,
 } from "./workflow-call.js";
+export { fileWouldRun, readableEvents } from "./would-run.js";

@@ -6,9 +6,22 @@ import type { Problem } from "./problems.js";
 import { checkLocalReferences } from "./references.js";
 import { checkCalls } from "./workflow-call.js";
 
-export interface LoadedSet {
-  workflows: LoadedWorkflow[];
+/** One file of the set: its workflow (when it could be read) and every problem that concerns it. */
+export interface LoadedFile {
+  /** The path shown (relative to the repository when inside it). */
+  file: string;
+  workflow?: LoadedWorkflow;
+  /** Its own problems, its calls', and the errors of the called files outside the set it reaches. */
   problems: Problem[];
+}
+
+export interface LoadedSet {
+  /** Every file that could be read as a workflow, errors or not. */
+  workflows: LoadedWorkflow[];
+  /** All problems of all files, each file's together. */
+  problems: Problem[];
+  /** The same, per file, in the order given. */
+  files: LoadedFile[];
 }
 
 /** The workflow files at PATH: the file itself, or every .yml/.yaml directly in the folder. */
@@ -47,14 +60,16 @@ function shownPath(file: string, repoRoot: string): string {
  * `load` parses one file (default: loadWorkflow, in this thread).
  */
 export async function loadWorkflowFiles(
-  files: string[],
+  paths: string[],
   repoRoot: string,
   load: LoadWorkflow = loadWorkflow,
 ): Promise<LoadedSet> {
   const workflows: LoadedWorkflow[] = [];
   const problems: Problem[] = [];
+  const files: LoadedFile[] = [];
   const byPath = new Map<string, Promise<LoadedWorkflow | undefined>>();
-  const extra: Problem[] = [];
+  // The errors of each called file that is not in the set, by its path.
+  const extra = new Map<string, Problem[]>();
   const loadLocal = (path: string): Promise<LoadedWorkflow | undefined> => {
     let p = byPath.get(path);
     if (!p) {
@@ -62,22 +77,26 @@ export async function loadWorkflowFiles(
         const read = readWorkflowFile(join(repoRoot, path), path);
         // checkLocalReferences reports a missing file
         if (!("content" in read)) {
-          if (read.problem && existsSync(join(repoRoot, path))) extra.push(read.problem);
+          if (read.problem && existsSync(join(repoRoot, path))) extra.set(path, [read.problem]);
           return undefined;
         }
         const result = await load(path, read.content);
-        extra.push(...result.problems.filter((p) => p.severity === "error"));
+        extra.set(
+          path,
+          result.problems.filter((p) => p.severity === "error"),
+        );
         return result.problems.some((p) => p.severity === "error") ? undefined : result.workflow;
       })();
       byPath.set(path, p);
     }
     return p;
   };
-  for (const file of files) {
-    const shown = shownPath(file, repoRoot);
-    const read = readWorkflowFile(file, shown);
+  for (const path of paths) {
+    const shown = shownPath(path, repoRoot);
+    const read = readWorkflowFile(path, shown);
     if (!("content" in read)) {
       if (read.problem) problems.push(read.problem);
+      files.push({ file: shown, problems: read.problem ? [read.problem] : [] });
       continue;
     }
     const result = await load(shown, read.content);
@@ -88,14 +107,28 @@ export async function loadWorkflowFiles(
       const valid = result.problems.some((p) => p.severity === "error") ? undefined : result.workflow;
       if (!byPath.has(shown)) byPath.set(shown, Promise.resolve(valid));
     }
-    problems.push(...own.sort((a, b) => a.line - b.line || a.col - b.col));
+    own.sort((a, b) => a.line - b.line || a.col - b.col);
+    problems.push(...own);
+    files.push({ file: shown, workflow: result.workflow, problems: own });
   }
-  for (const wf of workflows) {
-    if (wf.problems.some((p) => p.severity === "error")) continue;
-    const calls = await checkCalls(wf, loadLocal);
-    problems.push(...calls.sort((a, b) => a.line - b.line || a.col - b.col));
+  const reachedBy = new Map<LoadedFile, Set<string>>();
+  for (const entry of files) {
+    const wf = entry.workflow;
+    if (!wf || wf.problems.some((p) => p.severity === "error")) continue;
+    const reached = new Set<string>();
+    reachedBy.set(entry, reached);
+    const calls = await checkCalls(wf, (path) => {
+      reached.add(path);
+      return loadLocal(path);
+    });
+    calls.sort((a, b) => a.line - b.line || a.col - b.col);
+    problems.push(...calls);
+    entry.problems.push(...calls);
   }
   // A called file that is not in the set: its errors too, since the run would read it.
-  problems.push(...extra);
-  return { workflows, problems };
+  for (const list of extra.values()) problems.push(...list);
+  for (const [entry, reached] of reachedBy) {
+    for (const path of reached) entry.problems.push(...(extra.get(path) ?? []));
+  }
+  return { workflows, problems, files };
 }

@@ -6,7 +6,7 @@ import type { MappingToken } from "@actions/workflow-parser/templates/tokens/map
 import { isMapping } from "@actions/workflow-parser/templates/tokens/type-guards";
 import { parseWorkflowBounded } from "./bounded-parse.js";
 import { checkConcurrency } from "./concurrency.js";
-import { isParserQuirk } from "./parser-quirks.js";
+import { isParserQuirk, withoutWrapperEchoes } from "./parser-quirks.js";
 import type { Problem } from "./problems.js";
 import { checkEventFilters, checkJobGraph, checkStaticMatrices, checkStepUses } from "./validate.js";
 
@@ -70,16 +70,18 @@ export async function loadWorkflow(file: string, content: string): Promise<LoadR
     });
   } catch (err) {
     // The converter throws only on shapes the schema already reported; keep those errors.
-    const problems = parsed.context.errors.getErrors().map((e) => toProblem(file, e));
+    const problems = withoutWrapperEchoes(parsed.context.errors.getErrors().map((e) => toProblem(file, e)));
     if (problems.length === 0) {
       problems.push({ file, line: 1, col: 1, message: String(err), severity: "error" });
     }
     return { problems };
   }
-  const problems = parsed.context.errors
-    .getErrors()
-    .filter((e) => !isParserQuirk(root, e))
-    .map((e) => toProblem(file, e));
+  const problems = withoutWrapperEchoes(
+    parsed.context.errors
+      .getErrors()
+      .filter((e) => !isParserQuirk(root, e))
+      .map((e) => toProblem(file, e)),
+  );
   problems.push(
     ...checkJobGraph(file, template),
     ...checkStaticMatrices(file, template),

@@ -21,3 +21,20 @@ export function isParserQuirk(root: MappingToken, err: TemplateValidationError):
       t.range?.start.column === err.range?.start.column,
   );
 }
+
+const WRAPPER_ECHO = /^Unexpected symbol: '\$\{\{'\. Located at position 1 within expression: \$\{\{/;
+
+/**
+ * The parser reads a condition written `if: ${{ X }}` twice, as X and then whole: when X has an
+ * error it adds "Unexpected symbol: '${{'" at the same position, though the `${{ }}` around X is
+ * fine. Keeps every error but that echo of another.
+ */
+export function withoutWrapperEchoes<P extends { line: number; col: number; message: string }>(
+  problems: P[],
+): P[] {
+  return problems.filter(
+    (p) =>
+      !WRAPPER_ECHO.test(p.message) ||
+      !problems.some((o) => o !== p && o.line === p.line && o.col === p.col && !WRAPPER_ECHO.test(o.message)),
+  );
+}
