@@ -13,7 +13,10 @@ export interface GantryEvents {
   "job:pending": { runId: string; jobKey: string; name: string; group: string };
   "job:started": { runId: string; jobKey: string; name: string };
   "job:completed": { runId: string; jobKey: string; name: string; result: Result; failedStep?: string };
-  "step:started": { runId: string; jobKey: string; name: string };
+  /** The steps a job is about to run, named as they stand at its start (a later step's name may change). */
+  "job:steps": { runId: string; jobKey: string; names: string[] };
+  /** `index`: the step's place among the job's planned steps; absent for pre and post parts. */
+  "step:started": { runId: string; jobKey: string; name: string; index?: number };
   "step:completed": { runId: string; jobKey: string; name: string; outcome: Result; conclusion: Result };
   /** One line of job output, already masked. */
   "job:log": { runId: string; jobKey: string; line: string };

@@ -103,6 +103,8 @@ export class JobSession {
   /** State each step saved (GITHUB_STATE), by step id, for its pre/post parts. */
   private readonly states = new Map<string, Record<string, string>>();
   readonly jobFrame: Frame;
+  /** The planned step running now (its index in the job's steps); unset in pre and post parts. */
+  private stepIndex: number | undefined;
 
   constructor(private readonly o: JobSessionOptions) {
     this.jobFrame = { steps: {}, env: o.req.env, failed: false };
@@ -118,6 +120,7 @@ export class JobSession {
 
   /** The pre parts of the job's actions, then its steps, then the post parts in reverse. */
   async run(): Promise<void> {
+    this.announcePlan();
     await this.runPres();
     await this.runSteps(this.jobFrame, this.o.req.job.steps);
     while (this.posts.length > 0) {
@@ -162,12 +165,22 @@ export class JobSession {
     return this.o.masker.mask(`Run ${firstLine.trim()}`);
   }
 
+  /** The job's steps, named as they stand now, for the UI to list before they start. */
+  private announcePlan(): void {
+    const contexts = this.contextsFor(this.jobFrame, { ...this.jobFrame.env });
+    const names = this.o.req.job.steps.map((step) => this.stepName(step, contexts));
+    const { req } = this.o;
+    req.bus.emit("job:steps", { runId: req.runId, jobKey: req.jobKey, names });
+  }
+
   private async runSteps(frame: Frame, steps: StepDef[]): Promise<void> {
-    for (const step of steps) {
+    for (const [index, step] of steps.entries()) {
       const env: Record<string, string> = { ...frame.env, ...this.extraEnv };
       const contexts = this.contextsFor(frame, env);
       const name = this.stepName(step, contexts);
+      if (frame === this.jobFrame) this.stepIndex = index;
       const result = await this.runStep(frame, step, name, contexts, env);
+      if (frame === this.jobFrame) this.stepIndex = undefined;
       if (step.hasUserId || frame.composite) {
         frame.steps[step.id] = {
           outcome: result.outcome,
@@ -204,7 +217,7 @@ export class JobSession {
   private started(frame: Frame, name: string): void {
     const { req, output } = this.o;
     if (frame.composite) output.log(`▶ ${name}`);
-    else req.bus.emit("step:started", { runId: req.runId, jobKey: req.jobKey, name });
+    else req.bus.emit("step:started", { runId: req.runId, jobKey: req.jobKey, name, index: this.stepIndex });
   }
 
   private async runStep(

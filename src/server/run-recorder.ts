@@ -2,6 +2,7 @@ import type { EventBus } from "../engine/index.js";
 import type { Job, Run, Step, Store } from "../store/index.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
+import { LiveSteps } from "./live-steps.js";
 import type { RunNotes } from "./run-notes.js";
 import type { Serial } from "./serial.js";
 
@@ -24,6 +25,8 @@ export class RunRecorder {
   private jobs = new Map<string, Promise<Job>>();
   private steps = new Map<string, StepTimes[]>();
   private names = new Map<string, string>();
+  /** The steps of each running job, as the API lists them until the job's reports replace them. */
+  private live = new Map<string, LiveSteps>();
 
   constructor(
     private readonly deps: { store: Store; serial: Serial; logs: JobLogs; hub: LiveHub; notes?: RunNotes },
@@ -86,20 +89,32 @@ export class RunRecorder {
       const line = deps.logs.append(this.logPath(e.jobKey), e.line);
       publish("job:log", { jobKey: e.jobKey, job: this.names.get(e.jobKey) ?? e.jobKey, line });
     });
+    bus.on("job:steps", (e) => {
+      const live = new LiveSteps();
+      live.plan(e.names);
+      this.live.set(e.jobKey, live);
+      this.putLiveSteps(e.jobKey);
+    });
     bus.on("step:started", (e) => {
+      const at = new Date().toISOString();
       const list = this.steps.get(e.jobKey) ?? [];
-      list.push({ name: e.name, startedAt: new Date().toISOString(), completedAt: null });
+      list.push({ name: e.name, startedAt: at, completedAt: null });
       this.steps.set(e.jobKey, list);
       // The step's header, as GitHub's logs open each step.
       for (const line of [`##[group]${e.name}`, "##[endgroup]"]) {
         const stamped = deps.logs.append(this.logPath(e.jobKey), line);
         publish("job:log", { jobKey: e.jobKey, job: this.names.get(e.jobKey) ?? e.jobKey, line: stamped });
       }
+      this.live.get(e.jobKey)?.started(e.name, e.index, at);
+      this.putLiveSteps(e.jobKey);
       publish("step:started", { jobKey: e.jobKey, name: e.name });
     });
     bus.on("step:completed", (e) => {
+      const at = new Date().toISOString();
       const open = this.steps.get(e.jobKey)?.find((s) => s.name === e.name && s.completedAt === null);
-      if (open) open.completedAt = new Date().toISOString();
+      if (open) open.completedAt = at;
+      this.live.get(e.jobKey)?.completed(e.name, e.conclusion, at);
+      this.putLiveSteps(e.jobKey);
       publish("step:completed", { jobKey: e.jobKey, name: e.name, conclusion: e.conclusion });
     });
     bus.on("job:completed", (e) => {
@@ -142,6 +157,22 @@ export class RunRecorder {
     return p;
   }
 
+  /** Stores a running job's steps as they stand now (queued in the order of the events). */
+  private putLiveSteps(jobKey: string): void {
+    const live = this.live.get(jobKey);
+    if (!live) return;
+    const { store, serial } = this.deps;
+    this.jobRow(jobKey, this.names.get(jobKey) ?? jobKey, false)
+      .then((job) => {
+        // Taken now, not when the write runs: the writes land in the order of the events.
+        const rows = live.rows(job.id);
+        return serial.run(async () => {
+          if (this.live.get(jobKey) === live) await store.putSteps(job.id, rows);
+        });
+      })
+      .catch(storeFailed);
+  }
+
   /** Steps of a finished job: the runner's reports, timed by the step events. */
   stepsOf(
     jobId: number,
@@ -154,6 +185,8 @@ export class RunRecorder {
       outputs: Record<string, string>;
     }>,
   ): Step[] {
+    // From now on the reports are the job's steps: no live write lands after them.
+    this.live.delete(jobKey);
     const times = [...(this.steps.get(jobKey) ?? [])];
     return reports.map((r, i) => {
       const at = times.findIndex((t) => t.name === r.name);

@@ -103,6 +103,15 @@ export async function readLines(
   if (rest) await onLines([rest]);
 }
 
+/** Reads a text answer of /api/v1 whole (a job's raw log). */
+export async function readText(path: string): Promise<string> {
+  const parts: string[] = [];
+  await readLines(path, (lines) => {
+    parts.push(...lines);
+  });
+  return parts.length ? `${parts.join("\n")}\n` : "";
+}
+
 /** Checks a token without keeping it: true when the server takes it. */
 export async function checkToken(token: string): Promise<boolean> {
   const res = await fetch("/api/v1/repos", { headers: { authorization: `Bearer ${token}` } });

@@ -1,9 +1,10 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { durationBetween } from "../format.js";
 import { stripAnsi } from "../log/ansi.js";
-import { type LogModel, type LogRow, type ViewRow, visibleRows } from "../log/log-model.js";
+import { type LogModel, type LogRow, visibleRows } from "../log/log-model.js";
 import { AnsiLine } from "./AnsiLine.js";
 import { StatusIcon } from "./StatusIcon.js";
+import { type SilentStep, type StepListRow, withSilentSteps } from "./silent-steps.js";
 import { VirtualList, type VirtualListHandle } from "./VirtualList.js";
 
 const ROW = 20;
@@ -22,6 +23,10 @@ interface Props {
   initialLine: number | null;
   /** Whether the whole log is read. */
   complete: boolean;
+  /** The job's steps the log does not hold (not started yet, skipped), listed in their place. */
+  silent?: readonly SilentStep[];
+  /** Shows each line's time. */
+  timestamps?: boolean;
 }
 
 /** Opens what a row sits in: its step and its groups. */
@@ -40,6 +45,8 @@ export function LogView({
   now,
   initialLine,
   complete,
+  silent = [],
+  timestamps = false,
 }: Props) {
   const list = useRef<VirtualListHandle>(null);
   const [openSteps, setOpenSteps] = useState<Set<number>>(() => new Set(initiallyOpen));
@@ -60,8 +67,8 @@ export function LogView({
   }, [initiallyOpen]);
 
   const rows = useMemo(
-    () => visibleRows(model.steps, openSteps, openGroups),
-    [model, version, openSteps, openGroups],
+    () => withSilentSteps(visibleRows(model.steps, openSteps, openGroups), silent),
+    [model, version, openSteps, openGroups, silent],
   );
 
   const needle = term.trim().toLowerCase();
@@ -123,7 +130,17 @@ export function LogView({
     setSelected(n);
   };
 
-  const render = (v: ViewRow) => {
+  const render = (v: StepListRow) => {
+    if (v.kind === "silent") {
+      // Not started (or skipped): nothing to open, as on GitHub.
+      return (
+        <div className={`step-head silent state-${v.step.state}`} data-step={v.step.name}>
+          <span aria-hidden="true" className="caret" />
+          <StatusIcon state={v.step.state} />
+          <span className="step-name">{v.step.name}</span>
+        </div>
+      );
+    }
     if (v.kind === "step") {
       const s = v.step;
       const open = openSteps.has(s.index);
@@ -165,6 +182,11 @@ export function LogView({
         >
           {r.n}
         </a>
+        {timestamps && (
+          <time className="ts" dateTime={r.time ?? undefined}>
+            {r.time ?? ""}
+          </time>
+        )}
         {group !== undefined ? (
           <button
             type="button"
@@ -254,7 +276,9 @@ export function LogView({
         rowHeight={ROW}
         label="Job log"
         className="log"
-        keyOf={(v) => (v.kind === "step" ? `s${v.step.index}` : v.row.n)}
+        keyOf={(v) =>
+          v.kind === "step" ? `s${v.step.index}` : v.kind === "silent" ? `q${v.step.number}` : v.row.n
+        }
         render={render}
         onUserScroll={(atEnd) => {
           if (live) setFollow(atEnd);

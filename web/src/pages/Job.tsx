@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { api, type JobJson, type RunJson, readLines, repoPath, streamUrl } from "../api.js";
+import { api, type JobJson, type RunJson, readLines, readText, repoPath, streamUrl } from "../api.js";
 import { Problem } from "../components/Layout.js";
 import { LogView } from "../components/LogView.js";
 import { StatusIcon, stateLabel } from "../components/StatusIcon.js";
+import { silentSteps } from "../components/silent-steps.js";
 import { durationBetween, stateOf } from "../format.js";
 import { useLive } from "../live.js";
 import { LogModel } from "../log/log-model.js";
@@ -103,7 +104,13 @@ export function Job({ owner, repo, id }: Props) {
     (e) => {
       if (e.type === "step:completed" && e.name)
         setLive((s) => ({ ...s, [e.name as string]: String(e.conclusion) }));
-      if (e.type === "job:completed" || e.type === "run:completed" || e.type === "job:started") job.reload();
+      if (
+        e.type.startsWith("step:") ||
+        e.type === "job:completed" ||
+        e.type === "run:completed" ||
+        e.type === "job:started"
+      )
+        job.reload();
     },
     (e) =>
       !!j &&
@@ -152,6 +159,16 @@ export function Job({ owner, repo, id }: Props) {
     return open;
   }, [steps, stepState, running, j, log.version]);
   const line = /^#L(\d+)$/.exec(hash);
+  // Every step of the job: the API lists those the log does not hold yet (queued) or ever (skipped).
+  const silent = useMemo(
+    () =>
+      silentSteps(
+        (j?.steps ?? []).map((s) => ({ name: s.name, number: s.number, state: stateOf(s) })),
+        steps,
+      ),
+    [j, steps, log.version],
+  );
+  const [timestamps, setTimestamps] = useState(false);
 
   if (job.error && !j) return <Problem error={job.error} />;
   if (!j) return <p className="muted">Loading…</p>;
@@ -180,21 +197,100 @@ export function Job({ owner, repo, id }: Props) {
         </span>
       </header>
       {j.failure_reason && <p className="problem">{j.failure_reason}</p>}
-      {log.version === 0 && !running && steps.length === 0 ? (
-        <p className="muted">{log.ended ? "This job wrote no log." : "Loading the log…"}</p>
-      ) : (
-        <LogView
-          key={`${path}:${String(done.current)}`}
-          model={log.model}
-          version={log.version}
-          stepState={stepState}
-          initiallyOpen={failing}
-          live={running && !log.ended}
-          now={now}
-          initialLine={line ? Number(line[1]) : null}
-          complete={log.ended}
-        />
-      )}
+      <div className="job-layout">
+        <RunJobs owner={owner} repo={repo} job={j} />
+        <section aria-label="Steps">
+          <div className="job-tools">
+            <label className="check">
+              <input type="checkbox" checked={timestamps} onChange={(e) => setTimestamps(e.target.checked)} />
+              Show timestamps
+            </label>
+            <button type="button" onClick={() => openRawLog(path)}>
+              View raw log
+            </button>
+            <button type="button" onClick={() => downloadLog(path, j.name)}>
+              Download log
+            </button>
+          </div>
+          {log.version === 0 && !running && steps.length === 0 && silent.length === 0 ? (
+            <p className="muted">{log.ended ? "This job wrote no log." : "Loading the log…"}</p>
+          ) : (
+            <LogView
+              key={`${path}:${String(done.current)}`}
+              model={log.model}
+              version={log.version}
+              stepState={stepState}
+              initiallyOpen={failing}
+              live={running && !log.ended}
+              now={now}
+              initialLine={line ? Number(line[1]) : null}
+              complete={log.ended}
+              silent={silent}
+              timestamps={timestamps}
+            />
+          )}
+        </section>
+      </div>
     </div>
+  );
+}
+
+/** The run's jobs beside the log, as GitHub's job page lists them; this one marked. */
+function RunJobs({ owner, repo, job }: { owner: string; repo: string; job: JobJson }) {
+  const path = `${repoPath(owner, repo)}/actions/runs/${job.run_id}/attempts/${job.run_attempt}/jobs`;
+  const jobs = useData(() => api<{ jobs: JobJson[] }>(`${path}?per_page=100`), path);
+  useLive(
+    () => jobs.reload(),
+    (e) => e.runId === job.run_id && e.type.startsWith("job:"),
+    200,
+  );
+  return (
+    <nav className="card job-side" aria-label="Jobs of the run">
+      <h2>Jobs</h2>
+      <ul className="job-list">
+        {(jobs.data?.jobs ?? [job]).map((x) => (
+          <li key={x.id}>
+            <Link
+              to={`/${owner}/${repo}/jobs/${x.id}`}
+              aria-current={x.id === job.id ? "page" : undefined}
+              title={x.name}
+            >
+              <StatusIcon state={stateOf(x)} />
+              {x.name}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+/** The raw log (timestamps and all) in a new tab; read with the token, shown from memory. */
+function openRawLog(path: string): void {
+  // Opened now, while the click counts as the user's: a tab opened after the read would be blocked.
+  const tab = window.open("", "_blank");
+  readText(`${path}/logs`).then(
+    (text) => {
+      const url = URL.createObjectURL(new Blob([text], { type: "text/plain; charset=utf-8" }));
+      if (tab) tab.location.href = url;
+    },
+    () => tab?.close(),
+  );
+}
+
+/** The raw log saved as `<job name>.txt`. */
+function downloadLog(path: string, name: string): void {
+  readText(`${path}/logs`).then(
+    (text) => {
+      const url = URL.createObjectURL(new Blob([text], { type: "text/plain; charset=utf-8" }));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `${name.replace(/[^\w.,() -]+/g, "_")}.txt`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    },
+    () => undefined,
   );
 }
