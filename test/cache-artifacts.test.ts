@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -122,8 +122,8 @@ jobs:
     expect(first.stdout).toContain("Cache not found for input keys: deps-");
     expect(first.stdout).toMatch(/Cache saved with key: deps-[0-9a-f]{64}/);
 
-    // The next run restores both the workspace folder and the folder in the home directory.
-    rmSync(join(m.home, ".tool-cache"), { recursive: true });
+    // The job's ~/.tool-cache was in a HOME of its own, never the user's: only the restore brings it back.
+    expect(existsSync(join(m.home, ".tool-cache"))).toBe(false);
     const second = await gantry(repo, ["run"], { env: m.env });
     expect(second.code).toBe(0);
     const b2 = job(second.report, "build");

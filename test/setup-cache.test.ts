@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { arch, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -23,7 +23,7 @@ function machine(): { env: Record<string, string>; home: string } {
     env: {
       GANTRY_HOME: mkdtempSync(join(tmpdir(), "gantry-home-")),
       HOME: home,
-      // npx and npm scripts export npm_config_cache (the real ~/.npm) to the tests: point it here.
+      // npx and npm scripts export npm_config_cache (the real ~/.npm): jobs never see it.
       npm_config_cache: join(home, ".npm"),
       RUNNER_TOOL_CACHE: mkdtempSync(join(tmpdir(), "gantry-toolcache-")),
     },
@@ -66,14 +66,15 @@ describe.concurrent("setup-* dependency caches", () => {
     const b1 = job(first.report, "build");
     expect(stepOutputs(b1, "node")["cache-hit"]).toBe("false");
     expect(first.stdout).toContain("npm cache is not found");
-    expect(first.stdout).toContain(`[build] | cache-dir=${npmCache}`);
+    // npm's cache folder is in the job's own HOME, never the user's.
+    expect(first.stdout).toMatch(/\[build\] \| cache-dir=\/\S+\/runs\/\d+\/\d+\/home\/\.npm\n/);
+    expect(existsSync(npmCache)).toBe(false);
     expect(first.stdout).toContain("[build] | restored=none");
     const key = new RegExp(`node-cache-Linux-${arch()}-npm-[0-9a-f]{64}`);
     expect(first.stdout).toMatch(new RegExp(`Cache saved with the key: ${key.source}`));
     expect(stepOutcomes(b1)["Post actions/setup-node@v4"]).toBe("success");
 
-    // The npm cache folder is gone before the second run: only the restore can bring the marker back.
-    rmSync(npmCache, { recursive: true, force: true });
+    // The next job's HOME is new and empty: only the restore can bring the marker back.
     const second = await gantry(repo, ["run"], { env: m.env });
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(stepOutputs(job(second.report, "build"), "node")["cache-hit"]).toBe("true");

@@ -6,6 +6,7 @@ import { evaluateToken, type Json, toText } from "../expressions/index.js";
 import { JobSandbox, type SandboxLayout } from "../sandbox/index.js";
 import type { ActionProvider } from "./action-port.js";
 import { dockerUnavailable, needsDocker } from "./docker.js";
+import { jobHomeEnv } from "./job-home.js";
 import type { JobServices } from "./job-services.js";
 import { JobSession } from "./job-session.js";
 import { Masker } from "./masker.js";
@@ -39,7 +40,7 @@ export interface LocalRunnerOptions {
    * Runs each job in a bubblewrap sandbox (src/sandbox) that hides these paths (the server's data
    * directory, its config file …) but for the `readOnly` ones inside them, and lets the job write
    * only its own folder, its /tmp and `writable`, as `user` when given (runners.user: the job's
-   * folders and files are then its own). Its steps get a HOME of their own.
+   * folders and files are then its own). With a sandbox or without, the steps get a HOME of their own.
    */
   sandbox?: Omit<SandboxLayout, "jobDir" | "tmpDir">;
 }
@@ -88,8 +89,8 @@ export class LocalRunner implements JobExecutor {
     const eventPath = join(temp, "_github_workflow", "event.json");
     const home = join(jobDir, "home");
     const tmp = join(jobDir, "tmp");
-    const dirs = [workspace, filesDir, join(temp, "_github_workflow")];
-    if (this.opts.sandbox) dirs.push(home, tmp);
+    const dirs = [workspace, filesDir, join(temp, "_github_workflow"), home];
+    if (this.opts.sandbox) dirs.push(tmp);
     for (const d of dirs) mkdirSync(d, { recursive: true });
     // The run's own payload (github.event: a dispatch's inputs included), as GitHub writes it.
     const event = (req.contexts.github as Record<string, Json>).event ?? {};
@@ -122,8 +123,9 @@ export class LocalRunner implements JobExecutor {
     };
     const lease = await this.opts.services?.open({ runId, github });
     const baseEnv: Record<string, string> = {
-      ...(this.opts.hostEnv ?? (process.env as Record<string, string>)),
-      ...(this.opts.sandbox ? { HOME: home, TMPDIR: "/tmp" } : {}),
+      // A HOME of the job's own in every mode: `git config --global`, ~/.npmrc, ~/.npm stay in the job.
+      ...jobHomeEnv(this.opts.hostEnv ?? (process.env as Record<string, string>), home),
+      ...(this.opts.sandbox ? { TMPDIR: "/tmp" } : {}),
       CI: "true",
       GITHUB_ACTIONS: "true",
       ...Object.fromEntries(

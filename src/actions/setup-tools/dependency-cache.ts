@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import type { ActionStepRequest } from "../../runner/index.js";
 import { restoreEntry, saveEntry } from "../cache-action.js";
+import { homeOf } from "../inputs.js";
 import { inputLines } from "../path-patterns.js";
 import type { CacheStore } from "../stores.js";
 import type { StepEffects } from "./file-commands.js";
@@ -74,6 +75,20 @@ function firstLine(text: string): string {
 }
 
 /**
+ * The cache's folders with the job's HOME written `~` (`~/.npm`), as the entry's version is made
+ * from them: every job has a HOME of its own, at its own path, and its entries still match.
+ */
+function homeRelative(req: ActionStepRequest, paths: string[]): string[] {
+  const home = homeOf(req);
+  return paths.map((line) => {
+    const neg = line.startsWith("!") ? "!" : "";
+    const rel = relative(home, neg ? line.slice(1) : line);
+    if (rel === "") return `${neg}~`;
+    return rel.startsWith("..") || isAbsolute(rel) ? line : `${neg}~/${rel}`;
+  });
+}
+
+/**
  * Restores the cache in the main step and registers its save as the post step (when the job
  * succeeded, skipped on an exact hit), as the setup-* actions do; returns the cache-hit output.
  */
@@ -87,7 +102,7 @@ export async function restoreDependencies(
   const entry = await restoreEntry(req, store, {
     key: cache.primaryKey,
     restoreKeys: cache.restoreKeys,
-    paths: cache.paths,
+    paths: homeRelative(req, cache.paths),
   });
   if (entry) req.log(`Cache restored from key: ${entry.key}`);
   else req.log(`${cache.packageManager} cache is not found`);
@@ -116,7 +131,10 @@ async function saveDependencies(
     return;
   }
   try {
-    const saved = await saveEntry(req, store, { key: cache.primaryKey, paths: cache.paths });
+    const saved = await saveEntry(req, store, {
+      key: cache.primaryKey,
+      paths: homeRelative(req, cache.paths),
+    });
     req.log(
       saved
         ? `Cache saved with the key: ${cache.primaryKey}`
