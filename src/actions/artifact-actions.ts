@@ -155,7 +155,8 @@ export async function uploadArtifactAction(
     } else {
       root = found.searchPaths[0];
     }
-    const upload = { runId: runIdOf(req), name, retentionDays, overwrite };
+    const attempt = Number(req.github.run_attempt) || 1;
+    const upload = { runId: runIdOf(req), name, retentionDays, overwrite, attempt };
     const info = req.sandbox
       ? await uploadAsJob(req.sandbox, store, upload, files, root)
       : await store.upload({ ...upload, files, rootDirectory: root });

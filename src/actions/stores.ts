@@ -71,6 +71,8 @@ export interface ArtifactInfo {
   digest: string;
   createdAt: string;
   expiresAt: string;
+  /** The run attempt that uploaded it (1 when not said): each attempt keeps its own copy of a name. */
+  attempt?: number;
 }
 
 export interface ArtifactUpload {
@@ -82,6 +84,8 @@ export interface ArtifactUpload {
   retentionDays: number;
   /** Replace an artifact of the same name instead of failing. */
   overwrite: boolean;
+  /** The run attempt uploading it (1 when not said); an earlier attempt's copy of the name is kept. */
+  attempt?: number;
 }
 
 /** Stable codes of the errors a store raises for bad requests. */
@@ -98,8 +102,11 @@ export class ArtifactError extends Error {
 export interface ArtifactStore {
   /** Stores a new artifact; an existing name fails with `artifact-exists` unless `overwrite`. */
   upload(upload: ArtifactUpload): Promise<ArtifactInfo>;
-  /** The run's artifacts that have not expired, by name. */
-  list(runId: string): Promise<ArtifactInfo[]>;
+  /**
+   * The run's artifacts that have not expired, by name: of each name the copy of the newest attempt
+   * (up to `attempt`, when given).
+   */
+  list(runId: string, attempt?: number): Promise<ArtifactInfo[]>;
   /** Writes the artifact's files under `destination` (folders made as needed, files replaced). */
   download(runId: string, name: string, destination: string): Promise<ArtifactInfo>;
 }

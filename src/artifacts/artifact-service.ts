@@ -43,6 +43,8 @@ export interface ArtifactServiceOptions {
 interface PendingArtifact {
   id: number;
   runId: string;
+  /** The run attempt of the job uploading it. */
+  attempt: number;
   name: string;
   jobId: string;
   mimeType: string;
@@ -148,7 +150,9 @@ export class ArtifactService {
     if (expiresAt !== undefined && expiresAt <= this.now()) {
       throw new TwirpError("invalid_argument", "expires_at is in the past");
     }
-    if (await this.find(grant.runId, name)) {
+    // Each attempt keeps its own copy of a name: only this attempt's own one is in the way.
+    const stored = await this.find(grant.runId, name);
+    if (stored && (stored.attempt ?? 1) === grant.attempt) {
       throw new TwirpError(
         "already_exists",
         `An artifact with this name already exists on the workflow run: '${name}'. Delete it first, or use a different name.`,
@@ -172,6 +176,7 @@ export class ArtifactService {
     this.pending.set(id, {
       id,
       runId: grant.runId,
+      attempt: grant.attempt,
       name,
       jobId: grant.jobId,
       mimeType: stringField(body, "mime_type") || "application/zip",
@@ -256,6 +261,7 @@ export class ArtifactService {
         rootDirectory: root,
         retentionDays: p.retentionDays,
         overwrite: false,
+        attempt: p.attempt,
       });
     } catch (err) {
       if (err instanceof ArtifactError) {

@@ -68,8 +68,44 @@ export class FsArtifactStore implements ArtifactStore {
     return join(this.root, runId);
   }
 
-  private artifactDir(runId: string, name: string): string {
-    return join(this.runDir(runId), sha256(name.toLowerCase()));
+  /** An attempt's copy of a name: `<name hash>` for attempt 1, `<name hash>-<attempt>` after. */
+  private artifactDir(runId: string, name: string, attempt = 1): string {
+    const hash = sha256(name.toLowerCase());
+    return join(this.runDir(runId), attempt > 1 ? `${hash}-${attempt}` : hash);
+  }
+
+  /** The attempt whose copy a folder of the run holds; undefined for what is not an artifact's. */
+  private static attemptOf(dirName: string): { hash: string; attempt: number } | undefined {
+    const m = /^([0-9a-f]{64})(?:-([1-9][0-9]{0,8}))?$/.exec(dirName);
+    return m ? { hash: m[1], attempt: m[2] ? Number(m[2]) : 1 } : undefined;
+  }
+
+  /**
+   * The stored artifacts of a run that have not expired: of each name the newest attempt's copy,
+   * up to `attempt` when given, with its folder.
+   */
+  private async newest(
+    runId: string,
+    attempt?: number,
+    name?: string,
+  ): Promise<Map<string, { dir: string; info: ArtifactInfo }>> {
+    const dir = this.runDir(runId);
+    const wanted = name === undefined ? undefined : sha256(name.toLowerCase());
+    const found = new Map<string, { dir: string; info: ArtifactInfo; attempt: number }>();
+    for (const n of await readdir(dir).catch(() => [] as string[])) {
+      const copy = FsArtifactStore.attemptOf(n);
+      if (!copy || (wanted !== undefined && copy.hash !== wanted)) continue;
+      if (attempt !== undefined && copy.attempt > attempt) continue;
+      const seen = found.get(copy.hash);
+      if (seen && seen.attempt >= copy.attempt) continue;
+      const info = await this.read(join(dir, n));
+      if (info) found.set(copy.hash, { dir: join(dir, n), info, attempt: copy.attempt });
+    }
+    return found;
+  }
+
+  private async find(runId: string, name: string, attempt?: number) {
+    return (await this.newest(runId, attempt, name)).values().next().value;
   }
 
   /** The next artifact id of the run, claimed by creating its marker file exclusively. */
@@ -96,7 +132,8 @@ export class FsArtifactStore implements ArtifactStore {
         "artifact-exists",
         `Failed to CreateArtifact: an artifact with this name already exists on the workflow run: '${upload.name}'. Use a different name, or 'overwrite: true' to replace it.`,
       );
-    const target = this.artifactDir(upload.runId, upload.name);
+    const attempt = upload.attempt ?? 1;
+    const target = this.artifactDir(upload.runId, upload.name, attempt);
     const exists = await stat(target).then(
       () => true,
       () => false,
@@ -139,6 +176,7 @@ export class FsArtifactStore implements ArtifactStore {
         digest: `sha256:${digest.digest("hex")}`,
         createdAt: new Date(now).toISOString(),
         expiresAt: new Date(now + upload.retentionDays * DAY_MS).toISOString(),
+        attempt,
       };
       await writeFile(join(building, META_FILE), JSON.stringify(info));
       if (upload.overwrite && exists) {
@@ -167,15 +205,8 @@ export class FsArtifactStore implements ArtifactStore {
     }
   }
 
-  async list(runId: string): Promise<ArtifactInfo[]> {
-    const dir = this.runDir(runId);
-    const names = await readdir(dir).catch(() => [] as string[]);
-    const out: ArtifactInfo[] = [];
-    for (const n of names) {
-      if (n.startsWith(".") || n === "ids") continue;
-      const info = await this.read(join(dir, n));
-      if (info) out.push(info);
-    }
+  async list(runId: string, attempt?: number): Promise<ArtifactInfo[]> {
+    const out = [...(await this.newest(runId, attempt)).values()].map((c) => c.info);
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
@@ -187,21 +218,25 @@ export class FsArtifactStore implements ArtifactStore {
 
   /** The paths of an artifact's files, sorted, `/`-separated; undefined when it is not stored or expired. */
   async files(runId: string, name: string): Promise<string[] | undefined> {
-    const dir = this.artifactDir(runId, name);
-    if (!(await this.read(dir))) return undefined;
+    const dir = (await this.find(runId, name))?.dir;
+    if (!dir) return undefined;
     const out: string[] = [];
     for await (const rel of walkFiles(join(dir, FILES_DIR))) out.push(rel.split(sep).join("/"));
     return out.sort();
   }
 
-  /** An artifact's files as `/`-separated names and paths on disk; undefined when not stored or expired. */
+  /**
+   * An artifact's files as `/`-separated names and paths on disk (the newest attempt's copy, up to
+   * `attempt` when given); undefined when not stored or expired.
+   */
   async contents(
     runId: string,
     name: string,
+    attempt?: number,
   ): Promise<{ info: ArtifactInfo; files: { name: string; path: string }[] } | undefined> {
-    const dir = this.artifactDir(runId, name);
-    const info = await this.read(dir);
-    if (!info) return undefined;
+    const found = await this.find(runId, name, attempt);
+    if (!found) return undefined;
+    const { dir, info } = found;
     const root = join(dir, FILES_DIR);
     const files: { name: string; path: string }[] = [];
     for await (const rel of walkFiles(root))
@@ -209,11 +244,14 @@ export class FsArtifactStore implements ArtifactStore {
     return { info, files: files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
   }
 
-  /** Deletes an artifact (one rename takes it away, then its files go); undefined when it was not there. */
+  /**
+   * Deletes an artifact, the newest attempt's copy (one rename takes it away, then its files go);
+   * undefined when it was not there.
+   */
   async remove(runId: string, name: string): Promise<ArtifactInfo | undefined> {
-    const dir = this.artifactDir(runId, name);
-    const info = await this.read(dir);
-    if (!info) return undefined;
+    const found = await this.find(runId, name);
+    if (!found) return undefined;
+    const { dir, info } = found;
     const trash = join(this.runDir(runId), `.trash-${randomUUID()}`);
     try {
       await rename(dir, trash);
@@ -253,9 +291,9 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async download(runId: string, name: string, destination: string): Promise<ArtifactInfo> {
-    const dir = this.artifactDir(runId, name);
-    const info = await this.read(dir);
-    if (!info) throw new ArtifactError("artifact-not-found", `Artifact '${name}' not found`);
+    const found = await this.find(runId, name);
+    if (!found) throw new ArtifactError("artifact-not-found", `Artifact '${name}' not found`);
+    const { dir, info } = found;
     const files = join(dir, FILES_DIR);
     await mkdir(destination, { recursive: true });
     for await (const rel of walkFiles(files)) {

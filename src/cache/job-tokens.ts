@@ -6,6 +6,8 @@ export interface JobGrant {
   runId: string;
   /** The job's backend id (workflow_job_run_backend_id), unique per job. */
   jobId: string;
+  /** The run attempt the job belongs to (github.run_attempt): its artifacts are that attempt's. */
+  attempt: number;
   /** The cache scopes the job reads, in order; it writes only to the first (see cacheScopes). */
   cacheScopes: string[];
 }
@@ -49,8 +51,8 @@ export class JobTokens {
   }
 
   /** A new job: its backend id and token. */
-  issue(runId: string, cacheScopes: string[]): { grant: JobGrant; token: string } {
-    const grant: JobGrant = { runId, jobId: randomUUID(), cacheScopes };
+  issue(runId: string, cacheScopes: string[], attempt = 1): { grant: JobGrant; token: string } {
+    const grant: JobGrant = { runId, jobId: randomUUID(), cacheScopes, attempt };
     const iat = Math.floor(this.now() / 1000);
     const claims = {
       iss: "gantry",

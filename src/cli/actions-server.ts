@@ -58,7 +58,11 @@ export class ActionsServer implements JobServices {
 
   async open(job: Parameters<JobServices["open"]>[0]): Promise<JobServiceLease> {
     const { url } = await this.start();
-    const { grant, token } = this.tokens.issue(job.runId, cacheScopes(job.github));
+    const { grant, token } = this.tokens.issue(
+      job.runId,
+      cacheScopes(job.github),
+      Number(job.github.run_attempt) || 1,
+    );
     return {
       env: {
         ACTIONS_RUNTIME_TOKEN: token,

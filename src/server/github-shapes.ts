@@ -49,6 +49,7 @@ export function runJson(run: Run, repo: Repo, base: string): RunJson {
     html_url: api,
     jobs_url: `${api}/jobs`,
     logs_url: `${api}/logs`,
+    previous_attempt_url: run.runAttempt > 1 ? `${api}/attempts/${run.runAttempt - 1}` : null,
     cancel_url: `${api}/cancel`,
     rerun_url: `${api}/rerun`,
     created_at: run.createdAt,

@@ -147,6 +147,18 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { "200": { description: "Run", content: json(runSchema) }, ...errors },
         }),
       },
+      [`${runs}/{run_id}/attempts/{attempt_number}`]: {
+        get: op("Get a workflow run attempt: its own status, conclusion, times and problems", {
+          parameters: [...runParams, pathParam("attempt_number", "integer")],
+          responses: { "200": { description: "Run attempt", content: json(runSchema) }, ...errors },
+        }),
+      },
+      [`${runs}/{run_id}/attempts/{attempt_number}/jobs`]: {
+        get: op("List jobs for a workflow run attempt", {
+          parameters: [...runParams, pathParam("attempt_number", "integer")],
+          responses: { "200": { description: "Jobs", content: json(jobListSchema) }, ...errors },
+        }),
+      },
       [`${runs}/{run_id}/jobs`]: {
         get: op("List jobs of a run's latest attempt", {
           parameters: [...runParams, query("attempt", "Another attempt's jobs", "integer")],
@@ -184,8 +196,8 @@ export function openApiDocument(): Record<string, unknown> {
         }),
       },
       [`${runs}/{run_id}/artifacts`]: {
-        get: op("List a run's artifacts", {
-          parameters: runParams,
+        get: op("List a run's artifacts: of each name the newest attempt's copy", {
+          parameters: [...runParams, query("attempt", "As at this attempt (gantry's own)", "integer")],
           responses: { "200": { description: "{total_count, artifacts}" }, ...errors },
         }),
       },

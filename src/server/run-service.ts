@@ -84,6 +84,8 @@ function headBranchOf(event: RepoEvent): string {
  */
 export class RunService {
   private active = new Map<number, { cancellation: Cancellation; done: Promise<void> }>();
+  /** Runs a re-run is starting the next attempt of. */
+  private readonly rerunning = new Set<number>();
   /** Workflow- and job-level `concurrency:` groups, shared by every run of this server. */
   private readonly groups = new MemoryConcurrencyGroups();
   /**
@@ -387,11 +389,24 @@ export class RunService {
    * not succeed and those that need them, keeping the other jobs' results and outputs.
    */
   async rerun(run: Run, failedOnly: boolean): Promise<Run | "running"> {
-    const { store, serial, clones } = this.deps;
-    if (run.status !== "completed" || this.active.has(run.id)) return "running";
+    if (run.status !== "completed" || this.rerunning.has(run.id)) return "running";
     if (run.conclusion === "action_required") {
       throw new HttpError(403, "This workflow run waits for an admin's approval: approving it runs it.");
     }
+    // One re-run of a run at a time: a second request while the first starts is refused.
+    this.rerunning.add(run.id);
+    try {
+      // Completed in the store, still tidying up (its worktree) here: the re-run waits for that.
+      await this.active.get(run.id)?.done;
+      if (this.active.has(run.id)) return "running";
+      return await this.nextAttempt(run, failedOnly);
+    } finally {
+      this.rerunning.delete(run.id);
+    }
+  }
+
+  private async nextAttempt(run: Run, failedOnly: boolean): Promise<Run> {
+    const { store, serial, clones } = this.deps;
     const attempt = run.runAttempt + 1;
     if (failedOnly) {
       const repo = await store.getRepoById(run.repoId);
@@ -456,16 +471,29 @@ export class RunService {
       completedAt: null,
       problems: [],
     };
-    await serial.run(() =>
-      store.updateRun(run.id, {
+    await serial.run(async () => {
+      // The attempt it replaces keeps its own state (GET …/runs/{id}/attempts/{n}, ?attempt=n).
+      const ended = (await store.getRun(run.id)) ?? run;
+      await store.putRunAttempt({
+        runId: run.id,
+        attempt: run.runAttempt,
+        status: ended.status,
+        conclusion: ended.conclusion,
+        actor: ended.actor,
+        problems: ended.problems,
+        startedAt: ended.startedAt,
+        completedAt: ended.completedAt,
+        updatedAt: ended.updatedAt,
+      });
+      await store.updateRun(run.id, {
         runAttempt: attempt,
         status: "queued",
         conclusion: null,
         startedAt: null,
         completedAt: null,
         problems: [],
-      }),
-    );
+      });
+    });
     this.deps.hub.publish({ type: "run:queued", runId: run.id, attempt });
     this.start(next);
     return next;

@@ -95,6 +95,7 @@ export const runSchema = z.object({
   html_url: z.string(),
   jobs_url: z.string(),
   logs_url: z.string(),
+  previous_attempt_url: z.string().nullable(),
   cancel_url: z.string(),
   rerun_url: z.string(),
   created_at: z.string(),

@@ -16,6 +16,7 @@ export {
   type PullRequestPatch,
   type Repo,
   type Run,
+  type RunAttempt,
   type RunConclusion,
   type RunFilter,
   type RunPatch,

@@ -5,6 +5,7 @@ import { migrationProvider } from "./migrations/index.js";
 import * as pulls from "./pulls.js";
 import { removeRepo } from "./repo-removal.js";
 import * as repos from "./repos.js";
+import * as attempts from "./run-attempts.js";
 import * as runs from "./runs.js";
 import type { Database } from "./schema.js";
 import { nextValue } from "./sequences.js";
@@ -21,6 +22,7 @@ import type {
   NewRun,
   PullRequestFilter,
   PullRequestPatch,
+  RunAttempt,
   RunFilter,
   RunPatch,
   Step,
@@ -78,6 +80,12 @@ export class KyselyStore implements Store {
   }
   updateRun(id: number, patch: RunPatch) {
     return runs.updateRun(this.db, id, patch);
+  }
+  putRunAttempt(attempt: RunAttempt) {
+    return attempts.putRunAttempt(this.db, attempt);
+  }
+  getRunAttempt(runId: number, attempt: number) {
+    return attempts.getRunAttempt(this.db, runId, attempt);
   }
   putJob(job: NewJob) {
     return jobs.putJob(this.db, job);

@@ -14,6 +14,7 @@ export async function removeRepo(db: Kysely<Database>, id: number): Promise<{ ru
     const jobs = tx.selectFrom("jobs").select("id").where("run_id", "in", runs);
     await tx.deleteFrom("steps").where("job_id", "in", jobs).execute();
     await tx.deleteFrom("jobs").where("run_id", "in", runs).execute();
+    await tx.deleteFrom("run_attempts").where("run_id", "in", runs).execute();
     await tx.deleteFrom("runs").where("repo_id", "=", id).execute();
     await tx.deleteFrom("pull_requests").where("repo_id", "=", id).execute();
     await tx.deleteFrom("trigger_state").where("repo_id", "=", id).execute();

@@ -84,6 +84,19 @@ export interface DbStep {
   completed_at: string | null;
 }
 
+/** An earlier attempt of a run as it ended (migration 0008): the runs row holds the latest. */
+export interface DbRunAttempt {
+  run_id: number;
+  attempt: number;
+  status: string;
+  conclusion: string | null;
+  actor: string;
+  problems_json: string;
+  started_at: string | null;
+  completed_at: string | null;
+  updated_at: string;
+}
+
 /** One remembered fact of a repository's triggers: a ref's sha, a schedule's last tick, or `seen`. */
 export interface DbTriggerState {
   repo_id: number;
@@ -130,6 +143,7 @@ export interface Database {
   sequences: DbSequence;
   repos: DbRepo;
   runs: DbRun;
+  run_attempts: DbRunAttempt;
   jobs: DbJob;
   steps: DbStep;
   tokens: DbToken;

@@ -226,6 +226,30 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.findJob(x.id, 2, "ci.yml/build"))?.id).toBe(b.id);
     });
 
+    it("keeps each earlier attempt of a run as it ended, replaced when kept again", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      expect(await store.getRunAttempt(x.id, 1)).toBeUndefined();
+      const first = {
+        runId: x.id,
+        attempt: 1,
+        status: "completed" as const,
+        conclusion: "failure" as const,
+        actor: "ann",
+        problems: ["ci.yml:1:1: bad"],
+        startedAt: "2026-01-01T00:00:00.000Z",
+        completedAt: "2026-01-01T00:01:00.000Z",
+        updatedAt: "2026-01-01T00:01:00.000Z",
+      };
+      await store.putRunAttempt(first);
+      expect(await store.getRunAttempt(x.id, 1)).toEqual(first);
+      await store.putRunAttempt({ ...first, conclusion: "cancelled" });
+      expect((await store.getRunAttempt(x.id, 1))?.conclusion).toBe("cancelled");
+      expect(await store.getRunAttempt(x.id, 2)).toBeUndefined();
+      await store.removeRepo(r.id);
+      expect(await store.getRunAttempt(x.id, 1)).toBeUndefined();
+    });
+
     it("claims the oldest queued job a runner accepts, each job once", async () => {
       const r = await store.addRepo(repo);
       const x = await store.createRun(run(r.id));

@@ -10,6 +10,7 @@ import type {
   PullRequestPatch,
   Repo,
   Run,
+  RunAttempt,
   RunFilter,
   RunPatch,
   Step,
@@ -44,6 +45,11 @@ export interface Store {
   /** Runs not completed (queued or in progress), oldest first. */
   listUnfinishedRuns(): Promise<Run[]>;
   updateRun(id: number, patch: RunPatch): Promise<void>;
+
+  /** Keeps an attempt of a run as it ended (a re-run replaces it in the runs row); replaces one kept before. */
+  putRunAttempt(attempt: RunAttempt): Promise<void>;
+  /** An earlier attempt of a run as putRunAttempt kept it. */
+  getRunAttempt(runId: number, attempt: number): Promise<RunAttempt | undefined>;
 
   /** Adds the job of an attempt, or resets it (by run, attempt and key) when it runs again. */
   putJob(job: NewJob): Promise<Job>;

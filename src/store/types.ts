@@ -95,6 +95,20 @@ export type NewRun = Omit<
   | "tokenPermissions"
 > & { chainDepth?: number; fork?: boolean; tokenPermissions?: "read" | "write" };
 
+/** One attempt of a run as it ended (or the latest, as it stands): what differs between attempts. */
+export interface RunAttempt {
+  runId: number;
+  attempt: number;
+  status: Status;
+  conclusion: RunConclusion | null;
+  /** Who started the attempt (the run's actor, or who re-ran it). */
+  actor: string;
+  problems: string[];
+  startedAt: string | null;
+  completedAt: string | null;
+  updatedAt: string;
+}
+
 export type RunPatch = Partial<
   Pick<Run, "status" | "conclusion" | "startedAt" | "completedAt" | "runAttempt" | "problems" | "github">
 >;

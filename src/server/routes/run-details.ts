@@ -65,8 +65,9 @@ export function runDetailRoutes(ctx: ServerContext): Hono {
   });
 
   app.get("/repos/:owner/:repo/actions/runs/:id/artifacts", async (c) => {
-    const { repo, run } = await runOf(c);
-    const list = ctx.artifacts ? await ctx.artifacts.list(String(run.id)) : [];
+    const { repo, run, attempt } = await runOf(c);
+    // An attempt's artifacts: of each name the copy of the newest attempt up to it.
+    const list = ctx.artifacts ? await ctx.artifacts.list(String(run.id), attempt) : [];
     const base = `${baseUrl(c)}/api/v1/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}/artifacts`;
     const artifacts = list.map((a) => ({
       id: a.id,
@@ -74,19 +75,21 @@ export function runDetailRoutes(ctx: ServerContext): Hono {
       name: a.name,
       size_in_bytes: a.size,
       digest: a.digest,
-      archive_download_url: `${base}/${encodeURIComponent(a.name)}/zip`,
+      archive_download_url: `${base}/${encodeURIComponent(a.name)}/zip${attempt === run.runAttempt ? "" : `?attempt=${attempt}`}`,
       expired: false,
       created_at: a.createdAt,
       expires_at: a.expiresAt,
       workflow_run: { id: run.id, head_branch: run.headBranch, head_sha: run.headSha },
+      /** gantry's own: the attempt that uploaded it. */
+      run_attempt: a.attempt ?? 1,
     }));
     return c.json({ total_count: artifacts.length, artifacts });
   });
 
   app.get("/repos/:owner/:repo/actions/runs/:id/artifacts/:name/zip", async (c) => {
-    const { run } = await runOf(c);
+    const { run, attempt } = await runOf(c);
     const name = c.req.param("name");
-    const contents = ctx.artifacts ? await ctx.artifacts.contents(String(run.id), name) : undefined;
+    const contents = ctx.artifacts ? await ctx.artifacts.contents(String(run.id), name, attempt) : undefined;
     if (!contents)
       throw new HttpError(404, `Not Found: no artifact '${name}' in this run (expired or deleted?)`);
     const body = Readable.toWeb(

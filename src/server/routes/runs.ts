@@ -14,6 +14,7 @@ import {
 } from "../context.js";
 import { combinedStatus, jobJson, runJson } from "../github-shapes.js";
 import { topJobId } from "../prior-jobs.js";
+import { runAtAttempt } from "../run-attempts.js";
 import { runsQuery } from "../schemas.js";
 import { refProblem } from "../validate.js";
 
@@ -56,6 +57,15 @@ export function runRoutes(ctx: ServerContext): Hono {
   app.get("/repos/:owner/:repo/actions/runs/:id", async (c) => {
     const { repo, run } = await runOf(c);
     return c.json(runJson(run, repo, baseUrl(c)));
+  });
+
+  // GitHub's "Get a workflow run attempt": the run with that attempt's own status, times and problems.
+  app.get("/repos/:owner/:repo/actions/runs/:id/attempts/:attempt", async (c) => {
+    const { repo, run } = await runOf(c);
+    const attempt = idParam(c, "attempt");
+    const shown = await runAtAttempt(store, run, attempt);
+    if (!shown) throw new HttpError(404, `Not Found: run ${run.id} has no attempt ${attempt}`);
+    return c.json(runJson(shown, repo, baseUrl(c)));
   });
 
   app.get("/repos/:owner/:repo/actions/runs/:id/jobs", async (c) => {

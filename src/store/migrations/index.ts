@@ -6,6 +6,7 @@ import { chainDepth } from "./0004-chain-depth.js";
 import { webhookDeliveries } from "./0005-webhook-deliveries.js";
 import { runFork } from "./0006-run-fork.js";
 import { forkApproval } from "./0007-fork-approval.js";
+import { runAttempts } from "./0008-run-attempts.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   "0005-webhook-deliveries": webhookDeliveries,
   "0006-run-fork": runFork,
   "0007-fork-approval": forkApproval,
+  "0008-run-attempts": runAttempts,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */

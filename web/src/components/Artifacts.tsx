@@ -22,18 +22,32 @@ export function formatBytes(n: number): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
-/** The run's artifacts, each downloadable as a zip (fetched with the token, then saved). */
-export function Artifacts({ base, runId, done }: { base: string; runId: number; done: boolean }) {
+/**
+ * The run's artifacts (as at an earlier attempt, when given), each downloadable as a zip (fetched
+ * with the token, then saved).
+ */
+export function Artifacts({
+  base,
+  runId,
+  done,
+  attempt,
+}: {
+  base: string;
+  runId: number;
+  done: boolean;
+  attempt?: number;
+}) {
+  const at = attempt ? `?attempt=${attempt}` : "";
   const { data } = useData(
-    () => api<{ artifacts: ArtifactJson[] }>(`${base}/artifacts`),
-    `${base}/artifacts#${runId}:${done}`,
+    () => api<{ artifacts: ArtifactJson[] }>(`${base}/artifacts${at}`),
+    `${base}/artifacts${at}#${runId}:${done}`,
   );
   const [error, setError] = useState<string | null>(null);
   const list = data?.artifacts ?? [];
   if (list.length === 0) return null;
   const download = async (a: ArtifactJson) => {
     setError(null);
-    const res = await fetch(`/api/v1${base}/artifacts/${encodeURIComponent(a.name)}/zip`, {
+    const res = await fetch(`/api/v1${base}/artifacts/${encodeURIComponent(a.name)}/zip${at}`, {
       headers: { authorization: `Bearer ${getToken() ?? ""}` },
     });
     if (!res.ok) {

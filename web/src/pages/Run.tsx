@@ -34,6 +34,12 @@ export function Run({ owner, repo, id }: Props) {
         : api<{ jobs: JobJson[] }>(`${base}/jobs`),
     `${base}#${attempt}`,
   );
+  // An earlier attempt shows its own status, times and problems (the run is its latest attempt).
+  const earlier = latest ? 0 : attempt;
+  const past = useData(
+    () => (earlier ? api<RunJson>(`${base}/attempts/${earlier}`) : Promise.resolve(undefined)),
+    `${base}/attempts/${earlier}`,
+  );
   const graph = useData(
     () => api<{ jobs: GraphJobDef[] }>(`${base}/graph`).catch(() => ({ jobs: null })),
     `${base}/graph`,
@@ -46,7 +52,8 @@ export function Run({ owner, repo, id }: Props) {
     (e) => e.runId === id,
     200,
   );
-  const r = run.data;
+  const latestRun = run.data;
+  const r = earlier ? past.data : latestRun;
   useTitle(r ? `${r.display_title} · ${r.name} #${r.run_number}` : `Run ${id}`);
   const active = !!r && r.status !== "completed";
   const now = useNow(active);
@@ -54,8 +61,9 @@ export function Run({ owner, repo, id }: Props) {
     () => buildGraph(graph.data?.jobs ?? null, jobs.data?.jobs ?? [], !active || !latest),
     [graph.data, jobs.data, active, latest],
   );
-  if (run.error && !r) return <Problem error={run.error} />;
-  if (!r) return <p className="muted">Loading…</p>;
+  if (run.error && !latestRun) return <Problem error={run.error} />;
+  if (past.error && !r) return <Problem error={past.error} />;
+  if (!r || !latestRun) return <p className="muted">Loading…</p>;
   const state = stateOf(r);
   const jobHref = (j: JobJson) => `/${owner}/${repo}/jobs/${j.id}`;
   return (
@@ -78,7 +86,7 @@ export function Run({ owner, repo, id }: Props) {
             {r.name} #{r.run_number}
           </span>
         </h1>
-        <RunActions run={r} base={base} onDone={run.reload} />
+        <RunActions run={latestRun} base={base} onDone={run.reload} />
       </header>
       <dl className="facts card">
         <div>
@@ -101,14 +109,14 @@ export function Run({ owner, repo, id }: Props) {
           <dt>Duration</dt>
           <dd>{durationBetween(r.run_started_at, active ? null : r.updated_at, now) || "—"}</dd>
         </div>
-        {r.run_attempt > 1 && (
+        {latestRun.run_attempt > 1 && (
           <div>
             <dt>Attempt</dt>
             <dd className="attempts">
-              {Array.from({ length: r.run_attempt }, (_, i) => i + 1).map((a) => (
+              {Array.from({ length: latestRun.run_attempt }, (_, i) => i + 1).map((a) => (
                 <Link
                   key={a}
-                  to={`/${owner}/${repo}/runs/${id}${withQuery(query, { attempt: a === r.run_attempt ? undefined : String(a) })}`}
+                  to={`/${owner}/${repo}/runs/${id}${withQuery(query, { attempt: a === latestRun.run_attempt ? undefined : String(a) })}`}
                   aria-current={a === attempt ? "page" : undefined}
                 >
                   #{a}
@@ -137,7 +145,7 @@ export function Run({ owner, repo, id }: Props) {
       </section>
       <Annotations base={base} runId={id} live={active || !latest} attempt={latest ? undefined : attempt} />
       <Summaries base={base} runId={id} attempt={latest ? undefined : attempt} />
-      <Artifacts base={base} runId={id} done={!active} />
+      <Artifacts base={base} runId={id} done={!active} attempt={earlier || undefined} />
     </div>
   );
 }
