@@ -492,9 +492,9 @@ jobs:
       makeRepo({
         files: {
           ".github/workflows/ok.yml":
-            "name: OK\non: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: true\n",
+            "name: OK\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n",
           ".github/workflows/bad.yml":
-            "name: Bad\non: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: exit 7\n",
+            "name: Bad\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: exit 7\n",
         },
       }),
       ["run"],

@@ -10,6 +10,7 @@ import {
   type ConcurrencyGroups,
   calledWorkflowLoader,
   EventBus,
+  type JobExecutor,
   MemoryConcurrencyGroups,
   type ReadRemoteFile,
   type RunReport,
@@ -34,6 +35,7 @@ import {
 } from "../workflow/index.js";
 import { ActionsServer } from "./actions-server.js";
 import { actionMirrorFor, cachePolicyFor } from "./config.js";
+import { HostLabels } from "./host-labels.js";
 import { buildLocalEvent } from "./local-event.js";
 import { type LocalRepo, readLocalRepo } from "./local-repo.js";
 
@@ -77,6 +79,11 @@ export interface RunWorkflowsOptions {
   logPath?: (jobKey: string, name: string, workflowFile: string) => string | undefined;
   /** Reads a file of another repository (the action store); remote reusable workflows need it. */
   readRemoteFile?: ReadRemoteFile;
+  /**
+   * runs-on labels to run on this machine beyond those it satisfies (`--platform LABEL=host`); a
+   * leg asking for another label is skipped with a notice (see HostLabels).
+   */
+  platforms?: string[];
   /** Concurrency groups (`concurrency:`); by default the runs of this call share groups in memory. */
   concurrency?: ConcurrencyGroups;
 }
@@ -213,6 +220,12 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     services,
   });
 
+  const host = new HostLabels(opts.platforms);
+  const executor: JobExecutor = {
+    runJob: (request) => runner.runJob(request),
+    declines: (job, contexts) => host.declines(job, contexts),
+  };
+
   // Check every workflow's inputs before anything runs, so bad input never starts half a run.
   // GitHub dispatches one workflow at a time: an input that another matched workflow declares is
   // meant for that one, while an input no workflow declares is unexpected everywhere.
@@ -252,7 +265,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
       vars: opts.vars ?? {},
       secrets: { GITHUB_TOKEN: "", ...(opts.secrets ?? {}) },
       onlyJobs: opts.job ? jobClosure(wf, opts.job) : undefined,
-      executor: runner,
+      executor,
       bus,
       cancellation,
       slots,

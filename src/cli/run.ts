@@ -12,6 +12,7 @@ import {
 } from "../workflow/index.js";
 import { artifactsHint, pruneExpiredArtifacts } from "./artifacts.js";
 import { parseDotenv, parsePairs } from "./dotenv.js";
+import { HostLabels } from "./host-labels.js";
 import { readLocalRepo } from "./local-repo.js";
 import { LogFiles } from "./log-files.js";
 import { runWorkflows } from "./run-workflows.js";
@@ -29,6 +30,10 @@ Runs the workflows whose on: matches the event, in the current git checkout.
   --input K=V          workflow_dispatch input (repeatable)
   --secret K=V         secret (repeatable); --secret-file FILE reads a dotenv file
   --var K=V            configuration variable (repeatable); --var-file FILE
+  --platform LABEL=host
+                       run jobs whose runs-on asks for LABEL on this machine anyway (repeatable);
+                       without it a job asking for a label this machine is not (windows-latest,
+                       macos-latest on Linux, a custom label) is skipped with a notice
   --max-jobs N         jobs at once (default: the CPU count)
   --report FILE        write the run report (JSON)
   --log-dir DIR        write one plain-text log per job
@@ -89,6 +94,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       "log-dir": { type: "string" },
       "action-mirror": { type: "string" },
       isolation: { type: "string" },
+      platform: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -106,6 +112,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (isolation !== "none" && isolation !== "sandbox") {
     throw new UsageError(`--isolation expects none or sandbox, got '${isolation}'`);
   }
+  const platforms = HostLabels.parseOptions(values.platform);
   const secrets = { ...readDotenv(values["secret-file"]), ...parsePairs(values.secret, "--secret") };
   const vars = { ...readDotenv(values["var-file"]), ...parsePairs(values.var, "--var") };
   const inputs = parsePairs(values.input, "--input");
@@ -153,6 +160,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       maxJobs,
       actionMirror: values["action-mirror"],
       isolation,
+      platforms,
       bus,
       cancellation,
       logPath: logs ? (key, name, file) => logs.open(key, file, name) : undefined,

@@ -24,7 +24,8 @@ export interface JobRequest {
 }
 
 export interface JobOutcome {
-  result: Exclude<Result, "skipped">;
+  /** skipped: only for a leg the executor declined (see JobExecutor.declines). */
+  result: Result;
   outputs: Record<string, string>;
   steps: StepReport[];
   /** The name of the step that failed the job, when one did. */
@@ -34,4 +35,10 @@ export interface JobOutcome {
 /** The port the engine drives; the runner implements it. */
 export interface JobExecutor {
   runJob(request: JobRequest): Promise<JobOutcome>;
+  /**
+   * Why this executor will not run a leg at all (gantry run: a runs-on this machine cannot
+   * satisfy), else undefined. A declined leg is skipped with that notice, as if its `if` were
+   * false; one whose runs-on cannot be evaluated throws, and fails.
+   */
+  declines?(job: JobDef, contexts: Contexts): string | undefined;
 }

@@ -358,6 +358,10 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       const jobKey = isMatrix ? `${keyOf(def)}/${index}` : keyOf(def);
       // A call shows its called jobs, not a job of its own.
       if (!def.uses) bus.emit("job:queued", { runId, jobKey, name });
+      if (!def.uses) {
+        const declined = declinedLeg(def, legContexts, name, jobKey, matrix);
+        if (declined) return declined;
+      }
       while (running >= maxParallel) await new Promise<void>((r) => waiters.push(r));
       running++;
       // A leg in a concurrency group has its own cancellation: a newer leg or run can supersede it.
@@ -410,6 +414,32 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     const results = await Promise.all(legs);
     const result = aggregate(results);
     return { result, outputs, tolerated: tolerated && !results.some((r) => r === "cancelled") };
+  }
+
+  /**
+   * A leg the executor will not run (see JobExecutor.declines): skipped with its notice, as a job
+   * whose `if` is false; failed when its runs-on cannot be evaluated. Undefined: the leg runs.
+   */
+  function declinedLeg(
+    def: JobDef,
+    contexts: Contexts,
+    name: string,
+    jobKey: string,
+    matrix: MatrixCombination | null,
+  ): Result | undefined {
+    let why: string | undefined;
+    try {
+      why = opts.executor.declines?.(def, contexts);
+    } catch (err) {
+      addReport(def, failedReport(def, name, [`runs-on: ${(err as Error).message}`], jobKey, matrix));
+      return "failure";
+    }
+    if (why === undefined) return undefined;
+    bus.emit("job:annotation", { runId, jobKey, level: "notice", text: why });
+    bus.emit("run:annotation", { runId, workflow: workflow.name, level: "notice", text: `${name}: ${why}` });
+    bus.emit("job:completed", { runId, jobKey, name, result: "skipped" });
+    addReport(def, emptyReport(def, name, matrix, "skipped"));
+    return "skipped";
   }
 
   /**

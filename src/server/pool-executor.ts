@@ -1,9 +1,8 @@
-import type { JobExecutor, JobOutcome, JobRequest } from "../engine/index.js";
+import { type JobExecutor, type JobOutcome, type JobRequest, requestedLabels } from "../engine/index.js";
 import type { LocalRunner } from "../runner/index.js";
 import type { Store } from "../store/index.js";
 import type { ProcessLedger } from "./process-ledger.js";
 import type { RunRecorder } from "./run-recorder.js";
-import { requestedLabels } from "./runner-labels.js";
 import type { RunnerPool } from "./runner-pool.js";
 import type { Serial } from "./serial.js";
 

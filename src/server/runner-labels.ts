@@ -1,6 +1,4 @@
 import { arch, platform } from "node:os";
-import { type Contexts, evaluateToken, type Json } from "../expressions/index.js";
-import type { JobDef } from "../workflow/index.js";
 
 /** The labels of this machine's runner, as GitHub's self-hosted runner gives them. */
 export function defaultLabels(): string[] {
@@ -16,20 +14,6 @@ export function defaultLabelMap(): Record<string, string[]> {
   for (const l of ["macos-latest", "macos-15", "macos-14", "macos-13"]) map[l] = ["macOS"];
   for (const l of ["windows-latest", "windows-2025", "windows-2022"]) map[l] = ["Windows"];
   return map;
-}
-
-/** The labels a job's `runs-on` asks for: a label, a list, or `{ group, labels }`. */
-export function requestedLabels(job: JobDef, contexts: Contexts): string[] {
-  if (!job.runsOn) return [];
-  const value: Json = evaluateToken(job.runsOn, contexts);
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.map(String);
-  if (value && typeof value === "object") {
-    const labels = (value as Record<string, Json>).labels;
-    if (typeof labels === "string") return [labels];
-    if (Array.isArray(labels)) return labels.map(String);
-  }
-  return [];
 }
 
 /** Whether a runner with `labels` takes a job asking for `wanted` (labels compare case-insensitively). */
