@@ -237,10 +237,10 @@ describe("the CLI as a server's client", () => {
 
     const runs = await gantry(cwd, ["runs"], { env });
     expect(runs.stdout).toMatch(
-      new RegExp(`^${runId}\\s+#1\\s+CI\\s+workflow_dispatch\\s+main\\s+success`, "m"),
+      new RegExp(`^success\\s+CI\\s+CI\\s+main\\s+workflow_dispatch\\s+${runId}\\s`, "m"),
     );
     const logs = await gantry(cwd, ["logs", runId, "--repo", "acme/app"], { env });
-    expect(logs.stdout).toMatch(/=== greet \(success\)\n[\s\S]*hello bob x3/);
+    expect(logs.stdout).toMatch(/^greet \| \S+ hello bob x3$/m);
 
     const noToken = await gantry(cwd, ["runs"], { env: { GANTRY_SERVER: server.url, GANTRY_TOKEN: "" } });
     expect(noToken.code).toBe(2);

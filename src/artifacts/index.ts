@@ -1,5 +1,6 @@
 export type { ArtifactService, ArtifactServiceOptions } from "./artifact-service.js";
 export { FsArtifactStore, type FsArtifactStoreOptions } from "./fs-artifact-store.js";
+export { extractZip, ZipError } from "./zip-read.js";
 export { type ZipSource, zipFiles } from "./zip-write.js";
 
 /** The artifact service class, loaded on demand (it brings Hono; see loadCacheService). */

@@ -2,13 +2,14 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UsageError } from "../workflow/index.js";
 import { parsePairs } from "./dotenv.js";
+import { workflowFileOf } from "./run-refs.js";
 import { CLIENT_HELP, CLIENT_OPTIONS, reportApiError, ServerClient } from "./server-client.js";
 
 export const DISPATCH_HELP = `Usage: gantry dispatch WORKFLOW [--ref REF] [--input K=V]... [options]
        gantry dispatch --event-type TYPE [--payload JSON|@FILE] [options]
 
-Starts a workflow_dispatch run of WORKFLOW (a file in .github/workflows, e.g. ci.yml) on a
-gantry server and prints the run's id. Inputs are checked against the workflow's typed inputs.
+Starts a workflow_dispatch run of WORKFLOW (a file in .github/workflows, e.g. ci.yml, or a
+workflow's name, e.g. CI) on a gantry server and prints the run's id. Inputs are checked against the workflow's typed inputs.
 
 With --event-type, sends a repository_dispatch instead: every workflow of the default branch
 whose \`on: repository_dispatch\` takes TYPE runs, with the payload as
@@ -64,7 +65,8 @@ export async function dispatchCommand(argv: string[]): Promise<number> {
     }
   } else {
     if (values.payload !== undefined) throw new UsageError("--payload goes with --event-type");
-    if (positionals.length !== 1) throw new UsageError("gantry dispatch expects one WORKFLOW (e.g. ci.yml)");
+    if (positionals.length !== 1)
+      throw new UsageError("gantry dispatch expects one WORKFLOW (e.g. ci.yml or CI)");
   }
   const payload = readPayload(values.payload);
   const inputs = parsePairs(values.input, "--input");
@@ -79,7 +81,7 @@ export async function dispatchCommand(argv: string[]): Promise<number> {
       process.stdout.write(`repository_dispatch '${eventType}' sent to ${repo}\n`);
       return 0;
     }
-    const workflow = positionals[0].replace(/^\.github\/workflows\//, "");
+    const workflow = await workflowFileOf(client, repo, positionals[0], values.ref);
     const ref = values.ref ?? (await client.json("GET", `/repos/${repo}`)).default_branch;
     const answer = await client.json(
       "POST",

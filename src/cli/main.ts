@@ -1,5 +1,6 @@
 import { formatProblem, UsageError } from "../workflow/index.js";
-import { RUN_HELP, runCommand } from "./run.js";
+import { runCommand } from "./run.js";
+import { parseArgsMessage } from "./usage.js";
 import { validateCommand } from "./validate.js";
 
 const HELP = `gantry: run GitHub Actions workflows on your own machines
@@ -13,10 +14,17 @@ Usage:
                                 read, download and remove runs' artifacts (gantry artifacts --help)
   gantry hook install REPO --server URL  notify a gantry server of pushes to a bare repository
   gantry serve [--data DIR] [--port N] [--config FILE]  the CI server (gantry serve --help)
-  gantry runs | logs RUN [--follow] | dispatch WORKFLOW  a server's runs (GANTRY_SERVER, GANTRY_TOKEN)
-  gantry pr open|list|status N  a server's pull requests; status exits 0 success, 1 failure, 3 pending
 
-${RUN_HELP}`;
+A server's runs (GANTRY_SERVER, GANTRY_TOKEN; each command's --help lists its options):
+  gantry runs [--workflow W] [--branch B] [--status S] [--json]   list runs, newest first
+  gantry logs [RUN] [--job J] [--failed] [--follow]   a run's logs (default: the latest run)
+  gantry watch [RUN]            follow a run until it completes; exits 0 when it succeeded
+  gantry cancel RUN             cancel a run
+  gantry rerun RUN [--failed]   re-run a completed run, or its failed jobs
+  gantry download [RUN] [-n NAME]  download and unzip a run's artifacts
+  gantry dispatch WORKFLOW [--ref REF] [--input K=V]  start a workflow_dispatch run (file or name)
+  gantry pr open|list|status N  a server's pull requests; status exits 0 success, 1 failure, 3 pending
+`;
 
 // Commands other than run and validate load on use: the server's modules (Hono, Kysely, SQLite)
 // and the client's must not cost `gantry run` its start-up time.
@@ -42,6 +50,14 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./runs.js")).runsCommand(rest);
       case "logs":
         return await (await import("./logs.js")).logsCommand(rest);
+      case "watch":
+        return await (await import("./watch.js")).watchCommand(rest);
+      case "cancel":
+        return await (await import("./cancel.js")).cancelCommand(rest);
+      case "rerun":
+        return await (await import("./rerun.js")).rerunCommand(rest);
+      case "download":
+        return await (await import("./download.js")).downloadCommand(rest);
       case "dispatch":
         return await (await import("./dispatch.js")).dispatchCommand(rest);
       case "pr":
@@ -60,7 +76,12 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    const badArgs = parseArgsMessage(err, command ?? "");
+    if (badArgs) {
+      process.stderr.write(`${badArgs}\n`);
+      return 2;
+    }
+    if (err instanceof UsageError) {
       for (const p of (err as UsageError).problems ?? []) process.stderr.write(`${formatProblem(p)}\n`);
       process.stderr.write(`gantry: ${(err as Error).message}\n`);
       return 2;

@@ -1,27 +1,41 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../workflow/index.js";
+import { runElapsed, timeAgo } from "./relative-time.js";
+import { printable, type RunInfo, workflowFileOf } from "./run-refs.js";
 import { CLIENT_HELP, CLIENT_OPTIONS, reportApiError, ServerClient } from "./server-client.js";
 import { textTable } from "./text-table.js";
 
-export const RUNS_HELP = `Usage: gantry runs [--branch B] [--event E] [--status S] [--limit N] [options]
+export const RUNS_HELP = `Usage: gantry runs [--workflow W] [--branch B] [--event E] [--status S] [--limit N] [--json] [options]
 
-Lists a repository's workflow runs on a gantry server, newest first.
+Lists a repository's workflow runs on a gantry server, newest first, as \`gh run list\` does:
+status, title, workflow, branch, event, id, elapsed time and age.
 
-  --branch B       only runs for this branch
-  --event E        only runs for this event
-  --status S       queued, pending, in_progress, completed, or a conclusion (success, failure …)
-  --limit N        at most N runs (default 20, at most 100)
+  -w, --workflow W  only runs of this workflow: its file (ci.yml) or its name (CI)
+  -b, --branch B    only runs for this branch
+  -e, --event E     only runs for this event
+  -s, --status S    queued, pending, in_progress, completed, or a conclusion (success, failure …)
+  -L, --limit N     at most N runs (default 20, at most 100)
+  --json            the runs as JSON, in the API's shape (GitHub's workflow runs), instead of a table
 ${CLIENT_HELP}`;
+
+const TITLE_WIDTH = 60;
+
+function title(run: RunInfo): string {
+  const text = printable(run.display_title);
+  return text.length > TITLE_WIDTH ? `${text.slice(0, TITLE_WIDTH - 1)}…` : text;
+}
 
 export async function runsCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
       ...CLIENT_OPTIONS,
-      branch: { type: "string" },
-      event: { type: "string" },
-      status: { type: "string" },
-      limit: { type: "string" },
+      workflow: { type: "string", short: "w" },
+      branch: { type: "string", short: "b" },
+      event: { type: "string", short: "e" },
+      status: { type: "string", short: "s" },
+      limit: { type: "string", short: "L" },
+      json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -38,20 +52,32 @@ export async function runsCommand(argv: string[]): Promise<number> {
     const repo = await client.repo(values.repo);
     const query = new URLSearchParams({ per_page: String(limit) });
     for (const key of ["branch", "event", "status"] as const) if (values[key]) query.set(key, values[key]);
+    if (values.workflow) query.set("workflow", await workflowFileOf(client, repo, values.workflow));
     const list = await client.json("GET", `/repos/${repo}/actions/runs?${query}`);
-    const rows = [["ID", "RUN", "WORKFLOW", "EVENT", "BRANCH", "STATUS", "CREATED"]];
-    for (const r of list.workflow_runs) {
+    const runs = list.workflow_runs as RunInfo[];
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+      return 0;
+    }
+    if (runs.length === 0) {
+      process.stdout.write(`No runs in ${repo}.\n`);
+      return 0;
+    }
+    const now = new Date();
+    const rows = [["STATUS", "TITLE", "WORKFLOW", "BRANCH", "EVENT", "ID", "ELAPSED", "AGE"]];
+    for (const r of runs) {
       rows.push([
-        String(r.id),
-        `#${r.run_number}${r.run_attempt > 1 ? ` (attempt ${r.run_attempt})` : ""}`,
-        r.name,
+        r.status === "completed" ? (r.conclusion ?? "completed") : r.status,
+        title(r),
+        printable(r.name),
+        printable(r.head_branch ?? ""),
         r.event,
-        r.head_branch,
-        r.status === "completed" ? r.conclusion : r.status,
-        r.created_at,
+        String(r.id),
+        runElapsed(r, now),
+        timeAgo(new Date(r.created_at), now),
       ]);
     }
-    process.stdout.write(list.workflow_runs.length ? textTable(rows) : `No runs in ${repo}.\n`);
+    process.stdout.write(textTable(rows));
     return 0;
   } catch (err) {
     return reportApiError(err);

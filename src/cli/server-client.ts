@@ -29,12 +29,15 @@ export class ApiError extends Error {
 export class ServerClient {
   readonly base: string;
   private readonly token: string;
+  /** Where the token came from, for the message when the server refuses it. */
+  private readonly tokenSource: string;
 
   constructor(values: { server?: string; token?: string }) {
     this.base = (values.server ?? process.env.GANTRY_SERVER ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
     const token = values.token ?? process.env.GANTRY_TOKEN;
     if (!token) throw new UsageError("no API token: pass --token or set GANTRY_TOKEN");
     this.token = token;
+    this.tokenSource = values.token === undefined ? "GANTRY_TOKEN" : "--token";
   }
 
   async fetch(method: string, path: string, body?: unknown): Promise<Response> {
@@ -48,6 +51,13 @@ export class ServerClient {
     } catch (err) {
       const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
       throw new ApiError(0, `cannot reach the server at ${this.base}: ${cause}`);
+    }
+    if (res.status === 401) {
+      await res.body?.cancel();
+      throw new ApiError(
+        401,
+        `the server refused the token (${this.tokenSource}): it is not one of ${this.base}'s API tokens`,
+      );
     }
     if (!res.ok) {
       const text = await res.text();
