@@ -58,6 +58,21 @@ describe("TerminalOutput", () => {
     expect(out.text()).toContain("✗ CI (.github/workflows/ci.yml): failure\n    ✗ build: failure in 2.0s\n");
   });
 
+  it("leaves out a step's header and shows the runner's ##[error] lines as GitHub's log view does", () => {
+    const bus = new EventBus();
+    const out = fakeStream();
+    new TerminalOutput(bus, out.stream, false);
+    const base = { runId: "1", jobKey: "ci/build", name: "build" };
+    bus.emit("job:started", base);
+    bus.emit("step:started", { ...base, name: "Run make" });
+    for (const line of ["##[group]Run make", "make", "shell: /bin/bash -e {0}", "##[endgroup]"])
+      bus.emit("job:log", { ...base, line, header: true });
+    bus.emit("job:log", { ...base, line: "##[error]Process completed with exit code 2." });
+    expect(out.text()).toBe(
+      "[build] started\n[build] ▶ Run make\n[build] | Error: Process completed with exit code 2.\n",
+    );
+  });
+
   it("on a terminal, shows the failing step's last lines above a redrawn line per job", () => {
     const bus = new EventBus();
     const out = fakeStream();

@@ -59,6 +59,8 @@ export class TerminalOutput {
       this.print(`[${j?.name ?? e.jobKey}] ${ICON[e.conclusion]} ${e.name}${note}`);
     });
     bus.on("job:log", (e) => {
+      // A step's header (its script, with: and env:) is for the log files; the step's name says enough here.
+      if (e.header) return;
       const line = plainLogLine(e.line);
       if (line === undefined) return;
       const j = this.jobs.get(e.jobKey);

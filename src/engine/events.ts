@@ -18,8 +18,11 @@ export interface GantryEvents {
   /** `index`: the step's place among the job's planned steps; absent for pre and post parts. */
   "step:started": { runId: string; jobKey: string; name: string; index?: number };
   "step:completed": { runId: string; jobKey: string; name: string; outcome: Result; conclusion: Result };
-  /** One line of job output, already masked. */
-  "job:log": { runId: string; jobKey: string; line: string };
+  /**
+   * One line of job output, already masked. `header`: part of a step's header (the command it runs,
+   * its `with:` and `env:`), which a log keeps and the terminal leaves out.
+   */
+  "job:log": { runId: string; jobKey: string; line: string; header?: boolean };
   /** An error, warning or notice; from a workflow command, with where it points when it said so. */
   "job:annotation": {
     runId: string;

@@ -28,7 +28,7 @@ import { parseEnvFile, parsePathFile } from "./env-files.js";
 import { readJobFile } from "./job-file.js";
 import type { Masker } from "./masker.js";
 import { type ProcessResult, runProcess } from "./process.js";
-import { resolveShell } from "./shell.js";
+import { resolveShell, which } from "./shell.js";
 import type { StepOutput } from "./step-output.js";
 
 /** What a job's steps share: where files go, the environment, the log, what to clean up. */
@@ -80,6 +80,28 @@ interface PendingPost {
   inputs: Record<string, string>;
   /** The main step's call: its saved state reaches the post part. */
   call?: Call;
+}
+
+/** The first line of a script, as the header's title: `Run <first line>`. */
+function scriptTitle(script: string): string {
+  return script.replace(/^[ \t\r\n]+/, "").split(/[\r\n]/, 1)[0];
+}
+
+/** A script's lines, as the header shows them (trailing empty lines left out). */
+function scriptLines(script: string): string[] {
+  return script.replaceAll("\r\n", "\n").replace(/\n+$/, "").split("\n");
+}
+
+/** A header's `with:` block: the inputs with a value. */
+function withLines(inputs: Record<string, string>): string[] {
+  const set = Object.entries(inputs).filter(([, v]) => v !== "");
+  return set.length === 0 ? [] : ["with:", ...set.map(([k, v]) => `  ${k}: ${v}`)];
+}
+
+/** A header's `env:` block: the step's `env` context (workflow, job, step and GITHUB_ENV). */
+function envLines(env: Record<string, string>): string[] {
+  const set = Object.entries(env);
+  return set.length === 0 ? [] : ["env:", ...set.map(([k, v]) => `  ${k}: ${v}`)];
 }
 
 function positiveMinutes(value: Json, what: string): number {
@@ -272,6 +294,7 @@ export class JobSession {
           const values = evaluateToken(step.with, contexts, fnOpts) as Record<string, Json>;
           for (const [k, v] of Object.entries(values ?? {})) inputs[k] = toText(v);
         }
+        output.header(`Run ${step.uses}`, [...withLines(inputs), ...envLines(env)]);
         const request = this.request(step, name, inputs, contexts, call, stepCancel);
         actionResult = await this.o.actions.runAction(request);
       }
@@ -305,6 +328,11 @@ export class JobSession {
       (step.workingDirectory ? toText(evaluateToken(step.workingDirectory, contexts, fnOpts)) : undefined) ??
       (frame.composite ? undefined : this.defaultRun("working-directory", contexts));
     const cwd = wd ? (isAbsolute(wd) ? wd : join(this.o.workspace, wd)) : this.o.workspace;
+    this.o.output.header(`Run ${scriptTitle(script)}`, [
+      ...scriptLines(script).map((l) => `\x1b[36;1m${l}\x1b[0m`),
+      `shell: ${which(shell.command, call.env.PATH) ?? shell.command} ${shell.args.join(" ")}`,
+      ...envLines(call.env0),
+    ]);
     const scriptFile = join(this.o.temp, `${randomUUID()}${shell.extension}`);
     this.giveToJob(scriptFile, () => writeFileSync(scriptFile, script));
     const args = shell.args.map((a) => a.replaceAll("{0}", scriptFile));
@@ -414,10 +442,10 @@ export class JobSession {
     const filesOk = this.readFiles(call, outputs);
     let outcome: Result = filesOk ? "success" : "failure";
     if (proc) {
-      if (proc.reason === "spawn-error") output.log(`Error: ${proc.error}`);
-      else if (proc.reason === "timeout") output.log("Error: The action has timed out.");
+      if (proc.reason === "spawn-error") output.error(proc.error ?? "The process did not start.");
+      else if (proc.reason === "timeout") output.error("The action has timed out.");
       else if (proc.exitCode !== 0 && proc.reason === "exit") {
-        output.log(`Error: Process completed with exit code ${proc.exitCode}.`);
+        output.error(`Process completed with exit code ${proc.exitCode}.`);
       }
       if (proc.reason === "cancelled") outcome = "cancelled";
       else if (proc.reason !== "exit" || proc.exitCode !== 0) outcome = "failure";
@@ -572,6 +600,8 @@ export class JobSession {
     }
     if (!run) return;
     this.started(this.jobFrame, name);
+    if (kind === "Post") output.header("Post job cleanup.", []);
+    else output.header(`Run ${pending.step.uses}`, [...withLines(pending.inputs), ...envLines(env)]);
     const cancellation = Cancellation.startingUnder(this.cancellation);
     const state = { ...this.states.get(pending.step.id), ...pending.call?.state };
     const call = this.prepareCall(this.jobFrame, pending.step.id, env, cancellation, undefined, state);

@@ -62,3 +62,36 @@ describe("StepOutput masks a secret's forms", () => {
     expect(log).toEqual(["Notice: *** ***"]);
   });
 });
+
+describe("StepOutput's own lines", () => {
+  it("writes a step's header folded, masked, a value of several lines as several lines", () => {
+    const { out, log } = collect(["s3cr3t-value"]);
+    out.header("Run deploy s3cr3t-value", ["env:", "  TOKEN: s3cr3t-value", "  NOTE: one\ntwo"]);
+    out.header("Run actions/checkout@v4", []);
+    expect(log).toEqual([
+      "##[group]Run deploy ***",
+      "env:",
+      "  TOKEN: ***",
+      "  NOTE: one",
+      "two",
+      "##[endgroup]",
+      // nothing to fold: the title alone, never an empty group (the server's mark of a step)
+      "Run actions/checkout@v4",
+    ]);
+  });
+
+  it("raises the runner's errors as GitHub's runner does: ##[error] in the log and an annotation", () => {
+    const { out, log, annotations } = collect([]);
+    out.error("Process completed with exit code 3.");
+    expect(log).toEqual(["##[error]Process completed with exit code 3."]);
+    expect(annotations).toEqual([
+      {
+        runId: "1",
+        jobKey: "job",
+        level: "error",
+        text: "Process completed with exit code 3.",
+        message: "Process completed with exit code 3.",
+      },
+    ]);
+  });
+});

@@ -35,6 +35,40 @@ export class StepOutput {
     this.bus.emit("job:log", { runId: this.runId, jobKey: this.jobKey, line: this.masker.mask(line) });
   }
 
+  /**
+   * Writes a step's header, masked: what it runs, as GitHub's runner opens each step's log
+   * (`##[group]Run …`, then the script or the action's `with:`, and the step's `env:`). A header
+   * with nothing to fold is its title alone (an empty group is how the server marks a step).
+   */
+  header(title: string, lines: string[]): void {
+    // A value of several lines (an env variable, an input) is several lines of the log.
+    const emit = (line: string) => {
+      for (const part of this.masker.mask(line).split(/\r?\n/)) {
+        this.bus.emit("job:log", { runId: this.runId, jobKey: this.jobKey, line: part, header: true });
+      }
+    };
+    if (lines.length === 0) {
+      emit(title);
+      return;
+    }
+    emit(`##[group]${title}`);
+    for (const l of lines) emit(l);
+    emit("##[endgroup]");
+  }
+
+  /** An error of the runner's own, as GitHub's runner raises one: `##[error]` in the log, and an annotation. */
+  error(message: string): void {
+    const text = this.masker.mask(message);
+    this.bus.emit("job:annotation", {
+      runId: this.runId,
+      jobKey: this.jobKey,
+      level: "error",
+      text,
+      message: text,
+    });
+    this.log(`##[error]${text}`);
+  }
+
   /** Raises a warning annotation from gantry's own code (a built-in action), as `::warning::` would. */
   warn(message: string): void {
     const data = message.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { durationBetween } from "../format.js";
 import { stripAnsi } from "../log/ansi.js";
+import { lineLevel } from "../log/log-level.js";
 import { type LogModel, type LogRow, visibleRows } from "../log/log-model.js";
 import { AnsiLine } from "./AnsiLine.js";
 import { StatusIcon } from "./StatusIcon.js";
@@ -73,7 +74,10 @@ export function LogView({
 
   const needle = term.trim().toLowerCase();
   const hits = useMemo(
-    () => (needle ? model.rows.filter((r) => stripAnsi(r.text).toLowerCase().includes(needle)) : []),
+    () =>
+      needle
+        ? model.rows.filter((r) => stripAnsi(lineLevel(r.text).text).toLowerCase().includes(needle))
+        : [],
     [model, version, needle],
   );
 
@@ -99,6 +103,24 @@ export function LogView({
     }
   }, [target, rows, model, openSteps, openGroups]);
 
+  // The live tail: while following, the step and groups the newest line sits in are open, so
+  // every new line shows; a group opened so closes again once the tail has left it (as GitHub's
+  // live log folds a finished group), unless the reader toggled it.
+  const autoOpened = useRef(new Set<number>());
+  useEffect(() => {
+    if (!follow || !live) return;
+    const last = model.rows[model.rows.length - 1];
+    if (!last) return;
+    const wanted = new Set(last.parents);
+    const close = [...autoOpened.current].filter((g) => !wanted.has(g));
+    const open = last.parents.filter((g) => !openGroups.has(g));
+    if (close.length === 0 && open.length === 0 && openSteps.has(last.step)) return;
+    for (const g of close) autoOpened.current.delete(g);
+    for (const g of open) autoOpened.current.add(g);
+    setOpenGroups((s) => new Set([...[...s].filter((g) => !close.includes(g)), ...open]));
+    if (!openSteps.has(last.step)) setOpenSteps((s) => new Set([...s, last.step]));
+  }, [version, follow, live, model]);
+
   // The live tail: new lines scroll into view while following.
   useEffect(() => {
     if (follow && live) list.current?.scrollToEnd();
@@ -111,13 +133,15 @@ export function LogView({
       else next.add(i);
       return next;
     });
-  const toggleGroup = (g: number) =>
+  const toggleGroup = (g: number) => {
+    autoOpened.current.delete(g);
     setOpenGroups((s) => {
       const next = new Set(s);
       if (next.has(g)) next.delete(g);
       else next.add(g);
       return next;
     });
+  };
   const goHit = (i: number) => {
     if (hits.length === 0) return;
     const k = ((i % hits.length) + hits.length) % hits.length;
@@ -165,9 +189,10 @@ export function LogView({
     }
     const r = v.row;
     const group = r.group;
+    const { level, text } = lineLevel(r.text);
     return (
       <div
-        className={`log-line${selected === r.n ? " selected" : ""}`}
+        className={`log-line${selected === r.n ? " selected" : ""}${level ? ` log-${level}` : ""}`}
         style={{ paddingLeft: `${r.parents.length * 1.25}em` }}
         data-line={r.n}
       >
@@ -195,11 +220,11 @@ export function LogView({
             onClick={() => toggleGroup(group)}
           >
             <span aria-hidden="true">{openGroups.has(group) ? "▾ " : "▸ "}</span>
-            <AnsiLine text={r.text} term={needle} />
+            <AnsiLine text={text} term={needle} />
           </button>
         ) : (
           <span className="text">
-            <AnsiLine text={r.text} term={needle} />
+            <AnsiLine text={text} term={needle} />
           </span>
         )}
       </div>
