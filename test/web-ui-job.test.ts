@@ -91,7 +91,10 @@ describe.skipIf(!hasChromium)("the job page", () => {
 
     // Timestamps on demand.
     await page.locator('.step-head[data-step="Prepare"]').click();
-    const line = page.locator(".log-line", { hasText: "preparing the build" });
+    // (the step's output; its folded header reads `Run echo "preparing the build"`)
+    const line = page.locator(".log-line", {
+      has: page.locator(".text", { hasText: /^preparing the build$/ }),
+    });
     await line.waitFor();
     expect(await line.locator(".ts").count()).toBe(0);
     await page.getByLabel("Show timestamps").check();
