@@ -469,6 +469,40 @@ describe("the github context", () => {
     expect(again.C_RUN_ID).not.toBe(out.C_RUN_ID);
   });
 
+  it("for the push of a repository's first commit: before is forty zeros, created, the message", async () => {
+    const repo = makeRepo({ files: { [`${WF}/ctx.yml`]: contextWorkflow("push") } });
+    git(repo, "commit", "-q", "--amend", "-m", "first words of the message\n\nand its body");
+    const sha = git(repo, "rev-parse", "HEAD");
+    const r = await gantry(repo, ["run"]);
+    expect(r.code).toBe(0);
+    const event = JSON.parse(stepOutputs(r.report, "ctx").EVENT);
+    expect(event).toMatchObject({
+      before: "0".repeat(40),
+      after: sha,
+      created: true,
+      deleted: false,
+      forced: false,
+      head_commit: {
+        id: sha,
+        tree_id: git(repo, "rev-parse", "HEAD^{tree}"),
+        message: "first words of the message\n\nand its body",
+        author: { name: "Test User", email: "test@example.com" },
+        committer: { name: "Test User", email: "test@example.com" },
+      },
+    });
+    expect(event.head_commit.timestamp).toBe(git(repo, "log", "-1", "--format=%cI"));
+    expect(event.commits).toEqual([event.head_commit]);
+  });
+
+  it("for a later push: before is the parent and created false", async () => {
+    const repo = makeRepo({ files: { [`${WF}/ctx.yml`]: contextWorkflow("push") } });
+    const parent = git(repo, "rev-parse", "HEAD");
+    commit(repo, { "b.txt": "b\n" }, "second");
+    const r = await gantry(repo, ["run"]);
+    const event = JSON.parse(stepOutputs(r.report, "ctx").EVENT);
+    expect(event).toMatchObject({ before: parent, created: false, head_commit: { message: "second" } });
+  });
+
   it("for a tag: the tag's commit, ref_type tag", async () => {
     const repo = makeRepo({ files: { [`${WF}/ctx.yml`]: contextWorkflow("push") } });
     const tagged = git(repo, "rev-parse", "HEAD");

@@ -107,17 +107,28 @@ export function buildLocalEvent(
     const after = str(payload.after) ?? sha;
     payload.ref = fullName;
     payload.after = after;
-    // One git process for the parent (before) and the message of the pushed commit.
-    const [parents = "", ...body] = (gitOut(repo.root, ["log", "-1", "--format=%P%n%B", after]) ?? "").split(
-      "\n",
-    );
-    payload.before ??= parents.split(" ")[0] || ZERO_SHA;
-    payload.created ??= false;
+    // One git process for what the payload says of the pushed commit. The first line is marked:
+    // a root commit has no parents, and git's output is trimmed.
+    const format = "parents:%P%n%T%n%cI%n%an%n%ae%n%cn%n%ce%n%B";
+    const [parents = "", tree = "", timestamp = "", an = "", ae = "", cn = "", ce = "", ...body] = (
+      gitOut(repo.root, ["log", "-1", `--format=${format}`, after]) ?? ""
+    ).split("\n");
+    // A commit without parents is the repository's first: its push created the branch (GitHub's
+    // before is then forty zeros).
+    payload.before ??= parents.replace(/^parents:/, "").split(" ")[0] || ZERO_SHA;
+    payload.created ??= payload.before === ZERO_SHA;
     payload.deleted ??= false;
     payload.forced ??= false;
     payload.pusher ??= { name: repo.actor, email: repo.actorEmail };
-    const message = body.join("\n").trim();
-    payload.head_commit ??= { id: after, message, author: { name: repo.actor, email: repo.actorEmail } };
+    payload.head_commit ??= {
+      id: after,
+      tree_id: tree,
+      distinct: true,
+      message: body.join("\n").trim(),
+      timestamp,
+      author: { name: an, email: ae },
+      committer: { name: cn, email: ce },
+    };
     payload.commits ??= [payload.head_commit];
     return {
       name,
