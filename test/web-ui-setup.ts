@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { makeRemote, type Remote } from "./git-remote.js";
-import { BIN, gantry } from "./harness.js";
+import { BIN, gantry, git } from "./harness.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
@@ -23,10 +23,29 @@ export interface UiServer {
   stop(): void;
 }
 
-/** A server with one repository per entry of `repos` (its files on main), hooks installed. */
-export async function startUiServer(repos: Record<string, Record<string, string>>): Promise<UiServer> {
+/** An origin nothing was pushed to yet, and a working repository pushing to it. */
+function emptyRemote(): Remote {
+  const root = mkdtempSync(join(tmpdir(), "gantry-remote-"));
+  const origin = join(root, "origin.git");
+  const work = join(root, "work");
+  git(root, "init", "-q", "--bare", "-b", "main", origin);
+  git(root, "init", "-q", "-b", "main", work);
+  git(work, "config", "user.name", "Test User");
+  git(work, "config", "user.email", "test@example.com");
+  git(work, "config", "commit.gpgsign", "false");
+  git(work, "remote", "add", "origin", origin);
+  return { work, origin, mirror: join(root, "mirror.git") };
+}
+
+/**
+ * A server with one repository per entry of `repos` (its files on main; null: nothing pushed yet),
+ * hooks installed.
+ */
+export async function startUiServer(repos: Record<string, Record<string, string> | null>): Promise<UiServer> {
   const flags = mkdtempSync(join(tmpdir(), "gantry-web-flags-"));
-  const remotes = Object.fromEntries(Object.entries(repos).map(([name, files]) => [name, makeRemote(files)]));
+  const remotes = Object.fromEntries(
+    Object.entries(repos).map(([name, files]) => [name, files ? makeRemote(files) : emptyRemote()]),
+  );
   const dir = mkdtempSync(join(tmpdir(), "gantry-web-"));
   const list = Object.entries(remotes)
     .map(

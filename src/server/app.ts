@@ -8,6 +8,7 @@ import { dispatchRoutes } from "./routes/dispatch.js";
 import { eventRoutes } from "./routes/events.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { pullRoutes } from "./routes/pulls.js";
+import { refRoutes } from "./routes/refs.js";
 import { repoRoutes } from "./routes/repos.js";
 import { repositoryDispatchRoutes } from "./routes/repository-dispatch.js";
 import { runDetailRoutes } from "./routes/run-details.js";
@@ -70,6 +71,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", eventRoutes(ctx));
   api.route("/", pullRoutes(ctx));
   api.route("/", workflowRoutes(ctx));
+  api.route("/", refRoutes(ctx));
   api.route("/", runGraphRoutes(ctx));
   api.route("/", runDetailRoutes(ctx));
   app.route("/api/v1", api);

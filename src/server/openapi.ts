@@ -275,6 +275,26 @@ export function openApiDocument(): Record<string, unknown> {
           },
         }),
       },
+      "/repos/{owner}/{repo}/branches": {
+        get: op("List the repository's branches (by name, with their commits)", {
+          parameters: [
+            ...repoParams,
+            query("page", "Page, from 1", "integer"),
+            query("per_page", "At most 100", "integer"),
+          ],
+          responses: { "200": { description: "[{name, commit: {sha, url}, protected}]" }, ...errors },
+        }),
+      },
+      "/repos/{owner}/{repo}/tags": {
+        get: op("List the repository's tags (by name, with the commits they point at)", {
+          parameters: [
+            ...repoParams,
+            query("page", "Page, from 1", "integer"),
+            query("per_page", "At most 100", "integer"),
+          ],
+          responses: { "200": { description: "[{name, commit: {sha, url}}]" }, ...errors },
+        }),
+      },
       "/repos/{owner}/{repo}/actions/workflows": {
         get: op("List the repository's workflows at a ref, with their workflow_dispatch inputs", {
           parameters: [...repoParams, query("ref", "A branch, tag or commit (default: the default branch)")],

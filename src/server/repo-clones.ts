@@ -125,6 +125,29 @@ export class RepoClones {
     return undefined;
   }
 
+  /** The branches (`heads`) or tags of the server's clone, by name, with their commits; none before the first fetch. */
+  async listRefs(
+    repo: Pick<Repo, "owner" | "name">,
+    kind: "heads" | "tags",
+  ): Promise<Array<{ name: string; sha: string }>> {
+    const dir = this.path(repo);
+    if (!existsSync(join(dir, "HEAD"))) return [];
+    // A tag's commit is the one it points at, through an annotated tag's object (`*objectname`).
+    const out = await git(dir, [
+      "for-each-ref",
+      "--sort=refname",
+      "--format=%(refname:lstrip=2)%00%(objectname)%00%(*objectname)",
+      `refs/${kind}/`,
+    ]);
+    return out
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => {
+        const [name, sha, peeled] = l.split("\0");
+        return { name, sha: peeled || sha };
+      });
+  }
+
   /** The workflow files (.github/workflows/*.yml|yaml) at a commit, with their content. */
   async readWorkflows(
     repo: Pick<Repo, "owner" | "name">,

@@ -12,6 +12,13 @@ export interface RepoJson {
   full_name: string;
   url: string;
   default_branch: string;
+  poll_interval_seconds: number;
+}
+
+/** A branch or tag, as GitHub's /branches and /tags list them. */
+export interface RefJson {
+  name: string;
+  commit: { sha: string };
 }
 
 export interface DispatchInputJson {

@@ -44,6 +44,9 @@ export function workflowRoutes(ctx: ServerContext): Hono {
 
   app.get("/repos/:owner/:repo/actions/workflows", async (c) => {
     const repo = await repoOf(ctx, c);
+    // A repository nothing was pushed to yet has no default branch, so no workflows (as on GitHub).
+    if (!c.req.query("ref") && !(await ctx.clones.resolveRef(repo, repo.defaultBranch)))
+      return c.json({ total_count: 0, workflows: [] });
     const sha = await commitOf(c, repo);
     const files = await ctx.clones.readWorkflows(repo, sha);
     const base = baseUrl(c);

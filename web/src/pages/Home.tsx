@@ -1,4 +1,5 @@
-import { api, type RepoJson, type RunJson, repoPath, type WorkflowJson } from "../api.js";
+import { api, type RefJson, type RepoJson, type RunJson, repoPath, type WorkflowJson } from "../api.js";
+import { NoRuns, NoWorkflows } from "../components/EmptyState.js";
 import { Problem } from "../components/Layout.js";
 import { RunRow, runHref } from "../components/RunRow.js";
 import { StatusIcon } from "../components/StatusIcon.js";
@@ -13,16 +14,28 @@ interface RepoOverview {
   workflowsError?: string;
   recent: RunJson[];
   active: RunJson[];
+  /** The repository's branches and tags now: a run's branch not among them was deleted. */
+  refs: Set<string>;
 }
 
 type RunList = { total_count: number; workflow_runs: RunJson[] };
+
+/** Every branch or tag name of a repository (GitHub pages them by 100 at most). */
+async function refNames(repo: RepoJson, kind: "branches" | "tags"): Promise<string[]> {
+  const names: string[] = [];
+  for (let page = 1; ; page++) {
+    const list = await api<RefJson[]>(`${repoPath(repo.owner, repo.name)}/${kind}?per_page=100&page=${page}`);
+    names.push(...list.map((r) => r.name));
+    if (list.length < 100) return names;
+  }
+}
 
 async function loadOverview(): Promise<RepoOverview[]> {
   const repos = await api<RepoJson[]>("/repos");
   return Promise.all(
     repos.map(async (repo) => {
       const base = `${repoPath(repo.owner, repo.name)}/actions`;
-      const [workflows, recent, running, queued, pending] = await Promise.all([
+      const [workflows, recent, running, queued, pending, branches, tags] = await Promise.all([
         api<{ workflows: WorkflowJson[] }>(`${base}/workflows`).then(
           (w) => ({ list: w.workflows, error: undefined }),
           (err: Error) => ({ list: [] as WorkflowJson[], error: err.message }),
@@ -31,6 +44,8 @@ async function loadOverview(): Promise<RepoOverview[]> {
         api<RunList>(`${base}/runs?status=in_progress&per_page=100`),
         api<RunList>(`${base}/runs?status=queued&per_page=100`),
         api<RunList>(`${base}/runs?status=pending&per_page=100`),
+        refNames(repo, "branches"),
+        refNames(repo, "tags"),
       ]);
       return {
         repo,
@@ -40,6 +55,7 @@ async function loadOverview(): Promise<RepoOverview[]> {
         active: [...running.workflow_runs, ...queued.workflow_runs, ...pending.workflow_runs].sort(
           (a, b) => b.id - a.id,
         ),
+        refs: new Set([...branches, ...tags]),
       };
     }),
   );
@@ -89,6 +105,8 @@ export function Home() {
             <Link to={`/runs?repo=${encodeURIComponent(o.repo.full_name)}`}>{o.repo.full_name}</Link>
           </h2>
           {o.workflowsError && <p className="problem">{o.workflowsError}</p>}
+          {!o.workflowsError && o.workflows.length === 0 && <NoWorkflows repo={o.repo} />}
+          {o.workflows.length > 0 && o.recent.length === 0 && <NoRuns repo={o.repo} />}
           <div className="workflow-grid">
             {o.workflows.map((wf) => {
               const latest = latestPerBranch(o.recent, wf.path);
@@ -115,6 +133,11 @@ export function Home() {
                         <li key={run.head_branch}>
                           <StatusIcon state={stateOf(run)} />
                           <Link to={runHref(run)}>{run.head_branch}</Link>
+                          {!run.event.startsWith("pull_request") && !o.refs.has(run.head_branch) && (
+                            <span className="label" title="This branch no longer exists in the repository">
+                              deleted
+                            </span>
+                          )}
                           <span className="muted small">
                             #{run.run_number} · {timeAgo(run.created_at)}
                           </span>

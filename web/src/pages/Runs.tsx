@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { api, type RepoJson, type RunJson, repoPath, type WorkflowJson } from "../api.js";
+import { NoRuns } from "../components/EmptyState.js";
 import { Problem } from "../components/Layout.js";
 import { RunRow } from "../components/RunRow.js";
 import { useLive } from "../live.js";
@@ -158,7 +159,14 @@ export function Runs() {
       <p className="muted small" aria-live="polite">
         {runs.data ? `${total} run${total === 1 ? "" : "s"}` : "Loading…"}
       </p>
-      <ul className="run-list card">
+      {runs.data && total === 0 && repo && (
+        <RunsEmpty
+          repo={repo}
+          filtered={FILTERS.some((f) => query.get(f))}
+          onClear={() => navigate(`/runs?repo=${encodeURIComponent(repo.full_name)}`)}
+        />
+      )}
+      <ul className="run-list card" hidden={total === 0}>
         {runs.data?.workflow_runs.map((run) => (
           <RunRow key={run.id} run={run} />
         ))}
@@ -180,6 +188,21 @@ export function Runs() {
           )}
         </nav>
       )}
+    </div>
+  );
+}
+
+/** No run to list: none matches the filters (offer to clear them), or the repository has none yet. */
+function RunsEmpty({ repo, filtered, onClear }: { repo: RepoJson; filtered: boolean; onClear: () => void }) {
+  if (!filtered) return <NoRuns repo={repo} />;
+  return (
+    <div className="card empty-state" data-testid="no-match">
+      <h3>No runs match these filters</h3>
+      <p>
+        <button type="button" onClick={onClear}>
+          Clear filters
+        </button>
+      </p>
     </div>
   );
 }

@@ -1,0 +1,36 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { baseUrl, queryOf, repoOf, type ServerContext } from "../context.js";
+import { idQuery } from "../validate.js";
+
+const pageQuery = z.object({
+  page: idQuery("page").default(1),
+  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
+});
+
+/**
+ * GitHub's branch and tag lists (`GET /repos/{owner}/{repo}/branches`, `/tags`), from the server's
+ * clone, by name and paged as GitHub pages them: what the dispatch form's ref picker offers.
+ */
+export function refRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+  for (const [path, kind] of [
+    ["branches", "heads"],
+    ["tags", "tags"],
+  ] as const) {
+    app.get(`/repos/:owner/:repo/${path}`, async (c) => {
+      const repo = await repoOf(ctx, c);
+      const { page, per_page } = queryOf(c, pageQuery);
+      const refs = await ctx.clones.listRefs(repo, kind);
+      const api = `${baseUrl(c)}/api/v1/repos/${repo.owner}/${repo.name}`;
+      return c.json(
+        refs.slice((page - 1) * per_page, page * per_page).map((r) => ({
+          name: r.name,
+          commit: { sha: r.sha, url: `${api}/commits/${r.sha}` },
+          ...(kind === "heads" ? { protected: false } : {}),
+        })),
+      );
+    });
+  }
+  return app;
+}
