@@ -4,6 +4,7 @@ import { AuthThrottle } from "./auth-throttle.js";
 import { HttpError, type ServerContext } from "./context.js";
 import { openApiDocument } from "./openapi.js";
 import { DEFAULT_LIMITS, limitBodies } from "./request-limits.js";
+import { badgeRoutes } from "./routes/badge.js";
 import { dispatchRoutes } from "./routes/dispatch.js";
 import { eventRoutes } from "./routes/events.js";
 import { jobRoutes } from "./routes/jobs.js";
@@ -75,6 +76,8 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", runGraphRoutes(ctx));
   api.route("/", runDetailRoutes(ctx));
   app.route("/api/v1", api);
+  // Workflow status badges, at GitHub's path beside the UI's (public only when the config says so).
+  app.route("/", badgeRoutes(ctx));
   // The web UI at / (GET only: the hooks' POST routes are added beside it).
   if (ctx.webDir) app.route("/", webRoutes(ctx.webDir));
   return app;

@@ -97,6 +97,14 @@ export const serverConfig = z.object({
   vars: z.record(z.string(), z.string()).default({}),
   /** Secrets of push notifications and forge webhooks (hooks-config.ts). */
   hooks: hooksConfig,
+  /**
+   * Workflow status badges (GET /{owner}/{repo}/actions/workflows/{file}/badge.svg): `public: true`
+   * serves them to anyone, else they need an API token, as the runs do.
+   */
+  badges: z
+    .object({ public: z.boolean().default(false) })
+    .strict()
+    .optional(),
 });
 
 export type ServerConfig = z.infer<typeof serverConfig>;
