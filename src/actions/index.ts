@@ -26,6 +26,7 @@ export function openActionStore(home: string, mirror?: string): ActionStore {
 export { artifactNameProblem, artifactPathProblem } from "./artifact-name.js";
 export { cacheScopes, cacheVersion, scopeParts } from "./cache-action.js";
 export { ActionRunner, type ActionSource, type ResolvedAction } from "./run-action.js";
+export { toolArch } from "./setup-tools/index.js";
 export {
   ArtifactError,
   type ArtifactInfo,
@@ -37,6 +38,7 @@ export {
   type CacheSaveResult,
   type CacheStore,
 } from "./stores.js";
+export { addTool, listTools, removeTool, ToolInstallError } from "./tool-install/index.js";
 
 /** The stores the built-in cache and artifact actions work with. */
 export interface BuiltInDeps {

@@ -9,6 +9,7 @@ Usage:
   gantry run [options]          run the workflows an event triggers, here (gantry run --help)
   gantry validate [FILE...]     check workflow files and report every problem
   gantry actions add|list|rm    manage the store remote actions resolve from (gantry actions --help)
+  gantry tools add|list|rm      fill the tool cache setup-* read offline (gantry tools --help)
   gantry cache list|rm|prune    list, remove and evict actions/cache entries (gantry cache --help)
   gantry artifacts list|download|rm|prune
                                 read, download and remove runs' artifacts (gantry artifacts --help)
@@ -38,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
         return await validateCommand(rest);
       case "actions":
         return await (await import("./actions.js")).actionsCommand(rest);
+      case "tools":
+        return await (await import("./tools.js")).toolsCommand(rest);
       case "cache":
         return await (await import("./cache.js")).cacheCommand(rest);
       case "artifacts":

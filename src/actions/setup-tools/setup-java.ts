@@ -18,7 +18,7 @@ import {
 } from "./versions.js";
 
 /** setup-java's distributions and the name each gives its tool-cache folder (`Java_<name>_<package>`). */
-const DISTRIBUTIONS: Record<string, string> = {
+export const JAVA_DISTRIBUTIONS: Record<string, string> = {
   temurin: "Temurin-Hotspot",
   adopt: "Adopt-Hotspot",
   "adopt-hotspot": "Adopt-Hotspot",
@@ -35,7 +35,7 @@ const DISTRIBUTIONS: Record<string, string> = {
   jetbrains: "JetBrains",
 };
 
-const PACKAGES = ["jdk", "jre", "jdk+fx", "jre+fx"];
+export const JAVA_PACKAGES = ["jdk", "jre", "jdk+fx", "jre+fx"];
 
 /**
  * The built-in actions/setup-java: a JDK from the runner's tool cache
@@ -57,16 +57,16 @@ export async function setupJava(
           "distribution 'jdkfile' is not supported by gantry's built-in setup-java yet: unpack the JDK into the tool cache or onto the host instead",
       };
     }
-    const distribution = DISTRIBUTIONS[distributionInput.toLowerCase()];
+    const distribution = JAVA_DISTRIBUTIONS[distributionInput.toLowerCase()];
     if (!distribution) {
       return {
         ok: false,
-        error: `No supported distribution was found for input ${distributionInput} (known: ${Object.keys(DISTRIBUTIONS).join(", ")})`,
+        error: `No supported distribution was found for input ${distributionInput} (known: ${Object.keys(JAVA_DISTRIBUTIONS).join(", ")})`,
       };
     }
     const pkg = req.inputs["java-package"]?.trim() || "jdk";
-    if (!PACKAGES.includes(pkg)) {
-      return { ok: false, error: `java-package '${pkg}' is not one of ${PACKAGES.join(", ")}` };
+    if (!JAVA_PACKAGES.includes(pkg)) {
+      return { ok: false, error: `java-package '${pkg}' is not one of ${JAVA_PACKAGES.join(", ")}` };
     }
     if (req.inputs["server-id"] || req.inputs["gpg-private-key"]) {
       fx.warning(

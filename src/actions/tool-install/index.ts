@@ -1,0 +1,2 @@
+export { ToolInstallError } from "./errors.js";
+export { type AddToolOptions, addTool, type InstalledTool, listTools, removeTool } from "./install-tool.js";
