@@ -104,4 +104,28 @@ jobs:
     expect(await artifacts.allTextContents()).toEqual(["build-out", "test-report"]);
     expect(errors).toEqual([]);
   });
+
+  it("titles a run with its run-name, on the run page and in the runs list", async () => {
+    const { s, page, errors } = await open({
+      ".github/workflows/deploy.yml": `name: Deploy
+run-name: Deploy \${{ inputs.version }} to \${{ inputs.environment }}
+on:
+  workflow_dispatch:
+    inputs:
+      version: { required: true }
+      environment: { default: staging }
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo deploying
+`,
+    });
+    const id = await dispatch(s, "deploy.yml", { version: "1.2.3", environment: "prod" });
+    await page.goto(`${s.url}/acme/app/runs/${id}`);
+    await page.getByRole("heading", { name: /Deploy 1\.2\.3 to prod\s+Deploy #1/ }).waitFor();
+    await page.getByRole("link", { name: "Runs" }).click();
+    await page.locator(".run-row .run-title", { hasText: "Deploy 1.2.3 to prod" }).waitFor();
+    expect(errors).toEqual([]);
+  });
 });

@@ -41,6 +41,12 @@ export class TerminalOutput {
     private readonly out: NodeJS.WriteStream,
     private readonly live: boolean,
   ) {
+    bus.on("run:started", (e) => {
+      if (e.title === e.workflow) return;
+      const line = `▶ ${e.title} — ${e.workflow} (${e.file})`;
+      if (this.live) this.above([line]);
+      else this.print(line);
+    });
     bus.on("job:queued", (e) => this.upsert(e.jobKey, e.name, "queued"));
     bus.on("job:started", (e) => {
       const j = this.upsert(e.jobKey, e.name, "running");
@@ -150,7 +156,9 @@ export class TerminalOutput {
     }
     this.print("");
     for (const run of report.runs) {
-      this.print(`${ICON[run.conclusion]} ${run.workflow} (${run.file}): ${run.conclusion}`);
+      // The run's title (its run-name, else the commit message …) first, as GitHub lists runs.
+      const title = run.title && run.title !== run.workflow ? `${run.title} — ` : "";
+      this.print(`${ICON[run.conclusion]} ${title}${run.workflow} (${run.file}): ${run.conclusion}`);
       if (run.problems?.length) this.print("    invalid workflow file:");
       for (const problem of run.problems ?? []) this.print(`      ${problem}`);
       for (const job of run.jobs) {

@@ -2,7 +2,8 @@ import type { Result } from "./report.js";
 
 /** Everything the engine and runner announce, one map that drives terminal output, log files and (later) the live UI. */
 export interface GantryEvents {
-  "run:started": { runId: string; workflow: string; file: string };
+  /** title: the run's display title (its run-name, else the commit message, PR title or workflow name). */
+  "run:started": { runId: string; workflow: string; file: string; title: string };
   "run:completed": { runId: string; workflow: string; conclusion: Result };
   /** A message about a whole run, such as why it was cancelled before any job started. */
   "run:annotation": { runId: string; workflow: string; level: "error" | "warning" | "notice"; text: string };

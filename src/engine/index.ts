@@ -21,6 +21,7 @@ export type { JobExecutor, JobOutcome, JobRequest } from "./executor.js";
 export { buildGithubContext, type GithubContextInput } from "./github-context.js";
 export { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 export type { JobReport, Result, RunReport, StepReport, WorkflowRunReport } from "./report.js";
+export { defaultRunTitle, evaluateRunName, type RunNameResult } from "./run-title.js";
 export { type PriorJob, runWorkflow, type WorkflowRunOptions } from "./run-workflow.js";
 export { requestedLabels } from "./runs-on.js";
 export { Semaphore } from "./semaphore.js";

@@ -28,6 +28,8 @@ export interface WorkflowRunReport {
   /** github.run_id: where `gantry artifacts` finds the run's artifacts. */
   runId: string;
   workflow: string;
+  /** The run's display title: its `run-name`, else the commit message, PR title or workflow name. */
+  title?: string;
   file: string;
   event: string;
   ref: string;

@@ -28,6 +28,7 @@ import type { EventBus } from "./events.js";
 import type { JobExecutor, JobOutcome } from "./executor.js";
 import { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 import type { JobReport, Result, WorkflowRunReport } from "./report.js";
+import { defaultRunTitle, evaluateRunName } from "./run-title.js";
 import type { Semaphore } from "./semaphore.js";
 import { runInWorkflowGroup } from "./workflow-group.js";
 
@@ -141,7 +142,21 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
   const keyOf = (def: JobDef) => `${frame.keyPrefix}/${def.id}`;
   const reportId = (def: JobDef) => `${frame.idPrefix}${def.id}`;
   const shown = (name: string) => `${frame.namePrefix}${name}`;
-  if (!opts.call) bus.emit("run:started", { runId, workflow: workflow.name, file: workflow.file });
+  let title: string | undefined;
+  if (!opts.call) {
+    const named = evaluateRunName(workflow.loaded, opts);
+    const event = opts.github.event;
+    title =
+      named.title ??
+      defaultRunTitle(
+        workflow.name,
+        event && typeof event === "object" && !Array.isArray(event) ? event : undefined,
+      );
+    bus.emit("run:started", { runId, workflow: workflow.name, file: workflow.file, title });
+    if (named.problem) {
+      bus.emit("run:annotation", { runId, workflow: workflow.name, level: "error", text: named.problem });
+    }
+  }
 
   const baseContexts: Contexts = {
     github: opts.github,
@@ -620,6 +635,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
   const report: WorkflowRunReport = {
     runId,
     workflow: workflow.name,
+    ...(title !== undefined ? { title } : {}),
     file: workflow.file,
     event: String(opts.github.event_name ?? ""),
     ref: String(opts.github.ref ?? ""),

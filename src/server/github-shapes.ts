@@ -1,3 +1,4 @@
+import { defaultRunTitle } from "../engine/index.js";
 import type { Job, Repo, Run, Step } from "../store/index.js";
 import type { CommitChecks } from "./commit-checks.js";
 import type { CombinedStatusJson, JobJson, RunJson } from "./schemas.js";
@@ -29,8 +30,9 @@ export function repoJson(repo: Repo) {
 /** A stored run as GitHub's REST API shows a workflow run; `base` is the server's URL. */
 export function runJson(run: Run, repo: Repo, base: string): RunJson {
   const api = `${base}/api/v1/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}`;
-  const event = run.github.event as { head_commit?: { message?: string } } | undefined;
-  const title = event?.head_commit?.message?.split("\n")[0] || run.workflowName;
+  const event = run.github.event;
+  const payload = event && typeof event === "object" && !Array.isArray(event) ? event : undefined;
+  const title = run.displayTitle || defaultRunTitle(run.workflowName, payload);
   return {
     id: run.id,
     name: run.workflowName,

@@ -4,7 +4,9 @@ import {
   buildGithubContext,
   Cancellation,
   calledWorkflowLoader,
+  defaultRunTitle,
   EventBus,
+  evaluateRunName,
   MemoryConcurrencyGroups,
   type ReadRemoteFile,
   runWorkflow,
@@ -15,7 +17,13 @@ import type { ActionProvider, JobServices } from "../runner/index.js";
 import { LocalRunner } from "../runner/index.js";
 import type { Conclusion, Repo, Run, Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
-import { buildWorkflowDef, formatProblem, loadWorkflowFiles, workflowMatches } from "../workflow/index.js";
+import {
+  buildWorkflowDef,
+  formatProblem,
+  type LoadedWorkflow,
+  loadWorkflowFiles,
+  workflowMatches,
+} from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
 import { HttpError } from "./http-error.js";
 import type { JobIsolation } from "./job-isolation.js";
@@ -136,7 +144,8 @@ export class RunService {
         matches = event.name === "push";
       }
       if (!matches) continue;
-      runs.push(await this.queueRun(repo, event, { file, name: loaded.workflow?.name ?? file }, {}, errors));
+      const workflow = { file, name: loaded.workflow?.name ?? file, loaded: loaded.workflow };
+      runs.push(await this.queueRun(repo, event, workflow, {}, errors));
     }
     return runs;
   }
@@ -148,7 +157,7 @@ export class RunService {
   async queueRun(
     repo: Repo,
     event: RepoEvent,
-    workflow: { file: string; name: string },
+    workflow: { file: string; name: string; loaded?: LoadedWorkflow },
     inputs: Record<string, Json>,
     problems: string[] = [],
   ): Promise<Run> {
@@ -197,8 +206,15 @@ export class RunService {
         workflowName: workflow.name,
         workflowFile: workflow.file,
       });
-      await store.updateRun(created.id, { github });
-      return { ...created, github };
+      // The run's title: its run-name (github, inputs and vars, as GitHub gives it), else the
+      // commit message, PR title or workflow name. A run-name that fails to evaluate is said as
+      // the run's annotation when it runs.
+      const vars = fork ? {} : this.deps.config.vars;
+      const displayTitle =
+        (workflow.loaded && evaluateRunName(workflow.loaded, { github, inputs, vars }).title) ||
+        defaultRunTitle(workflow.name, event.payload);
+      await store.updateRun(created.id, { github, displayTitle });
+      return { ...created, github, displayTitle };
     });
     hub.publish({
       type: failed || waits ? "run:completed" : "run:queued",

@@ -93,6 +93,7 @@ export function toRun(r: DbRun): Run {
     chainDepth: Number(r.chain_depth ?? 0),
     fork: Number(r.fork ?? 0) === 1,
     tokenPermissions: r.token_permissions === "read" ? "read" : "write",
+    displayTitle: r.display_title ?? "",
   };
 }
 

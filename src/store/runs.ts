@@ -34,6 +34,7 @@ export async function createRun(db: Kysely<Database>, run: NewRun): Promise<Run>
     chain_depth: run.chainDepth ?? 0,
     fork: run.fork ? 1 : 0,
     token_permissions: run.tokenPermissions ?? (run.fork ? "read" : "write"),
+    display_title: run.displayTitle ?? "",
   };
   await db.insertInto("runs").values(row).execute();
   return toRun(row);
@@ -85,5 +86,6 @@ export async function updateRun(db: Kysely<Database>, id: number, patch: RunPatc
   if (patch.runAttempt !== undefined) set.run_attempt = patch.runAttempt;
   if (patch.problems !== undefined) set.problems_json = json(patch.problems);
   if (patch.github !== undefined) set.github_json = json(patch.github);
+  if (patch.displayTitle !== undefined) set.display_title = patch.displayTitle;
   await db.updateTable("runs").set(set).where("id", "=", id).execute();
 }

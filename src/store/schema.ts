@@ -49,6 +49,8 @@ export interface DbRun {
   fork: number;
   /** The GITHUB_TOKEN's permissions: `read` (a fork's run) or `write` (migration 0006). */
   token_permissions: string;
+  /** The run's title (run-name …), '' when not kept (migration 0009). */
+  display_title: string;
 }
 
 export interface DbJob {

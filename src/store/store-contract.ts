@@ -226,6 +226,16 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.findJob(x.id, 2, "ci.yml/build"))?.id).toBe(b.id);
     });
 
+    it("keeps a run's display title: empty unless given, changed by an update", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      expect(x.displayTitle).toBe("");
+      await store.updateRun(x.id, { displayTitle: "Deploy 1.2 to prod" });
+      expect((await store.getRun(x.id))?.displayTitle).toBe("Deploy 1.2 to prod");
+      const y = await store.createRun({ ...run(r.id), displayTitle: "Fix the build" });
+      expect((await store.getRun(y.id))?.displayTitle).toBe("Fix the build");
+    });
+
     it("keeps each earlier attempt of a run as it ended, replaced when kept again", async () => {
       const r = await store.addRepo(repo);
       const x = await store.createRun(run(r.id));

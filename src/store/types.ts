@@ -79,6 +79,11 @@ export interface Run {
   fork: boolean;
   /** The GITHUB_TOKEN's permissions: `read` for a fork's run, else `write`. */
   tokenPermissions: "read" | "write";
+  /**
+   * The title GitHub shows (display_title): the workflow's `run-name`, else the head commit's
+   * message, the pull request's title or the workflow's name. '' when not known.
+   */
+  displayTitle: string;
 }
 
 export type NewRun = Omit<
@@ -93,7 +98,8 @@ export type NewRun = Omit<
   | "chainDepth"
   | "fork"
   | "tokenPermissions"
-> & { chainDepth?: number; fork?: boolean; tokenPermissions?: "read" | "write" };
+  | "displayTitle"
+> & { chainDepth?: number; fork?: boolean; tokenPermissions?: "read" | "write"; displayTitle?: string };
 
 /** One attempt of a run as it ended (or the latest, as it stands): what differs between attempts. */
 export interface RunAttempt {
@@ -110,7 +116,17 @@ export interface RunAttempt {
 }
 
 export type RunPatch = Partial<
-  Pick<Run, "status" | "conclusion" | "startedAt" | "completedAt" | "runAttempt" | "problems" | "github">
+  Pick<
+    Run,
+    | "status"
+    | "conclusion"
+    | "startedAt"
+    | "completedAt"
+    | "runAttempt"
+    | "problems"
+    | "github"
+    | "displayTitle"
+  >
 >;
 
 export interface RunFilter {

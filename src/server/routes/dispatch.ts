@@ -38,7 +38,12 @@ export function dispatchRoutes(ctx: ServerContext): Hono {
       throw new HttpError(422, "Invalid inputs", inputs.errors.map(formatProblem));
     }
     const event = dispatchEvent(repo, ref, file, inputs.eventInputs, "admin");
-    const run = await ctx.runs.queueRun(repo, event, { file, name: loaded.workflow.name }, inputs.inputs);
+    const run = await ctx.runs.queueRun(
+      repo,
+      event,
+      { file, name: loaded.workflow.name, loaded: loaded.workflow },
+      inputs.inputs,
+    );
     if (!body.return_run_details) return c.body(null, 204);
     const url = `${baseUrl(c)}/api/v1/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}`;
     return c.json({ workflow_run_id: run.id, run_url: url, html_url: url }, 200);

@@ -7,6 +7,7 @@ import { webhookDeliveries } from "./0005-webhook-deliveries.js";
 import { runFork } from "./0006-run-fork.js";
 import { forkApproval } from "./0007-fork-approval.js";
 import { runAttempts } from "./0008-run-attempts.js";
+import { displayTitle } from "./0009-display-title.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   "0006-run-fork": runFork,
   "0007-fork-approval": forkApproval,
   "0008-run-attempts": runAttempts,
+  "0009-display-title": displayTitle,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */
