@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -319,17 +319,20 @@ jobs:
     expect(job(res.report, "build").steps[0].outputs).toEqual({ said: "hello world from 1.0" });
   });
 
-  it("fails the step with a message naming the action and both ways to provide it", async () => {
+  it("fails the job in 'Set up job', before any step works, naming the action and both ways to provide it", async () => {
     const mirror = mirrorWithAction();
-    const cwd = repoWith(USES.replace("someowner/someaction@v1", "someowner/missing@v1"));
+    const cwd = repoWith(
+      USES.replace("    steps:\n", "    steps:\n      - run: echo working-before-the-action\n").replace(
+        "someowner/someaction@v1",
+        "someowner/missing@v1",
+      ),
+    );
     const res = await gantry(cwd, ["run", "--action-mirror", mirror.template]);
     expect(res.code).toBe(1);
-    expect(job(res.report, "build").steps.map((s) => s.conclusion)).toEqual([
-      "failure",
-      "skipped",
-      "skipped",
-    ]);
+    const build = job(res.report, "build");
+    expect(build.steps.map((s) => [s.name, s.conclusion])).toEqual([["Set up job", "failure"]]);
     const output = res.stdout + res.stderr;
+    expect(output).not.toContain("working-before-the-action");
     expect(output).toContain(
       "Action 'someowner/missing@v1' is not in gantry's action store and no mirror has it",
     );
@@ -339,6 +342,66 @@ jobs:
     );
   });
 
+  it("resolves the actions of composite actions in 'Set up job' too, nested ones included", async () => {
+    const mirror = mirrorWithAction();
+    // outer (composite) uses inner (composite, a path of the same repository) which uses a missing action.
+    const outer = makeRepo({
+      files: {
+        "action.yml": `name: outer
+runs:
+  using: composite
+  steps:
+    - uses: acme/outer/inner@v1
+    - uses: someowner/someaction@v1
+      with:
+        who: nested
+`,
+        "inner/action.yml": `name: inner
+runs:
+  using: composite
+  steps:
+    - run: echo inner-ran
+      shell: bash
+    - uses: acme/gone@v3
+`,
+      },
+    });
+    git(outer, "tag", "v1");
+    mkdirSync(join(mirror.root, "acme"));
+    execFileSync("git", ["clone", "-q", "--bare", outer, join(mirror.root, "acme", "outer.git")]);
+    const cwd = repoWith(`on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo working-before-the-action
+      - uses: actions/checkout@v4
+      - uses: acme/outer@v1
+`);
+    const env = { GANTRY_HOME: home() };
+    const res = await gantry(cwd, ["run", "--action-mirror", mirror.template], { env });
+    expect(res.code).toBe(1);
+    expect(job(res.report, "build").steps.map((s) => [s.name, s.conclusion])).toEqual([
+      ["Set up job", "failure"],
+    ]);
+    const output = res.stdout + res.stderr;
+    expect(output).not.toContain("working-before-the-action");
+    expect(output).not.toContain("inner-ran");
+    expect(output).toContain(
+      "acme/outer/inner@v1 uses acme/gone@v3: Action 'acme/gone@v3' is not in gantry's action store and no mirror has it",
+    );
+
+    // Once the missing action is there, the same job runs through, every nested action found.
+    const gone = makeRepo({
+      files: { "action.yml": "name: gone\nruns:\n  using: composite\n  steps: []\n" },
+    });
+    git(gone, "tag", "v3");
+    expect((await gantry(cwd, ["actions", "add", "acme/gone@v3", "--from", gone], { env })).code).toBe(0);
+    const again = await gantry(cwd, ["run", "--action-mirror", mirror.template], { env });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain("inner-ran");
+  });
+
   it("fails the step clearly for a tag the mirror does not have", async () => {
     const mirror = mirrorWithAction();
     const cwd = repoWith(USES.replace("someowner/someaction@v1", "someowner/someaction@v9"));
@@ -346,6 +409,78 @@ jobs:
     expect(res.code).toBe(1);
     expect(res.stdout + res.stderr).toMatch(
       /Action 'someowner\/someaction@v9': .* ha(s|ve) the repository but no tag, branch or commit 'v9'/,
+    );
+  });
+});
+
+describe("gantry validate and remote actions", () => {
+  const problemLines = (stderr: string) => stderr.split("\n").filter((l) => /^\S+:\d+:\d+: /.test(l));
+
+  it("warns at the uses: of each action the store and mirror cannot provide, fetching nothing", async () => {
+    const work = makeRepo({
+      files: {
+        "action.yml": "name: a\nruns:\n  using: composite\n  steps:\n    - uses: acme/deeper@v2\n",
+      },
+    });
+    git(work, "tag", "v1");
+    const root = mkdtempSync(join(tmpdir(), "gantry-mirrors-"));
+    mkdirSync(join(root, "acme"));
+    execFileSync("git", ["clone", "-q", "--bare", work, join(root, "acme", "there.git")]);
+    const cwd = makeRepo({
+      files: {
+        ".github/workflows/ci.yml": `on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: acme/there@v1
+      - uses: acme/there@v9
+      - uses: acme/missing@v1
+      - uses: docker://alpine:3
+  call:
+    uses: acme/shared/.github/workflows/build.yml@v1
+`,
+      },
+    });
+    const gantryHome = home();
+    const noMirror = await gantry(cwd, ["validate"], { env: { GANTRY_HOME: gantryHome } });
+    expect(noMirror.code).toBe(0);
+    const lines = problemLines(noMirror.stderr);
+    expect(lines.map((l) => l.split(": ")[0])).toEqual([
+      ".github/workflows/ci.yml:7:15",
+      ".github/workflows/ci.yml:8:15",
+      ".github/workflows/ci.yml:9:15",
+      ".github/workflows/ci.yml:12:11",
+    ]);
+    expect(lines[0]).toContain(
+      "warning: Action 'acme/there@v1' is not in gantry's action store and no action mirror is set",
+    );
+    expect(lines[3]).toContain("Action 'acme/shared@v1' is not in gantry's action store");
+
+    const env = { GANTRY_HOME: gantryHome, GANTRY_ACTION_MIRROR: `file://${root}/{owner}/{repo}.git` };
+    const mirrored = await gantry(cwd, ["validate"], { env });
+    expect(mirrored.code).toBe(0);
+    const withMirror = problemLines(mirrored.stderr);
+    expect(withMirror.map((l) => l.split(": ")[0])).toEqual([
+      ".github/workflows/ci.yml:8:15",
+      ".github/workflows/ci.yml:9:15",
+      ".github/workflows/ci.yml:12:11",
+    ]);
+    expect(withMirror[0]).toContain("has the repository but no tag, branch or commit 'v9'");
+    expect(withMirror[1]).toContain(
+      "Action 'acme/missing@v1' is not in gantry's action store and no mirror has it",
+    );
+    // Asking the mirror fetched nothing into the store.
+    expect(existsSync(join(gantryHome, "actions", "repos"))).toBe(false);
+
+    // An action the store holds is read for the actions it uses in turn.
+    expect((await gantry(cwd, ["actions", "add", "acme/there@v1", "--from", work], { env })).code).toBe(0);
+    const nested = problemLines(
+      (await gantry(cwd, ["validate"], { env: { GANTRY_HOME: gantryHome } })).stderr,
+    );
+    expect(nested[0]).toContain(
+      ".github/workflows/ci.yml:7:15: warning: acme/there@v1 uses acme/deeper@v2: Action 'acme/deeper@v2' is not in gantry's action store",
     );
   });
 });

@@ -41,6 +41,19 @@ async function isGitRepository(dir: string): Promise<boolean> {
   return bare.every(Boolean);
 }
 
+/**
+ * What to fetch for `ref` from a location whose refs are `refs`: its tag, else its branch, else the
+ * commit a sha names (every branch and tag for a short one); undefined when it names none of them.
+ */
+function refspecsFor(refs: Set<string>, ref: string): string[] | undefined {
+  if (refs.has(`refs/tags/${ref}`)) return [`+refs/tags/${ref}:refs/tags/${ref}`];
+  if (refs.has(`refs/heads/${ref}`)) return [`+refs/heads/${ref}:refs/heads/${ref}`];
+  if (isFullSha(ref)) return [`+${ref.toLowerCase()}:refs/gantry/commits/${ref.toLowerCase()}`];
+  if (isShortSha(ref))
+    return ["+refs/heads/*:refs/gantry/mirror/heads/*", "+refs/tags/*:refs/gantry/mirror/tags/*"];
+  return undefined;
+}
+
 /** Identity and date of snapshot commits: fixed, so the same files always give the same commit. */
 const SNAPSHOT_ENV = {
   GIT_AUTHOR_NAME: "gantry",
@@ -278,21 +291,20 @@ export class ActionStore {
     return gitDir;
   }
 
+  /** The refs at the git location `url` (git ls-remote: a listing, nothing downloaded). */
+  private async listRefs(url: string): Promise<{ refs: Set<string> } | { reason: string }> {
+    const listed = await git(["ls-remote", "--", url]);
+    if (listed.code !== 0) return { reason: gitReason(listed) };
+    return { refs: new Set(listed.stdout.split("\n").map((l) => l.split("\t")[1])) };
+  }
+
   /** Fetches `ref` (tag, branch, full or short sha) from the git location `url` into the store's copy. */
   private async fetchRef(owner: string, repo: string, url: string, ref: string): Promise<Fetched> {
-    const listed = await git(["ls-remote", "--", url]);
-    if (listed.code !== 0) return { found: "nothing", reason: gitReason(listed) };
-    const refs = new Set(listed.stdout.split("\n").map((l) => l.split("\t")[1]));
-    let refspecs: string[];
-    let wanted = ref;
-    if (refs.has(`refs/tags/${ref}`)) refspecs = [`+refs/tags/${ref}:refs/tags/${ref}`];
-    else if (refs.has(`refs/heads/${ref}`)) refspecs = [`+refs/heads/${ref}:refs/heads/${ref}`];
-    else if (isFullSha(ref)) {
-      wanted = ref.toLowerCase();
-      refspecs = [`+${wanted}:refs/gantry/commits/${wanted}`];
-    } else if (isShortSha(ref)) {
-      refspecs = ["+refs/heads/*:refs/gantry/mirror/heads/*", "+refs/tags/*:refs/gantry/mirror/tags/*"];
-    } else return { found: "repo-only" };
+    const listed = await this.listRefs(url);
+    if ("reason" in listed) return { found: "nothing", reason: listed.reason };
+    const refspecs = refspecsFor(listed.refs, ref);
+    if (!refspecs) return { found: "repo-only" };
+    const wanted = isFullSha(ref) ? ref.toLowerCase() : ref;
     const gitDir = await this.ensureRepo(owner, repo);
     const fetch = ["--git-dir", gitDir, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head"];
     const fetched = await git([...fetch, "--", url, ...refspecs]);
@@ -301,6 +313,52 @@ export class ActionStore {
     }
     const commit = await this.revParse(gitDir, wanted);
     return commit ? { found: "commit", commit } : { found: "repo-only" };
+  }
+
+  /**
+   * The store's checkout of owner/repo@ref when it holds one already (pinned and extracted), else
+   * undefined: no git, no network, nothing written.
+   */
+  checkedOut(owner: string, repo: string, ref: string): string | undefined {
+    const o = owner.toLowerCase();
+    const r = repo.toLowerCase();
+    const commit = isFullSha(ref) ? ref.toLowerCase() : this.pins.readSync(o, r, ref)?.commit;
+    const dir = commit ? this.checkoutDir(o, r, commit) : undefined;
+    return dir && existsSync(dir) ? dir : undefined;
+  }
+
+  /**
+   * Whether a run could have owner/repo@ref, without fetching anything: undefined when the store
+   * holds it (a pin, its own copy) or the mirror lists it (git ls-remote, which asks a remote mirror
+   * but downloads nothing; a commit sha the mirror has no ref at is taken as there, as only a fetch
+   * could tell); else the error a run would fail with.
+   */
+  async check(owner: string, repo: string, ref: string): Promise<Error | undefined> {
+    try {
+      checkActionRef(owner, repo, ref);
+    } catch (err) {
+      return err as Error;
+    }
+    const o = owner.toLowerCase();
+    const r = repo.toLowerCase();
+    if (this.pins.readSync(o, r, ref) || this.checkedOut(o, r, ref)) return undefined;
+    const gitDir = this.gitDir(o, r);
+    const inStore = await exists(gitDir);
+    if (inStore && (await this.revParse(gitDir, ref))) return undefined;
+    const name = `${owner}/${repo}@${ref}`;
+    const where: string[] = [];
+    if (inStore && (await git(["--git-dir", gitDir, "for-each-ref", "--count=1"])).stdout.trim() !== "") {
+      where.push("gantry's action store");
+    }
+    const tried: string[] = [];
+    for (const url of this.mirrorUrls(owner, repo)) {
+      const listed = await this.listRefs(url);
+      if ("reason" in listed) tried.push(`${displayUrl(url)}: ${listed.reason}`);
+      else if (refspecsFor(listed.refs, ref)) return undefined;
+      else where.push(`the mirror ${displayUrl(url)}`);
+    }
+    if (where.length > 0) return new ActionRefNotFoundError(name, ref, where);
+    return new ActionNotFoundError(name, tried, this.mirror ? "asked" : "none");
   }
 
   /** The checkout of `commit`, extracted once (concurrent callers share one extraction). */

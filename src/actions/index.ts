@@ -103,3 +103,4 @@ export class BuiltInActions implements BuiltInProvider {
     };
   }
 }
+export { checkRemoteActions } from "./check-remote-actions.js";

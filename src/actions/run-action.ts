@@ -9,7 +9,7 @@ import {
   needsDocker,
   type PostAction,
 } from "../runner/index.js";
-import { type ActionManifest, formatProblem, parseActionManifest } from "../workflow/index.js";
+import { type ActionManifest, formatProblem, parseActionManifest, type StepDef } from "../workflow/index.js";
 import { resolveActionInputs } from "./action-inputs.js";
 import { type ActionRef, parseActionRef } from "./action-ref.js";
 import { runCompositeAction } from "./composite-action.js";
@@ -46,6 +46,10 @@ interface Located {
 
 const MANIFEST_NAMES = ["action.yml", "action.yaml"];
 
+function invalidRef(uses: string): string {
+  return `'${uses}' is not a valid action reference: use ./path, owner/repo[/path]@ref or docker://image`;
+}
+
 /**
  * Resolves `uses:` and runs the action: local actions from the workspace; remote ones from the
  * store's own copies, else gantry's built-in implementation, else the store's mirror; then
@@ -61,12 +65,7 @@ export class ActionRunner implements ActionProvider {
 
   async runAction(req: ActionStepRequest): Promise<ActionStepResult> {
     const ref = parseActionRef(req.uses);
-    if (!ref) {
-      return {
-        ok: false,
-        error: `'${req.uses}' is not a valid action reference: use ./path, owner/repo[/path]@ref or docker://image`,
-      };
-    }
+    if (!ref) return { ok: false, error: invalidRef(req.uses) };
     if (ref.kind === "docker") return this.dockerAction(`The Docker action '${req.uses}'`);
     const located = await this.locate(ref, req.uses, req.workspace);
     if ("builtIn" in located) return this.builtIns.runAction(req);
@@ -85,6 +84,36 @@ export class ActionRunner implements ActionProvider {
     const { inputs, error } = resolveActionInputs({ ...probe, warn: () => undefined }, located.manifest);
     if (error) return undefined;
     return nodePreAction(located.manifest, located.dir, inputs, this.actionEnv(located));
+  }
+
+  async prepareJob(steps: StepDef[], workspace: string): Promise<string[]> {
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    // One level at a time, its actions together; the messages keep the steps' order.
+    const visit = async (level: StepDef[], usedBy?: string): Promise<void> => {
+      const found = await Promise.all(
+        level.map(
+          async (step): Promise<{ uses: string; error?: string; manifest?: ActionManifest } | undefined> => {
+            const uses = step.uses?.trim();
+            const ref = uses ? parseActionRef(uses) : undefined;
+            if (!uses || ref?.kind === "local" || ref?.kind === "docker") return undefined;
+            if (seen.has(uses.toLowerCase())) return undefined;
+            seen.add(uses.toLowerCase());
+            if (!ref) return { uses, error: invalidRef(uses) };
+            const located = await this.locate(ref, uses, workspace);
+            return "builtIn" in located ? undefined : { uses, ...located };
+          },
+        ),
+      );
+      for (const f of found) {
+        if (f?.error) problems.push(usedBy ? `${usedBy} uses ${f.uses}: ${f.error}` : f.error);
+      }
+      for (const f of found) {
+        if (f?.manifest?.runs.using === "composite") await visit(f.manifest.runs.steps, f.uses);
+      }
+    };
+    await visit(steps);
+    return problems;
   }
 
   private async runManifest(req: ActionStepRequest, located: Located): Promise<ActionStepResult> {

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { gitOut } from "../triggers/index.js";
 import { formatProblem, listWorkflowFiles, loadWorkflowFiles, UsageError } from "../workflow/index.js";
+import { remoteActionWarnings } from "./validate-actions.js";
 
 export const VALIDATE_HELP = `Usage: gantry validate [FILE|DIR]...
 
@@ -23,7 +24,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
     if (found.length === 0) throw new UsageError(`No workflow files found at ${t}`);
     return found;
   });
-  const { problems } = await loadWorkflowFiles(files, root);
+  const { problems, workflows } = await loadWorkflowFiles(files, root);
+  problems.push(...(await remoteActionWarnings(workflows)));
   for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
   const errors = problems.filter((p) => p.severity === "error").length;
   process.stdout.write(

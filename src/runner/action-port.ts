@@ -92,4 +92,10 @@ export interface ActionProvider {
    * start of the job for every `uses:` step, as GitHub runs pre steps before the first step.
    */
   preAction?(request: ActionProbe): Promise<PostAction | undefined>;
+  /**
+   * Resolves every action the steps use, and those of their composite actions, as GitHub's
+   * "Set up job" downloads them before the first step: one message per action it cannot provide,
+   * none when all are there (local actions are left to their step: a checkout brings them).
+   */
+  prepareJob?(steps: StepDef[], workspace: string): Promise<string[]>;
 }

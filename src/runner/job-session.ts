@@ -140,9 +140,10 @@ export class JobSession {
     return this.cancellation.cancelled ? "cancelled" : this.jobFailed ? "failure" : "success";
   }
 
-  /** The pre parts of the job's actions, then its steps, then the post parts in reverse. */
+  /** "Set up job" (the job's actions resolved), the pre parts, the steps, the post parts in reverse. */
   async run(): Promise<void> {
     this.announcePlan();
+    if (!(await this.setUpJob())) return;
     await this.runPres();
     await this.runSteps(this.jobFrame, this.o.req.job.steps);
     while (this.posts.length > 0) {
@@ -544,6 +545,26 @@ export class JobSession {
     await this.runSteps(frame, steps);
     const contexts = this.contextsFor(frame, { ...frame.env, ...this.extraEnv });
     return { ok: !frame.failed && !cancellation.cancelled, cancelled: cancellation.cancelled, contexts };
+  }
+
+  /**
+   * Resolves the job's actions before any step runs: an action that cannot be had fails the job
+   * here, as GitHub's "Set up job" does, rather than after the steps before it have worked.
+   */
+  private async setUpJob(): Promise<boolean> {
+    const { actions, req, output, workspace } = this.o;
+    let problems: string[];
+    try {
+      problems = (await actions.prepareJob?.(req.job.steps, workspace)) ?? [];
+    } catch (err) {
+      problems = [(err as Error).message];
+    }
+    if (problems.length === 0) return true;
+    const name = "Set up job";
+    this.started(this.jobFrame, name);
+    for (const problem of problems) output.log(`Error: ${problem}`);
+    this.record("__set_up_job", name, { outcome: "failure", conclusion: "failure", outputs: {} });
+    return false;
   }
 
   /** Asks each `uses:` step's action for a pre part and runs those that have one. */
