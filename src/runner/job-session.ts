@@ -562,7 +562,7 @@ export class JobSession {
     if (problems.length === 0) return true;
     const name = "Set up job";
     this.started(this.jobFrame, name);
-    for (const problem of problems) output.log(`Error: ${problem}`);
+    for (const problem of problems) output.error(problem);
     this.record("__set_up_job", name, { outcome: "failure", conclusion: "failure", outputs: {} });
     return false;
   }
