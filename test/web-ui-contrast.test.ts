@@ -1,0 +1,127 @@
+// Colour contrast in both themes, measured in the browser from the computed styles of the pages'
+// main colour pairs (text on the background it sits on, buttons at rest and hovered): each meets
+// WCAG AA for normal text (4.5:1).
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, openBrowser, startUiServer, type UiBrowser, type UiServer } from "./web-ui-setup.js";
+
+let server: UiServer;
+let ui: UiBrowser;
+let page: Page;
+
+const DEPLOY = `name: Deploy
+on:
+  workflow_dispatch:
+    inputs:
+      version:
+        description: The version to deploy
+        required: true
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo deploy
+`;
+
+/**
+ * The contrast ratio of the first element matching `selector`: its text colour against the
+ * background it shows on (its own and its ancestors' backgrounds, blended, down to an opaque one).
+ */
+async function contrastOf(selector: string): Promise<number> {
+  const el = page.locator(selector).first();
+  await el.waitFor();
+  return el.evaluate((node) => {
+    type Rgba = [number, number, number, number];
+    const parse = (c: string): Rgba => {
+      let m = /^rgba?\(([^)]+)\)$/.exec(c);
+      if (m) {
+        const p = m[1]
+          .split(/[\s,/]+/)
+          .filter(Boolean)
+          .map(Number);
+        return [p[0], p[1], p[2], p[3] ?? 1];
+      }
+      m = /^color\(srgb ([^)]+)\)$/.exec(c);
+      if (m) {
+        const p = m[1]
+          .split(/[\s/]+/)
+          .filter(Boolean)
+          .map(Number);
+        return [p[0] * 255, p[1] * 255, p[2] * 255, p[3] ?? 1];
+      }
+      throw new Error(`a colour this test cannot read: ${c}`);
+    };
+    const over = (top: Rgba, bottom: Rgba): Rgba => [
+      top[0] * top[3] + bottom[0] * (1 - top[3]),
+      top[1] * top[3] + bottom[1] * (1 - top[3]),
+      top[2] * top[3] + bottom[2] * (1 - top[3]),
+      1,
+    ];
+    const layers: Rgba[] = [];
+    for (let e: Element | null = node as Element; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    let bg: Rgba = [255, 255, 255, 1];
+    for (const layer of layers.reverse()) bg = over(layer, bg);
+    const fg = over(parse(getComputedStyle(node as Element).color), bg);
+    const lum = (c: Rgba) => {
+      const [r, g, b] = c.slice(0, 3).map((v) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    return (hi + 0.05) / (lo + 0.05);
+  });
+}
+
+/** Each pair's contrast, named, for one theme. */
+async function measure(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  await page.getByRole("link", { name: "Overview" }).click();
+  await page.getByRole("heading", { name: "acme/app" }).waitFor();
+  out.text = await contrastOf("h1");
+  out.muted = await contrastOf(".workflow .muted");
+  out["header link"] = await contrastOf(".top nav a");
+  out["link on a card"] = await contrastOf(".workflow-head h3 a");
+  out.button = await contrastOf(".workflow .button");
+  await page.locator(".workflow .button").hover();
+  out["button, hovered"] = await contrastOf(".workflow .button");
+
+  await page.locator(".workflow .button").click();
+  const run = page.getByRole("button", { name: "Run workflow" });
+  await run.waitFor();
+  out.label = await contrastOf(".dispatch label");
+  out["primary button"] = await contrastOf("button.primary");
+  await run.hover();
+  out["primary button, hovered"] = await contrastOf("button.primary");
+  await run.click();
+  out["field error"] = await contrastOf(".field-error");
+  return out;
+}
+
+describe.skipIf(!hasChromium)("colour contrast", () => {
+  beforeAll(async () => {
+    server = await startUiServer({ app: { ".github/workflows/deploy.yml": DEPLOY } });
+    ui = await openBrowser(server.url);
+    page = ui.page;
+  });
+
+  afterAll(async () => {
+    await ui?.browser.close();
+    server?.stop();
+  });
+
+  for (const scheme of ["light", "dark"] as const) {
+    it(`meets WCAG AA (4.5:1) for the main colour pairs in the ${scheme} theme`, async () => {
+      await page.emulateMedia({ colorScheme: scheme });
+      const found = await measure();
+      const low = Object.entries(found).filter(([, ratio]) => ratio < 4.5);
+      expect(low.map(([what, ratio]) => `${what}: ${ratio.toFixed(2)}:1`)).toEqual([]);
+      expect(Object.keys(found)).toHaveLength(10);
+    });
+  }
+});
