@@ -62,6 +62,8 @@ export interface RunWorkflowsOptions {
   eventPayload?: { [key: string]: Json };
   ref?: string;
   job?: string;
+  /** `--matrix K=V`: the values each matrix key may take; legs with another value do not run. */
+  matrix?: Record<string, string[]>;
   inputs?: Record<string, string>;
   secrets?: Record<string, string>;
   vars?: Record<string, string>;
@@ -265,6 +267,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
       vars: opts.vars ?? {},
       secrets: { GITHUB_TOKEN: "", ...(opts.secrets ?? {}) },
       onlyJobs: opts.job ? jobClosure(wf, opts.job) : undefined,
+      matrixFilter: opts.matrix,
       executor,
       bus,
       cancellation,

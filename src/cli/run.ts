@@ -27,6 +27,8 @@ Runs the workflows whose on: matches the event, in the current git checkout.
   --eventpath FILE     JSON payload of the event
   --ref REF            ref of the event (default: the current branch)
   --job ID             run only this job (and the jobs it needs)
+  --matrix K=V         run only the matrix legs whose K is V (repeatable: several values of one
+                       key are alternatives, several keys must all match; legs without K pass)
   --input K=V          workflow_dispatch input (repeatable)
   --secret K=V         secret (repeatable); --secret-file FILE reads a dotenv file
   --var K=V            configuration variable (repeatable); --var-file FILE
@@ -75,6 +77,19 @@ function readDotenv(file: string | undefined): Record<string, string> {
   }
 }
 
+/** `--matrix K=V` (or act's `K:V`), repeatable, as the values each key may take. */
+function parseMatrixOptions(values: string[] | undefined): Record<string, string[]> | undefined {
+  if (!values?.length) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const value of values) {
+    const at = value.includes("=") ? value.indexOf("=") : value.indexOf(":");
+    const key = value.slice(0, at).trim();
+    if (at <= 0 || key === "") throw new UsageError(`--matrix expects KEY=VALUE, got '${value}'`);
+    out[key] = [...(out[key] ?? []), value.slice(at + 1)];
+  }
+  return out;
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -84,6 +99,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       eventpath: { type: "string" },
       ref: { type: "string" },
       job: { type: "string" },
+      matrix: { type: "string", multiple: true },
       input: { type: "string", multiple: true },
       secret: { type: "string", multiple: true },
       "secret-file": { type: "string" },
@@ -113,6 +129,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--isolation expects none or sandbox, got '${isolation}'`);
   }
   const platforms = HostLabels.parseOptions(values.platform);
+  const matrix = parseMatrixOptions(values.matrix);
   const secrets = { ...readDotenv(values["secret-file"]), ...parsePairs(values.secret, "--secret") };
   const vars = { ...readDotenv(values["var-file"]), ...parsePairs(values.var, "--var") };
   const inputs = parsePairs(values.input, "--input");
@@ -154,6 +171,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       eventPayload: payload,
       ref: values.ref,
       job: values.job,
+      matrix,
       inputs,
       secrets,
       vars,

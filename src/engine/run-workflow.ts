@@ -42,6 +42,11 @@ export interface WorkflowRunOptions {
   secrets: Record<string, string>;
   /** When set, only these jobs run (a job named with --job plus what it needs). */
   onlyJobs?: Set<string>;
+  /**
+   * `--matrix K=V`: the values each key may take (act's semantics). A matrix leg runs only when each
+   * of its keys that is named here has one of the values given (as text); keys not named pass.
+   */
+  matrixFilter?: Record<string, string[]>;
   executor: JobExecutor;
   bus: EventBus;
   cancellation: Cancellation;
@@ -82,6 +87,17 @@ interface JobState {
   outputs: Record<string, string>;
   /** A failure that does not fail dependants' success(): the job had continue-on-error. */
   tolerated: boolean;
+}
+
+/** Whether a matrix leg passes `--matrix` (see WorkflowRunOptions.matrixFilter). */
+function legSelected(matrix: MatrixCombination, filter: Record<string, string[]> | undefined): boolean {
+  if (!filter) return true;
+  return Object.entries(matrix).every(([key, value]) => {
+    const allowed = filter[key];
+    if (!allowed) return true;
+    const text = value !== null && typeof value === "object" ? JSON.stringify(value) : String(value);
+    return allowed.includes(text);
+  });
 }
 
 function aggregate(results: Result[]): Result {
@@ -352,13 +368,29 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       }
     }
     const isMatrix = combos[0] !== null;
+    // --matrix: the legs left keep their index in the whole matrix (strategy.job-index, keys).
+    const selected = combos
+      .map((matrix, index) => ({ matrix, index }))
+      .filter(({ matrix }) => matrix === null || legSelected(matrix, opts.matrixFilter));
+    if (selected.length === 0) {
+      const name = shown(def.id);
+      const why = "skipped: no leg of its matrix matches --matrix";
+      bus.emit("run:annotation", {
+        runId,
+        workflow: workflow.name,
+        level: "notice",
+        text: `${name}: ${why}`,
+      });
+      addReport(def, skippedReport(def, name, "skipped"));
+      return { result: "skipped", outputs: {}, tolerated: false };
+    }
     const legGroup = Cancellation.startingUnder(opts.cancellation);
     let failedFast = false;
     const outputs: Record<string, string> = {};
     let tolerated = false;
     let running = 0;
     const waiters: Array<() => void> = [];
-    const legs = combos.map(async (matrix, index): Promise<Result> => {
+    const legs = selected.map(async ({ matrix, index }): Promise<Result> => {
       const legContexts: Contexts = {
         ...contexts,
         matrix: matrix ?? {},
