@@ -378,7 +378,7 @@ export class JobSession {
       GITHUB_STEP_SUMMARY: join(this.o.filesDir, `step_summary_${randomUUID()}`),
       GITHUB_STATE: join(this.o.filesDir, `save_state_${randomUUID()}`),
     };
-    const hostPath = process.env.PATH ?? "";
+    const hostPath = this.o.baseEnv.PATH ?? process.env.PATH ?? "";
     const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
     const action: Record<string, string> = frame.composite
       ? {

@@ -9,6 +9,7 @@ import { dockerUnavailable, needsDocker } from "./docker.js";
 import { jobHomeEnv } from "./job-home.js";
 import type { JobServices } from "./job-services.js";
 import { JobSession } from "./job-session.js";
+import { prepareJobTools } from "./job-tools.js";
 import { Masker } from "./masker.js";
 import { killProcessGroups } from "./process.js";
 import { StepOutput } from "./step-output.js";
@@ -88,10 +89,15 @@ export class LocalRunner implements JobExecutor {
     const filesDir = join(temp, "_runner_file_commands");
     const eventPath = join(temp, "_github_workflow", "event.json");
     const home = join(jobDir, "home");
+    const tools = join(jobDir, "tools");
     const tmp = join(jobDir, "tmp");
-    const dirs = [workspace, filesDir, join(temp, "_github_workflow"), home];
+    const dirs = [workspace, filesDir, join(temp, "_github_workflow"), home, tools];
     if (this.opts.sandbox) dirs.push(tmp);
     for (const d of dirs) mkdirSync(d, { recursive: true });
+    // A HOME of the job's own in every mode: `git config --global`, ~/.npmrc, ~/.npm stay in the job.
+    const hostEnv = jobHomeEnv(this.opts.hostEnv ?? (process.env as Record<string, string>), home);
+    // What `npm i -g` and `corepack enable` install stays in the job too.
+    const toolsEnv = prepareJobTools(tools, hostEnv.PATH ?? "");
     // The run's own payload (github.event: a dispatch's inputs included), as GitHub writes it.
     const event = (req.contexts.github as Record<string, Json>).event ?? {};
     writeFileSync(eventPath, JSON.stringify(event, null, 2));
@@ -99,7 +105,8 @@ export class LocalRunner implements JobExecutor {
     if (user) {
       // Everything from the job's folder down to what the steps use is the job user's.
       const owned = [jobDir, join(jobDir, "work"), workspace, temp, filesDir, join(temp, "_github_workflow")];
-      for (const p of [...owned, eventPath, home, tmp]) chownSync(p, user.uid, user.gid);
+      for (const p of [...owned, eventPath, home, tmp, tools, join(tools, "bin")])
+        chownSync(p, user.uid, user.gid);
     }
     // The sandbox's keeper starts while the rest of the job is made ready.
     const keeper = this.opts.sandbox
@@ -123,8 +130,8 @@ export class LocalRunner implements JobExecutor {
     };
     const lease = await this.opts.services?.open({ runId, github });
     const baseEnv: Record<string, string> = {
-      // A HOME of the job's own in every mode: `git config --global`, ~/.npmrc, ~/.npm stay in the job.
-      ...jobHomeEnv(this.opts.hostEnv ?? (process.env as Record<string, string>), home),
+      ...hostEnv,
+      ...toolsEnv,
       ...(this.opts.sandbox ? { TMPDIR: "/tmp" } : {}),
       CI: "true",
       GITHUB_ACTIONS: "true",

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
 import {
@@ -6,6 +7,7 @@ import {
   readJobFile,
   writeJobFile,
 } from "../../runner/index.js";
+import { runCommand } from "../../sandbox/index.js";
 import type { CacheStore } from "../stores.js";
 import { needStore, restoreDependencies } from "./dependency-cache.js";
 import { nodeDependencyCache } from "./dependency-plans.js";
@@ -58,7 +60,9 @@ export async function setupNode(
         log: (l) => fx.info(l),
       });
       if (resolved.source === "tool-cache") {
-        fx.addPath(process.platform === "win32" ? resolved.dir : join(resolved.dir, "bin"));
+        const bin = process.platform === "win32" ? resolved.dir : join(resolved.dir, "bin");
+        fx.addPath(bin);
+        await keepInstallsInJob(req, fx, bin);
       } else {
         known = { path: resolved.path, output: `v${resolved.version}` };
       }
@@ -89,6 +93,30 @@ export async function setupNode(
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
+}
+
+/**
+ * The job's own tools folder (npm's global prefix, which the runner makes) goes before the tool
+ * cache's node on PATH, with a link to that node's corepack in it: `npm i -g` and `corepack enable`
+ * (which writes its shims beside the first `corepack` on PATH) install there, and the tool cache
+ * stays as every job finds it. The link is made as the job (in its sandbox, when it has one).
+ */
+async function keepInstallsInJob(req: ActionStepRequest, fx: StepEffects, nodeBin: string): Promise<void> {
+  const prefix = fx.env.NPM_CONFIG_PREFIX;
+  if (!prefix || process.platform === "win32") return;
+  const jobBin = join(prefix, "bin");
+  const corepack = join(nodeBin, "corepack");
+  if (existsSync(corepack)) {
+    try {
+      await runCommand("ln", ["-sfn", "--", corepack, join(jobBin, "corepack")], {
+        cwd: "/",
+        sandbox: req.sandbox,
+      });
+    } catch (err) {
+      fx.warning(`corepack enable would write into the tool cache: ${(err as Error).message}`);
+    }
+  }
+  fx.addPath(jobBin);
 }
 
 async function hostNode(env: Record<string, string>) {
