@@ -92,7 +92,8 @@ export async function dispatchCommand(argv: string[]): Promise<number> {
         return_run_details: true,
       },
     );
-    process.stdout.write(`Run ${answer.workflow_run_id} queued: ${answer.run_url}\n`);
+    // The run's page, as gh prints it (html_url; run_url is the API's).
+    process.stdout.write(`Run ${answer.workflow_run_id} queued: ${answer.html_url ?? answer.run_url}\n`);
     return 0;
   } catch (err) {
     return reportApiError(err);

@@ -14,6 +14,7 @@ import { repoRoutes } from "./routes/repos.js";
 import { repositoryDispatchRoutes } from "./routes/repository-dispatch.js";
 import { runDetailRoutes } from "./routes/run-details.js";
 import { runGraphRoutes } from "./routes/run-graph.js";
+import { runLogRoutes } from "./routes/run-logs.js";
 import { runRoutes } from "./routes/runs.js";
 import { webRoutes } from "./routes/web.js";
 import { workflowRoutes } from "./routes/workflows.js";
@@ -75,6 +76,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", refRoutes(ctx));
   api.route("/", runGraphRoutes(ctx));
   api.route("/", runDetailRoutes(ctx));
+  api.route("/", runLogRoutes(ctx));
   app.route("/api/v1", api);
   // Workflow status badges, at GitHub's path beside the UI's (public only when the config says so).
   app.route("/", badgeRoutes(ctx));

@@ -27,6 +27,11 @@ export function repoJson(repo: Repo) {
   };
 }
 
+/** A page of the web UI (GitHub's html_url): the run page, a job's page, a workflow's runs. */
+export function pageUrl(base: string, repo: Repo, path: string): string {
+  return `${base}/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}/${path}`;
+}
+
 /** A stored run as GitHub's REST API shows a workflow run; `base` is the server's URL. */
 export function runJson(run: Run, repo: Repo, base: string): RunJson {
   const api = `${base}/api/v1/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}`;
@@ -48,7 +53,7 @@ export function runJson(run: Run, repo: Repo, base: string): RunJson {
     conclusion: run.conclusion,
     workflow_id: run.workflowFile.split("/").pop() ?? run.workflowFile,
     url: api,
-    html_url: api,
+    html_url: pageUrl(base, repo, `runs/${run.id}`),
     jobs_url: `${api}/jobs`,
     logs_url: `${api}/logs`,
     previous_attempt_url: run.runAttempt > 1 ? `${api}/attempts/${run.runAttempt - 1}` : null,
@@ -74,7 +79,7 @@ export function jobJson(job: Job, steps: Step[], run: Run, repo: Repo, base: str
     head_sha: run.headSha,
     head_branch: run.headBranch,
     url: `${api}/jobs/${job.id}`,
-    html_url: `${api}/jobs/${job.id}`,
+    html_url: pageUrl(base, repo, `jobs/${job.id}`),
     run_url: `${api}/runs/${job.runId}`,
     status: job.status,
     conclusion: job.conclusion,
@@ -121,10 +126,11 @@ export function combinedStatus(
     state: check.state,
     description: check.description,
     required: check.required,
+    // The page a person opens, as GitHub's target_url.
     target_url: check.job
-      ? `${api}/actions/jobs/${check.job.id}`
+      ? pageUrl(base, repo, `jobs/${check.job.id}`)
       : check.run
-        ? `${api}/actions/runs/${check.run.id}`
+        ? pageUrl(base, repo, `runs/${check.run.id}`)
         : `${api}/commits/${sha}/status`,
     created_at: check.run?.createdAt ?? null,
     updated_at: check.run?.updatedAt ?? null,

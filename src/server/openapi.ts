@@ -159,6 +159,18 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { "200": { description: "Jobs", content: json(jobListSchema) }, ...errors },
         }),
       },
+      [`${runs}/{run_id}/logs`]: {
+        get: op("Download the latest attempt's job logs: a zip, one text file per job", {
+          parameters: runParams,
+          responses: { "200": { description: "The zip", content: { "application/zip": {} } }, ...errors },
+        }),
+      },
+      [`${runs}/{run_id}/attempts/{attempt_number}/logs`]: {
+        get: op("Download an attempt's job logs: a zip, one text file per job", {
+          parameters: [...runParams, pathParam("attempt_number", "integer")],
+          responses: { "200": { description: "The zip", content: { "application/zip": {} } }, ...errors },
+        }),
+      },
       [`${runs}/{run_id}/jobs`]: {
         get: op("List jobs of a run's latest attempt", {
           parameters: [...runParams, query("attempt", "Another attempt's jobs", "integer")],

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { formatProblem, resolveDispatchInputs } from "../../workflow/index.js";
 import { baseUrl, bodyOf, HttpError, repoOf, type ServerContext } from "../context.js";
 import { dispatchEvent } from "../dispatch-event.js";
+import { pageUrl } from "../github-shapes.js";
 import { loadPushedWorkflow } from "../pushed-workflows.js";
 import { dispatchBody } from "../schemas.js";
 
@@ -46,7 +47,10 @@ export function dispatchRoutes(ctx: ServerContext): Hono {
     );
     if (!body.return_run_details) return c.body(null, 204);
     const url = `${baseUrl(c)}/api/v1/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}`;
-    return c.json({ workflow_run_id: run.id, run_url: url, html_url: url }, 200);
+    return c.json(
+      { workflow_run_id: run.id, run_url: url, html_url: pageUrl(baseUrl(c), repo, `runs/${run.id}`) },
+      200,
+    );
   });
   return app;
 }

@@ -65,7 +65,11 @@ export function runRoutes(ctx: ServerContext): Hono {
     const attempt = idParam(c, "attempt");
     const shown = await runAtAttempt(store, run, attempt);
     if (!shown) throw new HttpError(404, `Not Found: run ${run.id} has no attempt ${attempt}`);
-    return c.json(runJson(shown, repo, baseUrl(c)));
+    const json = runJson(shown, repo, baseUrl(c));
+    // This attempt's jobs, logs and page (GitHub's attempt answer points at its own).
+    const own = `${json.url}/attempts/${attempt}`;
+    const page = attempt === run.runAttempt ? json.html_url : `${json.html_url}?attempt=${attempt}`;
+    return c.json({ ...json, jobs_url: `${own}/jobs`, logs_url: `${own}/logs`, html_url: page });
   });
 
   app.get("/repos/:owner/:repo/actions/runs/:id/jobs", async (c) => {

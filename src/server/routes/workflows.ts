@@ -36,7 +36,8 @@ export function workflowRoutes(ctx: ServerContext): Hono {
       path: file,
       state: "active",
       url,
-      html_url: url,
+      // The UI's list of the workflow's runs (GitHub's workflow page).
+      html_url: `${base}/runs?repo=${encodeURIComponent(`${repo.owner}/${repo.name}`)}&workflow=${encodeURIComponent(name)}`,
       dispatch_inputs: wf && dispatchable ? dispatchInputDefs(wf) : null,
       problems: loaded.problems.filter((p) => p.severity === "error").map(formatProblem),
     };

@@ -1,0 +1,59 @@
+import { existsSync } from "node:fs";
+import { Readable } from "node:stream";
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { zipFiles } from "../../artifacts/index.js";
+import type { Job, Run } from "../../store/index.js";
+import { HttpError, idParam, repoOf, type ServerContext } from "../context.js";
+
+/** A job's name as a file name in the archive: no folders, no control characters, never empty. */
+function fileName(name: string): string {
+  const safe = name.replace(/[\\/:*?"<>|\u0000-\u001f\u007f]+/g, "_").replace(/^[.\s]+/, "");
+  return safe.slice(0, 200) || "job";
+}
+
+/**
+ * The logs of an attempt's jobs as one zip, as GitHub's run log archive: one text file per job
+ * that wrote a log (`1_build.txt`, `2_test (18).txt` …, numbered in the jobs' order), as stored
+ * (masked, each line stamped).
+ */
+function logsZip(run: Run, attempt: number, jobs: Job[]): Response {
+  const files = jobs
+    .filter((j) => j.logPath && existsSync(j.logPath))
+    .map((j, i) => ({ name: `${i + 1}_${fileName(j.name)}.txt`, path: j.logPath as string }));
+  const body = Readable.toWeb(Readable.from(zipFiles(files))) as unknown as ReadableStream<Uint8Array>;
+  const file = `logs_${run.id}_${attempt}.zip`;
+  return new Response(body, {
+    headers: {
+      "content-type": "application/zip",
+      "content-disposition": `attachment; filename="${file}"`,
+    },
+  });
+}
+
+/** GitHub's run log downloads: the latest attempt's (`logs_url`) or one attempt's, as a zip. */
+export function runLogRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+
+  async function runOf(c: Context): Promise<Run> {
+    const repo = await repoOf(ctx, c);
+    const run = await ctx.store.getRun(idParam(c, "id"));
+    if (!run || run.repoId !== repo.id) throw new HttpError(404, "Not Found: no such run");
+    return run;
+  }
+
+  app.get("/repos/:owner/:repo/actions/runs/:id/logs", async (c) => {
+    const run = await runOf(c);
+    return logsZip(run, run.runAttempt, await ctx.store.listJobs(run.id, run.runAttempt));
+  });
+
+  app.get("/repos/:owner/:repo/actions/runs/:id/attempts/:attempt/logs", async (c) => {
+    const run = await runOf(c);
+    const attempt = idParam(c, "attempt");
+    if (attempt > run.runAttempt)
+      throw new HttpError(404, `Not Found: run ${run.id} has no attempt ${attempt}`);
+    return logsZip(run, attempt, await ctx.store.listJobs(run.id, attempt));
+  });
+
+  return app;
+}
