@@ -95,8 +95,8 @@ jobs:
     const listed = (prefix: string) =>
       r.stdout
         .split("\n")
-        .filter((l) => l.startsWith(`[restore] | ${prefix}=`))
-        .map((l) => l.slice(`[restore] | ${prefix}=`.length));
+        .filter((l) => l.startsWith(`[CI/restore] | ${prefix}=`))
+        .map((l) => l.slice(`[CI/restore] | ${prefix}=`.length));
     expect(listed("ex")).toEqual(["out", "out/.top", "out/keep", "out/keep/deep", "out/keep/deep/k.txt"]);
     expect(listed("whole")).toEqual([
       "out",
@@ -346,14 +346,14 @@ jobs:
     expect(up["artifact-url"]).toMatch(/^https:\/\/github\.com\/.+\/actions\/runs\/\d+\/artifacts\/\d+$/);
     expect(up["artifact-digest"]).toMatch(/^[0-9a-f]{64}$/);
     // The least common ancestor of out/bin and out/docs is out: the layout keeps bin/ and docs/.
-    expect(r.stdout).toContain("[test] | got/bin/app\n[test] | got/docs/readme.md\n");
+    expect(r.stdout).toContain("[CI/test] | got/bin/app\n[CI/test] | got/docs/readme.md\n");
     expect(r.stdout).not.toContain("app.map");
     expect(r.stdout).not.toContain("got/.hidden");
     expect(r.stdout).toContain(
-      "[test] | everything/artifact/report.txt\n[test] | everything/dist/bin/app\n[test] | everything/dist/docs/readme.md\n",
+      "[CI/test] | everything/artifact/report.txt\n[CI/test] | everything/dist/bin/app\n[CI/test] | everything/dist/docs/readme.md\n",
     );
-    expect(r.stdout).toContain("[test] | report");
-    expect(r.stdout).toContain("[test] | id=byid/dist/bin/app\n[test] | id=byid/dist/docs/readme.md\n");
+    expect(r.stdout).toContain("[CI/test] | report");
+    expect(r.stdout).toContain("[CI/test] | id=byid/dist/bin/app\n[CI/test] | id=byid/dist/docs/readme.md\n");
   });
 
   it("downloads by pattern, merging into one folder with merge-multiple", async () => {
@@ -389,8 +389,8 @@ jobs:
 `);
     const r = await gantry(repo, ["run"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("[merge] | linux.txt mac.txt windows.txt");
-    expect(r.stdout).toContain("[merge] | apart/bin-linux/linux.txt apart/bin-mac/mac.txt ");
+    expect(r.stdout).toContain("[CI/merge] | linux.txt mac.txt windows.txt");
+    expect(r.stdout).toContain("[CI/merge] | apart/bin-linux/linux.txt apart/bin-mac/mac.txt ");
   });
 
   it("fails on no files with if-no-files-found: error, warns by default, and keeps names immutable", async () => {
@@ -443,11 +443,11 @@ jobs:
     expect(r.code).toBe(1);
     expect(job(r.report, "warn").result).toBe("success");
     expect(r.stdout).toContain(
-      "[warn] | Warning: No files were found with the provided path: nothing-here/. No artifacts will be uploaded.",
+      "[CI/warn] | Warning: No files were found with the provided path: nothing-here/. No artifacts will be uploaded.",
     );
     expect(job(r.report, "error").result).toBe("failure");
     expect(r.stdout).toContain(
-      "[error] | Error: No files were found with the provided path: nothing-here/. No artifacts will be uploaded.",
+      "[CI/error] | Error: No files were found with the provided path: nothing-here/. No artifacts will be uploaded.",
     );
     const twice = job(r.report, "twice");
     expect(twice.result).toBe("success");

@@ -101,7 +101,7 @@ jobs:
     expect(r.stderr).toContain("Cancelling");
     expect(readFileSync(join(shared, "trapped"), "utf8").trim()).toBe("interrupted");
     // what the step printed on its way out is in the log
-    expect(r.stdout).toContain("[long] | trap says bye");
+    expect(r.stdout).toContain("[CI/long] | trap says bye");
     const ran = (m: string) => existsSync(join(shared, m));
     expect({
       "sleeper-finished": ran("sleeper-finished"),

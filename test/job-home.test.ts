@@ -64,7 +64,9 @@ ${homeJob("a")}${homeJob("b")}  after:
       },
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const homes = ["a", "b"].map((n) => r.stdout.match(new RegExp(`\\[${n}\\] \\| ${n} home=(\\S+)`))?.[1]);
+    const homes = ["a", "b"].map(
+      (n) => r.stdout.match(new RegExp(`\\[CI/${n}\\] \\| ${n} home=(\\S+)`))?.[1],
+    );
     for (const [i, n] of ["a", "b"].entries()) {
       expect(homes[i]).toMatch(/\/runs\/\d+\/\d+\/home$/);
       expect(r.stdout).toContain(`${n} files=0`);
@@ -75,7 +77,7 @@ ${homeJob("a")}${homeJob("b")}  after:
     expect(homes[0]).not.toBe(homes[1]);
     // The next job starts from a fresh HOME too.
     expect(r.stdout).toContain("after identity=none");
-    expect(r.stdout).toContain("[after] | //registry.example/:_authToken=USER-NPM-TOKEN");
+    expect(r.stdout).toContain("[CI/after] | //registry.example/:_authToken=USER-NPM-TOKEN");
     // The user's own files are as they were.
     expect(readFileSync(join(home, ".gitconfig"), "utf8")).toBe(USER_GITCONFIG);
     expect(existsSync(join(home, ".config", "git"))).toBe(false);

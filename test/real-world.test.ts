@@ -109,9 +109,9 @@ describe("a small real-world workflow, offline", () => {
     const first = await gantry(repo, ["run"], { env });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`Found Node.js ${NODE} in the tool cache`);
-    expect(first.stdout).toContain("[test] | tests passed");
+    expect(first.stdout).toContain("[CI/test] | tests passed");
     expect(first.stdout).toMatch(/Cache saved with key: modules-Linux-[0-9a-f]{64}/);
-    expect(first.stdout).toContain(`[report] | 1 passed on v${NODE} via ${nodeBin}`);
+    expect(first.stdout).toContain(`[CI/report] | 1 passed on v${NODE} via ${nodeBin}`);
     expect(job(first.report, "report").result).toBe("success");
 
     // The next run on the same machine restores node_modules instead of installing again.
@@ -120,7 +120,7 @@ describe("a small real-world workflow, offline", () => {
     expect(outputsOf(job(second.report, "test"), "cache")).toEqual({ "cache-hit": "true" });
     expect(second.stdout).not.toContain("Cache saved with key");
     expect(second.stdout).not.toContain("Run npm ci");
-    expect(second.stdout).toContain("[test] | tests passed");
-    expect(second.stdout).toContain(`[report] | 1 passed on v${NODE} via ${nodeBin}`);
+    expect(second.stdout).toContain("[CI/test] | tests passed");
+    expect(second.stdout).toContain(`[CI/report] | 1 passed on v${NODE} via ${nodeBin}`);
   });
 });

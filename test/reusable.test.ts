@@ -44,7 +44,7 @@ jobs:
     const r = await gantry(repo, ["run", "--secret", "TOP=hunter2", "--log-dir", logs]);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("hunter2");
-    expect(r.stdout).toContain("[call / use] | token=*** other=[] top=[]");
+    expect(r.stdout).toContain("[ci.yml/call / use] | token=*** other=[] top=[]");
     const called = job(r.report, "call / use");
     expect(called.id).toBe("call/use");
     expect(called.result).toBe("success");
@@ -68,7 +68,7 @@ jobs:
     });
     const r = await gantry(repo, ["run", "--secret", "TOP=hunter2", "--secret", "token=tok3n"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("[call / use] | token=*** other=[] top=[***]");
+    expect(r.stdout).toContain("[ci.yml/call / use] | token=*** other=[] top=[***]");
     expect(r.stdout).not.toMatch(/hunter2|tok3n/);
   });
 });
@@ -260,7 +260,7 @@ jobs:
     expect(summary(r.report)).toEqual({
       CI: { "call (1)": "failure", "call (2) / show": "cancelled", after: "skipped" },
     });
-    expect(r.stdout).toContain("[call (1)] | Error: Input 'n' expects a number, got string '1'");
+    expect(r.stdout).toContain("[CI/call (1)] | Error: Input 'n' expects a number, got string '1'");
   });
 
   it("a remote reusable workflow that neither the action store nor a mirror has fails the job with what to do", async () => {
@@ -278,7 +278,7 @@ jobs:
     expect(r.code).toBe(1);
     expect(summary(r.report)).toEqual({ CI: { call: "failure" } });
     expect(r.stdout).toContain(
-      "[call] | Error: Reusable workflow 'octo-org/shared/.github/workflows/build.yml@v1' could not be read: Action 'octo-org/shared@v1' is not in gantry's action store and no action mirror is set.",
+      "[CI/call] | Error: Reusable workflow 'octo-org/shared/.github/workflows/build.yml@v1' could not be read: Action 'octo-org/shared@v1' is not in gantry's action store and no action mirror is set.",
     );
     expect(r.stdout).toContain("gantry actions add octo-org/shared@v1 --from <git url or dir>");
   });
@@ -418,7 +418,7 @@ jobs:
     expect(r.code).toBe(1);
     expect(summary(r.report)).toEqual({ CI: { "call / slow": "failure" } });
     expect(r.stdout).toContain(
-      "[call / slow] | Error: The job has exceeded the maximum execution time of 0.01 minutes.",
+      "[CI/call / slow] | Error: The job has exceeded the maximum execution time of 0.01 minutes.",
     );
   });
 });

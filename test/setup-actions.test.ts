@@ -63,9 +63,9 @@ jobs:
 `);
     const r = await gantry(repo, ["run"], { env: { RUNNER_TOOL_CACHE: tc } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("[build] | version=v20.11.1");
-    expect(r.stdout).toContain("[build] | out=v20.11.1");
-    expect(r.stdout).toContain(`[build] | which=${join(tc, "node", "20.11.1", ARCH, "bin", "node")}`);
+    expect(r.stdout).toContain("[CI/build] | version=v20.11.1");
+    expect(r.stdout).toContain("[CI/build] | out=v20.11.1");
+    expect(r.stdout).toContain(`[CI/build] | which=${join(tc, "node", "20.11.1", ARCH, "bin", "node")}`);
     expect(stepOutputs(job(r.report, "build"), "node")).toEqual({ "node-version": "v20.11.1" });
   });
 
@@ -100,9 +100,9 @@ jobs:
     });
     const r = await gantry(repo, ["run"], { env: { RUNNER_TOOL_CACHE: tc } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("[nvmrc] | nvmrc=v22.1.0");
+    expect(r.stdout).toContain("[CI/nvmrc] | nvmrc=v22.1.0");
     expect(r.stdout).toContain("cannot read nodejs.org's release index");
-    expect(r.stdout).toContain("[engines] | engines=v20.11.1");
+    expect(r.stdout).toContain("[CI/engines] | engines=v20.11.1");
   });
 
   it("falls back to the host's node when the tool cache has none that matches", async () => {
@@ -122,7 +122,7 @@ jobs:
     const r = await gantry(repo, ["run"], { env: { RUNNER_TOOL_CACHE: toolCache() } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`using the host's node ${host}`);
-    expect(r.stdout).toContain(`[build] | version=v${host}`);
+    expect(r.stdout).toContain(`[CI/build] | version=v${host}`);
     expect(stepOutputs(job(r.report, "build"), "node")).toEqual({ "node-version": `v${host}` });
   });
 
@@ -238,10 +238,10 @@ jobs:
     });
     const r = await gantry(repo, ["run"], { env: { RUNNER_TOOL_CACHE: tc } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("[build] | version=Python 3.12.4");
-    expect(r.stdout).toContain(`[build] | loc=${loc} root=${loc} root3=${loc}`);
-    expect(r.stdout).toContain(`[build] | pkg=${loc}/lib/pkgconfig`);
-    expect(r.stdout).toContain(`[build] | out=3.12.4 ${loc}/bin/python`);
+    expect(r.stdout).toContain("[CI/build] | version=Python 3.12.4");
+    expect(r.stdout).toContain(`[CI/build] | loc=${loc} root=${loc} root3=${loc}`);
+    expect(r.stdout).toContain(`[CI/build] | pkg=${loc}/lib/pkgconfig`);
+    expect(r.stdout).toContain(`[CI/build] | out=3.12.4 ${loc}/bin/python`);
   });
 
   it.skipIf(!hasCommand("python3"))(
@@ -274,9 +274,9 @@ jobs:
 `);
       const r = await gantry(repo, ["run"], { env: { RUNNER_TOOL_CACHE: toolCache() } });
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`[build] | version=Python ${host[0]}`);
-      expect(r.stdout).toContain(`[build] | loc=${host[1]}`);
-      expect(r.stdout).toContain(`[build] | out=${host[0]}`);
+      expect(r.stdout).toContain(`[CI/build] | version=Python ${host[0]}`);
+      expect(r.stdout).toContain(`[CI/build] | loc=${host[1]}`);
+      expect(r.stdout).toContain(`[CI/build] | out=${host[0]}`);
     },
   );
 });
@@ -315,9 +315,9 @@ jobs:
     });
     const r = await gantry(repo, ["run"], { env: { RUNNER_TOOL_CACHE: tc } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("[build] | version=go version go1.22.5 linux/amd64");
-    expect(r.stdout).toContain("[build] | out=1.22.5");
-    expect(r.stdout).toContain(`[build] | path=${gopath}/bin:${join(tc, "go", "1.22.5", ARCH, "bin")}:`);
+    expect(r.stdout).toContain("[CI/build] | version=go version go1.22.5 linux/amd64");
+    expect(r.stdout).toContain("[CI/build] | out=1.22.5");
+    expect(r.stdout).toContain(`[CI/build] | path=${gopath}/bin:${join(tc, "go", "1.22.5", ARCH, "bin")}:`);
   });
 
   it.skipIf(hasCommand("go"))("fails clearly when no Go is in the tool cache or on the host", async () => {
@@ -384,10 +384,10 @@ jobs:
     });
     const r = await gantry(repo, ["run"], { env: { RUNNER_TOOL_CACHE: tc } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`[build] | home=${home17} home17=${home17}`);
-    expect(r.stdout).toContain('[build] | java: openjdk version "17.0.10"');
-    expect(r.stdout).toContain(`[build] | home=${home21} home17=${home17} home21=${home21}`);
-    expect(r.stdout).toContain('[build] | java: openjdk version "21.0.2"');
+    expect(r.stdout).toContain(`[CI/build] | home=${home17} home17=${home17}`);
+    expect(r.stdout).toContain('[CI/build] | java: openjdk version "17.0.10"');
+    expect(r.stdout).toContain(`[CI/build] | home=${home21} home17=${home17} home21=${home21}`);
+    expect(r.stdout).toContain('[CI/build] | java: openjdk version "21.0.2"');
     const b = job(r.report, "build");
     expect(stepOutputs(b, "j17")).toEqual({
       distribution: "Temurin-Hotspot",
@@ -430,7 +430,7 @@ jobs:
 `);
       const r = await gantry(repo, ["run"], { env: { RUNNER_TOOL_CACHE: toolCache() } });
       expect(job(r.report, "host").result).toBe("success");
-      expect(r.stdout).toContain(`[host] | home=${home}`);
+      expect(r.stdout).toContain(`[CI/host] | home=${home}`);
       expect(stepOutputs(job(r.report, "host"), "java").path).toBe(home);
       expect(job(r.report, "missing").result).toBe("failure");
       expect(r.stdout).toContain(

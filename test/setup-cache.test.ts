@@ -67,9 +67,9 @@ describe.concurrent("setup-* dependency caches", () => {
     expect(stepOutputs(b1, "node")["cache-hit"]).toBe("false");
     expect(first.stdout).toContain("npm cache is not found");
     // npm's cache folder is in the job's own HOME, never the user's.
-    expect(first.stdout).toMatch(/\[build\] \| cache-dir=\/\S+\/runs\/\d+\/\d+\/home\/\.npm\n/);
+    expect(first.stdout).toMatch(/\[CI\/build\] \| cache-dir=\/\S+\/runs\/\d+\/\d+\/home\/\.npm\n/);
     expect(existsSync(npmCache)).toBe(false);
-    expect(first.stdout).toContain("[build] | restored=none");
+    expect(first.stdout).toContain("[CI/build] | restored=none");
     const key = new RegExp(`node-cache-Linux-${arch()}-npm-[0-9a-f]{64}`);
     expect(first.stdout).toMatch(new RegExp(`Cache saved with the key: ${key.source}`));
     expect(stepOutcomes(b1)["Post actions/setup-node@v4"]).toBe("success");
@@ -79,7 +79,7 @@ describe.concurrent("setup-* dependency caches", () => {
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(stepOutputs(job(second.report, "build"), "node")["cache-hit"]).toBe("true");
     expect(second.stdout).toMatch(new RegExp(`Cache restored from key: ${key.source}`));
-    expect(second.stdout).toContain("[build] | restored=from-run-1");
+    expect(second.stdout).toContain("[CI/build] | restored=from-run-1");
     expect(second.stdout).toContain("Cache hit occurred on the primary key");
     expect(second.stdout).not.toContain("Cache saved with the key");
   });
@@ -91,7 +91,7 @@ describe.concurrent("setup-* dependency caches", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("Dependencies lock file is not found in ");
     expect(r.stdout).toContain("Supported file patterns: package-lock.json,npm-shrinkwrap.json,yarn.lock");
-    expect(r.stdout).toContain("[build] |");
+    expect(r.stdout).toContain("[CI/build] |");
     expect(r.stdout).not.toContain("cache-dir=");
   });
 
@@ -159,7 +159,7 @@ jobs:
     expect(first.code, first.stdout + first.stderr).toBe(0);
     expect(stepOutputs(job(first.report, "build"), "py")["cache-hit"]).toBe("false");
     expect(first.stdout).toContain("pip cache is not found");
-    expect(first.stdout).toContain("[build] | restored=none");
+    expect(first.stdout).toContain("[CI/build] | restored=none");
     expect(first.stdout).toMatch(
       /Cache saved with the key: setup-python-Linux-\S+-python-3\.11\.\d+-pip-[0-9a-f]{64}/,
     );
@@ -168,7 +168,7 @@ jobs:
     const second = await gantry(repo, ["run"], { env: m.env });
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(stepOutputs(job(second.report, "build"), "py")["cache-hit"]).toBe("true");
-    expect(second.stdout).toContain("[build] | restored=pip-run-1");
+    expect(second.stdout).toContain("[CI/build] | restored=pip-run-1");
     expect(second.stdout).not.toContain("Cache saved with the key");
   });
 
@@ -239,7 +239,7 @@ jobs:
     const second = await gantry(repo, ["run"], { env: m.env });
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(stepOutputs(job(second.report, "build"), "go")["cache-hit"]).toBe("true");
-    expect(second.stdout).toContain("[build] | restored=go-run-1");
+    expect(second.stdout).toContain("[CI/build] | restored=go-run-1");
 
     const noSum = await gantry(repoWith(workflow), ["run"], { env: m.env });
     expect(noSum.code).toBe(0);
@@ -284,7 +284,7 @@ jobs:
     const second = await gantry(repo, ["run"], { env: m.env });
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(stepOutputs(job(second.report, "build"), "java")["cache-hit"]).toBe("true");
-    expect(second.stdout).toContain("[build] | restored=maven-run-1");
+    expect(second.stdout).toContain("[CI/build] | restored=maven-run-1");
   });
 
   it("setup-java cache: gradle fails the step when no build file matches", async () => {

@@ -38,7 +38,7 @@ jobs:
 `);
     const r = await gantry(repo, ["run"]);
     expect(summary(r.report)).toEqual({ CI: { default: "success", bash: "failure", errexit: "failure" } });
-    expect(r.stdout).toContain("[default] | pipe ok");
+    expect(r.stdout).toContain("[CI/default] | pipe ok");
     expect(r.stdout).not.toContain("not reached");
     expect(r.code).toBe(1);
   });
@@ -215,7 +215,7 @@ jobs:
           echo ok
 `);
     const r = await gantry(repo, ["run"]);
-    expect(r.stdout).toContain("[j] | ok");
+    expect(r.stdout).toContain("[CI/j] | ok");
     expect(summary(r.report)).toEqual({ CI: { j: "success" } });
     expect(r.code).toBe(0);
   });

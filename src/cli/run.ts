@@ -16,7 +16,7 @@ import { HostLabels } from "./host-labels.js";
 import { readLocalRepo } from "./local-repo.js";
 import { LogFiles } from "./log-files.js";
 import { runWorkflows } from "./run-workflows.js";
-import { TerminalOutput } from "./terminal.js";
+import { TerminalOutput, wantsColour } from "./terminal.js";
 
 export const RUN_HELP = `Usage: gantry run [options]
 
@@ -148,7 +148,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const bus = new EventBus();
   const cancellation = new Cancellation();
   const live = Boolean(process.stdout.isTTY) && !process.env.CI;
-  const terminal = new TerminalOutput(bus, process.stdout, live);
+  const colour = wantsColour(process.env, Boolean(process.stdout.isTTY));
+  const terminal = new TerminalOutput(bus, process.stdout, { live, colour });
   const logs = values["log-dir"] ? new LogFiles(bus, resolve(cwd, values["log-dir"])) : undefined;
   const onSignal = () => {
     if (!cancellation.cancelled) {

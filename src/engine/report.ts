@@ -8,6 +8,8 @@ export interface StepReport {
   outcome: Result;
   conclusion: Result;
   outputs: Record<string, string>;
+  /** A failed step: the errors it raised (its `::error` annotations, the runner's own), masked. */
+  errors?: string[];
   /** A step that ran an action from the action store: the commit it was pinned to. */
   action?: { uses: string; commit: string; source: string };
 }

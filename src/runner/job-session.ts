@@ -220,6 +220,8 @@ export class JobSession {
     const { masker, req } = this.o;
     const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, masker.mask(v)]));
     const report: StepReport = { id, name, outcome: result.outcome, conclusion: result.conclusion, outputs };
+    const errors = this.o.output.takeErrors();
+    if (result.outcome === "failure" && errors.length > 0) report.errors = errors;
     if (result.action && uses) report.action = { uses, ...result.action };
     this.reports.push(report);
     if (result.conclusion === "failure" && !this.jobFailed) {
@@ -261,7 +263,7 @@ export class JobSession {
       shouldRun = evaluateCondition(step.if, contexts, fnOpts);
     } catch (err) {
       this.started(frame, name);
-      output.log(`Error: ${(err as Error).message}`);
+      output.error(`${(err as Error).message}`);
       return { outcome: "failure", conclusion: "failure", outputs: {} };
     }
     if (!shouldRun) return { started: false, outcome: "skipped", conclusion: "skipped", outputs: {} };
@@ -302,7 +304,7 @@ export class JobSession {
       result = this.finishCall(call, proc, actionResult, stepCancel);
       action = actionResult?.action;
     } catch (err) {
-      output.log(`Error: ${(err as Error).message}`);
+      output.error(`${(err as Error).message}`);
       result = { outcome: "failure", outputs: {} };
     }
     const conclusion: Result = result.outcome === "failure" && continueOnError ? "success" : result.outcome;
@@ -451,7 +453,7 @@ export class JobSession {
       if (proc.reason === "cancelled") outcome = "cancelled";
       else if (proc.reason !== "exit" || proc.exitCode !== 0) outcome = "failure";
     } else if (actionResult && !actionResult.ok) {
-      if (actionResult.error) output.log(`Error: ${actionResult.error}`);
+      if (actionResult.error) output.error(`${actionResult.error}`);
       outcome = cancellation.cancelled ? "cancelled" : "failure";
     }
     return { outcome, outputs };
@@ -465,7 +467,7 @@ export class JobSession {
       try {
         return readJobFile(file);
       } catch (err) {
-        output.log(`Error: ${(err as Error).message}`);
+        output.error(`${(err as Error).message}`);
         ok = false;
         return "";
       }
@@ -480,8 +482,8 @@ export class JobSession {
       const parsed = parseEnvFile(read(file));
       for (const [k, v] of parsed.values) into[k] = v;
       for (const e of parsed.errors) {
-        output.log(`Error: Unable to process file command '${what}' successfully.`);
-        output.log(`Error: ${what} line ${e.line}: ${e.message}`);
+        output.error(`Unable to process file command '${what}' successfully.`);
+        output.error(`${what} line ${e.line}: ${e.message}`);
         ok = false;
       }
     };
@@ -615,7 +617,7 @@ export class JobSession {
       run = !(value === false || value === null || value === 0 || value === "" || Number.isNaN(value));
     } catch (err) {
       this.started(this.jobFrame, name);
-      output.log(`Error: ${kind.toLowerCase()}-if: ${(err as Error).message}`);
+      output.error(`${kind.toLowerCase()}-if: ${(err as Error).message}`);
       this.record(id, name, { outcome: "failure", conclusion: "failure", outputs: {} });
       return;
     }
@@ -632,7 +634,7 @@ export class JobSession {
       const actionResult = await part.run(request);
       result = this.finishCall(call, undefined, actionResult, cancellation);
     } catch (err) {
-      output.log(`Error: ${(err as Error).message}`);
+      output.error(`${(err as Error).message}`);
       result = { outcome: "failure", outputs: {} };
     }
     // What a pre part saves is there for the main step and the post part.

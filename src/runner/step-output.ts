@@ -20,6 +20,8 @@ export interface CommandEffects {
  */
 export class StepOutput {
   private processor = new CommandProcessor();
+  /** The errors raised since the last `takeErrors` (the step's own, for its report). */
+  private errors: string[] = [];
   readonly effects: CommandEffects = { outputs: {}, state: {} };
 
   constructor(
@@ -59,6 +61,7 @@ export class StepOutput {
   /** An error of the runner's own, as GitHub's runner raises one: `##[error]` in the log, and an annotation. */
   error(message: string): void {
     const text = this.masker.mask(message);
+    this.errors.push(text);
     this.bus.emit("job:annotation", {
       runId: this.runId,
       jobKey: this.jobKey,
@@ -73,6 +76,13 @@ export class StepOutput {
   warn(message: string): void {
     const data = message.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
     this.line(`::warning::${data}`);
+  }
+
+  /** The errors raised since the last call (masked), the step's report carries them. */
+  takeErrors(): string[] {
+    const taken = this.errors;
+    this.errors = [];
+    return taken;
   }
 
   /** Announces what the step wrote to GITHUB_STEP_SUMMARY, masked. */
@@ -126,6 +136,7 @@ export class StepOutput {
           return;
         }
         const masked = this.masker.mask(text);
+        if (cmd.command === "error") this.errors.push(masked.slice("Error: ".length));
         const line = Number(getProperty(cmd, "line"));
         const col = Number(getProperty(cmd, "col"));
         const title = getProperty(cmd, "title");
