@@ -102,12 +102,12 @@ ${INSTALL}`);
       env: { RUNNER_TOOL_CACHE: tc.root, PATH: path },
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain("[install] | hello from the tool");
-    expect(r.stdout).toMatch(/\[install\] \| pnpm at \/\S+\/runs\/\d+\/\d+\/tools\/bin\/pnpm\n/);
-    expect(r.stdout).toContain("[later] | no hello-tool");
-    expect(r.stdout).toContain("[later] | no pnpm");
-    expect(r.stdout).toContain("[host] | hello from the tool");
-    expect(r.stdout).toMatch(/\[host\] \| pnpm at \/\S+\/runs\/\d+\/\d+\/tools\/bin\/pnpm\n/);
+    expect(r.stdout).toContain("[CI/install] | hello from the tool");
+    expect(r.stdout).toMatch(/\[CI\/install\] \| pnpm at \/\S+\/runs\/\d+\/\d+\/tools\/bin\/pnpm\n/);
+    expect(r.stdout).toContain("[CI/later] | no hello-tool");
+    expect(r.stdout).toContain("[CI/later] | no pnpm");
+    expect(r.stdout).toContain("[CI/host] | hello from the tool");
+    expect(r.stdout).toMatch(/\[CI\/host\] \| pnpm at \/\S+\/runs\/\d+\/\d+\/tools\/bin\/pnpm\n/);
     // The tool cache and the host's PATH hold what they held.
     expect(readdirSync(join(tc.dir, "bin")).sort()).toEqual(before);
     expect(readdirSync(join(tc.dir, "lib", "node_modules")).sort()).toEqual(["corepack", "npm"]);
@@ -120,9 +120,9 @@ ${INSTALL}`);
       env: { RUNNER_TOOL_CACHE: tc.root },
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain("[install] | hello from the tool");
-    expect(r.stdout).toMatch(/\[install\] \| pnpm at \/\S+\/runs\/\d+\/\d+\/tools\/bin\/pnpm\n/);
-    expect(r.stdout).toContain("[later] | no hello-tool");
-    expect(r.stdout).toContain("[later] | no pnpm");
+    expect(r.stdout).toContain("[CI/install] | hello from the tool");
+    expect(r.stdout).toMatch(/\[CI\/install\] \| pnpm at \/\S+\/runs\/\d+\/\d+\/tools\/bin\/pnpm\n/);
+    expect(r.stdout).toContain("[CI/later] | no hello-tool");
+    expect(r.stdout).toContain("[CI/later] | no pnpm");
   });
 });
