@@ -1,6 +1,7 @@
 import { type FormEvent, type ReactNode, useEffect, useState } from "react";
 import { ApiError, api, type DispatchInputJson, type RepoJson, repoPath, type WorkflowJson } from "../api.js";
 import { Problem } from "../components/Layout.js";
+import { RefPicker } from "../components/RefPicker.js";
 import { placeErrors } from "../dispatch-errors.js";
 import { Link, navigate, useTitle } from "../router.js";
 import { useData } from "../use-data.js";
@@ -13,9 +14,17 @@ interface Props {
 
 type Values = Record<string, string | boolean>;
 
-function initialValues(inputs: DispatchInputJson[]): Values {
+/** The inputs' defaults; what was entered for an input of the same name and kind is kept (another ref). */
+function initialValues(inputs: DispatchInputJson[], entered: Values = {}): Values {
   const values: Values = {};
   for (const i of inputs) {
+    const kept = entered[i.name];
+    if (kept !== undefined && typeof kept === (i.type === "boolean" ? "boolean" : "string")) {
+      if (i.type !== "choice" || i.options.includes(String(kept)) || kept === "") {
+        values[i.name] = kept;
+        continue;
+      }
+    }
     if (i.type === "boolean") values[i.name] = i.default === "true";
     else if (i.type === "choice") values[i.name] = i.default ?? i.options[0] ?? "";
     else values[i.name] = i.default ?? "";
@@ -35,18 +44,18 @@ function Field({
   onChange: (v: string | boolean) => void;
 }) {
   const id = `input-${input.name}`;
-  const described = [input.description ? `${id}-help` : "", error ? `${id}-error` : ""]
-    .filter(Boolean)
-    .join(" ");
+  const described = error ? `${id}-error` : "";
   const common = {
     id,
     name: input.name,
     "aria-invalid": error ? true : undefined,
     "aria-describedby": described || undefined,
   };
+  // As GitHub's form: the description says what to enter; the input's id beside it.
   const label = (
     <>
-      {input.name}
+      {input.description || input.name}
+      {input.description && <code className="input-id">{input.name}</code>}
       {input.required && (
         <span className="required" title="required">
           {" "}
@@ -68,11 +77,6 @@ function Field({
           />
           {label}
         </label>
-        {input.description && (
-          <p id={`${id}-help`} className="muted small">
-            {input.description}
-          </p>
-        )}
         {error && (
           <p id={`${id}-error`} className="field-error" role="alert">
             {error}
@@ -113,11 +117,6 @@ function Field({
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {input.description && (
-        <p id={`${id}-help`} className="muted small">
-          {input.description}
-        </p>
-      )}
       {control}
       {error && (
         <p id={`${id}-error`} className="field-error" role="alert">
@@ -149,12 +148,16 @@ export function Dispatch({ owner, repo, file }: Props) {
         : Promise.resolve(undefined),
     `${base}/${file}@${asked}`,
   );
-  const inputs = wf.data?.dispatch_inputs ?? [];
+  // The form stays as it is while a ref's workflow loads or fails to (no input lost).
+  const [inputs, setInputs] = useState<DispatchInputJson[]>([]);
   const [values, setValues] = useState<Values>({});
   const [errors, setErrors] = useState<ReturnType<typeof placeErrors>>({ fields: {}, form: [] });
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    if (wf.data?.dispatch_inputs) setValues(initialValues(wf.data.dispatch_inputs));
+    const loaded = wf.data?.dispatch_inputs;
+    if (!loaded) return;
+    setInputs(loaded);
+    setValues((entered) => initialValues(loaded, entered));
   }, [wf.data]);
   useTitle(`Run ${wf.data?.name ?? file}`);
 
@@ -200,18 +203,20 @@ export function Dispatch({ owner, repo, file }: Props) {
           </ul>
         )}
         <div className="field">
-          <label htmlFor="ref">Branch or tag</label>
-          <div className="row">
-            <input
-              id="ref"
-              value={ref}
-              onChange={(e) => setRef(e.target.value)}
-              onBlur={() => ref.trim() && setAsked(ref.trim())}
-              aria-invalid={errors.ref ? true : undefined}
-              aria-describedby={errors.ref ? "ref-error" : undefined}
-              required
-            />
-          </div>
+          <span className="field-label" id="ref-label">
+            Use workflow from
+          </span>
+          <RefPicker
+            owner={owner}
+            repo={repo}
+            value={ref}
+            describedBy={errors.ref ? "ref-error" : undefined}
+            onChange={(r) => {
+              setRef(r);
+              setAsked(r);
+              setErrors((e) => ({ ...e, ref: undefined }));
+            }}
+          />
           {errors.ref && (
             <p id="ref-error" className="field-error" role="alert">
               {errors.ref}

@@ -160,13 +160,17 @@ export function Job({ owner, repo, id }: Props) {
   }, [steps, stepState, running, j, log.version]);
   const line = /^#L(\d+)$/.exec(hash);
   // Every step of the job: the API lists those the log does not hold yet (queued) or ever (skipped).
+  // A finished job's log is read whole first: until then its steps would show as never started.
+  const logKnown = log.ended || done.current === false;
   const silent = useMemo(
     () =>
-      silentSteps(
-        (j?.steps ?? []).map((s) => ({ name: s.name, number: s.number, state: stateOf(s) })),
-        steps,
-      ),
-    [j, steps, log.version],
+      logKnown
+        ? silentSteps(
+            (j?.steps ?? []).map((s) => ({ name: s.name, number: s.number, state: stateOf(s) })),
+            steps,
+          )
+        : [],
+    [j, steps, log.version, logKnown],
   );
   const [timestamps, setTimestamps] = useState(false);
 
