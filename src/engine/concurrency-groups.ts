@@ -19,6 +19,8 @@ export interface ConcurrencySetting {
 export interface ConcurrencyRequest extends ConcurrencySetting {
   /** Who asks: a run id, or a run id and a job key. Unique among the requests in flight. */
   holder: string;
+  /** Who asks, as a person reads it (`Deploy #4, run 17`): the holders it supersedes are told. */
+  label?: string;
   /** Called once when the request has to wait (the group is held): the holder is now pending. */
   onWaiting?: () => void;
 }
@@ -54,9 +56,12 @@ export function groupKey(group: string): string {
   return group.toLowerCase();
 }
 
-/** GitHub's message for a holder a newer request displaced, running (cancel-in-progress) or pending. */
-export function supersededMessage(group: string): string {
-  return `Canceling since a higher priority waiting request for '${group}' exists`;
+/**
+ * GitHub's message for a holder a newer request displaced, running (cancel-in-progress) or
+ * pending; `by` (the newer request's label) names the one that displaced it.
+ */
+export function supersededMessage(group: string, by?: string): string {
+  return `Canceling since a higher priority waiting request for '${group}' exists${by ? `: ${by}` : ""}`;
 }
 
 /** For a request that finds `MAX_PENDING` already waiting with `queue: max` (gantry's wording). */

@@ -25,6 +25,8 @@ export interface EnterGroupOptions {
   level: keyof typeof CONCURRENCY_CONTEXTS;
   contexts: Contexts;
   holder: string;
+  /** The holder as a person reads it, named to those it supersedes. */
+  label?: string;
   /** Aborts a pending request (its run was cancelled). */
   signal?: AbortSignal;
   /** Called when the request has to wait for its group (it is pending). */
@@ -47,7 +49,10 @@ export async function enterGroup(opts: EnterGroupOptions): Promise<GroupEntry> {
     return { kind: "failed", message: deadlockMessage(setting.group, opts.job.id) };
   }
   const onWaiting = opts.onWaiting && (() => opts.onWaiting?.(setting.group));
-  const admission = await opts.groups.acquire({ ...setting, holder: opts.holder, onWaiting }, opts.signal);
+  const admission = await opts.groups.acquire(
+    { ...setting, holder: opts.holder, label: opts.label, onWaiting },
+    opts.signal,
+  );
   return admission.granted
     ? { kind: "held", setting, slot: admission.slot }
     : { kind: "cancelled", message: admission.message };

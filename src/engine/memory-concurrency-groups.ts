@@ -66,7 +66,7 @@ export class MemoryConcurrencyGroups implements ConcurrencyGroups {
       this.groups.set(key, group);
     }
     if (!group.running) return Promise.resolve({ granted: true, slot: this.run(key, group, request) });
-    const message = supersededMessage(request.group);
+    const message = supersededMessage(request.group, request.label);
     if (request.cancelInProgress) group.running.supersede(message);
     if (request.queue === "single") {
       for (const waiter of group.pending.splice(0)) waiter.settle({ granted: false, message });

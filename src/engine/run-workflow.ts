@@ -512,6 +512,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       level: "job",
       contexts,
       holder: `${runId}/${jobKey}`,
+      label: `${name} of ${workflow.name} #${String(opts.github.run_number ?? "")}, run ${runId}`,
       signal: abort.signal,
       onWaiting: (group) => bus.emit("job:pending", { runId, jobKey, name, group }),
       job: { id: def.id, workflowGroup: opts.workflowGroup },

@@ -22,6 +22,7 @@ export async function runInWorkflowGroup(
     level: "workflow",
     contexts: { github: opts.github, inputs: opts.inputs, vars: opts.vars },
     holder: runId,
+    label: `${workflow.name} #${String(opts.github.run_number ?? "")}, run ${runId}`,
     signal: abort.signal,
     onWaiting: (group) => bus.emit("run:pending", { runId, workflow: workflow.name, group }),
   });

@@ -450,8 +450,12 @@ export class JobSession {
       else if (proc.exitCode !== 0 && proc.reason === "exit") {
         output.error(`Process completed with exit code ${proc.exitCode}.`);
       }
-      if (proc.reason === "cancelled") outcome = "cancelled";
-      else if (proc.reason !== "exit" || proc.exitCode !== 0) outcome = "failure";
+      if (proc.reason === "cancelled") {
+        // As GitHub's runner ends a step it stopped (its open group ended first).
+        output.endOpenGroup();
+        output.error("The operation was canceled.");
+        outcome = "cancelled";
+      } else if (proc.reason !== "exit" || proc.exitCode !== 0) outcome = "failure";
     } else if (actionResult && !actionResult.ok) {
       if (actionResult.error) output.error(`${actionResult.error}`);
       outcome = cancellation.cancelled ? "cancelled" : "failure";

@@ -23,6 +23,8 @@ export class StepOutput {
   /** The errors raised since the last `takeErrors` (the step's own, for its report). */
   private errors: string[] = [];
   readonly effects: CommandEffects = { outputs: {}, state: {} };
+  /** Whether the step opened a `::group::` it has not ended. */
+  private inGroup = false;
 
   constructor(
     private readonly bus: EventBus,
@@ -72,6 +74,13 @@ export class StepOutput {
     this.log(`##[error]${text}`);
   }
 
+  /** Ends a `::group::` the step left open (it was stopped), so what follows is not folded into it. */
+  endOpenGroup(): void {
+    if (!this.inGroup) return;
+    this.inGroup = false;
+    this.log("##[endgroup]");
+  }
+
   /** Raises a warning annotation from gantry's own code (a built-in action), as `::warning::` would. */
   warn(message: string): void {
     const data = message.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
@@ -109,9 +118,11 @@ export class StepOutput {
     switch (cmd.command) {
       // As GitHub's runner writes them in its logs: the UI folds them; the CLI shows `▶ name`.
       case "group":
+        this.inGroup = true;
         this.log(`##[group]${cmd.value}`);
         return;
       case "endgroup":
+        this.inGroup = false;
         this.log("##[endgroup]");
         return;
       case "debug":

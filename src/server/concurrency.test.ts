@@ -85,8 +85,9 @@ describe("gantry serve: workflow concurrency groups", () => {
     const one = await api(s, "GET", `/actions/runs/${first}`);
     const two = await api(s, "GET", `/actions/runs/${second}`);
     expect(one.conclusion).toBe("cancelled");
+    // GitHub's words, and which newer run it was.
     expect(one.problems).toContain(
-      "Canceling since a higher priority waiting request for 'Deploy-refs/heads/main' exists",
+      `Canceling since a higher priority waiting request for 'Deploy-refs/heads/main' exists: Deploy #2, run ${second}`,
     );
     expect(two.conclusion).toBe("success");
   });

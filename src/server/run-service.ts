@@ -91,7 +91,18 @@ function headBranchOf(event: RepoEvent): string {
  * the runner pool, and their states land in the store. Cancel, re-run and crash recovery live here.
  */
 export class RunService {
-  private active = new Map<number, { cancellation: Cancellation; done: Promise<void> }>();
+  private active = new Map<
+    number,
+    {
+      cancellation: Cancellation;
+      done: Promise<void>;
+      /** The attempt's events once it runs, and its workflow's name. */
+      bus?: EventBus;
+      workflow?: string;
+      /** Who cancelled it, said on its bus (at once, or once it has one). */
+      cancelNote?: string;
+    }
+  >();
   /** Runs a re-run is starting the next attempt of. */
   private readonly rerunning = new Set<number>();
   /** Workflow- and job-level `concurrency:` groups, shared by every run of this server. */
@@ -359,6 +370,11 @@ export class RunService {
       });
       const bus = new EventBus();
       const recorder = new RunRecorder(this.deps, run, bus);
+      const entry = this.active.get(run.id);
+      if (entry) {
+        Object.assign(entry, { bus, workflow: wf.name });
+        if (entry.cancelNote) this.announceCancel(run.id, entry.cancelNote);
+      }
       const executor = new PoolExecutor(this.deps, recorder, runner);
       const prior = priorJobs(await store.listJobs(run.id, run.runAttempt), run.workflowFile);
       await turn;
@@ -391,13 +407,35 @@ export class RunService {
     }
   }
 
-  /** Cancels a run: "completed" when there is nothing left to cancel. */
-  async cancel(run: Run): Promise<"accepted" | "completed"> {
+  /**
+   * Cancels a run: "completed" when there is nothing left to cancel. `by` (the token's name) is
+   * said in the run's annotation, as GitHub's "The run was canceled by @user."
+   */
+  async cancel(run: Run, by: string): Promise<"accepted" | "completed"> {
     if (run.status === "completed") return "completed";
+    const note = `The run was canceled by @${by}.`;
     const active = this.active.get(run.id);
-    if (active) active.cancellation.cancel();
-    else await this.finish(run, "cancelled");
+    if (!active) {
+      await this.finish(run, "cancelled", [...run.problems, note]);
+      return "accepted";
+    }
+    if (!active.cancelNote) {
+      active.cancelNote = note;
+      this.announceCancel(run.id, note);
+    }
+    active.cancellation.cancel();
     return "accepted";
+  }
+
+  /** Says who cancelled a running run as its annotation (kept with its problems by the recorder). */
+  private announceCancel(runId: number, note: string): void {
+    const active = this.active.get(runId);
+    active?.bus?.emit("run:annotation", {
+      runId: String(runId),
+      workflow: active.workflow ?? "",
+      level: "error",
+      text: note,
+    });
   }
 
   /**
