@@ -10,6 +10,7 @@ import { eventRoutes } from "./routes/events.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { refRoutes } from "./routes/refs.js";
+import { repoHookRoutes } from "./routes/repo-hooks.js";
 import { repoRoutes } from "./routes/repos.js";
 import { repositoryDispatchRoutes } from "./routes/repository-dispatch.js";
 import { runDetailRoutes } from "./routes/run-details.js";
@@ -77,6 +78,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", runGraphRoutes(ctx));
   api.route("/", runDetailRoutes(ctx));
   api.route("/", runLogRoutes(ctx));
+  api.route("/", repoHookRoutes(ctx));
   app.route("/api/v1", api);
   // Workflow status badges, at GitHub's path beside the UI's (public only when the config says so).
   app.route("/", badgeRoutes(ctx));

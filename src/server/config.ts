@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { type Problem, UsageError } from "../workflow/index.js";
+import { outgoingWebhooksConfig } from "./hook-url.js";
 import { hooksConfig } from "./hooks-config.js";
 import { repoUrlProblem, repoUrlSchemes } from "./repo-url.js";
 import { DEFAULT_LIMITS } from "./request-limits.js";
@@ -97,6 +98,8 @@ export const serverConfig = z.object({
   vars: z.record(z.string(), z.string()).default({}),
   /** Secrets of push notifications and forge webhooks (hooks-config.ts). */
   hooks: hooksConfig,
+  /** Where repositories' outgoing webhooks may be sent (hook-url.ts): https to public hosts by default. */
+  outgoing_webhooks: outgoingWebhooksConfig,
   /**
    * Workflow status badges (GET /{owner}/{repo}/actions/workflows/{file}/badge.svg): `public: true`
    * serves them to anyone, else they need an API token, as the runs do.

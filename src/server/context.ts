@@ -5,6 +5,7 @@ import type { Repo, Store } from "../store/index.js";
 import type { AuthThrottle } from "./auth-throttle.js";
 import type { ServerConfig } from "./config.js";
 import { zodProblems } from "./config.js";
+import type { HookSender } from "./hook-sender.js";
 import { HttpError } from "./http-error.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
@@ -32,6 +33,8 @@ export interface ServerContext {
   notes?: RunNotes;
   /** The artifact store, for the UI's artifact list and downloads. */
   artifacts?: FsArtifactStore;
+  /** Repository hooks' deliveries (hook-sender.ts); without it the hooks API answers 503. */
+  outgoing?: HookSender;
   /** Failed authentications per client address (the API's and the hooks'); createApp makes one. */
   throttle?: AuthThrottle;
 }

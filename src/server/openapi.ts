@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { createHookBody, patchHookBody } from "./hook-schemas.js";
 import { createPullBody, pullRequestSchema, updatePullBody } from "./pull-schemas.js";
 import {
   combinedStatusSchema,
@@ -395,6 +396,60 @@ export function openApiDocument(): Record<string, unknown> {
             ...errors,
             ...bodyErrors,
           },
+        }),
+      },
+      "/repos/{owner}/{repo}/hooks": {
+        get: op("List the repository's webhooks (secrets answered as ********)", {
+          parameters: repoParams,
+          responses: { "200": { description: "The hooks" }, ...errors },
+        }),
+        post: op(
+          "Create a webhook: workflow_run and workflow_job deliveries (action completed), signed with X-Hub-Signature-256 when it has a secret; the URL must pass outgoing_webhooks; a ping is sent",
+          {
+            parameters: repoParams,
+            requestBody: { required: true, content: json(createHookBody, "input") },
+            responses: { "201": { description: "The hook" }, ...errors, ...bodyErrors },
+          },
+        ),
+      },
+      "/repos/{owner}/{repo}/hooks/{hook_id}": {
+        get: op("Get a webhook, with its last response", {
+          parameters: [...repoParams, pathParam("hook_id", "integer")],
+          responses: { "200": { description: "The hook" }, ...errors },
+        }),
+        patch: op("Update a webhook (config, events, add_events, remove_events, active)", {
+          parameters: [...repoParams, pathParam("hook_id", "integer")],
+          requestBody: { required: true, content: json(patchHookBody, "input") },
+          responses: { "200": { description: "The hook" }, ...errors, ...bodyErrors },
+        }),
+        delete: op("Delete a webhook and its delivery log", {
+          parameters: [...repoParams, pathParam("hook_id", "integer")],
+          responses: { "204": { description: "Deleted" }, ...errors },
+        }),
+      },
+      "/repos/{owner}/{repo}/hooks/{hook_id}/pings": {
+        post: op("Send the hook a ping event", {
+          parameters: [...repoParams, pathParam("hook_id", "integer")],
+          responses: { "204": { description: "Queued" }, ...errors },
+        }),
+      },
+      "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries": {
+        get: op(
+          "A webhook's deliveries, newest first, with their state (pending, delivered, failed) and attempts",
+          {
+            parameters: [
+              ...repoParams,
+              pathParam("hook_id", "integer"),
+              query("per_page", "At most 100", "integer"),
+            ],
+            responses: { "200": { description: "The deliveries" }, ...errors },
+          },
+        ),
+      },
+      "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}": {
+        get: op("One delivery, with its payload", {
+          parameters: [...repoParams, pathParam("hook_id", "integer"), pathParam("delivery_id", "integer")],
+          responses: { "200": { description: "The delivery" }, ...errors },
         }),
       },
       "/events": {

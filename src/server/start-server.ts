@@ -14,6 +14,8 @@ import { createApp } from "./app.js";
 import { ensureAdminToken } from "./auth.js";
 import { parseServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
+import { HookSecrets } from "./hook-secret.js";
+import { HookSender } from "./hook-sender.js";
 import { hookSecrets } from "./hooks-config.js";
 import { jobIsolation } from "./job-isolation.js";
 import { JobLogs } from "./job-logs.js";
@@ -224,6 +226,15 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     if (own instanceof Error) throw own;
     return [...own, ...synced];
   };
+  // Repository hooks: deliveries kept in the store, pending ones sent again after a restart.
+  const outgoing = new HookSender({
+    store,
+    hub,
+    secrets: new HookSecrets(join(dataDir, "hook-secrets.key")),
+    policy: config.outgoing_webhooks,
+    baseUrl: () => url,
+    log,
+  });
   const webDir = opts.webDir ?? fileURLToPath(new URL("web", import.meta.url));
   const context: ServerContext = {
     store,
@@ -237,6 +248,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     webDir,
     notes,
     artifacts: stores.artifacts,
+    outgoing,
   };
   const app = createApp(context);
   await runs.recover();
@@ -247,6 +259,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     hookRoutes({ store, triggers, secrets: hookSecrets(config.hooks), log, throttle: context.throttle }),
   );
   if (opts.triggers !== false) triggers.start();
+  outgoing.start();
   // Pushed workflows are parsed in a worker thread (pushed-workflows.ts): start it now.
   startParsingWorkflows(log);
 
@@ -288,6 +301,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       // The last job's completion reaches the store through the engine's events: let it land.
       await new Promise((r) => setImmediate(r));
       await runs.stopEvents();
+      await outgoing.stop();
       await serial.idle();
       serial.seal();
       if (!finished) processes.endAll();
@@ -304,6 +318,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       pool.stop();
       await close();
       await runs.stopAll();
+      await outgoing.stop();
       await pushedWorkflows.close();
       await services?.close();
       await serial.idle();

@@ -3,6 +3,7 @@ import * as deliveries from "./deliveries.js";
 import * as jobs from "./jobs.js";
 import { migrationProvider } from "./migrations/index.js";
 import * as pulls from "./pulls.js";
+import * as hooks from "./repo-hooks.js";
 import { removeRepo } from "./repo-removal.js";
 import * as repos from "./repos.js";
 import * as attempts from "./run-attempts.js";
@@ -14,14 +15,18 @@ import type { Store } from "./store.js";
 import * as tokens from "./tokens.js";
 import { getTriggerMemory, putTriggerMemory } from "./trigger-state.js";
 import type {
+  HookDeliveryPatch,
   Job,
   JobPatch,
+  NewHookDelivery,
   NewJob,
   NewPullRequest,
   NewRepo,
+  NewRepoHook,
   NewRun,
   PullRequestFilter,
   PullRequestPatch,
+  RepoHookPatch,
   RunAttempt,
   RunFilter,
   RunPatch,
@@ -131,6 +136,39 @@ export class KyselyStore implements Store {
   }
   rememberDelivery(forge: string, deliveryId: string, receivedAt: string) {
     return deliveries.rememberDelivery(this.db, forge, deliveryId, receivedAt);
+  }
+  addHook(hook: NewRepoHook) {
+    return hooks.addHook(this.db, hook);
+  }
+  getHook(id: number) {
+    return hooks.getHook(this.db, id);
+  }
+  listHooks(repoId: number) {
+    return hooks.listHooks(this.db, repoId);
+  }
+  updateHook(id: number, patch: RepoHookPatch) {
+    return hooks.updateHook(this.db, id, patch);
+  }
+  removeHook(id: number) {
+    return hooks.removeHook(this.db, id);
+  }
+  addHookDelivery(delivery: NewHookDelivery) {
+    return hooks.addHookDelivery(this.db, delivery);
+  }
+  listHookDeliveries(hookId: number, limit: number) {
+    return hooks.listHookDeliveries(this.db, hookId, limit);
+  }
+  getHookDelivery(hookId: number, id: number) {
+    return hooks.getHookDelivery(this.db, hookId, id);
+  }
+  dueHookDeliveries(at: string, limit: number) {
+    return hooks.dueHookDeliveries(this.db, at, limit);
+  }
+  claimHookDelivery(id: number, due: string, until: string) {
+    return hooks.claimHookDelivery(this.db, id, due, until);
+  }
+  updateHookDelivery(id: number, patch: HookDeliveryPatch) {
+    return hooks.updateHookDelivery(this.db, id, patch);
   }
   pruneDeliveries(before: string) {
     return deliveries.pruneDeliveries(this.db, before);

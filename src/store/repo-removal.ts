@@ -3,7 +3,7 @@ import type { Database } from "./schema.js";
 
 /**
  * Removes a repository and everything the store keeps of it, in one transaction: its runs with
- * their jobs and steps, its pull requests and what its triggers remember. The ids of the runs it
+ * their jobs and steps, its pull requests, what its triggers remember and its hooks with their deliveries. The ids of the runs it
  * had come back, for the files kept beside the store (logs, notes, artifacts). Webhook deliveries
  * are kept by forge and id, not by repository, and age out on their own.
  */
@@ -18,6 +18,9 @@ export async function removeRepo(db: Kysely<Database>, id: number): Promise<{ ru
     await tx.deleteFrom("runs").where("repo_id", "=", id).execute();
     await tx.deleteFrom("pull_requests").where("repo_id", "=", id).execute();
     await tx.deleteFrom("trigger_state").where("repo_id", "=", id).execute();
+    const hooks = tx.selectFrom("repo_hooks").select("id").where("repo_id", "=", id);
+    await tx.deleteFrom("hook_deliveries").where("hook_id", "in", hooks).execute();
+    await tx.deleteFrom("repo_hooks").where("repo_id", "=", id).execute();
     await tx.deleteFrom("repos").where("id", "=", id).execute();
     return { runIds };
   });

@@ -134,6 +134,39 @@ export interface DbWebhookDelivery {
   received_at: string;
 }
 
+/** A repository's outgoing webhook (migration 0010); the secret only sealed (server/hook-secret.ts). */
+export interface DbRepoHook {
+  id: number;
+  repo_id: number;
+  url: string;
+  /** json | form */
+  content_type: string;
+  secret_sealed: string | null;
+  events_json: string;
+  /** 1 or 0. */
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One delivery of a repository hook (migration 0010): pending until delivered or given up (failed). */
+export interface DbHookDelivery {
+  id: number;
+  hook_id: number;
+  guid: string;
+  event: string;
+  action: string | null;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
 export interface DbToken {
   id: number;
   name: string;
@@ -152,4 +185,6 @@ export interface Database {
   pull_requests: DbPullRequest;
   trigger_state: DbTriggerState;
   webhook_deliveries: DbWebhookDelivery;
+  repo_hooks: DbRepoHook;
+  hook_deliveries: DbHookDelivery;
 }

@@ -449,6 +449,53 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(page.pulls.map((p) => p.number)).toEqual([a.number]);
     });
 
+    it("keeps repository hooks and their deliveries; one claimer takes a due delivery; removing the repository takes them", async () => {
+      const r = await store.addRepo(repo);
+      const hook = await store.addHook({
+        repoId: r.id,
+        url: "https://chat.example.com/x",
+        contentType: "json",
+        secretSealed: "v1:sealed",
+        events: ["workflow_run"],
+        active: true,
+      });
+      expect(await store.getHook(hook.id)).toEqual(hook);
+      await store.updateHook(hook.id, { active: false, events: ["*"] });
+      expect(await store.listHooks(r.id)).toMatchObject([{ id: hook.id, active: false, events: ["*"] }]);
+      const at = "2026-01-01T00:00:00.000Z";
+      const d = await store.addHookDelivery({
+        hookId: hook.id,
+        guid: "g",
+        event: "ping",
+        action: null,
+        payload: "{}",
+        nextAttemptAt: at,
+      });
+      expect(await store.dueHookDeliveries("2025-12-31T00:00:00.000Z", 10)).toEqual([]);
+      expect((await store.dueHookDeliveries(at, 10)).map((x) => x.id)).toEqual([d.id]);
+      const later = "2026-01-01T00:01:00.000Z";
+      const claims = await Promise.all([
+        store.claimHookDelivery(d.id, at, later),
+        store.claimHookDelivery(d.id, at, later),
+      ]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      await store.updateHookDelivery(d.id, {
+        status: "delivered",
+        attempts: 1,
+        statusCode: 200,
+        nextAttemptAt: null,
+      });
+      expect(await store.getHookDelivery(hook.id, d.id)).toMatchObject({
+        status: "delivered",
+        attempts: 1,
+        statusCode: 200,
+      });
+      expect(await store.dueHookDeliveries(later, 10)).toEqual([]);
+      await store.removeRepo(r.id);
+      expect(await store.getHook(hook.id)).toBeUndefined();
+      expect(await store.listHookDeliveries(hook.id, 10)).toEqual([]);
+    });
+
     it("keeps token hashes and finds a token by its hash", async () => {
       const t = await store.addToken("admin", "f".repeat(64));
       expect(await store.findToken("f".repeat(64))).toEqual(t);

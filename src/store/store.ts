@@ -1,14 +1,20 @@
 import type {
+  HookDelivery,
+  HookDeliveryPatch,
   Job,
   JobPatch,
+  NewHookDelivery,
   NewJob,
   NewPullRequest,
   NewRepo,
+  NewRepoHook,
   NewRun,
   PullRequest,
   PullRequestFilter,
   PullRequestPatch,
   Repo,
+  RepoHook,
+  RepoHookPatch,
   Run,
   RunAttempt,
   RunFilter,
@@ -87,6 +93,23 @@ export interface Store {
   rememberDelivery(forge: string, deliveryId: string, receivedAt: string): Promise<boolean>;
   /** Forgets the deliveries received before the ISO time given; answers how many. */
   pruneDeliveries(before: string): Promise<number>;
+
+  /** A repository's outgoing webhooks (GitHub's repository hooks) and their delivery log. */
+  addHook(hook: NewRepoHook): Promise<RepoHook>;
+  getHook(id: number): Promise<RepoHook | undefined>;
+  listHooks(repoId: number): Promise<RepoHook[]>;
+  updateHook(id: number, patch: RepoHookPatch): Promise<void>;
+  /** Removes a hook with its deliveries. */
+  removeHook(id: number): Promise<void>;
+  addHookDelivery(delivery: NewHookDelivery): Promise<HookDelivery>;
+  /** A hook's deliveries, newest first, at most `limit`. */
+  listHookDeliveries(hookId: number, limit: number): Promise<HookDelivery[]>;
+  getHookDelivery(hookId: number, id: number): Promise<HookDelivery | undefined>;
+  /** Pending deliveries due at the ISO time given, oldest first. */
+  dueHookDeliveries(at: string, limit: number): Promise<HookDelivery[]>;
+  /** Takes a due delivery (next attempt `due`) until `until`: true for one claimer only. */
+  claimHookDelivery(id: number, due: string, until: string): Promise<boolean>;
+  updateHookDelivery(id: number, patch: HookDeliveryPatch): Promise<void>;
 
   addToken(name: string, hash: string): Promise<Token>;
   findToken(hash: string): Promise<Token | undefined>;

@@ -280,3 +280,52 @@ export interface TriggerMemory {
   /** Schedule key → ISO time of its last tick. */
   ticks: Record<string, string>;
 }
+
+/** A repository's outgoing webhook, as GitHub's repository hooks. */
+export interface RepoHook {
+  id: number;
+  repoId: number;
+  url: string;
+  contentType: "json" | "form";
+  /** The secret, sealed (never the secret itself); null without one. */
+  secretSealed: string | null;
+  /** workflow_run, workflow_job, or `*`. */
+  events: string[];
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewRepoHook = Omit<RepoHook, "id" | "createdAt" | "updatedAt">;
+export type RepoHookPatch = Partial<Omit<NewRepoHook, "repoId">>;
+
+/** One delivery of a hook: its payload, and how its attempts went. */
+export interface HookDelivery {
+  id: number;
+  hookId: number;
+  /** X-GitHub-Delivery. */
+  guid: string;
+  event: string;
+  action: string | null;
+  /** The JSON body, as sent. */
+  payload: string;
+  /** pending (to send, again), delivered (a 2xx answer) or failed (given up). */
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  nextAttemptAt: string | null;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export type NewHookDelivery = Pick<HookDelivery, "hookId" | "guid" | "event" | "action" | "payload"> & {
+  nextAttemptAt: string;
+};
+export type HookDeliveryPatch = Partial<
+  Pick<
+    HookDelivery,
+    "status" | "attempts" | "nextAttemptAt" | "statusCode" | "error" | "durationMs" | "deliveredAt"
+  >
+>;

@@ -8,6 +8,7 @@ import { runFork } from "./0006-run-fork.js";
 import { forkApproval } from "./0007-fork-approval.js";
 import { runAttempts } from "./0008-run-attempts.js";
 import { displayTitle } from "./0009-display-title.js";
+import { repoHooks } from "./0010-repo-hooks.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   "0007-fork-approval": forkApproval,
   "0008-run-attempts": runAttempts,
   "0009-display-title": displayTitle,
+  "0010-repo-hooks": repoHooks,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */
