@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -6,10 +6,14 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { arch, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -286,6 +290,41 @@ describe.concurrent("gantry tools", () => {
     }
   }, 600_000);
 
+  it("an install killed half way is never taken for a complete one, and the next install works", async () => {
+    const m = machine();
+    const src = join(m.root, "node-dist");
+    mkdirSync(join(src, "bin"), { recursive: true });
+    cpSync(process.execPath, join(src, "bin", "node"));
+    const staging = join(m.toolCache, ".gantry-staging");
+    // Killed as soon as its staging folder has the tool's root (it is copying the 100 MB binary then).
+    for (let attempt = 0; ; attempt++) {
+      const child = spawn(process.execPath, [BIN, "tools", "add", "node", "--from", src], {
+        env: m.env,
+        stdio: "ignore",
+      });
+      const exited = new Promise((r) => child.on("exit", r));
+      let staged = false;
+      while (child.exitCode === null && !staged) {
+        staged = (existsSync(staging) ? readdirSync(staging) : []).some((d) =>
+          existsSync(join(staging, d, "root")),
+        );
+        if (!staged) await new Promise((r) => setTimeout(r, 2));
+      }
+      child.kill("SIGKILL");
+      await exited;
+      if (staged && !existsSync(join(m.toolCache, "node", NODE, `${ARCH}.complete`))) break;
+      // It finished before the kill: start again from an empty tool cache.
+      expect(attempt).toBeLessThan(5);
+      rmSync(m.toolCache, { recursive: true, force: true });
+    }
+    const list = await tools(m.root, ["list"], m.env);
+    expect(list.out).not.toMatch(new RegExp(`node\\s+${NODE.replaceAll(".", "\\.")}\\s+${ARCH}\\s+\\S+\\n`));
+    expect(existsSync(join(m.toolCache, "node", NODE, `${ARCH}.complete`))).toBe(false);
+    const r = await tools(m.root, ["add", "node", "--from", src], m.env);
+    expect(r.code, r.out).toBe(0);
+    expect(existsSync(join(m.toolCache, "node", NODE, `${ARCH}.complete`))).toBe(true);
+  }, 600_000);
+
   it.skipIf(!hasCommand("python3"))(
     "python from an archive: its real interpreter, bin/python beside python3, set-id bits dropped",
     async () => {
@@ -330,6 +369,36 @@ describe.concurrent("gantry tools", () => {
       expect(run(join(dir, "bin", "python"), ["--version"], { PATH: "/usr/bin:/bin" })).toBe(
         `Python ${version}`,
       );
+
+      // The same archive from a URL (a mirror's), replacing the install; a URL's password never shows.
+      const auth: (string | undefined)[] = [];
+      const server = createServer((req, res) => {
+        auth.push(req.headers.authorization);
+        if (req.url === "/python.tar.gz") res.end(readFileSync(file));
+        else res.writeHead(404).end();
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const base = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const fromUrl = await tools(
+          m.root,
+          ["add", `python@${minor}`, "--from", `http://${base}/python.tar.gz`, "--force"],
+          m.env,
+        );
+        expect(fromUrl.code, fromUrl.out).toBe(0);
+        expect(fromUrl.out).toContain(`Python ${version} → ${dir}`);
+        const missing = await tools(
+          m.root,
+          ["add", `python@${minor}`, "--from", `http://me:s3cret@${base}/missing.tar.gz`],
+          m.env,
+        );
+        expect(missing.code).toBe(1);
+        expect(missing.out).toContain(`gantry: could not download http://${base}/missing.tar.gz: HTTP 404`);
+        expect(auth).toEqual([undefined, `Basic ${Buffer.from("me:s3cret").toString("base64")}`]);
+        expect(missing.out).not.toContain("s3cret");
+      } finally {
+        server.close();
+      }
 
       const wrong = await tools(m.root, ["add", "python@3.4", "--from", file], m.env);
       expect(wrong.code).toBe(1);

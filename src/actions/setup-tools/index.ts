@@ -6,6 +6,7 @@ export { findOnPath, probe, toolArch } from "./tool-cache.js";
 export {
   goSpecToSemver,
   goVersionToSemver,
+  javaCacheVersion,
   javaVersionToSemver,
   parseJavaSpec,
   pythonSpecToSemver,

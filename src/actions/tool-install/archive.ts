@@ -67,15 +67,26 @@ export function shownUrl(url: string): string {
   }
 }
 
-/** Downloads `url` (http or https) to `file`, failing on any answer but 200. */
+/**
+ * Downloads `url` (http or https) to `file`, failing on any answer but 200. A user name and
+ * password in the URL go as Basic authorization (as curl sends them), never into a message.
+ */
 export async function download(url: string, file: string): Promise<void> {
   const shown = shownUrl(url);
+  const headers: Record<string, string> = {};
+  const u = new URL(url);
+  if (u.username || u.password) {
+    const pair = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+    headers.authorization = `Basic ${Buffer.from(pair).toString("base64")}`;
+  }
   let res: Response;
   try {
-    res = await fetch(url, { redirect: "follow" });
+    res = await fetch(shown, { redirect: "follow", headers });
   } catch (err) {
     const cause = (err as { cause?: { message?: string } }).cause?.message;
-    throw new ToolInstallError(`could not download ${shown}: ${cause ?? (err as Error).message}`);
+    throw new ToolInstallError(
+      `could not download ${shown}: ${(cause ?? (err as Error).message).replaceAll(url, shown)}`,
+    );
   }
   if (res.status !== 200 || !res.body) {
     throw new ToolInstallError(`could not download ${shown}: HTTP ${res.status} ${res.statusText}`);

@@ -6,6 +6,7 @@ import {
   goVersionToSemver,
   JAVA_DISTRIBUTIONS,
   JAVA_PACKAGES,
+  javaCacheVersion,
   javaVersionToSemver,
   parseJavaSpec,
   pythonSpecToSemver,
@@ -99,8 +100,7 @@ const KINDS: ToolKind[] = [
     },
     toRange: (spec) => parseJavaSpec(spec).spec,
     folder: (v) => v.replace("+", "-"),
-    fromFolder: (name) =>
-      semver.valid(name.replace("-ea.", "+").replace(/-ea$/, "").replace("-", "+")) ?? undefined,
+    fromFolder: (name) => javaCacheVersion(name)?.version,
   },
 ];
 
