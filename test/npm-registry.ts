@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, linkSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -121,11 +121,8 @@ export function hostPackage(name: "npm" | "corepack"): {
 export function nodePackageDir(version: string, arch: string): string {
   const dir = mkdtempSync(join(tmpdir(), "gantry-nodepkg-"));
   mkdirSync(join(dir, "bin"));
-  try {
-    linkSync(process.execPath, join(dir, "bin", "node"));
-  } catch {
-    cpSync(process.execPath, join(dir, "bin", "node"));
-  }
+  // A copy, not a hard link: tar fails ("file changed as we read it") when another link comes or goes meanwhile.
+  cpSync(process.execPath, join(dir, "bin", "node"));
   writeFileSync(
     join(dir, "package.json"),
     JSON.stringify({ name: `node-linux-${arch}`, version, bin: { node: "bin/node" } }),
