@@ -1,10 +1,12 @@
 // What `gantry run` prints and writes, as a user reads it: the terminal's lines (prefixed by
 // workflow/job when not a terminal), the --log-dir logs (as a downloaded GitHub log reads) and the
 // report's errors of a failed step.
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { gantry, job, repoWith, scratch } from "./harness.js";
+import { BIN, gantry, job, repoWith, scratch } from "./harness.js";
 
 const WORKFLOW = `name: CI
 on: push
@@ -82,4 +84,62 @@ describe.concurrent("gantry run's output", () => {
     expect(steps[0].errors).toBeUndefined();
     expect(steps[1].errors).toEqual(["src/a.ts:3: it broke", "Process completed with exit code 4."]);
   });
+
+  it("does not show jobs cancelled before they started as started", async () => {
+    const r = await gantry(
+      repoWith(`name: CI
+on: push
+jobs:
+  legs:
+    runs-on: ubuntu-latest
+    strategy:
+      max-parallel: 1
+      matrix:
+        n: [1, 2]
+    steps:
+      - run: exit 1
+`),
+      ["run"],
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("[CI/legs (1)] started");
+    expect(r.stdout).not.toContain("[CI/legs (2)] started");
+    expect(r.stdout).toContain("[CI/legs (2)] ⊘ job cancelled");
+    expect(r.stdout).toMatch(/\n {4}⊘ legs \(2\): cancelled\n/);
+    expect(job(r.report, "legs (2)").startedAt).toBeNull();
+  });
+
+  // A pseudo-terminal of 8 rows from util-linux's `script`: the live block must fit in it.
+  it.skipIf(!existsSync("/usr/bin/script"))(
+    "on a terminal, redraws the jobs in place within the screen's height, in colour",
+    async () => {
+      const jobs = Array.from(
+        { length: 12 },
+        (_, i) => `  job${i + 1}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: sleep 0.3\n`,
+      ).join("");
+      const repo = repoWith(`name: CI\non: push\njobs:\n${jobs}`);
+      const command = `stty rows 8 cols 80; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run --max-jobs 2`;
+      const env: Record<string, string> = { ...(process.env as Record<string, string>), TERM: "xterm" };
+      delete env.CI;
+      delete env.NO_COLOR;
+      delete env.FORCE_COLOR;
+      env.GANTRY_HOME = mkdtempSync(join(tmpdir(), "gantry-home-"));
+      const out = await new Promise<string>((resolve) => {
+        const child = spawn("/usr/bin/script", ["-qefc", command, "/dev/null"], { cwd: repo, env });
+        let text = "";
+        child.stdout.on("data", (c) => {
+          text += c;
+        });
+        child.on("close", () => resolve(text));
+      });
+      expect(out).toContain("… and ");
+      expect(out).toMatch(/more jobs \(\d+ (queued|success)/);
+      const ups = [...out.matchAll(/\x1b\[(\d+)A/g)].map((m) => Number(m[1]));
+      expect(ups.length).toBeGreaterThan(0);
+      expect(Math.max(...ups)).toBeLessThanOrEqual(7);
+      // Not a line per job per redraw: never the plain lines of a pipe.
+      expect(out).not.toContain("[CI/job1]");
+      expect(out).toContain("\x1b[32m✓\x1b[0m job12: \x1b[32msuccess\x1b[0m");
+    },
+  );
 });
