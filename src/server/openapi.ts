@@ -269,6 +269,22 @@ export function openApiDocument(): Record<string, unknown> {
           },
         ),
       },
+      "/repos/{owner}/{repo}/actions/jobs/{job_id}/rerun": {
+        post: op(
+          "Re-run a job (every leg of its matrix) and the jobs that need it as the run's next attempt, keeping the others' results and outputs",
+          {
+            parameters: [...repoParams, pathParam("job_id", "integer")],
+            responses: {
+              "201": { description: "Queued" },
+              "403": {
+                description: "The run is not completed, or the job is not of its latest attempt",
+                content: json(errorSchema),
+              },
+              ...errors,
+            },
+          },
+        ),
+      },
       "/repos/{owner}/{repo}/actions/jobs/{job_id}": {
         get: op("Get a job", {
           parameters: [...repoParams, pathParam("job_id", "integer")],

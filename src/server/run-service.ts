@@ -63,6 +63,12 @@ export interface RunServiceDeps {
   isolation: JobIsolation;
 }
 
+/**
+ * What a re-run runs again: every job, the jobs that did not succeed and those that need them, or
+ * one job (its top-level id) and those that need it; the others keep their results and outputs.
+ */
+export type RerunSelection = "all" | "failed" | { job: string };
+
 /** The events whose runs make their sender a known contributor (fork_approval first_time_contributors). */
 const CONTRIBUTIONS = new Set(["pull_request", "push", "create", "delete", "release"]);
 
@@ -439,10 +445,10 @@ export class RunService {
   }
 
   /**
-   * Runs a completed run again as its next attempt: every job, or (failedOnly) the jobs that did
-   * not succeed and those that need them, keeping the other jobs' results and outputs.
+   * Runs a completed run again as its next attempt: every job, the failed ones, or one job, with
+   * what needs them (see RerunSelection), keeping the other jobs' results and outputs.
    */
-  async rerun(run: Run, failedOnly: boolean): Promise<Run | "running"> {
+  async rerun(run: Run, which: RerunSelection): Promise<Run | "running"> {
     if (run.status !== "completed" || this.rerunning.has(run.id)) return "running";
     if (run.conclusion === "action_required") {
       throw new HttpError(403, "This workflow run waits for an admin's approval: approving it runs it.");
@@ -453,16 +459,16 @@ export class RunService {
       // Completed in the store, still tidying up (its worktree) here: the re-run waits for that.
       await this.active.get(run.id)?.done;
       if (this.active.has(run.id)) return "running";
-      return await this.nextAttempt(run, failedOnly);
+      return await this.nextAttempt(run, which);
     } finally {
       this.rerunning.delete(run.id);
     }
   }
 
-  private async nextAttempt(run: Run, failedOnly: boolean): Promise<Run> {
+  private async nextAttempt(run: Run, which: RerunSelection): Promise<Run> {
     const { store, serial, clones } = this.deps;
     const attempt = run.runAttempt + 1;
-    if (failedOnly) {
+    if (which !== "all") {
       const repo = await store.getRepoById(run.repoId);
       const jobs = await store.listJobs(run.id, run.runAttempt);
       const needs = new Map<string, string[]>();
@@ -478,6 +484,8 @@ export class RunService {
       }
       const groups = groupJobs(jobs, run.workflowFile);
       const kept = new Map<string, boolean>();
+      // Failed jobs: a job is kept when every leg succeeded (or was skipped) and so was each of its
+      // needs. One job: it and every job that needs it, directly or not, run again.
       const keeps = (id: string, seen = new Set<string>()): boolean => {
         const known = kept.get(id);
         if (known !== undefined) return known;
@@ -485,9 +493,11 @@ export class RunService {
         seen.add(id);
         const legs = groups.get(id) ?? [];
         const ok =
-          legs.length > 0 &&
-          legs.every((j) => j.conclusion === "success" || j.conclusion === "skipped") &&
-          (needs.get(id) ?? []).every((n) => keeps(n, seen));
+          which === "failed"
+            ? legs.length > 0 &&
+              legs.every((j) => j.conclusion === "success" || j.conclusion === "skipped") &&
+              (needs.get(id) ?? []).every((n) => keeps(n, seen))
+            : id !== which.job && (needs.get(id) ?? []).every((n) => keeps(n, seen));
         kept.set(id, ok);
         return ok;
       };

@@ -5,6 +5,7 @@ import { streamSSE } from "hono/streaming";
 import { baseUrl, HttpError, idParam, repoOf, type ServerContext } from "../context.js";
 import { jobJson } from "../github-shapes.js";
 import type { LiveEvent } from "../live-hub.js";
+import { topJobId } from "../prior-jobs.js";
 
 function lines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "");
@@ -26,6 +27,22 @@ export function jobRoutes(ctx: ServerContext): Hono {
   app.get("/repos/:owner/:repo/actions/jobs/:id", async (c) => {
     const { repo, run, job } = await jobOf(c);
     return c.json(jobJson(job, await store.listSteps(job.id), run, repo, baseUrl(c)));
+  });
+
+  // GitHub's "Re-run a job from a workflow run": the job (every leg of its matrix) and the jobs
+  // that need it run again as the run's next attempt; the others keep their results and outputs.
+  app.post("/repos/:owner/:repo/actions/jobs/:id/rerun", async (c) => {
+    const { run, job } = await jobOf(c);
+    if (job.runAttempt !== run.runAttempt) {
+      throw new HttpError(
+        403,
+        `This job is of attempt ${job.runAttempt}: only a job of the run's latest attempt (${run.runAttempt}) can be re-run.`,
+      );
+    }
+    const next = await ctx.runs.rerun(run, { job: topJobId(job.key, run.workflowFile) });
+    if (next === "running")
+      throw new HttpError(403, "This workflow run is not completed: its jobs cannot be re-run yet.");
+    return c.json({}, 201);
   });
 
   app.get("/repos/:owner/:repo/actions/jobs/:id/logs", async (c) => {

@@ -144,13 +144,13 @@ export function runRoutes(ctx: ServerContext): Hono {
     return c.json({}, 202);
   });
 
-  for (const [path, failedOnly] of [
-    ["rerun", false],
-    ["rerun-failed-jobs", true],
+  for (const [path, which] of [
+    ["rerun", "all"],
+    ["rerun-failed-jobs", "failed"],
   ] as const) {
     app.post(`/repos/:owner/:repo/actions/runs/:id/${path}`, async (c) => {
       const { run } = await runOf(c);
-      const next = await ctx.runs.rerun(run, failedOnly);
+      const next = await ctx.runs.rerun(run, which);
       if (next === "running")
         throw new HttpError(403, "This workflow run is not completed: it cannot be re-run yet.");
       return c.json({}, 201);
