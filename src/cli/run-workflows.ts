@@ -35,8 +35,9 @@ import {
 } from "../workflow/index.js";
 import { ActionsServer } from "./actions-server.js";
 import { actionMirrorFor, cachePolicyFor } from "./config.js";
+import { runJobDry } from "./dry-run.js";
 import { HostLabels } from "./host-labels.js";
-import { buildLocalEvent } from "./local-event.js";
+import { buildLocalEvent, type LocalEvent } from "./local-event.js";
 import { type LocalRepo, readLocalRepo } from "./local-repo.js";
 
 /** The largest artifact the artifact service takes: GANTRY_ARTIFACT_MAX_SIZE, else 10 GB. */
@@ -86,6 +87,8 @@ export interface RunWorkflowsOptions {
    * leg asking for another label is skipped with a notice (see HostLabels).
    */
   platforms?: string[];
+  /** Plan only (--dry-run): jobs and steps are announced and reported as they would run, none runs. */
+  dryRun?: boolean;
   /** Concurrency groups (`concurrency:`); by default the runs of this call share groups in memory. */
   concurrency?: ConcurrencyGroups;
 }
@@ -102,7 +105,8 @@ export function cacheHome(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "gantry");
 }
 
-function nextRunNumber(home: string, repo: string): number {
+/** The repository's next run number; a dry run reads it without taking it. */
+function nextRunNumber(home: string, repo: string, take = true): number {
   const file = join(home, "run-numbers.json");
   let numbers: Record<string, number> = {};
   try {
@@ -111,7 +115,7 @@ function nextRunNumber(home: string, repo: string): number {
     // first run
   }
   numbers[repo] = (numbers[repo] ?? 0) + 1;
-  writeFileSync(file, JSON.stringify(numbers));
+  if (take) writeFileSync(file, JSON.stringify(numbers));
   return numbers[repo];
 }
 
@@ -137,7 +141,7 @@ export function runActionStore(home: string, actionMirror?: string): ActionStore
 }
 
 /** Jobs to run for --job: the job and everything it needs, transitively. */
-function jobClosure(wf: LoadedWorkflow, id: string): Set<string> | undefined {
+export function jobClosure(wf: LoadedWorkflow, id: string): Set<string> | undefined {
   const byId = new Map(wf.template.jobs.map((j) => [j.id.value, j]));
   if (!byId.has(id)) return undefined;
   const out = new Set<string>();
@@ -171,8 +175,21 @@ function eventPayloadFor(
  * Runs every workflow the event matches, in the checkout at `cwd`, and reports them.
  * Throws UsageError for bad input (unknown job, invalid dispatch inputs).
  */
-export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport> {
-  const repo = opts.repo ?? readLocalRepo(opts.cwd);
+/** What an event starts: the workflows it matches, and the files with errors that it would start. */
+export interface MatchedWorkflows {
+  event: LocalEvent;
+  matched: LoadedWorkflow[];
+  broken: LoadedFile[];
+}
+
+/**
+ * The workflows the event starts in the checkout (with --job: those holding the job), without
+ * running anything. Throws UsageError for a bad ref or a job no matching workflow has.
+ */
+export function matchWorkflows(
+  opts: Pick<RunWorkflowsOptions, "workflows" | "invalid" | "event" | "eventPayload" | "ref" | "job">,
+  repo: LocalRepo,
+): MatchedWorkflows {
   const event = buildLocalEvent(repo, opts.event, opts.ref, opts.eventPayload);
   const trigger = {
     name: event.name,
@@ -190,6 +207,12 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     if (matched.length + broken.length === 0)
       throw new UsageError(`No workflow matching the event has a job '${job}'`);
   }
+  return { event, matched, broken };
+}
+
+export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport> {
+  const repo = opts.repo ?? readLocalRepo(opts.cwd);
+  const { event, matched, broken } = matchWorkflows(opts, repo);
   const home = gantryHome();
   const actionStore = runActionStore(home, opts.actionMirror);
   const runsDir = join(home, "runs");
@@ -224,7 +247,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
 
   const host = new HostLabels(opts.platforms);
   const executor: JobExecutor = {
-    runJob: (request) => runner.runJob(request),
+    runJob: (request) => (opts.dryRun ? runJobDry(request) : runner.runJob(request)),
     declines: (job, contexts) => host.declines(job, contexts),
   };
 
@@ -254,7 +277,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
       event,
       payload,
       runId,
-      runNumber: nextRunNumber(home, repository),
+      runNumber: nextRunNumber(home, repository, !opts.dryRun),
       workflowName: wf.name,
       workflowFile: wf.file,
       token: opts.secrets?.GITHUB_TOKEN,

@@ -15,7 +15,8 @@ import { parseDotenv, parsePairs } from "./dotenv.js";
 import { HostLabels } from "./host-labels.js";
 import { readLocalRepo } from "./local-repo.js";
 import { LogFiles } from "./log-files.js";
-import { runWorkflows } from "./run-workflows.js";
+import { listRuns } from "./run-list.js";
+import { jobClosure, matchWorkflows, runWorkflows } from "./run-workflows.js";
 import { TerminalOutput, wantsColour } from "./terminal.js";
 
 export const RUN_HELP = `Usage: gantry run [options]
@@ -26,6 +27,9 @@ Runs the workflows whose on: matches the event, in the current git checkout.
   --event NAME         event to simulate (default push)
   --eventpath FILE     JSON payload of the event
   --ref REF            ref of the event (default: the current branch)
+  -l, --list           list the workflows and jobs the event would run (stage, needs), run nothing
+  -n, --dry-run        plan without running: each job and step the event would run is shown and
+                       reported (steps' if: evaluated as if earlier steps succeeded), none executes
   --job ID             run only this job (and the jobs it needs)
   --matrix K=V         run only the matrix legs whose K is V (repeatable: several values of one
                        key are alternatives, several keys must all match; legs without K pass)
@@ -111,6 +115,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       "action-mirror": { type: "string" },
       isolation: { type: "string" },
       platform: { type: "string", multiple: true },
+      list: { type: "boolean", short: "l" },
+      "dry-run": { type: "boolean", short: "n" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -144,6 +150,17 @@ export async function runCommand(argv: string[]): Promise<number> {
   const hasErrors = (f: LoadedFile) => f.problems.some((p) => p.severity === "error");
   const invalid = loaded.files.filter(hasErrors);
   const workflows = loaded.files.flatMap((f) => (f.workflow && !hasErrors(f) ? [f.workflow] : []));
+
+  if (values.list) {
+    const job = values.job;
+    const plan = matchWorkflows(
+      { workflows, invalid, event: values.event ?? "push", eventPayload: payload, ref: values.ref, job },
+      repo,
+    );
+    process.stdout.write(listRuns(plan, job ? (wf) => jobClosure(wf, job) : undefined));
+    return 0;
+  }
+  if (values["dry-run"]) process.stderr.write("Dry run: the jobs and steps below are planned, none runs.\n");
 
   const bus = new EventBus();
   const cancellation = new Cancellation();
@@ -180,6 +197,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       actionMirror: values["action-mirror"],
       isolation,
       platforms,
+      dryRun: values["dry-run"],
       bus,
       cancellation,
       logPath: logs ? (key, name, file) => logs.open(key, file, name) : undefined,
