@@ -108,7 +108,7 @@ describe("gantry run --dry-run", () => {
       ["Run actions/checkout@v4", "success"],
     ]);
     expect(job(r.report, "deploy").result).toBe("success");
-    expect(r.stdout).toContain("[build] ✓ Build main");
+    expect(r.stdout).toMatch(/\[(CI\/)?build\] ✓ Build main/);
 
     const real = await gantry(dir, ["run"], { env: { GANTRY_HOME: home } });
     expect(real.code).toBe(0);
