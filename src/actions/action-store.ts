@@ -291,6 +291,35 @@ export class ActionStore {
     return gitDir;
   }
 
+  /**
+   * The store's bare copy of owner/repo holding `ref` (a tag, branch or commit: from the copy, else
+   * fetched through the mirror), for a git checkout of another repository or a submodule. Nothing
+   * is pinned or extracted. Throws ActionNotFoundError, ActionRefNotFoundError.
+   */
+  async gitRepository(owner: string, repo: string, ref: string): Promise<{ gitDir: string; commit: string }> {
+    checkActionRef(owner, repo, ref);
+    const o = owner.toLowerCase();
+    const r = repo.toLowerCase();
+    return this.withRepoLock(o, r, async () => {
+      await this.sweepOnce();
+      const pin = this.pins.readSync(o, r, ref);
+      if (pin && (await this.hasCommit(o, r, pin.commit)))
+        return { gitDir: this.gitDir(o, r), commit: pin.commit };
+      const found = await this.findCommit(owner, repo, ref, `${owner}/${repo}@${ref}`, true);
+      return { gitDir: this.gitDir(o, r), commit: found.commit };
+    });
+  }
+
+  /** The branch the mirror's HEAD names for owner/repo (its default branch), or undefined. */
+  async defaultBranch(owner: string, repo: string): Promise<string | undefined> {
+    for (const url of this.mirrorUrls(owner, repo)) {
+      const out = await git(["ls-remote", "--symref", "--", url, "HEAD"]);
+      const m = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out.stdout);
+      if (out.code === 0 && m) return m[1];
+    }
+    return undefined;
+  }
+
   /** The refs at the git location `url` (git ls-remote: a listing, nothing downloaded). */
   private async listRefs(url: string): Promise<{ refs: Set<string> } | { reason: string }> {
     const listed = await git(["ls-remote", "--", url]);

@@ -6,7 +6,7 @@ import { cacheAction, cacheRestoreAction, cacheSaveAction } from "./cache-action
 import { checkout } from "./checkout.js";
 import type { BuiltInProvider } from "./run-action.js";
 import { setupGo, setupJava, setupNode, setupPython } from "./setup-tools/index.js";
-import type { ArtifactStore, CacheStore } from "./stores.js";
+import type { ArtifactStore, CacheStore, RepositorySource } from "./stores.js";
 
 export type { ActionPin } from "./action-pins.js";
 export { ActionStore, type StoredAction } from "./action-store.js";
@@ -37,6 +37,7 @@ export {
   type CacheQuery,
   type CacheSaveResult,
   type CacheStore,
+  type RepositorySource,
 } from "./stores.js";
 export { addTool, listTools, removeTool, ToolInstallError } from "./tool-install/index.js";
 
@@ -46,6 +47,8 @@ export interface BuiltInDeps {
   artifacts?: ArtifactStore;
   /** The repository of a run, where runs of many repositories share the artifact store (the server). */
   runRepository?: RunRepository;
+  /** Where actions/checkout finds other repositories and submodules (the action store). */
+  repositories?: RepositorySource;
 }
 
 type BuiltIn = (req: ActionStepRequest, deps: BuiltInDeps) => Promise<ActionStepResult>;
@@ -72,7 +75,7 @@ const artifactStore = (d: BuiltInDeps) => d.artifacts;
 
 /** Actions gantry implements itself, so that the commonest workflows run offline. */
 const BUILT_IN: Record<string, BuiltIn> = {
-  "actions/checkout": checkout,
+  "actions/checkout": (req, deps) => checkout(req, deps.repositories),
   "actions/cache": withStore(cacheStore, "a cache store", cacheAction),
   "actions/cache/restore": withStore(cacheStore, "a cache store", cacheRestoreAction),
   "actions/cache/save": withStore(cacheStore, "a cache store", cacheSaveAction),

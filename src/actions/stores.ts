@@ -110,3 +110,11 @@ export interface ArtifactStore {
   /** Writes the artifact's files under `destination` (folders made as needed, files replaced). */
   download(runId: string, name: string, destination: string): Promise<ArtifactInfo>;
 }
+
+/** Where actions/checkout takes other repositories and submodules from: the action store and its mirror. */
+export interface RepositorySource {
+  /** A local bare repository holding owner/repo's `ref` (a tag, branch or commit sha), and that commit. */
+  gitRepository(owner: string, repo: string, ref: string): Promise<{ gitDir: string; commit: string }>;
+  /** owner/repo's default branch, when the mirror names one. */
+  defaultBranch(owner: string, repo: string): Promise<string | undefined>;
+}

@@ -239,7 +239,10 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     repositoryName: repo.name,
     toolCache,
     ...(opts.isolation === "sandbox" ? localSandbox(home, toolCache) : {}),
-    actions: new ActionRunner(new BuiltInActions({ cache, artifacts }), actionStore),
+    actions: new ActionRunner(
+      new BuiltInActions({ cache, artifacts, repositories: actionStore }),
+      actionStore,
+    ),
     graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
     debug: process.env.RUNNER_DEBUG === "1" || opts.secrets?.ACTIONS_STEP_DEBUG === "true",
     services,

@@ -177,7 +177,10 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     const repo = run ? await store.getRepoById(run.repoId) : undefined;
     return repo ? `${repo.owner}/${repo.name}` : undefined;
   };
-  const actions = new ActionRunner(new BuiltInActions({ ...stores, runRepository }), actionStore);
+  const actions = new ActionRunner(
+    new BuiltInActions({ ...stores, runRepository, repositories: actionStore }),
+    actionStore,
+  );
   let url = "";
   const runs = new RunService({
     store,
