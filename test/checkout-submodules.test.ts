@@ -100,7 +100,8 @@ describe("actions/checkout submodules", () => {
   it("does the same in the job's sandbox, where gantry's action store is hidden from the job", async () => {
     const env = home();
     const store = join(env.GANTRY_HOME, "actions", "repos");
-    const p = projects(`${STEPS}      - run: echo "store shows $(find ${store} -type f 2>/dev/null | wc -l) files"
+    const p =
+      projects(`${STEPS}      - run: echo "store shows $(find ${store} -type f 2>/dev/null | wc -l) files"
 `);
     const r = await gantry(p.clone, ["run", "--isolation", "sandbox", "--action-mirror", p.template], {
       env,
