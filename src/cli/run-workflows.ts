@@ -12,6 +12,7 @@ import {
   EventBus,
   type JobExecutor,
   MemoryConcurrencyGroups,
+  placeholderGithubToken,
   type ReadRemoteFile,
   type RunReport,
   runWorkflow,
@@ -273,6 +274,8 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
   const runs = prepared.map(async ({ wf, dispatch }) => {
     const runId = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
     const payload = eventPayloadFor(wf, event, dispatch?.eventInputs);
+    // --secret GITHUB_TOKEN=… when given, else a placeholder (masked) for actions that need one.
+    const token = opts.secrets?.GITHUB_TOKEN || placeholderGithubToken();
     const github = buildGithubContext({
       owner: repo.owner,
       repo: repo.name,
@@ -283,7 +286,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
       runNumber: nextRunNumber(home, repository, !opts.dryRun),
       workflowName: wf.name,
       workflowFile: wf.file,
-      token: opts.secrets?.GITHUB_TOKEN,
+      token,
     });
     return runWorkflow({
       runId,
@@ -291,7 +294,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
       github,
       inputs: dispatch?.inputs ?? {},
       vars: opts.vars ?? {},
-      secrets: { GITHUB_TOKEN: "", ...(opts.secrets ?? {}) },
+      secrets: { ...(opts.secrets ?? {}), GITHUB_TOKEN: token },
       onlyJobs: opts.job ? jobClosure(wf, opts.job) : undefined,
       matrixFilter: opts.matrix,
       executor,

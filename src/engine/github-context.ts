@@ -1,4 +1,15 @@
+import { randomBytes } from "node:crypto";
 import type { Json } from "../expressions/index.js";
+
+/**
+ * The GITHUB_TOKEN of a run that has no real one (gantry issues no tokens for a forge's API): a
+ * random value, new for each run, masked as every secret is, that no service accepts. Actions whose
+ * required `token` input defaults to `${{ github.token }}` (actions/github-script, codecov …) start
+ * with it instead of failing at once; a call they make with it fails as an unauthorised one.
+ */
+export function placeholderGithubToken(): string {
+  return `gantry_placeholder_${randomBytes(20).toString("hex")}`;
+}
 
 /** What the github context of a run is built from: the repository, the event and the run. */
 export interface GithubContextInput {

@@ -18,7 +18,7 @@ export {
 export { CONCURRENCY_CONTEXTS, evaluateConcurrency, QUEUE_MAX_WITH_CANCEL } from "./concurrency-setting.js";
 export { EventBus, type EventName, type GantryEvents, type Listener } from "./events.js";
 export type { JobExecutor, JobOutcome, JobRequest } from "./executor.js";
-export { buildGithubContext, type GithubContextInput } from "./github-context.js";
+export { buildGithubContext, type GithubContextInput, placeholderGithubToken } from "./github-context.js";
 export { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 export type { JobReport, Result, RunReport, StepReport, WorkflowRunReport } from "./report.js";
 export { defaultRunTitle, evaluateRunName, type RunNameResult } from "./run-title.js";

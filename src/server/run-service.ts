@@ -8,6 +8,7 @@ import {
   EventBus,
   evaluateRunName,
   MemoryConcurrencyGroups,
+  placeholderGithubToken,
   type ReadRemoteFile,
   runWorkflow,
   Semaphore,
@@ -384,16 +385,21 @@ export class RunService {
       const executor = new PoolExecutor(this.deps, recorder, runner);
       const prior = priorJobs(await store.listJobs(run.id, run.runAttempt), run.workflowFile);
       await turn;
+      // gantry has no tokens for its API that a job could use as GITHUB_TOKEN (the Actions runtime
+      // token only reaches the cache and artifact services, and must not go where an action sends
+      // its token): the config's GITHUB_TOKEN secret, else a placeholder, new for each attempt,
+      // never stored (the stored github context keeps token '').
+      const token = (!run.fork && config.secrets.GITHUB_TOKEN) || placeholderGithubToken();
       // runWorkflow asks for the run's concurrency group before it first awaits.
       const running = runWorkflow({
         runId: String(run.id),
         workflow: buildWorkflowDef(wf),
-        github: { ...run.github, run_attempt: String(run.runAttempt) },
+        github: { ...run.github, run_attempt: String(run.runAttempt), token },
         inputs: run.inputs,
         // As on GitHub, a fork's pull_request run (each attempt) gets no secrets and no variables:
         // GITHUB_TOKEN only, which is read-only (run.tokenPermissions; gantry's is empty).
         vars: run.fork ? {} : config.vars,
-        secrets: run.fork ? { GITHUB_TOKEN: "" } : { GITHUB_TOKEN: "", ...config.secrets },
+        secrets: run.fork ? { GITHUB_TOKEN: token } : { ...config.secrets, GITHUB_TOKEN: token },
         executor,
         bus,
         cancellation,

@@ -1,0 +1,92 @@
+// github.token and secrets.GITHUB_TOKEN are never empty: an action whose required input defaults to
+// `${{ github.token }}` (actions/github-script, codecov …) starts, and the token shows as `***`.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { gantry, makeRepo } from "./harness.js";
+import { api, serveWithConfig, until } from "./serve-harness.js";
+
+const ACTION = {
+  ".github/actions/needs-token/action.yml": `name: needs-token
+inputs:
+  github-token:
+    description: a token, as actions/github-script takes it
+    required: true
+    default: \${{ github.token }}
+runs:
+  using: node20
+  main: index.js
+`,
+  // As @actions/core's getInput(name, { required: true }) does.
+  ".github/actions/needs-token/index.js": `const token = process.env["INPUT_GITHUB-TOKEN"] || "";
+if (!token) {
+  console.log("::error::Input required and not supplied: github-token");
+  process.exit(1);
+}
+console.log("the action got " + token);
+`,
+};
+
+const WORKFLOW = `name: Token
+on: [push, workflow_dispatch]
+jobs:
+  token:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/needs-token
+      - run: |
+          echo "secret is \${{ secrets.GITHUB_TOKEN }}"
+          echo "context is \${{ github.token }}"
+          test "\${{ github.token }}" = "\${{ secrets.GITHUB_TOKEN }}" && echo "the same token"
+      - if: github.token == 'given-by-the-user'
+        run: echo "the token given with --secret"
+`;
+
+describe("GITHUB_TOKEN", () => {
+  it("gantry run: a placeholder, masked, unless --secret GITHUB_TOKEN gives one", async () => {
+    const repo = makeRepo({ files: { ".github/workflows/token.yml": WORKFLOW, ...ACTION } });
+    const r = await gantry(repo, ["run"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("[token] | the action got ***");
+    expect(r.stdout).toContain("[token] | secret is ***");
+    expect(r.stdout).toContain("[token] | context is ***");
+    expect(r.stdout).toContain("[token] | the same token");
+    expect(r.stdout).not.toContain("gantry_placeholder_");
+    expect(r.stdout).not.toContain("the token given with --secret");
+
+    const given = await gantry(repo, ["run", "--secret", "GITHUB_TOKEN=given-by-the-user"]);
+    expect(given.code, given.stdout + given.stderr).toBe(0);
+    expect(given.stdout).toContain("[token] | the action got ***");
+    expect(given.stdout).toContain("[token] | the token given with --secret");
+    expect(given.stdout).not.toContain("given-by-the-user");
+  });
+
+  it("gantry serve: a placeholder too, masked in the job's log and never stored", async () => {
+    const repo = makeRepo({ files: { ".github/workflows/token.yml": WORKFLOW, ...ACTION } });
+    const token = "github-token-admin-token";
+    const s = await serveWithConfig(
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\nrunners:\n  isolation: none\n`,
+      token,
+    );
+    const id = (
+      await api(s, token, "POST", "/repos/acme/app/actions/workflows/token.yml/dispatches", {
+        ref: "main",
+        return_run_details: true,
+      })
+    ).json.workflow_run_id as number;
+    const run = await until(
+      () => api(s, token, "GET", `/repos/acme/app/actions/runs/${id}`),
+      (a) => a.json.status === "completed",
+    );
+    const jobs = (await api(s, token, "GET", `/repos/acme/app/actions/runs/${id}/jobs`)).json.jobs as {
+      id: number;
+    }[];
+    const log = (await api(s, token, "GET", `/repos/acme/app/actions/jobs/${jobs[0].id}/logs`)).text;
+    expect(run.json.conclusion, log).toBe("success");
+    expect(log).toContain("the action got ***");
+    expect(log).toContain("secret is ***");
+    expect(log).toContain("the same token");
+    expect(log).not.toContain("gantry_placeholder_");
+    expect(readFileSync(`${s.data}/gantry.db`).includes("gantry_placeholder_")).toBe(false);
+  });
+});
