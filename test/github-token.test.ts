@@ -47,17 +47,17 @@ describe("GITHUB_TOKEN", () => {
     const repo = makeRepo({ files: { ".github/workflows/token.yml": WORKFLOW, ...ACTION } });
     const r = await gantry(repo, ["run"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain("[token] | the action got ***");
-    expect(r.stdout).toContain("[token] | secret is ***");
-    expect(r.stdout).toContain("[token] | context is ***");
-    expect(r.stdout).toContain("[token] | the same token");
+    expect(r.stdout).toContain("[Token/token] | the action got ***");
+    expect(r.stdout).toContain("[Token/token] | secret is ***");
+    expect(r.stdout).toContain("[Token/token] | context is ***");
+    expect(r.stdout).toContain("[Token/token] | the same token");
     expect(r.stdout).not.toContain("gantry_placeholder_");
     expect(r.stdout).not.toContain("the token given with --secret");
 
     const given = await gantry(repo, ["run", "--secret", "GITHUB_TOKEN=given-by-the-user"]);
     expect(given.code, given.stdout + given.stderr).toBe(0);
-    expect(given.stdout).toContain("[token] | the action got ***");
-    expect(given.stdout).toContain("[token] | the token given with --secret");
+    expect(given.stdout).toContain("[Token/token] | the action got ***");
+    expect(given.stdout).toContain("[Token/token] | the token given with --secret");
     expect(given.stdout).not.toContain("given-by-the-user");
   });
 
