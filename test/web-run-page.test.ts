@@ -128,4 +128,40 @@ jobs:
     await page.locator(".run-row .run-title", { hasText: "Deploy 1.2.3 to prod" }).waitFor();
     expect(errors).toEqual([]);
   });
+
+  it("re-runs one job from the run page: it and what needs it run again, the rest is kept", async () => {
+    const { s, page, errors } = await open({
+      ".github/workflows/ci.yml": `name: CI
+on: workflow_dispatch
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo build
+  test:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "test in attempt \${{ github.run_attempt }}"
+`,
+    });
+    const id = await dispatch(s, "ci.yml");
+    await completed(s, id);
+    await page.goto(`${s.url}/acme/app/runs/${id}`);
+    await page.getByTestId("run-state").getByText("Succeeded").waitFor();
+    await page.getByLabel("Job to re-run").selectOption({ label: "test" });
+    await page.getByRole("button", { name: "Re-run job" }).click();
+    await page.getByRole("link", { name: "#1" }).waitFor();
+    await page.getByTestId("run-state").getByText("Succeeded").waitFor();
+    const jobs = async (n: number) =>
+      Object.fromEntries(
+        (await api(s, TOKEN, "GET", `/repos/acme/app/actions/runs/${id}/attempts/${n}/jobs`)).json.jobs.map(
+          (j: { name: string; started_at: string }) => [j.name, j.started_at],
+        ),
+      );
+    const [one, two] = [await jobs(1), await jobs(2)];
+    expect(two.build).toBe(one.build);
+    expect(two.test > one.test).toBe(true);
+    expect(errors).toEqual([]);
+  });
 });

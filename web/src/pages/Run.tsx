@@ -86,7 +86,12 @@ export function Run({ owner, repo, id }: Props) {
             {r.name} #{r.run_number}
           </span>
         </h1>
-        <RunActions run={latestRun} base={base} onDone={run.reload} />
+        <RunActions
+          run={latestRun}
+          base={base}
+          jobs={latest ? jobs.data?.jobs : undefined}
+          onDone={run.reload}
+        />
       </header>
       <dl className="facts card">
         <div>
@@ -150,14 +155,39 @@ export function Run({ owner, repo, id }: Props) {
   );
 }
 
-function RunActions({ run, base, onDone }: { run: RunJson; base: string; onDone: () => void }) {
+/** The jobs one may re-run on their own: one per top-level job (a matrix job's legs run again together). */
+function rerunChoices(jobs: JobJson[]): { id: number; label: string }[] {
+  const byTop = new Map<string, JobJson[]>();
+  for (const j of jobs) {
+    const top = j.job_key.split("/")[0];
+    byTop.set(top, [...(byTop.get(top) ?? []), j]);
+  }
+  return [...byTop].map(([top, legs]) => ({
+    id: legs[0].id,
+    label: legs.length === 1 && legs[0].job_key === top ? legs[0].name : `${top} (${legs.length} jobs)`,
+  }));
+}
+
+function RunActions({
+  run,
+  base,
+  jobs,
+  onDone,
+}: {
+  run: RunJson;
+  base: string;
+  /** The latest attempt's jobs (undefined on an earlier attempt: only the latest's re-run). */
+  jobs?: JobJson[];
+  onDone: () => void;
+}) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [picked, setPicked] = useState<number | null>(null);
   const act = async (what: string, path: string) => {
     setBusy(what);
     setError(null);
     try {
-      await api(`${base}/${path}`, { method: "POST" });
+      await api(path, { method: "POST" });
       onDone();
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
@@ -169,27 +199,66 @@ function RunActions({ run, base, onDone }: { run: RunJson; base: string; onDone:
   const waiting = run.status === "completed" && run.conclusion === "action_required";
   const done = run.status === "completed" && !waiting;
   const failed = done && (run.conclusion === "failure" || run.conclusion === "cancelled");
+  const choices = rerunChoices(jobs ?? []);
+  const jobId = choices.find((c) => c.id === picked)?.id ?? choices[0]?.id;
   return (
     <div className="actions">
       {waiting && (
-        <button type="button" className="primary" disabled={!!busy} onClick={() => act("approve", "approve")}>
+        <button
+          type="button"
+          className="primary"
+          disabled={!!busy}
+          onClick={() => act("approve", `${base}/approve`)}
+        >
           {busy === "approve" ? "Approving…" : "Approve and run"}
         </button>
       )}
       {!done && !waiting && (
-        <button type="button" className="danger" disabled={!!busy} onClick={() => act("cancel", "cancel")}>
+        <button
+          type="button"
+          className="danger"
+          disabled={!!busy}
+          onClick={() => act("cancel", `${base}/cancel`)}
+        >
           {busy === "cancel" ? "Cancelling…" : "Cancel run"}
         </button>
       )}
       {failed && (
-        <button type="button" disabled={!!busy} onClick={() => act("failed", "rerun-failed-jobs")}>
+        <button type="button" disabled={!!busy} onClick={() => act("failed", `${base}/rerun-failed-jobs`)}>
           {busy === "failed" ? "Starting…" : "Re-run failed jobs"}
         </button>
       )}
       {done && (
-        <button type="button" className="primary" disabled={!!busy} onClick={() => act("all", "rerun")}>
+        <button
+          type="button"
+          className="primary"
+          disabled={!!busy}
+          onClick={() => act("all", `${base}/rerun`)}
+        >
           {busy === "all" ? "Starting…" : "Re-run all jobs"}
         </button>
+      )}
+      {done && choices.length > 0 && (
+        <span className="rerun-job">
+          <select
+            aria-label="Job to re-run"
+            value={jobId ?? ""}
+            onChange={(e) => setPicked(Number(e.target.value))}
+          >
+            {choices.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            disabled={!!busy || jobId === undefined}
+            onClick={() => act("job", `${base.replace(/\/runs\/\d+$/, "")}/jobs/${jobId}/rerun`)}
+          >
+            {busy === "job" ? "Starting…" : "Re-run job"}
+          </button>
+        </span>
       )}
       {error && (
         <p className="field-error" role="alert">
