@@ -63,12 +63,26 @@ async function setUp() {
 }
 
 describe("the CLI as gh run: runs, logs, watch, rerun, download", () => {
-  it("dispatches by name, watches to the run's result, lists, reads logs and downloads artifacts", async () => {
+  /** A server with one finished run of CI (failing when asked), and the CLI pointed at it. */
+  async function finishedRun(fail: boolean) {
     const { server, env, cwd } = await setUp();
-    const run = (args: string[], extra: Record<string, string> = {}) =>
-      gantry(cwd, args, { env: { ...env, ...extra } });
+    const answer = await api(server, token, "POST", "/repos/acme/app/actions/workflows/ci.yml/dispatches", {
+      ref: "main",
+      inputs: { fail },
+      return_run_details: true,
+    });
+    const runId = String(answer.json.workflow_run_id);
+    await until(
+      () => api(server, token, "GET", `/repos/acme/app/actions/runs/${runId}`),
+      (r) => r.json.status === "completed",
+    );
+    const run = (args: string[]) => gantry(cwd, args, { env });
+    return { server, cwd, runId, run };
+  }
 
-    // dispatch takes a workflow's name as well as its file.
+  it("dispatches a workflow by its name, and watch exits with the run's result", async () => {
+    const { env, cwd } = await setUp();
+    const run = (args: string[]) => gantry(cwd, args, { env });
     const ok = await run(["dispatch", "CI", "--input", "fail=true"]);
     expect(ok.stderr).toBe("");
     const runId = /Run (\d+) queued/.exec(ok.stdout)?.[1] as string;
@@ -78,29 +92,31 @@ describe("the CLI as gh run: runs, logs, watch, rerun, download", () => {
     expect(unknown.stderr).toMatch(
       /no workflow named 'Nope' in acme\/app; its workflows: CI \(ci\.yml\), Hold \(hold\.yml\)/,
     );
-
-    // watch: the jobs as they end, then the run's result as the exit code.
     const watched = await run(["watch", runId]);
     expect(watched.code).toBe(1);
     expect(watched.stdout).toMatch(/^✓ build: success$/m);
     expect(watched.stdout).toMatch(/^X test: failure$/m);
     expect(watched.stdout).toMatch(new RegExp(`Run CI #1 \\(${runId}\\) completed with 'failure' in \\d+s`));
+  });
 
-    // runs: gh's columns, filtered by workflow name or file.
+  it("lists runs with gh's columns, by workflow name or file, and as JSON", async () => {
+    const { runId, run } = await finishedRun(true);
     const listed = await run(["runs", "--workflow", "CI"]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/^STATUS\s+TITLE\s+WORKFLOW\s+BRANCH\s+EVENT\s+ID\s+ELAPSED\s+AGE$/m);
     expect(listed.stdout).toMatch(
       new RegExp(
-        `^failure\\s+CI\\s+CI\\s+main\\s+workflow_dispatch\\s+${runId}\\s+\\d+s\\s+less than a minute ago$`,
+        `^failure\\s+CI\\s+CI\\s+main\\s+workflow_dispatch\\s+${runId}\\s+\\d+s\\s+(less than a minute|about \\d+ minutes?) ago$`,
         "m",
       ),
     );
     expect((await run(["runs", "--workflow", "hold.yml"])).stdout).toBe("No runs in acme/app.\n");
     const json = JSON.parse((await run(["runs", "--json", "--status", "failure"])).stdout);
     expect(json).toMatchObject([{ id: Number(runId), conclusion: "failure", name: "CI" }]);
+  });
 
-    // logs: the latest run by default, one `JOB | TIME LINE` form; --job and --failed narrow it.
+  it("prints logs as JOB | TIME LINE: the latest run by default, --job, --failed, and --follow alike", async () => {
+    const { runId, run } = await finishedRun(true);
     const logs = await run(["logs"]);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toMatch(/^build \| \S+Z build-says-hi$/m);
@@ -111,12 +127,13 @@ describe("the CLI as gh run: runs, logs, watch, rerun, download", () => {
     const failed = await run(["logs", runId, "--failed"]);
     expect(failed.stdout).toMatch(/^test \| \S+Z checking-now$/m);
     expect(failed.stdout).not.toMatch(/hello-from-greet|build-says-hi/);
-    // The same form as --follow prints.
     const followed = await run(["logs", runId, "--follow"]);
     expect(followed.code).toBe(1);
     expect(followed.stdout).toMatch(/^test \| \S+Z checking-now$/m);
+  });
 
-    // download: each artifact in a folder of its name, or one straight into --dir; never over a file.
+  it("downloads artifacts, each in a folder of its name or one straight into --dir, never over a file", async () => {
+    const { cwd, runId, run } = await finishedRun(false);
     const all = await run(["download", runId, "-D", join(cwd, "all")]);
     expect(all.stderr).toBe("");
     expect(readFileSync(join(cwd, "all/bundle/out.txt"), "utf8")).toBe("built\n");
@@ -131,8 +148,10 @@ describe("the CLI as gh run: runs, logs, watch, rerun, download", () => {
     expect(readFileSync(join(cwd, "one/out.txt"), "utf8")).toBe("mine\n");
     const none = await run(["download", runId, "-n", "nope"]);
     expect(none.stderr).toMatch(/no artifact 'nope' in run \d+; it has: bundle/);
+  });
 
-    // rerun --failed: a second attempt of the failed job.
+  it("re-runs the failed jobs as a second attempt", async () => {
+    const { server, runId, run } = await finishedRun(true);
     const rerun = await run(["rerun", runId, "--failed"]);
     expect(rerun.stdout).toBe(`✓ Requested rerun (failed jobs) of run ${runId}\n`);
     const second = await run(["watch", runId]);

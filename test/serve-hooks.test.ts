@@ -2,11 +2,11 @@
 // workflow_job deliveries signed with X-Hub-Signature-256 to a receiver on loopback, retried with
 // back-off, kept across a restart, and refused towards addresses the config does not allow.
 import { createHmac } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeRepo } from "./harness.js";
+import { gantry, makeRepo, scratch } from "./harness.js";
 import { api, exited, serve, serveWithConfig, until } from "./serve-harness.js";
 
 const token = "hooks-token";
@@ -93,7 +93,8 @@ describe("repository webhooks", () => {
     const runId = await dispatch(server);
     const got = await until(
       async () => hook.got,
-      (list) => list.some((r) => r.headers["x-github-event"] === "workflow_run"),
+      (list) =>
+        ["workflow_run", "workflow_job"].every((e) => list.some((r) => r.headers["x-github-event"] === e)),
     );
     const job = got.find((r) => r.headers["x-github-event"] === "workflow_job") as Received;
     const run = got.find((r) => r.headers["x-github-event"] === "workflow_run") as Received;
@@ -186,6 +187,47 @@ describe("repository webhooks", () => {
     // The same delivery each time: the same id and signed body.
     expect(new Set(sent.map((r) => r.headers["x-github-delivery"])).size).toBe(1);
     expect(sent.at(-1)?.headers["x-hub-signature-256"]).toBe(signature(sent.at(-1)?.body ?? ""));
+  });
+
+  it("is configured from the CLI, the secret read from a file and never shown", async () => {
+    const hook = await receiver(() => 200);
+    const server = await serveWithConfig(
+      config(makeRepo({ files: { ".github/workflows/ci.yml": CI } })),
+      token,
+    );
+    const cwd = scratch();
+    writeFileSync(join(cwd, "secret"), `${secret}\n`);
+    const env = { GANTRY_SERVER: server.url, GANTRY_TOKEN: token };
+    const added = await gantry(
+      cwd,
+      ["hooks", "add", hook.url, "--secret-file", join(cwd, "secret"), "--events", "workflow_run"],
+      { env },
+    );
+    expect(added.stderr).toBe("");
+    const id = /Hook (\d+) added to acme\/app: workflow_run/.exec(added.stdout)?.[1] as string;
+    expect(id).toBeDefined();
+    const ping = await until(
+      async () => hook.got,
+      (got) => got.some((r) => r.headers["x-github-event"] === "ping"),
+    );
+    expect(ping[0].headers["x-hub-signature-256"]).toBe(signature(ping[0].body));
+    const listed = await gantry(cwd, ["hooks", "list"], { env });
+    expect(listed.stdout).toMatch(
+      new RegExp(`^${id}\\s+http://127\\.0\\.0\\.1:\\d+/hook\\s+workflow_run\\s+yes\\s+yes`, "m"),
+    );
+    expect(listed.stdout).not.toContain(secret);
+    const log = await until(
+      () => gantry(cwd, ["hooks", "deliveries", id], { env }),
+      (r) => /ping\s+delivered\s+200\s+1/.test(r.stdout),
+    );
+    expect(log.code).toBe(0);
+    expect((await gantry(cwd, ["hooks", "rm", id], { env })).stdout).toBe(
+      `✓ Hook ${id} removed from acme/app\n`,
+    );
+    expect((await gantry(cwd, ["hooks", "list"], { env })).stdout).toBe("No hooks in acme/app.\n");
+    const refused = await gantry(cwd, ["hooks", "add", "ftp://x.example.com/"], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/scheme 'ftp' is not allowed/);
   });
 
   it("refuses URLs the config does not allow, events it does not send, and strangers", async () => {

@@ -24,6 +24,7 @@ A server's runs (GANTRY_SERVER, GANTRY_TOKEN; each command's --help lists its op
   gantry rerun RUN [--failed]   re-run a completed run, or its failed jobs
   gantry download [RUN] [-n NAME]  download and unzip a run's artifacts
   gantry dispatch WORKFLOW [--ref REF] [--input K=V]  start a workflow_dispatch run (file or name)
+  gantry hooks list|add URL|rm ID|deliveries ID  a repository's webhooks (workflow_run, workflow_job)
   gantry pr open|list|status N  a server's pull requests; status exits 0 success, 1 failure, 3 pending
 `;
 
@@ -61,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./rerun.js")).rerunCommand(rest);
       case "download":
         return await (await import("./download.js")).downloadCommand(rest);
+      case "hooks":
+        return await (await import("./hooks.js")).hooksCommand(rest);
       case "dispatch":
         return await (await import("./dispatch.js")).dispatchCommand(rest);
       case "pr":
