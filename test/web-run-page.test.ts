@@ -105,7 +105,7 @@ jobs:
     expect(errors).toEqual([]);
   });
 
-  it("titles a run with its run-name, on the run page and in the runs list", async () => {
+  it("titles a run with its run-name, on the run page and in the runs list, where search finds it", async () => {
     const { s, page, errors } = await open({
       ".github/workflows/deploy.yml": `name: Deploy
 run-name: Deploy \${{ inputs.version }} to \${{ inputs.environment }}
@@ -126,6 +126,21 @@ jobs:
     await page.getByRole("heading", { name: /Deploy 1\.2\.3 to prod\s+Deploy #1/ }).waitFor();
     await page.getByRole("link", { name: "Runs" }).click();
     await page.locator(".run-row .run-title", { hasText: "Deploy 1.2.3 to prod" }).waitFor();
+    // The search box finds runs by title (any case), commit and actor, through the server.
+    const other = await dispatch(s, "deploy.yml", { version: "2.0", environment: "staging" });
+    await page.locator(".run-row .run-title", { hasText: "Deploy 2.0 to staging" }).waitFor();
+    await page.getByText("2 runs", { exact: true }).waitFor();
+    await page.getByLabel("Search").fill("TO STAGING");
+    await page.getByLabel("Search").press("Enter");
+    await page.getByText("1 run", { exact: true }).waitFor();
+    expect(await page.locator(".run-row .run-title").allTextContents()).toEqual(["Deploy 2.0 to staging"]);
+    const sha = (await api(s, TOKEN, "GET", `/repos/acme/app/actions/runs/${other}`)).json.head_sha as string;
+    await page.getByLabel("Search").fill(sha.slice(0, 7));
+    await page.getByLabel("Search").press("Enter");
+    await page.getByText("2 runs", { exact: true }).waitFor();
+    await page.getByLabel("Search").fill("no such run");
+    await page.getByLabel("Search").press("Enter");
+    await page.getByText("0 runs", { exact: true }).waitFor();
     expect(errors).toEqual([]);
   });
 

@@ -133,6 +133,10 @@ export function openApiDocument(): Record<string, unknown> {
             query("head_sha", "Runs for this commit"),
             query("workflow", "Runs of this workflow: its file name (ci.yml) or path"),
             query("actor", "Runs started by this user"),
+            query(
+              "q",
+              "Runs whose title, commit (a sha prefix) or actor holds this text, any case (gantry's own)",
+            ),
             query("page", "Page, from 1", "integer"),
             query("per_page", "Runs per page (at most 100)", "integer"),
           ],

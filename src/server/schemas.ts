@@ -53,6 +53,8 @@ export const runsQuery = z.object({
   /** The workflow's file name (ci.yml) or path (.github/workflows/ci.yml), as GitHub's workflow_id. */
   workflow: z.string().optional(),
   actor: z.string().optional(),
+  /** gantry's own: runs whose title, commit (sha prefix) or actor holds this text, any case. */
+  q: z.string().max(200, "q must be at most 200 characters").optional(),
   page: idQuery("page").default(1),
   per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
 });

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { json, now, toRun } from "./rows.js";
 import type { Database, DbRun } from "./schema.js";
 import { nextValue } from "./sequences.js";
@@ -52,6 +52,19 @@ export async function listRuns(db: Kysely<Database>, f: RunFilter): Promise<{ to
   if (f.headSha !== undefined) q = q.where("head_sha", "=", f.headSha);
   if (f.workflowFile !== undefined) q = q.where("workflow_file", "=", f.workflowFile);
   if (f.actor !== undefined) q = q.where("actor", "=", f.actor);
+  const text = f.search?.trim().toLowerCase();
+  if (text) {
+    // LIKE with its wildcards escaped: the text is matched as written, in either dialect.
+    const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const inside = `%${escaped}%`;
+    q = q.where(({ or }) =>
+      or([
+        sql<boolean>`lower(display_title) like ${inside} escape '\\'`,
+        sql<boolean>`lower(actor) like ${inside} escape '\\'`,
+        sql<boolean>`lower(head_sha) like ${`${escaped}%`} escape '\\'`,
+      ]),
+    );
+  }
   if (f.status !== undefined) {
     q = STATUSES.has(f.status) ? q.where("status", "=", f.status) : q.where("conclusion", "=", f.status);
   }

@@ -226,6 +226,25 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.findJob(x.id, 2, "ci.yml/build"))?.id).toBe(b.id);
     });
 
+    it("searches runs by title, actor and commit, any case, wildcards as written", async () => {
+      const r = await store.addRepo(repo);
+      const fix = await store.createRun(run(r.id, { displayTitle: "Fix the Login page", actor: "ann" }));
+      const deploy = await store.createRun(
+        run(r.id, { displayTitle: "Deploy 100% to prod", actor: "Bob", headSha: `beef${"0".repeat(36)}` }),
+      );
+      const ids = async (search: string) =>
+        (await store.listRuns({ repoId: r.id, search })).runs.map((x) => x.id);
+      expect(await ids("login")).toEqual([fix.id]);
+      expect(await ids("BOB")).toEqual([deploy.id]);
+      expect(await ids("BEEF")).toEqual([deploy.id]);
+      expect(await ids("0000")).toEqual([]);
+      expect(await ids("100%")).toEqual([deploy.id]);
+      expect(await ids("%")).toEqual([deploy.id]);
+      expect(await ids("_")).toEqual([]);
+      expect(await ids("  ")).toEqual([deploy.id, fix.id]);
+      expect((await store.listRuns({ repoId: r.id, search: "o", actor: "ann" })).total).toBe(1);
+    });
+
     it("keeps a run's display title: empty unless given, changed by an update", async () => {
       const r = await store.addRepo(repo);
       const x = await store.createRun(run(r.id));

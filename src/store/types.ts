@@ -139,6 +139,8 @@ export interface RunFilter {
   /** The workflow's path (.github/workflows/ci.yml). */
   workflowFile?: string;
   actor?: string;
+  /** Runs whose display title or actor holds this text, or whose commit starts with it, any case. */
+  search?: string;
   /** 1-based. */
   page?: number;
   perPage?: number;

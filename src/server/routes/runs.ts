@@ -48,6 +48,7 @@ export function runRoutes(ctx: ServerContext): Hono {
       workflowFile:
         q.workflow === undefined || q.workflow.includes("/") ? q.workflow : `.github/workflows/${q.workflow}`,
       actor: q.actor,
+      search: q.q,
       page: q.page,
       perPage: q.per_page,
     });

@@ -27,7 +27,7 @@ const STATUSES = [
   "skipped",
   "action_required",
 ];
-const FILTERS = ["workflow", "branch", "event", "status", "actor"] as const;
+const FILTERS = ["q", "workflow", "branch", "event", "status", "actor"] as const;
 
 /** Runs: one repository's runs, filtered and paged by the server (fast with 10,000 runs). */
 export function Runs() {
@@ -62,13 +62,15 @@ export function Runs() {
 
   const [branch, setBranch] = useState(query.get("branch") ?? "");
   const [actor, setActor] = useState(query.get("actor") ?? "");
+  const [search, setSearch] = useState(query.get("q") ?? "");
   useEffect(() => {
     setBranch(query.get("branch") ?? "");
     setActor(query.get("actor") ?? "");
-  }, [query.get("branch"), query.get("actor")]);
+    setSearch(query.get("q") ?? "");
+  }, [query.get("branch"), query.get("actor"), query.get("q")]);
   const submitText = (e: FormEvent) => {
     e.preventDefault();
-    go({ branch: branch.trim(), actor: actor.trim() });
+    go({ branch: branch.trim(), actor: actor.trim(), q: search.trim() || undefined });
   };
 
   if (repos.error) return <Problem error={repos.error} />;
@@ -134,6 +136,16 @@ export function Runs() {
               </option>
             ))}
           </select>{" "}
+        </div>
+        <div className="filter">
+          <label htmlFor="f-search">Search</label>
+          <input
+            id="f-search"
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="title, commit or actor"
+          />{" "}
         </div>
         <div className="filter">
           <label htmlFor="f-branch">Branch</label>
