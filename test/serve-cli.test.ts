@@ -160,6 +160,22 @@ describe("the CLI as gh run: runs, logs, watch, rerun, download", () => {
     expect(attempt.json.run_attempt).toBe(2);
   });
 
+  it("re-runs one job, by name, and the jobs that need it", async () => {
+    const { server, runId, run } = await finishedRun(true);
+    const nope = await run(["rerun", runId, "--job", "nope"]);
+    expect(nope.code).toBe(2);
+    expect(nope.stderr).toMatch(/no job 'nope' in this run; its jobs: build \(\d+\), test \(\d+\)/);
+    const rerun = await run(["rerun", runId, "--job", "test"]);
+    expect(rerun.stdout).toMatch(
+      new RegExp(`^✓ Requested rerun of job \\d+ \\(test\\) on run ${runId}$`, "m"),
+    );
+    expect((await run(["watch", runId])).code).toBe(1);
+    const attempt = await api(server, token, "GET", `/repos/acme/app/actions/runs/${runId}`);
+    expect(attempt.json.run_attempt).toBe(2);
+    const logs = await run(["logs", runId, "--job", "test"]);
+    expect(logs.stdout).toMatch(/^test \| \S+Z checking-now$/m);
+  });
+
   it("cancels a run, and watch exits with its result", async () => {
     const { server, env, cwd } = await setUp();
     const run = (args: string[]) => gantry(cwd, args, { env });

@@ -21,7 +21,7 @@ A server's runs (GANTRY_SERVER, GANTRY_TOKEN; each command's --help lists its op
   gantry logs [RUN] [--job J] [--failed] [--follow]   a run's logs (default: the latest run)
   gantry watch [RUN]            follow a run until it completes; exits 0 when it succeeded
   gantry cancel RUN             cancel a run
-  gantry rerun RUN [--failed]   re-run a completed run, or its failed jobs
+  gantry rerun RUN [--failed | --job J]  re-run a completed run, its failed jobs, or one job
   gantry download [RUN] [-n NAME]  download and unzip a run's artifacts
   gantry dispatch WORKFLOW [--ref REF] [--input K=V]  start a workflow_dispatch run (file or name)
   gantry hooks list|add URL|rm ID|deliveries ID  a repository's webhooks (workflow_run, workflow_job)
