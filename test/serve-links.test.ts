@@ -88,6 +88,13 @@ describe("links and logs", () => {
     const text = await download(`${s.url}/api/v1/repos/acme/app/actions/jobs/${build.id}/logs`);
     expect(text.headers.get("content-type")).toContain("text/plain");
     expect(await text.text()).toContain("building with ***");
+    // The workflow file at the run's commit, as plain text.
+    const wf = await download(`${run.url}/workflow-file`);
+    expect(wf.status).toBe(200);
+    expect(wf.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(wf.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(await wf.text()).toBe(CI);
+    expect((await download(`${run.url}/workflow-file`, false)).status).toBe(401);
     // Only with a token.
     expect((await download(run.logs_url, false)).status).toBe(401);
     expect((await download(`${s.url}/api/v1/repos/acme/other/actions/runs/${id}/logs`)).status).toBe(404);

@@ -147,6 +147,7 @@ jobs:
   it("re-runs one job from the run page: it and what needs it run again, the rest is kept", async () => {
     const { s, page, errors } = await open({
       ".github/workflows/ci.yml": `name: CI
+# <img src=x onerror="window.pwned=1">
 on: workflow_dispatch
 jobs:
   build:
@@ -164,6 +165,10 @@ jobs:
     await completed(s, id);
     await page.goto(`${s.url}/acme/app/runs/${id}`);
     await page.getByTestId("run-state").getByText("Succeeded").waitFor();
+    // The workflow file as it was at the run's commit, as text (its markup is not markup).
+    await page.getByRole("button", { name: ".github/workflows/ci.yml" }).click();
+    await page.locator(".workflow-file", { hasText: '<img src=x onerror="window.pwned=1">' }).waitFor();
+    expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
     await page.getByLabel("Job to re-run").selectOption({ label: "test" });
     await page.getByRole("button", { name: "Re-run job" }).click();
     await page.getByRole("link", { name: "#1" }).waitFor();

@@ -164,6 +164,12 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { "200": { description: "Jobs", content: json(jobListSchema) }, ...errors },
         }),
       },
+      [`${runs}/{run_id}/workflow-file`]: {
+        get: op("The run's workflow file as it was at the run's commit, as plain text (gantry's own)", {
+          parameters: runParams,
+          responses: { "200": { description: "The file", content: { "text/plain": {} } }, ...errors },
+        }),
+      },
       [`${runs}/{run_id}/logs`]: {
         get: op("Download the latest attempt's job logs: a zip, one text file per job", {
           parameters: runParams,

@@ -31,7 +31,10 @@ function logsZip(run: Run, attempt: number, jobs: Job[]): Response {
   });
 }
 
-/** GitHub's run log downloads: the latest attempt's (`logs_url`) or one attempt's, as a zip. */
+/**
+ * GitHub's run log downloads: the latest attempt's (`logs_url`) or one attempt's, as a zip; and
+ * the run's workflow file at its commit.
+ */
 export function runLogRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
 
@@ -53,6 +56,23 @@ export function runLogRoutes(ctx: ServerContext): Hono {
     if (attempt > run.runAttempt)
       throw new HttpError(404, `Not Found: run ${run.id} has no attempt ${attempt}`);
     return logsZip(run, attempt, await ctx.store.listJobs(run.id, attempt));
+  });
+
+  // gantry's own: the run's workflow file as it was at the run's commit, as plain text.
+  app.get("/repos/:owner/:repo/actions/runs/:id/workflow-file", async (c) => {
+    const run = await runOf(c);
+    const repo = await repoOf(ctx, c);
+    const text = await ctx.clones.readFile(repo, run.headSha, run.workflowFile).catch(() => undefined);
+    if (text === undefined)
+      throw new HttpError(
+        404,
+        `Not Found: ${run.workflowFile} is not in the repository's mirror at ${run.headSha}`,
+      );
+    return c.body(text, 200, {
+      "content-type": "text/plain; charset=utf-8",
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "default-src 'none'; sandbox",
+    });
   });
 
   return app;

@@ -111,6 +111,12 @@ export function Run({ owner, repo, id }: Props) {
           </dd>
         </div>
         <div>
+          <dt>Workflow file</dt>
+          <dd>
+            <WorkflowFile base={base} path={r.path} />
+          </dd>
+        </div>
+        <div>
           <dt>Duration</dt>
           <dd>{durationBetween(r.run_started_at, active ? null : r.updated_at, now) || "—"}</dd>
         </div>
@@ -152,6 +158,28 @@ export function Run({ owner, repo, id }: Props) {
       <Summaries base={base} runId={id} attempt={latest ? undefined : attempt} />
       <Artifacts base={base} runId={id} done={!active} attempt={earlier || undefined} />
     </div>
+  );
+}
+
+/** The run's workflow file as it was at the run's commit, shown as text when asked for. */
+function WorkflowFile({ base, path }: { base: string; path: string }) {
+  const [open, setOpen] = useState(false);
+  const file = useData(
+    () => (open ? api<string>(`${base}/workflow-file`) : Promise.resolve(undefined)),
+    `${base}/workflow-file#${open}`,
+  );
+  return (
+    <>
+      <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+        <code>{path}</code>
+      </button>
+      {open && file.error && <Problem error={file.error} />}
+      {open && typeof file.data === "string" && (
+        <pre className="workflow-file" aria-label={`${path} at this commit`}>
+          <code>{file.data}</code>
+        </pre>
+      )}
+    </>
   );
 }
 
