@@ -19,6 +19,8 @@ export interface TestRegistry {
   url: string;
   /** Paths requested, in order. */
   requests: string[];
+  /** `name@version` → its tarball's URL and integrity, as a package-lock.json records them. */
+  dist: Map<string, { resolved: string; integrity: string }>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ function pack(dir: string, work: string, file: string): { tgz: Buffer; integrity
 export async function startRegistry(versions: PublishedVersion[]): Promise<TestRegistry> {
   const work = mkdtempSync(join(tmpdir(), "gantry-registry-"));
   const tarballs = new Map<string, Buffer>();
+  const published = new Map<string, { resolved: string; integrity: string }>();
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
@@ -84,6 +87,7 @@ export async function startRegistry(versions: PublishedVersion[]): Promise<TestR
       tarballs.set(`/${v.name}/-/${file}`, packed.tgz);
       dist.integrity = packed.integrity;
       dist.shasum = packed.shasum;
+      published.set(`${v.name}@${v.version}`, { resolved: tarball, integrity: packed.integrity });
     } else {
       dist.shasum = "0".repeat(40);
     }
@@ -97,6 +101,7 @@ export async function startRegistry(versions: PublishedVersion[]): Promise<TestR
   return {
     url,
     requests,
+    dist: published,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
