@@ -218,7 +218,15 @@ export async function addTool(opts: AddToolOptions): Promise<InstalledTool> {
       await removeDir(stagingRoot, target);
     }
     mkdirSync(join(opts.toolCache, cacheFolder, folder), { recursive: true });
-    renameSync(root, target);
+    try {
+      renameSync(root, target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST" && code !== "ENOTEMPTY") throw err;
+      throw new ToolInstallError(
+        `another install put ${cacheFolder} ${folder} (${arch}) into ${target} meanwhile; it was kept`,
+      );
+    }
     writeFileSync(marker, "");
     const extras = companions.map((c) => `${c.name} ${c.version}`).join(", ");
     opts.log(`${kind.title} ${reported}${extras ? ` (with ${extras})` : ""} → ${target}`);
