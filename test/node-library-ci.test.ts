@@ -156,9 +156,9 @@ describe("a Node.js library's CI, offline", () => {
           `Found Node.js ${m === MAJOR ? NODE : `${m}.99.0`} in the tool cache: ${dirOf(m)}`,
         );
         expect(first.stdout).toContain(
-          `[${name}] | tests passed on ${dirOf(m)}/bin/node with npm ${dirOf(m)}/lib/node_modules/npm/bin/npm-cli.js`,
+          `${name}] | tests passed on ${dirOf(m)}/bin/node with npm ${dirOf(m)}/lib/node_modules/npm/bin/npm-cli.js`,
         );
-        expect(first.stdout).toContain(`[${name}] | reporting with token ***`);
+        expect(first.stdout).toContain(`${name}] | reporting with token ***`);
       }
       expect(registry.requests).toContain("/tiny-pad/-/tiny-pad-1.0.0.tgz");
       expect(first.stdout).toMatch(/Cache saved with the key: node-cache-Linux-\w+-npm-[0-9a-f]{64}/);
