@@ -213,6 +213,7 @@ describe.concurrent("gantry tools", () => {
       [["add", "node@22", "--from", ".", "--arch", "../x64"], "--arch '../x64' is not one of"],
       [["add", "java@17", "--from", ".", "--distribution", "../../x"], "unknown Java distribution '../../x'"],
       [["add", "python@3.12", "--from-npm"], "--from-npm installs Node.js only"],
+      [["add", "node@22", "--from", ".", "--npm", "10"], "--npm and --corepack choose what --from-npm adds"],
       [["add", "node@22", "--from", "/no/such/dir"], "--from /no/such/dir: no such file or directory"],
       [
         ["add", "node@22", "--from", "ftp://example.com/node.tgz"],

@@ -111,6 +111,11 @@ export async function addTool(opts: AddToolOptions): Promise<InstalledTool> {
   const cacheFolder = checkPart(kind.cacheFolder(opts), "tool folder");
   if (opts.fromNpm && opts.from) throw new ToolInstallError("give --from or --from-npm, not both");
   if (opts.fromNpm && kind.name !== "node") throw new ToolInstallError("--from-npm installs Node.js only");
+  if (!opts.fromNpm && (opts.npm || opts.corepack)) {
+    throw new ToolInstallError(
+      "--npm and --corepack choose what --from-npm adds; with --from the source holds them",
+    );
+  }
   if (!opts.fromNpm && !opts.from)
     throw new ToolInstallError(
       `${kind.name}: say where from: --from DIR|ARCHIVE|URL${kind.name === "node" ? " or --from-npm" : ""}`,
