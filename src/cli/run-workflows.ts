@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
 import { join } from "node:path";
 import { ActionRunner, type ActionStore, BuiltInActions, openActionStore } from "../actions/index.js";
@@ -20,7 +20,7 @@ import {
   type WorkflowRunReport,
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
-import { LocalRunner, type LocalRunnerOptions } from "../runner/index.js";
+import { discardDir, LocalRunner, type LocalRunnerOptions, removeTrash } from "../runner/index.js";
 import { HOME_CREDENTIALS, hostEnvForJobs } from "../sandbox/index.js";
 import {
   buildWorkflowDef,
@@ -217,6 +217,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
   const home = gantryHome();
   const actionStore = runActionStore(home, opts.actionMirror);
   const runsDir = join(home, "runs");
+  const trash = join(home, "runs-trash");
   mkdirSync(runsDir, { recursive: true });
   const bus = opts.bus ?? new EventBus();
   const cancellation = opts.cancellation ?? new Cancellation();
@@ -305,8 +306,8 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
       loadCalledWorkflow,
       concurrency,
     }).finally(() => {
-      if (process.env.GANTRY_KEEP_WORKSPACE !== "1")
-        rmSync(join(runsDir, runId), { recursive: true, force: true });
+      // Out of the way at once; deleted in the background once every run is done (removeTrash).
+      if (process.env.GANTRY_KEEP_WORKSPACE !== "1") discardDir(join(runsDir, runId), trash);
     });
   });
   const failed = broken.map(
@@ -328,5 +329,8 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     return { runs: all.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
   } finally {
     await services.close();
+    // This call's run folders, and what an earlier call left when it was killed, in a process of
+    // their own: the summary and report are not held up, nor is anything else on the event loop.
+    removeTrash(trash);
   }
 }

@@ -8,6 +8,7 @@ export type {
   JobStatus,
   PostAction,
 } from "./action-port.js";
+export { discardDir, removeTrash } from "./discard-dir.js";
 export { dockerUnavailable, needsDocker } from "./docker.js";
 export { readJobFile, writeJobFile } from "./job-file.js";
 export type { JobServiceLease, JobServices } from "./job-services.js";

@@ -1,4 +1,3 @@
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   buildGithubContext,
@@ -15,7 +14,7 @@ import {
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
 import type { ActionProvider, JobServices } from "../runner/index.js";
-import { LocalRunner } from "../runner/index.js";
+import { discardDir, LocalRunner, removeTrash } from "../runner/index.js";
 import type { Conclusion, Repo, Run, Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
 import {
@@ -348,6 +347,7 @@ export class RunService {
     const tag = `${run.id}-${run.runAttempt}`;
     const source = join(dataDir, "sources", tag);
     const work = join(dataDir, "work", tag);
+    const trash = join(dataDir, "work-trash");
     const startedAt = run.startedAt ?? now();
     await serial.run(() => store.updateRun(run.id, { status: "in_progress", startedAt }));
     hub.publish({ type: "run:started", runId: run.id, attempt: run.runAttempt });
@@ -362,7 +362,9 @@ export class RunService {
         await this.finish(run, "failure", errors.map(formatProblem));
         return;
       }
-      rmSync(work, { recursive: true, force: true });
+      // What an earlier attempt of this tag left (a crash): out of the way, deleted in the background.
+      discardDir(work, trash);
+      removeTrash(trash);
       const runner = new LocalRunner({
         runsDir: work,
         sourceDir: source,
@@ -415,7 +417,11 @@ export class RunService {
       await this.finish(run, report.conclusion as Conclusion);
     } finally {
       await clones.removeWorktree(repo, source).catch(() => undefined);
-      rmSync(work, { recursive: true, force: true });
+      // The jobs' folders go in a process of their own, never on the server's event loop.
+      if (process.env.GANTRY_KEEP_WORKSPACE !== "1") {
+        discardDir(work, trash);
+        removeTrash(trash);
+      }
     }
   }
 
