@@ -81,6 +81,10 @@ describe("gantry actions add / list / rm", () => {
     const res = await gantry(cwd, ["actions", "add", "acme/hello@v7", "--from", action.dir]);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("has the repository but no tag, branch or commit 'v7'");
+    // What to run instead, with the exact source: never the command that just failed.
+    expect(res.stderr).toContain("The tags it has nearest to it: v1.");
+    expect(res.stderr).toContain(`\`gantry actions add acme/hello@v1 --from ${action.dir}\``);
+    expect(res.stderr).not.toContain("gantry actions add acme/hello@v7");
   });
 
   it("exits 2 with a message for bad usage", async () => {
@@ -336,7 +340,9 @@ jobs:
     expect(output).toContain(
       "Action 'someowner/missing@v1' is not in gantry's action store and no mirror has it",
     );
-    expect(output).toContain("gantry actions add someowner/missing@v1 --from <git url or dir>");
+    expect(output).toContain(
+      "`gantry actions add someowner/missing@v1 --from https://github.com/someowner/missing.git`",
+    );
     expect(output).toContain(
       "--action-mirror, GANTRY_ACTION_MIRROR or action_mirror in $GANTRY_HOME/config.yml",
     );
@@ -410,6 +416,7 @@ jobs:
     expect(res.stdout + res.stderr).toMatch(
       /Action 'someowner\/someaction@v9': .* ha(s|ve) the repository but no tag, branch or commit 'v9'/,
     );
+    expect(res.stdout + res.stderr).toContain("The tags it has nearest to it: v1.");
   });
 });
 

@@ -280,7 +280,9 @@ jobs:
     expect(r.stdout).toContain(
       "[CI/call] | Error: Reusable workflow 'octo-org/shared/.github/workflows/build.yml@v1' could not be read: Action 'octo-org/shared@v1' is not in gantry's action store and no action mirror is set.",
     );
-    expect(r.stdout).toContain("gantry actions add octo-org/shared@v1 --from <git url or dir>");
+    expect(r.stdout).toContain(
+      "gantry actions add octo-org/shared@v1 --from https://github.com/octo-org/shared.git",
+    );
   });
 
   it("--job of a calling job runs its called jobs and what it needs", async () => {

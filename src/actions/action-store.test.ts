@@ -16,6 +16,7 @@ import {
   ActionFileNotFoundError,
   ActionNotFoundError,
   ActionRefNotFoundError,
+  nearestTags,
 } from "./action-store-errors.js";
 import { installDir } from "./atomic-dir.js";
 
@@ -191,7 +192,9 @@ describe("ActionStore errors", () => {
     expect((err as ActionNotFoundError).code).toBe("E_ACTION_NOT_FOUND");
     const message = (err as Error).message;
     expect(message).toContain("Action 'acme/missing@v1' is not in gantry's action store");
-    expect(message).toContain("gantry actions add acme/missing@v1 --from <git url or dir>");
+    expect(message).toContain(
+      "gantry actions add acme/missing@v1 --from https://github.com/acme/missing.git",
+    );
     expect(message).toContain("--action-mirror, GANTRY_ACTION_MIRROR or action_mirror");
     expect(message).toContain(`${mirrors}/acme/missing.git`);
   });
@@ -341,5 +344,16 @@ describe("ActionStore.add, list, remove and readFile", () => {
     await expect(store.readFile("acme", "workflows", "v1", "../../../../etc/passwd")).rejects.toThrow(
       /does not exist in acme\/workflows@v1/,
     );
+  });
+});
+
+describe("nearestTags", () => {
+  it("names the tags around the one asked for, in version order", () => {
+    const tags = ["v1", "v2", "v3", "v4", "v4.1.0", "v4.10.0", "v4.9.0", "v5", "v7", "latest"];
+    expect(nearestTags(tags, "v6")).toEqual(["v4.1.0", "v4.9.0", "v4.10.0", "v5", "v7"]);
+    expect(nearestTags(tags, "v9")).toEqual(["v4.1.0", "v4.9.0", "v4.10.0", "v5", "v7"]);
+    expect(nearestTags(tags, "v2.5")).toEqual(["latest", "v1", "v2", "v3", "v4"]);
+    expect(nearestTags(["v1"], "v0")).toEqual(["v1"]);
+    expect(nearestTags([], "v1")).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import {
   ActionNotFoundError,
   ActionRefNotFoundError,
   ActionStoreError,
+  upstreamUrl,
 } from "./action-store-errors.js";
 import { installDir, removeDir, sweepTemp } from "./atomic-dir.js";
 import { extractCommit, git, gitReason } from "./store-git.js";
@@ -24,7 +25,7 @@ export interface StoredAction {
 /** What one remote git location said about a ref. */
 type Fetched =
   | { found: "commit"; commit: string }
-  | { found: "repo-only" }
+  | { found: "repo-only"; tags: string[] }
   | { found: "nothing"; reason: string };
 
 async function exists(path: string): Promise<boolean> {
@@ -52,6 +53,13 @@ function refspecsFor(refs: Set<string>, ref: string): string[] | undefined {
   if (isShortSha(ref))
     return ["+refs/heads/*:refs/gantry/mirror/heads/*", "+refs/tags/*:refs/gantry/mirror/tags/*"];
   return undefined;
+}
+
+/** The tag names among full ref names (`refs/tags/v1`, and ls-remote's peeled `refs/tags/v1^{}`). */
+function tagNames(refs: Iterable<string>): string[] {
+  const tags = new Set<string>();
+  for (const ref of refs) if (ref?.startsWith("refs/tags/")) tags.add(ref.slice(10).replace(/\^\{\}$/, ""));
+  return [...tags];
 }
 
 /** Identity and date of snapshot commits: fixed, so the same files always give the same commit. */
@@ -204,7 +212,7 @@ export class ActionStore {
       const fetched = useMirror ? await this.fetchFromMirror(owner, repo, pin.commit) : undefined;
       if (fetched?.found !== "commit") {
         throw new ActionStoreError(
-          `Action '${name}' is pinned to ${pin.commit}, but the store no longer holds that commit and no mirror has it. Add it again with \`gantry actions add ${name} --from <git url or dir>\`, or remove the pin with \`gantry actions rm ${name}\`.`,
+          `Action '${name}' is pinned to ${pin.commit}, but the store no longer holds that commit and no mirror has it. Add it again with \`gantry actions add ${name} --from ${upstreamUrl(name)}\`, or remove the pin with \`gantry actions rm ${name}\`.`,
         );
       }
     }
@@ -231,14 +239,17 @@ export class ActionStore {
     if (inStore && (await git(["--git-dir", gitDir, "for-each-ref", "--count=1"])).stdout.trim() !== "") {
       where.push("gantry's action store");
     }
+    const tags = inStore ? await this.storeTags(gitDir) : [];
     const tried: string[] = [];
     for (const url of useMirror ? this.mirrorUrls(owner, repo) : []) {
       const fetched = await this.fetchRef(o, r, url, ref);
       if (fetched.found === "commit") return { commit: fetched.commit, source: displayUrl(url) };
-      if (fetched.found === "repo-only") where.push(`the mirror ${displayUrl(url)}`);
-      else tried.push(`${displayUrl(url)}: ${fetched.reason}`);
+      if (fetched.found === "repo-only") {
+        where.push(`the mirror ${displayUrl(url)}`);
+        tags.push(...fetched.tags);
+      } else tried.push(`${displayUrl(url)}: ${fetched.reason}`);
     }
-    if (where.length > 0) throw new ActionRefNotFoundError(name, ref, where);
+    if (where.length > 0) throw new ActionRefNotFoundError(name, ref, where, tags);
     throw new ActionNotFoundError(name, tried, !this.mirror ? "none" : useMirror ? "asked" : "skipped");
   }
 
@@ -259,6 +270,12 @@ export class ActionStore {
       if (last.found === "commit") return last;
     }
     return last;
+  }
+
+  /** The tags of the store's copy of a repository. */
+  private async storeTags(gitDir: string): Promise<string[]> {
+    const out = await git(["--git-dir", gitDir, "for-each-ref", "--format=%(refname)", "refs/tags"]);
+    return out.code === 0 ? tagNames(out.stdout.split("\n")) : [];
   }
 
   /** The commit of a tag, branch or (short) sha in a bare repository, or undefined. */
@@ -332,7 +349,7 @@ export class ActionStore {
     const listed = await this.listRefs(url);
     if ("reason" in listed) return { found: "nothing", reason: listed.reason };
     const refspecs = refspecsFor(listed.refs, ref);
-    if (!refspecs) return { found: "repo-only" };
+    if (!refspecs) return { found: "repo-only", tags: tagNames(listed.refs) };
     const wanted = isFullSha(ref) ? ref.toLowerCase() : ref;
     const gitDir = await this.ensureRepo(owner, repo);
     const fetch = ["--git-dir", gitDir, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head"];
@@ -341,7 +358,7 @@ export class ActionStore {
       throw new ActionStoreError(`Fetching ${ref} from ${displayUrl(url)} failed: ${gitReason(fetched)}`);
     }
     const commit = await this.revParse(gitDir, wanted);
-    return commit ? { found: "commit", commit } : { found: "repo-only" };
+    return commit ? { found: "commit", commit } : { found: "repo-only", tags: tagNames(listed.refs) };
   }
 
   /**
@@ -379,14 +396,18 @@ export class ActionStore {
     if (inStore && (await git(["--git-dir", gitDir, "for-each-ref", "--count=1"])).stdout.trim() !== "") {
       where.push("gantry's action store");
     }
+    const tags = inStore ? await this.storeTags(gitDir) : [];
     const tried: string[] = [];
     for (const url of this.mirrorUrls(owner, repo)) {
       const listed = await this.listRefs(url);
       if ("reason" in listed) tried.push(`${displayUrl(url)}: ${listed.reason}`);
       else if (refspecsFor(listed.refs, ref)) return undefined;
-      else where.push(`the mirror ${displayUrl(url)}`);
+      else {
+        where.push(`the mirror ${displayUrl(url)}`);
+        tags.push(...tagNames(listed.refs));
+      }
     }
-    if (where.length > 0) return new ActionRefNotFoundError(name, ref, where);
+    if (where.length > 0) return new ActionRefNotFoundError(name, ref, where, tags);
     return new ActionNotFoundError(name, tried, this.mirror ? "asked" : "none");
   }
 
@@ -460,7 +481,9 @@ export class ActionStore {
             `Cannot read a git repository at ${displayUrl(from)}: ${fetched.reason}`,
           );
         }
-        if (fetched.found === "repo-only") throw new ActionRefNotFoundError(name, ref, [displayUrl(from)]);
+        if (fetched.found === "repo-only") {
+          throw new ActionRefNotFoundError(name, ref, [displayUrl(from)], fetched.tags, displayUrl(from));
+        }
         commit = fetched.commit;
         source = displayUrl(url);
       }
