@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { arch, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -81,7 +81,7 @@ describe("a Node.js library's CI, offline", () => {
     const corepack = hostPackage("corepack");
     // The machine's only package source: a registry on loopback (a company mirror, say).
     const registry = await startRegistry([
-      { name: `node-linux-${ARCH}`, version: NODE, dir: nodePackageDir(NODE, ARCH) },
+      { name: `node-linux-${ARCH}`, version: NODE, dir: nodePackageDir(NODE, ARCH), temporary: true },
       { name: "npm", version: npm.version, engines: npm.engines, dir: npm.dir },
       { name: "corepack", version: corepack.version, engines: corepack.engines, dir: corepack.dir },
       { name: "tiny-pad", version: "1.0.0", dir: pad },
@@ -173,6 +173,7 @@ describe("a Node.js library's CI, offline", () => {
       }
     } finally {
       await registry.close().catch(() => undefined);
+      rmSync(user, { recursive: true, force: true });
     }
   }, 900_000);
 });

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,6 +13,8 @@ export interface PublishedVersion {
   engines?: Record<string, string>;
   /** The folder packed as the tarball's `package/`; without it the version is listed but has no tarball. */
   dir?: string;
+  /** Remove `dir` once packed (a folder the test made for it). */
+  temporary?: boolean;
 }
 
 export interface TestRegistry {
@@ -88,6 +90,7 @@ export async function startRegistry(versions: PublishedVersion[]): Promise<TestR
       dist.integrity = packed.integrity;
       dist.shasum = packed.shasum;
       published.set(`${v.name}@${v.version}`, { resolved: tarball, integrity: packed.integrity });
+      if (v.temporary) rmSync(v.dir, { recursive: true, force: true });
     } else {
       dist.shasum = "0".repeat(40);
     }
@@ -102,7 +105,13 @@ export async function startRegistry(versions: PublishedVersion[]): Promise<TestR
     url,
     requests,
     dist: published,
-    close: () => new Promise((r) => server.close(() => r())),
+    close: () =>
+      new Promise((r) =>
+        server.close(() => {
+          rmSync(work, { recursive: true, force: true });
+          r();
+        }),
+      ),
   };
 }
 

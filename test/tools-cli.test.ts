@@ -25,8 +25,12 @@ const ARCH = arch() === "arm64" ? "arm64" : arch() === "x64" ? "x64" : arch();
 const NODE = process.version.slice(1);
 
 /** A machine of its own: a tool cache, a HOME and an npm cache, and only the tools gantry needs on PATH. */
+/** Each machine's folder, removed after the tests (tool caches hold copies of node). */
+const roots: string[] = [];
+
 function machine(extra: Record<string, string> = {}) {
   const root = mkdtempSync(join(tmpdir(), "gantry-tools-"));
+  roots.push(root);
   const env: Record<string, string> = {
     PATH: pathWith(["npm", "tar", "gzip"]),
     HOME: join(root, "home"),
@@ -85,16 +89,19 @@ describe.concurrent("gantry tools", () => {
 
   beforeAll(async () => {
     registry = await startRegistry([
-      { name: `node-linux-${ARCH}`, version: NODE, dir: nodePackageDir(NODE, ARCH) },
+      { name: `node-linux-${ARCH}`, version: NODE, dir: nodePackageDir(NODE, ARCH), temporary: true },
       // A package that says 22.1.0 but holds this machine's Node.js: the install must refuse it.
-      { name: `node-linux-${ARCH}`, version: "22.1.0", dir: nodePackageDir("22.1.0", ARCH) },
+      { name: `node-linux-${ARCH}`, version: "22.1.0", dir: nodePackageDir("22.1.0", ARCH), temporary: true },
       { name: "npm", version: npm.version, engines: npm.engines, dir: npm.dir },
       // Newer, but its engines refuse every Node.js there is: never chosen, never downloaded.
       { name: "npm", version: "99.0.0", engines: { node: ">=99" } },
       { name: "corepack", version: corepack.version, engines: corepack.engines, dir: corepack.dir },
     ]);
   }, 600_000);
-  afterAll(() => registry?.close());
+  afterAll(async () => {
+    await registry?.close();
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
+  });
 
   it("add node --from-npm takes node, npm, npx and corepack from the registry npm_config_registry names, and checks each runs", async () => {
     const m = machine({ npm_config_registry: registry.url });
