@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { JobJson } from "../api.js";
 import { durationBetween, stateOf } from "../format.js";
 import { layoutGraph, SIZES } from "../graph/layout.js";
@@ -27,6 +27,17 @@ export function Graph({ nodes, jobHref, now }: Props) {
     walk(nodes);
     return m;
   }, [nodes]);
+  // A matrix with a failed leg opens by itself, once (then it is the reader's to close).
+  const opened = useRef(new Set<string>());
+  useEffect(() => {
+    const failed = [...byPath.values()]
+      .filter((n) => n.kind === "matrix" && n.rows.some((r) => stateOf(r) === "failure"))
+      .map((n) => n.path)
+      .filter((p) => !opened.current.has(p));
+    if (failed.length === 0) return;
+    for (const p of failed) opened.current.add(p);
+    setExpanded((s) => new Set([...s, ...failed]));
+  }, [byPath]);
   const toggle = (path: string) =>
     setExpanded((s) => {
       const next = new Set(s);
@@ -47,7 +58,8 @@ export function Graph({ nodes, jobHref, now }: Props) {
           const n = byPath.get(b.path);
           if (!n) return null;
           const style = { left: b.x, top: b.y, width: b.w, height: b.h };
-          const time = durationBetween(n.startedAt, n.completedAt, now);
+          // A skipped job never ran: no duration, as on GitHub.
+          const time = n.state === "skipped" ? "" : durationBetween(n.startedAt, n.completedAt, now);
           if (n.kind === "call") {
             return (
               <section
@@ -58,7 +70,9 @@ export function Graph({ nodes, jobHref, now }: Props) {
               >
                 <header className="graph-group-head">
                   <StatusIcon state={n.state} />
-                  <span className="node-label">{n.label}</span>
+                  <span className="node-label" title={n.label}>
+                    {n.label}
+                  </span>
                   <span className="node-time">{time}</span>
                 </header>
               </section>
@@ -71,7 +85,7 @@ export function Graph({ nodes, jobHref, now }: Props) {
               <div className="node-head" style={{ height: SIZES.nodeH }}>
                 <StatusIcon state={n.state} />
                 {single ? (
-                  <Link className="node-label" to={jobHref(single)}>
+                  <Link className="node-label" to={jobHref(single)} title={n.label}>
                     {n.label}
                   </Link>
                 ) : n.kind === "matrix" ? (
@@ -80,24 +94,35 @@ export function Graph({ nodes, jobHref, now }: Props) {
                     className="node-label node-toggle"
                     aria-expanded={open}
                     onClick={() => toggle(n.path)}
+                    title={n.label}
                   >
                     {n.label} <span className="muted small">({n.rows.length})</span>
                     <span aria-hidden="true"> {open ? "▾" : "▸"}</span>
                   </button>
                 ) : (
-                  <span className="node-label">{n.label}</span>
+                  <span className="node-label" title={n.label}>
+                    {n.label}
+                  </span>
                 )}
                 <span className="node-time">{time}</span>
               </div>
               {open && (
                 <ul className="legs">
-                  {n.rows.map((r) => (
-                    <li key={r.id} style={{ height: SIZES.legH }}>
-                      <StatusIcon state={stateOf(r)} />
-                      <Link to={jobHref(r)}>{r.name.split(" / ").pop()}</Link>
-                      <span className="node-time">{durationBetween(r.started_at, r.completed_at, now)}</span>
-                    </li>
-                  ))}
+                  {n.rows.map((r) => {
+                    const leg = r.name.split(" / ").pop();
+                    const state = stateOf(r);
+                    return (
+                      <li key={r.id} style={{ height: SIZES.legH }}>
+                        <StatusIcon state={state} />
+                        <Link to={jobHref(r)} title={leg}>
+                          {leg}
+                        </Link>
+                        <span className="node-time">
+                          {state === "skipped" ? "" : durationBetween(r.started_at, r.completed_at, now)}
+                        </span>
+                      </li>
+                    );
+                  })}
                 </ul>
               )}
             </div>

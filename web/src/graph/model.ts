@@ -72,6 +72,28 @@ function span(rows: JobRow[]): { startedAt: string | null; completedAt: string |
 }
 
 /**
+ * A matrix job's name from its legs' (`Test (linux, 18)`, `Test (mac, 20)` → `Test`): what their
+ * names share, before the matrix values; undefined when they share nothing.
+ */
+export function matrixName(rows: JobRow[]): string | undefined {
+  const names = rows.map((r) => r.name.split(" / ").pop() ?? r.name);
+  if (names.length === 0) return undefined;
+  let common = names[0];
+  for (const n of names.slice(1)) {
+    let i = 0;
+    while (i < common.length && i < n.length && common[i] === n[i]) i++;
+    common = common.slice(0, i);
+  }
+  // A single leg's name is all shared: drop its values (the last parenthesis).
+  if (names.length === 1) common = common.replace(/\s*\([^()]*\)\s*$/, "");
+  // Values that differ inside the parenthesis (`build (18, linux)`, `build (18, mac)`): all go.
+  const open = common.lastIndexOf("(");
+  if (open >= 0 && !common.includes(")", open)) common = common.slice(0, open);
+  const name = common.replace(/[\s(,:-]+$/, "").trim();
+  return name || undefined;
+}
+
+/**
  * The nodes of a run's graph. `runDone`: a job without a stored row then never ran (skipped),
  * else it is still to come (queued). Stored jobs the definitions do not name (a workflow that
  * could not be read) become nodes of their own, without edges.
@@ -125,7 +147,8 @@ export function buildGraph<R extends JobRow>(
   };
 
   const leaf = (path: string, id: string, name: string | null, needs: string[], rs: R[], matrix: boolean) => {
-    const label = !matrix && rs.length === 1 ? rs[0].name.split(" / ").pop() || id : (name ?? id);
+    const label =
+      !matrix && rs.length === 1 ? rs[0].name.split(" / ").pop() || id : (name ?? matrixName(rs) ?? id);
     return {
       path,
       id,

@@ -73,13 +73,31 @@ export function Runs() {
     go({ branch: branch.trim(), actor: actor.trim(), q: search.trim() || undefined });
   };
 
+  // On a phone the filters fold away behind a button that says how many are set.
+  const [unfolded, setUnfolded] = useState(false);
+  const set = FILTERS.filter((f) => query.get(f)).length;
+
   if (repos.error) return <Problem error={repos.error} />;
   const total = runs.data?.total_count ?? 0;
   const pages = Math.max(1, Math.ceil(total / PER_PAGE));
   return (
     <div className="runs-page">
       <h1>Runs</h1>
-      <form className="filters" onSubmit={submitText} aria-label="Filter runs">
+      <button
+        type="button"
+        className="filters-toggle"
+        aria-expanded={unfolded}
+        aria-controls="run-filters"
+        onClick={() => setUnfolded((u) => !u)}
+      >
+        Filters{set ? ` (${set})` : ""} <span aria-hidden="true">{unfolded ? "▾" : "▸"}</span>
+      </button>
+      <form
+        id="run-filters"
+        className={`filters${unfolded ? " unfolded" : ""}`}
+        onSubmit={submitText}
+        aria-label="Filter runs"
+      >
         <div className="filter">
           <label htmlFor="f-repository">Repository</label>
           <select
