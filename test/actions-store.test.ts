@@ -453,7 +453,7 @@ jobs:
     const gantryHome = home();
     const noMirror = await gantry(cwd, ["validate"], { env: { GANTRY_HOME: gantryHome } });
     expect(noMirror.code).toBe(0);
-    const lines = problemLines(noMirror.stderr);
+    const lines = problemLines(noMirror.stdout);
     expect(lines.map((l) => l.split(": ")[0])).toEqual([
       ".github/workflows/ci.yml:7:15",
       ".github/workflows/ci.yml:8:15",
@@ -468,7 +468,7 @@ jobs:
     const env = { GANTRY_HOME: gantryHome, GANTRY_ACTION_MIRROR: `file://${root}/{owner}/{repo}.git` };
     const mirrored = await gantry(cwd, ["validate"], { env });
     expect(mirrored.code).toBe(0);
-    const withMirror = problemLines(mirrored.stderr);
+    const withMirror = problemLines(mirrored.stdout);
     expect(withMirror.map((l) => l.split(": ")[0])).toEqual([
       ".github/workflows/ci.yml:8:15",
       ".github/workflows/ci.yml:9:15",
@@ -484,7 +484,7 @@ jobs:
     // An action the store holds is read for the actions it uses in turn.
     expect((await gantry(cwd, ["actions", "add", "acme/there@v1", "--from", work], { env })).code).toBe(0);
     const nested = problemLines(
-      (await gantry(cwd, ["validate"], { env: { GANTRY_HOME: gantryHome } })).stderr,
+      (await gantry(cwd, ["validate"], { env: { GANTRY_HOME: gantryHome } })).stdout,
     );
     expect(nested[0]).toContain(
       ".github/workflows/ci.yml:7:15: warning: acme/there@v1 uses acme/deeper@v2: Action 'acme/deeper@v2' is not in gantry's action store",

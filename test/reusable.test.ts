@@ -119,7 +119,8 @@ jobs:
     ] as const) {
       const r = await gantry(repo, [...args]);
       expect(r.code).toBe(code);
-      expect(problemLines(r.stderr)).toEqual([
+      // validate prints the problems on stdout; run on stderr, beside the run's output.
+      expect(problemLines(args[0] === "validate" ? r.stdout : r.stderr)).toEqual([
         `${WF}/ci.yml:4:11: Input needed is required, but not provided while calling.`,
         `${WF}/ci.yml:4:11: Secret token is required, but not provided while calling.`,
         `${WF}/ci.yml:6:14: Input 'count' expects a number, got string 'many'`,
@@ -147,9 +148,9 @@ jobs:
     });
     const r = await gantry(repo, ["validate", `${WF}/ci.yml`]);
     expect(r.code).toBe(2);
-    expect(problemLines(r.stderr)).toEqual([
+    expect(problemLines(r.stdout)).toEqual([
       `${WF}/ci.yml:4:11: Reusable workflow './${WF}/push-only.yml' cannot be called: its 'on:' has no workflow_call`,
-      `${WF}/broken.yml:5:5: Unexpected value 'stepz'`,
+      `${WF}/broken.yml:5:5: Unexpected value 'stepz' (did you mean 'steps'?)`,
     ]);
   });
 
@@ -195,7 +196,7 @@ jobs:
 
     const eleven = await gantry(makeRepo({ files: chain(11) }), ["validate", `${WF}/ci.yml`]);
     expect(eleven.code).toBe(2);
-    expect(problemLines(eleven.stderr)).toEqual([
+    expect(problemLines(eleven.stdout)).toEqual([
       expect.stringMatching(
         /^\.github\/workflows\/ci\.yml:5:11: This call nests 11 levels of workflows \(.* → \.github\/workflows\/l11\.yml\); GitHub allows at most 10$/,
       ),
@@ -215,7 +216,7 @@ describe("the limit of unique reusable workflows, before anything runs", () => {
     files[`${WF}/ci.yml`] = `on: push\njobs:\n${calls}`;
     const r = await gantry(makeRepo({ files }), ["validate"]);
     expect(r.code).toBe(2);
-    expect(problemLines(r.stderr)).toEqual([
+    expect(problemLines(r.stdout)).toEqual([
       `${WF}/ci.yml:104:11: This call brings the run to 51 unique reusable workflows; GitHub allows at most 50`,
     ]);
   });

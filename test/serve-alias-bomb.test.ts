@@ -157,7 +157,7 @@ describe("gantry validate: a YAML alias bomb", () => {
     const repo = makeRepo({ files: { ".github/workflows/bomb.yml": aliasBomb() } });
     const r = await gantry(repo, ["validate"]);
     expect(r.code).toBe(2);
-    expect(r.stderr.split("\n").filter((l) => /^\S+:\d+:\d+: /.test(l))).toEqual([BOMB_ERROR]);
+    expect(r.stdout.split("\n").filter((l) => /^\S+:\d+:\d+: /.test(l))).toEqual([BOMB_ERROR]);
   });
 
   it("a file over 1 MiB is reported at 1:1 without being parsed, exit 2", async () => {
@@ -165,7 +165,7 @@ describe("gantry validate: a YAML alias bomb", () => {
     const repo = makeRepo({ files: { ".github/workflows/big.yml": big } });
     const r = await gantry(repo, ["validate"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(
+    expect(r.stdout).toContain(
       `.github/workflows/big.yml:1:1: The file is ${big.length.toLocaleString("en-US")} bytes; the limit is 1,048,576 (1 MiB, as on GitHub)`,
     );
   });

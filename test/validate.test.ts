@@ -8,7 +8,7 @@ import { gantry, makeRepo } from "./harness.js";
 
 const WF = ".github/workflows";
 
-/** The problem lines of stderr (path:line:col: message), in the order printed. */
+/** The problem lines (path:line:col: message) of an output, in the order printed. */
 function problemLines(stderr: string): string[] {
   return stderr.split("\n").filter((l) => /^\S+:\d+:\d+: /.test(l));
 }
@@ -30,7 +30,7 @@ jobs:
 async function validateOne(yaml: string): Promise<{ code: number | null; lines: string[] }> {
   const repo = makeRepo({ files: { [`${WF}/wf.yml`]: yaml } });
   const r = await gantry(repo, ["validate"]);
-  return { code: r.code, lines: problemLines(r.stderr) };
+  return { code: r.code, lines: problemLines(r.stdout) };
 }
 
 describe("gantry validate: one kind of problem at a time", () => {
@@ -215,7 +215,7 @@ runs:
     });
     const r = await gantry(repo, ["validate"]);
     expect(r.code).toBe(2);
-    expect(problemLines(r.stderr)).toEqual([
+    expect(problemLines(r.stdout)).toEqual([
       ".github/actions/inner/action.yml:3:10: Unexpected value 'node99'",
       ".github/actions/noshell/action.yml:4:7: Required property is missing: shell",
     ]);
@@ -335,11 +335,76 @@ jobs:
     ]);
   });
 
+  it("a misspelt key: the nearest known key that fits beside the others is suggested", async () => {
+    const { code, lines } = await validateOne(`on:
+  push:
+    branchs: [main]
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    timeout-minuts: 5
+    timeout: 5
+    steps:
+      - uses: actions/checkout@v4
+        wiht:
+          ref: main
+      - ru: echo hi
+`);
+    expect(code).toBe(2);
+    expect(lines).toEqual([
+      `${WF}/wf.yml:3:5: Unexpected value 'branchs' (did you mean 'branches'?)`,
+      `${WF}/wf.yml:7:5: Unexpected value 'timeout-minuts' (did you mean 'timeout-minutes'?)`,
+      `${WF}/wf.yml:8:5: Unexpected value 'timeout'`,
+      `${WF}/wf.yml:11:9: Unexpected value 'wiht' (did you mean 'with'?)`,
+      `${WF}/wf.yml:13:9: Unexpected value 'ru' (did you mean 'run'?)`,
+      expect.stringMatching(/^\.github\/workflows\/wf\.yml:13:9: There's not enough info/),
+      `${WF}/wf.yml:13:9: Expected one of uses or run to be defined`,
+    ]);
+  });
+
+  it("matrix.* in a job without a matrix is a warning, as actionlint flags it", async () => {
+    const { code, lines } = await validateOne(`on: push
+jobs:
+  plain:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "\${{ matrix.node }} and matrix.os in the script"
+        if: matrix.os == 'linux' || 'matrix.x' == ''
+      - run: echo "\${{ format('{0}', matrix['arch']) }}"
+  legs:
+    strategy:
+      matrix:
+        node: [20]
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "\${{ matrix.node }}"
+  dynamic:
+    strategy: \${{ fromJSON('{"matrix":{"a":[1]}}') }}
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "\${{ matrix.a }}"
+`);
+    expect(code).toBe(0);
+    expect(lines).toEqual([
+      `${WF}/wf.yml:6:14: warning: matrix.node is used in job 'plain', which has no strategy.matrix: it is always empty`,
+      `${WF}/wf.yml:7:13: warning: matrix.os is used in job 'plain', which has no strategy.matrix: it is always empty`,
+      `${WF}/wf.yml:8:14: warning: matrix.arch is used in job 'plain', which has no strategy.matrix: it is always empty`,
+    ]);
+  });
+
+  it("gantry validate | less: the problems on stdout, the count on stderr", async () => {
+    const repo = makeRepo({ files: { [`${WF}/wf.yml`]: BROKEN_A, [`${WF}/ok.yml`]: CLEAN } });
+    const r = await gantry(repo, ["validate"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout.split("\n").filter(Boolean)).toHaveLength(3);
+    expect(r.stderr).toBe("3 error(s) in 1 file(s)\n");
+  });
+
   it("a workflow that is not a mapping, and an empty file", async () => {
     const repo = makeRepo({ files: { [`${WF}/a.yml`]: "just a string\n", [`${WF}/b.yml`]: "" } });
     const r = await gantry(repo, ["validate"]);
     expect(r.code).toBe(2);
-    expect(problemLines(r.stderr)).toEqual([
+    expect(problemLines(r.stdout)).toEqual([
       `${WF}/a.yml:1:1: Unexpected value 'just a string'`,
       `${WF}/b.yml:1:1: Expected a scalar value, a sequence, or a mapping`,
     ]);
@@ -377,7 +442,7 @@ describe("several problems across files, in one pass", () => {
     `${WF}/a.yml:6:5: Unexpected value 'timeout'`,
     `${WF}/a.yml:8:19: Unrecognized named-value: 'nope'`,
     `${WF}/a.yml:10:12: Job 'test' depends on unknown job 'missing'.`,
-    `${WF}/b.yml:4:5: Unexpected value 'branchez'`,
+    `${WF}/b.yml:4:5: Unexpected value 'branchez' (did you mean 'branches'?)`,
     expect.stringMatching(/^\.github\/workflows\/b\.yml:9:20: /),
   ];
 
@@ -387,9 +452,10 @@ describe("several problems across files, in one pass", () => {
     });
     const r = await gantry(repo, ["validate"]);
     expect(r.code).toBe(2);
-    expect(problemLines(r.stderr)).toEqual(expected);
-    expect(r.stderr).not.toContain("clean.yml");
-    expect(r.stdout).toContain("5 error(s) in 3 file(s)");
+    expect(problemLines(r.stdout)).toEqual(expected);
+    expect(r.stdout).not.toContain("clean.yml");
+    // Counted per file with errors (clean.yml has none), on stderr beside the problems.
+    expect(r.stderr).toBe("5 error(s) in 2 file(s)\n");
   });
 
   it("gantry run reports the same problems, fails each broken file on its own, runs the others, exits 1", async () => {
@@ -496,12 +562,12 @@ jobs:
 });
 
 describe("clean workflows", () => {
-  it("gantry validate exits 0 and prints nothing on stderr", async () => {
+  it("gantry validate exits 0, prints no problem, and the count on stderr", async () => {
     const repo = makeRepo({ files: { [`${WF}/clean.yml`]: CLEAN, [`${WF}/other.yaml`]: CLEAN } });
     const r = await gantry(repo, ["validate"]);
-    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("2 workflow file(s) valid");
+    expect(r.stderr).toBe("2 workflow file(s) valid\n");
   });
 
   it("a missing local action is a warning, not an error: exit 0", async () => {
@@ -518,7 +584,7 @@ jobs:
     });
     const r = await gantry(repo, ["validate"]);
     expect(r.code).toBe(0);
-    expect(problemLines(r.stderr)).toEqual([
+    expect(problemLines(r.stdout)).toEqual([
       expect.stringMatching(/^\.github\/workflows\/wf\.yml:6:15: warning: /),
     ]);
   });
@@ -535,7 +601,7 @@ jobs:
     });
     const r = await gantry(repo, ["validate"]);
     expect(r.code).toBe(2);
-    expect(problemLines(r.stderr)).toEqual([
+    expect(problemLines(r.stdout)).toEqual([
       `${WF}/wf.yml:4:11: Reusable workflow './.github/workflows/reusable.yml' was not found in the repository`,
     ]);
   });
@@ -552,14 +618,14 @@ describe("gantry validate FILE…", () => {
   it("checks only the files named", async () => {
     const repo = makeRepo({ files });
     const clean = await gantry(repo, ["validate", `${WF}/clean.yml`]);
-    expect(clean.stderr).toBe("");
+    expect(clean.stdout).toBe("");
     expect(clean.code).toBe(0);
-    expect(clean.stdout).toContain("1 workflow file(s) valid");
+    expect(clean.stderr).toBe("1 workflow file(s) valid\n");
 
     const one = await gantry(repo, ["validate", `${WF}/b.yml`]);
     expect(one.code).toBe(2);
-    expect(problemLines(one.stderr)).toEqual([
-      `${WF}/b.yml:4:5: Unexpected value 'branchez'`,
+    expect(problemLines(one.stdout)).toEqual([
+      `${WF}/b.yml:4:5: Unexpected value 'branchez' (did you mean 'branches'?)`,
       expect.stringMatching(/^\.github\/workflows\/b\.yml:9:20: /),
     ]);
   });
@@ -568,12 +634,12 @@ describe("gantry validate FILE…", () => {
     const repo = makeRepo({ files });
     const r = await gantry(repo, ["validate", `${WF}/b.yml`, `${WF}/clean.yml`, "elsewhere/extra.yml"]);
     expect(r.code).toBe(2);
-    const lines = problemLines(r.stderr);
+    const lines = problemLines(r.stdout);
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe(`${WF}/b.yml:4:5: Unexpected value 'branchez'`);
+    expect(lines[0]).toBe(`${WF}/b.yml:4:5: Unexpected value 'branchez' (did you mean 'branches'?)`);
     expect(lines[1]).toMatch(/^\.github\/workflows\/b\.yml:9:20: /);
     expect(lines[2]).toBe("elsewhere/extra.yml:6:5: Unexpected value 'bogus'");
-    expect(r.stderr).not.toContain(`${WF}/a.yml`);
+    expect(r.stdout).not.toContain(`${WF}/a.yml`);
   });
 
   it("a file that does not exist is bad usage", async () => {

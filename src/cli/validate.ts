@@ -6,7 +6,8 @@ import { remoteActionWarnings } from "./validate-actions.js";
 export const VALIDATE_HELP = `Usage: gantry validate [FILE|DIR]...
 
 Checks workflow files without running anything (default .github/workflows).
-Prints every problem as file:line:col: message; exits 0 when there is no error, 2 otherwise.
+Prints every problem as file:line:col: message on stdout, and how many on stderr; exits 0 when
+there is no error (warnings allowed), 2 otherwise.
 `;
 
 export async function validateCommand(argv: string[]): Promise<number> {
@@ -26,12 +27,15 @@ export async function validateCommand(argv: string[]): Promise<number> {
   });
   const { problems, workflows } = await loadWorkflowFiles(files, root);
   problems.push(...(await remoteActionWarnings(workflows)));
-  for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
-  const errors = problems.filter((p) => p.severity === "error").length;
-  process.stdout.write(
-    errors === 0
-      ? `${files.length} workflow file(s) valid\n`
-      : `${errors} error(s) in ${files.length} file(s)\n`,
+  // The problems are the output (gantry validate | less); the count is a note beside it.
+  for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
+  const errors = problems.filter((p) => p.severity === "error");
+  const warnings = problems.length - errors.length;
+  const also = warnings > 0 ? `, ${warnings} warning(s)` : "";
+  process.stderr.write(
+    errors.length === 0
+      ? `${files.length} workflow file(s) valid${also}\n`
+      : `${errors.length} error(s) in ${new Set(errors.map((p) => p.file)).size} file(s)${also}\n`,
   );
-  return errors === 0 ? 0 : 2;
+  return errors.length === 0 ? 0 : 2;
 }

@@ -6,9 +6,16 @@ import type { MappingToken } from "@actions/workflow-parser/templates/tokens/map
 import { isMapping } from "@actions/workflow-parser/templates/tokens/type-guards";
 import { parseWorkflowBounded } from "./bounded-parse.js";
 import { checkConcurrency } from "./concurrency.js";
+import { suggestKeys } from "./key-suggestions.js";
 import { isParserQuirk, withoutWrapperEchoes } from "./parser-quirks.js";
 import type { Problem } from "./problems.js";
-import { checkEventFilters, checkJobGraph, checkStaticMatrices, checkStepUses } from "./validate.js";
+import {
+  checkEventFilters,
+  checkJobGraph,
+  checkMatrixUse,
+  checkStaticMatrices,
+  checkStepUses,
+} from "./validate.js";
 
 export interface LoadedWorkflow {
   /** Path as shown to the user (relative to the repository when possible). */
@@ -88,8 +95,11 @@ export async function loadWorkflow(file: string, content: string): Promise<LoadR
     ...checkEventFilters(file, root),
     ...checkStepUses(file, template),
     ...checkConcurrency(file, root),
+    ...checkMatrixUse(file, root),
   );
   problems.sort(byPosition);
+  const suggested = suggestKeys(root, content, problems);
+  problems.splice(0, problems.length, ...suggested);
   const nameToken = root.find("name");
   const name = nameToken && nameToken.templateTokenType === 0 ? String(nameToken) : file;
   return { workflow: { file, name, template, root, problems }, problems };

@@ -2,6 +2,7 @@ import type { WorkflowTemplate } from "@actions/workflow-parser/model/workflow-t
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import {
+  isBasicExpression,
   isBoolean,
   isMapping,
   isNumber,
@@ -138,6 +139,62 @@ export function checkStaticMatrices(file: string, template: WorkflowTemplate): P
     const value = literalJson(matrix);
     if (!value || typeof value !== "object" || Array.isArray(value)) continue;
     for (const error of expandMatrix(value).errors) problems.push(problemAt(file, matrix, "error", error));
+  }
+  return problems;
+}
+
+const MATRIX_REF = /(?<![\w.-])matrix\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*'([^']*)'\s*\])/;
+
+/** The first `matrix.x` an expression reads (string literals aside), else undefined. */
+function matrixReference(expression: string): string | undefined {
+  const m = MATRIX_REF.exec(expression.replace(/'(?:[^']|'')*'/g, "''"));
+  if (!m) return undefined;
+  // With literals blanked, `matrix['x']` reads as matrix[''], so its name comes from the original.
+  return m[1] ?? MATRIX_REF.exec(expression)?.[2] ?? "";
+}
+
+/** Every expression in a token tree (`${{ }}` values and the conditions of `if:` keys). */
+function* expressionsIn(
+  token: TemplateToken,
+  key?: string,
+): Generator<{ token: TemplateToken; text: string }> {
+  if (isBasicExpression(token)) {
+    yield { token, text: token.expression };
+  } else if (isString(token) && key === "if") {
+    yield { token, text: token.value };
+  } else if (isMapping(token)) {
+    for (const pair of token)
+      yield* expressionsIn(pair.value, isString(pair.key) ? pair.key.value : undefined);
+  } else if (isSequence(token)) {
+    for (const item of token) yield* expressionsIn(item);
+  }
+}
+
+/**
+ * `matrix.x` in a job without `strategy.matrix` (as actionlint flags it): the matrix context is
+ * empty there, so it is always ''. A warning: GitHub runs the workflow.
+ */
+export function checkMatrixUse(file: string, root: MappingToken): Problem[] {
+  const jobs = root.find("jobs");
+  if (!jobs || !isMapping(jobs)) return [];
+  const problems: Problem[] = [];
+  for (const pair of jobs) {
+    const job = pair.value;
+    if (!isMapping(job)) continue;
+    const strategy = job.find("strategy");
+    if (strategy && (!isMapping(strategy) || strategy.find("matrix"))) continue;
+    for (const { token, text } of expressionsIn(job)) {
+      const name = matrixReference(text);
+      if (name === undefined) continue;
+      problems.push(
+        problemAt(
+          file,
+          token,
+          "warning",
+          `matrix.${name} is used in job '${String(pair.key)}', which has no strategy.matrix: it is always empty`,
+        ),
+      );
+    }
   }
   return problems;
 }
