@@ -1,8 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { JobReport } from "../src/engine/index.js";
 import { type GantryResult, gantry, git, job, makeRepo, repoWith, scratch, summary } from "./harness.js";
 
 /** The job log lines of non-TTY output (`[job] | line`), without step titles. */

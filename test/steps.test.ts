@@ -1,10 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JobReport, StepReport } from "../src/engine/index.js";
-import { alive, gantry, hasCommand, job, makeRepo, pids, repoWith, scratch, summary } from "./harness.js";
+import { alive, gantry, hasCommand, job, pids, repoWith, scratch, summary } from "./harness.js";
 
 /** Each step as `outcome/conclusion`, by step name. */
 function steps(j: JobReport): Record<string, string> {

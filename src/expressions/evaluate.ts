@@ -2,7 +2,6 @@ import { data, Evaluator, Lexer, Parser } from "@actions/expressions";
 import type { FunctionDefinition } from "@actions/expressions/funcs/info";
 import { TokenType } from "@actions/expressions/lexer";
 import { truthy } from "@actions/expressions/result";
-import type { BasicExpressionToken } from "@actions/workflow-parser/templates/tokens/basic-expression-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import {
   isBasicExpression,
