@@ -10,6 +10,7 @@ export type {
 } from "./action-port.js";
 export { discardDir, removeTrash } from "./discard-dir.js";
 export { dockerUnavailable, needsDocker } from "./docker.js";
+export { findOnPath } from "./find-on-path.js";
 export { readJobFile, writeJobFile } from "./job-file.js";
 export type { JobServiceLease, JobServices } from "./job-services.js";
 export { Masker } from "./masker.js";

@@ -1,21 +1,6 @@
-import { accessSync, constants, mkdirSync, statSync, symlinkSync } from "node:fs";
+import { mkdirSync, symlinkSync } from "node:fs";
 import { delimiter, join } from "node:path";
-
-/** The first executable named `name` on a PATH value. */
-function onPath(name: string, path: string): string | undefined {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const file = join(dir, name);
-    try {
-      if (!statSync(file).isFile()) continue;
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+import { findOnPath } from "./find-on-path.js";
 
 /**
  * A job's own folder for the tools it installs: npm's global prefix (`npm i -g` puts packages in
@@ -28,7 +13,7 @@ function onPath(name: string, path: string): string | undefined {
 export function prepareJobTools(dir: string, path: string): { NPM_CONFIG_PREFIX: string; PATH: string } {
   const bin = join(dir, "bin");
   mkdirSync(bin, { recursive: true });
-  const corepack = onPath("corepack", path);
+  const corepack = findOnPath("corepack", path);
   if (corepack) symlinkSync(corepack, join(bin, "corepack"));
   return { NPM_CONFIG_PREFIX: dir, PATH: path ? `${bin}${delimiter}${path}` : bin };
 }

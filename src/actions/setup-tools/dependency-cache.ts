@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import type { ActionStepRequest } from "../../runner/index.js";
+import { findOnPath } from "../../runner/index.js";
 import { restoreEntry, saveEntry } from "../cache-action.js";
 import { homeOf } from "../inputs.js";
 import { inputLines } from "../path-patterns.js";
 import type { CacheStore } from "../stores.js";
 import type { StepEffects } from "./file-commands.js";
-import { findOnPath, probe } from "./tool-cache.js";
+import { probe } from "./tool-cache.js";
 
 /** What a setup-* action caches: under which key, and which folders. */
 export interface DependencyCache {

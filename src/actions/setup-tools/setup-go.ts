@@ -2,13 +2,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
 import type { ActionStepRequest, ActionStepResult } from "../../runner/index.js";
+import { findOnPath } from "../../runner/index.js";
 import { booleanInput } from "../inputs.js";
 import type { CacheStore } from "../stores.js";
 import { restoreDependencies } from "./dependency-cache.js";
 import { goDependencyCache } from "./dependency-plans.js";
 import { readVersionFile, StepEffects, toolCacheRoot, warnOfflineInputs } from "./file-commands.js";
 import { resolveTool } from "./resolve-tool.js";
-import { findOnPath, listToolCache, probe, toolArch } from "./tool-cache.js";
+import { listToolCache, probe, toolArch } from "./tool-cache.js";
 import { goVersionFromFile } from "./version-files.js";
 import {
   type Candidate,

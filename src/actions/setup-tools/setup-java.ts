@@ -2,12 +2,13 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import semver from "semver";
 import type { ActionStepRequest, ActionStepResult } from "../../runner/index.js";
+import { findOnPath } from "../../runner/index.js";
 import type { CacheStore } from "../stores.js";
 import { needStore, restoreDependencies } from "./dependency-cache.js";
 import { javaDependencyCache } from "./dependency-plans.js";
 import { readVersionFile, StepEffects, toolCacheRoot, warnOfflineInputs } from "./file-commands.js";
 import { resolveTool } from "./resolve-tool.js";
-import { findOnPath, listToolCache, probe, toolArch } from "./tool-cache.js";
+import { listToolCache, probe, toolArch } from "./tool-cache.js";
 import { javaVersionFromFile } from "./version-files.js";
 import {
   type Candidate,

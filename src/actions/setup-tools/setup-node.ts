@@ -4,6 +4,7 @@ import semver from "semver";
 import {
   type ActionStepRequest,
   type ActionStepResult,
+  findOnPath,
   readJobFile,
   writeJobFile,
 } from "../../runner/index.js";
@@ -19,7 +20,7 @@ import {
   warnOfflineInputs,
 } from "./file-commands.js";
 import { resolveTool } from "./resolve-tool.js";
-import { findOnPath, listToolCache, probe, toolArch } from "./tool-cache.js";
+import { listToolCache, probe, toolArch } from "./tool-cache.js";
 import { nodeVersionFromFile } from "./version-files.js";
 import { describeNodeRequest, parseNodeSpec, pickNode } from "./versions.js";
 

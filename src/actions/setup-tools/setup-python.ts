@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { ActionStepRequest, ActionStepResult } from "../../runner/index.js";
+import { findOnPath } from "../../runner/index.js";
 import { runCommand } from "../../sandbox/index.js";
 import type { CacheStore } from "../stores.js";
 import { needStore, restoreDependencies } from "./dependency-cache.js";
@@ -14,7 +15,7 @@ import {
   warnOfflineInputs,
 } from "./file-commands.js";
 import { type Resolved, resolveTool } from "./resolve-tool.js";
-import { findOnPath, listToolCache, probe, toolArch } from "./tool-cache.js";
+import { listToolCache, probe, toolArch } from "./tool-cache.js";
 import { pythonVersionsFromFile } from "./version-files.js";
 import { checkSpec, pickHighest, pythonSpecToSemver, pythonVersionToSemver } from "./versions.js";
 

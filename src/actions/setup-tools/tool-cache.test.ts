@@ -2,7 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeListing, findOnPath, listToolCache, toolArch } from "./tool-cache.js";
+import { findOnPath } from "../../runner/index.js";
+import { describeListing, listToolCache, toolArch } from "./tool-cache.js";
 
 function install(root: string, tool: string, version: string, arch: string, complete = true) {
   mkdirSync(join(root, tool, version, arch), { recursive: true });

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { arch } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import semver from "semver";
 import type { Candidate } from "./versions.js";
 
@@ -78,22 +78,6 @@ export function toolArch(input: string | undefined): string {
   if (a === "aarch64") return "arm64";
   if (a === "386" || a === "i386" || a === "ia32") return "x86";
   return a;
-}
-
-/** The first executable named `name` on `path` (a PATH value), like `which`. */
-export function findOnPath(name: string, path: string | undefined): string | undefined {
-  for (const dir of (path ?? "").split(delimiter)) {
-    if (!dir) continue;
-    const file = join(dir, name);
-    try {
-      if (!statSync(file).isFile()) continue;
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /** What a tool run by `probe` did. */

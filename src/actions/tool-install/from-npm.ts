@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import semver from "semver";
-import { findOnPath } from "../setup-tools/index.js";
+import { findOnPath } from "../../runner/index.js";
 import { extractArchive } from "./archive.js";
 import { ToolInstallError } from "./errors.js";
 
