@@ -169,7 +169,7 @@ describe("gantry artifacts", () => {
     ]) {
       const r = await cli(args);
       expect(r.code, args.join(" ")).toBe(2);
-      expect(r.stderr, args.join(" ")).toMatch(/gantry: /);
+      expect(r.stderr, args.join(" ")).toMatch(/^gantry( artifacts)?: /);
     }
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);
