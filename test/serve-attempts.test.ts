@@ -2,7 +2,7 @@
 // earlier attempt never shows what a re-run made.
 import { describe, expect, it } from "vitest";
 import { makeRepo } from "./harness.js";
-import { api, serveWithConfig, until } from "./serve-harness.js";
+import { api, dispatchRun, serveWithConfig } from "./serve-harness.js";
 
 const token = "attempts-token";
 
@@ -34,17 +34,7 @@ describe("run attempts on the server", () => {
       token,
     );
     const runs = "/repos/acme/app/actions/runs";
-    const id = (
-      await api(s, token, "POST", "/repos/acme/app/actions/workflows/ci.yml/dispatches", {
-        ref: "main",
-        return_run_details: true,
-      })
-    ).json.workflow_run_id as number;
-    const done = (attempt: number) =>
-      until(
-        () => api(s, token, "GET", `${runs}/${id}`),
-        (r) => r.json.run_attempt === attempt && r.json.status === "completed",
-      );
+    const { id, done } = await dispatchRun(s, token, "ci.yml");
     const first = (await done(1)).json;
     expect(first.conclusion).toBe("failure");
     expect(first.previous_attempt_url).toBeNull();

@@ -107,6 +107,28 @@ export async function until<T>(ask: () => Promise<T>, check: (value: T) => boole
   }
 }
 
+/**
+ * Dispatches `file` of acme/app on main and returns the run's id, and a wait for one attempt of it
+ * to complete (the run's API answer then).
+ */
+export async function dispatchRun(
+  s: Pick<Serve, "url">,
+  token: string,
+  file: string,
+): Promise<{ id: number; done: (attempt: number) => Promise<ApiAnswer> }> {
+  const answer = await api(s, token, "POST", `/repos/acme/app/actions/workflows/${file}/dispatches`, {
+    ref: "main",
+    return_run_details: true,
+  });
+  const id = answer.json.workflow_run_id as number;
+  const done = (attempt: number) =>
+    until(
+      () => api(s, token, "GET", `/repos/acme/app/actions/runs/${id}`),
+      (r) => r.json.run_attempt === attempt && r.json.status === "completed",
+    );
+  return { id, done };
+}
+
 /** Resolves when the process has exited, with its exit code. */
 export function exited(proc: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {

@@ -2,7 +2,7 @@
 // and the jobs that need it run as the next attempt, the others keep their results and outputs.
 import { describe, expect, it } from "vitest";
 import { makeRepo } from "./harness.js";
-import { api, serveWithConfig, until } from "./serve-harness.js";
+import { api, dispatchRun, serveWithConfig } from "./serve-harness.js";
 
 const token = "rerun-job-token";
 
@@ -40,17 +40,7 @@ describe("re-running one job", () => {
       token,
     );
     const runs = "/repos/acme/app/actions/runs";
-    const id = (
-      await api(s, token, "POST", "/repos/acme/app/actions/workflows/ci.yml/dispatches", {
-        ref: "main",
-        return_run_details: true,
-      })
-    ).json.workflow_run_id as number;
-    const done = (attempt: number) =>
-      until(
-        () => api(s, token, "GET", `${runs}/${id}`),
-        (r) => r.json.run_attempt === attempt && r.json.status === "completed",
-      );
+    const { id, done } = await dispatchRun(s, token, "ci.yml");
     expect((await done(1)).json.conclusion).toBe("success");
     const jobsOf = async (attempt: number) => {
       const list = (await api(s, token, "GET", `${runs}/${id}/attempts/${attempt}/jobs`)).json.jobs as Array<{
