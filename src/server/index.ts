@@ -1,4 +1,3 @@
-export { hashToken } from "./auth.js";
 export { loadServerConfig, parseServerConfig, type ServerConfig } from "./config.js";
 export type { ServerContext } from "./context.js";
 export { dispatchEvent, repositoryPayload } from "./dispatch-event.js";

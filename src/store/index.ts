@@ -1,8 +1,9 @@
 export { KyselyStore, migrateToLatest } from "./kysely-store.js";
-export type { Database, DbJob, DbPullRequest, DbRepo, DbRun, DbStep, DbToken } from "./schema.js";
+export type { Database, DbJob, DbPullRequest, DbRepo, DbRun, DbStep, DbToken, DbUser } from "./schema.js";
 export { openSqliteStore } from "./sqlite.js";
 export type { Store } from "./store.js";
 export {
+  type Collaborator,
   type Conclusion,
   type ForkApproval,
   type HookDelivery,
@@ -15,6 +16,8 @@ export {
   type NewRepo,
   type NewRepoHook,
   type NewRun,
+  type NewToken,
+  type NewUser,
   type PullRequest,
   type PullRequestFilter,
   type PullRequestPatch,
@@ -31,4 +34,6 @@ export {
   StoreError,
   type Token,
   type TriggerMemory,
+  type User,
+  type UserPatch,
 } from "./types.js";

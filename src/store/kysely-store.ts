@@ -24,6 +24,8 @@ import type {
   NewRepo,
   NewRepoHook,
   NewRun,
+  NewToken,
+  NewUser,
   PullRequestFilter,
   PullRequestPatch,
   RepoHookPatch,
@@ -32,7 +34,9 @@ import type {
   RunPatch,
   Step,
   TriggerMemory,
+  UserPatch,
 } from "./types.js";
+import * as users from "./users.js";
 
 /** Brings the schema up to the latest migration; throws with the failing migration's error. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
@@ -173,17 +177,56 @@ export class KyselyStore implements Store {
   pruneDeliveries(before: string) {
     return deliveries.pruneDeliveries(this.db, before);
   }
-  addToken(name: string, hash: string) {
-    return tokens.addToken(this.db, name, hash);
+  addUser(user: NewUser) {
+    return users.addUser(this.db, user);
+  }
+  getUser(login: string) {
+    return users.getUser(this.db, login);
+  }
+  getUserById(id: number) {
+    return users.getUserById(this.db, id);
+  }
+  listUsers(since: number, limit: number) {
+    return users.listUsers(this.db, since, limit);
+  }
+  updateUser(id: number, patch: UserPatch) {
+    return users.updateUser(this.db, id, patch);
+  }
+  removeUser(id: number) {
+    return users.removeUser(this.db, id);
+  }
+  addToken(token: NewToken) {
+    return tokens.addToken(this.db, token);
   }
   findToken(hash: string) {
     return tokens.findToken(this.db, hash);
   }
-  listTokens() {
-    return tokens.listTokens(this.db);
+  getToken(id: number) {
+    return tokens.getToken(this.db, id);
   }
-  removeTokens(name: string) {
-    return tokens.removeTokens(this.db, name);
+  listTokens(userId?: number) {
+    return tokens.listTokens(this.db, userId);
+  }
+  revokeToken(id: number, at: string) {
+    return tokens.revokeToken(this.db, id, at);
+  }
+  revokeJobTokens(runId: number | undefined, at: string) {
+    return tokens.revokeJobTokens(this.db, runId, at);
+  }
+  removeTokens(userId: number, name: string) {
+    return tokens.removeTokens(this.db, userId, name);
+  }
+  putCollaborator(repoId: number, userId: number, permission: string) {
+    return users.putCollaborator(this.db, repoId, userId, permission);
+  }
+  getCollaborator(repoId: number, userId: number) {
+    return users.getCollaborator(this.db, repoId, userId);
+  }
+  listCollaborators(by: { repoId: number } | { userId: number }) {
+    return users.listCollaborators(this.db, by);
+  }
+  removeCollaborator(repoId: number, userId: number) {
+    return users.removeCollaborator(this.db, repoId, userId);
   }
   close() {
     return this.db.destroy();

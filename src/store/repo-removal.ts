@@ -3,7 +3,8 @@ import type { Database } from "./schema.js";
 
 /**
  * Removes a repository and everything the store keeps of it, in one transaction: its runs with
- * their jobs and steps, its pull requests, what its triggers remember and its hooks with their deliveries. The ids of the runs it
+ * their jobs and steps, its pull requests, what its triggers remember and its hooks with their deliveries,
+ * its collaborators and its jobs' tokens. The ids of the runs it
  * had come back, for the files kept beside the store (logs, notes, artifacts). Webhook deliveries
  * are kept by forge and id, not by repository, and age out on their own.
  */
@@ -21,6 +22,8 @@ export async function removeRepo(db: Kysely<Database>, id: number): Promise<{ ru
     const hooks = tx.selectFrom("repo_hooks").select("id").where("repo_id", "=", id);
     await tx.deleteFrom("hook_deliveries").where("hook_id", "in", hooks).execute();
     await tx.deleteFrom("repo_hooks").where("repo_id", "=", id).execute();
+    await tx.deleteFrom("collaborators").where("repo_id", "=", id).execute();
+    await tx.deleteFrom("tokens").where("repo_id", "=", id).execute();
     await tx.deleteFrom("repos").where("id", "=", id).execute();
     return { runIds };
   });

@@ -1,6 +1,16 @@
 import type { Json } from "../expressions/index.js";
-import type { DbJob, DbPullRequest, DbRepo, DbRun, DbStep, DbToken } from "./schema.js";
 import type {
+  DbCollaborator,
+  DbJob,
+  DbPullRequest,
+  DbRepo,
+  DbRun,
+  DbStep,
+  DbToken,
+  DbUser,
+} from "./schema.js";
+import type {
+  Collaborator,
   Conclusion,
   ForkApproval,
   Job,
@@ -11,6 +21,7 @@ import type {
   Status,
   Step,
   Token,
+  User,
 } from "./types.js";
 
 const FORK_APPROVALS: readonly string[] = ["none", "first_time_contributors", "all"];
@@ -135,7 +146,44 @@ export function toStep(r: DbStep): Step {
 }
 
 export function toToken(r: DbToken): Token {
-  return { id: Number(r.id), name: r.name, hash: r.hash, createdAt: r.created_at };
+  return {
+    id: Number(r.id),
+    kind: r.kind === "job" ? "job" : "personal",
+    userId: r.user_id === null ? null : Number(r.user_id),
+    name: r.name,
+    hash: r.hash,
+    lastEight: r.last_eight,
+    scopes: JSON.parse(r.scopes_json) as string[],
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+    repoId: r.repo_id === null ? null : Number(r.repo_id),
+    runId: r.run_id === null ? null : Number(r.run_id),
+    permissions:
+      r.permissions_json === null ? null : (JSON.parse(r.permissions_json) as Record<string, string>),
+  };
+}
+
+export function toUser(r: DbUser): User {
+  return {
+    id: Number(r.id),
+    login: r.login,
+    email: r.email,
+    siteAdmin: Boolean(r.site_admin),
+    suspendedAt: r.suspended_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export function toCollaborator(r: DbCollaborator): Collaborator {
+  return {
+    repoId: Number(r.repo_id),
+    userId: Number(r.user_id),
+    permission: r.permission,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 /** A unique-key violation, in SQLite's words or PostgreSQL's. */

@@ -169,9 +169,37 @@ export interface DbHookDelivery {
 
 export interface DbToken {
   id: number;
+  kind: string;
+  user_id: number | null;
   name: string;
   hash: string;
+  last_eight: string | null;
+  scopes_json: string;
   created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  repo_id: number | null;
+  run_id: number | null;
+  permissions_json: string | null;
+}
+
+export interface DbUser {
+  id: number;
+  login: string;
+  login_key: string;
+  email: string | null;
+  site_admin: number;
+  suspended_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DbCollaborator {
+  repo_id: number;
+  user_id: number;
+  permission: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface Database {
@@ -182,6 +210,8 @@ export interface Database {
   jobs: DbJob;
   steps: DbStep;
   tokens: DbToken;
+  users: DbUser;
+  collaborators: DbCollaborator;
   pull_requests: DbPullRequest;
   trigger_state: DbTriggerState;
   webhook_deliveries: DbWebhookDelivery;

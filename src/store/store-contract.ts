@@ -515,12 +515,75 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.listHookDeliveries(hook.id, 10)).toEqual([]);
     });
 
-    it("keeps token hashes and finds a token by its hash", async () => {
-      const t = await store.addToken("admin", "f".repeat(64));
+    it("keeps token hashes and finds a token by its hash; revoked ones are kept with when", async () => {
+      const u = await store.addUser({ login: "Octo", email: "o@example.com" });
+      const personal = {
+        kind: "personal" as const,
+        userId: u.id,
+        lastEight: "abcdefgh",
+        scopes: ["repo"],
+        expiresAt: null,
+        repoId: null,
+        runId: null,
+        permissions: null,
+      };
+      const t = await store.addToken({ ...personal, name: "laptop", hash: "f".repeat(64) });
+      expect(t).toMatchObject({
+        kind: "personal",
+        userId: u.id,
+        name: "laptop",
+        scopes: ["repo"],
+        revokedAt: null,
+      });
       expect(await store.findToken("f".repeat(64))).toEqual(t);
+      expect(await store.getToken(t.id)).toEqual(t);
       expect(await store.findToken("0".repeat(64))).toBeUndefined();
-      await store.removeTokens("admin");
-      expect(await store.listTokens()).toEqual([]);
+      await store.revokeToken(t.id, "2026-01-01T00:00:00.000Z");
+      expect((await store.findToken("f".repeat(64)))?.revokedAt).toBe("2026-01-01T00:00:00.000Z");
+      const job = await store.addToken({
+        ...personal,
+        kind: "job",
+        userId: null,
+        name: "build",
+        hash: "e".repeat(64),
+        scopes: [],
+        repoId: 7,
+        runId: 9,
+        permissions: { contents: "read" },
+      });
+      expect(await store.listTokens()).toEqual([{ ...t, revokedAt: "2026-01-01T00:00:00.000Z" }]);
+      await store.revokeJobTokens(9, "2026-01-02T00:00:00.000Z");
+      expect((await store.getToken(job.id))?.revokedAt).toBe("2026-01-02T00:00:00.000Z");
+      expect((await store.getToken(job.id))?.permissions).toEqual({ contents: "read" });
+      await store.removeTokens(u.id, "laptop");
+      expect(await store.listTokens(u.id)).toEqual([]);
+    });
+
+    it("keeps users (logins unique without regard to case) and their roles on repositories", async () => {
+      const u = await store.addUser({ login: "Mona" });
+      expect(u).toMatchObject({ login: "Mona", siteAdmin: false, suspendedAt: null, email: null });
+      expect(await store.getUser("mona")).toEqual(u);
+      await expect(store.addUser({ login: "MONA" })).rejects.toThrow();
+      const v = await store.addUser({ login: "hubot", siteAdmin: true });
+      expect((await store.listUsers(0, 10)).map((x) => x.login)).toEqual(["Mona", "hubot"]);
+      expect((await store.listUsers(u.id, 10)).map((x) => x.login)).toEqual(["hubot"]);
+      await store.updateUser(u.id, { suspendedAt: "2026-01-01T00:00:00.000Z", email: "m@example.com" });
+      expect(await store.getUserById(u.id)).toMatchObject({
+        suspendedAt: "2026-01-01T00:00:00.000Z",
+        email: "m@example.com",
+      });
+      const r = await store.addRepo({ ...repo, name: "roles" });
+      await store.putCollaborator(r.id, u.id, "read");
+      expect((await store.putCollaborator(r.id, u.id, "write")).permission).toBe("write");
+      await store.putCollaborator(r.id, v.id, "admin");
+      expect((await store.getCollaborator(r.id, u.id))?.permission).toBe("write");
+      expect((await store.listCollaborators({ repoId: r.id })).map((c) => c.userId)).toEqual([u.id, v.id]);
+      expect((await store.listCollaborators({ userId: v.id })).map((c) => c.repoId)).toEqual([r.id]);
+      await store.removeCollaborator(r.id, v.id);
+      expect(await store.getCollaborator(r.id, v.id)).toBeUndefined();
+      await store.removeUser(u.id);
+      expect(await store.getUser("mona")).toBeUndefined();
+      expect(await store.listCollaborators({ repoId: r.id })).toEqual([]);
     });
   });
 }

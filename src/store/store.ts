@@ -1,4 +1,5 @@
 import type {
+  Collaborator,
   HookDelivery,
   HookDeliveryPatch,
   Job,
@@ -9,6 +10,8 @@ import type {
   NewRepo,
   NewRepoHook,
   NewRun,
+  NewToken,
+  NewUser,
   PullRequest,
   PullRequestFilter,
   PullRequestPatch,
@@ -22,6 +25,8 @@ import type {
   Step,
   Token,
   TriggerMemory,
+  User,
+  UserPatch,
 } from "./types.js";
 
 /**
@@ -111,10 +116,33 @@ export interface Store {
   claimHookDelivery(id: number, due: string, until: string): Promise<boolean>;
   updateHookDelivery(id: number, patch: HookDeliveryPatch): Promise<void>;
 
-  addToken(name: string, hash: string): Promise<Token>;
+  /** Users (identity/): logins are unique without regard to case. */
+  addUser(user: NewUser): Promise<User>;
+  getUser(login: string): Promise<User | undefined>;
+  getUserById(id: number): Promise<User | undefined>;
+  /** Users with an id above `since`, in id order, at most `limit`. */
+  listUsers(since: number, limit: number): Promise<User[]>;
+  updateUser(id: number, patch: UserPatch): Promise<void>;
+  /** Removes a user with their tokens and their roles on repositories. */
+  removeUser(id: number): Promise<void>;
+
+  /** Tokens: a person's or a job's, kept as hashes. */
+  addToken(token: NewToken): Promise<Token>;
   findToken(hash: string): Promise<Token | undefined>;
-  listTokens(): Promise<Token[]>;
-  removeTokens(name: string): Promise<void>;
+  getToken(id: number): Promise<Token | undefined>;
+  /** Personal tokens (revoked ones too), a user's when given, oldest first. */
+  listTokens(userId?: number): Promise<Token[]>;
+  revokeToken(id: number, at: string): Promise<void>;
+  /** Revokes the live job tokens of a run, or of every run. */
+  revokeJobTokens(runId: number | undefined, at: string): Promise<void>;
+  /** Removes a user's tokens of one note (the bootstrap token is replaced so). */
+  removeTokens(userId: number, name: string): Promise<void>;
+
+  /** Repository roles (GitHub's collaborators). */
+  putCollaborator(repoId: number, userId: number, permission: string): Promise<Collaborator>;
+  getCollaborator(repoId: number, userId: number): Promise<Collaborator | undefined>;
+  listCollaborators(by: { repoId: number } | { userId: number }): Promise<Collaborator[]>;
+  removeCollaborator(repoId: number, userId: number): Promise<void>;
 
   close(): Promise<void>;
 }

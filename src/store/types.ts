@@ -256,12 +256,56 @@ export interface PullRequestFilter {
   perPage?: number;
 }
 
+/** A token: a person's (personal access token) or a job's GITHUB_TOKEN. Only its hash is kept. */
 export interface Token {
   id: number;
+  kind: "personal" | "job";
+  /** The owner of a personal token; null for a job's. */
+  userId: number | null;
+  /** The personal token's note (the bootstrap token's is `admin`); a job's names its job. */
   name: string;
   /** sha256 of the token, hex; the token itself is never stored. */
   hash: string;
+  /** The last eight characters of the token, to tell tokens apart in lists. */
+  lastEight: string | null;
+  /** A personal token's scopes (identity/scopes.ts). */
+  scopes: string[];
   createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  /** A job's token: the repository and run it is for, and its permissions (name → read|write). */
+  repoId: number | null;
+  runId: number | null;
+  permissions: Record<string, string> | null;
+}
+
+export type NewToken = Omit<Token, "id" | "createdAt" | "revokedAt">;
+
+export interface User {
+  id: number;
+  login: string;
+  email: string | null;
+  siteAdmin: boolean;
+  suspendedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewUser {
+  login: string;
+  email?: string | null;
+  siteAdmin?: boolean;
+}
+
+export type UserPatch = Partial<Pick<User, "email" | "siteAdmin" | "suspendedAt">>;
+
+/** A user's role on a repository (GitHub's repository roles). */
+export interface Collaborator {
+  repoId: number;
+  userId: number;
+  permission: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 /** A store error with a stable code (conflict: a unique key is taken). */

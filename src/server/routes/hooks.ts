@@ -9,6 +9,7 @@
 import { createHmac } from "node:crypto";
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { resolvePrincipal } from "../../identity/index.js";
 import type { Store } from "../../store/index.js";
 import {
   FORGES,
@@ -20,7 +21,6 @@ import {
   SignatureError,
   secretsEqual,
 } from "../../triggers/index.js";
-import { hashToken } from "../auth.js";
 import { type AuthThrottle, clientAddress, throttled } from "../auth-throttle.js";
 import type { HooksConfig } from "../hooks-config.js";
 import { HttpError } from "../http-error.js";
@@ -139,7 +139,7 @@ export function hookRoutes(deps: HookRoutesDeps): Hono {
     const ok = token
       ? deps.secrets.git_token
         ? secretsEqual(token, deps.secrets.git_token)
-        : (await deps.store.findToken(hashToken(token))) !== undefined
+        : (await resolvePrincipal(deps.store, token)) !== undefined
       : false;
     if (!ok)
       return refuse(

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { StoreError } from "../../store/index.js";
-import { tokenOf } from "../auth.js";
+import { repoAccess } from "../access.js";
 import { bodyOf, HttpError, repoOf, type ServerContext } from "../context.js";
 import { repoJson } from "../github-shapes.js";
 import { repoUrlProblem } from "../repo-url.js";
@@ -75,8 +75,7 @@ export function repoRoutes(ctx: ServerContext): Hono {
   // from under it, and its result would have nowhere to go. A repository of the config file comes
   // back at the next start.
   app.delete("/repos/:owner/:repo", async (c) => {
-    if (tokenOf(c)?.name !== "admin") throw new HttpError(403, "Must have admin rights to Repository.");
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "admin");
     const active = (await ctx.store.listUnfinishedRuns()).filter((r) => r.repoId === repo.id);
     if (active.length > 0) {
       throw new HttpError(

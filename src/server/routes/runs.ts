@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import type { JobReport, WorkflowRunReport } from "../../engine/index.js";
 import type { RunConclusion } from "../../store/index.js";
-import { tokenOf } from "../auth.js";
+import { actorOf } from "../access.js";
 import { commitChecks } from "../commit-checks.js";
 import {
   attemptQuery,
@@ -140,7 +140,7 @@ export function runRoutes(ctx: ServerContext): Hono {
 
   app.post("/repos/:owner/:repo/actions/runs/:id/cancel", async (c) => {
     const { run } = await runOf(c);
-    const answer = await ctx.runs.cancel(run, tokenOf(c)?.name ?? "unknown");
+    const answer = await ctx.runs.cancel(run, actorOf(c).actor);
     if (answer === "completed") throw new HttpError(409, "Cannot cancel a workflow run that is completed.");
     return c.json({}, 202);
   });

@@ -9,6 +9,7 @@ import { forkApproval } from "./0007-fork-approval.js";
 import { runAttempts } from "./0008-run-attempts.js";
 import { displayTitle } from "./0009-display-title.js";
 import { repoHooks } from "./0010-repo-hooks.js";
+import { identity } from "./0011-identity.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   "0008-run-attempts": runAttempts,
   "0009-display-title": displayTitle,
   "0010-repo-hooks": repoHooks,
+  "0011-identity": identity,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */

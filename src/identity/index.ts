@@ -1,0 +1,31 @@
+// identity/: users, their tokens, repository roles and each job's GITHUB_TOKEN. The store keeps them;
+// this folder decides who a token stands for and what it may do.
+export {
+  type JobPermissions,
+  jobTokenPermissions,
+  type Level,
+  levelAtLeast,
+  PERMISSIONS,
+  type Permission,
+  type PermissionsSetting,
+} from "./job-permissions.js";
+export { issuePersonalToken, type PersonalTokenRequest } from "./personal-token.js";
+export { isSiteAdmin, JOB_ACTOR, type Principal, resolvePrincipal } from "./principal.js";
+export {
+  decideRepoAccess,
+  type RepoDecision,
+  type RepoNeed,
+  readableRepoIds,
+  roleOn,
+} from "./repo-access.js";
+export {
+  legacyPermission,
+  minRole,
+  parseRole,
+  ROLES,
+  type Role,
+  roleAtLeast,
+  rolePermissions,
+} from "./roles.js";
+export { DEFAULT_SCOPES, SCOPES, type Scope, scopesProblem } from "./scopes.js";
+export { hashToken, JOB_PREFIX, lastEight, newTokenValue, PERSONAL_PREFIX } from "./token-value.js";
