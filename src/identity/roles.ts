@@ -4,12 +4,15 @@ export type Role = "read" | "triage" | "write" | "maintain" | "admin";
 export const ROLES: readonly Role[] = ["read", "triage", "write", "maintain", "admin"];
 
 /** GitHub's older names for two roles, accepted wherever a role is given. */
-const ALIASES: Record<string, Role> = { pull: "read", push: "write" };
+const ALIASES = new Map<string, Role>([
+  ["pull", "read"],
+  ["push", "write"],
+]);
 
 /** A role by its name or GitHub's alias (`pull`, `push`); undefined for anything else. */
 export function parseRole(name: string): Role | undefined {
   if ((ROLES as readonly string[]).includes(name)) return name as Role;
-  return ALIASES[name];
+  return ALIASES.get(name);
 }
 
 export function roleAtLeast(have: Role, need: Role): boolean {

@@ -58,3 +58,29 @@ it("takes a migration it lacks when a later one ran first (0003 landed before 00
   expect((await store.listPullRequests({ repoId: repo.id })).total).toBe(0);
   await store.close();
 });
+
+it("makes the admin token of before the bootstrap token of the site admin `admin` (0011)", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), "gantry-store-")), "gantry.db");
+  const db = new Kysely({ dialect: new SqliteDialect({ database: new SQLite(file) }) });
+  const provider = { getMigrations: async () => ({ "0001-initial": initial }) };
+  expect((await new Migrator({ db, provider }).migrateToLatest()).error).toBeUndefined();
+  await db
+    .insertInto("tokens" as never)
+    .values({ id: 1, name: "admin", hash: "a".repeat(64), created_at: "2026-01-01T00:00:00.000Z" } as never)
+    .execute();
+  await db.destroy();
+  const store = await openSqliteStore(file);
+  const admin = await store.getUser("admin");
+  expect(admin).toMatchObject({ login: "admin", siteAdmin: true, suspendedAt: null });
+  expect(await store.findToken("a".repeat(64))).toMatchObject({
+    kind: "personal",
+    userId: admin?.id,
+    name: "admin",
+    scopes: ["repo", "user", "site_admin"],
+    revokedAt: null,
+    expiresAt: null,
+  });
+  // The users' sequence went on from the one the migration took.
+  expect((await store.addUser({ login: "next" })).id).toBe((admin?.id ?? 0) + 1);
+  await store.close();
+});
