@@ -17,6 +17,8 @@ import { runDetailRoutes } from "./routes/run-details.js";
 import { runGraphRoutes } from "./routes/run-graph.js";
 import { runLogRoutes } from "./routes/run-logs.js";
 import { runRoutes } from "./routes/runs.js";
+import { tokenRoutes } from "./routes/tokens.js";
+import { userRoutes } from "./routes/users.js";
 import { webRoutes } from "./routes/web.js";
 import { workflowRoutes } from "./routes/workflows.js";
 
@@ -79,6 +81,8 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", runDetailRoutes(ctx));
   api.route("/", runLogRoutes(ctx));
   api.route("/", repoHookRoutes(ctx));
+  api.route("/", userRoutes(ctx));
+  api.route("/", tokenRoutes(ctx));
   app.route("/api/v1", api);
   // Workflow status badges, at GitHub's path beside the UI's (public only when the config says so).
   app.route("/", badgeRoutes(ctx));

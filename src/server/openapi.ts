@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { createHookBody, patchHookBody } from "./hook-schemas.js";
+import { userPaths } from "./openapi-users.js";
 import { createPullBody, pullRequestSchema, updatePullBody } from "./pull-schemas.js";
 import {
   combinedStatusSchema,
@@ -491,6 +492,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { "200": { description: "text/event-stream", content: { "text/event-stream": {} } } },
         }),
       },
+      ...userPaths(),
       "/openapi.json": {
         get: op("This document", { security: [], responses: { "200": { description: "OpenAPI 3.1" } } }),
       },
