@@ -26,6 +26,12 @@ A server's runs (GANTRY_SERVER, GANTRY_TOKEN; each command's --help lists its op
   gantry dispatch WORKFLOW [--ref REF] [--input K=V]  start a workflow_dispatch run (file or name)
   gantry hooks list|add URL|rm ID|deliveries ID  a repository's webhooks (workflow_run, workflow_job)
   gantry pr open|list|status N  a server's pull requests; status exits 0 success, 1 failure, 3 pending
+
+A server's people (GANTRY_SERVER, GANTRY_TOKEN):
+  gantry users list|add LOGIN|rm LOGIN|suspend LOGIN|unsuspend LOGIN|promote LOGIN|demote LOGIN
+                                manage users (site admin)
+  gantry tokens create --note N [--user LOGIN]|list|revoke ID
+                                personal access tokens: create prints the token, once, on stdout
 `;
 
 // Commands other than run and validate load on use: the server's modules (Hono, Kysely, SQLite)
@@ -68,6 +74,10 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./dispatch.js")).dispatchCommand(rest);
       case "pr":
         return await (await import("./pr.js")).prCommand(rest);
+      case "users":
+        return await (await import("./users.js")).usersCommand(rest);
+      case "tokens":
+        return await (await import("./tokens.js")).tokensCommand(rest);
       case undefined:
       case "help":
       case "--help":
