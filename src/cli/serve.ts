@@ -24,6 +24,9 @@ embedded SQLite store, clones of the repositories, an embedded runner pool, live
                   stops at once.
 
 The admin token is GANTRY_ADMIN_TOKEN, else one generated at the first start and printed once.
+It belongs to the site admin \`admin\`, who makes users and their tokens (gantry users add LOGIN,
+gantry tokens create --user LOGIN --note N); tokens are kept only as hashes, and a revoked or
+expired token, or a suspended user's, is refused at once.
 `;
 
 export async function serveCommand(argv: string[]): Promise<number> {
