@@ -5,6 +5,7 @@ import { HttpError, type ServerContext } from "./context.js";
 import { openApiDocument } from "./openapi.js";
 import { DEFAULT_LIMITS, limitBodies } from "./request-limits.js";
 import { badgeRoutes } from "./routes/badge.js";
+import { collaboratorRoutes } from "./routes/collaborators.js";
 import { dispatchRoutes } from "./routes/dispatch.js";
 import { eventRoutes } from "./routes/events.js";
 import { jobRoutes } from "./routes/jobs.js";
@@ -83,6 +84,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", repoHookRoutes(ctx));
   api.route("/", userRoutes(ctx));
   api.route("/", tokenRoutes(ctx));
+  api.route("/", collaboratorRoutes(ctx));
   app.route("/api/v1", api);
   // Workflow status badges, at GitHub's path beside the UI's (public only when the config says so).
   app.route("/", badgeRoutes(ctx));

@@ -1,4 +1,10 @@
 import { z } from "zod";
+import {
+  collaboratorPermissionSchema,
+  collaboratorSchema,
+  invitationSchema,
+  putCollaboratorBody,
+} from "./collaborator-schemas.js";
 import { createHookBody, patchHookBody } from "./hook-schemas.js";
 import { userPaths } from "./openapi-users.js";
 import { createPullBody, pullRequestSchema, updatePullBody } from "./pull-schemas.js";
@@ -24,7 +30,15 @@ function json(schema: Schema, io: "input" | "output" = "output") {
 
 const errors = {
   "401": { description: "Bad credentials", content: json(errorSchema) },
-  "404": { description: "Not found", content: json(errorSchema) },
+  "403": {
+    description:
+      "The caller reads the repository but lacks the role the route needs ('Must have write rights to Repository.')",
+    content: json(errorSchema),
+  },
+  "404": {
+    description: "Not found; also a repository the caller may not read (its existence does not leak)",
+    content: json(errorSchema),
+  },
   "422": { description: "Validation failed: `errors` names each problem", content: json(errorSchema) },
   "429": {
     description:
@@ -114,8 +128,58 @@ export function openApiDocument(): Record<string, unknown> {
             parameters: repoParams,
             responses: {
               "204": { description: "Deleted" },
-              "403": { description: "The token is not the admin's", content: json(errorSchema) },
+              ...errors,
+              "403": { description: "Must have admin rights to Repository.", content: json(errorSchema) },
               "409": { description: "A run of the repository is not completed", content: json(errorSchema) },
+            },
+          },
+        ),
+      },
+      "/repos/{owner}/{repo}/collaborators": {
+        get: op("List repository collaborators with their role (write, maintain or admin to read)", {
+          parameters: [
+            ...repoParams,
+            query("permission", "Only those with this flag: pull, triage, push, maintain or admin"),
+            query("affiliation", "outside, direct or all (all of gantry's are direct)"),
+            query("page", "Page, from 1", "integer"),
+            query("per_page", "Collaborators per page (at most 100)", "integer"),
+          ],
+          responses: {
+            "200": { description: "Collaborators", content: json(z.array(collaboratorSchema)) },
+            ...errors,
+          },
+        }),
+      },
+      "/repos/{owner}/{repo}/collaborators/{username}": {
+        get: op("Check if a user is a repository collaborator: 204 yes, 404 no", {
+          parameters: [...repoParams, pathParam("username")],
+          responses: { "204": { description: "A collaborator" }, ...errors },
+        }),
+        put: op(
+          "Add a collaborator (201) or change a collaborator's role (204): read, triage, write, maintain or admin (pull, push: GitHub's aliases); a repository admin's",
+          {
+            parameters: [...repoParams, pathParam("username")],
+            requestBody: { required: false, content: json(putCollaboratorBody, "input") },
+            responses: {
+              "201": { description: "Added (in effect at once)", content: json(invitationSchema) },
+              "204": { description: "The collaborator's role changed" },
+              ...errors,
+              ...bodyErrors,
+            },
+          },
+        ),
+        delete: op("Remove a collaborator: a repository admin's, or the collaborator's own", {
+          parameters: [...repoParams, pathParam("username")],
+          responses: { "204": { description: "Removed" }, ...errors },
+        }),
+      },
+      "/repos/{owner}/{repo}/collaborators/{username}/permission": {
+        get: op(
+          "A user's permission (admin, write, read, none) and role on the repository: one's own for a reader, another's for a writer",
+          {
+            parameters: [...repoParams, pathParam("username")],
+            responses: {
+              "200": { description: "The permission", content: json(collaboratorPermissionSchema) },
               ...errors,
             },
           },
@@ -251,7 +315,11 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: runParams,
           responses: {
             "201": { description: "Queued" },
-            "403": { description: "Not completed", content: json(errorSchema) },
+            ...errors,
+            "403": {
+              description: "Not completed, or the caller does not write to the repository",
+              content: json(errorSchema),
+            },
           },
         }),
       },
@@ -262,7 +330,11 @@ export function openApiDocument(): Record<string, unknown> {
             parameters: runParams,
             responses: {
               "201": { description: "Queued" },
-              "403": { description: "Not completed", content: json(errorSchema) },
+              ...errors,
+              "403": {
+                description: "Not completed, or the caller does not write to the repository",
+                content: json(errorSchema),
+              },
             },
           },
         ),
@@ -274,8 +346,11 @@ export function openApiDocument(): Record<string, unknown> {
             parameters: runParams,
             responses: {
               "201": { description: "Approved: the run is queued" },
-              "403": { description: "Not waiting for approval", content: json(errorSchema) },
               ...errors,
+              "403": {
+                description: "Not waiting for approval, or the caller does not write to the repository",
+                content: json(errorSchema),
+              },
             },
           },
         ),
@@ -287,11 +362,12 @@ export function openApiDocument(): Record<string, unknown> {
             parameters: [...repoParams, pathParam("job_id", "integer")],
             responses: {
               "201": { description: "Queued" },
+              ...errors,
               "403": {
-                description: "The run is not completed, or the job is not of its latest attempt",
+                description:
+                  "The run is not completed, the job is not of its latest attempt, or the caller does not write to the repository",
                 content: json(errorSchema),
               },
-              ...errors,
             },
           },
         ),

@@ -73,6 +73,16 @@ export const repoSchema = z.object({
   created_at: z.string(),
   /** Which runs of a fork's pull request wait for an admin's approval. */
   fork_approval: z.enum(["none", "first_time_contributors", "all"]),
+  /** GitHub's: what the caller may do on the repository (its role's flags). */
+  permissions: z
+    .object({
+      admin: z.boolean(),
+      maintain: z.boolean(),
+      push: z.boolean(),
+      triage: z.boolean(),
+      pull: z.boolean(),
+    })
+    .optional(),
 });
 
 const minimalRepository = z.object({ id: z.number(), name: z.string(), full_name: z.string(), owner });

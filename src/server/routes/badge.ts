@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Repo, Run } from "../../store/index.js";
+import { repoAccess } from "../access.js";
 import { bearerAuth } from "../auth.js";
 import { type BadgeStatus, badgeSvg } from "../badge-svg.js";
 import { HttpError, repoOf, type ServerContext } from "../context.js";
@@ -14,7 +15,8 @@ const FAILING = new Set(["failure", "cancelled", "timed_out", "startup_failure"]
  * (`?branch=`, `?event=`): the latest completed run of the workflow on the branch (default: the
  * repository's default branch, else, when that has none, any branch) as "passing" or "failing",
  * "no status" without one. Anyone may read it when the config says `badges: { public: true }`;
- * otherwise it needs an API token, as the runs do, and is never cached.
+ * otherwise it needs an API token of one who reads the repository, as the runs do (one who may not
+ * gets 404, as for a repository that does not exist), and is never cached.
  */
 export function badgeRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
@@ -46,7 +48,7 @@ export function badgeRoutes(ctx: ServerContext): Hono {
   }
 
   app.get(path, async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = isPublic ? await repoOf(ctx, c) : await repoAccess(ctx, c, "read", "actions");
     const name = c.req.param("file");
     if (!/^[\w.-]+\.ya?ml$/.test(name))
       throw new HttpError(404, `Not Found: '${name}' is not a workflow file name`);

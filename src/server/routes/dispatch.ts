@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { formatProblem, resolveDispatchInputs } from "../../workflow/index.js";
-import { baseUrl, bodyOf, HttpError, repoOf, type ServerContext } from "../context.js";
+import { actorOf, repoAccess } from "../access.js";
+import { baseUrl, bodyOf, HttpError, type ServerContext } from "../context.js";
 import { dispatchEvent } from "../dispatch-event.js";
 import { pageUrl } from "../github-shapes.js";
 import { loadPushedWorkflow } from "../pushed-workflows.js";
@@ -10,7 +11,8 @@ import { dispatchBody } from "../schemas.js";
 export function dispatchRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post("/repos/:owner/:repo/actions/workflows/:file/dispatches", async (c) => {
-    const repo = await repoOf(ctx, c);
+    // GitHub's: a workflow_dispatch needs write (a GITHUB_TOKEN: actions: write).
+    const repo = await repoAccess(ctx, c, "write", "actions");
     const body = await bodyOf(c, dispatchBody);
     const name = c.req.param("file");
     if (!/^[\w.-]+\.ya?ml$/.test(name))
@@ -38,7 +40,7 @@ export function dispatchRoutes(ctx: ServerContext): Hono {
     if (inputs.errors.length > 0) {
       throw new HttpError(422, "Invalid inputs", inputs.errors.map(formatProblem));
     }
-    const event = dispatchEvent(repo, ref, file, inputs.eventInputs, "admin");
+    const event = dispatchEvent(repo, ref, file, inputs.eventInputs, actorOf(c).actor);
     const run = await ctx.runs.queueRun(
       repo,
       event,

@@ -9,7 +9,7 @@
 import { createHmac } from "node:crypto";
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { resolvePrincipal } from "../../identity/index.js";
+import { decideRepoAccess, type Principal, resolvePrincipal } from "../../identity/index.js";
 import type { Store } from "../../store/index.js";
 import {
   FORGES,
@@ -104,7 +104,7 @@ const SECRET_OF: Record<Forge, keyof HooksConfig> = {
 export function hookRoutes(deps: HookRoutesDeps): Hono {
   const app = new Hono();
   const deliveries = deps.deliveries ?? new DeliveryLog(deps.store);
-  const refuse = (c: Context, status: 400 | 401 | 404 | 413, message: string) => {
+  const refuse = (c: Context, status: 400 | 401 | 403 | 404 | 413, message: string) => {
     deps.log(`${c.req.method} ${c.req.path}: ${status} ${message}`);
     // A failed authentication counts against the client's address (429 after too many).
     if (status === 401) deps.throttle?.fail(clientAddress(c));
@@ -136,10 +136,14 @@ export function hookRoutes(deps: HookRoutesDeps): Hono {
     if (wait) return wait;
     const m = /^(?:Bearer|token)\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
     const token = m?.[1];
+    // The config's git_token stands for the server itself; without one, a person's token (or a job's)
+    // is taken, and it must write to each repository it tells of a push.
+    let principal: Principal | undefined;
+    if (token && !deps.secrets.git_token) principal = await resolvePrincipal(deps.store, token);
     const ok = token
       ? deps.secrets.git_token
         ? secretsEqual(token, deps.secrets.git_token)
-        : (await resolvePrincipal(deps.store, token)) !== undefined
+        : principal !== undefined
       : false;
     if (!ok)
       return refuse(
@@ -162,7 +166,25 @@ export function hookRoutes(deps: HookRoutesDeps): Hono {
       return refuse(c, 400, message);
     }
     // By path, every repository registered with that URL hears of the push (each has its own runs).
-    const repos = await deps.triggers.findHookRepos(notification);
+    let repos = await deps.triggers.findHookRepos(notification);
+    // Those the token's owner may not read are, for it, not there (as the API answers, 404).
+    const denied: string[] = [];
+    if (principal) {
+      const who = principal;
+      const decisions = await Promise.all(
+        repos.map((r) => decideRepoAccess(deps.store, who, r, { role: "write", permission: "contents" })),
+      );
+      denied.push(
+        ...repos.filter((_, i) => decisions[i].decision === "forbidden").map((r) => `${r.owner}/${r.name}`),
+      );
+      repos = repos.filter((_, i) => decisions[i].decision === "allowed");
+    }
+    if (denied.length > 0)
+      return refuse(
+        c,
+        403,
+        `Must have write rights to Repository: ${denied.join(", ")} (nothing was started)`,
+      );
     if (repos.length === 0) {
       const which = notification.repository.full_name ?? notification.repository.path;
       return refuse(c, 404, `no repository ${which} on this server`);

@@ -2,7 +2,9 @@ import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { baseUrl, HttpError, idParam, repoOf, type ServerContext } from "../context.js";
+import type { Role } from "../../identity/index.js";
+import { repoAccess } from "../access.js";
+import { baseUrl, HttpError, idParam, type ServerContext } from "../context.js";
 import { jobJson } from "../github-shapes.js";
 import type { LiveEvent } from "../live-hub.js";
 import { topJobId } from "../prior-jobs.js";
@@ -16,8 +18,9 @@ export function jobRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   const { store } = ctx;
 
-  async function jobOf(c: Context) {
-    const repo = await repoOf(ctx, c);
+  /** The path's job, when the caller has `role` on its repository (GITHUB_TOKEN: `actions`). */
+  async function jobOf(c: Context, role: Role = "read") {
+    const repo = await repoAccess(ctx, c, role, "actions");
     const job = await store.getJob(idParam(c, "id"));
     const run = job && (await store.getRun(job.runId));
     if (!job || !run || run.repoId !== repo.id) throw new HttpError(404, "Not Found: no such job");
@@ -32,7 +35,7 @@ export function jobRoutes(ctx: ServerContext): Hono {
   // GitHub's "Re-run a job from a workflow run": the job (every leg of its matrix) and the jobs
   // that need it run again as the run's next attempt; the others keep their results and outputs.
   app.post("/repos/:owner/:repo/actions/jobs/:id/rerun", async (c) => {
-    const { run, job } = await jobOf(c);
+    const { run, job } = await jobOf(c, "write");
     if (job.runAttempt !== run.runAttempt) {
       throw new HttpError(
         403,

@@ -1,13 +1,11 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { PullRequest, Repo } from "../../store/index.js";
+import { actorOf, repoAccess } from "../access.js";
 import { commitChecks } from "../commit-checks.js";
-import { baseUrl, bodyOf, idParam, queryOf, repoOf, type ServerContext } from "../context.js";
+import { baseUrl, bodyOf, idParam, queryOf, type ServerContext } from "../context.js";
 import { createPullBody, pullsQuery, updatePullBody } from "../pull-schemas.js";
 import { pullRequestJson } from "../pull-shapes.js";
-
-/** The API's actor: the admin token is the only one the server hands out. */
-const SENDER = "admin";
 
 /**
  * gantry's pull requests, in GitHub's REST shapes: open (POST), list, get, and close, reopen or
@@ -23,14 +21,14 @@ export function pullRoutes(ctx: ServerContext): Hono {
   }
 
   app.post("/repos/:owner/:repo/pulls", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "write", "pull-requests");
     const body = await bodyOf(c, createPullBody);
-    const { pull } = await ctx.pulls.open(repo, body, SENDER);
+    const { pull } = await ctx.pulls.open(repo, body, actorOf(c).actor);
     return c.json(await json(c, repo, pull), 201);
   });
 
   app.get("/repos/:owner/:repo/pulls", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "read", "pull-requests");
     const q = queryOf(c, pullsQuery);
     const prefix = `${repo.owner}:`;
     const branch = (given: string | undefined) =>
@@ -49,17 +47,17 @@ export function pullRoutes(ctx: ServerContext): Hono {
   });
 
   app.get("/repos/:owner/:repo/pulls/:number", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "read", "pull-requests");
     const pull = await ctx.store.getPullRequest(repo.id, idParam(c, "number"));
     if (!pull) return c.json({ message: "Not Found: no such pull request" }, 404);
     return c.json(await json(c, repo, pull));
   });
 
   app.patch("/repos/:owner/:repo/pulls/:number", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "write", "pull-requests");
     const number = idParam(c, "number");
     const body = await bodyOf(c, updatePullBody);
-    const { pull } = await ctx.pulls.update(repo, number, body, SENDER);
+    const { pull } = await ctx.pulls.update(repo, number, body, actorOf(c).actor);
     return c.json(await json(c, repo, pull));
   });
 

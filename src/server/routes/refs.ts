@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { baseUrl, queryOf, repoOf, type ServerContext } from "../context.js";
+import { repoAccess } from "../access.js";
+import { baseUrl, queryOf, type ServerContext } from "../context.js";
 import { idQuery } from "../validate.js";
 
 const pageQuery = z.object({
@@ -19,7 +20,7 @@ export function refRoutes(ctx: ServerContext): Hono {
     ["tags", "tags"],
   ] as const) {
     app.get(`/repos/:owner/:repo/${path}`, async (c) => {
-      const repo = await repoOf(ctx, c);
+      const repo = await repoAccess(ctx, c, "read", "contents");
       const { page, per_page } = queryOf(c, pageQuery);
       const refs = await ctx.clones.listRefs(repo, kind);
       const api = `${baseUrl(c)}/api/v1/repos/${repo.owner}/${repo.name}`;

@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import type { HookDelivery, Repo, RepoHook } from "../../store/index.js";
-import { baseUrl, bodyOf, HttpError, idParam, repoOf, type ServerContext } from "../context.js";
+import { repoAccess } from "../access.js";
+import { baseUrl, bodyOf, HttpError, idParam, type ServerContext } from "../context.js";
 import { createHookBody, patchHookBody } from "../hook-schemas.js";
 import { hookUrlProblem } from "../hook-url.js";
 
@@ -65,8 +66,8 @@ function deliveryJson(d: HookDelivery, repo: Repo, withPayload: boolean) {
 
 /**
  * GitHub's repository webhooks (`/repos/{owner}/{repo}/hooks`): create, list, get, update, delete,
- * ping, and each hook's delivery log. Configuring them is an admin's (every API token is an
- * admin's today); the URL must pass the config's outgoing_webhooks policy (hook-url.ts).
+ * ping, and each hook's delivery log: a repository admin's (a hook's deliveries carry what happens in
+ * the repository, its URL and secret are the admin's to set); the URL must pass the config's outgoing_webhooks policy (hook-url.ts).
  */
 export function repoHookRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
@@ -86,7 +87,7 @@ export function repoHookRoutes(ctx: ServerContext): Hono {
   }
 
   async function hookOf(c: Context) {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "admin");
     const hook = await store.getHook(idParam(c, "id"));
     if (!hook || hook.repoId !== repo.id) throw new HttpError(404, "Not Found: no such hook");
     return { repo, hook };
@@ -98,7 +99,7 @@ export function repoHookRoutes(ctx: ServerContext): Hono {
   }
 
   app.post("/repos/:owner/:repo/hooks", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "admin");
     const body = await bodyOf(c, createHookBody);
     const { secrets } = sender();
     checkUrl(body.config.url);
@@ -116,7 +117,7 @@ export function repoHookRoutes(ctx: ServerContext): Hono {
   });
 
   app.get("/repos/:owner/:repo/hooks", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "admin");
     const hooks = await store.listHooks(repo.id);
     return c.json(await Promise.all(hooks.map((h) => answer(h, repo, c))));
   });

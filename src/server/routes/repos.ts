@@ -1,16 +1,35 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { readableRepoIds, roleOn, rolePermissions } from "../../identity/index.js";
+import type { Repo } from "../../store/index.js";
 import { StoreError } from "../../store/index.js";
-import { repoAccess } from "../access.js";
-import { bodyOf, HttpError, repoOf, type ServerContext } from "../context.js";
+import { callerOf, repoAccess, requireSiteAdmin } from "../access.js";
+import { bodyOf, HttpError, type ServerContext } from "../context.js";
 import { repoJson } from "../github-shapes.js";
 import { repoUrlProblem } from "../repo-url.js";
 import { repoBody, repoPatchBody } from "../schemas.js";
 
-/** gantry's own: register repositories (the server clones each), read and change them. */
+/**
+ * gantry's own: register repositories (the server clones each), read and change them. Each caller
+ * sees the repositories it reads; a site admin registers them, a maintainer changes their settings,
+ * an admin removes them.
+ */
 export function repoRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
-  app.get("/repos", async (c) => c.json((await ctx.store.listRepos()).map(repoJson)));
+
+  /** The repository as the caller sees it: with GitHub's `permissions`, what its role lets it do. */
+  async function shown(c: Context, repo: Repo) {
+    const role = await roleOn(ctx.store, callerOf(c), repo);
+    return { ...repoJson(repo), ...(role ? { permissions: rolePermissions(role) } : {}) };
+  }
+
+  app.get("/repos", async (c) => {
+    const readable = await readableRepoIds(ctx.store, callerOf(c));
+    const repos = (await ctx.store.listRepos()).filter((r) => !readable || readable.has(r.id));
+    return c.json(await Promise.all(repos.map((r) => shown(c, r))));
+  });
+  // A new repository is the site's: only a site admin registers one (and then gives it collaborators).
   app.post("/repos", async (c) => {
+    requireSiteAdmin(c);
     const body = await bodyOf(c, repoBody);
     const urlProblem = repoUrlProblem(body.url, ctx.config.repo_url_schemes);
     if (urlProblem) throw new HttpError(422, "Validation Failed", [`url: ${urlProblem}`]);
@@ -34,17 +53,20 @@ export function repoRoutes(ctx: ServerContext): Hono {
         requiredChecks: body.required_checks,
         forkApproval: body.fork_approval,
       });
-      return c.json(repoJson(repo), 201);
+      return c.json(await shown(c, repo), 201);
     } catch (err) {
       if (err instanceof StoreError && err.code === "conflict")
         throw new HttpError(422, "Validation Failed", [err.message]);
       throw err;
     }
   });
-  app.get("/repos/:owner/:repo", async (c) => c.json(repoJson(await repoOf(ctx, c))));
-  // A repository of the config file gets the file's settings back at the next start.
+  app.get("/repos/:owner/:repo", async (c) =>
+    c.json(await shown(c, await repoAccess(ctx, c, "read", "metadata"))),
+  );
+  // A maintainer's (settings that are not secrets). A repository of the config file gets the file's
+  // settings back at the next start.
   app.patch("/repos/:owner/:repo", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "maintain");
     const body = await bodyOf(c, repoPatchBody);
     const url = body.url ?? repo.url;
     if (url !== repo.url) {
@@ -67,7 +89,7 @@ export function repoRoutes(ctx: ServerContext): Hono {
       requiredChecks: body.required_checks ?? repo.requiredChecks,
       forkApproval: body.fork_approval ?? repo.forkApproval,
     });
-    return c.json(repoJson(updated));
+    return c.json(await shown(c, updated));
   });
   // GitHub's DELETE /repos/{owner}/{repo}: an admin's, 204. It removes the repository, its clone
   // and its runs (jobs, steps, logs, annotations, summaries, artifacts) and pull requests; while a

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { bodyOf, HttpError, repoOf, type ServerContext } from "../context.js";
+import { actorOf, repoAccess } from "../access.js";
+import { bodyOf, HttpError, type ServerContext } from "../context.js";
 import { repositoryDispatchEvent } from "../dispatch-event.js";
 import { repositoryDispatchBody } from "../schemas.js";
 
@@ -11,7 +12,8 @@ import { repositoryDispatchBody } from "../schemas.js";
 export function repositoryDispatchRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.post("/repos/:owner/:repo/dispatches", async (c) => {
-    const repo = await repoOf(ctx, c);
+    // GitHub's: a repository_dispatch needs write (a GITHUB_TOKEN: contents: write).
+    const repo = await repoAccess(ctx, c, "write", "contents");
     const body = await bodyOf(c, repositoryDispatchBody);
     try {
       await ctx.clones.sync(repo);
@@ -20,7 +22,13 @@ export function repositoryDispatchRoutes(ctx: ServerContext): Hono {
     }
     const head = await ctx.clones.resolveRef(repo, `refs/heads/${repo.defaultBranch}`);
     if (!head) throw new HttpError(422, `The default branch ${repo.defaultBranch} has no commit`);
-    const event = repositoryDispatchEvent(repo, head, body.event_type, body.client_payload ?? {}, "admin");
+    const event = repositoryDispatchEvent(
+      repo,
+      head,
+      body.event_type,
+      body.client_payload ?? {},
+      actorOf(c).actor,
+    );
     await ctx.runs.handleEvent(repo, event);
     return c.body(null, 204);
   });

@@ -2,7 +2,8 @@ import { Readable } from "node:stream";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { zipFiles } from "../../artifacts/index.js";
-import { attemptQuery, baseUrl, HttpError, idParam, repoOf, type ServerContext } from "../context.js";
+import { repoAccess } from "../access.js";
+import { attemptQuery, baseUrl, HttpError, idParam, type ServerContext } from "../context.js";
 
 /**
  * What the run page shows beside the jobs (gantry's own, except the artifact list, which is
@@ -13,7 +14,7 @@ export function runDetailRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
 
   async function runOf(c: Context) {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "read", "actions");
     const run = await ctx.store.getRun(idParam(c, "id"));
     if (!run || run.repoId !== repo.id) throw new HttpError(404, "Not Found: no such run");
     return { repo, run, attempt: attemptQuery(c, run.runAttempt) };

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import type { Repo, Run } from "../../store/index.js";
 import { child, literalString } from "../../workflow/index.js";
-import { HttpError, idParam, repoOf, type ServerContext } from "../context.js";
+import { repoAccess } from "../access.js";
+import { HttpError, idParam, type ServerContext } from "../context.js";
 import { loadPushedWorkflow } from "../pushed-workflows.js";
 
 /** A job of a workflow as the UI draws it: its `needs`, and the jobs of the workflow it calls. */
@@ -57,7 +58,7 @@ async function jobsOf(
 export function runGraphRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.get("/repos/:owner/:repo/actions/runs/:id/graph", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "read", "actions");
     const run: Run | undefined = await ctx.store.getRun(idParam(c, "id"));
     if (!run || run.repoId !== repo.id) throw new HttpError(404, "Not Found: no such run");
     const jobs = await jobsOf(ctx, repo, run.headSha, run.workflowFile, 0);

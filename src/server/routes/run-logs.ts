@@ -3,8 +3,9 @@ import { Readable } from "node:stream";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { zipFiles } from "../../artifacts/index.js";
-import type { Job, Run } from "../../store/index.js";
-import { HttpError, idParam, repoOf, type ServerContext } from "../context.js";
+import type { Job, Repo, Run } from "../../store/index.js";
+import { repoAccess } from "../access.js";
+import { HttpError, idParam, type ServerContext } from "../context.js";
 
 /** A job's name as a file name in the archive: no folders, no control characters, never empty. */
 function fileName(name: string): string {
@@ -38,20 +39,21 @@ function logsZip(run: Run, attempt: number, jobs: Job[]): Response {
 export function runLogRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
 
-  async function runOf(c: Context): Promise<Run> {
-    const repo = await repoOf(ctx, c);
+  /** The path's run, when the caller reads its repository (GITHUB_TOKEN: `actions`). */
+  async function runOf(c: Context): Promise<{ repo: Repo; run: Run }> {
+    const repo = await repoAccess(ctx, c, "read", "actions");
     const run = await ctx.store.getRun(idParam(c, "id"));
     if (!run || run.repoId !== repo.id) throw new HttpError(404, "Not Found: no such run");
-    return run;
+    return { repo, run };
   }
 
   app.get("/repos/:owner/:repo/actions/runs/:id/logs", async (c) => {
-    const run = await runOf(c);
+    const { run } = await runOf(c);
     return logsZip(run, run.runAttempt, await ctx.store.listJobs(run.id, run.runAttempt));
   });
 
   app.get("/repos/:owner/:repo/actions/runs/:id/attempts/:attempt/logs", async (c) => {
-    const run = await runOf(c);
+    const { run } = await runOf(c);
     const attempt = idParam(c, "attempt");
     if (attempt > run.runAttempt)
       throw new HttpError(404, `Not Found: run ${run.id} has no attempt ${attempt}`);
@@ -60,8 +62,7 @@ export function runLogRoutes(ctx: ServerContext): Hono {
 
   // gantry's own: the run's workflow file as it was at the run's commit, as plain text.
   app.get("/repos/:owner/:repo/actions/runs/:id/workflow-file", async (c) => {
-    const run = await runOf(c);
-    const repo = await repoOf(ctx, c);
+    const { repo, run } = await runOf(c);
     const text = await ctx.clones.readFile(repo, run.headSha, run.workflowFile).catch(() => undefined);
     if (text === undefined)
       throw new HttpError(

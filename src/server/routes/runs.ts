@@ -1,18 +1,11 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { JobReport, WorkflowRunReport } from "../../engine/index.js";
+import type { Role } from "../../identity/index.js";
 import type { RunConclusion } from "../../store/index.js";
-import { actorOf } from "../access.js";
+import { actorOf, repoAccess } from "../access.js";
 import { commitChecks } from "../commit-checks.js";
-import {
-  attemptQuery,
-  baseUrl,
-  HttpError,
-  idParam,
-  queryOf,
-  repoOf,
-  type ServerContext,
-} from "../context.js";
+import { attemptQuery, baseUrl, HttpError, idParam, queryOf, type ServerContext } from "../context.js";
 import { combinedStatus, jobJson, runJson } from "../github-shapes.js";
 import { topJobId } from "../prior-jobs.js";
 import { runAtAttempt } from "../run-attempts.js";
@@ -24,8 +17,9 @@ export function runRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   const { store } = ctx;
 
-  async function runOf(c: Context) {
-    const repo = await repoOf(ctx, c);
+  /** The path's run, when the caller has `role` on its repository (GITHUB_TOKEN: `actions`). */
+  async function runOf(c: Context, role: Role = "read") {
+    const repo = await repoAccess(ctx, c, role, "actions");
     const run = await store.getRun(idParam(c, "id"));
     if (!run || run.repoId !== repo.id) throw new HttpError(404, "Not Found: no such run");
     return { repo, run };
@@ -37,7 +31,7 @@ export function runRoutes(ctx: ServerContext): Hono {
   }
 
   app.get("/repos/:owner/:repo/actions/runs", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "read", "actions");
     const q = queryOf(c, runsQuery);
     const { total, runs } = await store.listRuns({
       repoId: repo.id,
@@ -139,7 +133,7 @@ export function runRoutes(ctx: ServerContext): Hono {
   });
 
   app.post("/repos/:owner/:repo/actions/runs/:id/cancel", async (c) => {
-    const { run } = await runOf(c);
+    const { run } = await runOf(c, "write");
     const answer = await ctx.runs.cancel(run, actorOf(c).actor);
     if (answer === "completed") throw new HttpError(409, "Cannot cancel a workflow run that is completed.");
     return c.json({}, 202);
@@ -150,7 +144,7 @@ export function runRoutes(ctx: ServerContext): Hono {
     ["rerun-failed-jobs", "failed"],
   ] as const) {
     app.post(`/repos/:owner/:repo/actions/runs/:id/${path}`, async (c) => {
-      const { run } = await runOf(c);
+      const { run } = await runOf(c, "write");
       const next = await ctx.runs.rerun(run, which);
       if (next === "running")
         throw new HttpError(403, "This workflow run is not completed: it cannot be re-run yet.");
@@ -159,9 +153,10 @@ export function runRoutes(ctx: ServerContext): Hono {
   }
 
   // GitHub's "approve and run": a fork's run waiting as action_required (the repository's
-  // fork_approval) runs once an admin approves it; 201 with an empty body, as GitHub answers.
+  // fork_approval) runs once one who writes to the repository approves it (GitHub's rule); 201 with
+  // an empty body, as GitHub answers.
   app.post("/repos/:owner/:repo/actions/runs/:id/approve", async (c) => {
-    const { run } = await runOf(c);
+    const { run } = await runOf(c, "write");
     if (!(await ctx.runs.approve(run))) {
       throw new HttpError(
         403,
@@ -172,7 +167,7 @@ export function runRoutes(ctx: ServerContext): Hono {
   });
 
   app.get("/repos/:owner/:repo/commits/:ref/status", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "read", "statuses");
     const ref = c.req.param("ref");
     const problem = refProblem(ref);
     if (problem) throw new HttpError(422, `No commit found for SHA: ${ref}: ${problem}`);

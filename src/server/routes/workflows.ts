@@ -2,7 +2,8 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Repo } from "../../store/index.js";
 import { dispatchInputDefs, formatProblem } from "../../workflow/index.js";
-import { baseUrl, HttpError, repoOf, type ServerContext } from "../context.js";
+import { repoAccess } from "../access.js";
+import { baseUrl, HttpError, type ServerContext } from "../context.js";
 import { loadPushedWorkflow } from "../pushed-workflows.js";
 import { refProblem } from "../validate.js";
 
@@ -44,7 +45,7 @@ export function workflowRoutes(ctx: ServerContext): Hono {
   }
 
   app.get("/repos/:owner/:repo/actions/workflows", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "read", "actions");
     // A repository nothing was pushed to yet has no default branch, so no workflows (as on GitHub).
     if (!c.req.query("ref") && !(await ctx.clones.resolveRef(repo, repo.defaultBranch)))
       return c.json({ total_count: 0, workflows: [] });
@@ -56,7 +57,7 @@ export function workflowRoutes(ctx: ServerContext): Hono {
   });
 
   app.get("/repos/:owner/:repo/actions/workflows/:file", async (c) => {
-    const repo = await repoOf(ctx, c);
+    const repo = await repoAccess(ctx, c, "read", "actions");
     const name = c.req.param("file");
     if (!/^[\w.-]+\.ya?ml$/.test(name))
       throw new HttpError(404, `Not Found: '${name}' is not a workflow file name`);
