@@ -5,20 +5,16 @@ import { callerOf, repoAccess } from "../access.js";
 import { collaboratorsQuery, putCollaboratorBody } from "../collaborator-schemas.js";
 import { baseUrl, bodyOf, HttpError, queryOf, type ServerContext } from "../context.js";
 import { repoJson } from "../github-shapes.js";
+import { userJson as fullUserJson } from "../user-shapes.js";
 
-/** GitHub's simple user object. */
+/** GitHub's simple user object (the user's answer without its name, email and dates). */
 function userJson(user: User, base: string) {
-  return {
-    login: user.login,
-    id: user.id,
-    node_id: `U_${user.id}`,
-    avatar_url: "",
-    gravatar_id: "",
-    url: `${base}/api/v1/users/${encodeURIComponent(user.login)}`,
-    html_url: `${base}/${encodeURIComponent(user.login)}`,
-    type: "User",
-    site_admin: user.siteAdmin,
-  };
+  const { login, id, node_id, avatar_url, gravatar_id, url, html_url, type, site_admin } = fullUserJson(
+    base,
+    user,
+    false,
+  );
+  return { login, id, node_id, avatar_url, gravatar_id, url, html_url, type, site_admin };
 }
 
 /** GitHub's collaborator object: the user with its role's `permissions` flags and `role_name`. */
