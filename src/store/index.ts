@@ -3,8 +3,10 @@ export type { Database, DbJob, DbPullRequest, DbRepo, DbRun, DbStep, DbToken, Db
 export { openSqliteStore } from "./sqlite.js";
 export type { Store } from "./store.js";
 export {
+  type BoxKey,
   type Collaborator,
   type Conclusion,
+  type EncryptedRewrite,
   type ForkApproval,
   type HookDelivery,
   type HookDeliveryPatch,
@@ -29,8 +31,11 @@ export {
   type RunConclusion,
   type RunFilter,
   type RunPatch,
+  type SecretScope,
   type Status,
   type Step,
+  type StoredSecret,
+  type StoredVariable,
   StoreError,
   type Token,
   type TriggerMemory,

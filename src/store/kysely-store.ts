@@ -1,4 +1,5 @@
 import { type Kysely, Migrator } from "kysely";
+import * as secrets from "./actions-secrets.js";
 import * as deliveries from "./deliveries.js";
 import * as jobs from "./jobs.js";
 import { migrationProvider } from "./migrations/index.js";
@@ -15,6 +16,8 @@ import type { Store } from "./store.js";
 import * as tokens from "./tokens.js";
 import { getTriggerMemory, putTriggerMemory } from "./trigger-state.js";
 import type {
+  BoxKey,
+  EncryptedRewrite,
   HookDeliveryPatch,
   Job,
   JobPatch,
@@ -32,6 +35,7 @@ import type {
   RunAttempt,
   RunFilter,
   RunPatch,
+  SecretScope,
   Step,
   TriggerMemory,
   UserPatch,
@@ -197,6 +201,42 @@ export class KyselyStore implements Store {
   }
   addToken(token: NewToken) {
     return tokens.addToken(this.db, token);
+  }
+  putSecret(scope: SecretScope, name: string, encryptedValue: string) {
+    return secrets.putSecret(this.db, scope, name, encryptedValue);
+  }
+  getSecret(scope: SecretScope, name: string) {
+    return secrets.getSecret(this.db, scope, name);
+  }
+  listSecrets(scope: SecretScope) {
+    return secrets.listSecrets(this.db, scope);
+  }
+  removeSecret(scope: SecretScope, name: string) {
+    return secrets.removeSecret(this.db, scope, name);
+  }
+  createVariable(scope: SecretScope, name: string, value: string) {
+    return secrets.createVariable(this.db, scope, name, value);
+  }
+  updateVariable(scope: SecretScope, name: string, patch: { name?: string; value?: string }) {
+    return secrets.updateVariable(this.db, scope, name, patch);
+  }
+  getVariable(scope: SecretScope, name: string) {
+    return secrets.getVariable(this.db, scope, name);
+  }
+  listVariables(scope: SecretScope) {
+    return secrets.listVariables(this.db, scope);
+  }
+  removeVariable(scope: SecretScope, name: string) {
+    return secrets.removeVariable(this.db, scope, name);
+  }
+  getBoxKey() {
+    return secrets.getBoxKey(this.db);
+  }
+  addBoxKey(key: BoxKey) {
+    return secrets.addBoxKey(this.db, key);
+  }
+  rewriteEncrypted(rewrite: EncryptedRewrite) {
+    return secrets.rewriteEncrypted(this.db, rewrite);
   }
   findToken(hash: string) {
     return tokens.findToken(this.db, hash);

@@ -11,7 +11,7 @@ import type {
   RepoHookPatch,
 } from "./types.js";
 
-function toHook(r: DbRepoHook): RepoHook {
+export function toHook(r: DbRepoHook): RepoHook {
   return {
     id: Number(r.id),
     repoId: Number(r.repo_id),

@@ -202,6 +202,35 @@ export interface DbCollaborator {
   updated_at: string;
 }
 
+/** An Actions secret (migration 0013): repo_id 0 server-wide, environment '' a repository's. */
+export interface DbActionsSecret {
+  repo_id: number;
+  environment: string;
+  name: string;
+  /** Ciphertext under the master key (secrets/master-key.ts), never the value. */
+  encrypted_value: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An Actions configuration variable (migration 0013), scoped as secrets are. */
+export interface DbActionsVariable {
+  repo_id: number;
+  environment: string;
+  name: string;
+  value: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The keypair secrets are sealed to in transit (migration 0013); the private key encrypted. */
+export interface DbActionsBoxKey {
+  key_id: string;
+  public_key: string;
+  encrypted_private_key: string;
+  created_at: string;
+}
+
 export interface Database {
   sequences: DbSequence;
   repos: DbRepo;
@@ -217,4 +246,7 @@ export interface Database {
   webhook_deliveries: DbWebhookDelivery;
   repo_hooks: DbRepoHook;
   hook_deliveries: DbHookDelivery;
+  actions_secrets: DbActionsSecret;
+  actions_variables: DbActionsVariable;
+  actions_box_keys: DbActionsBoxKey;
 }

@@ -6,10 +6,12 @@ import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { expect, it } from "vitest";
 import { initial } from "./migrations/0001-initial.js";
 import { triggerState } from "./migrations/0003-trigger-state.js";
+import { describeSecretsContract } from "./secrets-contract.js";
 import { openSqliteStore } from "./sqlite.js";
 import { describeStoreContract } from "./store-contract.js";
 
 describeStoreContract("SQLite in memory", () => openSqliteStore(":memory:"));
+describeSecretsContract("SQLite in memory", () => openSqliteStore(":memory:"));
 describeStoreContract("SQLite file (WAL)", () =>
   openSqliteStore(join(mkdtempSync(join(tmpdir(), "gantry-store-")), "gantry.db")),
 );

@@ -1,5 +1,7 @@
 import type {
+  BoxKey,
   Collaborator,
+  EncryptedRewrite,
   HookDelivery,
   HookDeliveryPatch,
   Job,
@@ -22,7 +24,10 @@ import type {
   RunAttempt,
   RunFilter,
   RunPatch,
+  SecretScope,
   Step,
+  StoredSecret,
+  StoredVariable,
   Token,
   TriggerMemory,
   User,
@@ -115,6 +120,33 @@ export interface Store {
   /** Takes a due delivery (next attempt `due`) until `until`: true for one claimer only. */
   claimHookDelivery(id: number, due: string, until: string): Promise<boolean>;
   updateHookDelivery(id: number, patch: HookDeliveryPatch): Promise<void>;
+
+  /**
+   * Actions secrets (only their ciphertext) and configuration variables, per scope (SecretScope:
+   * server-wide, a repository's, an environment's); names as given (secrets/ upper-cases them).
+   */
+  putSecret(scope: SecretScope, name: string, encryptedValue: string): Promise<"created" | "updated">;
+  getSecret(scope: SecretScope, name: string): Promise<StoredSecret | undefined>;
+  /** A scope's secrets, by name. */
+  listSecrets(scope: SecretScope): Promise<StoredSecret[]>;
+  removeSecret(scope: SecretScope, name: string): Promise<boolean>;
+  /** StoreError conflict when the scope has a variable of that name. */
+  createVariable(scope: SecretScope, name: string, value: string): Promise<StoredVariable>;
+  /** Renames and/or changes a variable: false when there is none (conflict when the name is taken). */
+  updateVariable(
+    scope: SecretScope,
+    name: string,
+    patch: { name?: string; value?: string },
+  ): Promise<boolean>;
+  getVariable(scope: SecretScope, name: string): Promise<StoredVariable | undefined>;
+  listVariables(scope: SecretScope): Promise<StoredVariable[]>;
+  removeVariable(scope: SecretScope, name: string): Promise<boolean>;
+  /** The keypair secrets are sealed to in transit. */
+  getBoxKey(): Promise<BoxKey | undefined>;
+  /** Keeps the keypair unless one is kept already; answers the one kept. */
+  addBoxKey(key: BoxKey): Promise<BoxKey>;
+  /** Everything encrypted under the master key, re-encrypted in one transaction (its rotation). */
+  rewriteEncrypted(rewrite: EncryptedRewrite): Promise<{ secrets: number; keys: number; hooks: number }>;
 
   /** Users (identity/): logins are unique without regard to case. */
   addUser(user: NewUser): Promise<User>;

@@ -375,3 +375,53 @@ export type HookDeliveryPatch = Partial<
     "status" | "attempts" | "nextAttemptAt" | "statusCode" | "error" | "durationMs" | "deliveredAt"
   >
 >;
+
+/**
+ * Where an Actions secret or variable lives: server-wide (repoId 0), a repository's (environment
+ * ''), or one of a repository's environments (environment: its name in lower case, as GitHub
+ * matches environment names without regard to case).
+ */
+export interface SecretScope {
+  repoId: number;
+  environment: string;
+}
+
+/** An Actions secret as kept: its value only as ciphertext (secrets/, under the master key). */
+export interface StoredSecret extends SecretScope {
+  /** Upper case, as GitHub stores secret names. */
+  name: string;
+  encryptedValue: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An Actions configuration variable: not a secret, its value kept as given. */
+export interface StoredVariable extends SecretScope {
+  name: string;
+  value: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * The keypair secrets are sealed to in transit (libsodium sealed boxes, GitHub's public-key API):
+ * the private key only as ciphertext under the master key.
+ */
+export interface BoxKey {
+  keyId: string;
+  /** base64 */
+  publicKey: string;
+  encryptedPrivateKey: string;
+  createdAt: string;
+}
+
+/**
+ * New ciphertexts for everything kept encrypted under the master key (its rotation): each function
+ * answers the row's value encrypted under the new key.
+ */
+export interface EncryptedRewrite {
+  secret(secret: StoredSecret): string;
+  boxKey(key: BoxKey): string;
+  /** A repository hook's sealed secret (only hooks that have one). */
+  hookSecret?(hook: RepoHook): string;
+}
