@@ -62,6 +62,15 @@ export interface WorkflowRunOptions {
   /** The workflow-level group the top-level run holds: a job asking for it is a deadlock. */
   workflowGroup?: string;
   /**
+   * The secrets and variables of a job's `environment:` (by its name): they take the place of the
+   * run's own of the same name, as an environment's do on GitHub. Without it, `environment:` gives
+   * a job nothing more.
+   */
+  environmentSecrets?: (environment: string) => Promise<{
+    secrets: Record<string, string>;
+    vars: Record<string, string>;
+  }>;
+  /**
    * Jobs (by id) that already finished in an earlier attempt of this run: they are not run again,
    * and their result, outputs and reports stand (re-run failed jobs, recovery after a crash).
    */
@@ -118,6 +127,13 @@ export function secretLines(secrets: Record<string, string>): string[] {
 
 function now(): string {
   return new Date().toISOString();
+}
+
+/** A job's `environment:` name (written as a name or as a mapping with `name`), evaluated. */
+function environmentName(token: NonNullable<JobDef["environment"]>, contexts: Contexts): string {
+  const value = evaluateToken(token, contexts);
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) return toText(value.name ?? "");
+  return toText(value ?? "");
 }
 
 /** Runs one workflow's job graph to completion and reports it. */
@@ -608,6 +624,24 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       return { result: "failure", outputs: {}, steps: [] };
     };
     let timeoutMinutes = 360;
+    let legMasks = masks;
+    // The job's environment: its secrets and variables over the run's, from env: on.
+    if (def.environment && opts.environmentSecrets) {
+      try {
+        const name = environmentName(def.environment, contexts);
+        if (name) {
+          const own = await opts.environmentSecrets(name);
+          contexts = {
+            ...contexts,
+            secrets: { ...opts.secrets, ...own.secrets },
+            vars: { ...opts.vars, ...own.vars },
+          };
+          legMasks = [...masks, ...secretLines(own.secrets)];
+        }
+      } catch (err) {
+        return fail(`environment: ${(err as Error).message}`);
+      }
+    }
     try {
       for (const source of [workflow.env, def.env]) {
         if (!source) continue;
@@ -644,7 +678,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
         matrix,
         contexts: { ...contexts, github: { ...opts.github, job: def.id }, env },
         env,
-        secrets: masks,
+        secrets: legMasks,
         cancellation,
         bus,
       });

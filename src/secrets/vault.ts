@@ -394,4 +394,16 @@ export class SecretVault {
     }
     return out;
   }
+
+  /** The `vars` of a repository's runs (a run's title, run-name, sees them), by precedence. */
+  async variablesFor(repoId: number): Promise<Record<string, string>> {
+    const vars: Record<string, string> = {};
+    for (const where of [
+      { repoId: 0, environment: "" },
+      { repoId, environment: "" },
+    ]) {
+      for (const v of await this.store.listVariables(where)) vars[v.name] = v.value;
+    }
+    return vars;
+  }
 }

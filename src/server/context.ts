@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { FsArtifactStore } from "../artifacts/index.js";
+import type { SecretVault } from "../secrets/index.js";
 import type { Repo, Store } from "../store/index.js";
 import type { AuthThrottle } from "./auth-throttle.js";
 import type { ServerConfig } from "./config.js";
@@ -37,6 +38,8 @@ export interface ServerContext {
   outgoing?: HookSender;
   /** Failed authentications per client address (the API's and the hooks'); createApp makes one. */
   throttle?: AuthThrottle;
+  /** Actions secrets and variables (routes/secrets.ts). */
+  vault: SecretVault;
 }
 
 export { HttpError };

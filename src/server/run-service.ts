@@ -14,6 +14,7 @@ import {
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
 import type { ActionProvider, JobServices } from "../runner/index.js";
+import type { SecretVault } from "../secrets/index.js";
 import { discardDir, LocalRunner, removeTrash } from "../runner/index.js";
 import type { Conclusion, Repo, Run, Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
@@ -61,6 +62,8 @@ export interface RunServiceDeps {
   baseUrl?: () => string;
   /** The jobs' environment and sandbox (job-isolation.ts). */
   isolation: JobIsolation;
+  /** Actions secrets and variables (server-wide, repositories', environments'), encrypted at rest. */
+  vault: SecretVault;
 }
 
 /**
@@ -226,7 +229,7 @@ export class RunService {
       // The run's title: its run-name (github, inputs and vars, as GitHub gives it), else the
       // commit message, PR title or workflow name. A run-name that fails to evaluate is said as
       // the run's annotation when it runs.
-      const vars = fork ? {} : this.deps.config.vars;
+      const vars = fork ? {} : { ...this.deps.config.vars, ...(await this.deps.vault.variablesFor(repo.id)) };
       const displayTitle =
         (workflow.loaded && evaluateRunName(workflow.loaded, { github, inputs, vars }).title) ||
         defaultRunTitle(workflow.name, event.payload);
@@ -365,6 +368,12 @@ export class RunService {
       // What an earlier attempt of this tag left (a crash): out of the way, deleted in the background.
       discardDir(work, trash);
       removeTrash(trash);
+      // The run's secrets and variables: the config file's (in clear text, lowest), then the
+      // server-wide, then the repository's; a job's environment adds its own (environmentSecrets).
+      // A fork's pull_request run gets none, as on GitHub.
+      const stored = run.fork ? { secrets: {}, vars: {} } : await this.deps.vault.jobSecrets(repo.id);
+      const secrets: Record<string, string> = run.fork ? {} : { ...config.secrets, ...stored.secrets };
+      const vars: Record<string, string> = run.fork ? {} : { ...config.vars, ...stored.vars };
       const runner = new LocalRunner({
         runsDir: work,
         sourceDir: source,
@@ -372,8 +381,8 @@ export class RunService {
         ...this.deps.isolation,
         actions: this.deps.actions,
         graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
-        // A secret: a fork's run has none (GitHub's step debug logging comes from it or a variable).
-        debug: !run.fork && config.secrets.ACTIONS_STEP_DEBUG === "true",
+        // A secret or a variable: a fork's run has neither (GitHub's step debug logging).
+        debug: secrets.ACTIONS_STEP_DEBUG === "true" || vars.ACTIONS_STEP_DEBUG === "true",
         services: this.deps.services,
         onProcessGroup: (jobKey, pid) => this.deps.processes.record(run.id, run.runAttempt, jobKey, pid),
       });
@@ -391,7 +400,7 @@ export class RunService {
       // token only reaches the cache and artifact services, and must not go where an action sends
       // its token): the config's GITHUB_TOKEN secret, else a placeholder, new for each attempt,
       // never stored (the stored github context keeps token '').
-      const token = (!run.fork && config.secrets.GITHUB_TOKEN) || placeholderGithubToken();
+      const token = secrets.GITHUB_TOKEN || placeholderGithubToken();
       // runWorkflow asks for the run's concurrency group before it first awaits.
       const running = runWorkflow({
         runId: String(run.id),
@@ -400,8 +409,9 @@ export class RunService {
         inputs: run.inputs,
         // As on GitHub, a fork's pull_request run (each attempt) gets no secrets and no variables:
         // GITHUB_TOKEN only, which is read-only (run.tokenPermissions; gantry's is empty).
-        vars: run.fork ? {} : config.vars,
-        secrets: run.fork ? { GITHUB_TOKEN: token } : { ...config.secrets, GITHUB_TOKEN: token },
+        vars,
+        secrets: { ...secrets, GITHUB_TOKEN: token },
+        environmentSecrets: run.fork ? undefined : (name) => this.deps.vault.jobSecrets(repo.id, name),
         executor,
         bus,
         cancellation,

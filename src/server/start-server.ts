@@ -7,6 +7,7 @@ import { ActionRunner, BuiltInActions, openActionStore } from "../actions/index.
 import { FsArtifactStore } from "../artifacts/index.js";
 import { DEFAULT_EVICTION, FsCacheStore } from "../cache/index.js";
 import type { JobServices } from "../runner/index.js";
+import { MasterKeyError, SecretVault } from "../secrets/index.js";
 import { openSqliteStore, type Repo, type Run, type Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
 import { UsageError } from "../workflow/index.js";
@@ -55,6 +56,11 @@ export interface StartServerOptions {
   webDir?: string;
   /** The config file `config` was read from: jobs never see it. */
   configFile?: string;
+  /**
+   * Re-encrypt every secret under a new master key before serving (GANTRY_NEW_MASTER_KEY, else a
+   * new random one written to the key file).
+   */
+  rotateMasterKey?: boolean;
 }
 
 /** The cache and artifact stores under the server's data directory. */
@@ -148,6 +154,21 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   );
   const store = await openSqliteStore(join(dataDir, "gantry.db"));
   keepPrivate(dataDir);
+  // Secrets at rest: a master key that does not open them stops the start, said plainly.
+  let vault: SecretVault;
+  try {
+    vault = await SecretVault.open({ store, dataDir, rotate: opts.rotateMasterKey, log });
+  } catch (err) {
+    await store.close();
+    unlock();
+    if (err instanceof MasterKeyError) throw new UsageError(`master key: ${err.message}`);
+    throw err;
+  }
+  const clearText = Object.keys(config.secrets);
+  if (clearText.length > 0)
+    log(
+      `warning: the config file holds ${clearText.length} secret(s) in clear text (${clearText.join(", ")}); move them into gantry's encrypted secrets (gantry secret set NAME --repo O/R, or --server-wide) and out of the file`,
+    );
   const generatedAdminToken = await ensureAdminToken(
     store,
     opts.adminToken ?? process.env.GANTRY_ADMIN_TOKEN,
@@ -198,6 +219,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     processes,
     notes,
     isolation,
+    vault,
   });
   for (const r of config.repos) {
     const repo = await store.upsertRepo({
@@ -252,6 +274,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     notes,
     artifacts: stores.artifacts,
     outgoing,
+    vault,
   };
   const app = createApp(context);
   await runs.recover();

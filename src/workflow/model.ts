@@ -48,6 +48,8 @@ export interface JobDef {
   services?: TemplateToken;
   /** `concurrency:` as written (a group, or group / cancel-in-progress / queue). */
   concurrency?: TemplateToken;
+  /** `environment:` as written: a name, or a mapping with `name` (and `url`). */
+  environment?: TemplateToken;
   /** Set for a job that calls a reusable workflow. */
   uses?: string;
   /** A call's `with:` (inputs), `secrets:` (one by one) and `secrets: inherit`. */
@@ -153,6 +155,7 @@ function jobDef(job: WorkflowJob, raw: TemplateToken | undefined): JobDef {
     container: job.type === "job" ? job.container : undefined,
     services: job.type === "job" ? job.services : undefined,
     concurrency: child(raw, "concurrency"),
+    environment: child(raw, "environment"),
     uses: call?.ref.value,
     with: mapping(call?.["input-values"]),
     secrets: mapping(call?.["secret-values"]),
