@@ -18,6 +18,7 @@ import { runDetailRoutes } from "./routes/run-details.js";
 import { runGraphRoutes } from "./routes/run-graph.js";
 import { runLogRoutes } from "./routes/run-logs.js";
 import { runRoutes } from "./routes/runs.js";
+import { secretRoutes } from "./routes/secrets.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { userRoutes } from "./routes/users.js";
 import { webRoutes } from "./routes/web.js";
@@ -82,6 +83,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", runDetailRoutes(ctx));
   api.route("/", runLogRoutes(ctx));
   api.route("/", repoHookRoutes(ctx));
+  api.route("/", secretRoutes(ctx));
   api.route("/", userRoutes(ctx));
   api.route("/", tokenRoutes(ctx));
   api.route("/", collaboratorRoutes(ctx));

@@ -6,6 +6,7 @@ import {
   putCollaboratorBody,
 } from "./collaborator-schemas.js";
 import { createHookBody, patchHookBody } from "./hook-schemas.js";
+import { secretPaths } from "./openapi-secrets.js";
 import { userPaths } from "./openapi-users.js";
 import { createPullBody, pullRequestSchema, updatePullBody } from "./pull-schemas.js";
 import {
@@ -569,6 +570,7 @@ export function openApiDocument(): Record<string, unknown> {
         }),
       },
       ...userPaths(),
+      ...secretPaths(),
       "/openapi.json": {
         get: op("This document", { security: [], responses: { "200": { description: "OpenAPI 3.1" } } }),
       },

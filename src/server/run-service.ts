@@ -14,8 +14,8 @@ import {
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
 import type { ActionProvider, JobServices } from "../runner/index.js";
-import type { SecretVault } from "../secrets/index.js";
 import { discardDir, LocalRunner, removeTrash } from "../runner/index.js";
+import type { SecretVault } from "../secrets/index.js";
 import type { Conclusion, Repo, Run, Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
 import {

@@ -1,0 +1,152 @@
+// GitHub's Actions secrets and variables API, at three levels: a repository's
+// (/repos/{owner}/{repo}/actions/…), an environment's (/repos/{owner}/{repo}/environments/{env}/…)
+// and gantry's server-wide ones (/admin/actions/…, shaped as GitHub's organization secrets with
+// visibility `all`: they reach every repository). Repository admins manage their repository's and
+// its environments'; site admins everything. A secret comes sealed (libsodium sealed box with the
+// public key of …/secrets/public-key) and is never answered: lists and gets give names and dates.
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { z } from "zod";
+import { type Scope, SecretsError, type SecretVault } from "../../secrets/index.js";
+import type { StoredSecret, StoredVariable } from "../../store/index.js";
+import { repoAccess, requireSiteAdmin } from "../access.js";
+import { bodyOf, HttpError, queryOf, type ServerContext } from "../context.js";
+import { createVariableBody, patchVariableBody, putSecretBody } from "../secret-schemas.js";
+import { idQuery } from "../validate.js";
+
+const pageQuery = z.object({
+  page: idQuery("page").default(1),
+  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
+});
+
+/** GitHub's timestamps: ISO-8601 to the second. */
+function githubTime(iso: string): string {
+  return iso.replace(/\.\d+Z$/, "Z");
+}
+
+/** What a level of the API is: its paths' prefix and who may use it. */
+interface Level {
+  prefix: string;
+  /** The scope of the request's path once the caller may manage it (404/403 otherwise). */
+  scope(c: Context): Promise<Scope>;
+  /** Whether answers carry GitHub's organization `visibility`. */
+  server: boolean;
+}
+
+/** The vault's refusals as GitHub's answers. */
+async function vaultCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof SecretsError) throw new HttpError(err.status, err.message, err.errors);
+    throw err;
+  }
+}
+
+function paged<T>(c: Context, items: T[]): T[] {
+  const { page, per_page } = queryOf(c, pageQuery);
+  return items.slice((page - 1) * per_page, page * per_page);
+}
+
+export function secretRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+  const vault = (): SecretVault => ctx.vault;
+  const levels: Level[] = [
+    {
+      prefix: "/repos/:owner/:repo/actions",
+      server: false,
+      scope: async (c) => ({ kind: "repository", repoId: (await repoAccess(ctx, c, "admin")).id }),
+    },
+    {
+      prefix: "/repos/:owner/:repo/environments/:environment",
+      server: false,
+      scope: async (c) => ({
+        kind: "environment",
+        repoId: (await repoAccess(ctx, c, "admin")).id,
+        environment: c.req.param("environment") ?? "",
+      }),
+    },
+    {
+      prefix: "/admin/actions",
+      server: true,
+      scope: async (c) => {
+        requireSiteAdmin(c);
+        return { kind: "server" };
+      },
+    },
+  ];
+
+  for (const level of levels) {
+    const visibility = level.server ? { visibility: "all" as const } : {};
+    const secretJson = (s: StoredSecret) => ({
+      name: s.name,
+      created_at: githubTime(s.createdAt),
+      updated_at: githubTime(s.updatedAt),
+      ...visibility,
+    });
+    const variableJson = (v: StoredVariable) => ({
+      name: v.name,
+      value: v.value,
+      created_at: githubTime(v.createdAt),
+      updated_at: githubTime(v.updatedAt),
+      ...visibility,
+    });
+    const secrets = `${level.prefix}/secrets`;
+    const variables = `${level.prefix}/variables`;
+
+    // Before …/secrets/:name, which would take `public-key` for a name.
+    app.get(`${secrets}/public-key`, async (c) => {
+      await level.scope(c);
+      return c.json(vault().publicKey());
+    });
+    app.get(secrets, async (c) => {
+      const scope = await level.scope(c);
+      const all = await vaultCall(() => vault().listSecrets(scope));
+      return c.json({ total_count: all.length, secrets: paged(c, all).map(secretJson) });
+    });
+    app.get(`${secrets}/:name`, async (c) => {
+      const scope = await level.scope(c);
+      return c.json(secretJson(await vaultCall(() => vault().getSecret(scope, c.req.param("name")))));
+    });
+    app.put(`${secrets}/:name`, async (c) => {
+      const scope = await level.scope(c);
+      const body = await bodyOf(c, putSecretBody);
+      const { outcome } = await vaultCall(() => vault().setSecret(scope, c.req.param("name"), body));
+      // GitHub's answers: 201 for a new secret, 204 for a new value of one.
+      return outcome === "created" ? c.json({}, 201) : c.body(null, 204);
+    });
+    app.delete(`${secrets}/:name`, async (c) => {
+      const scope = await level.scope(c);
+      await vaultCall(() => vault().removeSecret(scope, c.req.param("name")));
+      return c.body(null, 204);
+    });
+
+    app.get(variables, async (c) => {
+      const scope = await level.scope(c);
+      const all = await vaultCall(() => vault().listVariables(scope));
+      return c.json({ total_count: all.length, variables: paged(c, all).map(variableJson) });
+    });
+    app.post(variables, async (c) => {
+      const scope = await level.scope(c);
+      const body = await bodyOf(c, createVariableBody);
+      await vaultCall(() => vault().createVariable(scope, body));
+      return c.json({}, 201);
+    });
+    app.get(`${variables}/:name`, async (c) => {
+      const scope = await level.scope(c);
+      return c.json(variableJson(await vaultCall(() => vault().getVariable(scope, c.req.param("name")))));
+    });
+    app.patch(`${variables}/:name`, async (c) => {
+      const scope = await level.scope(c);
+      const body = await bodyOf(c, patchVariableBody);
+      await vaultCall(() => vault().updateVariable(scope, c.req.param("name"), body));
+      return c.body(null, 204);
+    });
+    app.delete(`${variables}/:name`, async (c) => {
+      const scope = await level.scope(c);
+      await vaultCall(() => vault().removeVariable(scope, c.req.param("name")));
+      return c.body(null, 204);
+    });
+  }
+  return app;
+}
