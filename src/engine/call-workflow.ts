@@ -58,6 +58,8 @@ export interface CallFrame {
   namePrefix: string;
   /** Values masked in every job of this run besides its own secrets: the callers'. */
   masks: string[];
+  /** The calling jobs from the top-level workflow's down, each with its workflow (empty at the top). */
+  callers: { workflow: WorkflowDef; job: JobDef }[];
 }
 
 export function topFrame(workflow: WorkflowDef): CallFrame {
@@ -68,6 +70,7 @@ export function topFrame(workflow: WorkflowDef): CallFrame {
     idPrefix: "",
     namePrefix: "",
     masks: [],
+    callers: [],
   };
 }
 
@@ -217,6 +220,7 @@ export async function runCallLeg(host: CallHost, leg: Leg, call: PreparedCall): 
         idPrefix: `${frame.idPrefix}${def.id}/`,
         namePrefix: `${leg.name} / `,
         masks: host.masks,
+        callers: [...frame.callers, { workflow: opts.workflow, job: def }],
       },
     })
     .finally(() => (entry.kind === "held" ? entry.slot.release() : undefined));

@@ -32,9 +32,37 @@ export interface JobOutcome {
   failedStep?: string;
 }
 
+/** What a job about to run is: the workflow and job it belongs to, and the jobs that called them. */
+export interface CredentialsRequest {
+  runId: string;
+  jobKey: string;
+  workflow: WorkflowDef;
+  job: JobDef;
+  /**
+   * The calling jobs (`jobs.<id>.uses`) from the top-level workflow's down to this job's workflow,
+   * each with its workflow; empty for a job of the top-level workflow.
+   */
+  callers: { workflow: WorkflowDef; job: JobDef }[];
+}
+
+/** A job's own GITHUB_TOKEN: issued before the job's env is evaluated, given up once it has ended. */
+export interface JobCredentials {
+  /** github.token and secrets.GITHUB_TOKEN for this job (masked in its log as every secret is). */
+  token: string;
+  /** github context keys that go with the token (api_url, server_url, graphql_url). */
+  github?: Record<string, string>;
+  /** Called once when the job has ended, however it ended (success, failure, cancel, timeout). */
+  release(): Promise<void>;
+}
+
 /** The port the engine drives; the runner implements it. */
 export interface JobExecutor {
   runJob(request: JobRequest): Promise<JobOutcome>;
+  /**
+   * The job's own credentials (gantry serve: a GITHUB_TOKEN for its repository), or undefined to
+   * keep the run's github.token and secrets.GITHUB_TOKEN. A throw fails the job with its message.
+   */
+  credentials?(request: CredentialsRequest): Promise<JobCredentials | undefined>;
   /**
    * Why this executor will not run a leg at all (gantry run: a runs-on this machine cannot
    * satisfy), else undefined. A declined leg is skipped with that notice, as if its `if` were

@@ -17,7 +17,13 @@ export {
 } from "./concurrency-groups.js";
 export { CONCURRENCY_CONTEXTS, evaluateConcurrency, QUEUE_MAX_WITH_CANCEL } from "./concurrency-setting.js";
 export { EventBus, type EventName, type GantryEvents, type Listener } from "./events.js";
-export type { JobExecutor, JobOutcome, JobRequest } from "./executor.js";
+export type {
+  CredentialsRequest,
+  JobCredentials,
+  JobExecutor,
+  JobOutcome,
+  JobRequest,
+} from "./executor.js";
 export { buildGithubContext, type GithubContextInput, placeholderGithubToken } from "./github-context.js";
 export { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 export type { JobReport, Result, RunReport, StepReport, WorkflowRunReport } from "./report.js";

@@ -25,7 +25,7 @@ import { Cancellation } from "./cancellation.js";
 import type { ConcurrencyGroups } from "./concurrency-groups.js";
 import { enterGroup } from "./enter-group.js";
 import type { EventBus } from "./events.js";
-import type { JobExecutor, JobOutcome } from "./executor.js";
+import type { JobCredentials, JobExecutor, JobOutcome } from "./executor.js";
 import { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 import type { JobReport, Result, WorkflowRunReport } from "./report.js";
 import { defaultRunTitle, evaluateRunName } from "./run-title.js";
@@ -610,6 +610,11 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     return def.name.isExpression ? evaluated : matrixDisplayName(evaluated, matrix, keys);
   }
 
+  /**
+   * One leg with its own credentials when the executor gives it some (gantry serve: its GITHUB_TOKEN,
+   * in github.token and secrets.GITHUB_TOKEN before the job's env is evaluated), given up however
+   * the leg ends.
+   */
   async function runOneLeg(
     def: JobDef,
     contexts: Contexts,
@@ -618,25 +623,62 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     matrix: MatrixCombination | null,
     cancellation: Cancellation,
   ): Promise<JobOutcome> {
+    let credentials: JobCredentials | undefined;
+    try {
+      credentials = await opts.executor.credentials?.({
+        runId,
+        jobKey,
+        workflow,
+        job: def,
+        callers: frame.callers,
+      });
+    } catch (err) {
+      bus.emit("job:log", { runId, jobKey, line: `Error: GITHUB_TOKEN: ${(err as Error).message}` });
+      return { result: "failure", outputs: {}, steps: [] };
+    }
+    if (!credentials) return runLegSteps(def, contexts, name, jobKey, matrix, cancellation, masks);
+    const { token } = credentials;
+    const own: Contexts = {
+      ...contexts,
+      github: { ...(contexts.github as Record<string, Json>), ...credentials.github, token },
+      secrets: { ...(contexts.secrets as Record<string, Json>), GITHUB_TOKEN: token },
+    };
+    try {
+      return await runLegSteps(def, own, name, jobKey, matrix, cancellation, [...masks, token]);
+    } finally {
+      await credentials.release();
+    }
+  }
+
+  async function runLegSteps(
+    def: JobDef,
+    contexts: Contexts,
+    name: string,
+    jobKey: string,
+    matrix: MatrixCombination | null,
+    cancellation: Cancellation,
+    legMasks: string[],
+  ): Promise<JobOutcome> {
     const env: Record<string, string> = {};
     const fail = (message: string): JobOutcome => {
       bus.emit("job:log", { runId, jobKey, line: `Error: ${message}` });
       return { result: "failure", outputs: {}, steps: [] };
     };
     let timeoutMinutes = 360;
-    let legMasks = masks;
-    // The job's environment: its secrets and variables over the run's, from env: on.
+    // The job's environment: its secrets and variables over the run's, from env: on (the job's
+    // GITHUB_TOKEN stays: no secret is named GITHUB_*).
     if (def.environment && opts.environmentSecrets) {
       try {
         const name = environmentName(def.environment, contexts);
         if (name) {
           const own = await opts.environmentSecrets(name);
+          const secrets = contexts.secrets as Record<string, Json>;
           contexts = {
             ...contexts,
-            secrets: { ...opts.secrets, ...own.secrets },
+            secrets: { ...secrets, ...own.secrets, GITHUB_TOKEN: secrets.GITHUB_TOKEN ?? "" },
             vars: { ...opts.vars, ...own.vars },
           };
-          legMasks = [...masks, ...secretLines(own.secrets)];
+          legMasks = [...legMasks, ...secretLines(own.secrets)];
         }
       } catch (err) {
         return fail(`environment: ${(err as Error).message}`);
@@ -676,7 +718,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
         workflow,
         job: def,
         matrix,
-        contexts: { ...contexts, github: { ...opts.github, job: def.id }, env },
+        contexts: { ...contexts, github: { ...(contexts.github as Record<string, Json>), job: def.id }, env },
         env,
         secrets: legMasks,
         cancellation,

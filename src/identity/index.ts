@@ -1,14 +1,17 @@
 // identity/: users, their tokens, repository roles and each job's GITHUB_TOKEN. The store keeps them;
 // this folder decides who a token stands for and what it may do.
 export {
+  chainPermissions,
   type JobPermissions,
   jobTokenPermissions,
   type Level,
+  lesserPermissions,
   levelAtLeast,
   PERMISSIONS,
   type Permission,
   type PermissionsSetting,
 } from "./job-permissions.js";
+export { issueJobToken, JOB_TOKEN_LIFETIME_MS, type JobTokenRequest } from "./job-token.js";
 export { issuePersonalToken, type PersonalTokenRequest } from "./personal-token.js";
 export { isSiteAdmin, JOB_ACTOR, type Principal, resolvePrincipal } from "./principal.js";
 export {

@@ -65,6 +65,49 @@ export function jobTokenPermissions(
   return granted;
 }
 
+/** Each permission at the lesser of its two levels (one that either lacks is none). */
+export function lesserPermissions(a: JobPermissions, b: JobPermissions): JobPermissions {
+  const out: JobPermissions = {};
+  for (const name of PERMISSIONS) {
+    const level = levelAtLeast(a[name], b[name] ?? "none") ? (b[name] ?? "none") : (a[name] ?? "none");
+    if (level !== "none") out[name] = level;
+  }
+  return out;
+}
+
+/**
+ * The permissions of a job in a called workflow (`jobs.<id>.uses`), as GitHub grants them: each
+ * level of the chain, from the top-level workflow's calling job down to the job itself, gives its
+ * `permissions:` (the job's, else its workflow's), which may only lower what the caller had; a level
+ * that sets none inherits the caller's. A level asking for more is GitHub's startup failure: the
+ * `problem` says what it asked for and what it may have (the permissions are then the lesser). The
+ * first level alone is jobTokenPermissions.
+ */
+export function chainPermissions(
+  levels: readonly { workflow: PermissionsSetting; job: PermissionsSetting }[],
+  opts: { fork: boolean },
+): { permissions: JobPermissions; problem?: string } {
+  let granted: JobPermissions | undefined;
+  for (const { workflow, job } of levels) {
+    if (granted && job === undefined && workflow === undefined) continue;
+    const own = jobTokenPermissions(workflow, job, opts);
+    if (granted) {
+      const allowed = granted;
+      const over = PERMISSIONS.filter((p) => !levelAtLeast(allowed[p], own[p] ?? "none"));
+      if (over.length > 0) {
+        const asked = over.map((p) => `${p}: ${own[p]}`).join(", ");
+        const may = over.map((p) => `${p}: ${allowed[p] ?? "none"}`).join(", ");
+        return {
+          permissions: lesserPermissions(allowed, own),
+          problem: `is requesting '${asked}', but is only allowed '${may}'`,
+        };
+      }
+    }
+    granted = own;
+  }
+  return { permissions: granted ?? jobTokenPermissions(undefined, undefined, opts) };
+}
+
 export function levelAtLeast(have: Level | undefined, need: Level): boolean {
   const order: Level[] = ["none", "read", "write"];
   return order.indexOf(have ?? "none") >= order.indexOf(need);

@@ -1,4 +1,11 @@
-import { type JobExecutor, type JobOutcome, type JobRequest, requestedLabels } from "../engine/index.js";
+import {
+  type CredentialsRequest,
+  type JobCredentials,
+  type JobExecutor,
+  type JobOutcome,
+  type JobRequest,
+  requestedLabels,
+} from "../engine/index.js";
 import type { LocalRunner } from "../runner/index.js";
 import type { Store } from "../store/index.js";
 import type { ProcessLedger } from "./process-ledger.js";
@@ -15,7 +22,13 @@ export class PoolExecutor implements JobExecutor {
     private readonly deps: { store: Store; serial: Serial; pool: RunnerPool; processes: ProcessLedger },
     private readonly recorder: RunRecorder,
     private readonly runner: LocalRunner,
+    /** Each job's own GITHUB_TOKEN (job-credentials.ts); without it the run's token stands. */
+    private readonly issue?: (request: CredentialsRequest) => Promise<JobCredentials>,
   ) {}
+
+  async credentials(request: CredentialsRequest): Promise<JobCredentials | undefined> {
+    return this.issue?.(request);
+  }
 
   async runJob(req: JobRequest): Promise<JobOutcome> {
     const { store, serial, pool } = this.deps;

@@ -27,6 +27,7 @@ import {
 } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
 import { HttpError } from "./http-error.js";
+import { jobCredentials } from "./job-credentials.js";
 import type { JobIsolation } from "./job-isolation.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
@@ -393,14 +394,26 @@ export class RunService {
         Object.assign(entry, { bus, workflow: wf.name });
         if (entry.cancelNote) this.announceCancel(run.id, entry.cancelNote);
       }
-      const executor = new PoolExecutor(this.deps, recorder, runner);
+      // Each job gets its own GITHUB_TOKEN for this server's API (job-credentials.ts), issued as it
+      // starts and revoked as it ends. The config's GITHUB_TOKEN secret (a github.com token, say)
+      // overrides it, but never for a fork's run. The run's own token (the one its jobs' `if` and
+      // the stored context see) is that override or a placeholder, new for each attempt, never
+      // stored (the stored github context keeps token '').
+      const configured = secrets.GITHUB_TOKEN || undefined;
+      const credentials = configured
+        ? undefined
+        : jobCredentials(
+            {
+              store,
+              baseUrl: this.deps.baseUrl ?? (() => ""),
+              log: (message) => process.stderr.write(`gantry serve: ${message}\n`),
+            },
+            run,
+          );
+      const executor = new PoolExecutor(this.deps, recorder, runner, credentials);
       const prior = priorJobs(await store.listJobs(run.id, run.runAttempt), run.workflowFile);
       await turn;
-      // gantry has no tokens for its API that a job could use as GITHUB_TOKEN (the Actions runtime
-      // token only reaches the cache and artifact services, and must not go where an action sends
-      // its token): the config's GITHUB_TOKEN secret, else a placeholder, new for each attempt,
-      // never stored (the stored github context keeps token '').
-      const token = secrets.GITHUB_TOKEN || placeholderGithubToken();
+      const token = configured ?? placeholderGithubToken();
       // runWorkflow asks for the run's concurrency group before it first awaits.
       const running = runWorkflow({
         runId: String(run.id),
@@ -408,7 +421,7 @@ export class RunService {
         github: { ...run.github, run_attempt: String(run.runAttempt), token },
         inputs: run.inputs,
         // As on GitHub, a fork's pull_request run (each attempt) gets no secrets and no variables:
-        // GITHUB_TOKEN only, which is read-only (run.tokenPermissions; gantry's is empty).
+        // GITHUB_TOKEN only, each job's read-only (jobTokenPermissions caps it).
         vars,
         secrets: { ...secrets, GITHUB_TOKEN: token },
         environmentSecrets: run.fork ? undefined : (name) => this.deps.vault.jobSecrets(repo.id, name),
@@ -600,6 +613,9 @@ export class RunService {
         `gantry serve: ended ${ended.length} process group(s) that lost jobs left running\n`,
       );
     }
+    // The jobs of a crashed server ended with it: no token of theirs stays good (the jobs that run
+    // again get new ones). One server to a database, as the recovery below assumes too.
+    await store.revokeJobTokens(undefined, now());
     const runs = await store.listUnfinishedRuns();
     for (const run of runs) {
       const jobs = await store.listJobs(run.id, run.runAttempt);

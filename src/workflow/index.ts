@@ -28,6 +28,8 @@ export {
   child,
   type JobDef,
   literalString,
+  type PermissionsValue,
+  permissionsOf,
   type StepDef,
   type WorkflowDef,
 } from "./model.js";

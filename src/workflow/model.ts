@@ -56,6 +56,8 @@ export interface JobDef {
   with?: MappingToken;
   secrets?: MappingToken;
   inheritSecrets?: boolean;
+  /** The job's `permissions:` for its GITHUB_TOKEN, as written (see permissionsOf). */
+  permissions?: PermissionsValue;
   steps: StepDef[];
   /** Position of the job's key, for messages. */
   line: number;
@@ -69,8 +71,28 @@ export interface WorkflowDef {
   defaultsRun?: TemplateToken;
   /** The workflow-level `concurrency:` as written. */
   concurrency?: TemplateToken;
+  /** The workflow's `permissions:` for its jobs' GITHUB_TOKEN, as written (see permissionsOf). */
+  permissions?: PermissionsValue;
   jobs: JobDef[];
   loaded: LoadedWorkflow;
+}
+
+/**
+ * `permissions:` as written: `read-all`, `write-all`, `{}` (none), or permission name → `read`,
+ * `write` or `none` (the parser has checked the names and levels; no expressions are allowed there).
+ */
+export type PermissionsValue = string | Record<string, string>;
+
+/** The `permissions:` under this token, or undefined when there is none. */
+export function permissionsOf(token: TemplateToken | undefined): PermissionsValue | undefined {
+  if (!token) return undefined;
+  if (isString(token)) return token.value;
+  if (!isMapping(token)) return undefined;
+  const out: Record<string, string> = {};
+  for (const { key, value } of token) {
+    if (isString(key) && isString(value)) out[key.value] = value.value;
+  }
+  return out;
 }
 
 export function child(token: TemplateToken | undefined, ...path: string[]): TemplateToken | undefined {
@@ -160,6 +182,7 @@ function jobDef(job: WorkflowJob, raw: TemplateToken | undefined): JobDef {
     with: mapping(call?.["input-values"]),
     secrets: mapping(call?.["secret-values"]),
     inheritSecrets: call?.["inherit-secrets"] === true,
+    permissions: permissionsOf(child(raw, "permissions")),
     steps,
     line: job.id.range?.start.line ?? 1,
     col: job.id.range?.start.column ?? 1,
@@ -175,6 +198,7 @@ export function buildWorkflowDef(loaded: LoadedWorkflow): WorkflowDef {
     env: loaded.root.find("env"),
     defaultsRun: child(loaded.root, "defaults", "run"),
     concurrency: loaded.root.find("concurrency"),
+    permissions: permissionsOf(loaded.root.find("permissions")),
     jobs: loaded.template.jobs.map((j) => jobDef(j, child(rawJobs, j.id.value))),
     loaded,
   };
