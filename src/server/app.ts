@@ -4,6 +4,7 @@ import { AuthThrottle } from "./auth-throttle.js";
 import { HttpError, type ServerContext } from "./context.js";
 import { openApiDocument } from "./openapi.js";
 import { DEFAULT_LIMITS, limitBodies } from "./request-limits.js";
+import { auditLogRoutes } from "./routes/audit-log.js";
 import { badgeRoutes } from "./routes/badge.js";
 import { collaboratorRoutes } from "./routes/collaborators.js";
 import { dispatchRoutes } from "./routes/dispatch.js";
@@ -87,6 +88,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", userRoutes(ctx));
   api.route("/", tokenRoutes(ctx));
   api.route("/", collaboratorRoutes(ctx));
+  api.route("/", auditLogRoutes(ctx));
   app.route("/api/v1", api);
   // Workflow status badges, at GitHub's path beside the UI's (public only when the config says so).
   app.route("/", badgeRoutes(ctx));

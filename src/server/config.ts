@@ -108,6 +108,11 @@ export const serverConfig = z.object({
     .object({ public: z.boolean().default(false) })
     .strict()
     .optional(),
+  /** The audit trail (src/audit): how often a checkpoint over its head is signed, if it grew. */
+  audit: z
+    .object({ checkpoint_seconds: z.number().int().min(1).default(300) })
+    .strict()
+    .default({ checkpoint_seconds: 300 }),
 });
 
 export type ServerConfig = z.infer<typeof serverConfig>;

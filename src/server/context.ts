@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { FsArtifactStore } from "../artifacts/index.js";
 import type { SecretVault } from "../secrets/index.js";
 import type { Repo, Store } from "../store/index.js";
+import type { ServerAudit } from "./audit.js";
 import type { AuthThrottle } from "./auth-throttle.js";
 import type { ServerConfig } from "./config.js";
 import { zodProblems } from "./config.js";
@@ -28,6 +29,8 @@ export interface ServerContext {
   hub: LiveHub;
   pool: RunnerPool;
   config: ServerConfig;
+  /** The audit trail: `await ctx.audit.record(c, action, { repo, details })` after each change. */
+  audit: ServerAudit;
   /** The built web UI (dist/web), served at /. */
   webDir?: string;
   /** Annotations and step summaries of the runs. */

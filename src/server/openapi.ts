@@ -571,6 +571,53 @@ export function openApiDocument(): Record<string, unknown> {
       },
       ...userPaths(),
       ...secretPaths(),
+      "/audit-log": {
+        get: op(
+          "The audit trail (site administrators): GitHub's audit-log entries (@timestamp, action, actor, actor_id, repo, token_id, actor_ip, details) with seq, prev_hash and hash; newest first, paged with a Link header",
+          {
+            parameters: [
+              query("action", "An action (repo.create) or a category (repo: every repo.* action)"),
+              query("actor", "Who acted (a login; gantry for the server itself)"),
+              query("repo", "owner/name"),
+              query(
+                "after",
+                "Entries at or after this ISO 8601 date or time (2026-12-06, 2026-12-06T01:30:00Z)",
+              ),
+              query("before", "Entries before this ISO 8601 date or time"),
+              query("order", "desc (newest first, the default) or asc"),
+              query("page", "1-based", "integer"),
+              query("per_page", "At most 100 (default 30)", "integer"),
+            ],
+            responses: {
+              "200": { description: "The entries" },
+              ...errors,
+            },
+          },
+        ),
+      },
+      "/audit-log/public-key": {
+        get: op(
+          "The Ed25519 public key the audit trail's checkpoints are signed with: key_id, key (base64 of its DER), pem",
+          { responses: { "200": { description: "The key" }, ...errors } },
+        ),
+      },
+      "/audit-log/export": {
+        get: op(
+          "The audit trail as JSON lines (application/x-ndjson), with its signed checkpoints, ending with one over the last entry; `gantry audit verify` checks it (site administrators)",
+          {
+            parameters: [
+              query(
+                "since",
+                "Start at the last checkpoint before the first entry at or after this ISO 8601 date or time",
+              ),
+            ],
+            responses: {
+              "200": { description: "JSON lines", content: { "application/x-ndjson": {} } },
+              ...errors,
+            },
+          },
+        ),
+      },
       "/openapi.json": {
         get: op("This document", { security: [], responses: { "200": { description: "OpenAPI 3.1" } } }),
       },

@@ -5,6 +5,7 @@ import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { ActionRunner, BuiltInActions, openActionStore } from "../actions/index.js";
 import { FsArtifactStore } from "../artifacts/index.js";
+import { AuditTrail, openSigningKey, type SigningKey } from "../audit/index.js";
 import { DEFAULT_EVICTION, FsCacheStore } from "../cache/index.js";
 import type { JobServices } from "../runner/index.js";
 import { MasterKeyError, SecretVault } from "../secrets/index.js";
@@ -12,6 +13,7 @@ import { openSqliteStore, type Repo, type Run, type Store } from "../store/index
 import type { RepoEvent } from "../triggers/index.js";
 import { UsageError } from "../workflow/index.js";
 import { createApp } from "./app.js";
+import { ServerAudit } from "./audit.js";
 import { ensureAdminToken } from "./auth.js";
 import { parseServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
@@ -169,6 +171,16 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     log(
       `warning: the config file holds ${clearText.length} secret(s) in clear text (${clearText.join(", ")}); move them into gantry's encrypted secrets (gantry secret set NAME --repo O/R, or --server-wide) and out of the file`,
     );
+  // The audit trail's checkpoints are signed with this key, made at the first start (0600).
+  let signingKey: SigningKey;
+  try {
+    signingKey = openSigningKey(join(dataDir, "audit-signing.key"));
+  } catch (err) {
+    await store.close();
+    unlock();
+    throw new UsageError((err as Error).message);
+  }
+  const audit = new ServerAudit(new AuditTrail(store, signingKey));
   const generatedAdminToken = await ensureAdminToken(
     store,
     opts.adminToken ?? process.env.GANTRY_ADMIN_TOKEN,
@@ -270,6 +282,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     hub,
     pool,
     config,
+    audit,
     webDir,
     notes,
     artifacts: stores.artifacts,
@@ -306,6 +319,32 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       });
   }
 
+  await audit.system("server.start", { details: { url: url || null, data_dir: dataDir } });
+  if (opts.config !== undefined) {
+    await audit.system("config.load", {
+      details: {
+        file: opts.configFile ?? null,
+        repos: config.repos.map((r) => `${r.owner}/${r.name}`),
+        // Names only: the values never reach the trail.
+        secret_names: Object.keys(config.secrets),
+        variable_names: Object.keys(config.vars),
+      },
+    });
+  }
+  audit.trail.startCheckpoints(config.audit.checkpoint_seconds, (err) =>
+    log(`audit trail: could not sign a checkpoint: ${err.message}`),
+  );
+  // The last entry of a stop, and a checkpoint over it, as CloudTrail signs a digest at the end.
+  const auditStop = async (how: "drain" | "close") => {
+    audit.trail.stopCheckpoints();
+    try {
+      await audit.system("server.stop", { details: { how } });
+      await audit.trail.checkpoint();
+    } catch (err) {
+      log(`audit trail: could not record the stop: ${(err as Error).message}`);
+    }
+  };
+
   return {
     url,
     app,
@@ -335,6 +374,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       await pushedWorkflows.close();
       await services?.close();
       logs.closeAll();
+      await auditStop("drain");
       await store.close();
       unlock();
       return finished;
@@ -349,6 +389,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       await services?.close();
       await serial.idle();
       logs.closeAll();
+      await auditStop("close");
       await store.close();
       unlock();
     },

@@ -1,3 +1,4 @@
+export type { AuditCheckpointRecord, AuditFilter, AuditRecord } from "./audit-log.js";
 export { KyselyStore, migrateToLatest } from "./kysely-store.js";
 export type { Database, DbJob, DbPullRequest, DbRepo, DbRun, DbStep, DbToken, DbUser } from "./schema.js";
 export { openSqliteStore } from "./sqlite.js";

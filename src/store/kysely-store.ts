@@ -1,5 +1,7 @@
 import { type Kysely, Migrator } from "kysely";
 import * as secrets from "./actions-secrets.js";
+import type { AuditCheckpointRecord, AuditFilter, AuditRecord } from "./audit-log.js";
+import * as audit from "./audit-log.js";
 import * as deliveries from "./deliveries.js";
 import * as jobs from "./jobs.js";
 import { migrationProvider } from "./migrations/index.js";
@@ -267,6 +269,24 @@ export class KyselyStore implements Store {
   }
   removeCollaborator(repoId: number, userId: number) {
     return users.removeCollaborator(this.db, repoId, userId);
+  }
+  appendAudit(seal: (head: AuditRecord | undefined) => AuditRecord) {
+    return audit.appendAudit(this.db, seal);
+  }
+  auditHead() {
+    return audit.auditHead(this.db);
+  }
+  listAudit(filter: AuditFilter) {
+    return audit.listAudit(this.db, filter);
+  }
+  putAuditCheckpoint(checkpoint: AuditCheckpointRecord) {
+    return audit.putAuditCheckpoint(this.db, checkpoint);
+  }
+  listAuditCheckpoints(fromSeq: number, toSeq: number) {
+    return audit.listAuditCheckpoints(this.db, fromSeq, toSeq);
+  }
+  lastAuditCheckpoint(seq?: number) {
+    return audit.lastAuditCheckpoint(this.db, seq);
   }
   close() {
     return this.db.destroy();

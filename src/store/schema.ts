@@ -231,6 +231,32 @@ export interface DbActionsBoxKey {
   created_at: string;
 }
 
+/** An entry of the audit trail (migration 0012): src/audit makes prev_hash and hash. */
+export interface DbAuditEntry {
+  seq: number;
+  created_at: string;
+  action: string;
+  actor: string | null;
+  actor_id: number | null;
+  repo: string | null;
+  token_id: number | null;
+  address: string | null;
+  details_json: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** A signed checkpoint over the audit trail's entry `seq` (migration 0012). */
+export interface DbAuditCheckpoint {
+  seq: number;
+  hash: string;
+  /** The seq of the checkpoint before this one (0 for the first). */
+  prev_seq: number;
+  created_at: string;
+  key_id: string;
+  signature: string;
+}
+
 export interface Database {
   sequences: DbSequence;
   repos: DbRepo;
@@ -249,4 +275,6 @@ export interface Database {
   actions_secrets: DbActionsSecret;
   actions_variables: DbActionsVariable;
   actions_box_keys: DbActionsBoxKey;
+  audit_entries: DbAuditEntry;
+  audit_checkpoints: DbAuditCheckpoint;
 }

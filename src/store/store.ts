@@ -1,3 +1,4 @@
+import type { AuditCheckpointRecord, AuditFilter, AuditRecord } from "./audit-log.js";
 import type {
   BoxKey,
   Collaborator,
@@ -175,6 +176,27 @@ export interface Store {
   getCollaborator(repoId: number, userId: number): Promise<Collaborator | undefined>;
   listCollaborators(by: { repoId: number } | { userId: number }): Promise<Collaborator[]>;
   removeCollaborator(repoId: number, userId: number): Promise<void>;
+
+  /**
+   * Appends an entry to the audit trail: `seal` makes it on the chain's head (undefined for the
+   * first), with seq = head.seq + 1. Appends never fork the chain, across connections and servers
+   * sharing the database: when another append took that seq first, `seal` is called again on the
+   * new head. Entries are never changed or removed.
+   */
+  appendAudit(seal: (head: AuditRecord | undefined) => AuditRecord): Promise<AuditRecord>;
+  /** The audit trail's last entry. */
+  auditHead(): Promise<AuditRecord | undefined>;
+  /** Entries by seq (newest first unless `order: "asc"`), filtered and paged; the total that match. */
+  listAudit(filter: AuditFilter): Promise<{ total: number; entries: AuditRecord[] }>;
+  /**
+   * Keeps a signed checkpoint; false when one over that seq, or one following the same previous
+   * checkpoint (prevSeq), was kept before: two servers never fork the checkpoints.
+   */
+  putAuditCheckpoint(checkpoint: AuditCheckpointRecord): Promise<boolean>;
+  /** The checkpoints over entries fromSeq through toSeq, by seq. */
+  listAuditCheckpoints(fromSeq: number, toSeq: number): Promise<AuditCheckpointRecord[]>;
+  /** The latest checkpoint over an entry at or before `seq` (the latest of all without it). */
+  lastAuditCheckpoint(seq?: number): Promise<AuditCheckpointRecord | undefined>;
 
   close(): Promise<void>;
 }

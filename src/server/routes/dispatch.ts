@@ -47,6 +47,17 @@ export function dispatchRoutes(ctx: ServerContext): Hono {
       { file, name: loaded.workflow.name, loaded: loaded.workflow },
       inputs.inputs,
     );
+    await ctx.audit.record(c, "workflows.created_workflow_run", {
+      repo,
+      // The inputs' names only: a value may be anything the caller typed.
+      details: {
+        event: "workflow_dispatch",
+        workflow: file,
+        ref: body.ref,
+        run_id: run.id,
+        inputs: Object.keys(given),
+      },
+    });
     if (!body.return_run_details) return c.body(null, 204);
     const url = `${baseUrl(c)}/api/v1/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}`;
     return c.json(

@@ -35,7 +35,7 @@ export function jobRoutes(ctx: ServerContext): Hono {
   // GitHub's "Re-run a job from a workflow run": the job (every leg of its matrix) and the jobs
   // that need it run again as the run's next attempt; the others keep their results and outputs.
   app.post("/repos/:owner/:repo/actions/jobs/:id/rerun", async (c) => {
-    const { run, job } = await jobOf(c, "write");
+    const { repo, run, job } = await jobOf(c, "write");
     if (job.runAttempt !== run.runAttempt) {
       throw new HttpError(
         403,
@@ -45,6 +45,10 @@ export function jobRoutes(ctx: ServerContext): Hono {
     const next = await ctx.runs.rerun(run, { job: topJobId(job.key, run.workflowFile) });
     if (next === "running")
       throw new HttpError(403, "This workflow run is not completed: its jobs cannot be re-run yet.");
+    await ctx.audit.record(c, "workflows.rerun_workflow_run", {
+      repo,
+      details: { run_id: run.id, run_attempt: next.runAttempt, jobs: "one", job_id: job.id, job: job.name },
+    });
     return c.json({}, 201);
   });
 

@@ -24,6 +24,10 @@ export function pullRoutes(ctx: ServerContext): Hono {
     const repo = await repoAccess(ctx, c, "write", "pull-requests");
     const body = await bodyOf(c, createPullBody);
     const { pull } = await ctx.pulls.open(repo, body, actorOf(c).actor);
+    await ctx.audit.record(c, "pull_request.create", {
+      repo,
+      details: { number: pull.number, head: pull.headRef, base: pull.baseRef },
+    });
     return c.json(await json(c, repo, pull), 201);
   });
 
@@ -57,7 +61,22 @@ export function pullRoutes(ctx: ServerContext): Hono {
     const repo = await repoAccess(ctx, c, "write", "pull-requests");
     const number = idParam(c, "number");
     const body = await bodyOf(c, updatePullBody);
+    const before = await ctx.store.getPullRequest(repo.id, number);
     const { pull } = await ctx.pulls.update(repo, number, body, actorOf(c).actor);
+    // GitHub's actions: close and reopen when the state changed, else update (title, body).
+    const action =
+      before?.state === pull.state
+        ? "pull_request.update"
+        : pull.state === "closed"
+          ? "pull_request.close"
+          : "pull_request.reopen";
+    await ctx.audit.record(c, action, {
+      repo,
+      details: {
+        number,
+        changed: Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined),
+      },
+    });
     return c.json(await json(c, repo, pull));
   });
 

@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import type { HookDelivery, Repo, RepoHook } from "../../store/index.js";
 import { repoAccess } from "../access.js";
+import type { AuditOptions } from "../audit.js";
 import { baseUrl, bodyOf, HttpError, idParam, type ServerContext } from "../context.js";
 import { createHookBody, patchHookBody } from "../hook-schemas.js";
 import { hookUrlProblem } from "../hook-url.js";
@@ -69,6 +70,26 @@ function deliveryJson(d: HookDelivery, repo: Repo, withPayload: boolean) {
  * ping, and each hook's delivery log: a repository admin's (a hook's deliveries carry what happens in
  * the repository, its URL and secret are the admin's to set); the URL must pass the config's outgoing_webhooks policy (hook-url.ts).
  */
+/**
+ * What the trail keeps of a hook: its id, events and where it goes (the host only: a hook's URL
+ * path or query is often its credential, as a chat service's incoming-webhook URL is).
+ */
+function hookDetails(hook: RepoHook): NonNullable<AuditOptions["details"]> {
+  let host: string | null = null;
+  try {
+    host = new URL(hook.url).host;
+  } catch {
+    // not a URL: no host to keep
+  }
+  return {
+    hook_id: hook.id,
+    events: hook.events,
+    active: hook.active,
+    content_type: hook.contentType,
+    url_host: host,
+  };
+}
+
 export function repoHookRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   const { store } = ctx;
@@ -111,6 +132,7 @@ export function repoHookRoutes(ctx: ServerContext): Hono {
       events: [...new Set(body.events)],
       active: body.active,
     });
+    await ctx.audit.record(c, "hook.create", { repo, details: hookDetails(hook) });
     const json = hookJson(hook, repo, baseUrl(c));
     if (hook.active) await sender().ping(repo.id, hook, json);
     return c.json(json, 201);
@@ -144,12 +166,24 @@ export function repoHookRoutes(ctx: ServerContext): Hono {
       active: body.active,
     });
     const updated = (await store.getHook(hook.id)) as RepoHook;
+    // GitHub's actions, one for each kind of change.
+    const changed = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
+    const details = hookDetails(updated);
+    if (changed(hook.events, updated.events))
+      await ctx.audit.record(c, "hook.events_changed", { repo, details });
+    if (hook.active !== updated.active) await ctx.audit.record(c, "hook.active_changed", { repo, details });
+    if (hook.url !== updated.url || hook.contentType !== updated.contentType || secret !== undefined)
+      await ctx.audit.record(c, "hook.config_changed", {
+        repo,
+        details: { ...details, secret_changed: secret !== undefined },
+      });
     return c.json(await answer(updated, repo, c));
   });
 
   app.delete("/repos/:owner/:repo/hooks/:id", async (c) => {
-    const { hook } = await hookOf(c);
+    const { repo, hook } = await hookOf(c);
     await store.removeHook(hook.id);
+    await ctx.audit.record(c, "hook.destroy", { repo, details: hookDetails(hook) });
     return c.body(null, 204);
   });
 

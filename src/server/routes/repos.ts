@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { safeUrl } from "../../audit/index.js";
 import { readableRepoIds, roleOn, rolePermissions } from "../../identity/index.js";
 import type { Repo } from "../../store/index.js";
 import { StoreError } from "../../store/index.js";
@@ -53,6 +54,10 @@ export function repoRoutes(ctx: ServerContext): Hono {
         requiredChecks: body.required_checks,
         forkApproval: body.fork_approval,
       });
+      await ctx.audit.record(c, "repo.create", {
+        repo,
+        details: { url: safeUrl(repo.url), default_branch: repo.defaultBranch },
+      });
       return c.json(await shown(c, repo), 201);
     } catch (err) {
       if (err instanceof StoreError && err.code === "conflict")
@@ -89,6 +94,10 @@ export function repoRoutes(ctx: ServerContext): Hono {
       requiredChecks: body.required_checks ?? repo.requiredChecks,
       forkApproval: body.fork_approval ?? repo.forkApproval,
     });
+    await ctx.audit.record(c, "repo.update", {
+      repo: updated,
+      details: { changes: { ...body, ...(body.url === undefined ? {} : { url: safeUrl(body.url) }) } },
+    });
     return c.json(await shown(c, updated));
   });
   // GitHub's DELETE /repos/{owner}/{repo}: an admin's, 204. It removes the repository, its clone
@@ -108,6 +117,7 @@ export function repoRoutes(ctx: ServerContext): Hono {
       );
     }
     const { runIds } = await ctx.store.removeRepo(repo.id);
+    await ctx.audit.record(c, "repo.destroy", { repo, details: { runs_removed: runIds.length } });
     await ctx.clones.remove(repo);
     for (const id of runIds) {
       ctx.logs.removeRun(id);

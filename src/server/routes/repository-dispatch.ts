@@ -29,7 +29,12 @@ export function repositoryDispatchRoutes(ctx: ServerContext): Hono {
       body.client_payload ?? {},
       actorOf(c).actor,
     );
-    await ctx.runs.handleEvent(repo, event);
+    const runs = await ctx.runs.handleEvent(repo, event);
+    // The event type, never the client_payload (it may carry anything).
+    await ctx.audit.record(c, "repo.repository_dispatch", {
+      repo,
+      details: { event_type: body.event_type, run_ids: runs.map((r) => r.id) },
+    });
     return c.body(null, 204);
   });
   return app;

@@ -133,9 +133,13 @@ export function runRoutes(ctx: ServerContext): Hono {
   });
 
   app.post("/repos/:owner/:repo/actions/runs/:id/cancel", async (c) => {
-    const { run } = await runOf(c, "write");
+    const { repo, run } = await runOf(c, "write");
     const answer = await ctx.runs.cancel(run, actorOf(c).actor);
     if (answer === "completed") throw new HttpError(409, "Cannot cancel a workflow run that is completed.");
+    await ctx.audit.record(c, "workflows.cancel_workflow_run", {
+      repo,
+      details: { run_id: run.id, run_attempt: run.runAttempt, workflow: run.workflowFile },
+    });
     return c.json({}, 202);
   });
 
@@ -144,10 +148,14 @@ export function runRoutes(ctx: ServerContext): Hono {
     ["rerun-failed-jobs", "failed"],
   ] as const) {
     app.post(`/repos/:owner/:repo/actions/runs/:id/${path}`, async (c) => {
-      const { run } = await runOf(c, "write");
+      const { repo, run } = await runOf(c, "write");
       const next = await ctx.runs.rerun(run, which);
       if (next === "running")
         throw new HttpError(403, "This workflow run is not completed: it cannot be re-run yet.");
+      await ctx.audit.record(c, "workflows.rerun_workflow_run", {
+        repo,
+        details: { run_id: run.id, run_attempt: next.runAttempt, jobs: which, workflow: run.workflowFile },
+      });
       return c.json({}, 201);
     });
   }
@@ -156,13 +164,17 @@ export function runRoutes(ctx: ServerContext): Hono {
   // fork_approval) runs once one who writes to the repository approves it (GitHub's rule); 201 with
   // an empty body, as GitHub answers.
   app.post("/repos/:owner/:repo/actions/runs/:id/approve", async (c) => {
-    const { run } = await runOf(c, "write");
+    const { repo, run } = await runOf(c, "write");
     if (!(await ctx.runs.approve(run))) {
       throw new HttpError(
         403,
         "This workflow run is not waiting for approval: only a fork's pull request run that is action_required can be approved.",
       );
     }
+    await ctx.audit.record(c, "workflows.approve_workflow_run", {
+      repo,
+      details: { run_id: run.id, workflow: run.workflowFile },
+    });
     return c.json({}, 201);
   });
 

@@ -10,6 +10,7 @@ import { runAttempts } from "./0008-run-attempts.js";
 import { displayTitle } from "./0009-display-title.js";
 import { repoHooks } from "./0010-repo-hooks.js";
 import { identity } from "./0011-identity.js";
+import { audit } from "./0012-audit.js";
 import { secrets } from "./0013-secrets.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   "0010-repo-hooks": repoHooks,
   "0011-identity": identity,
   "0013-secrets": secrets,
+  "0012-audit": audit,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */

@@ -1,0 +1,100 @@
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { z } from "zod";
+import { entryOf } from "../../audit/index.js";
+import { requireSiteAdmin } from "../access.js";
+import { HttpError, queryOf, type ServerContext } from "../context.js";
+
+/** A time as the filters take it: an ISO 8601 date or date-time (UTC unless it says). */
+const time = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/,
+    "an ISO 8601 date or time (2026-12-06, 2026-12-06T01:30:00Z)",
+  )
+  .refine((t) => !Number.isNaN(Date.parse(t)), "not a real date")
+  .transform((t) => new Date(Date.parse(t)).toISOString());
+
+const auditQuery = z
+  .object({
+    action: z
+      .string()
+      .regex(/^[a-z_]+(\.[a-z_]+)*$/, "an action (repo.create) or a category (repo)")
+      .optional(),
+    actor: z.string().min(1).max(100).optional(),
+    repo: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, "owner/name")
+      .optional(),
+    after: time.optional(),
+    before: time.optional(),
+    order: z.enum(["asc", "desc"]).default("desc"),
+    page: z.coerce.number().int().min(1).default(1),
+    per_page: z.coerce.number().int().min(1).max(100).default(30),
+  })
+  .strict();
+
+const exportQuery = z.object({ since: time.optional() }).strict();
+
+/** GitHub's Link header: first, prev, next and last pages of the same query. */
+function linkHeader(c: Context, page: number, last: number): string | undefined {
+  const link = (p: number, rel: string) => {
+    const url = new URL(c.req.url);
+    url.searchParams.set("page", String(p));
+    return `<${url}>; rel="${rel}"`;
+  };
+  const links: string[] = [];
+  if (page > 1) links.push(link(page - 1, "prev"));
+  if (page < last) links.push(link(page + 1, "next"));
+  if (last > 1) links.push(link(1, "first"), link(last, "last"));
+  return links.length ? links.join(", ") : undefined;
+}
+
+/**
+ * The audit trail: the log (site admins; GitHub's enterprise audit-log entries, filtered and
+ * paged), the public key its checkpoints verify with, and the export `gantry audit verify` checks.
+ */
+export function auditLogRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+
+  app.get("/audit-log", async (c) => {
+    requireSiteAdmin(c);
+    const q = queryOf(c, auditQuery);
+    const { total, entries } = await ctx.store.listAudit({
+      action: q.action,
+      actor: q.actor,
+      repo: q.repo,
+      after: q.after,
+      before: q.before,
+      order: q.order,
+      page: q.page,
+      perPage: q.per_page,
+    });
+    const link = linkHeader(c, q.page, Math.max(1, Math.ceil(total / q.per_page)));
+    if (link) c.header("link", link);
+    return c.json(entries.map(entryOf));
+  });
+
+  app.get("/audit-log/public-key", (c) => c.json(ctx.audit.trail.publicKey()));
+
+  // gantry's own: the whole trail (or from --since) as JSON lines, with its signed checkpoints.
+  app.get("/audit-log/export", async (c) => {
+    requireSiteAdmin(c);
+    const q = queryOf(c, exportQuery);
+    const lines = ctx.audit.trail.exportLines(q.since === undefined ? undefined : Date.parse(q.since));
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await lines.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(`${next.value}\n`));
+      },
+      async cancel() {
+        await lines.return(undefined);
+      },
+    });
+    return c.body(body, 200, { "content-type": "application/x-ndjson; charset=utf-8" });
+  });
+
+  return app;
+}
