@@ -32,6 +32,8 @@ A server's people (GANTRY_SERVER, GANTRY_TOKEN):
                                 manage users (site admin)
   gantry tokens create --note N [--user LOGIN]|list|revoke ID
                                 personal access tokens: create prints the token, once, on stdout
+  gantry audit export [--since TIME] > audit.jsonl   the audit trail, with its signed checkpoints
+  gantry audit verify FILE --public-key KEY   exits 0 when the export is whole, else names the entry
 `;
 
 // Commands other than run and validate load on use: the server's modules (Hono, Kysely, SQLite)
@@ -78,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./users.js")).usersCommand(rest);
       case "tokens":
         return await (await import("./tokens.js")).tokensCommand(rest);
+      case "audit":
+        return await (await import("./audit.js")).auditCommand(rest);
       case undefined:
       case "help":
       case "--help":
