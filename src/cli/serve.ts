@@ -17,7 +17,8 @@ embedded SQLite store, clones of the repositories, an embedded runner pool, live
   --config FILE   YAML: repos, runners (slots, labels, label_map), retries, secrets, vars, hooks
                   (webhook secrets: github_secret, gitea_secret, gitlab_token, git_token),
                   repo_url_schemes (default [https, ssh]; add file for local paths), limits
-                  (api_body_bytes, webhook_body_bytes, auth_failures_per_minute)
+                  (api_body_bytes, webhook_body_bytes, auth_failures_per_minute), audit
+                  (checkpoint_seconds)
   --drain-timeout S  on SIGTERM or Ctrl-C, how long running jobs may take to finish (default
                   60); no new job starts meanwhile, and queued runs go on at the next start.
                   Jobs still running then are stopped and recovered as lost; a second signal
@@ -27,6 +28,13 @@ The admin token is GANTRY_ADMIN_TOKEN, else one generated at the first start and
 It belongs to the site admin \`admin\`, who makes users and their tokens (gantry users add LOGIN,
 gantry tokens create --user LOGIN --note N); tokens are kept only as hashes, and a revoked or
 expired token, or a suspended user's, is refused at once.
+
+Every change a person or a token makes is in the audit trail (GET /api/v1/audit-log, site
+admins): each entry carries the SHA-256 of the one before, and the server signs a checkpoint
+(Ed25519, with audit-signing.key made beside the data, 0600) every audit.checkpoint_seconds of
+the config (default 300) when entries came, at each stop and at each export. Its public key is
+GET /api/v1/audit-log/public-key; gantry audit export > audit.jsonl and gantry audit verify
+audit.jsonl --public-key KEY check that nothing was edited, removed, inserted or reordered.
 `;
 
 export async function serveCommand(argv: string[]): Promise<number> {
