@@ -130,7 +130,7 @@ describe("users and tokens on the real server", () => {
     const gone = await cli(s, ADMIN, ["users", "rm", "admin"]);
     expect(gone.code).toBe(2);
     expect(gone.stderr).toMatch(/bootstrap site admin 'admin' cannot be deleted/);
-  }, 120_000);
+  }, 240_000);
 
   it("after too many failed authentications an address gets 429 with Retry-After, a good token too; another address does not", async () => {
     const s = await serveWithConfig("limits:\n  auth_failures_per_minute: 3\n", ADMIN);

@@ -198,6 +198,9 @@ describe("users", () => {
     const s = await server();
     const mona = await userWithToken(s, "mona");
     expect((await call(s, mona, "GET", "/user")).status).toBe(200);
+    expect((await call(s, ADMIN, "PUT", "/users/mona/suspended", { reason: 5 })).status).toBe(422);
+    expect((await call(s, ADMIN, "PUT", "/users/mona/suspended", "{")).status).toBe(400);
+    expect((await call(s, mona, "GET", "/user")).status).toBe(200);
     expect((await call(s, ADMIN, "PUT", "/users/mona/suspended", { reason: "left" })).status).toBe(204);
     expect((await call(s, mona, "GET", "/user")).status).toBe(401);
     expect((await call(s, ADMIN, "GET", "/users/mona")).json.suspended_at).not.toBeNull();
@@ -437,5 +440,50 @@ describe("the OpenAPI document", () => {
         "DELETE /admin/users/{login}/authorizations/{token_id}",
       ]),
     );
+  });
+});
+
+describe("the audit trail", () => {
+  it("records user and token changes with GitHub's action names, never a token's value", async () => {
+    const s = await server();
+    const mona = await userWithToken(s, "mona");
+    await call(s, ADMIN, "PUT", "/users/mona/suspended", { reason: "on leave" });
+    await call(s, ADMIN, "DELETE", "/users/mona/suspended");
+    await call(s, ADMIN, "PATCH", "/users/mona", { site_admin: true, email: "m@example.com" });
+    await call(s, ADMIN, "DELETE", "/users/mona/site_admin");
+    // Refused changes are not recorded.
+    expect((await call(s, ADMIN, "DELETE", "/admin/users/admin")).status).toBe(422);
+    expect((await call(s, ADMIN, "PATCH", "/users/mona", { suspended: false })).status).toBe(200);
+    const own = (await call(s, mona, "POST", "/user/tokens", { note: "ci", scopes: ["repo"] })).json;
+    await call(s, mona, "DELETE", `/user/tokens/${own.id}`);
+    await call(s, ADMIN, "DELETE", "/admin/users/mona");
+    const log = await call(s, ADMIN, "GET", "/audit-log?order=asc&per_page=100");
+    expect(log.status).toBe(200);
+    const mine = log.json.filter((e: { action: string }) => /^(user|oauth_access)\./.test(e.action));
+    expect(mine.map((e: { action: string; actor: string }) => `${e.actor} ${e.action}`)).toEqual([
+      "admin user.create",
+      "admin oauth_access.create",
+      "admin user.suspend",
+      "admin user.unsuspend",
+      "admin user.promote",
+      "admin user.add_email",
+      "admin user.demote",
+      "mona oauth_access.create",
+      "mona oauth_access.destroy",
+      "admin user.destroy",
+    ]);
+    expect(mine[2].details).toEqual({ user: "mona", user_id: mine[0].details.user_id, reason: "on leave" });
+    expect(mine[7].details).toMatchObject({ user: "mona", token_id: own.id, note: "ci", scopes: ["repo"] });
+    expect(mine[8].details).toMatchObject({ user: "mona", token_id: own.id, note: "ci" });
+    const exported = await s.app.request("/api/v1/audit-log/export", {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    const text = await exported.text();
+    expect(text).toContain("oauth_access.create");
+    for (const value of [mona, own.token, ADMIN]) {
+      expect(text).not.toContain(value);
+      expect(text).not.toContain(hashToken(value));
+      expect(log.text).not.toContain(value);
+    }
   });
 });

@@ -8,6 +8,11 @@ import { createTokenBody } from "../user-schemas.js";
 import { tokenJson } from "../user-shapes.js";
 import { personOf, requireScope, type UserPrincipal, userParam } from "../users.js";
 
+/** What the audit trail records of a token: whose it is, its id and note. */
+function tokenDetails(owner: User, token: Token) {
+  return { user: owner.login, user_id: owner.id, token_id: token.id, note: token.name };
+}
+
 /**
  * Personal access tokens: a site admin makes, lists and revokes anyone's (GHES's
  * `/admin/users/{login}/authorizations`); a person their own (`/user/tokens`, with the `user`
@@ -58,6 +63,10 @@ export function tokenRoutes(ctx: ServerContext): Hono {
         `note: already_exists: ${owner.login} has a token with the note '${body.note}' (notes tell a user's tokens apart)`,
       ]);
     const { token, value } = await issuePersonalToken(store, owner, { note: body.note, scopes, expiresAt });
+    // GitHub's action for a classic token made; the token's id, never its value.
+    await ctx.audit.record(c, "oauth_access.create", {
+      details: { ...tokenDetails(owner, token), scopes: token.scopes, expires_at: token.expiresAt },
+    });
     return c.json(tokenJson(baseUrl(c), token, owner, url(token), value), 201);
   }
 
@@ -73,6 +82,7 @@ export function tokenRoutes(ctx: ServerContext): Hono {
     if (!token || token.kind !== "personal" || token.userId !== owner.id || token.revokedAt !== null)
       throw new HttpError(404, `Not Found: ${owner.login} has no token ${id}`);
     await store.revokeToken(token.id, new Date().toISOString());
+    await ctx.audit.record(c, "oauth_access.destroy", { details: tokenDetails(owner, token) });
     return c.body(null, 204);
   }
 

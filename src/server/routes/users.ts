@@ -1,7 +1,9 @@
 import { type Context, Hono } from "hono";
 import type { User, UserPatch } from "../../store/index.js";
 import { requireSiteAdmin } from "../access.js";
+import { zodProblems } from "../config.js";
 import { baseUrl, bodyOf, HttpError, queryOf, type ServerContext } from "../context.js";
+import { parseJsonText, readBody } from "../request-limits.js";
 import { createUserBody, patchUserBody, suspendBody, usersQuery } from "../user-schemas.js";
 import { userJson } from "../user-shapes.js";
 import { personOf, refuseForBootstrap, refuseLastSiteAdmin, seesEmail, userParam } from "../users.js";
@@ -19,7 +21,12 @@ export function userRoutes(ctx: ServerContext): Hono {
   const answer = (c: Context, user: User) => userJson(baseUrl(c), user, seesEmail(personOf(c), user));
 
   /** Suspends or unsuspends, promotes or demotes, under the rules; nothing changes on a refusal. */
-  async function change(user: User, to: { suspended?: boolean; siteAdmin?: boolean; email?: string | null }) {
+  async function change(
+    c: Context,
+    user: User,
+    to: { suspended?: boolean; siteAdmin?: boolean; email?: string | null },
+    reason?: string,
+  ) {
     const patch: UserPatch = {};
     if (to.suspended !== undefined && to.suspended !== (user.suspendedAt !== null)) {
       if (to.suspended) {
@@ -38,6 +45,18 @@ export function userRoutes(ctx: ServerContext): Hono {
     if (to.email !== undefined && to.email !== user.email) patch.email = to.email;
     if (Object.keys(patch).length === 0) return user;
     await store.updateUser(user.id, patch);
+    // GitHub's audit actions, one for each change made.
+    const who = { user: user.login, user_id: user.id };
+    if (patch.suspendedAt !== undefined)
+      await ctx.audit.record(c, patch.suspendedAt === null ? "user.unsuspend" : "user.suspend", {
+        details: { ...who, ...(patch.suspendedAt !== null && reason ? { reason } : {}) },
+      });
+    if (patch.siteAdmin !== undefined)
+      await ctx.audit.record(c, patch.siteAdmin ? "user.promote" : "user.demote", { details: who });
+    if (patch.email !== undefined)
+      await ctx.audit.record(c, patch.email === null ? "user.remove_email" : "user.add_email", {
+        details: { ...who, email: patch.email ?? user.email },
+      });
     return (await store.getUserById(user.id)) ?? user;
   }
 
@@ -60,7 +79,10 @@ export function userRoutes(ctx: ServerContext): Hono {
       if (raced) throw taken(raced);
       throw err;
     }
-    if (body.suspended) user = await change(user, { suspended: true });
+    await ctx.audit.record(c, "user.create", {
+      details: { user: user.login, user_id: user.id, ...(user.email ? { email: user.email } : {}) },
+    });
+    if (body.suspended) user = await change(c, user, { suspended: true });
     return c.json(answer(c, user), 201);
   });
 
@@ -89,7 +111,7 @@ export function userRoutes(ctx: ServerContext): Hono {
     requireSiteAdmin(c);
     const user = await userParam(store, c);
     const body = await bodyOf(c, patchUserBody);
-    const updated = await change(user, {
+    const updated = await change(c, user, {
       suspended: body.suspended,
       siteAdmin: body.site_admin,
       email: body.email,
@@ -101,26 +123,32 @@ export function userRoutes(ctx: ServerContext): Hono {
   app.put("/users/:login/suspended", async (c) => {
     requireSiteAdmin(c);
     const user = await userParam(store, c);
-    const hasBody = Number(c.req.header("content-length") ?? 0) > 0 || c.req.header("transfer-encoding");
-    if (hasBody) await bodyOf(c, suspendBody);
-    await change(user, { suspended: true });
+    // GHES's body is optional: none, or {reason}.
+    const text = (await readBody(c)).toString("utf8");
+    let reason: string | undefined;
+    if (text.trim() !== "") {
+      const parsed = suspendBody.safeParse(parseJsonText(text));
+      if (!parsed.success) throw new HttpError(422, "Validation Failed", zodProblems(parsed.error));
+      reason = parsed.data.reason;
+    }
+    await change(c, user, { suspended: true }, reason);
     return c.body(null, 204);
   });
   app.delete("/users/:login/suspended", async (c) => {
     requireSiteAdmin(c);
-    await change(await userParam(store, c), { suspended: false });
+    await change(c, await userParam(store, c), { suspended: false });
     return c.body(null, 204);
   });
 
   // GHES's promote and demote: 204.
   app.put("/users/:login/site_admin", async (c) => {
     requireSiteAdmin(c);
-    await change(await userParam(store, c), { siteAdmin: true });
+    await change(c, await userParam(store, c), { siteAdmin: true });
     return c.body(null, 204);
   });
   app.delete("/users/:login/site_admin", async (c) => {
     requireSiteAdmin(c);
-    await change(await userParam(store, c), { siteAdmin: false });
+    await change(c, await userParam(store, c), { siteAdmin: false });
     return c.body(null, 204);
   });
 
@@ -131,6 +159,7 @@ export function userRoutes(ctx: ServerContext): Hono {
     refuseForBootstrap(user, "delete");
     await refuseLastSiteAdmin(store, user, "delete");
     await store.removeUser(user.id);
+    await ctx.audit.record(c, "user.destroy", { details: { user: user.login, user_id: user.id } });
     return c.body(null, 204);
   });
 
