@@ -333,11 +333,22 @@ export async function startGantryServe({ gantry, data, config, env }) {
  */
 export function apiClient(token) {
   return async (server, method, path, body) => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const send = () =>
+      fetch(`${server.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    let res;
+    try {
+      res = await send();
+    } catch (err) {
+      // A kept-alive connection the server closed as it was reused (ECONNRESET, seen under heavy
+      // load): a GET is sent once more on a new one; a server that is gone fails again.
+      if (method !== "GET") throw err;
+      log(`   ${method} ${path}: ${err.cause?.code ?? err.message}; sent again`);
+      res = await send();
+    }
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     if (!text) return undefined;

@@ -13,6 +13,8 @@
 //
 // Options: --startup-runs N (15)  --chain-runs N (5)  --turbo-runs N (3)  --jobs N (100)
 //          --no-turbo  --no-build  --keep (leave the temp repos)  --out FILE
+//          --base FILE: another build's bin/gantry.js (an older commit), measured in the same
+//          rounds as this one in sections 1 and 2, so a change's cost is a difference in one run
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -55,8 +57,10 @@ const { values: opts } = parseArgs({
     "no-build": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, "bench", "results.json") },
+    base: { type: "string" },
   },
 });
+const BASE = opts.base ? resolve(opts.base) : null;
 const STARTUP_RUNS = Number(opts["startup-runs"]);
 const CHAIN_RUNS = Number(opts["chain-runs"]);
 const TURBO_RUNS = Number(opts["turbo-runs"]);
@@ -150,6 +154,10 @@ const results = {
   machine,
   settings: { startupRuns: STARTUP_RUNS, chainRuns: CHAIN_RUNS, turboRuns: TURBO_RUNS, jobs: JOBS },
 };
+if (BASE) {
+  results.base = { gantry: BASE, commit: benchCommit(resolve(dirname(BASE), "..")) };
+  log(`base: ${BASE} (${results.base.commit})`);
+}
 
 try {
   // -------------------------------------------------------------------------------------------
@@ -189,6 +197,7 @@ try {
       exitMs: (await mustSucceed("node -e", timed(process.execPath, ["-e", ""]))).ms,
     }),
     gantry: () => toMarker("gantry run", process.execPath, [GANTRY, "run"]),
+    ...(BASE ? { base: () => toMarker("base gantry run", process.execPath, [BASE, "run"]) } : {}),
     // Where gantry's start-up goes: loading the bundle (`--version` does nothing else), then
     // parsing the workflow (`validate`: bundle + one git call + the parser and its schema).
     gantryVersion: async () => ({
@@ -230,6 +239,17 @@ try {
     },
     peakRss: startupMemory,
   };
+  if (BASE) {
+    const baseFirst = firstStep("base");
+    results.startup.base = {
+      firstStep: baseFirst,
+      exit: stats(samples.base.map((r) => r.exitMs)),
+      // this build − the base, round by round (both ran in every round, one after the other)
+      addedFirstStepMs: stats(samples.gantry.map((r, i) => r.firstStepMs - samples.base[i].firstStepMs)),
+      ratio: round(gantryFirst.medianMs / baseFirst.medianMs, 3),
+    };
+    log(`  base first step ${baseFirst.medianMs} ms (best ${baseFirst.bestMs})`);
+  }
   log(
     `  gantry first step ${gantryFirst.medianMs} ms (best ${gantryFirst.bestMs}); node spawn floor ` +
       `${floorFirst.medianMs} ms (best ${floorFirst.bestMs}); bash direct ${results.startup.bashDirectFirstStep.medianMs} ms`,
@@ -262,12 +282,20 @@ try {
   writeFileSync(trueScript, "true\n");
   const gantryRun = (what, cwd) => mustSucceed(what, timed(process.execPath, [GANTRY, "run"], { cwd }));
   await gantryRun("gantry run (short chain)", smallRepo);
+  const baseRun = (what, cwd) => mustSucceed(what, timed(process.execPath, [BASE, "run"], { cwd }));
+  if (BASE) await baseRun("base gantry run (short chain)", smallRepo);
   const chainWall = [];
   const smallWall = [];
   const stepsOwn = [];
+  const baseChainWall = [];
+  const baseSmallWall = [];
   for (let i = 0; i < CHAIN_RUNS; i++) {
     chainWall.push((await gantryRun("gantry run (chain)", chainRepo)).ms);
     smallWall.push((await gantryRun("gantry run (short chain)", smallRepo)).ms);
+    if (BASE) {
+      baseChainWall.push((await baseRun("base gantry run (chain)", chainRepo)).ms);
+      baseSmallWall.push((await baseRun("base gantry run (short chain)", smallRepo)).ms);
+    }
     const t0 = performance.now();
     for (let j = 0; j < JOBS; j++) await mustSucceed("bash -e true", timed("bash", ["-e", trueScript]));
     stepsOwn.push(performance.now() - t0);
@@ -306,6 +334,17 @@ try {
       runs: memory,
     },
   };
+  if (BASE) {
+    const baseWall = stats(baseChainWall);
+    results.chain.base = {
+      wall: baseWall,
+      shortChain: stats(baseSmallWall),
+      // (this build − the base) / jobs, round by round
+      addedPerJobMs: stats(chainWall.map((w, i) => (w - baseChainWall[i]) / JOBS)),
+      ratio: round(wall.medianMs / baseWall.medianMs, 3),
+    };
+    log(`  base ${baseWall.medianMs} ms wall (best ${baseWall.bestMs})`);
+  }
   log(
     `  gantry ${wall.medianMs} ms wall (best ${wall.bestMs}); steps' own ${steps.medianMs} ms; ` +
       `overhead ${results.chain.overheadPerJobMs.median} ms/job; peak RSS ${results.chain.peakRss.maxKiB} KiB`,
@@ -496,6 +535,24 @@ const rows = [
     "",
   ],
 ];
+if (s.base) {
+  rows.push(
+    [
+      "base build: start → first step",
+      ms(s.base.firstStep.medianMs),
+      ms(s.base.firstStep.bestMs),
+      "",
+      `this / base ${s.base.ratio}; added ${s.base.addedFirstStepMs.medianMs} ms`,
+    ],
+    [
+      `base build: ${c.jobs}-job chain, wall`,
+      ms(c.base.wall.medianMs),
+      ms(c.base.wall.bestMs),
+      "",
+      `this / base ${c.base.ratio}; added ${c.base.addedPerJobMs.medianMs} ms/job`,
+    ],
+  );
+}
 if (t.skipped) {
   rows.push(["turbo", "skipped", "", t.skipped, ""]);
 } else {

@@ -17,7 +17,8 @@
 //
 // Options: --events N (200)  --jobs N (1000)  --slots N (8)  --runs N (10000)
 //          --duration S (10, per autocannon scenario)  --connections N (10)  --sections 1,2,3,4
-//          --no-build  --keep  --out FILE
+//          --no-build  --keep  --out FILE  --gantry FILE (another build's bin/gantry.js)
+//          --isolation sandbox|none (the jobs', sandbox by default as the server's)
 import { execFileSync, spawn } from "node:child_process";
 import {
   existsSync,
@@ -47,7 +48,7 @@ import {
 } from "./measure.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const GANTRY = join(ROOT, "bin", "gantry.js");
+const DEFAULT_GANTRY = join(ROOT, "bin", "gantry.js");
 const DIST = join(ROOT, "dist", "gantry.js");
 const TOKEN = "bench-admin-token";
 
@@ -63,8 +64,14 @@ const { values: opts } = parseArgs({
     "no-build": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, "bench", "serve-results.json") },
+    // another build's bin/gantry.js (an older commit) to measure instead of this checkout's
+    gantry: { type: "string" },
+    // the jobs' isolation: the server's default (the sandbox), or none
+    isolation: { type: "string", default: "sandbox" },
   },
 });
+if (!["sandbox", "none"].includes(opts.isolation)) throw new Error("--isolation: sandbox or none");
+const GANTRY = opts.gantry ? resolve(opts.gantry) : DEFAULT_GANTRY;
 const EVENTS = Number(opts.events);
 const JOBS = Number(opts.jobs);
 const SLOTS = Number(opts.slots);
@@ -139,13 +146,16 @@ function makeRepo(name, workflows) {
   return dir;
 }
 
-/** Starts `gantry serve` on a fresh port; resolves when it says where it listens. */
-async function startServer(name, repoDir) {
+/**
+ * Starts `gantry serve` on a fresh port; resolves when it says where it listens. Jobs run in the
+ * server's default isolation (the sandbox), so the folders their steps write to are `writable`.
+ */
+async function startServer(name, repoDir, writable = []) {
   const data = join(tmpRoot, `${name}-data`);
   const config = join(tmpRoot, `${name}.yml`);
   writeFileSync(
     config,
-    `repo_url_schemes: [file]\nrepos:\n  - {owner: bench, name: ${name}, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}}\n`,
+    `repo_url_schemes: [file]\nrepos:\n  - {owner: bench, name: ${name}, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}, writable: ${JSON.stringify(writable)}${opts.isolation === "none" ? ", isolation: none" : ""}}\n`,
   );
   return startServerOn(data, config);
 }
@@ -187,6 +197,8 @@ const results = {
     runs: RUNS,
     duration: DURATION,
     connections: CONNECTIONS,
+    gantry: opts.gantry ? GANTRY : "bin/gantry.js",
+    isolation: opts.isolation,
   },
 };
 
@@ -199,10 +211,12 @@ try {
     const repo = makeRepo("first", {
       "first.yml": `on: workflow_dispatch\njobs:\n  first:\n    runs-on: ubuntu-latest\n    steps:\n      - run: date +%s%N > ${JSON.stringify(markers)}/$GITHUB_RUN_ID\n`,
     });
-    const server = await startServer("first", repo);
+    const server = await startServer("first", repo, [markers]);
     log(`1. event → first step: ${EVENTS} dispatches, one at a time (${server.url}, pid ${server.pid})`);
     // One unmeasured event: the first clone fetch, the first job's lazy loads.
-    await waitCompleted(server, "first", await dispatch(server, "first", "first.yml"), 20);
+    const warm = await waitCompleted(server, "first", await dispatch(server, "first", "first.yml"), 20);
+    if (warm.conclusion !== "success")
+      throw new Error(`the first run ended ${warm.conclusion}: see ${server.url}`);
     const p0 = pressure();
     const latencies = [];
     const accepted = [];
@@ -451,7 +465,7 @@ try {
     const bare = join(tmpRoot, "pushed.git");
     git(tmpRoot, "clone", "-q", "--bare", work, bare);
     git(work, "remote", "add", "origin", bare);
-    const server = await startServer("pushed", bare);
+    const server = await startServer("pushed", bare, [markers]);
     execFileSync(
       process.execPath,
       [GANTRY, "hook", "install", bare, "--server", server.url, "--token", TOKEN],
@@ -512,7 +526,15 @@ try {
   }
 } finally {
   if (opts.keep) log(`kept ${tmpRoot}`);
-  else rmSync(tmpRoot, { recursive: true, force: true });
+  else {
+    // After a failure a server may still be writing into its folders: the removal's own error
+    // must not replace the one that stopped the bench.
+    try {
+      rmSync(tmpRoot, { recursive: true, force: true, maxRetries: 3 });
+    } catch (err) {
+      log(`could not remove ${tmpRoot}: ${err.message}`);
+    }
+  }
 }
 
 results.machine.pressureAtEnd = pressure().text.trim();
