@@ -35,6 +35,11 @@ admins): each entry carries the SHA-256 of the one before, and the server signs 
 the config (default 300) when entries came, at each stop and at each export. Its public key is
 GET /api/v1/audit-log/public-key; gantry audit export > audit.jsonl and gantry audit verify
 audit.jsonl --public-key KEY check that nothing was edited, removed, inserted or reordered.
+
+Each job gets its own GITHUB_TOKEN (secrets.GITHUB_TOKEN, github.token) for this server's API
+(GITHUB_API_URL): its repository only, with the rights of its workflow's permissions: (read-only
+contents and metadata without any; read-only for a fork's pull request), refused once the job
+ends. The config's secrets.GITHUB_TOKEN replaces it (never for a fork's pull request).
 `;
 
 export async function serveCommand(argv: string[]): Promise<number> {
