@@ -26,15 +26,18 @@ async function bootstrapUser(store: Store): Promise<User> {
   return store.addUser({ login: BOOTSTRAP_LOGIN, siteAdmin: true });
 }
 
+/** What ensureAdminToken did: kept the stored token, made one (its value, shown once) or set the environment's. */
+export type AdminTokenChange =
+  | { change: "kept" }
+  | { change: "generated"; token: string }
+  | { change: "replaced" };
+
 /**
  * The admin token, the site admin's bootstrap credential: GANTRY_ADMIN_TOKEN when set (its hash
  * replaces the stored one), else the one stored; at first start one is generated and returned, the
  * only time it is ever shown.
  */
-export async function ensureAdminToken(
-  store: Store,
-  fromEnv: string | undefined,
-): Promise<string | undefined> {
+export async function ensureAdminToken(store: Store, fromEnv: string | undefined): Promise<AdminTokenChange> {
   const admin = await bootstrapUser(store);
   const existing = (await store.listTokens(admin.id)).filter(
     (t) => t.name === BOOTSTRAP_NOTE && t.revokedAt === null,
@@ -53,15 +56,15 @@ export async function ensureAdminToken(
       permissions: null,
     });
   if (fromEnv) {
-    if (existing.length === 1 && existing[0].hash === hashToken(fromEnv)) return undefined;
+    if (existing.length === 1 && existing[0].hash === hashToken(fromEnv)) return { change: "kept" };
     await store.removeTokens(admin.id, BOOTSTRAP_NOTE);
     await add(fromEnv);
-    return undefined;
+    return { change: "replaced" };
   }
-  if (existing.length > 0) return undefined;
+  if (existing.length > 0) return { change: "kept" };
   const token = newTokenValue(PERSONAL_PREFIX);
   await add(token);
-  return token;
+  return { change: "generated", token };
 }
 
 /**

@@ -112,6 +112,20 @@ describe("auth and documents", () => {
         headers: { authorization: `Bearer ${token}` },
       });
       expect(res.status).toBe(200);
+      // A token given by GANTRY_ADMIN_TOKEN replaces the generated one: the old one is refused, and
+      // both the making and the replacing are on the audit trail, without the values.
+      const third = await startServer({ dataDir, listen: false, adminToken: "from-the-environment" });
+      servers.push(third);
+      const old = await third.app.request("/api/v1/repos", { headers: { authorization: `Bearer ${token}` } });
+      expect(old.status).toBe(401);
+      const log = await third.app.request("/api/v1/audit-log?action=oauth_access.create", {
+        headers: { authorization: "Bearer from-the-environment" },
+      });
+      const text = await log.text();
+      expect(text).not.toContain(token);
+      expect(text).not.toContain("from-the-environment");
+      const entries = JSON.parse(text) as { details: { source: string; user: string } }[];
+      expect(entries.map((e) => e.details.source).sort()).toEqual(["GANTRY_ADMIN_TOKEN", "generated"]);
     } finally {
       if (saved !== undefined) process.env.GANTRY_ADMIN_TOKEN = saved;
     }

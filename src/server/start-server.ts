@@ -14,7 +14,7 @@ import type { RepoEvent } from "../triggers/index.js";
 import { UsageError } from "../workflow/index.js";
 import { createApp } from "./app.js";
 import { ServerAudit } from "./audit.js";
-import { ensureAdminToken } from "./auth.js";
+import { BOOTSTRAP_LOGIN, ensureAdminToken } from "./auth.js";
 import { parseServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
 import { HookSecrets } from "./hook-secret.js";
@@ -181,10 +181,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     throw new UsageError((err as Error).message);
   }
   const audit = new ServerAudit(new AuditTrail(store, signingKey));
-  const generatedAdminToken = await ensureAdminToken(
-    store,
-    opts.adminToken ?? process.env.GANTRY_ADMIN_TOKEN,
-  );
+  const adminToken = await ensureAdminToken(store, opts.adminToken ?? process.env.GANTRY_ADMIN_TOKEN);
   const serial = new Serial();
   const clones = new RepoClones(join(dataDir, "repos"));
   const logs = new JobLogs(join(dataDir, "logs"));
@@ -320,6 +317,17 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   }
 
   await audit.system("server.start", { details: { url: url || null, data_dir: dataDir } });
+  // A bootstrap token made or replaced (GANTRY_ADMIN_TOKEN) is a new credential: on the trail, by
+  // its owner and note, never its value.
+  if (adminToken.change !== "kept") {
+    await audit.system("oauth_access.create", {
+      details: {
+        user: BOOTSTRAP_LOGIN,
+        note: "admin",
+        source: adminToken.change === "generated" ? "generated" : "GANTRY_ADMIN_TOKEN",
+      },
+    });
+  }
   if (opts.config !== undefined) {
     await audit.system("config.load", {
       details: {
@@ -350,7 +358,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     app,
     store,
     context,
-    generatedAdminToken,
+    generatedAdminToken: adminToken.change === "generated" ? adminToken.token : undefined,
     triggers,
     async handleEvent(repo, event) {
       const found =
