@@ -63,6 +63,27 @@ const NEEDS: Record<string, Role> = {
   "POST /repos/:owner/:repo/hooks/:id/pings": "admin",
   "GET /repos/:owner/:repo/hooks/:id/deliveries": "admin",
   "GET /repos/:owner/:repo/hooks/:id/deliveries/:delivery": "admin",
+  // Secrets and variables (src/secrets): a repository admin's.
+  "GET /repos/:owner/:repo/actions/secrets/public-key": "admin",
+  "GET /repos/:owner/:repo/actions/secrets": "admin",
+  "GET /repos/:owner/:repo/actions/secrets/:name": "admin",
+  "PUT /repos/:owner/:repo/actions/secrets/:name": "admin",
+  "DELETE /repos/:owner/:repo/actions/secrets/:name": "admin",
+  "GET /repos/:owner/:repo/actions/variables": "admin",
+  "POST /repos/:owner/:repo/actions/variables": "admin",
+  "GET /repos/:owner/:repo/actions/variables/:name": "admin",
+  "PATCH /repos/:owner/:repo/actions/variables/:name": "admin",
+  "DELETE /repos/:owner/:repo/actions/variables/:name": "admin",
+  "GET /repos/:owner/:repo/environments/:environment/secrets/public-key": "admin",
+  "GET /repos/:owner/:repo/environments/:environment/secrets": "admin",
+  "GET /repos/:owner/:repo/environments/:environment/secrets/:name": "admin",
+  "PUT /repos/:owner/:repo/environments/:environment/secrets/:name": "admin",
+  "DELETE /repos/:owner/:repo/environments/:environment/secrets/:name": "admin",
+  "GET /repos/:owner/:repo/environments/:environment/variables": "admin",
+  "POST /repos/:owner/:repo/environments/:environment/variables": "admin",
+  "GET /repos/:owner/:repo/environments/:environment/variables/:name": "admin",
+  "PATCH /repos/:owner/:repo/environments/:environment/variables/:name": "admin",
+  "DELETE /repos/:owner/:repo/environments/:environment/variables/:name": "admin",
 };
 
 /** The role just below each (who must be refused with 403). */
@@ -177,6 +198,7 @@ describe("every route of a repository checks the caller's role", () => {
     for (const route of routes) {
       const [method, path] = route.split(" ");
       const need = NEEDS[route];
+      if (!need) throw new Error(`${route} is not in NEEDS: add the role it needs`);
       const body = ["POST", "PUT", "PATCH"].includes(method) ? {} : undefined;
       const below = BELOW[need];
       if (below) {
