@@ -106,6 +106,32 @@ describe("collaborators", () => {
       permission: "none",
       role_name: "none",
     });
+    // Removing one who is not a collaborator changes nothing (204, nothing recorded).
+    expect((await call(ADMIN, "DELETE", `${COLLAB}/bob`)).status).toBe(204);
+    // The trail has each change, with GitHub's action names; setting the same role again is none.
+    expect((await call(ADMIN, "PUT", `${COLLAB}/alice`, { permission: "read" })).status).toBe(204);
+    const trail = await call(ADMIN, "GET", "/audit-log?action=repo");
+    const members = trail.json
+      .filter((e: { action: string }) => e.action.endsWith("_member"))
+      .map((e: { action: string; actor: string; repo: string; details: Record<string, unknown> }) => [
+        e.action,
+        e.actor,
+        e.repo,
+        e.details,
+      ]);
+    const alice = (await s.store.getUser("alice"))?.id;
+    const bobId = (await s.store.getUser("bob"))?.id;
+    expect(members.reverse()).toEqual([
+      ["repo.add_member", "admin", "acme/app", { user: "alice", user_id: alice, permission: "triage" }],
+      ["repo.add_member", "admin", "acme/app", { user: "bob", user_id: bobId, permission: "write" }],
+      [
+        "repo.update_member",
+        "admin",
+        "acme/app",
+        { user: "alice", user_id: alice, permission: "read", old_permission: "triage" },
+      ],
+      ["repo.remove_member", "admin", "acme/app", { user: "bob", user_id: bobId, old_permission: "write" }],
+    ]);
   });
 
   it("refuses an unknown user (404) or role (422) with the reason, storing nothing", async () => {

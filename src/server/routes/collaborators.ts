@@ -119,7 +119,16 @@ export function collaboratorRoutes(ctx: ServerContext): Hono {
     const role = parseRole(body.permission) as Role;
     const before = await store.getCollaborator(repo.id, user.id);
     const place = await store.putCollaborator(repo.id, user.id, role);
-    if (before) return c.body(null, 204);
+    const member = { user: user.login, user_id: user.id, permission: role };
+    if (before) {
+      if (before.permission !== role)
+        await ctx.audit.record(c, "repo.update_member", {
+          repo,
+          details: { ...member, old_permission: before.permission },
+        });
+      return c.body(null, 204);
+    }
+    await ctx.audit.record(c, "repo.add_member", { repo, details: member });
     const base = baseUrl(c);
     const caller = callerOf(c);
     return c.json(
@@ -144,7 +153,13 @@ export function collaboratorRoutes(ctx: ServerContext): Hono {
     const self = selfOf(c);
     const repo = await repoAccess(ctx, c, self ? "read" : "admin");
     const user = self ?? (await userOf(c));
+    const before = await store.getCollaborator(repo.id, user.id);
+    if (!before) return c.body(null, 204);
     await store.removeCollaborator(repo.id, user.id);
+    await ctx.audit.record(c, "repo.remove_member", {
+      repo,
+      details: { user: user.login, user_id: user.id, old_permission: before.permission },
+    });
     return c.body(null, 204);
   });
 
