@@ -44,8 +44,9 @@ ends. The config's secrets.GITHUB_TOKEN replaces it (never for a fork's pull req
 Roles on repositories are GitHub's (PUT /api/v1/repos/O/R/collaborators/LOGIN {"permission": …}):
 read sees runs, jobs, logs, artifacts, workflows; triage as read; write also dispatches, cancels,
 re-runs and opens pull requests; maintain also changes the repository's settings; admin also
-manages collaborators and webhooks and removes the repository. Site admins may do everything and
-alone add repositories. A repository one may not read answers 404, as one that does not exist.
+manages collaborators, secrets, variables and webhooks and removes the repository. Site admins
+may do everything and alone add repositories. A repository one may not read answers 404, as one
+that does not exist.
 `;
 
 export async function serveCommand(argv: string[]): Promise<number> {
