@@ -302,9 +302,11 @@ describe("gantry serve: each job's GITHUB_TOKEN", () => {
       expect(answers).not.toContain(Buffer.from(t).toString("base64"));
     }
 
-    // The writer's dispatch started noop.yml.
+    // The writer's dispatch started noop.yml, as github-actions[bot].
     const runs = (await api(s, ADMIN, "GET", "/repos/acme/app/actions/runs")).json.workflow_runs as ApiRun[];
-    expect(runs.filter((r) => r.path === ".github/workflows/noop.yml")).toHaveLength(1);
+    const noop = runs.filter((r) => r.path === ".github/workflows/noop.yml");
+    expect(noop).toHaveLength(1);
+    expect(noop[0].actor.login).toBe("github-actions[bot]");
     // The audit trail names the job's token as GitHub does: github-actions[bot].
     const audit = await api(
       s,
