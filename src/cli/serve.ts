@@ -7,6 +7,7 @@ import { ActionsServer } from "./actions-server.js";
 import { gantryHome, maxArtifactSize } from "./run-workflows.js";
 
 export const SERVE_HELP = `Usage: gantry serve [--data DIR] [--port N] [--host ADDR] [--config FILE] [--drain-timeout S]
+                   [--rotate-oidc-key]
 
 Runs gantry's CI server: a REST API under /api/v1 (GitHub's shapes; /api/v1/openapi.json), an
 embedded SQLite store, clones of the repositories, an embedded runner pool, live logs.
@@ -18,11 +19,14 @@ embedded SQLite store, clones of the repositories, an embedded runner pool, live
                   (webhook secrets: github_secret, gitea_secret, gitlab_token, git_token),
                   repo_url_schemes (default [https, ssh]; add file for local paths), limits
                   (api_body_bytes, webhook_body_bytes, auth_failures_per_minute), audit
-                  (checkpoint_seconds)
+                  (checkpoint_seconds), public_url (the URL the world reaches the server at:
+                  the issuer of the jobs' OIDC tokens)
   --drain-timeout S  on SIGTERM or Ctrl-C, how long running jobs may take to finish (default
                   60); no new job starts meanwhile, and queued runs go on at the next start.
                   Jobs still running then are stopped and recovered as lost; a second signal
                   stops at once.
+  --rotate-oidc-key  sign the jobs' OIDC ID tokens with a new key from this start on; the previous
+                  key stays in /.well-known/jwks until the tokens it signed have expired (5 min)
 
 The admin token is GANTRY_ADMIN_TOKEN, else one generated at the first start and printed once.
 It belongs to the site admin \`admin\`, who makes users and their tokens (gantry users add LOGIN,
@@ -47,6 +51,12 @@ re-runs and opens pull requests; maintain also changes the repository's settings
 manages collaborators, secrets, variables and webhooks and removes the repository. Site admins
 may do everything and alone add repositories. A repository one may not read answers 404, as one
 that does not exist.
+
+The server is an OpenID Connect issuer for its jobs (GET /.well-known/openid-configuration and
+/.well-known/jwks, public; the issuer is public_url): a job whose permissions: grant id-token: write
+gets ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, and @actions/core's
+getIDToken() works as on GitHub (RS256, GitHub's claims and sub, 5 minutes; the key, made at the
+first start as oidc-keys.json beside the data, 0600, never reaches a job).
 `;
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -58,6 +68,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       host: { type: "string" },
       config: { type: "string" },
       "drain-timeout": { type: "string" },
+      "rotate-oidc-key": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -85,6 +96,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     port,
     host: values.host,
     config,
+    rotateOidcKey: values["rotate-oidc-key"] === true,
     // Jobs reach the Actions cache and artifact services as on GitHub (@actions/cache, @actions/artifact).
     jobServices: ({ cache, artifacts, stagingDir }) =>
       new ActionsServer({

@@ -5,7 +5,8 @@ import type { Json } from "../expressions/index.js";
  * job starts, for the variables its steps get, and closed when it ends (its token dies with it).
  */
 export interface JobServices {
-  open(job: { runId: string; github: Record<string, Json> }): Promise<JobServiceLease>;
+  /** `workflowFile`: the file of the workflow the job is in (a called workflow's, for its jobs). */
+  open(job: { runId: string; github: Record<string, Json>; workflowFile?: string }): Promise<JobServiceLease>;
 }
 
 export interface JobServiceLease {

@@ -10,6 +10,7 @@ import { collaboratorRoutes } from "./routes/collaborators.js";
 import { dispatchRoutes } from "./routes/dispatch.js";
 import { eventRoutes } from "./routes/events.js";
 import { jobRoutes } from "./routes/jobs.js";
+import { oidcRoutes } from "./routes/oidc.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { refRoutes } from "./routes/refs.js";
 import { repoHookRoutes } from "./routes/repo-hooks.js";
@@ -90,6 +91,8 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", collaboratorRoutes(ctx));
   api.route("/", auditLogRoutes(ctx));
   app.route("/api/v1", api);
+  // The OIDC issuer's discovery document and JWKS (public), and the jobs' ID token endpoint.
+  app.route("/", oidcRoutes(ctx));
   // Workflow status badges, at GitHub's path beside the UI's (public only when the config says so).
   app.route("/", badgeRoutes(ctx));
   // The web UI at / (GET only: the hooks' POST routes are added beside it).

@@ -56,8 +56,29 @@ export const limitsConfig = z
   })
   .default({ ...DEFAULT_LIMITS });
 
+/**
+ * The server's URL as the world reaches it (behind a proxy: the proxy's), without a query or a
+ * fragment; a trailing slash is dropped. The jobs' ID tokens name it as their issuer.
+ */
+export const publicUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (
+        (url.protocol === "https:" || url.protocol === "http:") && !url.search && !url.hash && !url.username
+      );
+    } catch {
+      return false;
+    }
+  }, "an http(s) URL without credentials, query or fragment, e.g. https://ci.example.com")
+  .transform((value) => value.replace(/\/+$/, ""));
+
 /** `gantry serve --config FILE`: repositories, the embedded runner pool, retries, secrets and vars. */
 export const serverConfig = z.object({
+  /** The server's public URL (the OIDC issuer); default: the URL it listens on. */
+  public_url: publicUrl.optional(),
   repos: z.array(repoBody).default([]),
   /** The URL schemes repositories may be cloned from (repo-url.ts); `file` allows local paths. */
   repo_url_schemes: repoUrlSchemes,

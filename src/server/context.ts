@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { FsArtifactStore } from "../artifacts/index.js";
+import type { OidcIssuer } from "../identity/index.js";
 import type { SecretVault } from "../secrets/index.js";
 import type { Repo, Store } from "../store/index.js";
 import type { ServerAudit } from "./audit.js";
@@ -43,6 +44,8 @@ export interface ServerContext {
   throttle?: AuthThrottle;
   /** Actions secrets and variables (routes/secrets.ts). */
   vault: SecretVault;
+  /** The OpenID Connect issuer of the jobs' ID tokens (routes/oidc.ts); without it none is served. */
+  oidc?: OidcIssuer;
 }
 
 export { HttpError };

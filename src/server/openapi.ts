@@ -621,6 +621,45 @@ export function openApiDocument(): Record<string, unknown> {
       "/openapi.json": {
         get: op("This document", { security: [], responses: { "200": { description: "OpenAPI 3.1" } } }),
       },
+      // The OIDC issuer of the jobs' ID tokens, at the server's root (not under /api/v1).
+      "/.well-known/openid-configuration": {
+        servers: [{ url: "/" }],
+        get: op("The OIDC issuer's discovery document (GitHub's fields; the issuer is public_url)", {
+          security: [],
+          responses: { "200": { description: "OpenID Provider Metadata" } },
+        }),
+      },
+      "/.well-known/jwks": {
+        servers: [{ url: "/" }],
+        get: op(
+          "The issuer's public keys (RS256, each with its kid): the signing key, and a rotated one until its tokens have expired",
+          { security: [], responses: { "200": { description: "JSON Web Key Set" } } },
+        ),
+      },
+      "/_services/oidc/token": {
+        servers: [{ url: "/" }],
+        get: op(
+          "An ID token for the calling job (ACTIONS_ID_TOKEN_REQUEST_URL): the bearer is its ACTIONS_ID_TOKEN_REQUEST_TOKEN, accepted while the job runs; `{value: JWT}`, good for 5 minutes",
+          {
+            parameters: [
+              query("api-version", "2.0, as GitHub's"),
+              query("audience", "The token's aud (default: the public URL and the repository's owner)"),
+            ],
+            responses: {
+              "200": {
+                description: "The ID token",
+                content: json(z.object({ value: z.string() })),
+              },
+              "400": {
+                description: "More than one audience, or one that is too long",
+                content: json(errorSchema),
+              },
+              "401": errors["401"],
+              "429": errors["429"],
+            },
+          },
+        ),
+      },
     },
   };
 }

@@ -7,6 +7,7 @@ import { ActionRunner, BuiltInActions, openActionStore } from "../actions/index.
 import { FsArtifactStore } from "../artifacts/index.js";
 import { AuditTrail, openSigningKey, type SigningKey } from "../audit/index.js";
 import { DEFAULT_EVICTION, FsCacheStore } from "../cache/index.js";
+import { OidcIssuer, OidcKeys } from "../identity/index.js";
 import type { JobServices } from "../runner/index.js";
 import { MasterKeyError, SecretVault } from "../secrets/index.js";
 import { openSqliteStore, type Repo, type Run, type Store } from "../store/index.js";
@@ -23,6 +24,7 @@ import { hookSecrets } from "./hooks-config.js";
 import { jobIsolation } from "./job-isolation.js";
 import { JobLogs } from "./job-logs.js";
 import { LiveHub } from "./live-hub.js";
+import { joinJobServices, oidcJobServices } from "./oidc-job-services.js";
 import { ProcessLedger } from "./process-ledger.js";
 import { PullService } from "./pull-service.js";
 import { pushedWorkflows, startParsingWorkflows } from "./pushed-workflows.js";
@@ -63,6 +65,11 @@ export interface StartServerOptions {
    * new random one written to the key file).
    */
   rotateMasterKey?: boolean;
+  /**
+   * A new OIDC signing key from now on (`gantry serve --rotate-oidc-key`); the previous one stays in
+   * the JWKS until the tokens it signed have expired.
+   */
+  rotateOidcKey?: boolean;
 }
 
 /** The cache and artifact stores under the server's data directory. */
@@ -201,6 +208,13 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     stagingDir: join(dataDir, "cache", "tmp"),
   };
   const services = opts.jobServices?.(stores);
+  let url = "";
+  // The jobs' OIDC issuer: its keys beside the data (0600), its URL the public one, else the listener's.
+  const oidc = new OidcIssuer({
+    store,
+    keys: OidcKeys.open(join(dataDir, "oidc-keys.json"), { rotate: opts.rotateOidcKey }),
+    issuer: () => config.public_url ?? url,
+  });
   // download-artifact's run-id reaches only runs of the job's own repository.
   const runRepository = async (runId: string) => {
     const run = /^\d+$/.test(runId) ? await store.getRun(Number(runId)) : undefined;
@@ -211,7 +225,6 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     new BuiltInActions({ ...stores, runRepository, repositories: actionStore }),
     actionStore,
   );
-  let url = "";
   const runs = new RunService({
     store,
     serial,
@@ -222,7 +235,11 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     dataDir,
     config,
     actions,
-    services,
+    // A job's own ID token endpoint reaches the server where it listens, whatever its public URL.
+    services: joinJobServices(
+      services,
+      oidcJobServices(oidc, () => url),
+    ),
     readRemoteFile: (owner, name, path, ref) => actionStore.readFile(owner, name, ref, path),
     baseUrl: () => url,
     processes,
@@ -285,6 +302,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     artifacts: stores.artifacts,
     outgoing,
     vault,
+    oidc,
   };
   const app = createApp(context);
   await runs.recover();

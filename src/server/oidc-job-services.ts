@@ -1,0 +1,53 @@
+import type { OidcIssuer } from "../identity/index.js";
+import type { JobServiceLease, JobServices } from "../runner/index.js";
+import { OIDC_TOKEN_PATH } from "./routes/oidc.js";
+
+/**
+ * What a job granted `id-token: write` gets, as on GitHub: ACTIONS_ID_TOKEN_REQUEST_URL (with its
+ * query string already, so `&audience=X` can be added) and ACTIONS_ID_TOKEN_REQUEST_TOKEN, a token
+ * of its own (masked in its log) that dies when the job ends. Other jobs get neither variable.
+ */
+export function oidcJobServices(issuer: OidcIssuer, serverUrl: () => string): JobServices {
+  return {
+    async open(job): Promise<JobServiceLease> {
+      const jobToken = typeof job.github.token === "string" ? job.github.token : "";
+      const grant = await issuer.grant(jobToken, job.runId, {
+        github: job.github,
+        workflowFile: job.workflowFile,
+      });
+      if (!grant) return { env: {}, secrets: [], close: async () => {} };
+      return {
+        env: {
+          ACTIONS_ID_TOKEN_REQUEST_URL: `${serverUrl()}${OIDC_TOKEN_PATH}?api-version=2.0`,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: grant.value,
+        },
+        secrets: [grant.value],
+        close: async () => grant.release(),
+      };
+    },
+  };
+}
+
+/** Several services as one: each job opens them all (in order) and closes them all when it ends. */
+export function joinJobServices(...services: Array<JobServices | undefined>): JobServices | undefined {
+  const present = services.filter((s): s is JobServices => s !== undefined);
+  if (present.length <= 1) return present[0];
+  return {
+    async open(job) {
+      const leases: JobServiceLease[] = [];
+      try {
+        for (const s of present) leases.push(await s.open(job));
+      } catch (err) {
+        await Promise.all(leases.map((l) => l.close().catch(() => undefined)));
+        throw err;
+      }
+      return {
+        env: Object.assign({}, ...leases.map((l) => l.env)),
+        secrets: leases.flatMap((l) => l.secrets),
+        close: async () => {
+          await Promise.all(leases.map((l) => l.close()));
+        },
+      };
+    },
+  };
+}
