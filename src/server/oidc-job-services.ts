@@ -7,14 +7,21 @@ import { OIDC_TOKEN_PATH } from "./routes/oidc.js";
  * query string already, so `&audience=X` can be added) and ACTIONS_ID_TOKEN_REQUEST_TOKEN, a token
  * of its own (masked in its log) that dies when the job ends. Other jobs get neither variable.
  */
-export function oidcJobServices(issuer: OidcIssuer, serverUrl: () => string): JobServices {
+export function oidcJobServices(
+  issuer: OidcIssuer,
+  serverUrl: () => string,
+  log: (message: string) => void,
+): JobServices {
   return {
     async open(job): Promise<JobServiceLease> {
       const jobToken = typeof job.github.token === "string" ? job.github.token : "";
-      const grant = await issuer.grant(jobToken, job.runId, {
-        github: job.github,
-        workflowFile: job.workflowFile,
-      });
+      const grant = await issuer
+        .grant(jobToken, job.runId, { github: job.github, workflowFile: job.workflowFile })
+        .catch((err: Error) => {
+          // The job runs all the same, without ID tokens (as one not granted id-token: write).
+          log(`run ${job.runId}: no OIDC request token for the job: ${err.message}`);
+          return undefined;
+        });
       if (!grant) return { env: {}, secrets: [], close: async () => {} };
       return {
         env: {

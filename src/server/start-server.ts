@@ -238,7 +238,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     // A job's own ID token endpoint reaches the server where it listens, whatever its public URL.
     services: joinJobServices(
       services,
-      oidcJobServices(oidc, () => url),
+      oidcJobServices(oidc, () => url, log),
     ),
     readRemoteFile: (owner, name, path, ref) => actionStore.readFile(owner, name, ref, path),
     baseUrl: () => url,
