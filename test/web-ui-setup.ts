@@ -103,8 +103,13 @@ export interface UiBrowser {
   errors: string[];
 }
 
-/** Chromium, one page of `width`×`height` signed in to `url`. */
-export async function openBrowser(url: string, width = 1280, height = 800): Promise<UiBrowser> {
+/** Chromium, one page of `width`×`height` signed in to `url` with `token` (the admin's unless said). */
+export async function openBrowser(
+  url: string,
+  width = 1280,
+  height = 800,
+  token = TOKEN,
+): Promise<UiBrowser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-background-networking"],
@@ -117,7 +122,7 @@ export async function openBrowser(url: string, width = 1280, height = 800): Prom
     if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
   });
   await page.goto(url);
-  await page.getByLabel("API token").fill(TOKEN);
+  await page.getByLabel("API token").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("link", { name: "Overview" }).waitFor();
   return { browser, page, errors };

@@ -13,6 +13,28 @@ export interface RepoJson {
   url: string;
   default_branch: string;
   poll_interval_seconds: number;
+  /** What the caller may do on it, as GitHub's repository answer has it (absent from older servers). */
+  permissions?: RolePermissions;
+}
+
+/** GitHub's role flags: each role has the ones below it. */
+export interface RolePermissions {
+  admin: boolean;
+  maintain: boolean;
+  push: boolean;
+  triage: boolean;
+  pull: boolean;
+}
+
+/** A user, as GitHub's /user and /users answer. */
+export interface UserJson {
+  id: number;
+  login: string;
+  site_admin: boolean;
+  email?: string | null;
+  name?: string | null;
+  suspended_at?: string | null;
+  created_at?: string;
 }
 
 /** A branch or tag, as GitHub's /branches and /tags list them. */
@@ -55,6 +77,19 @@ export const signOutReason: { text: string | null } = { text: null };
 
 /** Calls /api/v1 with the token; a 401 signs out (the token is wrong or was revoked). */
 export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+  return (await call<T>(path, init)).data;
+}
+
+/** A page of a paged list, and whether GitHub's Link header names a next one. */
+export async function apiPage<T>(path: string): Promise<{ data: T; next: boolean }> {
+  const { data, res } = await call<T>(path);
+  return { data, next: /<[^>]*>;\s*rel="next"/.test(res.headers.get("link") ?? "") };
+}
+
+async function call<T>(
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<{ data: T; res: Response }> {
   const headers = new Headers(init.headers);
   const token = getToken();
   if (token) headers.set("authorization", `Bearer ${token}`);
@@ -75,7 +110,7 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
     const err = (typeof data === "object" && data ? data : {}) as { message?: string; errors?: string[] };
     throw new ApiError(res.status, err.message ?? `HTTP ${res.status}`, err.errors ?? []);
   }
-  return data as T;
+  return { data: data as T, res };
 }
 
 /**
@@ -119,12 +154,16 @@ export async function readText(path: string): Promise<string> {
   return parts.length ? `${parts.join("\n")}\n` : "";
 }
 
-/** Checks a token without keeping it: true when the server takes it. */
-export async function checkToken(token: string): Promise<boolean> {
-  const res = await fetch("/api/v1/repos", { headers: { authorization: `Bearer ${token}` } });
-  if (res.status === 401) return false;
+/**
+ * Checks a token without keeping it (GET /user): "ok" when the server takes it as a person's,
+ * "refused" when it does not, "job" for a job's token (a person signs in, not a job).
+ */
+export async function checkToken(token: string): Promise<"ok" | "refused" | "job"> {
+  const res = await fetch("/api/v1/user", { headers: { authorization: `Bearer ${token}` } });
+  if (res.status === 401) return "refused";
+  if (res.status === 403) return "job";
   if (!res.ok) throw new ApiError(res.status, `The server answered ${res.status}`);
-  return true;
+  return "ok";
 }
 
 /** The URL of an SSE stream, the token in its query (EventSource cannot send headers). */

@@ -1,26 +1,40 @@
 import { useSyncExternalStore } from "react";
 import { getToken, onTokenChange } from "./auth.js";
 import { Layout } from "./components/Layout.js";
+import { AuditLog } from "./pages/AuditLog.js";
 import { Dispatch } from "./pages/Dispatch.js";
 import { Home } from "./pages/Home.js";
 import { Job } from "./pages/Job.js";
 import { Run } from "./pages/Run.js";
 import { Runs } from "./pages/Runs.js";
+import { SETTINGS_TABS, Settings, type SettingsTab } from "./pages/Settings.js";
 import { SignIn } from "./pages/SignIn.js";
+import { Users } from "./pages/Users.js";
 import { Link, useLocation } from "./router.js";
 
 const SEGMENT = "([^/]+)";
 
-/** The page for a path: /, /runs, /:owner/:repo/runs/:id, /:owner/:repo/jobs/:id, /:owner/:repo/workflows/:file/dispatch. */
+/**
+ * The page for a path: /, /runs, /:owner/:repo/runs/:id, /:owner/:repo/jobs/:id,
+ * /:owner/:repo/workflows/:file/dispatch, /:owner/:repo/settings[/:tab]; site admins' /admin/users
+ * and /admin/audit-log.
+ */
 function Page({ path }: { path: string }) {
   if (path === "/") return <Home />;
   if (path === "/runs") return <Runs />;
+  if (path === "/admin/users") return <Users />;
+  if (path === "/admin/audit-log") return <AuditLog />;
   let m = new RegExp(`^/${SEGMENT}/${SEGMENT}/runs/(\\d+)$`).exec(path);
   if (m) return <Run key={path} owner={m[1]} repo={m[2]} id={Number(m[3])} />;
   m = new RegExp(`^/${SEGMENT}/${SEGMENT}/jobs/(\\d+)$`).exec(path);
   if (m) return <Job key={path} owner={m[1]} repo={m[2]} id={Number(m[3])} />;
   m = new RegExp(`^/${SEGMENT}/${SEGMENT}/workflows/${SEGMENT}/dispatch$`).exec(path);
   if (m) return <Dispatch key={path} owner={m[1]} repo={m[2]} file={decodeURIComponent(m[3])} />;
+  m = new RegExp(`^/${SEGMENT}/${SEGMENT}/settings(?:/(${SETTINGS_TABS.join("|")}))?$`).exec(path);
+  if (m) {
+    const tab = (m[3] ?? "collaborators") as SettingsTab;
+    return <Settings key={`${m[1]}/${m[2]}`} owner={m[1]} repo={m[2]} tab={tab} />;
+  }
   return (
     <div>
       <h1>Not found</h1>

@@ -14,13 +14,17 @@ const TYPES: Record<string, string> = {
   ".txt": "text/plain; charset=utf-8",
 };
 
-/** Headers every page of the UI gets: no framing, no sniffing, scripts only from the server itself. */
+/**
+ * Headers every page of the UI gets: no framing, no sniffing, scripts only from the server itself.
+ * 'wasm-unsafe-eval' lets the page compile WebAssembly (libsodium, which seals a secret's value in
+ * the browser) and nothing else: eval and inline scripts stay refused.
+ */
 const SECURITY = {
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
   "referrer-policy": "no-referrer",
   "content-security-policy":
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
 };
 
 /**

@@ -1,17 +1,19 @@
 import type { ReactNode } from "react";
 import { clearToken } from "../auth.js";
+import { useMe } from "../me.js";
 import { Link, useLocation } from "../router.js";
 
-/** The page frame: the header with the main links and sign-out, then the page. */
+/** The page frame: the header with the main links, who is signed in and sign-out, then the page. */
 export function Layout({ children }: { children: ReactNode }) {
   const { path } = useLocation();
+  const me = useMe();
   const current = (p: string) => (path === p ? "page" : undefined);
   return (
     <>
       <a className="skip" href="#main">
         Skip to content
       </a>
-      <header className="top">
+      <header className={me?.site_admin ? "top top-admin" : "top"}>
         <Link to="/" className="brand">
           gantry
         </Link>
@@ -22,7 +24,23 @@ export function Layout({ children }: { children: ReactNode }) {
           <Link to="/runs" aria-current={current("/runs")}>
             Runs
           </Link>
+          {me?.site_admin && (
+            <>
+              <Link to="/admin/users" aria-current={current("/admin/users")}>
+                Users
+              </Link>
+              <Link to="/admin/audit-log" aria-current={current("/admin/audit-log")}>
+                Audit log
+              </Link>
+            </>
+          )}
         </nav>
+        {me && (
+          <span className="who" data-testid="signed-in-as">
+            <span className="muted">Signed in as</span> <strong>{me.login}</strong>
+            {me.site_admin && <span className="label">site admin</span>}
+          </span>
+        )}
         <button type="button" className="link-button" onClick={() => clearToken()}>
           Sign out
         </button>

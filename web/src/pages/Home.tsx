@@ -7,6 +7,7 @@ import { stateOf, timeAgo } from "../format.js";
 import { useLive } from "../live.js";
 import { Link, useTitle } from "../router.js";
 import { useData } from "../use-data.js";
+import { settingsHref } from "./Settings.js";
 
 interface RepoOverview {
   repo: RepoJson;
@@ -101,9 +102,16 @@ export function Home() {
       )}
       {data.map((o) => (
         <section key={o.repo.id} className="repo" aria-labelledby={`repo-${o.repo.id}`}>
-          <h2 id={`repo-${o.repo.id}`}>
-            <Link to={`/runs?repo=${encodeURIComponent(o.repo.full_name)}`}>{o.repo.full_name}</Link>
-          </h2>
+          <div className="repo-head">
+            <h2 id={`repo-${o.repo.id}`}>
+              <Link to={`/runs?repo=${encodeURIComponent(o.repo.full_name)}`}>{o.repo.full_name}</Link>
+            </h2>
+            {o.repo.permissions?.admin && (
+              <Link className="button small" to={settingsHref(o.repo.owner, o.repo.name)}>
+                Settings<span className="sr-only"> of {o.repo.full_name}</span>
+              </Link>
+            )}
+          </div>
           {o.workflowsError && <p className="problem">{o.workflowsError}</p>}
           {!o.workflowsError && o.workflows.length === 0 && <NoWorkflows repo={o.repo} />}
           {o.workflows.length > 0 && o.recent.length === 0 && <NoRuns repo={o.repo} />}

@@ -3,7 +3,7 @@ import { checkToken, signOutReason } from "../api.js";
 import { setToken } from "../auth.js";
 import { useTitle } from "../router.js";
 
-/** Sign-in with the server's API token: nothing else is shown without one. */
+/** Sign-in with a personal access token: nothing else is shown without one. */
 export function SignIn() {
   useTitle("Sign in");
   const [token, setValue] = useState("");
@@ -15,15 +15,18 @@ export function SignIn() {
     e.preventDefault();
     const value = token.trim();
     if (!value) {
-      setError("Enter the server's API token.");
+      setError("Enter your personal access token.");
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      if (await checkToken(value)) {
+      const answer = await checkToken(value);
+      if (answer === "ok") {
         signOutReason.text = null;
         setToken(value, remember);
+      } else if (answer === "job") {
+        setError("That is a job's token: sign in with a person's token.");
       } else {
         setError("That token is not valid on this server.");
       }
@@ -39,8 +42,9 @@ export function SignIn() {
       <form onSubmit={submit} className="card signin-card" noValidate>
         <h1>Sign in to gantry</h1>
         <p className="muted">
-          Use the API token of this server (<code>GANTRY_ADMIN_TOKEN</code>, or the one printed at its first
-          start).
+          Use your personal access token (a site admin makes one for you on the Users page, or{" "}
+          <code>gantry tokens create</code>). The site admin's first token is <code>GANTRY_ADMIN_TOKEN</code>,
+          or the one printed at the server's first start.
         </p>
         <label htmlFor="token">API token</label>
         <input
