@@ -261,6 +261,11 @@ describe.skipIf(!hasChromium)("people, settings and the audit log in the web UI"
     const list = await asAdmin("GET", "/repos/acme/app/actions/variables");
     expect(list.json.variables.map((v: { name: string }) => v.name)).toEqual(["DEPLOY_REGION"]);
     await shot(page, "settings-variables");
+
+    // On a phone the page does not widen: a table scrolls in its box.
+    await page.setViewportSize({ width: 390, height: 800 });
+    await row.getByText("eu-north-1").waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.context().close();
   });
 

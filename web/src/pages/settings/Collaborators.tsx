@@ -119,54 +119,61 @@ export function Collaborators({
       ) : list.data.length === 0 ? (
         <p className="muted">No collaborators yet.</p>
       ) : (
-        <table className="card table" aria-label="Collaborators">
-          <thead>
-            <tr>
-              <th scope="col">Login</th>
-              <th scope="col">Role</th>
-              {manage && (
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.map((c) => (
-              <tr key={c.login} data-login={c.login}>
-                <td>
-                  <strong>{c.login}</strong>
-                </td>
-                <td>
-                  {manage ? (
-                    <select
-                      aria-label={`Role of ${c.login}`}
-                      value={roleOf(c)}
-                      disabled={busy}
-                      onChange={(e) =>
-                        put(c.login, e.target.value, `${c.login} now has the ${e.target.value} role.`)
-                      }
-                    >
-                      {!ROLES.includes(roleOf(c) as (typeof ROLES)[number]) && <option>{roleOf(c)}</option>}
-                      {ROLES.map((r) => (
-                        <option key={r}>{r}</option>
-                      ))}
-                    </select>
-                  ) : (
-                    <span className="label">{roleOf(c)}</span>
-                  )}
-                </td>
+        <div className="table-scroll">
+          <table className="card table" aria-label="Collaborators">
+            <thead>
+              <tr>
+                <th scope="col">Login</th>
+                <th scope="col">Role</th>
                 {manage && (
-                  <td className="row-actions">
-                    <button type="button" className="danger" disabled={busy} onClick={() => remove(c.login)}>
-                      Remove<span className="sr-only"> {c.login}</span>
-                    </button>
-                  </td>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 )}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.data.map((c) => (
+                <tr key={c.login} data-login={c.login}>
+                  <td>
+                    <strong>{c.login}</strong>
+                  </td>
+                  <td>
+                    {manage ? (
+                      <select
+                        aria-label={`Role of ${c.login}`}
+                        value={roleOf(c)}
+                        disabled={busy}
+                        onChange={(e) =>
+                          put(c.login, e.target.value, `${c.login} now has the ${e.target.value} role.`)
+                        }
+                      >
+                        {!ROLES.includes(roleOf(c) as (typeof ROLES)[number]) && <option>{roleOf(c)}</option>}
+                        {ROLES.map((r) => (
+                          <option key={r}>{r}</option>
+                        ))}
+                      </select>
+                    ) : (
+                      <span className="label">{roleOf(c)}</span>
+                    )}
+                  </td>
+                  {manage && (
+                    <td className="row-actions">
+                      <button
+                        type="button"
+                        className="danger"
+                        disabled={busy}
+                        onClick={() => remove(c.login)}
+                      >
+                        Remove<span className="sr-only"> {c.login}</span>
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {manage && (
         <form className="card settings-form" onSubmit={add} aria-labelledby="add-collaborator">

@@ -114,39 +114,41 @@ export function Secrets({ owner, repo }: { owner: string; repo: string }) {
       ) : list.data.length === 0 ? (
         <p className="muted">No secrets yet.</p>
       ) : (
-        <table className="card table" aria-label="Secrets">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Updated</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.map((s) => (
-              <tr key={s.name} data-name={s.name}>
-                <td>
-                  <code>{s.name}</code>
-                </td>
-                <td>
-                  <time dateTime={s.updated_at} title={new Date(s.updated_at).toLocaleString()}>
-                    {timeAgo(s.updated_at)}
-                  </time>
-                </td>
-                <td className="row-actions">
-                  <button type="button" disabled={busy} onClick={() => update(s.name)}>
-                    Update<span className="sr-only"> {s.name}</span>
-                  </button>
-                  <button type="button" className="danger" disabled={busy} onClick={() => remove(s.name)}>
-                    Remove<span className="sr-only"> {s.name}</span>
-                  </button>
-                </td>
+        <div className="table-scroll">
+          <table className="card table" aria-label="Secrets">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Updated</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.data.map((s) => (
+                <tr key={s.name} data-name={s.name}>
+                  <td>
+                    <code>{s.name}</code>
+                  </td>
+                  <td>
+                    <time dateTime={s.updated_at} title={new Date(s.updated_at).toLocaleString()}>
+                      {timeAgo(s.updated_at)}
+                    </time>
+                  </td>
+                  <td className="row-actions">
+                    <button type="button" disabled={busy} onClick={() => update(s.name)}>
+                      Update<span className="sr-only"> {s.name}</span>
+                    </button>
+                    <button type="button" className="danger" disabled={busy} onClick={() => remove(s.name)}>
+                      Remove<span className="sr-only"> {s.name}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <form className="card settings-form" onSubmit={save} aria-labelledby="secret-form-title">
         <h3 id="secret-form-title">Add or update a secret</h3>

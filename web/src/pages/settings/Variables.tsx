@@ -123,43 +123,45 @@ export function Variables({ owner, repo }: { owner: string; repo: string }) {
       ) : list.data.length === 0 ? (
         <p className="muted">No variables yet.</p>
       ) : (
-        <table className="card table" aria-label="Variables">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Value</th>
-              <th scope="col">Updated</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.map((v) => (
-              <tr key={v.name} data-name={v.name}>
-                <td>
-                  <code>{v.name}</code>
-                </td>
-                <td className="value-cell">
-                  <code>{v.value}</code>
-                </td>
-                <td>
-                  <time dateTime={v.updated_at} title={new Date(v.updated_at).toLocaleString()}>
-                    {timeAgo(v.updated_at)}
-                  </time>
-                </td>
-                <td className="row-actions">
-                  <button type="button" disabled={busy} onClick={() => edit(v)}>
-                    Edit<span className="sr-only"> {v.name}</span>
-                  </button>
-                  <button type="button" className="danger" disabled={busy} onClick={() => remove(v.name)}>
-                    Remove<span className="sr-only"> {v.name}</span>
-                  </button>
-                </td>
+        <div className="table-scroll">
+          <table className="card table" aria-label="Variables">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Value</th>
+                <th scope="col">Updated</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.data.map((v) => (
+                <tr key={v.name} data-name={v.name}>
+                  <td>
+                    <code>{v.name}</code>
+                  </td>
+                  <td className="value-cell">
+                    <code>{v.value}</code>
+                  </td>
+                  <td>
+                    <time dateTime={v.updated_at} title={new Date(v.updated_at).toLocaleString()}>
+                      {timeAgo(v.updated_at)}
+                    </time>
+                  </td>
+                  <td className="row-actions">
+                    <button type="button" disabled={busy} onClick={() => edit(v)}>
+                      Edit<span className="sr-only"> {v.name}</span>
+                    </button>
+                    <button type="button" className="danger" disabled={busy} onClick={() => remove(v.name)}>
+                      Remove<span className="sr-only"> {v.name}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <form className="card settings-form" onSubmit={save} aria-labelledby="variable-form-title">
         <h3 id="variable-form-title">{editing ? `Edit ${editing}` : "Add a variable"}</h3>
