@@ -63,7 +63,7 @@ async function jobWithOidc(s: GantryServer, permissions: Record<string, string>)
     actor: "octocat",
   };
   const grant = await s.context.oidc?.grant(value, "1", { github });
-  return { grant, token };
+  return { grant, token, value };
 }
 
 describe("the OIDC issuer's routes", () => {
@@ -107,9 +107,11 @@ describe("the OIDC issuer's routes", () => {
 
   it("refuses a missing, unknown, ended or revoked request token with one 401, and a bad audience with 400", async () => {
     const { s } = await server();
-    const { grant, token } = await jobWithOidc(s, { "id-token": "write" });
+    const { grant, token, value } = await jobWithOidc(s, { "id-token": "write" });
     if (!grant) throw new Error("no grant");
     const path = "/_services/oidc/token?api-version=2.0";
+    // The job's GITHUB_TOKEN, which actions are handed, does not mint ID tokens.
+    expect((await get(s, path, value)).status).toBe(401);
     const none = await get(s, path);
     expect(none.status).toBe(401);
     expect(none.json.message).toMatch(/^Bad credentials/);
