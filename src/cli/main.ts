@@ -26,6 +26,8 @@ A server's runs (GANTRY_SERVER, GANTRY_TOKEN; each command's --help lists its op
   gantry dispatch WORKFLOW [--ref REF] [--input K=V]  start a workflow_dispatch run (file or name)
   gantry hooks list|add URL|rm ID|deliveries ID  a repository's webhooks (workflow_run, workflow_job)
   gantry pr open|list|status N  a server's pull requests; status exits 0 success, 1 failure, 3 pending
+  gantry secret set|list|rm [NAME] [--env E | --server-wide]  Actions secrets (sealed on this machine)
+  gantry variable set|list|rm [NAME] [--env E | --server-wide]  Actions configuration variables
 
 A server's people (GANTRY_SERVER, GANTRY_TOKEN):
   gantry users list|add LOGIN|rm LOGIN|suspend LOGIN|unsuspend LOGIN|promote LOGIN|demote LOGIN
@@ -76,6 +78,10 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./dispatch.js")).dispatchCommand(rest);
       case "pr":
         return await (await import("./pr.js")).prCommand(rest);
+      case "secret":
+        return await (await import("./secret.js")).secretCommand(rest);
+      case "variable":
+        return await (await import("./variable.js")).variableCommand(rest);
       case "users":
         return await (await import("./users.js")).usersCommand(rest);
       case "tokens":

@@ -7,7 +7,7 @@ import { ActionsServer } from "./actions-server.js";
 import { gantryHome, maxArtifactSize } from "./run-workflows.js";
 
 export const SERVE_HELP = `Usage: gantry serve [--data DIR] [--port N] [--host ADDR] [--config FILE] [--drain-timeout S]
-                   [--rotate-oidc-key]
+                   [--rotate-oidc-key] [--rotate-master-key]
 
 Runs gantry's CI server: a REST API under /api/v1 (GitHub's shapes; /api/v1/openapi.json), an
 embedded SQLite store, clones of the repositories, an embedded runner pool, live logs.
@@ -27,11 +27,20 @@ embedded SQLite store, clones of the repositories, an embedded runner pool, live
                   stops at once.
   --rotate-oidc-key  sign the jobs' OIDC ID tokens with a new key from this start on; the previous
                   key stays in /.well-known/jwks until the tokens it signed have expired (5 min)
+  --rotate-master-key  re-encrypt every secret under a new master key, then serve: the new key
+                  is GANTRY_NEW_MASTER_KEY when set (then set GANTRY_MASTER_KEY to it for the
+                  next start), else a new random one written to DATA/master.key
 
 The admin token is GANTRY_ADMIN_TOKEN, else one generated at the first start and printed once.
 It belongs to the site admin \`admin\`, who makes users and their tokens (gantry users add LOGIN,
 gantry tokens create --user LOGIN --note N); tokens are kept only as hashes, and a revoked or
 expired token, or a suspended user's, is refused at once.
+
+Secrets (gantry secret, GitHub's sealed-box API) are kept encrypted (AES-256-GCM) under the master
+key: GANTRY_MASTER_KEY (32 bytes, base64 or hex: openssl rand -base64 32), else DATA/master.key,
+made (0600) at the first start. Keep a copy of it: without it the secrets are lost, and a key that
+does not open them stops the server at start. Secrets written in the config file are clear text:
+the server warns of them at start.
 
 Every change a person or a token makes is in the audit trail (GET /api/v1/audit-log, site
 admins): each entry carries the SHA-256 of the one before, and the server signs a checkpoint
@@ -69,6 +78,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       config: { type: "string" },
       "drain-timeout": { type: "string" },
       "rotate-oidc-key": { type: "boolean" },
+      "rotate-master-key": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -97,6 +107,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     host: values.host,
     config,
     rotateOidcKey: values["rotate-oidc-key"] === true,
+    rotateMasterKey: values["rotate-master-key"],
     // Jobs reach the Actions cache and artifact services as on GitHub (@actions/cache, @actions/artifact).
     jobServices: ({ cache, artifacts, stagingDir }) =>
       new ActionsServer({

@@ -1,0 +1,54 @@
+import { readFileSync } from "node:fs";
+import { UsageError } from "../workflow/index.js";
+import type { ServerClient } from "./server-client.js";
+
+/** The options `gantry secret` and `gantry variable` share beside the client's. */
+export const SCOPE_OPTIONS = {
+  env: { type: "string" },
+  "server-wide": { type: "boolean" },
+  body: { type: "string", short: "b" },
+} as const;
+
+export const SCOPE_HELP = `  --env NAME       an environment's (jobs with environment: NAME get them over the repository's)
+  --server-wide    the server's own, for every repository (site admins)
+`;
+
+/** The API prefix of the level asked for: a repository's, one of its environments', or the server's. */
+export async function scopeBase(
+  client: ServerClient,
+  values: { repo?: string; env?: string; "server-wide"?: boolean },
+): Promise<{ base: string; where: string }> {
+  if (values["server-wide"]) {
+    if (values.repo !== undefined || values.env !== undefined)
+      throw new UsageError("--server-wide takes neither --repo nor --env");
+    return { base: "/admin/actions", where: "the server" };
+  }
+  const repo = await client.repo(values.repo);
+  if (values.env !== undefined) {
+    if (values.env === "") throw new UsageError("--env needs an environment's name");
+    return {
+      base: `/repos/${repo}/environments/${encodeURIComponent(values.env)}`,
+      where: `${repo} (environment ${values.env})`,
+    };
+  }
+  return { base: `/repos/${repo}/actions`, where: repo };
+}
+
+/** A value from --body, else standard input (one trailing newline dropped). */
+export function valueOf(body: string | undefined, what: string): string {
+  if (body !== undefined) return body;
+  if (process.stdin.isTTY) process.stderr.write(`Type or paste the ${what}, then Ctrl-D:\n`);
+  let text: string;
+  try {
+    text = readFileSync(0, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read the ${what} from standard input: ${(err as Error).message}`);
+  }
+  return text.replace(/\r?\n$/, "");
+}
+
+/** A name given on the command line: GitHub's rules are the server's, this only wants one. */
+export function nameArg(sub: string, name: string | undefined, command: string): string {
+  if (!name) throw new UsageError(`gantry ${command} ${sub}: which one? give its NAME`);
+  return name;
+}
