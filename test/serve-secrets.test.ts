@@ -206,6 +206,10 @@ describe("gantry serve: Actions secrets and variables", () => {
       /master key rotated: [0-9a-f]{8} → [0-9a-f]{8}; 3 secret\(s\) and the sealed-box key re-encrypted/,
     );
     expect(readFileSync(join(s.data, "master.key"), "utf8").trim()).not.toBe(oldKey);
+    const rotation = await api(s, TOKEN, "GET", "/audit-log?action=secrets.rotate_master_key");
+    expect(rotation.json).toHaveLength(1);
+    expect(rotation.json[0].details).toMatchObject({ secrets: 3 });
+    expect(rotation.text).not.toContain(oldKey);
     ({ conclusion, logs } = await runLogs(s));
     expect(conclusion).toBe("success");
     expect(logs.plain).toContain(`deploy-sha=${sha(DEPLOY)}`);

@@ -171,6 +171,9 @@ export class SecretVault {
     return undefined;
   }
 
+  /** Set when this start rotated the master key: the keys' ids (not secret) and how much moved. */
+  rotation?: { from: string; to: string; secrets: number };
+
   /** The master key's id (not secret): what the logs and errors name. */
   get masterKeyId(): string {
     return this.key.id;
@@ -211,6 +214,7 @@ export class SecretVault {
     }
     staged?.commit();
     this.key = next;
+    this.rotation = { from: old.id, to: next.id, secrets: counts.secrets };
     log(
       `master key rotated: ${old.id} → ${next.id}; ${counts.secrets} secret(s) and the sealed-box key re-encrypted${source.kind === "file" ? ` (the new key is in ${source.file})` : "; set GANTRY_MASTER_KEY to the value of GANTRY_NEW_MASTER_KEY before the next start"}`,
     );

@@ -116,6 +116,24 @@ describe("Actions secrets API", () => {
       expect((await call(s, ADMIN, "GET", `${base}/secrets/DEPLOY_KEY`)).status).toBe(404);
       expect((await call(s, ADMIN, "DELETE", `${base}/secrets/DEPLOY_KEY`)).status).toBe(404);
     }
+    // The audit trail has each change under GitHub's action names, with names only.
+    const trail = await call(s, ADMIN, "GET", "/audit-log?order=asc&per_page=100");
+    type Entry = { action: string; repo: string | null; details: { name?: string; environment?: string } };
+    const changes = (trail.json as Entry[])
+      .filter((e) => /actions_secret$/.test(e.action))
+      .map((e) => [e.action, e.repo, e.details.name, e.details.environment]);
+    expect(changes).toEqual([
+      ["repo.create_actions_secret", "acme/app", "DEPLOY_KEY", undefined],
+      ["repo.update_actions_secret", "acme/app", "DEPLOY_KEY", undefined],
+      ["repo.remove_actions_secret", "acme/app", "DEPLOY_KEY", undefined],
+      ["environment.create_actions_secret", "acme/app", "DEPLOY_KEY", "Production"],
+      ["environment.update_actions_secret", "acme/app", "DEPLOY_KEY", "Production"],
+      ["environment.remove_actions_secret", "acme/app", "DEPLOY_KEY", "Production"],
+      ["org.create_actions_secret", null, "DEPLOY_KEY", undefined],
+      ["org.update_actions_secret", null, "DEPLOY_KEY", undefined],
+      ["org.remove_actions_secret", null, "DEPLOY_KEY", undefined],
+    ]);
+    expect(trail.text).not.toContain(VALUE);
     const openapi = await s.app.request("http://gantry.test/api/v1/openapi.json");
     const paths = Object.keys(((await openapi.json()) as { paths: object }).paths);
     for (const p of [
@@ -256,5 +274,16 @@ describe("Actions variables API", () => {
         variables: [],
       });
     }
+    const trail = await call(s, ADMIN, "GET", "/audit-log?action=repo&order=asc&per_page=100");
+    type Entry = { action: string; details: { name: string; old_name?: string } };
+    expect(
+      (trail.json as Entry[])
+        .filter((e) => /actions_variable$/.test(e.action))
+        .map((e) => [e.action, e.details.name, e.details.old_name]),
+    ).toEqual([
+      ["repo.create_actions_variable", "REGION", undefined],
+      ["repo.update_actions_variable", "ZONE", "REGION"],
+      ["repo.remove_actions_variable", "ZONE", undefined],
+    ]);
   });
 });

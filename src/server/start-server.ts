@@ -346,6 +346,8 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       },
     });
   }
+  // A rotation of the master key at this start (--rotate-master-key): the keys' ids, never a key.
+  if (vault.rotation) await audit.system("secrets.rotate_master_key", { details: vault.rotation });
   if (opts.config !== undefined) {
     await audit.system("config.load", {
       details: {

@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
 import { type Scope, SecretsError, type SecretVault } from "../../secrets/index.js";
-import type { StoredSecret, StoredVariable } from "../../store/index.js";
+import type { Repo, StoredSecret, StoredVariable } from "../../store/index.js";
 import { repoAccess, requireSiteAdmin } from "../access.js";
 import { bodyOf, HttpError, queryOf, type ServerContext } from "../context.js";
 import { createVariableBody, patchVariableBody, putSecretBody } from "../secret-schemas.js";
@@ -28,9 +28,11 @@ function githubTime(iso: string): string {
 interface Level {
   prefix: string;
   /** The scope of the request's path once the caller may manage it (404/403 otherwise). */
-  scope(c: Context): Promise<Scope>;
+  scope(c: Context): Promise<{ scope: Scope; repo?: Repo }>;
   /** Whether answers carry GitHub's organization `visibility`. */
   server: boolean;
+  /** The audit trail's prefix for changes at this level, as GitHub's (repo., environment., org.). */
+  audit: "repo" | "environment" | "org";
 }
 
 /** The vault's refusals as GitHub's answers. */
@@ -49,29 +51,50 @@ function paged<T>(c: Context, items: T[]): T[] {
 }
 
 export function secretRoutes(ctx: ServerContext): Hono {
+  /** A change in the audit trail, with GitHub's action name: names only, never a value. */
+  const record = (
+    c: Context,
+    level: Level,
+    action: string,
+    what: { scope: Scope; repo?: Repo; name: string; old_name?: string },
+  ) =>
+    ctx.audit.record(c, `${level.audit}.${action}`, {
+      repo: what.repo ?? null,
+      details: {
+        name: what.name,
+        ...(what.old_name ? { old_name: what.old_name } : {}),
+        ...(what.scope.kind === "environment" ? { environment: what.scope.environment } : {}),
+      },
+    });
   const app = new Hono();
   const vault = (): SecretVault => ctx.vault;
   const levels: Level[] = [
     {
       prefix: "/repos/:owner/:repo/actions",
       server: false,
-      scope: async (c) => ({ kind: "repository", repoId: (await repoAccess(ctx, c, "admin")).id }),
+      audit: "repo",
+      scope: async (c) => {
+        const repo = await repoAccess(ctx, c, "admin");
+        return { scope: { kind: "repository", repoId: repo.id }, repo };
+      },
     },
     {
       prefix: "/repos/:owner/:repo/environments/:environment",
       server: false,
-      scope: async (c) => ({
-        kind: "environment",
-        repoId: (await repoAccess(ctx, c, "admin")).id,
-        environment: c.req.param("environment") ?? "",
-      }),
+      audit: "environment",
+      scope: async (c) => {
+        const repo = await repoAccess(ctx, c, "admin");
+        const environment = c.req.param("environment") ?? "";
+        return { scope: { kind: "environment", repoId: repo.id, environment }, repo };
+      },
     },
     {
       prefix: "/admin/actions",
       server: true,
+      audit: "org",
       scope: async (c) => {
         requireSiteAdmin(c);
-        return { kind: "server" };
+        return { scope: { kind: "server" } };
       },
     },
   ];
@@ -100,51 +123,61 @@ export function secretRoutes(ctx: ServerContext): Hono {
       return c.json(vault().publicKey());
     });
     app.get(secrets, async (c) => {
-      const scope = await level.scope(c);
+      const { scope } = await level.scope(c);
       const all = await vaultCall(() => vault().listSecrets(scope));
       return c.json({ total_count: all.length, secrets: paged(c, all).map(secretJson) });
     });
     app.get(`${secrets}/:name`, async (c) => {
-      const scope = await level.scope(c);
+      const { scope } = await level.scope(c);
       return c.json(secretJson(await vaultCall(() => vault().getSecret(scope, c.req.param("name")))));
     });
     app.put(`${secrets}/:name`, async (c) => {
-      const scope = await level.scope(c);
+      const { scope, repo } = await level.scope(c);
       const body = await bodyOf(c, putSecretBody);
-      const { outcome } = await vaultCall(() => vault().setSecret(scope, c.req.param("name"), body));
+      const { name, outcome } = await vaultCall(() => vault().setSecret(scope, c.req.param("name"), body));
+      await record(c, level, outcome === "created" ? "create_actions_secret" : "update_actions_secret", {
+        scope,
+        repo,
+        name,
+      });
       // GitHub's answers: 201 for a new secret, 204 for a new value of one.
       return outcome === "created" ? c.json({}, 201) : c.body(null, 204);
     });
     app.delete(`${secrets}/:name`, async (c) => {
-      const scope = await level.scope(c);
-      await vaultCall(() => vault().removeSecret(scope, c.req.param("name")));
+      const { scope, repo } = await level.scope(c);
+      const name = await vaultCall(() => vault().removeSecret(scope, c.req.param("name")));
+      await record(c, level, "remove_actions_secret", { scope, repo, name });
       return c.body(null, 204);
     });
 
     app.get(variables, async (c) => {
-      const scope = await level.scope(c);
+      const { scope } = await level.scope(c);
       const all = await vaultCall(() => vault().listVariables(scope));
       return c.json({ total_count: all.length, variables: paged(c, all).map(variableJson) });
     });
     app.post(variables, async (c) => {
-      const scope = await level.scope(c);
+      const { scope, repo } = await level.scope(c);
       const body = await bodyOf(c, createVariableBody);
-      await vaultCall(() => vault().createVariable(scope, body));
+      const made = await vaultCall(() => vault().createVariable(scope, body));
+      await record(c, level, "create_actions_variable", { scope, repo, name: made.name });
       return c.json({}, 201);
     });
     app.get(`${variables}/:name`, async (c) => {
-      const scope = await level.scope(c);
+      const { scope } = await level.scope(c);
       return c.json(variableJson(await vaultCall(() => vault().getVariable(scope, c.req.param("name")))));
     });
     app.patch(`${variables}/:name`, async (c) => {
-      const scope = await level.scope(c);
+      const { scope, repo } = await level.scope(c);
       const body = await bodyOf(c, patchVariableBody);
-      await vaultCall(() => vault().updateVariable(scope, c.req.param("name"), body));
+      const name = await vaultCall(() => vault().updateVariable(scope, c.req.param("name"), body));
+      const renamed = body.name === undefined ? {} : { old_name: c.req.param("name").toUpperCase() };
+      await record(c, level, "update_actions_variable", { scope, repo, name, ...renamed });
       return c.body(null, 204);
     });
     app.delete(`${variables}/:name`, async (c) => {
-      const scope = await level.scope(c);
-      await vaultCall(() => vault().removeVariable(scope, c.req.param("name")));
+      const { scope, repo } = await level.scope(c);
+      const name = await vaultCall(() => vault().removeVariable(scope, c.req.param("name")));
+      await record(c, level, "remove_actions_variable", { scope, repo, name });
       return c.body(null, 204);
     });
   }
