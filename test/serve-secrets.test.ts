@@ -203,7 +203,7 @@ describe("gantry serve: Actions secrets and variables", () => {
     const rotated = await serve([...s.args, "--rotate-master-key"], { GANTRY_ADMIN_TOKEN: TOKEN });
     s = { ...rotated, data: s.data, args: s.args };
     expect(s.stderr()).toMatch(
-      /master key rotated: [0-9a-f]{8} → [0-9a-f]{8}; 3 secret\(s\) and the sealed-box key re-encrypted/,
+      /master key rotated: [0-9a-f]{8} → [0-9a-f]{8}; 3 secret\(s\), 0 hook secret\(s\) and the sealed-box key re-encrypted/,
     );
     expect(readFileSync(join(s.data, "master.key"), "utf8").trim()).not.toBe(oldKey);
     const rotation = await api(s, TOKEN, "GET", "/audit-log?action=secrets.rotate_master_key");

@@ -55,6 +55,8 @@ function secretPlace(s: SecretScope, name: string): string {
   return `actions secret\0${s.repoId}\0${s.environment}\0${name}`;
 }
 const boxKeyPlace = (keyId: string) => `sealed-box private key\0${keyId}`;
+/** Repository hooks' secrets (server/hook-secret.ts), sealed before the hook has an id. */
+const HOOK_PLACE = "repository hook secret";
 
 function storeScope(scope: Scope): SecretScope {
   switch (scope.kind) {
@@ -98,7 +100,16 @@ export class SecretVault {
     private readonly store: Store,
     private key: MasterKey,
     private readonly box: BoxKeypair & { keyId: string },
+    private readonly source: MasterKeySource,
   ) {}
+
+  /** Seals and opens repository hooks' secrets under the master key (server/hook-secret.ts). */
+  hookSecrets(): { seal(secret: string): string; open(sealed: string): string } {
+    return {
+      seal: (secret) => this.key.encrypt(secret, HOOK_PLACE),
+      open: (sealed) => this.key.decrypt(sealed, HOOK_PLACE).toString("utf8"),
+    };
+  }
 
   /**
    * Loads the master key and the sealed-box keypair (made at the first start). A key that does not
@@ -144,8 +155,8 @@ export class SecretVault {
         throw new MasterKeyError("another server keeps this database's secrets under another master key");
       box = opened.box;
     }
-    const vault = new SecretVault(opts.store, key, box);
-    if (opts.rotate) await vault.rotate(source, env, log);
+    const vault = new SecretVault(opts.store, key, box, source);
+    if (opts.rotate) await vault.rotateMasterKey(env, log);
     return vault;
   }
 
@@ -185,11 +196,8 @@ export class SecretVault {
    * that opens the database); a key from GANTRY_MASTER_KEY needs its successor in
    * GANTRY_NEW_MASTER_KEY, and the operator sets GANTRY_MASTER_KEY to it for the next start.
    */
-  private async rotate(
-    source: MasterKeySource,
-    env: NodeJS.ProcessEnv,
-    log: (m: string) => void,
-  ): Promise<void> {
+  async rotateMasterKey(env: NodeJS.ProcessEnv, log: (m: string) => void): Promise<void> {
+    const source = this.source;
     const given = env.GANTRY_NEW_MASTER_KEY;
     if (source.kind === "env" && !given)
       throw new MasterKeyError(
@@ -201,11 +209,12 @@ export class SecretVault {
     const old = this.key;
     const staged = source.kind === "file" ? stageKeyFile(source.file, next) : undefined;
     const reseal = (sealed: string, place: string) => next.encrypt(old.decrypt(sealed, place), place);
-    let counts: { secrets: number };
+    let counts: { secrets: number; hooks: number };
     try {
       counts = await this.store.rewriteEncrypted({
         secret: (s) => reseal(s.encryptedValue, secretPlace(s, s.name)),
         boxKey: (k) => reseal(k.encryptedPrivateKey, boxKeyPlace(k.keyId)),
+        hookSecret: (h) => reseal(h.secretSealed ?? "", HOOK_PLACE),
       });
     } catch (err) {
       // Nothing was re-encrypted (one transaction): the new key goes.
@@ -216,7 +225,7 @@ export class SecretVault {
     this.key = next;
     this.rotation = { from: old.id, to: next.id, secrets: counts.secrets };
     log(
-      `master key rotated: ${old.id} → ${next.id}; ${counts.secrets} secret(s) and the sealed-box key re-encrypted${source.kind === "file" ? ` (the new key is in ${source.file})` : "; set GANTRY_MASTER_KEY to the value of GANTRY_NEW_MASTER_KEY before the next start"}`,
+      `master key rotated: ${old.id} → ${next.id}; ${counts.secrets} secret(s), ${counts.hooks} hook secret(s) and the sealed-box key re-encrypted${source.kind === "file" ? ` (the new key is in ${source.file})` : "; set GANTRY_MASTER_KEY to the value of GANTRY_NEW_MASTER_KEY before the next start"}`,
     );
   }
 

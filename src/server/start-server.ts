@@ -18,7 +18,7 @@ import { ServerAudit } from "./audit.js";
 import { BOOTSTRAP_LOGIN, ensureAdminToken } from "./auth.js";
 import { parseServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
-import { HookSecrets } from "./hook-secret.js";
+import { moveLegacyHookSecrets } from "./hook-secret.js";
 import { HookSender } from "./hook-sender.js";
 import { hookSecrets } from "./hooks-config.js";
 import { jobIsolation } from "./job-isolation.js";
@@ -166,7 +166,11 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   // Secrets at rest: a master key that does not open them stops the start, said plainly.
   let vault: SecretVault;
   try {
-    vault = await SecretVault.open({ store, dataDir, rotate: opts.rotateMasterKey, log });
+    vault = await SecretVault.open({ store, dataDir, log });
+    // Hooks' secrets sealed under the key file of before (hook-secrets.key) move under the master key.
+    const moved = await moveLegacyHookSecrets(store, vault, join(dataDir, "hook-secrets.key"));
+    if (moved > 0) log(`moved ${moved} repository hook secret(s) under the master key`);
+    if (opts.rotateMasterKey) await vault.rotateMasterKey(process.env, log);
   } catch (err) {
     await store.close();
     unlock();
@@ -281,7 +285,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   const outgoing = new HookSender({
     store,
     hub,
-    secrets: new HookSecrets(join(dataDir, "hook-secrets.key")),
+    secrets: vault.hookSecrets(),
     policy: config.outgoing_webhooks,
     baseUrl: () => url,
     log,
