@@ -6,7 +6,7 @@
 // key that does not open them stops the start, saying so.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, makeRepo } from "./harness.js";
@@ -180,9 +180,17 @@ describe("gantry serve: Actions secrets and variables", () => {
     for (const text of answers)
       for (const v of [DEPLOY, ...Object.values(LAYERS)]) expect(text).not.toContain(v);
     // The jobs' folders (their scripts had the values written in) are gone once the runs end.
+    const left = (dir: string) => {
+      try {
+        return filesUnder(dir).length;
+      } catch (err) {
+        // Gone, or a folder of it removed while it was walked: look again.
+        return (err as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(dir) ? 0 : -1;
+      }
+    };
     await until(
-      async () => filesUnder(join(s.data, "work")).length + filesUnder(join(s.data, "work-trash")).length,
-      (n) => n === 0,
+      async () => [left(join(s.data, "work")), left(join(s.data, "work-trash"))],
+      (n) => n[0] === 0 && n[1] === 0,
     );
     const kept = filesUnder(s.data);
     for (const kind of ["gantry.db", "gantry.db-wal", ".log"])
