@@ -295,10 +295,27 @@ describe.skipIf(!hasChromium)("people, settings and the audit log in the web UI"
     await shot(page, "users");
     expect(await page.content()).not.toContain(value);
 
+    // Listed without its value; revoked, it is refused at once.
+    await carol.getByRole("button", { name: "Tokens of carol" }).click();
+    const carolTokens = page.getByRole("table", { name: "Tokens of carol" });
+    await carolTokens
+      .getByRole("row", { name: /ci/ })
+      .getByText(`…${value.slice(-8)}`)
+      .waitFor();
+    page.once("dialog", (d) => d.accept());
+    await carolTokens.getByRole("button", { name: "Revoke ci" }).click();
+    await page.getByText('Token "ci" of carol revoked.').waitFor();
+    await page.getByText("No tokens.").waitFor();
+    expect((await api(server, value, "GET", "/user")).status).toBe(401);
+    await page.getByRole("button", { name: "Close" }).click();
+
+    const second = (await asAdmin("POST", "/admin/users/carol/authorizations", { note: "second" })).json
+      .token;
+    expect((await api(server, second, "GET", "/user")).status).toBe(200);
     await carol.getByRole("button", { name: "Suspend carol" }).click();
     await page.getByText("carol suspended.").waitFor();
     await carol.getByText("suspended").waitFor();
-    expect((await api(server, value, "GET", "/user")).status).toBe(401);
+    expect((await api(server, second, "GET", "/user")).status).toBe(401);
     await carol.getByRole("button", { name: "Unsuspend carol" }).click();
     await page.getByText("carol unsuspended.").waitFor();
 

@@ -43,6 +43,7 @@ export function Users() {
   const [login, setLogin] = useState("");
   const [email, setEmail] = useState("");
   const [tokenFor, setTokenFor] = useState<string | null>(null);
+  const [tokensOf, setTokensOf] = useState<string | null>(null);
   const [made, setMade] = useState<NewToken | null>(null);
 
   async function act(what: () => Promise<unknown>, said: string): Promise<boolean> {
@@ -190,6 +191,9 @@ export function Users() {
                     >
                       Make token<span className="sr-only"> for {u.login}</span>
                     </button>
+                    <button type="button" disabled={busy} onClick={() => setTokensOf(u.login)}>
+                      Tokens<span className="sr-only"> of {u.login}</span>
+                    </button>
                     <button type="button" className="danger" disabled={busy} onClick={() => remove(u)}>
                       Remove<span className="sr-only"> {u.login}</span>
                     </button>
@@ -199,6 +203,13 @@ export function Users() {
             </tbody>
           </table>
         </div>
+      )}
+      {tokensOf && (
+        <UserTokens
+          key={`${tokensOf}:${made?.token ?? ""}`}
+          login={tokensOf}
+          onClose={() => setTokensOf(null)}
+        />
       )}
       {tokenFor && (
         <TokenForm
@@ -234,6 +245,100 @@ export function Users() {
         </div>
       </form>
     </div>
+  );
+}
+
+/** A personal token as the API lists it: never its value, only its last eight characters. */
+interface TokenJson {
+  id: number;
+  note: string;
+  scopes: string[];
+  token_last_eight: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+/** A user's personal tokens (not revoked), each with a Revoke button. */
+function UserTokens({ login, onClose }: { login: string; onClose: () => void }) {
+  const base = `/admin/users/${encodeURIComponent(login)}/authorizations`;
+  const list = useData(() => api<TokenJson[]>(base), `tokens:${login}`);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  async function revoke(t: TokenJson) {
+    if (!confirm(`Revoke ${login}'s token "${t.note}"? Whatever uses it is refused from now on.`)) return;
+    setProblem(null);
+    try {
+      await api(`${base}/${t.id}`, { method: "DELETE" });
+      setDone(`Token "${t.note}" of ${login} revoked.`);
+      list.reload();
+    } catch (err) {
+      setProblem(refusal(err));
+    }
+  }
+
+  return (
+    <section className="card settings-form user-tokens" aria-labelledby="user-tokens-title">
+      <h2 id="user-tokens-title">Tokens of {login}</h2>
+      {problem && (
+        <p className="problem" role="alert">
+          {problem}
+        </p>
+      )}
+      {done && (
+        <p className="notice" role="status">
+          {done}
+        </p>
+      )}
+      {list.error && <AccessProblem error={list.error} what={`the tokens of ${login}`} />}
+      {!list.data ? (
+        !list.error && <p className="muted">Loading…</p>
+      ) : list.data.length === 0 ? (
+        <p className="muted">No tokens.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table" aria-label={`Tokens of ${login}`}>
+            <thead>
+              <tr>
+                <th scope="col">Note</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Ends in</th>
+                <th scope="col">Made</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.note}</td>
+                  <td>
+                    <code>{t.scopes.join(", ")}</code>
+                  </td>
+                  <td>
+                    <code>…{t.token_last_eight}</code>
+                  </td>
+                  <td>{timeAgo(t.created_at)}</td>
+                  <td>{t.expires_at ? new Date(t.expires_at).toLocaleDateString() : "never"}</td>
+                  <td className="row-actions">
+                    <button type="button" className="danger" onClick={() => revoke(t)}>
+                      Revoke<span className="sr-only"> {t.note}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div className="actions">
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </section>
   );
 }
 
