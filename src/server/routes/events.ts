@@ -2,17 +2,18 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { readableRepoIds } from "../../identity/index.js";
-import { callerOf } from "../access.js";
 import { HttpError, type ServerContext } from "../context.js";
 import type { LiveEvent } from "../live-hub.js";
+import { StreamAccess } from "../stream-access.js";
 import { parseId } from "../validate.js";
 
 /**
  * gantry's live stream (server-sent events): every run event and log line of the repositories the
  * caller reads, or with `run_id` one run's, starting with the log lines its current attempt has
  * written so far and ending when it completes. A run of a repository the caller may not read is
- * one that does not exist (404), and none of its events is sent.
+ * one that does not exist (404), and none of its events is sent. What the caller reads is asked
+ * again while the stream runs (stream-access.ts): a role taken away stops its repository's events,
+ * a token revoked ends the stream.
  */
 export function eventRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
@@ -21,22 +22,16 @@ export function eventRoutes(ctx: ServerContext): Hono {
     const runId = given === undefined ? undefined : parseId(given);
     if (given !== undefined && runId === undefined)
       throw new HttpError(422, `run_id must be a run's id, a positive decimal integer (got '${given}')`);
-    // undefined: every repository's (a site admin).
-    const readable = await readableRepoIds(ctx.store, callerOf(c));
+    const access = await StreamAccess.open(ctx.store, c);
     const found = runId === undefined ? undefined : await ctx.store.getRun(runId);
-    const run = found && (!readable || readable.has(found.repoId)) ? found : undefined;
+    const run = found && (await access.reads(found.repoId)) ? found : undefined;
     if (runId !== undefined && !run) throw new HttpError(404, "Not Found: no such run");
-    /** Whether the caller reads the run's repository (each run's answer kept: a run never moves). */
-    const seen = new Map<number, boolean>();
+    /** Each run's repository (a run never moves). */
+    const repoOfRun = new Map<number, number | undefined>();
     const visible = async (id: number): Promise<boolean> => {
-      if (!readable) return true;
-      let ok = seen.get(id);
-      if (ok === undefined) {
-        const r = await ctx.store.getRun(id);
-        ok = r !== undefined && readable.has(r.repoId);
-        seen.set(id, ok);
-      }
-      return ok;
+      if (!repoOfRun.has(id)) repoOfRun.set(id, (await ctx.store.getRun(id))?.repoId);
+      const repoId = repoOfRun.get(id);
+      return repoId !== undefined && (await access.reads(repoId));
     };
     // logs=0: run, job and step events without the log lines (the UI's overview pages).
     const withLogs = !["0", "false"].includes(c.req.query("logs") ?? "");
@@ -90,7 +85,13 @@ export function eventRoutes(ctx: ServerContext): Hono {
             });
             continue;
           }
-          if (!(await visible(e.runId))) continue;
+          // A caller whose token no longer holds gets no more (the stream ends).
+          if ((await access.current()) === null) break;
+          if (!(await visible(e.runId))) {
+            // One run's stream whose repository the caller no longer reads: nothing more to send.
+            if (runId !== undefined) break;
+            continue;
+          }
           await stream.writeSSE({ event: e.type, data: JSON.stringify(e) });
           if (runId !== undefined && e.type === "run:completed") break;
         }

@@ -8,6 +8,7 @@ import { baseUrl, HttpError, idParam, type ServerContext } from "../context.js";
 import { jobJson } from "../github-shapes.js";
 import type { LiveEvent } from "../live-hub.js";
 import { topJobId } from "../prior-jobs.js";
+import { StreamAccess } from "../stream-access.js";
 
 function lines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "");
@@ -53,7 +54,7 @@ export function jobRoutes(ctx: ServerContext): Hono {
   });
 
   app.get("/repos/:owner/:repo/actions/jobs/:id/logs", async (c) => {
-    const { job } = await jobOf(c);
+    const { repo, job } = await jobOf(c);
     const path = job.logPath;
     const follow = ["1", "true"].includes(c.req.query("follow") ?? "");
     if (!follow) {
@@ -64,6 +65,9 @@ export function jobRoutes(ctx: ServerContext): Hono {
           : "";
       return c.body(body, 200, { "content-type": "text/plain; charset=utf-8" });
     }
+    // Followed, the caller's access is asked again as the log goes on (stream-access.ts): one who no
+    // longer reads the repository, or whose token no longer holds, is sent no more.
+    const access = await StreamAccess.open(store, c);
     return streamSSE(c, async (stream) => {
       const queue: LiveEvent[] = [];
       let wake: (() => void) | undefined;
@@ -91,6 +95,7 @@ export function jobRoutes(ctx: ServerContext): Hono {
             });
             continue;
           }
+          if (!(await access.reads(repo.id))) return;
           if (e.type === "job:completed") done = true;
           else await stream.writeSSE({ event: "line", data: String(e.line) });
         }
