@@ -357,6 +357,12 @@ describe.skipIf(!hasChromium)("people, settings and the audit log in the web UI"
     await expect.poll(async () => new Set(await column(2))).toEqual(new Set(["repo.add_member"]));
     await table.getByRole("row", { name: /user: bob/ }).waitFor();
 
+    // The secret the admin set: its name is in the trail, its value nowhere.
+    await page.getByLabel("Action").fill("repo.create_actions_secret");
+    await page.getByRole("button", { name: "Filter", exact: true }).click();
+    await table.getByRole("row", { name: /DEPLOY_KEY/ }).waitFor();
+    expect(await page.content()).not.toContain(SECRET_VALUE);
+
     // A category: every workflows.* action, and nothing else.
     await page.getByLabel("Actor").fill("");
     await page.getByLabel("Action").fill("workflows");
