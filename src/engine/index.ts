@@ -28,6 +28,11 @@ export { buildGithubContext, type GithubContextInput, placeholderGithubToken } f
 export { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 export type { JobReport, Result, RunReport, StepReport, WorkflowRunReport } from "./report.js";
 export { defaultRunTitle, evaluateRunName, type RunNameResult } from "./run-title.js";
-export { type PriorJob, runWorkflow, type WorkflowRunOptions } from "./run-workflow.js";
+export {
+  type EnvironmentEntry,
+  type PriorJob,
+  runWorkflow,
+  type WorkflowRunOptions,
+} from "./run-workflow.js";
 export { requestedLabels } from "./runs-on.js";
 export { Semaphore } from "./semaphore.js";

@@ -62,20 +62,24 @@ export interface WorkflowRunOptions {
   /** The workflow-level group the top-level run holds: a job asking for it is a deadlock. */
   workflowGroup?: string;
   /**
-   * The secrets and variables of a job's `environment:` (by its name): they take the place of the
-   * run's own of the same name, as an environment's do on GitHub. Without it, `environment:` gives
-   * a job nothing more.
+   * A job enters its `environment:` (by its evaluated name) before any step runs: the answer is
+   * either a refusal (GitHub's message: the job fails at once, without a step and without the
+   * environment's secrets) or the environment's secrets and variables, which take the place of the
+   * run's own of the same name, as an environment's do on GitHub. Without it, `environment:` gives a
+   * job nothing more.
    */
-  environmentSecrets?: (environment: string) => Promise<{
-    secrets: Record<string, string>;
-    vars: Record<string, string>;
-  }>;
+  enterEnvironment?: (environment: string) => Promise<EnvironmentEntry>;
   /**
    * Jobs (by id) that already finished in an earlier attempt of this run: they are not run again,
    * and their result, outputs and reports stand (re-run failed jobs, recovery after a crash).
    */
   prior?: Record<string, PriorJob>;
 }
+
+/** What entering an environment gives a job (WorkflowRunOptions.enterEnvironment). */
+export type EnvironmentEntry =
+  | { refused: string }
+  | { refused?: undefined; secrets: Record<string, string>; vars: Record<string, string> };
 
 /** A job's outcome carried over from before: what dependants see, and its reports. */
 export interface PriorJob {
@@ -667,21 +671,23 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     let timeoutMinutes = 360;
     // The job's environment: its secrets and variables over the run's, from env: on (the job's
     // GITHUB_TOKEN stays: no secret is named GITHUB_*).
-    if (def.environment && opts.environmentSecrets) {
+    if (def.environment && opts.enterEnvironment) {
+      let entry: EnvironmentEntry | undefined;
       try {
         const name = environmentName(def.environment, contexts);
-        if (name) {
-          const own = await opts.environmentSecrets(name);
-          const secrets = contexts.secrets as Record<string, Json>;
-          contexts = {
-            ...contexts,
-            secrets: { ...secrets, ...own.secrets, GITHUB_TOKEN: secrets.GITHUB_TOKEN ?? "" },
-            vars: { ...opts.vars, ...own.vars },
-          };
-          legMasks = [...legMasks, ...secretLines(own.secrets)];
-        }
+        if (name) entry = await opts.enterEnvironment(name);
       } catch (err) {
         return fail(`environment: ${(err as Error).message}`);
+      }
+      if (entry?.refused !== undefined) return fail(entry.refused);
+      if (entry) {
+        const secrets = contexts.secrets as Record<string, Json>;
+        contexts = {
+          ...contexts,
+          secrets: { ...secrets, ...entry.secrets, GITHUB_TOKEN: secrets.GITHUB_TOKEN ?? "" },
+          vars: { ...opts.vars, ...entry.vars },
+        };
+        legMasks = [...legMasks, ...secretLines(entry.secrets)];
       }
     }
     try {

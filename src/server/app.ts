@@ -8,6 +8,7 @@ import { auditLogRoutes } from "./routes/audit-log.js";
 import { badgeRoutes } from "./routes/badge.js";
 import { collaboratorRoutes } from "./routes/collaborators.js";
 import { dispatchRoutes } from "./routes/dispatch.js";
+import { environmentRoutes } from "./routes/environments.js";
 import { eventRoutes } from "./routes/events.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { oidcRoutes } from "./routes/oidc.js";
@@ -86,6 +87,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", runLogRoutes(ctx));
   api.route("/", repoHookRoutes(ctx));
   api.route("/", secretRoutes(ctx));
+  api.route("/", environmentRoutes(ctx));
   api.route("/", userRoutes(ctx));
   api.route("/", tokenRoutes(ctx));
   api.route("/", collaboratorRoutes(ctx));

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { branchPolicyBody, environmentBody } from "../delivery/index.js";
+import { environmentNameProblem } from "../secrets/index.js";
 import { type Problem, UsageError } from "../workflow/index.js";
 import { outgoingWebhooksConfig } from "./hook-url.js";
 import { hooksConfig } from "./hooks-config.js";
@@ -44,6 +46,23 @@ export const repoPatchBody = z
   .partial()
   .strict();
 
+/**
+ * A repository's `environments:` in the config file: by name, GitHub's PUT …/environments/{name}
+ * body plus `branch_policies` ({name, type: branch|tag}); made so at each start.
+ */
+const declaredEnvironments = z
+  .record(
+    z.string().superRefine((name, ctx) => {
+      const problem = environmentNameProblem(name);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+    environmentBody.extend({ branch_policies: z.array(branchPolicyBody).optional() }).strict(),
+  )
+  .optional();
+
+/** A repository of the config file: the API's fields and its environments. */
+const configRepo = repoBody.extend({ environments: declaredEnvironments });
+
 /** `limits:`: request bodies and failed authentications (request-limits.ts, auth-throttle.ts). */
 export const limitsConfig = z
   .object({
@@ -79,7 +98,7 @@ export const publicUrl = z
 export const serverConfig = z.object({
   /** The server's public URL (the OIDC issuer); default: the URL it listens on. */
   public_url: publicUrl.optional(),
-  repos: z.array(repoBody).default([]),
+  repos: z.array(configRepo).default([]),
   /** The URL schemes repositories may be cloned from (repo-url.ts); `file` allows local paths. */
   repo_url_schemes: repoUrlSchemes,
   limits: limitsConfig,

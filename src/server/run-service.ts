@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import type { AuditTrail } from "../audit/index.js";
+import type { EnvironmentEntry } from "../engine/index.js";
 import {
   buildGithubContext,
   Cancellation,
@@ -26,6 +28,7 @@ import {
   workflowMatches,
 } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
+import { enterEnvironment } from "./environments.js";
 import { HttpError } from "./http-error.js";
 import { jobCredentials } from "./job-credentials.js";
 import type { JobIsolation } from "./job-isolation.js";
@@ -65,6 +68,8 @@ export interface RunServiceDeps {
   isolation: JobIsolation;
   /** Actions secrets and variables (server-wide, repositories', environments'), encrypted at rest. */
   vault: SecretVault;
+  /** The audit trail: an environment a job creates on first use is recorded there. */
+  audit?: AuditTrail;
 }
 
 /**
@@ -370,7 +375,7 @@ export class RunService {
       discardDir(work, trash);
       removeTrash(trash);
       // The run's secrets and variables: the config file's (in clear text, lowest), then the
-      // server-wide, then the repository's; a job's environment adds its own (environmentSecrets).
+      // server-wide, then the repository's; a job's environment adds its own (enterEnvironment).
       // A fork's pull_request run gets none, as on GitHub.
       const stored = run.fork ? { secrets: {}, vars: {} } : await this.deps.vault.jobSecrets(repo.id);
       const secrets: Record<string, string> = run.fork ? {} : { ...config.secrets, ...stored.secrets };
@@ -424,7 +429,13 @@ export class RunService {
         // GITHUB_TOKEN only, each job's read-only (jobTokenPermissions caps it).
         vars,
         secrets: { ...secrets, GITHUB_TOKEN: token },
-        environmentSecrets: run.fork ? undefined : (name) => this.deps.vault.jobSecrets(repo.id, name),
+        // A job's environment: created on first use; its branch policy decides on the run's ref
+        // before any step (a fork's run too); its secrets and variables only then, and never a fork's.
+        enterEnvironment: async (name): Promise<EnvironmentEntry> => {
+          const entry = await enterEnvironment(store, this.deps.audit, repo, name, run);
+          if (entry.refused !== undefined) return entry;
+          return run.fork ? { secrets: {}, vars: {} } : this.deps.vault.jobSecrets(repo.id, name);
+        },
         executor,
         bus,
         cancellation,

@@ -18,6 +18,7 @@ import { ServerAudit } from "./audit.js";
 import { BOOTSTRAP_LOGIN, ensureAdminToken } from "./auth.js";
 import { parseServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
+import { applyDeclaredEnvironments, EnvironmentError } from "./environments.js";
 import { moveLegacyHookSecrets } from "./hook-secret.js";
 import { HookSender } from "./hook-sender.js";
 import { hookSecrets } from "./hooks-config.js";
@@ -250,6 +251,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     notes,
     isolation,
     vault,
+    audit: audit.trail,
   });
   for (const r of config.repos) {
     const repo = await store.upsertRepo({
@@ -261,6 +263,15 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       requiredChecks: r.required_checks,
       forkApproval: r.fork_approval,
     });
+    // Its environments as the file declares them: one it cannot keep stops the start, said plainly.
+    try {
+      await applyDeclaredEnvironments(store, audit.trail, repo, r.environments ?? {});
+    } catch (err) {
+      if (!(err instanceof EnvironmentError)) throw err;
+      await store.close();
+      unlock();
+      throw new UsageError(`config: ${err.message}`);
+    }
     try {
       await clones.sync(repo);
     } catch (err) {

@@ -3,6 +3,7 @@ import * as secrets from "./actions-secrets.js";
 import type { AuditCheckpointRecord, AuditFilter, AuditRecord } from "./audit-log.js";
 import * as audit from "./audit-log.js";
 import * as deliveries from "./deliveries.js";
+import * as environments from "./environments.js";
 import * as jobs from "./jobs.js";
 import { migrationProvider } from "./migrations/index.js";
 import * as pulls from "./pulls.js";
@@ -20,6 +21,7 @@ import { getTriggerMemory, putTriggerMemory } from "./trigger-state.js";
 import type {
   BoxKey,
   EncryptedRewrite,
+  EnvironmentRules,
   HookDeliveryPatch,
   Job,
   JobPatch,
@@ -287,6 +289,36 @@ export class KyselyStore implements Store {
   }
   lastAuditCheckpoint(seq?: number) {
     return audit.lastAuditCheckpoint(this.db, seq);
+  }
+  getEnvironment(repoId: number, name: string) {
+    return environments.getEnvironment(this.db, repoId, name);
+  }
+  listEnvironments(repoId: number) {
+    return environments.listEnvironments(this.db, repoId);
+  }
+  saveEnvironment(
+    env: { repoId: number; name: string; rules: EnvironmentRules; ruleIds: Record<string, number> },
+    clearPolicies: boolean,
+  ) {
+    return environments.saveEnvironment(this.db, env, clearPolicies);
+  }
+  ensureEnvironment(repoId: number, name: string, rules: EnvironmentRules) {
+    return environments.ensureEnvironment(this.db, repoId, name, rules);
+  }
+  removeEnvironment(repoId: number, name: string) {
+    return environments.removeEnvironment(this.db, repoId, name);
+  }
+  listRefPolicies(environmentId: number) {
+    return environments.listRefPolicies(this.db, environmentId);
+  }
+  addRefPolicy(environmentId: number, policy: { name: string; type: "branch" | "tag" }) {
+    return environments.addRefPolicy(this.db, environmentId, policy);
+  }
+  updateRefPolicy(environmentId: number, id: number, name: string) {
+    return environments.updateRefPolicy(this.db, environmentId, id, name);
+  }
+  removeRefPolicy(environmentId: number, id: number) {
+    return environments.removeRefPolicy(this.db, environmentId, id);
   }
   close() {
     return this.db.destroy();

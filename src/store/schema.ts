@@ -257,6 +257,27 @@ export interface DbAuditCheckpoint {
   signature: string;
 }
 
+/** A repository's deployment environment (migration 0015): name_key is the name in lower case. */
+export interface DbEnvironment {
+  id: number;
+  repo_id: number;
+  name: string;
+  name_key: string;
+  settings_json: string;
+  rule_ids_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A deployment branch or tag policy of an environment (migration 0015). */
+export interface DbEnvironmentRefPolicy {
+  id: number;
+  environment_id: number;
+  name: string;
+  type: string;
+  created_at: string;
+}
+
 export interface Database {
   sequences: DbSequence;
   repos: DbRepo;
@@ -277,4 +298,6 @@ export interface Database {
   actions_box_keys: DbActionsBoxKey;
   audit_entries: DbAuditEntry;
   audit_checkpoints: DbAuditCheckpoint;
+  environments: DbEnvironment;
+  environment_ref_policies: DbEnvironmentRefPolicy;
 }

@@ -3,6 +3,9 @@ import type {
   BoxKey,
   Collaborator,
   EncryptedRewrite,
+  Environment,
+  EnvironmentRefPolicy,
+  EnvironmentRules,
   HookDelivery,
   HookDeliveryPatch,
   Job,
@@ -197,6 +200,34 @@ export interface Store {
   listAuditCheckpoints(fromSeq: number, toSeq: number): Promise<AuditCheckpointRecord[]>;
   /** The latest checkpoint over an entry at or before `seq` (the latest of all without it). */
   lastAuditCheckpoint(seq?: number): Promise<AuditCheckpointRecord | undefined>;
+
+  /**
+   * Deployment environments (src/delivery): names match without regard to case. Removing one
+   * removes its branch and tag policies and its secrets and variables.
+   */
+  getEnvironment(repoId: number, name: string): Promise<Environment | undefined>;
+  /** A repository's environments, by name. */
+  listEnvironments(repoId: number): Promise<Environment[]>;
+  /** Adds the environment or gives it these rules; `clearPolicies` removes its branch and tag policies. */
+  saveEnvironment(
+    env: { repoId: number; name: string; rules: EnvironmentRules; ruleIds: Record<string, number> },
+    clearPolicies: boolean,
+  ): Promise<{ environment: Environment; created: boolean }>;
+  /** The environment, added with `rules` when there is none (a job's first use); never changed. */
+  ensureEnvironment(
+    repoId: number,
+    name: string,
+    rules: EnvironmentRules,
+  ): Promise<{ environment: Environment; created: boolean }>;
+  removeEnvironment(repoId: number, name: string): Promise<boolean>;
+  listRefPolicies(environmentId: number): Promise<EnvironmentRefPolicy[]>;
+  /** StoreError conflict when the environment has that pattern of that type. */
+  addRefPolicy(
+    environmentId: number,
+    policy: { name: string; type: "branch" | "tag" },
+  ): Promise<EnvironmentRefPolicy>;
+  updateRefPolicy(environmentId: number, id: number, name: string): Promise<boolean>;
+  removeRefPolicy(environmentId: number, id: number): Promise<boolean>;
 
   close(): Promise<void>;
 }

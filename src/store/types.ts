@@ -425,3 +425,34 @@ export interface EncryptedRewrite {
   /** A repository hook's sealed secret (only hooks that have one). */
   hookSecret?(hook: RepoHook): string;
 }
+
+/** An environment's protection rules as kept (src/delivery checks and applies them). */
+export interface EnvironmentRules {
+  waitTimer: number;
+  preventSelfReview: boolean;
+  reviewers: Array<{ type: "User"; id: number }>;
+  canAdminsBypass: boolean;
+  branchPolicy: { protectedBranches: boolean; customBranchPolicies: boolean } | null;
+}
+
+/** A repository's deployment environment. */
+export interface Environment {
+  id: number;
+  repoId: number;
+  /** As first written (by a PUT or a job's `environment:`); matched without regard to case. */
+  name: string;
+  rules: EnvironmentRules;
+  /** The ids of GitHub's protection_rules entries, by kind, given as each rule first appears. */
+  ruleIds: Record<string, number>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A deployment branch or tag policy of an environment. */
+export interface EnvironmentRefPolicy {
+  id: number;
+  environmentId: number;
+  name: string;
+  type: "branch" | "tag";
+  createdAt: string;
+}

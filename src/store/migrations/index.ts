@@ -12,6 +12,7 @@ import { repoHooks } from "./0010-repo-hooks.js";
 import { identity } from "./0011-identity.js";
 import { audit } from "./0012-audit.js";
 import { secrets } from "./0013-secrets.js";
+import { environments } from "./0015-environments.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   "0011-identity": identity,
   "0013-secrets": secrets,
   "0012-audit": audit,
+  "0015-environments": environments,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */

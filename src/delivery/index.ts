@@ -1,0 +1,21 @@
+// Environments and their protection rules (GitHub's REST bodies and rules), and the gate a job
+// passes before it may deploy to one.
+export { deployRefOf, type RefPolicy, refusedRef } from "./deploy-gate.js";
+export {
+  applyEnvironmentBody,
+  type BranchPolicySetting,
+  branchPolicyBody,
+  branchPolicyUpdateBody,
+  DEFAULT_SETTINGS,
+  type EnvironmentBody,
+  type EnvironmentSettings,
+  environmentBody,
+  MAX_REVIEWERS,
+  MAX_WAIT_TIMER,
+  policyNameProblem,
+  type Reviewer,
+  type RuleKind,
+  rulesOf,
+  settingsChanges,
+} from "./environment-body.js";
+export { refPatternMatches, refPatternRegExp } from "./ref-pattern.js";
