@@ -20,7 +20,9 @@ embedded SQLite store, clones of the repositories, an embedded runner pool, live
                   repo_url_schemes (default [https, ssh]; add file for local paths), limits
                   (api_body_bytes, webhook_body_bytes, auth_failures_per_minute), audit
                   (checkpoint_seconds), public_url (the URL the world reaches the server at:
-                  the issuer of the jobs' OIDC tokens)
+                  the issuer of the jobs' OIDC tokens); a repo's environments (by name: GitHub's
+                  environment body plus branch_policies [{name, type: branch|tag}]), made so at
+                  each start
   --drain-timeout S  on SIGTERM or Ctrl-C, how long running jobs may take to finish (default
                   60); no new job starts meanwhile, and queued runs go on at the next start.
                   Jobs still running then are stopped and recovered as lost; a second signal

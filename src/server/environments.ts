@@ -148,11 +148,14 @@ export async function putEnvironment(
   const actions: EnvironmentChange["actions"] = [];
   if (saved.created)
     actions.push({ action: "environment.create", details: { ...subject, ...ruleDetails(after) } });
-  for (const change of settingsChanges(saved.created ? DEFAULT_SETTINGS : before, after))
+  for (const change of settingsChanges(saved.created ? DEFAULT_SETTINGS : before, after)) {
+    // A new environment's bypass setting is in its environment.create entry.
+    if (saved.created && change.rule === "can_admins_bypass") continue;
     actions.push({
       action: change.action,
       details: { ...subject, rule: change.rule, ...ruleDetails(after) },
     });
+  }
   return { environment: env, created: saved.created, actions };
 }
 

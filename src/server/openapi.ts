@@ -6,6 +6,7 @@ import {
   putCollaboratorBody,
 } from "./collaborator-schemas.js";
 import { createHookBody, patchHookBody } from "./hook-schemas.js";
+import { environmentPaths } from "./openapi-environments.js";
 import { secretPaths } from "./openapi-secrets.js";
 import { userPaths } from "./openapi-users.js";
 import { createPullBody, pullRequestSchema, updatePullBody } from "./pull-schemas.js";
@@ -571,6 +572,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       ...userPaths(),
       ...secretPaths(),
+      ...environmentPaths(),
       "/audit-log": {
         get: op(
           "The audit trail (site administrators): GitHub's audit-log entries (@timestamp, action, actor, actor_id, repo, token_id, actor_ip, details) with seq, prev_hash and hash; newest first, paged with a Link header",

@@ -84,6 +84,15 @@ const NEEDS: Record<string, Role> = {
   "GET /repos/:owner/:repo/environments/:environment/variables/:name": "admin",
   "PATCH /repos/:owner/:repo/environments/:environment/variables/:name": "admin",
   "DELETE /repos/:owner/:repo/environments/:environment/variables/:name": "admin",
+  "GET /repos/:owner/:repo/environments": "read",
+  "GET /repos/:owner/:repo/environments/:name": "read",
+  "PUT /repos/:owner/:repo/environments/:name": "admin",
+  "DELETE /repos/:owner/:repo/environments/:name": "admin",
+  "GET /repos/:owner/:repo/environments/:name/deployment-branch-policies": "read",
+  "POST /repos/:owner/:repo/environments/:name/deployment-branch-policies": "admin",
+  "GET /repos/:owner/:repo/environments/:name/deployment-branch-policies/:policy_id": "read",
+  "PUT /repos/:owner/:repo/environments/:name/deployment-branch-policies/:policy_id": "admin",
+  "DELETE /repos/:owner/:repo/environments/:name/deployment-branch-policies/:policy_id": "admin",
 };
 
 /** The role just below each (who must be refused with 403). */

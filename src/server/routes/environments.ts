@@ -58,9 +58,14 @@ export function environmentRoutes(ctx: ServerContext): Hono {
 
   app.put(`${base}/:name`, async (c) => {
     const repo = await repoAccess(ctx, c, "admin");
-    // An empty body is GitHub's "create with no rules".
-    const raw = c.req.header("content-length") === "0" ? {} : undefined;
-    const body = raw ?? (await bodyOf(c, environmentBody.or(z.null()))) ?? {};
+    // No body (or `null`) is GitHub's "create with no rules".
+    const none = c.req.header("content-length") === "0";
+    const body = none
+      ? {}
+      : await bodyOf(
+          c,
+          z.preprocess((v) => v ?? {}, environmentBody),
+        );
     const change = await answer(() => putEnvironment(ctx.store, repo, nameOf(c), body));
     for (const { action, details } of change.actions) await ctx.audit.record(c, action, { repo, details });
     return c.json(await environmentJson(ctx.store, baseUrl(c), repo, change.environment));
