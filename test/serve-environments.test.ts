@@ -262,6 +262,7 @@ describe("environments on the real server", () => {
       "environment.update_protection_rule admin production",
       "environment.update_protection_rule admin production",
       "environment.update_protection_rule admin production",
+      "environment.create_actions_variable admin production",
       "environment.create gantry review-main",
       "environment.create gantry review-feature",
       "environment.delete admin qa",
