@@ -3,6 +3,7 @@
 // with no secrets and no variables, every attempt; a pull request within the repository gets them;
 // `pull_request_target` runs the base branch's workflow at its head, with them; and a delivery sent
 // again is a replay that starts nothing.
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +11,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { hmacSha256 } from "../src/triggers/index.js";
 import { commitFiles, makeRemote, type Remote } from "./git-remote.js";
-import { git } from "./harness.js";
+import { BIN, git } from "./harness.js";
 import { api, type Serve, serveWithConfig, until } from "./serve-harness.js";
 
 const TOKEN = "e2e-fork-admin-token";
@@ -18,6 +19,9 @@ const HOOK_SECRET = "fork-test-webhook-secret";
 const SECRET = "s3cr3t-Fork-Test-7Qx9";
 const REVERSED = [...SECRET].reverse().join("");
 const VAR = "var-Value-Region-4Kp2";
+// A secret and a variable kept by the server (gantry secret set, gantry variable set).
+const STORED = "stored-Secret-Fork-8Wm3";
+const STORED_VAR = "stored-Var-Fork-2Hq6";
 
 // What an attacker's pull request would run: every way the secret could reach the job.
 const PR_WORKFLOW = `name: PR
@@ -33,6 +37,7 @@ jobs:
           echo "rev=$(printf '%s' "$KEY" | rev)"
           echo "direct=$(printf '%s' '\${{ secrets.DEPLOY_KEY }}' | rev)"
           echo "var=\${{ vars.REGION }}"
+          echo "stored-var=\${{ vars.STORED_VAR }}"
           echo "names=\${{ join(secrets.*, ',') }}"
           echo "ref=$GITHUB_REF"
           env | sort | rev
@@ -45,10 +50,12 @@ jobs:
     runs-on: ubuntu-latest
     env:
       KEY: \${{ secrets.DEPLOY_KEY }}
+      STORED: \${{ secrets.STORED_KEY }}
     steps:
       - run: |
           echo "workflow=${which}"
           echo "len=\${#KEY}"
+          echo "stored-len=\${#STORED}"
           echo "ref=$GITHUB_REF sha=$GITHUB_SHA head_ref=$GITHUB_HEAD_REF base_ref=$GITHUB_BASE_REF"
 `;
 
@@ -188,6 +195,17 @@ describe("gantry serve: fork pull requests", () => {
   it("a fork's pull_request gets no secrets or variables (nor its re-run); pull_request_target runs the base's workflow with them", async () => {
     const { r, base, head } = repository();
     const s = await serveWithConfig(config(r), TOKEN);
+    // The server's own secrets and variables are kept from the fork's run as the config's are.
+    for (const args of [
+      ["secret", "set", "STORED_KEY", "--body", STORED],
+      ["variable", "set", "STORED_VAR", "--body", STORED_VAR],
+    ]) {
+      const set = spawnSync(process.execPath, [BIN, ...args, "--repo", "acme/app"], {
+        env: { ...process.env, GANTRY_SERVER: s.url, GANTRY_TOKEN: TOKEN },
+        encoding: "utf8",
+      });
+      expect(set.status, set.stderr).toBe(0);
+    }
     const res = await deliver(s, "pull_request", pullRequestPayload(7, head, base, "mallory/app"));
     expect(res.status).toBe(202);
     const pr = await completedOf(s, "pull_request");
@@ -196,6 +214,7 @@ describe("gantry serve: fork pull requests", () => {
     expect(log).toContain("len=0");
     expect(log).toContain("ref=refs/pull/7/merge");
     expect(log).toMatch(/var=\s*$/m);
+    expect(log).toMatch(/stored-var=\s*$/m);
     // The values of every secret: GITHUB_TOKEN's alone (a placeholder, masked).
     expect(log).toMatch(/names=\*\*\*\s*$/m);
 
@@ -205,6 +224,7 @@ describe("gantry serve: fork pull requests", () => {
     const targetLog = await jobLog(s, target.id);
     expect(targetLog).toContain("workflow=base");
     expect(targetLog).toContain(`len=${SECRET.length}`);
+    expect(targetLog).toContain(`stored-len=${STORED.length}`);
     expect(targetLog).toContain(`ref=refs/heads/main sha=${base} head_ref=feature base_ref=main`);
     expect(target.head_sha).toBe(base);
 
@@ -229,7 +249,9 @@ describe("gantry serve: fork pull requests", () => {
       s.stdout(),
       s.stderr(),
     ].join("\n");
-    for (const leak of [SECRET, REVERSED, VAR]) expect(answers).not.toContain(leak);
+    for (const leak of [SECRET, REVERSED, VAR, STORED]) expect(answers).not.toContain(leak);
+    // A stored variable is no secret (its database row holds it), but the fork's runs never saw it.
+    for (const text of [log, rerunLog]) expect(text).not.toContain(STORED_VAR);
 
     // The run records the token's permissions: read for the fork's run, write for the target's.
     const db = new Database(join(s.data, "gantry.db"), { readonly: true });
