@@ -6,7 +6,7 @@ import { buildWorkflowDef, loadWorkflow } from "../workflow/index.js";
 import { Cancellation } from "./cancellation.js";
 import { EventBus } from "./events.js";
 import type { JobExecutor, JobOutcome, JobRequest } from "./executor.js";
-import { runWorkflow } from "./run-workflow.js";
+import { type EnvironmentEntry, runWorkflow } from "./run-workflow.js";
 import { Semaphore } from "./semaphore.js";
 
 const YAML = `on: push
@@ -32,18 +32,19 @@ jobs:
       - run: echo
 `;
 
-async function run(
-  hook?: (name: string) => Promise<{ secrets: Record<string, string>; vars: Record<string, string> }>,
-) {
+async function run(hook?: (name: string) => Promise<EnvironmentEntry>) {
   const loaded = await loadWorkflow("ci.yml", YAML);
   if (!loaded.workflow) throw new Error(JSON.stringify(loaded.problems));
   const requests: JobRequest[] = [];
+  const lines: string[] = [];
   const executor: JobExecutor = {
     async runJob(req: JobRequest): Promise<JobOutcome> {
       requests.push(req);
       return { result: "success", outputs: {}, steps: [] };
     },
   };
+  const bus = new EventBus();
+  bus.on("job:log", (e) => lines.push(`${e.jobKey}: ${e.line}`));
   const report = await runWorkflow({
     runId: "1",
     workflow: buildWorkflowDef(loaded.workflow),
@@ -52,17 +53,17 @@ async function run(
     vars: { REGION: "run-region", KEEP: "kept" },
     secrets: { GITHUB_TOKEN: "run-token", TOKEN: "run-secret" },
     executor,
-    bus: new EventBus(),
+    bus,
     cancellation: new Cancellation(),
     slots: new Semaphore(4),
-    environmentSecrets: hook,
+    enterEnvironment: hook,
   });
   const byJob = (id: string) => {
     const req = requests.find((r) => r.job.id === id);
     if (!req) throw new Error(`no request for ${id}`);
     return req;
   };
-  return { report, byJob };
+  return { report, byJob, requests, lines };
 }
 
 describe("a job's environment", () => {
@@ -84,6 +85,27 @@ describe("a job's environment", () => {
     expect(byJob("named").secrets).toContain("secret-of-Production");
     expect(byJob("plain").secrets).not.toContain("secret-of-Production");
     expect(byJob("mapped").contexts.secrets).toMatchObject({ TOKEN: "secret-of-staging" });
+  });
+
+  it("fails a job its environment refuses at once, in the refusal's words, without running it", async () => {
+    const { report, requests, lines } = await run(async (name) =>
+      name === "Production"
+        ? {
+            refused:
+              'Branch "feature" is not allowed to deploy to Production due to environment protection rules.',
+          }
+        : { secrets: { TOKEN: "staging-secret" }, vars: {} },
+    );
+    const named = report.jobs.find((j) => j.id === "named");
+    expect(named?.result).toBe("failure");
+    expect(named?.steps).toEqual([]);
+    expect(requests.map((r) => r.job.id).sort()).toEqual(["mapped", "plain"]);
+    expect(lines.filter((l) => l.includes("named"))).toEqual([
+      expect.stringContaining(
+        'Error: Branch "feature" is not allowed to deploy to Production due to environment protection rules.',
+      ),
+    ]);
+    expect(report.conclusion).toBe("failure");
   });
 
   it("fails the job saying why when the environment's secrets cannot be had; without the hook, nothing more", async () => {
