@@ -1,4 +1,5 @@
-// A job's `environment:` (a name, or a mapping with `name`, evaluated with the job's contexts):
+// A job's `environment:` (a name, or a mapping with `name`, evaluated with the job's contexts),
+// entered through WorkflowRunOptions.enterEnvironment:
 // the environment's secrets and variables take the place of the run's of the same name, its
 // secrets are masked, and a job without one, or a run without the hook, gets the run's own.
 import { describe, expect, it } from "vitest";
