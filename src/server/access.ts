@@ -7,10 +7,11 @@ import {
   type Principal,
   type Role,
 } from "../identity/index.js";
-import type { Repo } from "../store/index.js";
+import type { Repo, Store } from "../store/index.js";
 import { principalOf } from "./auth.js";
 import { clientAddress } from "./auth-throttle.js";
-import { HttpError, repoOf, type ServerContext } from "./context.js";
+import { HttpError } from "./http-error.js";
+import { repoNameProblem } from "./validate.js";
 
 /** The caller of an API route (bearerAuth ran before every one). */
 export function callerOf(c: Context): Principal {
@@ -21,13 +22,24 @@ export function callerOf(c: Context): Principal {
   return principal;
 }
 
+/** The repository the path's {owner}/{repo} name: 404 (with the reason) for a name no repository can have. */
+export async function repoOf(ctx: { store: Store }, c: Context): Promise<Repo> {
+  const owner = c.req.param("owner") ?? "";
+  const name = c.req.param("repo") ?? "";
+  const problem = repoNameProblem(owner, "owner") ?? repoNameProblem(name, "name");
+  if (problem) throw new HttpError(404, `Not Found: ${problem}`);
+  const repo = await ctx.store.getRepo(owner, name);
+  if (!repo) throw new HttpError(404, "Not Found: no such repository on this server");
+  return repo;
+}
+
 /**
  * The path's repository when the caller has `role` on it (a job's token: `permission` at the level
  * the role stands for). One who may not read it gets 404 as for a repository that does not exist,
  * as GitHub answers, so its existence does not leak; one who reads it but lacks the role, 403.
  */
 export async function repoAccess(
-  ctx: ServerContext,
+  ctx: { store: Store },
   c: Context,
   role: Role,
   permission?: Permission,

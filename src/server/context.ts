@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { FsArtifactStore } from "../artifacts/index.js";
 import type { OidcIssuer } from "../identity/index.js";
 import type { SecretVault } from "../secrets/index.js";
-import type { Repo, Store } from "../store/index.js";
+import type { Store } from "../store/index.js";
 import type { ServerAudit } from "./audit.js";
 import type { AuthThrottle } from "./auth-throttle.js";
 import type { ServerConfig } from "./config.js";
@@ -18,7 +18,7 @@ import { parseJsonText, readBody } from "./request-limits.js";
 import type { RunNotes } from "./run-notes.js";
 import type { RunService } from "./run-service.js";
 import type { RunnerPool } from "./runner-pool.js";
-import { parseId, repoNameProblem } from "./validate.js";
+import { parseId } from "./validate.js";
 
 /** What the HTTP routes work with. */
 export interface ServerContext {
@@ -53,17 +53,6 @@ export { HttpError };
 /** The server's own URL as the client reached it (for the `url` fields). */
 export function baseUrl(c: Context): string {
   return new URL(c.req.url).origin;
-}
-
-/** The repository the path's {owner}/{repo} name: 404 (with the reason) for a name no repository can have. */
-export async function repoOf(ctx: ServerContext, c: Context): Promise<Repo> {
-  const owner = c.req.param("owner") ?? "";
-  const name = c.req.param("repo") ?? "";
-  const problem = repoNameProblem(owner, "owner") ?? repoNameProblem(name, "name");
-  if (problem) throw new HttpError(404, `Not Found: ${problem}`);
-  const repo = await ctx.store.getRepo(owner, name);
-  if (!repo) throw new HttpError(404, "Not Found: no such repository on this server");
-  return repo;
 }
 
 /** A path's id (decimal, validate.ts parseId): 404 for anything else (`0x1`, `1e3`, `abc`). */

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import type { Repo, Run } from "../../store/index.js";
-import { repoAccess } from "../access.js";
+import { repoAccess, repoOf } from "../access.js";
 import { bearerAuth } from "../auth.js";
 import { type BadgeStatus, badgeSvg } from "../badge-svg.js";
-import { HttpError, repoOf, type ServerContext } from "../context.js";
+import { HttpError, type ServerContext } from "../context.js";
 import { loadPushedWorkflow } from "../pushed-workflows.js";
 import { refProblem } from "../validate.js";
 
