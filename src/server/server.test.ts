@@ -118,14 +118,14 @@ describe("auth and documents", () => {
       servers.push(third);
       const old = await third.app.request("/api/v1/repos", { headers: { authorization: `Bearer ${token}` } });
       expect(old.status).toBe(401);
-      const log = await third.app.request("/api/v1/audit-log?action=oauth_access.create", {
+      const log = await third.app.request("/api/v1/audit-log?action=server.start&order=asc", {
         headers: { authorization: "Bearer from-the-environment" },
       });
       const text = await log.text();
       expect(text).not.toContain(token);
       expect(text).not.toContain("from-the-environment");
-      const entries = JSON.parse(text) as { details: { source: string; user: string } }[];
-      expect(entries.map((e) => e.details.source).sort()).toEqual(["GANTRY_ADMIN_TOKEN", "generated"]);
+      const entries = JSON.parse(text) as { details: { bootstrap_admin: string } }[];
+      expect(entries.map((e) => e.details.bootstrap_admin)).toEqual(["generated", "kept", "replaced"]);
     } finally {
       if (saved !== undefined) process.env.GANTRY_ADMIN_TOKEN = saved;
     }

@@ -15,7 +15,7 @@ import type { RepoEvent } from "../triggers/index.js";
 import { UsageError } from "../workflow/index.js";
 import { createApp } from "./app.js";
 import { ServerAudit } from "./audit.js";
-import { BOOTSTRAP_LOGIN, ensureAdminToken } from "./auth.js";
+import { ensureAdminToken } from "./auth.js";
 import { parseServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
 import { applyDeclaredEnvironments, EnvironmentError } from "./environments.js";
@@ -349,18 +349,11 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       });
   }
 
-  await audit.system("server.start", { details: { url: url || null, data_dir: dataDir } });
-  // A bootstrap token made or replaced (GANTRY_ADMIN_TOKEN) is a new credential: on the trail, by
-  // its owner and note, never its value.
-  if (adminToken.change !== "kept") {
-    await audit.system("oauth_access.create", {
-      details: {
-        user: BOOTSTRAP_LOGIN,
-        note: "admin",
-        source: adminToken.change === "generated" ? "generated" : "GANTRY_ADMIN_TOKEN",
-      },
-    });
-  }
+  // The start says what became of the bootstrap admin token (a new credential when it was made or
+  // replaced through GANTRY_ADMIN_TOKEN; never its value): kept, generated or replaced, as bootstrap_admin.
+  await audit.system("server.start", {
+    details: { url: url || null, data_dir: dataDir, bootstrap_admin: adminToken.change },
+  });
   // A rotation of the master key at this start (--rotate-master-key): the keys' ids, never a key.
   if (vault.rotation) await audit.system("secrets.rotate_master_key", { details: vault.rotation });
   if (opts.config !== undefined) {
