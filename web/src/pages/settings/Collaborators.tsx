@@ -40,7 +40,8 @@ export function Collaborators({
 }: {
   owner: string;
   repo: string;
-  canManage?: boolean;
+  /** Whether the caller is the repository's admin: undefined while that is not known yet. */
+  canManage: boolean | undefined;
 }) {
   const base = repoPath(owner, repo);
   const list = useData(() => allCollaborators(base), `collaborators:${owner}/${repo}`);
@@ -49,7 +50,8 @@ export function Collaborators({
   const [problem, setProblem] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const manage = canManage !== false;
+  // Controls only once the caller's role is known to be admin: never shown, even for a moment, to a writer.
+  const manage = canManage === true;
 
   async function put(who: string, permission: string, what: string) {
     setBusy(true);
