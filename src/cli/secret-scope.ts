@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { UsageError } from "../workflow/index.js";
-import type { ServerClient } from "./server-client.js";
+import { CLIENT_OPTIONS, type ServerClient } from "./server-client.js";
 
 /** The options `gantry secret` and `gantry variable` share beside the client's. */
 export const SCOPE_OPTIONS = {
@@ -51,4 +52,28 @@ export function valueOf(body: string | undefined, what: string): string {
 export function nameArg(sub: string, name: string | undefined, command: string): string {
   if (!name) throw new UsageError(`gantry ${command} ${sub}: which one? give its NAME`);
   return name;
+}
+
+/**
+ * The command line of `gantry secret` and `gantry variable`: SUB [NAME] with the client's and the
+ * scope's options, checked the same way for both; a number (the exit code) when it asked for help.
+ */
+export function parseScopedCommand(argv: string[], command: "secret" | "variable", help: string) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...CLIENT_OPTIONS, ...SCOPE_OPTIONS, help: { type: "boolean", short: "h" } },
+  });
+  const [sub, name, ...extra] = positionals;
+  if (values.help || sub === undefined) {
+    process.stdout.write(help);
+    return values.help ? 0 : 2;
+  }
+  if (!["set", "list", "rm"].includes(sub))
+    throw new UsageError(`gantry ${command}: unknown subcommand '${sub}' (set, list or rm)`);
+  if (extra.length > 0 || (sub === "list" && name !== undefined))
+    throw new UsageError(`gantry ${command} ${sub}: unexpected argument '${extra[0] ?? name}'`);
+  if (sub !== "set" && values.body !== undefined)
+    throw new UsageError(`gantry ${command} ${sub} takes no --body`);
+  return { values, sub, name };
 }

@@ -1,8 +1,6 @@
-import { parseArgs } from "node:util";
-import { UsageError } from "../workflow/index.js";
 import { printable } from "./run-refs.js";
-import { nameArg, SCOPE_HELP, SCOPE_OPTIONS, scopeBase, valueOf } from "./secret-scope.js";
-import { ApiError, CLIENT_HELP, CLIENT_OPTIONS, reportApiError, ServerClient } from "./server-client.js";
+import { nameArg, parseScopedCommand, SCOPE_HELP, scopeBase, valueOf } from "./secret-scope.js";
+import { ApiError, CLIENT_HELP, reportApiError, ServerClient } from "./server-client.js";
 import { textTable } from "./text-table.js";
 
 export const VARIABLE_HELP = `Usage: gantry variable set NAME [--body VALUE] [--env NAME | --server-wide] [options]
@@ -18,22 +16,9 @@ value, read from standard input (one trailing newline dropped) or --body.
 ${SCOPE_HELP}${CLIENT_HELP}`;
 
 export async function variableCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...CLIENT_OPTIONS, ...SCOPE_OPTIONS, help: { type: "boolean", short: "h" } },
-  });
-  const [sub, name, ...extra] = positionals;
-  if (values.help || sub === undefined) {
-    process.stdout.write(VARIABLE_HELP);
-    return values.help ? 0 : 2;
-  }
-  if (!["set", "list", "rm"].includes(sub))
-    throw new UsageError(`gantry variable: unknown subcommand '${sub}' (set, list or rm)`);
-  if (extra.length > 0 || (sub === "list" && name !== undefined))
-    throw new UsageError(`gantry variable ${sub}: unexpected argument '${extra[0] ?? name}'`);
-  if (sub !== "set" && values.body !== undefined)
-    throw new UsageError(`gantry variable ${sub} takes no --body`);
+  const parsed = parseScopedCommand(argv, "variable", VARIABLE_HELP);
+  if (typeof parsed === "number") return parsed;
+  const { values, sub, name } = parsed;
   const client = new ServerClient(values);
   try {
     const { base, where } = await scopeBase(client, values);
