@@ -12,6 +12,8 @@ export interface GantryEvents {
   "job:queued": { runId: string; jobKey: string; name: string };
   /** The job waits for its concurrency group (another run or job holds it). */
   "job:pending": { runId: string; jobKey: string; name: string; group: string };
+  /** The job waits on its environment's protection rules (a wait timer, a reviewer's approval). */
+  "job:waiting": { runId: string; jobKey: string; name: string; environment: string };
   "job:started": { runId: string; jobKey: string; name: string };
   "job:completed": { runId: string; jobKey: string; name: string; result: Result; failedStep?: string };
   /** The steps a job is about to run, named as they stand at its start (a later step's name may change). */

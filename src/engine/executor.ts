@@ -19,6 +19,8 @@ export interface JobRequest {
   env: Record<string, string>;
   /** Values to mask in every output: secrets and their lines. */
   secrets: string[];
+  /** The environment the job entered (its evaluated name), if any. */
+  environment?: string;
   cancellation: Cancellation;
   bus: EventBus;
 }
@@ -36,6 +38,8 @@ export interface JobOutcome {
 export interface CredentialsRequest {
   runId: string;
   jobKey: string;
+  /** The environment the job entered (its evaluated name), if any: its credentials come after its gate. */
+  environment?: string;
   workflow: WorkflowDef;
   job: JobDef;
   /**

@@ -25,11 +25,11 @@ export type {
   JobRequest,
 } from "./executor.js";
 export { buildGithubContext, type GithubContextInput, placeholderGithubToken } from "./github-context.js";
+export type { EnvironmentEntry, EnvironmentOutcome, EnvironmentRequest } from "./job-environment.js";
 export { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 export type { JobReport, Result, RunReport, StepReport, WorkflowRunReport } from "./report.js";
 export { defaultRunTitle, evaluateRunName, type RunNameResult } from "./run-title.js";
 export {
-  type EnvironmentEntry,
   type PriorJob,
   runWorkflow,
   type WorkflowRunOptions,

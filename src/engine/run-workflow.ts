@@ -26,6 +26,13 @@ import type { ConcurrencyGroups } from "./concurrency-groups.js";
 import { enterGroup } from "./enter-group.js";
 import type { EventBus } from "./events.js";
 import type { JobCredentials, JobExecutor, JobOutcome } from "./executor.js";
+import {
+  type EnvironmentEntry,
+  type EnvironmentOutcome,
+  type EnvironmentRequest,
+  environmentTarget,
+  environmentUrl,
+} from "./job-environment.js";
 import { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 import type { JobReport, Result, WorkflowRunReport } from "./report.js";
 import { defaultRunTitle, evaluateRunName } from "./run-title.js";
@@ -62,24 +69,18 @@ export interface WorkflowRunOptions {
   /** The workflow-level group the top-level run holds: a job asking for it is a deadlock. */
   workflowGroup?: string;
   /**
-   * A job enters its `environment:` (by its evaluated name) before any step runs: the answer is
-   * either a refusal (GitHub's message: the job fails at once, without a step and without the
-   * environment's secrets) or the environment's secrets and variables, which take the place of the
-   * run's own of the same name, as an environment's do on GitHub. Without it, `environment:` gives a
+   * A job enters its `environment:` when it is ready, before its GITHUB_TOKEN is issued and before
+   * any step: the host may make it wait (protection rules), refuse it, or let it in with the
+   * environment's secrets and variables (job-environment.ts). Without it, `environment:` gives a
    * job nothing more.
    */
-  enterEnvironment?: (environment: string) => Promise<EnvironmentEntry>;
+  enterEnvironment?: (request: EnvironmentRequest) => Promise<EnvironmentEntry>;
   /**
    * Jobs (by id) that already finished in an earlier attempt of this run: they are not run again,
    * and their result, outputs and reports stand (re-run failed jobs, recovery after a crash).
    */
   prior?: Record<string, PriorJob>;
 }
-
-/** What entering an environment gives a job (WorkflowRunOptions.enterEnvironment). */
-export type EnvironmentEntry =
-  | { refused: string }
-  | { refused?: undefined; secrets: Record<string, string>; vars: Record<string, string> };
 
 /** A job's outcome carried over from before: what dependants see, and its reports. */
 export interface PriorJob {
@@ -133,11 +134,12 @@ function now(): string {
   return new Date().toISOString();
 }
 
-/** A job's `environment:` name (written as a name or as a mapping with `name`), evaluated. */
-function environmentName(token: NonNullable<JobDef["environment"]>, contexts: Contexts): string {
-  const value = evaluateToken(token, contexts);
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) return toText(value.name ?? "");
-  return toText(value ?? "");
+type EnvironmentLeave = (outcome: EnvironmentOutcome) => Promise<void>;
+
+/** What a leg carries from its environment to its steps: the masks it adds, and its name. */
+interface LegEnvironment {
+  masks: string[];
+  environment?: string;
 }
 
 /** Runs one workflow's job graph to completion and reports it. */
@@ -554,23 +556,13 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     return entry;
   }
 
-  /** One leg of a job of steps: a slot, then the executor. */
+  /** One leg of a job of steps: a slot, its environment, then the executor. */
   async function runJobLeg(leg: Leg): Promise<JobOutcome> {
     const { def, name, jobKey, matrix } = leg;
     const release = await opts.slots.acquire();
     const report = emptyReport(def, name, matrix, "cancelled");
     addReport(def, report);
-    try {
-      if (leg.mustNotStart()) {
-        bus.emit("job:completed", { runId, jobKey, name, result: "cancelled" });
-        return { result: "cancelled", outputs: {}, steps: [] };
-      }
-      report.startedAt = now();
-      const log = opts.logPath?.(jobKey, name);
-      if (log) report.log = log;
-      bus.emit("job:started", { runId, jobKey, name });
-      const legCancel = Cancellation.startingUnder(leg.group);
-      const outcome = await runOneLeg(def, leg.contexts, name, jobKey, matrix, legCancel);
+    const finish = (outcome: JobOutcome): JobOutcome => {
       report.completedAt = now();
       report.result = outcome.result;
       report.outputs = outcome.outputs;
@@ -583,9 +575,115 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
         failedStep: outcome.failedStep,
       });
       return outcome;
+    };
+    try {
+      if (leg.mustNotStart()) {
+        bus.emit("job:completed", { runId, jobKey, name, result: "cancelled" });
+        return { result: "cancelled", outputs: {}, steps: [] };
+      }
+      const legCancel = Cancellation.startingUnder(leg.group);
+      const entered = await enterJobEnvironment(leg, legCancel);
+      if (entered.kind === "cancelled") {
+        bus.emit("job:completed", { runId, jobKey, name, result: "cancelled" });
+        return { result: "cancelled", outputs: {}, steps: [] };
+      }
+      report.startedAt = now();
+      const log = opts.logPath?.(jobKey, name);
+      if (log) report.log = log;
+      bus.emit("job:started", { runId, jobKey, name });
+      if (entered.kind === "refused") {
+        bus.emit("job:log", { runId, jobKey, line: `Error: ${entered.message}` });
+        bus.emit("job:annotation", { runId, jobKey, level: "error", text: entered.message });
+        return finish({ result: "failure", outputs: {}, steps: [] });
+      }
+      let outcome: JobOutcome;
+      try {
+        outcome = await runOneLeg(def, entered.contexts, name, jobKey, matrix, legCancel, entered);
+      } catch (err) {
+        await leaveJobEnvironment(leg, entered, undefined);
+        throw err;
+      }
+      await leaveJobEnvironment(leg, entered, outcome);
+      return finish(outcome);
     } finally {
       release();
     }
+  }
+
+  /**
+   * The leg enters its `environment:` (when it has one and the host keeps environments): it may
+   * wait there (job:waiting), be refused, or go on with the environment's secrets and variables.
+   */
+  async function enterJobEnvironment(
+    leg: Leg,
+    cancellation: Cancellation,
+  ): Promise<
+    | { kind: "cancelled" }
+    | { kind: "refused"; message: string }
+    | ({ kind: "entered"; contexts: Contexts; leave?: EnvironmentLeave } & LegEnvironment)
+  > {
+    const { def, jobKey, name } = leg;
+    if (!def.environment || !opts.enterEnvironment)
+      return { kind: "entered", contexts: leg.contexts, masks: [] };
+    let entry: EnvironmentEntry;
+    let target: { name: string; deployment: boolean };
+    try {
+      target = environmentTarget(def.environment, leg.contexts);
+      if (!target.name) return { kind: "entered", contexts: leg.contexts, masks: [] };
+      entry = await opts.enterEnvironment({
+        ...target,
+        jobId: def.id,
+        jobKey,
+        jobName: name,
+        cancellation,
+        waiting: () => bus.emit("job:waiting", { runId, jobKey, name, environment: target.name }),
+      });
+    } catch (err) {
+      if (cancellation.cancelled) return { kind: "cancelled" };
+      return { kind: "refused", message: `environment: ${(err as Error).message}` };
+    }
+    if (cancellation.cancelled) {
+      if (entry.refused === undefined) await entry.leave?.({ result: "cancelled" }).catch(() => undefined);
+      return { kind: "cancelled" };
+    }
+    if (entry.refused !== undefined) return { kind: "refused", message: entry.refused };
+    // Its secrets and variables over the run's (the job's GITHUB_TOKEN stays: no secret is named GITHUB_*).
+    const secrets = leg.contexts.secrets as Record<string, Json>;
+    const contexts: Contexts = {
+      ...leg.contexts,
+      secrets: { ...secrets, ...entry.secrets, GITHUB_TOKEN: secrets.GITHUB_TOKEN ?? "" },
+      vars: { ...opts.vars, ...entry.vars },
+    };
+    return {
+      kind: "entered",
+      contexts,
+      masks: secretLines(entry.secrets),
+      environment: target.name,
+      leave: entry.leave,
+    };
+  }
+
+  /** The leg leaves its environment with its outcome and its evaluated `environment.url`. */
+  async function leaveJobEnvironment(
+    leg: Leg,
+    entered: { contexts: Contexts; leave?: EnvironmentLeave },
+    outcome: JobOutcome | undefined,
+  ): Promise<void> {
+    if (!entered.leave || !leg.def.environment) return;
+    const result = outcome?.result ?? "failure";
+    let url: string | undefined;
+    try {
+      url = environmentUrl(leg.def.environment, entered.contexts, outcome?.steps ?? [], result);
+    } catch (err) {
+      bus.emit("job:log", {
+        runId,
+        jobKey: leg.jobKey,
+        line: `Warning: environment.url: ${(err as Error).message}`,
+      });
+    }
+    await entered.leave({ result, ...(url !== undefined ? { url } : {}) }).catch((err: Error) => {
+      bus.emit("job:log", { runId, jobKey: leg.jobKey, line: `Warning: environment: ${err.message}` });
+    });
   }
 
   function continueOnError(def: JobDef, contexts: Contexts): boolean {
@@ -626,12 +724,14 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     jobKey: string,
     matrix: MatrixCombination | null,
     cancellation: Cancellation,
+    environment: LegEnvironment,
   ): Promise<JobOutcome> {
     let credentials: JobCredentials | undefined;
     try {
       credentials = await opts.executor.credentials?.({
         runId,
         jobKey,
+        environment: environment.environment,
         workflow,
         job: def,
         callers: frame.callers,
@@ -640,7 +740,9 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       bus.emit("job:log", { runId, jobKey, line: `Error: GITHUB_TOKEN: ${(err as Error).message}` });
       return { result: "failure", outputs: {}, steps: [] };
     }
-    if (!credentials) return runLegSteps(def, contexts, name, jobKey, matrix, cancellation, masks);
+    const legMasks = [...masks, ...environment.masks];
+    const leg = { environment: environment.environment, masks: legMasks };
+    if (!credentials) return runLegSteps(def, contexts, name, jobKey, matrix, cancellation, leg);
     const { token } = credentials;
     const own: Contexts = {
       ...contexts,
@@ -648,7 +750,10 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       secrets: { ...(contexts.secrets as Record<string, Json>), GITHUB_TOKEN: token },
     };
     try {
-      return await runLegSteps(def, own, name, jobKey, matrix, cancellation, [...masks, token]);
+      return await runLegSteps(def, own, name, jobKey, matrix, cancellation, {
+        ...leg,
+        masks: [...legMasks, token],
+      });
     } finally {
       await credentials.release();
     }
@@ -661,7 +766,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     jobKey: string,
     matrix: MatrixCombination | null,
     cancellation: Cancellation,
-    legMasks: string[],
+    environment: LegEnvironment,
   ): Promise<JobOutcome> {
     const env: Record<string, string> = {};
     const fail = (message: string): JobOutcome => {
@@ -669,27 +774,6 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       return { result: "failure", outputs: {}, steps: [] };
     };
     let timeoutMinutes = 360;
-    // The job's environment: its secrets and variables over the run's, from env: on (the job's
-    // GITHUB_TOKEN stays: no secret is named GITHUB_*).
-    if (def.environment && opts.enterEnvironment) {
-      let entry: EnvironmentEntry | undefined;
-      try {
-        const name = environmentName(def.environment, contexts);
-        if (name) entry = await opts.enterEnvironment(name);
-      } catch (err) {
-        return fail(`environment: ${(err as Error).message}`);
-      }
-      if (entry?.refused !== undefined) return fail(entry.refused);
-      if (entry) {
-        const secrets = contexts.secrets as Record<string, Json>;
-        contexts = {
-          ...contexts,
-          secrets: { ...secrets, ...entry.secrets, GITHUB_TOKEN: secrets.GITHUB_TOKEN ?? "" },
-          vars: { ...opts.vars, ...entry.vars },
-        };
-        legMasks = [...legMasks, ...secretLines(entry.secrets)];
-      }
-    }
     try {
       for (const source of [workflow.env, def.env]) {
         if (!source) continue;
@@ -726,7 +810,8 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
         matrix,
         contexts: { ...contexts, github: { ...(contexts.github as Record<string, Json>), job: def.id }, env },
         env,
-        secrets: legMasks,
+        secrets: environment.masks,
+        ...(environment.environment !== undefined ? { environment: environment.environment } : {}),
         cancellation,
         bus,
       });

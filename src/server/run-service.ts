@@ -431,7 +431,7 @@ export class RunService {
         secrets: { ...secrets, GITHUB_TOKEN: token },
         // A job's environment: created on first use; its branch policy decides on the run's ref
         // before any step (a fork's run too); its secrets and variables only then, and never a fork's.
-        enterEnvironment: async (name): Promise<EnvironmentEntry> => {
+        enterEnvironment: async ({ name }): Promise<EnvironmentEntry> => {
           const entry = await enterEnvironment(store, this.deps.audit, repo, name, run);
           if (entry.refused !== undefined) return entry;
           return run.fork ? { secrets: {}, vars: {} } : this.deps.vault.jobSecrets(repo.id, name);

@@ -7,7 +7,8 @@ import { buildWorkflowDef, loadWorkflow } from "../workflow/index.js";
 import { Cancellation } from "./cancellation.js";
 import { EventBus } from "./events.js";
 import type { JobExecutor, JobOutcome, JobRequest } from "./executor.js";
-import { type EnvironmentEntry, runWorkflow } from "./run-workflow.js";
+import type { EnvironmentEntry, EnvironmentRequest } from "./job-environment.js";
+import { runWorkflow } from "./run-workflow.js";
 import { Semaphore } from "./semaphore.js";
 
 const YAML = `on: push
@@ -33,19 +34,30 @@ jobs:
       - run: echo
 `;
 
-async function run(hook?: (name: string) => Promise<EnvironmentEntry>) {
-  const loaded = await loadWorkflow("ci.yml", YAML);
+type Hook = (request: EnvironmentRequest) => Promise<EnvironmentEntry>;
+
+async function run(
+  hook?: Hook,
+  yaml = YAML,
+  outcomeOf: (req: JobRequest) => JobOutcome = () => ({ result: "success", outputs: {}, steps: [] }),
+  cancellation = new Cancellation(),
+) {
+  const loaded = await loadWorkflow("ci.yml", yaml);
   if (!loaded.workflow) throw new Error(JSON.stringify(loaded.problems));
   const requests: JobRequest[] = [];
   const lines: string[] = [];
+  const events: string[] = [];
   const executor: JobExecutor = {
     async runJob(req: JobRequest): Promise<JobOutcome> {
       requests.push(req);
-      return { result: "success", outputs: {}, steps: [] };
+      return outcomeOf(req);
     },
   };
   const bus = new EventBus();
   bus.on("job:log", (e) => lines.push(`${e.jobKey}: ${e.line}`));
+  bus.on("job:waiting", (e) => events.push(`waiting ${e.jobKey} ${e.environment}`));
+  bus.on("job:started", (e) => events.push(`started ${e.jobKey}`));
+  bus.on("job:completed", (e) => events.push(`completed ${e.jobKey} ${e.result}`));
   const report = await runWorkflow({
     runId: "1",
     workflow: buildWorkflowDef(loaded.workflow),
@@ -55,7 +67,7 @@ async function run(hook?: (name: string) => Promise<EnvironmentEntry>) {
     secrets: { GITHUB_TOKEN: "run-token", TOKEN: "run-secret" },
     executor,
     bus,
-    cancellation: new Cancellation(),
+    cancellation,
     slots: new Semaphore(4),
     enterEnvironment: hook,
   });
@@ -64,13 +76,13 @@ async function run(hook?: (name: string) => Promise<EnvironmentEntry>) {
     if (!req) throw new Error(`no request for ${id}`);
     return req;
   };
-  return { report, byJob, requests, lines };
+  return { report, byJob, requests, lines, events };
 }
 
 describe("a job's environment", () => {
   it("gives its secrets and variables over the run's, masked; others keep the run's", async () => {
     const asked: string[] = [];
-    const { report, byJob } = await run(async (name) => {
+    const { report, byJob } = await run(async ({ name }) => {
       asked.push(name);
       return { secrets: { TOKEN: `secret-of-${name}` }, vars: { REGION: `region-of-${name}` } };
     });
@@ -89,7 +101,7 @@ describe("a job's environment", () => {
   });
 
   it("fails a job its environment refuses at once, in the refusal's words, without running it", async () => {
-    const { report, requests, lines } = await run(async (name) =>
+    const { report, requests, lines } = await run(async ({ name }) =>
       name === "Production"
         ? {
             refused:
@@ -120,5 +132,96 @@ describe("a job's environment", () => {
       GITHUB_TOKEN: "run-token",
       TOKEN: "run-secret",
     });
+  });
+
+  it("lets the host hold a job (job:waiting) and hears how it ended, with its url evaluated from its steps", async () => {
+    const yaml = `on: push
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment:
+      name: production
+      url: \${{ steps.ship.outputs.url }}/\${{ job.status }}
+    steps:
+      - id: ship
+        run: echo
+  rehearse:
+    runs-on: ubuntu-latest
+    environment:
+      name: production
+      deployment: false
+    steps:
+      - run: echo
+`;
+    const asked: EnvironmentRequest[] = [];
+    const left: Array<{ job: string; result: string; url?: string }> = [];
+    const { report, events, requests } = await run(
+      async (request) => {
+        asked.push(request);
+        request.waiting();
+        return {
+          secrets: {},
+          vars: {},
+          leave: async (outcome) => {
+            left.push({ job: request.jobId, ...outcome });
+          },
+        };
+      },
+      yaml,
+      (req) => ({
+        result: "success",
+        outputs: {},
+        steps: [
+          {
+            id: "ship",
+            name: "ship",
+            outcome: "success",
+            conclusion: "success",
+            outputs: { url: "https://prod.example" },
+          },
+        ],
+      }),
+    );
+    expect(report.conclusion).toBe("success");
+    expect(asked.map((r) => [r.jobId, r.name, r.deployment]).sort()).toEqual([
+      ["deploy", "production", true],
+      ["rehearse", "production", false],
+    ]);
+    const deploy = events.filter((e) => e.includes("deploy"));
+    expect(deploy).toEqual([
+      "waiting ci.yml/deploy production",
+      "started ci.yml/deploy",
+      "completed ci.yml/deploy success",
+    ]);
+    expect(left.find((l) => l.job === "deploy")).toEqual({
+      job: "deploy",
+      result: "success",
+      url: "https://prod.example/success",
+    });
+    expect(left.find((l) => l.job === "rehearse")).toEqual({ job: "rehearse", result: "success" });
+    expect(requests.find((r) => r.job.id === "deploy")?.environment).toBe("production");
+  });
+
+  it("cancels a job whose run is cancelled while it waits, without running it", async () => {
+    const cancellation = new Cancellation();
+    const left: string[] = [];
+    const { report, requests, events } = await run(
+      async ({ name, cancellation: own, waiting }) => {
+        if (name !== "Production") return { secrets: {}, vars: {} };
+        waiting();
+        await new Promise<void>((resolve) => {
+          own.onCancel(resolve);
+          cancellation.cancel();
+        });
+        return { secrets: {}, vars: {}, leave: async (o) => void left.push(o.result) };
+      },
+      YAML,
+      undefined,
+      cancellation,
+    );
+    expect(report.jobs.find((j) => j.id === "named")?.result).toBe("cancelled");
+    expect(requests.map((r) => r.job.id)).not.toContain("named");
+    expect(events).not.toContain("started ci.yml/named");
+    expect(left).toEqual(["cancelled"]);
   });
 });
