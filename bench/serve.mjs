@@ -11,7 +11,8 @@
 //      GET /api/v1/repos/{o}/{r}/actions/runs: first page, a filter, a deep page;
 //   4. push → first step: a `git push` to a bare repository whose post-receive hook is gantry's
 //      (`gantry hook install`), to the first step of the `on: push` workflow, one push at a time,
-//      p50 and p99 over --events.
+//      p50 and p99 over --events; and the same `git push` to a bare repository without the hook,
+//      after each one (what the hook adds to a push).
 // It prints the figures and writes them to bench/serve-results.json. Nothing is asserted, and
 // tests never check timings.
 //
@@ -465,6 +466,10 @@ try {
     const bare = join(tmpRoot, "pushed.git");
     git(tmpRoot, "clone", "-q", "--bare", work, bare);
     git(work, "remote", "add", "origin", bare);
+    // The same pushes to a bare repository without a hook: what the hook adds to a `git push`.
+    const plain = join(tmpRoot, "plain.git");
+    git(tmpRoot, "clone", "-q", "--bare", work, plain);
+    git(work, "remote", "add", "plain", plain);
     const server = await startServer("pushed", bare, [markers]);
     execFileSync(
       process.execPath,
@@ -491,16 +496,22 @@ try {
         if (Date.now() > deadline) return { pushed };
         await sleep(2);
       }
-      return { pushed, ms: Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000 - t0 };
+      const ms = Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000 - t0;
+      // The same commit to the repository without a hook, once the step has run (not measured above).
+      const t1 = wallMs();
+      git(work, "push", "-q", "plain", "main");
+      return { pushed, ms, plainPush: wallMs() - t1 };
     };
     await pushOnce(); // unmeasured: the first fetch into the server's clone, lazy loads
     const p0 = pressure();
     const latencies = [];
     const pushes = [];
+    const plainPushes = [];
     let missed = 0;
     for (let i = 0; i < EVENTS; i++) {
-      const { pushed, ms } = await pushOnce();
+      const { pushed, ms, plainPush } = await pushOnce();
       pushes.push(pushed);
+      if (plainPush !== undefined) plainPushes.push(plainPush);
       if (ms === undefined) missed++;
       else latencies.push(ms);
       // One at a time: the next push once this run has finished, as section 1 waits for its run.
@@ -518,6 +529,11 @@ try {
       minMs: round(Math.min(...latencies)),
       maxMs: round(Math.max(...latencies)),
       gitPushP50Ms: round(quantile(pushes, 0.5)),
+      gitPushP99Ms: round(quantile(pushes, 0.99)),
+      gitPushWithoutHookP50Ms: round(quantile(plainPushes, 0.5)),
+      gitPushWithoutHookP99Ms: round(quantile(plainPushes, 0.99)),
+      hookCostP50Ms: round(quantile(pushes, 0.5) - quantile(plainPushes, 0.5)),
+      hook: readFileSync(join(bare, "hooks", "post-receive"), "utf8").split("\n", 1)[0],
       serverPeakRss: server.memory(),
       noise: pressureSince(p0),
     };

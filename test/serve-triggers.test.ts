@@ -62,6 +62,16 @@ describe("gantry serve: pushes start runs", () => {
     const s = await serve(
       `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 0 }\n`,
     );
+    // A wrong token: the server refuses the notification, the push stands and the pusher is told.
+    const wrong = await gantry(r.work, ["hook", "install", r.origin, "--server", s.url, "--token", "nope"]);
+    expect(wrong.code, wrong.stderr).toBe(0);
+    const refusedSha = commitFiles(r.work, { "a.txt": "0" }, "refused");
+    const refused = await push(r.work, "origin", "main");
+    expect(refused.code).toBe(0);
+    expect(refused.stderr).toContain(
+      `gantry: the server at ${s.url} answered 401: {"message":"Bad credentials: the hook's token is not this server's"} (the push itself went through)`,
+    );
+    expect(git(r.origin, "rev-parse", "main")).toBe(refusedSha);
     const installed = await gantry(r.work, [
       "hook",
       "install",

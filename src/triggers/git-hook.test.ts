@@ -1,15 +1,26 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { commitFiles, makeRemote } from "../../test/git-remote.js";
 import { git } from "../../test/harness.js";
 import { PayloadError } from "./errors.js";
 import { hookEvents, parseHookNotification } from "./git-hook.js";
-import { HOOK_CONFIG, HookInstallError, installHook } from "./hook-install.js";
-import { readRefs } from "./ref-updates.js";
+import { HOOK_CONFIG, HOOK_CURLRC, HookInstallError, installHook } from "./hook-install.js";
+import { type RefUpdate, readRefs } from "./ref-updates.js";
 
 const repo = { owner: "acme", name: "app", defaultBranch: "main" };
 const A = "a".repeat(40);
@@ -94,16 +105,38 @@ describe("hookEvents", () => {
   });
 });
 
+/** The running processes' command lines and executables (what `ps` shows). */
+function processes(): { pid: string; argv: string[]; exe: string }[] {
+  const found: { pid: string; argv: string[]; exe: string }[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+      found.push({ pid, argv, exe: readlinkSync(`/proc/${pid}/exe`) });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+interface Received {
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+  /** The processes running while the request was answered (the hook and its curl among them). */
+  running: { pid: string; argv: string[]; exe: string }[];
+}
+
 /** A loopback server that records hook requests and answers with `status`. */
 async function listen(status: number) {
-  const requests: { url: string; headers: IncomingMessage["headers"]; body: string }[] = [];
+  const requests: Received[] = [];
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (c) => {
       body += c;
     });
     req.on("end", () => {
-      requests.push({ url: req.url ?? "", headers: req.headers, body });
+      requests.push({ url: req.url ?? "", headers: req.headers, body, running: processes() });
       res.writeHead(status).end(status === 202 ? "" : "the server says no");
     });
   });
@@ -118,17 +151,20 @@ afterEach(async () => {
 });
 
 /**
- * Pushes main with one new commit; returns git push's exit code and stderr. Asynchronously: the
- * loopback server answering the hook runs in this process.
+ * Pushes main with one new commit (and `refspecs` besides, in the same push); returns git push's
+ * exit code and stderr. Asynchronously: the loopback server answering the hook runs in this process.
  */
 async function push(
   work: string,
+  refspecs: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ code: number | null; stderr: string; before: string; after: string }> {
   const before = git(work, "rev-parse", "HEAD");
   const after = commitFiles(work, { "pushed.txt": String(Math.random()) });
   return new Promise((resolve) => {
-    const child = spawn("git", ["push", "origin", "main"], {
+    const child = spawn("git", ["push", "origin", "main", ...refspecs], {
       cwd: work,
+      env,
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -147,6 +183,7 @@ describe("gantry's post-receive hook", () => {
     const hook = installHook({ repo: r.origin, server: `${server.url}/`, token: "s3cret", name: "acme/app" });
     expect(statSync(hook).mode & 0o777).toBe(0o755);
     expect(statSync(join(r.origin, HOOK_CONFIG)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(r.origin, HOOK_CURLRC)).mode & 0o777).toBe(0o600);
     expect(readFileSync(hook, "utf8")).not.toContain("s3cret");
     const p = await push(r.work);
     expect(p.code, p.stderr).toBe(0);
@@ -158,6 +195,55 @@ describe("gantry's post-receive hook", () => {
     expect(n.repository).toEqual({ path: realpathSync(r.origin), full_name: "acme/app" });
     expect(n.updates).toEqual([{ ref: "refs/heads/main", before: p.before, after: p.after }]);
     expect(n.pusher?.name).toBeTruthy();
+    // The hook is a shell script, no Node.js process: what runs it while it waits for the answer.
+    const hookProcess = req.running.find((p) => p.argv.some((a) => a.endsWith("post-receive")));
+    expect(hookProcess?.exe).toBeDefined();
+    expect(basename(hookProcess?.exe ?? "")).toMatch(/^(?:sh|dash|bash|busybox)$/);
+    // Its curl is running too, and no process shows the token on its command line.
+    expect(req.running.some((p) => basename(p.exe) === "curl")).toBe(true);
+    expect(req.running.filter((p) => p.argv.some((a) => a.includes("s3cret")))).toEqual([]);
+  });
+
+  it("posts every ref of a push, refs, path and pusher with odd characters, and no token when none is set", async () => {
+    const server = await listen(202);
+    closers.push(server.close);
+    const r = makeRemote({ "a.txt": "1" });
+    // A bare repository whose path needs escaping in JSON and quoting in the shell.
+    const odd = join(mkdtempSync(join(tmpdir(), "gantry-hook-")), `we"ird 'dir' $HOME \\ é\t.git`);
+    git(r.work, "clone", "-q", "--bare", r.origin, odd);
+    git(r.work, "remote", "set-url", "origin", odd);
+    installHook({ repo: odd, server: server.url, name: "acme/it's" });
+    const refs = [
+      'refs/heads/feat/"quoted"',
+      "refs/heads/it's-$HOME-{x}",
+      "refs/tags/v1.0-ü",
+      "refs/heads/a,b;c|d",
+    ];
+    for (const ref of refs) git(r.work, "update-ref", ref, "HEAD");
+    const env = { ...process.env, GL_USERNAME: 'al"ice\\ 😀', GITEA_PUSHER_EMAIL: "alice@example.com" };
+    const p = await push(
+      r.work,
+      refs.map((ref) => `${ref}:${ref}`),
+      env,
+    );
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).not.toContain("gantry:");
+    expect(server.requests).toHaveLength(1);
+    const [req] = server.requests;
+    expect(req.headers.authorization).toBeUndefined();
+    expect(req.headers["content-type"]).toBe("application/json");
+    const n = parseHookNotification(JSON.parse(req.body));
+    expect(n.repository).toEqual({ path: realpathSync(odd), full_name: "acme/it's" });
+    expect(n.pusher).toEqual({ name: 'al"ice\\ 😀', email: "alice@example.com" });
+    const zero = "0".repeat(40);
+    // The new refs point at the commit before the push's (update-ref ran before the commit).
+    const sorted = (xs: RefUpdate[]): RefUpdate[] => [...xs].sort((a, b) => a.ref.localeCompare(b.ref));
+    expect(sorted(n.updates)).toEqual(
+      sorted([
+        { ref: "refs/heads/main", before: p.before, after: p.after },
+        ...refs.map((ref) => ({ ref, before: zero, after: p.before })),
+      ]),
+    );
   });
 
   it("never fails the push when the server is down or refuses", async () => {
@@ -178,6 +264,13 @@ describe("gantry's post-receive hook", () => {
     const q = await push(r.work);
     expect(q.code).toBe(0);
     expect(q.stderr).toMatch(/answered 401: the server says no \(the push itself went through\)/);
+
+    // Without its settings the hook says so, and the push stands.
+    rmSync(join(r.origin, HOOK_CURLRC));
+    const s = await push(r.work);
+    expect(s.code).toBe(0);
+    expect(s.stderr).toContain("gantry: no server to notify: cannot read");
+    expect(refusing.requests).toHaveLength(1);
   });
 
   it("refuses a repository that is not bare, a bad URL and someone else's hook", () => {
@@ -186,6 +279,9 @@ describe("gantry's post-receive hook", () => {
       /not a bare git repository/,
     );
     expect(() => installHook({ repo: r.origin, server: "ftp://x" })).toThrow(/must be an http/);
+    expect(() => installHook({ repo: r.origin, server: "http://x", token: "a b\nheader: x" })).toThrow(
+      /--token must be printable ASCII without spaces/,
+    );
     expect(() => installHook({ repo: r.origin, server: "http://x", name: "app" })).toThrow(
       /must be owner\/name/,
     );

@@ -25,6 +25,7 @@ export {
 } from "./git-hook.js";
 export {
   HOOK_CONFIG,
+  HOOK_CURLRC,
   HOOK_TIMEOUT_MS,
   HookInstallError,
   type HookInstallOptions,
