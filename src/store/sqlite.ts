@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { Kysely, SqliteDialect } from "kysely";
 import { KyselyStore, migrateToLatest } from "./kysely-store.js";
 import type { Database } from "./schema.js";
+import { cachingStatements } from "./statement-cache.js";
 import type { Store } from "./store.js";
 
 /**
@@ -19,7 +20,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   database.pragma("foreign_keys = ON");
   // WAL with NORMAL sync survives a crash of the process (not of the machine) without losing commits.
   database.pragma("synchronous = NORMAL");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
   await migrateToLatest(db);
   return new KyselyStore(db);
 }
