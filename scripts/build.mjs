@@ -11,8 +11,9 @@ const common = {
   target: "node20",
   sourcemap: "linked",
   logLevel: "warning",
-  // A native module: loaded from node_modules at run time, not bundled.
-  external: ["better-sqlite3"],
+  // Loaded from node_modules at run time, not bundled: a native module, and the S3 client (a large
+  // tree of modules that only `gantry serve --blobs s3://…` loads).
+  external: ["better-sqlite3", "@aws-sdk/client-s3"],
   // Some CommonJS dependencies call require() on Node built-ins.
   banner: {
     js: "import { createRequire as __gantryRequire } from 'node:module'; const require = __gantryRequire(import.meta.url);",

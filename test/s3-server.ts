@@ -1,0 +1,68 @@
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+
+/** An S3-compatible server on loopback (s3rver, from npm), with its own random key pair. */
+export interface TestS3Server {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** AWS_* variables for a process that should reach it. */
+  env: Record<string, string>;
+  createBucket(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface S3rverInstance {
+  run(): Promise<{ address: string; port: number }>;
+  close(): Promise<void>;
+}
+type S3rverClass = new (opts: Record<string, unknown>) => S3rverInstance;
+interface S3rverAccounts {
+  DUMMY_ACCOUNT: {
+    createKeyPair(id: string, secret: string): void;
+    revokeAccessKey(id: string): void;
+  };
+}
+
+/**
+ * Starts s3rver on 127.0.0.1 (a free port), storing under `dir`. Its requests are signed as AWS
+ * signs them (SigV4), with a key pair made for this server alone.
+ */
+export async function startS3Server(dir: string): Promise<TestS3Server> {
+  const require = createRequire(import.meta.url);
+  const S3rver = require("s3rver") as S3rverClass;
+  const accounts = require("s3rver/lib/models/account") as S3rverAccounts;
+  const accessKeyId = `GANTRY${randomBytes(6).toString("hex").toUpperCase()}`;
+  const secretAccessKey = randomBytes(20).toString("base64url");
+  accounts.DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
+  const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: dir });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const env = {
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_REGION: "us-east-1",
+  };
+  return {
+    endpoint,
+    accessKeyId,
+    secretAccessKey,
+    env,
+    async createBucket(name) {
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+      const { S3Client, CreateBucketCommand } = await import("@aws-sdk/client-s3");
+      const client = new S3Client({
+        endpoint,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: { accessKeyId, secretAccessKey },
+      });
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+      client.destroy();
+    },
+    async close() {
+      await server.close();
+      accounts.DUMMY_ACCOUNT.revokeAccessKey(accessKeyId);
+    },
+  };
+}
