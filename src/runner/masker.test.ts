@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Masker } from "./masker.js";
 
-describe("Masker", () => {
+// Every case both ways: searched value by value (a job's first texts) and through the alternations.
+describe.each([
+  ["value by value", 1000],
+  ["through alternations", 0],
+])("Masker, %s", (_how, scanCalls) => {
   it("returns text unchanged without secrets", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     expect(m.mask("hello")).toBe("hello");
     m.add("s3cret");
     expect(m.mask("nothing here")).toBe("nothing here");
@@ -11,13 +15,13 @@ describe("Masker", () => {
   });
 
   it("masks every occurrence", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add("s3cret");
     expect(m.mask("a s3cret and s3cret again")).toBe("a *** and *** again");
   });
 
   it("ignores empty and whitespace-only values", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add("");
     m.add("  \t");
     m.add("\n\r\n");
@@ -25,20 +29,20 @@ describe("Masker", () => {
   });
 
   it("masks short values too", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add("x");
     expect(m.mask("xax")).toBe("***a***");
   });
 
   it("masks a secret containing another one fully", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add("pass");
     m.add("password123");
     expect(m.mask("password123 / pass")).toBe("*** / ***");
   });
 
   it("merges overlapping and adjacent secrets into one mask", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add("abc");
     m.add("cde");
     expect(m.mask("xabcdex")).toBe("x***x");
@@ -47,14 +51,14 @@ describe("Masker", () => {
   });
 
   it("finds overlapping secrets starting inside a longer match", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add("aaaa");
     m.add("aab");
     expect(m.mask("aaaab!")).toBe("***!");
   });
 
   it("escapes regex special characters", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     const secret = "a.b*c+d?e^f$g{1}(h)|i[j]\\k/l-m";
     m.add(secret);
     m.add("$&");
@@ -64,7 +68,7 @@ describe("Masker", () => {
   });
 
   it("masks multi-line secrets as a whole and line by line", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add("line-one\r\n\r\n  \nline-two\n");
     expect(m.mask("x line-one\r\n\r\n  \nline-two\n y")).toBe("x *** y");
     expect(m.mask("only line-two here")).toBe("only *** here");
@@ -73,7 +77,7 @@ describe("Masker", () => {
   });
 
   it("picks up values added after masking", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add("first");
     expect(m.mask("first second")).toBe("*** second");
     m.add("second");
@@ -81,7 +85,7 @@ describe("Masker", () => {
   });
 
   it("merges matches of values that fall in different alternations (hundreds of secrets)", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     // Long values first in the pattern, the short ones far behind them: several alternations.
     for (let i = 0; i < 300; i++) m.add(`long-secret-${String(i).padStart(3, "0")}-${"q".repeat(60)}`);
     m.add("abc");
@@ -96,7 +100,7 @@ describe("Masker", () => {
   });
 
   it("masks every value added one at a time between lines (held in several alternations)", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     const values: string[] = [];
     for (let i = 0; i < 200; i++) {
       values.push(`v${i}-${"k".repeat(i % 13)}`);
@@ -111,7 +115,7 @@ describe("Masker", () => {
   });
 
   it("handles many secrets and lines quickly", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     for (let i = 0; i < 500; i++) m.add(`token-${i}-${"z".repeat(i % 7)}`);
     const line = "some ordinary build output line without anything secret in it, ".repeat(4);
     const start = performance.now();
@@ -121,14 +125,17 @@ describe("Masker", () => {
   });
 });
 
-describe("Masker: encoded forms, as GitHub's runner masks them", () => {
+describe.each([
+  ["value by value", 1000],
+  ["through alternations", 0],
+])("Masker: encoded forms, as GitHub's runner masks them, %s", (_how, scanCalls) => {
   // Characters that change under every escape: quote, apostrophe, ampersand, angle brackets,
   // percent, slash, backslash, space, a newline-free non-ASCII letter.
   const SECRET = `p@ss"w0rd'&<x>% /\\é-Zq7`;
   const b64 = (s: string | Buffer) => Buffer.from(s).toString("base64");
 
   it("masks the value's base64 whole, padding included", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add(SECRET);
     expect(m.mask(b64(SECRET))).toBe("***");
     expect(m.mask(`token=${b64(SECRET)};`)).toBe("token=***;");
@@ -136,7 +143,7 @@ describe("Masker: encoded forms, as GitHub's runner masks them", () => {
   });
 
   it("masks base64 of the value inside longer text at each of the three byte offsets", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add(SECRET);
     const n = Buffer.byteLength(SECRET);
     for (const prefix of ["", "u", "us", "user:", "x-access-token:"]) {
@@ -155,7 +162,7 @@ describe("Masker: encoded forms, as GitHub's runner masks them", () => {
   });
 
   it("masks the JSON-, URI- and XML-escaped forms and the command line's and expression's escapes", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add(SECRET);
     const forms = {
       json: JSON.stringify(SECRET).slice(1, -1),
@@ -183,7 +190,7 @@ describe("Masker: encoded forms, as GitHub's runner masks them", () => {
   });
 
   it("masks the escaped forms of each line of a multi-line value, and of the whole", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add('first "line"\nsecond & last');
     expect(m.mask('{"v":"first \\"line\\"\\nsecond & last"}')).toBe('{"v":"***"}');
     expect(m.mask("second%20%26%20last")).toBe("***");
@@ -191,7 +198,7 @@ describe("Masker: encoded forms, as GitHub's runner masks them", () => {
   });
 
   it("masks the forms of values added with add-mask later", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add("early-secret");
     expect(m.mask(b64("late secret!"))).toBe(b64("late secret!"));
     m.add("late secret!");
@@ -199,7 +206,7 @@ describe("Masker: encoded forms, as GitHub's runner masks them", () => {
   });
 
   it("does not mask the base64 forms of short values, which would hide common text", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add("ab");
     m.add("x1");
     expect(m.mask("YWI= YW eDE= eD Yes")).toBe("YWI= YW eDE= eD Yes");
@@ -207,7 +214,7 @@ describe("Masker: encoded forms, as GitHub's runner masks them", () => {
   });
 
   it("masks a quoted value's inside (over 8 characters) and PowerShell's sections around '&'", () => {
-    const m = new Masker();
+    const m = new Masker(scanCalls);
     m.add('"quoted-value"');
     m.add("part-one&part-two");
     m.add("abc&de");
@@ -215,5 +222,30 @@ describe("Masker: encoded forms, as GitHub's runner masks them", () => {
     expect(m.mask("part-one& and part-two")).toBe("*** and ***");
     // Both sections shorter than 6 characters: not masked apart.
     expect(m.mask("abc& de")).toBe("abc& de");
+  });
+});
+
+describe("Masker's two searches", () => {
+  it("mask the same, also when a job goes from one to the other with values added between", () => {
+    // A small alphabet so values overlap, contain each other and repeat.
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const text = (length: number) => Array.from({ length }, () => "ab$.c\n"[random(7)]).join("");
+    for (let round = 0; round < 200; round++) {
+      const byValue = new Masker(1000);
+      const byAlternation = new Masker(0);
+      const switching = new Masker(3);
+      for (let i = 0; i < 6; i++) {
+        const value = text(1 + random(5));
+        for (const m of [byValue, byAlternation, switching]) m.add(value);
+        const line = text(30);
+        const expected = byAlternation.mask(line);
+        expect(byValue.mask(line), `${JSON.stringify(line)}`).toBe(expected);
+        expect(switching.mask(line), `${JSON.stringify(line)}`).toBe(expected);
+      }
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Secret masking for log output, following the runner's SecretMasker: every occurrence of every registered
  * value, and of each of its encoded forms (base64, JSON/URI/XML escapes …, see mask-forms.ts), is replaced,
- * and overlapping or adjacent occurrences are merged into a single "***". The values are held in a few
+ * and overlapping or adjacent occurrences are merged into a single "***". A job's first lines are
+ * searched for each value in turn; past those (or with many values) the values are held in a few
  * regular expressions (alternations), so a line is scanned a few times at most whatever their number.
  */
 
@@ -16,6 +17,15 @@ const MASK = "***";
  */
 const MAX_PATTERN_LENGTH = 16_000;
 
+/**
+ * Compiling the alternations costs milliseconds (V8 compiles each new pattern when first run), more
+ * than a short job's whole log takes to search value by value: a job's first SCAN_CALLS texts are
+ * searched that way while it has at most SCAN_VALUES values, and the alternations are compiled only
+ * for a job that writes more (a job with its GITHUB_TOKEN alone has about 25 values with their forms).
+ */
+const SCAN_CALLS = 1000;
+const SCAN_VALUES = 256;
+
 /** One alternation of values (escaped for a regular expression), longest first. */
 interface Alternation {
   sources: string[];
@@ -25,6 +35,8 @@ interface Alternation {
 }
 
 export class Masker {
+  /** Texts masked so far by searching value by value (see SCAN_CALLS). */
+  private scans = 0;
   /** The values as registered. */
   private readonly registered = new Set<string>();
   /** What is masked: the values and their forms. */
@@ -53,21 +65,19 @@ export class Masker {
     }
   }
 
+  /**
+   * `scanCalls`: how many texts are searched value by value before the alternations are compiled
+   * (tests set it to compare both ways).
+   */
+  constructor(private readonly scanCalls = SCAN_CALLS) {}
+
   /** Replaces every registered value (and form) in `text` with "***". */
   mask(text: string): string {
     if (this.values.size === 0 || text === "") return text;
-    const alternations = this.compiled();
-    const found: Array<[number, number]> = [];
-    for (const { regex } of alternations) {
-      regex.lastIndex = 0;
-      for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
-        found.push([m.index, m.index + m[0].length]);
-        // Continue right after the match start so secrets overlapping this one are found too.
-        regex.lastIndex = m.index + 1;
-      }
-    }
+    const scan = this.scans < this.scanCalls && this.values.size <= SCAN_VALUES;
+    if (scan) this.scans++;
+    const found = scan ? this.searchEach(text) : this.searchAlternations(text);
     if (found.length === 0) return text;
-    if (alternations.length > 1) found.sort((a, b) => a[0] - b[0]);
 
     let out = "";
     let copied = 0; // text before this index has been written to `out`
@@ -83,6 +93,34 @@ export class Masker {
       end = to;
     }
     return out + text.slice(copied, start) + MASK + text.slice(end);
+  }
+
+  /** Where each value occurs in `text`, overlaps included, in order of start. */
+  private searchEach(text: string): Array<[number, number]> {
+    const found: Array<[number, number]> = [];
+    for (const value of this.values) {
+      for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) {
+        found.push([at, at + value.length]);
+      }
+    }
+    if (found.length > 1) found.sort((a, b) => a[0] - b[0]);
+    return found;
+  }
+
+  /** Where the values occur in `text` through the alternations (the longest at a start), in order of start. */
+  private searchAlternations(text: string): Array<[number, number]> {
+    const alternations = this.compiled();
+    const found: Array<[number, number]> = [];
+    for (const { regex } of alternations) {
+      regex.lastIndex = 0;
+      for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
+        found.push([m.index, m.index + m[0].length]);
+        // Continue right after the match start so secrets overlapping this one are found too.
+        regex.lastIndex = m.index + 1;
+      }
+    }
+    if (alternations.length > 1) found.sort((a, b) => a[0] - b[0]);
+    return found;
   }
 
   private register(value: string): void {
