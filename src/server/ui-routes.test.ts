@@ -67,19 +67,25 @@ jobs:
   last:
     name: The end
     needs: [build, call]
+    environment: { name: production, url: "https://example.com/app" }
     runs-on: ubuntu-latest
     steps:
       - run: echo done
 `;
 
-const LIB = `on: workflow_call
+const LIB = `on:
+  workflow_call:
+    inputs:
+      where: { type: string, default: staging }
 jobs:
   one:
+    environment: dev
     runs-on: ubuntu-latest
     steps:
       - run: echo one
   two:
     needs: one
+    environment: \${{ inputs.where }}
     runs-on: ubuntu-latest
     steps:
       - run: echo two
@@ -129,19 +135,37 @@ describe("the UI's routes", () => {
     const { s, id } = await withRun();
     const graph = await get(s, `/repos/acme/app/actions/runs/${id}/graph`);
     expect(graph.json.jobs).toEqual([
-      { id: "build", name: "build", needs: [], uses: null, matrix: true, jobs: null },
+      { id: "build", name: "build", needs: [], uses: null, matrix: true, environment: null, jobs: null },
       {
         id: "call",
         name: "call",
         needs: ["build"],
         uses: "./.github/workflows/lib.yml",
         matrix: false,
+        environment: null,
         jobs: [
-          { id: "one", name: "one", needs: [], uses: null, matrix: false, jobs: null },
-          { id: "two", name: "two", needs: ["one"], uses: null, matrix: false, jobs: null },
+          { id: "one", name: "one", needs: [], uses: null, matrix: false, environment: "dev", jobs: null },
+          // An expression's environment is known once the job runs.
+          {
+            id: "two",
+            name: "two",
+            needs: ["one"],
+            uses: null,
+            matrix: false,
+            environment: null,
+            jobs: null,
+          },
         ],
       },
-      { id: "last", name: "The end", needs: ["build", "call"], uses: null, matrix: false, jobs: null },
+      {
+        id: "last",
+        name: "The end",
+        needs: ["build", "call"],
+        uses: null,
+        matrix: false,
+        environment: "production",
+        jobs: null,
+      },
     ]);
     const jobs = await get(s, `/repos/acme/app/actions/runs/${id}/jobs`);
     expect(jobs.json.jobs.map((j: { job_key: string }) => j.job_key).sort()).toEqual([

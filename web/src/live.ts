@@ -16,10 +16,14 @@ type Listener = (e: LiveEvent) => void;
 
 const TYPES = [
   "run:queued",
+  "run:pending",
+  "run:waiting",
   "run:started",
   "run:completed",
   "run:annotation",
   "job:queued",
+  "job:pending",
+  "job:waiting",
   "job:started",
   "job:completed",
   "step:started",

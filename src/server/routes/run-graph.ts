@@ -1,3 +1,4 @@
+import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { Hono } from "hono";
 import type { Repo, Run } from "../../store/index.js";
 import { child, literalString } from "../../workflow/index.js";
@@ -16,11 +17,23 @@ export interface GraphJob {
   uses: string | null;
   /** Whether it has a `strategy.matrix` (its legs are grouped). */
   matrix: boolean;
+  /**
+   * The environment it deploys to when its name is plain text (`environment: production`, or a
+   * mapping's `name:`); null without one, or when the name is an expression (known once it runs).
+   */
+  environment: string | null;
   /** The called workflow's jobs, when it is in this repository; null when it cannot be read here. */
   jobs: GraphJob[] | null;
 }
 
 const MAX_DEPTH = 4;
+
+/** A job's `environment:` name when it is plain text: the scalar itself, or the mapping's `name`. */
+function environmentName(token: TemplateToken | undefined): string | null {
+  if (!token) return null;
+  const name = literalString(child(token, "name") ?? token);
+  return name && !name.includes("${{") ? name : null;
+}
 
 async function jobsOf(
   ctx: ServerContext,
@@ -44,6 +57,7 @@ async function jobsOf(
         needs: (j.needs ?? []).map((n) => n.value),
         uses,
         matrix: child(j.strategy, "matrix") !== undefined,
+        environment: environmentName(j.type === "job" ? j.environment : undefined),
         jobs: local && depth < MAX_DEPTH ? await jobsOf(ctx, repo, sha, local, depth + 1) : null,
       };
     }),

@@ -6,7 +6,7 @@ const GLYPHS: Record<string, string> = {
   action_required: "⏸",
   in_progress: "◐",
   queued: "○",
-  waiting: "○",
+  waiting: "◷",
   pending: "○",
 };
 

@@ -36,6 +36,10 @@ describe("the run graph", () => {
     expect(aggregateState(["success", "failure", "cancelled"])).toBe("failure");
     expect(aggregateState(["success", "skipped"])).toBe("success");
     expect(aggregateState(["skipped", "skipped"])).toBe("skipped");
+    // A job held by an environment's protection rules shows as waiting, as on GitHub.
+    expect(aggregateState(["waiting"])).toBe("waiting");
+    expect(aggregateState(["success", "waiting", "queued"])).toBe("waiting");
+    expect(aggregateState(["waiting", "in_progress"])).toBe("in_progress");
   });
 
   it("puts each job one column past the deepest job it needs", () => {

@@ -9,6 +9,8 @@ export interface GraphJobDef {
   needs: string[];
   uses: string | null;
   matrix: boolean;
+  /** The environment it deploys to, when its name is plain text (absent from older servers). */
+  environment?: string | null;
   jobs: GraphJobDef[] | null;
 }
 
@@ -47,9 +49,14 @@ export function pathOfKey(key: string): string {
     .join("/");
 }
 
-/** One state for several: running while any runs or waits (queued when all wait), then failure, cancelled, success; skipped only when all were. */
+/**
+ * One state for several: running while any runs or waits (queued when all wait; waiting when one
+ * waits on an environment's protection rules and none runs), then failure, cancelled, success;
+ * skipped only when all were.
+ */
 export function aggregateState(states: string[]): string {
   const waiting = (s: string) => s === "queued" || s === "waiting" || s === "pending";
+  if (states.includes("waiting") && !states.includes("in_progress")) return "waiting";
   if (states.length === 0 || states.every(waiting)) return "queued";
   if (states.some((s) => s === "in_progress" || waiting(s))) return "in_progress";
   if (states.includes("failure")) return "failure";
