@@ -2,9 +2,32 @@
 // workflows. The GitHub parser imports JSON without import attributes, so it has to go through a
 // bundler rather than plain Node ESM. Then builds the web UI (web/) into dist/web with Vite, which
 // `gantry serve` serves at /; the CLI bundle never imports it.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
+// The parser's schemas, built once here and baked into the bundle (src/workflow/schema-cache.ts):
+// bundle schema-cache.ts alone, run its serializedSchemas(), and define GANTRY_WORKFLOW_SCHEMA and
+// GANTRY_ACTION_SCHEMA as its texts.
+const schemaTool = join(mkdtempSync(join(tmpdir(), "gantry-build-")), "schemas.mjs");
+await build({
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  logLevel: "warning",
+  entryPoints: ["src/workflow/schema-cache.ts"],
+  outfile: schemaTool,
+});
+const schemas = (await import(pathToFileURL(schemaTool).href)).serializedSchemas();
+rmSync(dirname(schemaTool), { recursive: true, force: true });
+
 const common = {
+  define: {
+    GANTRY_WORKFLOW_SCHEMA: JSON.stringify(schemas.workflow),
+    GANTRY_ACTION_SCHEMA: JSON.stringify(schemas.action),
+  },
   bundle: true,
   platform: "node",
   format: "esm",
@@ -19,7 +42,19 @@ const common = {
     js: "import { createRequire as __gantryRequire } from 'node:module'; const require = __gantryRequire(import.meta.url);",
   },
 };
-await build({ ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/gantry.js" });
+// Split: the modules main.ts imports on use (the server's Hono, Kysely and SQLite code, the
+// client's commands) go into chunks of their own beside dist/gantry.js, so `gantry run` and
+// `gantry validate` do not read and compile them at each start. Old chunks go first.
+for (const file of existsSync("dist") ? readdirSync("dist") : []) {
+  if (/^chunk-[\w-]+\.js(?:\.map)?$/.test(file)) rmSync(join("dist", file));
+}
+await build({
+  ...common,
+  entryPoints: { gantry: "src/cli/main.ts" },
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunk-[hash]",
+});
 // The worker thread in which `gantry serve` parses pushed workflows (src/workflow/parse-pool.ts
 // looks for it beside dist/gantry.js).
 await build({

@@ -18,13 +18,16 @@ export interface LocalRepo {
 /** Reads what the github context needs from the checkout gantry was started in. */
 export function readLocalRepo(cwd: string): LocalRepo {
   // Few git processes: each costs milliseconds, and this runs before the first step.
-  const [root, sha] = (gitOut(cwd, ["rev-parse", "--show-toplevel", "HEAD"]) ?? "").split("\n");
+  // The top folder, HEAD's commit and the ref HEAD names ("HEAD" itself when detached), in one.
+  const [root, sha, head = ""] = (
+    gitOut(cwd, ["rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD"]) ?? ""
+  ).split("\n");
   if (!sha) {
     const top = gitOut(cwd, ["rev-parse", "--show-toplevel"]);
     if (!top) throw new Error(`${cwd} is not inside a git repository`);
     throw new Error(`${top} has no commits yet: commit something first`);
   }
-  const branch = gitOut(root, ["symbolic-ref", "--short", "-q", "HEAD"]) || undefined;
+  const branch = head.startsWith("refs/heads/") ? head.slice("refs/heads/".length) : undefined;
   const config = new Map<string, string>();
   const configText = gitOut(root, [
     "config",

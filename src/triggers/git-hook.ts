@@ -3,7 +3,6 @@
 // after; the mirror is fetched first so their commits are there. Updates the server has already seen
 // (a poll got there first) are skipped, and anything else that changed since the last look (a
 // notification lost while the server was down) is caught up, so each update makes its events once.
-import { z } from "zod";
 import { PayloadError } from "./errors.js";
 import { ZERO_SHA } from "./git.js";
 import { fetchMirror } from "./mirror.js";
@@ -20,38 +19,46 @@ import {
 } from "./ref-updates.js";
 import type { RepoIdentity } from "./repository.js";
 
-const notificationSchema = z.object({
-  repository: z.object({
-    /** The bare repository's absolute path on the machine that received the push. */
-    path: z.string().min(1),
-    /** owner/name, when the hook was installed with --name. */
-    full_name: z
-      .string()
-      .regex(/^[^/\s]+\/[^/\s]+$/, "must be owner/name")
-      .optional(),
-  }),
-  /** post-receive's stdin: "old new ref" per line. */
-  updates: z.string(),
-  /** The user who pushed, as the hook saw it. */
-  pusher: z.object({ name: z.string().min(1), email: z.string().optional() }).optional(),
-});
-
 export interface HookNotification {
   repository: { path: string; full_name?: string };
   updates: RefUpdate[];
   pusher?: Pusher;
 }
 
-/** Reads a hook's notification body; throws PayloadError with the reason when it is malformed. */
+const FULL_NAME = /^[^/\s]+\/[^/\s]+$/;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Reads a hook's notification body; throws PayloadError with the reason when it is malformed.
+ * Checked by hand rather than with zod: src/triggers is also what `gantry run` loads for its git
+ * helpers, and a zod schema here would bring zod (800 KB of bundle) into every start.
+ */
 export function parseHookNotification(body: unknown): HookNotification {
-  const parsed = notificationSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new PayloadError(`invalid hook notification: ${issue.path.join(".") || "body"}: ${issue.message}`);
+  const bad = (path: string, message: string) =>
+    new PayloadError(`invalid hook notification: ${path}: ${message}`);
+  if (!isObject(body)) throw bad("body", "expected an object");
+  const repo = body.repository;
+  if (!isObject(repo)) throw bad("repository", "expected an object");
+  if (typeof repo.path !== "string" || repo.path === "")
+    throw bad("repository.path", "expected a non-empty string");
+  if (repo.full_name !== undefined && (typeof repo.full_name !== "string" || !FULL_NAME.test(repo.full_name)))
+    throw bad("repository.full_name", "must be owner/name");
+  if (typeof body.updates !== "string") throw bad("updates", "expected a string");
+  let pusher: Pusher | undefined;
+  if (body.pusher !== undefined) {
+    const p = body.pusher;
+    if (!isObject(p)) throw bad("pusher", "expected an object");
+    if (typeof p.name !== "string" || p.name === "") throw bad("pusher.name", "expected a non-empty string");
+    if (p.email !== undefined && typeof p.email !== "string") throw bad("pusher.email", "expected a string");
+    pusher = p.email === undefined ? { name: p.name } : { name: p.name, email: p.email };
   }
-  const updates = parseRefUpdates(parsed.data.updates);
+  const updates = parseRefUpdates(body.updates);
   if (updates.length === 0) throw new PayloadError("invalid hook notification: no ref updates");
-  return { repository: parsed.data.repository, updates, pusher: parsed.data.pusher };
+  const repository: HookNotification["repository"] =
+    repo.full_name === undefined ? { path: repo.path } : { path: repo.path, full_name: repo.full_name };
+  return pusher ? { repository, updates, pusher } : { repository, updates };
 }
 
 export interface HookEventsInput {

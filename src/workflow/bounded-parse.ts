@@ -1,6 +1,5 @@
 import { NoOperationTraceWriter } from "@actions/workflow-parser";
 import { ACTION_ROOT } from "@actions/workflow-parser/actions/action-constants";
-import { getActionSchema } from "@actions/workflow-parser/actions/action-schema";
 import type { TemplateSchema } from "@actions/workflow-parser/templates/schema/index";
 import {
   TemplateContext,
@@ -9,10 +8,10 @@ import {
 import { readTemplate } from "@actions/workflow-parser/templates/template-reader";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { WORKFLOW_ROOT } from "@actions/workflow-parser/workflows/workflow-constants";
-import { getWorkflowSchema } from "@actions/workflow-parser/workflows/workflow-schema";
 import { YamlObjectReader } from "@actions/workflow-parser/workflows/yaml-object-reader";
 import { type Alias, type Document, isAlias, isDocument, isNode, type Node, visit } from "yaml";
 import type { Problem } from "./problems.js";
+import { actionSchema, workflowSchema } from "./schema-cache.js";
 
 /**
  * The largest workflow (or action.yml) file gantry reads: 1 MiB, GitHub's own limit (the runner's
@@ -51,12 +50,12 @@ export function fileSizeProblem(file: string, bytes: number): Problem | undefine
 
 /** parseWorkflow with the size limit and the alias cap. */
 export function parseWorkflowBounded(file: string, content: string): BoundedParse {
-  return parseBounded(file, content, getWorkflowSchema(), WORKFLOW_ROOT);
+  return parseBounded(file, content, workflowSchema(), WORKFLOW_ROOT);
 }
 
 /** parseAction (action.yml) with the size limit and the alias cap. */
 export function parseActionBounded(file: string, content: string): BoundedParse {
-  return parseBounded(file, content, getActionSchema(), ACTION_ROOT);
+  return parseBounded(file, content, actionSchema(), ACTION_ROOT);
 }
 
 type NodeEvents = (node: unknown, aliasStack: Set<unknown>) => Generator<unknown, void, undefined>;

@@ -2,14 +2,14 @@ import { MappingDefinition } from "@actions/workflow-parser/templates/schema/map
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { isMapping, isSequence, isString } from "@actions/workflow-parser/templates/tokens/type-guards";
-import { getWorkflowSchema } from "@actions/workflow-parser/workflows/workflow-schema";
 import type { Problem } from "./problems.js";
+import { workflowSchema } from "./schema-cache.js";
 
 let keySets: Set<string>[] | undefined;
 
 /** The property names of each mapping the workflow schema defines (on:, a job, a step …). */
 function schemaKeySets(): Set<string>[] {
-  keySets ??= Object.values(getWorkflowSchema().definitions)
+  keySets ??= Object.values(workflowSchema().definitions)
     .filter((d): d is MappingDefinition => d instanceof MappingDefinition)
     .map((d) => new Set(Object.keys(d.properties)))
     .filter((s) => s.size > 0);
