@@ -19,3 +19,15 @@ export {
   settingsChanges,
 } from "./environment-body.js";
 export { refPatternMatches, refPatternRegExp } from "./ref-pattern.js";
+export {
+  EXPIRED_MESSAGE,
+  type GateFacts,
+  type GateVerdict,
+  gateVerdict,
+  REJECTED_MESSAGE,
+  REVIEW_EXPIRY_MS,
+  type Reviewer as ReviewingUser,
+  type ReviewRules,
+  type ReviewStanding,
+  reviewStanding,
+} from "./review-rules.js";

@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS, limitBodies } from "./request-limits.js";
 import { auditLogRoutes } from "./routes/audit-log.js";
 import { badgeRoutes } from "./routes/badge.js";
 import { collaboratorRoutes } from "./routes/collaborators.js";
+import { deploymentReviewRoutes } from "./routes/deployment-reviews.js";
 import { dispatchRoutes } from "./routes/dispatch.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { eventRoutes } from "./routes/events.js";
@@ -88,6 +89,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", repoHookRoutes(ctx));
   api.route("/", secretRoutes(ctx));
   api.route("/", environmentRoutes(ctx));
+  api.route("/", deploymentReviewRoutes(ctx));
   api.route("/", userRoutes(ctx));
   api.route("/", tokenRoutes(ctx));
   api.route("/", collaboratorRoutes(ctx));

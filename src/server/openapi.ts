@@ -7,6 +7,7 @@ import {
 } from "./collaborator-schemas.js";
 import { createHookBody, patchHookBody } from "./hook-schemas.js";
 import { environmentPaths } from "./openapi-environments.js";
+import { reviewPaths } from "./openapi-reviews.js";
 import { secretPaths } from "./openapi-secrets.js";
 import { userPaths } from "./openapi-users.js";
 import { createPullBody, pullRequestSchema, updatePullBody } from "./pull-schemas.js";
@@ -573,6 +574,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...userPaths(),
       ...secretPaths(),
       ...environmentPaths(),
+      ...reviewPaths(),
       "/audit-log": {
         get: op(
           "The audit trail (site administrators): GitHub's audit-log entries (@timestamp, action, actor, actor_id, repo, token_id, actor_ip, details) with seq, prev_hash and hash; newest first, paged with a Link header",

@@ -93,6 +93,10 @@ const NEEDS: Record<string, Role> = {
   "GET /repos/:owner/:repo/environments/:name/deployment-branch-policies/:policy_id": "read",
   "PUT /repos/:owner/:repo/environments/:name/deployment-branch-policies/:policy_id": "admin",
   "DELETE /repos/:owner/:repo/environments/:name/deployment-branch-policies/:policy_id": "admin",
+  // Reviews of pending deployments: a reader who is a required reviewer decides (environment-gate.ts).
+  "GET /repos/:owner/:repo/actions/runs/:id/pending_deployments": "read",
+  "POST /repos/:owner/:repo/actions/runs/:id/pending_deployments": "read",
+  "GET /repos/:owner/:repo/actions/runs/:id/approvals": "read",
 };
 
 /** The role just below each (who must be refused with 403). */

@@ -59,9 +59,42 @@ export class RunRecorder {
         .catch(storeFailed);
       publish("job:pending", { jobKey: e.jobKey, name: e.name, group: e.group });
     });
+    // Waiting on an environment's protection rules (a wait timer, a reviewer): the job and its run
+    // are `waiting`, as GitHub shows them, until the last waiting job goes on or ends.
+    const waiting = new Set<string>();
+    bus.on("job:waiting", (e) => {
+      this.names.set(e.jobKey, e.name);
+      waiting.add(e.jobKey);
+      this.jobRow(e.jobKey, e.name, false)
+        .then((job) =>
+          deps.serial.run(async () => {
+            await deps.store.updateJob(job.id, { status: "waiting" });
+            await deps.store.updateRun(runId, { status: "waiting" });
+          }),
+        )
+        .catch(storeFailed);
+      publish("job:waiting", { jobKey: e.jobKey, name: e.name, environment: e.environment });
+    });
+    const waited = (jobKey: string, job: Promise<Job>) => {
+      if (!waiting.delete(jobKey)) return;
+      const last = waiting.size === 0;
+      job
+        .then((row) =>
+          deps.serial.run(async () => {
+            const current = await deps.store.getJob(row.id);
+            if (current?.status === "waiting") await deps.store.updateJob(row.id, { status: "queued" });
+            const r = await deps.store.getRun(runId);
+            if (last && r?.status === "waiting") await deps.store.updateRun(runId, { status: "in_progress" });
+          }),
+        )
+        .catch(storeFailed);
+      if (last) publish("run:started", { attempt: run.runAttempt });
+    };
     bus.on("job:started", (e) => {
       this.names.set(e.jobKey, e.name);
-      this.jobRow(e.jobKey, e.name, false).catch(storeFailed);
+      const job = this.jobRow(e.jobKey, e.name, false);
+      job.catch(storeFailed);
+      waited(e.jobKey, job);
       publish("job:started", { jobKey: e.jobKey, name: e.name });
     });
     // Why a run ended before or besides its jobs (a concurrency group cancelled it): kept with
@@ -119,6 +152,7 @@ export class RunRecorder {
     });
     bus.on("job:completed", (e) => {
       const completedAt = new Date().toISOString();
+      waited(e.jobKey, this.jobRow(e.jobKey, e.name, false));
       deps.logs.close(this.logPath(e.jobKey));
       this.jobRow(e.jobKey, e.name, false)
         .then((job) =>

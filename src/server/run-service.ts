@@ -28,7 +28,9 @@ import {
   workflowMatches,
 } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
+import { EnvironmentGate } from "./environment-gate.js";
 import { enterEnvironment } from "./environments.js";
+import { type GateClock, SYSTEM_CLOCK } from "./gate-clock.js";
 import { HttpError } from "./http-error.js";
 import { jobCredentials } from "./job-credentials.js";
 import type { JobIsolation } from "./job-isolation.js";
@@ -70,6 +72,8 @@ export interface RunServiceDeps {
   vault: SecretVault;
   /** The audit trail: an environment a job creates on first use is recorded there. */
   audit?: AuditTrail;
+  /** The clock of the environments' wait timers (gate-clock.ts); the system's by default. */
+  gateClock?: GateClock;
 }
 
 /**
@@ -131,8 +135,11 @@ export class RunService {
 
   /** workflow_run: each run's requested, in_progress and completed start the workflows that listen. */
   private readonly chain: WorkflowRunChain;
+  /** The environments' protection rules a job waits on (wait timer, reviewers) and their reviews. */
+  readonly gate: EnvironmentGate;
 
   constructor(private readonly deps: RunServiceDeps) {
+    this.gate = new EnvironmentGate({ store: deps.store, clock: deps.gateClock ?? SYSTEM_CLOCK });
     this.chain = new WorkflowRunChain({
       store: deps.store,
       clones: deps.clones,
@@ -430,11 +437,14 @@ export class RunService {
         vars,
         secrets: { ...secrets, GITHUB_TOKEN: token },
         // A job's environment: created on first use; its branch policy decides on the run's ref
-        // before any step (a fork's run too); its secrets and variables only then, and never a fork's.
-        enterEnvironment: async ({ name }): Promise<EnvironmentEntry> => {
-          const entry = await enterEnvironment(store, this.deps.audit, repo, name, run);
+        // before any step (a fork's run too), then its wait timer and reviewers hold the job
+        // (environment-gate.ts); its secrets and variables only then, and never a fork's.
+        enterEnvironment: async (request): Promise<EnvironmentEntry> => {
+          const entry = await enterEnvironment(store, this.deps.audit, repo, request.name, run);
           if (entry.refused !== undefined) return entry;
-          return run.fork ? { secrets: {}, vars: {} } : this.deps.vault.jobSecrets(repo.id, name);
+          const held = await this.gate.hold(run, entry.environment, request);
+          if (held) return held;
+          return run.fork ? { secrets: {}, vars: {} } : this.deps.vault.jobSecrets(repo.id, request.name);
         },
         executor,
         bus,

@@ -99,7 +99,7 @@ export const runSchema = z.object({
   run_number: z.number(),
   run_attempt: z.number(),
   event: z.string(),
-  status: z.enum(["queued", "pending", "in_progress", "completed"]),
+  status: z.enum(["queued", "pending", "waiting", "in_progress", "completed"]),
   /** action_required: a fork's pull request run waiting for an admin's approval (POST …/approve). */
   conclusion: z.enum(["success", "failure", "cancelled", "skipped", "action_required"]).nullable(),
   workflow_id: z.string(),
@@ -121,7 +121,7 @@ export const runSchema = z.object({
 
 export const stepSchema = z.object({
   name: z.string(),
-  status: z.enum(["queued", "pending", "in_progress", "completed"]),
+  status: z.enum(["queued", "pending", "waiting", "in_progress", "completed"]),
   conclusion: z.enum(["success", "failure", "cancelled", "skipped"]).nullable(),
   number: z.number(),
   started_at: z.string().nullable(),
@@ -139,7 +139,7 @@ export const jobSchema = z.object({
   url: z.string(),
   html_url: z.string(),
   run_url: z.string(),
-  status: z.enum(["queued", "pending", "in_progress", "completed"]),
+  status: z.enum(["queued", "pending", "waiting", "in_progress", "completed"]),
   conclusion: z.enum(["success", "failure", "cancelled", "skipped"]).nullable(),
   created_at: z.string(),
   started_at: z.string().nullable(),

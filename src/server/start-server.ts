@@ -19,6 +19,7 @@ import { ensureAdminToken } from "./auth.js";
 import { parseServerConfig, type ServerConfig } from "./config.js";
 import type { ServerContext } from "./context.js";
 import { applyDeclaredEnvironments, EnvironmentError } from "./environments.js";
+import { gateClockFrom } from "./gate-clock.js";
 import { moveLegacyHookSecrets } from "./hook-secret.js";
 import { HookSender } from "./hook-sender.js";
 import { hookSecrets } from "./hooks-config.js";
@@ -252,6 +253,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     isolation,
     vault,
     audit: audit.trail,
+    gateClock: gateClockFrom(process.env, log),
   });
   for (const r of config.repos) {
     const repo = await store.upsertRepo({

@@ -1,4 +1,5 @@
 export type { AuditCheckpointRecord, AuditFilter, AuditRecord } from "./audit-log.js";
+export type { NewDeploymentGate } from "./deployment-gates.js";
 export { KyselyStore, migrateToLatest } from "./kysely-store.js";
 export type { Database, DbJob, DbPullRequest, DbRepo, DbRun, DbStep, DbToken, DbUser } from "./schema.js";
 export { openSqliteStore } from "./sqlite.js";
@@ -7,11 +8,14 @@ export {
   type BoxKey,
   type Collaborator,
   type Conclusion,
+  type DeploymentGate,
+  type DeploymentReview,
   type EncryptedRewrite,
   type Environment,
   type EnvironmentRefPolicy,
   type EnvironmentRules,
   type ForkApproval,
+  type GateState,
   type HookDelivery,
   type HookDeliveryPatch,
   type Job,

@@ -3,6 +3,7 @@ import * as secrets from "./actions-secrets.js";
 import type { AuditCheckpointRecord, AuditFilter, AuditRecord } from "./audit-log.js";
 import * as audit from "./audit-log.js";
 import * as deliveries from "./deliveries.js";
+import * as gates from "./deployment-gates.js";
 import * as environments from "./environments.js";
 import * as jobs from "./jobs.js";
 import { migrationProvider } from "./migrations/index.js";
@@ -20,6 +21,7 @@ import * as tokens from "./tokens.js";
 import { getTriggerMemory, putTriggerMemory } from "./trigger-state.js";
 import type {
   BoxKey,
+  DeploymentReview,
   EncryptedRewrite,
   EnvironmentRules,
   HookDeliveryPatch,
@@ -319,6 +321,24 @@ export class KyselyStore implements Store {
   }
   removeRefPolicy(environmentId: number, id: number) {
     return environments.removeRefPolicy(this.db, environmentId, id);
+  }
+  openGate(gate: gates.NewDeploymentGate) {
+    return gates.openGate(this.db, gate);
+  }
+  getGate(id: number) {
+    return gates.getGate(this.db, id);
+  }
+  listGates(runId: number, runAttempt?: number) {
+    return gates.listGates(this.db, runId, runAttempt);
+  }
+  decideGates(review: Omit<DeploymentReview, "id">) {
+    return gates.decideGates(this.db, review);
+  }
+  expireGate(id: number, at: string) {
+    return gates.expireGate(this.db, id, at);
+  }
+  listReviews(runId: number) {
+    return gates.listReviews(this.db, runId);
   }
   close() {
     return this.db.destroy();

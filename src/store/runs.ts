@@ -4,7 +4,7 @@ import type { Database, DbRun } from "./schema.js";
 import { nextValue } from "./sequences.js";
 import type { NewRun, Run, RunFilter, RunPatch } from "./types.js";
 
-const STATUSES = new Set(["queued", "pending", "in_progress", "completed"]);
+const STATUSES = new Set(["queued", "pending", "waiting", "in_progress", "completed"]);
 
 export async function createRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
   const id = await nextValue(db, "runs");

@@ -278,6 +278,37 @@ export interface DbEnvironmentRefPolicy {
   created_at: string;
 }
 
+/** A run attempt's wait on an environment's protection rules (migration 0016). */
+export interface DbDeploymentGate {
+  id: number;
+  repo_id: number;
+  run_id: number;
+  run_attempt: number;
+  environment_id: number;
+  environment: string;
+  wait_timer: number;
+  needs_review: number;
+  state: string;
+  bypass: number;
+  started_at: string;
+  decided_at: string | null;
+}
+
+/** A reviewer's decision on a run's pending deployments (migration 0016). */
+export interface DbDeploymentReview {
+  id: number;
+  repo_id: number;
+  run_id: number;
+  run_attempt: number;
+  state: string;
+  user_id: number;
+  user_login: string;
+  comment: string;
+  bypass: number;
+  environments_json: string;
+  created_at: string;
+}
+
 export interface Database {
   sequences: DbSequence;
   repos: DbRepo;
@@ -300,4 +331,6 @@ export interface Database {
   audit_checkpoints: DbAuditCheckpoint;
   environments: DbEnvironment;
   environment_ref_policies: DbEnvironmentRefPolicy;
+  deployment_gates: DbDeploymentGate;
+  deployment_reviews: DbDeploymentReview;
 }

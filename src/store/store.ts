@@ -1,7 +1,10 @@
 import type { AuditCheckpointRecord, AuditFilter, AuditRecord } from "./audit-log.js";
+import type { NewDeploymentGate } from "./deployment-gates.js";
 import type {
   BoxKey,
   Collaborator,
+  DeploymentGate,
+  DeploymentReview,
   EncryptedRewrite,
   Environment,
   EnvironmentRefPolicy,
@@ -228,6 +231,25 @@ export interface Store {
   ): Promise<EnvironmentRefPolicy>;
   updateRefPolicy(environmentId: number, id: number, name: string): Promise<boolean>;
   removeRefPolicy(environmentId: number, id: number): Promise<boolean>;
+
+  /**
+   * Deployment gates (src/server/environment-gate.ts): a run attempt's wait on an environment's
+   * protection rules, one per attempt and environment, and the reviews that decide them.
+   */
+  /** The attempt's gate for the environment: the one there is, else this one, added waiting. */
+  openGate(gate: NewDeploymentGate): Promise<DeploymentGate>;
+  getGate(id: number): Promise<DeploymentGate | undefined>;
+  /** A run's gates (of one attempt, or every attempt's), by id. */
+  listGates(runId: number, runAttempt?: number): Promise<DeploymentGate[]>;
+  /**
+   * Decides the attempt's gates of the review's environments and keeps the review, at once;
+   * undefined (nothing changed) unless every one of them was waiting.
+   */
+  decideGates(review: Omit<DeploymentReview, "id">): Promise<DeploymentReview | undefined>;
+  /** Expires a gate still waiting (30 days without a decision); false when it was decided. */
+  expireGate(id: number, at: string): Promise<boolean>;
+  /** A run's reviews, oldest first. */
+  listReviews(runId: number): Promise<DeploymentReview[]>;
 
   close(): Promise<void>;
 }

@@ -1,8 +1,10 @@
 import type { Json } from "../expressions/index.js";
 
-/** A run's or job's place in its life, as GitHub names it. */
-/** GitHub's statuses for runs and jobs that gantry has: `pending` waits for a concurrency group. */
-export type Status = "queued" | "pending" | "in_progress" | "completed";
+/**
+ * GitHub's statuses for runs and jobs that gantry has: `pending` waits for a concurrency group,
+ * `waiting` for an environment's protection rules (a wait timer, a reviewer).
+ */
+export type Status = "queued" | "pending" | "waiting" | "in_progress" | "completed";
 export type Conclusion = "success" | "failure" | "cancelled" | "skipped";
 /** A run's also `action_required`: a fork's pull request run waiting for an admin's approval (completed). */
 export type RunConclusion = Conclusion | "action_required";
@@ -454,5 +456,44 @@ export interface EnvironmentRefPolicy {
   environmentId: number;
   name: string;
   type: "branch" | "tag";
+  createdAt: string;
+}
+
+/** Where a run attempt's wait on an environment stands (src/server/environment-gate.ts decides). */
+export type GateState = "waiting" | "approved" | "rejected" | "expired";
+
+/**
+ * A run attempt's wait on an environment's protection rules: one for every job of the attempt
+ * that deploys there. `waitTimer` (minutes) and `needsReview` are the rules it began with;
+ * `startedAt` is when (the wait timer's start).
+ */
+export interface DeploymentGate {
+  id: number;
+  repoId: number;
+  runId: number;
+  runAttempt: number;
+  environmentId: number;
+  environment: string;
+  waitTimer: number;
+  needsReview: boolean;
+  state: GateState;
+  /** An admin bypassed the rules (the wait timer too). */
+  bypass: boolean;
+  startedAt: string;
+  decidedAt: string | null;
+}
+
+/** A reviewer's decision on one or more of a run's pending deployments, with their comment. */
+export interface DeploymentReview {
+  id: number;
+  repoId: number;
+  runId: number;
+  runAttempt: number;
+  state: "approved" | "rejected";
+  userId: number;
+  userLogin: string;
+  comment: string;
+  bypass: boolean;
+  environments: Array<{ id: number; name: string }>;
   createdAt: string;
 }

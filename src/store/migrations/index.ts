@@ -13,6 +13,7 @@ import { identity } from "./0011-identity.js";
 import { audit } from "./0012-audit.js";
 import { secrets } from "./0013-secrets.js";
 import { environments } from "./0015-environments.js";
+import { approvals } from "./0016-approvals.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   "0013-secrets": secrets,
   "0012-audit": audit,
   "0015-environments": environments,
+  "0016-approvals": approvals,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */
