@@ -90,7 +90,7 @@ async function runLogs(s: Serve, attempt = 1): Promise<{ conclusion: string; log
 describe("gantry serve: Actions secrets and variables", () => {
   it("reach jobs by precedence, masked, encrypted at rest; survive a key rotation; a wrong key stops the start", async () => {
     const repo = makeRepo({ files: { ".github/workflows/secrets.yml": WORKFLOW } });
-    const config = `repos:\n  - { owner: acme, name: app, url: ${repo} }\nrepo_url_schemes: [https, ssh, file]\nsecrets:\n  FROM_CONFIG: ${FROM_CONFIG}\n  LAYER: config-layer-lowest\n`;
+    const config = `repos:\n  - { owner: acme, name: app, url: ${repo}, environments: { production: {} } }\nrepo_url_schemes: [https, ssh, file]\nsecrets:\n  FROM_CONFIG: ${FROM_CONFIG}\n  LAYER: config-layer-lowest\n`;
     let s: Serve & { data: string; args: string[] } = await serveWithConfig(config, TOKEN);
     // The config file's secrets work, but the server says they are clear text.
     expect(s.stderr()).toMatch(
@@ -109,6 +109,12 @@ describe("gantry serve: Actions secrets and variables", () => {
     expect(
       cli(s, ["secret", "set", "LAYER", "--repo", "acme/app", "--env", "production"], LAYERS.env).code,
     ).toBe(0);
+    // An environment the repository does not have: refused, saying how to add it.
+    r = cli(s, ["secret", "set", "LAYER", "--repo", "acme/app", "--env", "staging"], LAYERS.env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /acme\/app has no environment staging: add it first \(PUT \/api\/v1\/repos\/acme\/app\/environments\/staging/,
+    );
     for (const [flags, value] of [
       [["--server-wide"], "var-server"],
       [["--repo", "acme/app"], "var-repo"],

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UsageError } from "../workflow/index.js";
-import { CLIENT_OPTIONS, type ServerClient } from "./server-client.js";
+import { ApiError, CLIENT_OPTIONS, type ServerClient } from "./server-client.js";
 
 /** The options `gantry secret` and `gantry variable` share beside the client's. */
 export const SCOPE_OPTIONS = {
@@ -27,8 +27,17 @@ export async function scopeBase(
   const repo = await client.repo(values.repo);
   if (values.env !== undefined) {
     if (values.env === "") throw new UsageError("--env needs an environment's name");
+    const base = `/repos/${repo}/environments/${encodeURIComponent(values.env)}`;
+    // As on GitHub, an environment's secrets and variables need the environment first.
+    await client.json("GET", base).catch((err: unknown) => {
+      if (!(err instanceof ApiError) || err.status !== 404) throw err;
+      throw new ApiError(
+        404,
+        `${repo} has no environment ${values.env}: add it first (PUT /api/v1${base}, or under the repository's environments: in the server's config file)`,
+      );
+    });
     return {
-      base: `/repos/${repo}/environments/${encodeURIComponent(values.env)}`,
+      base,
       where: `${repo} (environment ${values.env})`,
     };
   }

@@ -31,6 +31,7 @@ async function server(): Promise<{ s: GantryServer; repo: Repo }> {
     defaultBranch: "main",
     pollIntervalSeconds: 0,
   });
+  expect((await call(s, ADMIN, "PUT", "/repos/acme/app/environments/Production", {})).status).toBe(200);
   return { s, repo };
 }
 
@@ -75,6 +76,35 @@ const envBase = "/repos/acme/app/environments/Production";
 const serverBase = "/admin/actions";
 
 describe("Actions secrets API", () => {
+  it("answers 404 for an environment the repository does not have, and forgets one's secrets with it", async () => {
+    const { s } = await server();
+    const missing = "/repos/acme/app/environments/Staging";
+    for (const [method, path] of [
+      ["GET", `${missing}/secrets/public-key`],
+      ["GET", `${missing}/secrets`],
+      ["GET", `${missing}/variables`],
+      ["POST", `${missing}/variables`],
+    ] as const) {
+      const r = await call(s, ADMIN, method, path, method === "POST" ? { name: "A", value: "b" } : undefined);
+      expect(r.status, `${method} ${path}`).toBe(404);
+    }
+    const put = await call(
+      s,
+      ADMIN,
+      "PUT",
+      `${missing}/secrets/TOKEN`,
+      await sealedFor(s, ADMIN, envBase, VALUE),
+    );
+    expect(put.status).toBe(404);
+    expect(
+      (await call(s, ADMIN, "PUT", `${envBase}/secrets/TOKEN`, await sealedFor(s, ADMIN, envBase, VALUE)))
+        .status,
+    ).toBe(201);
+    expect((await call(s, ADMIN, "DELETE", "/repos/acme/app/environments/Production")).status).toBe(204);
+    expect((await call(s, ADMIN, "PUT", "/repos/acme/app/environments/Production", {})).status).toBe(200);
+    expect((await call(s, ADMIN, "GET", `${envBase}/secrets`)).json).toEqual({ total_count: 0, secrets: [] });
+  });
+
   it("takes a sealed secret at each level, answers names and dates only, and removes it", async () => {
     const { s } = await server();
     for (const base of [repoBase, envBase, serverBase]) {

@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
-import { type Scope, SecretsError, type SecretVault } from "../../secrets/index.js";
+import { environmentNameProblem, type Scope, SecretsError, type SecretVault } from "../../secrets/index.js";
 import type { Repo, StoredSecret, StoredVariable } from "../../store/index.js";
 import { repoAccess, requireSiteAdmin } from "../access.js";
 import { bodyOf, HttpError, queryOf, type ServerContext } from "../context.js";
@@ -85,6 +85,12 @@ export function secretRoutes(ctx: ServerContext): Hono {
       scope: async (c) => {
         const repo = await repoAccess(ctx, c, "admin");
         const environment = c.req.param("environment") ?? "";
+        // As GitHub: an environment's secrets and variables need the environment (made through
+        // PUT …/environments/{name}, the config file or a job's first use), and go with it.
+        // A name no environment can have is the vault's to refuse (422, naming the rule).
+        const possible = environmentNameProblem(environment) === undefined;
+        if (possible && !(await ctx.store.getEnvironment(repo.id, environment)))
+          throw new HttpError(404, "Not Found");
         return { scope: { kind: "environment", repoId: repo.id, environment }, repo };
       },
     },
