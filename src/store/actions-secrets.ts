@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { serialize } from "./dialect.js";
 import { toHook } from "./repo-hooks.js";
 import { isUniqueViolation, now } from "./rows.js";
 import type { Database, DbActionsBoxKey, DbActionsSecret, DbActionsVariable } from "./schema.js";
@@ -51,6 +52,7 @@ export async function putSecret(
 ): Promise<"created" | "updated"> {
   const at = now();
   return db.transaction().execute(async (tx) => {
+    await serialize(tx, `actions_secrets:${scope.repoId}:${scope.environment}:${name}`);
     const updated = await tx
       .updateTable("actions_secrets")
       .set({ encrypted_value: encryptedValue, updated_at: at })

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { serialize } from "./dialect.js";
 import { json } from "./rows.js";
 import type { Database, DbRunAttempt } from "./schema.js";
 import type { RunAttempt, RunConclusion, Status } from "./types.js";
@@ -16,6 +17,7 @@ export async function putRunAttempt(db: Kysely<Database>, a: RunAttempt): Promis
     updated_at: a.updatedAt,
   };
   await db.transaction().execute(async (tx) => {
+    await serialize(tx, `run_attempts:${a.runId}`);
     await tx
       .deleteFrom("run_attempts")
       .where("run_id", "=", a.runId)

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Kysely, SqliteDialect } from "kysely";
+import { NoNulPlugin } from "./dialect.js";
 import { KyselyStore, migrateToLatest } from "./kysely-store.js";
 import type { Database } from "./schema.js";
 import { cachingStatements } from "./statement-cache.js";
@@ -20,7 +21,10 @@ export async function openSqliteStore(file: string): Promise<Store> {
   database.pragma("foreign_keys = ON");
   // WAL with NORMAL sync survives a crash of the process (not of the machine) without losing commits.
   database.pragma("synchronous = NORMAL");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: cachingStatements(database) }),
+    plugins: [new NoNulPlugin()],
+  });
   await migrateToLatest(db);
   return new KyselyStore(db);
 }

@@ -1,10 +1,12 @@
 import type { Kysely } from "kysely";
+import { serialize } from "./dialect.js";
 import { json, toStep } from "./rows.js";
 import type { Database } from "./schema.js";
 import type { Step } from "./types.js";
 
 export async function putSteps(db: Kysely<Database>, jobId: number, steps: Step[]): Promise<void> {
   await db.transaction().execute(async (tx) => {
+    await serialize(tx, `steps:${jobId}`);
     await tx.deleteFrom("steps").where("job_id", "=", jobId).execute();
     if (steps.length === 0) return;
     await tx

@@ -316,6 +316,59 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.listSteps(j.id)).toEqual([step]);
     });
 
+    it("replaces a job's steps, a run's attempt and trigger state whole when replaced at once", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const j = await store.putJob({ runId: x.id, runAttempt: 1, key: "a", name: "a" });
+      const step = (n: number, name: string) => ({
+        jobId: j.id,
+        number: n,
+        stepId: `s${n}`,
+        name,
+        status: "completed" as const,
+        outcome: "success" as const,
+        conclusion: "success" as const,
+        outputs: {},
+        startedAt: null,
+        completedAt: null,
+      });
+      const lists = Array.from({ length: 6 }, (_, i) => [step(1, `v${i}`), step(2, `v${i}`)]);
+      await Promise.all(lists.map((list) => store.putSteps(j.id, list)));
+      const kept = await store.listSteps(j.id);
+      expect(kept).toHaveLength(2);
+      expect(lists).toContainEqual(kept);
+      const attempt = (actor: string) => ({
+        runId: x.id,
+        attempt: 1,
+        status: "completed" as const,
+        conclusion: "success" as const,
+        actor,
+        problems: [],
+        startedAt: null,
+        completedAt: null,
+        updatedAt: "2026-01-01T00:00:00.000Z",
+      });
+      await Promise.all(["a", "b", "c", "d"].map((actor) => store.putRunAttempt(attempt(actor))));
+      expect(["a", "b", "c", "d"]).toContain((await store.getRunAttempt(x.id, 1))?.actor);
+      const memories = Array.from({ length: 6 }, (_, i) => ({
+        refs: { "refs/heads/main": `${i}`.repeat(40) },
+        ticks: {},
+      }));
+      await Promise.all(memories.map((m) => store.putTriggerMemory(r.id, m)));
+      expect(memories).toContainEqual(await store.getTriggerMemory(r.id));
+    });
+
+    it("keeps no NUL character: U+0000 in text is kept, and looked up, as U+FFFD", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id, { displayTitle: "a\u0000b", actor: "dev\u0000" }));
+      expect((await store.getRun(x.id))?.displayTitle).toBe("a\uFFFDb");
+      expect((await store.listRuns({ repoId: r.id, actor: "dev\u0000" })).total).toBe(1);
+      await store.putTriggerMemory(r.id, { ticks: { "ci.yml\u00000 * * * *": "2026-01-01T00:00:00.000Z" } });
+      expect(await store.getTriggerMemory(r.id)).toEqual({
+        ticks: { "ci.yml\uFFFD0 * * * *": "2026-01-01T00:00:00.000Z" },
+      });
+    });
+
     it("remembers each repository's trigger state: never looked, no refs, refs and ticks", async () => {
       const a = await store.addRepo({ ...repo, name: "ta" });
       const b = await store.addRepo({ ...repo, name: "tb" });
@@ -324,7 +377,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getTriggerMemory(a.id)).toEqual({ refs: {}, ticks: {} });
       const full = {
         refs: { "refs/heads/main": "a".repeat(40), "refs/tags/v1": "b".repeat(40) },
-        ticks: { "ci.yml\u00000 * * * *": "2026-01-01T00:00:00.000Z" },
+        ticks: { "ci.yml\n0 * * * *": "2026-01-01T00:00:00.000Z" },
       };
       await store.putTriggerMemory(a.id, full);
       expect(await store.getTriggerMemory(a.id)).toEqual(full);

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { serialize } from "./dialect.js";
 import type { Database } from "./schema.js";
 import type { TriggerMemory } from "./types.js";
 
@@ -44,6 +45,7 @@ export async function putTriggerMemory(
 ): Promise<void> {
   const wanted = rowsOf(memory);
   await db.transaction().execute(async (tx) => {
+    await serialize(tx, `trigger_state:${repoId}`);
     const current = await tx.selectFrom("trigger_state").selectAll().where("repo_id", "=", repoId).execute();
     const have = new Map(current.map((r) => [`${r.kind}\0${r.name}`, r.value]));
     for (const key of have.keys()) {
