@@ -14,7 +14,10 @@ Usage:
   gantry artifacts list|download|rm|prune
                                 read, download and remove runs' artifacts (gantry artifacts --help)
   gantry hook install REPO --server URL  notify a gantry server of pushes to a bare repository
-  gantry serve [--data DIR] [--port N] [--config FILE]  the CI server (gantry serve --help)
+  gantry serve [--data DIR] [--port N] [--config FILE] [--database URL]
+                                the CI server (gantry serve --help)
+  gantry migrate --from sqlite:DATA --to postgres://…
+                                move a server's history from SQLite to PostgreSQL (gantry migrate --help)
 
 A server's runs (GANTRY_SERVER, GANTRY_TOKEN; each command's --help lists its options):
   gantry runs [--workflow W] [--branch B] [--status S] [--json]   list runs, newest first
@@ -60,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./hook.js")).hookCommand(rest);
       case "serve":
         return await (await import("./serve.js")).serveCommand(rest);
+      case "migrate":
+        return await (await import("./migrate.js")).migrateCommand(rest);
       case "runs":
         return await (await import("./runs.js")).runsCommand(rest);
       case "logs":

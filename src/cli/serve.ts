@@ -2,20 +2,28 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_EVICTION } from "../cache/index.js";
 import { loadServerConfig, startServer } from "../server/index.js";
+import { isPostgresUrl, redactDatabaseUrl } from "../store/index.js";
 import { UsageError } from "../workflow/index.js";
 import { ActionsServer } from "./actions-server.js";
 import { gantryHome, maxArtifactSize } from "./run-workflows.js";
 
-export const SERVE_HELP = `Usage: gantry serve [--data DIR] [--port N] [--host ADDR] [--config FILE] [--drain-timeout S]
-                   [--rotate-oidc-key] [--rotate-master-key]
+export const SERVE_HELP = `Usage: gantry serve [--data DIR] [--port N] [--host ADDR] [--config FILE] [--database URL]
+                   [--drain-timeout S] [--rotate-oidc-key] [--rotate-master-key]
 
 Runs gantry's CI server: a REST API under /api/v1 (GitHub's shapes; /api/v1/openapi.json), an
-embedded SQLite store, clones of the repositories, an embedded runner pool, live logs.
+embedded SQLite store (or PostgreSQL), clones of the repositories, an embedded runner pool, live
+logs.
 
   --data DIR      where everything is kept (default: $GANTRY_HOME/server)
+  --database URL  keep the server's state (runs, jobs, users, tokens, secrets, audit trail) in
+                  PostgreSQL: postgres://USER:PASSWORD@HOST:PORT/DATABASE (sslmode=… as libpq
+                  takes it); else DATABASE_URL, else the config's database:, else SQLite in
+                  DATA/gantry.db. Logs, clones, caches, artifacts and keys stay under --data.
+                  The schema is made and upgraded at start. Move a SQLite server's history with
+                  gantry migrate --from sqlite:DATA --to postgres://…
   --port N        port to listen on (default 8080; 0 picks a free one)
   --host ADDR     address to listen on (default 127.0.0.1)
-  --config FILE   YAML: repos, runners (slots, labels, label_map), retries, secrets, vars, hooks
+  --config FILE   YAML: database, repos, runners (slots, labels, label_map), retries, secrets, vars, hooks
                   (webhook secrets: github_secret, gitea_secret, gitlab_token, git_token),
                   repo_url_schemes (default [https, ssh]; add file for local paths), limits
                   (api_body_bytes, webhook_body_bytes, auth_failures_per_minute), audit
@@ -70,6 +78,18 @@ getIDToken() works as on GitHub (RS256, GitHub's claims and sub, 5 minutes; the 
 first start as oidc-keys.json beside the data, 0600, never reaches a job).
 `;
 
+/** --database, else DATABASE_URL (an empty one is unset); the config's database: comes after both. */
+function databaseUrl(flag: string | undefined): string | undefined {
+  if (flag !== undefined) return flag;
+  const env = process.env.DATABASE_URL;
+  if (!env) return undefined;
+  if (!isPostgresUrl(env))
+    throw new UsageError(
+      `DATABASE_URL must be a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL, got ${redactDatabaseUrl(env)} (unset it to keep SQLite under --data)`,
+    );
+  return env;
+}
+
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -78,6 +98,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       port: { type: "string" },
       host: { type: "string" },
       config: { type: "string" },
+      database: { type: "string" },
       "drain-timeout": { type: "string" },
       "rotate-oidc-key": { type: "boolean" },
       "rotate-master-key": { type: "boolean" },
@@ -105,6 +126,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const server = await startServer({
     configFile,
     dataDir: resolve(values.data ?? resolve(gantryHome(), "server")),
+    database: databaseUrl(values.database),
     port,
     host: values.host,
     config,

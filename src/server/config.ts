@@ -96,6 +96,15 @@ export const publicUrl = z
 
 /** `gantry serve --config FILE`: repositories, the embedded runner pool, retries, secrets and vars. */
 export const serverConfig = z.object({
+  /**
+   * Where the server keeps its state: a postgres:// URL (PostgreSQL); without it, SQLite under the
+   * data directory. `--database` and DATABASE_URL come first.
+   */
+  database: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\/./i, "a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL")
+    .optional(),
   /** The server's public URL (the OIDC issuer); default: the URL it listens on. */
   public_url: publicUrl.optional(),
   repos: z.array(configRepo).default([]),

@@ -5,6 +5,7 @@ export { RUNNER_LOST } from "./run-service.js";
 export {
   type ClosableJobServices,
   type GantryServer,
+  lockDataDir,
   type ServerStores,
   type StartServerOptions,
   startServer,

@@ -10,7 +10,15 @@ import { DEFAULT_EVICTION, FsCacheStore } from "../cache/index.js";
 import { OidcIssuer, OidcKeys } from "../identity/index.js";
 import type { JobServices } from "../runner/index.js";
 import { MasterKeyError, SecretVault } from "../secrets/index.js";
-import { openSqliteStore, type Repo, type Run, type Store } from "../store/index.js";
+import {
+  describeStoreLocation,
+  openStore,
+  parseStoreLocation,
+  type Repo,
+  type Run,
+  type Store,
+  type StoreLocation,
+} from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
 import { UsageError } from "../workflow/index.js";
 import { createApp } from "./app.js";
@@ -42,6 +50,11 @@ import { TriggerService } from "./trigger-service.js";
 export interface StartServerOptions {
   /** Where everything is kept: gantry.db, clones, logs, caches, artifacts. */
   dataDir: string;
+  /**
+   * A postgres:// URL: the store lives there instead of in DATA/gantry.db (before the config's
+   * `database:`). Logs, clones, caches and artifacts stay under `dataDir`.
+   */
+  database?: string;
   /** 0 picks a free port (the bound one is in `url`). */
   port?: number;
   host?: string;
@@ -120,7 +133,7 @@ export interface GantryServer {
  * One server per data directory: two would both recover the same runs. A lock left by a server
  * that died (kill -9) names a process that is gone, so the next start takes it over.
  */
-function lockDataDir(dataDir: string): () => void {
+export function lockDataDir(dataDir: string): () => void {
   const file = join(dataDir, "server.pid");
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   let holder = 0;
@@ -163,7 +176,26 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     { dataDir, configFile: opts.configFile, gantryHome: process.env.GANTRY_HOME },
     log,
   );
-  const store = await openSqliteStore(join(dataDir, "gantry.db"));
+  let location: StoreLocation = { kind: "sqlite", file: join(dataDir, "gantry.db") };
+  let store: Store;
+  try {
+    const database = opts.database ?? config.database;
+    if (database !== undefined) {
+      location = parseStoreLocation(
+        database,
+        opts.database !== undefined ? "--database" : "the config's database",
+      );
+      if (location.kind !== "postgres")
+        throw new Error(
+          "--database takes a postgres:// URL; without it the server keeps SQLite under --data",
+        );
+    }
+    store = await openStore(location);
+  } catch (err) {
+    unlock();
+    throw new UsageError((err as Error).message);
+  }
+  if (location.kind === "postgres") log(`store: ${describeStoreLocation(location)}`);
   keepPrivate(dataDir);
   // Secrets at rest: a master key that does not open them stops the start, said plainly.
   let vault: SecretVault;

@@ -1,6 +1,14 @@
 export type { AuditCheckpointRecord, AuditFilter, AuditRecord } from "./audit-log.js";
+export { type CopyReport, copySqliteToPostgres, TargetNotEmptyError } from "./copy-store.js";
 export type { NewDeploymentGate } from "./deployment-gates.js";
 export { KyselyStore, migrateToLatest } from "./kysely-store.js";
+export {
+  describeStoreLocation,
+  openStore,
+  parseStoreLocation,
+  type StoreLocation,
+} from "./open-store.js";
+export { isPostgresUrl, openPostgresStore, redactDatabaseUrl } from "./postgres.js";
 export type { Database, DbJob, DbPullRequest, DbRepo, DbRun, DbStep, DbToken, DbUser } from "./schema.js";
 export { openSqliteStore } from "./sqlite.js";
 export type { Store } from "./store.js";

@@ -2,7 +2,6 @@ import { Kysely, PostgresDialect } from "kysely";
 import { NoNulPlugin } from "./dialect.js";
 import { KyselyStore, migrateToLatest } from "./kysely-store.js";
 import type { Database } from "./schema.js";
-import type { Store } from "./store.js";
 
 /** A postgres:// or postgresql:// URL (what `--database` takes for PostgreSQL). */
 export function isPostgresUrl(url: string): boolean {
@@ -24,7 +23,10 @@ export function redactDatabaseUrl(url: string): string {
  * The store on PostgreSQL: a pool of connections through the `pg` driver, migrated to the latest
  * schema (Kysely takes an advisory lock, so servers starting together migrate once).
  */
-export async function openPostgresStore(url: string, opts: { maxConnections?: number } = {}): Promise<Store> {
+export async function openPostgresStore(
+  url: string,
+  opts: { maxConnections?: number } = {},
+): Promise<KyselyStore> {
   // Loaded here, not at start: an embedded server never loads the driver.
   const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10 });

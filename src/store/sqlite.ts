@@ -5,13 +5,12 @@ import { NoNulPlugin } from "./dialect.js";
 import { KyselyStore, migrateToLatest } from "./kysely-store.js";
 import type { Database } from "./schema.js";
 import { cachingStatements } from "./statement-cache.js";
-import type { Store } from "./store.js";
 
 /**
  * The embedded store: one SQLite file (":memory:" for tests) in WAL mode, waiting up to 5 s for a
  * lock rather than failing, migrated to the latest schema.
  */
-export async function openSqliteStore(file: string): Promise<Store> {
+export async function openSqliteStore(file: string): Promise<KyselyStore> {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   // Loaded here, not at start: commands other than `gantry serve` never load the native module.
   const { default: SQLite } = await import("better-sqlite3");
