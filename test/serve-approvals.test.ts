@@ -370,4 +370,162 @@ describe("deployment reviews on the real server", () => {
     });
     expect(late.status).toBe(422);
   }, 120_000);
+
+  it("one approval lets every job of the attempt that deploys to the environment go on: 3 matrix legs and a later job; a re-run asks again", async () => {
+    const repo = makeRepo({ files: { ".github/workflows/matrix.yml": MATRIX } });
+    const s = await serveWithConfig(CONFIG(repo), ADMIN);
+    const ravi = await person(s, "ravi", "read");
+    const envId = await putEnvironment(s, "production", { reviewers: [{ type: "User", id: ravi.id }] });
+
+    const id = await dispatch(s, ADMIN, "matrix.yml");
+    const legs = await until(
+      () => jobsOf(s, id),
+      (j) => Object.values(j).filter((job) => job.status === "waiting").length === 3,
+    );
+    expect(Object.keys(legs).sort()).toEqual(["deploy (east)", "deploy (north)", "deploy (west)"]);
+    const pending = await waiting(s, id);
+    expect(pending.json.map((p: { environment: { name: string } }) => p.environment.name)).toEqual([
+      "production",
+    ]);
+    const approve = { environment_ids: [envId], state: "approved", comment: "all regions" };
+    expect((await api(s, ravi.token, "POST", `${runs}/${id}/pending_deployments`, approve)).status).toBe(200);
+    const done = await completed(s, id);
+    expect(done.json.conclusion).toBe("success");
+    const jobs = await jobsOf(s, id);
+    expect(
+      Object.values(jobs)
+        .map((j) => `${j.name}: ${j.conclusion}`)
+        .sort(),
+    ).toEqual([
+      "deploy (east): success",
+      "deploy (north): success",
+      "deploy (west): success",
+      "smoke: success",
+    ]);
+    expect(jobs.smoke.log).toContain("smoke test");
+    expect((await api(s, ADMIN, "GET", `${runs}/${id}/approvals`)).json).toHaveLength(1);
+
+    // The next attempt is a new decision.
+    expect((await api(s, ADMIN, "POST", `${runs}/${id}/rerun`)).status).toBe(201);
+    const again = await until(
+      () => api(s, ADMIN, "GET", `${runs}/${id}/pending_deployments`),
+      (r) => r.json.length > 0,
+    );
+    expect(again.json[0].environment.id).toBe(envId);
+    expect((await api(s, ADMIN, "GET", `${runs}/${id}`)).json.run_attempt).toBe(2);
+    expect(
+      (
+        await api(s, ravi.token, "POST", `${runs}/${id}/pending_deployments`, {
+          ...approve,
+          comment: "again",
+        })
+      ).status,
+    ).toBe(200);
+    expect((await completed(s, id, 2)).json.conclusion).toBe("success");
+    const approvals = (await api(s, ADMIN, "GET", `${runs}/${id}/approvals`)).json as Array<{
+      run_attempt: number;
+      comment: string;
+    }>;
+    expect(approvals.map((a) => [a.run_attempt, a.comment])).toEqual([
+      [1, "all regions"],
+      [2, "again"],
+    ]);
+  }, 180_000);
+
+  it("wait timers and the 30-day expiry on a test clock; an admin's bypass; a waiting run keeps waiting across a restart", async () => {
+    const repo = makeRepo({
+      files: {
+        ".github/workflows/simple.yml": SIMPLE,
+        ".github/workflows/staging.yml": SIMPLE.replace("name: Simple", "name: Staging").replace(
+          "environment: production",
+          "environment: staging",
+        ),
+      },
+    });
+    const clock = join(mkdtempSync(join(tmpdir(), "gantry-clock-")), "offset");
+    writeFileSync(clock, "0");
+    const env = { GANTRY_TEST_CLOCK_FILE: clock };
+    const s = await serveWithConfig(CONFIG(repo), ADMIN, [], env);
+    expect(s.stderr()).toMatch(/TEST CLOCK/);
+    const ravi = await person(s, "ravi", "read");
+    await putEnvironment(s, "staging", { wait_timer: 1, can_admins_bypass: false });
+    const prodId = await putEnvironment(s, "production", {
+      wait_timer: 10,
+      reviewers: [{ type: "User", id: ravi.id }],
+      can_admins_bypass: true,
+    });
+
+    // A one-minute wait timer: the job waits until the clock moved a minute on.
+    const timed = await dispatch(s, ADMIN, "staging.yml");
+    const pending = await waiting(s, timed);
+    expect(pending.json[0]).toMatchObject({
+      environment: { name: "staging" },
+      wait_timer: 1,
+      current_user_can_approve: false,
+      reviewers: [],
+    });
+    expect(
+      Date.parse(pending.json[0].wait_timer_ends_at) - Date.parse(pending.json[0].wait_timer_started_at),
+    ).toBe(60_000);
+    expect((await api(s, ADMIN, "GET", `${runs}/${timed}`)).json.status).toBe("waiting");
+    writeFileSync(clock, String(61_000));
+    expect((await completed(s, timed)).json.conclusion).toBe("success");
+
+    // An admin bypasses production's reviewer and its 10-minute timer: recorded as a bypass.
+    const bypassed = await dispatch(s, ADMIN, "simple.yml");
+    await waiting(s, bypassed);
+    const pendingBypass = await api(s, ADMIN, "GET", `${runs}/${bypassed}/pending_deployments`);
+    expect(pendingBypass.json[0].current_user_can_approve).toBe(true);
+    const bypass = await api(s, ADMIN, "POST", `${runs}/${bypassed}/pending_deployments`, {
+      environment_ids: [prodId],
+      state: "approved",
+      comment: "hotfix",
+    });
+    expect(bypass.status, bypass.text).toBe(200);
+    expect(bypass.json[0].bypass).toBe(true);
+    expect((await completed(s, bypassed)).json.conclusion).toBe("success");
+    expect(
+      (await trail(s, "environment.bypass_protection_rules")).map((e) => [e.actor, e.details.comment]),
+    ).toEqual([["admin", "hotfix"]]);
+
+    // Waiting when the server dies: after the restart it still waits, with its recorded start.
+    const held = await dispatch(s, ADMIN, "simple.yml");
+    const before = await waiting(s, held);
+    s.proc.kill("SIGKILL");
+    await exited(s.proc);
+    const again = await serve(s.args, { GANTRY_ADMIN_TOKEN: ADMIN, ...env });
+    const after = await waiting(again, held);
+    expect(after.json[0].wait_timer_started_at).toBe(before.json[0].wait_timer_started_at);
+    expect(
+      (
+        await until(
+          () => api(again, ADMIN, "GET", `${runs}/${held}`),
+          (r) => r.json.status === "waiting",
+        )
+      ).json.status,
+    ).toBe("waiting");
+    const approved = await api(again, ravi.token, "POST", `${runs}/${held}/pending_deployments`, {
+      environment_ids: [prodId],
+      state: "approved",
+      comment: "after the restart",
+    });
+    expect(approved.status, approved.text).toBe(200);
+    expect(approved.json[0].bypass).toBe(false);
+    // Approved, the job still waits for production's 10-minute timer, started before the restart.
+    const timerLeft = await api(again, ADMIN, "GET", `${runs}/${held}/pending_deployments`);
+    expect(timerLeft.json[0]).toMatchObject({ approved: true, current_user_can_approve: false });
+    writeFileSync(clock, String(61_000 + 11 * 60_000));
+    const ran = await completed(again, held);
+    expect(ran.json.conclusion).toBe("success");
+
+    // 30 days without a decision: the job fails.
+    const forgotten = await dispatch(again, ADMIN, "simple.yml");
+    await waiting(again, forgotten);
+    writeFileSync(clock, String(61_000 + 11 * 60_000 + 31 * 24 * 3600_000));
+    const expired = await completed(again, forgotten);
+    expect(expired.json.conclusion).toBe("failure");
+    const jobs = await jobsOf(again, forgotten);
+    expect(jobs.deploy.log).toContain("not approved within 30 days");
+    expect(jobs.deploy.steps).toEqual([]);
+  }, 240_000);
 });
