@@ -12,12 +12,17 @@
 //   4. push → first step: a `git push` to a bare repository whose post-receive hook is gantry's
 //      (`gantry hook install`), to the first step of the `on: push` workflow, one push at a time,
 //      p50 and p99 over --events; and the same `git push` to a bare repository without the hook,
-//      after each one (what the hook adds to a push).
+//      after each one (what the hook adds to a push);
+//   5. Buildbot as a peer, in the same run (bench/buildbot.mjs): one master and --slots workers on
+//      loopback; change → step start p50/p99 over --peer-events changes sent one at a time (as its
+//      git hook sends them, over PB), and --peer-jobs one-step builds queued at once: builds per
+//      second, beside sections 1 and 2's figures for gantry.
 // It prints the figures and writes them to bench/serve-results.json. Nothing is asserted, and
 // tests never check timings.
 //
 // Options: --events N (200)  --jobs N (1000)  --slots N (8)  --runs N (10000)
-//          --duration S (10, per autocannon scenario)  --connections N (10)  --sections 1,2,3,4
+//          --duration S (10, per autocannon scenario)  --connections N (10)  --sections 1,2,3,4,5
+//          --peer-events N (100)  --peer-jobs N (200)
 //          --no-build  --keep  --out FILE  --gantry FILE (another build's bin/gantry.js)
 //          --isolation sandbox|none (the jobs', sandbox by default as the server's)
 import { execFileSync, spawn } from "node:child_process";
@@ -37,6 +42,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { ensureBuildbot, startBuildbot } from "./buildbot.mjs";
 import {
   apiClient,
   benchCommit,
@@ -61,7 +67,9 @@ const { values: opts } = parseArgs({
     runs: { type: "string", default: "10000" },
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "10" },
-    sections: { type: "string", default: "1,2,3,4" },
+    sections: { type: "string", default: "1,2,3,4,5" },
+    "peer-events": { type: "string", default: "100" },
+    "peer-jobs": { type: "string", default: "200" },
     "no-build": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, "bench", "serve-results.json") },
@@ -79,6 +87,8 @@ const SLOTS = Number(opts.slots);
 const RUNS = Number(opts.runs);
 const DURATION = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
+const PEER_EVENTS = Number(opts["peer-events"]);
+const PEER_JOBS = Number(opts["peer-jobs"]);
 const SECTIONS = new Set(opts.sections.split(",").map((x) => x.trim()));
 const LEGS = 250; // GitHub caps a matrix at 256 legs: the jobs are split over runs of 250
 
@@ -200,6 +210,8 @@ const results = {
     connections: CONNECTIONS,
     gantry: opts.gantry ? GANTRY : "bin/gantry.js",
     isolation: opts.isolation,
+    peerEvents: PEER_EVENTS,
+    peerJobs: PEER_JOBS,
   },
 };
 
@@ -539,6 +551,137 @@ try {
     };
     log(`   ${JSON.stringify(results.pushToFirstStep)}`);
     await server.stop();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // 5. Buildbot, the same work
+  if (SECTIONS.has("5")) {
+    const why = ensureBuildbot(log);
+    if (why) {
+      log(`5. Buildbot: skipped, ${why}`);
+      results.buildbot = { skipped: why };
+    } else {
+      const markers = join(tmpRoot, "buildbot-markers");
+      mkdirSync(markers);
+      const root = join(tmpRoot, "buildbot");
+      mkdirSync(root);
+      const started = wallMs();
+      const bb = await startBuildbot({ root, slots: SLOTS, markers, env, log });
+      const startMs = wallMs() - started;
+      log(`5. Buildbot: master and ${SLOTS} workers up in ${round(startMs)} ms (PB port ${bb.pbPort})`);
+      const markerMs = async (rev, t0) => {
+        const marker = join(markers, rev);
+        const deadline = Date.now() + 60_000;
+        while (!existsSync(marker) || readFileSync(marker, "utf8").trim() === "") {
+          if (Date.now() > deadline) return undefined;
+          await sleep(2);
+        }
+        return Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000 - t0;
+      };
+      /** Waits until `n` builds of `builder` have completed (one at a time, as sections 1 and 4). */
+      const completedAtLeast = async (builder, n, everyMs) => {
+        while (bb.completed(builder).count < n) await sleep(everyMs);
+      };
+      try {
+        let n = 0;
+        // One unmeasured change: the first build's lazy loads.
+        await bb.send("first", `warm-${n}`);
+        await markerMs(`warm-${n}`, wallMs());
+        await completedAtLeast("first", ++n, 10);
+        const p0 = pressure();
+        const latencies = [];
+        const accepted = [];
+        let missed = 0;
+        for (let i = 0; i < PEER_EVENTS; i++) {
+          const rev = `change-${i}`;
+          const t0 = wallMs();
+          await bb.send("first", rev);
+          accepted.push(wallMs() - t0);
+          const ms = await markerMs(rev, t0);
+          if (ms === undefined) missed++;
+          else latencies.push(ms);
+          await completedAtLeast("first", ++n, 10);
+        }
+        const noise = pressureSince(p0);
+        // `buildbot sendchange`, a Python process per change (as a hook that runs it pays).
+        const cli = [];
+        const cliToStep = [];
+        for (let i = 0; i < Math.min(20, PEER_EVENTS); i++) {
+          const rev = `cli-${i}`;
+          const t0 = wallMs();
+          await bb.sendchangeCli("first", rev);
+          cli.push(wallMs() - t0);
+          const ms = await markerMs(rev, t0);
+          if (ms !== undefined) cliToStep.push(ms);
+          await completedAtLeast("first", ++n, 10);
+        }
+        // Throughput: PEER_JOBS changes at once, one build each, on SLOTS workers.
+        const q0 = pressure();
+        const t0 = wallMs();
+        await Promise.all(Array.from({ length: PEER_JOBS }, (_, j) => bb.send("many", `many-${j}`)));
+        const sentMs = wallMs() - t0;
+        await completedAtLeast("many", PEER_JOBS, 50);
+        const spanMs = wallMs() - t0;
+        const done = bb.completed("many");
+        results.buildbot = {
+          how: "Buildbot 3.7 (Debian), one master + one worker process per slot on loopback; changes over PB to a PBChangeSource (as its git hook and `buildbot sendchange` send them) → the step's `date +%s%N`",
+          version: execFileSync("buildbot", ["--version"], { env }).toString().split("\n")[0],
+          slots: SLOTS,
+          startMs: round(startMs),
+          changeToFirstStep: {
+            events: PEER_EVENTS,
+            measured: latencies.length,
+            missed,
+            p50Ms: round(quantile(latencies, 0.5)),
+            p90Ms: round(quantile(latencies, 0.9)),
+            p99Ms: round(quantile(latencies, 0.99)),
+            minMs: round(Math.min(...latencies)),
+            maxMs: round(Math.max(...latencies)),
+            changeAcceptedP50Ms: round(quantile(accepted, 0.5)),
+            noise,
+          },
+          sendchangeCli: {
+            runs: cli.length,
+            processP50Ms: round(quantile(cli, 0.5)),
+            toFirstStepP50Ms: round(quantile(cliToStep, 0.5)),
+          },
+          queuedBuilds: {
+            builds: done.count,
+            succeeded: done.succeeded,
+            sendAllMs: round(sentMs),
+            firstSendToLastCompletedMs: round(spanMs),
+            buildsPerSecond: round((done.count / spanMs) * 1000, 1),
+            noise: pressureSince(q0),
+          },
+          memory: bb.memory(),
+        };
+      } finally {
+        await bb.stop();
+      }
+      const b = results.buildbot;
+      b.ratios = {
+        ...(results.eventToFirstStep && {
+          gantryDispatchP50OverBuildbotP50: round(
+            results.eventToFirstStep.p50Ms / b.changeToFirstStep.p50Ms,
+            3,
+          ),
+          gantryDispatchP99OverBuildbotP99: round(
+            results.eventToFirstStep.p99Ms / b.changeToFirstStep.p99Ms,
+            3,
+          ),
+        }),
+        ...(results.pushToFirstStep && {
+          gantryPushP50OverBuildbotP50: round(results.pushToFirstStep.p50Ms / b.changeToFirstStep.p50Ms, 3),
+        }),
+        ...(results.queuedJobs && {
+          gantryJobsPerSecondOverBuildbot: round(
+            results.queuedJobs.jobsPerSecond / b.queuedBuilds.buildsPerSecond,
+            3,
+          ),
+        }),
+      };
+      log(`   ${JSON.stringify(b)}`);
+    }
   }
 } finally {
   if (opts.keep) log(`kept ${tmpRoot}`);
