@@ -2,6 +2,16 @@
 // passes before it may deploy to one.
 export { deployRefOf, type RefPolicy, refusedRef } from "./deploy-gate.js";
 export {
+  type DeploymentBody,
+  type DeploymentStatusBody,
+  deleteRefusal,
+  deploymentBody,
+  deploymentStatusBody,
+  isProductionDefault,
+  MAX_STATUS_DESCRIPTION,
+  STATUS_STATES,
+} from "./deployment-body.js";
+export {
   applyEnvironmentBody,
   type BranchPolicySetting,
   branchPolicyBody,

@@ -8,6 +8,7 @@ import { auditLogRoutes } from "./routes/audit-log.js";
 import { badgeRoutes } from "./routes/badge.js";
 import { collaboratorRoutes } from "./routes/collaborators.js";
 import { deploymentReviewRoutes } from "./routes/deployment-reviews.js";
+import { deploymentRoutes } from "./routes/deployments.js";
 import { dispatchRoutes } from "./routes/dispatch.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { eventRoutes } from "./routes/events.js";
@@ -90,6 +91,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", secretRoutes(ctx));
   api.route("/", environmentRoutes(ctx));
   api.route("/", deploymentReviewRoutes(ctx));
+  api.route("/", deploymentRoutes(ctx));
   api.route("/", userRoutes(ctx));
   api.route("/", tokenRoutes(ctx));
   api.route("/", collaboratorRoutes(ctx));

@@ -6,6 +6,7 @@ import {
   putCollaboratorBody,
 } from "./collaborator-schemas.js";
 import { createHookBody, patchHookBody } from "./hook-schemas.js";
+import { deploymentPaths } from "./openapi-deployments.js";
 import { environmentPaths } from "./openapi-environments.js";
 import { reviewPaths } from "./openapi-reviews.js";
 import { secretPaths } from "./openapi-secrets.js";
@@ -575,6 +576,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...secretPaths(),
       ...environmentPaths(),
       ...reviewPaths(),
+      ...deploymentPaths(),
       "/audit-log": {
         get: op(
           "The audit trail (site administrators): GitHub's audit-log entries (@timestamp, action, actor, actor_id, repo, token_id, actor_ip, details) with seq, prev_hash and hash; newest first, paged with a Link header",

@@ -97,6 +97,14 @@ const NEEDS: Record<string, Role> = {
   "GET /repos/:owner/:repo/actions/runs/:id/pending_deployments": "read",
   "POST /repos/:owner/:repo/actions/runs/:id/pending_deployments": "read",
   "GET /repos/:owner/:repo/actions/runs/:id/approvals": "read",
+  // Deployments: readers read them, writers (external deploy tools) create and delete them.
+  "GET /repos/:owner/:repo/deployments": "read",
+  "POST /repos/:owner/:repo/deployments": "write",
+  "GET /repos/:owner/:repo/deployments/:deployment_id": "read",
+  "DELETE /repos/:owner/:repo/deployments/:deployment_id": "write",
+  "GET /repos/:owner/:repo/deployments/:deployment_id/statuses": "read",
+  "POST /repos/:owner/:repo/deployments/:deployment_id/statuses": "write",
+  "GET /repos/:owner/:repo/deployments/:deployment_id/statuses/:status_id": "read",
 };
 
 /** The role just below each (who must be refused with 403). */

@@ -28,6 +28,7 @@ import {
   workflowMatches,
 } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
+import { Deployments } from "./deployments.js";
 import { EnvironmentGate } from "./environment-gate.js";
 import { enterEnvironment } from "./environments.js";
 import { type GateClock, SYSTEM_CLOCK } from "./gate-clock.js";
@@ -137,6 +138,8 @@ export class RunService {
   private readonly chain: WorkflowRunChain;
   /** The environments' protection rules a job waits on (wait timer, reviewers) and their reviews. */
   readonly gate: EnvironmentGate;
+  /** Deployments (the API's and the jobs') and their events. */
+  readonly deployments: Deployments;
 
   constructor(private readonly deps: RunServiceDeps) {
     this.gate = new EnvironmentGate({ store: deps.store, clock: deps.gateClock ?? SYSTEM_CLOCK });
@@ -146,6 +149,12 @@ export class RunService {
       baseUrl: deps.baseUrl ?? (() => ""),
       log: (message) => process.stderr.write(`gantry serve: ${message}\n`),
       handleEvent: (repo, event, files) => this.handleEvent(repo, event, files),
+    });
+    this.deployments = new Deployments({
+      store: deps.store,
+      baseUrl: deps.baseUrl ?? (() => ""),
+      log: (message) => process.stderr.write(`gantry serve: ${message}\n`),
+      handleEvent: (repo, event) => this.handleEvent(repo, event),
     });
   }
 
@@ -308,9 +317,10 @@ export class RunService {
 
   /** Resolves when every run this process is running has finished. */
   async whenIdle(): Promise<void> {
-    while (this.active.size > 0 || this.chain.busy) {
+    while (this.active.size > 0 || this.chain.busy || this.deployments.busy) {
       await Promise.all([...this.active.values()].map((a) => a.done));
       await this.chain.idle();
+      await this.deployments.idle();
     }
     await this.deps.serial.idle();
   }
@@ -438,13 +448,21 @@ export class RunService {
         secrets: { ...secrets, GITHUB_TOKEN: token },
         // A job's environment: created on first use; its branch policy decides on the run's ref
         // before any step (a fork's run too), then its wait timer and reviewers hold the job
-        // (environment-gate.ts); its secrets and variables only then, and never a fork's.
+        // (environment-gate.ts); its secrets and variables only then, and never a fork's. Then its
+        // deployment (unless `deployment: false`), whose statuses follow the job (deployments.ts).
         enterEnvironment: async (request): Promise<EnvironmentEntry> => {
           const entry = await enterEnvironment(store, this.deps.audit, repo, request.name, run);
           if (entry.refused !== undefined) return entry;
           const held = await this.gate.hold(run, entry.environment, request);
           if (held) return held;
-          return run.fork ? { secrets: {}, vars: {} } : this.deps.vault.jobSecrets(repo.id, request.name);
+          const given = run.fork
+            ? { secrets: {}, vars: {} }
+            : await this.deps.vault.jobSecrets(repo.id, request.name);
+          const deployment =
+            request.deployment && !request.cancellation.cancelled
+              ? await this.deployments.start(repo, run, request, bus)
+              : undefined;
+          return { ...given, leave: async (outcome) => deployment?.finish(outcome) };
         },
         executor,
         bus,
@@ -690,14 +708,16 @@ export class RunService {
    * Fires no more workflow_run events and waits for those under way to have stored their runs (a
    * draining server, before its store closes).
    */
-  stopEvents(): Promise<void> {
-    return this.chain.stop();
+  async stopEvents(): Promise<void> {
+    await this.chain.stop();
+    await this.deployments.stop();
   }
 
   /** Stops every run at once (in-process servers closing): their running jobs end cancelled. */
   async stopAll(): Promise<void> {
     // Runs ended by the server stopping start no workflow_run; what was fired before goes on.
     await this.chain.stop();
+    await this.deployments.stop();
     for (const a of this.active.values()) a.cancellation.kill();
     await Promise.all([...this.active.values()].map((a) => a.done.catch(() => undefined)));
   }

@@ -4,6 +4,7 @@ import type { AuditCheckpointRecord, AuditFilter, AuditRecord } from "./audit-lo
 import * as audit from "./audit-log.js";
 import * as deliveries from "./deliveries.js";
 import * as gates from "./deployment-gates.js";
+import * as deployments from "./deployments.js";
 import * as environments from "./environments.js";
 import * as jobs from "./jobs.js";
 import { migrationProvider } from "./migrations/index.js";
@@ -21,12 +22,15 @@ import * as tokens from "./tokens.js";
 import { getTriggerMemory, putTriggerMemory } from "./trigger-state.js";
 import type {
   BoxKey,
+  DeploymentFilter,
   DeploymentReview,
   EncryptedRewrite,
   EnvironmentRules,
   HookDeliveryPatch,
   Job,
   JobPatch,
+  NewDeployment,
+  NewDeploymentStatus,
   NewHookDelivery,
   NewJob,
   NewPullRequest,
@@ -339,6 +343,30 @@ export class KyselyStore implements Store {
   }
   listReviews(runId: number) {
     return gates.listReviews(this.db, runId);
+  }
+  createDeployment(deployment: NewDeployment) {
+    return deployments.createDeployment(this.db, deployment);
+  }
+  getDeployment(repoId: number, id: number) {
+    return deployments.getDeployment(this.db, repoId, id);
+  }
+  listDeployments(filter: DeploymentFilter) {
+    return deployments.listDeployments(this.db, filter);
+  }
+  countDeployments(repoId: number) {
+    return deployments.countDeployments(this.db, repoId);
+  }
+  removeDeployment(repoId: number, id: number) {
+    return deployments.removeDeployment(this.db, repoId, id);
+  }
+  addDeploymentStatus(status: NewDeploymentStatus, inactivatePrevious: boolean) {
+    return deployments.addDeploymentStatus(this.db, status, inactivatePrevious);
+  }
+  listDeploymentStatuses(deploymentId: number, page?: number, perPage?: number) {
+    return deployments.listDeploymentStatuses(this.db, deploymentId, page, perPage);
+  }
+  getDeploymentStatus(deploymentId: number, id: number) {
+    return deployments.getDeploymentStatus(this.db, deploymentId, id);
   }
   close() {
     return this.db.destroy();

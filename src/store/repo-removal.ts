@@ -4,8 +4,8 @@ import type { Database } from "./schema.js";
 /**
  * Removes a repository and everything the store keeps of it, in one transaction: its runs with
  * their jobs and steps, its pull requests, what its triggers remember and its hooks with their deliveries,
- * its collaborators and its jobs' tokens, its Actions secrets and variables, its environments and
- * its runs' deployment gates and reviews. The ids of the runs it
+ * its collaborators and its jobs' tokens, its Actions secrets and variables, its environments,
+ * its runs' deployment gates and reviews, its deployments with their statuses. The ids of the runs it
  * had come back, for the files kept beside the store (logs, notes, artifacts). Webhook deliveries
  * are kept by forge and id, not by repository, and age out on their own.
  */
@@ -35,6 +35,9 @@ export async function removeRepo(db: Kysely<Database>, id: number): Promise<{ ru
     await tx.deleteFrom("environments").where("repo_id", "=", id).execute();
     await tx.deleteFrom("deployment_gates").where("repo_id", "=", id).execute();
     await tx.deleteFrom("deployment_reviews").where("repo_id", "=", id).execute();
+    const deployments = tx.selectFrom("deployments").select("id").where("repo_id", "=", id);
+    await tx.deleteFrom("deployment_statuses").where("deployment_id", "in", deployments).execute();
+    await tx.deleteFrom("deployments").where("repo_id", "=", id).execute();
     await tx.deleteFrom("repos").where("id", "=", id).execute();
     return { runIds };
   });

@@ -309,6 +309,46 @@ export interface DbDeploymentReview {
   created_at: string;
 }
 
+/** A deployment (migration 0017): environment_key is its environment in lower case; state its latest status's. */
+export interface DbDeployment {
+  id: number;
+  repo_id: number;
+  sha: string;
+  ref: string;
+  full_ref: string;
+  task: string;
+  payload_json: string;
+  environment: string;
+  environment_key: string;
+  original_environment: string;
+  description: string | null;
+  creator_login: string;
+  creator_id: number | null;
+  transient_environment: number;
+  production_environment: number;
+  state: string | null;
+  run_id: number | null;
+  run_attempt: number | null;
+  job_key: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A deployment's status (migration 0017). */
+export interface DbDeploymentStatus {
+  id: number;
+  deployment_id: number;
+  state: string;
+  description: string;
+  environment: string;
+  environment_url: string;
+  log_url: string;
+  creator_login: string;
+  creator_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   sequences: DbSequence;
   repos: DbRepo;
@@ -333,4 +373,6 @@ export interface Database {
   environment_ref_policies: DbEnvironmentRefPolicy;
   deployment_gates: DbDeploymentGate;
   deployment_reviews: DbDeploymentReview;
+  deployments: DbDeployment;
+  deployment_statuses: DbDeploymentStatus;
 }

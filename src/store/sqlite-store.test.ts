@@ -4,6 +4,7 @@ import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { expect, it } from "vitest";
+import { describeDeploymentsContract } from "./deployments-contract.js";
 import { initial } from "./migrations/0001-initial.js";
 import { triggerState } from "./migrations/0003-trigger-state.js";
 import { describeSecretsContract } from "./secrets-contract.js";
@@ -12,6 +13,7 @@ import { describeStoreContract } from "./store-contract.js";
 
 describeStoreContract("SQLite in memory", () => openSqliteStore(":memory:"));
 describeSecretsContract("SQLite in memory", () => openSqliteStore(":memory:"));
+describeDeploymentsContract("SQLite in memory", () => openSqliteStore(":memory:"));
 describeStoreContract("SQLite file (WAL)", () =>
   openSqliteStore(join(mkdtempSync(join(tmpdir(), "gantry-store-")), "gantry.db")),
 );

@@ -3,8 +3,11 @@ import type { NewDeploymentGate } from "./deployment-gates.js";
 import type {
   BoxKey,
   Collaborator,
+  Deployment,
+  DeploymentFilter,
   DeploymentGate,
   DeploymentReview,
+  DeploymentStatus,
   EncryptedRewrite,
   Environment,
   EnvironmentRefPolicy,
@@ -13,6 +16,8 @@ import type {
   HookDeliveryPatch,
   Job,
   JobPatch,
+  NewDeployment,
+  NewDeploymentStatus,
   NewHookDelivery,
   NewJob,
   NewPullRequest,
@@ -250,6 +255,33 @@ export interface Store {
   expireGate(id: number, at: string): Promise<boolean>;
   /** A run's reviews, oldest first. */
   listReviews(runId: number): Promise<DeploymentReview[]>;
+  /** Deployments (GitHub's) and their statuses; environments match without regard to case. */
+  createDeployment(deployment: NewDeployment): Promise<Deployment>;
+  getDeployment(repoId: number, id: number): Promise<Deployment | undefined>;
+  /** Newest first, filtered and paged; the total that match. */
+  listDeployments(filter: DeploymentFilter): Promise<{ total: number; deployments: Deployment[] }>;
+  countDeployments(repoId: number): Promise<number>;
+  /** Removes a deployment with its statuses; false when there is none. */
+  removeDeployment(repoId: number, id: number): Promise<boolean>;
+  /**
+   * Adds a status (the deployment takes its state and environment); `inactivatePrevious`, on a success: the other
+   * non-transient deployments of that environment whose latest state is success get `inactive`,
+   * in the same transaction, and come back with theirs.
+   */
+  addDeploymentStatus(
+    status: NewDeploymentStatus,
+    inactivatePrevious: boolean,
+  ): Promise<{
+    status: DeploymentStatus;
+    inactivated: Array<{ deployment: Deployment; status: DeploymentStatus }>;
+  }>;
+  /** A deployment's statuses, newest first; the total. */
+  listDeploymentStatuses(
+    deploymentId: number,
+    page?: number,
+    perPage?: number,
+  ): Promise<{ total: number; statuses: DeploymentStatus[] }>;
+  getDeploymentStatus(deploymentId: number, id: number): Promise<DeploymentStatus | undefined>;
 
   close(): Promise<void>;
 }

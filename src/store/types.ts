@@ -497,3 +497,79 @@ export interface DeploymentReview {
   environments: Array<{ id: number; name: string }>;
   createdAt: string;
 }
+
+/** The states of a deployment status, as GitHub names them. */
+export const DEPLOYMENT_STATES = [
+  "error",
+  "failure",
+  "inactive",
+  "in_progress",
+  "queued",
+  "pending",
+  "success",
+] as const;
+export type DeploymentState = (typeof DEPLOYMENT_STATES)[number];
+
+/** Who made a deployment or a status: a user (id) or a job's token (id null). */
+export interface DeploymentCreator {
+  login: string;
+  id: number | null;
+}
+
+/** A deployment of a repository (GitHub's): a request to deploy a commit to an environment. */
+export interface Deployment {
+  id: number;
+  repoId: number;
+  sha: string;
+  /** As the creator gave it: a branch, a tag or a sha. */
+  ref: string;
+  /** The branch or tag it names as a full ref (refs/heads/…); "" when it was a sha. */
+  fullRef: string;
+  task: string;
+  /** GitHub's payload: an object, or a string as given. */
+  payload: Json;
+  /** Its environment now (a status may move it); originalEnvironment is the one it was made for. */
+  environment: string;
+  originalEnvironment: string;
+  description: string | null;
+  creator: DeploymentCreator;
+  transientEnvironment: boolean;
+  productionEnvironment: boolean;
+  /** Its latest status's state; null before its first status. */
+  state: DeploymentState | null;
+  /** The run, attempt and job (key) that made it, for a job's deployment; null for one made through the API. */
+  runId: number | null;
+  runAttempt: number | null;
+  jobKey: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewDeployment = Omit<Deployment, "id" | "state" | "createdAt" | "updatedAt">;
+
+export interface DeploymentFilter {
+  repoId: number;
+  sha?: string;
+  ref?: string;
+  task?: string;
+  /** Matched without regard to case. */
+  environment?: string;
+  /** 1-based. */
+  page?: number;
+  perPage?: number;
+}
+
+export interface DeploymentStatus {
+  id: number;
+  deploymentId: number;
+  state: DeploymentState;
+  description: string;
+  environment: string;
+  environmentUrl: string;
+  logUrl: string;
+  creator: DeploymentCreator;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewDeploymentStatus = Omit<DeploymentStatus, "id" | "createdAt" | "updatedAt">;

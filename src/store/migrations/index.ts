@@ -14,6 +14,7 @@ import { audit } from "./0012-audit.js";
 import { secrets } from "./0013-secrets.js";
 import { environments } from "./0015-environments.js";
 import { approvals } from "./0016-approvals.js";
+import { deployments } from "./0017-deployments.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   "0012-audit": audit,
   "0015-environments": environments,
   "0016-approvals": approvals,
+  "0017-deployments": deployments,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */
