@@ -3,6 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresAvailable, startPostgres, type TestPostgres } from "../../test/postgres.js";
 import { describeAuditContract } from "./audit-contract.js";
+import { describeDeploymentsContract } from "./deployments-contract.js";
 import { initial } from "./migrations/0001-initial.js";
 import { openPostgresStore } from "./postgres.js";
 import { describeSecretsContract } from "./secrets-contract.js";
@@ -21,6 +22,7 @@ describe.runIf(postgresAvailable("the Store contract on PostgreSQL"))("PostgreSQ
   describeStoreContract("PostgreSQL", open);
   describeSecretsContract("PostgreSQL", open);
   describeAuditContract("PostgreSQL", open);
+  describeDeploymentsContract("PostgreSQL", open);
 
   it("upgrades a database of an earlier schema: the admin token of before becomes the site admin's (0011)", async () => {
     const url = await cluster.createDatabase();
