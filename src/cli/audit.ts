@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { parsePublicKey, verifyExport } from "../audit/index.js";
 import { UsageError } from "../workflow/index.js";
 import { reportApiError, ServerClient } from "./server-client.js";
+import { sinceTime } from "./since-time.js";
 import { SERVER_HELP, SERVER_OPTIONS } from "./users.js";
 
 export const AUDIT_HELP = `Usage: gantry audit export [--since TIME] [options] > audit.jsonl
@@ -26,20 +27,6 @@ verify   checks an export against the server's public key (GET /api/v1/audit-log
   --public-key KEY  the server's public key: the route's JSON, its key (base64) or pem, or a file
                     holding one; give it again for each key that signed (verify)
 ${SERVER_HELP}`;
-
-/** An ISO time for --since: as given, or now minus an age (30m, 12h, 7d). */
-function sinceTime(given: string): string {
-  const age = /^(\d+)([mhd])$/.exec(given);
-  if (age) {
-    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[age[2] as "m" | "h" | "d"];
-    return new Date(Date.now() - Number(age[1]) * unit).toISOString();
-  }
-  if (!/^\d{4}-\d{2}-\d{2}/.test(given) || Number.isNaN(Date.parse(given)))
-    throw new UsageError(
-      `--since expects an ISO 8601 date or time, or an age (30m, 12h, 7d), got '${given}'`,
-    );
-  return given;
-}
 
 async function exportTrail(values: { since?: string; server?: string; token?: string }): Promise<number> {
   const query = values.since === undefined ? "" : `?since=${encodeURIComponent(sinceTime(values.since))}`;

@@ -39,6 +39,8 @@ A server's people (GANTRY_SERVER, GANTRY_TOKEN):
                                 personal access tokens: create prints the token, once, on stdout
   gantry audit export [--since TIME] > audit.jsonl   the audit trail, with its signed checkpoints
   gantry audit verify FILE --public-key KEY   exits 0 when the export is whole, else names the entry
+  gantry evidence --env NAME [--since TIME] [--format json|csv]  change evidence: each deployment
+                                with its commit, pull request, CI runs, trigger and approvals
 `;
 
 // Commands other than run and validate load on use: the server's modules (Hono, Kysely, SQLite)
@@ -93,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./tokens.js")).tokensCommand(rest);
       case "audit":
         return await (await import("./audit.js")).auditCommand(rest);
+      case "evidence":
+        return await (await import("./evidence.js")).evidenceCommand(rest);
       case undefined:
       case "help":
       case "--help":

@@ -28,6 +28,17 @@ export {
   rulesOf,
   settingsChanges,
 } from "./environment-body.js";
+export {
+  EVIDENCE_COLUMNS,
+  type EvidenceApproval,
+  type EvidenceCommit,
+  type EvidenceFacts,
+  type EvidencePullRequest,
+  type EvidenceRecord,
+  type EvidenceRun,
+  evidenceCsv,
+  evidenceRecord,
+} from "./evidence.js";
 export { refPatternMatches, refPatternRegExp } from "./ref-pattern.js";
 export {
   EXPIRED_MESSAGE,

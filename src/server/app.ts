@@ -12,6 +12,7 @@ import { deploymentRoutes } from "./routes/deployments.js";
 import { dispatchRoutes } from "./routes/dispatch.js";
 import { environmentRoutes } from "./routes/environments.js";
 import { eventRoutes } from "./routes/events.js";
+import { evidenceRoutes } from "./routes/evidence.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { oidcRoutes } from "./routes/oidc.js";
 import { pullRoutes } from "./routes/pulls.js";
@@ -92,6 +93,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", environmentRoutes(ctx));
   api.route("/", deploymentReviewRoutes(ctx));
   api.route("/", deploymentRoutes(ctx));
+  api.route("/", evidenceRoutes(ctx));
   api.route("/", userRoutes(ctx));
   api.route("/", tokenRoutes(ctx));
   api.route("/", collaboratorRoutes(ctx));

@@ -73,6 +73,29 @@ export function environmentPaths(): Record<string, unknown> {
         },
       },
     },
+    [`${base}/{environment_name}/evidence`]: {
+      get: {
+        summary:
+          "Change evidence (SOC 2 CC8.1, readers of the repository; each export is audited as environment.export_evidence): every deployment to the environment created in [since, until), oldest first, with its commit, the pull request that brought it, the runs of its commit and their conclusions, who triggered it, who approved it (comment and time), and flags where an approver is the commit's author or the triggering actor, or nobody approved",
+        parameters: [
+          ...env,
+          { name: "since", in: "query", required: false, schema: { type: "string", format: "date-time" } },
+          { name: "until", in: "query", required: false, schema: { type: "string", format: "date-time" } },
+          { name: "format", in: "query", required: false, schema: { type: "string", enum: ["json", "csv"] } },
+        ],
+        responses: {
+          "200": {
+            description:
+              "{repository, environment, since, until, total_count, deployments: [{deployment_id, deployed_at, state, environment_url, sha, ref, commit, pull_request, triggered_by, deploy_run, ci_runs, approvals, flags}]}, or CSV (one row per deployment) with format=csv",
+            content: {
+              "application/json": { schema: { type: "object" } },
+              "text/csv": { schema: { type: "string" } },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
     [`${base}/{environment_name}`]: {
       get: {
         summary: "An environment (names match without regard to case)",

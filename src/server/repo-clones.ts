@@ -170,6 +170,39 @@ export class RepoClones {
     return out;
   }
 
+  /** A commit's author, message and parents; undefined when the clone has no such commit. */
+  async commit(
+    repo: Pick<Repo, "owner" | "name">,
+    sha: string,
+  ): Promise<
+    | {
+        sha: string;
+        parents: string[];
+        author: { name: string; email: string };
+        authoredAt: string;
+        message: string;
+      }
+    | undefined
+  > {
+    const out = await git(this.path(repo), [
+      "log",
+      "-1",
+      "--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B",
+      "--end-of-options",
+      `${sha}^{commit}`,
+      "--",
+    ]).catch(() => "");
+    if (!out) return undefined;
+    const [id, parents, name, email, authoredAt, ...message] = out.split("\0");
+    return {
+      sha: id,
+      parents: parents.split(" ").filter((p) => p !== ""),
+      author: { name, email },
+      authoredAt,
+      message: message.join("\0").trimEnd(),
+    };
+  }
+
   readFile(repo: Pick<Repo, "owner" | "name">, sha: string, path: string): Promise<string> {
     return git(this.path(repo), ["show", "--end-of-options", `${sha}:${path}`]);
   }

@@ -86,6 +86,7 @@ const NEEDS: Record<string, Role> = {
   "DELETE /repos/:owner/:repo/environments/:environment/variables/:name": "admin",
   "GET /repos/:owner/:repo/environments": "read",
   "GET /repos/:owner/:repo/environments/:name": "read",
+  "GET /repos/:owner/:repo/environments/:name/evidence": "read",
   "PUT /repos/:owner/:repo/environments/:name": "admin",
   "DELETE /repos/:owner/:repo/environments/:name": "admin",
   "GET /repos/:owner/:repo/environments/:name/deployment-branch-policies": "read",

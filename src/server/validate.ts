@@ -90,3 +90,13 @@ export function idQuery(what: string) {
     return value;
   });
 }
+
+/** A time as the filters take it: an ISO 8601 date or date-time (UTC unless it says). */
+export const isoTime = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/,
+    "an ISO 8601 date or time (2026-12-06, 2026-12-06T01:30:00Z)",
+  )
+  .refine((t) => !Number.isNaN(Date.parse(t)), "not a real date")
+  .transform((t) => new Date(Date.parse(t)).toISOString());

@@ -4,16 +4,7 @@ import { z } from "zod";
 import { entryOf } from "../../audit/index.js";
 import { requireSiteAdmin } from "../access.js";
 import { HttpError, queryOf, type ServerContext } from "../context.js";
-
-/** A time as the filters take it: an ISO 8601 date or date-time (UTC unless it says). */
-const time = z
-  .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/,
-    "an ISO 8601 date or time (2026-12-06, 2026-12-06T01:30:00Z)",
-  )
-  .refine((t) => !Number.isNaN(Date.parse(t)), "not a real date")
-  .transform((t) => new Date(Date.parse(t)).toISOString());
+import { isoTime } from "../validate.js";
 
 const auditQuery = z
   .object({
@@ -26,15 +17,15 @@ const auditQuery = z
       .string()
       .regex(/^[\w.-]+\/[\w.-]+$/, "owner/name")
       .optional(),
-    after: time.optional(),
-    before: time.optional(),
+    after: isoTime.optional(),
+    before: isoTime.optional(),
     order: z.enum(["asc", "desc"]).default("desc"),
     page: z.coerce.number().int().min(1).default(1),
     per_page: z.coerce.number().int().min(1).max(100).default(30),
   })
   .strict();
 
-const exportQuery = z.object({ since: time.optional() }).strict();
+const exportQuery = z.object({ since: isoTime.optional() }).strict();
 
 /** GitHub's Link header: first, prev, next and last pages of the same query. */
 function linkHeader(c: Context, page: number, last: number): string | undefined {
