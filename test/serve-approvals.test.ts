@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { makeRepo } from "./harness.js";
+import { gantry, makeRepo } from "./harness.js";
 import { type ApiAnswer, api, exited, type Serve, serve, serveWithConfig, until } from "./serve-harness.js";
 
 const ADMIN = "gantry_approvals_e2e_admin_token";
@@ -413,14 +413,20 @@ describe("deployment reviews on the real server", () => {
     );
     expect(again.json[0].environment.id).toBe(envId);
     expect((await api(s, ADMIN, "GET", `${runs}/${id}`)).json.run_attempt).toBe(2);
-    expect(
-      (
-        await api(s, ravi.token, "POST", `${runs}/${id}/pending_deployments`, {
-          ...approve,
-          comment: "again",
-        })
-      ).status,
-    ).toBe(200);
+    // Through the CLI, as the reviewer: a wrong environment first (exit 1, saying what it waits on).
+    const cli = { env: { GANTRY_SERVER: s.url, GANTRY_TOKEN: ravi.token } };
+    const wrong = await gantry(repo, ["approve", String(id), "--env", "staging", "--repo", "acme/app"], cli);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(
+      `run ${id} does not wait on the environment staging (it waits on production)`,
+    );
+    const viaCli = await gantry(
+      repo,
+      ["approve", String(id), "--env", "production", "--comment", "again", "--repo", "acme/app"],
+      cli,
+    );
+    expect(viaCli.code, viaCli.stderr).toBe(0);
+    expect(viaCli.stdout).toContain(`✓ Approved the deployment of run ${id} to production.`);
     expect((await completed(s, id, 2)).json.conclusion).toBe("success");
     const approvals = (await api(s, ADMIN, "GET", `${runs}/${id}/approvals`)).json as Array<{
       run_attempt: number;

@@ -24,6 +24,8 @@ A server's runs (GANTRY_SERVER, GANTRY_TOKEN; each command's --help lists its op
   gantry logs [RUN] [--job J] [--failed] [--follow]   a run's logs (default: the latest run)
   gantry watch [RUN]            follow a run until it completes; exits 0 when it succeeded
   gantry cancel RUN             cancel a run
+  gantry approve RUN --env NAME [--reject] [--comment TEXT]
+                                review a run's deployment waiting on an environment's reviewers
   gantry rerun RUN [--failed | --job J]  re-run a completed run, its failed jobs, or one job
   gantry download [RUN] [-n NAME]  download and unzip a run's artifacts
   gantry dispatch WORKFLOW [--ref REF] [--input K=V]  start a workflow_dispatch run (file or name)
@@ -75,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./watch.js")).watchCommand(rest);
       case "cancel":
         return await (await import("./cancel.js")).cancelCommand(rest);
+      case "approve":
+        return await (await import("./approve.js")).approveCommand(rest);
       case "rerun":
         return await (await import("./rerun.js")).rerunCommand(rest);
       case "download":

@@ -638,5 +638,64 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getUser("mona")).toBeUndefined();
       expect(await store.listCollaborators({ repoId: r.id })).toEqual([]);
     });
+
+    it("keeps one deployment gate per run attempt and environment; one review decides it; removing the repository takes them", async () => {
+      const r = await store.addRepo({ ...repo, name: "gates" });
+      const created = await store.createRun(run(r.id));
+      const gate = {
+        repoId: r.id,
+        runId: created.id,
+        runAttempt: 1,
+        environmentId: 5,
+        environment: "production",
+        waitTimer: 3,
+        needsReview: true,
+        startedAt: "2026-12-06T00:00:00.000Z",
+      };
+      const opened = await store.openGate(gate);
+      expect(opened).toMatchObject({ ...gate, state: "waiting", bypass: false, decidedAt: null });
+      // A later job of the attempt (or a restart) finds the same gate, its start kept.
+      expect(await store.openGate({ ...gate, startedAt: "2026-12-07T00:00:00.000Z", waitTimer: 9 })).toEqual(
+        opened,
+      );
+      const next = await store.openGate({ ...gate, runAttempt: 2 });
+      expect(next.id).not.toBe(opened.id);
+      const review = {
+        repoId: r.id,
+        runId: created.id,
+        runAttempt: 1,
+        state: "approved" as const,
+        userId: 7,
+        userLogin: "ravi",
+        comment: "ship it",
+        bypass: false,
+        environments: [{ id: 5, name: "production" }],
+        createdAt: "2026-12-06T00:01:00.000Z",
+      };
+      // An environment the attempt does not wait on: nothing is decided.
+      expect(
+        await store.decideGates({ ...review, environments: [...review.environments, { id: 6, name: "qa" }] }),
+      ).toBeUndefined();
+      expect((await store.getGate(opened.id))?.state).toBe("waiting");
+      const decided = await store.decideGates(review);
+      expect(decided).toMatchObject({ ...review, id: expect.any(Number) });
+      expect(await store.getGate(opened.id)).toMatchObject({
+        state: "approved",
+        decidedAt: review.createdAt,
+      });
+      // Decided once: a second review (or one racing it) changes nothing.
+      expect(await store.decideGates({ ...review, state: "rejected" })).toBeUndefined();
+      expect(await store.expireGate(opened.id, "2026-12-08T00:00:00.000Z")).toBe(false);
+      expect(await store.expireGate(next.id, "2026-12-08T00:00:00.000Z")).toBe(true);
+      expect((await store.listGates(created.id)).map((g) => [g.runAttempt, g.state])).toEqual([
+        [1, "approved"],
+        [2, "expired"],
+      ]);
+      expect((await store.listGates(created.id, 2)).map((g) => g.id)).toEqual([next.id]);
+      expect(await store.listReviews(created.id)).toEqual([decided]);
+      await store.removeRepo(r.id);
+      expect(await store.listGates(created.id)).toEqual([]);
+      expect(await store.listReviews(created.id)).toEqual([]);
+    });
   });
 }
