@@ -1,7 +1,7 @@
 // The server as an OpenID Connect issuer for its jobs (issue 15 §3), on a real `gantry serve`: a
 // JavaScript action calls the real @actions/core getIDToken(), and `jose` verifies what it got
 // against the server's JWKS (createRemoteJWKSet over HTTP), for a push to a branch and for a pull
-// request; a job without `id-token: write`, and a fork's pull request, get no variables; the
+// request, and for a job with an environment (sub repo:O/R:environment:NAME); a job without `id-token: write`, and a fork's pull request, get no variables; the
 // request token dies with its job.
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -59,6 +59,16 @@ jobs:
     runs-on: ubuntu-latest
     permissions:
       contents: read
+      id-token: write
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/oidc
+        with: { audience: sts.amazonaws.com, out: ${JSON.stringify(out)} }
+  deploy:
+    if: github.event_name == 'push'
+    runs-on: ubuntu-latest
+    environment: production
+    permissions:
       id-token: write
     steps:
       - uses: actions/checkout@v4
@@ -197,6 +207,17 @@ hooks:
     const grantedLog = await jobLog(s, push.id, "granted");
     expect(grantedLog).toContain("got an ID token: ***");
     expect(grantedLog).not.toContain(token.split(".")[1]);
+
+    // A job with an environment: the environment claim, and sub names the environment.
+    const deployToken = readFileSync(join(out, "push-deploy.jwt"), "utf8");
+    const deployed = await jwtVerify(deployToken, jwks, { issuer: s.url, audience: "sts.amazonaws.com" });
+    expect(deployed.payload).toMatchObject({
+      sub: "repo:acme/app:environment:production",
+      environment: "production",
+      ref: "refs/heads/release/1.x",
+      event_name: "push",
+    });
+    expect(payload.environment).toBeUndefined();
 
     // Without id-token: write, neither variable, and @actions/core says so.
     const plainLog = await jobLog(s, push.id, "plain");

@@ -5,8 +5,16 @@ import type { Json } from "../expressions/index.js";
  * job starts, for the variables its steps get, and closed when it ends (its token dies with it).
  */
 export interface JobServices {
-  /** `workflowFile`: the file of the workflow the job is in (a called workflow's, for its jobs). */
-  open(job: { runId: string; github: Record<string, Json>; workflowFile?: string }): Promise<JobServiceLease>;
+  /**
+   * `workflowFile`: the file of the workflow the job is in (a called workflow's, for its jobs);
+   * `environment`: the deployment environment the job entered (its gate passed), if any.
+   */
+  open(job: {
+    runId: string;
+    github: Record<string, Json>;
+    workflowFile?: string;
+    environment?: string;
+  }): Promise<JobServiceLease>;
 }
 
 export interface JobServiceLease {

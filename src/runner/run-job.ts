@@ -128,7 +128,12 @@ export class LocalRunner implements JobExecutor {
       debug: this.opts.debug ? "1" : "",
       environment: "self-hosted",
     };
-    const lease = await this.opts.services?.open({ runId, github, workflowFile: req.workflow.file });
+    const lease = await this.opts.services?.open({
+      runId,
+      github,
+      workflowFile: req.workflow.file,
+      ...(req.environment ? { environment: req.environment } : {}),
+    });
     const baseEnv: Record<string, string> = {
       ...hostEnv,
       ...toolsEnv,

@@ -16,7 +16,12 @@ export function oidcJobServices(
     async open(job): Promise<JobServiceLease> {
       const jobToken = typeof job.github.token === "string" ? job.github.token : "";
       const grant = await issuer
-        .grant(jobToken, job.runId, { github: job.github, workflowFile: job.workflowFile })
+        .grant(jobToken, job.runId, {
+          github: job.github,
+          workflowFile: job.workflowFile,
+          // A job with an environment: the `environment` claim and sub repo:O/R:environment:NAME.
+          ...(job.environment ? { environment: job.environment } : {}),
+        })
         .catch((err: Error) => {
           // The job runs all the same, without ID tokens (as one not granted id-token: write).
           log(`run ${job.runId}: no OIDC request token for the job: ${err.message}`);
