@@ -245,6 +245,15 @@ describe("deployment reviews on the real server", () => {
     expect(reader.status).toBe(403);
     expect(reader.json.message).toMatch(/not a required reviewer of the environment production/);
     expect((await api(s, ADMIN, "POST", path, approve)).status).toBe(403);
+    // The reviewer's own token without the repo scope (one made to read) does not decide.
+    const readOnly = await api(s, ADMIN, "POST", "/admin/users/ravi/authorizations", {
+      note: "read only",
+      scopes: ["user"],
+    });
+    expect(readOnly.status).toBe(201);
+    const unscoped = await api(s, readOnly.json.token, "POST", path, approve);
+    expect(unscoped.status).toBe(403);
+    expect(unscoped.json.message).toMatch(/repo scope/);
     expect((await api(s, stranger.token, "POST", path, approve)).status).toBe(404);
     expect((await api(s, stranger.token, "GET", path)).status).toBe(404);
     // Bad input: clean 422s naming the problem, nothing decided.

@@ -83,10 +83,13 @@ export function deploymentReviewRoutes(ctx: ServerContext): Hono {
     return { repo, run };
   }
 
-  /** The caller as a reviewer: a person (never a job's token), and whether they administer the repository. */
+  /**
+   * The caller as a reviewer: a person acting with a token that may act on repositories (the `repo`
+   * scope; never a job's token), and whether they administer the repository.
+   */
   async function reviewerOf(repo: Repo, c: Context): Promise<ReviewCaller | undefined> {
     const principal = callerOf(c);
-    if (principal.kind !== "user") return undefined;
+    if (principal.kind !== "user" || !principal.token.scopes.includes("repo")) return undefined;
     return { user: principal.user, admin: (await roleOn(store, principal, repo)) === "admin" };
   }
 
@@ -122,7 +125,9 @@ export function deploymentReviewRoutes(ctx: ServerContext): Hono {
     if (!caller)
       throw new HttpError(
         403,
-        "A job's GITHUB_TOKEN cannot review deployments: only a person (a required reviewer of the environment) may.",
+        callerOf(c).kind === "job"
+          ? "A job's GITHUB_TOKEN cannot review deployments: only a person (a required reviewer of the environment) may."
+          : "Reviewing deployments needs a token with the repo scope.",
       );
     const body = await bodyOf(c, reviewBody);
     const done = await gate.review(run, caller, body);
