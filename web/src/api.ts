@@ -61,6 +61,86 @@ export interface WorkflowJson {
   problems: string[];
 }
 
+/** An environment as GitHub's pending deployments and approvals name it. */
+export interface EnvironmentRefJson {
+  id: number;
+  name: string;
+  html_url?: string;
+}
+
+/** One environment a waiting run waits on (GitHub's GET …/runs/{id}/pending_deployments). */
+export interface PendingDeploymentJson {
+  environment: EnvironmentRefJson;
+  /** Minutes. */
+  wait_timer: number;
+  wait_timer_started_at: string | null;
+  current_user_can_approve: boolean;
+  /** Not in GitHub's shape: when the wait timer ends, where the server says it. */
+  wait_timer_ends_at?: string;
+  /** Not in GitHub's shape: a reviewer approved already (the wait timer still runs). */
+  approved?: boolean;
+  reviewers: Array<{
+    type: "User" | "Team";
+    reviewer: { login?: string | null; name?: string; slug?: string };
+  }>;
+}
+
+/** A decision on a run's environments (GitHub's GET …/runs/{id}/approvals). */
+export interface ApprovalJson {
+  state: "approved" | "rejected" | "pending";
+  comment: string;
+  environments: EnvironmentRefJson[];
+  user: { login: string } | null;
+  /** Not in GitHub's shape: when the decision was made, where the server says it. */
+  created_at?: string;
+  /** Not in GitHub's shape: an admin decided past the rules (can_admins_bypass). */
+  bypass?: boolean;
+}
+
+/** An environment of a repository (GitHub's GET …/environments). */
+export interface EnvironmentJson {
+  id: number;
+  name: string;
+  html_url: string;
+  created_at: string;
+  updated_at: string;
+  can_admins_bypass?: boolean;
+  protection_rules: Array<{
+    type: string;
+    wait_timer?: number;
+    prevent_self_review?: boolean;
+    reviewers?: PendingDeploymentJson["reviewers"];
+  }>;
+}
+
+/** A deployment (GitHub's GET …/deployments). */
+export interface DeploymentJson {
+  id: number;
+  sha: string;
+  ref: string;
+  task: string;
+  environment: string;
+  description: string | null;
+  creator: { login: string } | null;
+  created_at: string;
+  updated_at: string;
+  transient_environment?: boolean;
+  production_environment?: boolean;
+}
+
+/** A deployment's status (GitHub's GET …/deployments/{id}/statuses), newest first. */
+export interface DeploymentStatusJson {
+  id: number;
+  state: "error" | "failure" | "inactive" | "in_progress" | "queued" | "pending" | "success";
+  description: string | null;
+  environment?: string;
+  environment_url?: string | null;
+  log_url?: string | null;
+  target_url?: string | null;
+  creator: { login: string } | null;
+  created_at: string;
+}
+
 /** An answer other than 2xx: GitHub's `{message, errors}`. */
 export class ApiError extends Error {
   constructor(

@@ -3,6 +3,7 @@ import { getToken, onTokenChange } from "./auth.js";
 import { Layout } from "./components/Layout.js";
 import { AuditLog } from "./pages/AuditLog.js";
 import { Dispatch } from "./pages/Dispatch.js";
+import { Environments } from "./pages/Environments.js";
 import { Home } from "./pages/Home.js";
 import { Job } from "./pages/Job.js";
 import { Run } from "./pages/Run.js";
@@ -16,10 +17,11 @@ const SEGMENT = "([^/]+)";
 
 /**
  * The page for a path: /, /runs, /:owner/:repo/runs/:id, /:owner/:repo/jobs/:id,
- * /:owner/:repo/workflows/:file/dispatch, /:owner/:repo/settings[/:tab]; site admins' /admin/users
- * and /admin/audit-log.
+ * /:owner/:repo/workflows/:file/dispatch, /:owner/:repo/settings[/:tab], /:owner/:repo/environments
+ * (also at GitHub's /:owner/:repo/deployments[/activity_log], where an environment's html_url points);
+ * site admins' /admin/users and /admin/audit-log.
  */
-function Page({ path }: { path: string }) {
+function Page({ path, query }: { path: string; query: URLSearchParams }) {
   if (path === "/") return <Home />;
   if (path === "/runs") return <Runs />;
   if (path === "/admin/users") return <Users />;
@@ -30,6 +32,11 @@ function Page({ path }: { path: string }) {
   if (m) return <Job key={path} owner={m[1]} repo={m[2]} id={Number(m[3])} />;
   m = new RegExp(`^/${SEGMENT}/${SEGMENT}/workflows/${SEGMENT}/dispatch$`).exec(path);
   if (m) return <Dispatch key={path} owner={m[1]} repo={m[2]} file={decodeURIComponent(m[3])} />;
+  m = new RegExp(`^/${SEGMENT}/${SEGMENT}/(environments|deployments(?:/activity_log)?)$`).exec(path);
+  if (m) {
+    const focus = query.get(m[3] === "environments" ? "environment" : "environments_filter") ?? undefined;
+    return <Environments key={`${m[1]}/${m[2]}`} owner={m[1]} repo={m[2]} focus={focus || undefined} />;
+  }
   m = new RegExp(`^/${SEGMENT}/${SEGMENT}/settings(?:/(${SETTINGS_TABS.join("|")}))?$`).exec(path);
   if (m) {
     const tab = (m[3] ?? "collaborators") as SettingsTab;
@@ -48,11 +55,11 @@ function Page({ path }: { path: string }) {
 /** The UI: the sign-in page until a token is kept, then the pages. */
 export function App() {
   const token = useSyncExternalStore(onTokenChange, getToken);
-  const { path } = useLocation();
+  const { path, query } = useLocation();
   if (!token) return <SignIn />;
   return (
     <Layout>
-      <Page path={decodeURI(path)} />
+      <Page path={decodeURI(path)} query={query} />
     </Layout>
   );
 }

@@ -1,5 +1,6 @@
 import { api, type RefJson, type RepoJson, type RunJson, repoPath, type WorkflowJson } from "../api.js";
 import { NoRuns, NoWorkflows } from "../components/EmptyState.js";
+import { environmentsHref } from "../components/environment-links.js";
 import { Problem } from "../components/Layout.js";
 import { RunRow, runHref } from "../components/RunRow.js";
 import { StatusIcon } from "../components/StatusIcon.js";
@@ -106,6 +107,9 @@ export function Home() {
             <h2 id={`repo-${o.repo.id}`}>
               <Link to={`/runs?repo=${encodeURIComponent(o.repo.full_name)}`}>{o.repo.full_name}</Link>
             </h2>
+            <Link className="button small" to={environmentsHref(o.repo.owner, o.repo.name)}>
+              Environments<span className="sr-only"> of {o.repo.full_name}</span>
+            </Link>
             {o.repo.permissions?.admin && (
               <Link className="button small" to={settingsHref(o.repo.owner, o.repo.name)}>
                 Settings<span className="sr-only"> of {o.repo.full_name}</span>

@@ -2,6 +2,7 @@ import { useMemo, useState } from "react";
 import { ApiError, api, type JobJson, type RunJson, repoPath } from "../api.js";
 import { Annotations } from "../components/Annotations.js";
 import { Artifacts } from "../components/Artifacts.js";
+import { EnvironmentGate } from "../components/EnvironmentGate.js";
 import { Graph } from "../components/Graph.js";
 import { Problem } from "../components/Layout.js";
 import { triggerText } from "../components/RunRow.js";
@@ -46,7 +47,8 @@ export function Run({ owner, repo, id }: Props) {
   );
   useLive(
     (e) => {
-      if (e.type.startsWith("run:")) run.reload();
+      // A job held by (or let through) an environment's rules changes the run's status too.
+      if (e.type.startsWith("run:") || e.type === "job:waiting" || e.type === "job:started") run.reload();
       if (latest) jobs.reload();
     },
     (e) => e.runId === id,
@@ -149,6 +151,19 @@ export function Run({ owner, repo, id }: Props) {
           </ul>
         </section>
       )}
+      {latest && (
+        <EnvironmentGate
+          owner={owner}
+          repo={repo}
+          base={base}
+          runId={id}
+          waiting={isWaiting(latestRun) || !!jobs.data?.jobs.some(isWaiting)}
+          onDecided={() => {
+            run.reload();
+            jobs.reload();
+          }}
+        />
+      )}
       <section aria-labelledby="graph-title">
         <h2 id="graph-title">Jobs</h2>
         {jobs.error && <Problem error={jobs.error} />}
@@ -159,6 +174,11 @@ export function Run({ owner, repo, id }: Props) {
       <Artifacts base={base} runId={id} done={!active} attempt={earlier || undefined} />
     </div>
   );
+}
+
+/** Held by an environment's protection rules (GitHub's status `waiting`). */
+function isWaiting(x: { status: string }): boolean {
+  return x.status === "waiting";
 }
 
 /** The run's workflow file as it was at the run's commit, shown as text when asked for. */

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { api, type RepoJson, type RunJson, repoPath, type WorkflowJson } from "../api.js";
 import { NoRuns } from "../components/EmptyState.js";
+import { environmentsHref } from "../components/environment-links.js";
 import { Problem } from "../components/Layout.js";
 import { RunRow } from "../components/RunRow.js";
 import { useLive } from "../live.js";
@@ -82,7 +83,14 @@ export function Runs() {
   const pages = Math.max(1, Math.ceil(total / PER_PAGE));
   return (
     <div className="runs-page">
-      <h1>Runs</h1>
+      <div className="repo-head">
+        <h1>Runs</h1>
+        {repo && (
+          <Link className="button small" to={environmentsHref(repo.owner, repo.name)}>
+            Environments<span className="sr-only"> of {repo.full_name}</span>
+          </Link>
+        )}
+      </div>
       <button
         type="button"
         className="filters-toggle"
