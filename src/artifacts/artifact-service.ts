@@ -20,7 +20,7 @@ import {
   twirpErrorResponse,
   twirpFailure,
 } from "../cache/index.js";
-import type { FsArtifactStore } from "./fs-artifact-store.js";
+import type { RunArtifactStore } from "./run-artifact-store.js";
 import { extractZip, ZipError } from "./zip-read.js";
 import { zipFiles } from "./zip-write.js";
 
@@ -29,7 +29,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_RETENTION_DAYS = 90;
 
 export interface ArtifactServiceOptions {
-  store: FsArtifactStore;
+  store: RunArtifactStore;
   tokens: JobTokens;
   /** Where uploads are staged until they are finalised (removed when they are). */
   stagingDir: string;
@@ -54,7 +54,7 @@ interface PendingArtifact {
 
 /**
  * The Actions artifact service (v4: the twirp `ArtifactService` @actions/artifact uses behind
- * ACTIONS_RESULTS_URL) on an FsArtifactStore, as a Hono app (web Request/Response).
+ * ACTIONS_RESULTS_URL) on a RunArtifactStore (a folder or a blob store), as a Hono app (web Request/Response).
  * CreateArtifact hands out a signed URL that takes Azure Blob writes (the toolkit uploads a zip in
  * blocks); FinalizeArtifact checks the upload's size and sha256, unzips it (refusing unsafe names)
  * and stores the files, so the built-in download-artifact and `gantry artifacts` read it;

@@ -11,6 +11,7 @@ import {
   artifactPathProblem,
 } from "../actions/index.js";
 import { artifactDirs, readInfo, removeDir, removeIfEmpty } from "./artifact-removal.js";
+import type { RunArtifactStore } from "./run-artifact-store.js";
 
 const META_FILE = "artifact.json";
 const FILES_DIR = "files";
@@ -54,7 +55,7 @@ export interface FsArtifactStoreOptions {
  * as uploaded. An artifact is built in a temporary folder and renamed into place, so it appears
  * whole or not at all, and of two uploads of one name exactly one wins.
  */
-export class FsArtifactStore implements ArtifactStore {
+export class FsArtifactStore implements RunArtifactStore {
   private readonly root: string;
   private readonly clock: () => number;
 

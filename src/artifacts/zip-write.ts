@@ -1,11 +1,38 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 
-/** One file to put in a zip: its name in the zip (`/`-separated) and where it is on disk. */
-export interface ZipSource {
-  name: string;
-  path: string;
+/**
+ * One file to put in a zip: its name in the zip (`/`-separated) and where it is on disk, or (a
+ * blob) its size, time and how to read it, with its CRC-32 when known beforehand (else it is
+ * read once for it).
+ */
+export type ZipSource =
+  | { name: string; path: string }
+  | { name: string; size: number; crc?: number; mtime: Date; open: () => Promise<Readable> };
+
+/** A source's size, CRC-32, time and bytes: a file on disk is read once for its CRC. */
+async function describe(
+  file: ZipSource,
+): Promise<{ size: number; crc: number; mtime: Date; open: () => Promise<Readable> }> {
+  if (!("path" in file)) {
+    let crc = file.crc;
+    if (crc === undefined) {
+      crc = 0;
+      for await (const chunk of await file.open()) crc = crc32(chunk as Buffer, crc);
+      crc >>>= 0;
+    }
+    return { ...file, crc };
+  }
+  const info = await stat(file.path);
+  const size = info.size;
+  return {
+    size,
+    crc: await fileCrc(file.path),
+    mtime: info.mtime,
+    open: async () => createReadStream(file.path, { end: Math.max(0, size - 1) }),
+  };
 }
 
 const MAX_32 = 0xffffffff;
@@ -34,11 +61,10 @@ export async function* zipFiles(files: ZipSource[]): AsyncGenerator<Uint8Array> 
   const central: Buffer[] = [];
   let offset = 0;
   for (const file of files) {
-    const info = await stat(file.path);
-    const size = info.size;
-    const crc = await fileCrc(file.path);
+    const source = await describe(file);
+    const { size, crc } = source;
     const name = Buffer.from(file.name, "utf8");
-    const { time, date } = dosDateTime(info.mtime);
+    const { time, date } = dosDateTime(source.mtime);
     const big = size >= MAX_32 || offset >= MAX_32;
     // zip64 extra for the local header: uncompressed and compressed sizes.
     const localExtra = Buffer.alloc(big ? 20 : 0);
@@ -63,11 +89,11 @@ export async function* zipFiles(files: ZipSource[]): AsyncGenerator<Uint8Array> 
     yield Buffer.concat([local, name, localExtra]);
     if (size > 0) {
       let sent = 0;
-      for await (const chunk of createReadStream(file.path, { end: size - 1 })) {
+      for await (const chunk of await source.open()) {
         sent += (chunk as Buffer).length;
         yield chunk as Buffer;
       }
-      if (sent !== size) throw new Error(`${file.path} changed while it was zipped`);
+      if (sent !== size) throw new Error(`${file.name} changed while it was zipped`);
     }
 
     const centralExtra = Buffer.alloc(big ? 28 : 0);

@@ -1,5 +1,5 @@
-import type { FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
+import type { CacheArchive } from "./server-cache-store.js";
 import { StagedBlob, type UploadBody, UploadError } from "./staged-blob.js";
 
 /** What Azure Blob Storage answers to a refused request: the status, `x-ms-error-code` and an XML body. */
@@ -80,24 +80,24 @@ function parseRange(header: string | null, size: number): [number, number] | "ba
   return start > end || start >= size ? "bad" : [start, end];
 }
 
-/** Streams an open file (closed when done), whole or the request's Range (206), as a blob download. */
-export function fileResponse(
+/** Streams an open archive (closed when done), whole or the request's Range (206), as a blob download. */
+export async function fileResponse(
   req: Request,
-  file: { handle: FileHandle; size: number },
+  file: CacheArchive,
   headers: Record<string, string>,
-): Response {
+): Promise<Response> {
   const range = parseRange(req.headers.get("range") ?? req.headers.get("x-ms-range"), file.size);
   if (range === "bad") {
-    void file.handle.close();
+    void file.close();
     return new Response(null, { status: 416, headers: { "content-range": `bytes */${file.size}` } });
   }
   const [start, end] = range ?? [0, file.size - 1];
   const base = { ...headers, "accept-ranges": "bytes", "x-ms-blob-type": "BlockBlob" };
   if (file.size === 0) {
-    void file.handle.close();
+    void file.close();
     return new Response(null, { status: 200, headers: { ...base, "content-length": "0" } });
   }
-  const stream = file.handle.createReadStream({ start, end });
+  const stream = await file.stream({ start, end });
   const body = Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>;
   return new Response(body, {
     status: range ? 206 : 200,

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { type Context, Hono } from "hono";
 import type { CacheEntry } from "../actions/index.js";
 import { blobErrorResponse, fileResponse, putBlobRequest, uploadBody } from "./blob-http.js";
-import type { FsCacheStore } from "./fs-cache-store.js";
 import { isTokenProblem, type JobGrant, type JobTokens } from "./job-tokens.js";
+import type { ServerCacheStore } from "./server-cache-store.js";
 import { formatSize } from "./size.js";
 import { StagedBlob, UploadError } from "./staged-blob.js";
 import { archiveCompression } from "./tar.js";
@@ -22,7 +22,7 @@ const SERVICE = "github.actions.results.api.v1.CacheService";
 const MAX_KEY_LENGTH = 512;
 
 export interface CacheServiceOptions {
-  store: FsCacheStore;
+  store: ServerCacheStore;
   tokens: JobTokens;
   /** Where uploads are staged until they are finalised (removed when they are). */
   stagingDir: string;
@@ -63,7 +63,7 @@ function v1Error(status: 400 | 401 | 403 | 404 | 409 | 413, message: string): Re
 }
 
 /**
- * The Actions cache service on an FsCacheStore, as a Hono app (web Request/Response):
+ * The Actions cache service on a ServerCacheStore (a folder or a blob store), as a Hono app (web Request/Response):
  * - v2, the twirp `CacheService` @actions/cache uses with ACTIONS_CACHE_SERVICE_V2 (behind
  *   ACTIONS_RESULTS_URL): CreateCacheEntry hands out a signed upload URL that takes Azure Blob
  *   writes, FinalizeCacheEntryUpload stores the entry, GetCacheEntryDownloadURL finds one;

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import {
   copyFile,
-  type FileHandle,
   link,
   mkdir,
   open,
@@ -14,7 +13,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { isAbsolute, join, relative } from "node:path";
-import type { CacheEntry, CacheFiles, CacheQuery, CacheSaveResult, CacheStore } from "../actions/index.js";
+import type { CacheEntry, CacheFiles, CacheQuery, CacheSaveResult } from "../actions/index.js";
 import type { Sandbox } from "../sandbox/index.js";
 import {
   ARCHIVE_FILE,
@@ -26,6 +25,7 @@ import {
   USED_FILE,
 } from "./entry-files.js";
 import { chooseEvictions, type EvictionPolicy, type StoredEntry } from "./eviction.js";
+import type { CacheArchive, PruneResult, ServerCacheStore } from "./server-cache-store.js";
 import { type Compression, createArchive, detectCompression, extractArchive } from "./tar.js";
 
 /** What a save or restore killed half-way left in tmp/ is removed once it is this old. */
@@ -54,19 +54,13 @@ export interface FsCacheStoreOptions {
   eviction?: EvictionPolicy;
 }
 
-/** What a prune removed (or would remove, on a dry run). */
-export interface PruneResult {
-  removed: StoredEntry[];
-  freed: number;
-}
-
 /**
  * Cache entries as folders on disk: `entries/<scope hash>/<version>/<key hash>/` holding the
  * archive and `entry.json`. An entry is built in `tmp/` and renamed into place, so it appears
  * whole or not at all, and a second save of the same (scope, key, version) finds it taken.
  * Each restore and save stamps the entry's `used` file, which eviction orders entries by.
  */
-export class FsCacheStore implements CacheStore {
+export class FsCacheStore implements ServerCacheStore {
   private readonly root: string;
   private readonly clock: () => number;
   private chosen?: Compression;
@@ -271,13 +265,9 @@ export class FsCacheStore implements CacheStore {
    * Opens the archive of an entry for reading and stamps its use; the open handle keeps the
    * bytes readable even if eviction removes the entry meanwhile. Undefined when it is not stored.
    */
-  async openArchive(id: {
-    scope: string;
-    key: string;
-    version: string;
-  }): Promise<{ handle: FileHandle; size: number } | undefined> {
+  async openArchive(id: { scope: string; key: string; version: string }): Promise<CacheArchive | undefined> {
     const dir = this.entryDir(id.scope, id.key, id.version);
-    let handle: FileHandle;
+    let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(join(dir, ARCHIVE_FILE), "r");
     } catch (err) {
@@ -285,7 +275,11 @@ export class FsCacheStore implements CacheStore {
       throw err;
     }
     await markUsed(dir, this.clock());
-    return { handle, size: (await handle.stat()).size };
+    return {
+      size: (await handle.stat()).size,
+      stream: async (range) => handle.createReadStream(range ? { start: range.start, end: range.end } : {}),
+      close: () => handle.close(),
+    };
   }
 }
 

@@ -1,8 +1,10 @@
+export { BlobCacheStore, type BlobCacheStoreOptions } from "./blob-cache-store.js";
 export { blobErrorResponse, fileResponse, putBlobRequest } from "./blob-http.js";
 export type { CacheService, CacheServiceOptions } from "./cache-service.js";
 export { DEFAULT_EVICTION, type EvictionPolicy, type StoredEntry } from "./eviction.js";
-export { FsCacheStore, type FsCacheStoreOptions, type PruneResult } from "./fs-cache-store.js";
+export { FsCacheStore, type FsCacheStoreOptions } from "./fs-cache-store.js";
 export { isTokenProblem, type JobGrant, JobTokens, type TokenProblem } from "./job-tokens.js";
+export type { CacheArchive, PruneResult, ServerCacheStore } from "./server-cache-store.js";
 export { formatSize, parseSize } from "./size.js";
 export { StagedBlob } from "./staged-blob.js";
 export type { Compression } from "./tar.js";

@@ -1,17 +1,17 @@
 import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
-import { type FsArtifactStore, loadArtifactService } from "../artifacts/index.js";
-import { type FsCacheStore, type JobTokens, loadCacheService } from "../cache/index.js";
+import { loadArtifactService, type RunArtifactStore } from "../artifacts/index.js";
+import { type JobTokens, loadCacheService, type ServerCacheStore } from "../cache/index.js";
 
 export interface ActionsAppsOptions {
   tokens: JobTokens;
-  cache: FsCacheStore;
+  cache: ServerCacheStore;
   /** A folder for uploads in progress, on the cache store's filesystem. */
   stagingDir: string;
   /** The largest cache entry accepted, in bytes. */
   maxCacheEntrySize: number;
-  artifacts: FsArtifactStore;
+  artifacts: RunArtifactStore;
   /** The largest artifact accepted, in bytes. */
   maxArtifactSize: number;
 }

@@ -8,7 +8,7 @@ import { ActionsServer } from "./actions-server.js";
 import { gantryHome, maxArtifactSize } from "./run-workflows.js";
 
 export const SERVE_HELP = `Usage: gantry serve [--data DIR] [--port N] [--host ADDR] [--config FILE] [--database URL]
-                   [--drain-timeout S] [--rotate-oidc-key] [--rotate-master-key]
+                   [--blobs URL] [--drain-timeout S] [--rotate-oidc-key] [--rotate-master-key]
 
 Runs gantry's CI server: a REST API under /api/v1 (GitHub's shapes; /api/v1/openapi.json), an
 embedded SQLite store (or PostgreSQL), clones of the repositories, an embedded runner pool, live
@@ -18,12 +18,13 @@ logs.
   --database URL  keep the server's state (runs, jobs, users, tokens, secrets, audit trail) in
                   PostgreSQL: postgres://USER:PASSWORD@HOST:PORT/DATABASE (sslmode=… as libpq
                   takes it); else DATABASE_URL, else the config's database:, else SQLite in
-                  DATA/gantry.db. Logs, clones, caches, artifacts and keys stay under --data.
+                  DATA/gantry.db. Clones and keys stay under --data (logs, caches and
+                  artifacts too, unless --blobs).
                   The schema is made and upgraded at start. Move a SQLite server's history with
                   gantry migrate --from sqlite:DATA --to postgres://…
   --port N        port to listen on (default 8080; 0 picks a free one)
   --host ADDR     address to listen on (default 127.0.0.1)
-  --config FILE   YAML: database, repos, runners (slots, labels, label_map), retries, secrets, vars, hooks
+  --config FILE   YAML: database, blobs, repos, runners (slots, labels, label_map), retries, secrets, vars, hooks
                   (webhook secrets: github_secret, gitea_secret, gitlab_token, git_token),
                   repo_url_schemes (default [https, ssh]; add file for local paths), limits
                   (api_body_bytes, webhook_body_bytes, auth_failures_per_minute), audit
@@ -31,6 +32,13 @@ logs.
                   the issuer of the jobs' OIDC tokens); a repo's environments (by name: GitHub's
                   environment body plus branch_policies [{name, type: branch|tag}]), made so at
                   each start
+  --blobs URL     where job logs, artifacts and cache entries are kept (or blobs: in the config),
+                  for servers that share them: file:///DIR (a directory, local or a shared
+                  mount) or s3://BUCKET[/PREFIX]?endpoint=URL&region=R (S3 or an S3-compatible
+                  server; path_style=false for virtual-hosted buckets). S3 credentials come from
+                  AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or an AWS profile), never the URL.
+                  Default: under --data. A running job's log grows on --data and goes to the
+                  store when the job ends.
   --drain-timeout S  on SIGTERM or Ctrl-C, how long running jobs may take to finish (default
                   60); no new job starts meanwhile, and queued runs go on at the next start.
                   Jobs still running then are stopped and recovered as lost; a second signal
@@ -99,6 +107,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       host: { type: "string" },
       config: { type: "string" },
       database: { type: "string" },
+      blobs: { type: "string" },
       "drain-timeout": { type: "string" },
       "rotate-oidc-key": { type: "boolean" },
       "rotate-master-key": { type: "boolean" },
@@ -125,6 +134,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.umask(config?.runners.user ? 0o022 : 0o077);
   const server = await startServer({
     configFile,
+    blobs: values.blobs,
     dataDir: resolve(values.data ?? resolve(gantryHome(), "server")),
     database: databaseUrl(values.database),
     port,

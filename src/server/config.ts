@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { parseBlobUrl } from "../blobs/index.js";
 import { branchPolicyBody, environmentBody } from "../delivery/index.js";
 import { environmentNameProblem } from "../secrets/index.js";
 import { type Problem, UsageError } from "../workflow/index.js";
@@ -156,6 +157,17 @@ export const serverConfig = z.object({
   badges: z
     .object({ public: z.boolean().default(false) })
     .strict()
+    .optional(),
+  /**
+   * Where logs, artifacts and cache entries are kept (`--blobs` wins over it): file:///dir or
+   * s3://bucket[/prefix]?endpoint=…&region=… (src/blobs); without it, under the data directory.
+   */
+  blobs: z
+    .string()
+    .superRefine((url, ctx) => {
+      const at = parseBlobUrl(url);
+      if (typeof at === "string") ctx.addIssue({ code: "custom", message: at });
+    })
     .optional(),
   /** The audit trail (src/audit): how often a checkpoint over its head is signed, if it grew. */
   audit: z

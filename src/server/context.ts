@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
-import type { FsArtifactStore } from "../artifacts/index.js";
+import type { RunArtifactStore } from "../artifacts/index.js";
 import type { OidcIssuer } from "../identity/index.js";
 import type { SecretVault } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
@@ -37,7 +37,7 @@ export interface ServerContext {
   /** Annotations and step summaries of the runs. */
   notes?: RunNotes;
   /** The artifact store, for the UI's artifact list and downloads. */
-  artifacts?: FsArtifactStore;
+  artifacts?: RunArtifactStore;
   /** Repository hooks' deliveries (hook-sender.ts); without it the hooks API answers 503. */
   outgoing?: HookSender;
   /** Failed authentications per client address (the API's and the hooks'); createApp makes one. */

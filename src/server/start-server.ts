@@ -4,9 +4,10 @@ import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { ActionRunner, BuiltInActions, openActionStore } from "../actions/index.js";
-import { FsArtifactStore } from "../artifacts/index.js";
+import { BlobArtifactStore, FsArtifactStore, type RunArtifactStore } from "../artifacts/index.js";
 import { AuditTrail, openSigningKey, type SigningKey } from "../audit/index.js";
-import { DEFAULT_EVICTION, FsCacheStore } from "../cache/index.js";
+import { type BlobStore, openBlobStore, parseBlobUrl } from "../blobs/index.js";
+import { BlobCacheStore, DEFAULT_EVICTION, FsCacheStore, type ServerCacheStore } from "../cache/index.js";
 import { OidcIssuer, OidcKeys } from "../identity/index.js";
 import type { JobServices } from "../runner/index.js";
 import { MasterKeyError, SecretVault } from "../secrets/index.js";
@@ -76,6 +77,11 @@ export interface StartServerOptions {
   /** The config file `config` was read from: jobs never see it. */
   configFile?: string;
   /**
+   * Where logs, artifacts and cache entries go (`--blobs`; else the config's `blobs:`): file:///dir
+   * or s3://bucket[/prefix]?endpoint=…&region=…. Without either, under `dataDir` as always.
+   */
+  blobs?: string;
+  /**
    * Re-encrypt every secret under a new master key before serving (GANTRY_NEW_MASTER_KEY, else a
    * new random one written to the key file).
    */
@@ -87,10 +93,10 @@ export interface StartServerOptions {
   rotateOidcKey?: boolean;
 }
 
-/** The cache and artifact stores under the server's data directory. */
+/** The cache and artifact stores: under the server's data directory, or in its blob store. */
 export interface ServerStores {
-  cache: FsCacheStore;
-  artifacts: FsArtifactStore;
+  cache: ServerCacheStore;
+  artifacts: RunArtifactStore;
   /** A folder for uploads in progress, on the cache store's filesystem. */
   stagingDir: string;
 }
@@ -176,6 +182,14 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     { dataDir, configFile: opts.configFile, gantryHome: process.env.GANTRY_HOME },
     log,
   );
+  let blobs: BlobStore | undefined;
+  try {
+    blobs = await openServerBlobs(opts.blobs, config.blobs, opts.configFile);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+  if (blobs) log(`logs, artifacts and cache entries go to ${blobs.description}`);
   let location: StoreLocation = { kind: "sqlite", file: join(dataDir, "gantry.db") };
   let store: Store;
   try {
@@ -229,7 +243,9 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   const adminToken = await ensureAdminToken(store, opts.adminToken ?? process.env.GANTRY_ADMIN_TOKEN);
   const serial = new Serial();
   const clones = new RepoClones(join(dataDir, "repos"));
-  const logs = new JobLogs(join(dataDir, "logs"));
+  const logs = new JobLogs(join(dataDir, "logs"), blobs, log);
+  // What the last run of the server wrote and had not sent to the blob store goes now.
+  logs.uploadLeftovers();
   const hub = new LiveHub();
   const processes = new ProcessLedger(join(dataDir, "process-groups"));
   const notes = new RunNotes(join(dataDir, "notes"));
@@ -241,8 +257,13 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   });
   const actionStore = openActionStore(dataDir, process.env.GANTRY_ACTION_MIRROR);
   const stores: ServerStores = {
-    cache: new FsCacheStore({ root: join(dataDir, "cache"), eviction: DEFAULT_EVICTION }),
-    artifacts: new FsArtifactStore({ root: join(dataDir, "artifacts") }),
+    cache: blobs
+      ? new BlobCacheStore({ blobs, tmpDir: join(dataDir, "cache", "tmp"), eviction: DEFAULT_EVICTION })
+      : new FsCacheStore({ root: join(dataDir, "cache"), eviction: DEFAULT_EVICTION }),
+    artifacts: blobs
+      ? new BlobArtifactStore({ blobs })
+      : new FsArtifactStore({ root: join(dataDir, "artifacts") }),
+    // Uploads in progress stay on this server's disk; a finished one goes to the store.
     stagingDir: join(dataDir, "cache", "tmp"),
   };
   const services = opts.jobServices?.(stores);
@@ -444,6 +465,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       await pushedWorkflows.close();
       await services?.close();
       logs.closeAll();
+      await logs.flush();
       await auditStop("drain");
       await store.close();
       unlock();
@@ -459,9 +481,33 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       await services?.close();
       await serial.idle();
       logs.closeAll();
+      await logs.flush();
       await auditStop("close");
       await store.close();
       unlock();
     },
   };
+}
+
+/**
+ * The blob store `--blobs` (else the config's `blobs:`) names, checked at start: a URL that is not
+ * one, or a store that cannot be read (no such bucket, no access), stops the start, said plainly.
+ */
+async function openServerBlobs(
+  flag: string | undefined,
+  fromConfig: string | undefined,
+  configFile: string | undefined,
+): Promise<BlobStore | undefined> {
+  const url = flag ?? fromConfig;
+  if (url === undefined) return undefined;
+  const source = flag !== undefined ? "--blobs" : `${configFile ?? "config"}: blobs`;
+  const at = parseBlobUrl(url);
+  if (typeof at === "string") throw new UsageError(`${source}: ${at}`);
+  const blobs = await openBlobStore(at);
+  try {
+    await blobs.list("logs/");
+  } catch (err) {
+    throw new UsageError(`${source}: cannot read ${blobs.description}: ${(err as Error).message}`);
+  }
+  return blobs;
 }

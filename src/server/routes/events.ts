@@ -44,10 +44,13 @@ export function eventRoutes(ctx: ServerContext): Hono {
         const dir = ctx.logs.dirOf(run.id, run.runAttempt);
         const files = existsSync(dir) ? readdirSync(dir).sort() : [];
         for (const f of files) {
-          const text = readFileSync(join(dir, f), "utf8");
+          const text = ctx.logs.readNow(join(dir, f));
+          if (text === undefined || !f.endsWith(".log")) continue;
           backlog.push({ file: join(dir, f), lines: text.split("\n").filter((l) => l !== "") });
         }
       }
+      // Logs no longer on this server's disk are complete (in the blob store): read after.
+      const local = new Set(backlog.map((b) => b.file));
       const unsubscribe = ctx.hub.subscribe((e) => {
         if (runId !== undefined && e.runId !== runId) return;
         if (!withLogs && e.type === "job:log") return;
@@ -62,6 +65,14 @@ export function eventRoutes(ctx: ServerContext): Hono {
       try {
         if (run) {
           const jobs = await ctx.store.listJobs(run.id, run.runAttempt);
+          if (withLogs) {
+            for (const j of jobs) {
+              if (!j.logPath || local.has(j.logPath)) continue;
+              const text = await ctx.logs.text(j.logPath);
+              if (text !== undefined)
+                backlog.push({ file: j.logPath, lines: text.split("\n").filter((l) => l !== "") });
+            }
+          }
           const names = new Map(jobs.map((j) => [j.logPath, j]));
           const order = (file: string) => names.get(file)?.id ?? Number.MAX_SAFE_INTEGER;
           backlog.sort((a, b) => order(a.file) - order(b.file));

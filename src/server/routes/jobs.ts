@@ -1,4 +1,3 @@
-import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
@@ -58,11 +57,9 @@ export function jobRoutes(ctx: ServerContext): Hono {
     const path = job.logPath;
     const follow = ["1", "true"].includes(c.req.query("follow") ?? "");
     if (!follow) {
-      // Streamed from the file: a long log starts arriving (and showing) at once.
-      const body =
-        path && existsSync(path)
-          ? (Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>)
-          : "";
+      // Streamed from the file (or the blob store): a long log starts arriving (and showing) at once.
+      const log = path ? await ctx.logs.read(path) : undefined;
+      const body = log ? (Readable.toWeb(log) as unknown as ReadableStream<Uint8Array>) : "";
       return c.body(body, 200, { "content-type": "text/plain; charset=utf-8" });
     }
     // Followed, the caller's access is asked again as the log goes on (stream-access.ts): one who no
@@ -72,7 +69,9 @@ export function jobRoutes(ctx: ServerContext): Hono {
       const queue: LiveEvent[] = [];
       let wake: (() => void) | undefined;
       // Read what is written and subscribe in one synchronous step: no line is lost or sent twice.
-      const written = path && existsSync(path) ? lines(readFileSync(path, "utf8")) : [];
+      // A log no longer on this server's disk is complete (in the blob store): no line is to come.
+      const now = path ? ctx.logs.readNow(path) : undefined;
+      const sent = now === undefined && path ? ctx.logs.text(path) : undefined;
       const unsubscribe = ctx.hub.subscribe((e) => {
         if (e.runId !== job.runId || e.jobKey !== job.key) return;
         if (e.type !== "job:log" && e.type !== "job:completed") return;
@@ -85,6 +84,7 @@ export function jobRoutes(ctx: ServerContext): Hono {
         wake?.();
       });
       try {
+        const written = lines(now ?? (await sent) ?? "");
         for (const line of written) await stream.writeSSE({ event: "line", data: line });
         let done = (await store.getJob(job.id))?.status === "completed";
         while (open && !done) {

@@ -120,7 +120,7 @@ export function repoRoutes(ctx: ServerContext): Hono {
     await ctx.audit.record(c, "repo.destroy", { repo, details: { runs_removed: runIds.length } });
     await ctx.clones.remove(repo);
     for (const id of runIds) {
-      ctx.logs.removeRun(id);
+      await ctx.logs.removeRun(id);
       ctx.notes?.removeRun(id);
       await ctx.artifacts?.removeRun(String(id));
     }

@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import { Readable } from "node:stream";
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { zipFiles } from "../../artifacts/index.js";
+import { type ZipSource, zipFiles } from "../../artifacts/index.js";
 import type { Job, Repo, Run } from "../../store/index.js";
 import { repoAccess } from "../access.js";
 import { HttpError, idParam, type ServerContext } from "../context.js";
@@ -18,10 +17,14 @@ function fileName(name: string): string {
  * that wrote a log (`1_build.txt`, `2_test (18).txt` …, numbered in the jobs' order), as stored
  * (masked, each line stamped).
  */
-function logsZip(run: Run, attempt: number, jobs: Job[]): Response {
-  const files = jobs
-    .filter((j) => j.logPath && existsSync(j.logPath))
-    .map((j, i) => ({ name: `${i + 1}_${fileName(j.name)}.txt`, path: j.logPath as string }));
+async function logsZip(ctx: ServerContext, run: Run, attempt: number, jobs: Job[]): Promise<Response> {
+  const files: ZipSource[] = [];
+  for (const j of jobs) {
+    const source = j.logPath
+      ? await ctx.logs.zipSource(`${files.length + 1}_${fileName(j.name)}.txt`, j.logPath)
+      : undefined;
+    if (source) files.push(source);
+  }
   const body = Readable.toWeb(Readable.from(zipFiles(files))) as unknown as ReadableStream<Uint8Array>;
   const file = `logs_${run.id}_${attempt}.zip`;
   return new Response(body, {
@@ -49,7 +52,7 @@ export function runLogRoutes(ctx: ServerContext): Hono {
 
   app.get("/repos/:owner/:repo/actions/runs/:id/logs", async (c) => {
     const { run } = await runOf(c);
-    return logsZip(run, run.runAttempt, await ctx.store.listJobs(run.id, run.runAttempt));
+    return logsZip(ctx, run, run.runAttempt, await ctx.store.listJobs(run.id, run.runAttempt));
   });
 
   app.get("/repos/:owner/:repo/actions/runs/:id/attempts/:attempt/logs", async (c) => {
@@ -57,7 +60,7 @@ export function runLogRoutes(ctx: ServerContext): Hono {
     const attempt = idParam(c, "attempt");
     if (attempt > run.runAttempt)
       throw new HttpError(404, `Not Found: run ${run.id} has no attempt ${attempt}`);
-    return logsZip(run, attempt, await ctx.store.listJobs(run.id, attempt));
+    return logsZip(ctx, run, attempt, await ctx.store.listJobs(run.id, attempt));
   });
 
   // gantry's own: the run's workflow file as it was at the run's commit, as plain text.
