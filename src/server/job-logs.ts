@@ -20,6 +20,9 @@ import { pipeline } from "node:stream/promises";
 import type { ZipSource } from "../artifacts/index.js";
 import type { BlobStore } from "../blobs/index.js";
 
+/** How many logs go to the blob store at once. */
+const PARALLEL_UPLOADS = 4;
+
 /** A closed log waiting for its upload: `<log>.<time>-<n>.up` beside where it was written. */
 const UPLOADING = /^(.*\.log)\.(\d{13}-\d+)\.up$/;
 
@@ -39,6 +42,9 @@ export class JobLogs {
   /** Per log path: its uploads, one after another. */
   private uploads = new Map<string, Promise<void>>();
   private counter = 0;
+  /** Uploads under way, and those waiting for a turn. */
+  private busy = 0;
+  private waiting: (() => void)[] = [];
 
   constructor(
     private readonly root: string,
@@ -134,6 +140,17 @@ export class JobLogs {
 
   /** Puts `file` as `key`, after what the store holds there already; then the file goes. */
   private async upload(blobs: BlobStore, key: string, file: string): Promise<void> {
+    if (this.busy >= PARALLEL_UPLOADS) await new Promise<void>((turn) => this.waiting.push(turn));
+    this.busy++;
+    try {
+      await this.uploadNow(blobs, key, file);
+    } finally {
+      this.busy--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async uploadNow(blobs: BlobStore, key: string, file: string): Promise<void> {
     const held = await blobs.get(key);
     if (!held) {
       await blobs.put(key, { file });

@@ -1,0 +1,67 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { FileBlobStore, readBlobText } from "../blobs/index.js";
+import { JobLogs } from "./job-logs.js";
+
+function temp(): string {
+  return mkdtempSync(join(tmpdir(), "gantry-job-logs-"));
+}
+const at = new Date("2026-01-01T00:00:00Z");
+
+describe("JobLogs with a blob store", () => {
+  it("writes a running job's log on disk and sends it to the store when it closes", async () => {
+    const root = join(temp(), "logs");
+    const blobs = new FileBlobStore(temp());
+    const logs = new JobLogs(root, blobs);
+    const path = logs.pathOf(7, 1, ".github/workflows/ci.yml/build", ".github/workflows/ci.yml");
+    logs.append(path, "one", at);
+    expect(logs.readNow(path)).toBe("2026-01-01T00:00:00.000Z one\n");
+    logs.close(path);
+    expect(await logs.text(path)).toBe("2026-01-01T00:00:00.000Z one\n");
+    await logs.flush();
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(join(root, "7", "1"))).toEqual([]);
+    expect(await readBlobText(blobs, "logs/7/1/build.log")).toBe("2026-01-01T00:00:00.000Z one\n");
+    expect(logs.readNow(path)).toBeUndefined();
+    expect(await logs.text(path)).toBe("2026-01-01T00:00:00.000Z one\n");
+    expect(await logs.zipSource("1_build.txt", path)).toMatchObject({ name: "1_build.txt", size: 29 });
+
+    // Written again after it was sent ("the runner was lost"): the store's copy grows.
+    logs.append(path, "two", at);
+    logs.close(path);
+    await logs.flush();
+    expect(await logs.text(path)).toBe("2026-01-01T00:00:00.000Z one\n2026-01-01T00:00:00.000Z two\n");
+
+    await logs.removeRun(7);
+    expect(await logs.text(path)).toBeUndefined();
+    expect(await blobs.list("logs/")).toEqual([]);
+  });
+
+  it("sends at start what a stopped server left on disk, in the order it was written", async () => {
+    const root = join(temp(), "logs");
+    const blobs = new FileBlobStore(temp());
+    mkdirSync(join(root, "3", "2"), { recursive: true });
+    writeFileSync(join(root, "3", "2", "test.log.0000000000001-0.up"), "first\n");
+    writeFileSync(join(root, "3", "2", "test.log"), "second\n");
+    const logs = new JobLogs(root, blobs);
+    logs.uploadLeftovers();
+    await logs.flush();
+    expect(await readBlobText(blobs, "logs/3/2/test.log")).toBe("first\nsecond\n");
+    expect(readdirSync(join(root, "3", "2"))).toEqual([]);
+  });
+
+  it("keeps a job's log where it was without a store, as always", async () => {
+    const root = join(temp(), "logs");
+    const logs = new JobLogs(root);
+    const path = logs.pathOf(1, 1, "../../x/../evil", "ci.yml");
+    expect(path.startsWith(join(root, "1", "1"))).toBe(true);
+    logs.append(path, "kept", at);
+    logs.close(path);
+    logs.uploadLeftovers();
+    await logs.flush();
+    expect(existsSync(path)).toBe(true);
+    expect(await logs.text(path)).toBe("2026-01-01T00:00:00.000Z kept\n");
+  });
+});
