@@ -358,6 +358,53 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(memories).toContainEqual(await store.getTriggerMemory(r.id));
     });
 
+    it("opens one deployment gate per attempt and environment, and one review of two at once decides it", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const { environment: env } = await store.ensureEnvironment(r.id, "production", {
+        waitTimer: 0,
+        preventSelfReview: false,
+        reviewers: [],
+        canAdminsBypass: true,
+        branchPolicy: null,
+      });
+      const gate = {
+        repoId: r.id,
+        runId: x.id,
+        runAttempt: 1,
+        environmentId: env.id,
+        environment: "production",
+        waitTimer: 5,
+        needsReview: true,
+        startedAt: "2026-01-01T00:00:00.000Z",
+      };
+      const opened = await Promise.all(Array.from({ length: 4 }, () => store.openGate(gate)));
+      expect(new Set(opened.map((g) => g.id)).size).toBe(1);
+      expect(opened[0]).toMatchObject({ ...gate, state: "waiting", bypass: false, decidedAt: null });
+      expect(await store.listGates(x.id)).toEqual([opened[0]]);
+      const review = (state: "approved" | "rejected", userLogin: string) => ({
+        repoId: r.id,
+        runId: x.id,
+        runAttempt: 1,
+        state,
+        userId: 1,
+        userLogin,
+        comment: "",
+        bypass: false,
+        environments: [{ id: env.id, name: "production" }],
+        createdAt: "2026-01-01T00:01:00.000Z",
+      });
+      const decided = await Promise.all([
+        store.decideGates(review("approved", "a")),
+        store.decideGates(review("rejected", "b")),
+      ]);
+      expect(decided.filter((d) => d !== undefined)).toHaveLength(1);
+      const winner = decided.find((d) => d !== undefined);
+      expect((await store.getGate(opened[0].id))?.state).toBe(winner?.state);
+      expect(await store.listReviews(x.id)).toEqual([winner]);
+      expect(await store.expireGate(opened[0].id, "2026-02-01T00:00:00.000Z")).toBe(false);
+    });
+
     it("keeps no NUL character: U+0000 in text is kept, and looked up, as U+FFFD", async () => {
       const r = await store.addRepo(repo);
       const x = await store.createRun(run(r.id, { displayTitle: "a\u0000b", actor: "dev\u0000" }));
