@@ -16,10 +16,10 @@ logs.
 
   --data DIR      where everything is kept (default: $GANTRY_HOME/server)
   --database URL  keep the server's state (runs, jobs, users, tokens, secrets, audit trail) in
-                  PostgreSQL: postgres://USER:PASSWORD@HOST:PORT/DATABASE (sslmode=… as libpq
-                  takes it); else DATABASE_URL, else the config's database:, else SQLite in
-                  DATA/gantry.db. Clones and keys stay under --data (logs, caches and
-                  artifacts too, unless --blobs).
+                  PostgreSQL: postgres://USER:PASSWORD@HOST:PORT/DATABASE; else DATABASE_URL,
+                  else the config's database:, else SQLite in DATA/gantry.db (a password is
+                  safer in DATABASE_URL or ~/.pgpass: ps shows a command line). Clones and
+                  keys stay under --data (logs, caches and artifacts too, unless --blobs).
                   The schema is made and upgraded at start. Move a SQLite server's history with
                   gantry migrate --from sqlite:DATA --to postgres://…
   --port N        port to listen on (default 8080; 0 picks a free one)
