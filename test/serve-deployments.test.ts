@@ -4,7 +4,8 @@
 // deploys nothing; an external tool's deployment and status (GitHub's REST API, a person's token)
 // start the `deployment` and `deployment_status` workflows, `inactive` none, and a job's token
 // none (GitHub's GITHUB_TOKEN rule); readers cannot create, a job's token needs deployments: write;
-// bad bodies get 422 with the reason and store nothing; GitHub's delete rule.
+// bad bodies get 422 with the reason and store nothing; GitHub's delete rule; a cancelled deploy
+// job leaves its deployment failed.
 import { describe, expect, it } from "vitest";
 import { git, makeRepo } from "./harness.js";
 import { type ApiAnswer, api, type Serve, serveWithConfig, until } from "./serve-harness.js";
@@ -337,5 +338,51 @@ describe("deployments on the real server", () => {
         "deployment.create:github-actions[bot]",
       ]),
     );
+  });
+});
+
+const SLOW = `name: Slow
+on: workflow_dispatch
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment: canary
+    steps:
+      - run: sleep 120
+`;
+
+describe("a cancelled deploy job", () => {
+  it("leaves its deployment failed, saying it was cancelled (as GitHub)", async () => {
+    const repo = makeRepo({ files: { ".github/workflows/slow.yml": SLOW } });
+    const s = await serveWithConfig(CONFIG(repo), ADMIN);
+    const answer = await api(s, ADMIN, "POST", "/repos/acme/app/actions/workflows/slow.yml/dispatches", {
+      ref: "main",
+      return_run_details: true,
+    });
+    const runId = answer.json.workflow_run_id as number;
+    const listed = await until(
+      () => api(s, ADMIN, "GET", `${deployments}?environment=canary`),
+      (r) => r.json.length === 1,
+    );
+    const id = listed.json[0].id as number;
+    await until(
+      () => api(s, ADMIN, "GET", `${deployments}/${id}/statuses`),
+      (r) => r.json[0]?.state === "in_progress",
+    );
+    expect((await api(s, ADMIN, "POST", `/repos/acme/app/actions/runs/${runId}/cancel`)).status).toBe(202);
+    await until(
+      () => api(s, ADMIN, "GET", `/repos/acme/app/actions/runs/${runId}`),
+      (r) => r.json.status === "completed",
+    );
+    const statuses = await until(
+      () => api(s, ADMIN, "GET", `${deployments}/${id}/statuses`),
+      (r) => r.json.length === 3,
+    );
+    expect(statuses.json.map((x: { state: string }) => x.state)).toEqual([
+      "failure",
+      "in_progress",
+      "queued",
+    ]);
+    expect(statuses.json[0].description).toBe("The job was cancelled");
   });
 });
