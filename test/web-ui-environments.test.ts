@@ -147,8 +147,14 @@ describe.skipIf(!hasChromium)("environments, approvals and deployments in the we
     await reader.getByTestId("not-a-reviewer").waitFor();
     expect(await reader.getByRole("button", { name: /Approve/ }).count()).toBe(0);
     expect(await reader.getByRole("button", { name: "Reject" }).count()).toBe(0);
-    // The waiting job shows as waiting in the graph.
-    await reader.locator('[data-job="production"]').getByRole("img", { name: "Waiting" }).waitFor();
+    // The waiting job shows as waiting in the graph, and its own page says where it is reviewed.
+    const held = reader.locator('[data-job="production"]');
+    await held.getByRole("img", { name: "Waiting" }).waitFor();
+    await held.getByRole("link", { name: "production" }).click();
+    await reader.getByTestId("job-waiting").waitFor();
+    expect(await reader.getByTestId("job-state").textContent()).toContain("Waiting");
+    await reader.getByRole("link", { name: "see who may approve it on the run's page" }).click();
+    await gate(reader).getByText("production").waitFor();
 
     const reviewer = await signIn(tokens.rev);
     await reviewer.goto(`${server.url}/acme/app/runs/${id}`);

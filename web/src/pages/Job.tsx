@@ -201,6 +201,12 @@ export function Job({ owner, repo, id }: Props) {
         </span>
       </header>
       {j.failure_reason && <p className="problem">{j.failure_reason}</p>}
+      {state === "waiting" && (
+        <p data-testid="job-waiting">
+          <StatusIcon state="waiting" /> This job waits on its environment's protection rules:{" "}
+          <Link to={`/${owner}/${repo}/runs/${j.run_id}`}>see who may approve it on the run's page</Link>.
+        </p>
+      )}
       <div className="job-layout">
         <RunJobs owner={owner} repo={repo} job={j} />
         <section aria-label="Steps">
