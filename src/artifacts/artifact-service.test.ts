@@ -3,10 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32, deflateRawSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FileBlobStore } from "../blobs/index.js";
 import { JobTokens } from "../cache/index.js";
 import { ArtifactService } from "./artifact-service.js";
+import { BlobArtifactStore } from "./blob-artifact-store.js";
 import { FsArtifactStore } from "./fs-artifact-store.js";
+import type { RunArtifactStore } from "./run-artifact-store.js";
 import { extractZip } from "./zip-read.js";
 import { zipFiles } from "./zip-write.js";
 
@@ -57,9 +60,19 @@ function sha256(data: Buffer): string {
   return `sha256:${createHash("sha256").update(data).digest("hex")}`;
 }
 
+/** The stores the service runs on: a folder (gantry run, the server by default) and a blob store. */
+const BACKENDS: [string, (root: string) => RunArtifactStore][] = [
+  ["a folder", (root) => new FsArtifactStore({ root: join(root, "store") })],
+  [
+    "a blob store (file:///)",
+    (root) => new BlobArtifactStore({ blobs: new FileBlobStore(join(root, "store")) }),
+  ],
+];
+let makeStore = BACKENDS[0][1];
+
 function setup() {
   const root = mkdtempSync(join(tmpdir(), "gantry-artifact-service-"));
-  const store = new FsArtifactStore({ root: join(root, "store") });
+  const store = makeStore(root);
   const tokens = new JobTokens();
   const service = new ArtifactService({
     store,
@@ -105,7 +118,11 @@ function setup() {
   return { root, store, tokens, service, job, twirp, put, upload };
 }
 
-describe("ArtifactService", () => {
+describe.each(BACKENDS)("ArtifactService on %s", (_, make) => {
+  beforeAll(() => {
+    makeStore = make;
+  });
+
   it("takes a zip in blocks, stores its files, lists it, serves it as a zip and deletes it", async () => {
     const s = setup();
     const j = s.job();

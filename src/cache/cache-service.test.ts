@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FileBlobStore } from "../blobs/index.js";
+import { BlobCacheStore } from "./blob-cache-store.js";
 import { CacheService } from "./cache-service.js";
 import { FsCacheStore } from "./fs-cache-store.js";
 import { JobTokens } from "./job-tokens.js";
@@ -15,9 +17,24 @@ function archive(size: number): Buffer {
   return Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), randomBytes(size - 4)]);
 }
 
+/** The stores the service runs on: a folder (gantry run, the server by default) and a blob store. */
+const BACKENDS: [string, (root: string) => FsCacheStore | BlobCacheStore][] = [
+  ["a folder", (root) => new FsCacheStore({ root: join(root, "store"), compression: "zstd-without-long" })],
+  [
+    "a blob store (file:///)",
+    (root) =>
+      new BlobCacheStore({
+        blobs: new FileBlobStore(join(root, "store")),
+        tmpDir: join(root, "tmp"),
+        compression: "zstd-without-long",
+      }),
+  ],
+];
+let makeStore = BACKENDS[0][1];
+
 function setup() {
   const root = mkdtempSync(join(tmpdir(), "gantry-cache-service-"));
-  const store = new FsCacheStore({ root: join(root, "store"), compression: "zstd-without-long" });
+  const store = makeStore(root);
   const tokens = new JobTokens();
   const service = new CacheService({ store, tokens, stagingDir: join(root, "staging"), maxEntrySize: LIMIT });
   const job = (scopes = ["refs/heads/main"]) => tokens.issue("123", scopes);
@@ -50,7 +67,11 @@ async function create(s: ReturnType<typeof setup>, token: string, key: string): 
   return body.signed_upload_url;
 }
 
-describe("CacheService v2 (twirp)", () => {
+describe.each(BACKENDS)("CacheService v2 (twirp) on %s", (_, make) => {
+  beforeAll(() => {
+    makeStore = make;
+  });
+
   it("takes an archive in blocks, stores it on finalize, finds it by restore key and serves it with Range", async () => {
     const s = setup();
     const { token } = s.job();
@@ -260,7 +281,11 @@ describe("CacheService v2 (twirp)", () => {
   });
 });
 
-describe("CacheService v1 (_apis/artifactcache)", () => {
+describe.each(BACKENDS)("CacheService v1 (_apis/artifactcache) on %s", (_, make) => {
+  beforeAll(() => {
+    makeStore = make;
+  });
+
   it("reserves, takes chunks out of order, commits and finds the entry", async () => {
     const s = setup();
     const { token } = s.job();
