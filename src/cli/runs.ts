@@ -13,7 +13,7 @@ status, title, workflow, branch, event, id, elapsed time and age.
   -w, --workflow W  only runs of this workflow: its file (ci.yml) or its name (CI)
   -b, --branch B    only runs for this branch
   -e, --event E     only runs for this event
-  -s, --status S    queued, pending, in_progress, completed, or a conclusion (success, failure …)
+  -s, --status S    queued, pending, waiting, in_progress, completed, or a conclusion (success, failure …)
   -L, --limit N     at most N runs (default 20, at most 100)
   --json            the runs as JSON, in the API's shape (GitHub's workflow runs), instead of a table
 ${CLIENT_HELP}`;
