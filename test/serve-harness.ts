@@ -4,9 +4,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach } from "vitest";
+import { join, resolve as resolvePath } from "node:path";
+import { afterAll, afterEach } from "vitest";
 import { BIN } from "./harness.js";
+import { startPostgres, type TestPostgres } from "./postgres.js";
 
 export interface Serve {
   proc: ChildProcess;
@@ -41,13 +42,41 @@ export function killAfterTest(pid: number): void {
   groups.push(pid);
 }
 
+// GANTRY_TEST_POSTGRES=1 runs every server of the end-to-end tests on PostgreSQL: a throwaway
+// cluster per test file (test/postgres.ts), one database per data directory, so that a restart on
+// the same --data finds its state again. Tests that name a database themselves keep theirs.
+let cluster: Promise<TestPostgres> | undefined;
+const databases = new Map<string, string>();
+
+afterAll(async () => {
+  const stopping = cluster;
+  cluster = undefined;
+  databases.clear();
+  if (stopping) await (await stopping).stop();
+});
+
+async function databaseFor(args: string[], env: Record<string, string>): Promise<Record<string, string>> {
+  if (!process.env.GANTRY_TEST_POSTGRES || args.includes("--database") || env.DATABASE_URL) return {};
+  cluster ??= startPostgres();
+  const postgres = await cluster;
+  const data = args.indexOf("--data");
+  const key = data >= 0 ? resolvePath(args[data + 1]) : undefined;
+  let url = key ? databases.get(key) : undefined;
+  if (!url) {
+    url = await postgres.createDatabase();
+    if (key) databases.set(key, url);
+  }
+  return { DATABASE_URL: url };
+}
+
 /**
  * Starts `gantry serve --port 0 ARGS` with its own GANTRY_HOME; resolves once it says where it
  * listens, rejects with its stderr when it exits first.
  */
-export function serve(args: string[], env: Record<string, string> = {}): Promise<Serve> {
+export async function serve(args: string[], env: Record<string, string> = {}): Promise<Serve> {
+  const database = await databaseFor(args, env);
   const proc = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], {
-    env: { ...process.env, GANTRY_HOME: mkdtempSync(join(tmpdir(), "gantry-home-")), ...env },
+    env: { ...process.env, GANTRY_HOME: mkdtempSync(join(tmpdir(), "gantry-home-")), ...database, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   started.push(proc);
