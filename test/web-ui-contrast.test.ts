@@ -1,13 +1,33 @@
 // Colour contrast in both themes, measured in the browser from the computed styles of the pages'
 // main colour pairs (text on the background it sits on, buttons at rest and hovered): each meets
-// WCAG AA for normal text (4.5:1).
+// WCAG AA for normal text (4.5:1). The pages of a run waiting on an environment and of the
+// repository's environments too.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasChromium, openBrowser, startUiServer, type UiBrowser, type UiServer } from "./web-ui-setup.js";
+import { api, dispatchRun, until } from "./serve-harness.js";
+import {
+  hasChromium,
+  openBrowser,
+  startUiServer,
+  TOKEN,
+  type UiBrowser,
+  type UiServer,
+} from "./web-ui-setup.js";
 
 let server: UiServer;
 let ui: UiBrowser;
 let page: Page;
+let waitingRunId = 0;
+
+const GATED = `name: Gated
+on: workflow_dispatch
+jobs:
+  ship:
+    environment: production
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo ship
+`;
 
 const DEPLOY = `name: Deploy
 on:
@@ -88,10 +108,10 @@ async function measure(scheme: string): Promise<Record<string, number>> {
   out["header link"] = await contrastOf(".top nav a");
   out["link on a card"] = await contrastOf(".workflow-head h3 a");
   out.button = await contrastOf(".workflow .button");
-  await page.locator(".workflow .button").hover();
+  await page.locator(".workflow .button").first().hover();
   out["button, hovered"] = await contrastOf(".workflow .button");
 
-  await page.locator(".workflow .button").click();
+  await page.locator(".workflow .button").first().click();
   const run = page.getByRole("button", { name: "Run workflow" });
   await run.waitFor();
   out.label = await contrastOf(".dispatch label");
@@ -112,14 +132,39 @@ async function measure(scheme: string): Promise<Record<string, number>> {
   await page.getByLabel("Login").fill(`contrast-${scheme}`);
   await page.getByRole("button", { name: "Add user" }).click();
   out.notice = await contrastOf(".notice");
+
+  // A run waiting on an environment's reviewer: the waiting glyph, the rules, the Reject button;
+  // then the repository's Environments page.
+  await page.goto(`${server.url}/acme/app/runs/${waitingRunId}`);
+  await page.getByTestId("environment-gate").waitFor();
+  out["waiting glyph"] = await contrastOf(".gate h2 .status-waiting");
+  out["pending rule"] = await contrastOf(".gate-rules li");
+  out["danger button"] = await contrastOf(".gate button.danger");
+  await page.goto(`${server.url}/acme/app/environments`);
+  await page.getByRole("list", { name: "Promotion path" }).waitFor();
+  out["environment link"] = await contrastOf(".stage h3 a");
   return out;
 }
 
 describe.skipIf(!hasChromium)("colour contrast", () => {
   beforeAll(async () => {
-    server = await startUiServer({ app: { ".github/workflows/deploy.yml": DEPLOY } });
+    server = await startUiServer({
+      app: { ".github/workflows/deploy.yml": DEPLOY, ".github/workflows/gated.yml": GATED },
+    });
     ui = await openBrowser(server.url);
     page = ui.page;
+    // production waits for the admin's review: a run held there for the whole test.
+    const me = await api(server, TOKEN, "GET", "/user");
+    const put = await api(server, TOKEN, "PUT", "/repos/acme/app/environments/production", {
+      reviewers: [{ type: "User", id: me.json.id }],
+    });
+    expect(put.status).toBe(200);
+    const run = await dispatchRun(server, TOKEN, "gated.yml");
+    waitingRunId = run.id;
+    await until(
+      () => api(server, TOKEN, "GET", `/repos/acme/app/actions/runs/${run.id}`),
+      (r) => r.json.status === "waiting",
+    );
   });
 
   afterAll(async () => {
@@ -133,7 +178,7 @@ describe.skipIf(!hasChromium)("colour contrast", () => {
       const found = await measure(scheme);
       const low = Object.entries(found).filter(([, ratio]) => ratio < 4.5);
       expect(low.map(([what, ratio]) => `${what}: ${ratio.toFixed(2)}:1`)).toEqual([]);
-      expect(Object.keys(found)).toHaveLength(15);
+      expect(Object.keys(found)).toHaveLength(19);
     });
   }
 });
