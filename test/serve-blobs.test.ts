@@ -27,6 +27,7 @@ jobs:
       - if: steps.deps.outputs.cache-hit != 'true'
         run: mkdir -p deps && echo "made in run \${{ github.run_number }}" > deps/made.txt
       - run: |
+          echo "aws in job: \${AWS_SECRET_ACCESS_KEY:-none} \${AWS_ACCESS_KEY_ID:-none}"
           echo "cache hit: \${{ steps.deps.outputs.cache-hit }}"
           echo "deps say: $(cat deps/made.txt)"
           mkdir -p out/sub && echo "artifact of run \${{ github.run_number }}" > out/sub/result.txt
@@ -72,6 +73,8 @@ async function twoRuns(server: Serve & { data: string }, blobs: BlobStore): Prom
   ).text;
   expect(log2).toContain("cache hit: true");
   expect(log2).toContain("deps say: made in run 1");
+  // The store's credentials are the server's: a job never sees them.
+  expect(log2).toContain("aws in job: none none");
   // Followed (SSE) once the job is done: the whole log, from the store.
   const followed = await fetch(
     `${server.url}/api/v1/repos/acme/app/actions/jobs/${(await job(second.id)).id}/logs?follow=1`,
