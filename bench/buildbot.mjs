@@ -92,6 +92,8 @@ c['db'] = {'db_url': 'sqlite:///state.sqlite'}
 c['protocols'] = {'pb': {'port': 'tcp:${pbPort}:interface=127.0.0.1'}}
 c['workers'] = [worker.Worker(name, 'pass', max_builds=1) for name in ${py(workerNames)}]
 c['change_source'] = [changes.PBChangeSource(user='bench', passwd='benchpw')]
+# Every change its own build, as every push is a run in gantry: no merging of pending requests.
+c['collapseRequests'] = False
 c['schedulers'] = [
     schedulers.AnyBranchScheduler(name='first', builderNames=['first'], treeStableTimer=None,
                                   change_filter=util.ChangeFilter(project='first')),
