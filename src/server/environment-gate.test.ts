@@ -16,11 +16,11 @@ let run: Run;
 let ravi: User;
 let mona: User;
 
-async function environment(rules: Partial<Environment["rules"]>): Promise<Environment> {
+async function environment(rules: Partial<Environment["rules"]>, name = "production"): Promise<Environment> {
   const { environment } = await store.saveEnvironment(
     {
       repoId: run.repoId,
-      name: "production",
+      name,
       rules: {
         waitTimer: 0,
         preventSelfReview: false,
@@ -166,5 +166,21 @@ describe("EnvironmentGate", () => {
     );
     expect((await b)?.refused).toBe("The deployment was rejected or didn't satisfy other protection rules.");
     expect((await gate.hold(next, env, leg().request))?.refused).toMatch(/rejected/);
+  });
+
+  it("one review is a bypass or is not: an admin reviewing one environment and bypassing another is told to review them separately", async () => {
+    const prod = await environment({ reviewers: [{ type: "User", id: ravi.id }] });
+    const qa = await environment({ reviewers: [{ type: "User", id: mona.id }], canAdminsBypass: true }, "qa");
+    const held = [gate.hold(run, prod, leg().request), gate.hold(run, qa, leg().request)];
+    while ((await store.listGates(run.id, 1)).length < 2) await new Promise((r) => setTimeout(r, 5));
+    const admin = { user: ravi, admin: true };
+    const both = { environment_ids: [prod.id, qa.id], state: "approved" as const, comment: "" };
+    await expect(gate.review(run, admin, both)).rejects.toMatchObject({ status: 422 });
+    expect((await gate.pending(run)).map((p) => p.gate.state)).toEqual(["waiting", "waiting"]);
+    expect((await gate.review(run, admin, { ...both, environment_ids: [qa.id] })).review.bypass).toBe(true);
+    expect((await gate.review(run, admin, { ...both, environment_ids: [prod.id] })).review.bypass).toBe(
+      false,
+    );
+    expect(await Promise.all(held)).toEqual([undefined, undefined]);
   });
 });

@@ -205,6 +205,14 @@ export class EnvironmentGate {
       if (!standing.may) throw new HttpError(403, standing.message);
       bypass.push(standing.bypass);
     }
+    // A bypass skips the wait timer: it is kept per review, so one review is a bypass or is not.
+    if (bypass.some(Boolean) && !bypass.every(Boolean))
+      throw new HttpError(422, "Validation Failed", [
+        `environment_ids: you would bypass the rules of ${chosen
+          .filter((_, i) => bypass[i])
+          .map((p) => p.gate.environment)
+          .join(", ")} as an admin but review the others as a required reviewer: review them separately`,
+      ]);
     const review = await this.deps.store.decideGates({
       repoId: run.repoId,
       runId: run.id,
