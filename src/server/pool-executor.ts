@@ -72,6 +72,8 @@ export class PoolExecutor implements JobExecutor {
           await store.updateJob(job.id, { outputs: outcome.outputs });
           await store.putSteps(job.id, steps);
         });
+        // The engine records the job's end once it has the outcome: a drain waits for that too.
+        pool.settle(this.recorder.completion(req.jobKey));
         resolve(outcome);
       });
     });

@@ -25,6 +25,8 @@ export class RunRecorder {
   private jobs = new Map<string, Promise<Job>>();
   private steps = new Map<string, StepTimes[]>();
   private names = new Map<string, string>();
+  /** Each job's completion, resolved once it is written to the store (RunnerPool.drain waits for it). */
+  private completions = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   /** The steps of each running job, as the API lists them until the job's reports replace them. */
   private live = new Map<string, LiveSteps>();
 
@@ -167,8 +169,27 @@ export class RunRecorder {
             publish("job:completed", { jobKey: e.jobKey, jobId: job.id, name: e.name, conclusion: e.result });
           }),
         )
-        .catch(storeFailed);
+        .catch(storeFailed)
+        .finally(() => this.completed(e.jobKey).resolve());
     });
+  }
+
+  /** Resolves once the job's completion is written to the store (or failed to be). */
+  completion(jobKey: string): Promise<void> {
+    return this.completed(jobKey).promise;
+  }
+
+  private completed(jobKey: string): { promise: Promise<void>; resolve: () => void } {
+    let entry = this.completions.get(jobKey);
+    if (!entry) {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      entry = { promise, resolve };
+      this.completions.set(jobKey, entry);
+    }
+    return entry;
   }
 
   logPath(jobKey: string): string {

@@ -26,6 +26,8 @@ export class RunnerPool {
   private again = false;
   private stopped = false;
   private drained: (() => void) | undefined;
+  /** What must land before a drain is done although the job's slot is free: its recorded completion. */
+  private settling = new Set<Promise<unknown>>();
 
   constructor(
     private readonly store: Store,
@@ -56,19 +58,41 @@ export class RunnerPool {
   }
 
   /**
-   * Claims no more jobs (they stay queued in the store for the next start) and resolves true once
-   * the jobs running have finished, or false when `timeoutMs` passes first.
+   * Work a drain waits for after a job's slot is free (its completion reaching the store, which
+   * the engine records once it has the job's outcome).
    */
-  drain(timeoutMs: number): Promise<boolean> {
+  settle(work: Promise<unknown>): void {
+    const tracked = work.catch(() => undefined).finally(() => this.settling.delete(tracked));
+    this.settling.add(tracked);
+  }
+
+  /**
+   * Claims no more jobs (they stay queued in the store for the next start) and resolves true once
+   * the jobs running have finished and their completion is recorded, or false when `timeoutMs`
+   * passes first.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
     this.stopped = true;
-    if (this.free.length === this.opts.slots) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.drained = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
     });
+    const running =
+      this.free.length === this.opts.slots
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.drained = resolve;
+          });
+    const done = running.then(async () => {
+      // A job finishing while these settle adds its own: wait until none is left.
+      while (this.settling.size > 0) await Promise.all([...this.settling]);
+      return true as const;
+    });
+    try {
+      return await Promise.race([done, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** How many jobs are running now. */

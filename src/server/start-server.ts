@@ -453,9 +453,8 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     runningJobs: () => pool.running,
     async drain(timeoutMs) {
       await triggers.stop();
+      // Resolves once the running jobs ended and their completion reached the store.
       const finished = await pool.drain(timeoutMs);
-      // The last job's completion reaches the store through the engine's events: let it land.
-      await new Promise((r) => setImmediate(r));
       await runs.stopEvents();
       await outgoing.stop();
       await serial.idle();
