@@ -11,16 +11,7 @@ import { extractZip } from "../src/artifacts/zip-read.js";
 import { hmacSha256 } from "../src/triggers/index.js";
 import { commitFiles, makeRemote } from "./git-remote.js";
 import { git, makeRepo } from "./harness.js";
-import {
-  type ApiAnswer,
-  api,
-  exited,
-  killAfterTest,
-  type Serve,
-  serve,
-  serveWithConfig,
-  until,
-} from "./serve-harness.js";
+import { type ApiAnswer, api, exited, type Serve, serve, serveWithConfig, until } from "./serve-harness.js";
 
 const ADMIN = "job-token-admin-token";
 const HOOK_SECRET = "job-token-webhook-secret";

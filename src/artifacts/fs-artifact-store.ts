@@ -5,7 +5,6 @@ import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import {
   ArtifactError,
   type ArtifactInfo,
-  type ArtifactStore,
   type ArtifactUpload,
   artifactNameProblem,
   artifactPathProblem,

@@ -17,50 +17,14 @@ import type { ConcurrencyGroups } from "./concurrency-groups.js";
 import { enterGroup } from "./enter-group.js";
 import type { JobOutcome } from "./executor.js";
 import type { JobReport } from "./report.js";
-import type { Leg, WorkflowGraphResult, WorkflowRunOptions } from "./run-workflow.js";
-
-/** The repository and commit a remote workflow was read from. */
-export interface RemoteSource {
-  owner: string;
-  repo: string;
-  commit: string;
-}
-
-/** A workflow a job calls, ready to run. */
-export interface CalledWorkflow {
-  workflow: WorkflowDef;
-  /** Where its own `./` calls are read from: undefined for the checkout gantry runs in. */
-  source?: RemoteSource;
-  /** Names the workflow file and commit once, for cycles and the count of unique workflows. */
-  id: string;
-}
-
-/**
- * The port that reads a called workflow: `uses` as written, `from` the source of the calling
- * workflow (a `./` call reads from the caller's repository and commit). Errors are messages to
- * show, with file:line:col where the called file is invalid.
- */
-export type LoadCalledWorkflow = (
-  uses: string,
-  from: RemoteSource | undefined,
-) => Promise<CalledWorkflow | { errors: string[] }>;
-
-/** Where a run sits in the chain of calls that started it. */
-export interface CallFrame {
-  /** Ids of the workflows from the top-level caller down to this one. */
-  chain: string[];
-  /** The unique reusable workflows called anywhere in the top-level run. */
-  unique: Set<string>;
-  source?: RemoteSource;
-  /** Prefixes of the run's job keys (events, logs), report ids and display names. */
-  keyPrefix: string;
-  idPrefix: string;
-  namePrefix: string;
-  /** Values masked in every job of this run besides its own secrets: the callers'. */
-  masks: string[];
-  /** The calling jobs from the top-level workflow's down, each with its workflow (empty at the top). */
-  callers: { workflow: WorkflowDef; job: JobDef }[];
-}
+import type {
+  CalledWorkflow,
+  CallFrame,
+  Leg,
+  LoadCalledWorkflow,
+  WorkflowGraphResult,
+  WorkflowRunOptions,
+} from "./run-options.js";
 
 export function topFrame(workflow: WorkflowDef): CallFrame {
   return {

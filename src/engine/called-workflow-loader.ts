@@ -7,7 +7,7 @@ import {
   loadWorkflow,
   parseCallRef,
 } from "../workflow/index.js";
-import type { CalledWorkflow, LoadCalledWorkflow, RemoteSource } from "./call-workflow.js";
+import type { CalledWorkflow, LoadCalledWorkflow, RemoteSource } from "./run-options.js";
 
 /** Reads one file of a remote repository at a ref, and the commit the ref resolved to. */
 export type ReadRemoteFile = (

@@ -1,4 +1,3 @@
-export type { CalledWorkflow, LoadCalledWorkflow, RemoteSource } from "./call-workflow.js";
 export { calledWorkflowLoader, type ReadRemoteFile } from "./called-workflow-loader.js";
 export { Cancellation } from "./cancellation.js";
 export {
@@ -28,11 +27,14 @@ export { buildGithubContext, type GithubContextInput, placeholderGithubToken } f
 export type { EnvironmentEntry, EnvironmentOutcome, EnvironmentRequest } from "./job-environment.js";
 export { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 export type { JobReport, Result, RunReport, StepReport, WorkflowRunReport } from "./report.js";
+export type {
+  CalledWorkflow,
+  LoadCalledWorkflow,
+  PriorJob,
+  RemoteSource,
+  WorkflowRunOptions,
+} from "./run-options.js";
 export { defaultRunTitle, evaluateRunName, type RunNameResult } from "./run-title.js";
-export {
-  type PriorJob,
-  runWorkflow,
-  type WorkflowRunOptions,
-} from "./run-workflow.js";
+export { runWorkflow } from "./run-workflow.js";
 export { requestedLabels } from "./runs-on.js";
 export { Semaphore } from "./semaphore.js";

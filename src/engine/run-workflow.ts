@@ -6,94 +6,22 @@ import {
   type StatusFunctions,
   toText,
 } from "../expressions/index.js";
-import {
-  expandMatrix,
-  type JobDef,
-  type MatrixCombination,
-  matrixDisplayName,
-  type WorkflowDef,
-} from "../workflow/index.js";
-import {
-  type CallFrame,
-  type CallHost,
-  type LoadCalledWorkflow,
-  prepareCall,
-  runCallLeg,
-  topFrame,
-} from "./call-workflow.js";
+import { expandMatrix, type JobDef, type MatrixCombination, matrixDisplayName } from "../workflow/index.js";
+import { type CallHost, prepareCall, runCallLeg, topFrame } from "./call-workflow.js";
 import { Cancellation } from "./cancellation.js";
-import type { ConcurrencyGroups } from "./concurrency-groups.js";
 import { enterGroup } from "./enter-group.js";
-import type { EventBus } from "./events.js";
-import type { JobCredentials, JobExecutor, JobOutcome } from "./executor.js";
+import type { JobCredentials, JobOutcome } from "./executor.js";
 import {
   type EnvironmentEntry,
   type EnvironmentOutcome,
-  type EnvironmentRequest,
   environmentTarget,
   environmentUrl,
 } from "./job-environment.js";
 import { MemoryConcurrencyGroups } from "./memory-concurrency-groups.js";
 import type { JobReport, Result, WorkflowRunReport } from "./report.js";
+import type { Leg, WorkflowGraphResult, WorkflowRunOptions } from "./run-options.js";
 import { defaultRunTitle, evaluateRunName } from "./run-title.js";
-import type { Semaphore } from "./semaphore.js";
 import { runInWorkflowGroup } from "./workflow-group.js";
-
-export interface WorkflowRunOptions {
-  runId: string;
-  workflow: WorkflowDef;
-  /** The github context for the run (job-specific keys are added per job). */
-  github: Record<string, Json>;
-  inputs: Record<string, Json>;
-  vars: Record<string, string>;
-  secrets: Record<string, string>;
-  /** When set, only these jobs run (a job named with --job plus what it needs). */
-  onlyJobs?: Set<string>;
-  /**
-   * `--matrix K=V`: the values each key may take (act's semantics). A matrix leg runs only when each
-   * of its keys that is named here has one of the values given (as text); keys not named pass.
-   */
-  matrixFilter?: Record<string, string[]>;
-  executor: JobExecutor;
-  bus: EventBus;
-  cancellation: Cancellation;
-  slots: Semaphore;
-  /** Where a job's log is written, if anywhere; named in the report. */
-  logPath?: (jobKey: string, name: string) => string | undefined;
-  /** Reads the workflow a job calls (`jobs.<id>.uses`); without it, such a job fails. */
-  loadCalledWorkflow?: LoadCalledWorkflow;
-  /** Set when this run is a called workflow's: its place in the chain of calls. */
-  call?: CallFrame;
-  /** Concurrency groups shared with other runs (else this run's own). */
-  concurrency?: ConcurrencyGroups;
-  /** The workflow-level group the top-level run holds: a job asking for it is a deadlock. */
-  workflowGroup?: string;
-  /**
-   * A job enters its `environment:` when it is ready, before its GITHUB_TOKEN is issued and before
-   * any step: the host may make it wait (protection rules), refuse it, or let it in with the
-   * environment's secrets and variables (job-environment.ts). Without it, `environment:` gives a
-   * job nothing more.
-   */
-  enterEnvironment?: (request: EnvironmentRequest) => Promise<EnvironmentEntry>;
-  /**
-   * Jobs (by id) that already finished in an earlier attempt of this run: they are not run again,
-   * and their result, outputs and reports stand (re-run failed jobs, recovery after a crash).
-   */
-  prior?: Record<string, PriorJob>;
-}
-
-/** A job's outcome carried over from before: what dependants see, and its reports. */
-export interface PriorJob {
-  result: Result;
-  outputs: Record<string, string>;
-  reports: JobReport[];
-}
-
-/** A finished run of a workflow's graph: its report and what each job tells its dependants. */
-export interface WorkflowGraphResult {
-  report: WorkflowRunReport;
-  jobs: Record<string, { result: Result; outputs: Record<string, string> }>;
-}
 
 /** What a finished job (all its legs) tells its dependants. */
 interface JobState {
@@ -146,19 +74,6 @@ interface LegEnvironment {
 export async function runWorkflow(opts: WorkflowRunOptions): Promise<WorkflowRunReport> {
   const concurrency = opts.concurrency ?? new MemoryConcurrencyGroups();
   return runInWorkflowGroup({ ...opts, concurrency }, async (o) => (await runWorkflowGraph(o)).report);
-}
-
-/** One leg of a job (a matrix combination, or the job itself), as the leg runners get it. */
-export interface Leg {
-  def: JobDef;
-  contexts: Contexts;
-  matrix: MatrixCombination | null;
-  name: string;
-  jobKey: string;
-  /** True when the leg must not start: fail-fast, or a cancel of the run its `if` does not survive. */
-  mustNotStart: () => boolean;
-  /** The cancellation the job's legs share (fail-fast cancels it). */
-  group: Cancellation;
 }
 
 /** Runs a workflow's job graph (a called workflow's too) and reports it with its jobs' results. */

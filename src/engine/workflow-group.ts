@@ -5,7 +5,7 @@ import { Cancellation } from "./cancellation.js";
 import type { ConcurrencyGroups } from "./concurrency-groups.js";
 import { enterGroup } from "./enter-group.js";
 import type { Result, WorkflowRunReport } from "./report.js";
-import type { WorkflowRunOptions } from "./run-workflow.js";
+import type { WorkflowRunOptions } from "./run-options.js";
 
 /** Runs `run` inside the workflow's concurrency group, if it has one. */
 export async function runInWorkflowGroup(

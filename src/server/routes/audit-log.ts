@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { entryOf } from "../../audit/index.js";
 import { requireSiteAdmin } from "../access.js";
-import { HttpError, queryOf, type ServerContext } from "../context.js";
+import { queryOf, type ServerContext } from "../context.js";
 import { isoTime } from "../validate.js";
 
 const auditQuery = z

@@ -14,7 +14,7 @@ import {
 } from "../../delivery/index.js";
 import { JOB_ACTOR } from "../../identity/index.js";
 import type { Deployment, DeploymentCreator, Repo } from "../../store/index.js";
-import { actorOf, callerOf, repoAccess } from "../access.js";
+import { callerOf, repoAccess } from "../access.js";
 import { commitChecks } from "../commit-checks.js";
 import { baseUrl, bodyOf, HttpError, idParam, queryOf, type ServerContext } from "../context.js";
 import { deploymentJson, type EventCause, statusJson } from "../deployments.js";
