@@ -141,7 +141,9 @@ jobs:
     runs-on: ubuntu-latest
     environment:
       name: production
-      url: \${{ steps.ship.outputs.url }}/\${{ job.status }}
+      url: \${{ steps.ship.outputs.url }}/\${{ job.status }}/\${{ env.REGION }}
+    env:
+      REGION: eu-\${{ vars.REGION }}
     steps:
       - id: ship
         run: echo
@@ -196,7 +198,7 @@ jobs:
     expect(left.find((l) => l.job === "deploy")).toEqual({
       job: "deploy",
       result: "success",
-      url: "https://prod.example/success",
+      url: "https://prod.example/success/eu-run-region",
     });
     expect(left.find((l) => l.job === "rehearse")).toEqual({ job: "rehearse", result: "success" });
     expect(requests.find((r) => r.job.id === "deploy")?.environment).toBe("production");

@@ -53,8 +53,8 @@ export function environmentTarget(
 }
 
 /**
- * `environment.url`, evaluated once the job's steps ran (it may name steps, job and env as on
- * GitHub), or undefined when there is none or it is empty.
+ * `environment.url`, evaluated once the job's steps ran (it may name steps, job and env, as on
+ * GitHub; `contexts` carries the job's env), or undefined when there is none or it is empty.
  */
 export function environmentUrl(
   token: NonNullable<JobDef["environment"]>,

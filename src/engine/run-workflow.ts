@@ -68,6 +68,8 @@ type EnvironmentLeave = (outcome: EnvironmentOutcome) => Promise<void>;
 interface LegEnvironment {
   masks: string[];
   environment?: string;
+  /** The job's `env` (workflow's, then job's), filled in as the leg evaluates it: environment.url may use it. */
+  env?: Record<string, string>;
 }
 
 /** Runs one workflow's job graph to completion and reports it. */
@@ -581,14 +583,15 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
   /** The leg leaves its environment with its outcome and its evaluated `environment.url`. */
   async function leaveJobEnvironment(
     leg: Leg,
-    entered: { contexts: Contexts; leave?: EnvironmentLeave },
+    entered: { contexts: Contexts; env?: Record<string, string>; leave?: EnvironmentLeave },
     outcome: JobOutcome | undefined,
   ): Promise<void> {
     if (!entered.leave || !leg.def.environment) return;
     const result = outcome?.result ?? "failure";
     let url: string | undefined;
     try {
-      url = environmentUrl(leg.def.environment, entered.contexts, outcome?.steps ?? [], result);
+      const contexts = { ...entered.contexts, env: entered.env ?? {} };
+      url = environmentUrl(leg.def.environment, contexts, outcome?.steps ?? [], result);
     } catch (err) {
       bus.emit("job:log", {
         runId,
@@ -656,7 +659,8 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       return { result: "failure", outputs: {}, steps: [] };
     }
     const legMasks = [...masks, ...environment.masks];
-    const leg = { environment: environment.environment, masks: legMasks };
+    environment.env ??= {};
+    const leg = { environment: environment.environment, masks: legMasks, env: environment.env };
     if (!credentials) return runLegSteps(def, contexts, name, jobKey, matrix, cancellation, leg);
     const { token } = credentials;
     const own: Contexts = {
@@ -683,7 +687,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     cancellation: Cancellation,
     environment: LegEnvironment,
   ): Promise<JobOutcome> {
-    const env: Record<string, string> = {};
+    const env: Record<string, string> = environment.env ?? {};
     const fail = (message: string): JobOutcome => {
       bus.emit("job:log", { runId, jobKey, line: `Error: ${message}` });
       return { result: "failure", outputs: {}, steps: [] };
