@@ -1,21 +1,25 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { crc32 } from "node:zlib";
 import {
   ArtifactError,
   type ArtifactInfo,
   type ArtifactUpload,
-  artifactNameProblem,
   artifactPathProblem,
 } from "../actions/index.js";
 import { type BlobStore, readBlobText } from "../blobs/index.js";
 import type { RunArtifactStore } from "./run-artifact-store.js";
+import {
+  artifactExists,
+  artifactInfo,
+  checkArtifactName,
+  checkedRunId,
+  uploadEntries,
+} from "./upload-checks.js";
 import type { ZipSource } from "./zip-write.js";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** What an artifact's manifest blob holds: its info, where its files' bytes are, and each file. */
 interface Manifest {
@@ -64,8 +68,7 @@ export class BlobArtifactStore implements RunArtifactStore {
   }
 
   private runPrefix(runId: string): string {
-    if (!/^[A-Za-z0-9_-]+$/.test(runId)) throw new Error(`Invalid run id '${runId}'`);
-    return `artifacts/${runId}/`;
+    return `artifacts/${checkedRunId(runId)}/`;
   }
 
   private manifestKey(runId: string, name: string, attempt: number): string {
@@ -129,32 +132,14 @@ export class BlobArtifactStore implements RunArtifactStore {
   }
 
   async upload(upload: ArtifactUpload): Promise<ArtifactInfo> {
-    const nameProblem = artifactNameProblem(upload.name);
-    if (nameProblem) throw new ArtifactError("invalid-name", nameProblem);
-    const conflict = () =>
-      new ArtifactError(
-        "artifact-exists",
-        `Failed to CreateArtifact: an artifact with this name already exists on the workflow run: '${upload.name}'. Use a different name, or 'overwrite: true' to replace it.`,
-      );
+    checkArtifactName(upload);
+    const conflict = () => artifactExists(upload);
     const attempt = upload.attempt ?? 1;
     const key = this.manifestKey(upload.runId, upload.name, attempt);
     const before = await this.readManifest(key);
     if (before && !upload.overwrite) throw conflict();
 
-    const entries = upload.files.map((file) => {
-      const rel = relative(upload.rootDirectory, file);
-      if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) {
-        throw new ArtifactError(
-          "invalid-path",
-          `${file} is not inside the artifact root ${upload.rootDirectory}`,
-        );
-      }
-      const name = rel.split(sep).join("/");
-      const problem = artifactPathProblem(name);
-      if (problem) throw new ArtifactError("invalid-path", problem);
-      return { file, name };
-    });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = uploadEntries(upload);
 
     const uploadId = randomUUID();
     const data = `${this.runPrefix(upload.runId)}data/${uploadId}/`;
@@ -171,17 +156,12 @@ export class BlobArtifactStore implements RunArtifactStore {
         size += bytes;
         digest.update(`${name}\0${sha256}\n`);
       }
-      const now = this.clock();
-      const info: ArtifactInfo = {
+      const info = artifactInfo(upload, {
         id: await this.claimId(upload.runId),
-        name: upload.name,
-        runId: upload.runId,
         size,
         digest: `sha256:${digest.digest("hex")}`,
-        createdAt: new Date(now).toISOString(),
-        expiresAt: new Date(now + upload.retentionDays * DAY_MS).toISOString(),
-        attempt,
-      };
+        now: this.clock(),
+      });
       const manifest: Manifest = { info, upload: uploadId, files };
       stored = await this.blobs.put(
         key,

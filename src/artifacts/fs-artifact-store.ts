@@ -1,20 +1,20 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, sep } from "node:path";
-import {
-  ArtifactError,
-  type ArtifactInfo,
-  type ArtifactUpload,
-  artifactNameProblem,
-  artifactPathProblem,
-} from "../actions/index.js";
+import { dirname, join, relative, sep } from "node:path";
+import { ArtifactError, type ArtifactInfo, type ArtifactUpload } from "../actions/index.js";
 import { artifactDirs, readInfo, removeDir, removeIfEmpty } from "./artifact-removal.js";
 import type { RunArtifactStore } from "./run-artifact-store.js";
+import {
+  artifactExists,
+  artifactInfo,
+  checkArtifactName,
+  checkedRunId,
+  uploadEntries,
+} from "./upload-checks.js";
 
 const META_FILE = "artifact.json";
 const FILES_DIR = "files";
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -64,8 +64,7 @@ export class FsArtifactStore implements RunArtifactStore {
   }
 
   private runDir(runId: string): string {
-    if (!/^[A-Za-z0-9_-]+$/.test(runId)) throw new Error(`Invalid run id '${runId}'`);
-    return join(this.root, runId);
+    return join(this.root, checkedRunId(runId));
   }
 
   /** An attempt's copy of a name: `<name hash>` for attempt 1, `<name hash>-<attempt>` after. */
@@ -125,13 +124,8 @@ export class FsArtifactStore implements RunArtifactStore {
   }
 
   async upload(upload: ArtifactUpload): Promise<ArtifactInfo> {
-    const nameProblem = artifactNameProblem(upload.name);
-    if (nameProblem) throw new ArtifactError("invalid-name", nameProblem);
-    const conflict = () =>
-      new ArtifactError(
-        "artifact-exists",
-        `Failed to CreateArtifact: an artifact with this name already exists on the workflow run: '${upload.name}'. Use a different name, or 'overwrite: true' to replace it.`,
-      );
+    checkArtifactName(upload);
+    const conflict = () => artifactExists(upload);
     const attempt = upload.attempt ?? 1;
     const target = this.artifactDir(upload.runId, upload.name, attempt);
     const exists = await stat(target).then(
@@ -140,19 +134,7 @@ export class FsArtifactStore implements RunArtifactStore {
     );
     if (exists && !upload.overwrite) throw conflict();
 
-    const entries = upload.files.map((file) => {
-      const rel = relative(upload.rootDirectory, file);
-      if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) {
-        throw new ArtifactError(
-          "invalid-path",
-          `${file} is not inside the artifact root ${upload.rootDirectory}`,
-        );
-      }
-      const problem = artifactPathProblem(rel.split(sep).join("/"));
-      if (problem) throw new ArtifactError("invalid-path", problem);
-      return { file, rel };
-    });
-    entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    const entries = uploadEntries(upload);
 
     const building = join(this.runDir(upload.runId), `.tmp-${randomUUID()}`);
     try {
@@ -160,24 +142,19 @@ export class FsArtifactStore implements RunArtifactStore {
       await mkdir(files, { recursive: true });
       const digest = createHash("sha256");
       let size = 0;
-      for (const { file, rel } of entries) {
-        const to = join(files, rel);
+      for (const { file, name } of entries) {
+        const to = join(files, name);
         await mkdir(dirname(to), { recursive: true });
         await copyFile(file, to);
         size += (await stat(to)).size;
-        digest.update(`${rel.split(sep).join("/")}\0${await fileSha256(to)}\n`);
+        digest.update(`${name}\0${await fileSha256(to)}\n`);
       }
-      const now = this.clock();
-      const info: ArtifactInfo = {
+      const info = artifactInfo(upload, {
         id: await this.claimId(upload.runId),
-        name: upload.name,
-        runId: upload.runId,
         size,
         digest: `sha256:${digest.digest("hex")}`,
-        createdAt: new Date(now).toISOString(),
-        expiresAt: new Date(now + upload.retentionDays * DAY_MS).toISOString(),
-        attempt,
-      };
+        now: this.clock(),
+      });
       await writeFile(join(building, META_FILE), JSON.stringify(info));
       if (upload.overwrite && exists) {
         const trash = join(this.runDir(upload.runId), `.trash-${randomUUID()}`);
