@@ -9,6 +9,7 @@ export {
   type StoreLocation,
 } from "./open-store.js";
 export { isPostgresUrl, openPostgresStore, redactDatabaseUrl } from "./postgres.js";
+export type { LeaseState } from "./remote-jobs.js";
 export type { Database, DbJob, DbPullRequest, DbRepo, DbRun, DbStep, DbToken, DbUser } from "./schema.js";
 export { openSqliteStore } from "./sqlite.js";
 export type { Store } from "./store.js";
@@ -33,6 +34,7 @@ export {
   type HookDelivery,
   type HookDeliveryPatch,
   type Job,
+  type JobEvent,
   type JobPatch,
   type NewDeployment,
   type NewDeploymentStatus,
@@ -42,11 +44,13 @@ export {
   type NewRepo,
   type NewRepoHook,
   type NewRun,
+  type NewRunner,
   type NewToken,
   type NewUser,
   type PullRequest,
   type PullRequestFilter,
   type PullRequestPatch,
+  type RemoteClaim,
   type Repo,
   type RepoHook,
   type RepoHookPatch,
@@ -54,6 +58,8 @@ export {
   type RunAttempt,
   type RunConclusion,
   type RunFilter,
+  type Runner,
+  type RunnerRegistration,
   type RunPatch,
   type SecretScope,
   type Status,

@@ -17,6 +17,11 @@ export async function putJob(db: Kysely<Database>, job: NewJob): Promise<Job> {
     completed_at: job.completedAt ?? null,
     runner_name: null,
     failure_reason: null,
+    spec_box: null,
+    runner_id: null,
+    lease_id: null,
+    lease_expires_at: null,
+    cancel_requested: 0,
   };
   if (existing) {
     // Runs again: the lost-runner count stays, so retries stop where the config says.

@@ -9,10 +9,12 @@ import * as environments from "./environments.js";
 import * as jobs from "./jobs.js";
 import { migrationProvider } from "./migrations/index.js";
 import * as pulls from "./pulls.js";
+import * as remote from "./remote-jobs.js";
 import * as hooks from "./repo-hooks.js";
 import { removeRepo } from "./repo-removal.js";
 import * as repos from "./repos.js";
 import * as attempts from "./run-attempts.js";
+import * as runners from "./runners.js";
 import * as runs from "./runs.js";
 import type { Database } from "./schema.js";
 import { nextValue } from "./sequences.js";
@@ -28,6 +30,7 @@ import type {
   EnvironmentRules,
   HookDeliveryPatch,
   Job,
+  JobEvent,
   JobPatch,
   NewDeployment,
   NewDeploymentStatus,
@@ -37,6 +40,7 @@ import type {
   NewRepo,
   NewRepoHook,
   NewRun,
+  NewRunner,
   NewToken,
   NewUser,
   PullRequestFilter,
@@ -44,6 +48,7 @@ import type {
   RepoHookPatch,
   RunAttempt,
   RunFilter,
+  RunnerRegistration,
   RunPatch,
   SecretScope,
   Step,
@@ -127,6 +132,67 @@ export class KyselyStore implements Store {
   }
   claimJob(runnerName: string, accept: (job: Job) => boolean) {
     return jobs.claimJob(this.db, runnerName, accept);
+  }
+  addRunnerRegistration(hash: string, registration: RunnerRegistration) {
+    return runners.addRegistrationToken(this.db, hash, registration);
+  }
+  findRunnerRegistration(hash: string, at: string) {
+    return runners.findRegistration(this.db, hash, at);
+  }
+  addRunner(runner: NewRunner) {
+    return runners.addRunner(this.db, runner);
+  }
+  getRunner(id: number) {
+    return runners.getRunner(this.db, id);
+  }
+  findRunnerByToken(hash: string) {
+    return runners.findRunnerByToken(this.db, hash);
+  }
+  listRunners(repoId?: number | null) {
+    return runners.listRunners(this.db, repoId);
+  }
+  touchRunner(id: number, at: string, draining?: boolean) {
+    return runners.touchRunner(this.db, id, at, draining);
+  }
+  removeRunner(id: number) {
+    return runners.removeRunner(this.db, id);
+  }
+  offerJob(jobId: number, specBox: string) {
+    return remote.offerJob(this.db, jobId, specBox);
+  }
+  claimOfferedJob(
+    runner: { id: number; name: string },
+    accept: (job: Job) => boolean,
+    lease: { id: string; expiresAt: string },
+  ) {
+    return remote.claimOfferedJob(this.db, runner, accept, lease);
+  }
+  renewLease(jobId: number, leaseId: string, expiresAt?: string) {
+    return remote.renewLease(this.db, jobId, leaseId, expiresAt);
+  }
+  appendJobEvents(jobId: number, leaseId: string, events: JobEvent[]) {
+    return remote.appendJobEvents(this.db, jobId, leaseId, events);
+  }
+  jobEvents(jobId: number, afterSeq: number, limit?: number) {
+    return remote.jobEvents(this.db, jobId, afterSeq, limit);
+  }
+  requestJobCancel(jobId: number) {
+    return remote.requestJobCancel(this.db, jobId);
+  }
+  expiredLeases(at: string) {
+    return remote.expiredLeases(this.db, at);
+  }
+  endLease(jobId: number, leaseId: string, requeue: boolean) {
+    return remote.endLease(this.db, jobId, leaseId, requeue);
+  }
+  closeRemoteJob(jobId: number) {
+    return remote.closeRemoteJob(this.db, jobId);
+  }
+  jobSpec(jobId: number) {
+    return remote.jobSpec(this.db, jobId);
+  }
+  jobLease(jobId: number) {
+    return remote.jobLease(this.db, jobId);
   }
   putSteps(jobId: number, list: Step[]) {
     return steps.putSteps(this.db, jobId, list);

@@ -6,6 +6,7 @@ import { describeAuditContract } from "./audit-contract.js";
 import { describeDeploymentsContract } from "./deployments-contract.js";
 import { initial } from "./migrations/0001-initial.js";
 import { openPostgresStore } from "./postgres.js";
+import { describeRunnersContract } from "./runners-contract.js";
 import { describeSecretsContract } from "./secrets-contract.js";
 import { describeStoreContract } from "./store-contract.js";
 
@@ -23,6 +24,7 @@ describe.runIf(postgresAvailable("the Store contract on PostgreSQL"))("PostgreSQ
   describeSecretsContract("PostgreSQL", open);
   describeAuditContract("PostgreSQL", open);
   describeDeploymentsContract("PostgreSQL", open);
+  describeRunnersContract("PostgreSQL", open);
 
   it("upgrades a database of an earlier schema: the admin token of before becomes the site admin's (0011)", async () => {
     const url = await cluster.createDatabase();

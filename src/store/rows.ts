@@ -36,7 +36,7 @@ export function json(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function parse<T>(text: string | null, fallback: T): T {
+export function parse<T>(text: string | null, fallback: T): T {
   if (text === null) return fallback;
   try {
     return JSON.parse(text) as T;
@@ -121,6 +121,7 @@ export function toJob(r: DbJob): Job {
     outputs: parse<Record<string, string>>(r.outputs_json, {}),
     labels: parse<string[]>(r.labels_json, []),
     runnerName: r.runner_name,
+    runnerId: r.runner_id == null ? null : Number(r.runner_id),
     failureReason: r.failure_reason,
     lostCount: Number(r.lost_count),
     logPath: r.log_path,

@@ -71,6 +71,41 @@ export interface DbJob {
   created_at: string;
   started_at: string | null;
   completed_at: string | null;
+  /** Set by 0018-runners (see there). */
+  spec_box?: string | null;
+  runner_id?: number | null;
+  lease_id?: string | null;
+  lease_expires_at?: string | null;
+  cancel_requested?: number;
+}
+
+export interface DbRunner {
+  id: number;
+  name: string;
+  repo_id: number | null;
+  labels_json: string;
+  slots: number;
+  os: string;
+  arch: string;
+  version: string;
+  token_hash: string;
+  ephemeral: number;
+  draining: number;
+  created_at: string;
+  last_seen_at: string;
+}
+
+export interface DbRunnerRegistrationToken {
+  token_hash: string;
+  repo_id: number | null;
+  created_by: string;
+  expires_at: string;
+}
+
+export interface DbJobEvent {
+  job_id: number;
+  seq: number;
+  body_json: string;
 }
 
 export interface DbStep {
@@ -375,4 +410,7 @@ export interface Database {
   deployment_reviews: DbDeploymentReview;
   deployments: DbDeployment;
   deployment_statuses: DbDeploymentStatus;
+  runners: DbRunner;
+  runner_registration_tokens: DbRunnerRegistrationToken;
+  job_events: DbJobEvent;
 }

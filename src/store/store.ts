@@ -1,5 +1,6 @@
 import type { AuditCheckpointRecord, AuditFilter, AuditRecord } from "./audit-log.js";
 import type { NewDeploymentGate } from "./deployment-gates.js";
+import type { LeaseState } from "./remote-jobs.js";
 import type {
   BoxKey,
   Collaborator,
@@ -15,6 +16,7 @@ import type {
   HookDelivery,
   HookDeliveryPatch,
   Job,
+  JobEvent,
   JobPatch,
   NewDeployment,
   NewDeploymentStatus,
@@ -24,17 +26,21 @@ import type {
   NewRepo,
   NewRepoHook,
   NewRun,
+  NewRunner,
   NewToken,
   NewUser,
   PullRequest,
   PullRequestFilter,
   PullRequestPatch,
+  RemoteClaim,
   Repo,
   RepoHook,
   RepoHookPatch,
   Run,
   RunAttempt,
   RunFilter,
+  Runner,
+  RunnerRegistration,
   RunPatch,
   SecretScope,
   Step,
@@ -91,6 +97,41 @@ export interface Store {
    * on that runner. Two claimers never get the same job.
    */
   claimJob(runnerName: string, accept: (job: Job) => boolean): Promise<Job | undefined>;
+
+  /** Runner machines (remote-jobs.ts, runners.ts): their registration, and the jobs they run. */
+  addRunnerRegistration(hash: string, registration: RunnerRegistration): Promise<void>;
+  /** The registration a token's hash names, unless it expired before `at`. */
+  findRunnerRegistration(hash: string, at: string): Promise<RunnerRegistration | undefined>;
+  /** Undefined when the name is taken. */
+  addRunner(runner: NewRunner): Promise<Runner | undefined>;
+  getRunner(id: number): Promise<Runner | undefined>;
+  findRunnerByToken(hash: string): Promise<Runner | undefined>;
+  /** A repository's (id), the server-wide (null) or all (undefined) runners. */
+  listRunners(repoId?: number | null): Promise<Runner[]>;
+  touchRunner(id: number, at: string, draining?: boolean): Promise<void>;
+  removeRunner(id: number): Promise<boolean>;
+  /** Lets runner machines claim the queued job, its request sealed in `specBox`. */
+  offerJob(jobId: number, specBox: string): Promise<void>;
+  /** The oldest offered job `accept` takes, claimed atomically with the lease. */
+  claimOfferedJob(
+    runner: { id: number; name: string },
+    accept: (job: Job) => boolean,
+    lease: { id: string; expiresAt: string },
+  ): Promise<RemoteClaim | undefined>;
+  /** Renews a held lease (when `expiresAt` is given) and says whether a cancel was asked for. */
+  renewLease(jobId: number, leaseId: string, expiresAt?: string): Promise<LeaseState>;
+  /** Stores reported events in order under a held lease; the next seq expected, or undefined (lease lost). */
+  appendJobEvents(jobId: number, leaseId: string, events: JobEvent[]): Promise<number | undefined>;
+  jobEvents(jobId: number, afterSeq: number, limit?: number): Promise<JobEvent[]>;
+  requestJobCancel(jobId: number): Promise<void>;
+  /** Jobs on runner machines whose lease expired before `at`. */
+  expiredLeases(at: string): Promise<Job[]>;
+  /** Ends the lease if still `leaseId` (requeue: the job is offered again); false when already ended. */
+  endLease(jobId: number, leaseId: string, requeue: boolean): Promise<boolean>;
+  /** The job ended: its sealed request and reports are dropped. */
+  closeRemoteJob(jobId: number): Promise<void>;
+  jobSpec(jobId: number): Promise<string | undefined>;
+  jobLease(jobId: number): Promise<{ leaseId: string; runnerId: number | null } | undefined>;
 
   /** Replaces the steps of a job. */
   putSteps(jobId: number, steps: Step[]): Promise<void>;

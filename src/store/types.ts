@@ -162,6 +162,8 @@ export interface Job {
   /** The `runs-on` labels the job asked for. */
   labels: string[];
   runnerName: string | null;
+  /** The runner machine (`gantry runner`) the job went to; null on the server's own pool. */
+  runnerId: number | null;
   /** Why the job failed when no step said so (e.g. the runner was lost). */
   failureReason: string | null;
   /** How many times a runner was lost while running this job. */
@@ -573,3 +575,52 @@ export interface DeploymentStatus {
 }
 
 export type NewDeploymentStatus = Omit<DeploymentStatus, "id" | "createdAt" | "updatedAt">;
+
+/** A runner machine (`gantry runner`) registered with the server. */
+export interface Runner {
+  id: number;
+  name: string;
+  /** The repository it runs jobs of; null for a server-wide runner. */
+  repoId: number | null;
+  labels: string[];
+  /** Jobs it runs at once. */
+  slots: number;
+  os: string;
+  arch: string;
+  /** The gantry version it runs. */
+  version: string;
+  /** Takes one job, then is removed. */
+  ephemeral: boolean;
+  /** Told to stop (SIGTERM): finishes its jobs and takes no new one. */
+  draining: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+}
+
+export type NewRunner = Pick<
+  Runner,
+  "name" | "repoId" | "labels" | "slots" | "os" | "arch" | "version" | "ephemeral"
+> & {
+  /** sha256 of the runner's credential. */
+  tokenHash: string;
+};
+
+/** A runner registration token, by its hash. */
+export interface RunnerRegistration {
+  repoId: number | null;
+  createdBy: string;
+  expiresAt: string;
+}
+
+/** A job a runner machine claimed: the job, its sealed request and its lease. */
+export interface RemoteClaim {
+  job: Job;
+  specBox: string;
+  leaseId: string;
+}
+
+/** One thing a runner reported of a job, in the order it sent them. */
+export interface JobEvent {
+  seq: number;
+  body: Json;
+}

@@ -15,6 +15,7 @@ import { secrets } from "./0013-secrets.js";
 import { environments } from "./0015-environments.js";
 import { approvals } from "./0016-approvals.js";
 import { deployments } from "./0017-deployments.js";
+import { runners } from "./0018-runners.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   "0015-environments": environments,
   "0016-approvals": approvals,
   "0017-deployments": deployments,
+  "0018-runners": runners,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */

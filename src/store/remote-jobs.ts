@@ -1,0 +1,233 @@
+import type { Kysely } from "kysely";
+import type { Json } from "../expressions/index.js";
+import { json, now, toJob } from "./rows.js";
+import type { Database } from "./schema.js";
+import type { Job, JobEvent, RemoteClaim } from "./types.js";
+
+/**
+ * Jobs handed to runner machines. A job is offered by sealing its request on its row (spec_box);
+ * a runner claims it atomically (the row moves from queued to in_progress only once, whoever asks),
+ * with a lease that it renews while it runs. Everything it reports carries the lease's id: once the
+ * lease was lost and the job given to another, the first runner's word counts no more.
+ */
+
+/** Lets runner machines claim the job, which the engine made ready (status queued). */
+export async function offerJob(db: Kysely<Database>, jobId: number, specBox: string): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set({ spec_box: specBox, cancel_requested: 0, lease_id: null, lease_expires_at: null, runner_id: null })
+    .where("id", "=", jobId)
+    .execute();
+}
+
+/**
+ * The oldest offered job `accept` takes, claimed for the runner with a new lease; undefined when
+ * none is left. The update only succeeds on a row still queued, so of two claimers one wins.
+ */
+export async function claimOfferedJob(
+  db: Kysely<Database>,
+  runner: { id: number; name: string },
+  accept: (job: Job) => boolean,
+  lease: { id: string; expiresAt: string },
+): Promise<RemoteClaim | undefined> {
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("status", "=", "queued")
+      .where("spec_box", "is not", null)
+      .where("id", ">", after)
+      .orderBy("id")
+      .limit(100)
+      .execute();
+    if (rows.length === 0) return undefined;
+    for (const row of rows) {
+      const job = toJob(row);
+      if (!accept(job)) continue;
+      const startedAt = now();
+      const result = await db
+        .updateTable("jobs")
+        .set({
+          status: "in_progress",
+          runner_name: runner.name,
+          runner_id: runner.id,
+          lease_id: lease.id,
+          lease_expires_at: lease.expiresAt,
+          started_at: startedAt,
+        })
+        .where("id", "=", job.id)
+        .where("status", "=", "queued")
+        .where("spec_box", "is not", null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) {
+        // A lost runner's report of an earlier claim is not this one's.
+        await db.deleteFrom("job_events").where("job_id", "=", job.id).execute();
+        return {
+          job: { ...job, status: "in_progress", runnerName: runner.name, runnerId: runner.id, startedAt },
+          specBox: row.spec_box as string,
+          leaseId: lease.id,
+        };
+      }
+    }
+    after = Number(rows[rows.length - 1].id);
+  }
+}
+
+export type LeaseState = { held: false } | { held: true; cancelRequested: boolean; job: Job };
+
+/** Renews the lease (to `expiresAt`) if it is still the job's; says whether a cancel was asked for. */
+export async function renewLease(
+  db: Kysely<Database>,
+  jobId: number,
+  leaseId: string,
+  expiresAt?: string,
+): Promise<LeaseState> {
+  if (expiresAt !== undefined) {
+    await db
+      .updateTable("jobs")
+      .set({ lease_expires_at: expiresAt })
+      .where("id", "=", jobId)
+      .where("lease_id", "=", leaseId)
+      .where("status", "=", "in_progress")
+      .execute();
+  }
+  const row = await db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("id", "=", jobId)
+    .where("lease_id", "=", leaseId)
+    .executeTakeFirst();
+  if (!row || row.status !== "in_progress") return { held: false };
+  return { held: true, cancelRequested: Number(row.cancel_requested) === 1, job: toJob(row) };
+}
+
+/**
+ * Stores what the runner reported, in order, under a lease still held: events already stored (a
+ * retried upload) are skipped. Returns the next seq expected (every event below it is stored), or
+ * undefined when the lease is not the job's any more. Events past a gap are refused, not stored.
+ */
+export async function appendJobEvents(
+  db: Kysely<Database>,
+  jobId: number,
+  leaseId: string,
+  events: { seq: number; body: Json }[],
+): Promise<number | undefined> {
+  const lease = await renewLease(db, jobId, leaseId);
+  if (!lease.held) return undefined;
+  let next = await nextSeq(db, jobId);
+  const fresh = events.filter((e) => e.seq >= next).sort((a, b) => a.seq - b.seq);
+  const rows: { job_id: number; seq: number; body_json: string }[] = [];
+  for (const e of fresh) {
+    if (e.seq !== next) break;
+    rows.push({ job_id: jobId, seq: e.seq, body_json: json(e.body) });
+    next += 1;
+  }
+  if (rows.length > 0) {
+    await db
+      .insertInto("job_events")
+      .values(rows)
+      .onConflict((oc) => oc.columns(["job_id", "seq"]).doNothing())
+      .execute();
+  }
+  return nextSeq(db, jobId);
+}
+
+async function nextSeq(db: Kysely<Database>, jobId: number): Promise<number> {
+  const row = await db
+    .selectFrom("job_events")
+    .select((eb) => eb.fn.max("seq").as("last"))
+    .where("job_id", "=", jobId)
+    .executeTakeFirst();
+  return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
+}
+
+/** The job's events after `afterSeq` (-1: all), in order, at most `limit`. */
+export async function jobEvents(
+  db: Kysely<Database>,
+  jobId: number,
+  afterSeq: number,
+  limit = 1000,
+): Promise<JobEvent[]> {
+  const rows = await db
+    .selectFrom("job_events")
+    .selectAll()
+    .where("job_id", "=", jobId)
+    .where("seq", ">", afterSeq)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ seq: Number(r.seq), body: JSON.parse(r.body_json) as Json }));
+}
+
+/** Asks the job's runner to cancel it (it hears so when it next renews its lease). */
+export async function requestJobCancel(db: Kysely<Database>, jobId: number): Promise<void> {
+  await db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "=", jobId).execute();
+}
+
+/** Jobs on runner machines whose lease ran out before `at`. */
+export async function expiredLeases(db: Kysely<Database>, at: string): Promise<Job[]> {
+  const rows = await db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("status", "=", "in_progress")
+    .where("lease_id", "is not", null)
+    .where("lease_expires_at", "<", at)
+    .orderBy("id")
+    .execute();
+  return rows.map(toJob);
+}
+
+/**
+ * Ends the lease if it is still `leaseId`: the job is then offered again (`requeue`) or left to
+ * the caller to complete. False when another already ended it (a second server, the runner's own
+ * completion): only one of them acts on a lost lease.
+ */
+export async function endLease(
+  db: Kysely<Database>,
+  jobId: number,
+  leaseId: string,
+  requeue: boolean,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("jobs")
+    .set(
+      requeue
+        ? { status: "queued", lease_id: null, lease_expires_at: null, runner_id: null, runner_name: null }
+        : { lease_id: null, lease_expires_at: null },
+    )
+    .where("id", "=", jobId)
+    .where("lease_id", "=", leaseId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Forgets the job's request and reports: it has ended and its outcome is recorded. */
+export async function closeRemoteJob(db: Kysely<Database>, jobId: number): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set({ spec_box: null, lease_id: null, lease_expires_at: null })
+    .where("id", "=", jobId)
+    .execute();
+  await db.deleteFrom("job_events").where("job_id", "=", jobId).execute();
+}
+
+/** The job's sealed request while it is offered or runs on a runner machine. */
+export async function jobSpec(db: Kysely<Database>, jobId: number): Promise<string | undefined> {
+  const row = await db.selectFrom("jobs").select("spec_box").where("id", "=", jobId).executeTakeFirst();
+  return row?.spec_box ?? undefined;
+}
+
+/** Whether the job is on a runner machine now, and with which lease. */
+export async function jobLease(
+  db: Kysely<Database>,
+  jobId: number,
+): Promise<{ leaseId: string; runnerId: number | null } | undefined> {
+  const row = await db
+    .selectFrom("jobs")
+    .select(["lease_id", "runner_id", "status"])
+    .where("id", "=", jobId)
+    .executeTakeFirst();
+  if (!row?.lease_id || row.status !== "in_progress") return undefined;
+  return { leaseId: row.lease_id, runnerId: row.runner_id == null ? null : Number(row.runner_id) };
+}

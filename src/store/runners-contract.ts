@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Store } from "./store.js";
+
+/** What every Store keeps for runner machines and the jobs they claim (runners.ts, remote-jobs.ts). */
+export function describeRunnersContract(name: string, open: () => Promise<Store>): void {
+  describe(`Runners contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const runner = (name: string, tokenHash: string) => ({
+      name,
+      repoId: null,
+      labels: ["self-hosted", "linux"],
+      slots: 2,
+      os: "Linux",
+      arch: "X64",
+      version: "0.0.0",
+      ephemeral: false,
+      tokenHash,
+    });
+
+    async function queuedJob(key: string): Promise<number> {
+      const repo =
+        (await store.getRepo("acme", "app")) ??
+        (await store.addRepo({
+          owner: "acme",
+          name: "app",
+          url: "/srv/app.git",
+          defaultBranch: "main",
+          pollIntervalSeconds: 60,
+        }));
+      const run = await store.createRun({
+        repoId: repo.id,
+        workflowName: "CI",
+        workflowFile: ".github/workflows/ci.yml",
+        event: "push",
+        ref: "refs/heads/main",
+        headBranch: "main",
+        headSha: "a".repeat(40),
+        status: "in_progress",
+        conclusion: null,
+        actor: "dev",
+        github: {},
+        inputs: {},
+        problems: [],
+      });
+      const job = await store.putJob({ runId: run.id, runAttempt: 1, key, name: key, status: "queued" });
+      return job.id;
+    }
+
+    it("keeps registration tokens until they expire", async () => {
+      await store.addRunnerRegistration("h1", {
+        repoId: null,
+        createdBy: "admin",
+        expiresAt: "2030-01-01T00:00:00.000Z",
+      });
+      expect(await store.findRunnerRegistration("h1", "2029-12-31T00:00:00.000Z")).toMatchObject({
+        repoId: null,
+      });
+      expect(await store.findRunnerRegistration("h1", "2030-01-01T00:00:00.000Z")).toBeUndefined();
+      expect(await store.findRunnerRegistration("nope", "2000-01-01T00:00:00.000Z")).toBeUndefined();
+    });
+
+    it("registers runners under unique names, finds them by credential, removes them", async () => {
+      const a = await store.addRunner(runner("a", "ha"));
+      expect(a).toMatchObject({ name: "a", labels: ["self-hosted", "linux"], slots: 2, draining: false });
+      expect(await store.addRunner(runner("a", "hx"))).toBeUndefined();
+      expect((await store.findRunnerByToken("ha"))?.id).toBe(a?.id);
+      await store.touchRunner(a?.id ?? 0, "2031-01-01T00:00:00.000Z", true);
+      expect(await store.getRunner(a?.id ?? 0)).toMatchObject({
+        draining: true,
+        lastSeenAt: "2031-01-01T00:00:00.000Z",
+      });
+      expect((await store.listRunners(null)).map((r) => r.name)).toEqual(["a"]);
+      expect(await store.listRunners(7)).toEqual([]);
+      expect(await store.removeRunner(a?.id ?? 0)).toBe(true);
+      expect(await store.removeRunner(a?.id ?? 0)).toBe(false);
+      expect(await store.findRunnerByToken("ha")).toBeUndefined();
+    });
+
+    it("hands an offered job to one claimer, with a lease that fences a lost runner's reports", async () => {
+      const id = await queuedJob("ci.yml/build");
+      const r = { id: 1, name: "r1" };
+      const lease = { id: "L1", expiresAt: "2030-01-01T00:00:00.000Z" };
+      // Queued but not offered: nobody may claim it.
+      expect(await store.claimOfferedJob(r, () => true, lease)).toBeUndefined();
+      await store.offerJob(id, "sealed");
+      expect(await store.claimOfferedJob(r, () => false, lease)).toBeUndefined();
+      const claim = await store.claimOfferedJob(r, () => true, lease);
+      expect(claim).toMatchObject({
+        specBox: "sealed",
+        leaseId: "L1",
+        job: { id, runnerName: "r1", runnerId: 1 },
+      });
+      expect(
+        await store.claimOfferedJob({ id: 2, name: "r2" }, () => true, { ...lease, id: "L2" }),
+      ).toBeUndefined();
+      expect(await store.jobLease(id)).toEqual({ leaseId: "L1", runnerId: 1 });
+
+      // Events land once each, in order; a gap is not stored.
+      const ev = (seq: number) => ({ seq, body: { type: "job:log", line: `line ${seq}` } });
+      expect(await store.appendJobEvents(id, "L1", [ev(0), ev(1)])).toBe(2);
+      expect(await store.appendJobEvents(id, "L1", [ev(1), ev(2)])).toBe(3);
+      expect(await store.appendJobEvents(id, "L1", [ev(5)])).toBe(3);
+      expect((await store.jobEvents(id, -1)).map((e) => e.seq)).toEqual([0, 1, 2]);
+      expect((await store.jobEvents(id, 1)).map((e) => e.seq)).toEqual([2]);
+
+      await store.requestJobCancel(id);
+      expect(await store.renewLease(id, "L1", "2030-02-01T00:00:00.000Z")).toMatchObject({
+        held: true,
+        cancelRequested: true,
+      });
+      expect((await store.expiredLeases("2030-01-15T00:00:00.000Z")).length).toBe(0);
+      expect((await store.expiredLeases("2030-03-01T00:00:00.000Z")).map((j) => j.id)).toEqual([id]);
+
+      // The lease is lost and the job offered again: only one ender wins; the old lease says nothing more.
+      expect(await store.endLease(id, "L1", true)).toBe(true);
+      expect(await store.endLease(id, "L1", true)).toBe(false);
+      expect(await store.appendJobEvents(id, "L1", [ev(3)])).toBeUndefined();
+      expect(await store.renewLease(id, "L1")).toEqual({ held: false });
+      const again = await store.claimOfferedJob({ id: 2, name: "r2" }, () => true, { ...lease, id: "L2" });
+      expect(again?.leaseId).toBe("L2");
+      expect(await store.jobEvents(id, -1)).toEqual([]);
+
+      await store.closeRemoteJob(id);
+      expect(await store.jobSpec(id)).toBeUndefined();
+    });
+  });
+}
