@@ -57,6 +57,7 @@ function secretPlace(s: SecretScope, name: string): string {
 const boxKeyPlace = (keyId: string) => `sealed-box private key\0${keyId}`;
 /** Repository hooks' secrets (server/hook-secret.ts), sealed before the hook has an id. */
 const HOOK_PLACE = "repository hook secret";
+const JOB_SPEC_PLACE = "job request for a runner machine";
 
 function storeScope(scope: Scope): SecretScope {
   switch (scope.kind) {
@@ -108,6 +109,17 @@ export class SecretVault {
     return {
       seal: (secret) => this.key.encrypt(secret, HOOK_PLACE),
       open: (sealed) => this.key.decrypt(sealed, HOOK_PLACE).toString("utf8"),
+    };
+  }
+
+  /**
+   * Seals and opens the request of a job handed to a runner machine (server/remote-jobs.ts): it
+   * carries the job's secrets, so the store keeps it only under the master key.
+   */
+  jobSpecs(): { seal(spec: string): string; open(sealed: string): string } {
+    return {
+      seal: (spec) => this.key.encrypt(spec, JOB_SPEC_PLACE),
+      open: (sealed) => this.key.decrypt(sealed, JOB_SPEC_PLACE).toString("utf8"),
     };
   }
 

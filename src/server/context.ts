@@ -18,6 +18,7 @@ import { parseJsonText, readBody } from "./request-limits.js";
 import type { RunNotes } from "./run-notes.js";
 import type { RunService } from "./run-service.js";
 import type { RunnerPool } from "./runner-pool.js";
+import type { Signals } from "./signals.js";
 import { parseId } from "./validate.js";
 
 /** What the HTTP routes work with. */
@@ -28,6 +29,8 @@ export interface ServerContext {
   clones: RepoClones;
   logs: JobLogs;
   hub: LiveHub;
+  /** Wake-ups between this server's parts and its peers on one database (signals.ts). */
+  signals: Signals;
   pool: RunnerPool;
   config: ServerConfig;
   /** The audit trail: `await ctx.audit.record(c, action, { repo, details })` after each change. */

@@ -46,6 +46,7 @@ import type { RunNotes } from "./run-notes.js";
 import { RunRecorder } from "./run-recorder.js";
 import type { RunnerPool } from "./runner-pool.js";
 import type { Serial } from "./serial.js";
+import type { Signals } from "./signals.js";
 import { chainDepthOf, chainLimitReason, type WorkflowFile, WorkflowRunChain } from "./workflow-run-chain.js";
 
 export interface RunServiceDeps {
@@ -55,6 +56,8 @@ export interface RunServiceDeps {
   pool: RunnerPool;
   logs: JobLogs;
   hub: LiveHub;
+  /** Wake-ups between this server's parts and its peers on one database (signals.ts). */
+  signals: Signals;
   dataDir: string;
   config: ServerConfig;
   actions: ActionProvider;

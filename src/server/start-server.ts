@@ -46,6 +46,7 @@ import { RunService } from "./run-service.js";
 import { defaultLabelMap, defaultLabels } from "./runner-labels.js";
 import { RunnerPool } from "./runner-pool.js";
 import { Serial } from "./serial.js";
+import { LocalSignals, type Signals } from "./signals.js";
 import { TriggerService } from "./trigger-service.js";
 
 export interface StartServerOptions {
@@ -247,6 +248,8 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   // What the last run of the server wrote and had not sent to the blob store goes now.
   logs.uploadLeftovers();
   const hub = new LiveHub();
+  // Wake-ups between this server's parts and, on PostgreSQL, its peers (signals.ts).
+  const signals: Signals = new LocalSignals();
   const processes = new ProcessLedger(join(dataDir, "process-groups"));
   const notes = new RunNotes(join(dataDir, "notes"));
   const pool = new RunnerPool(store, serial, {
@@ -291,6 +294,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     pool,
     logs,
     hub,
+    signals,
     dataDir,
     config,
     actions,
@@ -364,6 +368,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     clones,
     logs,
     hub,
+    signals,
     pool,
     config,
     audit,
