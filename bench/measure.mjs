@@ -287,11 +287,12 @@ export function table(rows) {
  * Starts the real `node GANTRY serve --data DATA --port 0 --config CONFIG` on loopback and resolves
  * once it says where it listens (rejects with its stderr when it exits first). `memory()` reads the
  * server process's peak and current resident set size (MiB, /proc); `stop()` sends SIGTERM and waits.
+ * `nodeArgs` go to Node.js before the script (`--cpu-prof`, `--heap-prof`, …).
  */
-export async function startGantryServe({ gantry, data, config, env }) {
+export async function startGantryServe({ gantry, data, config, env, nodeArgs = [] }) {
   const child = spawn(
     process.execPath,
-    [gantry, "serve", "--data", data, "--port", "0", "--config", config],
+    [...nodeArgs, gantry, "serve", "--data", data, "--port", "0", "--config", config],
     {
       env,
       stdio: ["ignore", "pipe", "pipe"],
