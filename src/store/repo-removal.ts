@@ -18,6 +18,7 @@ export async function removeRepo(db: Kysely<Database>, id: number): Promise<{ ru
     await tx.deleteFrom("jobs").where("run_id", "in", runs).execute();
     await tx.deleteFrom("run_attempts").where("run_id", "in", runs).execute();
     await tx.deleteFrom("runs").where("repo_id", "=", id).execute();
+    await tx.deleteFrom("run_counts").where("repo_id", "=", id).execute();
     await tx.deleteFrom("pull_requests").where("repo_id", "=", id).execute();
     await tx.deleteFrom("trigger_state").where("repo_id", "=", id).execute();
     const hooks = tx.selectFrom("repo_hooks").select("id").where("repo_id", "=", id);

@@ -6,7 +6,15 @@ import type { NewRun, Run, RunFilter, RunPatch } from "./types.js";
 
 const STATUSES = new Set(["queued", "pending", "waiting", "in_progress", "completed"]);
 
+/**
+ * Stores a run and counts it in its repository's run_counts row, in one transaction (the count
+ * is the runs list's total without a filter: one row read, not a count over every run).
+ */
 export async function createRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
+  return db.transaction().execute((tx) => insertRun(tx, run));
+}
+
+async function insertRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
   const id = await nextValue(db, "runs");
   const runNumber = await nextValue(db, `run_number:${run.repoId}:${run.workflowFile}`);
   const t = now();
@@ -37,6 +45,11 @@ export async function createRun(db: Kysely<Database>, run: NewRun): Promise<Run>
     display_title: run.displayTitle ?? "",
   };
   await db.insertInto("runs").values(row).execute();
+  await db
+    .insertInto("run_counts")
+    .values({ repo_id: run.repoId, runs: 1 })
+    .onConflict((oc) => oc.column("repo_id").doUpdateSet({ runs: sql<number>`run_counts.runs + 1` }))
+    .execute();
   return toRun(row);
 }
 
@@ -47,6 +60,15 @@ export async function getRun(db: Kysely<Database>, id: number): Promise<Run | un
 
 export async function listRuns(db: Kysely<Database>, f: RunFilter): Promise<{ total: number; runs: Run[] }> {
   let q = db.selectFrom("runs").where("repo_id", "=", f.repoId);
+  // Without a filter the total is the repository's run count, kept as runs are made.
+  const unfiltered =
+    f.branch === undefined &&
+    f.event === undefined &&
+    f.headSha === undefined &&
+    f.workflowFile === undefined &&
+    f.actor === undefined &&
+    f.status === undefined &&
+    !f.search?.trim();
   if (f.branch !== undefined) q = q.where("head_branch", "=", f.branch);
   if (f.event !== undefined) q = q.where("event", "=", f.event);
   if (f.headSha !== undefined) q = q.where("head_sha", "=", f.headSha);
@@ -70,14 +92,26 @@ export async function listRuns(db: Kysely<Database>, f: RunFilter): Promise<{ to
   }
   const perPage = Math.min(Math.max(f.perPage ?? 30, 1), 100);
   const page = Math.max(f.page ?? 1, 1);
-  const count = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  const total = unfiltered
+    ? await runCount(db, f.repoId)
+    : Number((await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
   const rows = await q
     .selectAll()
     .orderBy("id", "desc")
     .limit(perPage)
     .offset((page - 1) * perPage)
     .execute();
-  return { total: Number(count.n), runs: rows.map(toRun) };
+  return { total, runs: rows.map(toRun) };
+}
+
+/** How many runs the repository has (its run_counts row; none yet: 0). */
+async function runCount(db: Kysely<Database>, repoId: number): Promise<number> {
+  const row = await db
+    .selectFrom("run_counts")
+    .select("runs")
+    .where("repo_id", "=", repoId)
+    .executeTakeFirst();
+  return Number(row?.runs ?? 0);
 }
 
 export async function listUnfinishedRuns(db: Kysely<Database>): Promise<Run[]> {

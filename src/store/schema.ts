@@ -384,10 +384,17 @@ export interface DbDeploymentStatus {
   updated_at: string;
 }
 
+/** How many runs a repository has (the runs list's total without a filter). */
+export interface DbRunCount {
+  repo_id: number;
+  runs: number;
+}
+
 export interface Database {
   sequences: DbSequence;
   repos: DbRepo;
   runs: DbRun;
+  run_counts: DbRunCount;
   run_attempts: DbRunAttempt;
   jobs: DbJob;
   steps: DbStep;

@@ -90,3 +90,43 @@ it("makes the admin token of before the bootstrap token of the site admin `admin
   expect((await store.addUser({ login: "next" })).id).toBe((admin?.id ?? 0) + 1);
   await store.close();
 });
+
+it("counts the runs stored before run_counts (migration 0021) when it migrates", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), "gantry-store-")), "gantry.db");
+  const a = await openSqliteStore(file);
+  const repo = await a.addRepo({
+    owner: "o",
+    name: "n",
+    url: "u",
+    defaultBranch: "main",
+    pollIntervalSeconds: 0,
+  });
+  const run = {
+    repoId: repo.id,
+    workflowName: "CI",
+    workflowFile: ".github/workflows/ci.yml",
+    event: "push",
+    ref: "refs/heads/main",
+    headBranch: "main",
+    headSha: "a".repeat(40),
+    status: "completed" as const,
+    conclusion: "success" as const,
+    actor: "dev",
+    github: {},
+    inputs: {},
+    problems: [],
+  };
+  for (let i = 0; i < 3; i++) await a.createRun(run);
+  await a.close();
+  // The database as it was before 0021: no run_counts, the migration not yet run.
+  // any: the table and Kysely's own migration table are not in the current Database type.
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(file) }) });
+  await db.schema.dropTable("run_counts").execute();
+  await db.deleteFrom("kysely_migration").where("name", "=", "0021-run-counts").execute();
+  await db.destroy();
+  const b = await openSqliteStore(file);
+  expect((await b.listRuns({ repoId: repo.id })).total).toBe(3);
+  await b.createRun(run);
+  expect((await b.listRuns({ repoId: repo.id })).total).toBe(4);
+  await b.close();
+});

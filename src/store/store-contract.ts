@@ -200,6 +200,20 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(page2.runs.map((x) => x.id)).toEqual([ids[2], ids[1]]);
     });
 
+    it("counts a repository's runs for its list without a filter, runs made at once too", async () => {
+      const r = await store.addRepo(repo);
+      const other = await store.addRepo({ ...repo, name: "other" });
+      expect((await store.listRuns({ repoId: r.id })).total).toBe(0);
+      await Promise.all(Array.from({ length: 12 }, () => store.createRun(run(r.id))));
+      await store.createRun(run(other.id));
+      expect((await store.listRuns({ repoId: r.id })).total).toBe(12);
+      expect(await store.listRuns({ repoId: r.id, perPage: 5, page: 3 })).toMatchObject({ total: 12 });
+      expect((await store.listRuns({ repoId: r.id, search: "  " })).total).toBe(12);
+      await store.removeRepo(other.id);
+      expect((await store.listRuns({ repoId: other.id })).total).toBe(0);
+      expect((await store.listRuns({ repoId: r.id })).total).toBe(12);
+    });
+
     it("adds jobs per attempt, resets one that runs again and keeps its lost count", async () => {
       const r = await store.addRepo(repo);
       const x = await store.createRun(run(r.id));

@@ -16,6 +16,7 @@ import { environments } from "./0015-environments.js";
 import { approvals } from "./0016-approvals.js";
 import { deployments } from "./0017-deployments.js";
 import { runners } from "./0018-runners.js";
+import { runCounts } from "./0021-run-counts.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   "0016-approvals": approvals,
   "0017-deployments": deployments,
   "0018-runners": runners,
+  "0021-run-counts": runCounts,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */
