@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { HttpError, type ServerContext } from "../context.js";
 import type { LiveEvent } from "../live-hub.js";
+import { RunRepoCache } from "../run-repo-cache.js";
 import { StreamAccess } from "../stream-access.js";
 import { parseId } from "../validate.js";
 
@@ -26,11 +27,10 @@ export function eventRoutes(ctx: ServerContext): Hono {
     const found = runId === undefined ? undefined : await ctx.store.getRun(runId);
     const run = found && (await access.reads(found.repoId)) ? found : undefined;
     if (runId !== undefined && !run) throw new HttpError(404, "Not Found: no such run");
-    /** Each run's repository (a run never moves). */
-    const repoOfRun = new Map<number, number | undefined>();
+    /** Each run's repository, for the runs seen last (a stream open for days sees many). */
+    const repos = new RunRepoCache(async (id) => (await ctx.store.getRun(id))?.repoId);
     const visible = async (id: number): Promise<boolean> => {
-      if (!repoOfRun.has(id)) repoOfRun.set(id, (await ctx.store.getRun(id))?.repoId);
-      const repoId = repoOfRun.get(id);
+      const repoId = await repos.repoOf(id);
       return repoId !== undefined && (await access.reads(repoId));
     };
     // logs=0: run, job and step events without the log lines (the UI's overview pages).
