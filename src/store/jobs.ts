@@ -92,7 +92,16 @@ export async function updateJob(db: Kysely<Database>, id: number, patch: JobPatc
   await db.updateTable("jobs").set(set).where("id", "=", id).execute();
 }
 
-/** Candidates in queue order; the first one `accept` takes and no other claimer took first is claimed. */
+/** How many queued jobs a claim reads first: the first one is usually taken. */
+const FIRST_CANDIDATES = 8;
+/** How many it reads at a time after those. */
+const MORE_CANDIDATES = 100;
+
+/**
+ * Candidates in queue order; the first one `accept` takes and no other claimer took first is
+ * claimed. A few are read first (reading 100 rows to take the first cost 3.6 ms a claim with
+ * 1,000 jobs queued), then 100 at a time.
+ */
 export async function claimJob(
   db: Kysely<Database>,
   runnerName: string,
@@ -106,7 +115,7 @@ export async function claimJob(
       .where("status", "=", "queued")
       .where("id", ">", after)
       .orderBy("id")
-      .limit(100)
+      .limit(after === 0 ? FIRST_CANDIDATES : MORE_CANDIDATES)
       .execute();
     if (rows.length === 0) return undefined;
     for (const row of rows) {

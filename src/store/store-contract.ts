@@ -309,6 +309,19 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.claimJob("r4", () => true))?.id).toBe(a.id);
     });
 
+    it("claims a job queued behind many a runner does not accept, in queue order", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const jobs = [];
+      for (let i = 0; i < 130; i++)
+        jobs.push(await store.putJob({ runId: x.id, runAttempt: 1, key: `k${i}`, name: `k${i}` }));
+      for (const j of jobs.slice(0, 120)) await store.updateJob(j.id, { labels: ["windows"] });
+      const linux = (j: { labels: string[] }) => !j.labels.includes("windows");
+      expect((await store.claimJob("r1", linux))?.id).toBe(jobs[120].id);
+      expect((await store.claimJob("r2", linux))?.id).toBe(jobs[121].id);
+      expect((await store.claimJob("r3", () => true))?.id).toBe(jobs[0].id);
+    });
+
     it("replaces a job's steps", async () => {
       const r = await store.addRepo(repo);
       const x = await store.createRun(run(r.id));
