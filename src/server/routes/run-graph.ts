@@ -3,8 +3,8 @@ import { Hono } from "hono";
 import type { Repo, Run } from "../../store/index.js";
 import { child, literalString } from "../../workflow/index.js";
 import { repoAccess } from "../access.js";
+import { CommitWorkflows } from "../commit-workflows.js";
 import { HttpError, idParam, type ServerContext } from "../context.js";
-import { loadPushedWorkflow } from "../pushed-workflows.js";
 
 /** A job of a workflow as the UI draws it: its `needs`, and the jobs of the workflow it calls. */
 export interface GraphJob {
@@ -36,16 +36,13 @@ function environmentName(token: TemplateToken | undefined): string | null {
 }
 
 async function jobsOf(
-  ctx: ServerContext,
+  read: CommitWorkflows,
   repo: Repo,
   sha: string,
   file: string,
   depth: number,
 ): Promise<GraphJob[] | null> {
-  const content = await ctx.clones.readFile(repo, sha, file).catch(() => undefined);
-  if (content === undefined) return null;
-  const loaded = await loadPushedWorkflow(file, content);
-  const template = loaded.workflow?.template;
+  const template = (await read.file(repo, sha, file))?.loaded.workflow?.template;
   if (!template) return null;
   return Promise.all(
     template.jobs.map(async (j): Promise<GraphJob> => {
@@ -58,7 +55,7 @@ async function jobsOf(
         uses,
         matrix: child(j.strategy, "matrix") !== undefined,
         environment: environmentName(j.type === "job" ? j.environment : undefined),
-        jobs: local && depth < MAX_DEPTH ? await jobsOf(ctx, repo, sha, local, depth + 1) : null,
+        jobs: local && depth < MAX_DEPTH ? await jobsOf(read, repo, sha, local, depth + 1) : null,
       };
     }),
   );
@@ -71,11 +68,12 @@ async function jobsOf(
  */
 export function runGraphRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
+  const read = new CommitWorkflows(ctx.clones);
   app.get("/repos/:owner/:repo/actions/runs/:id/graph", async (c) => {
     const repo = await repoAccess(ctx, c, "read", "actions");
     const run: Run | undefined = await ctx.store.getRun(idParam(c, "id"));
     if (!run || run.repoId !== repo.id) throw new HttpError(404, "Not Found: no such run");
-    const jobs = await jobsOf(ctx, repo, run.headSha, run.workflowFile, 0);
+    const jobs = await jobsOf(read, repo, run.headSha, run.workflowFile, 0);
     return c.json({ workflow: run.workflowFile, jobs: jobs ?? [] });
   });
   return app;

@@ -3,8 +3,8 @@ import { Hono } from "hono";
 import type { Repo } from "../../store/index.js";
 import { dispatchInputDefs, formatProblem } from "../../workflow/index.js";
 import { repoAccess } from "../access.js";
+import { type CommitWorkflow, CommitWorkflows } from "../commit-workflows.js";
 import { baseUrl, HttpError, type ServerContext } from "../context.js";
-import { loadPushedWorkflow } from "../pushed-workflows.js";
 import { refProblem } from "../validate.js";
 
 /**
@@ -14,6 +14,7 @@ import { refProblem } from "../validate.js";
  */
 export function workflowRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
+  const read = new CommitWorkflows(ctx.clones);
 
   async function commitOf(c: Context, repo: Repo) {
     const ref = c.req.query("ref") || repo.defaultBranch;
@@ -24,8 +25,7 @@ export function workflowRoutes(ctx: ServerContext): Hono {
     return found.sha;
   }
 
-  async function describe(repo: Repo, file: string, content: string, base: string) {
-    const loaded = await loadPushedWorkflow(file, content);
+  function describe(repo: Repo, { file, loaded }: CommitWorkflow, base: string) {
     const wf = loaded.workflow;
     const name = file.split("/").pop() ?? file;
     const url = `${base}/api/v1/repos/${repo.owner}/${repo.name}/actions/workflows/${name}`;
@@ -47,12 +47,12 @@ export function workflowRoutes(ctx: ServerContext): Hono {
   app.get("/repos/:owner/:repo/actions/workflows", async (c) => {
     const repo = await repoAccess(ctx, c, "read", "actions");
     // A repository nothing was pushed to yet has no default branch, so no workflows (as on GitHub).
-    if (!c.req.query("ref") && !(await ctx.clones.resolveRef(repo, repo.defaultBranch)))
-      return c.json({ total_count: 0, workflows: [] });
-    const sha = await commitOf(c, repo);
-    const files = await ctx.clones.readWorkflows(repo, sha);
+    const sha = c.req.query("ref")
+      ? await commitOf(c, repo)
+      : (await ctx.clones.resolveRef(repo, repo.defaultBranch))?.sha;
+    if (!sha) return c.json({ total_count: 0, workflows: [] });
     const base = baseUrl(c);
-    const workflows = await Promise.all(files.map((f) => describe(repo, f.file, f.content, base)));
+    const workflows = (await read.list(repo, sha)).map((w) => describe(repo, w, base));
     return c.json({ total_count: workflows.length, workflows });
   });
 
@@ -63,9 +63,9 @@ export function workflowRoutes(ctx: ServerContext): Hono {
       throw new HttpError(404, `Not Found: '${name}' is not a workflow file name`);
     const file = `.github/workflows/${name}`;
     const sha = await commitOf(c, repo);
-    const content = await ctx.clones.readFile(repo, sha, file).catch(() => undefined);
-    if (content === undefined) throw new HttpError(404, `Not Found: no workflow ${file}`);
-    return c.json(await describe(repo, file, content, baseUrl(c)));
+    const workflow = await read.file(repo, sha, file);
+    if (workflow === undefined) throw new HttpError(404, `Not Found: no workflow ${file}`);
+    return c.json(describe(repo, workflow, baseUrl(c)));
   });
 
   return app;
