@@ -16,6 +16,8 @@ Usage:
   gantry hook install REPO --server URL  notify a gantry server of pushes to a bare repository
   gantry serve [--data DIR] [--port N] [--config FILE] [--database URL]
                                 the CI server (gantry serve --help)
+  gantry runner --server URL [--token T] [--labels a,b] [--slots N] [--ephemeral]
+                                run a server's jobs on this machine (gantry runner --help)
   gantry migrate --from sqlite:DATA --to postgres://…
                                 move a server's history from SQLite to PostgreSQL (gantry migrate --help)
 
@@ -67,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./hook.js")).hookCommand(rest);
       case "serve":
         return await (await import("./serve.js")).serveCommand(rest);
+      case "runner":
+        return await (await import("./runner.js")).runnerCommand(rest);
       case "migrate":
         return await (await import("./migrate.js")).migrateCommand(rest);
       case "runs":

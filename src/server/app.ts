@@ -23,6 +23,7 @@ import { repositoryDispatchRoutes } from "./routes/repository-dispatch.js";
 import { runDetailRoutes } from "./routes/run-details.js";
 import { runGraphRoutes } from "./routes/run-graph.js";
 import { runLogRoutes } from "./routes/run-logs.js";
+import { runnerProtocolRoutes } from "./routes/runner-protocol.js";
 import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -99,6 +100,21 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", collaboratorRoutes(ctx));
   api.route("/", auditLogRoutes(ctx));
   app.route("/api/v1", api);
+  // Runner machines (`gantry runner`): registration, claims, reports, the jobs' sources and actions.
+  if (ctx.actionStore) {
+    app.route(
+      "/",
+      runnerProtocolRoutes({
+        store: ctx.store,
+        remote: ctx.remote,
+        clones: ctx.clones,
+        actions: ctx.actionStore,
+        audit: ctx.audit,
+        throttle: ctx.throttle,
+        log: (message) => process.stderr.write(`gantry serve: ${message}\n`),
+      }),
+    );
+  }
   // The OIDC issuer's discovery document and JWKS (public), and the jobs' ID token endpoint.
   app.route("/", oidcRoutes(ctx));
   // Workflow status badges, at GitHub's path beside the UI's (public only when the config says so).

@@ -114,8 +114,13 @@ export const serverConfig = z.object({
   limits: limitsConfig,
   runners: z
     .object({
-      /** Jobs the embedded pool runs at once. */
-      slots: z.number().int().min(1).default(2),
+      /** Jobs the embedded pool runs at once; 0 turns it off (runner machines run every job). */
+      slots: z.number().int().min(0).default(2),
+      /**
+       * How long a runner machine's hold on a job lasts without word from it: once it runs out,
+       * the runner is taken as lost (its job retried or failed per retries.lost_runner).
+       */
+      lease_seconds: z.number().int().min(2).max(600).default(30),
       /** The pool's labels; a job runs when every label of its runs-on (after label_map) is here. */
       labels: z.array(z.string()).optional(),
       /** A runs-on label to the pool labels it stands for, e.g. ubuntu-latest: [linux]. */
@@ -137,7 +142,7 @@ export const serverConfig = z.object({
       /** More host paths jobs must not see in the sandbox (beyond the data directory and the config file). */
       hidden: z.array(z.string().startsWith("/", "an absolute path")).default([]),
     })
-    .default({ slots: 2, env: {}, writable: [], hidden: [] }),
+    .default({ slots: 2, lease_seconds: 30, env: {}, writable: [], hidden: [] }),
   retries: z
     .object({
       /** Times a job whose runner was lost (the server died under it) is queued again before it fails. */

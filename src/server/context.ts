@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
+import type { ActionStore } from "../actions/index.js";
 import type { RunArtifactStore } from "../artifacts/index.js";
 import type { OidcIssuer } from "../identity/index.js";
 import type { SecretVault } from "../secrets/index.js";
@@ -13,6 +14,7 @@ import { HttpError } from "./http-error.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
 import type { PullService } from "./pull-service.js";
+import type { RemoteJobs } from "./remote-jobs.js";
 import type { RepoClones } from "./repo-clones.js";
 import { parseJsonText, readBody } from "./request-limits.js";
 import type { RunNotes } from "./run-notes.js";
@@ -31,6 +33,8 @@ export interface ServerContext {
   hub: LiveHub;
   /** Wake-ups between this server's parts and its peers on one database (signals.ts). */
   signals: Signals;
+  /** Jobs on runner machines: the runner protocol's routes hand them out (remote-jobs.ts). */
+  remote: RemoteJobs;
   pool: RunnerPool;
   config: ServerConfig;
   /** The audit trail: `await ctx.audit.record(c, action, { repo, details })` after each change. */
@@ -47,6 +51,8 @@ export interface ServerContext {
   throttle?: AuthThrottle;
   /** Actions secrets and variables (routes/secrets.ts). */
   vault: SecretVault;
+  /** The action store runner machines fetch a job's actions from (routes/runner-protocol.ts). */
+  actionStore?: ActionStore;
   /** The OpenID Connect issuer of the jobs' ID tokens (routes/oidc.ts); without it none is served. */
   oidc?: OidcIssuer;
 }

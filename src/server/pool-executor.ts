@@ -7,23 +7,35 @@ import {
   requestedLabels,
 } from "../engine/index.js";
 import type { LocalRunner } from "../runner/index.js";
-import type { Store } from "../store/index.js";
+import type { Job, Store } from "../store/index.js";
 import type { ProcessLedger } from "./process-ledger.js";
+import { type RemoteJobSpec, type RemoteJobs, RUNNER_LOST } from "./remote-jobs.js";
 import type { RunRecorder } from "./run-recorder.js";
 import type { RunnerPool } from "./runner-pool.js";
 import type { Serial } from "./serial.js";
 
+/** What a runner machine needs of the run beyond the engine's request (RemoteJobSpec). */
+export type RunSource = Pick<RemoteJobSpec, "repository" | "sha" | "debug" | "graceMs">;
+
 /**
  * The engine's executor for a run on the server: each job is queued in the store with the labels
- * its runs-on asks for, and runs on the local runner once a slot of the pool claims it.
+ * its runs-on asks for, and runs on the local runner once a slot of the pool claims it, or on a
+ * runner machine that claims it (remote-jobs.ts) when the server has any.
  */
 export class PoolExecutor implements JobExecutor {
   constructor(
-    private readonly deps: { store: Store; serial: Serial; pool: RunnerPool; processes: ProcessLedger },
+    private readonly deps: {
+      store: Store;
+      serial: Serial;
+      pool: RunnerPool;
+      processes: ProcessLedger;
+      remote?: RemoteJobs;
+    },
     private readonly recorder: RunRecorder,
     private readonly runner: LocalRunner,
     /** Each job's own GITHUB_TOKEN (job-credentials.ts); without it the run's token stands. */
     private readonly issue?: (request: CredentialsRequest) => Promise<JobCredentials>,
+    private readonly source?: RunSource,
   ) {}
 
   async credentials(request: CredentialsRequest): Promise<JobCredentials | undefined> {
@@ -31,7 +43,7 @@ export class PoolExecutor implements JobExecutor {
   }
 
   async runJob(req: JobRequest): Promise<JobOutcome> {
-    const { store, serial, pool } = this.deps;
+    const { store, serial, pool, remote } = this.deps;
     const log = (line: string) => req.bus.emit("job:log", { runId: req.runId, jobKey: req.jobKey, line });
     let labels: string[];
     try {
@@ -41,41 +53,145 @@ export class PoolExecutor implements JobExecutor {
       return { result: "failure", outputs: {}, steps: [] };
     }
     const job = await this.recorder.jobRow(req.jobKey, req.displayName, false);
-    await serial.run(() =>
-      store.updateJob(job.id, { labels, matrix: req.matrix, name: req.displayName, status: "queued" }),
-    );
-    if (!pool.takes(labels)) {
+    // A job already on a runner machine (its run adopted from a server that stopped): followed
+    // where it stands rather than queued again.
+    const held = job.status === "in_progress" && remote ? await store.jobLease(job.id) : undefined;
+    if (!held) {
+      await serial.run(() =>
+        store.updateJob(job.id, { labels, matrix: req.matrix, name: req.displayName, status: "queued" }),
+      );
+    }
+    const local = !held && pool.takes(labels);
+    const machines = remote && this.source && (held || !local || (await remote.anyRunner()));
+    if (!local && !held && !(remote && (await remote.anyFits(labels)))) {
       log(
-        `Waiting for a runner with the labels ${labels.join(", ")} (this server's runners have ${pool.opts.labels.join(", ")})`,
+        `Waiting for a runner with the labels ${labels.join(", ")} (this server's runners have ${pool.opts.labels.join(", ")}${remote && (await remote.anyRunner()) ? "; no runner machine has them" : ""})`,
       );
     }
     return new Promise<JobOutcome>((resolve) => {
       let started = false;
+      let settled = false;
+      const settle = (outcome: JobOutcome) => {
+        if (settled) return;
+        settled = true;
+        resolve(outcome);
+      };
       req.cancellation.onCancel(() => {
-        if (!started && pool.withdraw(job.id)) resolve({ result: "cancelled", outputs: {}, steps: [] });
+        if (started) {
+          if (machines && remote) void remote.cancel(job.id);
+          return;
+        }
+        const fromPool = !local || pool.withdraw(job.id);
+        if (!fromPool) return;
+        if (!machines || !remote) return settle({ result: "cancelled", outputs: {}, steps: [] });
+        void remote.withdraw(job.id).then((withdrawn) => {
+          if (withdrawn) settle({ result: "cancelled", outputs: {}, steps: [] });
+          else void remote.cancel(job.id);
+        });
+      });
+      // The server stopping at once: a runner machine's job is asked to stop, and left.
+      req.cancellation.onKill(() => {
+        if (started && machines && remote) settle({ result: "cancelled", outputs: {}, steps: [] });
       });
       if (req.cancellation.cancelled) return;
-      pool.offer(job.id, async (_claimed, runnerName) => {
-        started = true;
-        log(`Runner ${runnerName} picked up the job`);
-        let outcome: JobOutcome;
-        try {
-          outcome = await this.runner.runJob(req);
-        } catch (err) {
-          log(`Error: ${(err as Error).message}`);
-          outcome = { result: "failure", outputs: {}, steps: [] };
-        }
-        // The runner ended what the steps left behind: nothing of the job's is left to end.
-        this.deps.processes.forget(job.runId, job.runAttempt, job.key);
-        const steps = this.recorder.stepsOf(job.id, req.jobKey, outcome.steps);
-        await serial.run(async () => {
-          await store.updateJob(job.id, { outputs: outcome.outputs });
-          await store.putSteps(job.id, steps);
+      if (local) {
+        pool.offer(job.id, async (_claimed, runnerName) => {
+          started = true;
+          log(`Runner ${runnerName} picked up the job`);
+          settle(await this.runHere(req, job));
         });
-        // The engine records the job's end once it has the outcome: a drain waits for that too.
-        pool.settle(this.recorder.completion(req.jobKey));
-        resolve(outcome);
-      });
+      }
+      if (machines && remote && this.source) {
+        void this.runThere(req, job, remote, this.source, Boolean(held), () => {
+          started = true;
+          if (local) pool.withdraw(job.id);
+        }).then((outcome) => {
+          if (outcome) settle(outcome);
+        });
+      }
     });
+  }
+
+  /** Runs the job on this server's pool (a slot claimed it). */
+  private async runHere(req: JobRequest, job: Job): Promise<JobOutcome> {
+    const log = (line: string) => req.bus.emit("job:log", { runId: req.runId, jobKey: req.jobKey, line });
+    let outcome: JobOutcome;
+    try {
+      outcome = await this.runner.runJob(req);
+    } catch (err) {
+      log(`Error: ${(err as Error).message}`);
+      outcome = { result: "failure", outputs: {}, steps: [] };
+    }
+    // The runner ended what the steps left behind: nothing of the job's is left to end.
+    this.deps.processes.forget(job.runId, job.runAttempt, job.key);
+    await this.record(req, job, outcome);
+    return outcome;
+  }
+
+  /**
+   * Offers the job to runner machines (unless one holds it already) and follows it there; undefined
+   * when this server's pool took it instead.
+   */
+  private async runThere(
+    req: JobRequest,
+    job: Job,
+    remote: RemoteJobs,
+    source: RunSource,
+    held: boolean,
+    claimed: () => void,
+  ): Promise<JobOutcome | undefined> {
+    const log = (line: string) => req.bus.emit("job:log", { runId: req.runId, jobKey: req.jobKey, line });
+    if (!held) {
+      const spec: RemoteJobSpec = {
+        v: 1,
+        runId: req.runId,
+        jobKey: req.jobKey,
+        displayName: req.displayName,
+        workflow: req.workflow,
+        job: req.job,
+        matrix: req.matrix,
+        contexts: req.contexts,
+        env: req.env,
+        secrets: req.secrets,
+        ...(req.environment ? { environment: req.environment } : {}),
+        ...source,
+      };
+      await remote.offer(job.id, spec);
+    }
+    const followed = await remote.follow(job.id, req, {
+      claimed: (runnerName) => {
+        claimed();
+        log(`Runner ${runnerName} picked up the job`);
+      },
+      retried: () =>
+        log("Warning: the job's runner gave it up (it went silent or is stopping); the job is queued again"),
+    });
+    if (followed.kind === "local") {
+      // This server's pool took it: its sealed request leaves the store now.
+      await remote.close(job.id);
+      return undefined;
+    }
+    let outcome: JobOutcome;
+    if (followed.kind === "lost") {
+      log(`Error: ${RUNNER_LOST}`);
+      await this.deps.serial.run(() => this.deps.store.updateJob(job.id, { failureReason: RUNNER_LOST }));
+      outcome = { result: "failure", outputs: {}, steps: [] };
+    } else {
+      outcome = followed.outcome;
+    }
+    await this.record(req, job, outcome);
+    await remote.close(job.id);
+    return outcome;
+  }
+
+  private async record(req: JobRequest, job: Job, outcome: JobOutcome): Promise<void> {
+    const { store, serial, pool } = this.deps;
+    const steps = this.recorder.stepsOf(job.id, req.jobKey, outcome.steps);
+    await serial.run(async () => {
+      await store.updateJob(job.id, { outputs: outcome.outputs });
+      await store.putSteps(job.id, steps);
+    });
+    // The engine records the job's end once it has the outcome: a drain waits for that too.
+    pool.settle(this.recorder.completion(req.jobKey));
   }
 }

@@ -41,6 +41,7 @@ import { PoolExecutor } from "./pool-executor.js";
 import { groupJobs, priorJobs, topJobId } from "./prior-jobs.js";
 import type { ProcessLedger } from "./process-ledger.js";
 import { loadPushedWorkflow } from "./pushed-workflows.js";
+import { type RemoteJobs, RUNNER_LOST } from "./remote-jobs.js";
 import type { RepoClones } from "./repo-clones.js";
 import type { RunNotes } from "./run-notes.js";
 import { RunRecorder } from "./run-recorder.js";
@@ -58,6 +59,8 @@ export interface RunServiceDeps {
   hub: LiveHub;
   /** Wake-ups between this server's parts and its peers on one database (signals.ts). */
   signals: Signals;
+  /** Jobs on runner machines (remote-jobs.ts). */
+  remote?: RemoteJobs;
   dataDir: string;
   config: ServerConfig;
   actions: ActionProvider;
@@ -89,8 +92,7 @@ export type RerunSelection = "all" | "failed" | { job: string };
 /** The events whose runs make their sender a known contributor (fork_approval first_time_contributors). */
 const CONTRIBUTIONS = new Set(["pull_request", "push", "create", "delete", "release"]);
 
-/** The reason a job whose runner vanished (the server died under it) is failed with. */
-export const RUNNER_LOST = "the runner was lost";
+export { RUNNER_LOST };
 
 function now(): string {
   return new Date().toISOString();
@@ -400,15 +402,17 @@ export class RunService {
       const stored = run.fork ? { secrets: {}, vars: {} } : await this.deps.vault.jobSecrets(repo.id);
       const secrets: Record<string, string> = run.fork ? {} : { ...config.secrets, ...stored.secrets };
       const vars: Record<string, string> = run.fork ? {} : { ...config.vars, ...stored.vars };
+      const graceMs = Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500;
+      // A secret or a variable: a fork's run has neither (GitHub's step debug logging).
+      const debug = secrets.ACTIONS_STEP_DEBUG === "true" || vars.ACTIONS_STEP_DEBUG === "true";
       const runner = new LocalRunner({
         runsDir: work,
         sourceDir: source,
         repositoryName: repo.name,
         ...this.deps.isolation,
         actions: this.deps.actions,
-        graceMs: Number(process.env.GANTRY_CANCEL_GRACE_MS) || 7500,
-        // A secret or a variable: a fork's run has neither (GitHub's step debug logging).
-        debug: secrets.ACTIONS_STEP_DEBUG === "true" || vars.ACTIONS_STEP_DEBUG === "true",
+        graceMs,
+        debug,
         services: this.deps.services,
         onProcessGroup: (jobKey, pid) => this.deps.processes.record(run.id, run.runAttempt, jobKey, pid),
       });
@@ -435,7 +439,12 @@ export class RunService {
             },
             run,
           );
-      const executor = new PoolExecutor(this.deps, recorder, runner, credentials);
+      const executor = new PoolExecutor(this.deps, recorder, runner, credentials, {
+        repository: { owner: repo.owner, name: repo.name },
+        sha: run.headSha,
+        debug,
+        graceMs,
+      });
       const prior = priorJobs(await store.listJobs(run.id, run.runAttempt), run.workflowFile);
       await turn;
       const token = configured ?? placeholderGithubToken();
@@ -664,6 +673,9 @@ export class RunService {
       const lostGroups = new Set<string>();
       for (const job of jobs) {
         if (job.status !== "in_progress") continue;
+        // A runner machine holds it still: the run's engine follows it again (PoolExecutor), and
+        // the lease sweeper acts if that runner went silent meanwhile.
+        if (job.runnerId !== null && (await store.jobLease(job.id))) continue;
         const lostCount = job.lostCount + 1;
         const log = job.logPath ?? logs.pathOf(run.id, run.runAttempt, job.key, run.workflowFile);
         if (lostCount <= retries) {

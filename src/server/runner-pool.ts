@@ -39,7 +39,7 @@ export class RunnerPool {
 
   /** Whether a job asking for these labels can ever run here. */
   takes(labels: string[]): boolean {
-    return labelsMatch(labels, this.opts.labels, this.opts.labelMap);
+    return this.opts.slots > 0 && labelsMatch(labels, this.opts.labels, this.opts.labelMap);
   }
 
   /** Offers a queued job (in the store) to the pool; `start` runs it once a slot claimed it. */

@@ -39,6 +39,7 @@ import { joinJobServices, oidcJobServices } from "./oidc-job-services.js";
 import { ProcessLedger } from "./process-ledger.js";
 import { PullService } from "./pull-service.js";
 import { pushedWorkflows, startParsingWorkflows } from "./pushed-workflows.js";
+import { RemoteJobs } from "./remote-jobs.js";
 import { RepoClones } from "./repo-clones.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { RunNotes } from "./run-notes.js";
@@ -287,6 +288,24 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     new BuiltInActions({ ...stores, runRepository, repositories: actionStore }),
     actionStore,
   );
+  // A job's own ID token endpoint reaches the server where it listens, whatever its public URL.
+  const jobServices = joinJobServices(
+    services,
+    oidcJobServices(oidc, () => url, log),
+  );
+  const labelMap = { ...defaultLabelMap(), ...(config.runners.label_map ?? {}) };
+  // Jobs on runner machines (`gantry runner`): offered, claimed, followed, their leases swept.
+  const remote = new RemoteJobs({
+    store,
+    serial,
+    signals,
+    specs: vault.jobSpecs(),
+    labelMap,
+    leaseSeconds: config.runners.lease_seconds,
+    lostRetries: config.retries.lost_runner,
+    services: jobServices,
+    log,
+  });
   const runs = new RunService({
     store,
     serial,
@@ -295,14 +314,11 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     logs,
     hub,
     signals,
+    remote,
     dataDir,
     config,
     actions,
-    // A job's own ID token endpoint reaches the server where it listens, whatever its public URL.
-    services: joinJobServices(
-      services,
-      oidcJobServices(oidc, () => url, log),
-    ),
+    services: jobServices,
     readRemoteFile: (owner, name, path, ref) => actionStore.readFile(owner, name, ref, path),
     baseUrl: () => url,
     processes,
@@ -369,6 +385,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     logs,
     hub,
     signals,
+    remote,
     pool,
     config,
     audit,
@@ -378,6 +395,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     outgoing,
     vault,
     oidc,
+    actionStore,
   };
   const app = createApp(context);
   await runs.recover();
@@ -387,8 +405,16 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     "/",
     hookRoutes({ store, triggers, secrets: hookSecrets(config.hooks), log, throttle: context.throttle }),
   );
+
   if (opts.triggers !== false) triggers.start();
   outgoing.start();
+  // A runner machine gone silent is noticed when its lease runs out (a few times a lease).
+  const sweeper = setInterval(
+    () =>
+      void remote.sweepExpiredLeases().catch((err: Error) => log(`sweeping runner leases: ${err.message}`)),
+    Math.min(5000, (config.runners.lease_seconds * 1000) / 3),
+  );
+  sweeper.unref();
   // Pushed workflows are parsed in a worker thread (pushed-workflows.ts): start it now.
   startParsingWorkflows(log);
 
@@ -457,6 +483,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     whenIdle: () => runs.whenIdle(),
     runningJobs: () => pool.running,
     async drain(timeoutMs) {
+      clearInterval(sweeper);
       await triggers.stop();
       // Resolves once the running jobs ended and their completion reached the store.
       const finished = await pool.drain(timeoutMs);
@@ -467,6 +494,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       if (!finished) processes.endAll();
       await close();
       await pushedWorkflows.close();
+      await remote.stop();
       await services?.close();
       logs.closeAll();
       await logs.flush();
@@ -476,12 +504,14 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       return finished;
     },
     async close() {
+      clearInterval(sweeper);
       await triggers.stop();
       pool.stop();
       await close();
       await runs.stopAll();
       await outgoing.stop();
       await pushedWorkflows.close();
+      await remote.stop();
       await services?.close();
       await serial.idle();
       logs.closeAll();

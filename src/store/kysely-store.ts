@@ -160,8 +160,11 @@ export class KyselyStore implements Store {
   offerJob(jobId: number, specBox: string) {
     return remote.offerJob(this.db, jobId, specBox);
   }
+  withdrawOffer(jobId: number) {
+    return remote.withdrawOffer(this.db, jobId);
+  }
   claimOfferedJob(
-    runner: { id: number; name: string },
+    runner: { id: number; name: string; repoId?: number | null },
     accept: (job: Job) => boolean,
     lease: { id: string; expiresAt: string },
   ) {

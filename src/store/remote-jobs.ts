@@ -20,27 +20,41 @@ export async function offerJob(db: Kysely<Database>, jobId: number, specBox: str
     .execute();
 }
 
+/** Takes the offer back while nobody claimed the job; false when a runner machine has it. */
+export async function withdrawOffer(db: Kysely<Database>, jobId: number): Promise<boolean> {
+  const result = await db
+    .updateTable("jobs")
+    .set({ spec_box: null })
+    .where("id", "=", jobId)
+    .where("status", "=", "queued")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /**
- * The oldest offered job `accept` takes, claimed for the runner with a new lease; undefined when
- * none is left. The update only succeeds on a row still queued, so of two claimers one wins.
+ * The oldest offered job `accept` takes (of the runner's repository, when it has one), claimed for
+ * the runner with a new lease; undefined when none is left. The update only succeeds on a row still queued, so of two claimers one wins.
  */
 export async function claimOfferedJob(
   db: Kysely<Database>,
-  runner: { id: number; name: string },
+  runner: { id: number; name: string; repoId?: number | null },
   accept: (job: Job) => boolean,
   lease: { id: string; expiresAt: string },
 ): Promise<RemoteClaim | undefined> {
   let after = 0;
   for (;;) {
-    const rows = await db
+    let q = db
       .selectFrom("jobs")
       .selectAll()
       .where("status", "=", "queued")
       .where("spec_box", "is not", null)
-      .where("id", ">", after)
-      .orderBy("id")
-      .limit(100)
-      .execute();
+      .where("id", ">", after);
+    // A repository's runner runs that repository's jobs only.
+    const repoId = runner.repoId;
+    if (repoId != null) {
+      q = q.where("run_id", "in", db.selectFrom("runs").select("id").where("repo_id", "=", repoId));
+    }
+    const rows = await q.orderBy("id").limit(100).execute();
     if (rows.length === 0) return undefined;
     for (const row of rows) {
       const job = toJob(row);

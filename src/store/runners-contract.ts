@@ -90,6 +90,9 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
       // Queued but not offered: nobody may claim it.
       expect(await store.claimOfferedJob(r, () => true, lease)).toBeUndefined();
       await store.offerJob(id, "sealed");
+      expect(await store.withdrawOffer(id)).toBe(true);
+      expect(await store.claimOfferedJob(r, () => true, lease)).toBeUndefined();
+      await store.offerJob(id, "sealed");
       expect(await store.claimOfferedJob(r, () => false, lease)).toBeUndefined();
       const claim = await store.claimOfferedJob(r, () => true, lease);
       expect(claim).toMatchObject({
@@ -101,6 +104,7 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
         await store.claimOfferedJob({ id: 2, name: "r2" }, () => true, { ...lease, id: "L2" }),
       ).toBeUndefined();
       expect(await store.jobLease(id)).toEqual({ leaseId: "L1", runnerId: 1 });
+      expect(await store.withdrawOffer(id)).toBe(false);
 
       // Events land once each, in order; a gap is not stored.
       const ev = (seq: number) => ({ seq, body: { type: "job:log", line: `line ${seq}` } });

@@ -112,9 +112,11 @@ export interface Store {
   removeRunner(id: number): Promise<boolean>;
   /** Lets runner machines claim the queued job, its request sealed in `specBox`. */
   offerJob(jobId: number, specBox: string): Promise<void>;
+  /** Takes the offer back while the job is queued; false when a runner machine claimed it. */
+  withdrawOffer(jobId: number): Promise<boolean>;
   /** The oldest offered job `accept` takes, claimed atomically with the lease. */
   claimOfferedJob(
-    runner: { id: number; name: string },
+    runner: { id: number; name: string; repoId?: number | null },
     accept: (job: Job) => boolean,
     lease: { id: string; expiresAt: string },
   ): Promise<RemoteClaim | undefined>;

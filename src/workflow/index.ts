@@ -6,6 +6,7 @@ export {
   parseActionManifest,
 } from "./action-manifest.js";
 export { fileSizeProblem, MAX_ALIAS_EXPANSION_NODES, MAX_WORKFLOW_FILE_BYTES } from "./bounded-parse.js";
+export { deserializeDefs, serializeDefs } from "./def-json.js";
 export {
   type DispatchInputDef,
   type DispatchInputs,

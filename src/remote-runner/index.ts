@@ -1,0 +1,1 @@
+export { defaultRunnerName, RunnerMachine, type RunnerOptions } from "./runner-machine.js";

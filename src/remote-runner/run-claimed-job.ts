@@ -1,0 +1,159 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { ActionRunner, BuiltInActions } from "../actions/index.js";
+import { Cancellation, EventBus, type EventName, type JobOutcome } from "../engine/index.js";
+import { LocalRunner } from "../runner/index.js";
+import type { JobIsolation, RemoteJobClaim, RemoteJobSpec } from "../server/index.js";
+import { deserializeDefs } from "../workflow/index.js";
+import { pause, type RunnerClient, ServerRefused } from "./client.js";
+import { EventUploader } from "./event-uploader.js";
+import { checkOutJobSource, removeJobSource } from "./job-source.js";
+import { RemoteActionSource } from "./remote-actions.js";
+
+/** The bus events a job reports to the server (the engine's own stay with the engine). */
+const REPORTED: EventName[] = [
+  "job:log",
+  "job:steps",
+  "step:started",
+  "step:completed",
+  "job:annotation",
+  "step:summary",
+];
+
+export interface ClaimedJobContext {
+  client: RunnerClient;
+  /** The runner's folder: mirrors, action checkouts, the jobs' folders. */
+  workDir: string;
+  isolation: JobIsolation;
+  log(message: string): void;
+  /** Aborts when the runner hands its jobs back (the drain timeout passed). */
+  handBack: AbortSignal;
+}
+
+/**
+ * Runs one job a runner machine claimed: its commit checked out from the server, its steps on the
+ * same LocalRunner `gantry serve` uses, every line reported as it comes, its lease renewed (and a
+ * cancel heard within a second) until its outcome is with the server. The job's secrets stay in
+ * this process's memory: nothing of the claim is written to disk.
+ */
+export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClaim): Promise<void> {
+  const { client, workDir } = ctx;
+  const spec = deserializeDefs<RemoteJobSpec>(claim.spec);
+  const cancellation = new Cancellation();
+  let lost = false;
+  const uploader = new EventUploader(client, claim.id, claim.lease_id, () => {
+    // Given to another (or taken back): this runner's word counts no more; its steps stop.
+    lost = true;
+    ctx.log(`job ${claim.id}: the server took the job back; stopping it`);
+    cancellation.kill();
+  });
+  const bus = new EventBus();
+  for (const name of REPORTED) {
+    bus.on(name, (payload) => {
+      const { runId: _r, jobKey: _k, ...rest } = payload as Record<string, unknown>;
+      uploader.push({ type: "bus", name, payload: rest });
+    });
+  }
+  const say = (line: string) => bus.emit("job:log", { runId: spec.runId, jobKey: spec.jobKey, line });
+  const done = new AbortController();
+  const heartbeat = keepLease(ctx, claim, cancellation, done.signal, () => {
+    lost = true;
+    cancellation.kill();
+  });
+  const handBack = () => {
+    void client
+      .post(
+        `_runner/jobs/${claim.id}/release`,
+        { lease_id: claim.lease_id },
+        { attempts: 2, expect: [200, 409] },
+      )
+      .catch(() => undefined);
+    lost = true;
+    cancellation.kill();
+  };
+  ctx.handBack.addEventListener("abort", handBack, { once: true });
+
+  const jobDir = join(workDir, "jobs", String(claim.id));
+  const source = join(jobDir, "source");
+  let outcome: JobOutcome;
+  try {
+    await checkOutJobSource(
+      client,
+      workDir,
+      { id: claim.id, repository: spec.repository, sha: spec.sha },
+      source,
+    );
+    const runner = new LocalRunner({
+      runsDir: join(jobDir, "runs"),
+      sourceDir: source,
+      repositoryName: spec.repository.name,
+      ...ctx.isolation,
+      actions: new ActionRunner(new BuiltInActions({}), new RemoteActionSource(client, claim.id, workDir)),
+      graceMs: spec.graceMs,
+      debug: spec.debug,
+      // The job's services were opened by the server for this job: their variables as given.
+      services: { open: async () => ({ ...claim.services, close: async () => {} }) },
+    });
+    outcome = await runner.runJob({
+      runId: spec.runId,
+      jobKey: spec.jobKey,
+      displayName: spec.displayName,
+      workflow: spec.workflow,
+      job: spec.job,
+      matrix: spec.matrix,
+      contexts: spec.contexts,
+      env: spec.env,
+      secrets: [...spec.secrets, ...claim.services.secrets],
+      ...(spec.environment ? { environment: spec.environment } : {}),
+      cancellation,
+      bus,
+    });
+  } catch (err) {
+    say(`Error: ${(err as Error).message}`);
+    outcome = { result: "failure", outputs: {}, steps: [] };
+  }
+  if (!lost) {
+    uploader.push({ type: "outcome", outcome });
+    // Until the server has it, or the lease is lost (then the server acts without it).
+    await uploader.close(claim.lease_seconds * 4000);
+  }
+  done.abort();
+  await heartbeat;
+  ctx.handBack.removeEventListener("abort", handBack);
+  await removeJobSource(workDir, spec.repository, source).catch(() => undefined);
+  rmSync(jobDir, { recursive: true, force: true });
+  ctx.log(`job ${claim.id} (${spec.displayName}): ${lost ? "handed back" : outcome.result}`);
+}
+
+/**
+ * Renews the job's lease until `stop`: a long poll (a third of the lease) that answers at once
+ * when a cancel is asked for. A 409 means the lease is gone: `onLost`.
+ */
+async function keepLease(
+  ctx: ClaimedJobContext,
+  claim: RemoteJobClaim,
+  cancellation: Cancellation,
+  stop: AbortSignal,
+  onLost: () => void,
+): Promise<void> {
+  const wait = Math.max(1, Math.floor(claim.lease_seconds / 3));
+  while (!stop.aborted) {
+    try {
+      const answer = await ctx.client.post<{ cancel: boolean }>(
+        `_runner/jobs/${claim.id}/lease`,
+        { lease_id: claim.lease_id, wait },
+        { signal: stop, attempts: 1 },
+      );
+      if (answer.body.cancel && !cancellation.cancelled) cancellation.cancel();
+      if (answer.body.cancel) await pause(1000, stop);
+    } catch (err) {
+      if (stop.aborted) return;
+      if (err instanceof ServerRefused && err.status === 409) {
+        onLost();
+        return;
+      }
+      // The server is out of reach: try again soon; the lease runs out if it stays so.
+      await pause(1000, stop);
+    }
+  }
+}
