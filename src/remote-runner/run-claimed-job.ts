@@ -84,6 +84,7 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
       source,
     );
     const runner = new LocalRunner({
+      name: claim.runner_name,
       runsDir: join(jobDir, "runs"),
       sourceDir: source,
       repositoryName: spec.repository.name,

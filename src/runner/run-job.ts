@@ -15,6 +15,8 @@ import { killProcessGroups } from "./process.js";
 import { StepOutput } from "./step-output.js";
 
 export interface LocalRunnerOptions {
+  /** runner.name and RUNNER_NAME (a runner machine's registered name); default: the host's name. */
+  name?: string;
   /** Directory under which each job gets its own folder (workspace, temp, env files). */
   runsDir: string;
   sourceDir: string;
@@ -120,7 +122,7 @@ export class LocalRunner implements JobExecutor {
       job: job.id,
     };
     const runnerCtx = {
-      name: hostname(),
+      name: this.opts.name ?? hostname(),
       os: platform() === "darwin" ? "macOS" : platform() === "win32" ? "Windows" : "Linux",
       arch: arch() === "arm64" ? "ARM64" : arch() === "x64" ? "X64" : arch().toUpperCase(),
       temp,

@@ -9,6 +9,7 @@ import { createHookBody, patchHookBody } from "./hook-schemas.js";
 import { deploymentPaths } from "./openapi-deployments.js";
 import { environmentPaths } from "./openapi-environments.js";
 import { reviewPaths } from "./openapi-reviews.js";
+import { runnerProtocolPaths } from "./openapi-runner-protocol.js";
 import { secretPaths } from "./openapi-secrets.js";
 import { userPaths } from "./openapi-users.js";
 import { createPullBody, pullRequestSchema, updatePullBody } from "./pull-schemas.js";
@@ -577,6 +578,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...environmentPaths(),
       ...reviewPaths(),
       ...deploymentPaths(),
+      ...runnerProtocolPaths(),
       "/audit-log": {
         get: op(
           "The audit trail (site administrators): GitHub's audit-log entries (@timestamp, action, actor, actor_id, repo, token_id, actor_ip, details) with seq, prev_hash and hash; newest first, paged with a Link header",
