@@ -41,10 +41,25 @@ export {
 } from "./stores.js";
 export { addTool, listTools, removeTool, ToolInstallError } from "./tool-install/index.js";
 
-/** The stores the built-in cache and artifact actions work with. */
-export interface BuiltInDeps {
+/** The stores of one step, made from its environment (see BuiltInDeps.jobStores). */
+export interface JobStores {
   cache?: CacheStore;
   artifacts?: ArtifactStore;
+}
+
+/** The stores the built-in cache and artifact actions work with. */
+export interface BuiltInDeps {
+  /** The cache store, in this process (`gantry run`, the server's own jobs). */
+  cache?: CacheStore;
+  /** The artifact store, in this process. */
+  artifacts?: ArtifactStore;
+  /**
+   * For a runner on another machine, which shares no store with the server: the stores of each
+   * step, made from its environment (the job's ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL), e.g.
+   * `(env) => ({ cache: HttpCacheStore.fromEnv(env), artifacts: HttpArtifactStore.fromEnv(env) })`.
+   * Asked only where `cache` or `artifacts` is not given.
+   */
+  jobStores?: (env: Record<string, string>) => JobStores;
   /** The repository of a run, where runs of many repositories share the artifact store (the server). */
   runRepository?: RunRepository;
   /** Where actions/checkout finds other repositories and submodules (the action store). */
@@ -59,19 +74,30 @@ function actionName(uses: string): string {
 }
 
 function withStore<S>(
-  store: (deps: BuiltInDeps) => S | undefined,
+  store: (deps: BuiltInDeps, req: ActionStepRequest) => S | undefined,
   what: string,
   impl: (req: ActionStepRequest, store: S) => Promise<ActionStepResult>,
 ): BuiltIn {
   return async (req, deps) => {
-    const s = store(deps);
-    if (!s) return { ok: false, error: `${req.uses} needs ${what}, and none was configured` };
+    let s: S | undefined;
+    try {
+      s = store(deps, req);
+    } catch (err) {
+      return { ok: false, error: `${req.uses} cannot reach ${what}: ${(err as Error).message}` };
+    }
+    if (!s) {
+      const how = deps.jobStores
+        ? "the job has no ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL (the server gave it no Actions services)"
+        : "none was configured";
+      return { ok: false, error: `${req.uses} needs ${what}, and ${how}` };
+    }
     return impl(req, s);
   };
 }
 
-const cacheStore = (d: BuiltInDeps) => d.cache;
-const artifactStore = (d: BuiltInDeps) => d.artifacts;
+const cacheStore = (d: BuiltInDeps, req: ActionStepRequest) => d.cache ?? d.jobStores?.(req.env).cache;
+const artifactStore = (d: BuiltInDeps, req: ActionStepRequest) =>
+  d.artifacts ?? d.jobStores?.(req.env).artifacts;
 
 /** Actions gantry implements itself, so that the commonest workflows run offline. */
 const BUILT_IN: Record<string, BuiltIn> = {

@@ -176,6 +176,9 @@ describe.each(BACKENDS)("ArtifactService on %s", (_, make) => {
           name: "my-art",
           size: String(6 + 20_000),
           created_at: info.createdAt,
+          digest: info.digest,
+          expires_at: info.expiresAt,
+          attempt: 1,
         },
       ],
     });
@@ -361,7 +364,7 @@ describe.each(BACKENDS)("ArtifactService on %s", (_, make) => {
     ).toMatchObject({ code: "invalid_argument" });
     expect((await s.twirp("GetSignedArtifactURL", j.token, { ...j.ids, name: "nope" })).status).toBe(404);
     expect((await s.twirp("MigrateArtifact", j.token, j.ids)).status).toBe(404);
-    expect((await s.service.app.request(`/_blob/artifact-downloads/${RUN}/b25l.zip`)).status).toBe(403);
+    expect((await s.service.app.request(`/_blob/artifact-downloads/${RUN}/1/b25l.zip`)).status).toBe(403);
     expect(await s.store.files(RUN, "one")).toEqual(["a.txt"]);
   });
 });

@@ -14,6 +14,7 @@ import {
   putBlobRequest,
   readTwirpBody,
   StagedBlob,
+  signedServiceUrl,
   stringField,
   TwirpError,
   timestampField,
@@ -73,7 +74,7 @@ export class ArtifactService {
     this.now = o.now ?? Date.now;
     this.app.post(`/twirp/${SERVICE}/:method`, (c) => this.twirp(c));
     this.app.put("/_blob/artifacts/:id", (c) => this.blobPut(c));
-    this.app.get("/_blob/artifact-downloads/:runId/:file", (c) => this.blobGet(c));
+    this.app.get("/_blob/artifact-downloads/:runId/:attempt/:file", (c) => this.blobGet(c));
   }
 
   /** The job ended: its unfinished uploads are dropped. */
@@ -88,16 +89,22 @@ export class ArtifactService {
     await p.blob.discard();
   }
 
-  private signedUrl(c: Context, path: string): string {
-    return `${new URL(c.req.url).origin}${path}?${this.o.tokens.signPath(path)}`;
+  /** `path` signed, under the services' URL the job was given (else where the request came to). */
+  private signedUrl(c: Context, grant: JobGrant, path: string): string {
+    return signedServiceUrl(c.req.url, grant, path, this.o.tokens.signPath(path));
   }
 
-  /** The token's grant, checked against the run (and for writes, the job) the request names. */
-  private grantFor(c: Context, body: Record<string, unknown>, write: boolean): JobGrant {
+  /** The bearer token's grant, before anything of the body is read. */
+  private tokenGrant(c: Context): JobGrant {
     const grant = this.o.tokens.verify(c.req.header("authorization"));
     if (isTokenProblem(grant)) {
       throw new TwirpError(grant.status === 401 ? "unauthenticated" : "permission_denied", grant.reason);
     }
+    return grant;
+  }
+
+  /** The token's grant, checked against the run (and for writes, the job) the request names. */
+  private grantFor(grant: JobGrant, body: Record<string, unknown>, write: boolean): JobGrant {
     const runId = stringField(body, "workflow_run_backend_id", true);
     const jobId = stringField(body, "workflow_job_run_backend_id", true);
     if (runId !== grant.runId) {
@@ -109,25 +116,28 @@ export class ArtifactService {
     return grant;
   }
 
-  private async find(runId: string, name: string): Promise<ArtifactInfo | undefined> {
+  /** The run's artifact of that name, as the job's attempt sees it (its own, else an earlier one's). */
+  private async find(runId: string, name: string, attempt?: number): Promise<ArtifactInfo | undefined> {
     const lower = name.toLowerCase();
-    return (await this.o.store.list(runId)).find((a) => a.name.toLowerCase() === lower);
+    return (await this.o.store.list(runId, attempt)).find((a) => a.name.toLowerCase() === lower);
   }
 
   private async twirp(c: Context): Promise<Response> {
     try {
+      // The token first: a stranger's body is never read.
+      const token = this.tokenGrant(c);
       const body = await readTwirpBody(c.req.raw);
       switch (c.req.param("method")) {
         case "CreateArtifact":
-          return await this.create(c, body);
+          return await this.create(c, this.grantFor(token, body, true), body);
         case "FinalizeArtifact":
-          return await this.finalize(c, body);
+          return await this.finalize(this.grantFor(token, body, true), body);
         case "ListArtifacts":
-          return await this.list(c, body);
+          return await this.list(this.grantFor(token, body, false), body);
         case "GetSignedArtifactURL":
-          return await this.signedDownload(c, body);
+          return await this.signedDownload(c, this.grantFor(token, body, false), body);
         case "DeleteArtifact":
-          return await this.remove(c, body);
+          return await this.remove(this.grantFor(token, body, true), body);
         default:
           return twirpErrorResponse("bad_route", `${SERVICE} has no method ${c.req.param("method")}`);
       }
@@ -143,15 +153,14 @@ export class ArtifactService {
     return name;
   }
 
-  private async create(c: Context, body: Record<string, unknown>): Promise<Response> {
-    const grant = this.grantFor(c, body, true);
+  private async create(c: Context, grant: JobGrant, body: Record<string, unknown>): Promise<Response> {
     const name = this.nameOf(body);
     const expiresAt = timestampField(body, "expires_at");
     if (expiresAt !== undefined && expiresAt <= this.now()) {
       throw new TwirpError("invalid_argument", "expires_at is in the past");
     }
     // Each attempt keeps its own copy of a name: only this attempt's own one is in the way.
-    const stored = await this.find(grant.runId, name);
+    const stored = await this.find(grant.runId, name, grant.attempt);
     if (stored && (stored.attempt ?? 1) === grant.attempt) {
       throw new TwirpError(
         "already_exists",
@@ -187,11 +196,10 @@ export class ArtifactService {
         "an artifact (GANTRY_ARTIFACT_MAX_SIZE)",
       ),
     });
-    return Response.json({ ok: true, signed_upload_url: this.signedUrl(c, `/_blob/artifacts/${id}`) });
+    return Response.json({ ok: true, signed_upload_url: this.signedUrl(c, grant, `/_blob/artifacts/${id}`) });
   }
 
-  private async finalize(c: Context, body: Record<string, unknown>): Promise<Response> {
-    const grant = this.grantFor(c, body, true);
+  private async finalize(grant: JobGrant, body: Record<string, unknown>): Promise<Response> {
     const name = this.nameOf(body);
     const size = int64Field(body, "size");
     const hash = stringField(body, "hash");
@@ -274,11 +282,10 @@ export class ArtifactService {
     }
   }
 
-  private async list(c: Context, body: Record<string, unknown>): Promise<Response> {
-    const grant = this.grantFor(c, body, false);
+  private async list(grant: JobGrant, body: Record<string, unknown>): Promise<Response> {
     const nameFilter = stringField(body, "name_filter");
     const idFilter = int64Field(body, "id_filter");
-    const artifacts = (await this.o.store.list(grant.runId)).filter(
+    const artifacts = (await this.o.store.list(grant.runId, grant.attempt)).filter(
       (a) => (!nameFilter || a.name === nameFilter) && (idFilter === undefined || a.id === idFilter),
     );
     return Response.json({
@@ -289,24 +296,34 @@ export class ArtifactService {
         name: a.name,
         size: String(a.size),
         created_at: a.createdAt,
+        digest: a.digest,
+        // gantry's own (the toolkit ignores unknown fields): what HttpArtifactStore's ArtifactInfo holds.
+        expires_at: a.expiresAt,
+        attempt: a.attempt ?? 1,
       })),
     });
   }
 
-  private async signedDownload(c: Context, body: Record<string, unknown>): Promise<Response> {
-    const grant = this.grantFor(c, body, false);
+  private async signedDownload(
+    c: Context,
+    grant: JobGrant,
+    body: Record<string, unknown>,
+  ): Promise<Response> {
     const name = this.nameOf(body);
-    const artifact = await this.find(grant.runId, name);
+    const artifact = await this.find(grant.runId, name, grant.attempt);
     if (!artifact)
       throw new TwirpError("not_found", `Artifact '${name}' not found in workflow run ${grant.runId}`);
     const file = `${Buffer.from(artifact.name).toString("base64url")}.zip`;
     return Response.json({
-      signed_url: this.signedUrl(c, `/_blob/artifact-downloads/${grant.runId}/${file}`),
+      signed_url: this.signedUrl(
+        c,
+        grant,
+        `/_blob/artifact-downloads/${grant.runId}/${artifact.attempt ?? 1}/${file}`,
+      ),
     });
   }
 
-  private async remove(c: Context, body: Record<string, unknown>): Promise<Response> {
-    const grant = this.grantFor(c, body, true);
+  private async remove(grant: JobGrant, body: Record<string, unknown>): Promise<Response> {
     const name = this.nameOf(body);
     const removed = await this.o.store.remove(grant.runId, name);
     if (!removed)
@@ -335,8 +352,12 @@ export class ArtifactService {
     const problem = this.o.tokens.checkSignedPath(c.req.path, new URL(c.req.url).searchParams);
     if (problem) return blobError(403, "AuthenticationFailed", problem);
     const runId = c.req.param("runId") ?? "";
+    const attempt = Number(c.req.param("attempt"));
     const name = Buffer.from((c.req.param("file") ?? "").replace(/\.zip$/, ""), "base64url").toString("utf8");
-    const contents = /^[A-Za-z0-9_-]+$/.test(runId) ? await this.o.store.contents(runId, name) : undefined;
+    const contents =
+      /^[A-Za-z0-9_-]+$/.test(runId) && Number.isSafeInteger(attempt) && attempt > 0
+        ? await this.o.store.contents(runId, name, attempt)
+        : undefined;
     if (!contents)
       return blobError(404, "BlobNotFound", `Artifact '${name}' is not stored (expired or deleted?)`);
     const stream = Readable.toWeb(

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { ArtifactError } from "../actions/index.js";
+import { ArtifactError, type ArtifactStore } from "../actions/index.js";
 import type { RunArtifactStore } from "./run-artifact-store.js";
 import { extractZip } from "./zip-read.js";
 import { zipFiles } from "./zip-write.js";
@@ -38,32 +38,36 @@ function upload(
 }
 
 /**
- * What every RunArtifactStore does (a folder; a blob store on a directory or on S3): `make` gives
- * a fresh, empty store on the clock given. `racingUploads: false` for a store whose server ignores
- * conditional writes (see cacheStoreContract): there the last of racing uploads of a name stays.
+ * What every ArtifactStore does as jobs use it (the port of the built-in upload-artifact and
+ * download-artifact): in process (a folder, a blob store) or over HTTP from a runner machine
+ * (HttpArtifactStore). `make` gives a fresh, empty store as a function giving the store one job
+ * of run `runId` (attempt `attempt`, 1 when not said) uses; each call is another job.
+ * `racingUploads`: see artifactStoreContract.
  */
-export function artifactStoreContract(
+export function artifactPortContract(
   label: string,
-  make: (now?: () => number) => Promise<RunArtifactStore>,
+  make: () => Promise<(runId: string, attempt?: number) => ArtifactStore | Promise<ArtifactStore>>,
   opts: { racingUploads?: boolean } = {},
 ): void {
-  describe(`artifact store contract: ${label}`, () => {
+  describe(`artifact port contract: ${label}`, () => {
     it("stores an artifact per run and gives its files back under the destination", async () => {
-      const s = await make();
+      const jobs = await make();
+      const s = await jobs("42");
       const info = await s.upload(upload("build", { "a.txt": "A", "sub/b.txt": "BB" }));
-      expect(info).toMatchObject({ id: 1, name: "build", runId: "42", size: 3 });
+      expect(info).toMatchObject({ id: 1, name: "build", runId: "42", size: 3, attempt: 1 });
       expect(info.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-      expect((await s.list("42")).map((a) => a.name)).toEqual(["build"]);
-      expect(await s.list("43")).toEqual([]);
+      expect(Date.parse(info.expiresAt) - Date.parse(info.createdAt)).toBe(86_400_000);
+      expect(await s.list("42")).toEqual([info]);
+      expect(await (await jobs("43")).list("43")).toEqual([]);
       const dest = temp("gantry-art-dest-");
-      await s.download("42", "build", dest);
+      expect(await (await jobs("42")).download("42", "BUILD", dest)).toEqual(info);
       expect(readFileSync(join(dest, "a.txt"), "utf8")).toBe("A");
       expect(readFileSync(join(dest, "sub/b.txt"), "utf8")).toBe("BB");
       expect(await code(s.download("42", "nope", dest))).toBe("artifact-not-found");
     });
 
     it("gives the same content the same digest and other content another", async () => {
-      const s = await make();
+      const s = await (await make())("42");
       const a = await s.upload(upload("a", { "x.txt": "same" }));
       const b = await s.upload(upload("b", { "x.txt": "same" }));
       const c = await s.upload(upload("c", { "x.txt": "other" }));
@@ -73,7 +77,7 @@ export function artifactStoreContract(
     });
 
     it("keeps names immutable unless overwrite is asked for", async () => {
-      const s = await make();
+      const s = await (await make())("42");
       await s.upload(upload("logs", { "a.txt": "first" }));
       expect(await code(s.upload(upload("logs", { "a.txt": "second" })))).toBe("artifact-exists");
       await s.upload(upload("logs", { "b.txt": "third" }, { overwrite: true }));
@@ -82,30 +86,66 @@ export function artifactStoreContract(
       expect(readdirSync(dest)).toEqual(["b.txt"]);
     });
 
-    it("ends concurrent uploads of one name with exactly one artifact", async () => {
-      const s = await make();
+    it("ends concurrent uploads of one name by jobs of the run with exactly one artifact", async () => {
+      const jobs = await make();
       const results = await Promise.allSettled(
-        ["1", "2", "3"].map((c) => s.upload(upload("same", { "f.txt": c }))),
+        ["1", "2", "3"].map(async (c) => (await jobs("42")).upload(upload("same", { "f.txt": c }))),
       );
       if (opts.racingUploads !== false)
         expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-      expect(await s.list("42")).toHaveLength(1);
+      expect(await (await jobs("42")).list("42")).toHaveLength(1);
     });
 
     it("rejects names GitHub forbids and names that would leave the folder", async () => {
-      const s = await make();
+      const s = await (await make())("42");
       for (const name of ["a/b", "..", "a\\b", "x:y", "q?", "", "two\nlines"]) {
         expect(await code(s.upload(upload(name, { "f.txt": "x" })))).toBe("invalid-name");
       }
     });
 
     it("rejects files outside the root directory", async () => {
-      const s = await make();
+      const s = await (await make())("42");
       const t = tree({ "f.txt": "x" });
       const req = { ...upload("x", {}), files: t.files, rootDirectory: join(t.root, "sub") };
       expect(await code(s.upload(req))).toBe("invalid-path");
     });
 
+    it("keeps each attempt's copy of a name and lists the newest up to an attempt", async () => {
+      const jobs = await make();
+      await (await jobs("12", 1)).upload({
+        ...upload("rep", { "f.txt": "first" }, { runId: "12" }),
+        attempt: 1,
+      });
+      await (await jobs("12", 2)).upload({
+        ...upload("rep", { "f.txt": "second" }, { runId: "12" }),
+        attempt: 2,
+      });
+      expect((await (await jobs("12", 1)).list("12", 1)).map((a) => a.attempt)).toEqual([1]);
+      expect((await (await jobs("12", 2)).list("12")).map((a) => a.attempt)).toEqual([2]);
+    });
+  });
+}
+
+/**
+ * What every RunArtifactStore does (a folder; a blob store on a directory or on S3): the port's
+ * contract, and the server's zips, removal and retention. `make` gives a fresh, empty store on
+ * the clock given. `racingUploads: false` for a store whose server ignores conditional writes (see
+ * cacheStoreContract): there the last of racing uploads of a name stays.
+ */
+export function artifactStoreContract(
+  label: string,
+  make: (now?: () => number) => Promise<RunArtifactStore>,
+  opts: { racingUploads?: boolean } = {},
+): void {
+  artifactPortContract(
+    label,
+    async () => {
+      const store = await make();
+      return () => store;
+    },
+    opts,
+  );
+  describe(`artifact store contract: ${label}`, () => {
     it("hides an artifact once its retention has passed", async () => {
       let now = Date.parse("2026-01-01T00:00:00Z");
       const s = await make(() => now);
@@ -160,13 +200,12 @@ export function artifactStoreContract(
       expect((await s.list("11")).map((a) => a.name)).toEqual(["new"]);
     });
 
-    it("keeps each attempt's copy of a name and lists the newest up to an attempt", async () => {
+    it("gives an attempt's own copy of a name to zip", async () => {
       const s = await make();
       await s.upload({ ...upload("rep", { "f.txt": "first" }, { runId: "12" }), attempt: 1 });
       await s.upload({ ...upload("rep", { "f.txt": "second" }, { runId: "12" }), attempt: 2 });
-      expect((await s.list("12", 1)).map((a) => a.attempt)).toEqual([1]);
-      expect((await s.list("12")).map((a) => a.attempt)).toEqual([2]);
       expect((await s.contents("12", "rep", 1))?.info.attempt).toBe(1);
+      expect((await s.contents("12", "rep"))?.info.attempt).toBe(2);
     });
   });
 }

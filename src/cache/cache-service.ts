@@ -2,7 +2,13 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { type Context, Hono } from "hono";
 import type { CacheEntry } from "../actions/index.js";
-import { blobErrorResponse, fileResponse, putBlobRequest, uploadBody } from "./blob-http.js";
+import {
+  blobErrorResponse,
+  fileResponse,
+  putBlobRequest,
+  signedServiceUrl,
+  uploadBody,
+} from "./blob-http.js";
 import { isTokenProblem, type JobGrant, type JobTokens } from "./job-tokens.js";
 import type { ServerCacheStore } from "./server-cache-store.js";
 import { formatSize } from "./size.js";
@@ -10,6 +16,7 @@ import { StagedBlob, UploadError } from "./staged-blob.js";
 import { archiveCompression } from "./tar.js";
 import {
   int64Field,
+  readLimitedText,
   readTwirpBody,
   stringField,
   stringListField,
@@ -113,8 +120,9 @@ export class CacheService {
     return grant;
   }
 
-  private signedUrl(c: Context, path: string): string {
-    return `${new URL(c.req.url).origin}${path}?${this.o.tokens.signPath(path)}`;
+  /** `path` signed, under the services' URL the job was given (else where the request came to). */
+  private signedUrl(c: Context, grant: JobGrant, path: string): string {
+    return signedServiceUrl(c.req.url, grant, path, this.o.tokens.signPath(path));
   }
 
   private checkKey(key: string): void {
@@ -225,7 +233,10 @@ export class CacheService {
     const version = stringField(body, "version", true);
     this.checkKey(key);
     const p = await this.reserve(grant, key, version);
-    return Response.json({ ok: true, signed_upload_url: this.signedUrl(c, `/_blob/cache/uploads/${p.id}`) });
+    return Response.json({
+      ok: true,
+      signed_upload_url: this.signedUrl(c, grant, `/_blob/cache/uploads/${p.id}`),
+    });
   }
 
   private async finalizeEntry(grant: JobGrant, body: Record<string, unknown>): Promise<Response> {
@@ -278,8 +289,12 @@ export class CacheService {
     if (!entry) return Response.json({ ok: false, signed_download_url: "", matched_key: "" });
     return Response.json({
       ok: true,
-      signed_download_url: this.signedUrl(c, `/_blob/cache/entries/${refOf(entry)}`),
+      signed_download_url: this.signedUrl(c, grant, `/_blob/cache/entries/${refOf(entry)}`),
       matched_key: entry.key,
+      // gantry's own (the toolkit ignores unknown fields): what HttpCacheStore's CacheEntry holds.
+      matched_scope: entry.scope,
+      created_at: new Date(entry.createdAt).toISOString(),
+      size_bytes: String(entry.size),
     });
   }
 
@@ -292,10 +307,11 @@ export class CacheService {
 
   private async v1Json(c: Context): Promise<Record<string, unknown> | Response> {
     try {
-      const body = JSON.parse(await c.req.text());
+      const body = JSON.parse(await readLimitedText(c.req.raw));
       if (typeof body === "object" && body !== null && !Array.isArray(body)) return body;
-    } catch {
-      // answered below
+    } catch (err) {
+      if (err instanceof TwirpError) return v1Error(413, err.message);
+      // else answered below
     }
     return v1Error(400, "The request body must be a JSON object");
   }
@@ -314,7 +330,7 @@ export class CacheService {
       scope: entry.scope,
       cacheVersion: entry.version,
       creationTime: new Date(entry.createdAt).toISOString(),
-      archiveLocation: this.signedUrl(c, `/_blob/cache/entries/${refOf(entry)}`),
+      archiveLocation: this.signedUrl(c, grant, `/_blob/cache/entries/${refOf(entry)}`),
     });
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { CacheQuery } from "../actions/index.js";
+import type { CacheQuery, CacheStore } from "../actions/index.js";
 import type { ServerCacheStore } from "./server-cache-store.js";
 import { createArchive } from "./tar.js";
 
@@ -21,6 +21,7 @@ function workspace(files: Record<string, string>) {
 }
 
 const MAIN = "refs/heads/main";
+const OTHER = "refs/heads/other";
 const q = (key: string, restoreKeys: string[] = [], scopes = [MAIN], version = "v1"): CacheQuery => ({
   scopes,
   key,
@@ -35,20 +36,21 @@ async function bytes(stream: Readable): Promise<Buffer> {
 }
 
 /**
- * What every ServerCacheStore does (a folder; a blob store on a directory or on S3): `make` gives
- * a fresh, empty store (gzip) whose clock is `now`. `racingSaves: false` for a store whose server
- * ignores conditional writes (s3rver ignores S3's If-None-Match; AWS S3, MinIO and R2 honour it):
- * there, of saves racing on one key, each may think it won and the last one's entry stays.
+ * What every CacheStore does as jobs use it (the port of the built-in actions/cache): in process
+ * (a folder, a blob store) or over HTTP from a runner machine (HttpCacheStore). `make` gives a
+ * fresh, empty store whose clock is `now`, as a function giving the store one job of `scopes`
+ * uses (it writes to the first, reads them all). `racingSaves`: see cacheStoreContract.
  */
-export function cacheStoreContract(
+export function cachePortContract(
   label: string,
-  make: (now: () => number) => Promise<ServerCacheStore>,
+  make: (now: () => number) => Promise<(scopes: string[]) => CacheStore | Promise<CacheStore>>,
   opts: { racingSaves?: boolean } = {},
 ): void {
-  describe(`cache store contract: ${label}`, () => {
+  describe(`cache port contract: ${label}`, () => {
     it("saves files and restores them into another workspace, exact key or prefix", async () => {
       let t = 1_000;
-      const s = await make(() => ++t);
+      const jobs = await make(() => ++t);
+      const s = await jobs([MAIN]);
       const ws = workspace({ "node_modules/a.js": "A", "deep/x/y.txt": "Y" });
       expect((await s.save({ scope: MAIN, key: "deps-1", version: "v1" }, ws)).saved).toBe(true);
       expect(
@@ -59,18 +61,56 @@ export function cacheStoreContract(
       expect(readFileSync(join(into, "node_modules/a.js"), "utf8")).toBe("A");
       expect(readFileSync(join(into, "deep/x/y.txt"), "utf8")).toBe("Y");
       expect((await s.lookup(q("deps-")))?.key).toBe("deps-2");
-      expect((await s.lookup(q("none", ["deps-1"])))?.key).toBe("deps-1");
+      expect(await s.lookup(q("none", ["deps-1"]))).toMatchObject({
+        scope: MAIN,
+        key: "deps-1",
+        version: "v1",
+      });
       expect(await s.lookup(q("deps-1", [], [MAIN], "v2"))).toBeUndefined();
-      expect(await s.lookup(q("deps-1", [], ["refs/heads/other"]))).toBeUndefined();
+      const other = await jobs([OTHER]);
+      expect(await other.lookup(q("deps-1", [], [OTHER]))).toBeUndefined();
       expect(await s.restore(q("nothing"), temp("gantry-restore-"))).toBeUndefined();
     });
 
     it("keeps an entry immutable: a second save of the key is refused, of racing saves one wins", async () => {
-      const s = await make(Date.now);
+      const s = await (await make(Date.now))([MAIN]);
       const id = { scope: MAIN, key: "k", version: "v1" };
       const results = await Promise.all(["1", "2", "3"].map((c) => s.save(id, workspace({ "f.txt": c }))));
       if (opts.racingSaves !== false) expect(results.filter((r) => r.saved)).toHaveLength(1);
       expect(await s.save(id, workspace({ "f.txt": "4" }))).toEqual({ saved: false, reason: "exists" });
+      const into = temp("gantry-restore-");
+      expect((await s.restore(q("k"), into))?.key).toBe("k");
+      expect(["1", "2", "3"]).toContain(readFileSync(join(into, "f.txt"), "utf8"));
+    });
+  });
+}
+
+/**
+ * What every ServerCacheStore does (a folder; a blob store on a directory or on S3): the port's
+ * contract, and the uploads, listing and eviction of the server. `make` gives
+ * a fresh, empty store (gzip) whose clock is `now`. `racingSaves: false` for a store whose server
+ * ignores conditional writes (s3rver ignores S3's If-None-Match; AWS S3, MinIO and R2 honour it):
+ * there, of saves racing on one key, each may think it won and the last one's entry stays.
+ */
+export function cacheStoreContract(
+  label: string,
+  make: (now: () => number) => Promise<ServerCacheStore>,
+  opts: { racingSaves?: boolean } = {},
+): void {
+  cachePortContract(
+    label,
+    async (now) => {
+      const store = await make(now);
+      return () => store;
+    },
+    opts,
+  );
+  describe(`cache store contract: ${label}`, () => {
+    it("keeps one entry of a key when a second save is refused", async () => {
+      const s = await make(Date.now);
+      const id = { scope: MAIN, key: "k", version: "v1" };
+      expect((await s.save(id, workspace({ "f.txt": "1" }))).saved).toBe(true);
+      expect(await s.save(id, workspace({ "f.txt": "2" }))).toEqual({ saved: false, reason: "exists" });
       expect(await s.list()).toHaveLength(1);
     });
 

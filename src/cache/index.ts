@@ -1,5 +1,5 @@
 export { BlobCacheStore, type BlobCacheStoreOptions } from "./blob-cache-store.js";
-export { blobErrorResponse, fileResponse, putBlobRequest } from "./blob-http.js";
+export { blobErrorResponse, fileResponse, putBlobRequest, signedServiceUrl } from "./blob-http.js";
 export type { CacheService, CacheServiceOptions } from "./cache-service.js";
 export { DEFAULT_EVICTION, type EvictionPolicy, type StoredEntry } from "./eviction.js";
 export { FsCacheStore, type FsCacheStoreOptions } from "./fs-cache-store.js";
@@ -25,3 +25,5 @@ export {
 export async function loadCacheService(): Promise<typeof import("./cache-service.js").CacheService> {
   return (await import("./cache-service.js")).CacheService;
 }
+export { HttpCacheStore, type HttpCacheStoreOptions } from "./http-cache-store.js";
+export { callTwirp, getBlobFile, putBlobFile, type ServicesEnv, servicesEnvOf } from "./twirp-client.js";

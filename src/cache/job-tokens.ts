@@ -10,6 +10,21 @@ export interface JobGrant {
   attempt: number;
   /** The cache scopes the job reads, in order; it writes only to the first (see cacheScopes). */
   cacheScopes: string[];
+  /**
+   * Where the job reaches the services (its ACTIONS_RESULTS_URL, ending in `/`): the signed upload
+   * and download URLs handed to it are made under it. Unset: under the address the request came to.
+   */
+  servicesUrl?: string;
+}
+
+export interface JobTokensOptions {
+  /**
+   * The signing key (32 bytes or more). Every server of one database must use the same one, so
+   * that a token one of them issued is accepted by the others: `gantry serve` derives it from the
+   * master key (SecretVault.deriveKey). Without it, a random key of this object's own (`gantry run`).
+   */
+  key?: Uint8Array;
+  now?: () => number;
 }
 
 /** A refused request: the HTTP status and the reason given to the client. */
@@ -33,26 +48,79 @@ function sameBytes(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** A token's claims, as issue() writes them. */
+interface Claims {
+  exp?: number;
+  scp?: string;
+  ac?: string;
+  /** gantry's: the run attempt. */
+  att?: number;
+  /** gantry's: the services' URL the job was given. */
+  svc?: string;
+}
+
+function grantOf(claims: Claims): JobGrant | undefined {
+  const results = (claims.scp ?? "").split(" ").find((s) => s.startsWith("Actions.Results:"));
+  const [, runId, jobId] = results?.split(":") ?? [];
+  if (!runId || !jobId) return undefined;
+  let scopes: unknown;
+  try {
+    scopes = JSON.parse(claims.ac ?? "[]");
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(scopes)) return undefined;
+  const cacheScopes = scopes.map((s: { Scope?: unknown }) => s?.Scope);
+  if (!cacheScopes.every((s): s is string => typeof s === "string")) return undefined;
+  return {
+    runId,
+    jobId,
+    attempt: Number.isSafeInteger(claims.att) && (claims.att ?? 0) > 0 ? (claims.att as number) : 1,
+    cacheScopes,
+    ...(typeof claims.svc === "string" ? { servicesUrl: claims.svc } : {}),
+  };
+}
+
 /**
  * Issues and checks the ACTIONS_RUNTIME_TOKEN of each job, and signs the upload and download URLs
- * the services hand out. A token is a JWT (HS256, a key that lives as long as this object) whose
- * `scp` claim carries `Actions.Results:<run>:<job>` as GitHub's does (@actions/artifact reads its
- * backend ids from there) and whose `ac` claim lists the cache scopes (the first writable).
- * A token is accepted only while its job is running: revoke() at the job's end refuses it after.
+ * the services hand out. A token is a JWT (HS256) whose `scp` claim carries
+ * `Actions.Results:<run>:<job>` as GitHub's does (@actions/artifact reads its backend ids from
+ * there), whose `ac` claim lists the cache scopes (the first writable), `att` the run attempt and
+ * `svc` the services' URL the job was given. The token carries its whole grant, so any JobTokens
+ * with the same key accepts it (the servers of one database share the key): a lease opened by
+ * one server works against another. revoke() at the job's end refuses the token here from then on;
+ * elsewhere it dies at its expiry (TOKEN_TTL_MS).
  */
 export class JobTokens {
-  private readonly key = randomBytes(32);
-  private readonly live = new Map<string, { grant: JobGrant; token: string }>();
+  private readonly key: Buffer;
+  private readonly now: () => number;
+  /** Revoked jobs' ids, with their tokens' expiry: kept until then. */
+  private readonly revoked = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(o: JobTokensOptions = {}) {
+    if (o.key && o.key.length < 32) throw new Error("a job token key is 32 bytes or more");
+    this.key = o.key ? Buffer.from(o.key) : randomBytes(32);
+    this.now = o.now ?? Date.now;
+  }
 
   private mac(text: string): string {
     return createHmac("sha256", this.key).update(text).digest("base64url");
   }
 
-  /** A new job: its backend id and token. */
-  issue(runId: string, cacheScopes: string[], attempt = 1): { grant: JobGrant; token: string } {
-    const grant: JobGrant = { runId, jobId: randomUUID(), cacheScopes, attempt };
+  /** A new job: its backend id and token (`servicesUrl`: see JobGrant). */
+  issue(
+    runId: string,
+    cacheScopes: string[],
+    attempt = 1,
+    servicesUrl?: string,
+  ): { grant: JobGrant; token: string } {
+    const grant: JobGrant = {
+      runId,
+      jobId: randomUUID(),
+      cacheScopes,
+      attempt,
+      ...(servicesUrl ? { servicesUrl } : {}),
+    };
     const iat = Math.floor(this.now() / 1000);
     const claims = {
       iss: "gantry",
@@ -66,21 +134,23 @@ export class JobTokens {
         `Actions.Results:${runId}:${grant.jobId}`,
       ].join(" "),
       ac: JSON.stringify(cacheScopes.map((scope, i) => ({ Scope: scope, Permission: i === 0 ? 3 : 1 }))),
+      att: attempt,
+      ...(servicesUrl ? { svc: servicesUrl } : {}),
     };
     const unsigned = `${base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${base64url(JSON.stringify(claims))}`;
-    const token = `${unsigned}.${this.mac(unsigned)}`;
-    this.live.set(grant.jobId, { grant, token });
-    return { grant, token };
+    return { grant, token: `${unsigned}.${this.mac(unsigned)}` };
   }
 
-  /** The job ended: its token is refused from now on. */
+  /** The job ended: its token is refused here from now on. */
   revoke(jobId: string): void {
-    this.live.delete(jobId);
+    const now = this.now();
+    for (const [id, until] of this.revoked) if (until < now) this.revoked.delete(id);
+    this.revoked.set(jobId, now + TOKEN_TTL_MS);
   }
 
-  /** Whether the job is still running. */
+  /** Whether the job's token has not been revoked here. */
   isLive(jobId: string): boolean {
-    return this.live.has(jobId);
+    return !this.revoked.has(jobId);
   }
 
   /** The grant of the bearer token in an Authorization header, or why it is refused. */
@@ -93,19 +163,18 @@ export class JobTokens {
     if (parts.length !== 3 || !sameBytes(parts[2], this.mac(`${parts[0]}.${parts[1]}`))) {
       return { status: 401, reason: "Invalid ACTIONS_RUNTIME_TOKEN: not a token this server issued" };
     }
-    let claims: { scp?: string; exp?: number };
+    let claims: Claims;
     try {
       claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
     } catch {
       return { status: 401, reason: "Invalid ACTIONS_RUNTIME_TOKEN: unreadable claims" };
     }
-    const results = (claims.scp ?? "").split(" ").find((s) => s.startsWith("Actions.Results:"));
-    const jobId = results?.split(":")[2] ?? "";
-    const live = this.live.get(jobId);
-    if (!live || live.token !== token || (claims.exp ?? 0) * 1000 < this.now()) {
+    const grant = typeof claims === "object" && claims !== null ? grantOf(claims) : undefined;
+    if (!grant) return { status: 401, reason: "Invalid ACTIONS_RUNTIME_TOKEN: unreadable claims" };
+    if (!this.isLive(grant.jobId) || (claims.exp ?? 0) * 1000 < this.now()) {
       return { status: 401, reason: "ACTIONS_RUNTIME_TOKEN expired: its job has finished" };
     }
-    return live.grant;
+    return grant;
   }
 
   /** The query (`se`, `sig`) that signs `path` for SIGNED_URL_TTL_MS. */

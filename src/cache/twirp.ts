@@ -36,6 +36,36 @@ export function twirpFailure(err: unknown): Response {
   return twirpErrorResponse("internal", (err as Error).message);
 }
 
+/** The largest JSON body a service takes (a twirp call, a v1 reserve or commit): a few fields. */
+export const MAX_JSON_BODY = 1024 * 1024;
+
+/**
+ * The request's body as text, up to `limit` bytes: a TwirpError (`out_of_range`) when it declares
+ * or brings more, the rest left unread. The services listen on the server's main port too, so a
+ * client's body is never read whole into memory.
+ */
+export async function readLimitedText(req: Request, limit = MAX_JSON_BODY): Promise<string> {
+  const tooLarge = () =>
+    new TwirpError("out_of_range", `The request body is over the limit of ${limit} bytes for this call`);
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) throw tooLarge();
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 /** The JSON request body of a twirp call: an object, else `malformed`. */
 export async function readTwirpBody(req: Request): Promise<Record<string, unknown>> {
   const type = req.headers.get("content-type") ?? "";
@@ -47,8 +77,9 @@ export async function readTwirpBody(req: Request): Promise<Record<string, unknow
   }
   let body: unknown;
   try {
-    body = JSON.parse(await req.text());
+    body = JSON.parse(await readLimitedText(req));
   } catch (err) {
+    if (err instanceof TwirpError) throw err;
     throw new TwirpError("malformed", `The request body is not valid JSON: ${(err as Error).message}`);
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {

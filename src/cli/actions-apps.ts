@@ -39,6 +39,8 @@ export async function actionsApps(o: ActionsAppsOptions) {
   app.route("/", artifacts.app);
   return {
     listener: getRequestListener(app.fetch),
+    /** The same services as a web handler (paths from the services' root: `/twirp/…`, `/_blob/…`). */
+    fetch: (req: Request) => app.fetch(req),
     /** Drops what the job left unfinished. */
     async endJob(jobId: string): Promise<void> {
       await cache.endJob(jobId);

@@ -5,24 +5,34 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { cacheScopes } from "../actions/index.js";
 import { JobTokens } from "../cache/index.js";
-import type { JobServiceLease, JobServices } from "../runner/index.js";
+import { type JobServiceLease, type JobServices, SERVICES_PATH, serverBase } from "../runner/index.js";
 import type { ActionsAppsOptions, actionsApps } from "./actions-apps.js";
 
-export type ActionsServerOptions = Omit<ActionsAppsOptions, "tokens">;
+export type ActionsServerOptions = Omit<ActionsAppsOptions, "tokens"> & {
+  /**
+   * The key the jobs' tokens and signed URLs are signed with (JobTokensOptions.key): `gantry
+   * serve` derives it from its master key, so that every server of one database accepts the
+   * tokens of the others. Without it, a random key of this object's own (`gantry run`).
+   */
+  tokenKey?: Uint8Array;
+};
 
 /**
- * The Actions cache and artifact services of one `gantry run` on a loopback port. The port opens
- * when the first job starts (a plain node:http listener: cheap); the services themselves
+ * The Actions cache and artifact services of one `gantry run` or `gantry serve`. Jobs on this
+ * machine reach them on a loopback port of their own: it opens when the first such job starts (a
+ * plain node:http listener: cheap). A server also answers them on its main listener under
+ * SERVICES_PATH (fetch()), where runners on other machines reach them. The services themselves
  * (actions-apps.ts) are imported on the first request, so runs whose steps never call them do not
  * pay for them. Each job gets a token of its own, revoked when it ends.
  */
 export class ActionsServer implements JobServices {
-  private readonly tokens = new JobTokens();
+  private readonly tokens: JobTokens;
   private readonly staging: string;
   private server?: Promise<{ server: Server; url: string }>;
   private apps?: ReturnType<typeof actionsApps>;
 
   constructor(private readonly o: ActionsServerOptions) {
+    this.tokens = new JobTokens({ key: o.tokenKey });
     this.staging = join(o.stagingDir, `actions-${randomUUID()}`);
   }
 
@@ -44,6 +54,23 @@ export class ActionsServer implements JobServices {
     );
   }
 
+  /**
+   * The services as a web handler, for the server's main listener: `req`'s path is taken from the
+   * services' root (the server strips SERVICES_PATH before it calls this).
+   */
+  async fetch(req: Request): Promise<Response> {
+    let apps: Awaited<ReturnType<typeof actionsApps>>;
+    try {
+      apps = await this.loadApps();
+    } catch (err) {
+      return new Response(`gantry: the Actions services failed to load: ${(err as Error).message}`, {
+        status: 500,
+        headers: { "content-type": "text/plain" },
+      });
+    }
+    return apps.fetch(req);
+  }
+
   private start(): Promise<{ server: Server; url: string }> {
     this.server ??= new Promise((resolvePromise, reject) => {
       const server = createServer((req, res) => this.handle(req, res));
@@ -56,12 +83,21 @@ export class ActionsServer implements JobServices {
     return this.server;
   }
 
+  /**
+   * A job's lease: its token and the services' URLs. With `job.serverUrl` (a job on a runner
+   * machine), the URLs are `<serverUrl>/_services/`, which the server answers through fetch();
+   * without it, this machine's loopback port (opened at the first such job).
+   */
   async open(job: Parameters<JobServices["open"]>[0]): Promise<JobServiceLease> {
-    const { url } = await this.start();
+    const url =
+      job.serverUrl !== undefined
+        ? `${serverBase(job.serverUrl)}${SERVICES_PATH}/`
+        : (await this.start()).url;
     const { grant, token } = this.tokens.issue(
       job.runId,
       cacheScopes(job.github),
       Number(job.github.run_attempt) || 1,
+      url,
     );
     return {
       env: {

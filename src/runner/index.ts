@@ -12,7 +12,7 @@ export { discardDir, removeTrash } from "./discard-dir.js";
 export { dockerUnavailable, needsDocker } from "./docker.js";
 export { findOnPath } from "./find-on-path.js";
 export { readJobFile, writeJobFile } from "./job-file.js";
-export type { JobServiceLease, JobServices } from "./job-services.js";
+export { type JobServiceLease, type JobServices, SERVICES_PATH, serverBase } from "./job-services.js";
 export { Masker } from "./masker.js";
 export { type ProcessResult, runProcess } from "./process.js";
 export { LocalRunner, type LocalRunnerOptions } from "./run-job.js";

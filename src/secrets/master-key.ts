@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 
 /** A master key that cannot be used, or one that does not open what it is asked to: said at start. */
@@ -33,6 +33,14 @@ export class MasterKey {
   /** The key as GANTRY_MASTER_KEY and the key file hold it: base64 of its 32 bytes. */
   toText(): string {
     return this.key.toString("base64");
+  }
+
+  /**
+   * A key of its own for `purpose` (HKDF-SHA256 over the master key, 32 bytes): the same on every
+   * server that holds this master key, and telling nothing of it or of another purpose's key.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync("sha256", this.key, Buffer.alloc(0), `gantry derived key\0${purpose}`, 32));
   }
 
   /** `v1:<key id>:<base64 of iv, tag and ciphertext>`, bound to `place`. */

@@ -241,6 +241,15 @@ export class SecretVault {
     );
   }
 
+  /**
+   * A key for `purpose` derived from the master key (MasterKey.deriveKey): every server of one
+   * database holds the same master key, so they derive the same key and nothing is stored. It
+   * changes with the master key (--rotate-master-key), so what it signed before no longer holds.
+   */
+  deriveKey(purpose: string): Buffer {
+    return this.key.deriveKey(purpose);
+  }
+
   /** GitHub's GET …/actions/secrets/public-key. */
   publicKey(): { key_id: string; key: string } {
     return { key_id: this.box.keyId, key: Buffer.from(this.box.publicKey).toString("base64") };

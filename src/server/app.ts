@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { SERVICES_PATH } from "../runner/index.js";
 import { bearerAuth } from "./auth.js";
 import { AuthThrottle } from "./auth-throttle.js";
 import { HttpError, type ServerContext } from "./context.js";
@@ -30,6 +31,21 @@ import { tokenRoutes } from "./routes/tokens.js";
 import { userRoutes } from "./routes/users.js";
 import { webRoutes } from "./routes/web.js";
 import { workflowRoutes } from "./routes/workflows.js";
+
+/** `req` with SERVICES_PATH taken off its path: the services' routes start at their root. */
+function servicesRequest(req: Request): Request {
+  const url = new URL(req.url);
+  url.pathname = url.pathname.slice(SERVICES_PATH.length) || "/";
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  // duplex: a streamed body (undici's RequestInit has it; the DOM's type does not yet).
+  const init = {
+    method: req.method,
+    headers: req.headers,
+    signal: req.signal,
+    duplex: "half",
+  } as RequestInit;
+  return new Request(url, hasBody ? { ...init, body: req.body } : init);
+}
 
 /** The HTTP app: web Request in, Response out; the Node adapter sits at the edge (start-server.ts). */
 export function createApp(ctx: ServerContext): Hono {
@@ -71,6 +87,13 @@ export function createApp(ctx: ServerContext): Hono {
   // Each route's body cap: the hooks' (added by start-server.ts) GitHub's 25 MiB, the API's 1 MiB,
   // nothing else reads a body.
   app.use("/hooks/*", limitBodies(limits.webhook_body_bytes));
+  // The Actions services (cache archives, artifacts) cap their own bodies: an entry's or an
+  // artifact's limit for uploads, MAX_JSON_BODY for calls; none is read before its token or signature.
+  if (ctx.actionsServices) {
+    const services = ctx.actionsServices;
+    app.use(`${SERVICES_PATH}/*`, limitBodies(Number.MAX_SAFE_INTEGER));
+    app.all(`${SERVICES_PATH}/*`, (c) => services(servicesRequest(c.req.raw)));
+  }
   app.use("*", limitBodies(limits.api_body_bytes));
   const document = openApiDocument();
   app.get("/api/v1/openapi.json", (c) => c.json(document));

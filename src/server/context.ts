@@ -55,6 +55,11 @@ export interface ServerContext {
   actionStore?: ActionStore;
   /** The OpenID Connect issuer of the jobs' ID tokens (routes/oidc.ts); without it none is served. */
   oidc?: OidcIssuer;
+  /**
+   * The Actions cache and artifact services (a request whose path is taken from their root),
+   * answered under SERVICES_PATH for runners on other machines; without it that path is 404.
+   */
+  actionsServices?: (req: Request) => Promise<Response>;
 }
 
 export { HttpError };

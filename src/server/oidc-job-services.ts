@@ -1,5 +1,5 @@
 import type { OidcIssuer } from "../identity/index.js";
-import type { JobServiceLease, JobServices } from "../runner/index.js";
+import { type JobServiceLease, type JobServices, serverBase } from "../runner/index.js";
 import { OIDC_TOKEN_PATH } from "./routes/oidc.js";
 
 /**
@@ -30,7 +30,8 @@ export function oidcJobServices(
       if (!grant) return { env: {}, secrets: [], close: async () => {} };
       return {
         env: {
-          ACTIONS_ID_TOKEN_REQUEST_URL: `${serverUrl()}${OIDC_TOKEN_PATH}?api-version=2.0`,
+          // A runner on another machine reaches the server where it says (job.serverUrl).
+          ACTIONS_ID_TOKEN_REQUEST_URL: `${job.serverUrl !== undefined ? serverBase(job.serverUrl) : serverUrl()}${OIDC_TOKEN_PATH}?api-version=2.0`,
           ACTIONS_ID_TOKEN_REQUEST_TOKEN: grant.value,
         },
         secrets: [grant.value],

@@ -101,9 +101,22 @@ export interface ServerStores {
   artifacts: RunArtifactStore;
   /** A folder for uploads in progress, on the cache store's filesystem. */
   stagingDir: string;
+  /**
+   * The key the jobs' ACTIONS_RUNTIME_TOKENs are signed with, derived from the master key: the
+   * same on every server of one database, so a token one issued is accepted by the others.
+   */
+  tokenKey: Buffer;
 }
 
-export type ClosableJobServices = JobServices & { close(): Promise<void> };
+/** Job services the server closes when it stops, and answers on its main listener (fetch). */
+export type ClosableJobServices = JobServices & {
+  close(): Promise<void>;
+  /**
+   * The services' HTTP handler: the server answers it under SERVICES_PATH (`/_services/…`, the
+   * prefix taken off the path before the call), where runners on other machines reach it.
+   */
+  fetch?(req: Request): Promise<Response>;
+};
 
 export interface GantryServer {
   /** http://host:port, once listening. */
@@ -269,6 +282,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       : new FsArtifactStore({ root: join(dataDir, "artifacts") }),
     // Uploads in progress stay on this server's disk; a finished one goes to the store.
     stagingDir: join(dataDir, "cache", "tmp"),
+    tokenKey: vault.deriveKey("actions job tokens"),
   };
   const services = opts.jobServices?.(stores);
   let url = "";
@@ -396,6 +410,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     vault,
     oidc,
     actionStore,
+    actionsServices: services?.fetch?.bind(services),
   };
   const app = createApp(context);
   await runs.recover();
