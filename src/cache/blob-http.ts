@@ -112,7 +112,7 @@ export async function fileResponse(
 /**
  * A signed URL of the services: `path` (from the services' root, `/_blob/…`) with its `query`,
  * under the services' URL the job was given (grant.servicesUrl, e.g. the server's
- * `https://ci.example/_services/` for a runner on another machine), else under the origin the
+ * `https://ci.example/_services/actions/` for a runner on another machine), else under the origin the
  * request came to (`requestUrl`: the services on a port of their own).
  */
 export function signedServiceUrl(

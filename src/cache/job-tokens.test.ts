@@ -23,11 +23,15 @@ describe("JobTokens across servers", () => {
       "77",
       ["o/r:refs/heads/main", "o/r:refs/heads/dev"],
       3,
-      "https://ci.example/_services/",
+      "https://ci.example/_services/actions/",
     );
 
     expect(granted(b.verify(bearer(token)))).toEqual(grant);
-    expect(grant).toMatchObject({ runId: "77", attempt: 3, servicesUrl: "https://ci.example/_services/" });
+    expect(grant).toMatchObject({
+      runId: "77",
+      attempt: 3,
+      servicesUrl: "https://ci.example/_services/actions/",
+    });
     expect(stranger.verify(bearer(token))).toEqual({
       status: 401,
       reason: "Invalid ACTIONS_RUNTIME_TOKEN: not a token this server issued",

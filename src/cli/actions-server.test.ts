@@ -94,12 +94,12 @@ function must<T>(value: T | undefined): T {
 }
 
 // The built-in actions' ports over HTTP, against the real services: through `gantry serve`'s main
-// listener (/_services/, as a runner machine reaches them) and on the services' own loopback port.
-cachePortContract("HttpCacheStore through gantry serve's /_services/", async (now) => {
+// listener (/_services/actions/, as a runner machine reaches them) and on the services' own loopback port.
+cachePortContract("HttpCacheStore through gantry serve's /_services/actions/", async (now) => {
   const { server, services } = await serve(serverStores(now));
   return async (scopes) => {
     const lease = await services.open({ runId: "1", github: github(scopes[0]), serverUrl: server.url });
-    expect(lease.env.ACTIONS_RESULTS_URL).toBe(`${server.url}/_services/`);
+    expect(lease.env.ACTIONS_RESULTS_URL).toBe(`${server.url}/_services/actions/`);
     return must(HttpCacheStore.fromEnv(lease.env, { compression: "gzip" }));
   };
 });
@@ -111,7 +111,7 @@ cachePortContract("HttpCacheStore on the services' own port", async (now) => {
     return must(HttpCacheStore.fromEnv(lease.env));
   };
 });
-artifactPortContract("HttpArtifactStore through gantry serve's /_services/", async () => {
+artifactPortContract("HttpArtifactStore through gantry serve's /_services/actions/", async () => {
   const { server, services } = await serve();
   return async (runId, attempt = 1) => {
     const lease = await services.open({
@@ -153,14 +153,14 @@ describe("the Actions services on gantry serve's main listener", () => {
 
     // Opened by A for a runner that talks to B: every URL is B's, and B accepts the token.
     const lease = await a.services.open({ runId: "5", github: github(), serverUrl: `${b.server.url}/` });
-    expect(lease.env.ACTIONS_CACHE_URL).toBe(`${b.server.url}/_services/`);
+    expect(lease.env.ACTIONS_CACHE_URL).toBe(`${b.server.url}/_services/actions/`);
     const store = must(HttpCacheStore.fromEnv(lease.env, { compression: "gzip" }));
     expect((await store.save(id, workspace({ "f.txt": "from a runner" }))).saved).toBe(true);
     expect((await b.stores.cache.list()).map((e) => e.key)).toEqual(["k"]);
     expect(await a.stores.cache.list()).toEqual([]);
 
     // The same lease against a server of another master key: refused, nothing stored.
-    const elsewhere = { ...lease.env, ACTIONS_RESULTS_URL: `${stranger.server.url}/_services/` };
+    const elsewhere = { ...lease.env, ACTIONS_RESULTS_URL: `${stranger.server.url}/_services/actions/` };
     const refused = must(HttpCacheStore.fromEnv(elsewhere, { compression: "gzip" }));
     await expect(refused.save(id, workspace({ "f.txt": "x" }))).rejects.toThrow(
       /not a token this server issued/,
@@ -170,7 +170,7 @@ describe("the Actions services on gantry serve's main listener", () => {
 
   it("refuse strangers, forged signed URLs and oversized calls; a server without services has none", async () => {
     const { server, services } = await serve();
-    const base = `${server.url}/_services`;
+    const base = `${server.url}/_services/actions`;
     const call = (token: string | undefined, body: string, headers: Record<string, string> = {}) =>
       fetch(`${base}${CACHE_SERVICE}/GetCacheEntryDownloadURL`, {
         method: "POST",
@@ -208,6 +208,11 @@ describe("the Actions services on gantry serve's main listener", () => {
     const put = await fetch(forged, { method: "PUT", headers: { "x-ms-blob-type": "BlockBlob" }, body: "x" });
     expect(put.status).toBe(403);
 
+    // The jobs' ID token endpoint beside them is the OIDC route's still (its 401, not the services').
+    const oidc = await fetch(`${server.url}/_services/oidc/token?api-version=2.0`);
+    expect(oidc.status).toBe(401);
+    expect(await oidc.json()).toHaveProperty("message");
+
     // The job ended: its token is refused from then on.
     await lease.close();
     expect((await call(token, JSON.stringify({ key: "k", version: "v1" }))).status).toBe(401);
@@ -220,7 +225,8 @@ describe("the Actions services on gantry serve's main listener", () => {
     });
     stops.push(() => bare.close());
     expect(
-      (await fetch(`${bare.url}/_services${CACHE_SERVICE}/CreateCacheEntry`, { method: "POST" })).status,
+      (await fetch(`${bare.url}/_services/actions${CACHE_SERVICE}/CreateCacheEntry`, { method: "POST" }))
+        .status,
     ).toBe(404);
   });
 
@@ -313,7 +319,7 @@ describe("a job on a runner machine", () => {
       ["use", "success"],
     ]);
     const make = report.jobs[0];
-    expect(make.steps.find((s) => s.id === "where")?.outputs.url).toBe(`${server.url}/_services/`);
+    expect(make.steps.find((s) => s.id === "where")?.outputs.url).toBe(`${server.url}/_services/actions/`);
     const use = report.jobs[1];
     expect(use.steps.find((s) => s.id === "restore")?.outputs["cache-hit"]).toBe("true");
     // What went over HTTP is in the server's stores.

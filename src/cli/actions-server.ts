@@ -85,7 +85,7 @@ export class ActionsServer implements JobServices {
 
   /**
    * A job's lease: its token and the services' URLs. With `job.serverUrl` (a job on a runner
-   * machine), the URLs are `<serverUrl>/_services/`, which the server answers through fetch();
+   * machine), the URLs are `<serverUrl>/_services/actions/`, which the server answers through fetch();
    * without it, this machine's loopback port (opened at the first such job).
    */
   async open(job: Parameters<JobServices["open"]>[0]): Promise<JobServiceLease> {

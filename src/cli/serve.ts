@@ -143,7 +143,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     rotateOidcKey: values["rotate-oidc-key"] === true,
     rotateMasterKey: values["rotate-master-key"],
     // Jobs reach the Actions cache and artifact services as on GitHub (@actions/cache, @actions/artifact).
-    // Runners on other machines reach them on the main listener (/_services/), with tokens any
+    // Runners on other machines reach them on the main listener (/_services/actions/), with tokens any
     // server of the database accepts (tokenKey: derived from the master key).
     jobServices: ({ cache, artifacts, stagingDir, tokenKey }) =>
       new ActionsServer({

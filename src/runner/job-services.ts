@@ -2,10 +2,10 @@ import type { Json } from "../expressions/index.js";
 
 /**
  * Where the Actions services answer on the server's main listener (`gantry serve`): a runner on
- * another machine reaches them at `<server URL>/_services/` (twirp at `/_services/twirp/…`, signed
- * blobs at `/_services/_blob/…`, the v1 cache API at `/_services/_apis/…`).
+ * another machine reaches them at `<server URL>/_services/actions/` (twirp at `/_services/actions/twirp/…`, signed
+ * blobs at `/_services/actions/_blob/…`, the v1 cache API at `/_services/actions/_apis/…`).
  */
-export const SERVICES_PATH = "/_services";
+export const SERVICES_PATH = "/_services/actions";
 
 /**
  * Services a job's steps reach over HTTP (the Actions cache and artifact services): opened as a
@@ -19,7 +19,7 @@ export interface JobServices {
    * `--server` URL, e.g. `https://ci.example.com` or `http://10.0.0.5:8080`). With it, the lease's
    * URLs (ACTIONS_RESULTS_URL, ACTIONS_CACHE_URL, the signed upload and download URLs the
    * services hand out, ACTIONS_ID_TOKEN_REQUEST_URL) are all under it, the
-   * Actions services' at `<serverUrl>/_services/` (SERVICES_PATH); without it, at the addresses a
+   * Actions services' at `<serverUrl>/_services/actions/` (SERVICES_PATH); without it, at the addresses a
    * job on the server's own machine uses (a loopback port of the services' own).
    */
   open(job: {

@@ -644,6 +644,98 @@ export function openApiDocument(): Record<string, unknown> {
           { security: [], responses: { "200": { description: "JSON Web Key Set" } } },
         ),
       },
+      // The Actions cache and artifact services (a server with job services), for runners on other
+      // machines: the protocols @actions/cache and @actions/artifact speak, behind a job's
+      // ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL (`<server>/_services/actions/`).
+      "/_services/actions/twirp/github.actions.results.api.v1.CacheService/{method}": {
+        servers: [{ url: "/" }],
+        post: op(
+          "The cache service v2 (twirp JSON: CreateCacheEntry, FinalizeCacheEntryUpload, GetCacheEntryDownloadURL), as @actions/cache calls it; the bearer is the job's ACTIONS_RUNTIME_TOKEN. GetCacheEntryDownloadURL also answers gantry's matched_scope, created_at and size_bytes",
+          {
+            security: [],
+            parameters: [pathParam("method")],
+            responses: {
+              "200": {
+                description: "The method's answer (signed upload and download URLs under the same base)",
+              },
+              "400": { description: "A malformed call, or a body over 1 MiB (twirp `{code, msg}`)" },
+              "401": {
+                description: "No token, one no server of this database issued, or one whose job ended",
+              },
+              "409": { description: "The entry exists or is being uploaded (already_exists)" },
+            },
+          },
+        ),
+      },
+      "/_services/actions/twirp/github.actions.results.api.v1.ArtifactService/{method}": {
+        servers: [{ url: "/" }],
+        post: op(
+          "The artifact service v4 (twirp JSON: CreateArtifact, FinalizeArtifact, ListArtifacts, GetSignedArtifactURL, DeleteArtifact), as @actions/artifact calls it, for the token's own run; ListArtifacts also answers GitHub's digest and gantry's expires_at and attempt",
+          {
+            security: [],
+            parameters: [pathParam("method")],
+            responses: {
+              "200": { description: "The method's answer" },
+              "400": { description: "A malformed call, or a body over 1 MiB (twirp `{code, msg}`)" },
+              "401": {
+                description: "No token, one no server of this database issued, or one whose job ended",
+              },
+              "403": { description: "Another run's artifacts, or another job's upload" },
+              "404": { description: "No such artifact" },
+              "409": { description: "The name exists in this attempt or is being uploaded" },
+            },
+          },
+        ),
+      },
+      "/_services/actions/_apis/artifactcache/{path}": {
+        servers: [{ url: "/" }],
+        get: op(
+          "The cache service v1 (GET cache, GET caches), behind ACTIONS_CACHE_URL without ACTIONS_CACHE_SERVICE_V2",
+          {
+            security: [],
+            parameters: [pathParam("path")],
+            responses: { "200": { description: "The entry found" }, "204": { description: "No entry" } },
+          },
+        ),
+        post: op("The cache service v1: reserve (POST caches) and commit (POST caches/{id})", {
+          security: [],
+          parameters: [pathParam("path")],
+          responses: { "201": { description: "Reserved" }, "204": { description: "Committed" } },
+        }),
+        patch: op("The cache service v1: a chunk of an upload (Content-Range)", {
+          security: [],
+          parameters: [pathParam("path")],
+          responses: { "204": { description: "Stored" } },
+        }),
+      },
+      "/_services/actions/_blob/{path}": {
+        servers: [{ url: "/" }],
+        get: op(
+          "A signed download (a cache archive, with Range; an artifact as a zip): the `se` and `sig` query are the credential",
+          {
+            security: [],
+            parameters: [pathParam("path")],
+            responses: {
+              "200": { description: "The bytes" },
+              "206": { description: "The range asked for" },
+              "403": { description: "Unsigned, altered or expired (Azure's error XML)" },
+              "404": { description: "No longer stored" },
+            },
+          },
+        ),
+        put: op(
+          "A signed upload in Azure Blob's dialect (Put Blob, Put Block, Put Block List) while its job runs",
+          {
+            security: [],
+            parameters: [pathParam("path")],
+            responses: {
+              "201": { description: "Written" },
+              "403": { description: "Unsigned, altered or expired, or its job ended" },
+              "413": { description: "Over the cache entry's or the artifact's size limit" },
+            },
+          },
+        ),
+      },
       "/_services/oidc/token": {
         servers: [{ url: "/" }],
         get: op(

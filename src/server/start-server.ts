@@ -112,7 +112,7 @@ export interface ServerStores {
 export type ClosableJobServices = JobServices & {
   close(): Promise<void>;
   /**
-   * The services' HTTP handler: the server answers it under SERVICES_PATH (`/_services/…`, the
+   * The services' HTTP handler: the server answers it under SERVICES_PATH (`/_services/actions/…`, the
    * prefix taken off the path before the call), where runners on other machines reach it.
    */
   fetch?(req: Request): Promise<Response>;
