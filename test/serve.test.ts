@@ -258,6 +258,10 @@ describe("gantry serve: the Actions services", () => {
       "const own = await call(process.env.ACTIONS_RUNTIME_TOKEN);",
       "const forged = await call('x.y.z');",
       "console.log('own', own.status, JSON.stringify(await own.json()), 'forged', forged.status, process.env.ACTIONS_CACHE_SERVICE_V2);",
+      // The token is bound to the job's GITHUB_TOKEN in the store (every server refuses it once
+      // the job ends) and names the services' URL the job was given.
+      "const claims = JSON.parse(Buffer.from(process.env.ACTIONS_RUNTIME_TOKEN.split('.')[1], 'base64url'));",
+      "console.log('bound', /^[0-9]+$/.test(claims.lr), claims.svc === process.env.ACTIONS_RESULTS_URL);",
     ].join("\n");
     const repo = makeRepo({
       files: {
@@ -278,6 +282,7 @@ describe("gantry serve: the Actions services", () => {
     expect(followed.stdout).toMatch(
       /own 200 \{"ok":false,"signed_download_url":"","matched_key":""\} forged 401 True/,
     );
+    expect(followed.stdout).toMatch(/bound true true/);
     expect(followed.stdout).toMatch(/Run \d+ completed: success/);
   });
 });

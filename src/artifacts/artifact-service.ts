@@ -48,6 +48,8 @@ interface PendingArtifact {
   attempt: number;
   name: string;
   jobId: string;
+  /** The grant of the job uploading it: an upload is taken only while that job runs. */
+  grant: JobGrant;
   mimeType: string;
   retentionDays: number;
   blob: StagedBlob;
@@ -95,8 +97,8 @@ export class ArtifactService {
   }
 
   /** The bearer token's grant, before anything of the body is read. */
-  private tokenGrant(c: Context): JobGrant {
-    const grant = this.o.tokens.verify(c.req.header("authorization"));
+  private async tokenGrant(c: Context): Promise<JobGrant> {
+    const grant = await this.o.tokens.check(c.req.header("authorization"));
     if (isTokenProblem(grant)) {
       throw new TwirpError(grant.status === 401 ? "unauthenticated" : "permission_denied", grant.reason);
     }
@@ -125,7 +127,7 @@ export class ArtifactService {
   private async twirp(c: Context): Promise<Response> {
     try {
       // The token first: a stranger's body is never read.
-      const token = this.tokenGrant(c);
+      const token = await this.tokenGrant(c);
       const body = await readTwirpBody(c.req.raw);
       switch (c.req.param("method")) {
         case "CreateArtifact":
@@ -188,6 +190,7 @@ export class ArtifactService {
       attempt: grant.attempt,
       name,
       jobId: grant.jobId,
+      grant,
       mimeType: stringField(body, "mime_type") || "application/zip",
       retentionDays,
       blob: new StagedBlob(
@@ -341,7 +344,7 @@ export class ArtifactService {
         ? blobError(409, "BlobImmutable", "This artifact is finalised already; an artifact cannot change")
         : blobError(404, "BlobNotFound", "No upload is in progress at this URL (its job has ended?)");
     }
-    if (!this.o.tokens.isLive(p.jobId)) {
+    if (!(await this.o.tokens.jobAlive(p.grant))) {
       await this.drop(p);
       return blobError(403, "AuthenticationFailed", "The job that created this upload has finished");
     }

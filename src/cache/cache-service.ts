@@ -44,6 +44,8 @@ interface PendingEntry {
   key: string;
   version: string;
   jobId: string;
+  /** The grant of the job uploading it: an upload is taken only while that job runs. */
+  grant: JobGrant;
   blob: StagedBlob;
 }
 
@@ -112,8 +114,8 @@ export class CacheService {
     await p.blob.discard();
   }
 
-  private grantOf(c: Context): JobGrant {
-    const grant = this.o.tokens.verify(c.req.header("authorization"));
+  private async grantOf(c: Context): Promise<JobGrant> {
+    const grant = await this.o.tokens.check(c.req.header("authorization"));
     if (isTokenProblem(grant)) {
       throw new TwirpError(grant.status === 401 ? "unauthenticated" : "permission_denied", grant.reason);
     }
@@ -164,6 +166,7 @@ export class CacheService {
       key,
       version,
       jobId: grant.jobId,
+      grant,
       blob: new StagedBlob(
         join(this.o.stagingDir, `cache-${id}`),
         this.o.maxEntrySize,
@@ -211,7 +214,7 @@ export class CacheService {
 
   private async twirp(c: Context): Promise<Response> {
     try {
-      const grant = this.grantOf(c);
+      const grant = await this.grantOf(c);
       const body = await readTwirpBody(c.req.raw);
       switch (c.req.param("method")) {
         case "CreateCacheEntry":
@@ -300,8 +303,8 @@ export class CacheService {
 
   // --- v1 (REST) ---
 
-  private v1Grant(c: Context): JobGrant | Response {
-    const grant = this.o.tokens.verify(c.req.header("authorization"));
+  private async v1Grant(c: Context): Promise<JobGrant | Response> {
+    const grant = await this.o.tokens.check(c.req.header("authorization"));
     return isTokenProblem(grant) ? v1Error(grant.status, grant.reason) : grant;
   }
 
@@ -317,7 +320,7 @@ export class CacheService {
   }
 
   private async v1Lookup(c: Context): Promise<Response> {
-    const grant = this.v1Grant(c);
+    const grant = await this.v1Grant(c);
     if (grant instanceof Response) return grant;
     const keys = (c.req.query("keys") ?? "").split(",").filter((k) => k !== "");
     const version = c.req.query("version") ?? "";
@@ -335,7 +338,7 @@ export class CacheService {
   }
 
   private async v1List(c: Context): Promise<Response> {
-    const grant = this.v1Grant(c);
+    const grant = await this.v1Grant(c);
     if (grant instanceof Response) return grant;
     const key = c.req.query("key") ?? "";
     const entries = (await this.o.store.list()).filter(
@@ -353,7 +356,7 @@ export class CacheService {
   }
 
   private async v1Reserve(c: Context): Promise<Response> {
-    const grant = this.v1Grant(c);
+    const grant = await this.v1Grant(c);
     if (grant instanceof Response) return grant;
     const body = await this.v1Json(c);
     if (body instanceof Response) return body;
@@ -391,7 +394,7 @@ export class CacheService {
   }
 
   private async v1Chunk(c: Context): Promise<Response> {
-    const grant = this.v1Grant(c);
+    const grant = await this.v1Grant(c);
     if (grant instanceof Response) return grant;
     const p = this.ownUpload(grant, c.req.param("id") ?? "");
     if (p instanceof Response) return p;
@@ -409,7 +412,7 @@ export class CacheService {
   }
 
   private async v1Commit(c: Context): Promise<Response> {
-    const grant = this.v1Grant(c);
+    const grant = await this.v1Grant(c);
     if (grant instanceof Response) return grant;
     const p = this.ownUpload(grant, c.req.param("id") ?? "");
     if (p instanceof Response) return p;
@@ -453,7 +456,7 @@ export class CacheService {
           )
         : blobErrorResponse(404, "BlobNotFound", "No upload is in progress at this URL (its job has ended?)");
     }
-    if (!this.o.tokens.isLive(p.jobId)) {
+    if (!(await this.o.tokens.jobAlive(p.grant))) {
       await this.drop(p);
       return blobErrorResponse(403, "AuthenticationFailed", "The job that created this upload has finished");
     }

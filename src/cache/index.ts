@@ -3,7 +3,14 @@ export { blobErrorResponse, fileResponse, putBlobRequest, signedServiceUrl } fro
 export type { CacheService, CacheServiceOptions } from "./cache-service.js";
 export { DEFAULT_EVICTION, type EvictionPolicy, type StoredEntry } from "./eviction.js";
 export { FsCacheStore, type FsCacheStoreOptions } from "./fs-cache-store.js";
-export { isTokenProblem, type JobGrant, JobTokens, type TokenProblem } from "./job-tokens.js";
+export {
+  isTokenProblem,
+  type JobGrant,
+  type JobLife,
+  JobTokens,
+  type JobTokensOptions,
+  type TokenProblem,
+} from "./job-tokens.js";
 export type { CacheArchive, PruneResult, ServerCacheStore } from "./server-cache-store.js";
 export { formatSize, parseSize } from "./size.js";
 export { StagedBlob } from "./staged-blob.js";

@@ -19,12 +19,9 @@ describe("JobTokens across servers", () => {
     const a = new JobTokens({ key: master.deriveKey(PURPOSE) });
     const b = new JobTokens({ key: sameText.deriveKey(PURPOSE) });
     const stranger = new JobTokens({ key: another.deriveKey(PURPOSE) });
-    const { grant, token } = a.issue(
-      "77",
-      ["o/r:refs/heads/main", "o/r:refs/heads/dev"],
-      3,
-      "https://ci.example/_services/actions/",
-    );
+    const { grant, token } = a.issue("77", ["o/r:refs/heads/main", "o/r:refs/heads/dev"], 3, {
+      servicesUrl: "https://ci.example/_services/actions/",
+    });
 
     expect(granted(b.verify(bearer(token)))).toEqual(grant);
     expect(grant).toMatchObject({
@@ -73,6 +70,27 @@ describe("JobTokens across servers", () => {
     expect(granted(b.verify(bearer(token))).jobId).toBe(grant.jobId);
     now += 25 * 60 * 60 * 1000;
     expect(b.verify(bearer(token))).toMatchObject({ status: 401 });
+  });
+
+  it("refuses on every server a token whose job's life ended, wherever it ended", async () => {
+    const key = MasterKey.generate().deriveKey(PURPOSE);
+    // The store every server shares: which jobs still run.
+    const running = new Set(["17"]);
+    const alive = async (ref: string) => running.has(ref);
+    const a = new JobTokens({ key, alive });
+    const b = new JobTokens({ key, alive });
+    const { grant, token } = a.issue("9", ["o/r:refs/heads/main"], 1, { lifeRef: "17" });
+    expect(granted(await b.check(bearer(token))).lifeRef).toBe("17");
+    expect(await b.jobAlive(grant)).toBe(true);
+    running.delete("17");
+    expect(await b.check(bearer(token))).toMatchObject({
+      status: 401,
+      reason: expect.stringContaining("finished"),
+    });
+    expect(await b.jobAlive(grant)).toBe(false);
+    // A token bound to nothing (gantry run) holds until revoked or expired.
+    const free = a.issue("9", ["o/r:refs/heads/main"]);
+    expect(granted(await b.check(bearer(free.token))).jobId).toBe(free.grant.jobId);
   });
 
   it("refuses a key shorter than 32 bytes", () => {

@@ -15,6 +15,20 @@ export interface JobGrant {
    * and download URLs handed to it are made under it. Unset: under the address the request came to.
    */
   servicesUrl?: string;
+  /** What the job's life is kept in on the server (JobLife.of): its token holds while that does. */
+  lifeRef?: string;
+}
+
+/**
+ * Where a server keeps whether a job still runs, so that every server of one database refuses a
+ * finished job's token, whichever of them saw it end: `gantry serve` binds a job's token to its
+ * GITHUB_TOKEN in the store, revoked when the job ends (server/job-life.ts).
+ */
+export interface JobLife {
+  /** The reference a new job's token is bound to (from its github context), if any. */
+  of(github: Record<string, unknown>): Promise<string | undefined>;
+  /** Whether the job bound to `ref` still runs. */
+  alive(ref: string): Promise<boolean>;
 }
 
 export interface JobTokensOptions {
@@ -25,6 +39,8 @@ export interface JobTokensOptions {
    */
   key?: Uint8Array;
   now?: () => number;
+  /** Asked by check() for a token bound to a job's life (JobGrant.lifeRef). */
+  alive?: JobLife["alive"];
 }
 
 /** A refused request: the HTTP status and the reason given to the client. */
@@ -57,6 +73,8 @@ interface Claims {
   att?: number;
   /** gantry's: the services' URL the job was given. */
   svc?: string;
+  /** gantry's: what the job's life is kept in (JobGrant.lifeRef). */
+  lr?: string;
 }
 
 function grantOf(claims: Claims): JobGrant | undefined {
@@ -78,6 +96,7 @@ function grantOf(claims: Claims): JobGrant | undefined {
     attempt: Number.isSafeInteger(claims.att) && (claims.att ?? 0) > 0 ? (claims.att as number) : 1,
     cacheScopes,
     ...(typeof claims.svc === "string" ? { servicesUrl: claims.svc } : {}),
+    ...(typeof claims.lr === "string" ? { lifeRef: claims.lr } : {}),
   };
 }
 
@@ -89,7 +108,8 @@ function grantOf(claims: Claims): JobGrant | undefined {
  * `svc` the services' URL the job was given. The token carries its whole grant, so any JobTokens
  * with the same key accepts it (the servers of one database share the key): a lease opened by
  * one server works against another. revoke() at the job's end refuses the token here from then on;
- * elsewhere it dies at its expiry (TOKEN_TTL_MS).
+ * check() also refuses a token whose job's life (`lr`, JobLife) has ended, wherever it ended; any
+ * token dies at its expiry (TOKEN_TTL_MS).
  */
 export class JobTokens {
   private readonly key: Buffer;
@@ -97,7 +117,7 @@ export class JobTokens {
   /** Revoked jobs' ids, with their tokens' expiry: kept until then. */
   private readonly revoked = new Map<string, number>();
 
-  constructor(o: JobTokensOptions = {}) {
+  constructor(private readonly o: JobTokensOptions = {}) {
     if (o.key && o.key.length < 32) throw new Error("a job token key is 32 bytes or more");
     this.key = o.key ? Buffer.from(o.key) : randomBytes(32);
     this.now = o.now ?? Date.now;
@@ -107,19 +127,21 @@ export class JobTokens {
     return createHmac("sha256", this.key).update(text).digest("base64url");
   }
 
-  /** A new job: its backend id and token (`servicesUrl`: see JobGrant). */
+  /** A new job: its backend id and token (`servicesUrl`, `lifeRef`: see JobGrant). */
   issue(
     runId: string,
     cacheScopes: string[],
     attempt = 1,
-    servicesUrl?: string,
+    opts: { servicesUrl?: string; lifeRef?: string } = {},
   ): { grant: JobGrant; token: string } {
+    const { servicesUrl, lifeRef } = opts;
     const grant: JobGrant = {
       runId,
       jobId: randomUUID(),
       cacheScopes,
       attempt,
       ...(servicesUrl ? { servicesUrl } : {}),
+      ...(lifeRef ? { lifeRef } : {}),
     };
     const iat = Math.floor(this.now() / 1000);
     const claims = {
@@ -136,6 +158,7 @@ export class JobTokens {
       ac: JSON.stringify(cacheScopes.map((scope, i) => ({ Scope: scope, Permission: i === 0 ? 3 : 1 }))),
       att: attempt,
       ...(servicesUrl ? { svc: servicesUrl } : {}),
+      ...(lifeRef ? { lr: lifeRef } : {}),
     };
     const unsigned = `${base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${base64url(JSON.stringify(claims))}`;
     return { grant, token: `${unsigned}.${this.mac(unsigned)}` };
@@ -153,7 +176,24 @@ export class JobTokens {
     return !this.revoked.has(jobId);
   }
 
-  /** The grant of the bearer token in an Authorization header, or why it is refused. */
+  /**
+   * verify(), and for a token bound to a job's life, whether that job still runs (JobLife.alive):
+   * what the services call before they read a request's body.
+   */
+  async check(authorization: string | undefined | null): Promise<JobGrant | TokenProblem> {
+    const grant = this.verify(authorization);
+    if (isTokenProblem(grant) || (await this.jobAlive(grant))) return grant;
+    return { status: 401, reason: "ACTIONS_RUNTIME_TOKEN expired: its job has finished" };
+  }
+
+  /** Whether the grant's job still runs: not revoked here, and its life (if bound) not ended. */
+  async jobAlive(grant: JobGrant): Promise<boolean> {
+    if (!this.isLive(grant.jobId)) return false;
+    if (grant.lifeRef === undefined || !this.o.alive) return true;
+    return this.o.alive(grant.lifeRef);
+  }
+
+  /** The grant of the bearer token in an Authorization header, or why it is refused (no JobLife asked). */
   verify(authorization: string | undefined | null): JobGrant | TokenProblem {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
     if (!match)

@@ -15,6 +15,7 @@ import {
   Semaphore,
   type WorkflowRunReport,
 } from "../engine/index.js";
+import { hashToken, JOB_PREFIX, lastEight, newTokenValue } from "../identity/index.js";
 import { LocalRunner } from "../runner/index.js";
 import { keyFileOf } from "../secrets/index.js";
 import { type GantryServer, startServer } from "../server/index.js";
@@ -55,12 +56,13 @@ async function serve(stores = serverStores(), dataDir = temp("gantry-serve-")) {
     host: "127.0.0.1",
     adminToken: "admin-token",
     triggers: false,
-    jobServices: ({ stagingDir, tokenKey }) => {
+    jobServices: ({ stagingDir, tokenKey, jobLife }) => {
       services = new ActionsServer({
         cache: stores.cache,
         artifacts: stores.artifacts,
         stagingDir,
         tokenKey,
+        jobLife,
         maxCacheEntrySize: LIMIT,
         maxArtifactSize: LIMIT,
       });
@@ -228,6 +230,44 @@ describe("the Actions services on gantry serve's main listener", () => {
       (await fetch(`${bare.url}/_services/actions${CACHE_SERVICE}/CreateCacheEntry`, { method: "POST" }))
         .status,
     ).toBe(404);
+  });
+
+  it("refuse a job's token once its GITHUB_TOKEN is revoked in the store, whichever server revoked it", async () => {
+    const { server, services, stores } = await serve();
+    const repo = await server.store.addRepo({
+      owner: "acme",
+      name: "app",
+      url: "/srv",
+      defaultBranch: "main",
+      pollIntervalSeconds: 0,
+    });
+    const value = newTokenValue(JOB_PREFIX);
+    const githubToken = await server.store.addToken({
+      kind: "job",
+      userId: null,
+      name: "build",
+      hash: hashToken(value),
+      lastEight: lastEight(value),
+      scopes: [],
+      expiresAt: null,
+      repoId: repo.id,
+      runId: 1,
+      permissions: {},
+    });
+    const lease = await services.open({
+      runId: "1",
+      github: { ...github(), token: value },
+      serverUrl: server.url,
+    });
+    const store = must(HttpCacheStore.fromEnv(lease.env, { compression: "gzip" }));
+    const id = { scope: "refs/heads/main", key: "k", version: "v1" };
+    expect((await store.save(id, workspace({ "f.txt": "1" }))).saved).toBe(true);
+    // The job ended on another server of the database: it revoked the job's GITHUB_TOKEN there.
+    await server.store.revokeToken(githubToken.id, new Date().toISOString());
+    await expect(store.save({ ...id, key: "k2" }, workspace({ "f.txt": "2" }))).rejects.toThrow(
+      /its job has finished/,
+    );
+    expect((await stores.cache.list()).map((e) => e.key)).toEqual(["k"]);
   });
 
   it("refuse a server URL that is not an http(s) address", async () => {

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { cacheScopes } from "../actions/index.js";
-import { JobTokens } from "../cache/index.js";
+import { type JobLife, JobTokens } from "../cache/index.js";
 import { type JobServiceLease, type JobServices, SERVICES_PATH, serverBase } from "../runner/index.js";
 import type { ActionsAppsOptions, actionsApps } from "./actions-apps.js";
 
@@ -15,6 +15,12 @@ export type ActionsServerOptions = Omit<ActionsAppsOptions, "tokens"> & {
    * tokens of the others. Without it, a random key of this object's own (`gantry run`).
    */
   tokenKey?: Uint8Array;
+  /**
+   * Where the server keeps whether a job still runs (`gantry serve`: its GITHUB_TOKEN in the
+   * store): each job's token is bound to it, so every server refuses it once the job has ended.
+   * Without it, a token is refused after its job's end where the job's lease was closed.
+   */
+  jobLife?: JobLife;
 };
 
 /**
@@ -32,7 +38,7 @@ export class ActionsServer implements JobServices {
   private apps?: ReturnType<typeof actionsApps>;
 
   constructor(private readonly o: ActionsServerOptions) {
-    this.tokens = new JobTokens({ key: o.tokenKey });
+    this.tokens = new JobTokens({ key: o.tokenKey, alive: o.jobLife?.alive.bind(o.jobLife) });
     this.staging = join(o.stagingDir, `actions-${randomUUID()}`);
   }
 
@@ -93,11 +99,12 @@ export class ActionsServer implements JobServices {
       job.serverUrl !== undefined
         ? `${serverBase(job.serverUrl)}${SERVICES_PATH}/`
         : (await this.start()).url;
+    const lifeRef = await this.o.jobLife?.of(job.github);
     const { grant, token } = this.tokens.issue(
       job.runId,
       cacheScopes(job.github),
       Number(job.github.run_attempt) || 1,
-      url,
+      { servicesUrl: url, lifeRef },
     );
     return {
       env: {

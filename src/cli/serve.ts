@@ -145,12 +145,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     // Jobs reach the Actions cache and artifact services as on GitHub (@actions/cache, @actions/artifact).
     // Runners on other machines reach them on the main listener (/_services/actions/), with tokens any
     // server of the database accepts (tokenKey: derived from the master key).
-    jobServices: ({ cache, artifacts, stagingDir, tokenKey }) =>
+    jobServices: ({ cache, artifacts, stagingDir, tokenKey, jobLife }) =>
       new ActionsServer({
         cache,
         artifacts,
         stagingDir,
         tokenKey,
+        jobLife,
         maxCacheEntrySize: DEFAULT_EVICTION.maxSize,
         maxArtifactSize: maxArtifactSize(),
       }),

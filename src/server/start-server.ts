@@ -7,7 +7,13 @@ import { ActionRunner, BuiltInActions, openActionStore } from "../actions/index.
 import { BlobArtifactStore, FsArtifactStore, type RunArtifactStore } from "../artifacts/index.js";
 import { AuditTrail, openSigningKey, type SigningKey } from "../audit/index.js";
 import { type BlobStore, openBlobStore, parseBlobUrl } from "../blobs/index.js";
-import { BlobCacheStore, DEFAULT_EVICTION, FsCacheStore, type ServerCacheStore } from "../cache/index.js";
+import {
+  BlobCacheStore,
+  DEFAULT_EVICTION,
+  FsCacheStore,
+  type JobLife,
+  type ServerCacheStore,
+} from "../cache/index.js";
 import { OidcIssuer, OidcKeys } from "../identity/index.js";
 import type { JobServices } from "../runner/index.js";
 import { MasterKeyError, SecretVault } from "../secrets/index.js";
@@ -33,6 +39,7 @@ import { moveLegacyHookSecrets } from "./hook-secret.js";
 import { HookSender } from "./hook-sender.js";
 import { hookSecrets } from "./hooks-config.js";
 import { jobIsolation } from "./job-isolation.js";
+import { jobTokenLife } from "./job-life.js";
 import { JobLogs } from "./job-logs.js";
 import { LiveHub } from "./live-hub.js";
 import { joinJobServices, oidcJobServices } from "./oidc-job-services.js";
@@ -106,6 +113,8 @@ export interface ServerStores {
    * same on every server of one database, so a token one issued is accepted by the others.
    */
   tokenKey: Buffer;
+  /** Whether a job still runs, as the store (shared by the servers) keeps it: see job-life.ts. */
+  jobLife: JobLife;
 }
 
 /** Job services the server closes when it stops, and answers on its main listener (fetch). */
@@ -283,6 +292,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     // Uploads in progress stay on this server's disk; a finished one goes to the store.
     stagingDir: join(dataDir, "cache", "tmp"),
     tokenKey: vault.deriveKey("actions job tokens"),
+    jobLife: jobTokenLife(store),
   };
   const services = opts.jobServices?.(stores);
   let url = "";

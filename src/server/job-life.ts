@@ -1,0 +1,24 @@
+import type { JobLife } from "../cache/index.js";
+import { hashToken } from "../identity/index.js";
+import type { Store } from "../store/index.js";
+
+/**
+ * A job's life as the store keeps it, for every server of the database: its GITHUB_TOKEN (a job
+ * token in the store, revoked the moment the job ends, and at a start for the jobs a crash ended).
+ * The Actions services bind each job's ACTIONS_RUNTIME_TOKEN to it (ActionsServer's jobLife).
+ */
+export function jobTokenLife(store: Store, now: () => number = Date.now): JobLife {
+  return {
+    async of(github) {
+      const value = typeof github.token === "string" ? github.token : "";
+      if (!value) return undefined;
+      const token = await store.findToken(hashToken(value));
+      return token?.kind === "job" ? String(token.id) : undefined;
+    },
+    async alive(ref) {
+      const token = /^\d+$/.test(ref) ? await store.getToken(Number(ref)) : undefined;
+      if (!token || token.kind !== "job" || token.revokedAt) return false;
+      return token.expiresAt === null || Date.parse(token.expiresAt) > now();
+    },
+  };
+}
