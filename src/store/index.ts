@@ -62,6 +62,7 @@ export {
   type RunnerRegistration,
   type RunPatch,
   type SecretScope,
+  type ServerRecord,
   type Status,
   type Step,
   type StoredSecret,

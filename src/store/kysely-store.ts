@@ -18,6 +18,7 @@ import * as runners from "./runners.js";
 import * as runs from "./runs.js";
 import type { Database } from "./schema.js";
 import { nextValue } from "./sequences.js";
+import * as servers from "./servers.js";
 import * as steps from "./steps.js";
 import type { Store } from "./store.js";
 import * as tokens from "./tokens.js";
@@ -51,6 +52,7 @@ import type {
   RunnerRegistration,
   RunPatch,
   SecretScope,
+  ServerRecord,
   Step,
   TriggerMemory,
   UserPatch,
@@ -202,6 +204,27 @@ export class KyselyStore implements Store {
   }
   listSteps(jobId: number) {
     return steps.listSteps(this.db, jobId);
+  }
+  registerServer(server: ServerRecord) {
+    return servers.registerServer(this.db, server);
+  }
+  heartbeatServer(id: string, at: string, url?: string) {
+    return servers.heartbeatServer(this.db, id, at, url);
+  }
+  listServers() {
+    return servers.listServers(this.db);
+  }
+  removeServer(id: string) {
+    return servers.removeServer(this.db, id);
+  }
+  unfinishedRunOwners() {
+    return servers.unfinishedRunOwners(this.db);
+  }
+  driveRun(runId: number, serverId: string) {
+    return servers.driveRun(this.db, runId, serverId);
+  }
+  adoptRun(runId: number, from: string | null, to: string) {
+    return servers.adoptRun(this.db, runId, from, to);
   }
   getTriggerMemory(repoId: number) {
     return getTriggerMemory(this.db, repoId);

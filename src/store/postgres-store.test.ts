@@ -8,6 +8,7 @@ import { initial } from "./migrations/0001-initial.js";
 import { openPostgresStore } from "./postgres.js";
 import { describeRunnersContract } from "./runners-contract.js";
 import { describeSecretsContract } from "./secrets-contract.js";
+import { describeServersContract } from "./servers-contract.js";
 import { describeStoreContract } from "./store-contract.js";
 
 describe.runIf(postgresAvailable("the Store contract on PostgreSQL"))("PostgreSQL", () => {
@@ -25,6 +26,7 @@ describe.runIf(postgresAvailable("the Store contract on PostgreSQL"))("PostgreSQ
   describeAuditContract("PostgreSQL", open);
   describeDeploymentsContract("PostgreSQL", open);
   describeRunnersContract("PostgreSQL", open);
+  describeServersContract("PostgreSQL", open);
 
   it("upgrades a database of an earlier schema: the admin token of before becomes the site admin's (0011)", async () => {
     const url = await cluster.createDatabase();

@@ -43,6 +43,7 @@ async function insertRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
     fork: run.fork ? 1 : 0,
     token_permissions: run.tokenPermissions ?? (run.fork ? "read" : "write"),
     display_title: run.displayTitle ?? "",
+    ...(run.serverId ? { server_id: run.serverId } : {}),
   };
   await db.insertInto("runs").values(row).execute();
   await db

@@ -51,6 +51,8 @@ export interface DbRun {
   token_permissions: string;
   /** The run's title (run-name …), '' when not kept (migration 0009). */
   display_title: string;
+  /** The server driving the run (servers.id), null for a run of before migration 0019. */
+  server_id?: string | null;
 }
 
 export interface DbJob {
@@ -390,6 +392,17 @@ export interface DbRunCount {
   runs: number;
 }
 
+/** A running `gantry serve` on this database (migration 0019). */
+export interface DbServer {
+  id: string;
+  host: string;
+  data_dir: string;
+  pid: number;
+  url: string;
+  started_at: string;
+  heartbeat_at: string;
+}
+
 export interface Database {
   sequences: DbSequence;
   repos: DbRepo;
@@ -420,4 +433,5 @@ export interface Database {
   runners: DbRunner;
   runner_registration_tokens: DbRunnerRegistrationToken;
   job_events: DbJobEvent;
+  servers: DbServer;
 }

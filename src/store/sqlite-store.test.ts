@@ -9,6 +9,7 @@ import { initial } from "./migrations/0001-initial.js";
 import { triggerState } from "./migrations/0003-trigger-state.js";
 import { describeRunnersContract } from "./runners-contract.js";
 import { describeSecretsContract } from "./secrets-contract.js";
+import { describeServersContract } from "./servers-contract.js";
 import { openSqliteStore } from "./sqlite.js";
 import { describeStoreContract } from "./store-contract.js";
 
@@ -16,6 +17,7 @@ describeStoreContract("SQLite in memory", () => openSqliteStore(":memory:"));
 describeSecretsContract("SQLite in memory", () => openSqliteStore(":memory:"));
 describeDeploymentsContract("SQLite in memory", () => openSqliteStore(":memory:"));
 describeRunnersContract("SQLite in memory", () => openSqliteStore(":memory:"));
+describeServersContract("SQLite in memory", () => openSqliteStore(":memory:"));
 describeStoreContract("SQLite file (WAL)", () =>
   openSqliteStore(join(mkdtempSync(join(tmpdir(), "gantry-store-")), "gantry.db")),
 );

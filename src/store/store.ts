@@ -43,6 +43,7 @@ import type {
   RunnerRegistration,
   RunPatch,
   SecretScope,
+  ServerRecord,
   Step,
   StoredSecret,
   StoredVariable,
@@ -138,6 +139,19 @@ export interface Store {
   /** Replaces the steps of a job. */
   putSteps(jobId: number, steps: Step[]): Promise<void>;
   listSteps(jobId: number): Promise<Step[]>;
+
+  /** The servers on this database and the runs each drives (servers.ts). */
+  registerServer(server: ServerRecord): Promise<void>;
+  /** Moves the heartbeat (and the URL, when given); false when the server's row is gone. */
+  heartbeatServer(id: string, at: string, url?: string): Promise<boolean>;
+  listServers(): Promise<ServerRecord[]>;
+  removeServer(id: string): Promise<void>;
+  /** Each unfinished run with the server driving it (null: none recorded), oldest first. */
+  unfinishedRunOwners(): Promise<{ runId: number; serverId: string | null }[]>;
+  /** The server drives the run from now on. */
+  driveRun(runId: number, serverId: string): Promise<void>;
+  /** Takes an unfinished run over from `from`: true for exactly one of the servers that try. */
+  adoptRun(runId: number, from: string | null, to: string): Promise<boolean>;
 
   /** What the triggers remember of a repository: a fresh memory ({ticks: {}}) before any. */
   getTriggerMemory(repoId: number): Promise<TriggerMemory>;

@@ -5,7 +5,8 @@ import type { TriggerMemory } from "./types.js";
 
 // Rows by kind: `ref` (name: full ref, value: sha), `tick` (name: schedule key, value: ISO time),
 // and one `seen` row once the refs have been looked at, so that "no refs" and "never looked" differ.
-type Kind = "ref" | "tick" | "seen";
+// `pending` (name: schedule key, value: ISO time of a tick being started).
+type Kind = "ref" | "tick" | "seen" | "pending";
 
 function rowsOf(memory: TriggerMemory): Map<string, string> {
   const rows = new Map<string, string>();
@@ -14,6 +15,7 @@ function rowsOf(memory: TriggerMemory): Map<string, string> {
     for (const [ref, sha] of Object.entries(memory.refs)) rows.set(`ref\0${ref}`, sha);
   }
   for (const [key, at] of Object.entries(memory.ticks)) rows.set(`tick\0${key}`, at);
+  for (const [key, at] of Object.entries(memory.pending ?? {})) rows.set(`pending\0${key}`, at);
   return rows;
 }
 
@@ -32,6 +34,7 @@ export async function getTriggerMemory(db: Kysely<Database>, repoId: number): Pr
     if (kind === "seen") seen = true;
     else if (kind === "ref") refs[row.name] = row.value;
     else if (kind === "tick") memory.ticks[row.name] = row.value;
+    else if (kind === "pending") (memory.pending ??= {})[row.name] = row.value;
   }
   if (seen) memory.refs = refs;
   return memory;

@@ -101,7 +101,14 @@ export type NewRun = Omit<
   | "fork"
   | "tokenPermissions"
   | "displayTitle"
-> & { chainDepth?: number; fork?: boolean; tokenPermissions?: "read" | "write"; displayTitle?: string };
+> & {
+  chainDepth?: number;
+  fork?: boolean;
+  tokenPermissions?: "read" | "write";
+  displayTitle?: string;
+  /** The server that will drive it (servers.ts), where several share the database. */
+  serverId?: string;
+};
 
 /** One attempt of a run as it ended (or the latest, as it stands): what differs between attempts. */
 export interface RunAttempt {
@@ -329,6 +336,24 @@ export interface TriggerMemory {
   refs?: Record<string, string>;
   /** Schedule key → ISO time of its last tick. */
   ticks: Record<string, string>;
+  /**
+   * Schedule key → ISO time of a tick recorded as due and being started: cleared once its runs
+   * are stored. One left behind (the server died in between) is finished by the next look.
+   */
+  pending?: Record<string, string>;
+}
+
+/** A `gantry serve` process on the database (servers.ts). */
+export interface ServerRecord {
+  /** New at each start. */
+  id: string;
+  host: string;
+  dataDir: string;
+  pid: number;
+  /** Where it listens ('' until it does). */
+  url: string;
+  startedAt: string;
+  heartbeatAt: string;
 }
 
 /** A repository's outgoing webhook, as GitHub's repository hooks. */

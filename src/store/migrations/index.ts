@@ -16,6 +16,7 @@ import { environments } from "./0015-environments.js";
 import { approvals } from "./0016-approvals.js";
 import { deployments } from "./0017-deployments.js";
 import { runners } from "./0018-runners.js";
+import { servers } from "./0019-servers.js";
 import { runCounts } from "./0021-run-counts.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   "0016-approvals": approvals,
   "0017-deployments": deployments,
   "0018-runners": runners,
+  "0019-servers": servers,
   "0021-run-counts": runCounts,
 };
 
