@@ -51,7 +51,8 @@ export class HookSender {
 
   /** Listens for completed runs and jobs and sends what is due, now and every second. */
   start(): void {
-    this.unsubscribe = this.deps.hub.subscribe((e) => this.track(this.onEvent(e)));
+    // Its own runs only: a peer sends the hooks of the runs it drives.
+    this.unsubscribe = this.deps.hub.subscribe((e) => this.track(this.onEvent(e)), { ownOnly: true });
     this.timer = setInterval(() => this.kick(), 1000);
     this.timer.unref();
     this.kick();

@@ -81,6 +81,12 @@ export interface RunServiceDeps {
   audit?: AuditTrail;
   /** The clock of the environments' wait timers (gate-clock.ts); the system's by default. */
   gateClock?: GateClock;
+  /**
+   * This server's id where several servers share the database (server-presence.ts): each run it
+   * starts records that it drives it, and recovery takes only runs of dead servers. Without it the
+   * server is the database's only one.
+   */
+  serverId?: string;
 }
 
 /**
@@ -241,6 +247,7 @@ export class RunService {
         problems,
         chainDepth,
         fork,
+        serverId: this.deps.serverId,
       });
       const github = buildGithubContext({
         owner: repo.owner,
@@ -305,7 +312,12 @@ export class RunService {
     const approved = await serial.run(async () => {
       const current = await store.getRun(run.id);
       if (current?.status !== "completed" || current.conclusion !== "action_required") return undefined;
-      await store.updateRun(run.id, { status: "queued", conclusion: null, completedAt: null });
+      await store.updateRun(run.id, {
+        status: "queued",
+        conclusion: null,
+        completedAt: null,
+        ...this.driven(),
+      });
       return { ...current, status: "queued" as const, conclusion: null, completedAt: null };
     });
     if (!approved) return false;
@@ -313,6 +325,11 @@ export class RunService {
     this.chain.fire(approved, "requested");
     this.start(approved);
     return true;
+  }
+
+  /** The store's patch that records this server as the run's driver (several servers only). */
+  private driven(): { serverId?: string } {
+    return this.deps.serverId ? { serverId: this.deps.serverId } : {};
   }
 
   /** Whether the run is going through the engine in this process. */
@@ -380,9 +397,11 @@ export class RunService {
     const work = join(dataDir, "work", tag);
     const trash = join(dataDir, "work-trash");
     const startedAt = run.startedAt ?? now();
-    await serial.run(() => store.updateRun(run.id, { status: "in_progress", startedAt }));
+    await serial.run(() => store.updateRun(run.id, { status: "in_progress", startedAt, ...this.driven() }));
     hub.publish({ type: "run:started", runId: run.id, attempt: run.runAttempt });
-    this.chain.fire({ ...run, status: "in_progress", startedAt }, "in_progress");
+    // A run that was under way already (recovered, adopted from a dead server) said so before.
+    if (run.status !== "in_progress")
+      this.chain.fire({ ...run, status: "in_progress", startedAt }, "in_progress");
     try {
       await clones.addWorktree(repo, run.headSha, source);
       // The same loading and checks gantry run makes, on the run's commit.
@@ -642,6 +661,7 @@ export class RunService {
         startedAt: null,
         completedAt: null,
         problems: [],
+        ...this.driven(),
       });
     });
     this.deps.hub.publish({ type: "run:queued", runId: run.id, attempt });
@@ -652,11 +672,11 @@ export class RunService {
   /**
    * After a crash: a job that was running lost its runner, so it is failed with that reason (or
    * queued again while the configured retries last); then every unfinished run goes on from
-   * where its jobs stand.
+   * where its jobs stand. With several servers on the database (deps.serverId) it takes none:
+   * the runs of dead servers, its own earlier self's included, are adopted one by one (adopt).
    */
   async recover(): Promise<Run[]> {
-    const { store, serial, logs, config } = this.deps;
-    const retries = config.retries.lost_runner;
+    const { store } = this.deps;
     // What the lost jobs' steps left running (their process groups) ends before anything starts.
     const ended = this.deps.processes.endAll();
     if (ended.length > 0) {
@@ -664,59 +684,94 @@ export class RunService {
         `gantry serve: ended ${ended.length} process group(s) that lost jobs left running\n`,
       );
     }
+    if (this.deps.serverId) return [];
     // The jobs of a crashed server ended with it: no token of theirs stays good (the jobs that run
     // again get new ones). One server to a database, as the recovery below assumes too.
     await store.revokeJobTokens(undefined, now());
     const runs = await store.listUnfinishedRuns();
-    for (const run of runs) {
-      const jobs = await store.listJobs(run.id, run.runAttempt);
-      const lostGroups = new Set<string>();
-      for (const job of jobs) {
-        if (job.status !== "in_progress") continue;
-        // A runner machine holds it still: the run's engine follows it again (PoolExecutor), and
-        // the lease sweeper acts if that runner went silent meanwhile.
-        if (job.runnerId !== null && (await store.jobLease(job.id))) continue;
-        const lostCount = job.lostCount + 1;
-        const log = job.logPath ?? logs.pathOf(run.id, run.runAttempt, job.key, run.workflowFile);
-        if (lostCount <= retries) {
-          logs.append(
-            log,
-            `Warning: ${RUNNER_LOST}; the job is queued again (retry ${lostCount} of ${retries})`,
-          );
-          await serial.run(() => store.updateJob(job.id, { status: "queued", lostCount, runnerName: null }));
-          continue;
-        }
-        logs.append(log, `Error: ${RUNNER_LOST}`);
-        logs.close(log);
-        lostGroups.add(topJobId(job.key, run.workflowFile));
-        await serial.run(() =>
-          store.updateJob(job.id, {
-            status: "completed",
-            conclusion: "failure",
-            failureReason: RUNNER_LOST,
-            lostCount,
-            completedAt: now(),
-            logPath: log,
-          }),
-        );
-      }
-      // The other legs of a matrix whose leg lost its runner end with it (fail-fast), so the
-      // lost leg's failure stands rather than the whole job running again.
-      for (const job of jobs) {
-        if (job.status === "completed" || job.status === "in_progress") continue;
-        if (!lostGroups.has(topJobId(job.key, run.workflowFile))) continue;
-        await serial.run(() =>
-          store.updateJob(job.id, {
-            status: "completed",
-            conclusion: "cancelled",
-            failureReason: `another leg of the job: ${RUNNER_LOST}`,
-            completedAt: now(),
-          }),
-        );
-      }
-      this.start(run);
-    }
+    for (const run of runs) await this.recoverRun(run);
     return runs;
+  }
+
+  /**
+   * Takes over an unfinished run whose server died (`from`; null: a run no server recorded) and
+   * goes on with it as recover() does: false when another server took it first, or it completed.
+   */
+  async adopt(runId: number, from: string | null): Promise<Run | undefined> {
+    const { store, serverId } = this.deps;
+    if (!serverId || this.active.has(runId)) return undefined;
+    if (!(await store.adoptRun(runId, from, serverId))) return undefined;
+    const run = await store.getRun(runId);
+    if (!run || run.status === "completed") return undefined;
+    process.stderr.write(
+      `gantry serve: adopted run ${run.id} (${run.workflowName}) from ${from === null ? "no server" : `the stopped server ${from}`}\n`,
+    );
+    // The dead server's jobs of this run lost their runner: their tokens go. Not while a runner
+    // machine holds one of its jobs still (the job goes on there with its token).
+    const jobs = await store.listJobs(run.id, run.runAttempt);
+    const held = await Promise.all(
+      jobs.map(
+        async (j) => j.status === "in_progress" && j.runnerId !== null && (await store.jobLease(j.id)),
+      ),
+    );
+    if (!held.some(Boolean)) await store.revokeJobTokens(run.id, now());
+    await this.recoverRun(run);
+    return run;
+  }
+
+  /** A run whose server died under it: its lost jobs failed or queued again, then it goes on. */
+  private async recoverRun(run: Run): Promise<void> {
+    const { store, serial, logs, config } = this.deps;
+    const retries = config.retries.lost_runner;
+    const jobs = await store.listJobs(run.id, run.runAttempt);
+    const lostGroups = new Set<string>();
+    for (const job of jobs) {
+      if (job.status !== "in_progress") continue;
+      // A runner machine holds it still: the run's engine follows it again (PoolExecutor), and
+      // the lease sweeper acts if that runner went silent meanwhile.
+      if (job.runnerId !== null && (await store.jobLease(job.id))) continue;
+      const lostCount = job.lostCount + 1;
+      // An adopted run's log path names the dead server's disk: this server writes its own (the
+      // blob store holds both under one key).
+      const own = logs.pathOf(run.id, run.runAttempt, job.key, run.workflowFile);
+      const log = this.deps.serverId ? own : (job.logPath ?? own);
+      if (lostCount <= retries) {
+        logs.append(
+          log,
+          `Warning: ${RUNNER_LOST}; the job is queued again (retry ${lostCount} of ${retries})`,
+        );
+        await serial.run(() => store.updateJob(job.id, { status: "queued", lostCount, runnerName: null }));
+        continue;
+      }
+      logs.append(log, `Error: ${RUNNER_LOST}`);
+      logs.close(log);
+      lostGroups.add(topJobId(job.key, run.workflowFile));
+      await serial.run(() =>
+        store.updateJob(job.id, {
+          status: "completed",
+          conclusion: "failure",
+          failureReason: RUNNER_LOST,
+          lostCount,
+          completedAt: now(),
+          logPath: log,
+        }),
+      );
+    }
+    // The other legs of a matrix whose leg lost its runner end with it (fail-fast), so the
+    // lost leg's failure stands rather than the whole job running again.
+    for (const job of jobs) {
+      if (job.status === "completed" || job.status === "in_progress") continue;
+      if (!lostGroups.has(topJobId(job.key, run.workflowFile))) continue;
+      await serial.run(() =>
+        store.updateJob(job.id, {
+          status: "completed",
+          conclusion: "cancelled",
+          failureReason: `another leg of the job: ${RUNNER_LOST}`,
+          completedAt: now(),
+        }),
+      );
+    }
+    this.start(run);
   }
 
   /**

@@ -41,8 +41,10 @@ import { hookSecrets } from "./hooks-config.js";
 import { jobIsolation } from "./job-isolation.js";
 import { jobTokenLife } from "./job-life.js";
 import { JobLogs } from "./job-logs.js";
+import { type Leadership, PgLeadership, SoleLeadership } from "./leadership.js";
 import { LiveHub } from "./live-hub.js";
 import { joinJobServices, oidcJobServices } from "./oidc-job-services.js";
+import { PgSignals } from "./pg-signals.js";
 import { ProcessLedger } from "./process-ledger.js";
 import { PullService } from "./pull-service.js";
 import { pushedWorkflows, startParsingWorkflows } from "./pushed-workflows.js";
@@ -54,6 +56,7 @@ import { RunService } from "./run-service.js";
 import { defaultLabelMap, defaultLabels } from "./runner-labels.js";
 import { RunnerPool } from "./runner-pool.js";
 import { Serial } from "./serial.js";
+import { ServerPresence } from "./server-presence.js";
 import { LocalSignals, type Signals } from "./signals.js";
 import { TriggerService } from "./trigger-service.js";
 
@@ -270,9 +273,24 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   const logs = new JobLogs(join(dataDir, "logs"), blobs, log);
   // What the last run of the server wrote and had not sent to the blob store goes now.
   logs.uploadLeftovers();
-  const hub = new LiveHub();
-  // Wake-ups between this server's parts and, on PostgreSQL, its peers (signals.ts).
-  const signals: Signals = new LocalSignals();
+  // Wake-ups between this server's parts and, on PostgreSQL, its peers (signals.ts, pg-signals.ts);
+  // live events travel through them to the peers' SSE streams. What must happen once across the
+  // servers is the leader's (leadership.ts): on SQLite the one server always leads.
+  let signals: Signals = new LocalSignals();
+  let leadership: Leadership = new SoleLeadership();
+  if (location.kind === "postgres") {
+    const pgSignals = new PgSignals(location.url, log);
+    await pgSignals.start();
+    signals = pgSignals;
+    const pgLeadership = new PgLeadership(location.url, log);
+    await pgLeadership.start();
+    leadership = pgLeadership;
+  }
+  const hub = new LiveHub(location.kind === "postgres" ? signals : undefined);
+  // Several servers may share a PostgreSQL database: each has its row and heartbeat, records the
+  // runs it drives, and the leader adopts a dead one's runs (server-presence.ts).
+  let presence: ServerPresence | undefined;
+  const adopt = (runId: number, from: string | null) => runs.adopt(runId, from);
   const processes = new ProcessLedger(join(dataDir, "process-groups"));
   const notes = new RunNotes(join(dataDir, "notes"));
   const pool = new RunnerPool(store, serial, {
@@ -330,6 +348,16 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     services: jobServices,
     log,
   });
+  const gateClock = gateClockFrom(process.env, log);
+  if (location.kind === "postgres") {
+    presence = new ServerPresence({
+      store,
+      leadership,
+      adopt,
+      dataDir,
+      log,
+    });
+  }
   const runs = new RunService({
     store,
     serial,
@@ -350,7 +378,8 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     isolation,
     vault,
     audit: audit.trail,
-    gateClock: gateClockFrom(process.env, log),
+    gateClock,
+    serverId: presence?.id,
   });
   for (const r of config.repos) {
     const repo = await store.upsertRepo({
@@ -385,8 +414,12 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     log,
   });
   // An event's own runs, then the pull requests it moves (a push to a head branch: synchronize).
-  const handleEvent = async (repo: Repo, event: RepoEvent): Promise<Run[]> => {
-    const own = await runs.handleEvent(repo, event).catch((err: Error) => err);
+  // `files`: of these workflow files alone (a schedule tick a stopped server left half started).
+  const handleEvent = async (repo: Repo, event: RepoEvent, files?: string[]): Promise<Run[]> => {
+    const given = files
+      ? (await clones.readWorkflows(repo, event.sha)).filter((w) => files.includes(w.file))
+      : undefined;
+    const own = await runs.handleEvent(repo, event, given).catch((err: Error) => err);
     const synced = await pulls.onRefEvent(repo, event);
     if (own instanceof Error) throw own;
     return [...own, ...synced];
@@ -424,8 +457,22 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   };
   const app = createApp(context);
   await runs.recover();
+  // After recover (which ends what lost jobs left running), before any run is made here.
+  await presence?.start();
   // Pushes (polls, post-receive hooks), forge webhooks and schedules: src/triggers, wired here.
-  const triggers = new TriggerService({ store, clones, handleEvent, log });
+  // Polls and ticks are the leader's; a server taking the lead reads what the last one left.
+  const triggers = new TriggerService({
+    store,
+    clones,
+    handleEvent,
+    log,
+    leads: () => leadership.leading,
+    shared: location.kind === "postgres",
+    now: gateClock.now,
+  });
+  leadership.onChange((leading) => {
+    if (leading) triggers.forget();
+  });
   app.route(
     "/",
     hookRoutes({ store, triggers, secrets: hookSecrets(config.hooks), log, throttle: context.throttle }),
@@ -433,9 +480,11 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
 
   if (opts.triggers !== false) triggers.start();
   outgoing.start();
-  // A runner machine gone silent is noticed when its lease runs out (a few times a lease).
+  // A runner machine gone silent is noticed when its lease runs out (a few times a lease); by
+  // the leader alone where several servers share the database.
   const sweeper = setInterval(
     () =>
+      leadership.leading &&
       void remote.sweepExpiredLeases().catch((err: Error) => log(`sweeping runner leases: ${err.message}`)),
     Math.min(5000, (config.runners.lease_seconds * 1000) / 3),
   );
@@ -453,6 +502,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : opts.port;
     url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    presence?.setUrl(url);
     close = () =>
       new Promise<void>((r) => {
         server.close(() => r());
@@ -492,6 +542,15 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     }
   };
 
+  // Out of the servers sharing the database: the row goes (the leader adopts what is left
+  // unfinished), the lead passes on, the peers are heard no more.
+  const stopSharing = async () => {
+    await presence?.stop();
+    await leadership.close();
+    hub.close();
+    await signals.close();
+  };
+
   return {
     url,
     app,
@@ -524,6 +583,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       logs.closeAll();
       await logs.flush();
       await auditStop("drain");
+      await stopSharing();
       await store.close();
       unlock();
       return finished;
@@ -542,6 +602,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       logs.closeAll();
       await logs.flush();
       await auditStop("close");
+      await stopSharing();
       await store.close();
       unlock();
     },

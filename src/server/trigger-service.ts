@@ -22,6 +22,7 @@ import {
   type ScheduleEntry,
   scheduleEntries,
   scheduleEvent,
+  scheduleKey,
   startsWorkflows,
   ZERO_SHA,
 } from "../triggers/index.js";
@@ -32,8 +33,21 @@ import { Serial } from "./serial.js";
 export interface TriggerServiceDeps {
   store: Store;
   clones: RepoClones;
-  handleEvent(repo: Repo, event: RepoEvent): Promise<Run[]>;
+  /** Starts the runs of the event; with `files`, of those workflow files alone. */
+  handleEvent(repo: Repo, event: RepoEvent, files?: string[]): Promise<Run[]>;
   log(message: string): void;
+  /**
+   * Whether this server polls and ticks now (several servers on one database: the leader alone,
+   * leadership.ts); always when not given.
+   */
+  leads?: () => boolean;
+  /**
+   * Several servers share the store: what the triggers remember is read from it at each look (a
+   * peer's hook or the leader before this one may have moved it), never kept here.
+   */
+  shared?: boolean;
+  /** The schedules' clock (the test clock in end-to-end tests); the system's when not given. */
+  now?: () => number;
 }
 
 /** How often the service looks at its repositories' poll intervals and schedules. */
@@ -74,8 +88,19 @@ export class TriggerService {
     return q;
   }
 
-  /** What the triggers remember of the repository, read from the Store once and kept. */
+  /**
+   * Forgets what it read of the store (a server that takes the lead over: the previous leader has
+   * moved the memory), and polls every repository at its next tick.
+   */
+  forget(): void {
+    this.states.clear();
+    this.lastPoll.clear();
+    this.schedules.clear();
+  }
+
+  /** What the triggers remember of the repository, read from the Store once and kept (shared: each time). */
   private async state(repo: Repo): Promise<TriggerMemory> {
+    if (this.deps.shared) return this.deps.store.getTriggerMemory(repo.id);
     let state = this.states.get(repo.id);
     if (!state) {
       state = await this.deps.store.getTriggerMemory(repo.id);
@@ -224,27 +249,87 @@ export class TriggerService {
     return schedule;
   }
 
-  /** Starts the schedule ticks due now (see src/triggers/schedule.ts). */
+  /**
+   * Starts the schedule ticks due now (see src/triggers/schedule.ts), exactly once each: the ticks
+   * are recorded with a pending mark before their runs are started and the mark goes once they
+   * are stored. A mark a server left behind (it died in between) is finished here: the workflows
+   * whose run for the tick is not stored are started, the others not again.
+   */
   runSchedules(repo: Repo, now: Date): Promise<Run[]> {
     return this.queue(repo).run(async () => {
+      const runs = await this.finishPending(repo);
       const schedule = await this.scheduleOf(repo);
-      if (!schedule || schedule.entries.length === 0) return [];
+      if (!schedule || schedule.entries.length === 0) return runs;
       const state = await this.state(repo);
       const last = new Map(Object.entries(state.ticks).map(([k, v]) => [k, new Date(v)]));
       const { due, record } = dueSchedules(schedule.entries, last, now);
       const ticks = Object.fromEntries([...record].map(([k, v]) => [k, v.toISOString()]));
-      if (JSON.stringify(ticks) !== JSON.stringify(state.ticks)) await this.save(repo, { ...state, ticks });
-      // Recorded first: a crash from here on loses these ticks rather than running them twice.
+      if (due.length === 0) {
+        if (JSON.stringify(ticks) !== JSON.stringify(state.ticks)) await this.save(repo, { ...state, ticks });
+        return runs;
+      }
+      // Recorded first, with the pending mark (the system's time, as the runs' created_at).
+      const recorded = new Date().toISOString();
+      const pending = Object.fromEntries(
+        due.flatMap((d) => d.files.map((file) => [scheduleKey({ file, cron: d.cron }), recorded])),
+      );
+      await this.save(repo, { ...state, ticks, pending });
       const events = due.map((d) => scheduleEvent(this.identity(repo), d.cron, schedule.sha));
-      return this.fire(repo, events, "schedule");
+      runs.push(...(await this.fire(repo, events, "schedule")));
+      await this.save(repo, { ...(await this.state(repo)), pending: undefined });
+      return runs;
     });
   }
 
+  /** Starts what a pending mark left behind still misses (see runSchedules). */
+  private async finishPending(repo: Repo): Promise<Run[]> {
+    const state = await this.state(repo);
+    const pending = Object.entries(state.pending ?? {});
+    if (pending.length === 0) return [];
+    const sha = peelCommit(this.deps.clones.path(repo), `refs/heads/${repo.defaultBranch}`);
+    const missing = new Map<string, string[]>();
+    for (const [key, recorded] of pending) {
+      const cut = key.lastIndexOf("\n");
+      const file = key.slice(0, cut);
+      const cron = key.slice(cut + 1);
+      const { runs } = await this.deps.store.listRuns({
+        repoId: repo.id,
+        event: "schedule",
+        workflowFile: file,
+        perPage: 10,
+      });
+      const started = runs.some(
+        (r) =>
+          r.createdAt >= recorded &&
+          (r.github.event as { schedule?: unknown } | undefined)?.schedule === cron,
+      );
+      if (!started) missing.set(cron, [...(missing.get(cron) ?? []), file]);
+    }
+    const runs: Run[] = [];
+    if (sha) {
+      for (const [cron, files] of missing) {
+        this.deps.log(
+          `${repo.owner}/${repo.name}: schedule '${cron}': starting the tick a stopped server left unstarted (${files.join(", ")})`,
+        );
+        try {
+          runs.push(
+            ...(await this.deps.handleEvent(repo, scheduleEvent(this.identity(repo), cron, sha), files)),
+          );
+        } catch (err) {
+          this.deps.log(`${repo.owner}/${repo.name}: schedule ${cron}: ${(err as Error).message}`);
+        }
+      }
+    }
+    await this.save(repo, { ...(await this.state(repo)), pending: undefined });
+    return runs;
+  }
+
   private async tick(): Promise<void> {
-    if (this.ticking) return;
+    if (this.ticking || (this.deps.leads && !this.deps.leads())) return;
     this.ticking = true;
     try {
       const now = Date.now();
+      const clock = this.deps.now?.() ?? now;
       for (const repo of await this.deps.store.listRepos()) {
         const last = this.lastPoll.get(repo.id);
         const pollDue =
@@ -256,7 +341,7 @@ export class TriggerService {
             this.deps.log(`${repo.owner}/${repo.name}: poll: ${(err as Error).message}`),
           );
         }
-        await this.runSchedules(repo, new Date(now)).catch((err) =>
+        await this.runSchedules(repo, new Date(clock)).catch((err) =>
           this.deps.log(`${repo.owner}/${repo.name}: schedule: ${(err as Error).message}`),
         );
       }

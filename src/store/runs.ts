@@ -135,5 +135,6 @@ export async function updateRun(db: Kysely<Database>, id: number, patch: RunPatc
   if (patch.problems !== undefined) set.problems_json = json(patch.problems);
   if (patch.github !== undefined) set.github_json = json(patch.github);
   if (patch.displayTitle !== undefined) set.display_title = patch.displayTitle;
+  if (patch.serverId !== undefined) set.server_id = patch.serverId;
   await db.updateTable("runs").set(set).where("id", "=", id).execute();
 }

@@ -135,7 +135,10 @@ export type RunPatch = Partial<
     | "problems"
     | "github"
     | "displayTitle"
-  >
+  > & {
+    /** The server that drives the run from now on (servers.ts). */
+    serverId: string;
+  }
 >;
 
 export interface RunFilter {
