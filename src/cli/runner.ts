@@ -13,7 +13,8 @@ POST …/actions/runners/registration-token, or server-wide by a site admin), th
 whose runs-on its labels satisfy. It needs Node.js and git; it shares no disk with the server:
 a job's commit, its actions, the cache and the artifacts come over HTTP.
 
-  --server URL        the server, as this machine reaches it
+  --server URL[,URL]  the server, as this machine reaches it; several servers of one database,
+                      comma-separated: a request that cannot reach one goes to the next
   --token T           a registration token (or GANTRY_RUNNER_TOKEN); only needed the first time:
                       the runner keeps its own credential in WORK/.runner (0600)
   --labels a,b        labels beyond self-hosted, the OS (linux) and the architecture (x64)
@@ -47,9 +48,14 @@ export async function runnerCommand(args: string[]): Promise<number> {
     process.stdout.write(RUNNER_HELP);
     return 0;
   }
-  if (!values.server || !/^https?:\/\/[^\s]+$/.test(values.server)) {
+  const servers = (values.server ?? "")
+    .split(",")
+    .map((u) => u.trim().replace(/\/+$/, ""))
+    .filter(Boolean);
+  const bad = servers.find((u) => !/^https?:\/\/\S+$/.test(u));
+  if (servers.length === 0 || bad !== undefined) {
     throw new UsageError(
-      `--server must be the server's http(s) URL${values.server ? ` (got '${values.server}')` : ""}`,
+      `--server must be the server's http(s) URL, or several comma-separated${bad ? ` (got '${bad}')` : ""}`,
     );
   }
   const slots = Number(values.slots ?? 1);
@@ -71,7 +77,7 @@ export async function runnerCommand(args: string[]): Promise<number> {
   const runners = parseServerConfig({ runners: { isolation: values.isolation } }).runners;
   const isolation = jobIsolation(runners, { dataDir: workDir }, log);
   const machine = new RunnerMachine({
-    server: values.server.replace(/\/+$/, ""),
+    servers,
     token: values.token ?? process.env.GANTRY_RUNNER_TOKEN,
     labels,
     slots,
@@ -83,7 +89,9 @@ export async function runnerCommand(args: string[]): Promise<number> {
     log,
   });
   const me = await machine.register();
-  log(`registered as ${me.name} (id ${me.id}) with ${values.server}; ${slots} slot(s); waiting for jobs`);
+  log(
+    `registered as ${me.name} (id ${me.id}) with ${servers.join(", ")}; ${slots} slot(s); waiting for jobs`,
+  );
   let stopping: Promise<void> | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {

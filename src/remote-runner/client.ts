@@ -33,10 +33,28 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
  * growing pause, as many times as `attempts` allows.
  */
 export class RunnerClient {
+  private current = 0;
+
+  /**
+   * `servers`: the server's URLs (several servers of one database answer alike); a request that
+   * cannot reach one goes to the next.
+   */
   constructor(
-    readonly server: string,
+    private readonly servers: string[],
     private credential = "",
-  ) {}
+  ) {
+    if (servers.length === 0) throw new Error("a runner needs a server URL");
+  }
+
+  /** The server requests go to now. */
+  get server(): string {
+    return this.servers[this.current];
+  }
+
+  /** The next server, after one could not be reached. */
+  private failOver(): void {
+    this.current = (this.current + 1) % this.servers.length;
+  }
 
   /** The header a request on the runner's behalf carries (git's fetches too). */
   get authorization(): string {
@@ -73,7 +91,12 @@ export class RunnerClient {
 
   /** A GET whose body the caller streams (an archive). */
   async download(path: string, signal?: AbortSignal): Promise<Response> {
-    const res = await fetch(this.url(path), { headers: { authorization: this.authorization }, signal });
+    const res = await fetch(this.url(path), { headers: { authorization: this.authorization }, signal }).catch(
+      (err: Error) => {
+        this.failOver();
+        throw err;
+      },
+    );
     if (!res.ok) throw new ServerRefused(res.status, await messageOf(res));
     return res;
   }
@@ -83,7 +106,8 @@ export class RunnerClient {
     init: { method: string; body?: string },
     opts: { signal?: AbortSignal; attempts?: number; expect?: number[] },
   ): Promise<Answer<T>> {
-    const attempts = opts.attempts ?? 5;
+    // A server out of reach costs one more attempt on the next.
+    const attempts = (opts.attempts ?? 5) + this.servers.length - 1;
     let wait = 250;
     for (let attempt = 1; ; attempt++) {
       let res: Response | undefined;
@@ -97,6 +121,7 @@ export class RunnerClient {
       } catch (err) {
         if (opts.signal?.aborted) throw err;
         failure = err as Error;
+        this.failOver();
       }
       if (res && ![502, 503, 504].includes(res.status)) {
         const ok = opts.expect ? opts.expect.includes(res.status) : res.ok;

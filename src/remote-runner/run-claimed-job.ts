@@ -1,6 +1,8 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { ActionRunner, BuiltInActions } from "../actions/index.js";
+import { HttpArtifactStore } from "../artifacts/index.js";
+import { HttpCacheStore } from "../cache/index.js";
 import { Cancellation, EventBus, type EventName, type JobOutcome } from "../engine/index.js";
 import { LocalRunner } from "../runner/index.js";
 import type { JobIsolation, RemoteJobClaim, RemoteJobSpec } from "../server/index.js";
@@ -89,7 +91,16 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
       sourceDir: source,
       repositoryName: spec.repository.name,
       ...ctx.isolation,
-      actions: new ActionRunner(new BuiltInActions({}), new RemoteActionSource(client, claim.id, workDir)),
+      // The cache and the artifacts through the server's Actions services: no shared disk.
+      actions: new ActionRunner(
+        new BuiltInActions({
+          jobStores: (env) => ({
+            cache: HttpCacheStore.fromEnv(env, { tmpDir: jobDir }),
+            artifacts: HttpArtifactStore.fromEnv(env),
+          }),
+        }),
+        new RemoteActionSource(client, claim.id, workDir),
+      ),
       graceMs: spec.graceMs,
       debug: spec.debug,
       // The job's services were opened by the server for this job: their variables as given.

@@ -6,8 +6,8 @@ import { pause, RunnerClient, ServerRefused } from "./client.js";
 import { runClaimedJob } from "./run-claimed-job.js";
 
 export interface RunnerOptions {
-  /** The server's URL, as this machine reaches it. */
-  server: string;
+  /** The server's URLs, as this machine reaches them (several servers of one database). */
+  servers: string[];
   /** A registration token; needed only until the runner has its credential. */
   token?: string;
   /** Labels beyond self-hosted, the OS and the architecture. */
@@ -62,7 +62,7 @@ export class RunnerMachine {
   private taken = 0;
 
   constructor(private readonly opts: RunnerOptions) {
-    this.client = new RunnerClient(opts.server);
+    this.client = new RunnerClient(opts.servers);
   }
 
   /** Registers when needed; the runner's id and name. */
@@ -72,7 +72,7 @@ export class RunnerMachine {
     const file = join(opts.workDir, ".runner");
     if (existsSync(file) && !opts.ephemeral) {
       const saved = JSON.parse(readFileSync(file, "utf8")) as Credential;
-      if (saved.server === opts.server && saved.name === opts.name) {
+      if (opts.servers.includes(saved.server) && saved.name === opts.name) {
         this.client.setCredential(saved.credential);
         return saved;
       }
@@ -80,7 +80,7 @@ export class RunnerMachine {
     if (!opts.token) {
       throw new ServerRefused(
         0,
-        `this runner is not registered with ${opts.server}: give --token (a registration token)`,
+        `this runner is not registered with ${opts.servers.join(", ")}: give --token (a registration token)`,
       );
     }
     const answer = await this.client.post<{ id: number; name: string; credential: string }>(
@@ -96,7 +96,7 @@ export class RunnerMachine {
         ephemeral: opts.ephemeral,
       },
     );
-    const saved: Credential = { server: opts.server, ...answer.body };
+    const saved: Credential = { server: this.client.server, ...answer.body };
     this.client.setCredential(saved.credential);
     // An ephemeral runner's credential lives in memory only: it goes with the process.
     if (!opts.ephemeral) {

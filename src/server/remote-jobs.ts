@@ -180,14 +180,20 @@ export class RemoteJobs {
    * Claims up to `free` offered jobs for the runner, waiting up to `waitMs` for one; the job's
    * services are opened for `baseUrl`, the server address the runner reaches.
    */
-  async claim(runner: Runner, free: number, waitMs: number, abort?: AbortSignal): Promise<RemoteJobClaim[]> {
+  async claim(
+    runner: Runner,
+    free: number,
+    waitMs: number,
+    serverUrl: string,
+    abort?: AbortSignal,
+  ): Promise<RemoteJobClaim[]> {
     const deadline = Date.now() + waitMs;
     for (;;) {
       // Listening before looking: an offer made between the look and the wait still wakes it.
       const woken = nextSignal(this.deps.signals, "offers", Math.max(0, deadline - Date.now()), abort);
       const claims: RemoteJobClaim[] = [];
       while (claims.length < free) {
-        const claim = await this.claimOne(runner);
+        const claim = await this.claimOne(runner, serverUrl);
         if (!claim) break;
         claims.push(claim);
       }
@@ -200,7 +206,7 @@ export class RemoteJobs {
     }
   }
 
-  private async claimOne(runner: Runner): Promise<RemoteJobClaim | undefined> {
+  private async claimOne(runner: Runner, serverUrl: string): Promise<RemoteJobClaim | undefined> {
     const { store, serial, leaseSeconds } = this.deps;
     let claimed: RemoteClaim | undefined;
     for (;;) {
@@ -221,7 +227,7 @@ export class RemoteJobs {
         this.deps.signals.publish(`job:${claimed.job.id}`, "lost");
         continue;
       }
-      const services = await this.openServices(claimed.job, spec);
+      const services = await this.openServices(claimed.job, spec, serverUrl);
       this.deps.signals.publish(`job:${claimed.job.id}`, "claimed");
       return {
         id: claimed.job.id,
@@ -234,13 +240,19 @@ export class RemoteJobs {
     }
   }
 
-  private async openServices(job: Job, spec: RemoteJobSpec): Promise<RemoteJobClaim["services"]> {
+  private async openServices(
+    job: Job,
+    spec: RemoteJobSpec,
+    serverUrl: string,
+  ): Promise<RemoteJobClaim["services"]> {
     const github = { ...(spec.contexts.github as Record<string, Json>), job: spec.job.id };
     const lease = await this.deps.services?.open({
       runId: spec.runId,
       github,
       workflowFile: spec.workflow.file,
       ...(spec.environment ? { environment: spec.environment } : {}),
+      // Where the runner reached this server: every service URL of the job points there.
+      serverUrl,
     });
     if (!lease) return { env: {}, secrets: [] };
     this.leases.set(job.id, lease);

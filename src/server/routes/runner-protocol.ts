@@ -167,7 +167,14 @@ export function runnerProtocolRoutes(deps: RunnerProtocolDeps): Hono {
     const body = await bodyOf(c, claimRequest);
     await store.touchRunner(runner.id, new Date().toISOString(), body.draining);
     if (body.draining || body.free === 0) return c.json({ jobs: [] });
-    const jobs = await remote.claim(runner, body.free, body.wait * 1000, c.req.raw.signal);
+    // The job's services at the address the runner reached this server at.
+    const jobs = await remote.claim(
+      runner,
+      body.free,
+      body.wait * 1000,
+      new URL(c.req.url).origin,
+      c.req.raw.signal,
+    );
     if (jobs.length > 0) await store.touchRunner(runner.id, new Date().toISOString());
     return c.json({ jobs });
   });
