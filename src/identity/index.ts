@@ -45,4 +45,12 @@ export {
   rolePermissions,
 } from "./roles.js";
 export { DEFAULT_SCOPES, SCOPES, type Scope, scopesProblem } from "./scopes.js";
-export { hashToken, JOB_PREFIX, lastEight, newTokenValue, PERSONAL_PREFIX } from "./token-value.js";
+export {
+  hashToken,
+  JOB_PREFIX,
+  lastEight,
+  newTokenValue,
+  PERSONAL_PREFIX,
+  REGISTRATION_PREFIX,
+  RUNNER_PREFIX,
+} from "./token-value.js";

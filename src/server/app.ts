@@ -25,6 +25,7 @@ import { runDetailRoutes } from "./routes/run-details.js";
 import { runGraphRoutes } from "./routes/run-graph.js";
 import { runLogRoutes } from "./routes/run-logs.js";
 import { runnerProtocolRoutes } from "./routes/runner-protocol.js";
+import { runnerRoutes } from "./routes/runners.js";
 import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -122,6 +123,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", tokenRoutes(ctx));
   api.route("/", collaboratorRoutes(ctx));
   api.route("/", auditLogRoutes(ctx));
+  api.route("/", runnerRoutes(ctx));
   app.route("/api/v1", api);
   // Runner machines (`gantry runner`): registration, claims, reports, the jobs' sources and actions.
   if (ctx.actionStore) {

@@ -1,6 +1,7 @@
 import { defaultRunTitle } from "../engine/index.js";
 import type { Job, Repo, Run, Step } from "../store/index.js";
 import type { CommitChecks } from "./commit-checks.js";
+import { BUILT_IN_RUNNER_ID } from "./runner-status.js";
 import type { CombinedStatusJson, JobJson, RunJson } from "./schemas.js";
 
 function repository(repo: Repo) {
@@ -97,7 +98,8 @@ export function jobJson(job: Job, steps: Step[], run: Run, repo: Repo, base: str
       completed_at: s.completedAt,
     })),
     labels: job.labels,
-    runner_id: null,
+    // A runner machine's id, or the built-in pool's (0) for a job its slots ran; null until claimed.
+    runner_id: job.runnerId ?? (job.runnerName === null ? null : BUILT_IN_RUNNER_ID),
     runner_name: job.runnerName,
     check_run_url: `${api}/jobs/${job.id}`,
     outputs: job.outputs,

@@ -10,6 +10,7 @@ import { deploymentPaths } from "./openapi-deployments.js";
 import { environmentPaths } from "./openapi-environments.js";
 import { reviewPaths } from "./openapi-reviews.js";
 import { runnerProtocolPaths } from "./openapi-runner-protocol.js";
+import { runnerPaths } from "./openapi-runners.js";
 import { secretPaths } from "./openapi-secrets.js";
 import { userPaths } from "./openapi-users.js";
 import { createPullBody, pullRequestSchema, updatePullBody } from "./pull-schemas.js";
@@ -579,6 +580,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...reviewPaths(),
       ...deploymentPaths(),
       ...runnerProtocolPaths(),
+      ...runnerPaths(),
       "/audit-log": {
         get: op(
           "The audit trail (site administrators): GitHub's audit-log entries (@timestamp, action, actor, actor_id, repo, token_id, actor_ip, details) with seq, prev_hash and hash; newest first, paged with a Link header",

@@ -106,6 +106,11 @@ const NEEDS: Record<string, Role> = {
   "GET /repos/:owner/:repo/deployments/:deployment_id/statuses": "read",
   "POST /repos/:owner/:repo/deployments/:deployment_id/statuses": "write",
   "GET /repos/:owner/:repo/deployments/:deployment_id/statuses/:status_id": "read",
+  // Self-hosted runners (routes/runners.ts): a repository admin's, as on GitHub.
+  "POST /repos/:owner/:repo/actions/runners/registration-token": "admin",
+  "GET /repos/:owner/:repo/actions/runners": "admin",
+  "GET /repos/:owner/:repo/actions/runners/:runner_id": "admin",
+  "DELETE /repos/:owner/:repo/actions/runners/:runner_id": "admin",
 };
 
 /** The role just below each (who must be refused with 403). */

@@ -48,3 +48,51 @@ describe("RunnerPool.drain", () => {
     expect(await (await pool()).drain(10_000)).toBe(true);
   });
 });
+
+describe("RunnerPool.jobIds", () => {
+  it("names the jobs its slots run now, and forgets each when it ends", async () => {
+    const store = await openSqliteStore(":memory:");
+    const p = new RunnerPool(store, new Serial(), {
+      slots: 2,
+      labels: ["self-hosted"],
+      labelMap: {},
+      name: "t",
+    });
+    const repo = await store.addRepo({
+      owner: "acme",
+      name: "app",
+      url: "/srv/app.git",
+      defaultBranch: "main",
+      pollIntervalSeconds: 60,
+    });
+    const run = await store.createRun({
+      repoId: repo.id,
+      workflowName: "CI",
+      workflowFile: ".github/workflows/ci.yml",
+      event: "push",
+      ref: "refs/heads/main",
+      headBranch: "main",
+      headSha: "a".repeat(40),
+      status: "in_progress",
+      conclusion: null,
+      actor: "dev",
+      github: {},
+      inputs: {},
+      problems: [],
+    });
+    const job = await store.putJob({ runId: run.id, runAttempt: 1, key: "b", name: "b", status: "queued" });
+    let finish = () => {};
+    const started = new Promise<void>((ready) => {
+      p.offer(job.id, () => {
+        ready();
+        return new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+      });
+    });
+    await started;
+    expect(p.jobIds).toEqual([job.id]);
+    finish();
+    await expect.poll(() => p.jobIds).toEqual([]);
+  });
+});

@@ -28,6 +28,8 @@ export class RunnerPool {
   private drained: (() => void) | undefined;
   /** What must land before a drain is done although the job's slot is free: its recorded completion. */
   private settling = new Set<Promise<unknown>>();
+  /** The job each busy slot runs, by slot. */
+  private current = new Map<number, number>();
 
   constructor(
     private readonly store: Store,
@@ -95,6 +97,11 @@ export class RunnerPool {
     }
   }
 
+  /** The ids of the jobs running now (the runners list shows them). */
+  get jobIds(): number[] {
+    return [...this.current.values()].sort((a, b) => a - b);
+  }
+
   /** How many jobs are running now. */
   get running(): number {
     return this.opts.slots - this.free.length;
@@ -131,10 +138,12 @@ export class RunnerPool {
       this.waiting.delete(job.id);
       if (!entry) continue;
       this.free.pop();
+      this.current.set(slot, job.id);
       void entry
         .start(job, runnerName)
         .catch(() => undefined)
         .finally(() => {
+          this.current.delete(slot);
           this.free.push(slot);
           if (this.stopped && this.free.length === this.opts.slots) this.drained?.();
           this.kick();

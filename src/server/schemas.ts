@@ -148,7 +148,12 @@ export const jobSchema = z.object({
   workflow_name: z.string(),
   steps: z.array(stepSchema),
   labels: z.array(z.string()),
-  runner_id: z.number().nullable(),
+  runner_id: z
+    .number()
+    .nullable()
+    .describe(
+      "The runner machine that ran it; 0 for the server's built-in pool; null until a runner took it",
+    ),
   runner_name: z.string().nullable(),
   check_run_url: z.string(),
   outputs: z.record(z.string(), z.string()),

@@ -249,6 +249,8 @@ describe("dispatch and runs", () => {
       outputs: { v: "42" },
       labels: ["ubuntu-latest"],
       runner_name: expect.stringMatching(/^gantry-/),
+      // The built-in pool is runner 0 (the server-wide runners list shows it so).
+      runner_id: 0,
     });
     expect(jobs.jobs[0].steps.map((st: { conclusion: string }) => st.conclusion)).toEqual([
       "success",

@@ -159,6 +159,9 @@ export class KyselyStore implements Store {
   removeRunner(id: number) {
     return runners.removeRunner(this.db, id);
   }
+  runnersJobs(runnerIds: number[]) {
+    return runners.runnersJobs(this.db, runnerIds);
+  }
   offerJob(jobId: number, specBox: string) {
     return remote.offerJob(this.db, jobId, specBox);
   }

@@ -105,6 +105,10 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
       ).toBeUndefined();
       expect(await store.jobLease(id)).toEqual({ leaseId: "L1", runnerId: 1 });
       expect(await store.withdrawOffer(id)).toBe(false);
+      // What each runner runs now (the runners list's busy and its jobs).
+      expect((await store.runnersJobs([1, 2])).map((j) => [j.id, j.runnerId])).toEqual([[id, 1]]);
+      expect(await store.runnersJobs([2])).toEqual([]);
+      expect(await store.runnersJobs([])).toEqual([]);
 
       // Events land once each, in order; a gap is not stored.
       const ev = (seq: number) => ({ seq, body: { type: "job:log", line: `line ${seq}` } });
@@ -125,6 +129,7 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
       // The lease is lost and the job offered again: only one ender wins; the old lease says nothing more.
       expect(await store.endLease(id, "L1", true)).toBe(true);
       expect(await store.endLease(id, "L1", true)).toBe(false);
+      expect(await store.runnersJobs([1])).toEqual([]);
       expect(await store.appendJobEvents(id, "L1", [ev(3)])).toBeUndefined();
       expect(await store.renewLease(id, "L1")).toEqual({ held: false });
       const again = await store.claimOfferedJob({ id: 2, name: "r2" }, () => true, { ...lease, id: "L2" });

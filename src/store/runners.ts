@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
-import { json, now, parse } from "./rows.js";
+import { json, now, parse, toJob } from "./rows.js";
 import type { Database, DbRunner } from "./schema.js";
 import { nextValue } from "./sequences.js";
-import type { NewRunner, Runner, RunnerRegistration } from "./types.js";
+import type { Job, NewRunner, Runner, RunnerRegistration } from "./types.js";
 
 function toRunner(r: DbRunner): Runner {
   return {
@@ -124,4 +124,17 @@ export async function touchRunner(
 export async function removeRunner(db: Kysely<Database>, id: number): Promise<boolean> {
   const result = await db.deleteFrom("runners").where("id", "=", id).executeTakeFirst();
   return Number(result.numDeletedRows) === 1;
+}
+
+/** The jobs in progress on these runner machines (what each runs now), by id. */
+export async function runnersJobs(db: Kysely<Database>, runnerIds: number[]): Promise<Job[]> {
+  if (runnerIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("status", "=", "in_progress")
+    .where("runner_id", "in", runnerIds)
+    .orderBy("id")
+    .execute();
+  return rows.map(toJob);
 }

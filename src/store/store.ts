@@ -111,6 +111,8 @@ export interface Store {
   listRunners(repoId?: number | null): Promise<Runner[]>;
   touchRunner(id: number, at: string, draining?: boolean): Promise<void>;
   removeRunner(id: number): Promise<boolean>;
+  /** The jobs in progress on these runner machines (what each runs now), by id. */
+  runnersJobs(runnerIds: number[]): Promise<Job[]>;
   /** Lets runner machines claim the queued job, its request sealed in `specBox`. */
   offerJob(jobId: number, specBox: string): Promise<void>;
   /** Takes the offer back while the job is queued; false when a runner machine claimed it. */
