@@ -1,7 +1,7 @@
 // Colour contrast in both themes, measured in the browser from the computed styles of the pages'
 // main colour pairs (text on the background it sits on, buttons at rest and hovered): each meets
 // WCAG AA for normal text (4.5:1). The pages of a run waiting on an environment and of the
-// repository's environments too.
+// repository's environments too, and the runners page.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, dispatchRun, until } from "./serve-harness.js";
@@ -143,6 +143,9 @@ async function measure(scheme: string): Promise<Record<string, number>> {
   await page.goto(`${server.url}/acme/app/environments`);
   await page.getByRole("list", { name: "Promotion path" }).waitFor();
   out["environment link"] = await contrastOf(".stage h3 a");
+  // The runners page: the built-in pool's online status.
+  await page.goto(`${server.url}/admin/runners`);
+  out["online label"] = await contrastOf(".runners-table .label-success");
   return out;
 }
 
@@ -178,7 +181,7 @@ describe.skipIf(!hasChromium)("colour contrast", () => {
       const found = await measure(scheme);
       const low = Object.entries(found).filter(([, ratio]) => ratio < 4.5);
       expect(low.map(([what, ratio]) => `${what}: ${ratio.toFixed(2)}:1`)).toEqual([]);
-      expect(Object.keys(found)).toHaveLength(19);
+      expect(Object.keys(found)).toHaveLength(20);
     });
   }
 });

@@ -20,6 +20,8 @@ export interface UiServer {
   repos: Record<string, Remote>;
   /** A folder the jobs may write (their sandbox sees it): gates the test opens. */
   flags: string;
+  /** The server's data directory (its gantry.db). */
+  data: string;
   stop(): void;
 }
 
@@ -82,7 +84,7 @@ export async function startUiServer(repos: Record<string, Record<string, string>
     const hooked = await gantry(r.work, ["hook", "install", r.origin, "--server", url, "--token", TOKEN]);
     if (hooked.code !== 0) throw new Error(hooked.stderr);
   }
-  return { url, repos: remotes, flags, stop: () => proc.kill("SIGKILL") };
+  return { url, repos: remotes, flags, data: join(dir, "data"), stop: () => proc.kill("SIGKILL") };
 }
 
 /** Pushes `ref` (main unless said) of a working clone to its origin; resolves to git's exit code. */

@@ -7,6 +7,7 @@ import { Environments } from "./pages/Environments.js";
 import { Home } from "./pages/Home.js";
 import { Job } from "./pages/Job.js";
 import { Run } from "./pages/Run.js";
+import { Runners } from "./pages/Runners.js";
 import { Runs } from "./pages/Runs.js";
 import { SETTINGS_TABS, Settings, type SettingsTab } from "./pages/Settings.js";
 import { SignIn } from "./pages/SignIn.js";
@@ -19,13 +20,14 @@ const SEGMENT = "([^/]+)";
  * The page for a path: /, /runs, /:owner/:repo/runs/:id, /:owner/:repo/jobs/:id,
  * /:owner/:repo/workflows/:file/dispatch, /:owner/:repo/settings[/:tab], /:owner/:repo/environments
  * (also at GitHub's /:owner/:repo/deployments[/activity_log], where an environment's html_url points);
- * site admins' /admin/users and /admin/audit-log.
+ * site admins' /admin/users, /admin/audit-log and /admin/runners.
  */
 function Page({ path, query }: { path: string; query: URLSearchParams }) {
   if (path === "/") return <Home />;
   if (path === "/runs") return <Runs />;
   if (path === "/admin/users") return <Users />;
   if (path === "/admin/audit-log") return <AuditLog />;
+  if (path === "/admin/runners") return <Runners />;
   let m = new RegExp(`^/${SEGMENT}/${SEGMENT}/runs/(\\d+)$`).exec(path);
   if (m) return <Run key={path} owner={m[1]} repo={m[2]} id={Number(m[3])} />;
   m = new RegExp(`^/${SEGMENT}/${SEGMENT}/jobs/(\\d+)$`).exec(path);

@@ -32,6 +32,9 @@ export function Layout({ children }: { children: ReactNode }) {
               <Link to="/admin/audit-log" aria-current={current("/admin/audit-log")}>
                 Audit log
               </Link>
+              <Link to="/admin/runners" aria-current={current("/admin/runners")}>
+                Runners
+              </Link>
             </>
           )}
         </nav>

@@ -3,16 +3,18 @@ import { AccessProblem } from "../components/AccessProblem.js";
 import { Link, useTitle } from "../router.js";
 import { useData } from "../use-data.js";
 import { Collaborators } from "./settings/Collaborators.js";
+import { Runners } from "./settings/Runners.js";
 import { Secrets } from "./settings/Secrets.js";
 import { Variables } from "./settings/Variables.js";
 
-export const SETTINGS_TABS = ["collaborators", "secrets", "variables"] as const;
+export const SETTINGS_TABS = ["collaborators", "secrets", "variables", "runners"] as const;
 export type SettingsTab = (typeof SETTINGS_TABS)[number];
 
 const TAB_NAMES: Record<SettingsTab, string> = {
   collaborators: "Collaborators",
   secrets: "Secrets",
   variables: "Variables",
+  runners: "Runners",
 };
 
 export function settingsHref(owner: string, repo: string, tab: SettingsTab = "collaborators"): string {
@@ -21,7 +23,7 @@ export function settingsHref(owner: string, repo: string, tab: SettingsTab = "co
 }
 
 /**
- * A repository's settings: its collaborators, Actions secrets and variables, each a tab. Each tab
+ * A repository's settings: its collaborators, Actions secrets and variables, runners, each a tab. Each tab
  * shows what the API answers the caller: a list, or why not (403, 404) in plain words.
  */
 export function Settings({ owner, repo, tab }: { owner: string; repo: string; tab: SettingsTab }) {
@@ -51,6 +53,7 @@ export function Settings({ owner, repo, tab }: { owner: string; repo: string; ta
           {tab === "collaborators" && <Collaborators owner={owner} repo={repo} canManage={isAdmin} />}
           {tab === "secrets" && <Secrets owner={owner} repo={repo} />}
           {tab === "variables" && <Variables owner={owner} repo={repo} />}
+          {tab === "runners" && <Runners owner={owner} repo={repo} />}
         </>
       )}
     </div>
