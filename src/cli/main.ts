@@ -41,6 +41,9 @@ A server's people (GANTRY_SERVER, GANTRY_TOKEN):
                                 manage users (site admin)
   gantry tokens create --note N [--user LOGIN]|list|revoke ID
                                 personal access tokens: create prints the token, once, on stdout
+  gantry runners list|rm ID|token [--repo R | --server-wide]
+                                runner machines: status, labels, what each runs; remove one; a
+                                registration token (printed on stdout) for gantry runner
   gantry audit export [--since TIME] > audit.jsonl   the audit trail, with its signed checkpoints
   gantry audit verify FILE --public-key KEY   exits 0 when the export is whole, else names the entry
   gantry evidence --env NAME [--since TIME] [--format json|csv]  change evidence: each deployment
@@ -101,6 +104,8 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./users.js")).usersCommand(rest);
       case "tokens":
         return await (await import("./tokens.js")).tokensCommand(rest);
+      case "runners":
+        return await (await import("./runners.js")).runnersCommand(rest);
       case "audit":
         return await (await import("./audit.js")).auditCommand(rest);
       case "evidence":
