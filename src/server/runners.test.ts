@@ -35,14 +35,14 @@ interface Answer {
   headers: Headers;
 }
 
-async function setup() {
+async function setup(config: Record<string, unknown> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "gantry-runners-"));
   const s = await startServer({
     dataDir,
     listen: false,
     triggers: false,
     adminToken: ADMIN,
-    config: { repo_url_schemes: ["file"] },
+    config: { repo_url_schemes: ["file"], ...config },
   });
   servers.push(s);
   const call = async (token: string | null, method: string, path: string): Promise<Answer> => {
@@ -399,6 +399,15 @@ describe("the runners lists", () => {
     ).toEqual([0]);
     // The pool's own: still no runner rows in the store.
     expect((await s.store.listRunners()).length).toBe(3);
+  });
+
+  it("lists no built-in pool when the config turns it off (runners.slots: 0)", async () => {
+    const { call, runner } = await setup({ runners: { slots: 0 } });
+    await runner("shared", null);
+    const list = await call(ADMIN, "GET", SERVER);
+    expect(list.json.total_count).toBe(1);
+    expect(list.json.runners.map((r: { name: string }) => r.name)).toEqual(["shared"]);
+    expect((await call(ADMIN, "GET", `${SERVER}/0`)).status).toBe(404);
   });
 });
 

@@ -12,16 +12,13 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { ActionStore } from "../../actions/index.js";
-import { hashToken, newTokenValue } from "../../identity/index.js";
+import { hashToken, newTokenValue, REGISTRATION_PREFIX, RUNNER_PREFIX } from "../../identity/index.js";
 import type { Runner, Store } from "../../store/index.js";
 import type { ServerAudit } from "../audit.js";
 import { type AuthThrottle, clientAddress, throttled } from "../auth-throttle.js";
 import { bodyOf, HttpError, idParam, queryOf } from "../context.js";
 import { type RemoteJobs, reportedEvent } from "../remote-jobs.js";
 import type { RepoClones } from "../repo-clones.js";
-
-export const RUNNER_PREFIX = "gantry_runner_";
-export const REGISTRATION_PREFIX = "gantry_reg_";
 
 export interface RunnerProtocolDeps {
   store: Store;
