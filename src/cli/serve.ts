@@ -22,6 +22,9 @@ logs.
                   keys stay under --data (logs, caches and artifacts too, unless --blobs).
                   The schema is made and upgraded at start. Move a SQLite server's history with
                   gantry migrate --from sqlite:DATA --to postgres://…
+                  Several servers may share one database (each its own --data; the same
+                  --blobs, config and GANTRY_MASTER_KEY): any serves the API, one leads
+                  (polls, schedules), and a dead one's runs are adopted by another.
   --port N        port to listen on (default 8080; 0 picks a free one)
   --host ADDR     address to listen on (default 127.0.0.1)
   --config FILE   YAML: database, blobs, repos, runners (slots, labels, label_map), retries, secrets, vars, hooks

@@ -241,4 +241,56 @@ describe("schedule", () => {
     expect(late[0].github.event).toMatchObject({ schedule: "0 3 * * *" });
     expect(await again.triggers.runSchedules(same, day("2026-12-03T09:00:00Z"))).toEqual([]);
   });
+
+  it("a tick recorded by a server that died before starting all its runs is started by the next look, each workflow once", async () => {
+    const wf = (name: string) =>
+      `name: ${name}\non:\n  schedule:\n    - cron: '0 3 * * *'\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${name}\n`;
+    const { s, repo } = await setup({
+      ".github/workflows/nightly.yml": wf("Nightly"),
+      ".github/workflows/backup.yml": wf("Backup"),
+    });
+    const day = (iso: string) => new Date(iso);
+    expect(await s.triggers.runSchedules(repo, day("2026-11-30T02:00:00Z"))).toEqual([]);
+    // What a leader leaves when it dies after recording the 03:00 tick and storing one of its two
+    // runs: the tick, its pending mark, and Nightly's run.
+    const key = (file: string) => `.github/workflows/${file}\n0 3 * * *`;
+    const recorded = new Date().toISOString();
+    const memory = await s.store.getTriggerMemory(repo.id);
+    await s.store.putTriggerMemory(repo.id, {
+      ...memory,
+      ticks: {
+        [key("nightly.yml")]: "2026-11-30T03:00:00.000Z",
+        [key("backup.yml")]: "2026-11-30T03:00:00.000Z",
+      },
+      pending: { [key("nightly.yml")]: recorded, [key("backup.yml")]: recorded },
+    });
+    const stored = await s.store.createRun({
+      repoId: repo.id,
+      workflowName: "Nightly",
+      workflowFile: ".github/workflows/nightly.yml",
+      event: "schedule",
+      ref: "refs/heads/main",
+      headBranch: "main",
+      headSha: git(s.context.clones.path(repo), "rev-parse", "refs/heads/main"),
+      status: "completed",
+      conclusion: "success",
+      actor: "gantry",
+      github: { event: { schedule: "0 3 * * *" } },
+      inputs: {},
+      problems: [],
+    });
+    // The next leader reads the memory afresh: its look starts Backup's run alone, and the tick
+    // is not due again.
+    s.triggers.forget();
+    const finished = await s.triggers.runSchedules(repo, day("2026-11-30T03:00:30Z"));
+    expect(finished.map((r) => [r.event, r.workflowFile])).toEqual([
+      ["schedule", ".github/workflows/backup.yml"],
+    ]);
+    expect(await s.triggers.runSchedules(repo, day("2026-11-30T03:00:40Z"))).toEqual([]);
+    expect((await s.store.getTriggerMemory(repo.id)).pending).toBeUndefined();
+    const all = (await runs(s)).filter((r) => r.event === "schedule").map((r) => r.path);
+    expect(all.sort()).toEqual([".github/workflows/backup.yml", ".github/workflows/nightly.yml"]);
+    expect(stored.id).toBeGreaterThan(0);
+    await s.whenIdle();
+  });
 });
