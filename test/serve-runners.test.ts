@@ -1,0 +1,344 @@
+// Runner machines on the real server: `gantry runner` processes (each with a work folder of its
+// own, sharing no disk with the server) register with a registration token, take the jobs whose
+// runs-on their labels satisfy, fetch the run's commit over git and report every line; a runner
+// killed with SIGKILL is noticed when its lease runs out and its job runs again elsewhere (or fails
+// with "the runner was lost"); a runner that comes back after its job was given to another is
+// refused; a cancel reaches a runner's step; a job's secrets reach no file of the runner; an
+// ephemeral runner takes one job and leaves; SIGTERM drains a runner.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { BIN, makeRepo } from "./harness.js";
+import { api, exited, type Serve, serveWithConfig, until } from "./serve-harness.js";
+
+const ADMIN = "gantry_runners_e2e_admin_token";
+
+const CONFIG = (repo: string, extra = "") => `repo_url_schemes: [file]
+limits:
+  auth_failures_per_minute: 1000
+runners:
+  slots: 0
+  isolation: none
+  lease_seconds: 2
+secrets:
+  DEPLOY_KEY: s3cr3t-deploy-key-value
+repos:
+  - owner: acme
+    name: app
+    url: ${repo}
+${extra}`;
+
+const runners: ChildProcess[] = [];
+afterEach(() => {
+  for (const p of runners.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+});
+
+interface Runner {
+  proc: ChildProcess;
+  work: string;
+  stderr: () => string;
+}
+
+/** Starts `gantry runner` with its own work folder; resolves once it is registered. */
+async function startRunner(s: Serve, token: string, name: string, args: string[] = []): Promise<Runner> {
+  const work = mkdtempSync(join(tmpdir(), `gantry-runner-${name}-`));
+  const proc = spawn(
+    process.execPath,
+    [
+      BIN,
+      "runner",
+      "--server",
+      s.url,
+      "--token",
+      token,
+      "--name",
+      name,
+      "--work",
+      work,
+      "--isolation",
+      "none",
+      ...args,
+    ],
+    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, GANTRY_HOME: work } },
+  );
+  runners.push(proc);
+  let err = "";
+  proc.stderr?.on("data", (c) => {
+    err += c;
+  });
+  await until(
+    async () => err,
+    (e) => {
+      if (proc.exitCode !== null) throw new Error(`gantry runner exited: ${e}`);
+      return e.includes("waiting for jobs");
+    },
+  );
+  return { proc, work, stderr: () => err };
+}
+
+async function registrationToken(s: Serve): Promise<string> {
+  const answer = await api(s, ADMIN, "POST", "/actions/runners/registration-token");
+  expect(answer.status).toBe(201);
+  return answer.json.token as string;
+}
+
+async function dispatch(s: Serve, file: string): Promise<number> {
+  const answer = await api(s, ADMIN, "POST", `/repos/acme/app/actions/workflows/${file}/dispatches`, {
+    ref: "main",
+    return_run_details: true,
+  });
+  expect(answer.status).toBe(200);
+  return answer.json.workflow_run_id as number;
+}
+
+const completed = (s: Serve, id: number) =>
+  until(
+    () => api(s, ADMIN, "GET", `/repos/acme/app/actions/runs/${id}`),
+    (r) => r.json.status === "completed",
+  );
+
+async function jobsOf(s: Serve, id: number): Promise<Array<Record<string, unknown>>> {
+  return (await api(s, ADMIN, "GET", `/repos/acme/app/actions/runs/${id}/jobs`)).json.jobs;
+}
+
+async function logOf(s: Serve, jobId: number): Promise<string> {
+  return (await api(s, ADMIN, "GET", `/repos/acme/app/actions/jobs/${jobId}/logs`)).text;
+}
+
+/** Every file under `dir` (its contents), for looking for a secret. */
+function allText(dir: string): string {
+  let out = "";
+  for (const entry of readdirSync(dir, { recursive: true }) as string[]) {
+    const path = join(dir, entry);
+    try {
+      if (statSync(path).isFile()) out += readFileSync(path, "latin1");
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+const SPREAD = `name: Spread
+on: workflow_dispatch
+jobs:
+  gpu:
+    runs-on: [self-hosted, gpu]
+    steps:
+      - uses: actions/checkout@v4
+      - run: cat README.md && echo "runner=$RUNNER_NAME"
+  arm:
+    runs-on: [self-hosted, arm]
+    steps:
+      - run: echo "runner=$RUNNER_NAME"
+  either:
+    runs-on: ubuntu-latest
+    needs: [gpu, arm]
+    steps:
+      - run: echo "key=\${{ secrets.DEPLOY_KEY }}" && echo "\${{ secrets.DEPLOY_KEY }}" > mine.txt
+`;
+
+const SLOW = `name: Slow
+on: workflow_dispatch
+jobs:
+  slow:
+    runs-on: [self-hosted, linux]
+    steps:
+      - run: echo "started on $RUNNER_NAME" && sleep 8 && echo "finished on $RUNNER_NAME"
+`;
+
+describe("runner machines", () => {
+  it("spread jobs by label, check out the commit, mask secrets and leave none on disk", async () => {
+    const repo = makeRepo({
+      files: { ".github/workflows/spread.yml": SPREAD, "README.md": "hello from the commit\n" },
+    });
+    const s = await serveWithConfig(CONFIG(repo), ADMIN);
+    const token = await registrationToken(s);
+    const gpu = await startRunner(s, token, "gpu-box", ["--labels", "gpu"]);
+    const arm = await startRunner(s, token, "arm-box", ["--labels", "arm"]);
+    const id = await dispatch(s, "spread.yml");
+    const run = await completed(s, id);
+    expect(run.json.conclusion).toBe("success");
+    const jobs = await jobsOf(s, id);
+    const byName = Object.fromEntries(jobs.map((j) => [j.name, j]));
+    expect(byName.gpu.runner_name).toBe("gpu-box");
+    expect(byName.arm.runner_name).toBe("arm-box");
+    expect(["gpu-box", "arm-box"]).toContain(byName.either.runner_name);
+    const gpuLog = await logOf(s, byName.gpu.id as number);
+    expect(gpuLog).toContain("hello from the commit");
+    expect(gpuLog).toContain("runner=gpu-box");
+    const secretLog = await logOf(s, byName.either.id as number);
+    expect(secretLog).toContain("key=***");
+    expect(secretLog).not.toContain("s3cr3t-deploy-key-value");
+    // Nothing of the job's secrets stays on the runners' disks (the job's folder is gone too).
+    for (const r of [gpu, arm]) expect(allText(r.work)).not.toContain("s3cr3t-deploy-key-value");
+    // The runners' credentials are theirs alone.
+    for (const r of [gpu, arm]) expect(statSync(join(r.work, ".runner")).mode & 0o077).toBe(0);
+  }, 120_000);
+
+  it("retries the job of a runner killed mid-job on another, and fails it when no retry is left", async () => {
+    const repo = makeRepo({ files: { ".github/workflows/slow.yml": SLOW } });
+    const s = await serveWithConfig(CONFIG(repo, "retries:\n  lost_runner: 1\n"), ADMIN);
+    const token = await registrationToken(s);
+    const first = await startRunner(s, token, "first");
+    const id = await dispatch(s, "slow.yml");
+    const [job] = await until(
+      () => jobsOf(s, id),
+      (j) => j[0]?.status === "in_progress",
+    );
+    await until(
+      () => logOf(s, job.id as number),
+      (l) => l.includes("started on first"),
+    );
+    first.proc.kill("SIGKILL");
+    await exited(first.proc);
+    await startRunner(s, token, "second");
+    const run = await completed(s, id);
+    expect(run.json.conclusion).toBe("success");
+    const [again] = await jobsOf(s, id);
+    expect(again.runner_name).toBe("second");
+    const log = await logOf(s, again.id as number);
+    expect(log).toContain("the job is queued again");
+    expect(log).toContain("finished on second");
+    expect(log).not.toContain("finished on first");
+
+    // No retry left (lost_runner 0 on a second server): the job fails, saying why.
+    const other = await serveWithConfig(CONFIG(repo), ADMIN);
+    const t2 = await registrationToken(other);
+    const lone = await startRunner(other, t2, "lone");
+    const id2 = await dispatch(other, "slow.yml");
+    const [j2] = await until(
+      () => jobsOf(other, id2),
+      (j) => j[0]?.status === "in_progress",
+    );
+    await until(
+      () => logOf(other, j2.id as number),
+      (l) => l.includes("started on lone"),
+    );
+    lone.proc.kill("SIGKILL");
+    const failed = await completed(other, id2);
+    expect(failed.json.conclusion).toBe("failure");
+    expect(await logOf(other, j2.id as number)).toContain("Error: the runner was lost");
+  }, 120_000);
+
+  it("refuses a runner that comes back after its job was given to another", async () => {
+    const repo = makeRepo({ files: { ".github/workflows/slow.yml": SLOW } });
+    const s = await serveWithConfig(CONFIG(repo, "retries:\n  lost_runner: 1\n"), ADMIN);
+    const token = await registrationToken(s);
+    const paused = await startRunner(s, token, "paused");
+    const id = await dispatch(s, "slow.yml");
+    const [job] = await until(
+      () => jobsOf(s, id),
+      (j) => j[0]?.status === "in_progress",
+    );
+    await until(
+      () => logOf(s, job.id as number),
+      (l) => l.includes("started on paused"),
+    );
+    // Stopped, not killed: it cannot renew its lease, and the job goes to another runner.
+    paused.proc.kill("SIGSTOP");
+    await startRunner(s, token, "taker");
+    await until(
+      () => logOf(s, job.id as number),
+      (l) => l.includes("started on taker"),
+    );
+    paused.proc.kill("SIGCONT");
+    const run = await completed(s, id);
+    expect(run.json.conclusion).toBe("success");
+    const log = await logOf(s, job.id as number);
+    expect(log).toContain("finished on taker");
+    // The first runner's step went on (it slept through the pause) but its word counts no more.
+    await until(
+      async () => paused.stderr(),
+      (e) => e.includes("took the job back"),
+    );
+    expect(await logOf(s, job.id as number)).not.toContain("finished on paused");
+  }, 120_000);
+
+  it("reaches a runner's step with a cancel, runs one job on an ephemeral runner, drains on SIGTERM", async () => {
+    const repo = makeRepo({ files: { ".github/workflows/slow.yml": SLOW.replace("sleep 8", "sleep 60") } });
+    const s = await serveWithConfig(CONFIG(repo), ADMIN);
+    const token = await registrationToken(s);
+    const r = await startRunner(s, token, "steady");
+    const id = await dispatch(s, "slow.yml");
+    const [job] = await until(
+      () => jobsOf(s, id),
+      (j) => j[0]?.status === "in_progress",
+    );
+    await until(
+      () => logOf(s, job.id as number),
+      (l) => l.includes("started on steady"),
+    );
+    expect((await api(s, ADMIN, "POST", `/repos/acme/app/actions/runs/${id}/cancel`)).status).toBe(202);
+    const cancelled = await completed(s, id);
+    expect(cancelled.json.conclusion).toBe("cancelled");
+    expect(await logOf(s, job.id as number)).not.toContain("finished on steady");
+
+    // SIGTERM: the running job finishes, no new one is taken, the runner exits.
+    const quick = makeRepo({ files: { ".github/workflows/slow.yml": SLOW.replace("sleep 8", "sleep 2") } });
+    const s2 = await serveWithConfig(CONFIG(quick), ADMIN);
+    const t2 = await registrationToken(s2);
+    const drained = await startRunner(s2, t2, "drained");
+    const id2 = await dispatch(s2, "slow.yml");
+    const [j2] = await until(
+      () => jobsOf(s2, id2),
+      (j) => j[0]?.status === "in_progress",
+    );
+    await until(
+      () => logOf(s2, j2.id as number),
+      (l) => l.includes("started on drained"),
+    );
+    drained.proc.kill("SIGTERM");
+    expect(await exited(drained.proc)).toBe(0);
+    expect((await completed(s2, id2)).json.conclusion).toBe("success");
+
+    // Ephemeral: one job, then it leaves and its registration goes.
+    const eph = await startRunner(s2, t2, "once", ["--ephemeral"]);
+    const id3 = await dispatch(s2, "slow.yml");
+    expect((await completed(s2, id3)).json.conclusion).toBe("success");
+    expect(await exited(eph.proc)).toBe(0);
+    const id4 = await dispatch(s2, "slow.yml");
+    // Nobody runs the next one: the ephemeral runner is gone.
+    const [j4] = await until(
+      () => jobsOf(s2, id4),
+      (j) => j.length > 0,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await jobsOf(s2, id4))[0].status).toBe("queued");
+    expect(j4.runner_name ?? null).toBeNull();
+    void r;
+  }, 150_000);
+
+  it("refuses an unknown registration token, an API token and a wrong credential on the protocol", async () => {
+    const repo = makeRepo({ files: { ".github/workflows/slow.yml": SLOW } });
+    const s = await serveWithConfig(CONFIG(repo), ADMIN);
+    const register = (token: string) =>
+      fetch(`${s.url}/_runner/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token, name: "x", os: "Linux", arch: "X64" }),
+      });
+    expect((await register("gantry_reg_0000")).status).toBe(401);
+    expect((await register(ADMIN)).status).toBe(401);
+    const claim = (auth: string) =>
+      fetch(`${s.url}/_runner/claim`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: auth },
+        body: JSON.stringify({ free: 1, wait: 0 }),
+      });
+    expect((await claim(`Bearer ${ADMIN}`)).status).toBe(401);
+    expect((await claim("Bearer gantry_runner_nope")).status).toBe(401);
+    // A registration token is not an API token either.
+    const token = await registrationToken(s);
+    expect((await api(s, token, "GET", "/repos/acme/app/actions/runs")).status).toBe(401);
+    // A name taken is refused, and the token registers others.
+    const ok = await register(token);
+    expect(ok.status).toBe(201);
+    const body = (await ok.json()) as { credential: string };
+    expect(body.credential).toMatch(/^gantry_runner_/);
+    expect((await register(token)).status).toBe(409);
+    expect((await claim(`Bearer ${body.credential}`)).status).toBe(200);
+  }, 60_000);
+});
