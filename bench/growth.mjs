@@ -20,7 +20,8 @@
 //             of run:completed's arrival over the clients (the fan-out).
 // The machine's load (/proc/loadavg, PSI) is recorded for every figure. Ratios: 100,000 ÷ 10,000
 // stored runs (flat is 1×), and each p99 ÷ its target (list p99 50 ms, peak 250 MiB).
-// It prints the figures and writes bench/growth-results.json. Nothing is asserted.
+// It prints the figures and writes bench/growth-results.json (also after each wave and each size,
+// marked partial, so a run stopped part-way keeps what it measured). Nothing is asserted.
 //
 // Options: --jobs N (10000)  --wave N (4 runs of 250 legs)  --slots N (8)  --stored 10000,100000
 //          --duration S (10)  --connections N (10)  --sse-clients N (50)  --sse-runs N (20)
@@ -289,6 +290,9 @@ const results = {
   targets: { peakRssMiB: TARGET_PEAK_MIB, listP99Ms: TARGET_LIST_P99_MS },
 };
 
+/** Writes what is measured so far: a run stopped part-way keeps the sections it finished. */
+const save = () => writeResults(opts.out, { ...results, partial: true }, ROOT);
+
 const ONE_STEP = `on: workflow_dispatch\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: "true"\n`;
 const legs = Array.from({ length: LEGS }, (_, i) => i + 1).join(", ");
 const MATRIX = `on: workflow_dispatch\njobs:\n  leg:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        i: [${legs}]\n    steps:\n      - run: "true"\n`;
@@ -347,6 +351,8 @@ try {
       };
       curve.push(point);
       log(`   ${JSON.stringify(point)}`);
+      results.jobs = { jobs: done * LEGS, curve };
+      save();
     }
     const seconds = (performance.now() - t0) / 1000;
     const end = server.memory();
@@ -368,6 +374,7 @@ try {
     };
     log(`   ${JSON.stringify({ ...results.jobs, curve: undefined })}`);
     await server.stop();
+    save();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -570,6 +577,7 @@ try {
       entry.loadavgAtEnd = loadNow();
       await server.stop();
       results.stored.push(entry);
+      save();
       log(`   ${JSON.stringify({ peakRssMiB: entry.peakRssMiB, rssAtEndMiB: entry.rssAtEndMiB })}`);
     }
     // Flat in the number of stored runs: the largest size ÷ the smallest.
