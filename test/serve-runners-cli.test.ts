@@ -1,13 +1,18 @@
 // `gantry runners` against the real server: a repository admin and a site admin list the runners
 // (status, labels, what each runs), print a registration token on stdout alone, and remove a
 // runner by id or name; a reader is refused with the server's reason. Runner machines' rows are
-// put in the server's database directly, as registering through the runner protocol would.
+// put in the server's database directly, as registering through the runner protocol would; then
+// a real `gantry runner` registers with a token the CLI printed, and the list follows it: online,
+// busy with the job it runs, idle again, removed.
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hashToken } from "../src/identity/index.js";
 import { openSqliteStore } from "../src/store/index.js";
-import { gantry, makeRepo, scratch } from "./harness.js";
-import { api, type Serve, serveWithConfig } from "./serve-harness.js";
+import { BIN, gantry, makeRepo, scratch } from "./harness.js";
+import { api, dispatchRun, killAfterTest, type Serve, serveWithConfig, until } from "./serve-harness.js";
 
 const ADMIN = "gantry_runners_cli_admin_token";
 
@@ -120,5 +125,62 @@ describe("gantry runners", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("follows a real runner machine registered with the token it printed", async () => {
+    const gate = join(mkdtempSync(join(tmpdir(), "gantry-gate-")), "open");
+    const workflow = `name: GPU
+on: workflow_dispatch
+jobs:
+  train:
+    runs-on: [self-hosted, gpu]
+    steps:
+      - run: while [ ! -f ${JSON.stringify(gate)} ]; do sleep 0.1; done
+`;
+    const app = makeRepo({ files: { ".github/workflows/gpu.yml": workflow } });
+    const s = await serveWithConfig(
+      `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${app} }\n`,
+      ADMIN,
+    );
+    const token = await cli(s, ADMIN, ["runners", "token", "--repo", "acme/app"]);
+    expect(token.code).toBe(0);
+    const work = mkdtempSync(join(tmpdir(), "gantry-runner-work-"));
+    const args = ["runner", "--server", s.url, "--labels", "gpu", "--name", "gpu-real", "--work", work];
+    const runner = spawn(process.execPath, [BIN, ...args, "--isolation", "none"], {
+      env: { ...process.env, GANTRY_RUNNER_TOKEN: token.stdout.trim(), GANTRY_HOME: work },
+      stdio: "ignore",
+      detached: true,
+    });
+    if (runner.pid) killAfterTest(runner.pid);
+
+    const list = () => api(s, ADMIN, "GET", "/repos/acme/app/actions/runners");
+    const online = await until(list, (a) => a.json.runners?.[0]?.status === "online");
+    const id = online.json.runners[0].id;
+    expect(online.json.runners[0]).toMatchObject({ name: "gpu-real", busy: false, repository: "acme/app" });
+    expect(
+      online.json.runners[0].labels.map((l: { name: string; type: string }) => [l.name, l.type]),
+    ).toEqual(
+      expect.arrayContaining([
+        ["self-hosted", "read-only"],
+        ["gpu", "custom"],
+      ]),
+    );
+
+    // The job goes to it (the built-in pool has no gpu label): busy, naming the job.
+    const run = await dispatchRun(s, ADMIN, "gpu.yml");
+    const busy = await until(list, (a) => a.json.runners[0].busy === true);
+    const jobId = busy.json.runners[0].jobs[0].id;
+    const job = await api(s, ADMIN, "GET", `/repos/acme/app/actions/jobs/${jobId}`);
+    expect(job.json).toMatchObject({ run_id: run.id, runner_id: id, runner_name: "gpu-real" });
+    const shown = await cli(s, ADMIN, ["runners", "list", "--repo", "acme/app"]);
+    expect(shown.stdout).toContain(`acme/app job ${jobId} (train)`);
+
+    writeFileSync(gate, "");
+    expect((await run.done(1)).json.conclusion).toBe("success");
+    await until(list, (a) => a.json.runners[0].busy === false);
+
+    const removed = await cli(s, ADMIN, ["runners", "rm", "gpu-real", "--repo", "acme/app"]);
+    expect(removed.code).toBe(0);
+    expect((await list()).json).toEqual({ total_count: 0, runners: [] });
   });
 });
