@@ -1,3 +1,4 @@
+import type pg from "pg";
 import { PgSession } from "./pg-session.js";
 
 /**
@@ -23,6 +24,8 @@ export class SoleLeadership implements Leadership {
 
 /** The advisory lock's key: one per database, whatever else uses advisory locks ("gantry" + 1). */
 const LOCK = [0x67616e74, 1] as const;
+/** The first key of PgLocks' locks (the second is the hash of the lock's name). */
+const LOCKS = 0x67616e75;
 
 /**
  * Leadership on PostgreSQL: the session-level advisory lock LOCK, held on a dedicated connection.
@@ -111,5 +114,68 @@ export class PgLeadership implements Leadership {
     this.set(false);
     // Ending the session lets the lock go at once: a peer takes over at its next try.
     await this.session.close();
+  }
+}
+
+/**
+ * Locks by name across the servers on one PostgreSQL database, for work that reads, then writes
+ * shared state and must not interleave with a peer's (a repository's triggers: a hook on one
+ * server and the leader's poll on another must not both start one push). Session advisory locks
+ * on a dedicated connection: a server that dies lets its locks go with its session.
+ */
+export class PgLocks {
+  private readonly session: PgSession;
+
+  constructor(url: string, log: (message: string) => void) {
+    this.session = new PgSession(url, { name: "locks", log });
+  }
+
+  start(): Promise<void> {
+    return this.session.start();
+  }
+
+  /** This server's own turns per key (a session's advisory lock does not keep its own callers apart). */
+  private readonly turns = new Map<string, Promise<unknown>>();
+
+  /** Runs `fn` holding the lock `key` (waiting for a peer, or another caller here, that holds it). */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.turns.get(key) ?? Promise.resolve();
+    const mine = before.catch(() => undefined).then(() => this.locked(key, fn));
+    const settled = mine.catch(() => undefined);
+    this.turns.set(key, settled);
+    void settled.then(() => {
+      if (this.turns.get(key) === settled) this.turns.delete(key);
+    });
+    return mine;
+  }
+
+  private async locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let held: pg.Client | undefined;
+    while (!held) {
+      const client = this.session.client;
+      if (client) {
+        try {
+          const { rows } = await client.query<{ ok: boolean }>(
+            "select pg_try_advisory_lock($1, hashtext($2)) as ok",
+            [LOCKS, key],
+          );
+          if (rows[0]?.ok) held = client;
+        } catch {
+          this.session.lost(client);
+        }
+      }
+      if (!held) await new Promise((r) => setTimeout(r, 50));
+    }
+    try {
+      return await fn();
+    } finally {
+      // A session lost meanwhile took the lock with it.
+      if (this.session.client === held)
+        await held.query("select pg_advisory_unlock($1, hashtext($2))", [LOCKS, key]).catch(() => undefined);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
   }
 }

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresAvailable, startPostgres, type TestPostgres } from "../../test/postgres.js";
-import { PgLeadership } from "./leadership.js";
+import { PgLeadership, PgLocks } from "./leadership.js";
 import { type LiveEvent, LiveHub } from "./live-hub.js";
 import { PAYLOAD_LIMIT, PgSignals, packSignals, SignalAssembler } from "./pg-signals.js";
 
@@ -123,6 +123,46 @@ describe.runIf(postgresAvailable("signals and leadership on PostgreSQL"))("on Po
       return heard.length > 0;
     });
     expect(heard[0]).toBe("again");
+    await a.close();
+    await b.close();
+  });
+
+  it("a named lock is held by one caller at a time, across servers and within one", async () => {
+    const a = new PgLocks(url, quiet);
+    const b = new PgLocks(url, quiet);
+    await Promise.all([a.start(), b.start()]);
+    let inside = 0;
+    let most = 0;
+    const order: string[] = [];
+    const work = (who: string) => async () => {
+      inside += 1;
+      most = Math.max(most, inside);
+      order.push(`${who}+`);
+      await new Promise((r) => setTimeout(r, 30));
+      order.push(`${who}-`);
+      inside -= 1;
+      return who;
+    };
+    const results = await Promise.all(
+      ["a1", "b1", "a2", "b2", "a3"].map((who) =>
+        (who.startsWith("a") ? a : b).exclusive("triggers:1", work(who)),
+      ),
+    );
+    expect(results).toEqual(["a1", "b1", "a2", "b2", "a3"]);
+    expect(most).toBe(1);
+    // Another name is not held up by it.
+    let other = false;
+    await a.exclusive("triggers:1", async () => {
+      await b.exclusive("triggers:2", async () => {
+        other = true;
+      });
+    });
+    expect(other).toBe(true);
+    // A failing holder lets the lock go.
+    await expect(a.exclusive("triggers:1", async () => Promise.reject(new Error("boom")))).rejects.toThrow(
+      "boom",
+    );
+    expect(await b.exclusive("triggers:1", async () => "free")).toBe("free");
     await a.close();
     await b.close();
   });

@@ -41,7 +41,7 @@ import { hookSecrets } from "./hooks-config.js";
 import { jobIsolation } from "./job-isolation.js";
 import { jobTokenLife } from "./job-life.js";
 import { JobLogs } from "./job-logs.js";
-import { type Leadership, PgLeadership, SoleLeadership } from "./leadership.js";
+import { type Leadership, PgLeadership, PgLocks, SoleLeadership } from "./leadership.js";
 import { LiveHub } from "./live-hub.js";
 import { joinJobServices, oidcJobServices } from "./oidc-job-services.js";
 import { PgSignals } from "./pg-signals.js";
@@ -278,6 +278,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   // servers is the leader's (leadership.ts): on SQLite the one server always leads.
   let signals: Signals = new LocalSignals();
   let leadership: Leadership = new SoleLeadership();
+  let locks: PgLocks | undefined;
   if (location.kind === "postgres") {
     const pgSignals = new PgSignals(location.url, log);
     await pgSignals.start();
@@ -285,6 +286,8 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     const pgLeadership = new PgLeadership(location.url, log);
     await pgLeadership.start();
     leadership = pgLeadership;
+    locks = new PgLocks(location.url, log);
+    await locks.start();
   }
   const hub = new LiveHub(location.kind === "postgres" ? signals : undefined);
   // Several servers may share a PostgreSQL database: each has its row and heartbeat, records the
@@ -459,6 +462,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   await runs.recover();
   // After recover (which ends what lost jobs left running), before any run is made here.
   await presence?.start();
+  const triggerLocks = locks;
   // Pushes (polls, post-receive hooks), forge webhooks and schedules: src/triggers, wired here.
   // Polls and ticks are the leader's; a server taking the lead reads what the last one left.
   const triggers = new TriggerService({
@@ -469,6 +473,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     leads: () => leadership.leading,
     shared: location.kind === "postgres",
     now: gateClock.now,
+    exclusive: triggerLocks ? (key, fn) => triggerLocks.exclusive(key, fn) : undefined,
   });
   leadership.onChange((leading) => {
     if (leading) triggers.forget();
@@ -547,6 +552,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   const stopSharing = async () => {
     await presence?.stop();
     await leadership.close();
+    await locks?.close();
     hub.close();
     await signals.close();
   };

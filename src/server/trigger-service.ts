@@ -48,6 +48,11 @@ export interface TriggerServiceDeps {
   shared?: boolean;
   /** The schedules' clock (the test clock in end-to-end tests); the system's when not given. */
   now?: () => number;
+  /**
+   * Runs a repository's trigger work holding a lock its peers respect (several servers: a hook
+   * here and the leader's poll there never both start one push; leadership.ts PgLocks).
+   */
+  exclusive?: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 /** How often the service looks at its repositories' poll intervals and schedules. */
@@ -86,6 +91,12 @@ export class TriggerService {
     let q = this.queues.get(repo.id);
     if (!q) this.queues.set(repo.id, (q = new Serial()));
     return q;
+  }
+
+  /** The repository's trigger work, one piece at a time here and across the servers. */
+  private one<T>(repo: Repo, fn: () => Promise<T>): Promise<T> {
+    const exclusive = this.deps.exclusive;
+    return this.queue(repo).run(() => (exclusive ? exclusive(`triggers:${repo.id}`, fn) : fn()));
   }
 
   /**
@@ -137,7 +148,7 @@ export class TriggerService {
 
   /** Fetches the repository and starts what changed since the last look. */
   poll(repo: Repo): Promise<Run[]> {
-    return this.queue(repo).run(async () => {
+    return this.one(repo, async () => {
       const state = await this.state(repo);
       const { events, refs } = await pollRepository({
         gitDir: this.deps.clones.path(repo),
@@ -171,7 +182,7 @@ export class TriggerService {
 
   /** A post-receive notification: the pushed refs become events (once, whoever saw them first). */
   receiveHook(repo: Repo, notification: HookNotification): Promise<Run[]> {
-    return this.queue(repo).run(async () => {
+    return this.one(repo, async () => {
       const state = await this.state(repo);
       const { events, refs } = await hookEvents({
         gitDir: this.deps.clones.path(repo),
@@ -197,7 +208,7 @@ export class TriggerService {
 
   /** Forge events: completed from the clone, then started; pushes count as seen for the poller. */
   receiveWebhook(repo: Repo, events: ForgeEvent[]): Promise<Run[]> {
-    return this.queue(repo).run(async () => {
+    return this.one(repo, async () => {
       const ready: RepoEvent[] = [];
       for (const fe of events) {
         const seen = (await this.state(repo)).refs;
@@ -256,7 +267,7 @@ export class TriggerService {
    * whose run for the tick is not stored are started, the others not again.
    */
   runSchedules(repo: Repo, now: Date): Promise<Run[]> {
-    return this.queue(repo).run(async () => {
+    return this.one(repo, async () => {
       const runs = await this.finishPending(repo);
       const schedule = await this.scheduleOf(repo);
       if (!schedule || schedule.entries.length === 0) return runs;
