@@ -16,6 +16,8 @@ export interface TestPostgres {
   createDatabase(): Promise<string>;
   /** The password of the cluster's superuser (tests check it reaches no log). */
   password: string;
+  /** What postgres wrote to stdout and stderr since it started (its log, e.g. logged statements). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -180,6 +182,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     version,
     password,
     url,
+    output: () => output,
     async createDatabase() {
       const name = `gantry_${++count}`;
       await admin.query(`CREATE DATABASE ${name}`);
