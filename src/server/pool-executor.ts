@@ -105,9 +105,14 @@ export class PoolExecutor implements JobExecutor {
         void this.runThere(req, job, remote, this.source, Boolean(held), () => {
           started = true;
           if (local) pool.withdraw(job.id);
-        }).then((outcome) => {
-          if (outcome) settle(outcome);
-        });
+        })
+          .then((outcome) => {
+            if (outcome) settle(outcome);
+          })
+          // The store closed under it (the server stopping): the run's own stop settles the job.
+          .catch((err: Error) => {
+            if (!req.cancellation.killed) log(`Error: following the job on its runner: ${err.message}`);
+          });
       }
     });
   }

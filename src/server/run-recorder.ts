@@ -205,6 +205,14 @@ export class RunRecorder {
       p = serial.run(async () => {
         const existing = await store.findJob(runId, runAttempt, jobKey);
         if (existing && !fresh) return existing;
+        // A runner machine holds it still (a run adopted from a server that died): it goes on
+        // there, and the engine follows it (PoolExecutor), rather than starting it over.
+        if (
+          existing?.status === "in_progress" &&
+          existing.runnerId !== null &&
+          (await store.jobLease(existing.id))
+        )
+          return existing;
         return store.putJob({ runId, runAttempt, key: jobKey, name, logPath: this.logPath(jobKey) });
       });
       this.jobs.set(jobKey, p);

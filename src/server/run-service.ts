@@ -727,14 +727,18 @@ export class RunService {
     const lostGroups = new Set<string>();
     for (const job of jobs) {
       if (job.status !== "in_progress") continue;
-      // A runner machine holds it still: the run's engine follows it again (PoolExecutor), and
-      // the lease sweeper acts if that runner went silent meanwhile.
-      if (job.runnerId !== null && (await store.jobLease(job.id))) continue;
-      const lostCount = job.lostCount + 1;
       // An adopted run's log path names the dead server's disk: this server writes its own (the
       // blob store holds both under one key).
       const own = logs.pathOf(run.id, run.runAttempt, job.key, run.workflowFile);
       const log = this.deps.serverId ? own : (job.logPath ?? own);
+      // A runner machine holds it still: the run's engine follows it again (PoolExecutor), its
+      // log written again here from the runner's reports, and the lease sweeper acts if that
+      // runner went silent meanwhile.
+      if (job.runnerId !== null && (await store.jobLease(job.id))) {
+        if (log !== job.logPath) await serial.run(() => store.updateJob(job.id, { logPath: log }));
+        continue;
+      }
+      const lostCount = job.lostCount + 1;
       if (lostCount <= retries) {
         logs.append(
           log,
