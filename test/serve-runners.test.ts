@@ -107,6 +107,19 @@ async function logOf(s: Serve, jobId: number): Promise<string> {
   return (await api(s, ADMIN, "GET", `/repos/acme/app/actions/jobs/${jobId}/logs`)).text;
 }
 
+/** The run's (first) job once its log says it started on `runner`. */
+async function startedOn(s: Serve, id: number, runner: string): Promise<Record<string, unknown>> {
+  const [job] = await until(
+    () => jobsOf(s, id),
+    (j) => j[0]?.status === "in_progress",
+  );
+  await until(
+    () => logOf(s, job.id as number),
+    (l) => l.includes(`started on ${runner}`),
+  );
+  return job;
+}
+
 /** Every file under `dir` (its contents), for looking for a secret. */
 function allText(dir: string): string {
   let out = "";
@@ -184,14 +197,7 @@ describe("runner machines", () => {
     const token = await registrationToken(s);
     const first = await startRunner(s, token, "first");
     const id = await dispatch(s, "slow.yml");
-    const [job] = await until(
-      () => jobsOf(s, id),
-      (j) => j[0]?.status === "in_progress",
-    );
-    await until(
-      () => logOf(s, job.id as number),
-      (l) => l.includes("started on first"),
-    );
+    const job = await startedOn(s, id, "first");
     first.proc.kill("SIGKILL");
     await exited(first.proc);
     await startRunner(s, token, "second");
@@ -209,14 +215,7 @@ describe("runner machines", () => {
     const t2 = await registrationToken(other);
     const lone = await startRunner(other, t2, "lone");
     const id2 = await dispatch(other, "slow.yml");
-    const [j2] = await until(
-      () => jobsOf(other, id2),
-      (j) => j[0]?.status === "in_progress",
-    );
-    await until(
-      () => logOf(other, j2.id as number),
-      (l) => l.includes("started on lone"),
-    );
+    const j2 = await startedOn(other, id2, "lone");
     lone.proc.kill("SIGKILL");
     const failed = await completed(other, id2);
     expect(failed.json.conclusion).toBe("failure");
@@ -229,14 +228,7 @@ describe("runner machines", () => {
     const token = await registrationToken(s);
     const paused = await startRunner(s, token, "paused");
     const id = await dispatch(s, "slow.yml");
-    const [job] = await until(
-      () => jobsOf(s, id),
-      (j) => j[0]?.status === "in_progress",
-    );
-    await until(
-      () => logOf(s, job.id as number),
-      (l) => l.includes("started on paused"),
-    );
+    const job = await startedOn(s, id, "paused");
     // Stopped, not killed: it cannot renew its lease, and the job goes to another runner.
     paused.proc.kill("SIGSTOP");
     await startRunner(s, token, "taker");
@@ -263,14 +255,7 @@ describe("runner machines", () => {
     const token = await registrationToken(s);
     const r = await startRunner(s, token, "steady");
     const id = await dispatch(s, "slow.yml");
-    const [job] = await until(
-      () => jobsOf(s, id),
-      (j) => j[0]?.status === "in_progress",
-    );
-    await until(
-      () => logOf(s, job.id as number),
-      (l) => l.includes("started on steady"),
-    );
+    const job = await startedOn(s, id, "steady");
     expect((await api(s, ADMIN, "POST", `/repos/acme/app/actions/runs/${id}/cancel`)).status).toBe(202);
     const cancelled = await completed(s, id);
     expect(cancelled.json.conclusion).toBe("cancelled");
@@ -282,14 +267,7 @@ describe("runner machines", () => {
     const t2 = await registrationToken(s2);
     const drained = await startRunner(s2, t2, "drained");
     const id2 = await dispatch(s2, "slow.yml");
-    const [j2] = await until(
-      () => jobsOf(s2, id2),
-      (j) => j[0]?.status === "in_progress",
-    );
-    await until(
-      () => logOf(s2, j2.id as number),
-      (l) => l.includes("started on drained"),
-    );
+    const j2 = await startedOn(s2, id2, "drained");
     drained.proc.kill("SIGTERM");
     expect(await exited(drained.proc)).toBe(0);
     expect((await completed(s2, id2)).json.conclusion).toBe("success");

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { json, now, toJob } from "./rows.js";
+import { JOB_COLUMNS, json, now, toJob } from "./rows.js";
 import type { Database, DbJob } from "./schema.js";
 import { nextValue } from "./sequences.js";
 import type { Job, JobPatch, NewJob } from "./types.js";
@@ -43,7 +43,7 @@ export async function putJob(db: Kysely<Database>, job: NewJob): Promise<Job> {
 }
 
 export async function getJob(db: Kysely<Database>, id: number): Promise<Job | undefined> {
-  const row = await db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+  const row = await db.selectFrom("jobs").select(JOB_COLUMNS).where("id", "=", id).executeTakeFirst();
   return row && toJob(row);
 }
 
@@ -55,7 +55,7 @@ export async function findJob(
 ): Promise<Job | undefined> {
   const row = await db
     .selectFrom("jobs")
-    .selectAll()
+    .select(JOB_COLUMNS)
     .where("run_id", "=", runId)
     .where("run_attempt", "=", runAttempt)
     .where("job_key", "=", key)
@@ -66,7 +66,7 @@ export async function findJob(
 export async function listJobs(db: Kysely<Database>, runId: number, runAttempt: number): Promise<Job[]> {
   const rows = await db
     .selectFrom("jobs")
-    .selectAll()
+    .select(JOB_COLUMNS)
     .where("run_id", "=", runId)
     .where("run_attempt", "=", runAttempt)
     .orderBy("id")
@@ -111,7 +111,7 @@ export async function claimJob(
   for (;;) {
     const rows = await db
       .selectFrom("jobs")
-      .selectAll()
+      .select(JOB_COLUMNS)
       .where("status", "=", "queued")
       .where("id", ">", after)
       .orderBy("id")

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Json } from "../expressions/index.js";
-import { json, now, toJob } from "./rows.js";
+import { JOB_COLUMNS, json, now, toJob } from "./rows.js";
 import type { Database } from "./schema.js";
 import type { Job, JobEvent, RemoteClaim } from "./types.js";
 
@@ -45,7 +45,7 @@ export async function claimOfferedJob(
   for (;;) {
     let q = db
       .selectFrom("jobs")
-      .selectAll()
+      .select(JOB_COLUMNS)
       .where("status", "=", "queued")
       .where("spec_box", "is not", null)
       .where("id", ">", after);
@@ -79,7 +79,7 @@ export async function claimOfferedJob(
         await db.deleteFrom("job_events").where("job_id", "=", job.id).execute();
         return {
           job: { ...job, status: "in_progress", runnerName: runner.name, runnerId: runner.id, startedAt },
-          specBox: row.spec_box as string,
+          specBox: (await jobSpec(db, job.id)) ?? "",
           leaseId: lease.id,
         };
       }
@@ -108,7 +108,7 @@ export async function renewLease(
   }
   const row = await db
     .selectFrom("jobs")
-    .selectAll()
+    .select(JOB_COLUMNS)
     .where("id", "=", jobId)
     .where("lease_id", "=", leaseId)
     .executeTakeFirst();
@@ -183,7 +183,7 @@ export async function requestJobCancel(db: Kysely<Database>, jobId: number): Pro
 export async function expiredLeases(db: Kysely<Database>, at: string): Promise<Job[]> {
   const rows = await db
     .selectFrom("jobs")
-    .selectAll()
+    .select(JOB_COLUMNS)
     .where("status", "=", "in_progress")
     .where("lease_id", "is not", null)
     .where("lease_expires_at", "<", at)

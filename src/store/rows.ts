@@ -28,6 +28,34 @@ const FORK_APPROVALS: readonly string[] = ["none", "first_time_contributors", "a
 
 /** Row ⇄ domain conversions, shared by the statement groups. */
 
+/**
+ * A job row's columns but its sealed request (spec_box, tens of KB): what every read of jobs
+ * selects; the request is read on its own where it is needed (remote-jobs.ts).
+ */
+export const JOB_COLUMNS = [
+  "id",
+  "run_id",
+  "run_attempt",
+  "job_key",
+  "name",
+  "status",
+  "conclusion",
+  "matrix_json",
+  "outputs_json",
+  "labels_json",
+  "runner_name",
+  "failure_reason",
+  "lost_count",
+  "log_path",
+  "created_at",
+  "started_at",
+  "completed_at",
+  "runner_id",
+  "lease_id",
+  "lease_expires_at",
+  "cancel_requested",
+] as const;
+
 export function now(): string {
   return new Date().toISOString();
 }

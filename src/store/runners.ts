@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { json, now, parse, toJob } from "./rows.js";
+import { JOB_COLUMNS, json, now, parse, toJob } from "./rows.js";
 import type { Database, DbRunner } from "./schema.js";
 import { nextValue } from "./sequences.js";
 import type { Job, NewRunner, Runner, RunnerRegistration } from "./types.js";
@@ -131,7 +131,7 @@ export async function runnersJobs(db: Kysely<Database>, runnerIds: number[]): Pr
   if (runnerIds.length === 0) return [];
   const rows = await db
     .selectFrom("jobs")
-    .selectAll()
+    .select(JOB_COLUMNS)
     .where("status", "=", "in_progress")
     .where("runner_id", "in", runnerIds)
     .orderBy("id")
