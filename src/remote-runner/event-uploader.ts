@@ -6,7 +6,8 @@ const BATCH_BYTES = 512 * 1024;
 /**
  * Sends what a job reports (log lines, steps, its outcome) to the server in order, numbered from 0:
  * a batch the server already stored (a retry after a lost answer) is skipped by its numbers, so no
- * line is doubled or lost. One request is in flight at a time; lines wait at most `delayMs`.
+ * line is doubled or lost. One request is in flight at a time: what comes meanwhile goes in the
+ * next batch; after a failed send, the rest waits `delayMs`.
  */
 export class EventUploader {
   private pending: { seq: number; body: unknown; bytes: number }[] = [];
@@ -27,8 +28,9 @@ export class EventUploader {
   push(body: unknown): void {
     if (this.lost) return;
     this.pending.push({ seq: this.nextSeq++, body, bytes: JSON.stringify(body).length + 24 });
-    if (this.pending.length >= 1000) this.kick();
-    else this.timer ??= setTimeout(() => this.kick(), this.delayMs);
+    // Nothing in flight: sent at once (the first line of a step reaches the server without
+    // waiting); while a request is in flight, lines gather into the next batch.
+    if (this.pending.length >= 1000 || !this.sending) this.timer ??= setTimeout(() => this.kick(), 0);
   }
 
   /** Sends everything pushed so far; resolves when the server has it (or the lease is lost). */
