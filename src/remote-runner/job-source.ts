@@ -46,25 +46,29 @@ export async function checkOutJobSource(
       mkdirSync(mirror, { recursive: true });
       await git(mirror, ["init", "--bare", "--quiet"]);
     }
-    const have = await git(mirror, ["cat-file", "-e", `${job.sha}^{commit}`]).then(
-      () => true,
-      () => false,
-    );
-    if (!have) {
-      // The header reaches git through its environment: GIT_CONFIG_COUNT/KEY/VALUE.
-      const auth = {
-        GIT_CONFIG_COUNT: "1",
-        GIT_CONFIG_KEY_0: "http.extraHeader",
-        GIT_CONFIG_VALUE_0: `Authorization: ${client.authorization}`,
-      };
-      const url = client.url(`_runner/jobs/${job.id}/git`);
-      await git(mirror, ["fetch", "--quiet", "--no-tags", "--", url, job.sha], auth);
-    }
     if (existsSync(dir)) {
       await git(mirror, ["worktree", "remove", "--force", "--", dir]).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     }
-    await git(mirror, ["worktree", "add", "--quiet", "--detach", "--force", "--", dir, job.sha]);
+    const add = () => git(mirror, ["worktree", "add", "--quiet", "--detach", "--force", "--", dir, job.sha]);
+    // Usually the mirror has the commit (an earlier job of the run fetched it): one git process.
+    if (
+      await add().then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    // The header reaches git through its environment: GIT_CONFIG_COUNT/KEY/VALUE.
+    const auth = {
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: "http.extraHeader",
+      GIT_CONFIG_VALUE_0: `Authorization: ${client.authorization}`,
+    };
+    const url = client.url(`_runner/jobs/${job.id}/git`);
+    await git(mirror, ["fetch", "--quiet", "--no-tags", "--", url, job.sha], auth);
+    rmSync(dir, { recursive: true, force: true });
+    await add();
   });
 }
 

@@ -6,7 +6,7 @@ import { HttpCacheStore } from "../cache/index.js";
 import { Cancellation, EventBus, type EventName, type JobOutcome } from "../engine/index.js";
 import { LocalRunner } from "../runner/index.js";
 import type { JobIsolation, RemoteJobClaim, RemoteJobSpec } from "../server/index.js";
-import { deserializeDefs } from "../workflow/index.js";
+import { deserializeDefs, type WorkflowDef } from "../workflow/index.js";
 import { pause, type RunnerClient, ServerRefused } from "./client.js";
 import { EventUploader } from "./event-uploader.js";
 import { checkOutJobSource, removeJobSource } from "./job-source.js";
@@ -110,7 +110,9 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
       runId: spec.runId,
       jobKey: spec.jobKey,
       displayName: spec.displayName,
-      workflow: spec.workflow,
+      // The runner reads the workflow's file and defaults.run alone: its other jobs and its
+      // parsed file stay with the server (RemoteJobSpec).
+      workflow: { ...spec.workflow, jobs: [], loaded: undefined } as unknown as WorkflowDef,
       job: spec.job,
       matrix: spec.matrix,
       contexts: spec.contexts,

@@ -152,7 +152,11 @@ export class PoolExecutor implements JobExecutor {
         runId: req.runId,
         jobKey: req.jobKey,
         displayName: req.displayName,
-        workflow: req.workflow,
+        workflow: {
+          file: req.workflow.file,
+          name: req.workflow.name,
+          ...(req.workflow.defaultsRun ? { defaultsRun: req.workflow.defaultsRun } : {}),
+        },
         job: req.job,
         matrix: req.matrix,
         contexts: req.contexts,

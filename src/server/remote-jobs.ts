@@ -18,7 +18,8 @@ export interface RemoteJobSpec {
   runId: string;
   jobKey: string;
   displayName: string;
-  workflow: WorkflowDef;
+  /** What a runner reads of the workflow (LocalRunner): not its other jobs, not its parsed file. */
+  workflow: Pick<WorkflowDef, "file" | "name" | "defaultsRun">;
   job: JobDef;
   matrix: Record<string, Json> | null;
   contexts: Contexts;
