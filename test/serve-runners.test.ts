@@ -253,7 +253,7 @@ describe("runner machines", () => {
     const repo = makeRepo({ files: { ".github/workflows/slow.yml": SLOW.replace("sleep 8", "sleep 60") } });
     const s = await serveWithConfig(CONFIG(repo), ADMIN);
     const token = await registrationToken(s);
-    const r = await startRunner(s, token, "steady");
+    await startRunner(s, token, "steady");
     const id = await dispatch(s, "slow.yml");
     const job = await startedOn(s, id, "steady");
     expect((await api(s, ADMIN, "POST", `/repos/acme/app/actions/runs/${id}/cancel`)).status).toBe(202);
@@ -286,7 +286,6 @@ describe("runner machines", () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect((await jobsOf(s2, id4))[0].status).toBe("queued");
     expect(j4.runner_name ?? null).toBeNull();
-    void r;
   }, 150_000);
 
   it("refuses an unknown registration token, an API token and a wrong credential on the protocol", async () => {

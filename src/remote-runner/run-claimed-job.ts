@@ -5,22 +5,12 @@ import { HttpArtifactStore } from "../artifacts/index.js";
 import { HttpCacheStore } from "../cache/index.js";
 import { Cancellation, EventBus, type EventName, type JobOutcome } from "../engine/index.js";
 import { LocalRunner } from "../runner/index.js";
-import type { JobIsolation, RemoteJobClaim, RemoteJobSpec } from "../server/index.js";
+import { type JobIsolation, REPORTED, type RemoteJobClaim, type RemoteJobSpec } from "../server/index.js";
 import { deserializeDefs, type WorkflowDef } from "../workflow/index.js";
 import { pause, type RunnerClient, ServerRefused } from "./client.js";
 import { EventUploader } from "./event-uploader.js";
 import { checkOutJobSource, removeJobSource } from "./job-source.js";
 import { RemoteActionSource } from "./remote-actions.js";
-
-/** The bus events a job reports to the server (the engine's own stay with the engine). */
-const REPORTED: EventName[] = [
-  "job:log",
-  "job:steps",
-  "step:started",
-  "step:completed",
-  "job:annotation",
-  "step:summary",
-];
 
 export interface ClaimedJobContext {
   client: RunnerClient;
@@ -50,7 +40,8 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
     cancellation.kill();
   });
   const bus = new EventBus();
-  for (const name of REPORTED) {
+  // The events the server takes of a job (the engine's own stay with the engine).
+  for (const name of Object.keys(REPORTED) as EventName[]) {
     bus.on(name, (payload) => {
       const { runId: _r, jobKey: _k, ...rest } = payload as Record<string, unknown>;
       uploader.push({ type: "bus", name, payload: rest });

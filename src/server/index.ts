@@ -2,7 +2,7 @@ export { loadServerConfig, parseServerConfig, type ServerConfig } from "./config
 export type { ServerContext } from "./context.js";
 export { dispatchEvent, repositoryPayload } from "./dispatch-event.js";
 export { type JobIsolation, jobIsolation } from "./job-isolation.js";
-export type { RemoteJobClaim, RemoteJobSpec } from "./remote-jobs.js";
+export { REPORTED, type RemoteJobClaim, type RemoteJobSpec } from "./remote-jobs.js";
 export { RUNNER_LOST } from "./run-service.js";
 export {
   type ClosableJobServices,

@@ -14,6 +14,11 @@ import type { RunRecorder } from "./run-recorder.js";
 import type { RunnerPool } from "./runner-pool.js";
 import type { Serial } from "./serial.js";
 
+/** Writes a line of the runner's own into the job's log. */
+function jobLog(req: JobRequest): (line: string) => void {
+  return (line) => req.bus.emit("job:log", { runId: req.runId, jobKey: req.jobKey, line });
+}
+
 /** What a runner machine needs of the run beyond the engine's request (RemoteJobSpec). */
 export type RunSource = Pick<RemoteJobSpec, "repository" | "sha" | "debug" | "graceMs">;
 
@@ -44,7 +49,7 @@ export class PoolExecutor implements JobExecutor {
 
   async runJob(req: JobRequest): Promise<JobOutcome> {
     const { store, serial, pool, remote } = this.deps;
-    const log = (line: string) => req.bus.emit("job:log", { runId: req.runId, jobKey: req.jobKey, line });
+    const log = jobLog(req);
     let labels: string[];
     try {
       labels = requestedLabels(req.job, req.contexts);
@@ -119,7 +124,7 @@ export class PoolExecutor implements JobExecutor {
 
   /** Runs the job on this server's pool (a slot claimed it). */
   private async runHere(req: JobRequest, job: Job): Promise<JobOutcome> {
-    const log = (line: string) => req.bus.emit("job:log", { runId: req.runId, jobKey: req.jobKey, line });
+    const log = jobLog(req);
     let outcome: JobOutcome;
     try {
       outcome = await this.runner.runJob(req);
@@ -145,7 +150,7 @@ export class PoolExecutor implements JobExecutor {
     held: boolean,
     claimed: () => void,
   ): Promise<JobOutcome | undefined> {
-    const log = (line: string) => req.bus.emit("job:log", { runId: req.runId, jobKey: req.jobKey, line });
+    const log = jobLog(req);
     if (!held) {
       const spec: RemoteJobSpec = {
         v: 1,

@@ -49,7 +49,7 @@ export interface RemoteJobClaim {
 
 const text = z.string().max(1_000_000);
 /** The bus events a runner may report of its job, each with what its payload must hold. */
-const REPORTED: Partial<Record<EventName, z.ZodType>> = {
+export const REPORTED: Partial<Record<EventName, z.ZodType>> = {
   "job:log": z.object({ line: text, header: z.boolean().optional() }),
   "job:steps": z.object({ names: z.array(text) }),
   "step:started": z.object({ name: text, index: z.number().int().optional() }),
@@ -191,18 +191,29 @@ export class RemoteJobs {
     const deadline = Date.now() + waitMs;
     for (;;) {
       // Listening before looking: an offer made between the look and the wait still wakes it.
-      const woken = nextSignal(this.deps.signals, "offers", Math.max(0, deadline - Date.now()), abort);
+      const stopWaiting = new AbortController();
+      const stop = () => stopWaiting.abort();
+      abort?.addEventListener("abort", stop, { once: true });
+      const woken = nextSignal(
+        this.deps.signals,
+        "offers",
+        Math.max(0, deadline - Date.now()),
+        stopWaiting.signal,
+      );
       const claims: RemoteJobClaim[] = [];
-      while (claims.length < free) {
-        const claim = await this.claimOne(runner, serverUrl);
-        if (!claim) break;
-        claims.push(claim);
+      try {
+        while (claims.length < free) {
+          const claim = await this.claimOne(runner, serverUrl);
+          if (!claim) break;
+          claims.push(claim);
+        }
+        if (claims.length > 0 || Date.now() >= deadline || abort?.aborted) return claims;
+        await woken;
+      } finally {
+        // No listener or timer outlives the look.
+        stop();
+        abort?.removeEventListener("abort", stop);
       }
-      if (claims.length > 0 || Date.now() >= deadline || abort?.aborted) {
-        void woken;
-        return claims;
-      }
-      await woken;
       if (Date.now() >= deadline || abort?.aborted) return [];
     }
   }
