@@ -6,12 +6,13 @@
 // refused; a cancel reaches a runner's step; a job's secrets reach no file of the runner; an
 // ephemeral runner takes one job and leaves; SIGTERM drains a runner.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN, makeRepo } from "./harness.js";
-import { api, exited, type Serve, serveWithConfig, until } from "./serve-harness.js";
+import { api, exited, type Serve, serve, serveWithConfig, until } from "./serve-harness.js";
 
 const ADMIN = "gantry_runners_e2e_admin_token";
 
@@ -89,7 +90,7 @@ async function dispatch(s: Serve, file: string): Promise<number> {
     ref: "main",
     return_run_details: true,
   });
-  expect(answer.status).toBe(200);
+  expect(answer.status, answer.text).toBe(200);
   return answer.json.workflow_run_id as number;
 }
 
@@ -288,6 +289,40 @@ describe("runner machines", () => {
     expect(j4.runner_name ?? null).toBeNull();
   }, 150_000);
 
+  it("keeps a runner machine's job and its GITHUB_TOKEN through a crash and restart of the server", async () => {
+    const gate = join(mkdtempSync(join(tmpdir(), "gantry-gate-")), "open");
+    const workflow = `name: Outlive
+on: workflow_dispatch
+jobs:
+  long:
+    runs-on: [self-hosted, linux]
+    steps:
+      - run: echo "started on $RUNNER_NAME" && while [ ! -e ${gate} ]; do sleep 0.2; done
+      - env:
+          TOKEN: \${{ github.token }}
+        run: |
+          curl -sS -o /dev/null -w "api=%{http_code}\\n" -H "Authorization: Bearer $TOKEN" "$GITHUB_API_URL/repos/acme/app"
+`;
+    const repo = makeRepo({ files: { ".github/workflows/outlive.yml": workflow } });
+    const port = await freePort();
+    const config = CONFIG(repo).replace("lease_seconds: 2", "lease_seconds: 30");
+    const s = await serveWithConfig(config, ADMIN, ["--port", String(port)]);
+    const token = await registrationToken(s);
+    await startRunner(s, token, "keeper");
+    const id = await dispatch(s, "outlive.yml");
+    const job = await startedOn(s, id, "keeper");
+    s.proc.kill("SIGKILL");
+    await exited(s.proc);
+    // The same data, the same address: the runner reaches it again with its job still running.
+    const again = await serve([...s.args, "--port", String(port)], { GANTRY_ADMIN_TOKEN: ADMIN });
+    writeFileSync(gate, "");
+    const run = await completed(again, id);
+    expect(run.json.conclusion).toBe("success");
+    const log = await logOf(again, job.id as number);
+    expect(log).toContain("api=200");
+    expect((await jobsOf(again, id))[0].runner_name).toBe("keeper");
+  }, 120_000);
+
   it("refuses an unknown registration token, an API token and a wrong credential on the protocol", async () => {
     const repo = makeRepo({ files: { ".github/workflows/slow.yml": SLOW } });
     const s = await serveWithConfig(CONFIG(repo), ADMIN);
@@ -319,3 +354,15 @@ describe("runner machines", () => {
     expect((await claim(`Bearer ${body.credential}`)).status).toBe(200);
   }, 60_000);
 });
+
+/** A loopback port free now, for a server that must come back at the same address. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}

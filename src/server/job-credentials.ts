@@ -9,6 +9,11 @@ export interface JobCredentialDeps {
   log: (message: string) => void;
 }
 
+/** The name a job's GITHUB_TOKEN is stored under: one per job of a run's attempt. */
+export function jobTokenName(runId: number, attempt: number, jobKey: string): string {
+  return `run ${runId} attempt ${attempt}: ${jobKey}`;
+}
+
 /**
  * The GITHUB_TOKEN of each job of a run (each matrix leg, each attempt): a token for the run's
  * repository only, whose permissions follow the workflow's and job's `permissions:` (read-only
@@ -30,7 +35,7 @@ export function jobCredentials(
     const { token, value } = await issueJobToken(deps.store, {
       repoId: run.repoId,
       runId: run.id,
-      name: `run ${run.id} attempt ${run.runAttempt}: ${request.jobKey}`,
+      name: jobTokenName(run.id, run.runAttempt, request.jobKey),
       permissions,
     });
     const base = deps.baseUrl();

@@ -33,7 +33,7 @@ import { EnvironmentGate } from "./environment-gate.js";
 import { enterEnvironment } from "./environments.js";
 import { type GateClock, SYSTEM_CLOCK } from "./gate-clock.js";
 import { HttpError } from "./http-error.js";
-import { jobCredentials } from "./job-credentials.js";
+import { jobCredentials, jobTokenName } from "./job-credentials.js";
 import type { JobIsolation } from "./job-isolation.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
@@ -686,9 +686,11 @@ export class RunService {
     }
     if (this.deps.serverId) return [];
     // The jobs of a crashed server ended with it: no token of theirs stays good (the jobs that run
-    // again get new ones). One server to a database, as the recovery below assumes too.
-    await store.revokeJobTokens(undefined, now());
+    // again get new ones), but for a runner machine's job that goes on. One server to a database,
+    // as the recovery below assumes too.
     const runs = await store.listUnfinishedRuns();
+    const held = (await Promise.all(runs.map((run) => this.heldTokenNames(run)))).flat();
+    await store.revokeJobTokens(undefined, now(), held);
     for (const run of runs) await this.recoverRun(run);
     return runs;
   }
@@ -706,17 +708,23 @@ export class RunService {
     process.stderr.write(
       `gantry serve: adopted run ${run.id} (${run.workflowName}) from ${from === null ? "no server" : `the stopped server ${from}`}\n`,
     );
-    // The dead server's jobs of this run lost their runner: their tokens go. Not while a runner
-    // machine holds one of its jobs still (the job goes on there with its token).
-    const jobs = await store.listJobs(run.id, run.runAttempt);
-    const held = await Promise.all(
-      jobs.map(
-        async (j) => j.status === "in_progress" && j.runnerId !== null && (await store.jobLease(j.id)),
-      ),
-    );
-    if (!held.some(Boolean)) await store.revokeJobTokens(run.id, now());
+    // The dead server's jobs of this run lost their runner: their tokens go, but for those a runner
+    // machine holds still (the job goes on there with its token).
+    await store.revokeJobTokens(run.id, now(), await this.heldTokenNames(run));
     await this.recoverRun(run);
     return run;
+  }
+
+  /** The token names of a run's jobs that a runner machine holds still (they outlive a server). */
+  private async heldTokenNames(run: Run): Promise<string[]> {
+    const { store } = this.deps;
+    const jobs = await store.listJobs(run.id, run.runAttempt);
+    const names: string[] = [];
+    for (const job of jobs) {
+      if (job.status !== "in_progress" || job.runnerId === null) continue;
+      if (await store.jobLease(job.id)) names.push(jobTokenName(run.id, run.runAttempt, job.key));
+    }
+    return names;
   }
 
   /** A run whose server died under it: its lost jobs failed or queued again, then it goes on. */

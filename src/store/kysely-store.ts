@@ -355,8 +355,8 @@ export class KyselyStore implements Store {
   revokeToken(id: number, at: string) {
     return tokens.revokeToken(this.db, id, at);
   }
-  revokeJobTokens(runId: number | undefined, at: string) {
-    return tokens.revokeJobTokens(this.db, runId, at);
+  revokeJobTokens(runId: number | undefined, at: string, keep?: readonly string[]) {
+    return tokens.revokeJobTokens(this.db, runId, at, keep);
   }
   removeTokens(userId: number, name: string) {
     return tokens.removeTokens(this.db, userId, name);

@@ -679,8 +679,22 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         permissions: { contents: "read" },
       });
       expect(await store.listTokens()).toEqual([{ ...t, revokedAt: "2026-01-01T00:00:00.000Z" }]);
-      await store.revokeJobTokens(9, "2026-01-02T00:00:00.000Z");
+      const held = await store.addToken({
+        ...personal,
+        kind: "job",
+        userId: null,
+        name: "deploy",
+        hash: "d".repeat(64),
+        scopes: [],
+        repoId: 7,
+        runId: 9,
+        permissions: {},
+      });
+      await store.revokeJobTokens(undefined, "2026-01-02T00:00:00.000Z", ["deploy"]);
       expect((await store.getToken(job.id))?.revokedAt).toBe("2026-01-02T00:00:00.000Z");
+      expect((await store.getToken(held.id))?.revokedAt).toBeNull();
+      await store.revokeJobTokens(9, "2026-01-03T00:00:00.000Z");
+      expect((await store.getToken(held.id))?.revokedAt).toBe("2026-01-03T00:00:00.000Z");
       expect((await store.getToken(job.id))?.permissions).toEqual({ contents: "read" });
       await store.removeTokens(u.id, "laptop");
       expect(await store.listTokens(u.id)).toEqual([]);

@@ -236,8 +236,8 @@ export interface Store {
   /** Personal tokens (revoked ones too), a user's when given, oldest first. */
   listTokens(userId?: number): Promise<Token[]>;
   revokeToken(id: number, at: string): Promise<void>;
-  /** Revokes the live job tokens of a run, or of every run. */
-  revokeJobTokens(runId: number | undefined, at: string): Promise<void>;
+  /** Revokes the live job tokens of a run, or of every run; those named in `keep` stay good. */
+  revokeJobTokens(runId: number | undefined, at: string, keep?: readonly string[]): Promise<void>;
   /** Removes a user's tokens of one note (the bootstrap token is replaced so). */
   removeTokens(userId: number, name: string): Promise<void>;
 

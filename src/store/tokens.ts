@@ -56,6 +56,7 @@ export async function revokeJobTokens(
   db: Kysely<Database>,
   runId: number | undefined,
   at: string,
+  keep: readonly string[] = [],
 ): Promise<void> {
   let q = db
     .updateTable("tokens")
@@ -63,6 +64,7 @@ export async function revokeJobTokens(
     .where("kind", "=", "job")
     .where("revoked_at", "is", null);
   if (runId !== undefined) q = q.where("run_id", "=", runId);
+  if (keep.length > 0) q = q.where("name", "not in", keep);
   await q.execute();
 }
 
