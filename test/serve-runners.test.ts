@@ -323,6 +323,40 @@ jobs:
     expect((await jobsOf(again, id))[0].runner_name).toBe("keeper");
   }, 120_000);
 
+  it("removes runners not heard from past GitHub's limits: an ephemeral one after a day, others after 14", async () => {
+    const repo = makeRepo({ files: { ".github/workflows/slow.yml": SLOW } });
+    const clock = join(mkdtempSync(join(tmpdir(), "gantry-clock-")), "offset");
+    const s = await serveWithConfig(CONFIG(repo), ADMIN, [], { GANTRY_TEST_CLOCK_FILE: clock });
+    const token = await registrationToken(s);
+    for (const [name, ephemeral] of [
+      ["steady-box", false],
+      ["one-shot", true],
+    ] as const) {
+      const answer = await fetch(`${s.url}/_runner/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token, name, os: "Linux", arch: "X64", ephemeral }),
+      });
+      expect(answer.status).toBe(201);
+    }
+    const names = async () =>
+      ((await api(s, ADMIN, "GET", "/actions/runners")).json.runners as Array<{ name: string }>).map(
+        (r) => r.name,
+      );
+    expect(await names()).toEqual(["steady-box", "one-shot"]);
+    const hours = (h: number) => writeFileSync(clock, String(h * 3600 * 1000));
+    // A day and an hour: the ephemeral one goes, alone (both at once would never show one left).
+    hours(25);
+    await until(names, (n) => n.length < 2);
+    expect(await names()).toEqual(["steady-box"]);
+    hours(14 * 24 + 1);
+    await until(names, (n) => n.length === 0);
+    const trail = await api(s, ADMIN, "GET", "/audit-log?action=org.remove_self_hosted_runner&order=asc");
+    const entries = trail.json as Array<{ actor: string; details: { name: string; reason: string } }>;
+    expect(entries.map((e) => e.details.name)).toEqual(["one-shot", "steady-box"]);
+    expect(entries.every((e) => e.details.reason === "not heard from")).toBe(true);
+  }, 90_000);
+
   it("refuses an unknown registration token, an API token and a wrong credential on the protocol", async () => {
     const repo = makeRepo({ files: { ".github/workflows/slow.yml": SLOW } });
     const s = await serveWithConfig(CONFIG(repo), ADMIN);

@@ -58,6 +58,7 @@ import { RunnerPool } from "./runner-pool.js";
 import { Serial } from "./serial.js";
 import { ServerPresence } from "./server-presence.js";
 import { LocalSignals, type Signals } from "./signals.js";
+import { removeStaleRunners } from "./stale-runners.js";
 import { TriggerService } from "./trigger-service.js";
 
 export interface StartServerOptions {
@@ -485,12 +486,21 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
 
   if (opts.triggers !== false) triggers.start();
   outgoing.start();
-  // A runner machine gone silent is noticed when its lease runs out (a few times a lease); by
-  // the leader alone where several servers share the database.
+  // A runner machine gone silent is noticed when its lease runs out (a few times a lease), and
+  // removed once silent past GitHub's limits; by the leader alone where several servers share
+  // the database.
   const sweeper = setInterval(
-    () =>
-      leadership.leading &&
-      void remote.sweepExpiredLeases().catch((err: Error) => log(`sweeping runner leases: ${err.message}`)),
+    () => {
+      if (!leadership.leading) return;
+      void remote.sweepExpiredLeases().catch((err: Error) => log(`sweeping runner leases: ${err.message}`));
+      void removeStaleRunners(store, audit, gateClock.now())
+        .then((removed) => {
+          if (removed.length === 0) return;
+          remote.runnersChanged();
+          log(`removed ${removed.length} runner(s) not heard from: ${removed.map((r) => r.name).join(", ")}`);
+        })
+        .catch((err: Error) => log(`removing silent runners: ${err.message}`));
+    },
     Math.min(5000, (config.runners.lease_seconds * 1000) / 3),
   );
   sweeper.unref();
