@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
 
 /**
- * The clock environment wait timers and the 30-day review expiry run on, and how often a waiting
- * job looks at its gate in the store again (a review made on another server, the clock moved).
+ * The clock environment wait timers, the 30-day review expiry and the removal of silent runner
+ * machines run on, and how often a waiting job looks at its gate in the store again (a review made
+ * on another server, the clock moved).
  */
 export interface GateClock {
   /** Milliseconds since the epoch. */
