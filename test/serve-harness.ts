@@ -14,6 +14,8 @@ export interface Serve {
   url: string;
   stdout: () => string;
   stderr: () => string;
+  /** The PostgreSQL URL the server keeps its state in; undefined when it is SQLite under --data. */
+  database?: string;
 }
 
 export interface ApiAnswer {
@@ -75,6 +77,10 @@ async function databaseFor(args: string[], env: Record<string, string>): Promise
  */
 export async function serve(args: string[], env: Record<string, string> = {}): Promise<Serve> {
   const database = await databaseFor(args, env);
+  const named = args.indexOf("--database");
+  const given =
+    named >= 0 ? args[named + 1] : (env.DATABASE_URL ?? database.DATABASE_URL ?? process.env.DATABASE_URL);
+  const postgres = given && /^postgres(ql)?:\/\//i.test(given) ? given : undefined;
   const proc = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], {
     env: { ...process.env, GANTRY_HOME: mkdtempSync(join(tmpdir(), "gantry-home-")), ...database, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -86,7 +92,7 @@ export async function serve(args: string[], env: Record<string, string> = {}): P
     proc.stdout?.on("data", (c) => {
       out += c;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1], stdout: () => out, stderr: () => err });
+      if (m) resolve({ proc, url: m[1], stdout: () => out, stderr: () => err, database: postgres });
     });
     proc.stderr?.on("data", (c) => {
       err += c;

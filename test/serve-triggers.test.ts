@@ -2,11 +2,11 @@
 // server polls; each push becomes a run the API lists.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { polledOnce } from "./db-query.js";
 import { commitFiles, makeRemote } from "./git-remote.js";
 import { gantry, git } from "./harness.js";
-import { serveWithConfig } from "./serve-harness.js";
+import { serveWithConfig, until } from "./serve-harness.js";
 
 const TOKEN = "e2e-admin-token";
 const CI = `name: CI
@@ -95,10 +95,10 @@ describe("gantry serve: pushes start runs", () => {
       `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 1 }\n`,
     );
     // The first poll records what is there (the repository's trigger state); push after it has.
-    const db = new Database(join(s.data, "gantry.db"), { readonly: true });
-    const seen = db.prepare("SELECT count(*) AS n FROM trigger_state WHERE kind = 'seen'");
-    while ((seen.get() as { n: number }).n === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    db.close();
+    await until(
+      () => polledOnce(s),
+      (seen) => seen,
+    );
     const initial = git(r.work, "rev-parse", "HEAD");
     const sha = commitFiles(r.work, { "b.txt": "1" }, "polled");
     git(r.work, "push", "-q", "origin", "main");
