@@ -3,8 +3,8 @@
 // `gantry pr status` exiting as a merge tool reads it (3 pending, 1 failure, 0 success).
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { polledOnce } from "./db-query.js";
 import { commitFiles, makeRemote } from "./git-remote.js";
 import { gantry, git, scratch } from "./harness.js";
 import { api as call, serveWithConfig, until } from "./serve-harness.js";
@@ -73,10 +73,10 @@ jobs:
       TOKEN,
     );
     // The first poll records what is there (the repository's trigger state); pushes after it are news.
-    const db = new Database(join(s.data, "gantry.db"), { readonly: true });
-    const seen = db.prepare("SELECT count(*) AS n FROM trigger_state WHERE kind = 'seen'");
-    while ((seen.get() as { n: number }).n === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    db.close();
+    await until(
+      () => polledOnce(s),
+      (seen) => seen,
+    );
     const env = { GANTRY_SERVER: s.url, GANTRY_TOKEN: TOKEN, GANTRY_REPO: "acme/app" };
     const cwd = scratch();
     const pr = (...args: string[]) => gantry(cwd, ["pr", ...args], { env });
