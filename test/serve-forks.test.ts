@@ -7,9 +7,9 @@ import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { hmacSha256 } from "../src/triggers/index.js";
+import { clearTextInStore, queryStore } from "./db-query.js";
 import { commitFiles, makeRemote, type Remote } from "./git-remote.js";
 import { BIN, git } from "./harness.js";
 import { api, type Serve, serveWithConfig, until } from "./serve-harness.js";
@@ -157,7 +157,7 @@ async function jobLog(s: Serve, runId: number): Promise<string> {
   return (await api(s, TOKEN, "GET", `/repos/acme/app/actions/jobs/${job.id}/logs`)).text;
 }
 
-/** Every file under dir, as text (the database, its WAL, logs …). */
+/** Every file under dir, as text (logs …; the database and its WAL when it is SQLite). */
 function everything(dir: string): string {
   let out = "";
   for (const name of readdirSync(dir)) {
@@ -250,13 +250,19 @@ describe("gantry serve: fork pull requests", () => {
       s.stderr(),
     ].join("\n");
     for (const leak of [SECRET, REVERSED, VAR, STORED]) expect(answers).not.toContain(leak);
+    // The database, wherever it is (SQLite under the data directory, or PostgreSQL): its rows and
+    // files. The scan does see what it holds: the stored variable, in a row and in a file.
+    const held = await clearTextInStore(s, [SECRET, REVERSED, VAR, STORED, STORED_VAR]);
+    expect(held.filter((found) => !found.startsWith(STORED_VAR))).toEqual([]);
+    expect(held).toContain(`${STORED_VAR} in a row`);
+    expect(held.length).toBeGreaterThan(1);
     // A stored variable is no secret (its database row holds it), but the fork's runs never saw it.
     for (const text of [log, rerunLog]) expect(text).not.toContain(STORED_VAR);
 
     // The run records the token's permissions: read for the fork's run, write for the target's.
-    const db = new Database(join(s.data, "gantry.db"), { readonly: true });
-    const rows = db.prepare("select event, fork, token_permissions from runs order by id").all();
-    db.close();
+    const rows = await queryStore(s, (db) =>
+      db.selectFrom("runs").select(["event", "fork", "token_permissions"]).orderBy("id").execute(),
+    );
     expect(rows).toEqual(
       expect.arrayContaining([
         { event: "pull_request", fork: 1, token_permissions: "read" },
