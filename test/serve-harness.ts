@@ -6,6 +6,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve as resolvePath } from "node:path";
 import { afterAll, afterEach } from "vitest";
+import { type KyselyStore, openPostgresStore, openSqliteStore } from "../src/store/index.js";
+import type { ServerStore } from "./db-query.js";
 import { BIN } from "./harness.js";
 import { startPostgres, type TestPostgres } from "./postgres.js";
 
@@ -26,10 +28,15 @@ export interface ApiAnswer {
 }
 
 const started: ChildProcess[] = [];
+const startedForFile: ChildProcess[] = [];
 const groups: number[] = [];
 
+function kill(procs: ChildProcess[]): void {
+  for (const p of procs.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+}
+
 afterEach(() => {
-  for (const p of started.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+  kill(started);
   for (const pid of groups.splice(0)) {
     try {
       process.kill(-pid, "SIGKILL");
@@ -51,48 +58,66 @@ let cluster: Promise<TestPostgres> | undefined;
 const databases = new Map<string, string>();
 
 afterAll(async () => {
+  kill(startedForFile);
   const stopping = cluster;
   cluster = undefined;
   databases.clear();
   if (stopping) await (await stopping).stop();
 });
 
-async function databaseFor(args: string[], env: Record<string, string>): Promise<Record<string, string>> {
-  if (!process.env.GANTRY_TEST_POSTGRES || args.includes("--database") || env.DATABASE_URL) return {};
+/**
+ * With GANTRY_TEST_POSTGRES=1, the PostgreSQL database of the data directory `data` (made at its
+ * first ask, the same after; without `data` a new one), else undefined: SQLite under it. For a
+ * server a test starts in-process (startServer's `database`); serve() asks it itself.
+ */
+export async function testDatabase(data?: string): Promise<string | undefined> {
+  if (!process.env.GANTRY_TEST_POSTGRES) return undefined;
   cluster ??= startPostgres();
   const postgres = await cluster;
-  const data = args.indexOf("--data");
-  const key = data >= 0 ? resolvePath(args[data + 1]) : undefined;
+  const key = data === undefined ? undefined : resolvePath(data);
   let url = key ? databases.get(key) : undefined;
   if (!url) {
     url = await postgres.createDatabase();
     if (key) databases.set(key, url);
   }
-  return { DATABASE_URL: url };
+  return url;
+}
+
+async function databaseFor(args: string[], env: Record<string, string>): Promise<Record<string, string>> {
+  if (args.includes("--database") || env.DATABASE_URL) return {};
+  const data = args.indexOf("--data");
+  const url = await testDatabase(data >= 0 ? args[data + 1] : undefined);
+  return url ? { DATABASE_URL: url } : {};
 }
 
 /**
- * Starts `gantry serve --port 0 ARGS` with its own GANTRY_HOME; resolves once it says where it
- * listens, rejects with its stderr when it exits first.
+ * Starts `gantry serve --port 0 ARGS` with its own GANTRY_HOME (unless `env` names one); resolves
+ * once it says where it listens, rejects with its stderr when it exits first. It is killed after
+ * the test, or with `lifetime: "file"` after the test file (a server a `beforeAll` starts for all
+ * the file's tests).
  */
-export async function serve(args: string[], env: Record<string, string> = {}): Promise<Serve> {
-  const database = await databaseFor(args, env);
+export async function serve(
+  args: string[],
+  env: Record<string, string> = {},
+  { lifetime = "test" }: { lifetime?: "test" | "file" } = {},
+): Promise<Serve> {
+  const chosen = await databaseFor(args, env);
   const named = args.indexOf("--database");
   const given =
-    named >= 0 ? args[named + 1] : (env.DATABASE_URL ?? database.DATABASE_URL ?? process.env.DATABASE_URL);
-  const postgres = given && /^postgres(ql)?:\/\//i.test(given) ? given : undefined;
+    named >= 0 ? args[named + 1] : (env.DATABASE_URL ?? chosen.DATABASE_URL ?? process.env.DATABASE_URL);
+  const database = given && /^postgres(ql)?:\/\//i.test(given) ? given : undefined;
   const proc = spawn(process.execPath, [BIN, "serve", "--port", "0", ...args], {
-    env: { ...process.env, GANTRY_HOME: mkdtempSync(join(tmpdir(), "gantry-home-")), ...database, ...env },
+    env: { ...process.env, GANTRY_HOME: mkdtempSync(join(tmpdir(), "gantry-home-")), ...chosen, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  started.push(proc);
+  (lifetime === "file" ? startedForFile : started).push(proc);
   let out = "";
   let err = "";
   return new Promise((resolve, reject) => {
     proc.stdout?.on("data", (c) => {
       out += c;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1], stdout: () => out, stderr: () => err, database: postgres });
+      if (m) resolve({ proc, url: m[1], stdout: () => out, stderr: () => err, database });
     });
     proc.stderr?.on("data", (c) => {
       err += c;
@@ -113,6 +138,14 @@ export async function serveWithConfig(
   const args = ["--data", join(dir, "data"), "--config", join(dir, "config.yml")];
   const s = await serve([...args, ...extraArgs], { GANTRY_ADMIN_TOKEN: token, ...env });
   return { ...s, data: join(dir, "data"), args };
+}
+
+/**
+ * The server's own store, opened beside it to write what the API cannot (a runner machine's row, as
+ * registering through the runner protocol would); test/db-query.ts only reads.
+ */
+export function openServerStore(s: ServerStore): Promise<KyselyStore> {
+  return s.database ? openPostgresStore(s.database) : openSqliteStore(join(s.data, "gantry.db"));
 }
 
 /** One API call with the bearer token; the answer's JSON when it is JSON. */

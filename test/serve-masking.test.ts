@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { storeContents } from "./db-query.js";
 import { makeRepo } from "./harness.js";
 import { api, serveWithConfig, until } from "./serve-harness.js";
 
@@ -164,11 +165,16 @@ describe("gantry serve: a secret's encoded forms are masked", () => {
     expect(markdown).toContain("- uri [link](https://example.com/?token=***)\n");
     for (const [name, text] of Object.entries(answers)) expect(formsIn(text), name).toEqual([]);
 
-    // What the server keeps: every file of its data directory (the database with its WAL, the log
-    // files, the annotations and summaries, the repository's clone).
+    // What the server keeps: every file of its data directory (the log files, the annotations and
+    // summaries, the repository's clone; gantry.db with its WAL on SQLite) and its database's rows
+    // and files (the step outputs among them, the masked ones as ***).
     const kept = filesUnder(s.data);
-    for (const kind of ["gantry.db", ".log", "annotations.jsonl", "summaries.jsonl"])
+    for (const kind of [".log", "annotations.jsonl", "summaries.jsonl"])
       expect(kept.some((f) => f.endsWith(kind))).toBe(true);
     for (const file of kept) expect(formsIn(readFileSync(file)), file).toEqual([]);
+    const store = await storeContents(s);
+    expect(store.rows).toContain('"plain":"visible"');
+    expect(formsIn(store.rows), "the database's rows").toEqual([]);
+    for (const [file, bytes] of Object.entries(store.files)) expect(formsIn(bytes), file).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { clearTextInStore, storeContents } from "./db-query.js";
 import { gantry, scratch } from "./harness.js";
 import { api, type Serve, serveWithConfig, until } from "./serve-harness.js";
 
@@ -104,13 +105,13 @@ describe("users and tokens on the real server", () => {
     expect(past.stdout).toBe("");
     expect(past.stderr).toMatch(/in the past/);
 
-    // No token's value is anywhere under the data directory (the database file included), nor in
-    // any list the API answers.
+    // No token's value is anywhere under the data directory, nor in the database (gantry.db, or
+    // PostgreSQL's rows and files), nor in any list the API answers.
     const values = [ADMIN, mona, ci, shortLived];
-    const files = filesUnder(s.data);
-    expect(files.some((f) => f.path.endsWith("gantry.db"))).toBe(true);
-    for (const f of files)
+    for (const f of filesUnder(s.data))
       for (const v of values) expect(f.bytes.includes(Buffer.from(v)), f.path).toBe(false);
+    expect((await storeContents(s)).rows).toContain("mona@example.com");
+    expect(await clearTextInStore(s, values)).toEqual([]);
     const answers = [
       await api(s, ADMIN, "GET", "/admin/users/mona/authorizations"),
       await api(s, ADMIN, "GET", "/admin/users/admin/authorizations"),
