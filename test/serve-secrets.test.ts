@@ -1,7 +1,8 @@
 // Actions secrets and variables on the real server: set through the CLI (sealed on the client with
 // the server's public key), they reach jobs by GitHub's precedence (environment, repository,
 // server-wide, then the config file's clear-text ones) and are masked in the logs; the plain value
-// is nowhere under the data directory (database, WAL, logs) nor in any API answer. Bad input is
+// is nowhere under the data directory (logs; database and WAL on SQLite), nor in the database
+// (SQLite or PostgreSQL), nor in any API answer. Bad input is
 // refused with the rule it broke and nothing kept; a rotated master key keeps secrets working; a
 // key that does not open them stops the start, saying so.
 import { spawnSync } from "node:child_process";
@@ -9,6 +10,7 @@ import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { clearTextInStore } from "./db-query.js";
 import { BIN, makeRepo } from "./harness.js";
 import { api, dispatchRun, exited, type Serve, serve, serveWithConfig, until } from "./serve-harness.js";
 
@@ -199,7 +201,8 @@ describe("gantry serve: Actions secrets and variables", () => {
       (n) => n[0] === 0 && n[1] === 0,
     );
     const kept = filesUnder(s.data);
-    for (const kind of ["gantry.db", "gantry.db-wal", ".log"])
+    // SQLite keeps the database (and its WAL) in the data directory; PostgreSQL's is scanned below.
+    for (const kind of [...(s.database ? [] : ["gantry.db", "gantry.db-wal"]), ".log"])
       expect(
         kept.some((f) => f.endsWith(kind)),
         kind,
@@ -209,6 +212,11 @@ describe("gantry serve: Actions secrets and variables", () => {
       for (const v of [DEPLOY, ...Object.values(LAYERS)])
         expect(bytes.includes(Buffer.from(v)), `${v} in ${file}`).toBe(false);
     }
+    // The database itself, SQLite or PostgreSQL: its rows and files. The scan is not blind: it finds a
+    // variable (kept in clear, as on GitHub) in a row.
+    const held = await clearTextInStore(s, [DEPLOY, ...Object.values(LAYERS), "var-env"]);
+    expect(held.filter((found) => !found.startsWith("var-env "))).toEqual([]);
+    expect(held).toContain("var-env in a row");
 
     // Rotation: everything re-encrypted under a new key, which the next start uses.
     const oldKey = readFileSync(join(s.data, "master.key"), "utf8").trim();
