@@ -66,9 +66,14 @@ function push(work: string): Promise<number | null> {
 describe("gantry serve: a pushed YAML alias bomb", () => {
   it("fails its run with the alias's position while the API answers, and SIGTERM still stops the server", async () => {
     const r = makeRemote({ ".github/workflows/ci.yml": CI });
+    // The alias cap must stop the bomb, not the parse time limit (its own test is below): the
+    // refused parse takes about 0.9 s of CPU, which on a loaded machine (a load of 20 on 2 cores)
+    // passed the default limit of 5 s of wall time first.
     const s: Serve = await serveWithConfig(
       `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(r.origin)}, poll_interval_seconds: 0 }\n`,
       TOKEN,
+      [],
+      { GANTRY_WORKFLOW_PARSE_TIMEOUT_MS: "600000" },
     );
     const hooked = await gantry(r.work, ["hook", "install", r.origin, "--server", s.url, "--token", TOKEN]);
     expect(hooked.code, hooked.stderr).toBe(0);
