@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely } from "kysely";
 import { NoNulPlugin } from "./dialect.js";
 import { KyselyStore, migrateToLatest } from "./kysely-store.js";
 import type { Database } from "./schema.js";
+import { QueuedSqliteDialect } from "./sqlite-dialect.js";
 import { cachingStatements } from "./statement-cache.js";
 
 /**
@@ -21,7 +22,7 @@ export async function openSqliteStore(file: string): Promise<KyselyStore> {
   // WAL with NORMAL sync survives a crash of the process (not of the machine) without losing commits.
   database.pragma("synchronous = NORMAL");
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: cachingStatements(database) }),
+    dialect: new QueuedSqliteDialect({ database: cachingStatements(database) }),
     plugins: [new NoNulPlugin()],
   });
   await migrateToLatest(db);
