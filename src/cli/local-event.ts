@@ -9,7 +9,13 @@ import {
   ZERO_SHA,
 } from "../triggers/index.js";
 import { UsageError } from "../workflow/index.js";
-import { fullRef, headCommitChanges, type LocalRepo, workingTreeChanges } from "./local-repo.js";
+import {
+  COMMIT_FORMAT,
+  fullRef,
+  headCommitChanges,
+  type LocalRepo,
+  workingTreeChanges,
+} from "./local-repo.js";
 
 type Payload = { [key: string]: Json };
 
@@ -107,11 +113,13 @@ export function buildLocalEvent(
     const after = str(payload.after) ?? sha;
     payload.ref = fullName;
     payload.after = after;
-    // One git process for what the payload says of the pushed commit. The first line is marked:
-    // a root commit has no parents, and git's output is trimmed.
-    const format = "parents:%P%n%T%n%cI%n%an%n%ae%n%cn%n%ce%n%B";
+    // What the payload says of the pushed commit: read with the checkout when it is HEAD, else one
+    // git process. The first line is marked: a root commit has no parents, and git's output is trimmed.
+    const commit =
+      (after === repo.sha ? repo.headCommit : undefined) ??
+      gitOut(repo.root, ["log", "-1", `--format=${COMMIT_FORMAT}`, after]);
     const [parents = "", tree = "", timestamp = "", an = "", ae = "", cn = "", ce = "", ...body] = (
-      gitOut(repo.root, ["log", "-1", `--format=${format}`, after]) ?? ""
+      commit ?? ""
     ).split("\n");
     // A commit without parents is the repository's first: its push created the branch (GitHub's
     // before is then forty zeros).

@@ -1,7 +1,5 @@
-import { formatProblem, UsageError } from "../workflow/index.js";
-import { runCommand } from "./run.js";
+import { gitText, readLocalRepoAsync } from "./read-checkout.js";
 import { parseArgsMessage } from "./usage.js";
-import { validateCommand } from "./validate.js";
 
 const HELP = `gantry: run GitHub Actions workflows on your own machines
 
@@ -50,16 +48,28 @@ A server's people (GANTRY_SERVER, GANTRY_TOKEN):
                                 with its commit, pull request, CI runs, trigger and approvals
 `;
 
-// Commands other than run and validate load on use: the server's modules (Hono, Kysely, SQLite)
-// and the client's must not cost `gantry run` its start-up time.
+/** Marks a promise as handled: a command that fails before it awaits the promise does not crash on it. */
+function early<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+// Each command loads on use: the server's modules (Hono, Kysely, SQLite) and the client's must not
+// cost `gantry run` its start-up time, nor the run's (the workflow parser, the engine) `--version`.
+// run and validate start their git processes first: git reads the checkout on another core while
+// this one loads and compiles the command's code.
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
-      case "run":
-        return await runCommand(rest);
-      case "validate":
-        return await validateCommand(rest);
+      case "run": {
+        const repo = early(readLocalRepoAsync(process.cwd()));
+        return await (await import("./run.js")).runCommand(rest, repo);
+      }
+      case "validate": {
+        const root = gitText(process.cwd(), ["rev-parse", "--show-toplevel"]);
+        return await (await import("./validate.js")).validateCommand(rest, root);
+      }
       case "actions":
         return await (await import("./actions.js")).actionsCommand(rest);
       case "tools":
@@ -129,9 +139,11 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${badArgs}\n`);
       return 2;
     }
+    // Loaded here, not at the start: `gantry --version` does not load the workflow parser.
+    const { formatProblem, UsageError } = await import("../workflow/index.js");
     if (err instanceof UsageError) {
-      for (const p of (err as UsageError).problems ?? []) process.stderr.write(`${formatProblem(p)}\n`);
-      process.stderr.write(`gantry: ${(err as Error).message}\n`);
+      for (const p of err.problems ?? []) process.stderr.write(`${formatProblem(p)}\n`);
+      process.stderr.write(`gantry: ${err.message}\n`);
       return 2;
     }
     if (err instanceof Error && /not inside a git repository|has no commits yet/.test(err.message)) {

@@ -13,7 +13,7 @@ import {
 import { artifactsHint, pruneExpiredArtifacts } from "./artifacts.js";
 import { parseDotenv, parsePairs } from "./dotenv.js";
 import { HostLabels } from "./host-labels.js";
-import { readLocalRepo } from "./local-repo.js";
+import { type LocalRepo, readLocalRepoAsync } from "./local-repo.js";
 import { LogFiles } from "./log-files.js";
 import { listRuns } from "./run-list.js";
 import { jobClosure, matchWorkflows, runWorkflows } from "./run-workflows.js";
@@ -94,7 +94,8 @@ function parseMatrixOptions(values: string[] | undefined): Record<string, string
   return out;
 }
 
-export async function runCommand(argv: string[]): Promise<number> {
+/** `gantry run`; `reading` is the checkout when the caller started reading it (main.ts does, early). */
+export async function runCommand(argv: string[], reading?: Promise<LocalRepo>): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -125,7 +126,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const cwd = process.cwd();
-  const repo = readLocalRepo(cwd);
+  const repo = await (reading ?? readLocalRepoAsync(cwd));
   const maxJobs = values["max-jobs"] === undefined ? undefined : Number(values["max-jobs"]);
   if (maxJobs !== undefined && (!Number.isInteger(maxJobs) || maxJobs < 1)) {
     throw new UsageError(`--max-jobs expects a whole number of at least 1, got '${values["max-jobs"]}'`);

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { gitOut } from "../triggers/index.js";
 import { formatProblem, listWorkflowFiles, loadWorkflowFiles, UsageError } from "../workflow/index.js";
+import { gitText } from "./read-checkout.js";
 import { remoteActionWarnings } from "./validate-actions.js";
 
 export const VALIDATE_HELP = `Usage: gantry validate [FILE|DIR]...
@@ -10,7 +10,11 @@ Prints every problem as file:line:col: message on stdout, and how many on stderr
 there is no error (warnings allowed), 2 otherwise.
 `;
 
-export async function validateCommand(argv: string[]): Promise<number> {
+/** `gantry validate`; `topFolder` is git's answer when the caller asked it already (main.ts does, early). */
+export async function validateCommand(
+  argv: string[],
+  topFolder?: Promise<string | undefined>,
+): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(VALIDATE_HELP);
     return 0;
@@ -18,7 +22,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const unknown = argv.find((a) => a.startsWith("-"));
   if (unknown) throw new UsageError(`Unknown option '${unknown}'`);
   const cwd = process.cwd();
-  const root = gitOut(cwd, ["rev-parse", "--show-toplevel"]) ?? cwd;
+  const root = (await (topFolder ?? gitText(cwd, ["rev-parse", "--show-toplevel"]))) ?? cwd;
   const targets = argv.length > 0 ? argv : [resolve(root, ".github/workflows")];
   const files = targets.flatMap((t) => {
     const found = listWorkflowFiles(resolve(cwd, t));
