@@ -67,6 +67,26 @@ function follow(url: string): {
   return { events, done };
 }
 
+/** A server on the shared database and blob store, with a data directory of its own. */
+function startServer(config: string, database: string, blobs: string, env: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-servers-"));
+  writeFileSync(join(dir, "config.yml"), config);
+  return serve(
+    [
+      "--data",
+      join(dir, "data"),
+      "--config",
+      join(dir, "config.yml"),
+      "--database",
+      database,
+      "--blobs",
+      blobs,
+    ],
+    // The servers of one database share its master key (its secrets are sealed under it).
+    { GANTRY_ADMIN_TOKEN: TOKEN, ...env },
+  );
+}
+
 describe.runIf(postgresAvailable("two gantry serve on one PostgreSQL"))(
   "several servers on one database",
   () => {
@@ -93,8 +113,8 @@ describe.runIf(postgresAvailable("two gantry serve on one PostgreSQL"))(
         `echo b >> ${shared}/ran`,
         `if [ -f ${shared}/once ]; then echo second-try; exit 0; fi`,
         `touch ${shared}/once`,
-        "echo before-kill",
         `echo $$ > ${shared}/pid`,
+        "echo before-kill",
         "sleep 300",
       ].join("\n");
       const remote = makeRemote({
@@ -108,24 +128,8 @@ describe.runIf(postgresAvailable("two gantry serve on one PostgreSQL"))(
       const masterKey = randomBytes(32).toString("hex");
       const blobs = `file://${mkdtempSync(join(tmpdir(), "gantry-servers-blobs-"))}`;
       const config = `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${remote.origin}, poll_interval_seconds: 1 }\nrunners:\n  slots: 2\n  isolation: none\nretries:\n  lost_runner: 1\n`;
-      const start = async () => {
-        const dir = mkdtempSync(join(tmpdir(), "gantry-servers-"));
-        writeFileSync(join(dir, "config.yml"), config);
-        return serve(
-          [
-            "--data",
-            join(dir, "data"),
-            "--config",
-            join(dir, "config.yml"),
-            "--database",
-            database,
-            "--blobs",
-            blobs,
-          ],
-          // The servers of one database share its master key (its secrets are sealed under it).
-          { GANTRY_ADMIN_TOKEN: TOKEN, GANTRY_TEST_CLOCK_FILE: clock, GANTRY_MASTER_KEY: masterKey },
-        );
-      };
+      const start = () =>
+        startServer(config, database, blobs, { GANTRY_TEST_CLOCK_FILE: clock, GANTRY_MASTER_KEY: masterKey });
       const a = await start();
       servers.push(a);
       // A leads (it came first): it polls and ticks.
@@ -247,6 +251,92 @@ describe.runIf(postgresAvailable("two gantry serve on one PostgreSQL"))(
       expect(twice.filter((r) => r.event === "schedule")).toHaveLength(2);
       // Every run completed, none left to anyone.
       expect((await runs(b)).every((r) => r.status === "completed")).toBe(true);
+    }, 120_000);
+
+    it("a server paused past its heartbeat writes nothing when it comes back, and stops: no job runs twice", async () => {
+      const shared = mkdtempSync(join(tmpdir(), "gantry-servers-paused-"));
+      const hold = [
+        `echo b >> ${shared}/ran`,
+        `if [ -f ${shared}/once ]; then echo second-try; exit 0; fi`,
+        `touch ${shared}/once`,
+        `echo $$ > ${shared}/pid`,
+        "echo before-pause",
+        `while [ ! -e ${shared}/gate ]; do sleep 0.1; done`,
+      ].join("\n");
+      const remote = makeRemote({
+        ".github/workflows/chain.yml": `name: Chain\non: workflow_dispatch\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n${indent(hold, "          ")}\n  c:\n    needs: b\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo c >> ${shared}/ran\n`,
+      });
+      const database = await cluster.createDatabase();
+      const blobs = `file://${mkdtempSync(join(tmpdir(), "gantry-servers-blobs-"))}`;
+      const config = `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${remote.origin} }\nrunners:\n  slots: 2\n  isolation: none\nretries:\n  lost_runner: 1\n`;
+      const env = { GANTRY_MASTER_KEY: randomBytes(32).toString("hex") };
+      const a = await startServer(config, database, blobs, env);
+      servers.push(a);
+      await until(
+        async () => a.stderr(),
+        (text) => text.includes("this server leads now"),
+      );
+      const b = await startServer(config, database, blobs, env);
+      servers.push(b);
+      const dispatch = async (s: Serve) => {
+        const answer = await api(s, TOKEN, "POST", "/repos/acme/app/actions/workflows/chain.yml/dispatches", {
+          ref: "main",
+          return_run_details: true,
+        });
+        expect(answer.status, answer.text).toBe(200);
+        return answer.json.workflow_run_id as number;
+      };
+      const completed = (s: Serve, id: number) =>
+        until(
+          () => api(s, TOKEN, "GET", `/repos/acme/app/actions/runs/${id}`),
+          (r) => r.json.status === "completed",
+        );
+      // B drives the run, and its job b runs on B.
+      const id = await dispatch(b);
+      await until(
+        async () => (existsSync(join(shared, "pid")) ? readFileSync(join(shared, "pid"), "utf8") : ""),
+        (pid) => pid.endsWith("\n"),
+      );
+      killAfterTest(Number(readFileSync(join(shared, "pid"), "utf8")));
+      // B stops (its step goes on): the leader judges it dead, adopts the run, runs b again and c.
+      b.proc.kill("SIGSTOP");
+      try {
+        const done = await completed(a, id);
+        expect(done.json.conclusion).toBe("success");
+        expect(a.stderr()).toContain(`adopted run ${id} `);
+        // B's step ends while B is stopped: B hears it first thing when it comes back.
+        writeFileSync(join(shared, "gate"), "");
+        await until(
+          async () => readFileSync(join(shared, "ran"), "utf8"),
+          (ran) => ran.includes("c"),
+        );
+      } finally {
+        b.proc.kill("SIGCONT");
+      }
+      // B finds it was judged dead: it writes nothing more and exits for its supervisor to restart it.
+      expect(await exited(b.proc)).toBe(75);
+      expect(b.stderr()).toContain("this server was judged dead");
+      // Its word did not count: the adopted run stands as A finished it, and c ran once.
+      const after = await api(a, TOKEN, "GET", `/repos/acme/app/actions/runs/${id}`);
+      expect(after.json.conclusion).toBe("success");
+      const jobs = (await api(a, TOKEN, "GET", `/repos/acme/app/actions/runs/${id}/jobs`)).json.jobs as {
+        name: string;
+        conclusion: string;
+      }[];
+      expect(jobs.map((j) => [j.name, j.conclusion])).toEqual([
+        ["b", "success"],
+        ["c", "success"],
+      ]);
+      // b twice (the paused try, the retry), c once; and A serves on: the next run goes through.
+      const next = await dispatch(a);
+      expect((await completed(a, next)).json.conclusion).toBe("success");
+      expect(readFileSync(join(shared, "ran"), "utf8").split("\n").filter(Boolean)).toEqual([
+        "b",
+        "b",
+        "c",
+        "b",
+        "c",
+      ]);
     }, 120_000);
   },
 );

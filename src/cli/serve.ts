@@ -145,6 +145,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     config,
     rotateOidcKey: values["rotate-oidc-key"] === true,
     rotateMasterKey: values["rotate-master-key"],
+    // Judged dead by the other servers (a long pause): its store is fenced already; exit so that
+    // its supervisor (systemd's Restart=on-failure) starts it again as a new server.
+    onJudgedDead: () => process.exit(75),
     // Jobs reach the Actions cache and artifact services as on GitHub (@actions/cache, @actions/artifact).
     // Runners on other machines reach them on the main listener (/_services/actions/), with tokens any
     // server of the database accepts (tokenKey: derived from the master key).

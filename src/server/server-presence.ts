@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { ServerRecord, Store } from "../store/index.js";
 import type { Leadership } from "./leadership.js";
+import type { WriteFence } from "./write-fence.js";
 
 export interface ServerPresenceDeps {
   store: Store;
@@ -10,11 +11,21 @@ export interface ServerPresenceDeps {
   adopt: (runId: number, from: string | null) => Promise<unknown>;
   dataDir: string;
   log: (message: string) => void;
+  /**
+   * This server was judged dead and its runs adopted by another: the fence keeps its writes out
+   * of the store from now on, and this says so (the server stops).
+   */
+  judgedDead: () => void;
+  /** The store the server's runs use, closed while this server may have lost them. */
+  fence: WriteFence;
   /** How often the heartbeat moves (and the leader looks for dead servers); default 1 s. */
   heartbeatMs?: number;
   /** A heartbeat that has not moved for this long is a dead server's; default 5 s. */
   deadAfterMs?: number;
 }
+
+/** The default time without a heartbeat after which a server is judged dead. */
+export const DEAD_AFTER_MS = 5000;
 
 /**
  * This server among the servers sharing one database: its row in `servers` with a heartbeat, and,
@@ -29,9 +40,12 @@ export class ServerPresence {
   private url = "";
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
+  private watching: Promise<void> | undefined;
   /** Each peer's heartbeat as last read, and when (this server's clock) it was seen to move. */
   private readonly seen = new Map<string, { heartbeat: string; movedAt: number }>();
   private stopped = false;
+  /** When this server last watched the others (its clock). */
+  private watchedAt = 0;
 
   constructor(private readonly deps: ServerPresenceDeps) {}
 
@@ -52,7 +66,9 @@ export class ServerPresence {
   async start(): Promise<void> {
     const { store } = this.deps;
     const me = this.record();
+    const sentAt = Date.now();
     await store.registerServer(me);
+    this.deps.fence.start(() => this.heartbeat(), sentAt);
     const earlier = (await store.listServers()).filter(
       (s) => s.id !== this.id && s.host === me.host && s.dataDir === me.dataDir,
     );
@@ -70,8 +86,24 @@ export class ServerPresence {
     this.url = url;
   }
 
-  private beat(): Promise<void> {
-    this.beating ??= this.beatOnce()
+  /** Each tick: the heartbeat, then (the leader) a look at the others unless one is under way. */
+  private beat(): void {
+    void this.heartbeat().then(() => {
+      if (!this.deps.leadership.leading || this.stopped || this.watching) return;
+      this.watching = this.watch()
+        .catch((err: Error) => this.deps.log(`servers: ${err.message}`))
+        .finally(() => {
+          this.watching = undefined;
+        });
+    });
+  }
+
+  /**
+   * Moves this server's heartbeat (one at a time: callers share the one under way). The fence
+   * waits on this alone, never on a look at the others, which itself goes through the fence.
+   */
+  private heartbeat(): Promise<void> {
+    this.beating ??= this.heartbeatOnce()
       .catch((err: Error) => this.deps.log(`servers: ${err.message}`))
       .finally(() => {
         this.beating = undefined;
@@ -79,58 +111,66 @@ export class ServerPresence {
     return this.beating;
   }
 
-  private async beatOnce(): Promise<void> {
+  private async heartbeatOnce(): Promise<void> {
     if (this.stopped) return;
-    const { store } = this.deps;
-    if (!(await store.heartbeatServer(this.id, new Date().toISOString(), this.url))) {
-      this.deps.log(
-        "servers: this server's row was gone (a leader judged it dead after a long pause): registered again",
-      );
-      await store.registerServer(this.record());
+    const { store, fence } = this.deps;
+    const sentAt = Date.now();
+    if (!(await store.heartbeatServer(this.id, new Date(sentAt).toISOString(), this.url))) {
+      // Judged dead (a long pause, the database out of reach): another server took its runs.
+      // What this one still does with them (a step that ended meanwhile, the next job) must not
+      // reach the store; it stops, and its supervisor starts it again as a new server.
+      fence.close("a leader judged it dead (a long pause, or the database out of reach) and took its runs");
+      this.stopped = true;
+      if (this.timer) clearInterval(this.timer);
+      this.deps.judgedDead();
+      return;
     }
-    if (!this.deps.leadership.leading || this.stopped) return;
-    await this.watch();
+    fence.beat(sentAt);
   }
 
   /** The leader's look at the others: the runs of the dead are adopted. */
   private async watch(): Promise<void> {
     const { store } = this.deps;
     const now = Date.now();
-    const deadAfter = this.deps.deadAfterMs ?? 5000;
+    const deadAfter = this.deps.deadAfterMs ?? DEAD_AFTER_MS;
+    // A leader that was itself held up (its own pause, a starved CPU) did not watch meanwhile:
+    // what it saw before counts as seen now, or it would judge the others dead for its own delay.
+    const blind = now - this.watchedAt > 2 * (this.deps.heartbeatMs ?? 1000);
+    this.watchedAt = now;
     const servers = await store.listServers();
-    const live = new Set<string>();
     const dead: string[] = [];
     for (const s of servers) {
-      if (s.id === this.id) {
-        live.add(s.id);
-        continue;
-      }
+      if (s.id === this.id) continue;
       const before = this.seen.get(s.id);
-      if (!before || before.heartbeat !== s.heartbeatAt) {
+      if (!before || before.heartbeat !== s.heartbeatAt || blind) {
         this.seen.set(s.id, { heartbeat: s.heartbeatAt, movedAt: now });
-        live.add(s.id);
-      } else if (now - before.movedAt < deadAfter) live.add(s.id);
-      else dead.push(s.id);
+      } else if (now - before.movedAt >= deadAfter) dead.push(s.id);
     }
     for (const id of this.seen.keys()) if (!servers.some((s) => s.id === id)) this.seen.delete(id);
-    // Runs whose server is dead, stopped (its row gone) or was never recorded.
-    for (const { runId, serverId } of await store.unfinishedRunOwners()) {
-      if (serverId !== null && live.has(serverId)) continue;
-      await this.deps.adopt(runId, serverId);
-    }
+    // A dead server's row goes first, and only if its heartbeat is still the one judged: once it
+    // is gone, that server's next heartbeat finds so and it stops (its store is fenced
+    // meanwhile); a heartbeat that landed in between keeps it alive.
     for (const id of dead) {
-      this.deps.log(`servers: server ${id} stopped beating; its runs were adopted`);
-      await this.takeOver(id);
+      const heartbeat = this.seen.get(id)?.heartbeat;
+      this.seen.delete(id);
+      if (heartbeat === undefined || !(await store.removeServer(id, heartbeat))) continue;
+      this.deps.log(`servers: server ${id} stopped beating; its runs are adopted`);
+    }
+    const rows = new Set((await store.listServers()).map((s) => s.id));
+    // Runs whose server is dead (its row removed above), stopped (its row gone) or never recorded.
+    for (const { runId, serverId } of await store.unfinishedRunOwners()) {
+      if (serverId !== null && rows.has(serverId)) continue;
+      await this.deps.adopt(runId, serverId);
     }
   }
 
-  /** Adopts a dead server's runs and removes its row. */
+  /** Removes a dead server's row, then adopts its runs. */
   private async takeOver(id: string): Promise<void> {
+    await this.deps.store.removeServer(id);
+    this.seen.delete(id);
     for (const { runId, serverId } of await this.deps.store.unfinishedRunOwners()) {
       if (serverId === id) await this.deps.adopt(runId, id);
     }
-    await this.deps.store.removeServer(id);
-    this.seen.delete(id);
   }
 
   /** Stops beating and removes the row: the runs left unfinished go to the leader. */
@@ -138,6 +178,7 @@ export class ServerPresence {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.beating;
+    await this.watching;
     await this.deps.store.removeServer(this.id).catch(() => undefined);
   }
 }

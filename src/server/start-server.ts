@@ -56,10 +56,17 @@ import { RunService } from "./run-service.js";
 import { defaultLabelMap, defaultLabels } from "./runner-labels.js";
 import { RunnerPool } from "./runner-pool.js";
 import { Serial } from "./serial.js";
-import { ServerPresence } from "./server-presence.js";
+import { DEAD_AFTER_MS, ServerPresence } from "./server-presence.js";
 import { LocalSignals, type Signals } from "./signals.js";
 import { removeStaleRunners } from "./stale-runners.js";
 import { TriggerService } from "./trigger-service.js";
+import { fencedStore, WriteFence } from "./write-fence.js";
+
+/**
+ * How long before a leader could judge this server dead its store is fenced: room for a heartbeat
+ * in flight and for clocks that run at slightly different rates.
+ */
+const FENCE_MARGIN_MS = 1500;
 
 export interface StartServerOptions {
   /** Where everything is kept: gantry.db, clones, logs, caches, artifacts. */
@@ -71,6 +78,13 @@ export interface StartServerOptions {
   database?: string;
   /** 0 picks a free port (the bound one is in `url`). */
   port?: number;
+  /**
+   * Several servers on one database: this one was judged dead (paused, or cut off from the
+   * database, past the heartbeat's limit) and its runs went to another. Its store is closed for
+   * good by then and the steps it ran are ended; `gantry serve` exits so that its supervisor
+   * starts it again. Without it the server stays up, inert.
+   */
+  onJudgedDead?: () => void;
   host?: string;
   /** The parsed config file (or the same shape written in code). */
   config?: ServerConfig | Record<string, unknown>;
@@ -220,6 +234,9 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   if (blobs) log(`logs, artifacts and cache entries go to ${blobs.description}`);
   let location: StoreLocation = { kind: "sqlite", file: join(dataDir, "gantry.db") };
   let store: Store;
+  // Several servers on one database: the runs' store is fenced while this server may have been
+  // judged dead (write-fence.ts); the heartbeat itself (ServerPresence) uses the store as it is.
+  let shared: { store: Store; fence: WriteFence } | undefined;
   try {
     const database = opts.database ?? config.database;
     if (database !== undefined) {
@@ -233,6 +250,10 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
         );
     }
     store = await openStore(location);
+    if (location.kind === "postgres") {
+      shared = { store, fence: new WriteFence(DEAD_AFTER_MS - FENCE_MARGIN_MS) };
+      store = fencedStore(store, shared.fence);
+    }
   } catch (err) {
     unlock();
     throw new UsageError((err as Error).message);
@@ -294,7 +315,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   // Several servers may share a PostgreSQL database: each has its row and heartbeat, records the
   // runs it drives, and the leader adopts a dead one's runs (server-presence.ts).
   let presence: ServerPresence | undefined;
-  const adopt = (runId: number, from: string | null) => runs.adopt(runId, from);
+  const adopt = (runId: number, from: string | null): Promise<unknown> => runs.adopt(runId, from);
   const processes = new ProcessLedger(join(dataDir, "process-groups"));
   const notes = new RunNotes(join(dataDir, "notes"));
   const pool = new RunnerPool(store, serial, {
@@ -353,11 +374,17 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     log,
   });
   const gateClock = gateClockFrom(process.env, log);
-  if (location.kind === "postgres") {
+  if (shared) {
     presence = new ServerPresence({
-      store,
+      store: shared.store,
       leadership,
       adopt,
+      judgedDead: () => {
+        log("servers: this server was judged dead and its runs were adopted by another: it stops now");
+        processes.endAll();
+        opts.onJudgedDead?.();
+      },
+      fence: shared.fence,
       dataDir,
       log,
     });

@@ -217,8 +217,8 @@ export class KyselyStore implements Store {
   listServers() {
     return servers.listServers(this.db);
   }
-  removeServer(id: string) {
-    return servers.removeServer(this.db, id);
+  removeServer(id: string, heartbeatAt?: string) {
+    return servers.removeServer(this.db, id, heartbeatAt);
   }
   unfinishedRunOwners() {
     return servers.unfinishedRunOwners(this.db);

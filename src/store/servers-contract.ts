@@ -63,8 +63,11 @@ export function describeServersContract(name: string, open: () => Promise<Store>
         },
         server("b", "2026-01-01T00:00:01.000Z"),
       ]);
-      await store.removeServer("a");
+      // A leader that saw an older heartbeat removes nothing: the server beat since.
+      expect(await store.removeServer("a", "2026-01-01T00:00:00.000Z")).toBe(false);
+      expect(await store.removeServer("a", "2026-01-01T00:00:05.000Z")).toBe(true);
       expect(await store.heartbeatServer("a", "2026-01-01T00:00:06.000Z")).toBe(false);
+      expect(await store.removeServer("a")).toBe(false);
       expect((await store.listServers()).map((s) => s.id)).toEqual(["b"]);
     });
 

@@ -51,8 +51,15 @@ export async function listServers(db: Kysely<Database>): Promise<ServerRecord[]>
   }));
 }
 
-export async function removeServer(db: Kysely<Database>, id: string): Promise<void> {
-  await db.deleteFrom("servers").where("id", "=", id).execute();
+/**
+ * Removes the server's row; with `heartbeatAt`, only while its heartbeat is still that one (a
+ * leader judging it dead loses to a heartbeat that moved meanwhile). False when nothing was removed.
+ */
+export async function removeServer(db: Kysely<Database>, id: string, heartbeatAt?: string): Promise<boolean> {
+  let q = db.deleteFrom("servers").where("id", "=", id);
+  if (heartbeatAt !== undefined) q = q.where("heartbeat_at", "=", heartbeatAt);
+  const result = await q.executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }
 
 /** Each unfinished run (queued or in progress) with the server driving it, oldest first. */

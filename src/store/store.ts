@@ -147,7 +147,8 @@ export interface Store {
   /** Moves the heartbeat (and the URL, when given); false when the server's row is gone. */
   heartbeatServer(id: string, at: string, url?: string): Promise<boolean>;
   listServers(): Promise<ServerRecord[]>;
-  removeServer(id: string): Promise<void>;
+  /** With `heartbeatAt`: only while the row's heartbeat is still that one. False when none went. */
+  removeServer(id: string, heartbeatAt?: string): Promise<boolean>;
   /** Each unfinished run with the server driving it (null: none recorded), oldest first. */
   unfinishedRunOwners(): Promise<{ runId: number; serverId: string | null }[]>;
   /** The server drives the run from now on. */

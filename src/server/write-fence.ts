@@ -1,0 +1,72 @@
+import type { Store } from "../store/index.js";
+
+/** Thrown by a fenced store: this server was judged dead and its runs went to another. */
+export class FencedError extends Error {
+  constructor(reason: string) {
+    super(`this server writes nothing now: ${reason}`);
+    this.name = "FencedError";
+  }
+}
+
+/**
+ * Keeps a server that several share the database with from acting on runs it may have lost. The
+ * leader judges a server dead when its heartbeat has not moved for `deadAfterMs` of the leader's
+ * clock, counted from when the leader saw it move, which is after the server sent it. So while
+ * the server's last heartbeat that landed was sent less than `deadAfterMs` minus a margin ago
+ * (this server's clock), no leader can have taken its runs: the store is open. Past that (the
+ * process was paused, the database out of reach) every call waits for the next heartbeat, and
+ * one that finds the server's row gone (it was judged dead) closes the store for good: the server
+ * stops (server-presence.ts).
+ */
+export class WriteFence {
+  private active = false;
+  private lastBeatSentAt = 0;
+  private closedFor: string | undefined;
+  private refresh: () => Promise<void> = async () => {};
+
+  constructor(private readonly freshForMs: number) {}
+
+  /** From the first heartbeat on (before it, the server drives no run of the shared database). */
+  start(refresh: () => Promise<void>, sentAt: number): void {
+    this.refresh = refresh;
+    this.lastBeatSentAt = sentAt;
+    this.active = true;
+  }
+
+  /** A heartbeat sent at `sentAt` (this server's clock) landed on the server's row. */
+  beat(sentAt: number): void {
+    this.lastBeatSentAt = Math.max(this.lastBeatSentAt, sentAt);
+  }
+
+  /** The server was judged dead: nothing goes to the store any more. */
+  close(reason: string): void {
+    this.closedFor = reason;
+  }
+
+  private fresh(): boolean {
+    return Date.now() - this.lastBeatSentAt < this.freshForMs;
+  }
+
+  /** Resolves when the store may be used now; throws FencedError when it may not. */
+  async check(): Promise<void> {
+    if (!this.active) return;
+    if (this.closedFor === undefined && this.fresh()) return;
+    if (this.closedFor === undefined) await this.refresh();
+    if (this.closedFor !== undefined) throw new FencedError(this.closedFor);
+    if (!this.fresh()) throw new FencedError("its heartbeat has not reached the database for a while");
+  }
+}
+
+/** The store behind the fence: each call waits for WriteFence.check() first. */
+export function fencedStore(store: Store, fence: WriteFence): Store {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function" || prop === "close") return value;
+      return async (...args: unknown[]) => {
+        await fence.check();
+        return Reflect.apply(value, target, args);
+      };
+    },
+  });
+}
