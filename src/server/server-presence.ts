@@ -39,7 +39,7 @@ export class ServerPresence {
   readonly id = randomUUID();
   private url = "";
   private timer: NodeJS.Timeout | undefined;
-  private beating: Promise<void> | undefined;
+  private beating: Promise<boolean> | undefined;
   private watching: Promise<void> | undefined;
   /** Each peer's heartbeat as last read, and when (this server's clock) it was seen to move. */
   private readonly seen = new Map<string, { heartbeat: string; movedAt: number }>();
@@ -102,9 +102,13 @@ export class ServerPresence {
    * Moves this server's heartbeat (one at a time: callers share the one under way). The fence
    * waits on this alone, never on a look at the others, which itself goes through the fence.
    */
-  private heartbeat(): Promise<void> {
+  private heartbeat(): Promise<boolean> {
     this.beating ??= this.heartbeatOnce()
-      .catch((err: Error) => this.deps.log(`servers: ${err.message}`))
+      .then(() => true)
+      .catch((err: Error) => {
+        this.deps.log(`servers: ${err.message}`);
+        return false;
+      })
       .finally(() => {
         this.beating = undefined;
       });

@@ -15,6 +15,7 @@ describe("WriteFence", () => {
     fence.start(async () => {
       beats += 1;
       fence.beat(Date.now());
+      return true;
     }, Date.now());
     vi.setSystemTime(1_000_000 + 3000);
     await fence.check();
@@ -29,19 +30,35 @@ describe("WriteFence", () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const fence = new WriteFence(3500);
     // The heartbeat finds the row gone.
-    fence.start(async () => fence.close("judged dead"), Date.now());
+    fence.start(async () => {
+      fence.close("judged dead");
+      return true;
+    }, Date.now());
     vi.setSystemTime(1_000_000 + 60_000);
     await expect(fence.check()).rejects.toBeInstanceOf(FencedError);
     vi.setSystemTime(1_000_000 + 60_001);
     await expect(fence.check()).rejects.toThrow(/judged dead/);
   });
 
-  it("refuses a call that waited for a heartbeat that did not land", async () => {
+  it("refuses a call when the heartbeat fails, and sends another when one lands late", async () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const fence = new WriteFence(3500);
-    fence.start(async () => {}, Date.now());
+    fence.start(async () => false, Date.now());
     vi.setSystemTime(1_000_000 + 10_000);
-    await expect(fence.check()).rejects.toThrow(/heartbeat has not reached the database/);
+    await expect(fence.check()).rejects.toThrow(/heartbeat does not reach the database/);
+    // A loaded machine: the first heartbeat lands 5 s after it was sent, the second at once.
+    const late = new WriteFence(3500);
+    const sent: number[] = [];
+    late.start(async () => {
+      const at = Date.now();
+      sent.push(at);
+      if (sent.length === 1) vi.setSystemTime(at + 5000);
+      late.beat(at);
+      return true;
+    }, Date.now());
+    vi.setSystemTime(Date.now() + 10_000);
+    await late.check();
+    expect(sent).toHaveLength(2);
   });
 });
 
@@ -60,7 +77,10 @@ describe("fencedStore", () => {
       },
     } as unknown as Store;
     const fenced = fencedStore(store, fence);
-    fence.start(async () => fence.close("judged dead"), Date.now());
+    fence.start(async () => {
+      fence.close("judged dead");
+      return true;
+    }, Date.now());
     await fenced.getRun(1);
     vi.setSystemTime(1_000_000 + 60_000);
     await expect(fenced.getRun(2)).rejects.toBeInstanceOf(FencedError);
