@@ -63,6 +63,14 @@ await build({
   outfile: "dist/workflow-parse-worker.js",
 });
 
+// The helper process from which `gantry serve` starts its child processes (src/spawner looks for
+// it beside dist/gantry.js).
+await build({
+  ...common,
+  entryPoints: ["src/spawner/helper.ts"],
+  outfile: "dist/spawn-helper.js",
+});
+
 // The web UI: React with Vite's built-in esbuild JSX (web/tsconfig.json: "jsx": "react-jsx").
 const { build: viteBuild } = await import("vite");
 await viteBuild({

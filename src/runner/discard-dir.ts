@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, renameSync } from "node:fs";
 import { basename, join } from "node:path";
+import { spawnProcess } from "../spawner/index.js";
 
 /**
  * Takes `dir` out of the way at once: a rename into `trash` (one system call, whatever it holds).
@@ -29,7 +29,7 @@ export function removeTrash(trash: string): void {
     return;
   }
   if (names.length === 0) return;
-  const child = spawn("rm", ["-rf", "--", ...names.map((n) => join(trash, n))], {
+  const child = spawnProcess("rm", ["-rf", "--", ...names.map((n) => join(trash, n))], {
     detached: true,
     stdio: "ignore",
   });

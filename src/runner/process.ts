@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Cancellation } from "../engine/index.js";
 import type { Sandbox } from "../sandbox/index.js";
+import { spawnProcess } from "../spawner/index.js";
 
 export interface ProcessOptions {
   command: string;
@@ -90,30 +90,46 @@ export function runProcess(opts: ProcessOptions): Promise<ProcessResult> {
       args: opts.args,
       fds: [],
     };
-    const child = spawn(line.command, line.args, {
+    // Through the server's spawn helper when it has one: the child's pid is known once it started.
+    const child = spawnProcess(line.command, line.args, {
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
       stdio: ["ignore", "pipe", "pipe", ...line.fds],
     });
-    if (child.pid !== undefined) opts.onStart?.(child.pid);
     const out = lineSplitter(opts.onLine);
     const err = lineSplitter(opts.onLine);
     child.stdout?.setEncoding("utf8").on("data", (c: string) => out.push(c));
     child.stderr?.setEncoding("utf8").on("data", (c: string) => err.push(c));
     const timers: NodeJS.Timeout[] = [];
     let finished = false;
+    /** A cancel or kill asked for before the child's pid was known: sent as it starts. */
+    let early: "stop" | "kill" | undefined;
+    const interrupt = (pid: number) => {
+      signalGroup(pid, "SIGINT");
+      timers.push(setTimeout(() => signalGroup(pid, "SIGKILL"), opts.graceMs));
+    };
     const stop = (why: "cancelled" | "timeout") => {
-      if (finished || !child.pid) return;
+      if (finished) return;
       if (reason === "exit") reason = why;
-      signalGroup(child.pid, "SIGINT");
-      timers.push(setTimeout(() => child.pid && signalGroup(child.pid, "SIGKILL"), opts.graceMs));
+      if (child.pid) interrupt(child.pid);
+      else early ??= "stop";
     };
     opts.cancellation.onCancel(() => stop("cancelled"));
     opts.cancellation.onKill(() => {
       if (reason === "exit") reason = "cancelled";
-      if (child.pid && !finished) signalGroup(child.pid, "SIGKILL");
+      if (finished) return;
+      if (child.pid) signalGroup(child.pid, "SIGKILL");
+      else early = "kill";
     });
+    const started = () => {
+      if (child.pid === undefined) return;
+      opts.onStart?.(child.pid);
+      if (early === "kill") signalGroup(child.pid, "SIGKILL");
+      else if (early === "stop") interrupt(child.pid);
+    };
+    if (child.pid !== undefined) started();
+    else child.once("spawn", started);
     if (opts.timeoutMs !== undefined) timers.push(setTimeout(() => stop("timeout"), opts.timeoutMs));
 
     const finish = (result: ProcessResult, killGroup: boolean) => {

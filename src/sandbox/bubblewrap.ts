@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   chownSync,
   closeSync,
@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { type LaunchedProcess, spawnProcess } from "../spawner/index.js";
 import { asUser, type JobUser } from "./job-user.js";
 import type { ExtraMounts, Sandbox, SandboxedCommand } from "./sandbox.js";
 
@@ -119,14 +120,14 @@ function reachable(path: string, roots: string[]): string[] {
 
 /** The process that holds a job's PID namespace, its init's host pid and the namespace's fds. */
 interface Keeper {
-  process: ChildProcess;
+  process: LaunchedProcess;
   initPid: number;
   fds: number[];
 }
 
 /** Starts a keeper: bwrap's init in a new PID namespace, and `cat` until its input closes. */
 async function startKeeper(): Promise<Keeper> {
-  const keeper = spawn(BWRAP, [...namespaceArgs(), "--info-fd", "3", "--", "cat"], {
+  const keeper = spawnProcess(BWRAP, [...namespaceArgs(), "--info-fd", "3", "--", "cat"], {
     stdio: ["pipe", "ignore", "pipe", "pipe"],
   });
   let info = "";

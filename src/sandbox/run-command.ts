@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawnProcess } from "../spawner/index.js";
 import type { ExtraMounts, Sandbox } from "./sandbox.js";
 
 export interface CommandOptions {
@@ -27,7 +27,7 @@ export function runCommand(
 ): Promise<{ stdout: string; stderr: string }> {
   const line = opts.sandbox?.command(command, args, opts.cwd, opts.extra) ?? { command, args, fds: [] };
   return new Promise((resolve, reject) => {
-    const child = spawn(line.command, line.args, {
+    const child = spawnProcess(line.command, line.args, {
       cwd: opts.cwd,
       // A process in the sandbox is visible to the job's own (/proc/PID/environ): nothing of the
       // server's environment goes in with it.

@@ -105,4 +105,38 @@ describe("git gets `--` before what a user wrote", () => {
     expect(() => clones.path({ owner: "acme", name: "--help" })).toThrow(/name must not start with '-'/);
     expect(clones.path({ owner: "acme", name: "app" })).toMatch(/acme\/app\.git$/);
   });
+  it("fetches without git's automatic maintenance, which runs every few fetches instead; a removed worktree needs no prune", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
+    dirs.push(root);
+    const a = source(root, "a", "main", "a");
+    const repo = { owner: "o", name: "r", url: a };
+    const clones = new RepoClones(join(root, "repos"), 3);
+    await clones.sync(repo);
+    // GIT_TRACE names every process git starts (its own helpers too) and every git command.
+    const trace = join(root, "trace.txt");
+    const before = process.env.GIT_TRACE;
+    process.env.GIT_TRACE = trace;
+    try {
+      const ran = () => (existsSync(trace) ? readFileSync(trace, "utf8") : "");
+      await clones.sync(repo);
+      await clones.sync(repo);
+      expect(ran()).toContain("fetch");
+      expect(ran()).not.toContain("maintenance");
+      // The third fetch since the clone's last maintenance: it runs, after the fetch.
+      await clones.sync(repo);
+      const head = await clones.resolveRef(repo, "main");
+      const work = join(root, "work");
+      await clones.addWorktree(repo, head?.sha ?? "", work);
+      expect(ran().match(/maintenance run --auto/g)).toHaveLength(1);
+      writeFileSync(trace, "");
+      await clones.removeWorktree(repo, work);
+      expect(ran()).toContain("worktree remove");
+      expect(ran()).not.toContain("worktree prune");
+      expect(existsSync(work)).toBe(false);
+      expect(git(clones.path(repo), "worktree", "list", "--porcelain")).not.toContain(work);
+    } finally {
+      if (before === undefined) delete process.env.GIT_TRACE;
+      else process.env.GIT_TRACE = before;
+    }
+  });
 });

@@ -1,11 +1,14 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { execFileProcess } from "../spawner/index.js";
 import type { Repo } from "../store/index.js";
 import { repoNameProblem } from "./validate.js";
 
-const exec = promisify(execFile);
+/**
+ * Fetches into a clone between two runs of git's automatic maintenance (which a fetch would
+ * otherwise start after each one; git's own thresholds then decide whether there is work).
+ */
+const MAINTAIN_EVERY = 50;
 
 /** A git failure, with git's own words. */
 export class GitError extends Error {
@@ -14,7 +17,7 @@ export class GitError extends Error {
 
 async function git(cwd: string, args: string[]): Promise<string> {
   try {
-    const { stdout } = await exec("git", args, {
+    const { stdout } = await execFileProcess("git", args, {
       cwd,
       maxBuffer: 64 * 1024 * 1024,
       env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
@@ -36,8 +39,14 @@ export class RepoClones {
   private locks = new Map<string, Promise<unknown>>();
   /** The origin URL each clone was last given in this process: a fetch sets it only when it changed. */
   private origins = new Map<string, string>();
+  /** Fetches into each clone since its last maintenance (see sync). */
+  private fetches = new Map<string, number>();
 
-  constructor(private readonly root: string) {
+  constructor(
+    private readonly root: string,
+    /** Fetches between two runs of git's maintenance on a clone. */
+    private readonly maintainEvery = MAINTAIN_EVERY,
+  ) {
     mkdirSync(root, { recursive: true });
   }
 
@@ -82,8 +91,34 @@ export class RepoClones {
         this.origins.set(dir, origin);
       }
       // Every ref of origin, except refs/pull/*: the pull requests' merge and head refs are the
-      // server's own (made in this clone), and a mirror's prune would delete them.
-      await git(dir, ["fetch", "--quiet", "--prune", "--", "origin", "+refs/*:refs/*", "^refs/pull/*"]);
+      // server's own (made in this clone), and a mirror's prune would delete them. Without git's
+      // automatic maintenance, which starts a process of its own after every fetch, on the way from
+      // an event to its run: the clone's maintenance runs every `maintainEvery` fetches instead,
+      // after the fetch that asked for it.
+      await git(dir, [
+        "-c",
+        "maintenance.auto=false",
+        "fetch",
+        "--quiet",
+        "--prune",
+        "--",
+        "origin",
+        "+refs/*:refs/*",
+        "^refs/pull/*",
+      ]);
+      const fetched = (this.fetches.get(dir) ?? 0) + 1;
+      this.fetches.set(dir, fetched % this.maintainEvery);
+      if (fetched >= this.maintainEvery) void this.maintain(repo);
+    });
+  }
+
+  /**
+   * git's automatic maintenance of a clone (gc when loose objects or packs pile up), queued behind
+   * the git work under way on it; a failure (an old git without `maintenance`) is ignored.
+   */
+  private maintain(repo: Pick<Repo, "owner" | "name">): Promise<void> {
+    return this.locked(repo, async () => {
+      await git(this.path(repo), ["maintenance", "run", "--auto", "--quiet"]).catch(() => undefined);
     });
   }
 
@@ -222,9 +257,13 @@ export class RepoClones {
 
   removeWorktree(repo: Pick<Repo, "owner" | "name">, dir: string): Promise<void> {
     return this.locked(repo, async () => {
-      await git(this.path(repo), ["worktree", "remove", "--force", "--", dir]).catch(() => undefined);
+      const removed = await git(this.path(repo), ["worktree", "remove", "--force", "--", dir]).then(
+        () => true,
+        () => false,
+      );
       rmSync(dir, { recursive: true, force: true });
-      await git(this.path(repo), ["worktree", "prune"]).catch(() => undefined);
+      // `worktree remove` took its registration with it; when it failed, prune drops what is left.
+      if (!removed) await git(this.path(repo), ["worktree", "prune"]).catch(() => undefined);
     });
   }
 }

@@ -17,6 +17,7 @@ import {
 import { OidcIssuer, OidcKeys } from "../identity/index.js";
 import type { JobServices } from "../runner/index.js";
 import { MasterKeyError, SecretVault } from "../secrets/index.js";
+import { startSpawnHelper } from "../spawner/index.js";
 import {
   describeStoreLocation,
   openStore,
@@ -219,6 +220,9 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   const unlock = lockDataDir(dataDir);
   const config = parseServerConfig(opts.config ?? {});
   const log = (message: string) => process.stderr.write(`gantry serve: ${message}\n`);
+  // The server's child processes (git, the sandbox, the steps) start from a small helper process,
+  // not from this one (src/spawner): each start copied this process's page tables on its event loop.
+  startSpawnHelper();
   const isolation = jobIsolation(
     config.runners,
     { dataDir, configFile: opts.configFile, gantryHome: process.env.GANTRY_HOME },

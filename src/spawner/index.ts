@@ -1,0 +1,11 @@
+// Starting child processes off the server's event loop (a spawn helper process), and the calls
+// that do so when it runs or start them here when it does not.
+export {
+  ExecFileError,
+  execFileProcess,
+  type LaunchedProcess,
+  type LaunchOptions,
+  spawnHelperPid,
+  spawnProcess,
+  startSpawnHelper,
+} from "./spawner.js";

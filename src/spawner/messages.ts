@@ -1,0 +1,37 @@
+// What the server and its spawn helper (helper.ts) say to each other over the helper's IPC channel
+// (Node's "advanced" serialisation: chunks travel as bytes, not as JSON).
+
+/** How one of the child's descriptors is set up: a pipe, nothing, or a file the helper opens (read-only). */
+export type StdioSpec = "pipe" | "ignore" | { path: string };
+
+export type ToHelper =
+  | {
+      t: "spawn";
+      id: number;
+      command: string;
+      args: string[];
+      cwd?: string;
+      env?: Record<string, string | undefined>;
+      detached?: boolean;
+      stdio: StdioSpec[];
+    }
+  | { t: "stdin"; id: number; chunk: Uint8Array }
+  | { t: "stdin-end"; id: number }
+  | { t: "kill"; id: number; signal: NodeJS.Signals | number };
+
+/** An error of Node's spawn, as much of it as callers read. */
+export interface SpawnErrorInfo {
+  message: string;
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  path?: string;
+}
+
+export type FromHelper =
+  | { t: "spawned"; id: number; pid: number }
+  | { t: "error"; id: number; error: SpawnErrorInfo }
+  | { t: "data"; id: number; fd: number; chunk: Uint8Array }
+  | { t: "end"; id: number; fd: number }
+  | { t: "exit"; id: number; code: number | null; signal: NodeJS.Signals | null }
+  | { t: "close"; id: number; code: number | null; signal: NodeJS.Signals | null };
