@@ -1,0 +1,412 @@
+#!/usr/bin/env node
+// `gantry serve` A/B in one run: this checkout's build beside another (`--base`, an older commit
+// built outside the repository), on the same machine at the same time, so a change's effect is a
+// difference taken under the same load. Both servers run on loopback against real git
+// repositories in temp dirs (as bench/serve.mjs does), jobs in the server's default isolation.
+//
+//   1. event → first step: a workflow_dispatch POSTed to each server in turn (the order swapped
+//      every round), to its one step's `date +%s%N`; the dispatch's answer; and the CPU time the
+//      server used for the event (its own, and its waited-for children's: git, bubblewrap, the
+//      step), from /proc, which load distorts far less than wall time;
+//   2. one-step jobs on --slots slots: --jobs legs of a matrix dispatched at once to a fresh server
+//      of each build in turn (--rounds times): jobs/s from the run's created_at to the last job's
+//      completed_at, and the server's CPU per job (own and children's); `gantry run --max-jobs
+//      SLOTS` of the same matrix as the reference;
+//   3. push → first step: a `git push` through each build's own post-receive hook (`gantry hook
+//      install`), to each server in turn, and the server's CPU per push.
+//
+// Options: --base FILE (another build's bin/gantry.js; without it only this one)  --events N (40)
+//          --jobs N (250)  --slots N (8)  --rounds N (1, section 2)  --sections 1,2 (3 too on request)
+//          --isolation sandbox|none  --profile DIR (servers run with --cpu-prof into DIR/<build>-<section>)
+//          --no-build  --keep  --out FILE
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  apiClient,
+  benchCommit,
+  CLK_TCK,
+  childEnv,
+  describeMachine,
+  log,
+  newestMtime,
+  noiseSince,
+  round,
+  startCpuReading,
+  startGantryServe,
+} from "./measure.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const DIST = join(ROOT, "dist", "gantry.js");
+const TOKEN = "bench-admin-token";
+
+const { values: opts } = parseArgs({
+  options: {
+    base: { type: "string" },
+    events: { type: "string", default: "40" },
+    jobs: { type: "string", default: "250" },
+    slots: { type: "string", default: "8" },
+    rounds: { type: "string", default: "1" },
+    sections: { type: "string", default: "1,2" },
+    isolation: { type: "string", default: "sandbox" },
+    profile: { type: "string" },
+    "no-build": { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+    out: { type: "string", default: join(ROOT, "bench", "serve-ab-results.json") },
+  },
+});
+if (!["sandbox", "none"].includes(opts.isolation)) throw new Error("--isolation: sandbox or none");
+const EVENTS = Number(opts.events);
+const JOBS = Number(opts.jobs);
+const SLOTS = Number(opts.slots);
+const ROUNDS = Number(opts.rounds);
+const SECTIONS = new Set(opts.sections.split(",").map((x) => x.trim()));
+const LEGS = 250;
+const BUILDS = [{ label: "this", gantry: join(ROOT, "bin", "gantry.js") }];
+if (opts.base) BUILDS.push({ label: "base", gantry: resolve(opts.base) });
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+};
+const wallOffsetMs = (() => {
+  const start = Date.now();
+  let now = Date.now();
+  while (now === start) now = Date.now();
+  return now - performance.now();
+})();
+const wallMs = () => wallOffsetMs + performance.now();
+
+/** CPU ms of one process: its own (user + system) and its waited-for children's. */
+function oneCpu(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ms = (i) => (Number(f[i]) * 1000) / CLK_TCK;
+  return { own: ms(11) + ms(12), children: ms(13) + ms(14) };
+}
+
+/**
+ * CPU ms of the server: its own, and its children's: those it waited for, and the live ones (its
+ * spawn helper, whose own children's time the server's figures see only once the helper exits)
+ * with theirs. A child that lives through the measure counts its whole time in both readings,
+ * so the difference is its time in between.
+ */
+function processCpu(pid) {
+  const total = oneCpu(pid);
+  let live = "";
+  try {
+    live = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8");
+  } catch {
+    // no such file: the live children are not counted
+  }
+  for (const child of live.split(" ").filter(Boolean)) {
+    try {
+      const c = oneCpu(child);
+      total.children += c.own + c.children;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+if (!opts["no-build"]) {
+  if (!existsSync(DIST) || newestMtime(join(ROOT, "src")) > statSync(DIST).mtimeMs) {
+    log("building dist/ …");
+    execFileSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { cwd: ROOT, stdio: "inherit" });
+  }
+}
+
+const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-serveab-"));
+const env = childEnv({ GANTRY_HOME: join(tmpRoot, "gantry-home"), GANTRY_ADMIN_TOKEN: TOKEN });
+const git = (cwd, ...args) =>
+  execFileSync("git", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] }).toString();
+const api = apiClient(TOKEN);
+
+function makeRepo(name, workflows) {
+  const dir = join(tmpRoot, name);
+  mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
+  git(dir, "init", "-q", "-b", "main");
+  for (const [file, text] of Object.entries(workflows))
+    writeFileSync(join(dir, ".github", "workflows", file), text);
+  git(dir, "add", ".");
+  git(dir, "commit", "-q", "-m", "workflows");
+  return dir;
+}
+
+async function startServer(build, name, repoDir, writable, section) {
+  const data = join(tmpRoot, `${name}-data`);
+  const config = join(tmpRoot, `${name}.yml`);
+  writeFileSync(
+    config,
+    `repo_url_schemes: [file]\nrepos:\n  - {owner: bench, name: ${name}, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}, writable: ${JSON.stringify(writable)}${opts.isolation === "none" ? ", isolation: none" : ""}}\n`,
+  );
+  const nodeArgs = opts.profile
+    ? ["--cpu-prof", "--cpu-prof-dir", join(resolve(opts.profile), `${build.label}-${section}`)]
+    : [];
+  const server = await startGantryServe({ gantry: build.gantry, data, config, env, nodeArgs });
+  return { ...server, name };
+}
+
+const dispatch = (server, file) =>
+  api(server, "POST", `/repos/bench/${server.name}/actions/workflows/${file}/dispatches`, {
+    ref: "main",
+    return_run_details: true,
+  }).then((r) => r.workflow_run_id);
+
+async function waitCompleted(server, runId, everyMs) {
+  for (;;) {
+    const run = await api(server, "GET", `/repos/bench/${server.name}/actions/runs/${runId}`);
+    if (run.status === "completed") return run;
+    await sleep(everyMs);
+  }
+}
+
+const results = {
+  date: new Date().toISOString(),
+  commit: benchCommit(ROOT),
+  machine: describeMachine(),
+  options: {
+    events: EVENTS,
+    jobs: JOBS,
+    slots: SLOTS,
+    rounds: ROUNDS,
+    isolation: opts.isolation,
+    base: opts.base ?? null,
+  },
+};
+
+try {
+  if (SECTIONS.has("1")) {
+    const noise0 = startCpuReading();
+    const load0 = loadavg()[0];
+    const lanes = [];
+    for (const build of BUILDS) {
+      const markers = join(tmpRoot, `markers-${build.label}`);
+      mkdirSync(markers);
+      const name = `first-${build.label}`;
+      const repo = makeRepo(name, {
+        "first.yml": `on: workflow_dispatch\njobs:\n  first:\n    runs-on: ubuntu-latest\n    steps:\n      - run: date +%s%N > ${JSON.stringify(markers)}/$GITHUB_RUN_ID\n`,
+      });
+      const server = await startServer(build, name, repo, [markers], "1");
+      const warm = await waitCompleted(server, await dispatch(server, "first.yml"), 20);
+      if (warm.conclusion !== "success")
+        throw new Error(`${build.label}: the first run ended ${warm.conclusion}`);
+      lanes.push({ build, server, markers, latencies: [], answered: [], cpuOwn: [], cpuChildren: [] });
+    }
+    log(
+      `1. event → first step: ${EVENTS} dispatches to each of ${lanes.map((l) => l.build.label).join(", ")}, in turn`,
+    );
+    for (let i = 0; i < EVENTS; i++) {
+      const order = i % 2 === 0 ? lanes : [...lanes].reverse();
+      for (const lane of order) {
+        const { server } = lane;
+        const c0 = processCpu(server.pid);
+        const t0 = wallMs();
+        const runId = await dispatch(server, "first.yml");
+        lane.answered.push(wallMs() - t0);
+        await waitCompleted(server, runId, 10);
+        const c1 = processCpu(server.pid);
+        lane.cpuOwn.push(c1.own - c0.own);
+        lane.cpuChildren.push(c1.children - c0.children);
+        const marker = join(lane.markers, String(runId));
+        if (existsSync(marker))
+          lane.latencies.push(Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000 - t0);
+      }
+    }
+    results.eventToFirstStep = {
+      loadAverage: [round(load0, 2), round(loadavg()[0], 2)],
+      noise: noiseSince(noise0),
+    };
+    for (const lane of lanes) {
+      const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+      results.eventToFirstStep[lane.build.label] = {
+        measured: lane.latencies.length,
+        p50Ms: round(quantile(lane.latencies, 0.5)),
+        p90Ms: round(quantile(lane.latencies, 0.9)),
+        p99Ms: round(quantile(lane.latencies, 0.99)),
+        minMs: round(Math.min(...lane.latencies)),
+        answeredP50Ms: round(quantile(lane.answered, 0.5)),
+        answeredP99Ms: round(quantile(lane.answered, 0.99)),
+        serverCpuMsPerEvent: round(sum(lane.cpuOwn) / EVENTS),
+        childrenCpuMsPerEvent: round(sum(lane.cpuChildren) / EVENTS),
+      };
+      await lane.server.stop();
+    }
+    log(`   ${JSON.stringify(results.eventToFirstStep)}`);
+  }
+
+  if (SECTIONS.has("3")) {
+    // A push through each build's own post-receive hook (`gantry hook install`), in turn.
+    const noise0 = startCpuReading();
+    const load0 = loadavg()[0];
+    const lanes = [];
+    for (const build of BUILDS) {
+      const markers = join(tmpRoot, `push-markers-${build.label}`);
+      mkdirSync(markers);
+      const name = `pushed-${build.label}`;
+      const work = makeRepo(name, {
+        "pushed.yml": `on: push\njobs:\n  first:\n    runs-on: ubuntu-latest\n    steps:\n      - run: date +%s%N > ${JSON.stringify(markers)}/$GITHUB_SHA\n`,
+      });
+      const bare = join(tmpRoot, `${name}.git`);
+      git(tmpRoot, "clone", "-q", "--bare", work, bare);
+      git(work, "remote", "add", "origin", bare);
+      const server = await startServer(build, name, bare, [markers], "3");
+      execFileSync(
+        process.execPath,
+        [build.gantry, "hook", "install", bare, "--server", server.url, "--token", TOKEN],
+        {
+          env,
+          stdio: "ignore",
+        },
+      );
+      lanes.push({
+        build,
+        server,
+        markers,
+        work,
+        n: 0,
+        latencies: [],
+        pushes: [],
+        cpuOwn: [],
+        cpuChildren: [],
+      });
+    }
+    const pushOnce = async (lane) => {
+      writeFileSync(join(lane.work, "n.txt"), String(++lane.n));
+      git(lane.work, "add", "n.txt");
+      git(lane.work, "commit", "-q", "-m", `push ${lane.n}`);
+      const sha = git(lane.work, "rev-parse", "HEAD").trim();
+      const c0 = processCpu(lane.server.pid);
+      const t0 = wallMs();
+      git(lane.work, "push", "-q", "origin", "main");
+      const pushed = wallMs() - t0;
+      const marker = join(lane.markers, sha);
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(marker) || readFileSync(marker, "utf8").trim() === "") {
+        if (Date.now() > deadline) return undefined;
+        await sleep(2);
+      }
+      const ms = Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000 - t0;
+      // The run's end, before the next push.
+      for (;;) {
+        const runs = await api(
+          lane.server,
+          "GET",
+          `/repos/bench/${lane.server.name}/actions/runs?status=in_progress`,
+        );
+        const queued = await api(
+          lane.server,
+          "GET",
+          `/repos/bench/${lane.server.name}/actions/runs?status=queued`,
+        );
+        if (runs.total_count === 0 && queued.total_count === 0) break;
+        await sleep(10);
+      }
+      const c1 = processCpu(lane.server.pid);
+      return { ms, pushed, own: c1.own - c0.own, children: c1.children - c0.children };
+    };
+    for (const lane of lanes) await pushOnce(lane); // unmeasured
+    log(
+      `3. push → first step: ${EVENTS} pushes to each of ${lanes.map((l) => l.build.label).join(", ")}, in turn`,
+    );
+    for (let i = 0; i < EVENTS; i++) {
+      for (const lane of i % 2 === 0 ? lanes : [...lanes].reverse()) {
+        const r = await pushOnce(lane);
+        if (!r) continue;
+        lane.latencies.push(r.ms);
+        lane.pushes.push(r.pushed);
+        lane.cpuOwn.push(r.own);
+        lane.cpuChildren.push(r.children);
+      }
+    }
+    results.pushToFirstStep = {
+      loadAverage: [round(load0, 2), round(loadavg()[0], 2)],
+      noise: noiseSince(noise0),
+    };
+    for (const lane of lanes) {
+      const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+      results.pushToFirstStep[lane.build.label] = {
+        measured: lane.latencies.length,
+        p50Ms: round(quantile(lane.latencies, 0.5)),
+        p90Ms: round(quantile(lane.latencies, 0.9)),
+        p99Ms: round(quantile(lane.latencies, 0.99)),
+        gitPushP50Ms: round(quantile(lane.pushes, 0.5)),
+        serverCpuMsPerPush: round(sum(lane.cpuOwn) / lane.cpuOwn.length),
+        childrenCpuMsPerPush: round(sum(lane.cpuChildren) / lane.cpuChildren.length),
+      };
+      await lane.server.stop();
+    }
+    log(`   ${JSON.stringify(results.pushToFirstStep)}`);
+  }
+
+  if (SECTIONS.has("2")) {
+    const legs = Array.from({ length: LEGS }, (_, i) => i + 1).join(", ");
+    const workflow = `on: workflow_dispatch\njobs:\n  leg:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        i: [${legs}]\n    steps:\n      - run: "true"\n`;
+    const runs = Math.max(1, Math.ceil(JOBS / LEGS));
+    results.queuedJobs = { runs: [] };
+    log(`2. ${runs * LEGS} one-step jobs on ${SLOTS} slots, each build ${ROUNDS} time(s)`);
+    for (let round_ = 0; round_ < ROUNDS; round_++) {
+      for (const build of round_ % 2 === 0 ? BUILDS : [...BUILDS].reverse()) {
+        const name = `many-${build.label}-${round_}`;
+        const repo = makeRepo(name, { "many.yml": workflow });
+        const server = await startServer(build, name, repo, [], "2");
+        const noise0 = startCpuReading();
+        const c0 = processCpu(server.pid);
+        const ids = await Promise.all(Array.from({ length: runs }, () => dispatch(server, "many.yml")));
+        const finished = [];
+        for (const id of ids) finished.push(await waitCompleted(server, id, 200));
+        const c1 = processCpu(server.pid);
+        const jobs = [];
+        // gantry answers every job of the run at once (no pages).
+        for (const id of ids) {
+          const { jobs: got } = await api(server, "GET", `/repos/bench/${name}/actions/runs/${id}/jobs`);
+          jobs.push(...got);
+        }
+        const last = Math.max(...jobs.map((j) => Date.parse(j.completed_at)));
+        const first = Math.min(...finished.map((r) => Date.parse(r.created_at)));
+        const row = {
+          build: build.label,
+          jobs: jobs.length,
+          succeeded: jobs.filter((j) => j.conclusion === "success").length,
+          spanMs: last - first,
+          jobsPerSecond: round((jobs.length / (last - first)) * 1000, 1),
+          serverCpuMsPerJob: round((c1.own - c0.own) / jobs.length, 1),
+          childrenCpuMsPerJob: round((c1.children - c0.children) / jobs.length, 1),
+          loadAverage: round(loadavg()[0], 2),
+          noise: noiseSince(noise0),
+        };
+        results.queuedJobs.runs.push(row);
+        log(`   ${JSON.stringify(row)}`);
+        await server.stop();
+      }
+    }
+    // Reference: gantry run of the same matrix, this build.
+    const repo = makeRepo("many-local", { "many.yml": workflow });
+    const t0 = wallMs();
+    await new Promise((done) => {
+      const child = spawn(
+        process.execPath,
+        [BUILDS[0].gantry, "run", "--event", "workflow_dispatch", "--max-jobs", String(SLOTS)],
+        { cwd: repo, env, stdio: "ignore" },
+      );
+      child.once("exit", done);
+    });
+    const ms = wallMs() - t0;
+    results.queuedJobs.referenceGantryRun = {
+      jobs: LEGS,
+      ms: round(ms),
+      jobsPerSecond: round((LEGS / ms) * 1000, 1),
+    };
+    log(`   gantry run --max-jobs ${SLOTS}: ${JSON.stringify(results.queuedJobs.referenceGantryRun)}`);
+  }
+} finally {
+  writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+  if (!opts.keep) rmSync(tmpRoot, { recursive: true, force: true });
+  else log(`kept ${tmpRoot}`);
+}
