@@ -20,6 +20,7 @@ import { git } from "../../test/harness.js";
 import { PayloadError } from "./errors.js";
 import { hookEvents, parseHookNotification } from "./git-hook.js";
 import { HOOK_CONFIG, HOOK_CURLRC, HookInstallError, installHook } from "./hook-install.js";
+import { fetchMirror } from "./mirror.js";
 import { type RefUpdate, readRefs } from "./ref-updates.js";
 
 const repo = { owner: "acme", name: "app", defaultBranch: "main" };
@@ -102,6 +103,56 @@ describe("hookEvents", () => {
       "push refs/heads/lost",
       "create refs/heads/lost",
     ]);
+  });
+});
+
+describe("a push's events", () => {
+  it("peel each commit once, in one git process, and read the commits in one", async () => {
+    const r = makeRemote({ "a.txt": "1" });
+    const seen = readRefs(r.origin);
+    const before = seen["refs/heads/main"];
+    const after = commitFiles(r.work, { "a.txt": "2" });
+    git(r.work, "push", "-q", "origin", "main", `${before}:refs/heads/made-here`);
+    await fetchMirror(r.mirror, r.origin);
+    const notification = parseHookNotification({
+      repository: { path: r.origin },
+      updates: `${before} ${after} refs/heads/main\n${"0".repeat(40)} ${before} refs/heads/made-here\n`,
+    });
+    const trace = join(mkdtempSync(join(tmpdir(), "gantry-trace-")), "trace.txt");
+    const was = process.env.GIT_TRACE;
+    process.env.GIT_TRACE = trace;
+    let events: Awaited<ReturnType<typeof hookEvents>>["events"];
+    try {
+      ({ events } = await hookEvents({
+        gitDir: r.mirror,
+        url: r.origin,
+        repo,
+        seen,
+        notification,
+        fetch: async () => {},
+      }));
+    } finally {
+      if (was === undefined) delete process.env.GIT_TRACE;
+      else process.env.GIT_TRACE = was;
+    }
+    const commands = readFileSync(trace, "utf8")
+      .split("\n")
+      .map((l) => /trace: built-in: git (\S+)/.exec(l)?.[1])
+      .filter((c) => c !== undefined);
+    // One peel for every id of both updates, one read of the commits per update, no rev-parse.
+    expect(commands.filter((c) => c === "cat-file")).toHaveLength(1);
+    expect(commands.filter((c) => c === "log")).toHaveLength(2);
+    expect(commands).not.toContain("rev-parse");
+    expect(events.map((e) => `${e.name} ${e.ref}`)).toEqual([
+      "push refs/heads/main",
+      "push refs/heads/made-here",
+      "create refs/heads/made-here",
+    ]);
+    const [main, made] = events.map((e) => e.payload as Record<string, unknown>);
+    expect(main).toMatchObject({ forced: false, head_commit: { id: after, message: "change" } });
+    expect((main.commits as { id: string }[]).map((c) => c.id)).toEqual([after]);
+    // A branch made at a commit another branch holds: its head commit, and no commit of its own.
+    expect(made).toMatchObject({ created: true, forced: false, head_commit: { id: before }, commits: [] });
   });
 });
 

@@ -80,11 +80,52 @@ export function peelCommit(gitDir: string, sha: string): string | undefined {
   return gitOut(gitDir, ["rev-parse", "-q", "--verify", "--end-of-options", `${sha}^{commit}`]) || undefined;
 }
 
+/** An object id: what is given to git on its standard input, one a line (nothing else can be). */
+const OBJECT_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/i;
+
+/**
+ * peelCommit for several ids with one git process, kept: each id's commit (undefined when the clone
+ * has none), then peelCommit's answer for anything asked later. A push's events peel the same few
+ * ids again and again (its before and after, for the payload, the commits and `forced`); each was
+ * a git process of its own, run synchronously on the server's event loop.
+ */
+export function commitPeeler(gitDir: string, ids: Iterable<string>): (sha: string) => string | undefined {
+  let known: Map<string, string | undefined> | undefined;
+  // On the first question, not before: events that peel nothing start no process.
+  const batch = (): Map<string, string | undefined> => {
+    const found = new Map<string, string | undefined>();
+    const asked = [...new Set(ids)].filter((id) => OBJECT_ID.test(id) && !isZeroSha(id));
+    if (asked.length === 0) return found;
+    const out = gitOut(
+      gitDir,
+      ["cat-file", "--batch-check=%(objectname)"],
+      asked.map((id) => `${id}^{commit}\n`).join(""),
+    );
+    // One line per id, in order: the commit's id, or `<name> missing`.
+    const answers = out === undefined ? [] : out.split("\n");
+    if (answers.length === asked.length) {
+      asked.forEach((id, i) => found.set(id, OBJECT_ID.test(answers[i]) ? answers[i] : undefined));
+    }
+    return found;
+  };
+  return (sha) => {
+    if (isZeroSha(sha)) return undefined;
+    known ??= batch();
+    if (!known.has(sha)) known.set(sha, peelCommit(gitDir, sha));
+    return known.get(sha);
+  };
+}
+
 /** Whether `before` is not an ancestor of `after` (history was rewritten). */
-export function isForced(gitDir: string, before: string, after: string): boolean {
+export function isForced(
+  gitDir: string,
+  before: string,
+  after: string,
+  peel: (sha: string) => string | undefined = (sha) => peelCommit(gitDir, sha),
+): boolean {
   if (isZeroSha(before) || isZeroSha(after)) return false;
-  const b = peelCommit(gitDir, before);
-  const a = peelCommit(gitDir, after);
+  const b = peel(before);
+  const a = peel(after);
   if (!b || !a) return !b && !!a;
   return gitOut(gitDir, ["merge-base", "--is-ancestor", "--end-of-options", b, a]) === undefined;
 }
@@ -95,9 +136,13 @@ function shortRef(ref: string): { name: string; type: "branch" | "tag" } {
 }
 
 /** The branch whose tip a pushed tag's commit is (GitHub's push `base_ref`), else null. */
-function baseRefOf(refsAfter: RefMap, commit: string, gitDir: string): string | null {
+function baseRefOf(
+  refsAfter: RefMap,
+  commit: string,
+  peel: (sha: string) => string | undefined,
+): string | null {
   for (const [ref, sha] of Object.entries(refsAfter)) {
-    if (ref.startsWith("refs/heads/") && peelCommit(gitDir, sha) === commit) return ref;
+    if (ref.startsWith("refs/heads/") && peel(sha) === commit) return ref;
   }
   return null;
 }
@@ -124,13 +169,23 @@ export function pushEvents(input: PushEventsInput): RepoEvent[] {
     else refsAfter[u.ref] = u.after;
   }
   const defaultRef = `refs/heads/${repo.defaultBranch}`;
-  const defaultSha = () => peelCommit(gitDir, refsAfter[defaultRef] ?? "") ?? ZERO_SHA;
+  // Every id the events peel, in one git process (the branches' too when a tag may need its base_ref).
+  const peel = commitPeeler(gitDir, [
+    ...kept.flatMap((u) => [u.before, u.after]),
+    refsAfter[defaultRef] ?? "",
+    ...(kept.some((u) => u.ref.startsWith("refs/tags/"))
+      ? Object.entries(refsAfter)
+          .filter(([ref]) => ref.startsWith("refs/heads/"))
+          .map(([, sha]) => sha)
+      : []),
+  ]);
+  const defaultSha = () => peel(refsAfter[defaultRef] ?? "") ?? ZERO_SHA;
   const repository = repositoryPayload(repo);
   const events: RepoEvent[] = [];
   for (const u of kept) {
     const created = isZeroSha(u.before);
     const deleted = isZeroSha(u.after);
-    const commit = peelCommit(gitDir, u.after);
+    const commit = peel(u.after);
     if (!deleted && !commit) continue; // not fetched: nothing to read workflows from
     const existing = Object.entries(refsBefore)
       .filter(([ref]) => ref !== u.ref)
@@ -139,7 +194,7 @@ export function pushEvents(input: PushEventsInput): RepoEvent[] {
 
     const pushedShas = deleted
       ? []
-      : created || !peelCommit(gitDir, u.before)
+      : created || !peel(u.before)
         ? pushedCommits(gitDir, u.after, existing)
         : lines(
             gitOut(gitDir, [
@@ -164,8 +219,13 @@ export function pushEvents(input: PushEventsInput): RepoEvent[] {
             ),
           ),
     );
-    const commits = readCommits(gitDir, listed).map((c) => commitPayload(c, repo, distinct.has(c.id)));
-    const head = commit ? readCommits(gitDir, [commit])[0] : undefined;
+    // The pushed commits and the head commit in one git process (the head is among them but for a
+    // push that brought no new commit, e.g. a branch made at an existing commit).
+    const read = readCommits(gitDir, commit && !listed.includes(commit) ? [...listed, commit] : listed);
+    const commits = read
+      .filter((c) => c.id !== commit || listed.includes(commit))
+      .map((c) => commitPayload(c, repo, distinct.has(c.id)));
+    const head = commit ? read.find((c) => c.id === commit) : undefined;
     const pusher = input.pusher ?? {
       name: head?.committer.name ?? "unknown",
       email: head?.committer.email,
@@ -179,8 +239,8 @@ export function pushEvents(input: PushEventsInput): RepoEvent[] {
       after: u.after,
       created,
       deleted,
-      forced: isForced(gitDir, u.before, u.after),
-      base_ref: type === "tag" && commit ? baseRefOf(refsAfter, commit, gitDir) : null,
+      forced: isForced(gitDir, u.before, u.after, peel),
+      base_ref: type === "tag" && commit ? baseRefOf(refsAfter, commit, peel) : null,
       compare: repo.htmlUrl
         ? `${repo.htmlUrl}/compare/${u.before.slice(0, 12)}...${u.after.slice(0, 12)}`
         : "",
