@@ -431,6 +431,12 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
       await applyDeclaredEnvironments(store, audit.trail, repo, r.environments ?? {});
     } catch (err) {
       if (!(err instanceof EnvironmentError)) throw err;
+      // What the start opened goes with it: on PostgreSQL the connections of the signals, the
+      // leadership and the locks would keep the process from exiting (`gantry serve` hung).
+      hub.close();
+      await leadership.close();
+      await locks?.close();
+      await signals.close();
       await store.close();
       unlock();
       throw new UsageError(`config: ${err.message}`);
