@@ -13,6 +13,7 @@ import { ActionsServer } from "../src/cli/actions-server.js";
 import { hashToken, newTokenValue, REGISTRATION_PREFIX } from "../src/identity/index.js";
 import { type GantryServer, startServer } from "../src/server/index.js";
 import { BIN, makeRepo } from "./harness.js";
+import { testDatabase } from "./serve-harness.js";
 
 const ADMIN = "gantry_runner_services_admin";
 const LIMIT = 50 * 1024 * 1024;
@@ -69,6 +70,7 @@ describe("a job on a runner machine", () => {
     const artifacts = new FsArtifactStore({ root: join(data, "test-artifacts") });
     const server: GantryServer = await startServer({
       dataDir: join(data, "data"),
+      database: await testDatabase(join(data, "data")),
       port: 0,
       adminToken: ADMIN,
       triggers: false,

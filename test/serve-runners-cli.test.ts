@@ -10,9 +10,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hashToken } from "../src/identity/index.js";
-import { openSqliteStore } from "../src/store/index.js";
 import { BIN, gantry, makeRepo, scratch } from "./harness.js";
-import { api, dispatchRun, killAfterTest, type Serve, serveWithConfig, until } from "./serve-harness.js";
+import {
+  api,
+  dispatchRun,
+  killAfterTest,
+  openServerStore,
+  type Serve,
+  serveWithConfig,
+  until,
+} from "./serve-harness.js";
 
 const ADMIN = "gantry_runners_cli_admin_token";
 
@@ -41,7 +48,7 @@ describe("gantry runners", () => {
       people[login] = made.json.token;
       await api(s, ADMIN, "PUT", `/repos/acme/app/collaborators/${login}`, { permission: role });
     }
-    const store = await openSqliteStore(join(s.data, "gantry.db"));
+    const store = await openServerStore(s);
     try {
       const repo = await store.getRepo("acme", "app");
       const runner = (name: string, repoId: number | null) =>
