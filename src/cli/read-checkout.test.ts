@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { COMMIT_FORMAT, readLocalRepo, readLocalRepoAsync } from "./read-checkout.js";
+import { COMMIT_FORMAT, gitBatch, readLocalRepo, readLocalRepoAsync } from "./read-checkout.js";
 
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "gantry-read-checkout-")));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -81,6 +81,25 @@ describe("reading the checkout gantry run starts in", () => {
       ref: "refs/heads/feature",
       defaultBranch: "master",
     });
+  });
+
+  it("runs several git commands in one shell, each answer on its own, a failed one undefined", async () => {
+    const dir = repo("batch");
+    const message = 'it\'s "quoted" $HOME `x`\n\n0\ngantry-1 0\n';
+    git(dir, "commit", "-q", "--allow-empty", "-m", message);
+    const answers = await gitBatch(dir, [
+      ["rev-parse", "HEAD"],
+      ["rev-parse", "--verify", "-q", "no-such-ref"],
+      ["log", "-1", "--format=%B"],
+      ["config", "--get", "user.name"],
+    ]);
+    expect(answers).toEqual([
+      git(dir, "rev-parse", "HEAD"),
+      undefined,
+      git(dir, "log", "-1", "--format=%B"),
+      "Ada Lovelace",
+    ]);
+    expect(answers[2]).toContain('it\'s "quoted" $HOME `x`');
   });
 
   it("says when there is no repository, or no commit yet", async () => {

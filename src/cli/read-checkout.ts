@@ -44,6 +44,38 @@ export function gitText(cwd: string, args: string[]): Promise<string | undefined
   });
 }
 
+/** A word for the shell: single-quoted. */
+function shellWord(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * Several git commands' outputs (each trimmed; undefined where git failed), run one after another
+ * by one `sh`: starting a process costs this one a fork of its whole memory (milliseconds on a
+ * VM, during which it does nothing else), the shell's own forks cost little.
+ */
+export function gitBatch(cwd: string, commands: string[][]): Promise<(string | undefined)[]> {
+  // Ends each command's output with a line that no output holds: the mark, and git's exit status.
+  const mark = `gantry-${process.pid}-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const script = commands
+    .map((args) => `git ${args.map(shellWord).join(" ")} 2>/dev/null; printf '\\n%s %s\\n' "$0" "$?"`)
+    .join("\n");
+  return new Promise((resolve) => {
+    const child = execFile("sh", ["-c", script, mark], { ...OPTIONS, cwd }, (err, stdout) => {
+      const parts = err ? [] : stdout.split(`\n${mark} `);
+      resolve(
+        commands.map((_, i) => {
+          const part = parts[i];
+          const status = parts[i + 1]?.split("\n", 1)[0];
+          if (part === undefined || status !== "0") return undefined;
+          return (i === 0 ? part : part.slice(part.indexOf("\n") + 1)).trim();
+        }),
+      );
+    });
+    child.stdin?.end();
+  });
+}
+
 /**
  * The git commands that read the checkout. Each runs from the folder gantry was started in (git
  * finds the top folder itself), so none waits for another's answer.
@@ -82,19 +114,15 @@ export function readLocalRepo(cwd: string): LocalRepo {
 }
 
 /**
- * readLocalRepo with its git processes all at once, without blocking, and HEAD's commit read too
- * (a push event's payload describes it).
+ * readLocalRepo without blocking (git runs in one `sh` of its own: see gitBatch), HEAD's commit
+ * read too (a push event's payload describes it), and the refs at HEAD whether detached or not.
  */
 export async function readLocalRepoAsync(cwd: string): Promise<LocalRepo> {
-  const [head, config, refs, headCommit] = await Promise.all([
-    gitText(cwd, QUERIES.head),
-    gitText(cwd, QUERIES.config),
-    gitText(cwd, QUERIES.refs),
-    gitText(cwd, QUERIES.headCommit),
-  ]);
-  const repo = repoFrom(headOf(cwd, head), config, refs);
-  const ref = repo.branch ? repo.ref : refAtHead(await gitText(cwd, QUERIES.atHead));
-  return headCommit === undefined ? { ...repo, ref } : { ...repo, ref, headCommit };
+  const { head, config, refs, headCommit, atHead } = QUERIES;
+  const answers = await gitBatch(cwd, [head, config, refs, headCommit, atHead]);
+  const repo = repoFrom(headOf(cwd, answers[0]), answers[1], answers[2]);
+  const ref = repo.branch ? repo.ref : refAtHead(answers[4]);
+  return answers[3] === undefined ? { ...repo, ref } : { ...repo, ref, headCommit: answers[3] };
 }
 
 /** The top folder, HEAD's commit and its ref from the `head` query; throws outside a repository. */
