@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { clearTextInStore } from "./db-query.js";
 import { git, makeRepo, pathWith } from "./harness.js";
 import { ORDINARY_FILES, ORDINARY_WORKFLOW, processesWith } from "./sandbox-workflows.js";
 import { api, exited, type Serve, serveWithConfig, until } from "./serve-harness.js";
@@ -71,8 +72,9 @@ ${script(`
       - name: data directory
         run: |
 ${script(`
-          if ls -A "${data}" 2>/dev/null | grep -q gantry.db; then echo "LIST-DATA-OK"; else echo "LIST-DATA-DENIED"; fi
+          if ls -A "${data}" 2>/dev/null | grep -qE "gantry.db|master.key"; then echo "LIST-DATA-OK"; else echo "LIST-DATA-DENIED"; fi
           if cat "${data}/gantry.db" >/dev/null 2>&1; then echo "READ-DB-OK"; else echo "READ-DB-DENIED"; fi
+          if cat "${data}/master.key" >/dev/null 2>&1; then echo "READ-KEY-OK"; else echo "READ-KEY-DENIED"; fi
           echo junk-from-the-job >> "${data}/gantry.db" 2>/dev/null || true
           if cat "${config}" 2>/dev/null | grep -q secrets; then echo "READ-CONFIG-OK"; else echo "READ-CONFIG-DENIED"; fi
           if grep -l "[c]onfig.yml" /proc/*/cmdline 2>/dev/null | grep -q .; then echo "SEE-SERVER-OK"; else echo "SEE-SERVER-DENIED"; fi
@@ -181,6 +183,8 @@ describe("gantry serve: jobs in the sandbox", () => {
     expect(attack).not.toContain(token);
     expect(attack).not.toContain("GANTRY_ADMIN_TOKEN");
     expect(attack).not.toContain(configSecret);
+    // Nor the database's URL, when it is PostgreSQL (its password would open the database).
+    if (s.database) expect(attack).not.toContain(new URL(s.database).password);
     // Nor the config file, through links in place of the files the runner reads after a step.
     expect(attack).not.toContain(hookSecret);
     expect(attack).toContain("EXTRA is from-config");
@@ -188,6 +192,7 @@ describe("gantry serve: jobs in the sandbox", () => {
     for (const denied of [
       "LIST-DATA",
       "READ-DB",
+      "READ-KEY",
       "READ-CONFIG",
       "SEE-SERVER",
       "PPID-CONFIG",
@@ -208,11 +213,14 @@ describe("gantry serve: jobs in the sandbox", () => {
     expect(run.conclusion).toBe("success");
     // The database only grew by what the server wrote; the data directory is the server's alone.
     expect(statSync(s.data).mode & 0o777).toBe(0o700);
-    expect(statSync(`${s.data}/gantry.db`).mode & 0o777).toBe(0o600);
+    // SQLite: the database file is the server's alone. PostgreSQL: there is none in the data directory,
+    // and the job's writes to where it would be (and the cache entry restored there) did not make one.
+    if (s.database) expect(existsSync(`${s.data}/gantry.db`)).toBe(false);
+    else expect(statSync(`${s.data}/gantry.db`).mode & 0o777).toBe(0o600);
     // Built-in actions ran their tar and git as the job: a restored entry's paths and a hook the job
     // planted reached only the job's own view.
     expect(attack).toContain("Cache restored from key: evil-");
-    expect(readFileSync(`${s.data}/gantry.db`).includes("junk-from-the-job")).toBe(false);
+    expect(await clearTextInStore(s, ["junk-from-the-job"])).toEqual([]);
     expect(existsSync(`${s.data}/pwned-by-hook`)).toBe(false);
     // Artifacts are copied as the job too: a link neither uploads the config nor downloads into the data.
     expect(logs.neighbour).toContain("loot holds [");

@@ -116,10 +116,15 @@ export async function saveEntry(
   // Without `!` lines a matched folder brings everything beneath it: the archiver walks it, as
   // @actions/cache's tar does, instead of gantry listing each of its files first (the same entries).
   const recursive = !spec.paths.some((line) => line.startsWith("!"));
+  // In a sandbox the paths are the job's: looked up where the job sees them (its /tmp is a folder
+  // of its own, the server's data directory is not there), then named to the archiver, which runs
+  // in the sandbox, as the job knows them.
+  const sandbox = req.sandbox;
   const found = resolvePaths(spec.paths, {
     workspace: req.workspace,
     home: homeOf(req),
     implicitDescendants: !recursive,
+    toHost: sandbox && ((path) => sandbox.toHost(path)),
   });
   if (found.matches.length === 0) {
     throw new InputError(
@@ -128,11 +133,12 @@ export async function saveEntry(
   }
   const scope = cacheScopes(req.github)[0] ?? "";
   const version = cacheVersion(spec.paths, store.compression, spec.crossOs);
+  const matches = sandbox ? found.matches.map((path) => sandbox.toJob(path)) : found.matches;
   const result = await store.save(
     { scope, key: spec.key, version },
     {
       workspace: req.workspace,
-      paths: recursive ? outermost(found.matches) : found.matches,
+      paths: recursive ? outermost(matches) : matches,
       recursive,
       sandbox: req.sandbox,
     },

@@ -17,6 +17,11 @@ export interface PatternOptions {
   excludeHidden?: boolean;
   /** Follow symbolic links (upload-artifact); else a link is an entry of its own (actions/cache). */
   followSymlinks?: boolean;
+  /**
+   * Where an absolute path the job names is on this host (Sandbox.toHost: a sandboxed job's /tmp is
+   * a folder of its own): each pattern is looked up there, and the matches are host paths.
+   */
+  toHost?: (path: string) => string;
 }
 
 export interface ResolvedPaths {
@@ -57,7 +62,8 @@ function parsePattern(line: string, opts: PatternOptions): Pattern | undefined {
   }
   if (text === "~" || text.startsWith("~/")) text = opts.home + text.slice(1);
   const directoriesOnly = text.endsWith("/") && text.length > 1;
-  const absolute = resolve(isAbsolute(text) ? text : join(opts.workspace, text));
+  const named = resolve(isAbsolute(text) ? text : join(opts.workspace, text));
+  const absolute = opts.toHost ? resolve(opts.toHost(named)) : named;
   const segments = absolute.split(sep);
   const literal: string[] = [];
   for (const s of segments) {
