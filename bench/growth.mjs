@@ -27,6 +27,8 @@
 //          --duration S (10)  --connections N (10)  --sse-clients N (50)  --sse-runs N (20)
 //          --sections jobs,stored  --isolation sandbox|none (the jobs', sandbox by default)
 //          --profile DIR (the servers run with --cpu-prof and --heap-prof into DIR)
+//          --node-args "ARGS" (more options for the servers' node, e.g. "--trace-gc --import F")
+//          --server-log DIR (each server's stdout and stderr, as DIR/<name>.log, once it stops)
 //          --no-build  --keep  --out FILE
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -72,6 +74,8 @@ const { values: opts } = parseArgs({
     sections: { type: "string", default: "jobs,stored" },
     isolation: { type: "string", default: "sandbox" },
     profile: { type: "string" },
+    "node-args": { type: "string", default: "" },
+    "server-log": { type: "string" },
     "no-build": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, "bench", "growth-results.json") },
@@ -122,19 +126,27 @@ function makeRepo(name, workflows) {
 }
 
 /** `gantry serve` on `data` with one repository; with --profile, CPU and heap profiles into DIR/name. */
-function startServer(name, repoDir, data) {
+async function startServer(name, repoDir, data) {
   const config = join(tmpRoot, `${name}.yml`);
   writeFileSync(
     config,
     `repo_url_schemes: [file]\nrepos:\n  - {owner: bench, name: g, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}${opts.isolation === "none" ? ", isolation: none" : ""}}\n`,
   );
-  const nodeArgs = [];
+  const nodeArgs = opts["node-args"].split(/\s+/).filter(Boolean);
   if (PROFILE) {
     const dir = join(PROFILE, name);
     mkdirSync(dir, { recursive: true });
     nodeArgs.push("--cpu-prof", "--cpu-prof-dir", dir, "--heap-prof", "--heap-prof-dir", dir);
   }
-  return startGantryServe({ gantry: GANTRY, data, config, env, nodeArgs });
+  const server = await startGantryServe({ gantry: GANTRY, data, config, env, nodeArgs });
+  if (!opts["server-log"]) return server;
+  const stop = server.stop;
+  server.stop = async () => {
+    await stop();
+    mkdirSync(opts["server-log"], { recursive: true });
+    writeFileSync(join(opts["server-log"], `${name}.log`), server.stdout() + server.stderr());
+  };
+  return server;
 }
 
 const dispatch = (server, file) =>
@@ -286,6 +298,7 @@ const results = {
     sseRuns: SSE_RUNS,
     isolation: opts.isolation,
     profile: PROFILE ?? null,
+    nodeArgs: opts["node-args"],
   },
   targets: { peakRssMiB: TARGET_PEAK_MIB, listP99Ms: TARGET_LIST_P99_MS },
 };

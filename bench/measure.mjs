@@ -302,8 +302,8 @@ export async function startGantryServe({ gantry, data, config, env, nodeArgs = [
   child.stderr.on("data", (d) => {
     stderr += d;
   });
+  let out = "";
   const url = await new Promise((resolveUrl, reject) => {
-    let out = "";
     child.stdout.on("data", (d) => {
       out += d;
       const m = /listening on (\S+)/.exec(out);
@@ -315,6 +315,7 @@ export async function startGantryServe({ gantry, data, config, env, nodeArgs = [
     url,
     pid: child.pid,
     stderr: () => stderr,
+    stdout: () => out,
     memory() {
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       const kib = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1]);

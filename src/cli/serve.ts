@@ -5,6 +5,7 @@ import { loadServerConfig, startServer } from "../server/index.js";
 import { isPostgresUrl, redactDatabaseUrl } from "../store/index.js";
 import { UsageError } from "../workflow/index.js";
 import { ActionsServer } from "./actions-server.js";
+import { boundHeapGrowth } from "./heap-growth.js";
 import { gantryHome, maxArtifactSize } from "./run-workflows.js";
 
 export const SERVE_HELP = `Usage: gantry serve [--data DIR] [--port N] [--host ADDR] [--config FILE] [--database URL]
@@ -135,6 +136,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // Jobs run as another user (runners.user) must read the tool cache and the action store's
   // checkouts: the data directory (0700) and the database (0600) stay closed all the same.
   process.umask(config?.runners.user ? 0o022 : 0o077);
+  boundHeapGrowth();
   const server = await startServer({
     configFile,
     blobs: values.blobs,
