@@ -98,8 +98,9 @@ interface SubmoduleContext {
  * The built-in actions/checkout: a git checkout of the run's commit (or `ref`) from the
  * repository gantry was started in. When checking out the run's own commit it also brings
  * the working tree's uncommitted and untracked, not-ignored files, so a local run tests
- * what is on disk. Another `repository` and the submodules come from the local checkout's
- * submodules or the action store (its copies, then its mirror); what cannot be had fails the step.
+ * what is on disk (a bare source, a runner machine's mirror, has none). Another `repository`
+ * and the submodules come from the local checkout's submodules or the action store (its
+ * copies, then its mirror); what cannot be had fails the step.
  */
 export async function checkout(
   req: ActionStepRequest,
@@ -166,6 +167,8 @@ export async function checkout(
         : source;
       readOnly = [...new Set([source, common])];
     }
+    // A runner machine's source is its bare mirror: no working tree to bring, no submodules in it.
+    const worktree = !other && (await exists(join(req.sourceDir, ".git")));
     const inJob = jobGit(req, { readOnly });
     if (await exists(join(target, ".git"))) {
       if (clean) {
@@ -185,9 +188,9 @@ export async function checkout(
     }
     if (submodules !== "none") {
       const ctx = { req, repositories, depth, recursive: submodules === "recursive", hosts, readOnly };
-      await checkoutSubmodules(ctx, target, other ? undefined : req.sourceDir, other ? wanted : current);
+      await checkoutSubmodules(ctx, target, worktree ? req.sourceDir : undefined, other ? wanted : current);
     }
-    if (!other && (!ref || ref === String(req.github.sha ?? ""))) {
+    if (worktree && (!ref || ref === String(req.github.sha ?? ""))) {
       await overlayWorkingTree(req.sourceDir, target, req.log);
     }
     return { ok: true };

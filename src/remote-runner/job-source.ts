@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RunnerClient } from "./client.js";
 
@@ -14,6 +14,17 @@ function locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
   );
   return next;
 }
+
+/**
+ * Commits this process saw in a mirror (fetched or looked at), with when: a later job of the same
+ * commit starts without a git process. Looked at again after a while, so that what the mirror's
+ * git may have removed since is never taken for present (its gc keeps nothing from being pruned,
+ * below, but the mirror is a folder on disk that a person may clean).
+ */
+const present = new Map<string, number>();
+const PRESENT_MS = 10 * 60_000;
+/** Mirrors whose settings this process made sure of. */
+const prepared = new Set<string>();
 
 function git(cwd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -30,57 +41,48 @@ function git(cwd: string, args: string[], env: Record<string, string> = {}): Pro
 }
 
 /**
- * The job's commit, checked out in a worktree at `dir`: fetched from the server (the protocol's
- * git route, authenticated with the runner's credential in git's environment, never on a command
- * line) into the runner's mirror of the repository, which later jobs fetch into again.
+ * The job's source: the runner's mirror of its repository (a bare repository under
+ * WORK/repos/OWNER/NAME.git) holding the job's commit, fetched from the server (the protocol's git
+ * route, authenticated with the runner's credential in git's environment, never on a command line)
+ * when the mirror lacks it. actions/checkout fetches the commit from there into the workspace: no
+ * job needs a working tree of its own beside it, so a commit the mirror has costs no git process.
  */
-export async function checkOutJobSource(
+export async function jobSource(
   client: RunnerClient,
   workDir: string,
   job: { id: number; repository: { owner: string; name: string }; sha: string },
-  dir: string,
-): Promise<void> {
+): Promise<string> {
   const mirror = join(workDir, "repos", job.repository.owner, `${job.repository.name}.git`);
+  const key = `${mirror}\0${job.sha}`;
+  const seen = present.get(key);
+  if (seen !== undefined && Date.now() - seen < PRESENT_MS && existsSync(join(mirror, "HEAD"))) return mirror;
   await locked(mirror, async () => {
     if (!existsSync(join(mirror, "HEAD"))) {
       mkdirSync(mirror, { recursive: true });
       await git(mirror, ["init", "--bare", "--quiet"]);
+      prepared.delete(mirror);
     }
-    if (existsSync(dir)) {
-      await git(mirror, ["worktree", "remove", "--force", "--", dir]).catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
+    if (!prepared.has(mirror)) {
+      // A commit is fetched by its sha, with no ref naming it: git's gc must never prune it as
+      // unreachable while a job fetches it from here (a job's worktree named it before).
+      await git(mirror, ["config", "gc.pruneExpire", "never"]);
+      prepared.add(mirror);
     }
-    const add = () => git(mirror, ["worktree", "add", "--quiet", "--detach", "--force", "--", dir, job.sha]);
-    // Usually the mirror has the commit (an earlier job of the run fetched it): one git process.
-    if (
-      await add().then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    // The header reaches git through its environment: GIT_CONFIG_COUNT/KEY/VALUE.
-    const auth = {
-      GIT_CONFIG_COUNT: "1",
-      GIT_CONFIG_KEY_0: "http.extraHeader",
-      GIT_CONFIG_VALUE_0: `Authorization: ${client.authorization}`,
-    };
-    const url = client.url(`_runner/jobs/${job.id}/git`);
-    await git(mirror, ["fetch", "--quiet", "--no-tags", "--", url, job.sha], auth);
-    rmSync(dir, { recursive: true, force: true });
-    await add();
+    const has = await git(mirror, ["cat-file", "-e", `${job.sha}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
+    if (!has) {
+      // The header reaches git through its environment: GIT_CONFIG_COUNT/KEY/VALUE.
+      const auth = {
+        GIT_CONFIG_COUNT: "1",
+        GIT_CONFIG_KEY_0: "http.extraHeader",
+        GIT_CONFIG_VALUE_0: `Authorization: ${client.authorization}`,
+      };
+      const url = client.url(`_runner/jobs/${job.id}/git`);
+      await git(mirror, ["fetch", "--quiet", "--no-tags", "--", url, job.sha], auth);
+    }
   });
-}
-
-/** Removes the job's worktree from the mirror. */
-export async function removeJobSource(
-  workDir: string,
-  repository: { owner: string; name: string },
-  dir: string,
-) {
-  const mirror = join(workDir, "repos", repository.owner, `${repository.name}.git`);
-  await locked(mirror, async () => {
-    await git(mirror, ["worktree", "remove", "--force", "--", dir]).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  present.set(key, Date.now());
+  return mirror;
 }

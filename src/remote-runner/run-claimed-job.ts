@@ -9,7 +9,7 @@ import { type JobIsolation, REPORTED, type RemoteJobClaim, type RemoteJobSpec } 
 import { deserializeDefs, type WorkflowDef } from "../workflow/index.js";
 import { pause, type RunnerClient, ServerRefused } from "./client.js";
 import { EventUploader } from "./event-uploader.js";
-import { checkOutJobSource, removeJobSource } from "./job-source.js";
+import { jobSource } from "./job-source.js";
 import { RemoteActionSource } from "./remote-actions.js";
 
 export interface ClaimedJobContext {
@@ -23,10 +23,11 @@ export interface ClaimedJobContext {
 }
 
 /**
- * Runs one job a runner machine claimed: its commit checked out from the server, its steps on the
- * same LocalRunner `gantry serve` uses, every line reported as it comes, its lease renewed (and a
- * cancel heard within a second) until its outcome is with the server. The job's secrets stay in
- * this process's memory: nothing of the claim is written to disk.
+ * Runs one job a runner machine claimed: its commit fetched from the server into the runner's
+ * mirror when the mirror lacks it (the mirror is the job's source, which actions/checkout fetches
+ * from), its steps on the same LocalRunner `gantry serve` uses, every line reported as it comes,
+ * its lease renewed (and a cancel heard within a second) until its outcome is with the server. The
+ * job's secrets stay in this process's memory: nothing of the claim is written to disk.
  */
 export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClaim): Promise<void> {
   const { client, workDir } = ctx;
@@ -67,15 +68,13 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
   ctx.handBack.addEventListener("abort", handBack, { once: true });
 
   const jobDir = join(workDir, "jobs", String(claim.id));
-  const source = join(jobDir, "source");
   let outcome: JobOutcome;
   try {
-    await checkOutJobSource(
-      client,
-      workDir,
-      { id: claim.id, repository: spec.repository, sha: spec.sha },
-      source,
-    );
+    const source = await jobSource(client, workDir, {
+      id: claim.id,
+      repository: spec.repository,
+      sha: spec.sha,
+    });
     const runner = new LocalRunner({
       name: claim.runner_name,
       runsDir: join(jobDir, "runs"),
@@ -125,7 +124,6 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
   done.abort();
   await heartbeat;
   ctx.handBack.removeEventListener("abort", handBack);
-  await removeJobSource(workDir, spec.repository, source).catch(() => undefined);
   rmSync(jobDir, { recursive: true, force: true });
   ctx.log(`job ${claim.id} (${spec.displayName}): ${lost ? "handed back" : outcome.result}`);
 }

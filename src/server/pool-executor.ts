@@ -61,13 +61,15 @@ export class PoolExecutor implements JobExecutor {
     // A job already on a runner machine (its run adopted from a server that stopped): followed
     // where it stands rather than queued again.
     const held = job.status === "in_progress" && remote ? await store.jobLease(job.id) : undefined;
-    if (!held) {
-      await serial.run(() =>
-        store.updateJob(job.id, { labels, matrix: req.matrix, name: req.displayName, status: "queued" }),
-      );
-    }
+    const queued = { labels, matrix: req.matrix, name: req.displayName };
     const local = !held && pool.takes(labels);
     const machines = remote && this.source && (held || !local || (await remote.anyRunner()));
+    // Queued now for this server's pool; a job only runner machines take is queued by its offer,
+    // in the same statement (runThere).
+    const queuedByOffer = !held && !local && machines;
+    if (!held && !queuedByOffer) {
+      await serial.run(() => store.updateJob(job.id, { ...queued, status: "queued" }));
+    }
     if (!local && !held && !(remote && (await remote.anyFits(labels)))) {
       log(
         `Waiting for a runner with the labels ${labels.join(", ")} (this server's runners have ${pool.opts.labels.join(", ")}${remote && (await remote.anyRunner()) ? "; no runner machine has them" : ""})`,
@@ -76,6 +78,8 @@ export class PoolExecutor implements JobExecutor {
     return new Promise<JobOutcome>((resolve) => {
       let started = false;
       let settled = false;
+      // Offered to runner machines (or held by one): a cancel must take it back from them.
+      let offered = Boolean(held);
       const settle = (outcome: JobOutcome) => {
         if (settled) return;
         settled = true;
@@ -88,7 +92,7 @@ export class PoolExecutor implements JobExecutor {
         }
         const fromPool = !local || pool.withdraw(job.id);
         if (!fromPool) return;
-        if (!machines || !remote) return settle({ result: "cancelled", outputs: {}, steps: [] });
+        if (!machines || !remote || !offered) return settle({ result: "cancelled", outputs: {}, steps: [] });
         void remote.withdraw(job.id).then((withdrawn) => {
           if (withdrawn) settle({ result: "cancelled", outputs: {}, steps: [] });
           else void remote.cancel(job.id);
@@ -107,7 +111,9 @@ export class PoolExecutor implements JobExecutor {
         });
       }
       if (machines && remote && this.source) {
-        void this.runThere(req, job, remote, this.source, Boolean(held), () => {
+        // The offer is queued (serial) before runThere first waits: a cancel from now on finds it.
+        offered = true;
+        void this.runThere(req, job, remote, this.source, held ? undefined : queued, () => {
           started = true;
           if (local) pool.withdraw(job.id);
         })
@@ -147,11 +153,12 @@ export class PoolExecutor implements JobExecutor {
     job: Job,
     remote: RemoteJobs,
     source: RunSource,
-    held: boolean,
+    /** Offered with these (undefined: a runner machine holds the job already). */
+    offer: Pick<Job, "labels" | "matrix" | "name"> | undefined,
     claimed: () => void,
   ): Promise<JobOutcome | undefined> {
     const log = jobLog(req);
-    if (!held) {
+    if (offer) {
       const spec: RemoteJobSpec = {
         v: 1,
         runId: req.runId,
@@ -170,7 +177,7 @@ export class PoolExecutor implements JobExecutor {
         ...(req.environment ? { environment: req.environment } : {}),
         ...source,
       };
-      await remote.offer(job.id, spec);
+      await remote.offer(job.id, spec, offer);
     }
     const followed = await remote.follow(job.id, req, {
       claimed: (runnerName) => {

@@ -159,10 +159,14 @@ export class RemoteJobs {
     return labelsMatch(wanted, runner.labels, this.deps.labelMap);
   }
 
-  /** Offers the queued job to runner machines. */
-  async offer(jobId: number, spec: RemoteJobSpec): Promise<void> {
+  /** Offers the job to runner machines, queued (with these labels, matrix and name) at once. */
+  async offer(
+    jobId: number,
+    spec: RemoteJobSpec,
+    queued: Pick<Job, "labels" | "matrix" | "name">,
+  ): Promise<void> {
     const box = this.deps.specs.seal(serializeDefs(spec));
-    await this.deps.serial.run(() => this.deps.store.offerJob(jobId, box));
+    await this.deps.serial.run(() => this.deps.store.offerJob(jobId, box, queued));
     this.deps.signals.publish("offers");
   }
 
@@ -290,13 +294,18 @@ export class RemoteJobs {
   ): Promise<{ cancel: boolean } | undefined> {
     const { store, serial, signals, leaseSeconds } = this.deps;
     const renew = () => serial.run(() => store.renewLease(jobId, leaseId, leaseEnd(leaseSeconds)));
-    let state = await renew();
+    let state = waitMs > 0 ? await store.renewLease(jobId, leaseId) : await renew();
     if (!state.held || state.job.runnerId !== runner.id) return undefined;
-    if (!state.cancelRequested && waitMs > 0) {
-      await nextSignal(signals, `job:${jobId}`, waitMs, abort);
+    if (waitMs === 0) return { cancel: state.cancelRequested };
+    // A long poll renews the lease as it answers; before it waits, only when less than two thirds
+    // of the lease is left (a claim's own lease, or the last poll's, is fresher than that).
+    if (Date.parse(state.expiresAt) - Date.now() < (leaseSeconds * 2000) / 3) {
       state = await renew();
       if (!state.held) return undefined;
     }
+    if (!state.cancelRequested) await nextSignal(signals, `job:${jobId}`, waitMs, abort);
+    state = await renew();
+    if (!state.held) return undefined;
     return { cancel: state.cancelRequested };
   }
 
@@ -327,13 +336,12 @@ export class RemoteJobs {
     events: { seq: number; body: ReportedEvent }[],
   ): Promise<number | undefined> {
     const { store, serial, signals } = this.deps;
-    const lease = await store.jobLease(jobId);
-    if (!lease || lease.leaseId !== leaseId || lease.runnerId !== runner.id) return undefined;
     const next = await serial.run(() =>
       store.appendJobEvents(
         jobId,
         leaseId,
         events.map((e) => ({ seq: e.seq, body: e.body as unknown as Json })),
+        runner.id,
       ),
     );
     if (next !== undefined) signals.publish(`job:${jobId}`, "reported");
@@ -354,14 +362,15 @@ export class RemoteJobs {
     let after = -1;
     for (;;) {
       const woken = nextSignal(signals, `job:${jobId}`, 1000);
-      const job = await store.getJob(jobId);
+      // Its status, runner and lease in one read.
+      const job = await store.remoteJobState(jobId);
       if (!job) return { kind: "lost" };
       if (job.status === "in_progress" && job.runnerId === null && leaseId === undefined) {
         return { kind: "local" };
       }
-      const lease = job.status === "in_progress" ? await store.jobLease(jobId) : undefined;
-      if (lease && lease.leaseId !== leaseId) {
-        leaseId = lease.leaseId;
+      const lease = job.leaseId;
+      if (lease && lease !== leaseId) {
+        leaseId = lease;
         after = -1;
         hooks.claimed(job.runnerName ?? "a runner");
       }

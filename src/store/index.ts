@@ -51,6 +51,7 @@ export {
   type PullRequestFilter,
   type PullRequestPatch,
   type RemoteClaim,
+  type RemoteJobState,
   type Repo,
   type RepoHook,
   type RepoHookPatch,

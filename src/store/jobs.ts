@@ -26,6 +26,9 @@ export async function putJob(db: Kysely<Database>, job: NewJob): Promise<Job> {
   if (existing) {
     // Runs again: the lost-runner count stays, so retries stop where the config says.
     await db.updateTable("jobs").set(fields).where("id", "=", existing.id).execute();
+    // What a runner machine reported of it before is not the new start's (a claim of a job never
+    // claimed since it was made or reset finds none: remote-jobs.ts claimOfferedJob).
+    await db.deleteFrom("job_events").where("job_id", "=", existing.id).execute();
     return (await getJob(db, existing.id)) as Job;
   }
   const row: DbJob = {

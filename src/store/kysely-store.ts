@@ -162,8 +162,8 @@ export class KyselyStore implements Store {
   runnersJobs(runnerIds: number[]) {
     return runners.runnersJobs(this.db, runnerIds);
   }
-  offerJob(jobId: number, specBox: string) {
-    return remote.offerJob(this.db, jobId, specBox);
+  offerJob(jobId: number, specBox: string, queued?: Pick<Job, "labels" | "matrix" | "name">) {
+    return remote.offerJob(this.db, jobId, specBox, queued);
   }
   withdrawOffer(jobId: number) {
     return remote.withdrawOffer(this.db, jobId);
@@ -178,8 +178,8 @@ export class KyselyStore implements Store {
   renewLease(jobId: number, leaseId: string, expiresAt?: string) {
     return remote.renewLease(this.db, jobId, leaseId, expiresAt);
   }
-  appendJobEvents(jobId: number, leaseId: string, events: JobEvent[]) {
-    return remote.appendJobEvents(this.db, jobId, leaseId, events);
+  appendJobEvents(jobId: number, leaseId: string, events: JobEvent[], runnerId?: number) {
+    return remote.appendJobEvents(this.db, jobId, leaseId, events, runnerId);
   }
   jobEvents(jobId: number, afterSeq: number, limit?: number) {
     return remote.jobEvents(this.db, jobId, afterSeq, limit);
@@ -201,6 +201,9 @@ export class KyselyStore implements Store {
   }
   jobLease(jobId: number) {
     return remote.jobLease(this.db, jobId);
+  }
+  remoteJobState(jobId: number) {
+    return remote.remoteJobState(this.db, jobId);
   }
   putSteps(jobId: number, list: Step[]) {
     return steps.putSteps(this.db, jobId, list);

@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Json } from "../expressions/index.js";
 import { JOB_COLUMNS, json, now, toJob } from "./rows.js";
-import type { Database } from "./schema.js";
-import type { Job, JobEvent, RemoteClaim } from "./types.js";
+import type { Database, DbJob } from "./schema.js";
+import type { Job, JobEvent, RemoteClaim, RemoteJobState, Status } from "./types.js";
 
 /**
  * Jobs handed to runner machines. A job is offered by sealing its request on its row (spec_box);
@@ -11,11 +11,33 @@ import type { Job, JobEvent, RemoteClaim } from "./types.js";
  * lease was lost and the job given to another, the first runner's word counts no more.
  */
 
-/** Lets runner machines claim the job, which the engine made ready (status queued). */
-export async function offerJob(db: Kysely<Database>, jobId: number, specBox: string): Promise<void> {
+/**
+ * Lets runner machines claim the job, which the engine made ready (status queued); with `queued`,
+ * the job is made queued with these labels, matrix and name in the same statement.
+ */
+export async function offerJob(
+  db: Kysely<Database>,
+  jobId: number,
+  specBox: string,
+  queued?: Pick<Job, "labels" | "matrix" | "name">,
+): Promise<void> {
   await db
     .updateTable("jobs")
-    .set({ spec_box: specBox, cancel_requested: 0, lease_id: null, lease_expires_at: null, runner_id: null })
+    .set({
+      spec_box: specBox,
+      cancel_requested: 0,
+      lease_id: null,
+      lease_expires_at: null,
+      runner_id: null,
+      ...(queued
+        ? {
+            status: "queued",
+            labels_json: json(queued.labels),
+            matrix_json: queued.matrix ? json(queued.matrix) : null,
+            name: queued.name,
+          }
+        : {}),
+    })
     .where("id", "=", jobId)
     .execute();
 }
@@ -42,6 +64,7 @@ export async function claimOfferedJob(
   lease: { id: string; expiresAt: string },
 ): Promise<RemoteClaim | undefined> {
   let after = 0;
+  let limit = FIRST_CANDIDATES;
   for (;;) {
     let q = db
       .selectFrom("jobs")
@@ -54,13 +77,14 @@ export async function claimOfferedJob(
     if (repoId != null) {
       q = q.where("run_id", "in", db.selectFrom("runs").select("id").where("repo_id", "=", repoId));
     }
-    const rows = await q.orderBy("id").limit(100).execute();
+    const rows = await q.orderBy("id").limit(limit).execute();
     if (rows.length === 0) return undefined;
     for (const row of rows) {
       const job = toJob(row);
       if (!accept(job)) continue;
       const startedAt = now();
-      const result = await db
+      // The sealed request comes back with the claim: one statement, not two.
+      const claimed = await db
         .updateTable("jobs")
         .set({
           status: "in_progress",
@@ -73,22 +97,47 @@ export async function claimOfferedJob(
         .where("id", "=", job.id)
         .where("status", "=", "queued")
         .where("spec_box", "is not", null)
+        .returning("spec_box")
         .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 1) {
-        // A lost runner's report of an earlier claim is not this one's.
-        await db.deleteFrom("job_events").where("job_id", "=", job.id).execute();
+      if (claimed) {
+        // A lost runner's report of an earlier claim is not this one's. A job never claimed since
+        // it was made (or reset, putJob) has none: only a claim sets started_at, and reports need one.
+        if (job.startedAt !== null) await db.deleteFrom("job_events").where("job_id", "=", job.id).execute();
         return {
           job: { ...job, status: "in_progress", runnerName: runner.name, runnerId: runner.id, startedAt },
-          specBox: (await jobSpec(db, job.id)) ?? "",
+          specBox: claimed.spec_box ?? "",
           leaseId: lease.id,
         };
       }
     }
+    if (rows.length < limit) return undefined;
     after = Number(rows[rows.length - 1].id);
+    limit = MORE_CANDIDATES;
   }
 }
 
-export type LeaseState = { held: false } | { held: true; cancelRequested: boolean; job: Job };
+/** How many offered jobs a claim reads first: the first one is usually taken. */
+const FIRST_CANDIDATES = 8;
+/** How many it reads at a time after those. */
+const MORE_CANDIDATES = 100;
+
+export type LeaseState =
+  | { held: false }
+  | {
+      held: true;
+      cancelRequested: boolean;
+      job: Job /** When the lease runs out (ISO 8601). */;
+      expiresAt: string;
+    };
+
+function heldLease(row: Pick<DbJob, (typeof JOB_COLUMNS)[number]>): LeaseState {
+  return {
+    held: true,
+    cancelRequested: Number(row.cancel_requested) === 1,
+    job: toJob(row),
+    expiresAt: row.lease_expires_at ?? "",
+  };
+}
 
 /** Renews the lease (to `expiresAt`) if it is still the job's; says whether a cancel was asked for. */
 export async function renewLease(
@@ -98,13 +147,16 @@ export async function renewLease(
   expiresAt?: string,
 ): Promise<LeaseState> {
   if (expiresAt !== undefined) {
-    await db
+    // Renewed and read in one statement: no row, no lease (ended, or the job is not running).
+    const renewed = await db
       .updateTable("jobs")
       .set({ lease_expires_at: expiresAt })
       .where("id", "=", jobId)
       .where("lease_id", "=", leaseId)
       .where("status", "=", "in_progress")
-      .execute();
+      .returning(JOB_COLUMNS)
+      .executeTakeFirst();
+    return renewed ? heldLease(renewed) : { held: false };
   }
   const row = await db
     .selectFrom("jobs")
@@ -112,23 +164,24 @@ export async function renewLease(
     .where("id", "=", jobId)
     .where("lease_id", "=", leaseId)
     .executeTakeFirst();
-  if (!row || row.status !== "in_progress") return { held: false };
-  return { held: true, cancelRequested: Number(row.cancel_requested) === 1, job: toJob(row) };
+  return row && row.status === "in_progress" ? heldLease(row) : { held: false };
 }
 
 /**
- * Stores what the runner reported, in order, under a lease still held: events already stored (a
- * retried upload) are skipped. Returns the next seq expected (every event below it is stored), or
- * undefined when the lease is not the job's any more. Events past a gap are refused, not stored.
+ * Stores what the runner reported, in order, under a lease still held (by `runnerId`, when given):
+ * events already stored (a retried upload) are skipped. Returns the next seq expected (every event
+ * below it is stored), or undefined when the lease is not the job's (or that runner's) any more.
+ * Events past a gap are refused, not stored.
  */
 export async function appendJobEvents(
   db: Kysely<Database>,
   jobId: number,
   leaseId: string,
   events: { seq: number; body: Json }[],
+  runnerId?: number,
 ): Promise<number | undefined> {
   const lease = await renewLease(db, jobId, leaseId);
-  if (!lease.held) return undefined;
+  if (!lease.held || (runnerId !== undefined && lease.job.runnerId !== runnerId)) return undefined;
   let next = await nextSeq(db, jobId);
   const fresh = events.filter((e) => e.seq >= next).sort((a, b) => a.seq - b.seq);
   const rows: { job_id: number; seq: number; body_json: string }[] = [];
@@ -138,13 +191,15 @@ export async function appendJobEvents(
     next += 1;
   }
   if (rows.length > 0) {
+    // A row there already (another server stored the same retry meanwhile) is the same event.
     await db
       .insertInto("job_events")
       .values(rows)
       .onConflict((oc) => oc.columns(["job_id", "seq"]).doNothing())
       .execute();
   }
-  return nextSeq(db, jobId);
+  // Every event below `next` is stored now, by this call or before it.
+  return next;
 }
 
 async function nextSeq(db: Kysely<Database>, jobId: number): Promise<number> {
@@ -244,4 +299,24 @@ export async function jobLease(
     .executeTakeFirst();
   if (!row?.lease_id || row.status !== "in_progress") return undefined;
   return { leaseId: row.lease_id, runnerId: row.runner_id == null ? null : Number(row.runner_id) };
+}
+
+/** Where a job stands, as the server following it on a runner machine reads it: one small row. */
+export async function remoteJobState(
+  db: Kysely<Database>,
+  jobId: number,
+): Promise<RemoteJobState | undefined> {
+  const row = await db
+    .selectFrom("jobs")
+    .select(["status", "runner_id", "runner_name", "lease_id"])
+    .where("id", "=", jobId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    status: row.status as Status,
+    runnerId: row.runner_id == null ? null : Number(row.runner_id),
+    runnerName: row.runner_name,
+    // A lease counts while the job runs (as jobLease says it).
+    leaseId: row.status === "in_progress" ? (row.lease_id ?? null) : null,
+  };
 }

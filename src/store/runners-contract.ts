@@ -139,5 +139,58 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
       await store.closeRemoteJob(id);
       expect(await store.jobSpec(id)).toBeUndefined();
     });
+
+    it("queues a job with its offer, and says where a followed job stands in one read", async () => {
+      const id = await queuedJob("ci.yml/offer");
+      await store.updateJob(id, { status: "pending" });
+      await store.offerJob(id, "sealed", { labels: ["gpu"], matrix: { n: 1 }, name: "offer (1)" });
+      expect(await store.getJob(id)).toMatchObject({
+        status: "queued",
+        labels: ["gpu"],
+        matrix: { n: 1 },
+        name: "offer (1)",
+      });
+      expect(await store.remoteJobState(id)).toEqual({
+        status: "queued",
+        runnerId: null,
+        runnerName: null,
+        leaseId: null,
+      });
+      const lease = { id: "L1", expiresAt: "2030-01-01T00:00:00.000Z" };
+      const claim = await store.claimOfferedJob({ id: 3, name: "r3" }, () => true, lease);
+      expect(claim?.specBox).toBe("sealed");
+      expect(await store.remoteJobState(id)).toEqual({
+        status: "in_progress",
+        runnerId: 3,
+        runnerName: "r3",
+        leaseId: "L1",
+      });
+      expect(await store.renewLease(id, "L1")).toMatchObject({ held: true, expiresAt: lease.expiresAt });
+      expect(await store.renewLease(id, "L1", "2030-02-01T00:00:00.000Z")).toMatchObject({
+        held: true,
+        expiresAt: "2030-02-01T00:00:00.000Z",
+      });
+      expect(await store.renewLease(id, "L2", "2030-03-01T00:00:00.000Z")).toEqual({ held: false });
+      expect(await store.remoteJobState(0)).toBeUndefined();
+    });
+
+    it("takes a runner's reports under its own lease only, and forgets them when the job starts over", async () => {
+      const id = await queuedJob("ci.yml/again");
+      await store.offerJob(id, "sealed");
+      const lease = { id: "L1", expiresAt: "2030-01-01T00:00:00.000Z" };
+      await store.claimOfferedJob({ id: 1, name: "r1" }, () => true, lease);
+      const ev = (seq: number) => ({ seq, body: { type: "job:log", line: `line ${seq}` } });
+      // Another runner holding the lease id is not the lease's runner.
+      expect(await store.appendJobEvents(id, "L1", [ev(0)], 2)).toBeUndefined();
+      expect(await store.appendJobEvents(id, "L1", [ev(0), ev(1)], 1)).toBe(2);
+      // The run starts over (a server's restart made the job afresh): the old reports are not its.
+      const job = await store.getJob(id);
+      await store.putJob({ runId: job?.runId ?? 0, runAttempt: 1, key: "ci.yml/again", name: "again" });
+      expect(await store.jobEvents(id, -1)).toEqual([]);
+      await store.offerJob(id, "sealed");
+      await store.claimOfferedJob({ id: 2, name: "r2" }, () => true, { ...lease, id: "L2" });
+      expect(await store.appendJobEvents(id, "L2", [ev(0)], 2)).toBe(1);
+      expect((await store.jobEvents(id, -1)).map((e) => e.body)).toEqual([ev(0).body]);
+    });
   });
 }

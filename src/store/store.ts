@@ -33,6 +33,7 @@ import type {
   PullRequestFilter,
   PullRequestPatch,
   RemoteClaim,
+  RemoteJobState,
   Repo,
   RepoHook,
   RepoHookPatch,
@@ -113,8 +114,11 @@ export interface Store {
   removeRunner(id: number): Promise<boolean>;
   /** The jobs in progress on these runner machines (what each runs now), by id. */
   runnersJobs(runnerIds: number[]): Promise<Job[]>;
-  /** Lets runner machines claim the queued job, its request sealed in `specBox`. */
-  offerJob(jobId: number, specBox: string): Promise<void>;
+  /**
+   * Lets runner machines claim the queued job, its request sealed in `specBox`; with `queued`, the
+   * job is made queued with these labels, matrix and name at once.
+   */
+  offerJob(jobId: number, specBox: string, queued?: Pick<Job, "labels" | "matrix" | "name">): Promise<void>;
   /** Takes the offer back while the job is queued; false when a runner machine claimed it. */
   withdrawOffer(jobId: number): Promise<boolean>;
   /** The oldest offered job `accept` takes, claimed atomically with the lease. */
@@ -125,8 +129,16 @@ export interface Store {
   ): Promise<RemoteClaim | undefined>;
   /** Renews a held lease (when `expiresAt` is given) and says whether a cancel was asked for. */
   renewLease(jobId: number, leaseId: string, expiresAt?: string): Promise<LeaseState>;
-  /** Stores reported events in order under a held lease; the next seq expected, or undefined (lease lost). */
-  appendJobEvents(jobId: number, leaseId: string, events: JobEvent[]): Promise<number | undefined>;
+  /**
+   * Stores reported events in order under a held lease (by `runnerId`, when given); the next seq
+   * expected, or undefined (lease lost).
+   */
+  appendJobEvents(
+    jobId: number,
+    leaseId: string,
+    events: JobEvent[],
+    runnerId?: number,
+  ): Promise<number | undefined>;
   jobEvents(jobId: number, afterSeq: number, limit?: number): Promise<JobEvent[]>;
   requestJobCancel(jobId: number): Promise<void>;
   /** Jobs on runner machines whose lease expired before `at`. */
@@ -137,6 +149,8 @@ export interface Store {
   closeRemoteJob(jobId: number): Promise<void>;
   jobSpec(jobId: number): Promise<string | undefined>;
   jobLease(jobId: number): Promise<{ leaseId: string; runnerId: number | null } | undefined>;
+  /** The job's status, runner and lease in one read (what following it on a runner machine needs). */
+  remoteJobState(jobId: number): Promise<RemoteJobState | undefined>;
 
   /** Replaces the steps of a job. */
   putSteps(jobId: number, steps: Step[]): Promise<void>;

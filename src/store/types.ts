@@ -647,6 +647,14 @@ export interface RemoteClaim {
   leaseId: string;
 }
 
+/** A job followed on a runner machine: its status, runner and lease (null unless it runs). */
+export interface RemoteJobState {
+  status: Status;
+  runnerId: number | null;
+  runnerName: string | null;
+  leaseId: string | null;
+}
+
 /** One thing a runner reported of a job, in the order it sent them. */
 export interface JobEvent {
   seq: number;

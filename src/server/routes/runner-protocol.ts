@@ -172,7 +172,8 @@ export function runnerProtocolRoutes(deps: RunnerProtocolDeps): Hono {
       new URL(c.req.url).origin,
       c.req.raw.signal,
     );
-    if (jobs.length > 0) await store.touchRunner(runner.id, new Date().toISOString());
+    // Seen again as it takes the jobs; the answer does not wait for that write.
+    if (jobs.length > 0) void store.touchRunner(runner.id, new Date().toISOString()).catch(() => undefined);
     return c.json({ jobs });
   });
 
