@@ -9,9 +9,9 @@ import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../src/identity/index.js";
-import { type KyselyStore, openSqliteStore, type Runner } from "../src/store/index.js";
+import type { KyselyStore, Runner } from "../src/store/index.js";
 import { commitFiles } from "./git-remote.js";
-import { api, dispatchRun, until } from "./serve-harness.js";
+import { api, dispatchRun, openServerStore, until } from "./serve-harness.js";
 import {
   hasChromium,
   openBrowser,
@@ -113,7 +113,7 @@ describe.skipIf(!hasChromium)("the runners pages", () => {
     await person("ada", "admin");
     await person("rita", "read");
 
-    store = await openSqliteStore(join(server.data, "gantry.db"));
+    store = await openServerStore(server);
     const app = await store.getRepo("acme", "app");
     const other = await store.getRepo("acme", "other");
     if (!app || !other) throw new Error("no repositories");

@@ -1,13 +1,14 @@
 // What the browser tests of the web UI share: a real `gantry serve` on loopback whose repositories
 // are real git remotes (pushes reach it through gantry's post-receive hook), and Debian's Chromium
 // through playwright-core, signed in with the admin token.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { makeRemote, type Remote } from "./git-remote.js";
-import { BIN, gantry, git } from "./harness.js";
+import { gantry, git } from "./harness.js";
+import { serve } from "./serve-harness.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
@@ -20,8 +21,10 @@ export interface UiServer {
   repos: Record<string, Remote>;
   /** A folder the jobs may write (their sandbox sees it): gates the test opens. */
   flags: string;
-  /** The server's data directory (its gantry.db). */
+  /** The server's data directory (its gantry.db, unless it keeps its state in PostgreSQL). */
   data: string;
+  /** Its PostgreSQL database (GANTRY_TEST_POSTGRES=1), else undefined: SQLite under `data`. */
+  database?: string;
   stop(): void;
 }
 
@@ -59,32 +62,24 @@ export async function startUiServer(repos: Record<string, Record<string, string>
     join(dir, "config.yml"),
     `repo_url_schemes: [file]\nrepos:\n${list}runners:\n  slots: 4\n  writable: [${JSON.stringify(flags)}]\n`,
   );
-  const proc: ChildProcess = spawn(
-    process.execPath,
-    [BIN, "serve", "--port", "0", "--data", join(dir, "data"), "--config", join(dir, "config.yml")],
-    {
-      env: { ...process.env, GANTRY_HOME: join(dir, "home"), GANTRY_ADMIN_TOKEN: TOKEN },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+  const server = await serve(
+    ["--data", join(dir, "data"), "--config", join(dir, "config.yml")],
+    { GANTRY_HOME: join(dir, "home"), GANTRY_ADMIN_TOKEN: TOKEN },
+    { lifetime: "file" },
   );
-  let out = "";
-  let err = "";
-  proc.stderr?.on("data", (c) => {
-    err += c;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout?.on("data", (c) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.on("exit", (code) => reject(new Error(`gantry serve exited (${code}): ${err}`)));
-  });
+  const url = server.url;
   for (const r of Object.values(remotes)) {
     const hooked = await gantry(r.work, ["hook", "install", r.origin, "--server", url, "--token", TOKEN]);
     if (hooked.code !== 0) throw new Error(hooked.stderr);
   }
-  return { url, repos: remotes, flags, data: join(dir, "data"), stop: () => proc.kill("SIGKILL") };
+  return {
+    url,
+    repos: remotes,
+    flags,
+    data: join(dir, "data"),
+    database: server.database,
+    stop: () => server.proc.kill("SIGKILL"),
+  };
 }
 
 /** Pushes `ref` (main unless said) of a working clone to its origin; resolves to git's exit code. */

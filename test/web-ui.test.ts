@@ -2,14 +2,15 @@
 // `gantry serve` on loopback, with a real git repository whose pushes reach the server through
 // gantry's post-receive hook. Every wait is on something the page shows, never on time.
 // GANTRY_SCREENSHOTS=1 also saves the main pages as PNGs in docs/screenshots/.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitFiles, makeRemote } from "./git-remote.js";
-import { BIN, gantry } from "./harness.js";
+import { gantry } from "./harness.js";
+import { type Serve, serve } from "./serve-harness.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "web-ui-admin-token";
@@ -90,7 +91,7 @@ jobs:
       - run: echo "deploying \${{ inputs.version }} to \${{ inputs.target }} (dry run \${{ inputs.dry-run }}, \${{ inputs.replicas }} replicas)"
 `;
 
-let server: ChildProcess | undefined;
+let server: Serve | undefined;
 let url = "";
 let browser: Browser;
 let page: Page;
@@ -99,34 +100,18 @@ const pageErrors: string[] = [];
 const repo = makeRemote({ ".github/workflows/ci.yml": CI, ".github/workflows/deploy.yml": DEPLOY });
 
 /** The server; its jobs' sandbox lets them see `flags`, the folder of the gate the test opens. */
-function serve(): Promise<string> {
+async function startServer(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "gantry-web-"));
   writeFileSync(
     join(dir, "config.yml"),
     `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(repo.origin)}, poll_interval_seconds: 0 }\nrunners:\n  slots: 4\n  writable: [${JSON.stringify(flags)}]\n`,
   );
-  const proc = spawn(
-    process.execPath,
-    [BIN, "serve", "--port", "0", "--data", join(dir, "data"), "--config", join(dir, "config.yml")],
-    {
-      env: { ...process.env, GANTRY_HOME: join(dir, "home"), GANTRY_ADMIN_TOKEN: TOKEN },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+  server = await serve(
+    ["--data", join(dir, "data"), "--config", join(dir, "config.yml")],
+    { GANTRY_HOME: join(dir, "home"), GANTRY_ADMIN_TOKEN: TOKEN },
+    { lifetime: "file" },
   );
-  server = proc;
-  let out = "";
-  let err = "";
-  proc.stderr?.on("data", (c) => {
-    err += c;
-  });
-  return new Promise((resolvePromise, reject) => {
-    proc.stdout?.on("data", (c) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolvePromise(m[1]);
-    });
-    proc.on("exit", (code) => reject(new Error(`gantry serve exited (${code}): ${err}`)));
-  });
+  return server.url;
 }
 
 function push(): Promise<number | null> {
@@ -149,7 +134,7 @@ function node(path: string, state: string) {
 
 describe.skipIf(!existsSync(CHROMIUM))("the web UI", () => {
   beforeAll(async () => {
-    url = await serve();
+    url = await startServer();
     const hooked = await gantry(repo.work, [
       "hook",
       "install",
@@ -175,7 +160,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the web UI", () => {
 
   afterAll(async () => {
     await browser?.close();
-    server?.kill("SIGKILL");
+    server?.proc.kill("SIGKILL");
   });
 
   it("signs in with the API token, and refuses a wrong one", async () => {
