@@ -113,7 +113,10 @@ export class PoolExecutor implements JobExecutor {
       if (machines && remote && this.source) {
         // The offer is queued (serial) before runThere first waits: a cancel from now on finds it.
         offered = true;
-        void this.runThere(req, job, remote, this.source, held ? undefined : queued, () => {
+        // Queued by the offer only when this server's pool does not take it: else the pool may
+        // have started it already, and the offer must not make it queued again.
+        const offer = held ? undefined : { queued: queuedByOffer ? queued : undefined };
+        void this.runThere(req, job, remote, this.source, offer, () => {
           started = true;
           if (local) pool.withdraw(job.id);
         })
@@ -153,8 +156,11 @@ export class PoolExecutor implements JobExecutor {
     job: Job,
     remote: RemoteJobs,
     source: RunSource,
-    /** Offered with these (undefined: a runner machine holds the job already). */
-    offer: Pick<Job, "labels" | "matrix" | "name"> | undefined,
+    /**
+     * Offered (undefined: a runner machine holds the job already), made queued with these labels,
+     * matrix and name by the offer itself when `queued` is given.
+     */
+    offer: { queued?: Pick<Job, "labels" | "matrix" | "name"> } | undefined,
     claimed: () => void,
   ): Promise<JobOutcome | undefined> {
     const log = jobLog(req);
@@ -177,7 +183,7 @@ export class PoolExecutor implements JobExecutor {
         ...(req.environment ? { environment: req.environment } : {}),
         ...source,
       };
-      await remote.offer(job.id, spec, offer);
+      await remote.offer(job.id, spec, offer.queued);
     }
     const followed = await remote.follow(job.id, req, {
       claimed: (runnerName) => {

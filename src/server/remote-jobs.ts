@@ -159,11 +159,11 @@ export class RemoteJobs {
     return labelsMatch(wanted, runner.labels, this.deps.labelMap);
   }
 
-  /** Offers the job to runner machines, queued (with these labels, matrix and name) at once. */
+  /** Offers the job to runner machines; with `queued`, made queued (these labels, matrix, name) at once. */
   async offer(
     jobId: number,
     spec: RemoteJobSpec,
-    queued: Pick<Job, "labels" | "matrix" | "name">,
+    queued?: Pick<Job, "labels" | "matrix" | "name">,
   ): Promise<void> {
     const box = this.deps.specs.seal(serializeDefs(spec));
     await this.deps.serial.run(() => this.deps.store.offerJob(jobId, box, queued));
