@@ -48,9 +48,14 @@ export class WriteFence {
     return Date.now() - this.lastBeatSentAt < this.freshForMs;
   }
 
+  /** Whether the store may be used now, without waiting for a heartbeat. */
+  open(): boolean {
+    return !this.active || (this.closedFor === undefined && this.fresh());
+  }
+
   /** Resolves when the store may be used now; throws FencedError when it may not. */
   async check(): Promise<void> {
-    if (!this.active) return;
+    if (this.open()) return;
     // A slow heartbeat (a loaded machine) lands late: the next one is sent at once. One that
     // fails (the database out of reach) fails the call, as the call itself would.
     for (let tries = 0; this.closedFor === undefined && !this.fresh(); tries += 1) {
@@ -64,14 +69,22 @@ export class WriteFence {
 
 /** The store behind the fence: each call waits for WriteFence.check() first. */
 export function fencedStore(store: Store, fence: WriteFence): Store {
+  // One wrapper per method, made on first use: the store is on every request's path.
+  const wrapped = new Map<PropertyKey, (...args: unknown[]) => Promise<unknown>>();
   return new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== "function" || prop === "close") return value;
-      return async (...args: unknown[]) => {
-        await fence.check();
-        return Reflect.apply(value, target, args);
-      };
+      let call = wrapped.get(prop);
+      if (!call) {
+        call = (...args: unknown[]) =>
+          // While the heartbeat is fresh (nearly always) the call goes straight through.
+          fence.open()
+            ? Reflect.apply(value, target, args)
+            : fence.check().then(() => Reflect.apply(value, target, args));
+        wrapped.set(prop, call);
+      }
+      return call;
     },
   });
 }
