@@ -53,7 +53,8 @@ export function killAfterTest(pid: number): void {
 
 // GANTRY_TEST_POSTGRES=1 runs every server of the end-to-end tests on PostgreSQL: a throwaway
 // cluster per test file (test/postgres.ts), one database per data directory, so that a restart on
-// the same --data finds its state again. Tests that name a database themselves keep theirs.
+// the same --data finds its state again. Tests that name a database themselves keep theirs, and one
+// given DATABASE_URL "" (the server's "unset") keeps SQLite.
 let cluster: Promise<TestPostgres> | undefined;
 const databases = new Map<string, string>();
 
@@ -83,8 +84,9 @@ export async function testDatabase(data?: string): Promise<string | undefined> {
   return url;
 }
 
+/** A test keeps its server on SQLite under the switch by giving it `DATABASE_URL: ""`. */
 async function databaseFor(args: string[], env: Record<string, string>): Promise<Record<string, string>> {
-  if (args.includes("--database") || env.DATABASE_URL) return {};
+  if (args.includes("--database") || env.DATABASE_URL !== undefined) return {};
   const data = args.indexOf("--data");
   const url = await testDatabase(data >= 0 ? args[data + 1] : undefined);
   return url ? { DATABASE_URL: url } : {};

@@ -154,7 +154,8 @@ describe.runIf(postgresAvailable("gantry serve on PostgreSQL"))("gantry serve on
   it("moves a SQLite server's history with gantry migrate: runs, jobs, logs, users and tokens read back the same", async () => {
     const remote = makeRemote({ ".github/workflows/ci.yml": CI });
     const config = `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${JSON.stringify(remote.origin)}, poll_interval_seconds: 0 }\n`;
-    const old = await serveWithConfig(config, TOKEN);
+    // SQLite whatever the harness's switch says: this server is the one moved from.
+    const old = await serveWithConfig(config, TOKEN, [], { DATABASE_URL: "" });
     await hooked(remote, old.url);
     const ran = [await pushRun(old, remote.work, "a.txt"), await pushRun(old, remote.work, "b.txt")];
     expect((await api(old, TOKEN, "POST", "/admin/users", { login: "mona" })).status).toBe(201);
