@@ -196,8 +196,11 @@ async function startServer(scenario, name, repoDir, data, extra) {
   return server;
 }
 
-/** A `gantry runner` process of one slot; resolves once it says it is registered. */
-async function startRunner(scenario, server, name, token) {
+/**
+ * A `gantry runner` process of one slot; resolves once it says it is registered. It talks to
+ * `server`, and to the servers of `others` when that one does not answer.
+ */
+async function startRunner(scenario, server, name, token, others = []) {
   const work = join(tmpRoot, `${scenario}-runner-${name}`);
   const child = spawn(
     process.execPath,
@@ -206,7 +209,7 @@ async function startRunner(scenario, server, name, token) {
       GANTRY,
       "runner",
       "--server",
-      server.url,
+      [server, ...others].map((s) => s.url).join(","),
       "--token",
       token,
       "--name",
@@ -620,12 +623,12 @@ try {
     const token = await registrationToken(first);
     const runners = [];
     for (let i = 0; i < RUNNERS; i++) {
-      const r = await startRunner("c", servers[i % 2], `r${i + 1}`, token);
+      const r = await startRunner("c", servers[i % 2], `r${i + 1}`, token, [servers[(i + 1) % 2]]);
       runners.push(r);
       running.push(r);
     }
     results.c = {
-      what: `two gantry serve on one PostgreSQL database and one --blobs file:/// folder, runners.slots 0, ${RUNNERS} gantry runner processes of one slot, odd ones on the first server, even ones on the second; events dispatched to the two in turn`,
+      what: `two gantry serve on one PostgreSQL database and one --blobs file:/// folder, runners.slots 0, ${RUNNERS} gantry runner processes of one slot that know both servers (--server A,B), odd ones on the first server, even ones on the second; events dispatched to the two in turn`,
       eventToFirstStep: await eventToFirstStep(servers, markers),
       throughput: await throughput(
         first,
