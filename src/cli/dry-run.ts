@@ -1,7 +1,13 @@
 import { arch, hostname, platform } from "node:os";
 import type { JobOutcome, JobRequest, StepReport } from "../engine/index.js";
-import { type Contexts, evaluateCondition, evaluateToken, toText } from "../expressions/index.js";
-import { type StepDef, templateText } from "../workflow/index.js";
+import {
+  type Contexts,
+  evaluateCondition,
+  evaluateToken,
+  templateText,
+  toText,
+} from "../expressions/index.js";
+import type { StepDef } from "../workflow/index.js";
 
 /** A step's display name as the runner gives it: its `name`, else `Run` and the action or first line. */
 function stepName(step: StepDef, contexts: Contexts): string {

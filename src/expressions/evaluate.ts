@@ -11,8 +11,8 @@ import {
   isSequence,
   isString,
 } from "@actions/workflow-parser/templates/tokens/type-guards";
-import { expressionOf } from "../workflow/template-text.js";
 import { fromData, type Json, toData } from "./json.js";
+import { expressionOf } from "./template-text.js";
 
 /** The named contexts an expression may read (github, env, matrix, steps, …). */
 export type Contexts = Record<string, Json>;

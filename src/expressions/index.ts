@@ -11,3 +11,4 @@ export {
 } from "./evaluate.js";
 export { hashFiles, hashFilesFunction } from "./hash-files.js";
 export { fromData, type Json, toData } from "./json.js";
+export { expressionOf, multiLineValue, templateText } from "./template-text.js";

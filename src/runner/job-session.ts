@@ -11,10 +11,11 @@ import {
   hashFilesFunction,
   type Json,
   type StatusFunctions,
+  templateText,
   toText,
 } from "../expressions/index.js";
 import type { JobUser, Sandbox } from "../sandbox/index.js";
-import { type StepDef, templateText } from "../workflow/index.js";
+import type { StepDef } from "../workflow/index.js";
 import type {
   ActionProvider,
   ActionStepRequest,

@@ -6,7 +6,7 @@ import {
   isSequence,
   isString,
 } from "@actions/workflow-parser/templates/tokens/type-guards";
-import type { Json } from "../expressions/json.js";
+import type { Json } from "../expressions/index.js";
 import type { LoadedWorkflow } from "./load.js";
 import { child } from "./model.js";
 import type { Problem } from "./problems.js";

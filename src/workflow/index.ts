@@ -37,7 +37,6 @@ export {
 export { DEFAULT_PARSE_TIMEOUT_MS, type ParsePoolOptions, WorkflowParsePool } from "./parse-pool.js";
 export { formatProblem, type Problem, problemAt, UsageError } from "./problems.js";
 export { checkLocalReferences } from "./references.js";
-export { expressionOf, templateText } from "./template-text.js";
 export { type TriggerEvent, workflowMatches } from "./triggers.js";
 export {
   type CallInputDef,

@@ -9,8 +9,8 @@ import {
   isSequence,
   isString,
 } from "@actions/workflow-parser/templates/tokens/type-guards";
+import { expressionOf, multiLineValue } from "../expressions/index.js";
 import type { LoadedWorkflow } from "./load.js";
-import { expressionOf, multiLineValue } from "./template-text.js";
 
 /**
  * The job and step definitions the engine runs. The parser's model drops a few keys the

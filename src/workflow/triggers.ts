@@ -1,5 +1,5 @@
 import type { EventsConfig } from "@actions/workflow-parser/model/workflow-template";
-import type { Json } from "../expressions/json.js";
+import type { Json } from "../expressions/index.js";
 import { filterAllows, matchPattern, pathsAllow } from "./filters.js";
 
 /** An event as a trigger sees it: its name, payload and the ref it happened on. */

@@ -9,7 +9,7 @@ import {
   isString,
 } from "@actions/workflow-parser/templates/tokens/type-guards";
 import { TokenType } from "@actions/workflow-parser/templates/tokens/types";
-import type { Json } from "../expressions/json.js";
+import type { Json } from "../expressions/index.js";
 import type { LoadedWorkflow } from "./load.js";
 import { child } from "./model.js";
 import { type Problem, problemAt } from "./problems.js";
