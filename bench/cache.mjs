@@ -6,12 +6,19 @@
 //   gantry save     what actions/cache's save does, in this process: saveEntry
 //                   (src/actions/cache-action.ts) resolves `path: tree` and hands the match to
 //                   FsCacheStore.save (src/cache/), which runs tar and zstd; bundled with esbuild;
-//   tar save        `tar -cf - tree | zstd -T0 > archive`;
+//   tar save        `tar --posix -cf - tree | zstd -T0 > archive`: the same format as gantry's
+//                   entries (pax, as @actions/cache writes them) and the same compressor;
 //   gantry restore  restoreEntry, which finds the entry and has FsCacheStore.restore extract it
 //                   into an empty folder;
-//   tar restore     `zstd -d -T0 -c archive | tar -xf -` into an empty folder;
-// the four taking turns (the order alternates round by round), after a warm-up round that also
-// checks both restores give back the tree, so the source tree is in the page cache and a change
+//   tar restore     `zstd -d -T0 -c ARCHIVE | tar -xf -` into an empty folder, where ARCHIVE is the
+//                   very file gantry's store holds for this round's entry (hard-linked out of it):
+//                   the same bytes, so gantry / tar is gantry's overhead over the archive tool;
+//   references      (not in the ratios) the same two in GNU tar's default format, as the bench
+//                   measured them before 2026-12-06 (`tar -cf - tree | zstd -T0`, and its
+//                   restore): what the pax format costs; and the tar restore with the record size
+//                   gantry's restore passes to tar (`--record-size=1M`): what that option alone gives;
+// all of them taking turns (the order reverses round by round), after a warm-up round that also
+// checks every restore gives back the tree, so the source tree is in the page cache and a change
 // of load hits them alike. Before every timed operation the bench runs `sync` (untimed), so the
 // dirty pages of the previous one are not written back during it. Each figure is the median (and
 // best) of the rounds, wall time and CPU time (this process's and its waited-for children's: tar,
@@ -24,12 +31,16 @@
 // tests never check timings.
 //
 // Options: --runs N (5)  --files N (50000)  --bytes N (500000000)  --seed N (1)
-//          --gantry-runs N (3)  --dir DIR (where the store, archives and restores go; default the
+//          --gantry-runs N (3)  --stage-runs N (3)  --no-references (skip the GNU-format and
+//          record-size rows)  --dir DIR (where the store, archives and restores go; default the
 //          temp dir: /dev/shm keeps the disk out)  --tree DIR (reuse or create the tree there; kept)
 //          --keep (leave the temp dir)  --no-build  --out FILE
+//          --base DIR (another checkout, e.g. main in a worktree of its own: its restoreEntry, reading
+//          the same store, measured in the same rounds as "base restore")
 import { execFileSync } from "node:child_process";
 import {
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -76,6 +87,9 @@ const { values: opts } = parseArgs({
     bytes: { type: "string", default: "500000000" },
     seed: { type: "string", default: "1" },
     "gantry-runs": { type: "string", default: "3" },
+    "stage-runs": { type: "string", default: "3" },
+    "no-references": { type: "boolean", default: false },
+    base: { type: "string" },
     dir: { type: "string" },
     tree: { type: "string" },
     keep: { type: "boolean", default: false },
@@ -85,10 +99,17 @@ const { values: opts } = parseArgs({
 });
 const RUNS = Number(opts.runs);
 const GANTRY_RUNS = Number(opts["gantry-runs"]);
-const STAGE_RUNS = 3;
+const STAGE_RUNS = Number(opts["stage-runs"]);
+const REFERENCES = !opts["no-references"];
 const TREE_SPEC = { files: Number(opts.files), bytes: Number(opts.bytes), seed: Number(opts.seed) };
-if (!(RUNS >= 1) || !(GANTRY_RUNS >= 0) || !(TREE_SPEC.files >= 2) || !(TREE_SPEC.bytes >= TREE_SPEC.files))
-  throw new Error("--runs ≥ 1, --gantry-runs ≥ 0, --files ≥ 2 and --bytes ≥ --files");
+if (
+  !(RUNS >= 1) ||
+  !(GANTRY_RUNS >= 0) ||
+  !(STAGE_RUNS >= 0) ||
+  !(TREE_SPEC.files >= 2) ||
+  !(TREE_SPEC.bytes >= TREE_SPEC.files)
+)
+  throw new Error("--runs ≥ 1, --gantry-runs ≥ 0, --stage-runs ≥ 0, --files ≥ 2 and --bytes ≥ --files");
 
 const tmpRoot = mkdtempSync(join(opts.dir ? resolve(opts.dir) : tmpdir(), "gantry-bench-cache-"));
 const env = childEnv({ GANTRY_HOME: join(tmpRoot, "gantry-home") });
@@ -96,15 +117,15 @@ const env = childEnv({ GANTRY_HOME: join(tmpRoot, "gantry-home") });
 // ---------------------------------------------------------------------------------------------
 // The code measured: src/cache and the path resolution of src/actions, bundled as they are now.
 
-async function loadGantry() {
-  const entry = join(tmpRoot, "entry.ts");
+async function loadGantry(root = ROOT, name = "gantry-cache") {
+  const entry = join(tmpRoot, `${name}.ts`);
   writeFileSync(
     entry,
-    `export { FsCacheStore } from ${JSON.stringify(join(ROOT, "src/cache/index.ts"))};\n` +
-      `export { resolvePaths } from ${JSON.stringify(join(ROOT, "src/actions/path-patterns.ts"))};\n` +
-      `export { cacheVersion, restoreEntry, saveEntry } from ${JSON.stringify(join(ROOT, "src/actions/cache-action.ts"))};\n`,
+    `export { FsCacheStore } from ${JSON.stringify(join(root, "src/cache/index.ts"))};\n` +
+      `export { resolvePaths } from ${JSON.stringify(join(root, "src/actions/path-patterns.ts"))};\n` +
+      `export { cacheVersion, restoreEntry, saveEntry } from ${JSON.stringify(join(root, "src/actions/cache-action.ts"))};\n`,
   );
-  return importBundled(entry, join(tmpRoot, "gantry-cache.mjs"), ROOT);
+  return importBundled(entry, join(tmpRoot, `${name}.mjs`), ROOT);
 }
 
 /** Runs `fn` and returns its result with wall time and CPU time (this process + waited-for children). */
@@ -210,6 +231,10 @@ const treeInfo = {
 
 const { FsCacheStore, resolvePaths, saveEntry, restoreEntry, cacheVersion } = await loadGantry();
 const store = new FsCacheStore({ root: join(tmpRoot, "store"), compression: "zstd-without-long" });
+/** --base: another checkout's restore, reading the same store (its layout is the same), in the same rounds. */
+const base = opts.base && (await loadGantry(resolve(opts.base), "base-cache"));
+const baseStore =
+  base && new base.FsCacheStore({ root: join(tmpRoot, "store"), compression: "zstd-without-long" });
 const VERSION = cacheVersion(["tree"], store.compression);
 const SCOPE = "refs/heads/main";
 /** What actions/cache's save and restore get from the runner: the workspace, HOME, github.ref. */
@@ -222,12 +247,34 @@ const request = (ws) => ({
   },
 });
 const archive = join(tmpRoot, "tar.tar.zst");
+const gnuArchive = join(tmpRoot, "gnu.tar.zst");
+/** This round's entry archive, hard-linked out of gantry's store: what the tar restore extracts. */
+const entryArchive = join(tmpRoot, "entry.tar.zst");
 const plainTar = join(tmpRoot, "plain.tar");
 const restoreDir = (who) => join(tmpRoot, `restore-${who}`);
 const clean = (dir) => {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 };
+/** The archive file of the entry saved under `key` (entries/<scope>/<version>/<key>/ in the store). */
+function storedArchive(key) {
+  const entries = join(tmpRoot, "store", "entries");
+  for (const scope of readdirSync(entries))
+    for (const version of readdirSync(join(entries, scope)))
+      for (const id of readdirSync(join(entries, scope, version))) {
+        const dir = join(entries, scope, version, id);
+        if (JSON.parse(readFileSync(join(dir, "entry.json"), "utf8")).key === key)
+          return join(dir, "archive");
+      }
+  throw new Error(`no stored entry ${key}`);
+}
+/** `zstd -d | tar -x` of `from` into `to` (emptied first), with extra tar options. */
+async function tarExtract(what, from, to, tarOptions = "") {
+  clean(to);
+  sync();
+  const r = await shell(what, `zstd -d -T0 -q -c ${quote(from)} | tar -x${tarOptions} -f - -C ${quote(to)}`);
+  return { ms: r.ms, cpuMs: r.cpuMs };
+}
 
 const ops = {
   async gantrySave(round_) {
@@ -240,6 +287,8 @@ const ops = {
     );
     const saved = await inProcess(() => saveEntry(request(workspace), store, { key, paths: ["tree"] }));
     if (saved.value !== true) throw new Error("gantry save: the entry exists already");
+    rmSync(entryArchive, { force: true });
+    linkSync(storedArchive(key), entryArchive);
     return {
       ms: saved.ms,
       cpuMs: saved.cpuMs,
@@ -253,9 +302,18 @@ const ops = {
     sync();
     const r = await shell(
       "tar save",
-      `tar -cf - -C ${quote(workspace)} tree | zstd -T0 -q > ${quote(archive)}`,
+      `tar --posix -cf - -C ${quote(workspace)} tree | zstd -T0 -q > ${quote(archive)}`,
     );
     return { ms: r.ms, cpuMs: r.cpuMs, bytes: statSync(archive).size };
+  },
+  async gnuSave() {
+    rmSync(gnuArchive, { force: true });
+    sync();
+    const r = await shell(
+      "GNU-format save",
+      `tar -cf - -C ${quote(workspace)} tree | zstd -T0 -q > ${quote(gnuArchive)}`,
+    );
+    return { ms: r.ms, cpuMs: r.cpuMs, bytes: statSync(gnuArchive).size };
   },
   async gantryRestore(round_) {
     const to = restoreDir("gantry");
@@ -267,13 +325,20 @@ const ops = {
     if (r.value?.key !== `tree-${round_}`) throw new Error("gantry restore: no entry");
     return { ms: r.ms, cpuMs: r.cpuMs };
   },
-  async tarRestore() {
-    const to = restoreDir("tar");
+  async baseRestore(round_) {
+    const to = restoreDir("base");
     clean(to);
     sync();
-    const r = await shell("tar restore", `zstd -d -T0 -q -c ${quote(archive)} | tar -xf - -C ${quote(to)}`);
+    const r = await inProcess(() =>
+      base.restoreEntry(request(to), baseStore, { key: `tree-${round_}`, paths: ["tree"] }),
+    );
+    if (r.value?.key !== `tree-${round_}`) throw new Error("base restore: no entry");
     return { ms: r.ms, cpuMs: r.cpuMs };
   },
+  tarRestore: () => tarExtract("tar restore", entryArchive, restoreDir("tar")),
+  gnuRestore: () => tarExtract("GNU-format restore", gnuArchive, restoreDir("gnu")),
+  bigRecordRestore: () =>
+    tarExtract("tar restore, 1 MiB records", entryArchive, restoreDir("big"), " --record-size=1M -B"),
 };
 
 const results = {
@@ -284,8 +349,13 @@ const results = {
   settings: { runs: RUNS, gantryRuns: GANTRY_RUNS },
   tree: treeInfo,
   commands: {
-    tarSave: "tar -cf - -C WS tree | zstd -T0 -q > ARCHIVE",
-    tarRestore: "zstd -d -T0 -q -c ARCHIVE | tar -xf - -C EMPTY",
+    tarSave: "tar --posix -cf - -C WS tree | zstd -T0 -q > ARCHIVE",
+    tarRestore:
+      "zstd -d -T0 -q -c ENTRY-ARCHIVE | tar -xf - -C EMPTY (ENTRY-ARCHIVE: gantry's entry of the round)",
+    gnuSave: "tar -cf - -C WS tree | zstd -T0 -q > GNU-ARCHIVE (reference: GNU tar's default format)",
+    gnuRestore: "zstd -d -T0 -q -c GNU-ARCHIVE | tar -xf - -C EMPTY (reference)",
+    bigRecordRestore:
+      "zstd -d -T0 -q -c ENTRY-ARCHIVE | tar -x --record-size=1M -B -f - -C EMPTY (reference: the record size alone)",
   },
 };
 
@@ -293,16 +363,33 @@ try {
   // ---------------------------------------------------------------------------------------------
   // 1. Save and restore, gantry against tar + zstd, round by round (round 0 warms up and checks)
 
-  const samples = { gantrySave: [], tarSave: [], gantryRestore: [], tarRestore: [] };
+  const saves = ["gantrySave", "tarSave", ...(REFERENCES ? ["gnuSave"] : [])];
+  const restores = [
+    "gantryRestore",
+    "tarRestore",
+    ...(base ? ["baseRestore"] : []),
+    ...(REFERENCES ? ["gnuRestore", "bigRecordRestore"] : []),
+  ];
+  const samples = Object.fromEntries([...saves, ...restores].map((op) => [op, []]));
   const noise1 = startCpuReading();
   for (let r = 0; r <= RUNS; r++) {
-    const order = r % 2 ? ["tarSave", "gantrySave", "tarRestore", "gantryRestore"] : Object.keys(samples);
+    // Saves first (the restores need this round's archives), each group's order reversed every
+    // other round.
+    const order = r % 2 ? [...saves.toReversed(), ...restores.toReversed()] : [...saves, ...restores];
     const got = {};
     for (const op of order) got[op] = await ops[op](r);
     if (r === 0) {
-      sameTree(tree, join(restoreDir("gantry"), "tree"), "gantry restore");
-      sameTree(tree, join(restoreDir("tar"), "tree"), "tar restore");
-      log("warm-up round done; both restores give back the tree");
+      for (const op of restores) {
+        const who = {
+          gantryRestore: "gantry",
+          tarRestore: "tar",
+          baseRestore: "base",
+          gnuRestore: "gnu",
+          bigRecordRestore: "big",
+        }[op];
+        sameTree(tree, join(restoreDir(who), "tree"), op);
+      }
+      log("warm-up round done; every restore gives back the tree");
       continue;
     }
     for (const op of order) samples[op].push(got[op]);
@@ -325,12 +412,44 @@ try {
   };
   results.restore = { gantry: figure("gantryRestore"), tar: figure("tarRestore") };
   const ratio = (g, t, key) => round(median(g.map((s) => s[key])) / median(t.map((s) => s[key])), 2);
+  /** The ratio of the medians, and the median of the ratios within each round (both sides under the same load). */
+  const perRound = (g, t) => round(median(g.map((s, i) => s.ms / t[i].ms)), 2);
   results.ratios = {
     saveWall: ratio(samples.gantrySave, samples.tarSave, "ms"),
     saveCpu: ratio(samples.gantrySave, samples.tarSave, "cpuMs"),
+    saveWallPerRound: perRound(samples.gantrySave, samples.tarSave),
     restoreWall: ratio(samples.gantryRestore, samples.tarRestore, "ms"),
     restoreCpu: ratio(samples.gantryRestore, samples.tarRestore, "cpuMs"),
+    restoreWallPerRound: perRound(samples.gantryRestore, samples.tarRestore),
   };
+  if (base) {
+    results.restore.base = {
+      checkout: resolve(opts.base),
+      commit: benchCommit(resolve(opts.base)),
+      ...figure("baseRestore"),
+    };
+    results.ratios.baseRestoreWall = ratio(samples.baseRestore, samples.tarRestore, "ms");
+    results.ratios.baseRestoreCpu = ratio(samples.baseRestore, samples.tarRestore, "cpuMs");
+    results.ratios.baseRestoreWallPerRound = perRound(samples.baseRestore, samples.tarRestore);
+  }
+  if (REFERENCES) {
+    results.references = {
+      gnuSave: { ...figure("gnuSave"), archiveBytes: samples.gnuSave[0].bytes },
+      gnuRestore: figure("gnuRestore"),
+      bigRecordRestore: figure("bigRecordRestore"),
+    };
+    Object.assign(results.ratios, {
+      // What the pax format costs the archive tool itself (tar --posix / GNU format).
+      paxOverGnuSaveWall: ratio(samples.tarSave, samples.gnuSave, "ms"),
+      paxOverGnuRestoreWall: ratio(samples.tarRestore, samples.gnuRestore, "ms"),
+      paxOverGnuRestoreCpu: ratio(samples.tarRestore, samples.gnuRestore, "cpuMs"),
+      // gantry against the tar restore given the same record size as gantry's tar.
+      restoreWallOverBigRecord: ratio(samples.gantryRestore, samples.bigRecordRestore, "ms"),
+      restoreCpuOverBigRecord: ratio(samples.gantryRestore, samples.bigRecordRestore, "cpuMs"),
+      // What GNU tar's default format restore was to the bench before 2026-12-06.
+      restoreWallOverGnu: ratio(samples.gantryRestore, samples.gnuRestore, "ms"),
+    });
+  }
 
   // ---------------------------------------------------------------------------------------------
   // 2. Where the time goes: each stage alone
@@ -340,7 +459,7 @@ try {
   for (let r = 0; r < STAGE_RUNS; r++) {
     sync();
     parts.tarCreate.push(
-      await shell("tar create", `tar -cf - -C ${quote(workspace)} tree | cat > ${quote(plainTar)}`),
+      await shell("tar create", `tar --posix -cf - -C ${quote(workspace)} tree | cat > ${quote(plainTar)}`),
     );
     sync();
     parts.zstdCompress.push(await shell("zstd", `zstd -T0 -q -c ${quote(plainTar)} > /dev/null`));
@@ -351,24 +470,29 @@ try {
     parts.tarExtract.push(await shell("tar extract", `tar -xf ${quote(plainTar)} -C ${quote(to)}`));
     log(`  stages ${r + 1}/${STAGE_RUNS} done`);
   }
-  results.stages = {
-    noise: noiseSince(noise2, { loadAverage: true }),
-    commands: {
-      tarCreate: "tar -cf - -C WS tree | cat > PLAIN.tar",
-      zstdCompress: "zstd -T0 -q -c PLAIN.tar > /dev/null",
-      zstdDecompress: "zstd -d -T0 -q -c ARCHIVE > /dev/null",
-      tarExtract: "tar -xf PLAIN.tar -C EMPTY",
-    },
-    ...Object.fromEntries(
-      Object.entries(parts).map(([k, v]) => [
-        k,
-        { wall: stats(v.map((s) => s.ms)), cpu: stats(v.map((s) => s.cpuMs)) },
-      ]),
-    ),
-  };
+  if (STAGE_RUNS > 0)
+    results.stages = {
+      noise: noiseSince(noise2, { loadAverage: true }),
+      commands: {
+        tarCreate: "tar --posix -cf - -C WS tree | cat > PLAIN.tar",
+        zstdCompress: "zstd -T0 -q -c PLAIN.tar > /dev/null",
+        zstdDecompress: "zstd -d -T0 -q -c ARCHIVE > /dev/null",
+        tarExtract: "tar -xf PLAIN.tar -C EMPTY",
+      },
+      ...Object.fromEntries(
+        Object.entries(parts).map(([k, v]) => [
+          k,
+          { wall: stats(v.map((s) => s.ms)), cpu: stats(v.map((s) => s.cpuMs)) },
+        ]),
+      ),
+    };
   rmSync(plainTar, { force: true });
   rmSync(restoreDir("tar"), { recursive: true, force: true });
   rmSync(restoreDir("gantry"), { recursive: true, force: true });
+  rmSync(restoreDir("gnu"), { recursive: true, force: true });
+  rmSync(restoreDir("big"), { recursive: true, force: true });
+  rmSync(restoreDir("base"), { recursive: true, force: true });
+  rmSync(gnuArchive, { force: true });
 
   // ---------------------------------------------------------------------------------------------
   // 3. Through gantry run: actions/cache/save in one job, actions/cache/restore in the next
@@ -471,12 +595,36 @@ const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const pair = (st) => `${s(st.medianMs)} / ${s(st.bestMs)}`;
 const rows = [["", "wall (median / best)", "CPU (median / best)", "× tar (wall / CPU)"]];
 const add = (name, f, r) => rows.push([name, pair(f.wall), pair(f.cpu), r]);
-add("gantry save", results.save.gantry, `${results.ratios.saveWall} / ${results.ratios.saveCpu}`);
+add(
+  "gantry save",
+  results.save.gantry,
+  `${results.ratios.saveWall} / ${results.ratios.saveCpu} (per round ${results.ratios.saveWallPerRound})`,
+);
 rows.push(["  resolving the path alone", pair(results.save.gantry.list), "", ""]);
-add("tar | zstd -T0", results.save.tar, "");
-add("gantry restore", results.restore.gantry, `${results.ratios.restoreWall} / ${results.ratios.restoreCpu}`);
-add("zstd -d | tar -x", results.restore.tar, "");
-for (const [k, v] of Object.entries(results.stages).filter(([k]) => k !== "noise" && k !== "commands"))
+add("tar --posix | zstd -T0", results.save.tar, "");
+add(
+  "gantry restore",
+  results.restore.gantry,
+  `${results.ratios.restoreWall} / ${results.ratios.restoreCpu} (per round ${results.ratios.restoreWallPerRound})`,
+);
+add("zstd -d | tar -x (gantry's entry)", results.restore.tar, "");
+if (results.restore.base)
+  add(
+    `base restore (${results.restore.base.commit})`,
+    results.restore.base,
+    `${results.ratios.baseRestoreWall} / ${results.ratios.baseRestoreCpu} (per round ${results.ratios.baseRestoreWallPerRound})`,
+  );
+if (results.references) {
+  const x = results.references;
+  add("ref: GNU format, tar -cf - | zstd -T0", x.gnuSave, `pax/GNU ${results.ratios.paxOverGnuSaveWall}`);
+  add("ref: GNU format, zstd -d | tar -x", x.gnuRestore, `pax/GNU ${results.ratios.paxOverGnuRestoreWall}`);
+  add(
+    "ref: zstd -d | tar -x --record-size=1M",
+    x.bigRecordRestore,
+    `gantry/this ${results.ratios.restoreWallOverBigRecord} / ${results.ratios.restoreCpuOverBigRecord}`,
+  );
+}
+for (const [k, v] of Object.entries(results.stages ?? {}).filter(([k]) => k !== "noise" && k !== "commands"))
   add(`stage: ${results.stages.commands[k]}`, v, "");
 if (results.gantryRun) {
   const g = results.gantryRun;
@@ -485,7 +633,7 @@ if (results.gantryRun) {
 }
 console.log(table(rows));
 console.log(
-  `tree: ${treeInfo.files} files, ${treeInfo.bytes} B (${treeInfo.compressibleBytes} B compressible); archives: gantry ${results.save.gantry.archiveBytes} B, tar ${results.save.tar.archiveBytes} B`,
+  `tree: ${treeInfo.files} files, ${treeInfo.bytes} B (${treeInfo.compressibleBytes} B compressible); archives: gantry ${results.save.gantry.archiveBytes} B, tar --posix ${results.save.tar.archiveBytes} B${results.references ? `, GNU format ${results.references.gnuSave.archiveBytes} B` : ""}`,
 );
 const n = results.noise;
 console.log(

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -181,4 +182,37 @@ describe("FsCacheStore save and restore", () => {
     await saveKey(later, "k2");
     expect(readdirSync(join(root, "tmp"))).toEqual([]);
   });
+
+  // Restores read archives in 1 MiB records (src/cache/tar.ts): an archive another tar wrote, in
+  // its own record size and format (an upload through the cache protocol, an entry from before),
+  // comes back whole, its last short record included.
+  for (const compression of ["gzip", "zstd-without-long"] as const) {
+    it(`restores archives written in any record size and format (${compression})`, async () => {
+      const s = store(compression);
+      const big = "x".repeat(3 * 1024 * 1024 + 17);
+      const src = workspace({ "a/one.txt": "one", "a/b/two.bin": big, "c.txt": "c" });
+      const made = temp("gantry-archives-");
+      const compress = compression === "gzip" ? ["-z"] : ["--use-compress-program", "zstd -T0"];
+      const variants = [
+        ["--posix", "-b", "1"],
+        ["--format=gnu", "-b", "20"],
+        ["--format=ustar", "-b", "4096"],
+      ];
+      for (const [i, flags] of variants.entries()) {
+        const archive = join(made, `v${i}`);
+        execFileSync("tar", ["-c", ...flags, ...compress, "-f", archive, "-C", src.workspace, "a", "c.txt"]);
+        const stored = await s.saveArchive(
+          { scope: MAIN, key: `v${i}`, version: "v1" },
+          archive,
+          compression,
+        );
+        expect(stored.saved).toBe(true);
+        const target = temp("gantry-ws-");
+        expect((await s.restore(q(`v${i}`), target))?.key).toBe(`v${i}`);
+        expect(readFileSync(join(target, "a/one.txt"), "utf8")).toBe("one");
+        expect(readFileSync(join(target, "a/b/two.bin"), "utf8")).toBe(big);
+        expect(readFileSync(join(target, "c.txt"), "utf8")).toBe("c");
+      }
+    });
+  }
 });
