@@ -40,6 +40,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import {
+  allJobs,
   apiClient,
   benchCommit,
   childEnv,
@@ -340,11 +341,7 @@ try {
           const run = await api(server, "GET", `/repos/bench/g/actions/runs/${id}`);
           if (run.status === "completed") {
             if (run.conclusion !== "success") {
-              const { jobs } = await api(
-                server,
-                "GET",
-                `/repos/bench/g/actions/runs/${id}/jobs?per_page=100`,
-              );
+              const jobs = await allJobs(api, server, `/repos/bench/g/actions/runs/${id}/jobs`);
               failedJobs += jobs.filter((j) => j.conclusion !== "success").length;
             }
             break;

@@ -333,6 +333,21 @@ export async function startGantryServe({ gantry, data, config, env, nodeArgs = [
  * `api(server, method, path, body?)` against a gantry server's /api/v1 with the bearer token: JSON
  * answers parsed, others as text, a status other than 2xx thrown with its body.
  */
+/**
+ * Every job of a run's jobs list (`path`: …/runs/{id}/jobs or …/attempts/{n}/jobs, through `api`, an
+ * apiClient): its pages at 100 a page, as GitHub serves them, until total_count are in. A server
+ * that answers every job at once (before paging) ends it at the first page.
+ */
+export async function allJobs(api, server, path) {
+  const jobs = [];
+  const sep = path.includes("?") ? "&" : "?";
+  for (let page = 1; ; page++) {
+    const answer = await api(server, "GET", `${path}${sep}per_page=100&page=${page}`);
+    jobs.push(...answer.jobs);
+    if (answer.jobs.length === 0 || jobs.length >= answer.total_count) return jobs;
+  }
+}
+
 export function apiClient(token) {
   return async (server, method, path, body) => {
     const send = () =>

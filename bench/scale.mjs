@@ -50,6 +50,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import {
+  allJobs,
   apiClient,
   benchCommit,
   CLK_TCK,
@@ -265,12 +266,9 @@ async function waitCompleted(server, runId, everyMs, deadlineMs = 600_000) {
   }
 }
 
-/** A run's jobs: gantry answers all of them at once (it takes neither per_page nor page here). */
-async function runJobs(server, runId) {
-  const answer = await api(server, "GET", `/repos/bench/s/actions/runs/${runId}/jobs`);
-  if (answer.jobs.length !== answer.total_count)
-    throw new Error(`run ${runId}: ${answer.jobs.length} of ${answer.total_count} jobs answered`);
-  return answer.jobs;
+/** A run's jobs: every page of its jobs list. */
+function runJobs(server, runId) {
+  return allJobs(api, server, `/repos/bench/s/actions/runs/${runId}/jobs`);
 }
 
 // ---------------------------------------------------------------------------------------------

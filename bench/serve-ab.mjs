@@ -27,6 +27,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
+  allJobs,
   apiClient,
   benchCommit,
   CLK_TCK,
@@ -363,11 +364,9 @@ try {
         for (const id of ids) finished.push(await waitCompleted(server, id, 200));
         const c1 = processCpu(server.pid);
         const jobs = [];
-        // gantry answers every job of the run at once (no pages).
-        for (const id of ids) {
-          const { jobs: got } = await api(server, "GET", `/repos/bench/${name}/actions/runs/${id}/jobs`);
-          jobs.push(...got);
-        }
+        // Every page of each run's jobs (a build from before paging answers them all at once).
+        for (const id of ids)
+          jobs.push(...(await allJobs(api, server, `/repos/bench/${name}/actions/runs/${id}/jobs`)));
         const last = Math.max(...jobs.map((j) => Date.parse(j.completed_at)));
         const first = Math.min(...finished.map((r) => Date.parse(r.created_at)));
         const row = {

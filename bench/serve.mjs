@@ -44,6 +44,7 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { ensureBuildbot, startBuildbot } from "./buildbot.mjs";
 import {
+  allJobs,
   apiClient,
   benchCommit,
   childEnv,
@@ -315,8 +316,7 @@ try {
     const seenMs = wallMs() - t0;
     const jobs = [];
     for (const id of ids) {
-      const { jobs: page } = await api(server, "GET", `/repos/bench/many/actions/runs/${id}/jobs`);
-      jobs.push(...page);
+      jobs.push(...(await allJobs(api, server, `/repos/bench/many/actions/runs/${id}/jobs`)));
     }
     const lastCompleted = Math.max(...jobs.map((j) => Date.parse(j.completed_at)));
     const firstStarted = Math.min(...jobs.map((j) => Date.parse(j.started_at)));

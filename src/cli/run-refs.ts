@@ -46,9 +46,17 @@ export async function runOf(client: ServerClient, repo: string, id: number | und
   return latest;
 }
 
-/** The jobs of a run's latest attempt. */
+/** The jobs of a run's latest attempt: every page of GitHub's jobs list (100 a page). */
 export async function jobsOf(client: ServerClient, repo: string, runId: number): Promise<JobInfo[]> {
-  return (await client.json("GET", `/repos/${repo}/actions/runs/${runId}/jobs`)).jobs;
+  const jobs: JobInfo[] = [];
+  for (let page = 1; ; page++) {
+    const answer = (await client.json(
+      "GET",
+      `/repos/${repo}/actions/runs/${runId}/jobs?per_page=100&page=${page}`,
+    )) as { total_count: number; jobs: JobInfo[] };
+    jobs.push(...answer.jobs);
+    if (answer.jobs.length === 0 || jobs.length >= answer.total_count) return jobs;
+  }
 }
 
 /** The one job `--job` names among `jobs`: its id, else its name (a matrix job's legs by prefix). */

@@ -69,6 +69,18 @@ const pathParam = (name: string, type: "string" | "integer" = "string") => ({
   schema: { type },
 });
 const repoParams = [pathParam("owner"), pathParam("repo")];
+/** GitHub's page and per_page, and the Link header a paged answer carries. */
+const pageParams = (what: string) => [
+  query("page", "Page, from 1 (past the last page: an empty page, total_count all of them)", "integer"),
+  query("per_page", `${what} per page: 30 when not given; above 100 served as 100, as GitHub`, "integer"),
+];
+const linkHeaders = {
+  link: {
+    description:
+      "GitHub's Link header: the prev, next, first and last pages of the same query; absent when all fit on one page",
+    schema: { type: "string" },
+  },
+};
 const runParams = [...repoParams, pathParam("run_id", "integer")];
 const query = (name: string, description: string, type = "string") => ({
   name,
@@ -208,11 +220,10 @@ export function openApiDocument(): Record<string, unknown> {
               "q",
               "Runs whose title, commit (a sha prefix) or actor holds this text, any case (gantry's own)",
             ),
-            query("page", "Page, from 1", "integer"),
-            query("per_page", "Runs per page (at most 100)", "integer"),
+            ...pageParams("Runs"),
           ],
           responses: {
-            "200": { description: "Runs, newest first", content: json(runListSchema) },
+            "200": { description: "Runs, newest first", headers: linkHeaders, content: json(runListSchema) },
             ...errors,
           },
         }),
@@ -230,9 +241,17 @@ export function openApiDocument(): Record<string, unknown> {
         }),
       },
       [`${runs}/{run_id}/attempts/{attempt_number}/jobs`]: {
-        get: op("List jobs for a workflow run attempt", {
-          parameters: [...runParams, pathParam("attempt_number", "integer")],
-          responses: { "200": { description: "Jobs", content: json(jobListSchema) }, ...errors },
+        get: op("List jobs for a workflow run attempt, paged as GitHub's", {
+          parameters: [...runParams, pathParam("attempt_number", "integer"), ...pageParams("Jobs")],
+          responses: {
+            "200": {
+              description:
+                "A page of the attempt's jobs, in the order they were made; total_count all of them",
+              headers: linkHeaders,
+              content: json(jobListSchema),
+            },
+            ...errors,
+          },
         }),
       },
       [`${runs}/{run_id}/workflow-file`]: {
@@ -254,9 +273,21 @@ export function openApiDocument(): Record<string, unknown> {
         }),
       },
       [`${runs}/{run_id}/jobs`]: {
-        get: op("List jobs of a run's latest attempt", {
-          parameters: [...runParams, query("attempt", "Another attempt's jobs", "integer")],
-          responses: { "200": { description: "Jobs", content: json(jobListSchema) }, ...errors },
+        get: op("List jobs for a workflow run (its latest attempt), paged as GitHub's", {
+          parameters: [
+            ...runParams,
+            query("attempt", "Another attempt's jobs (gantry's own)", "integer"),
+            ...pageParams("Jobs"),
+          ],
+          responses: {
+            "200": {
+              description:
+                "A page of the attempt's jobs, in the order they were made; total_count all of them",
+              headers: linkHeaders,
+              content: json(jobListSchema),
+            },
+            ...errors,
+          },
         }),
       },
       [`${runs}/{run_id}/graph`]: {

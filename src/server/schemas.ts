@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { repoBody, repoPatchBody } from "./config.js";
-import { idQuery, refSchema } from "./validate.js";
+import { githubPageFields } from "./paging.js";
+import { refSchema } from "./validate.js";
 
 /** Request bodies and query strings, validated at the boundary. */
 export { repoBody, repoPatchBody };
@@ -55,8 +56,7 @@ export const runsQuery = z.object({
   actor: z.string().optional(),
   /** gantry's own: runs whose title, commit (sha prefix) or actor holds this text, any case. */
   q: z.string().max(200, "q must be at most 200 characters").optional(),
-  page: idQuery("page").default(1),
-  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
+  ...githubPageFields,
 });
 
 const owner = z.object({ login: z.string() });

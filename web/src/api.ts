@@ -166,6 +166,23 @@ export async function apiPage<T>(path: string): Promise<{ data: T; next: boolean
   return { data, next: /<[^>]*>;\s*rel="next"/.test(res.headers.get("link") ?? "") };
 }
 
+/**
+ * Every job of a jobs list (…/runs/{id}/jobs, …/attempts/{n}/jobs): its pages at 100 a page, as
+ * GitHub serves them, until total_count are in.
+ */
+export async function allJobs(path: string): Promise<{ total_count: number; jobs: JobJson[] }> {
+  const jobs: JobJson[] = [];
+  const sep = path.includes("?") ? "&" : "?";
+  for (let page = 1; ; page++) {
+    const data = await api<{ total_count: number; jobs: JobJson[] }>(
+      `${path}${sep}per_page=100&page=${page}`,
+    );
+    jobs.push(...data.jobs);
+    if (data.jobs.length === 0 || jobs.length >= data.total_count)
+      return { total_count: data.total_count, jobs };
+  }
+}
+
 async function call<T>(
   path: string,
   init: RequestInit & { json?: unknown } = {},

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { entryOf } from "../../audit/index.js";
 import { requireSiteAdmin } from "../access.js";
 import { queryOf, type ServerContext } from "../context.js";
+import { setLinkHeader } from "../paging.js";
 import { isoTime } from "../validate.js";
 
 const auditQuery = z
@@ -27,20 +28,6 @@ const auditQuery = z
 
 const exportQuery = z.object({ since: isoTime.optional() }).strict();
 
-/** GitHub's Link header: first, prev, next and last pages of the same query. */
-function linkHeader(c: Context, page: number, last: number): string | undefined {
-  const link = (p: number, rel: string) => {
-    const url = new URL(c.req.url);
-    url.searchParams.set("page", String(p));
-    return `<${url}>; rel="${rel}"`;
-  };
-  const links: string[] = [];
-  if (page > 1) links.push(link(page - 1, "prev"));
-  if (page < last) links.push(link(page + 1, "next"));
-  if (last > 1) links.push(link(1, "first"), link(last, "last"));
-  return links.length ? links.join(", ") : undefined;
-}
-
 /**
  * The audit trail: the log (site admins; GitHub's enterprise audit-log entries, filtered and
  * paged), the public key its checkpoints verify with, and the export `gantry audit verify` checks.
@@ -61,8 +48,7 @@ export function auditLogRoutes(ctx: ServerContext): Hono {
       page: q.page,
       perPage: q.per_page,
     });
-    const link = linkHeader(c, q.page, Math.max(1, Math.ceil(total / q.per_page)));
-    if (link) c.header("link", link);
+    setLinkHeader(c, q.page, q.per_page, total);
     return c.json(entries.map(entryOf));
   });
 

@@ -12,6 +12,7 @@ import { hashToken, newTokenValue, REGISTRATION_PREFIX } from "../../identity/in
 import type { Job, Repo, Runner } from "../../store/index.js";
 import { actorOf, repoAccess, requireSiteAdmin } from "../access.js";
 import { baseUrl, HttpError, idParam, queryOf, type ServerContext } from "../context.js";
+import { setLinkHeader } from "../paging.js";
 import type { RunnerJobJson, RunnerJson } from "../runner-schemas.js";
 import { builtInRunnerJson, runnerJobJson, runnerJson } from "../runner-shapes.js";
 import { BUILT_IN_RUNNER_ID } from "../runner-status.js";
@@ -26,20 +27,6 @@ const listQuery = z.object({
   page: idQuery("page").default(1),
   per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
 });
-
-/** GitHub's Link header: first, prev, next and last pages of the same query. */
-function linkHeader(c: Context, page: number, last: number): string | undefined {
-  const link = (p: number, rel: string) => {
-    const url = new URL(c.req.url);
-    url.searchParams.set("page", String(p));
-    return `<${url}>; rel="${rel}"`;
-  };
-  const links: string[] = [];
-  if (page > 1) links.push(link(Math.min(page - 1, last), "prev"));
-  if (page < last) links.push(link(page + 1, "next"));
-  if (last > 1) links.push(link(1, "first"), link(last, "last"));
-  return links.length ? links.join(", ") : undefined;
-}
 
 export function runnerRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
@@ -112,8 +99,7 @@ export function runnerRoutes(ctx: ServerContext): Hono {
   function listAnswer(c: Context, runners: RunnerJson[]) {
     const q = queryOf(c, listQuery);
     const matching = q.name === undefined ? runners : runners.filter((r) => r.name === q.name);
-    const link = linkHeader(c, q.page, Math.max(1, Math.ceil(matching.length / q.per_page)));
-    if (link) c.header("link", link);
+    setLinkHeader(c, q.page, q.per_page, matching.length);
     return c.json({
       total_count: matching.length,
       runners: matching.slice((q.page - 1) * q.per_page, q.page * q.per_page),

@@ -1,16 +1,20 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { z } from "zod";
 import type { JobReport, WorkflowRunReport } from "../../engine/index.js";
 import type { Role } from "../../identity/index.js";
-import type { RunConclusion } from "../../store/index.js";
+import type { Repo, Run, RunConclusion } from "../../store/index.js";
 import { actorOf, repoAccess } from "../access.js";
 import { commitChecks } from "../commit-checks.js";
 import { attemptQuery, baseUrl, HttpError, idParam, queryOf, type ServerContext } from "../context.js";
 import { combinedStatus, jobJson, runJson } from "../github-shapes.js";
+import { githubPageFields, pageOf, setLinkHeader } from "../paging.js";
 import { topJobId } from "../prior-jobs.js";
 import { runAtAttempt } from "../run-attempts.js";
 import { runsQuery } from "../schemas.js";
 import { refProblem } from "../validate.js";
+
+const pageQuery = z.object(githubPageFields);
 
 /** GitHub's workflow-run endpoints, and gantry's run report. */
 export function runRoutes(ctx: ServerContext): Hono {
@@ -47,6 +51,7 @@ export function runRoutes(ctx: ServerContext): Hono {
       perPage: q.per_page,
     });
     const base = baseUrl(c);
+    setLinkHeader(c, q.page, q.per_page, total);
     return c.json({ total_count: total, workflow_runs: runs.map((r) => runJson(r, repo, base)) });
   });
 
@@ -68,14 +73,27 @@ export function runRoutes(ctx: ServerContext): Hono {
     return c.json({ ...json, jobs_url: `${own}/jobs`, logs_url: `${own}/logs`, html_url: page });
   });
 
+  /**
+   * GitHub's jobs list of one attempt: a page of its jobs (in the order they were made) with their
+   * steps, total_count all of them, and the Link header to the other pages.
+   */
+  async function jobsPage(c: Context, repo: Repo, run: Run, attempt: number) {
+    const q = queryOf(c, pageQuery);
+    const all = await store.listJobs(run.id, attempt);
+    const page = await Promise.all(
+      pageOf(all, q.page, q.per_page).map(async (job) => ({ job, steps: await store.listSteps(job.id) })),
+    );
+    const base = baseUrl(c);
+    setLinkHeader(c, q.page, q.per_page, all.length);
+    return c.json({
+      total_count: all.length,
+      jobs: page.map(({ job, steps }) => jobJson(job, steps, run, repo, base)),
+    });
+  }
+
   app.get("/repos/:owner/:repo/actions/runs/:id/jobs", async (c) => {
     const { repo, run } = await runOf(c);
-    const jobs = await jobsOf(run.id, attemptQuery(c, run.runAttempt));
-    const base = baseUrl(c);
-    return c.json({
-      total_count: jobs.length,
-      jobs: jobs.map(({ job, steps }) => jobJson(job, steps, run, repo, base)),
-    });
+    return jobsPage(c, repo, run, attemptQuery(c, run.runAttempt));
   });
 
   app.get("/repos/:owner/:repo/actions/runs/:id/attempts/:attempt/jobs", async (c) => {
@@ -83,12 +101,7 @@ export function runRoutes(ctx: ServerContext): Hono {
     const attempt = idParam(c, "attempt");
     if (attempt > run.runAttempt)
       throw new HttpError(404, `Not Found: run ${run.id} has no attempt ${attempt}`);
-    const jobs = await jobsOf(run.id, attempt);
-    const base = baseUrl(c);
-    return c.json({
-      total_count: jobs.length,
-      jobs: jobs.map(({ job, steps }) => jobJson(job, steps, run, repo, base)),
-    });
+    return jobsPage(c, repo, run, attempt);
   });
 
   // gantry's own: the run as the run report (the `gantry run --report` shape) shows it.

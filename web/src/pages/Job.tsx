@@ -1,5 +1,14 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { api, type JobJson, type RunJson, readLines, readText, repoPath, streamUrl } from "../api.js";
+import {
+  allJobs,
+  api,
+  type JobJson,
+  type RunJson,
+  readLines,
+  readText,
+  repoPath,
+  streamUrl,
+} from "../api.js";
 import { Problem } from "../components/Layout.js";
 import { LogView } from "../components/LogView.js";
 import { StatusIcon, stateLabel } from "../components/StatusIcon.js";
@@ -248,7 +257,7 @@ export function Job({ owner, repo, id }: Props) {
 /** The run's jobs beside the log, as GitHub's job page lists them; this one marked. */
 function RunJobs({ owner, repo, job }: { owner: string; repo: string; job: JobJson }) {
   const path = `${repoPath(owner, repo)}/actions/runs/${job.run_id}/attempts/${job.run_attempt}/jobs`;
-  const jobs = useData(() => api<{ jobs: JobJson[] }>(`${path}?per_page=100`), path);
+  const jobs = useData(() => allJobs(path), path);
   useLive(
     () => jobs.reload(),
     (e) => e.runId === job.run_id && e.type.startsWith("job:"),

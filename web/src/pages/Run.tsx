@@ -1,5 +1,5 @@
 import { useMemo, useState } from "react";
-import { ApiError, api, type JobJson, type RunJson, repoPath } from "../api.js";
+import { ApiError, allJobs, api, type JobJson, type RunJson, repoPath } from "../api.js";
 import { Annotations } from "../components/Annotations.js";
 import { Artifacts } from "../components/Artifacts.js";
 import { EnvironmentGate } from "../components/EnvironmentGate.js";
@@ -29,10 +29,7 @@ export function Run({ owner, repo, id }: Props) {
   const attempt = Number(query.get("attempt")) || run.data?.run_attempt || 0;
   const latest = !query.get("attempt") || attempt === run.data?.run_attempt;
   const jobs = useData(
-    () =>
-      attempt
-        ? api<{ jobs: JobJson[] }>(`${base}/attempts/${attempt}/jobs`)
-        : api<{ jobs: JobJson[] }>(`${base}/jobs`),
+    () => (attempt ? allJobs(`${base}/attempts/${attempt}/jobs`) : allJobs(`${base}/jobs`)),
     `${base}#${attempt}`,
   );
   // An earlier attempt shows its own status, times and problems (the run is its latest attempt).
