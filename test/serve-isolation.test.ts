@@ -79,6 +79,8 @@ ${script(`
           if cat "${config}" 2>/dev/null | grep -q secrets; then echo "READ-CONFIG-OK"; else echo "READ-CONFIG-DENIED"; fi
           if grep -l "[c]onfig.yml" /proc/*/cmdline 2>/dev/null | grep -q .; then echo "SEE-SERVER-OK"; else echo "SEE-SERVER-DENIED"; fi
           if tr '\\0' ' ' < /proc/$PPID/cmdline 2>/dev/null | grep -q config; then echo "PPID-CONFIG-OK"; else echo "PPID-CONFIG-DENIED"; fi
+          if for p in /proc/[0-9]*; do ls -A "$p/root${data}"; done 2>/dev/null | grep -qE "master.key|audit-signing.key"; then echo "PROC-ROOT-DATA-OK"; else echo "PROC-ROOT-DATA-DENIED"; fi
+          if cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -q "^GANTRY_ADMIN""_TOKEN="; then echo "PROC-ENVIRON-OK"; else echo "PROC-ENVIRON-DENIED"; fi
           if kill -0 ${serverPid} 2>/dev/null; then echo "SIGNAL-SERVER-OK"; else echo "SIGNAL-SERVER-DENIED"; fi
           if grep -q KEY "${serverHome}/.ssh/id_ed25519" 2>/dev/null; then echo "SERVER-KEY-OK"; else echo "SERVER-KEY-DENIED"; fi
           if touch /usr/gantry-was-here 2>/dev/null; then echo "WRITE-HOST-OK"; else echo "WRITE-HOST-DENIED"; fi
@@ -196,6 +198,9 @@ describe("gantry serve: jobs in the sandbox", () => {
       "READ-CONFIG",
       "SEE-SERVER",
       "PPID-CONFIG",
+      // Through the processes that hold the job's PID namespace (bubblewrap's init, its command).
+      "PROC-ROOT-DATA",
+      "PROC-ENVIRON",
       "SIGNAL-SERVER",
       "SERVER-KEY",
       "WRITE-HOST",

@@ -67,6 +67,35 @@ describe.skipIf(sandboxProblem() !== undefined)("JobSandbox", () => {
     expect(readFileSync(join(jobDir, "ws", "fine", "b.txt"), "utf8")).toBe("b\n");
   });
 
+  it("shows the job nothing more through the keeper's processes: their view, their environment", async () => {
+    process.env.SANDBOX_UNIT_SERVER_SECRET = "env-of-the-server";
+    try {
+      // A keeper started for the job, then one started ahead as that job ended, which the next takes.
+      for (const round of [1, 2]) {
+        const { server, jobDir, sandbox } = await layout();
+        const r = await runCommand(
+          "sh",
+          [
+            "-c",
+            // The keeper's processes: bubblewrap's init (1) and its command (2).
+            `for p in /proc/1 /proc/2; do cat $p/root${server}/secret.txt; tr '\\0' '\\n' < $p/environ; ls -A $p/root/tmp $p/cwd; done 2>/dev/null; echo done`,
+          ],
+          { cwd: join(jobDir, "ws"), sandbox },
+        );
+        expect(r.stdout).toContain("done");
+        expect(r.stdout).not.toContain("server-secret");
+        expect(r.stdout).not.toContain("env-of-the-server");
+        expect(r.stdout).not.toContain("sandbox-unit-");
+        if (round === 1) {
+          sandbox.close();
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    } finally {
+      delete process.env.SANDBOX_UNIT_SERVER_SECRET;
+    }
+  });
+
   it("ends its namespace when closed, also right after it started", async () => {
     const { jobDir } = await layout();
     const dead = (pid: number) => {

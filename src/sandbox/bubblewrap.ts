@@ -64,7 +64,7 @@ export function sandboxProblem(user?: JobUser): string | undefined {
   return problem;
 }
 
-/** A new PID namespace over the host, read-only: what the keeper (and the probe) run in. */
+/** A new PID namespace over the host, read-only: what the probe runs in. */
 function namespaceArgs(): string[] {
   return ["--ro-bind", "/", "/", "--unshare-pid", ...userArgs(), "--die-with-parent"];
 }
@@ -79,6 +79,20 @@ function userArgs(): string[] {
   return ["--unshare-user", "--uid", String(uid), "--gid", String(process.getgid?.() ?? uid)];
 }
 
+/**
+ * The mounts that take the hidden paths away: a tmpfs over each folder, `empty` over each file. What
+ * is under /tmp is gone already (/tmp is replaced), and a path that does not exist needs nothing.
+ */
+function hidingArgs(hidden: string[], empty: string): string[] {
+  const args: string[] = [];
+  for (const path of hidden) {
+    if (isWithin(path, "/tmp") || !existsSync(path)) continue;
+    if (statSync(path).isDirectory()) args.push("--tmpfs", path);
+    else args.push("--ro-bind", empty, path);
+  }
+  return args;
+}
+
 /** The mounts every process of the job gets, in order: later ones go over earlier ones. */
 function mountArgs(layout: SandboxLayout): string[] {
   const tmp = "/tmp";
@@ -87,12 +101,7 @@ function mountArgs(layout: SandboxLayout): string[] {
   writeFileSync(empty, "", { mode: 0o444 });
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--bind", layout.tmpDir, tmp];
   const hidden = layout.hidden.map((p) => resolve(p));
-  for (const path of hidden) {
-    // What is under /tmp is gone already: /tmp is the job's own.
-    if (isWithin(path, tmp) || !existsSync(path)) continue;
-    if (statSync(path).isDirectory()) args.push("--tmpfs", path);
-    else args.push("--ro-bind", empty, path);
-  }
+  args.push(...hidingArgs(hidden, empty));
   const binds: [string, string][] = [];
   // The job's folders one by one, not the folder holding them: a step cannot swap one for a link
   // (a mount point does not move), so the server's own writes there stay where it means them.
@@ -125,15 +134,39 @@ interface Keeper {
   fds: number[];
 }
 
+/**
+ * What the keeper's processes see of this host, `hiding` (hidingArgs of the job's hidden paths, a
+ * file's stand-in /dev/null) applied: the job's processes share its PID namespace, so they can reach
+ * its processes' view through /proc/1/root (bubblewrap's init, which runs without capabilities) and
+ * read their environment: the view must be no more than a job's own, and the environment PATH alone.
+ */
+function keeperArgs(hiding: string[]): string[] {
+  return [
+    "--ro-bind",
+    "/",
+    "/",
+    "--tmpfs",
+    "/tmp",
+    ...hiding,
+    "--unshare-pid",
+    ...userArgs(),
+    "--die-with-parent",
+  ];
+}
+
 /** Starts a keeper: bwrap's init in a new PID namespace, and `cat` until its input closes. */
-async function startKeeper(): Promise<Keeper> {
-  const keeper = spawnProcess(BWRAP, [...namespaceArgs(), "--info-fd", "3", "--", "cat"], {
+async function startKeeper(hiding: string[]): Promise<Keeper> {
+  const keeper = spawnProcess(BWRAP, [...keeperArgs(hiding), "--chdir", "/", "--info-fd", "3", "--", "cat"], {
+    cwd: "/",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
     stdio: ["pipe", "ignore", "pipe", "pipe"],
   });
   let info = "";
   let stderr = "";
+  let started = false;
+  // Kept until the keeper has started (its error, if it fails): after that, nothing it writes is kept.
   keeper.stderr?.setEncoding("utf8").on("data", (c: string) => {
-    stderr += c;
+    if (!started) stderr += c;
   });
   const infoStream = keeper.stdio[3] as NodeJS.ReadableStream;
   infoStream.setEncoding("utf8");
@@ -150,6 +183,7 @@ async function startKeeper(): Promise<Keeper> {
       if (pid) resolvePid(pid);
     });
   });
+  started = true;
   const fds = [openSync(`/proc/${initPid}/ns/pid`, "r")];
   if (userArgs().length > 0) fds.push(openSync(`/proc/${initPid}/ns/user`, "r"));
   // A keeper waiting for its job keeps nothing of this process alive (it dies with it).
@@ -158,23 +192,43 @@ async function startKeeper(): Promise<Keeper> {
   return { process: keeper, initPid, fds };
 }
 
-let spare: Promise<Keeper> | undefined;
+/** A keeper started ahead, and the hiding mounts it was made with. */
+let spare: { hiding: string; keeper: Promise<Keeper> } | undefined;
 
-/** A keeper for a job: the one a job that ended started ahead, else a new one. */
-function takeKeeper(): Promise<Keeper> {
-  const taken = spare ?? startKeeper();
+/** Ends a keeper: the namespace's init too (killed with the keeper alone, it was now and then left running). */
+function endKeeper({ process: keeper, initPid, fds }: Keeper): void {
+  try {
+    process.kill(initPid, "SIGKILL");
+  } catch {
+    // gone already
+  }
+  keeper.kill("SIGKILL");
+  for (const stream of keeper.stdio) stream?.destroy();
+  for (const fd of fds) closeSync(fd);
+}
+
+/**
+ * A keeper for a job whose hidden paths are `hidden`: the one a job that ended started ahead when it
+ * hides what the job's must now (a hidden path made since is not missed), else a new one.
+ */
+function takeKeeper(hidden: string[]): Promise<Keeper> {
+  const hiding = hidingArgs(hidden, "/dev/null");
+  const ahead = spare;
   spare = undefined;
-  return taken;
+  if (ahead?.hiding === hiding.join("\0")) return ahead.keeper;
+  ahead?.keeper.then(endKeeper, () => undefined);
+  return startKeeper(hiding);
 }
 
 /**
  * Starts a keeper ahead for the next job, as a job ends: a server's or a chain's next job then
  * does not wait for bubblewrap's start, and a single job's start pays nothing for it.
  */
-function startSpare(): void {
+function startSpare(hidden: string[]): void {
   if (spare) return;
-  spare = startKeeper();
-  spare.catch(() => undefined); // a failure is the next job's to report
+  const hiding = hidingArgs(hidden, "/dev/null");
+  spare = { hiding: hiding.join("\0"), keeper: startKeeper(hiding) };
+  spare.keeper.catch(() => undefined); // a failure is the next job's to report
 }
 
 /**
@@ -232,7 +286,8 @@ export class JobSandbox implements Sandbox {
 
   /** Starts the keeper; rejects with bubblewrap's own message when it cannot. */
   static async start(layout: SandboxLayout): Promise<JobSandbox> {
-    return new JobSandbox(await takeKeeper(), mountArgs(layout), layout);
+    const hidden = layout.hidden.map((p) => resolve(p));
+    return new JobSandbox(await takeKeeper(hidden), mountArgs(layout), layout);
   }
 
   /**
@@ -273,16 +328,9 @@ export class JobSandbox implements Sandbox {
     this.closed = true;
     // The namespace's init too: killed with the keeper's own process alone, it was now and then left
     // running (3 in 60 right after start), holding the keeper's pipes and the namespace open.
-    const { process: keeper, initPid, fds } = this.keeper;
-    try {
-      process.kill(initPid, "SIGKILL");
-    } catch {
-      // gone already
-    }
-    keeper.kill("SIGKILL");
-    for (const stream of keeper.stdio) stream?.destroy();
-    for (const fd of fds) closeSync(fd);
+    endKeeper(this.keeper);
     // On the next turn, and only if this process goes on (a `gantry run` that is done just exits).
-    setTimeout(startSpare, 0).unref();
+    const hidden = this.layout.hidden.map((p) => resolve(p));
+    setTimeout(() => startSpare(hidden), 0).unref();
   }
 }
