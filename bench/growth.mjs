@@ -10,7 +10,9 @@
 //           runs: not 100,000 real runs. At each size a fresh server starts on that data and:
 //           - its RSS after start, and its peak after everything below;
 //           - autocannon (--connections, --duration s each) against the runs list's first page
-//             (GET /api/v1/repos/{o}/{r}/actions/runs), a filtered list, a run and its jobs;
+//             (GET /api/v1/repos/{o}/{r}/actions/runs), two filtered lists (?branch=…&status=…,
+//             ?event=push&per_page=100), its last page (?page=N, the deepest OFFSET), a run and
+//             its jobs;
 //           - the web UI's runs page and run page as the browser loads them (the HTML and the API
 //             calls the page makes, in parallel; --connections pages at a time): pages per second
 //             and p50/p99 of the whole page;
@@ -493,6 +495,13 @@ try {
           "runs list, ?branch=feature/a&status=failure",
           `${api1}/runs?branch=feature%2Fa&status=failure`,
         ),
+      );
+      entry.requests.push(
+        await cannon("runs list, ?event=push&per_page=100", `${api1}/runs?event=push&per_page=100`),
+      );
+      const lastPage = Math.ceil(size / 30);
+      entry.requests.push(
+        await cannon(`runs list, last page (?page=${lastPage})`, `${api1}/runs?page=${lastPage}`),
       );
       entry.requests.push(await cannon(`a run (GET …/runs/${sample})`, `${api1}/runs/${sample}`));
       entry.requests.push(
