@@ -10,7 +10,6 @@ import {
   loadWorkflowFiles,
   UsageError,
 } from "../workflow/index.js";
-import { artifactsHint, pruneExpiredArtifacts } from "./artifacts.js";
 import { parseDotenv, parsePairs } from "./dotenv.js";
 import { HostLabels } from "./host-labels.js";
 import { type LocalRepo, readLocalRepoAsync } from "./local-repo.js";
@@ -204,6 +203,8 @@ export async function runCommand(argv: string[], reading?: Promise<LocalRepo>): 
       logPath: logs ? (key, name, file) => logs.open(key, file, name) : undefined,
     });
     terminal.finish(report);
+    // After the run: the artifact store's code (zip and blob stores) is not loaded before the first step.
+    const { artifactsHint, pruneExpiredArtifacts } = await import("./artifacts.js");
     for (const line of await artifactsHint(report)) process.stdout.write(`${line}\n`);
     await pruneExpiredArtifacts();
     if (values.report) writeFileSync(resolve(cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);

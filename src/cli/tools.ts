@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { addTool, listTools, removeTool, ToolInstallError, toolArch } from "../actions/index.js";
+import { loadToolInstaller, ToolInstallError } from "../actions/index.js";
 import { UsageError } from "../workflow/index.js";
 import { gantryHome } from "./run-workflows.js";
 import { textTable } from "./text-table.js";
@@ -78,6 +78,7 @@ export async function toolsCommand(argv: string[]): Promise<number> {
       throw new UsageError(`--${o} belongs to gantry tools add`);
   }
   const toolCache = values["tool-cache"] || process.env.RUNNER_TOOL_CACHE || join(gantryHome(), "tool-cache");
+  const { addTool, listTools, removeTool, toolArch } = await loadToolInstaller();
   const arch = toolArch(values.arch);
   try {
     switch (command) {

@@ -7,7 +7,8 @@ export function findOnPath(name: string, path: string | undefined): string | und
     if (!dir) continue;
     const file = join(dir, name);
     try {
-      if (!statSync(file).isFile()) continue;
+      // Most folders on PATH have no such file: asked without an exception (each costs a stack trace).
+      if (!statSync(file, { throwIfNoEntry: false })?.isFile()) continue;
       accessSync(file, constants.X_OK);
       return file;
     } catch {

@@ -79,6 +79,11 @@ const GITHUB_ENV_KEYS = [
 /** Runs jobs on this machine, each in its own empty workspace. */
 export class LocalRunner implements JobExecutor {
   private jobCount = 0;
+  /**
+   * This process's environment, copied once (when no hostEnv is given): each read of process.env
+   * asks the C++ side, key by key, and nothing in gantry changes it while jobs run.
+   */
+  private processEnv?: Record<string, string>;
 
   constructor(private readonly opts: LocalRunnerOptions) {}
 
@@ -97,7 +102,8 @@ export class LocalRunner implements JobExecutor {
     if (this.opts.sandbox) dirs.push(tmp);
     for (const d of dirs) mkdirSync(d, { recursive: true });
     // A HOME of the job's own in every mode: `git config --global`, ~/.npmrc, ~/.npm stay in the job.
-    const hostEnv = jobHomeEnv(this.opts.hostEnv ?? (process.env as Record<string, string>), home);
+    const host = this.opts.hostEnv ?? (this.processEnv ??= { ...process.env } as Record<string, string>);
+    const hostEnv = jobHomeEnv(host, home);
     // What `npm i -g` and `corepack enable` install stays in the job too.
     const toolsEnv = prepareJobTools(tools, hostEnv.PATH ?? "");
     // The run's own payload (github.event: a dispatch's inputs included), as GitHub writes it.

@@ -1,4 +1,4 @@
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
 export interface ShellCommand {
@@ -25,6 +25,8 @@ function search(name: string, path: string): string | undefined {
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
     const full = join(dir, name);
+    // Most folders on PATH have no such file: asked without an exception (each costs a stack trace).
+    if (!existsSync(full)) continue;
     try {
       accessSync(full, constants.X_OK);
       return full;

@@ -1,0 +1,77 @@
+// What `gantry run` loads before its first step: the built-in actions' code (checkout, cache,
+// artifacts, setup-* with semver) only when a step uses one of them. A run of `run:` steps does not
+// read or compile it; a run that uses actions/checkout loads it and runs it as before.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { gantry, repoWith } from "./harness.js";
+
+const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
+
+/** A preload that writes the URL of every module Node.js loads to $GANTRY_TEST_LOADED. */
+function loadRecorder(): string {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-loads-"));
+  writeFileSync(
+    join(dir, "hooks.mjs"),
+    `import { appendFileSync } from "node:fs";
+export async function load(url, context, next) {
+  appendFileSync(process.env.GANTRY_TEST_LOADED, url + "\\n");
+  return next(url, context);
+}
+`,
+  );
+  writeFileSync(
+    join(dir, "preload.mjs"),
+    `import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url);\n`,
+  );
+  return join(dir, "preload.mjs");
+}
+
+/** The text of the bundle's files a `gantry run` in `repo` loaded (the run's own report says how it went). */
+async function runRecordingLoads(repo: string) {
+  const loaded = join(mkdtempSync(join(tmpdir(), "gantry-loaded-")), "loaded.txt");
+  writeFileSync(loaded, "");
+  const result = await gantry(repo, ["run"], {
+    env: { NODE_OPTIONS: `--import ${loadRecorder()}`, GANTRY_TEST_LOADED: loaded },
+  });
+  const files = [...new Set(readFileSync(loaded, "utf8").split("\n"))]
+    .filter((url) => url.startsWith("file://"))
+    .map((url) => fileURLToPath(url))
+    .filter((path) => path.startsWith(DIST));
+  return { result, files, text: files.map((f) => readFileSync(f, "utf8")).join("\n") };
+}
+
+// semver's own constant, and the built-in actions' message for a missing store (built-ins.ts).
+const SEMVER = "SEMVER_SPEC_VERSION";
+const BUILT_INS = "cannot reach ";
+
+describe("gantry run's start", () => {
+  let plain: Awaited<ReturnType<typeof runRecordingLoads>>;
+  beforeAll(async () => {
+    plain = await runRecordingLoads(
+      repoWith("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n"),
+    );
+  });
+
+  it("runs `run:` steps without loading the built-in actions or semver", () => {
+    expect(plain.result.code).toBe(0);
+    expect(plain.result.report?.runs[0].jobs[0].result).toBe("success");
+    expect(plain.files.length).toBeGreaterThan(1);
+    expect(plain.text).not.toContain(SEMVER);
+    expect(plain.text).not.toContain(BUILT_INS);
+  });
+
+  it("loads a built-in action when a step uses it, and runs it", async () => {
+    const repo = repoWith(
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: test -f hello.txt\n",
+      { "hello.txt": "hi\n" },
+    );
+    const { result, text } = await runRecordingLoads(repo);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.report?.runs[0].jobs[0].steps.map((s) => s.conclusion)).toEqual(["success", "success"]);
+    expect(text).toContain(BUILT_INS);
+  });
+});
