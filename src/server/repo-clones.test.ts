@@ -1,5 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -50,6 +58,72 @@ describe("RepoClones", () => {
     await restarted.sync({ owner: "o", name: "r", url: c });
     expect(await restarted.resolveRef({ owner: "o", name: "r" }, "from-c")).toBeDefined();
     expect(git(clones.path({ owner: "o", name: "r" }), "config", "remote.origin.url")).toBe(c);
+  });
+
+  it("fetches for a ref only when origin (a repository on this host) has it otherwise than the clone", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
+    dirs.push(root);
+    const a = source(root, "a", "main", "first");
+    const clones = new RepoClones(join(root, "repos"));
+    const repo = { owner: "o", name: "r", url: a };
+    // No clone yet: made.
+    await clones.syncFor(repo, "main");
+    expect((await clones.resolveRef(repo, "main"))?.sha).toBe(git(a, "rev-parse", "main"));
+    // Origin's main as the clone's: nothing fetched (the new branch is not there yet).
+    git(a, "branch", "other");
+    await clones.syncFor(repo, "main");
+    expect(await clones.resolveRef(repo, "other")).toBeUndefined();
+    // Origin's main moved (packed there, loose or not): fetched, and read at once.
+    writeFileSync(join(a, "file.txt"), "second");
+    git(a, "commit", "-q", "-am", "second");
+    git(a, "pack-refs", "--all");
+    await clones.syncFor(repo, "main");
+    expect((await clones.resolveRef(repo, "main"))?.sha).toBe(git(a, "rev-parse", "main"));
+    expect(await clones.readFile(repo, "main", "file.txt")).toBe("second");
+    // A tag of the name appearing in origin: fetched (a branch and a tag share the short name).
+    git(a, "tag", "v1");
+    await clones.syncFor(repo, "v1");
+    expect((await clones.resolveRef(repo, "v1"))?.ref).toBe("refs/tags/v1");
+    // A commit id the clone has: nothing to fetch; one it lacks: fetched.
+    const old = git(a, "rev-parse", "main~1");
+    await clones.syncFor(repo, old.slice(0, 12));
+    expect((await clones.resolveRef(repo, old.slice(0, 12)))?.sha).toBe(old);
+    git(a, "checkout", "-q", "-b", "side");
+    writeFileSync(join(a, "file.txt"), "third");
+    git(a, "commit", "-q", "-am", "third");
+    const third = git(a, "rev-parse", "HEAD");
+    await clones.syncFor(repo, third);
+    expect((await clones.resolveRef(repo, third))?.sha).toBe(third);
+  });
+
+  it("reads files and workflows through one cat-file process, as git show and ls-tree give them", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
+    dirs.push(root);
+    const a = source(root, "a", "main", "first");
+    mkdirSync(join(a, ".github", "workflows"), { recursive: true });
+    writeFileSync(join(a, ".github", "workflows", "b.yml"), "b: 1\n");
+    writeFileSync(join(a, ".github", "workflows", "a.yaml"), "a: 1\n");
+    writeFileSync(join(a, ".github", "workflows", "notes.txt"), "no\n");
+    symlinkSync("b.yml", join(a, ".github", "workflows", "link.yml"));
+    git(a, "add", ".");
+    git(a, "commit", "-q", "-m", "workflows");
+    const clones = new RepoClones(join(root, "repos"));
+    const repo = { owner: "o", name: "r", url: a };
+    await clones.sync(repo);
+    const sha = git(a, "rev-parse", "HEAD");
+    expect(await clones.readWorkflows(repo, sha)).toEqual([
+      { file: ".github/workflows/a.yaml", content: "a: 1\n" },
+      { file: ".github/workflows/b.yml", content: "b: 1\n" },
+      { file: ".github/workflows/link.yml", content: "b.yml" },
+    ]);
+    expect(await clones.readWorkflows(repo, git(a, "rev-parse", "HEAD~1"))).toEqual([]);
+    await expect(clones.readFile(repo, sha, "nope.txt")).rejects.toThrow(/does not exist/);
+    // A regular file only: not a symbolic link, nor a folder.
+    expect(await clones.readRegularFile(repo, sha, ".github/workflows/b.yml")).toBe("b: 1\n");
+    expect(await clones.readRegularFile(repo, sha, "file.txt")).toBe("first");
+    expect(await clones.readRegularFile(repo, sha, ".github/workflows/link.yml")).toBeUndefined();
+    expect(await clones.readRegularFile(repo, sha, ".github/workflows")).toBeUndefined();
+    expect(await clones.readRegularFile(repo, sha, ".github/workflows/none.yml")).toBeUndefined();
   });
 
   it("checks a commit out where a crash left a worktree registered but its directory gone", async () => {

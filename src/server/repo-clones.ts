@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { execFileProcess } from "../spawner/index.js";
 import type { Repo } from "../store/index.js";
+import { CatFileBatch, type GitObject, treeEntries } from "./cat-file-batch.js";
+import { localGitDir, readStoredRef } from "./local-refs.js";
 import { repoNameProblem } from "./validate.js";
 
 /**
@@ -41,6 +43,8 @@ export class RepoClones {
   private origins = new Map<string, string>();
   /** Fetches into each clone since its last maintenance (see sync). */
   private fetches = new Map<string, number>();
+  /** Each clone's long-lived `git cat-file --batch` (cat-file-batch.ts). */
+  private batches = new Map<string, CatFileBatch>();
 
   constructor(
     private readonly root: string,
@@ -65,6 +69,28 @@ export class RepoClones {
       next.catch(() => undefined),
     );
     return next;
+  }
+
+  /**
+   * The object a name stands for, read by the clone's cat-file process; undefined when git has
+   * none; "unread" when that process failed (the caller asks git in a process of its own).
+   */
+  private async object(
+    repo: Pick<Repo, "owner" | "name">,
+    name: string,
+  ): Promise<GitObject | undefined | "unread"> {
+    const dir = this.path(repo);
+    if (!existsSync(join(dir, "HEAD"))) return "unread";
+    let batch = this.batches.get(dir);
+    if (!batch) this.batches.set(dir, (batch = new CatFileBatch(dir)));
+    return batch.read(name).catch(() => "unread" as const);
+  }
+
+  /** Ends the clone's cat-file process (its next read starts another, seeing the packs as they are now). */
+  private closeBatch(repo: Pick<Repo, "owner" | "name">): void {
+    const dir = this.path(repo);
+    this.batches.get(dir)?.close();
+    this.batches.delete(dir);
   }
 
   /** A local path is taken as given (relative to the server's working directory). */
@@ -113,18 +139,44 @@ export class RepoClones {
   }
 
   /**
+   * Brings the clone up to date for resolving `ref` (resolveRef): fetches (sync) unless the clone
+   * provably has what origin has for it. When origin is a repository on this host whose refs git
+   * keeps as files, each ref `ref` may stand for is read there and in the clone, without a git
+   * process: equal, the fetch would change nothing resolveRef reads, and is left out. Otherwise
+   * (a remote origin, a difference, anything unusual), it fetches.
+   */
+  async syncFor(repo: Pick<Repo, "owner" | "name" | "url">, ref: string): Promise<void> {
+    const dir = this.path(repo);
+    const origin = existsSync(join(dir, "HEAD")) ? localGitDir(this.source(repo.url)) : undefined;
+    if (origin) {
+      const refs = ref.startsWith("refs/") ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
+      const same = refs.every((r) => {
+        const there = readStoredRef(origin, r);
+        return there !== "unknown" && there === readStoredRef(dir, r);
+      });
+      // A commit id given as the ref: the clone has it already.
+      const id = /^[0-9a-f]{7,40}$/i.test(ref) && !ref.startsWith("refs/");
+      if (same && (!id || (await this.resolveRef(repo, ref)) !== undefined)) return;
+    }
+    await this.sync(repo);
+  }
+
+  /**
    * git's automatic maintenance of a clone (gc when loose objects or packs pile up), queued behind
    * the git work under way on it; a failure (an old git without `maintenance`) is ignored.
    */
   private maintain(repo: Pick<Repo, "owner" | "name">): Promise<void> {
     return this.locked(repo, async () => {
       await git(this.path(repo), ["maintenance", "run", "--auto", "--quiet"]).catch(() => undefined);
+      // A repack may have replaced the packs the cat-file process holds open.
+      this.closeBatch(repo);
     });
   }
 
   /** Deletes the server's clone of a repository (it was removed), after the git work under way on it. */
   remove(repo: Pick<Repo, "owner" | "name">): Promise<void> {
     return this.locked(repo, async () => {
+      this.closeBatch(repo);
       rmSync(this.path(repo), { recursive: true, force: true });
       this.origins.delete(this.path(repo));
     });
@@ -138,6 +190,11 @@ export class RepoClones {
     const dir = this.path(repo);
     const candidates = ref.startsWith("refs/") ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
     for (const full of candidates) {
+      const read = await this.object(repo, `${full}^{commit}`);
+      if (read !== "unread") {
+        if (read) return { ref: full, sha: read.oid };
+        continue;
+      }
       const sha = await git(dir, [
         "rev-parse",
         "-q",
@@ -148,6 +205,8 @@ export class RepoClones {
       if (sha.trim()) return { ref: full, sha: sha.trim() };
     }
     if (/^[0-9a-f]{7,40}$/i.test(ref)) {
+      const read = await this.object(repo, `${ref}^{commit}`);
+      if (read !== "unread") return read ? { ref: "", sha: read.oid } : undefined;
       const sha = await git(dir, [
         "rev-parse",
         "-q",
@@ -188,6 +247,26 @@ export class RepoClones {
     repo: Pick<Repo, "owner" | "name">,
     sha: string,
   ): Promise<Array<{ file: string; content: string }>> {
+    const tree = await this.object(repo, `${sha}:.github/workflows`);
+    if (tree !== "unread") {
+      if (tree?.type !== "tree") return [];
+      const entries = treeEntries(tree.content, tree.oid.length / 2)
+        .filter((e) => /\.ya?ml$/.test(e.name))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const out: Array<{ file: string; content: string }> = [];
+      for (const e of entries) {
+        const file = `.github/workflows/${e.name}`;
+        // A blob by its id; anything else (a folder, a submodule) as `git show` gives it.
+        const blob =
+          e.mode.startsWith("10") || e.mode === "120000" ? await this.object(repo, e.oid) : "unread";
+        const content =
+          blob !== "unread" && blob?.type === "blob"
+            ? blob.content.toString("utf8")
+            : await this.readFile(repo, sha, file);
+        out.push({ file, content });
+      }
+      return out;
+    }
     const dir = this.path(repo);
     const listing = await git(dir, [
       "ls-tree",
@@ -238,7 +317,30 @@ export class RepoClones {
     };
   }
 
-  readFile(repo: Pick<Repo, "owner" | "name">, sha: string, path: string): Promise<string> {
+  /**
+   * A regular file's content at a commit (not a symbolic link, a folder or a submodule), read by the
+   * clone's cat-file process; undefined when there is none, or when that process failed.
+   */
+  async readRegularFile(
+    repo: Pick<Repo, "owner" | "name">,
+    sha: string,
+    path: string,
+  ): Promise<string | undefined> {
+    const cut = path.lastIndexOf("/");
+    const tree = await this.object(repo, cut < 0 ? `${sha}^{tree}` : `${sha}:${path.slice(0, cut)}`);
+    if (tree === "unread" || tree?.type !== "tree") return undefined;
+    const name = path.slice(cut + 1);
+    const entry = treeEntries(tree.content, tree.oid.length / 2).find((e) => e.name === name);
+    if (!entry || (entry.mode !== "100644" && entry.mode !== "100755")) return undefined;
+    const blob = await this.object(repo, entry.oid);
+    return blob !== "unread" && blob?.type === "blob" ? blob.content.toString("utf8") : undefined;
+  }
+
+  /** A file's content at a commit (as `git show COMMIT:PATH`); rejects with GitError when there is none. */
+  async readFile(repo: Pick<Repo, "owner" | "name">, sha: string, path: string): Promise<string> {
+    const read = await this.object(repo, `${sha}:${path}`);
+    if (read !== "unread" && read?.type === "blob") return read.content.toString("utf8");
+    if (read === undefined) throw new GitError(`fatal: path '${path}' does not exist in '${sha}'`);
     return git(this.path(repo), ["show", "--end-of-options", `${sha}:${path}`]);
   }
 

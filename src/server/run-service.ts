@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { AuditTrail } from "../audit/index.js";
 import type { EnvironmentEntry } from "../engine/index.js";
@@ -22,9 +23,11 @@ import type { Conclusion, Repo, Run, Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
 import {
   buildWorkflowDef,
+  fileSizeProblem,
   formatProblem,
   type LoadedWorkflow,
   loadWorkflowFiles,
+  type Problem,
   workflowMatches,
 } from "../workflow/index.js";
 import type { ServerConfig } from "./config.js";
@@ -402,10 +405,21 @@ export class RunService {
     // A run that was under way already (recovered, adopted from a dead server) said so before.
     if (run.status !== "in_progress")
       this.chain.fire({ ...run, status: "in_progress", startedAt }, "in_progress");
+    // The run's commit checked out (its source: what actions/checkout copies, local actions and
+    // called workflows) only when a job uses an action or a workflow: a workflow of `run:` steps
+    // alone reads nothing of it, and is read from the clone instead.
+    let checkedOut = false;
     try {
-      await clones.addWorktree(repo, run.headSha, source);
-      // The same loading and checks gantry run makes, on the run's commit.
-      const loaded = await loadWorkflowFiles([join(source, run.workflowFile)], source, loadPushedWorkflow);
+      const read = await this.readPlainWorkflow(repo, run);
+      let loaded: { workflows: LoadedWorkflow[]; problems: Problem[] };
+      if (read) {
+        loaded = { workflows: [read.workflow], problems: read.problems };
+      } else {
+        checkedOut = true;
+        await clones.addWorktree(repo, run.headSha, source);
+        // The same loading and checks gantry run makes, on the run's commit.
+        loaded = await loadWorkflowFiles([join(source, run.workflowFile)], source, loadPushedWorkflow);
+      }
       const errors = loaded.problems.filter((p) => p.severity === "error");
       const wf = loaded.workflows[0];
       if (errors.length > 0 || !wf) {
@@ -509,13 +523,40 @@ export class RunService {
       await serial.idle();
       await this.finish(run, report.conclusion as Conclusion);
     } finally {
-      await clones.removeWorktree(repo, source).catch(() => undefined);
+      // A worktree an earlier attempt of this tag left (a crash) goes too.
+      if (checkedOut || existsSync(source)) await clones.removeWorktree(repo, source).catch(() => undefined);
       // The jobs' folders go in a process of their own, never on the server's event loop.
       if (process.env.GANTRY_KEEP_WORKSPACE !== "1") {
         discardDir(work, trash);
         removeTrash(trash);
       }
     }
+  }
+
+  /**
+   * The run's workflow read from the clone, when it needs no checkout of the run's commit: a
+   * regular file under the size limit whose jobs use no action and no workflow (see execute), so
+   * that loading it from a checkout would find nothing more. Undefined otherwise.
+   */
+  private async readPlainWorkflow(
+    repo: Repo,
+    run: Run,
+  ): Promise<{ workflow: LoadedWorkflow; problems: Problem[] } | undefined> {
+    const content = await this.deps.clones.readRegularFile(repo, run.headSha, run.workflowFile);
+    if (content === undefined || fileSizeProblem(run.workflowFile, Buffer.byteLength(content)))
+      return undefined;
+    const loaded = await loadPushedWorkflow(run.workflowFile, content);
+    const wf = loaded.workflow;
+    if (!wf) return undefined;
+    const uses = wf.template.jobs.some(
+      (job) =>
+        job.type === "reusableWorkflowJob" ||
+        job.steps.some((step) => (step as { uses?: unknown }).uses !== undefined),
+    );
+    if (uses) return undefined;
+    // In the order loadWorkflowFiles gives a file's problems.
+    const problems = [...loaded.problems].sort((a, b) => a.line - b.line || a.col - b.col);
+    return { workflow: wf, problems };
   }
 
   /**

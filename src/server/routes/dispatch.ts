@@ -19,7 +19,7 @@ export function dispatchRoutes(ctx: ServerContext): Hono {
       throw new HttpError(404, `Not Found: '${name}' is not a workflow file name`);
     const file = `.github/workflows/${name}`;
     try {
-      await ctx.clones.sync(repo);
+      await ctx.clones.syncFor(repo, body.ref);
     } catch (err) {
       throw new HttpError(502, `The server could not fetch ${repo.url}: ${(err as Error).message}`);
     }

@@ -16,7 +16,7 @@ export function repositoryDispatchRoutes(ctx: ServerContext): Hono {
     const repo = await repoAccess(ctx, c, "write", "contents");
     const body = await bodyOf(c, repositoryDispatchBody);
     try {
-      await ctx.clones.sync(repo);
+      await ctx.clones.syncFor(repo, `refs/heads/${repo.defaultBranch}`);
     } catch (err) {
       throw new HttpError(502, `The server could not fetch ${repo.url}: ${(err as Error).message}`);
     }
