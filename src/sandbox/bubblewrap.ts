@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import {
   chownSync,
   closeSync,
-  existsSync,
   openSync,
   readdirSync,
   realpathSync,
+  type Stats,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -32,10 +32,18 @@ export interface SandboxLayout {
 
 const BWRAP = "bwrap";
 
-/** Whether `path` is `root` or beneath it. */
+/**
+ * Whether the absolute, normalised `path` is `root` or beneath it, by comparing the strings (this runs
+ * hundreds of times per job: path.relative made a quarter of what a job allocated).
+ */
+function under(path: string, root: string): boolean {
+  if (!path.startsWith(root)) return false;
+  return path.length === root.length || root.endsWith("/") || path[root.length] === "/";
+}
+
+/** Whether `path` is `root` or beneath it (both resolved first). */
 function isWithin(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  return under(resolve(path), resolve(root));
 }
 
 /** Why a sandbox cannot run here, by job user ('' for this process's own): asked once each. */
@@ -83,12 +91,18 @@ function userArgs(): string[] {
  * The mounts that take the hidden paths away: a tmpfs over each folder, `empty` over each file. What
  * is under /tmp is gone already (/tmp is replaced), and a path that does not exist needs nothing.
  */
-function hidingArgs(hidden: string[], empty: string): string[] {
+function hidingArgs(hidden: string[], empty: () => string): string[] {
   const args: string[] = [];
   for (const path of hidden) {
-    if (isWithin(path, "/tmp") || !existsSync(path)) continue;
-    if (statSync(path).isDirectory()) args.push("--tmpfs", path);
-    else args.push("--ro-bind", empty, path);
+    if (under(path, "/tmp")) continue;
+    let stat: Stats | undefined;
+    try {
+      stat = statSync(path);
+    } catch {
+      continue; // not there (or not to be reached): nothing to hide
+    }
+    if (stat.isDirectory()) args.push("--tmpfs", path);
+    else args.push("--ro-bind", empty(), path);
   }
   return args;
 }
@@ -97,11 +111,16 @@ function hidingArgs(hidden: string[], empty: string): string[] {
 function mountArgs(layout: SandboxLayout): string[] {
   const tmp = "/tmp";
   // A hidden file reads as empty (a device such as /dev/null cannot be opened on a nodev bind).
-  const empty = resolve(layout.jobDir, ".hidden-file");
-  writeFileSync(empty, "", { mode: 0o444 });
+  let empty: string | undefined;
+  const emptyFile = () => {
+    if (empty) return empty;
+    empty = resolve(layout.jobDir, ".hidden-file");
+    writeFileSync(empty, "", { mode: 0o444 });
+    return empty;
+  };
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--bind", layout.tmpDir, tmp];
   const hidden = layout.hidden.map((p) => resolve(p));
-  args.push(...hidingArgs(hidden, empty));
+  args.push(...hidingArgs(hidden, emptyFile));
   const binds: [string, string][] = [];
   // The job's folders one by one, not the folder holding them: a step cannot swap one for a link
   // (a mount point does not move), so the server's own writes there stay where it means them.
@@ -111,18 +130,24 @@ function mountArgs(layout: SandboxLayout): string[] {
   }
   for (const path of layout.readOnly) binds.push(["--ro-bind-try", path]);
   for (const path of layout.writable) binds.push(["--bind-try", path]);
-  for (const [how, path] of binds) args.push(...reachable(path, [...hidden, tmp]), how, path, path);
+  // Each folder made once: the binds below one job folder share all the folders above it.
+  const made = new Set<string>();
+  for (const [how, path] of binds)
+    args.push(...reachable(resolve(path), [...hidden, tmp], made), how, path, path);
   return args;
 }
 
 /**
- * The folders above a bind that the sandbox makes inside a hidden folder, made 0755 first (bubblewrap
- * makes them 0700, which a job run as another user could not pass through).
+ * The folders above a bind (`path`, resolved) that the sandbox makes inside a hidden folder, made
+ * 0755 first (bubblewrap makes them 0700, which a job run as another user could not pass through),
+ * but for those in `made` already (to which these are added).
  */
-function reachable(path: string, roots: string[]): string[] {
+function reachable(path: string, roots: string[], made = new Set<string>()): string[] {
   const args: string[] = [];
   for (let up = dirname(path); up !== dirname(up); up = dirname(up)) {
-    if (roots.some((root) => up !== root && isWithin(up, root))) args.unshift("--perms", "0755", "--dir", up);
+    if (made.has(up) || !roots.some((root) => up !== root && under(up, root))) continue;
+    made.add(up);
+    args.unshift("--perms", "0755", "--dir", up);
   }
   return args;
 }
@@ -212,7 +237,7 @@ function endKeeper({ process: keeper, initPid, fds }: Keeper): void {
  * hides what the job's must now (a hidden path made since is not missed), else a new one.
  */
 function takeKeeper(hidden: string[]): Promise<Keeper> {
-  const hiding = hidingArgs(hidden, "/dev/null");
+  const hiding = hidingArgs(hidden, () => "/dev/null");
   const ahead = spare;
   spare = undefined;
   if (ahead?.hiding === hiding.join("\0")) return ahead.keeper;
@@ -226,7 +251,7 @@ function takeKeeper(hidden: string[]): Promise<Keeper> {
  */
 function startSpare(hidden: string[]): void {
   if (spare) return;
-  const hiding = hidingArgs(hidden, "/dev/null");
+  const hiding = hidingArgs(hidden, () => "/dev/null");
   spare = { hiding: hiding.join("\0"), keeper: startKeeper(hiding) };
   spare.keeper.catch(() => undefined); // a failure is the next job's to report
 }
@@ -255,7 +280,7 @@ export class JobSandbox implements Sandbox {
 
   /** Where the sandbox makes folders of its own (the hidden ones, /tmp). */
   private get roots(): string[] {
-    return [...this.layout.hidden, "/tmp"];
+    return [...this.layout.hidden.map((p) => resolve(p)), "/tmp"];
   }
 
   /** Whether the job sees `path` at the same path as this host (its folder, the extra binds). */
@@ -309,8 +334,8 @@ export class JobSandbox implements Sandbox {
     // command now and then while its parent lived (3 in 120).
     const sandboxArgs = [
       ...this.mounts,
-      ...(extra.readOnly ?? []).flatMap((p) => [...reachable(p, this.roots), "--ro-bind", p, p]),
-      ...(extra.writable ?? []).flatMap((p) => [...reachable(p, this.roots), "--bind", p, p]),
+      ...(extra.readOnly ?? []).flatMap((p) => [...reachable(resolve(p), this.roots), "--ro-bind", p, p]),
+      ...(extra.writable ?? []).flatMap((p) => [...reachable(resolve(p), this.roots), "--bind", p, p]),
       ...joins,
       "--proc",
       "/proc",
