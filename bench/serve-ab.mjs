@@ -133,6 +133,21 @@ function processCpu(pid) {
  * moved in; whatever they start later is in it from its fork. Undefined where it cannot be made.
  */
 const CPUACCT = "/sys/fs/cgroup/cpuacct";
+/** The groups to remove at the end (a stopped server's folder removal can outlive it by seconds). */
+const groups = [];
+async function removeGroups() {
+  for (let i = 0; i < 600 && groups.length > 0; i++) {
+    for (const dir of [...groups]) {
+      try {
+        rmdirSync(dir);
+        groups.splice(groups.indexOf(dir), 1);
+      } catch {
+        // processes still in it
+      }
+    }
+    if (groups.length > 0) await sleep(100);
+  }
+}
 function treeCpu(pid) {
   const dir = join(CPUACCT, `gantry-serveab-${process.pid}-${pid}`);
   try {
@@ -153,17 +168,8 @@ function treeCpu(pid) {
   }
   return {
     ms: () => Number(readFileSync(join(dir, "cpuacct.usage"), "utf8")) / 1e6,
-    /** Removes the group once its processes have gone (a group with processes cannot be removed). */
-    remove: async () => {
-      for (let i = 0; i < 50; i++) {
-        try {
-          rmdirSync(dir);
-          return;
-        } catch {
-          await sleep(100);
-        }
-      }
-    },
+    /** Removed once its processes have gone (a group with processes cannot be): at the bench's end. */
+    remove: () => groups.push(dir),
   };
 }
 
@@ -439,7 +445,7 @@ try {
         results.queuedJobs.runs.push(row);
         log(`   ${JSON.stringify(row)}`);
         await server.stop();
-        await tree?.remove();
+        tree?.remove();
       }
     }
     // Reference: gantry run of the same matrix, this build.
@@ -462,6 +468,7 @@ try {
     log(`   gantry run --max-jobs ${SLOTS}: ${JSON.stringify(results.queuedJobs.referenceGantryRun)}`);
   }
 } finally {
+  await removeGroups();
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
   if (!opts.keep) rmSync(tmpRoot, { recursive: true, force: true });
   else log(`kept ${tmpRoot}`);
