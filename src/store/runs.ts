@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { onPostgres } from "./dialect.js";
 import { json, now, toRun } from "./rows.js";
 import type { Database, DbRun } from "./schema.js";
 import { nextValue } from "./sequences.js";
@@ -95,7 +96,8 @@ export async function listRuns(db: Kysely<Database>, f: RunFilter): Promise<{ to
   const page = Math.max(f.page ?? 1, 1);
   const total = unfiltered
     ? await runCount(db, f.repoId)
-    : Number((await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+    : ((await intersectedCount(db, f)) ??
+      Number((await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n));
   const rows = await q
     .selectAll()
     .orderBy("id", "desc")
@@ -103,6 +105,36 @@ export async function listRuns(db: Kysely<Database>, f: RunFilter): Promise<{ to
     .offset((page - 1) * perPage)
     .execute();
   return { total, runs: rows.map(toRun) };
+}
+
+/**
+ * The count of a list filtered on two or more columns (no search text), as the intersection of
+ * each filter's run ids, every one read from its own (repo_id, column, id) index alone; undefined
+ * for one filter or a search (the plain count serves those). The plain count reads the runs of one
+ * index's range and checks the other columns in each run's row: at 100,000 runs, ?branch=…&status=…
+ * took 105–116 ms in SQLite that way, 6–12 ms as the intersection (EXPLAIN QUERY PLAN: two
+ * covering index scans, no row read). SQLite only: PostgreSQL's planner combines the indexes
+ * itself (a bitmap scan: 12 ms at 100,000 runs after VACUUM, 16.5 ms as the intersection).
+ */
+async function intersectedCount(db: Kysely<Database>, f: RunFilter): Promise<number | undefined> {
+  if (f.search?.trim() || onPostgres(db)) return undefined;
+  const equal: Array<[keyof DbRun & string, string]> = [];
+  if (f.branch !== undefined) equal.push(["head_branch", f.branch]);
+  if (f.event !== undefined) equal.push(["event", f.event]);
+  if (f.headSha !== undefined) equal.push(["head_sha", f.headSha]);
+  if (f.workflowFile !== undefined) equal.push(["workflow_file", f.workflowFile]);
+  if (f.actor !== undefined) equal.push(["actor", f.actor]);
+  if (f.status !== undefined) equal.push([STATUSES.has(f.status) ? "status" : "conclusion", f.status]);
+  if (equal.length < 2) return undefined;
+  const ids = ([column, value]: [keyof DbRun & string, string]) =>
+    db.selectFrom("runs").select("id").where("repo_id", "=", f.repoId).where(column, "=", value);
+  let matches = ids(equal[0]);
+  for (const filter of equal.slice(1)) matches = matches.intersect(ids(filter));
+  const row = await db
+    .selectFrom(matches.as("m"))
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** How many runs the repository has (its run_counts row; none yet: 0). */

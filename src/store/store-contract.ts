@@ -195,6 +195,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         ids[0],
       ]);
       expect((await store.listRuns({ repoId: r.id, status: "queued" })).total).toBe(4);
+      // Two or more filters: the count is the runs matching all of them (not any), in this repository.
+      await store.updateRun(ids[3], { status: "completed", conclusion: "success" });
+      const both = { repoId: r.id, branch: "dev", status: "success" };
+      expect(await store.listRuns(both)).toMatchObject({ total: 1, runs: [{ id: ids[3] }] });
+      expect((await store.listRuns({ ...both, event: "push", status: "completed" })).total).toBe(1);
+      expect((await store.listRuns({ ...both, branch: "main", event: "push" })).total).toBe(1);
+      expect((await store.listRuns({ ...both, event: "workflow_dispatch" })).total).toBe(0);
+      expect(
+        (await store.listRuns({ repoId: r.id, branch: "main", status: "queued", event: "push" })).total,
+      ).toBe(1);
+      await store.updateRun(ids[3], { status: "queued", conclusion: null });
       const page2 = await store.listRuns({ repoId: r.id, perPage: 2, page: 2 });
       expect(page2).toMatchObject({ total: 5 });
       expect(page2.runs.map((x) => x.id)).toEqual([ids[2], ids[1]]);
