@@ -119,6 +119,11 @@ describe("SecretVault", () => {
       B: "server-b",
       C: "server-c",
     });
+    // A run's title sees the repository's variables over the server's (never an environment's).
+    await vault.createVariable({ kind: "server" }, { name: "zone", value: "server" });
+    await vault.createVariable(repo(3), { name: "ZONE", value: "repo" });
+    expect(await vault.variablesFor(3)).toEqual({ REGION: "eu", ZONE: "repo" });
+    expect(await vault.variablesFor(4)).toEqual({ REGION: "eu", ZONE: "server" });
   });
 
   it("creates, renames, updates and removes variables with GitHub's answers", async () => {

@@ -420,24 +420,28 @@ export class SecretVault {
     ];
     if (environment && !environmentNameProblem(environment))
       scopes.push({ repoId, environment: normaliseEnvironment(environment) });
+    // Read at once (on PostgreSQL, a round trip each otherwise), then laid over each other by precedence.
+    const read = await Promise.all(
+      scopes.map((where) => Promise.all([this.store.listSecrets(where), this.store.listVariables(where)])),
+    );
     const out: JobSecrets = { secrets: {}, vars: {} };
-    for (const where of scopes) {
-      for (const s of await this.store.listSecrets(where))
+    for (const [i, [secrets, vars]] of read.entries()) {
+      const where = scopes[i];
+      for (const s of secrets)
         out.secrets[s.name] = this.key.decrypt(s.encryptedValue, secretPlace(where, s.name)).toString("utf8");
-      for (const v of await this.store.listVariables(where)) out.vars[v.name] = v.value;
+      for (const v of vars) out.vars[v.name] = v.value;
     }
     return out;
   }
 
   /** The `vars` of a repository's runs (a run's title, run-name, sees them), by precedence. */
   async variablesFor(repoId: number): Promise<Record<string, string>> {
+    const [server, repo] = await Promise.all([
+      this.store.listVariables({ repoId: 0, environment: "" }),
+      this.store.listVariables({ repoId, environment: "" }),
+    ]);
     const vars: Record<string, string> = {};
-    for (const where of [
-      { repoId: 0, environment: "" },
-      { repoId, environment: "" },
-    ]) {
-      for (const v of await this.store.listVariables(where)) vars[v.name] = v.value;
-    }
+    for (const v of [...server, ...repo]) vars[v.name] = v.value;
     return vars;
   }
 }

@@ -2,7 +2,7 @@ import { type Kysely, sql } from "kysely";
 import { onPostgres } from "./dialect.js";
 import { json, now, toRun } from "./rows.js";
 import type { Database, DbRun } from "./schema.js";
-import { nextValue } from "./sequences.js";
+import { nextValues } from "./sequences.js";
 import type { NewRun, Run, RunFilter, RunPatch } from "./types.js";
 
 const STATUSES = new Set(["queued", "pending", "waiting", "in_progress", "completed"]);
@@ -16,8 +16,7 @@ export async function createRun(db: Kysely<Database>, run: NewRun): Promise<Run>
 }
 
 async function insertRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
-  const id = await nextValue(db, "runs");
-  const runNumber = await nextValue(db, `run_number:${run.repoId}:${run.workflowFile}`);
+  const [id, runNumber] = await nextValues(db, ["runs", `run_number:${run.repoId}:${run.workflowFile}`]);
   const t = now();
   const row: DbRun = {
     id,

@@ -3,11 +3,26 @@ import type { Database } from "./schema.js";
 
 /** The next value of a named counter: one upsert, atomic on SQLite and PostgreSQL alike. */
 export async function nextValue(db: Kysely<Database>, name: string): Promise<number> {
-  const row = await db
+  const [value] = await nextValues(db, [name]);
+  return value;
+}
+
+/**
+ * The next values of several named counters (distinct names), in their order: one upsert, one
+ * round trip to the database however many they are.
+ */
+export async function nextValues(db: Kysely<Database>, names: string[]): Promise<number[]> {
+  const rows = await db
     .insertInto("sequences")
-    .values({ name, value: 1 })
+    .values(names.map((name) => ({ name, value: 1 })))
     .onConflict((oc) => oc.column("name").doUpdateSet({ value: sql<number>`sequences.value + 1` }))
-    .returning("value")
-    .executeTakeFirstOrThrow();
-  return Number(row.value);
+    .returning(["name", "value"])
+    .execute();
+  // RETURNING gives no order: each value by its name.
+  const byName = new Map(rows.map((r) => [r.name, Number(r.value)]));
+  return names.map((name) => {
+    const value = byName.get(name);
+    if (value === undefined) throw new Error(`the counter ${name} was not advanced`);
+    return value;
+  });
 }
