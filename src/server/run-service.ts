@@ -287,7 +287,7 @@ export class RunService {
     }
     this.chain.fire(run, "requested");
     if (failed) this.chain.fire(run, "completed");
-    this.start(run, { repo });
+    this.start(run);
     return run;
   }
 
@@ -350,11 +350,7 @@ export class RunService {
     await this.deps.serial.idle();
   }
 
-  /**
-   * Runs `run` in the background. `made`: the run was made just now (queueRun), by a caller that has
-   * its repository; it has no jobs yet, so none is read (a round trip each on PostgreSQL).
-   */
-  private start(run: Run, made?: { repo: Repo }): void {
+  private start(run: Run): void {
     if (run.status === "completed" || this.active.has(run.id)) return;
     const cancellation = new Cancellation();
     const turn = this.admission;
@@ -363,7 +359,7 @@ export class RunService {
       admitted = resolve;
     });
     this.admission = turn.then(() => own);
-    const done = this.execute(run, cancellation, turn, admitted, made)
+    const done = this.execute(run, cancellation, turn, admitted)
       .catch(async (err) => {
         // Whatever went wrong, the run ends recorded (failed, with the reason), never stuck.
         await this.finish(run, "failure", [`gantry: ${(err as Error).message}`]).catch(() => undefined);
@@ -395,10 +391,9 @@ export class RunService {
     cancellation: Cancellation,
     turn: Promise<void>,
     admitted: () => void,
-    made?: { repo: Repo },
   ): Promise<void> {
     const { store, serial, clones, dataDir, hub, config } = this.deps;
-    const repo = made?.repo ?? (await store.getRepoById(run.repoId));
+    const repo = await store.getRepoById(run.repoId);
     if (!repo) throw new Error(`the run's repository (id ${run.repoId}) is gone`);
     const tag = `${run.id}-${run.runAttempt}`;
     const source = join(dataDir, "sources", tag);
@@ -483,7 +478,7 @@ export class RunService {
         debug,
         graceMs,
       });
-      const prior = priorJobs(made ? [] : await store.listJobs(run.id, run.runAttempt), run.workflowFile);
+      const prior = priorJobs(await store.listJobs(run.id, run.runAttempt), run.workflowFile);
       await turn;
       const token = configured ?? placeholderGithubToken();
       // runWorkflow asks for the run's concurrency group before it first awaits.
