@@ -90,6 +90,13 @@ const query = (name: string, description: string, type = "string") => ({
   schema: { type },
 });
 
+/** A page of a run attempt's jobs, as both job lists answer it. */
+const jobPage = {
+  description: "A page of the attempt's jobs, in the order they were made; total_count all of them",
+  headers: linkHeaders,
+  content: json(jobListSchema),
+};
+
 function op(summary: string, extra: Record<string, unknown>) {
   return { summary, ...extra };
 }
@@ -243,15 +250,7 @@ export function openApiDocument(): Record<string, unknown> {
       [`${runs}/{run_id}/attempts/{attempt_number}/jobs`]: {
         get: op("List jobs for a workflow run attempt, paged as GitHub's", {
           parameters: [...runParams, pathParam("attempt_number", "integer"), ...pageParams("Jobs")],
-          responses: {
-            "200": {
-              description:
-                "A page of the attempt's jobs, in the order they were made; total_count all of them",
-              headers: linkHeaders,
-              content: json(jobListSchema),
-            },
-            ...errors,
-          },
+          responses: { "200": jobPage, ...errors },
         }),
       },
       [`${runs}/{run_id}/workflow-file`]: {
@@ -279,15 +278,7 @@ export function openApiDocument(): Record<string, unknown> {
             query("attempt", "Another attempt's jobs (gantry's own)", "integer"),
             ...pageParams("Jobs"),
           ],
-          responses: {
-            "200": {
-              description:
-                "A page of the attempt's jobs, in the order they were made; total_count all of them",
-              headers: linkHeaders,
-              content: json(jobListSchema),
-            },
-            ...errors,
-          },
+          responses: { "200": jobPage, ...errors },
         }),
       },
       [`${runs}/{run_id}/graph`]: {
