@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseRole, ROLES } from "../identity/index.js";
+import { githubPageFields } from "./paging.js";
 import { idQuery } from "./validate.js";
 
 const ROLE_NAMES = `${ROLES.join(", ")} (or GitHub's aliases pull, push)`;
@@ -19,8 +20,7 @@ export const ROLE_FLAGS = ["pull", "triage", "push", "maintain", "admin"] as con
 export const collaboratorsQuery = z.object({
   affiliation: z.enum(["outside", "direct", "all"]).optional(),
   permission: z.enum(ROLE_FLAGS).optional(),
-  page: idQuery("page").default(1),
-  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
+  ...githubPageFields,
 });
 
 /** GitHub's simple user object. */

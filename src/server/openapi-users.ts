@@ -60,7 +60,7 @@ export function userPaths(): Record<string, unknown> {
           {
             name: "per_page",
             in: "query",
-            description: "1 to 100 (default 30)",
+            description: "Users per page: 30 when not given; above 100 served as 100, as GitHub",
             schema: { type: "integer" },
           },
         ],

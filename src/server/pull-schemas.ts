@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { githubPageFields } from "./paging.js";
 import { idQuery, refProblem } from "./validate.js";
 
 /** Pull request bodies, queries and answers, validated at the boundary (GitHub's shapes). */
@@ -37,8 +38,7 @@ export const pullsQuery = z.object({
   /** `branch` or `owner:branch`. */
   head: z.string().optional(),
   base: z.string().optional(),
-  page: idQuery("page").default(1),
-  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
+  ...githubPageFields,
 });
 
 const repository = z.object({

@@ -2,7 +2,7 @@
 // and queries (zod), and the answers' shapes (GitHub's user and authorization objects).
 import { z } from "zod";
 import { SCOPES } from "../identity/index.js";
-import { parseId } from "./validate.js";
+import { githubPageFields } from "./paging.js";
 
 /** GitHub's longest login. */
 export const MAX_LOGIN_LENGTH = 39;
@@ -67,17 +67,7 @@ export const usersQuery = z.object({
     .regex(/^(0|[1-9][0-9]{0,15})$/, { error: "since must be a user id (a decimal integer, 0 or more)" })
     .transform(Number)
     .default(0),
-  per_page: z
-    .string()
-    .transform((text, ctx) => {
-      const value = parseId(text);
-      if (value === undefined || value > 100) {
-        ctx.addIssue({ code: "custom", message: `per_page must be from 1 to 100 (got '${text}')` });
-        return z.NEVER;
-      }
-      return value;
-    })
-    .default(30),
+  per_page: githubPageFields.per_page,
 });
 
 /** The longest note a token may have. */

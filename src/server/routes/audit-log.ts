@@ -4,7 +4,7 @@ import { z } from "zod";
 import { entryOf } from "../../audit/index.js";
 import { requireSiteAdmin } from "../access.js";
 import { queryOf, type ServerContext } from "../context.js";
-import { setLinkHeader } from "../paging.js";
+import { githubPageFields, setLinkHeader } from "../paging.js";
 import { isoTime } from "../validate.js";
 
 const auditQuery = z
@@ -21,8 +21,7 @@ const auditQuery = z
     after: isoTime.optional(),
     before: isoTime.optional(),
     order: z.enum(["asc", "desc"]).default("desc"),
-    page: z.coerce.number().int().min(1).default(1),
-    per_page: z.coerce.number().int().min(1).max(100).default(30),
+    ...githubPageFields,
   })
   .strict();
 

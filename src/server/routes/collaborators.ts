@@ -5,6 +5,7 @@ import { callerOf, repoAccess } from "../access.js";
 import { collaboratorsQuery, putCollaboratorBody } from "../collaborator-schemas.js";
 import { baseUrl, bodyOf, HttpError, queryOf, type ServerContext } from "../context.js";
 import { repoJson } from "../github-shapes.js";
+import { pageOf, setLinkHeader } from "../paging.js";
 import { userJson as fullUserJson } from "../user-shapes.js";
 
 /** GitHub's simple user object (the user's answer without its name, email and dates). */
@@ -66,19 +67,8 @@ export function collaboratorRoutes(ctx: ServerContext): Hono {
       rows.push(collaboratorJson(user, role, base));
     }
     rows.sort((a, b) => a.id - b.id);
-    const last = Math.max(1, Math.ceil(rows.length / q.per_page));
-    const link = (page: number, rel: string) => {
-      const url = new URL(c.req.url);
-      url.searchParams.set("page", String(page));
-      url.searchParams.set("per_page", String(q.per_page));
-      return `<${url}>; rel="${rel}"`;
-    };
-    const links = [
-      ...(q.page < last ? [link(q.page + 1, "next"), link(last, "last")] : []),
-      ...(q.page > 1 ? [link(1, "first"), link(Math.min(q.page - 1, last), "prev")] : []),
-    ];
-    if (links.length > 0) c.header("link", links.join(", "));
-    return c.json(rows.slice((q.page - 1) * q.per_page, q.page * q.per_page));
+    setLinkHeader(c, q.page, q.per_page, rows.length);
+    return c.json(pageOf(rows, q.page, q.per_page));
   });
 
   // GitHub's "Check if a user is a repository collaborator": 204 yes, 404 no.

@@ -18,21 +18,18 @@ import { callerOf, repoAccess } from "../access.js";
 import { commitChecks } from "../commit-checks.js";
 import { baseUrl, bodyOf, HttpError, idParam, queryOf, type ServerContext } from "../context.js";
 import { deploymentJson, type EventCause, statusJson } from "../deployments.js";
+import { githubPageFields } from "../paging.js";
 import { idQuery, refProblem } from "../validate.js";
 
 const text = (what: string) => z.string().max(255, `${what} must be at most 255 characters`);
-const page = {
-  page: idQuery("page").default(1),
-  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
-};
 const listQuery = z.object({
-  ...page,
+  ...githubPageFields,
   sha: text("sha").optional(),
   ref: text("ref").optional(),
   task: text("task").optional(),
   environment: text("environment").optional(),
 });
-const pageQuery = z.object(page);
+const pageQuery = z.object(githubPageFields);
 
 const SHA = /^[0-9a-f]{7,64}$/i;
 

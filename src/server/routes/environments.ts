@@ -15,12 +15,9 @@ import {
   putEnvironment,
   refPolicyJson,
 } from "../environments.js";
-import { idQuery } from "../validate.js";
+import { githubPageFields, pageOf } from "../paging.js";
 
-const pageQuery = z.object({
-  page: idQuery("page").default(1),
-  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
-});
+const pageQuery = z.object(githubPageFields);
 
 /** The delivery rules' refusals as GitHub's answers. */
 async function answer<T>(work: () => Promise<T>): Promise<T> {
@@ -43,7 +40,7 @@ export function environmentRoutes(ctx: ServerContext): Hono {
     const { page, per_page } = queryOf(c, pageQuery);
     const all = await ctx.store.listEnvironments(repo.id);
     const environments = [];
-    for (const env of all.slice((page - 1) * per_page, page * per_page))
+    for (const env of pageOf(all, page, per_page))
       environments.push(await environmentJson(ctx.store, baseUrl(c), repo, env));
     return c.json({ total_count: all.length, environments });
   });
@@ -91,7 +88,7 @@ export function environmentRoutes(ctx: ServerContext): Hono {
     const all = await ctx.store.listRefPolicies(env.id);
     return c.json({
       total_count: all.length,
-      branch_policies: all.slice((page - 1) * per_page, page * per_page).map(refPolicyJson),
+      branch_policies: pageOf(all, page, per_page).map(refPolicyJson),
     });
   });
 

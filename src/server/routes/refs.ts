@@ -2,12 +2,9 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { repoAccess } from "../access.js";
 import { baseUrl, queryOf, type ServerContext } from "../context.js";
-import { idQuery } from "../validate.js";
+import { githubPageFields, pageOf } from "../paging.js";
 
-const pageQuery = z.object({
-  page: idQuery("page").default(1),
-  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
-});
+const pageQuery = z.object(githubPageFields);
 
 /**
  * GitHub's branch and tag lists (`GET /repos/{owner}/{repo}/branches`, `/tags`), from the server's
@@ -25,7 +22,7 @@ export function refRoutes(ctx: ServerContext): Hono {
       const refs = await ctx.clones.listRefs(repo, kind);
       const api = `${baseUrl(c)}/api/v1/repos/${repo.owner}/${repo.name}`;
       return c.json(
-        refs.slice((page - 1) * per_page, page * per_page).map((r) => ({
+        pageOf(refs, page, per_page).map((r) => ({
           name: r.name,
           commit: { sha: r.sha, url: `${api}/commits/${r.sha}` },
           ...(kind === "heads" ? { protected: false } : {}),

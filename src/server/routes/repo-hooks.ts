@@ -1,10 +1,15 @@
 import { type Context, Hono } from "hono";
+import { z } from "zod";
 import type { HookDelivery, Repo, RepoHook } from "../../store/index.js";
 import { repoAccess } from "../access.js";
 import type { AuditOptions } from "../audit.js";
-import { baseUrl, bodyOf, HttpError, idParam, type ServerContext } from "../context.js";
+import { baseUrl, bodyOf, HttpError, idParam, queryOf, type ServerContext } from "../context.js";
 import { createHookBody, patchHookBody } from "../hook-schemas.js";
 import { hookUrlProblem } from "../hook-url.js";
+import { githubPageFields } from "../paging.js";
+
+/** A hook's recent deliveries: at most `per_page` (GitHub's default 30, at most 100). */
+const deliveriesQuery = z.object({ per_page: githubPageFields.per_page });
 
 /** A hook in GitHub's shape; its secret is `********` when it has one, never the secret. */
 function hookJson(hook: RepoHook, repo: Repo, base: string, last?: HookDelivery) {
@@ -195,8 +200,8 @@ export function repoHookRoutes(ctx: ServerContext): Hono {
 
   app.get("/repos/:owner/:repo/hooks/:id/deliveries", async (c) => {
     const { repo, hook } = await hookOf(c);
-    const perPage = Math.min(Math.max(Number(c.req.query("per_page") ?? 30) || 30, 1), 100);
-    const list = await store.listHookDeliveries(hook.id, perPage);
+    const { per_page } = queryOf(c, deliveriesQuery);
+    const list = await store.listHookDeliveries(hook.id, per_page);
     return c.json(list.map((d) => deliveryJson(d, repo, false)));
   });
 

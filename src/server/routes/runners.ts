@@ -12,7 +12,7 @@ import { hashToken, newTokenValue, REGISTRATION_PREFIX } from "../../identity/in
 import type { Job, Repo, Runner } from "../../store/index.js";
 import { actorOf, repoAccess, requireSiteAdmin } from "../access.js";
 import { baseUrl, HttpError, idParam, queryOf, type ServerContext } from "../context.js";
-import { setLinkHeader } from "../paging.js";
+import { githubPageFields, pageOf, setLinkHeader } from "../paging.js";
 import type { RunnerJobJson, RunnerJson } from "../runner-schemas.js";
 import { builtInRunnerJson, runnerJobJson, runnerJson } from "../runner-shapes.js";
 import { BUILT_IN_RUNNER_ID } from "../runner-status.js";
@@ -24,8 +24,7 @@ export const REGISTRATION_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
 const listQuery = z.object({
   /** GitHub's filter: the runner of this name. */
   name: z.string().max(200, "name must be at most 200 characters").optional(),
-  page: idQuery("page").default(1),
-  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
+  ...githubPageFields,
 });
 
 export function runnerRoutes(ctx: ServerContext): Hono {
@@ -102,7 +101,7 @@ export function runnerRoutes(ctx: ServerContext): Hono {
     setLinkHeader(c, q.page, q.per_page, matching.length);
     return c.json({
       total_count: matching.length,
-      runners: matching.slice((q.page - 1) * q.per_page, q.page * q.per_page),
+      runners: pageOf(matching, q.page, q.per_page),
     });
   }
 

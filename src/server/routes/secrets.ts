@@ -11,13 +11,10 @@ import { environmentNameProblem, type Scope, SecretsError, type SecretVault } fr
 import type { Repo, StoredSecret, StoredVariable } from "../../store/index.js";
 import { repoAccess, requireSiteAdmin } from "../access.js";
 import { bodyOf, HttpError, queryOf, type ServerContext } from "../context.js";
+import { githubPageFields, pageOf } from "../paging.js";
 import { createVariableBody, patchVariableBody, putSecretBody } from "../secret-schemas.js";
-import { idQuery } from "../validate.js";
 
-const pageQuery = z.object({
-  page: idQuery("page").default(1),
-  per_page: idQuery("per_page").pipe(z.number().max(100, "per_page must be at most 100")).default(30),
-});
+const pageQuery = z.object(githubPageFields);
 
 /** GitHub's timestamps: ISO-8601 to the second. */
 function githubTime(iso: string): string {
@@ -47,7 +44,7 @@ async function vaultCall<T>(work: () => Promise<T>): Promise<T> {
 
 function paged<T>(c: Context, items: T[]): T[] {
   const { page, per_page } = queryOf(c, pageQuery);
-  return items.slice((page - 1) * per_page, page * per_page);
+  return pageOf(items, page, per_page);
 }
 
 export function secretRoutes(ctx: ServerContext): Hono {
