@@ -1,19 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
+import { gitAsTester as git } from "../../test/harness.js";
 import { CommitWorkflows } from "./commit-workflows.js";
 import { RepoClones } from "./repo-clones.js";
-
-const env = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "t",
-  GIT_AUTHOR_EMAIL: "t@example.com",
-  GIT_COMMITTER_NAME: "t",
-  GIT_COMMITTER_EMAIL: "t@example.com",
-};
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env }).toString().trim();
 
 const dirs: string[] = [];
 afterEach(() => {

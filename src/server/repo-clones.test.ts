@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -11,17 +10,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { gitAsTester as git } from "../../test/harness.js";
 import { ensureMirror } from "../triggers/index.js";
 import { RepoClones } from "./repo-clones.js";
-
-const env = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "t",
-  GIT_AUTHOR_EMAIL: "t@example.com",
-  GIT_COMMITTER_NAME: "t",
-  GIT_COMMITTER_EMAIL: "t@example.com",
-};
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env }).toString().trim();
 
 const dirs: string[] = [];
 afterEach(() => {
