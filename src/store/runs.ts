@@ -97,12 +97,23 @@ export async function listRuns(db: Kysely<Database>, f: RunFilter): Promise<{ to
     ? await runCount(db, f.repoId)
     : ((await intersectedCount(db, f)) ??
       Number((await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n));
-  const rows = await q
-    .selectAll()
-    .orderBy("id", "desc")
-    .limit(perPage)
-    .offset((page - 1) * perPage)
-    .execute();
+  const offset = (page - 1) * perPage;
+  if (offset >= total) return { total, runs: [] };
+  // An offset is a walk over the rows it skips: a page in the older half is read from the oldest
+  // run up and turned around, so the last page costs what the first does (at 100,000 runs the
+  // deepest page read 99,970 index entries to skip them; now it reads 30).
+  const fromOldest = total - offset - perPage;
+  const rows =
+    fromOldest < offset
+      ? (
+          await q
+            .selectAll()
+            .orderBy("id", "asc")
+            .limit(Math.min(perPage, total - offset))
+            .offset(Math.max(fromOldest, 0))
+            .execute()
+        ).reverse()
+      : await q.selectAll().orderBy("id", "desc").limit(perPage).offset(offset).execute();
   return { total, runs: rows.map(toRun) };
 }
 

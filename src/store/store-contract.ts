@@ -209,6 +209,21 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const page2 = await store.listRuns({ repoId: r.id, perPage: 2, page: 2 });
       expect(page2).toMatchObject({ total: 5 });
       expect(page2.runs.map((x) => x.id)).toEqual([ids[2], ids[1]]);
+      // Every page, from either end of the list, filtered or not, is its slice of the whole list.
+      for (const filter of [{}, { branch: "main" }, { status: "queued", event: "push" }]) {
+        const whole = (await store.listRuns({ repoId: r.id, ...filter })).runs.map((x) => x.id);
+        for (const perPage of [1, 2, 3, 4, 6])
+          for (let page = 1; page <= 4; page++) {
+            const got = await store.listRuns({ repoId: r.id, ...filter, perPage, page });
+            expect({ filter, perPage, page, total: got.total, ids: got.runs.map((x) => x.id) }).toEqual({
+              filter,
+              perPage,
+              page,
+              total: whole.length,
+              ids: whole.slice((page - 1) * perPage, page * perPage),
+            });
+          }
+      }
     });
 
     it("counts a repository's runs for its list without a filter, runs made at once too", async () => {
