@@ -1,6 +1,8 @@
 // What `gantry run` loads before its first step: the built-in actions' code (checkout, cache,
 // artifacts, setup-* with semver) only when a step uses one of them. A run of `run:` steps does not
-// read or compile it; a run that uses actions/checkout loads it and runs it as before.
+// read or compile it; a run that uses actions/checkout loads it and runs it as before. Nor does it
+// load node:http (the Actions services' loopback port makes its HTTP server at the first
+// connection) or node:worker_threads (only the server's parse pool starts a worker).
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +45,29 @@ async function runRecordingLoads(repo: string) {
   return { result, files, text: files.map((f) => readFileSync(f, "utf8")).join("\n") };
 }
 
+/**
+ * The Node.js built-in modules a `gantry run` in `repo` loaded, written by a preload at its exit
+ * (a preload of its own: module.register's hooks run in a worker thread, so load worker_threads).
+ */
+async function runRecordingBuiltins(repo: string) {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-builtins-"));
+  const preload = join(dir, "preload.mjs");
+  writeFileSync(
+    preload,
+    `import { writeFileSync } from "node:fs";
+process.on("exit", () => {
+  const builtins = process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13));
+  writeFileSync(process.env.GANTRY_TEST_BUILTINS, builtins.join("\\n"));
+});
+`,
+  );
+  const file = join(dir, "builtins.txt");
+  const result = await gantry(repo, ["run"], {
+    env: { NODE_OPTIONS: `--import ${preload}`, GANTRY_TEST_BUILTINS: file },
+  });
+  return { result, builtins: readFileSync(file, "utf8").split("\n") };
+}
+
 // semver's own constant, and the built-in actions' message for a missing store (built-ins.ts).
 const SEMVER = "SEMVER_SPEC_VERSION";
 const BUILT_INS = "cannot reach ";
@@ -61,6 +86,17 @@ describe("gantry run's start", () => {
     expect(plain.files.length).toBeGreaterThan(1);
     expect(plain.text).not.toContain(SEMVER);
     expect(plain.text).not.toContain(BUILT_INS);
+  });
+
+  it("runs `run:` steps without loading node:http or node:worker_threads", async () => {
+    const { result, builtins } = await runRecordingBuiltins(
+      repoWith("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n"),
+    );
+    expect(result.code).toBe(0);
+    expect(result.report?.runs[0].jobs[0].result).toBe("success");
+    expect(builtins).toContain("child_process"); // the record works
+    expect(builtins).not.toContain("http");
+    expect(builtins).not.toContain("worker_threads");
   });
 
   it("loads a built-in action when a step uses it, and runs it", async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { cacheScopes } from "../actions/index.js";
 import { type JobLife, JobTokens } from "../cache/index.js";
@@ -25,8 +25,10 @@ export type ActionsServerOptions = Omit<ActionsAppsOptions, "tokens"> & {
 
 /**
  * The Actions cache and artifact services of one `gantry run` or `gantry serve`. Jobs on this
- * machine reach them on a loopback port of their own: it opens when the first such job starts (a
- * plain node:http listener: cheap). A server also answers them on its main listener under
+ * machine reach them on a loopback port of their own: it opens when the first such job starts, as
+ * a plain TCP listener that hands its connections to a node:http server made at the first one
+ * (node:http and its modules are not loaded before a step calls the services, so not before
+ * `gantry run`'s first step). A server also answers them on its main listener under
  * SERVICES_PATH (fetch()), where runners on other machines reach them. The services themselves
  * (actions-apps.ts) are imported on the first request, so runs whose steps never call them do not
  * pay for them. Each job gets a token of its own, revoked when it ends.
@@ -35,6 +37,7 @@ export class ActionsServer implements JobServices {
   private readonly tokens: JobTokens;
   private readonly staging: string;
   private server?: Promise<{ server: Server; url: string }>;
+  private http?: HttpServer;
   private apps?: ReturnType<typeof actionsApps>;
 
   constructor(private readonly o: ActionsServerOptions) {
@@ -79,7 +82,8 @@ export class ActionsServer implements JobServices {
 
   private start(): Promise<{ server: Server; url: string }> {
     this.server ??= new Promise((resolvePromise, reject) => {
-      const server = createServer((req, res) => this.handle(req, res));
+      // The socket options node:http's own listener would set.
+      const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
       server.on("error", reject);
       server.listen(0, "127.0.0.1", () => {
         const { port } = server.address() as AddressInfo;
@@ -87,6 +91,17 @@ export class ActionsServer implements JobServices {
       });
     });
     return this.server;
+  }
+
+  /** Gives a connection of the loopback port to the HTTP server, made (and node:http loaded) at the first. */
+  private accept(socket: Socket): void {
+    if (!this.http) {
+      this.http = process.getBuiltinModule("node:http").createServer((req, res) => this.handle(req, res));
+      // What node:http does when its own server starts listening: it tracks the connections from
+      // then on (request and header timeouts, closeAllConnections).
+      this.http.emit("listening");
+    }
+    this.http.emit("connection", socket);
   }
 
   /**
@@ -128,7 +143,10 @@ export class ActionsServer implements JobServices {
     this.server = undefined;
     if (started) {
       const { server } = await started;
-      server.closeAllConnections();
+      const http = this.http;
+      this.http = undefined;
+      http?.closeAllConnections();
+      http?.close();
       await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
     }
     await rm(this.staging, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { fileSizeProblem } from "./bounded-parse.js";
 import { type LoadResult, loadWorkflow } from "./load.js";
 import type { Problem } from "./problems.js";
@@ -159,6 +159,8 @@ export class WorkflowParsePool {
   }
 
   private spawn(): Worker {
+    // node:worker_threads loads here, not with the module: `gantry run` and `validate` never start the worker.
+    const { Worker } = process.getBuiltinModule("node:worker_threads");
     const worker = new Worker(this.workerUrl as URL, {
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
       stdout: false,
