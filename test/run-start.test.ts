@@ -2,7 +2,8 @@
 // artifacts, setup-* with semver) only when a step uses one of them. A run of `run:` steps does not
 // read or compile it; a run that uses actions/checkout loads it and runs it as before. Nor does it
 // load node:http (the Actions services' loopback port makes its HTTP server at the first
-// connection) or node:worker_threads (only the server's parse pool starts a worker).
+// connection), node:worker_threads (only the server's parse pool starts a worker) or node:zlib
+// (the artifact store's zip and CRC code calls it when an artifact is written or read).
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -88,7 +89,7 @@ describe("gantry run's start", () => {
     expect(plain.text).not.toContain(BUILT_INS);
   });
 
-  it("runs `run:` steps without loading node:http or node:worker_threads", async () => {
+  it("runs `run:` steps without loading node:http, node:worker_threads or node:zlib", async () => {
     const { result, builtins } = await runRecordingBuiltins(
       repoWith("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n"),
     );
@@ -97,6 +98,7 @@ describe("gantry run's start", () => {
     expect(builtins).toContain("child_process"); // the record works
     expect(builtins).not.toContain("http");
     expect(builtins).not.toContain("worker_threads");
+    expect(builtins).not.toContain("zlib");
   });
 
   it("loads a built-in action when a step uses it, and runs it", async () => {

@@ -3,7 +3,6 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { crc32 } from "node:zlib";
 import {
   ArtifactError,
   type ArtifactInfo,
@@ -20,6 +19,7 @@ import {
   uploadEntries,
 } from "./upload-checks.js";
 import type { ZipSource } from "./zip-write.js";
+import { crc32 } from "./zlib-on-use.js";
 
 /** What an artifact's manifest blob holds: its info, where its files' bytes are, and each file. */
 interface Manifest {

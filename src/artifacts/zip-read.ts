@@ -3,7 +3,7 @@ import { type FileHandle, mkdir, open, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { crc32, createInflateRaw } from "node:zlib";
+import { crc32, createInflateRaw } from "./zlib-on-use.js";
 
 /** Why a zip upload was refused (bad structure, unsafe names, over the size limit). */
 export class ZipError extends Error {

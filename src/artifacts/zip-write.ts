@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { crc32 } from "node:zlib";
+import { crc32 } from "./zlib-on-use.js";
 
 /**
  * One file to put in a zip: its name in the zip (`/`-separated) and where it is on disk, or (a
