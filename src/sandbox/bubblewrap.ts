@@ -87,40 +87,67 @@ function userArgs(): string[] {
   return ["--unshare-user", "--uid", String(uid), "--gid", String(process.getgid?.() ?? uid)];
 }
 
+/** A hidden path as it stands now: a folder (hidden under a tmpfs) or a file (under an empty one). */
+interface HiddenPath {
+  path: string;
+  folder: boolean;
+}
+
 /**
- * The mounts that take the hidden paths away: a tmpfs over each folder, `empty` over each file. What
- * is under /tmp is gone already (/tmp is replaced), and a path that does not exist needs nothing.
+ * Which of the hidden paths exist now, and as what: what is under /tmp is gone already (/tmp is
+ * replaced), and a path that does not exist needs nothing. Asked once per job (its keeper and its
+ * mounts share it), and without an exception for a missing path (each cost a stack trace: most of
+ * the ~15 credential paths in a home are missing).
  */
-function hidingArgs(hidden: string[], empty: () => string): string[] {
-  const args: string[] = [];
+function hiddenNow(hidden: string[]): HiddenPath[] {
+  const found: HiddenPath[] = [];
   for (const path of hidden) {
     if (under(path, "/tmp")) continue;
     let stat: Stats | undefined;
     try {
-      stat = statSync(path);
+      stat = statSync(path, { throwIfNoEntry: false });
     } catch {
-      continue; // not there (or not to be reached): nothing to hide
+      continue; // not to be reached: nothing to hide
     }
-    if (stat.isDirectory()) args.push("--tmpfs", path);
+    if (stat) found.push({ path, folder: stat.isDirectory() });
+  }
+  return found;
+}
+
+/** The mounts that take the hidden paths away: a tmpfs over each folder, `empty` over each file. */
+function hidingArgs(hidden: HiddenPath[], empty: () => string): string[] {
+  const args: string[] = [];
+  for (const { path, folder } of hidden) {
+    if (folder) args.push("--tmpfs", path);
     else args.push("--ro-bind", empty(), path);
   }
   return args;
 }
 
+/**
+ * The empty file a hidden file is shown as (a device such as /dev/null cannot be opened on a nodev
+ * bind): one per folder holding jobs' folders (a run's), made by the first job that needs it. Only
+ * the server writes there, and the job sees it read-only.
+ */
+function emptyStandIn(jobDir: string): string {
+  const path = resolve(jobDir, "..", ".hidden-file");
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat?.isFile() && stat.size === 0) return path;
+  writeFileSync(path, "", { mode: 0o444 });
+  return path;
+}
+
 /** The mounts every process of the job gets, in order: later ones go over earlier ones. */
-function mountArgs(layout: SandboxLayout): string[] {
+function mountArgs(layout: SandboxLayout, hiddenPaths: HiddenPath[]): string[] {
   const tmp = "/tmp";
-  // A hidden file reads as empty (a device such as /dev/null cannot be opened on a nodev bind).
   let empty: string | undefined;
   const emptyFile = () => {
-    if (empty) return empty;
-    empty = resolve(layout.jobDir, ".hidden-file");
-    writeFileSync(empty, "", { mode: 0o444 });
+    empty ??= emptyStandIn(layout.jobDir);
     return empty;
   };
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--bind", layout.tmpDir, tmp];
   const hidden = layout.hidden.map((p) => resolve(p));
-  args.push(...hidingArgs(hidden, emptyFile));
+  args.push(...hidingArgs(hiddenPaths, emptyFile));
   const binds: [string, string][] = [];
   // The job's folders one by one, not the folder holding them: a step cannot swap one for a link
   // (a mount point does not move), so the server's own writes there stay where it means them.
@@ -236,7 +263,7 @@ function endKeeper({ process: keeper, initPid, fds }: Keeper): void {
  * A keeper for a job whose hidden paths are `hidden`: the one a job that ended started ahead when it
  * hides what the job's must now (a hidden path made since is not missed), else a new one.
  */
-function takeKeeper(hidden: string[]): Promise<Keeper> {
+function takeKeeper(hidden: HiddenPath[]): Promise<Keeper> {
   const hiding = hidingArgs(hidden, () => "/dev/null");
   const ahead = spare;
   spare = undefined;
@@ -249,7 +276,7 @@ function takeKeeper(hidden: string[]): Promise<Keeper> {
  * Starts a keeper ahead for the next job, as a job ends: a server's or a chain's next job then
  * does not wait for bubblewrap's start, and a single job's start pays nothing for it.
  */
-function startSpare(hidden: string[]): void {
+function startSpare(hidden: HiddenPath[]): void {
   if (spare) return;
   const hiding = hidingArgs(hidden, () => "/dev/null");
   spare = { hiding: hiding.join("\0"), keeper: startKeeper(hiding) };
@@ -271,6 +298,8 @@ export class JobSandbox implements Sandbox {
     private readonly keeper: Keeper,
     private readonly mounts: string[],
     private readonly layout: SandboxLayout,
+    /** The hidden paths as they stood at the job's start (a spare keeper is made with them). */
+    private readonly hiddenPaths: HiddenPath[],
   ) {}
 
   /** The host pid of the namespace's first process (bubblewrap's init inside it). */
@@ -311,8 +340,8 @@ export class JobSandbox implements Sandbox {
 
   /** Starts the keeper; rejects with bubblewrap's own message when it cannot. */
   static async start(layout: SandboxLayout): Promise<JobSandbox> {
-    const hidden = layout.hidden.map((p) => resolve(p));
-    return new JobSandbox(await takeKeeper(hidden), mountArgs(layout), layout);
+    const hidden = hiddenNow(layout.hidden.map((p) => resolve(p)));
+    return new JobSandbox(await takeKeeper(hidden), mountArgs(layout, hidden), layout, hidden);
   }
 
   /**
@@ -355,7 +384,7 @@ export class JobSandbox implements Sandbox {
     // running (3 in 60 right after start), holding the keeper's pipes and the namespace open.
     endKeeper(this.keeper);
     // On the next turn, and only if this process goes on (a `gantry run` that is done just exits).
-    const hidden = this.layout.hidden.map((p) => resolve(p));
-    setTimeout(() => startSpare(hidden), 0).unref();
+    // Made as this job's was: the job that takes it checks the hidden paths again.
+    setTimeout(() => startSpare(this.hiddenPaths), 0).unref();
   }
 }

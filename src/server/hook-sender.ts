@@ -52,7 +52,13 @@ export class HookSender {
   /** Listens for completed runs and jobs and sends what is due, now and every second. */
   start(): void {
     // Its own runs only: a peer sends the hooks of the runs it drives.
-    this.unsubscribe = this.deps.hub.subscribe((e) => this.track(this.onEvent(e)), { ownOnly: true });
+    // Only the completions are tracked: a promise per log line and step event was kept for nothing.
+    this.unsubscribe = this.deps.hub.subscribe(
+      (e) => {
+        if (e.type === "run:completed" || e.type === "job:completed") this.track(this.onEvent(e));
+      },
+      { ownOnly: true },
+    );
     this.timer = setInterval(() => this.kick(), 1000);
     this.timer.unref();
     this.kick();
@@ -99,13 +105,14 @@ export class HookSender {
   }
 
   private async onEvent(e: LiveEvent): Promise<void> {
-    if (e.type !== "run:completed" && e.type !== "job:completed") return;
     const { store } = this.deps;
     const run = await store.getRun(e.runId);
-    const repo = run && (await store.getRepoById(run.repoId));
-    if (!run || !repo) return;
-    const hooks = (await store.listHooks(repo.id)).filter((h) => h.active);
+    if (!run) return;
+    // The hooks first: most repositories have none, and then nothing more is read for the event.
+    const hooks = (await store.listHooks(run.repoId)).filter((h) => h.active);
     if (hooks.length === 0) return;
+    const repo = await store.getRepoById(run.repoId);
+    if (!repo) return;
     const base = this.deps.baseUrl();
     const shape = runJson(run, repo, base);
     const sender = { login: run.actor };

@@ -26,6 +26,17 @@ const PARALLEL_UPLOADS = 4;
 /** A closed log waiting for its upload: `<log>.<time>-<n>.up` beside where it was written. */
 const UPLOADING = /^(.*\.log)\.(\d{13}-\d+)\.up$/;
 
+/** Opens a log to append to; its folder is made when it is missing (once per attempt, not per job). */
+function openLog(path: string): number {
+  try {
+    return openSync(path, "a");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, "a");
+  }
+}
+
 /**
  * One log file per job under DIR/logs/<run>/<attempt>/, written line by line as the runner
  * produces it (already masked), each line stamped as GitHub stamps its logs. A line is in the
@@ -92,8 +103,7 @@ export class JobLogs {
   append(path: string, line: string, at = new Date()): string {
     let fd = this.open.get(path);
     if (fd === undefined) {
-      mkdirSync(dirname(path), { recursive: true });
-      fd = openSync(path, "a");
+      fd = openLog(path);
       this.open.set(path, fd);
     }
     const stamped = `${at.toISOString()} ${line}`;

@@ -29,6 +29,8 @@ export class RunRecorder {
   private completions = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   /** The steps of each running job, as the API lists them until the job's reports replace them. */
   private live = new Map<string, LiveSteps>();
+  /** The jobs whose live steps have a write queued that has not begun. */
+  private liveQueued = new Set<string>();
 
   constructor(
     private readonly deps: { store: Store; serial: Serial; logs: JobLogs; hub: LiveHub; notes?: RunNotes },
@@ -220,20 +222,27 @@ export class RunRecorder {
     return p;
   }
 
-  /** Stores a running job's steps as they stand now (queued in the order of the events). */
+  /**
+   * Stores a running job's steps as they stand when the write's turn comes: one write queued per job
+   * at a time, so the events that arrive while it waits (a short job's plan, start and end) make one
+   * write, not one each (each was a delete and an insert), and none once the job's reports replaced them.
+   */
   private putLiveSteps(jobKey: string): void {
     const live = this.live.get(jobKey);
-    if (!live) return;
+    if (!live || this.liveQueued.has(jobKey)) return;
+    this.liveQueued.add(jobKey);
     const { store, serial } = this.deps;
     this.jobRow(jobKey, this.names.get(jobKey) ?? jobKey, false)
-      .then((job) => {
-        // Taken now, not when the write runs: the writes land in the order of the events.
-        const rows = live.rows(job.id);
-        return serial.run(async () => {
-          if (this.live.get(jobKey) === live) await store.putSteps(job.id, rows);
-        });
-      })
-      .catch(storeFailed);
+      .then((job) =>
+        serial.run(async () => {
+          this.liveQueued.delete(jobKey);
+          if (this.live.get(jobKey) === live) await store.putSteps(job.id, live.rows(job.id));
+        }),
+      )
+      .catch((err) => {
+        this.liveQueued.delete(jobKey);
+        storeFailed(err);
+      });
   }
 
   /** Steps of a finished job: the runner's reports, timed by the step events. */
