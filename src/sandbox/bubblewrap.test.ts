@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,8 +14,10 @@ import { JobSandbox, sandboxProblem } from "./bubblewrap.js";
 import { copyInSandbox, runCommand } from "./run-command.js";
 
 const open: JobSandbox[] = [];
+const cleanup: string[] = [];
 afterEach(() => {
   for (const s of open.splice(0)) s.close();
+  for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A job folder beside a "server" folder the job must not see. */
@@ -94,6 +104,40 @@ describe.skipIf(sandboxProblem() !== undefined)("JobSandbox", () => {
     } finally {
       delete process.env.SANDBOX_UNIT_SERVER_SECRET;
     }
+  });
+
+  it("hides a file shown empty, and a hidden path made after the last job's start from the next job", async () => {
+    // Not under /tmp: the job's /tmp is a folder of its own, so nothing there needs hiding.
+    const root = mkdtempSync(join("/var/tmp", "sandbox-unit-"));
+    cleanup.push(root);
+    const runDir = join(root, "runs", "7");
+    const key = join(root, "master.key");
+    const later = join(root, "made-later");
+    writeFileSync(key, "key-of-the-server\n");
+    const read = `for f in ${key} ${later}/x /proc/1/root${key} /proc/1/root${later}/x; do cat $f; done 2>/dev/null; echo done`;
+    // Two jobs of one run (they share the run's empty stand-in), the second on the keeper the first
+    // left ahead unless the hidden paths changed: the folder made in between must be hidden too.
+    for (const n of [1, 2]) {
+      const jobDir = join(runDir, String(n));
+      for (const dir of ["tmp", "ws"]) mkdirSync(join(jobDir, dir), { recursive: true });
+      const sandbox = await JobSandbox.start({
+        jobDir,
+        tmpDir: join(jobDir, "tmp"),
+        hidden: [key, later],
+        readOnly: [],
+        writable: [],
+      });
+      open.push(sandbox);
+      const r = await runCommand("sh", ["-c", read], { cwd: join(jobDir, "ws"), sandbox });
+      expect(r.stdout).toBe("done\n");
+      sandbox.close();
+      if (n === 1) {
+        mkdirSync(later);
+        writeFileSync(join(later, "x"), "made-after-the-spare\n");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    expect(readFileSync(join(runDir, ".hidden-file"), "utf8")).toBe("");
   });
 
   it("ends its namespace when closed, also right after it started", async () => {
