@@ -1,12 +1,23 @@
 // `gantry hook install`: a post-receive hook for a bare repository that tells the server what was
 // pushed (POST /hooks/git). The push has already happened when post-receive runs, so the hook never
 // changes its outcome: it waits at most a few seconds for the server, says on the pusher's terminal
-// when the server could not be told, and always exits 0. The hook is a few lines of POSIX shell
-// that start awk (to write the JSON body) and curl, no Node.js: a push pays a few milliseconds
-// for it. The server URL and token live beside the repository in gantry-hook.curlrc (mode 0600,
-// read by curl's -K, so the token is never on a command line `ps` shows); gantry-hook.json (0600)
-// records the same settings as JSON (hooks installed before the shell one read it).
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+// when the server could not be told, and always exits 0. No Node.js: where the host has bash, the hook
+// is a bash script that writes the JSON body itself and, for a server on this host over http, sends
+// it through bash's /dev/tcp (starting curl was most of what the hook cost a push); else a few lines
+// of POSIX shell that start awk (to write the body) and curl. The server URL and token live beside
+// the repository in gantry-hook.curlrc (mode 0600, read by curl's -K or by the bash hook itself, so
+// the token is never on a command line `ps` shows); gantry-hook.json (0600) records the same settings
+// as JSON (hooks installed before the shell one read it).
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { gitOut } from "./git.js";
 
@@ -32,6 +43,11 @@ export interface HookInstallOptions {
   name?: string;
   /** Replace a post-receive hook that is not gantry's. */
   force?: boolean;
+  /**
+   * The shell the hook runs in: bash's path (default: found on this host), or "sh" for the POSIX
+   * shell form (awk and curl).
+   */
+  shell?: string;
 }
 
 /** A word for sh: single-quoted, its own single quotes closed, escaped and reopened. */
@@ -95,26 +111,48 @@ END {
   printf "}"
 }`;
 
-/** The hook's source: POSIX shell, awk and curl; the server's URL and token are in HOOK_CURLRC. */
-export function hookScript(server: string, name?: string): string {
-  return `#!/bin/sh
-# ${MARKER}: tells the gantry server about this push. Installed by \`gantry hook install\`;
-# the request's URL and token in ${HOOK_CURLRC} beside the repository. It never fails or holds
-# up the push (curl gives up after ${HOOK_TIMEOUT_MS / 1000} s).
+/** Where the hook sends its request: the server's host, port and path, from its base URL. */
+interface Endpoint {
+  host: string;
+  port: string;
+  path: string;
+}
+
+/**
+ * A server on this host (a loopback address or localhost) over plain HTTP: the bash hook sends to
+ * it through bash's own /dev/tcp, without starting curl (whose start alone is most of what a hook
+ * costs a push). A connection there is made or refused at once, so the answer's wait (read -t) is
+ * the one time limit. Another host or https goes through curl and its --max-time.
+ */
+function loopbackEndpoint(server: URL): Endpoint | undefined {
+  if (server.protocol !== "http:" || server.username || server.password || server.search || server.hash)
+    return undefined;
+  const host = server.hostname.replace(/^\[|\]$/g, "");
+  if (!/^(?:localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(host)) return undefined;
+  return { host, port: server.port || "80", path: `${server.pathname.replace(/\/+$/, "")}/hooks/git` };
+}
+
+/** The lines every form of the hook starts with: where it is, its settings, who pushed. */
+function hookPreamble(server: string, name: string | undefined): string {
+  return `# ${MARKER}: tells the gantry server about this push. Installed by \`gantry hook install\`;
+# the request's URL and token in ${HOOK_CURLRC} beside the repository. It never fails the push, and
+# waits at most ${HOOK_TIMEOUT_MS / 1000} s for the server's answer.
 server=${shellQuote(server)}
 warn() { printf 'gantry: %s (the push itself went through)\\n' "$1" >&2; }
-dir=$(cd -- "\${GIT_DIR:-.}" && pwd -P) || { warn "no server to notify: cannot find the repository"; exit 0; }
+cd -P -- "\${GIT_DIR:-.}" 2>/dev/null || { warn "no server to notify: cannot find the repository"; exit 0; }
+dir=$PWD
 config="$dir/${HOOK_CURLRC}"
 if ! [ -r "$config" ]; then warn "no server to notify: cannot read $config"; exit 0; fi
-if ! command -v curl >/dev/null 2>&1; then warn "could not notify the server at $server: curl is not installed"; exit 0; fi
 GANTRY_HOOK_PATH=$dir
 GANTRY_HOOK_NAME=${shellQuote(name ?? "")}
 GANTRY_HOOK_PUSHER=\${GL_USERNAME:-\${GITEA_PUSHER_NAME:-\${REMOTE_USER:-\${USER:-\${LOGNAME:-}}}}}
 [ -n "$GANTRY_HOOK_PUSHER" ] || GANTRY_HOOK_PUSHER=$(id -un 2>/dev/null)
 GANTRY_HOOK_EMAIL=\${GITEA_PUSHER_EMAIL:-}
-export GANTRY_HOOK_PATH GANTRY_HOOK_NAME GANTRY_HOOK_PUSHER GANTRY_HOOK_EMAIL
-body=$(LC_ALL=C awk '${BODY_AWK.replaceAll("'", `'\\''`)}')
-[ -n "$body" ] || exit 0
+`;
+}
+
+/** curl's part: POSTs $body with the settings of HOOK_CURLRC, and says what went wrong. */
+const CURL_SEND = `if ! command -v curl >/dev/null 2>&1; then warn "could not notify the server at $server: curl is not installed"; exit 0; fi
 answer=$(printf '%s' "$body" | curl -q -s -K "$config" --data-binary @- -w '\\n%{http_code}')
 code=$?
 case $code in
@@ -133,6 +171,112 @@ case $status in
 esac
 exit 0
 `;
+
+/** The POSIX shell hook: awk writes the body, curl sends it (no bash on the host). */
+function shHook(server: string, name: string | undefined): string {
+  return `#!/bin/sh
+${hookPreamble(server, name)}export GANTRY_HOOK_PATH GANTRY_HOOK_NAME GANTRY_HOOK_PUSHER GANTRY_HOOK_EMAIL
+body=$(LC_ALL=C awk '${BODY_AWK.replaceAll("'", `'\\''`)}')
+[ -n "$body" ] || exit 0
+${CURL_SEND}`;
+}
+
+/**
+ * The bash hook: the body written by bash alone (no awk), sent through /dev/tcp to a server on this
+ * host (no curl), else by curl. Every string is escaped for JSON as BODY_AWK escapes it; LC_ALL=C
+ * makes bash count and match bytes, so Content-Length is the body's size in bytes.
+ */
+function bashHook(bash: string, server: string, name: string | undefined, to?: Endpoint): string {
+  const tcp = to
+    ? `auth=
+while IFS= read -r line; do
+  case $line in 'header = "Authorization: '*) auth=\${line#header = \\"}; auth=\${auth%\\"} ;; esac
+done <"$config"
+# curl's quoting undone: \\\\ and \\" (a token has no other escapes).
+auth=\${auth//\\\\\\\\/$'\\x01'}; auth=\${auth//\\\\\\"/\\"}; auth=\${auth//$'\\x01'/\\\\}
+[ -z "$auth" ] || auth+=$'\\r\\n'
+# A server that closes early: its answer is still read (a write fails rather than kill the hook).
+trap '' PIPE
+if ! { exec 3<>/dev/tcp/${shellQuote(to.host)}/${to.port}; } 2>/dev/null; then
+  why=$( { exec 3<>/dev/tcp/${shellQuote(to.host)}/${to.port}; } 2>&1 )
+  case $why in
+    *refused*) warn "could not notify the server at $server: ECONNREFUSED" ;;
+    *nknown*|*"not known"*) warn "could not notify the server at $server: ENOTFOUND" ;;
+    *) warn "could not notify the server at $server: \${why##*: }" ;;
+  esac
+  exit 0
+fi
+printf 'POST %s HTTP/1.0\\r\\nHost: %s\\r\\nContent-Type: application/json\\r\\n%sContent-Length: %d\\r\\n\\r\\n%s' \\
+  ${shellQuote(to.path)} ${shellQuote(`${to.host.includes(":") ? `[${to.host}]` : to.host}:${to.port}`)} "$auth" "\${#body}" "$body" >&3 2>/dev/null
+if ! IFS= read -r -t ${HOOK_TIMEOUT_MS / 1000} answer <&3; then
+  warn "could not notify the server at $server: no answer within ${HOOK_TIMEOUT_MS / 1000} s"; exit 0
+fi
+status=\${answer#HTTP/* }; status=\${status%% *}; status=\${status%$'\\r'}
+case $status in
+  2??) exit 0 ;;
+esac
+IFS= read -r -d '' -t ${HOOK_TIMEOUT_MS / 1000} answer <&3
+answer=\${answer#*$'\\r\\n\\r\\n'}
+warn "the server at $server answered $status: \${answer:0:200}"
+exit 0
+`
+    : CURL_SEND;
+  return `#!${bash}
+${hookPreamble(server, name)}LC_ALL=C
+# A JSON string's inside: backslashes and quotes escaped, control characters as \\u00XX.
+jstr() {
+  local s=$1 out= c i
+  s=\${s//\\\\/\\\\\\\\}; s=\${s//\\"/\\\\\\"}
+  if [[ $s == *[$'\\x01'-$'\\x1f']* ]]; then
+    for ((i = 0; i < \${#s}; i++)); do
+      c=\${s:i:1}
+      [[ $c == [$'\\x01'-$'\\x1f'] ]] && printf -v c '\\\\u%04x' "'$c"
+      out+=$c
+    done
+    s=$out
+  fi
+  REPLY=$s
+}
+updates=
+while IFS= read -r line || [ -n "$line" ]; do
+  [[ $line == *[![:space:]]* ]] || continue
+  jstr "$line"; updates+="$REPLY\\\\n"
+done
+[ -n "$updates" ] || exit 0
+jstr "$GANTRY_HOOK_PATH"; body="{\\"repository\\":{\\"path\\":\\"$REPLY\\""
+if [ -n "$GANTRY_HOOK_NAME" ]; then jstr "$GANTRY_HOOK_NAME"; body+=",\\"full_name\\":\\"$REPLY\\""; fi
+body+="},\\"updates\\":\\"$updates\\""
+if [ -n "$GANTRY_HOOK_PUSHER" ]; then
+  jstr "$GANTRY_HOOK_PUSHER"; body+=",\\"pusher\\":{\\"name\\":\\"$REPLY\\""
+  if [ -n "$GANTRY_HOOK_EMAIL" ]; then jstr "$GANTRY_HOOK_EMAIL"; body+=",\\"email\\":\\"$REPLY\\""; fi
+  body+="}"
+fi
+body+="}"
+${tcp}`;
+}
+
+/**
+ * The hook's source for a server's base URL: with `bash` (its path), the bash form (no awk; no curl
+ * for a server on this host), else the POSIX shell form (awk and curl). The server's URL and token
+ * are in HOOK_CURLRC.
+ */
+export function hookScript(server: string, name?: string, bash?: string): string {
+  if (!bash) return shHook(server, name);
+  return bashHook(bash, server, name, loopbackEndpoint(new URL(server)));
+}
+
+/** bash's path on this host (the hook runs here), undefined when there is none. */
+export function findBash(): string | undefined {
+  for (const dir of ["/bin", "/usr/bin", "/usr/local/bin"]) {
+    const path = join(dir, "bash");
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
 }
 
 /** The repository's hooks folder (core.hooksPath when set). */
@@ -183,7 +327,8 @@ export function installHook(options: HookInstallOptions): string {
   chmodSync(join(gitDir, HOOK_CONFIG), 0o600);
   writeFileSync(join(gitDir, HOOK_CURLRC), hookCurlConfig(base, options.token), { mode: 0o600 });
   chmodSync(join(gitDir, HOOK_CURLRC), 0o600);
-  writeFileSync(hook, hookScript(base, options.name), { mode: 0o755 });
+  const bash = options.shell === "sh" ? undefined : (options.shell ?? findBash());
+  writeFileSync(hook, hookScript(base, options.name, bash), { mode: 0o755 });
   chmodSync(hook, 0o755);
   return hook;
 }
