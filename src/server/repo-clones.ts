@@ -219,6 +219,26 @@ export class RepoClones {
     return undefined;
   }
 
+  /**
+   * The commit each object id stands for (an annotated tag's target), read by the clone's cat-file
+   * process; an id it found no commit for, or all when that process failed, is left out (the caller
+   * asks git itself). Ids only: nothing else reaches cat-file.
+   */
+  async peelCommits(
+    repo: Pick<Repo, "owner" | "name">,
+    ids: readonly string[],
+  ): Promise<Map<string, string>> {
+    const peeled = new Map<string, string>();
+    const asked = ids.filter((id) => /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(id));
+    const read = await Promise.all(asked.map((id) => this.object(repo, `${id}^{commit}`)));
+    asked.forEach((id, i) => {
+      const object = read[i];
+      // A commit not found is left for git to look for again (a pack written since, say).
+      if (object !== "unread" && object?.type === "commit") peeled.set(id, object.oid);
+    });
+    return peeled;
+  }
+
   /** The branches (`heads`) or tags of the server's clone, by name, with their commits; none before the first fetch. */
   async listRefs(
     repo: Pick<Repo, "owner" | "name">,

@@ -156,6 +156,7 @@ export class TriggerService {
         repo: this.identity(repo),
         seen: state.refs,
         fetch: () => this.deps.clones.sync(repo),
+        peel: (ids) => this.deps.clones.peelCommits(repo, ids),
       });
       await this.save(repo, { ...state, refs });
       return this.fire(repo, events, "poll");
@@ -191,6 +192,7 @@ export class TriggerService {
         seen: state.refs,
         notification,
         fetch: () => this.deps.clones.sync(repo),
+        peel: (ids) => this.deps.clones.peelCommits(repo, ids),
       });
       await this.save(repo, { ...state, refs });
       return this.fire(repo, events, "hook");
@@ -246,8 +248,8 @@ export class TriggerService {
   private async scheduleOf(repo: Repo): Promise<{ sha: string; entries: ScheduleEntry[] } | undefined> {
     const cached = this.schedules.get(repo.id);
     if (cached) return cached;
-    const gitDir = this.deps.clones.path(repo);
-    const sha = peelCommit(gitDir, `refs/heads/${repo.defaultBranch}`);
+    // Through the clone's cat-file process: a push's next tick starts no git process here.
+    const sha = (await this.deps.clones.resolveRef(repo, `refs/heads/${repo.defaultBranch}`))?.sha;
     if (!sha) return undefined;
     const workflows: { file: string; crons: string[] }[] = [];
     for (const { file, content } of await this.deps.clones.readWorkflows(repo, sha)) {

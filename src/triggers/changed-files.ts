@@ -50,6 +50,10 @@ export interface PushDiff {
   after: string;
   /** What every other branch and tag pointed at before the push (for a created ref's fork point). */
   existing: readonly string[];
+  /** `before`'s commit, when the caller has peeled it (the clone has it). */
+  beforeCommit?: string;
+  /** How many commits `after` has and `beforeCommit` has not (at least, when over the limit), when known. */
+  commits?: number;
 }
 
 /** The files a push changed, GitHub's way (see the top of this file). */
@@ -57,17 +61,21 @@ export function pushChangedFiles(gitDir: string, push: PushDiff): ChangedFiles {
   if (isZeroSha(push.after)) return [];
   const before = isZeroSha(push.before)
     ? undefined
-    : gitOut(gitDir, ["rev-parse", "-q", "--verify", "--end-of-options", `${push.before}^{commit}`]);
+    : (push.beforeCommit ??
+      gitOut(gitDir, ["rev-parse", "-q", "--verify", "--end-of-options", `${push.before}^{commit}`]));
   if (before) {
-    const count = lines(
-      gitOut(gitDir, [
-        "rev-list",
-        `--max-count=${MAX_DIFF_COMMITS + 1}`,
-        "--end-of-options",
-        push.after,
-        `^${before}`,
-      ]),
-    ).length;
+    const count =
+      push.beforeCommit !== undefined && push.commits !== undefined
+        ? push.commits
+        : lines(
+            gitOut(gitDir, [
+              "rev-list",
+              `--max-count=${MAX_DIFF_COMMITS + 1}`,
+              "--end-of-options",
+              push.after,
+              `^${before}`,
+            ]),
+          ).length;
     if (count > MAX_DIFF_COMMITS) return null;
     return limited(changedBetween(gitDir, before, push.after) ?? []);
   }

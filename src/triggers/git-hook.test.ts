@@ -21,6 +21,7 @@ import { PayloadError } from "./errors.js";
 import { hookEvents, parseHookNotification } from "./git-hook.js";
 import { HOOK_CONFIG, HOOK_CURLRC, HookInstallError, hookScript, installHook } from "./hook-install.js";
 import { fetchMirror } from "./mirror.js";
+import { pushEvents } from "./push-events.js";
 import { type RefUpdate, readRefs } from "./ref-updates.js";
 
 const repo = { owner: "acme", name: "app", defaultBranch: "main" };
@@ -153,6 +154,112 @@ describe("a push's events", () => {
     expect((main.commits as { id: string }[]).map((c) => c.id)).toEqual([after]);
     // A branch made at a commit another branch holds: its head commit, and no commit of its own.
     expect(made).toMatchObject({ created: true, forced: false, head_commit: { id: before }, commits: [] });
+  });
+});
+
+/** The git commands run while `fn` ran (GIT_TRACE), by name. */
+function gitCommands<T>(fn: () => T): { result: T; commands: string[] } {
+  const trace = join(mkdtempSync(join(tmpdir(), "gantry-trace-")), "trace.txt");
+  const was = process.env.GIT_TRACE;
+  process.env.GIT_TRACE = trace;
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    if (was === undefined) delete process.env.GIT_TRACE;
+    else process.env.GIT_TRACE = was;
+  }
+  const text = existsSync(trace) ? readFileSync(trace, "utf8") : "";
+  const commands = text
+    .split("\n")
+    .map((l) => /trace: built-in: git (\S+)/.exec(l)?.[1])
+    .filter((c) => c !== undefined);
+  return { result, commands };
+}
+
+describe("a push's events, from one walk of its commits", () => {
+  it("tell a forced push from a fast-forward as merge-base does, without it", () => {
+    const r = makeRemote({ "a.txt": "1" });
+    const a = git(r.work, "rev-parse", "HEAD");
+    const b = commitFiles(r.work, { "a.txt": "2" });
+    const c = commitFiles(r.work, { "a.txt": "3" });
+    git(r.work, "reset", "-q", "--hard", a);
+    const rewritten = commitFiles(r.work, { "a.txt": "other" });
+    git(r.work, "push", "-q", "--force", "origin", `${c}:refs/heads/main`, `${rewritten}:refs/heads/side`);
+    const cases: Array<[string, string, boolean]> = [
+      [a, c, false], // two commits on top
+      [c, rewritten, true], // history rewritten
+      [c, a, true], // moved back to an ancestor
+    ];
+    for (const [before, after, forced] of cases) {
+      const isAncestor = (() => {
+        try {
+          git(r.origin, "merge-base", "--is-ancestor", before, after);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect(!isAncestor).toBe(forced);
+      const { result, commands } = gitCommands(() =>
+        pushEvents({
+          gitDir: r.origin,
+          repo,
+          updates: [{ ref: "refs/heads/main", before, after }],
+          refsBefore: { "refs/heads/main": before },
+        }),
+      );
+      expect(result[0].payload).toMatchObject({ before, after, forced });
+      // The peel, and the walk that read the commits: no rev-list or merge-base (a branch moved back
+      // brought no commit: its head commit is read on its own).
+      expect(commands).toEqual(after === a ? ["cat-file", "log", "log"] : ["cat-file", "log"]);
+    }
+    const { result } = gitCommands(() =>
+      pushEvents({
+        gitDir: r.origin,
+        repo,
+        updates: [{ ref: "refs/heads/main", before: a, after: c }],
+        refsBefore: { "refs/heads/main": a },
+      }),
+    );
+    const payload = result[0].payload as { commits: { id: string; distinct: boolean }[] };
+    expect(payload.commits.map((x) => [x.id, x.distinct])).toEqual([
+      [b, true],
+      [c, true],
+    ]);
+    expect(result[0].changedFiles()).toEqual(["a.txt"]);
+  });
+
+  it("mark commits another branch held as not distinct, and take the peeled ids the caller read", () => {
+    const r = makeRemote({ "a.txt": "1" });
+    const a = git(r.work, "rev-parse", "HEAD");
+    const b = commitFiles(r.work, { "b.txt": "1" });
+    const c = commitFiles(r.work, { "c.txt": "1" });
+    git(r.work, "push", "-q", "origin", `${b}:refs/heads/feature`, `${c}:refs/heads/main`);
+    const { result, commands } = gitCommands(() =>
+      pushEvents({
+        gitDir: r.origin,
+        repo,
+        updates: [{ ref: "refs/heads/main", before: a, after: c }],
+        refsBefore: { "refs/heads/main": a, "refs/heads/feature": b },
+        peeled: new Map([
+          [a, a],
+          [c, c],
+        ]),
+      }),
+    );
+    const payload = result[0].payload as { commits: { id: string; distinct: boolean }[] };
+    expect(payload.commits.map((x) => [x.id, x.distinct])).toEqual([
+      [b, false],
+      [c, true],
+    ]);
+    expect(payload).toMatchObject({ forced: false, head_commit: { id: c, distinct: true } });
+    // Nothing peeled by git; the walk, and the other branch's commits.
+    expect(commands).toEqual(["log", "rev-list"]);
+    // The changed files from the walk's count: the diff alone.
+    const files = gitCommands(() => result[0].changedFiles());
+    expect(files.result).toEqual(["b.txt", "c.txt"]);
+    expect(files.commands).toEqual(["diff"]);
   });
 });
 

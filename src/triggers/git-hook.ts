@@ -7,7 +7,7 @@ import { PayloadError } from "./errors.js";
 import { ZERO_SHA } from "./git.js";
 import { fetchMirror } from "./mirror.js";
 import type { PollResult } from "./poller.js";
-import { type Pusher, pushEvents } from "./push-events.js";
+import { type CommitReader, type Pusher, peelAll, pushEvents } from "./push-events.js";
 import {
   applyUpdates,
   diffRefs,
@@ -70,6 +70,8 @@ export interface HookEventsInput {
   notification: HookNotification;
   /** Brings the mirror up to date (default: fetchMirror). */
   fetch?: () => Promise<void>;
+  /** The commits of these ids as the clone has them (default: pushEvents asks git). */
+  peel?: CommitReader;
 }
 
 /** The events of a hook's notification (see the top of this file); `refs` is what to record as seen. */
@@ -86,17 +88,25 @@ export async function hookEvents(input: HookEventsInput): Promise<PollResult> {
     );
   // Skip what the server has already seen: a ref at its new value, or a deletion of a ref it never had.
   const fresh = pushed.filter((u) => (seen[u.ref] ?? ZERO_SHA) !== u.after);
+  const afterPush = applyUpdates(seen, fresh);
+  const missed = diffRefs(afterPush, refs);
+  const peeled = await peelAll(input.peel, [...fresh, ...missed], refs, input.repo.defaultBranch);
   const events = pushEvents({
     gitDir: input.gitDir,
     repo: input.repo,
     updates: fresh,
     refsBefore: seen,
     pusher: input.notification.pusher,
+    peeled,
   });
-  const afterPush = applyUpdates(seen, fresh);
-  const missed = diffRefs(afterPush, refs);
   events.push(
-    ...pushEvents({ gitDir: input.gitDir, repo: input.repo, updates: missed, refsBefore: afterPush }),
+    ...pushEvents({
+      gitDir: input.gitDir,
+      repo: input.repo,
+      updates: missed,
+      refsBefore: afterPush,
+      peeled,
+    }),
   );
   return { events, refs };
 }

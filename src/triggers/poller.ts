@@ -1,5 +1,5 @@
 import { fetchMirror } from "./mirror.js";
-import { pushEvents } from "./push-events.js";
+import { type CommitReader, peelAll, pushEvents } from "./push-events.js";
 import { diffRefs, type RefMap, readRefs } from "./ref-updates.js";
 import type { RepoEvent } from "./repo-event.js";
 import type { RepoIdentity } from "./repository.js";
@@ -14,6 +14,8 @@ export interface PollInput {
   seen: RefMap | undefined;
   /** Brings the mirror up to date (default: fetchMirror; the server passes its own, locked one). */
   fetch?: () => Promise<void>;
+  /** The commits of these ids as the clone has them (default: pushEvents asks git). */
+  peel?: CommitReader;
 }
 
 export interface PollResult {
@@ -32,6 +34,13 @@ export async function pollRepository(input: PollInput): Promise<PollResult> {
   const refs = readRefs(input.gitDir);
   if (input.seen === undefined) return { events: [], refs };
   const updates = diffRefs(input.seen, refs);
-  const events = pushEvents({ gitDir: input.gitDir, repo: input.repo, updates, refsBefore: input.seen });
+  const peeled = await peelAll(input.peel, updates, refs, input.repo.defaultBranch);
+  const events = pushEvents({
+    gitDir: input.gitDir,
+    repo: input.repo,
+    updates,
+    refsBefore: input.seen,
+    peeled,
+  });
   return { events, refs };
 }

@@ -47,17 +47,20 @@ function readCommits(gitDir: string, shas: readonly string[]): CommitInfo[] {
     .split(END)
     .map((r) => r.replace(/^\n/, ""))
     .filter((r) => r !== "")
-    .map((record) => {
-      const [id, tree, an, ae, cn, ce, date, ...message] = record.split(SEP);
-      return {
-        id,
-        tree,
-        author: { name: an, email: ae },
-        committer: { name: cn, email: ce },
-        timestamp: date,
-        message: message.join(SEP).trim(),
-      };
-    });
+    .map(parseCommit);
+}
+
+/** One commit as FORMAT writes it. */
+function parseCommit(record: string): CommitInfo {
+  const [id, tree, an, ae, cn, ce, date, ...message] = record.split(SEP);
+  return {
+    id,
+    tree,
+    author: { name: an, email: ae },
+    committer: { name: cn, email: ce },
+    timestamp: date,
+    message: message.join(SEP).trim(),
+  };
 }
 
 function commitPayload(c: CommitInfo, repo: RepoIdentity, distinct: boolean): Payload {
@@ -87,14 +90,19 @@ const OBJECT_ID = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/i;
  * peelCommit for several ids with one git process, kept: each id's commit (undefined when the clone
  * has none), then peelCommit's answer for anything asked later. A push's events peel the same few
  * ids again and again (its before and after, for the payload, the commits and `forced`); each was
- * a git process of its own, run synchronously on the server's event loop.
+ * a git process of its own, run synchronously on the server's event loop. `peeled`: the ids whose
+ * commits the caller knows already (the server reads them through its clone's cat-file process).
  */
-export function commitPeeler(gitDir: string, ids: Iterable<string>): (sha: string) => string | undefined {
+export function commitPeeler(
+  gitDir: string,
+  ids: Iterable<string>,
+  peeled?: ReadonlyMap<string, string | undefined>,
+): (sha: string) => string | undefined {
   let known: Map<string, string | undefined> | undefined;
   // On the first question, not before: events that peel nothing start no process.
   const batch = (): Map<string, string | undefined> => {
-    const found = new Map<string, string | undefined>();
-    const asked = [...new Set(ids)].filter((id) => OBJECT_ID.test(id) && !isZeroSha(id));
+    const found = new Map<string, string | undefined>(peeled ?? []);
+    const asked = [...new Set(ids)].filter((id) => OBJECT_ID.test(id) && !isZeroSha(id) && !found.has(id));
     if (asked.length === 0) return found;
     const out = gitOut(
       gitDir,
@@ -114,6 +122,83 @@ export function commitPeeler(gitDir: string, ids: Iterable<string>): (sha: strin
     if (!known.has(sha)) known.set(sha, peelCommit(gitDir, sha));
     return known.get(sha);
   };
+}
+
+/** The commits an update of a ref from `before` to `after` brought (see walkPush). */
+interface PushWalk {
+  /** Newest first (topological order), at most MAX_PAYLOAD_COMMITS. */
+  shas: string[];
+  /** Each listed commit, read. */
+  commits: Map<string, CommitInfo>;
+  /** Whether `before` is not an ancestor of `after`; undefined when the walk cannot tell (too long). */
+  forced: boolean | undefined;
+}
+
+/**
+ * The commits `after` has and `before` has not, read, in one git process, with the excluded commits
+ * at their edge (--boundary): `before`'s commit is among them exactly when it is an ancestor of
+ * `after` (every commit of the edge is a parent of a listed one; a path from `after` down to
+ * `before` leaves the listed commits at `before` itself), which is what `forced` asks. A walk cut by
+ * the count has the cut commits at its edge, so it tells nothing of `forced` then.
+ */
+function walkPush(
+  gitDir: string,
+  update: { before: string; after: string },
+  commits: { before: string; after: string },
+): PushWalk | undefined {
+  const { before, after } = update;
+  const out = gitOut(gitDir, [
+    "log",
+    "--topo-order",
+    "--boundary",
+    `--max-count=${MAX_PAYLOAD_COMMITS}`,
+    `--format=%m${SEP}${FORMAT}`,
+    "--end-of-options",
+    after,
+    `^${before}`,
+  ]);
+  if (out === undefined) return undefined;
+  const shas: string[] = [];
+  const read = new Map<string, CommitInfo>();
+  const edge = new Set<string>();
+  for (const record of out.split(END)) {
+    const text = record.replace(/^\n/, "");
+    if (text === "") continue;
+    const [mark, ...rest] = text.split(SEP);
+    const commit = parseCommit(rest.join(SEP));
+    if (mark === "-") edge.add(commit.id);
+    else {
+      shas.push(commit.id);
+      read.set(commit.id, commit);
+    }
+  }
+  const cut = shas.length >= MAX_PAYLOAD_COMMITS;
+  // Nothing listed: `after` is `before` or one of its ancestors (a branch moved back, forced).
+  const forced = cut
+    ? undefined
+    : shas.length === 0
+      ? commits.before !== commits.after
+      : !edge.has(commits.before);
+  return { shas, commits: read, forced };
+}
+
+/** Reads the commits ids stand for (an annotated tag's target), undefined for one the clone has not. */
+export type CommitReader = (ids: string[]) => Promise<ReadonlyMap<string, string | undefined>>;
+
+/**
+ * What pushEvents peels for these updates (their before and after, the default branch's tip), read
+ * by `read` ahead: the server's clone answers through its long-lived cat-file process, where
+ * pushEvents would start a git process. Undefined without a reader.
+ */
+export async function peelAll(
+  read: CommitReader | undefined,
+  updates: readonly RefUpdate[],
+  refs: RefMap,
+  defaultBranch: string,
+): Promise<ReadonlyMap<string, string | undefined> | undefined> {
+  if (!read || updates.length === 0) return undefined;
+  const ids = [...updates.flatMap((u) => [u.before, u.after]), refs[`refs/heads/${defaultBranch}`] ?? ""];
+  return read([...new Set(ids)].filter((id) => OBJECT_ID.test(id) && !isZeroSha(id)));
 }
 
 /** Whether `before` is not an ancestor of `after` (history was rewritten). */
@@ -155,6 +240,8 @@ export interface PushEventsInput {
   refsBefore: RefMap;
   /** Who pushed; undefined: the pushed tip's committer. */
   pusher?: Pusher;
+  /** Ids whose commits the caller has read already (commitPeeler's `peeled`). */
+  peeled?: ReadonlyMap<string, string | undefined>;
 }
 
 /** The events GitHub would send for these ref updates (see the top of this file). */
@@ -170,15 +257,19 @@ export function pushEvents(input: PushEventsInput): RepoEvent[] {
   }
   const defaultRef = `refs/heads/${repo.defaultBranch}`;
   // Every id the events peel, in one git process (the branches' too when a tag may need its base_ref).
-  const peel = commitPeeler(gitDir, [
-    ...kept.flatMap((u) => [u.before, u.after]),
-    refsAfter[defaultRef] ?? "",
-    ...(kept.some((u) => u.ref.startsWith("refs/tags/"))
-      ? Object.entries(refsAfter)
-          .filter(([ref]) => ref.startsWith("refs/heads/"))
-          .map(([, sha]) => sha)
-      : []),
-  ]);
+  const peel = commitPeeler(
+    gitDir,
+    [
+      ...kept.flatMap((u) => [u.before, u.after]),
+      refsAfter[defaultRef] ?? "",
+      ...(kept.some((u) => u.ref.startsWith("refs/tags/"))
+        ? Object.entries(refsAfter)
+            .filter(([ref]) => ref.startsWith("refs/heads/"))
+            .map(([, sha]) => sha)
+        : []),
+    ],
+    input.peeled,
+  );
   const defaultSha = () => peel(refsAfter[defaultRef] ?? "") ?? ZERO_SHA;
   const repository = repositoryPayload(repo);
   const events: RepoEvent[] = [];
@@ -192,24 +283,31 @@ export function pushEvents(input: PushEventsInput): RepoEvent[] {
       .map(([, sha]) => sha);
     const { name: short, type } = shortRef(u.ref);
 
+    // A push onto a commit the clone has: its commits, read, and `forced`, in one git process.
+    const beforeCommit = created || deleted ? undefined : peel(u.before);
+    const walk =
+      beforeCommit && commit ? walkPush(gitDir, u, { before: beforeCommit, after: commit }) : undefined;
     const pushedShas = deleted
       ? []
-      : created || !peel(u.before)
-        ? pushedCommits(gitDir, u.after, existing)
-        : lines(
-            gitOut(gitDir, [
-              "rev-list",
-              "--topo-order",
-              `--max-count=${MAX_PAYLOAD_COMMITS}`,
-              "--end-of-options",
-              u.after,
-              `^${u.before}`,
-            ]),
-          );
+      : walk
+        ? walk.shas
+        : created || !beforeCommit
+          ? pushedCommits(gitDir, u.after, existing)
+          : lines(
+              gitOut(gitDir, [
+                "rev-list",
+                "--topo-order",
+                `--max-count=${MAX_PAYLOAD_COMMITS}`,
+                "--end-of-options",
+                u.after,
+                `^${u.before}`,
+              ]),
+            );
     const listed = pushedShas.slice(0, MAX_PAYLOAD_COMMITS).reverse();
-    // A commit is distinct when no other ref held it before this push.
+    // A commit is distinct when no other ref held it before this push: all of them when no other
+    // ref pointed anywhere but at `before` (which the list excludes already).
     const distinct = new Set(
-      created
+      created || existing.every((sha) => sha === u.before || isZeroSha(sha))
         ? listed
         : lines(
             gitOut(
@@ -220,8 +318,13 @@ export function pushEvents(input: PushEventsInput): RepoEvent[] {
           ),
     );
     // The pushed commits and the head commit in one git process (the head is among them but for a
-    // push that brought no new commit, e.g. a branch made at an existing commit).
-    const read = readCommits(gitDir, commit && !listed.includes(commit) ? [...listed, commit] : listed);
+    // push that brought no new commit, e.g. a branch made at an existing commit); the walk read them.
+    const wanted = commit && !listed.includes(commit) ? [...listed, commit] : listed;
+    const walked = walk?.commits;
+    const read =
+      walked && wanted.every((id) => walked.has(id))
+        ? wanted.map((id) => walked.get(id) as CommitInfo)
+        : readCommits(gitDir, wanted);
     const commits = read
       .filter((c) => c.id !== commit || listed.includes(commit))
       .map((c) => commitPayload(c, repo, distinct.has(c.id)));
@@ -239,7 +342,7 @@ export function pushEvents(input: PushEventsInput): RepoEvent[] {
       after: u.after,
       created,
       deleted,
-      forced: isForced(gitDir, u.before, u.after, peel),
+      forced: walk?.forced ?? isForced(gitDir, u.before, u.after, peel),
       base_ref: type === "tag" && commit ? baseRefOf(refsAfter, commit, peel) : null,
       compare: repo.htmlUrl
         ? `${repo.htmlUrl}/compare/${u.before.slice(0, 12)}...${u.after.slice(0, 12)}`
@@ -259,7 +362,13 @@ export function pushEvents(input: PushEventsInput): RepoEvent[] {
       sha: commit ?? defaultSha(),
       headRef: "",
       baseRef: "",
-      changedFiles: () => pushChangedFiles(gitDir, { before: u.before, after: u.after, existing }),
+      changedFiles: () =>
+        pushChangedFiles(gitDir, {
+          before: u.before,
+          after: u.after,
+          existing,
+          ...(walk ? { beforeCommit, commits: walk.shas.length } : {}),
+        }),
     });
     if (created || deleted) {
       const payload: Payload = {

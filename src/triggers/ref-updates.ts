@@ -1,5 +1,6 @@
 import { PayloadError } from "./errors.js";
 import { gitOut, isZeroSha, lines, ZERO_SHA } from "./git.js";
+import { readRefFiles } from "./ref-files.js";
 
 /** Full ref name → the object it points at (refs/heads/* and refs/tags/* only). */
 export type RefMap = Record<string, string>;
@@ -18,8 +19,13 @@ export function isWatchedRef(ref: string): boolean {
   return ref.startsWith("refs/heads/") || ref.startsWith("refs/tags/");
 }
 
-/** The repository's branches and tags as they are now. */
+/**
+ * The repository's branches and tags as they are now: from git's files when they can be read with
+ * certainty (ref-files.ts, no git process), else from `git for-each-ref`.
+ */
 export function readRefs(gitDir: string): RefMap {
+  const files = readRefFiles(gitDir);
+  if (files) return files;
   const refs: RefMap = {};
   const out = gitOut(gitDir, [
     "for-each-ref",
