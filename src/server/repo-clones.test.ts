@@ -87,6 +87,61 @@ describe("RepoClones", () => {
     expect((await clones.resolveRef(repo, third))?.sha).toBe(third);
   });
 
+  it("brings a pushed ref in by copying its objects when origin's files vouch for it, else fetches", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
+    dirs.push(root);
+    const work = source(root, "work", "main", "first");
+    const origin = join(root, "origin.git");
+    git(root, "clone", "-q", "--bare", work, origin);
+    git(work, "remote", "add", "origin", origin);
+    const clones = new RepoClones(join(root, "repos"));
+    const repo = { owner: "o", name: "r", url: origin };
+    await clones.sync(repo);
+    const clone = clones.path(repo);
+    /** Pushes a commit to origin's main; the update a hook would tell. */
+    const pushed = (text: string) => {
+      const before = git(work, "rev-parse", "HEAD");
+      writeFileSync(join(work, "file.txt"), text);
+      git(work, "commit", "-q", "-am", text);
+      git(work, "push", "-q", "origin", "main");
+      return { ref: "refs/heads/main", before, after: git(work, "rev-parse", "HEAD") };
+    };
+    /** The git commands syncPush runs (GIT_TRACE). */
+    const traced = async (updates: { ref: string; before: string; after: string }[]) => {
+      const trace = join(root, `trace-${Math.random()}`);
+      process.env.GIT_TRACE = trace;
+      try {
+        await clones.syncPush(repo, updates);
+      } finally {
+        delete process.env.GIT_TRACE;
+      }
+      return [...readFileSync(trace, "utf8").matchAll(/trace: built-in: git (\S+)/g)].map((m) => m[1]);
+    };
+    // Origin's files say what the hook said: the objects copied, main set, no fetch.
+    const second = pushed("second");
+    expect(await traced([second])).toEqual(["rev-list", "update-ref"]);
+    expect((await clones.resolveRef(repo, "main"))?.sha).toBe(second.after);
+    expect(await clones.readFile(repo, second.after, "file.txt")).toBe("second");
+    git(clone, "fsck", "--connectivity-only", "--no-dangling");
+    // A notification origin does not bear out (a stranger's, or origin moved again): fetched, and
+    // the clone has what origin has, not what was told.
+    const third = pushed("third");
+    expect(await traced([{ ...third, after: second.before }])).toContain("fetch");
+    expect((await clones.resolveRef(repo, "main"))?.sha).toBe(third.after);
+    // Another ref changed in origin without a word: a fetch catches up on it too.
+    git(work, "push", "-q", "origin", "main:unannounced");
+    const fourth = pushed("fourth");
+    expect(await traced([fourth])).toContain("fetch");
+    expect((await clones.resolveRef(repo, "unannounced"))?.sha).toBe(third.after);
+    expect((await clones.resolveRef(repo, "main"))?.sha).toBe(fourth.after);
+    // A deletion: fetched (the fetch prunes).
+    git(work, "push", "-q", "origin", ":unannounced");
+    const zero = "0".repeat(40);
+    const deleted = { ref: "refs/heads/unannounced", before: third.after, after: zero };
+    expect(await traced([deleted])).toContain("fetch");
+    expect(await clones.resolveRef(repo, "unannounced")).toBeUndefined();
+  });
+
   it("reads files and workflows through one cat-file process, as git show and ls-tree give them", async () => {
     const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
     dirs.push(root);

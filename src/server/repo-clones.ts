@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { execFileProcess } from "../spawner/index.js";
 import type { Repo } from "../store/index.js";
+import type { RefUpdate } from "../triggers/index.js";
 import { CatFileBatch, type GitObject, treeEntries } from "./cat-file-batch.js";
+import { copyLocalPush } from "./local-push-copy.js";
 import { localGitDir, readStoredRef } from "./local-refs.js";
 import { repoNameProblem } from "./validate.js";
 
@@ -17,12 +19,13 @@ export class GitError extends Error {
   readonly code = "git_failed";
 }
 
-async function git(cwd: string, args: string[]): Promise<string> {
+async function git(cwd: string, args: string[], input?: string): Promise<string> {
   try {
     const { stdout } = await execFileProcess("git", args, {
       cwd,
       maxBuffer: 64 * 1024 * 1024,
       env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+      input,
     });
     return stdout;
   } catch (err) {
@@ -100,42 +103,68 @@ export class RepoClones {
 
   /** Clones the repository when the server has no clone yet, else fetches it. */
   sync(repo: Pick<Repo, "owner" | "name" | "url">): Promise<void> {
+    return this.locked(repo, () => this.fetchNow(repo));
+  }
+
+  /**
+   * Brings a push a post-receive hook told of into the clone: when origin is a repository on this
+   * host and the push is what its files say, by copying the pushed objects (local-push-copy.ts, two
+   * git processes); else, or when that fails, by a fetch of everything (sync).
+   */
+  syncPush(repo: Pick<Repo, "owner" | "name" | "url">, updates: readonly RefUpdate[]): Promise<void> {
     return this.locked(repo, async () => {
       const dir = this.path(repo);
-      if (!existsSync(join(dir, "HEAD"))) {
-        rmSync(dir, { recursive: true, force: true });
-        mkdirSync(dir, { recursive: true });
-        await git(dir, ["clone", "--quiet", "--mirror", "--", this.source(repo.url), "."]);
-        this.origins.set(dir, this.source(repo.url));
-        return;
-      }
-      // Every git process costs (≈ 5 ms idle, well over 100 ms on a loaded machine) on the way from
-      // an event to its first step: the origin is set only when the repository's URL changed.
-      const origin = this.source(repo.url);
-      if (this.origins.get(dir) !== origin) {
-        await git(dir, ["remote", "set-url", "--", "origin", origin]);
-        this.origins.set(dir, origin);
-      }
-      // Every ref of origin, except refs/pull/*: the pull requests' merge and head refs are the
-      // server's own (made in this clone), and a mirror's prune would delete them. Without git's
-      // automatic maintenance, which starts a process of its own after every fetch, on the way from
-      // an event to its run: the clone's maintenance runs every `maintainEvery` fetches instead,
-      // after the fetch that asked for it.
-      await git(dir, [
-        "-c",
-        "maintenance.auto=false",
-        "fetch",
-        "--quiet",
-        "--prune",
-        "--",
-        "origin",
-        "+refs/*:refs/*",
-        "^refs/pull/*",
-      ]);
-      const fetched = (this.fetches.get(dir) ?? 0) + 1;
-      this.fetches.set(dir, fetched % this.maintainEvery);
-      if (fetched >= this.maintainEvery) void this.maintain(repo);
+      const origin = existsSync(join(dir, "HEAD")) ? localGitDir(this.source(repo.url)) : undefined;
+      const copied =
+        origin !== undefined &&
+        (await copyLocalPush({ clone: dir, origin, updates, git }).catch(() => false));
+      if (copied) this.fetched(repo);
+      else await this.fetchNow(repo);
     });
+  }
+
+  /** Counts a fetch into the clone; every `maintainEvery`, git's maintenance runs (see sync). */
+  private fetched(repo: Pick<Repo, "owner" | "name">): void {
+    const dir = this.path(repo);
+    const fetched = (this.fetches.get(dir) ?? 0) + 1;
+    this.fetches.set(dir, fetched % this.maintainEvery);
+    if (fetched >= this.maintainEvery) void this.maintain(repo);
+  }
+
+  /** sync's work, under the clone's lock. */
+  private async fetchNow(repo: Pick<Repo, "owner" | "name" | "url">): Promise<void> {
+    const dir = this.path(repo);
+    if (!existsSync(join(dir, "HEAD"))) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      await git(dir, ["clone", "--quiet", "--mirror", "--", this.source(repo.url), "."]);
+      this.origins.set(dir, this.source(repo.url));
+      return;
+    }
+    // Every git process costs (≈ 5 ms idle, well over 100 ms on a loaded machine) on the way from
+    // an event to its first step: the origin is set only when the repository's URL changed.
+    const origin = this.source(repo.url);
+    if (this.origins.get(dir) !== origin) {
+      await git(dir, ["remote", "set-url", "--", "origin", origin]);
+      this.origins.set(dir, origin);
+    }
+    // Every ref of origin, except refs/pull/*: the pull requests' merge and head refs are the
+    // server's own (made in this clone), and a mirror's prune would delete them. Without git's
+    // automatic maintenance, which starts a process of its own after every fetch, on the way from
+    // an event to its run: the clone's maintenance runs every `maintainEvery` fetches instead,
+    // after the fetch that asked for it.
+    await git(dir, [
+      "-c",
+      "maintenance.auto=false",
+      "fetch",
+      "--quiet",
+      "--prune",
+      "--",
+      "origin",
+      "+refs/*:refs/*",
+      "^refs/pull/*",
+    ]);
+    this.fetched(repo);
   }
 
   /**

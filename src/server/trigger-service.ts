@@ -191,7 +191,7 @@ export class TriggerService {
         repo: this.identity(repo),
         seen: state.refs,
         notification,
-        fetch: () => this.deps.clones.sync(repo),
+        fetch: () => this.deps.clones.syncPush(repo, notification.updates),
         peel: (ids) => this.deps.clones.peelCommits(repo, ids),
       });
       await this.save(repo, { ...state, refs });

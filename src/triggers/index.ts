@@ -43,6 +43,7 @@ export {
   pushEvents,
   startsWorkflows,
 } from "./push-events.js";
+export { readRefFiles } from "./ref-files.js";
 export {
   applyUpdates,
   diffRefs,
