@@ -3,6 +3,7 @@
 // actions.mjs, hash-files.mjs, cache.mjs, sandbox.mjs, serve.mjs and web.mjs (which start gantry serve through
 // startGantryServe and talk to it through apiClient); nothing here prints or asserts.
 import { execFileSync, spawn } from "node:child_process";
+import { createHmac, randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -200,6 +201,75 @@ export function makeGitRepo(dir, files, env) {
   git(dir, env, "add", "-A");
   git(dir, env, "commit", "-q", "-m", "bench");
   return dir;
+}
+
+/**
+ * A push webhook as GitHub delivers it (https://docs.github.com/webhooks/webhook-events-and-payloads#push):
+ * the JSON payload of a push of `after` onto `ref` (one commit, `message`), and the headers GitHub
+ * sends with it, the body signed with `secret` (X-Hub-Signature-256, HMAC-SHA256; X-Hub-Signature,
+ * HMAC-SHA1). POST it to a server's /hooks/github.
+ */
+export function githubPushDelivery({ secret, owner, name, cloneUrl, ref, before, after, message }) {
+  const now = new Date();
+  const person = { name: "bench", email: "bench@example.com", username: "bench" };
+  const user = { login: owner, id: 1, type: "User", site_admin: false };
+  const commit = {
+    id: after,
+    tree_id: "0".repeat(40),
+    distinct: true,
+    message,
+    timestamp: now.toISOString(),
+    url: `https://github.com/${owner}/${name}/commit/${after}`,
+    author: person,
+    committer: person,
+    added: [],
+    removed: [],
+    modified: ["n.txt"],
+  };
+  const payload = {
+    ref,
+    before,
+    after,
+    repository: {
+      id: 1,
+      node_id: "R_bench",
+      name,
+      full_name: `${owner}/${name}`,
+      private: false,
+      owner: { name: owner, email: null, ...user },
+      html_url: `https://github.com/${owner}/${name}`,
+      url: `https://github.com/${owner}/${name}`,
+      clone_url: cloneUrl,
+      default_branch: "main",
+      master_branch: "main",
+      pushed_at: Math.floor(now.getTime() / 1000),
+    },
+    pusher: { name: person.name, email: person.email },
+    sender: user,
+    created: false,
+    deleted: false,
+    forced: false,
+    base_ref: null,
+    compare: `https://github.com/${owner}/${name}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`,
+    commits: [commit],
+    head_commit: commit,
+  };
+  const body = JSON.stringify(payload);
+  const hmac = (algorithm) => createHmac(algorithm, secret).update(body).digest("hex");
+  return {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "GitHub-Hookshot/bench",
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+      "x-github-hook-id": "1",
+      "x-github-hook-installation-target-type": "repository",
+      "x-github-hook-installation-target-id": "1",
+      "x-hub-signature": `sha1=${hmac("sha1")}`,
+      "x-hub-signature-256": `sha256=${hmac("sha256")}`,
+    },
+  };
 }
 
 /** The 100-job chain's workflow: `n` one-step jobs (`run: "true"`), each needing the one before. */

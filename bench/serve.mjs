@@ -2,7 +2,9 @@
 // gantry serve benchmarks (`npm run bench:serve`). Starts the real server (`node bin/gantry.js
 // serve --data DIR --port 0`) on loopback, against real git repositories in temp dirs, and measures:
 //   1. event → first step: a workflow_dispatch POSTed to the REST API, to the first step's process
-//      (the step writes `date +%s%N`), one event at a time, p50 and p99 over --events (200);
+//      (the step writes `date +%s%N`), one event at a time, p50 and p99 over --events (200); and
+//      the same for a forge's push webhook: a commit to the repository the server clones from,
+//      then GitHub's signed push payload POSTed to /hooks/github (eventToFirstStep.webhook);
 //   2. --jobs (1,000) queued one-step jobs (matrices of 250 legs, dispatched at once) on 8 runner
 //      slots: jobs per second from the first POST to the last job's completed_at, and the server
 //      process's peak RSS (VmHWM in /proc/PID/status);
@@ -49,6 +51,7 @@ import {
   benchCommit,
   childEnv,
   describeMachine,
+  githubPushDelivery,
   log,
   newestMtime,
   round,
@@ -161,13 +164,14 @@ function makeRepo(name, workflows) {
 /**
  * Starts `gantry serve` on a fresh port; resolves when it says where it listens. Jobs run in the
  * server's default isolation (the sandbox), so the folders their steps write to are `writable`.
+ * `hooks`: the config's hooks: (the webhook secrets).
  */
-async function startServer(name, repoDir, writable = []) {
+async function startServer(name, repoDir, writable = [], hooks = undefined) {
   const data = join(tmpRoot, `${name}-data`);
   const config = join(tmpRoot, `${name}.yml`);
   writeFileSync(
     config,
-    `repo_url_schemes: [file]\nrepos:\n  - {owner: bench, name: ${name}, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}, writable: ${JSON.stringify(writable)}${opts.isolation === "none" ? ", isolation: none" : ""}}\n`,
+    `repo_url_schemes: [file]\nrepos:\n  - {owner: bench, name: ${name}, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}, writable: ${JSON.stringify(writable)}${opts.isolation === "none" ? ", isolation: none" : ""}}\n${hooks ? `hooks: ${JSON.stringify(hooks)}\n` : ""}`,
   );
   return startServerOn(data, config);
 }
@@ -261,6 +265,92 @@ try {
     };
     log(`   ${JSON.stringify(results.eventToFirstStep)}`);
     await server.stop();
+    // A forge's push webhook: GitHub's push payload, signed with the server's github_secret, POSTed to
+    // /hooks/github after each commit to the repository the server clones from; the server fetches
+    // the pushed commit and starts the `on: push` workflow.
+    {
+      const hookMarkers = join(tmpRoot, "webhook-markers");
+      mkdirSync(hookMarkers);
+      const secret = "bench-webhook-secret";
+      const hooked = makeRepo("hooked", {
+        "hooked.yml": `on: push\njobs:\n  first:\n    runs-on: ubuntu-latest\n    steps:\n      - run: date +%s%N > ${JSON.stringify(hookMarkers)}/$GITHUB_SHA\n`,
+      });
+      const hookServer = await startServer("hooked", hooked, [hookMarkers], { github_secret: secret });
+      log(`   and ${EVENTS} GitHub push webhooks, one at a time (${hookServer.url}, pid ${hookServer.pid})`);
+      let n = 0;
+      const deliverOnce = async () => {
+        const before = git(hooked, "rev-parse", "HEAD").trim();
+        writeFileSync(join(hooked, "n.txt"), String(++n));
+        git(hooked, "add", "n.txt");
+        git(hooked, "commit", "-q", "-m", `push ${n}`);
+        const after = git(hooked, "rev-parse", "HEAD").trim();
+        const delivery = githubPushDelivery({
+          secret,
+          owner: "bench",
+          name: "hooked",
+          cloneUrl: hooked,
+          ref: "refs/heads/main",
+          before,
+          after,
+          message: `push ${n}`,
+        });
+        const t0 = wallMs();
+        const res = await fetch(`${hookServer.url}/hooks/github`, {
+          method: "POST",
+          headers: delivery.headers,
+          body: delivery.body,
+        });
+        const answered = wallMs() - t0;
+        if (res.status !== 202) throw new Error(`POST /hooks/github: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+        const marker = join(hookMarkers, after);
+        const deadline = Date.now() + 30_000;
+        while (!existsSync(marker) || readFileSync(marker, "utf8").trim() === "") {
+          if (Date.now() > deadline) return { answered };
+          await sleep(2);
+        }
+        const ms = Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000 - t0;
+        // One at a time: the next delivery once this push's run has finished.
+        let run;
+        for (;;) {
+          const runs = await api(hookServer, "GET", `/repos/bench/hooked/actions/runs?head_sha=${after}`);
+          run = runs.workflow_runs[0];
+          if (run?.status === "completed") break;
+          await sleep(10);
+        }
+        return { answered, ms, conclusion: run.conclusion };
+      };
+      await deliverOnce(); // unmeasured: the first fetch into the server's clone, lazy loads
+      const w0 = pressure();
+      const hookLatencies = [];
+      const hookAnswered = [];
+      let missed = 0;
+      let hookFailed = 0;
+      for (let i = 0; i < EVENTS; i++) {
+        const { answered, ms, conclusion } = await deliverOnce();
+        hookAnswered.push(answered);
+        if (ms === undefined) missed++;
+        else hookLatencies.push(ms);
+        if (conclusion !== undefined && conclusion !== "success") hookFailed++;
+      }
+      results.eventToFirstStep.webhook = {
+        how: "a commit to the repository the server clones from, then GitHub's push webhook (signed JSON, X-Hub-Signature-256) POSTed to /hooks/github → the step's `date +%s%N`",
+        events: EVENTS,
+        measured: hookLatencies.length,
+        missed,
+        failedRuns: hookFailed,
+        p50Ms: round(quantile(hookLatencies, 0.5)),
+        p90Ms: round(quantile(hookLatencies, 0.9)),
+        p99Ms: round(quantile(hookLatencies, 0.99)),
+        minMs: round(Math.min(...hookLatencies)),
+        maxMs: round(Math.max(...hookLatencies)),
+        webhookAnsweredP50Ms: round(quantile(hookAnswered, 0.5)),
+        serverPeakRss: hookServer.memory(),
+        noise: pressureSince(w0),
+      };
+      log(`   webhook: ${JSON.stringify(results.eventToFirstStep.webhook)}`);
+      await hookServer.stop();
+    }
     // The same step in the same run without the server: `gantry run`, process spawn → the step.
     {
       const local = [];
