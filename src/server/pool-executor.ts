@@ -102,7 +102,12 @@ export class PoolExecutor implements JobExecutor {
       req.cancellation.onKill(() => {
         if (started && machines && remote) settle({ result: "cancelled", outputs: {}, steps: [] });
       });
-      if (req.cancellation.cancelled) return;
+      // Cancelled before it was offered (the run killed as the server stops, while the job was being
+      // recorded): the cancel above found nothing to withdraw, and nothing would ever settle it.
+      if (req.cancellation.cancelled) {
+        if (!offered) settle({ result: "cancelled", outputs: {}, steps: [] });
+        return;
+      }
       if (local) {
         pool.offer(job.id, async (_claimed, runnerName) => {
           started = true;
