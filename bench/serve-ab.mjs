@@ -13,10 +13,12 @@
 //      completed_at, and the server's CPU per job (own and children's); `gantry run --max-jobs
 //      SLOTS` of the same matrix as the reference;
 //   3. push → first step: a `git push` through each build's own post-receive hook (`gantry hook
-//      install`), to each server in turn, and the server's CPU per push.
+//      install`), to each server in turn, and the server's CPU per push;
+//   4. webhook → first step: a commit to the repository each server clones from, then GitHub's
+//      signed push payload POSTed to its /hooks/github, to each server in turn (on request).
 //
 // Options: --base FILE (another build's bin/gantry.js; without it only this one)  --events N (40)
-//          --jobs N (250)  --slots N (8)  --rounds N (1, section 2)  --sections 1,2 (3 too on request)
+//          --jobs N (250)  --slots N (8)  --rounds N (1, section 2)  --sections 1,2 (3 and 4 too on request)
 //          --isolation sandbox|none  --profile DIR (servers run with --cpu-prof into DIR/<build>-<section>)
 //          --no-build  --keep  --out FILE
 import { execFileSync, spawn } from "node:child_process";
@@ -42,6 +44,7 @@ import {
   CLK_TCK,
   childEnv,
   describeMachine,
+  githubPushDelivery,
   log,
   newestMtime,
   noiseSince,
@@ -197,12 +200,12 @@ function makeRepo(name, workflows) {
   return dir;
 }
 
-async function startServer(build, name, repoDir, writable, section) {
+async function startServer(build, name, repoDir, writable, section, hooks = undefined) {
   const data = join(tmpRoot, `${name}-data`);
   const config = join(tmpRoot, `${name}.yml`);
   writeFileSync(
     config,
-    `repo_url_schemes: [file]\nrepos:\n  - {owner: bench, name: ${name}, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}, writable: ${JSON.stringify(writable)}${opts.isolation === "none" ? ", isolation: none" : ""}}\n`,
+    `repo_url_schemes: [file]\nrepos:\n  - {owner: bench, name: ${name}, url: ${JSON.stringify(repoDir)}, poll_interval_seconds: 0}\nrunners: {slots: ${SLOTS}, writable: ${JSON.stringify(writable)}${opts.isolation === "none" ? ", isolation: none" : ""}}\n${hooks ? `hooks: ${JSON.stringify(hooks)}\n` : ""}`,
   );
   const nodeArgs = opts.profile
     ? ["--cpu-prof", "--cpu-prof-dir", join(resolve(opts.profile), `${build.label}-${section}`)]
@@ -401,6 +404,114 @@ try {
       await lane.server.stop();
     }
     log(`   ${JSON.stringify(results.pushToFirstStep)}`);
+  }
+
+  if (SECTIONS.has("4")) {
+    // A forge's push webhook to each build in turn: a commit to the repository the server clones
+    // from, then GitHub's signed push payload POSTed to /hooks/github.
+    const secret = "bench-webhook-secret";
+    const noise0 = startCpuReading();
+    const load0 = loadavg()[0];
+    const lanes = [];
+    for (const build of BUILDS) {
+      const markers = join(tmpRoot, `webhook-markers-${build.label}`);
+      mkdirSync(markers);
+      const name = `hooked-${build.label}`;
+      const repo = makeRepo(name, {
+        "hooked.yml": `on: push\njobs:\n  first:\n    runs-on: ubuntu-latest\n    steps:\n      - run: date +%s%N > ${JSON.stringify(markers)}/$GITHUB_SHA\n`,
+      });
+      const server = await startServer(build, name, repo, [markers], "4", { github_secret: secret });
+      lanes.push({
+        build,
+        server,
+        markers,
+        repo,
+        n: 0,
+        latencies: [],
+        answered: [],
+        cpuOwn: [],
+        cpuChildren: [],
+      });
+    }
+    const deliverOnce = async (lane) => {
+      const before = git(lane.repo, "rev-parse", "HEAD").trim();
+      writeFileSync(join(lane.repo, "n.txt"), String(++lane.n));
+      git(lane.repo, "add", "n.txt");
+      git(lane.repo, "commit", "-q", "-m", `push ${lane.n}`);
+      const after = git(lane.repo, "rev-parse", "HEAD").trim();
+      const delivery = githubPushDelivery({
+        secret,
+        owner: "bench",
+        name: lane.server.name,
+        cloneUrl: lane.repo,
+        ref: "refs/heads/main",
+        before,
+        after,
+        message: `push ${lane.n}`,
+      });
+      const c0 = processCpu(lane.server.pid);
+      const t0 = wallMs();
+      const res = await fetch(`${lane.server.url}/hooks/github`, {
+        method: "POST",
+        headers: delivery.headers,
+        body: delivery.body,
+      });
+      const answered = wallMs() - t0;
+      if (res.status !== 202)
+        throw new Error(`${lane.build.label}: /hooks/github ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+      const marker = join(lane.markers, after);
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(marker) || readFileSync(marker, "utf8").trim() === "") {
+        if (Date.now() > deadline) return undefined;
+        await sleep(2);
+      }
+      const ms = Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000 - t0;
+      for (;;) {
+        const runs = await api(
+          lane.server,
+          "GET",
+          `/repos/bench/${lane.server.name}/actions/runs?head_sha=${after}`,
+        );
+        if (runs.workflow_runs[0]?.status === "completed") break;
+        await sleep(10);
+      }
+      const c1 = processCpu(lane.server.pid);
+      return { ms, answered, own: c1.own - c0.own, children: c1.children - c0.children };
+    };
+    for (const lane of lanes) await deliverOnce(lane); // unmeasured
+    log(
+      `4. webhook → first step: ${EVENTS} GitHub push webhooks to each of ${lanes.map((l) => l.build.label).join(", ")}, in turn`,
+    );
+    for (let i = 0; i < EVENTS; i++) {
+      for (const lane of i % 2 === 0 ? lanes : [...lanes].reverse()) {
+        const r = await deliverOnce(lane);
+        if (!r) continue;
+        lane.latencies.push(r.ms);
+        lane.answered.push(r.answered);
+        lane.cpuOwn.push(r.own);
+        lane.cpuChildren.push(r.children);
+      }
+    }
+    results.webhookToFirstStep = {
+      loadAverage: [round(load0, 2), round(loadavg()[0], 2)],
+      noise: noiseSince(noise0),
+    };
+    for (const lane of lanes) {
+      const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+      results.webhookToFirstStep[lane.build.label] = {
+        measured: lane.latencies.length,
+        p50Ms: round(quantile(lane.latencies, 0.5)),
+        p90Ms: round(quantile(lane.latencies, 0.9)),
+        p99Ms: round(quantile(lane.latencies, 0.99)),
+        minMs: round(Math.min(...lane.latencies)),
+        answeredP50Ms: round(quantile(lane.answered, 0.5)),
+        serverCpuMsPerEvent: round(sum(lane.cpuOwn) / lane.cpuOwn.length),
+        childrenCpuMsPerEvent: round(sum(lane.cpuChildren) / lane.cpuChildren.length),
+      };
+      await lane.server.stop();
+    }
+    log(`   ${JSON.stringify(results.webhookToFirstStep)}`);
   }
 
   if (SECTIONS.has("2")) {
