@@ -172,6 +172,35 @@ describe("RepoClones", () => {
     expect(await clones.readRegularFile(repo, sha, ".github/workflows/none.yml")).toBeUndefined();
   });
 
+  it("resolves a ref the fetch moved after its old commit was read, and peels ids to their commits", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
+    dirs.push(root);
+    const a = source(root, "a", "main", "first");
+    git(a, "tag", "-a", "-m", "v1", "v1");
+    const clones = new RepoClones(join(root, "repos"));
+    const repo = { owner: "o", name: "r", url: a };
+    await clones.sync(repo);
+    const first = git(a, "rev-parse", "main");
+    expect(await clones.resolveRef(repo, "main")).toEqual({ ref: "refs/heads/main", sha: first });
+    expect(await clones.readFile(repo, first, "file.txt")).toBe("first");
+    expect(await clones.resolveRef(repo, "v1")).toEqual({ ref: "refs/tags/v1", sha: first });
+    expect(await clones.peelCommit(repo, git(a, "rev-parse", "v1"))).toBe(first);
+    expect(await clones.peelCommit(repo, "0".repeat(40))).toBeUndefined();
+    expect(await clones.peelCommit(repo, "1".repeat(40))).toBeUndefined();
+    writeFileSync(join(a, "file.txt"), "second");
+    git(a, "commit", "-q", "-am", "second");
+    const second = git(a, "rev-parse", "main");
+    expect(await clones.peelCommit(repo, second)).toBeUndefined();
+    await clones.sync(repo);
+    expect(await clones.resolveRef(repo, "main")).toEqual({ ref: "refs/heads/main", sha: second });
+    expect(await clones.peelCommit(repo, second)).toBe(second);
+    expect(await clones.readFile(repo, second, "file.txt")).toBe("second");
+    // Packed, as a fetch or gc may leave them.
+    git(clones.path(repo), "pack-refs", "--all");
+    expect(await clones.resolveRef(repo, "main")).toEqual({ ref: "refs/heads/main", sha: second });
+    expect(await clones.resolveRef(repo, "nope")).toBeUndefined();
+  });
+
   it("checks a commit out where a crash left a worktree registered but its directory gone", async () => {
     const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
     dirs.push(root);

@@ -5,7 +5,7 @@ import type { Repo } from "../store/index.js";
 import type { RefUpdate } from "../triggers/index.js";
 import { CatFileBatch, type GitObject, treeEntries } from "./cat-file-batch.js";
 import { copyLocalPush } from "./local-push-copy.js";
-import { localGitDir, readStoredRef } from "./local-refs.js";
+import { localGitDir, readStoredRef, type StoredRef } from "./local-refs.js";
 import { repoNameProblem } from "./validate.js";
 
 /**
@@ -13,6 +13,16 @@ import { repoNameProblem } from "./validate.js";
  * otherwise start after each one; git's own thresholds then decide whether there is work).
  */
 const MAINTAIN_EVERY = 50;
+
+/**
+ * Names whose object can never change: a full object id, alone, peeled to its commit or tree, or a
+ * path in it (git takes a full id as that object before any ref of the same name).
+ */
+const IMMUTABLE = /^(?:[0-9a-f]{40}|[0-9a-f]{64})(?:$|:|\^\{(?:commit|tree)\}$)/;
+
+/** Objects kept once read under an immutable name (every clone's together): how many, and their bytes. */
+const KEPT_OBJECTS = 512;
+const KEPT_BYTES = 8 * 1024 * 1024;
 
 /** A git failure, with git's own words. */
 export class GitError extends Error {
@@ -48,6 +58,13 @@ export class RepoClones {
   private fetches = new Map<string, number>();
   /** Each clone's long-lived `git cat-file --batch` (cat-file-batch.ts). */
   private batches = new Map<string, CatFileBatch>();
+  /**
+   * Objects read under an immutable name (IMMUTABLE), by clone and name, least recently used first:
+   * a run reads again what its event read (the workflows at its commit), and each read was a round
+   * trip to the cat-file process on the way to the first step.
+   */
+  private kept = new Map<string, GitObject>();
+  private keptBytes = 0;
 
   constructor(
     private readonly root: string,
@@ -84,9 +101,39 @@ export class RepoClones {
   ): Promise<GitObject | undefined | "unread"> {
     const dir = this.path(repo);
     if (!existsSync(join(dir, "HEAD"))) return "unread";
+    const key = IMMUTABLE.test(name) ? `${dir}\0${name}` : undefined;
+    const known = key === undefined ? undefined : this.kept.get(key);
+    if (key !== undefined && known) {
+      this.kept.delete(key); // most recently used goes last
+      this.kept.set(key, known);
+      return known;
+    }
     let batch = this.batches.get(dir);
     if (!batch) this.batches.set(dir, (batch = new CatFileBatch(dir)));
-    return batch.read(name).catch(() => "unread" as const);
+    const read = await batch.read(name).catch(() => "unread" as const);
+    // Only what was found: an object missing now may come with the next fetch.
+    if (key !== undefined && read !== "unread" && read !== undefined) this.keep(key, read);
+    return read;
+  }
+
+  private keep(key: string, object: GitObject): void {
+    if (object.content.length > KEPT_BYTES / 16) return;
+    this.kept.set(key, object);
+    this.keptBytes += object.content.length;
+    while (this.kept.size > KEPT_OBJECTS || this.keptBytes > KEPT_BYTES) {
+      const [oldest, value] = this.kept.entries().next().value as [string, GitObject];
+      this.kept.delete(oldest);
+      this.keptBytes -= value.content.length;
+    }
+  }
+
+  /** Forgets the objects kept of a clone (it is deleted). */
+  private forget(dir: string): void {
+    for (const [key, value] of this.kept) {
+      if (!key.startsWith(`${dir}\0`)) continue;
+      this.kept.delete(key);
+      this.keptBytes -= value.content.length;
+    }
   }
 
   /** Ends the clone's cat-file process (its next read starts another, seeing the packs as they are now). */
@@ -206,6 +253,7 @@ export class RepoClones {
   remove(repo: Pick<Repo, "owner" | "name">): Promise<void> {
     return this.locked(repo, async () => {
       this.closeBatch(repo);
+      this.forget(this.path(repo));
       rmSync(this.path(repo), { recursive: true, force: true });
       this.origins.delete(this.path(repo));
     });
@@ -219,7 +267,11 @@ export class RepoClones {
     const dir = this.path(repo);
     const candidates = ref.startsWith("refs/") ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
     for (const full of candidates) {
-      const read = await this.object(repo, `${full}^{commit}`);
+      // The ref's file (or packed-refs line) read here, and its object peeled under its id, which
+      // the clone reads once (kept): no round trip to git for a ref whose commit was read before.
+      const stored = this.storedRef(dir, full);
+      if (stored === null) continue;
+      const read = await this.object(repo, stored === "unknown" ? `${full}^{commit}` : `${stored}^{commit}`);
       if (read !== "unread") {
         if (read) return { ref: full, sha: read.oid };
         continue;
@@ -249,23 +301,45 @@ export class RepoClones {
   }
 
   /**
-   * The commit each object id stands for (an annotated tag's target), read by the clone's cat-file
-   * process; an id it found no commit for, or all when that process failed, is left out (the caller
-   * asks git itself). Ids only: nothing else reaches cat-file.
+   * The commit each object id stands for (an annotated tag's target), as peelCommit reads it; an id
+   * the clone has no commit for is left out (the caller asks git itself). Ids only reach cat-file.
    */
   async peelCommits(
     repo: Pick<Repo, "owner" | "name">,
     ids: readonly string[],
   ): Promise<Map<string, string>> {
     const peeled = new Map<string, string>();
-    const asked = ids.filter((id) => /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(id));
-    const read = await Promise.all(asked.map((id) => this.object(repo, `${id}^{commit}`)));
-    asked.forEach((id, i) => {
-      const object = read[i];
-      // A commit not found is left for git to look for again (a pack written since, say).
-      if (object !== "unread" && object?.type === "commit") peeled.set(id, object.oid);
-    });
+    await Promise.all(
+      ids.map(async (id) => {
+        const sha = await this.peelCommit(repo, id);
+        if (sha) peeled.set(id, sha);
+      }),
+    );
     return peeled;
+  }
+
+  /**
+   * The commit an object id stands for (a commit's own, an annotated tag's), as the clone has it now;
+   * undefined when it has none. Read by the clone's cat-file process (a git process when that failed).
+   */
+  async peelCommit(repo: Pick<Repo, "owner" | "name">, id: string): Promise<string | undefined> {
+    if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(id) || /^0+$/.test(id)) return undefined;
+    const read = await this.object(repo, `${id.toLowerCase()}^{commit}`);
+    if (read !== "unread") return read?.oid;
+    const sha = await git(this.path(repo), [
+      "rev-parse",
+      "-q",
+      "--verify",
+      "--end-of-options",
+      `${id}^{commit}`,
+    ]).catch(() => "");
+    return sha.trim() || undefined;
+  }
+
+  /** A ref's stored id in a clone (readStoredRef); "unknown" before the first fetch, or in a reftable clone. */
+  private storedRef(dir: string, ref: string): StoredRef {
+    if (!existsSync(join(dir, "HEAD")) || existsSync(join(dir, "reftable"))) return "unknown";
+    return readStoredRef(dir, ref);
   }
 
   /** The branches (`heads`) or tags of the server's clone, by name, with their commits; none before the first fetch. */
