@@ -4,6 +4,7 @@
 // interleave); what was seen (refs, last ticks) is kept per repository in the Store so a
 // restart neither misses the pushes made while it was down nor runs a tick twice. A failure is
 // logged and the next poll or tick tries again: the server never dies of it.
+
 import { existsSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Repo, Run, Store, TriggerMemory } from "../store/index.js";
@@ -220,8 +221,12 @@ export class TriggerService {
           continue;
         }
         try {
-          const event = await prepareForgeEvent(fe, this.deps.clones.path(repo), repo.url, () =>
-            this.deps.clones.sync(repo),
+          const event = await prepareForgeEvent(
+            fe,
+            this.deps.clones.path(repo),
+            repo.url,
+            () => this.deps.clones.sync(repo),
+            (id) => this.deps.clones.peelCommit(repo, id),
           );
           ready.push(event);
           const state = await this.state(repo);

@@ -133,6 +133,21 @@ describe("prepareForgeEvent", () => {
     expect(event.payload.forced).toBe(true);
     expect(event.sha).toBe(after);
     expect([...(event.changedFiles() ?? [])].sort()).toEqual(["a.txt", "b.txt"]);
+    // The server's own peel (its clone's cat-file process) is asked, each id once, and decides.
+    const asked: string[] = [];
+    const peeled = await prepareForgeEvent(
+      push,
+      r.mirror,
+      r.origin,
+      async () => undefined,
+      async (id) => {
+        asked.push(id);
+        return id === after ? after : id === before ? before : undefined;
+      },
+    );
+    expect(asked.sort()).toEqual([after, before].sort());
+    expect(peeled.sha).toBe(after);
+    expect(peeled.payload.forced).toBe(true);
   });
 
   it("a release runs on its tag's commit", async () => {

@@ -1,6 +1,7 @@
 // A forge event completed from the server's clone: the commit a run reads its workflows from (a
 // pull request's merge commit, made here as GitHub makes refs/pull/N/merge; a release's tag), the
 // files it changed, and whether a push was forced.
+
 import type { Json } from "../expressions/index.js";
 import { pullRequestChangedFiles, pushChangedFiles } from "./changed-files.js";
 import { type ForgeEvent, num, obj, str } from "./forge-event.js";
@@ -142,13 +143,15 @@ async function pullRequestEvent(event: ForgeEvent, gitDir: string, url: string):
 
 /**
  * Completes a forge event from the server's clone at gitDir (fetched from url first). Throws
- * EventSkipped when the event starts nothing.
+ * EventSkipped when the event starts nothing. `peel`: the commit an object id stands for in the
+ * clone (the server reads it without a process of its own); a git process each by default.
  */
 export async function prepareForgeEvent(
   event: ForgeEvent,
   gitDir: string,
   url: string,
   fetch: () => Promise<void> = () => fetchMirror(gitDir, url),
+  peel: (id: string) => Promise<string | undefined> = async (id) => peelCommit(gitDir, id),
 ): Promise<RepoEvent> {
   await fetch();
   if (event.name === "pull_request" || event.name === "pull_request_target") {
@@ -177,13 +180,19 @@ export async function prepareForgeEvent(
     const before = str(event.payload.before) ?? "";
     const after = str(event.payload.after) ?? "";
     if (isZeroSha(after)) return done(defaultSha(), () => []);
-    const existing = Object.entries(readRefs(gitDir))
-      .filter(([ref]) => ref !== event.ref)
-      .map(([, sha]) => sha);
+    // Each id peeled once, side by side, without blocking the event loop on a git process.
+    const ids = [...new Set([event.sha, before, after])];
+    const peeled = new Map(await Promise.all(ids.map(async (id) => [id, await peel(id)] as const)));
     const payload: Obj = { ...event.payload };
-    if (event.forge !== "github") payload.forced = isForced(gitDir, before, after);
-    const sha = peelCommit(gitDir, event.sha) ?? peelCommit(gitDir, after);
-    return done(sha, () => pushChangedFiles(gitDir, { before, after, existing }), payload);
+    if (event.forge !== "github") payload.forced = isForced(gitDir, before, after, (id) => peeled.get(id));
+    const sha = peeled.get(event.sha) ?? peeled.get(after);
+    // The other refs (what a new branch's changed files are counted from), read only when a paths
+    // filter asks for the changed files: a git process otherwise on every push's way to its runs.
+    const existing = () =>
+      Object.entries(readRefs(gitDir))
+        .filter(([ref]) => ref !== event.ref)
+        .map(([, id]) => id);
+    return done(sha, () => pushChangedFiles(gitDir, { before, after, existing: existing() }), payload);
   }
   if (event.name === "delete") return done(defaultSha(), () => []);
   // create and release: the ref's commit as the clone has it now, else the one the forge named.
