@@ -98,6 +98,13 @@ export interface RunServiceDeps {
  */
 export type RerunSelection = "all" | "failed" | { job: string };
 
+/** A run's workflow as its event parsed it, with the content it was parsed from and its problems. */
+interface ParsedWorkflow {
+  workflow: LoadedWorkflow;
+  content: string;
+  problems: Problem[];
+}
+
 /** The events whose runs make their sender a known contributor (fork_approval first_time_contributors). */
 const CONTRIBUTIONS = new Set(["pull_request", "push", "create", "delete", "release"]);
 
@@ -200,7 +207,12 @@ export class RunService {
         matches = event.name === "push";
       }
       if (!matches) continue;
-      const workflow = { file, name: loaded.workflow?.name ?? file, loaded: loaded.workflow };
+      const workflow = {
+        file,
+        name: loaded.workflow?.name ?? file,
+        loaded: loaded.workflow,
+        source: { content, problems: loaded.problems },
+      };
       runs.push(await this.queueRun(repo, event, workflow, {}, errors));
     }
     return runs;
@@ -209,11 +221,18 @@ export class RunService {
   /**
    * Stores a run of one workflow for the event and starts it (a run with problems is failed at once).
    * A workflow_run past GitHub's three chained levels is stored as skipped, saying why, and not started.
+   * `workflow.source`: the content `loaded` was parsed from, and its problems: the run starts from
+   * that parse when its commit holds that content (see readPlainWorkflow), rather than parsing again.
    */
   async queueRun(
     repo: Repo,
     event: RepoEvent,
-    workflow: { file: string; name: string; loaded?: LoadedWorkflow },
+    workflow: {
+      file: string;
+      name: string;
+      loaded?: LoadedWorkflow;
+      source?: { content: string; problems: Problem[] };
+    },
     inputs: Record<string, Json>,
     problems: string[] = [],
   ): Promise<Run> {
@@ -287,7 +306,8 @@ export class RunService {
     }
     this.chain.fire(run, "requested");
     if (failed) this.chain.fire(run, "completed");
-    this.start(run);
+    const { loaded, source } = workflow;
+    this.start(run, loaded && source ? { workflow: loaded, ...source } : undefined);
     return run;
   }
 
@@ -350,7 +370,8 @@ export class RunService {
     await this.deps.serial.idle();
   }
 
-  private start(run: Run): void {
+  /** `parsed`: the run's workflow as its event parsed it (see queueRun). */
+  private start(run: Run, parsed?: ParsedWorkflow): void {
     if (run.status === "completed" || this.active.has(run.id)) return;
     const cancellation = new Cancellation();
     const turn = this.admission;
@@ -359,7 +380,7 @@ export class RunService {
       admitted = resolve;
     });
     this.admission = turn.then(() => own);
-    const done = this.execute(run, cancellation, turn, admitted)
+    const done = this.execute(run, cancellation, turn, admitted, parsed)
       .catch(async (err) => {
         // Whatever went wrong, the run ends recorded (failed, with the reason), never stuck.
         await this.finish(run, "failure", [`gantry: ${(err as Error).message}`]).catch(() => undefined);
@@ -391,6 +412,7 @@ export class RunService {
     cancellation: Cancellation,
     turn: Promise<void>,
     admitted: () => void,
+    parsed?: ParsedWorkflow,
   ): Promise<void> {
     const { store, serial, clones, dataDir, hub, config } = this.deps;
     const repo = await store.getRepoById(run.repoId);
@@ -410,7 +432,7 @@ export class RunService {
     // alone reads nothing of it, and is read from the clone instead.
     let checkedOut = false;
     try {
-      const read = await this.readPlainWorkflow(repo, run);
+      const read = await this.readPlainWorkflow(repo, run, parsed);
       let loaded: { workflows: LoadedWorkflow[]; problems: Problem[] };
       if (read) {
         loaded = { workflows: [read.workflow], problems: read.problems };
@@ -536,16 +558,21 @@ export class RunService {
   /**
    * The run's workflow read from the clone, when it needs no checkout of the run's commit: a
    * regular file under the size limit whose jobs use no action and no workflow (see execute), so
-   * that loading it from a checkout would find nothing more. Undefined otherwise.
+   * that loading it from a checkout would find nothing more. Undefined otherwise. When the file
+   * holds what its event parsed (`parsed`), that parse is taken rather than made again.
    */
   private async readPlainWorkflow(
     repo: Repo,
     run: Run,
+    parsed?: ParsedWorkflow,
   ): Promise<{ workflow: LoadedWorkflow; problems: Problem[] } | undefined> {
     const content = await this.deps.clones.readRegularFile(repo, run.headSha, run.workflowFile);
     if (content === undefined || fileSizeProblem(run.workflowFile, Buffer.byteLength(content)))
       return undefined;
-    const loaded = await loadPushedWorkflow(run.workflowFile, content);
+    const loaded =
+      parsed?.content === content
+        ? { workflow: parsed.workflow, problems: parsed.problems }
+        : await loadPushedWorkflow(run.workflowFile, content);
     const wf = loaded.workflow;
     if (!wf) return undefined;
     const uses = wf.template.jobs.some(

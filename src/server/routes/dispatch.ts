@@ -44,7 +44,12 @@ export function dispatchRoutes(ctx: ServerContext): Hono {
     const run = await ctx.runs.queueRun(
       repo,
       event,
-      { file, name: loaded.workflow.name, loaded: loaded.workflow },
+      {
+        file,
+        name: loaded.workflow.name,
+        loaded: loaded.workflow,
+        source: { content, problems: loaded.problems },
+      },
       inputs.inputs,
     );
     await ctx.audit.record(c, "workflows.created_workflow_run", {
