@@ -34,7 +34,7 @@ export type {
   RemoteSource,
   WorkflowRunOptions,
 } from "./run-options.js";
-export { defaultRunTitle, evaluateRunName, type RunNameResult } from "./run-title.js";
+export { defaultRunTitle, evaluateRunName, hasRunName, type RunNameResult } from "./run-title.js";
 export { runWorkflow } from "./run-workflow.js";
 export { requestedLabels } from "./runs-on.js";
 export { Semaphore } from "./semaphore.js";

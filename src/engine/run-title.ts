@@ -9,6 +9,11 @@ export interface RunNameResult {
   problem?: string;
 }
 
+/** Whether the workflow has a `run-name` (only then does its title read the vars). */
+export function hasRunName(workflow: Pick<LoadedWorkflow, "root">): boolean {
+  return Boolean(workflow.root.find("run-name"));
+}
+
 /**
  * Evaluates a workflow's `run-name` with the github, inputs and vars contexts (the only ones GitHub
  * gives it), for every event.

@@ -41,18 +41,23 @@ export function oidcJobServices(
   };
 }
 
-/** Several services as one: each job opens them all (in order) and closes them all when it ends. */
+/**
+ * Several services as one: each job opens them all at once (each looks its job's token up: a round
+ * trip each on PostgreSQL, so not one after another), their variables laid over each other in the
+ * order given, and closes them all when it ends.
+ */
 export function joinJobServices(...services: Array<JobServices | undefined>): JobServices | undefined {
   const present = services.filter((s): s is JobServices => s !== undefined);
   if (present.length <= 1) return present[0];
   return {
     async open(job) {
+      const opened = await Promise.allSettled(present.map((s) => s.open(job)));
       const leases: JobServiceLease[] = [];
-      try {
-        for (const s of present) leases.push(await s.open(job));
-      } catch (err) {
+      for (const o of opened) if (o.status === "fulfilled") leases.push(o.value);
+      const failed = opened.find((o): o is PromiseRejectedResult => o.status === "rejected");
+      if (failed) {
         await Promise.all(leases.map((l) => l.close().catch(() => undefined)));
-        throw err;
+        throw failed.reason;
       }
       return {
         env: Object.assign({}, ...leases.map((l) => l.env)),

@@ -36,6 +36,8 @@ export class RunRecorder {
     private readonly deps: { store: Store; serial: Serial; logs: JobLogs; hub: LiveHub; notes?: RunNotes },
     private readonly run: Run,
     bus: EventBus,
+    /** The run was made just now (queueRun): it has no jobs yet, so none is looked for. */
+    private readonly made = false,
   ) {
     const runId = run.id;
     const publish = (type: string, payload: object) => deps.hub.publish({ type, runId, ...payload });
@@ -205,7 +207,7 @@ export class RunRecorder {
       const { store, serial } = this.deps;
       const { id: runId, runAttempt } = this.run;
       p = serial.run(async () => {
-        const existing = await store.findJob(runId, runAttempt, jobKey);
+        const existing = this.made ? undefined : await store.findJob(runId, runAttempt, jobKey);
         if (existing && !fresh) return existing;
         // A runner machine holds it still (a run adopted from a server that died): it goes on
         // there, and the engine follows it (PoolExecutor), rather than starting it over.
@@ -215,7 +217,10 @@ export class RunRecorder {
           (await store.jobLease(existing.id))
         )
           return existing;
-        return store.putJob({ runId, runAttempt, key: jobKey, name, logPath: this.logPath(jobKey) });
+        return store.putJob(
+          { runId, runAttempt, key: jobKey, name, logPath: this.logPath(jobKey) },
+          existing ?? null,
+        );
       });
       this.jobs.set(jobKey, p);
     }

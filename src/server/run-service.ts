@@ -9,6 +9,7 @@ import {
   defaultRunTitle,
   EventBus,
   evaluateRunName,
+  hasRunName,
   MemoryConcurrencyGroups,
   placeholderGithubToken,
   type ReadRemoteFile,
@@ -252,46 +253,52 @@ export class RunService {
     const fork = event.name === "pull_request" && event.fork === true;
     // GitHub's "approve and run": the repository's fork_approval may hold a fork's run for an admin.
     const waits = !failed && fork && (await this.needsApproval(repo, actor));
-    const run = await serial.run(async () => {
-      const created = await store.createRun({
-        repoId: repo.id,
-        workflowName: workflow.name,
-        workflowFile: workflow.file,
-        event: event.name,
-        ref: event.ref,
-        headBranch: headBranchOf(event),
-        headSha: event.sha,
-        status: failed || waits ? "completed" : "queued",
-        conclusion: waits ? "action_required" : conclusion,
-        actor,
-        github: {},
-        inputs,
-        problems,
-        chainDepth,
-        fork,
-        serverId: this.deps.serverId,
-      });
-      const github = buildGithubContext({
-        owner: repo.owner,
-        repo: repo.name,
-        actor,
-        event,
-        payload: event.payload,
-        runId: String(created.id),
-        runNumber: created.runNumber,
-        workflowName: workflow.name,
-        workflowFile: workflow.file,
-      });
-      // The run's title: its run-name (github, inputs and vars, as GitHub gives it), else the
-      // commit message, PR title or workflow name. A run-name that fails to evaluate is said as
-      // the run's annotation when it runs.
-      const vars = fork ? {} : { ...this.deps.config.vars, ...(await this.deps.vault.variablesFor(repo.id)) };
-      const displayTitle =
-        (workflow.loaded && evaluateRunName(workflow.loaded, { github, inputs, vars }).title) ||
-        defaultRunTitle(workflow.name, event.payload);
-      await store.updateRun(created.id, { github, displayTitle });
-      return { ...created, github, displayTitle };
-    });
+    // The run's title: its run-name (github, inputs and vars, as GitHub gives it), else the commit
+    // message, PR title or workflow name. A run-name that fails to evaluate is said as the run's
+    // annotation when it runs. The vars are read only for a workflow that has a run-name.
+    const named = workflow.loaded !== undefined && hasRunName(workflow.loaded);
+    const vars =
+      fork || !named ? {} : { ...this.deps.config.vars, ...(await this.deps.vault.variablesFor(repo.id)) };
+    const run = await serial.run(() =>
+      store.createRun(
+        {
+          repoId: repo.id,
+          workflowName: workflow.name,
+          workflowFile: workflow.file,
+          event: event.name,
+          ref: event.ref,
+          headBranch: headBranchOf(event),
+          headSha: event.sha,
+          status: failed || waits ? "completed" : "queued",
+          conclusion: waits ? "action_required" : conclusion,
+          actor,
+          github: {},
+          inputs,
+          problems,
+          chainDepth,
+          fork,
+          serverId: this.deps.serverId,
+        },
+        // Its github context and title follow from its id and number: stored with the row.
+        (made) => {
+          const github = buildGithubContext({
+            owner: repo.owner,
+            repo: repo.name,
+            actor,
+            event,
+            payload: event.payload,
+            runId: String(made.id),
+            runNumber: made.runNumber,
+            workflowName: workflow.name,
+            workflowFile: workflow.file,
+          });
+          const displayTitle =
+            (workflow.loaded && evaluateRunName(workflow.loaded, { github, inputs, vars }).title) ||
+            defaultRunTitle(workflow.name, event.payload);
+          return { github, displayTitle };
+        },
+      ),
+    );
     hub.publish({
       type: failed || waits ? "run:completed" : "run:queued",
       runId: run.id,
@@ -307,7 +314,7 @@ export class RunService {
     this.chain.fire(run, "requested");
     if (failed) this.chain.fire(run, "completed");
     const { loaded, source } = workflow;
-    this.start(run, loaded && source ? { workflow: loaded, ...source } : undefined);
+    this.start(run, { repo, parsed: loaded && source ? { workflow: loaded, ...source } : undefined });
     return run;
   }
 
@@ -370,8 +377,12 @@ export class RunService {
     await this.deps.serial.idle();
   }
 
-  /** `parsed`: the run's workflow as its event parsed it (see queueRun). */
-  private start(run: Run, parsed?: ParsedWorkflow): void {
+  /**
+   * Runs `run` in the background. `made`: the run was made just now (queueRun), by a caller that has
+   * its repository; it has no jobs yet, so none is read (a round trip each on PostgreSQL). `parsed`:
+   * its workflow as its event parsed it.
+   */
+  private start(run: Run, made?: { repo: Repo; parsed?: ParsedWorkflow }): void {
     if (run.status === "completed" || this.active.has(run.id)) return;
     const cancellation = new Cancellation();
     const turn = this.admission;
@@ -380,7 +391,7 @@ export class RunService {
       admitted = resolve;
     });
     this.admission = turn.then(() => own);
-    const done = this.execute(run, cancellation, turn, admitted, parsed)
+    const done = this.execute(run, cancellation, turn, admitted, made)
       .catch(async (err) => {
         // Whatever went wrong, the run ends recorded (failed, with the reason), never stuck.
         await this.finish(run, "failure", [`gantry: ${(err as Error).message}`]).catch(() => undefined);
@@ -412,10 +423,10 @@ export class RunService {
     cancellation: Cancellation,
     turn: Promise<void>,
     admitted: () => void,
-    parsed?: ParsedWorkflow,
+    made?: { repo: Repo; parsed?: ParsedWorkflow },
   ): Promise<void> {
     const { store, serial, clones, dataDir, hub, config } = this.deps;
-    const repo = await store.getRepoById(run.repoId);
+    const repo = made?.repo ?? (await store.getRepoById(run.repoId));
     if (!repo) throw new Error(`the run's repository (id ${run.repoId}) is gone`);
     const tag = `${run.id}-${run.runAttempt}`;
     const source = join(dataDir, "sources", tag);
@@ -432,7 +443,7 @@ export class RunService {
     // alone reads nothing of it, and is read from the clone instead.
     let checkedOut = false;
     try {
-      const read = await this.readPlainWorkflow(repo, run, parsed);
+      const read = await this.readPlainWorkflow(repo, run, made?.parsed);
       let loaded: { workflows: LoadedWorkflow[]; problems: Problem[] };
       if (read) {
         loaded = { workflows: [read.workflow], problems: read.problems };
@@ -472,7 +483,7 @@ export class RunService {
         onProcessGroup: (jobKey, pid) => this.deps.processes.record(run.id, run.runAttempt, jobKey, pid),
       });
       const bus = new EventBus();
-      const recorder = new RunRecorder(this.deps, run, bus);
+      const recorder = new RunRecorder(this.deps, run, bus, made !== undefined);
       const entry = this.active.get(run.id);
       if (entry) {
         Object.assign(entry, { bus, workflow: wf.name });
@@ -500,7 +511,7 @@ export class RunService {
         debug,
         graceMs,
       });
-      const prior = priorJobs(await store.listJobs(run.id, run.runAttempt), run.workflowFile);
+      const prior = priorJobs(made ? [] : await store.listJobs(run.id, run.runAttempt), run.workflowFile);
       await turn;
       const token = configured ?? placeholderGithubToken();
       // runWorkflow asks for the run's concurrency group before it first awaits.

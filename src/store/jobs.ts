@@ -4,8 +4,8 @@ import type { Database, DbJob } from "./schema.js";
 import { nextValue } from "./sequences.js";
 import type { Job, JobPatch, NewJob } from "./types.js";
 
-export async function putJob(db: Kysely<Database>, job: NewJob): Promise<Job> {
-  const existing = await findJob(db, job.runId, job.runAttempt, job.key);
+export async function putJob(db: Kysely<Database>, job: NewJob, known?: Job | null): Promise<Job> {
+  const existing = known === undefined ? await findJob(db, job.runId, job.runAttempt, job.key) : known;
   const fields = {
     name: job.name,
     status: job.status ?? "queued",

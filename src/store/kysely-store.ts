@@ -96,8 +96,8 @@ export class KyselyStore implements Store {
   removeRepo(id: number) {
     return removeRepo(this.db, id);
   }
-  createRun(run: NewRun) {
-    return runs.createRun(this.db, run);
+  createRun(run: NewRun, complete?: runs.RunCompletion) {
+    return runs.createRun(this.db, run, complete);
   }
   getRun(id: number) {
     return runs.getRun(this.db, id);
@@ -117,8 +117,8 @@ export class KyselyStore implements Store {
   getRunAttempt(runId: number, attempt: number) {
     return attempts.getRunAttempt(this.db, runId, attempt);
   }
-  putJob(job: NewJob) {
-    return jobs.putJob(this.db, job);
+  putJob(job: NewJob, known?: Job | null) {
+    return jobs.putJob(this.db, job, known);
   }
   getJob(id: number) {
     return jobs.getJob(this.db, id);

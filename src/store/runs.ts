@@ -7,18 +7,44 @@ import type { NewRun, Run, RunFilter, RunPatch } from "./types.js";
 
 const STATUSES = new Set(["queued", "pending", "waiting", "in_progress", "completed"]);
 
+/** The run's fields that follow from its id and number (its github context, its title). */
+export type RunCompletion = (made: Pick<Run, "id" | "runNumber">) => Pick<Run, "github" | "displayTitle">;
+
 /**
- * Stores a run and counts it in its repository's run_counts row, in one transaction (the count
- * is the runs list's total without a filter: one row read, not a count over every run).
+ * Stores a run and counts it in its repository's run_counts row (the count is the runs list's
+ * total without a filter: one row read, not a count over every run). `complete` gives what depends
+ * on the run's id and number, written with the row rather than by an update after it.
+ *
+ * On SQLite, one transaction. On PostgreSQL each statement is a round trip, so two statements and
+ * no transaction (which was five, and an update after): the counters advanced (one atomic upsert),
+ * then the run and its count in one statement (a data-modifying WITH). A failure between the two
+ * leaves a gap in the ids and the workflow's run numbers, as PostgreSQL's own sequences do.
  */
-export async function createRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
-  return db.transaction().execute((tx) => insertRun(tx, run));
+export async function createRun(db: Kysely<Database>, run: NewRun, complete?: RunCompletion): Promise<Run> {
+  if (!onPostgres(db)) {
+    return db.transaction().execute(async (tx) => {
+      const row = await runRow(tx, run, complete);
+      await tx.insertInto("runs").values(row).execute();
+      await countRun(tx, run.repoId).execute();
+      return toRun(row);
+    });
+  }
+  const row = await runRow(db, run, complete);
+  await db
+    .with("made", (q) => q.insertInto("runs").values(row).returning("id"))
+    .insertInto("run_counts")
+    .values({ repo_id: run.repoId, runs: 1 })
+    .onConflict((oc) => oc.column("repo_id").doUpdateSet({ runs: ONE_MORE }))
+    .execute();
+  return toRun(row);
 }
 
-async function insertRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
+/** The run's row, with its id and run number taken from their counters. */
+async function runRow(db: Kysely<Database>, run: NewRun, complete?: RunCompletion): Promise<DbRun> {
   const [id, runNumber] = await nextValues(db, ["runs", `run_number:${run.repoId}:${run.workflowFile}`]);
+  const { github, displayTitle } = complete?.({ id, runNumber }) ?? run;
   const t = now();
-  const row: DbRun = {
+  return {
     id,
     repo_id: run.repoId,
     workflow_name: run.workflowName,
@@ -32,7 +58,7 @@ async function insertRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
     run_number: runNumber,
     run_attempt: 1,
     actor: run.actor,
-    github_json: json(run.github),
+    github_json: json(github),
     inputs_json: json(run.inputs),
     problems_json: json(run.problems),
     created_at: t,
@@ -42,17 +68,20 @@ async function insertRun(db: Kysely<Database>, run: NewRun): Promise<Run> {
     chain_depth: run.chainDepth ?? 0,
     fork: run.fork ? 1 : 0,
     token_permissions: run.tokenPermissions ?? (run.fork ? "read" : "write"),
-    display_title: run.displayTitle ?? "",
+    display_title: displayTitle ?? "",
     ...(run.serverId ? { server_id: run.serverId } : {}),
   };
-  await db.insertInto("runs").values(row).execute();
-  await db
-    .insertInto("run_counts")
-    .values({ repo_id: run.repoId, runs: 1 })
-    .onConflict((oc) => oc.column("repo_id").doUpdateSet({ runs: sql<number>`run_counts.runs + 1` }))
-    .execute();
-  return toRun(row);
 }
+
+/** One more run in the repository's run_counts row. */
+function countRun(db: Kysely<Database>, repoId: number) {
+  return db
+    .insertInto("run_counts")
+    .values({ repo_id: repoId, runs: 1 })
+    .onConflict((oc) => oc.column("repo_id").doUpdateSet({ runs: ONE_MORE }));
+}
+
+const ONE_MORE = sql<number>`run_counts.runs + 1`;
 
 export async function getRun(db: Kysely<Database>, id: number): Promise<Run | undefined> {
   const row = await db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();

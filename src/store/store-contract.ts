@@ -264,6 +264,39 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(b.id).not.toBe(a.id);
       expect((await store.listJobs(x.id, 1)).map((j) => j.id)).toEqual([a.id]);
       expect((await store.findJob(x.id, 2, "ci.yml/build"))?.id).toBe(b.id);
+      // The caller's own read passed along: reset as above, or added when it knows of none.
+      const known = await store.findJob(x.id, 1, "ci.yml/build");
+      const reset = await store.putJob(
+        { runId: x.id, runAttempt: 1, key: "ci.yml/build", name: "build" },
+        known,
+      );
+      expect(reset).toMatchObject({ id: a.id, status: "queued", lostCount: 1 });
+      const fresh = await store.putJob(
+        { runId: x.id, runAttempt: 1, key: "ci.yml/test", name: "test" },
+        null,
+      );
+      expect(await store.getJob(fresh.id)).toMatchObject({ key: "ci.yml/test", status: "queued" });
+      expect((await store.listJobs(x.id, 1)).map((j) => j.id)).toEqual([a.id, fresh.id]);
+    });
+
+    it("stores a run with the github context and title its id and number give, and counts it", async () => {
+      const r = await store.addRepo(repo);
+      const made = await store.createRun(run(r.id), ({ id, runNumber }) => ({
+        github: { run_id: String(id), run_number: String(runNumber) },
+        displayTitle: `run ${runNumber}`,
+      }));
+      const second = await store.createRun(run(r.id), ({ id, runNumber }) => ({
+        github: { run_id: String(id), run_number: String(runNumber) },
+        displayTitle: `run ${runNumber}`,
+      }));
+      for (const x of [made, second]) {
+        const read = await store.getRun(x.id);
+        expect(read).toMatchObject({ github: { run_id: String(x.id), run_number: String(x.runNumber) } });
+        expect(read?.displayTitle).toBe(`run ${x.runNumber}`);
+        expect(read).toEqual(x);
+      }
+      expect([made.runNumber, second.runNumber]).toEqual([1, 2]);
+      expect((await store.listRuns({ repoId: r.id })).total).toBe(2);
     });
 
     it("searches runs by title, actor and commit, any case, wildcards as written", async () => {

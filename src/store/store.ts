@@ -1,6 +1,7 @@
 import type { AuditCheckpointRecord, AuditFilter, AuditRecord } from "./audit-log.js";
 import type { NewDeploymentGate } from "./deployment-gates.js";
 import type { LeaseState } from "./remote-jobs.js";
+import type { RunCompletion } from "./runs.js";
 import type {
   BoxKey,
   Collaborator,
@@ -74,8 +75,11 @@ export interface Store {
    */
   removeRepo(id: number): Promise<{ runIds: number[] }>;
 
-  /** Stores a run (queued unless said otherwise) with the next run number of its workflow. */
-  createRun(run: NewRun): Promise<Run>;
+  /**
+   * Stores a run (queued unless said otherwise) with the next run number of its workflow;
+   * `complete` gives its github context and title, which follow from its id and number.
+   */
+  createRun(run: NewRun, complete?: RunCompletion): Promise<Run>;
   getRun(id: number): Promise<Run | undefined>;
   listRuns(filter: RunFilter): Promise<{ total: number; runs: Run[] }>;
   /** Runs not completed (queued or in progress), oldest first. */
@@ -87,8 +91,12 @@ export interface Store {
   /** An earlier attempt of a run as putRunAttempt kept it. */
   getRunAttempt(runId: number, attempt: number): Promise<RunAttempt | undefined>;
 
-  /** Adds the job of an attempt, or resets it (by run, attempt and key) when it runs again. */
-  putJob(job: NewJob): Promise<Job>;
+  /**
+   * Adds the job of an attempt, or resets it (by run, attempt and key) when it runs again.
+   * `known`: the job's row as the caller just read it, or null when the caller knows there is none
+   * (not read again: a round trip on PostgreSQL).
+   */
+  putJob(job: NewJob, known?: Job | null): Promise<Job>;
   getJob(id: number): Promise<Job | undefined>;
   findJob(runId: number, runAttempt: number, key: string): Promise<Job | undefined>;
   /** The jobs of one attempt of a run, in the order they were added. */
