@@ -370,6 +370,9 @@ export class RemoteJobs {
       }
       const lease = job.leaseId;
       if (lease && lease !== leaseId) {
+        // Another lease where one was followed: its runner was lost and the job given again before
+        // this look saw it queued (another runner's claim won the race with it).
+        if (leaseId !== undefined) hooks.retried();
         leaseId = lease;
         after = -1;
         hooks.claimed(job.runnerName ?? "a runner");
