@@ -14,7 +14,8 @@
 //   4. push → first step: a `git push` to a bare repository whose post-receive hook is gantry's
 //      (`gantry hook install`), to the first step of the `on: push` workflow, one push at a time,
 //      p50 and p99 over --events; and the same `git push` to a bare repository without the hook,
-//      after each one (what the hook adds to a push);
+//      after each one (what the hook adds to a push); and from the pushed ref's update (a
+//      reference-transaction hook in both repositories) to the step: the event → first step alone;
 //   5. Buildbot as a peer, in the same run (bench/buildbot.mjs): one master and --slots workers on
 //      loopback; change → step start p50/p99 over --peer-events changes sent one at a time (as its
 //      git hook sends them, over PB), and --peer-jobs one-step builds queued at once: builds per
@@ -29,6 +30,7 @@
 //          --isolation sandbox|none (the jobs', sandbox by default as the server's)
 import { execFileSync, spawn } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -572,6 +574,22 @@ try {
     const plain = join(tmpRoot, "plain.git");
     git(tmpRoot, "clone", "-q", "--bare", work, plain);
     git(work, "remote", "add", "plain", plain);
+    // The moment each push's ref is updated, the event itself (before any post-receive hook runs):
+    // git's reference-transaction hook, in both repositories so that the hook's cost compares like
+    // for like, writes the time its "committed" state is reached, named by the new commit.
+    const refTimes = (dir) => {
+      const stamps = join(tmpRoot, `${dir}-ref-times`);
+      mkdirSync(stamps);
+      const hook = join(tmpRoot, dir, "hooks", "reference-transaction");
+      writeFileSync(
+        hook,
+        `#!/bin/sh\nwhile read -r _old new _ref; do\n  [ "$1" = committed ] && date +%s%N > ${JSON.stringify(stamps)}/"$new"\ndone\nexit 0\n`,
+      );
+      chmodSync(hook, 0o755);
+      return stamps;
+    };
+    const refUpdated = refTimes("pushed.git");
+    refTimes("plain.git");
     const server = await startServer("pushed", bare, [markers]);
     execFileSync(
       process.execPath,
@@ -598,21 +616,28 @@ try {
         if (Date.now() > deadline) return { pushed };
         await sleep(2);
       }
-      const ms = Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000 - t0;
+      const stepAt = Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000;
+      const ms = stepAt - t0;
+      const stamp = join(refUpdated, sha);
+      const fromRef = existsSync(stamp)
+        ? stepAt - Number(BigInt(readFileSync(stamp, "utf8").trim()) / 1000n) / 1000
+        : undefined;
       // The same commit to the repository without a hook, once the step has run (not measured above).
       const t1 = wallMs();
       git(work, "push", "-q", "plain", "main");
-      return { pushed, ms, plainPush: wallMs() - t1 };
+      return { pushed, ms, fromRef, plainPush: wallMs() - t1 };
     };
     await pushOnce(); // unmeasured: the first fetch into the server's clone, lazy loads
     const p0 = pressure();
     const latencies = [];
     const pushes = [];
     const plainPushes = [];
+    const fromRefs = [];
     let missed = 0;
     for (let i = 0; i < EVENTS; i++) {
-      const { pushed, ms, plainPush } = await pushOnce();
+      const { pushed, ms, fromRef, plainPush } = await pushOnce();
       pushes.push(pushed);
+      if (fromRef !== undefined) fromRefs.push(fromRef);
       if (plainPush !== undefined) plainPushes.push(plainPush);
       if (ms === undefined) missed++;
       else latencies.push(ms);
@@ -630,6 +655,12 @@ try {
       p99Ms: round(quantile(latencies, 0.99)),
       minMs: round(Math.min(...latencies)),
       maxMs: round(Math.max(...latencies)),
+      refUpdatedToFirstStep: {
+        how: "the pushed ref updated in the bare repository (git's reference-transaction hook, state committed) → the step's `date +%s%N`: the event → first step, without git's own transfer",
+        measured: fromRefs.length,
+        p50Ms: round(quantile(fromRefs, 0.5)),
+        p99Ms: round(quantile(fromRefs, 0.99)),
+      },
       gitPushP50Ms: round(quantile(pushes, 0.5)),
       gitPushP99Ms: round(quantile(pushes, 0.99)),
       gitPushWithoutHookP50Ms: round(quantile(plainPushes, 0.5)),
