@@ -41,8 +41,11 @@ export class ServerPresence {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<boolean> | undefined;
   private watching: Promise<void> | undefined;
-  /** Each peer's heartbeat as last read, and when (this server's clock) it was seen to move. */
-  private readonly seen = new Map<string, { heartbeat: string; movedAt: number }>();
+  /**
+   * Each peer's heartbeat as last read, and for how long (this server's clock, as counted by
+   * watch) it has not moved since.
+   */
+  private readonly seen = new Map<string, { heartbeat: string; still: number }>();
   private stopped = false;
   /** When this server last watched the others (its clock). */
   private watchedAt = 0;
@@ -137,18 +140,25 @@ export class ServerPresence {
     const { store } = this.deps;
     const now = Date.now();
     const deadAfter = this.deps.deadAfterMs ?? DEAD_AFTER_MS;
-    // A leader that was itself held up (its own pause, a starved CPU) did not watch meanwhile:
-    // what it saw before counts as seen now, or it would judge the others dead for its own delay.
-    const blind = now - this.watchedAt > 2 * (this.deps.heartbeatMs ?? 1000);
+    // A leader that was itself held up (its own pause, a starved CPU) did not watch meanwhile: of
+    // the time since its last look it counts no more than two heartbeats, or it would judge the
+    // others dead for its own delay (a stall of the whole machine stops their heartbeats too). It
+    // counts that much even when every look is late (a loaded machine, a slow database), or it
+    // would never judge a dead server dead.
+    const counted =
+      this.watchedAt === 0 ? 0 : Math.min(now - this.watchedAt, 2 * (this.deps.heartbeatMs ?? 1000));
     this.watchedAt = now;
     const servers = await store.listServers();
     const dead: string[] = [];
     for (const s of servers) {
       if (s.id === this.id) continue;
       const before = this.seen.get(s.id);
-      if (!before || before.heartbeat !== s.heartbeatAt || blind) {
-        this.seen.set(s.id, { heartbeat: s.heartbeatAt, movedAt: now });
-      } else if (now - before.movedAt >= deadAfter) dead.push(s.id);
+      if (!before || before.heartbeat !== s.heartbeatAt) {
+        this.seen.set(s.id, { heartbeat: s.heartbeatAt, still: 0 });
+        continue;
+      }
+      before.still += counted;
+      if (before.still >= deadAfter) dead.push(s.id);
     }
     for (const id of this.seen.keys()) if (!servers.some((s) => s.id === id)) this.seen.delete(id);
     // A dead server's row goes first, and only if its heartbeat is still the one judged: once it
