@@ -11,6 +11,7 @@ import {
 } from "../api.js";
 import { Problem } from "../components/Layout.js";
 import { LogView } from "../components/LogView.js";
+import { logStepState } from "../components/log-step-state.js";
 import { StatusIcon, stateLabel } from "../components/StatusIcon.js";
 import { silentSteps } from "../components/silent-steps.js";
 import { durationBetween, stateOf } from "../format.js";
@@ -138,17 +139,7 @@ export function Job({ owner, repo, id }: Props) {
   // The state of each step of the log: the stored steps once the job is over, else the live events.
   const stepState = useMemo(() => {
     const stored = j?.steps ?? [];
-    return (index: number) => {
-      const s = steps[index];
-      if (!s) return "queued";
-      const match = stored.find((x) => x.name === s.name);
-      if (match) return stateOf(match);
-      if (live[s.name]) return live[s.name];
-      if (index === 0 && steps.length > 1) return "success";
-      if (index === steps.length - 1 && running) return "in_progress";
-      if (j?.status === "completed") return index === 0 ? stateOf(j) : "success";
-      return "success";
-    };
+    return (index: number) => logStepState(index, steps, stored, live, j);
   }, [j, steps, live, running, log.version]);
   const failing = useMemo(() => {
     const open: number[] = [];
