@@ -5,10 +5,11 @@
 // retries the lost job as configured and finishes it without running any job twice, then goes on
 // polling the repository and ticking its schedule (on the test clock), each tick once.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { queryStore } from "./db-query.js";
 import { commitFiles, makeRemote } from "./git-remote.js";
 import { git } from "./harness.js";
 import { postgresAvailable, startPostgres, type TestPostgres } from "./postgres.js";
@@ -67,11 +68,16 @@ function follow(url: string): {
   return { events, done };
 }
 
-/** A server on the shared database and blob store, with a data directory of its own. */
-function startServer(config: string, database: string, blobs: string, env: Record<string, string>) {
+/** A server on the shared database and blob store, with a data directory of its own (`dir`). */
+async function startServer(
+  config: string,
+  database: string,
+  blobs: string,
+  env: Record<string, string>,
+): Promise<Serve & { dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "gantry-servers-"));
   writeFileSync(join(dir, "config.yml"), config);
-  return serve(
+  const s = await serve(
     [
       "--data",
       join(dir, "data"),
@@ -85,6 +91,7 @@ function startServer(config: string, database: string, blobs: string, env: Recor
     // The servers of one database share its master key (its secrets are sealed under it).
     { GANTRY_ADMIN_TOKEN: TOKEN, ...env },
   );
+  return { ...s, dir };
 }
 
 describe.runIf(postgresAvailable("two gantry serve on one PostgreSQL"))(
@@ -141,6 +148,15 @@ describe.runIf(postgresAvailable("two gantry serve on one PostgreSQL"))(
       servers.push(b);
       expect(b.stderr()).not.toContain("this server leads now");
 
+      // A has seen the nightly schedule (its first sight, from now on, recorded as its last tick):
+      // the clock moved before that would make the 03:00 below a tick of the past, never run.
+      const sawSchedule = async () =>
+        (
+          await queryStore({ data: a.dir, database }, (db) =>
+            db.selectFrom("trigger_state").select("name").where("kind", "=", "tick").execute(),
+          )
+        ).length > 0;
+      await until(sawSchedule, (seen) => seen);
       // One tick of the nightly schedule, on A: the clock moved past the next 03:00.
       const now = Date.now();
       const next3 = new Date(now);
@@ -177,11 +193,23 @@ describe.runIf(postgresAvailable("two gantry serve on one PostgreSQL"))(
       );
       expect(existsSync(join(shared, "pid"))).toBe(true);
       killAfterTest(Number(readFileSync(join(shared, "pid"), "utf8")));
+      // B reads the log of the job A runs, as far as it goes: A sends it to the blob store as it grows.
+      const running = (await api(b, TOKEN, "GET", `/repos/acme/app/actions/runs/${id}/jobs`)).json.jobs as {
+        id: number;
+        name: string;
+      }[];
+      const held = running.find((j) => j.name === "b");
+      await until(
+        async () => (await api(b, TOKEN, "GET", `/repos/acme/app/actions/jobs/${held?.id}/logs`)).text,
+        (text) => text.includes(" before-kill\n"),
+      );
 
       // A dies mid-job.
       const killedAt = Date.now();
       a.proc.kill("SIGKILL");
       await exited(a.proc);
+      // With its machine: B reads nothing of A's disk (here, the same machine's) from now on.
+      rmSync(a.dir, { recursive: true, force: true });
       await until(
         async () => b.stderr(),
         (text) => text.includes("this server leads now"),
@@ -220,7 +248,11 @@ describe.runIf(postgresAvailable("two gantry serve on one PostgreSQL"))(
       ]);
       const lost = jobs.find((j) => j.name === "b");
       const log = (await api(b, TOKEN, "GET", `/repos/acme/app/actions/jobs/${lost?.id}/logs`)).text;
-      expect(log).toMatch(/the runner was lost; the job is queued again \(retry 1 of 1\)[\s\S]*second-try/);
+      // No line is lost: what A wrote before it died, then the retry's, each once.
+      expect(log).toMatch(
+        /\n\S+ before-kill\n[\s\S]*the runner was lost; the job is queued again \(retry 1 of 1\)[\s\S]*second-try/,
+      );
+      expect(log.match(/ before-kill\n/g)).toHaveLength(1);
       // B's stream went on to the end of the run, each event once.
       await stream.done;
       const completed = stream.events.filter((e) => e.event === "run:completed");

@@ -64,4 +64,55 @@ describe("JobLogs with a blob store", () => {
     expect(existsSync(path)).toBe(true);
     expect(await logs.text(path)).toBe("2026-01-01T00:00:00.000Z kept\n");
   });
+
+  it("sends an open log as it grows (live): a server adopting the job finds every line, in order", async () => {
+    const blobs = new FileBlobStore(temp());
+    // The server that dies: its job's log is sent in parts while it runs.
+    const dead = new JobLogs(join(temp(), "logs"), blobs, () => {}, true);
+    const path = dead.pathOf(5, 1, ".github/workflows/ci.yml/b", ".github/workflows/ci.yml");
+    dead.append(path, "before-kill", at);
+    dead.append(path, "more", at);
+    const peer = new JobLogs(join(temp(), "logs"), blobs, () => {}, true);
+    const peerPath = peer.pathOf(5, 1, ".github/workflows/ci.yml/b", ".github/workflows/ci.yml");
+    // A peer reads the running log as far as it was sent.
+    let seen = "";
+    for (let i = 0; i < 100 && !seen.includes("more"); i++) {
+      seen = (await peer.text(peerPath)) ?? "";
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(seen).toBe("2026-01-01T00:00:00.000Z before-kill\n2026-01-01T00:00:00.000Z more\n");
+    // The peer adopts the job (the dead server never closes its log) and writes on.
+    await peer.takeOver(peerPath);
+    expect(await blobs.list("logs/5/1/b.log.live/")).toEqual([]);
+    peer.append(peerPath, "lost; again", at);
+    peer.append(peerPath, "second-try", at);
+    peer.close(peerPath);
+    await peer.flush();
+    expect(await readBlobText(blobs, "logs/5/1/b.log")).toBe(
+      ["before-kill", "more", "lost; again", "second-try"]
+        .map((l) => `2026-01-01T00:00:00.000Z ${l}\n`)
+        .join(""),
+    );
+    // The peer's own parts went once its log was whole in the store.
+    expect((await blobs.list("logs/")).map((b) => b.key)).toEqual(["logs/5/1/b.log"]);
+  });
+
+  it("sends at start the lines a server that died had not sent of a log it sent as it grew", async () => {
+    const root = join(temp(), "logs");
+    const blobs = new FileBlobStore(temp());
+    const first = new JobLogs(root, blobs, () => {}, true);
+    const path = first.pathOf(6, 1, "ci.yml/b", "ci.yml");
+    first.append(path, "sent", at);
+    for (let i = 0; i < 100 && !existsSync(`${path}.sent`); i++) await new Promise((r) => setTimeout(r, 20));
+    // Written to the file after the last part (as if the server died before sending it).
+    writeFileSync(path, "2026-01-01T00:00:00.000Z unsent\n", { flag: "a" });
+    const again = new JobLogs(root, blobs, () => {}, true);
+    again.uploadLeftovers();
+    await again.flush();
+    expect(readdirSync(join(root, "6", "1"))).toEqual([]);
+    await again.takeOver(path);
+    expect(await readBlobText(blobs, "logs/6/1/b.log")).toBe(
+      "2026-01-01T00:00:00.000Z sent\n2026-01-01T00:00:00.000Z unsent\n",
+    );
+  });
 });

@@ -11,11 +11,12 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
   writeSync,
 } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ZipSource } from "../artifacts/index.js";
 import type { BlobStore } from "../blobs/index.js";
@@ -23,8 +24,28 @@ import type { BlobStore } from "../blobs/index.js";
 /** How many logs go to the blob store at once. */
 const PARALLEL_UPLOADS = 4;
 
-/** A closed log waiting for its upload: `<log>.<time>-<n>.up` beside where it was written. */
+/** A closed log waiting for its upload: `<log>.<tag>.up` beside where it was written. */
 const UPLOADING = /^(.*\.log)\.(\d{13}-\d+)\.up$/;
+/** Beside an open log that is sent as it grows: `<tag> <bytes sent>` (LiveLog). */
+const SENT = ".sent";
+/** The least time between two parts of one log sent as it grows: a chatty job sends a few a second. */
+const PART_GAP_MS = 100;
+
+/**
+ * An open log sent to the blob store as it grows (several servers on one database: another may
+ * adopt the job if this one dies). Its file's tag (`<time>-<n>`, when it was opened) names its parts
+ * `<key>.live/<tag>/<offset>`; `pending` is written and not yet sent.
+ */
+interface LiveLog {
+  tag: string;
+  sent: number;
+  pending: string[];
+  sending?: Promise<void>;
+  closed: boolean;
+  failed: boolean;
+}
+
+const partName = (offset: number) => String(offset).padStart(15, "0");
 
 /** Opens a log to append to; its folder is made when it is missing (once per attempt, not per job). */
 function openLog(path: string): number {
@@ -47,6 +68,11 @@ function openLog(path: string): number {
  * to what the store held, for a log written again, e.g. "the runner was lost"), and the local file
  * goes. Reads take the local file while it is there, else the store's copy. A log the server had
  * not sent when it stopped is sent at the next start (uploadLeftovers).
+ *
+ * With `live` (several servers on one database) an open log is also sent as it grows, in parts
+ * beside the store's copy, at most PART_GAP_MS after a line is written: a server that dies mid-job
+ * loses no line of it, since the server that adopts the job puts the parts in the store's copy
+ * (takeOver) before it writes on, and a peer reading the log meanwhile reads them too.
  */
 export class JobLogs {
   private open = new Map<string, number>();
@@ -56,11 +82,14 @@ export class JobLogs {
   /** Uploads under way, and those waiting for a turn. */
   private busy = 0;
   private waiting: (() => void)[] = [];
+  /** The open logs sent as they grow (`live`), by path. */
+  private lives = new Map<string, LiveLog>();
 
   constructor(
     private readonly root: string,
     private readonly blobs?: BlobStore,
     private readonly log: (message: string) => void = () => {},
+    private readonly live = false,
   ) {}
 
   /** Where the log of a job of a run attempt lives. */
@@ -87,6 +116,10 @@ export class JobLogs {
       if (path.startsWith(join(this.root, String(runId), "/"))) {
         closeSync(fd);
         this.open.delete(path);
+        const live = this.lives.get(path);
+        if (live) live.closed = true;
+        this.lives.delete(path);
+        await live?.sending;
       }
     }
     await Promise.all([...this.uploads.values()]);
@@ -108,6 +141,7 @@ export class JobLogs {
     }
     const stamped = `${at.toISOString()} ${line}`;
     writeSync(fd, `${stamped}\n`);
+    this.grow(path, `${stamped}\n`);
     return stamped;
   }
 
@@ -115,37 +149,125 @@ export class JobLogs {
     const fd = this.open.get(path);
     if (fd !== undefined) closeSync(fd);
     this.open.delete(path);
-    if (this.blobs && fd !== undefined) this.send(path);
+    const live = this.lives.get(path);
+    this.lives.delete(path);
+    if (live) live.closed = true;
+    if (this.blobs && fd !== undefined) this.send(path, undefined, live);
+  }
+
+  /** A line written to an open log: sent as a part soon (`live`). */
+  private grow(path: string, text: string): void {
+    if (!this.live || !this.blobs || !this.keyOf(path)) return;
+    let live = this.lives.get(path);
+    if (!live) {
+      live = {
+        tag: `${String(Date.now()).padStart(13, "0")}-${this.counter++}`,
+        sent: 0,
+        pending: [],
+        closed: false,
+        failed: false,
+      };
+      this.lives.set(path, live);
+    }
+    live.pending.push(text);
+    if (!live.sending) {
+      const entry = live;
+      entry.sending = this.sendParts(path, entry).finally(() => {
+        entry.sending = undefined;
+      });
+    }
+  }
+
+  /** Sends what `live` has pending as parts, one at a time, PART_GAP_MS apart, until none is left. */
+  private async sendParts(path: string, live: LiveLog): Promise<void> {
+    const blobs = this.blobs;
+    const key = this.keyOf(path);
+    if (!blobs || !key) return;
+    for (let first = true; live.pending.length > 0 && !live.closed; first = false) {
+      if (!first) await new Promise((r) => setTimeout(r, PART_GAP_MS));
+      if (live.closed) return;
+      const text = live.pending.join("");
+      live.pending = [];
+      try {
+        await blobs.put(`${key}.live/${live.tag}/${partName(live.sent)}`, { bytes: text });
+      } catch (err) {
+        // Sent with the next line, or with the whole log when it closes.
+        live.pending.unshift(text);
+        if (!live.failed)
+          this.log(`could not send the running log ${key} to the blob store: ${(err as Error).message}`);
+        live.failed = true;
+        return;
+      }
+      live.sent += Buffer.byteLength(text, "utf8");
+      live.failed = false;
+      // What is sent, for the next start if this server dies (uploadLeftovers sends the rest).
+      if (this.lives.get(path) === live) writeFileSync(`${path}${SENT}`, `${live.tag} ${live.sent}`);
+    }
+  }
+
+  /**
+   * Before the server that adopted a job writes on its log: the parts a dead server sent of it go
+   * into the store's copy, in the order they were written (its next lines follow them).
+   */
+  takeOver(path: string): Promise<void> {
+    const blobs = this.blobs;
+    const key = this.keyOf(path);
+    if (!this.live || !blobs || !key) return Promise.resolve();
+    return this.queue(path, async () => {
+      const parts = await blobs.list(`${key}.live/`);
+      if (parts.length === 0) return;
+      await this.joinInto(
+        blobs,
+        key,
+        parts.map((p) => p.key),
+      );
+      await blobs.removePrefix(`${key}.live/`);
+    });
   }
 
   /**
    * Moves the closed log aside (new lines for the same job start a new file) and queues its upload
    * behind the log's earlier ones.
    */
-  private send(path: string, aside?: string): void {
+  private send(path: string, aside?: string, live?: LiveLog): void {
     const blobs = this.blobs;
     const key = this.keyOf(path);
     if (!blobs || !key) return;
     let moved = aside;
     if (!moved) {
-      moved = `${path}.${String(Date.now()).padStart(13, "0")}-${this.counter++}.up`;
+      // Named for the file's tag when it was sent as it grew: its parts go once it is in the store.
+      moved = `${path}.${live?.tag ?? `${String(Date.now()).padStart(13, "0")}-${this.counter++}`}.up`;
       try {
         renameSync(path, moved);
       } catch {
         return; // nothing was written
       }
+      rmSync(`${path}${SENT}`, { force: true });
     }
     const file = moved;
+    const tag = UPLOADING.exec(file)?.[2];
+    this.queue(path, async () => {
+      try {
+        await live?.sending;
+        await this.upload(blobs, key, file);
+        // The parts of this file, if it was sent as it grew, are in the store's copy now.
+        if (this.live && tag) await blobs.removePrefix(`${key}.live/${tag}/`);
+      } catch (err) {
+        this.log(
+          `could not send the log ${key} to the blob store (kept at ${file}): ${(err as Error).message}`,
+        );
+      }
+    });
+  }
+
+  /** Runs `fn` after the uploads of the log at `path` queued before it. */
+  private queue(path: string, fn: () => Promise<void>): Promise<void> {
     const before = this.uploads.get(path) ?? Promise.resolve();
-    const next = before
-      .then(() => this.upload(blobs, key, file))
-      .catch((err: Error) =>
-        this.log(`could not send the log ${key} to the blob store (kept at ${file}): ${err.message}`),
-      )
-      .finally(() => {
-        if (this.uploads.get(path) === next) this.uploads.delete(path);
-      });
+    const next = before.then(fn).finally(() => {
+      if (this.uploads.get(path) === next) this.uploads.delete(path);
+    });
     this.uploads.set(path, next);
+    return next;
   }
 
   /** Puts `file` as `key`, after what the store holds there already; then the file goes. */
@@ -177,6 +299,22 @@ export class JobLogs {
     await rm(file, { force: true });
   }
 
+  /** Puts the store's copy of `key` followed by the blobs `parts`, in order, as its new copy. */
+  private async joinInto(blobs: BlobStore, key: string, parts: string[]): Promise<void> {
+    mkdirSync(this.root, { recursive: true });
+    const joined = join(this.root, `.${randomUUID()}.joined`);
+    try {
+      writeFileSync(joined, "");
+      for (const k of [key, ...parts]) {
+        const stream = await blobs.get(k);
+        if (stream) await pipeline(stream, createWriteStream(joined, { flags: "a" }));
+      }
+      await blobs.put(key, { file: joined });
+    } finally {
+      await rm(joined, { force: true });
+    }
+  }
+
   /**
    * Sends what a stopped server left on its disk: logs it had not sent (its jobs were failed as
    * lost on this start, or finished as it stopped). Call before any job starts.
@@ -188,8 +326,10 @@ export class JobLogs {
       for (const e of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
         const full = join(dir, e.name);
         if (e.isDirectory()) walk(full);
-        else if (e.name.endsWith(".log") && !this.open.has(full)) found.push({ path: full, order: "9" });
-        else {
+        else if (e.name.endsWith(".log") && !this.open.has(full)) {
+          if (this.sendRest(full)) continue;
+          found.push({ path: full, order: "9" });
+        } else {
           const m = UPLOADING.exec(full);
           if (m) found.push({ path: m[1], aside: full, order: m[2] });
         }
@@ -198,6 +338,31 @@ export class JobLogs {
     walk(this.root);
     found.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
     for (const f of found) this.send(f.path, f.aside);
+  }
+
+  /**
+   * A log left open by a server that died, which it sent as it grew (its `.sent` file): the lines
+   * it had not sent go as its last part, for the server that adopts its job (or has) to find. False
+   * when it was not sent as it grew.
+   */
+  private sendRest(path: string): boolean {
+    const blobs = this.blobs;
+    const key = this.keyOf(path);
+    const [tag, sent] = existsSync(`${path}${SENT}`) ? readFileSync(`${path}${SENT}`, "utf8").split(" ") : [];
+    if (!blobs || !key || !tag || !/^\d{13}-\d+$/.test(tag) || !/^\d+$/.test(sent ?? "")) return false;
+    const rest = readFileSync(path).subarray(Number(sent));
+    this.queue(path, async () => {
+      try {
+        if (rest.length > 0) await blobs.put(`${key}.live/${tag}/${partName(Number(sent))}`, { bytes: rest });
+        rmSync(path, { force: true });
+        rmSync(`${path}${SENT}`, { force: true });
+      } catch (err) {
+        this.log(
+          `could not send the log ${key} to the blob store (kept at ${path}): ${(err as Error).message}`,
+        );
+      }
+    });
+    return true;
   }
 
   /** Waits for every log closed so far to be in the blob store. */
@@ -219,7 +384,20 @@ export class JobLogs {
     await this.uploads.get(path);
     if (existsSync(path)) return createReadStream(path);
     const key = this.keyOf(path);
-    return key && this.blobs ? this.blobs.get(key) : undefined;
+    if (!key || !this.blobs) return undefined;
+    // A job running on another server (or whose server died): the parts it sent so far follow.
+    const parts = this.live ? await this.blobs.list(`${key}.live/`) : [];
+    if (parts.length === 0) return this.blobs.get(key);
+    const blobs = this.blobs;
+    const keys = [key, ...parts.map((p) => p.key)];
+    return Readable.from(
+      (async function* () {
+        for (const k of keys) {
+          const stream = await blobs.get(k);
+          if (stream) yield* stream;
+        }
+      })(),
+    );
   }
 
   /** A log's text (see read). */
@@ -257,10 +435,6 @@ export class JobLogs {
   }
 
   closeAll(): void {
-    for (const [path, fd] of this.open) {
-      closeSync(fd);
-      if (this.blobs) this.send(path);
-    }
-    this.open.clear();
+    for (const path of [...this.open.keys()]) this.close(path);
   }
 }

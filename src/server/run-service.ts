@@ -818,6 +818,8 @@ export class RunService {
       // blob store holds both under one key).
       const own = logs.pathOf(run.id, run.runAttempt, job.key, run.workflowFile);
       const log = this.deps.serverId ? own : (job.logPath ?? own);
+      // What the dead server sent of the log as it grew comes before what this one writes.
+      if (this.deps.serverId) await logs.takeOver(log);
       // A runner machine holds it still: the run's engine follows it again (PoolExecutor), its
       // log written again here from the runner's reports, and the lease sweeper acts if that
       // runner went silent meanwhile.

@@ -296,7 +296,8 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   const adminToken = await ensureAdminToken(store, opts.adminToken ?? process.env.GANTRY_ADMIN_TOKEN);
   const serial = new Serial();
   const clones = new RepoClones(join(dataDir, "repos"));
-  const logs = new JobLogs(join(dataDir, "logs"), blobs, log);
+  // Sharing the database, a running job's log is sent as it grows: a peer may adopt the job.
+  const logs = new JobLogs(join(dataDir, "logs"), blobs, log, shared !== undefined);
   // What the last run of the server wrote and had not sent to the blob store goes now.
   logs.uploadLeftovers();
   // Wake-ups between this server's parts and, on PostgreSQL, its peers (signals.ts, pg-signals.ts);
