@@ -9,6 +9,8 @@ function temp(): string {
   return mkdtempSync(join(tmpdir(), "gantry-job-logs-"));
 }
 const at = new Date("2026-01-01T00:00:00Z");
+/** Several servers on one database, the write fence open. */
+const open = { check: async () => {} };
 
 describe("JobLogs with a blob store", () => {
   it("writes a running job's log on disk and sends it to the store when it closes", async () => {
@@ -68,11 +70,11 @@ describe("JobLogs with a blob store", () => {
   it("sends an open log as it grows (live): a server adopting the job finds every line, in order", async () => {
     const blobs = new FileBlobStore(temp());
     // The server that dies: its job's log is sent in parts while it runs.
-    const dead = new JobLogs(join(temp(), "logs"), blobs, () => {}, true);
+    const dead = new JobLogs(join(temp(), "logs"), blobs, () => {}, open);
     const path = dead.pathOf(5, 1, ".github/workflows/ci.yml/b", ".github/workflows/ci.yml");
     dead.append(path, "before-kill", at);
     dead.append(path, "more", at);
-    const peer = new JobLogs(join(temp(), "logs"), blobs, () => {}, true);
+    const peer = new JobLogs(join(temp(), "logs"), blobs, () => {}, open);
     const peerPath = peer.pathOf(5, 1, ".github/workflows/ci.yml/b", ".github/workflows/ci.yml");
     // A peer reads the running log as far as it was sent.
     let seen = "";
@@ -100,13 +102,13 @@ describe("JobLogs with a blob store", () => {
   it("sends at start the lines a server that died had not sent of a log it sent as it grew", async () => {
     const root = join(temp(), "logs");
     const blobs = new FileBlobStore(temp());
-    const first = new JobLogs(root, blobs, () => {}, true);
+    const first = new JobLogs(root, blobs, () => {}, open);
     const path = first.pathOf(6, 1, "ci.yml/b", "ci.yml");
     first.append(path, "sent", at);
     for (let i = 0; i < 100 && !existsSync(`${path}.sent`); i++) await new Promise((r) => setTimeout(r, 20));
     // Written to the file after the last part (as if the server died before sending it).
     writeFileSync(path, "2026-01-01T00:00:00.000Z unsent\n", { flag: "a" });
-    const again = new JobLogs(root, blobs, () => {}, true);
+    const again = new JobLogs(root, blobs, () => {}, open);
     again.uploadLeftovers();
     await again.flush();
     expect(readdirSync(join(root, "6", "1"))).toEqual([]);
@@ -114,5 +116,27 @@ describe("JobLogs with a blob store", () => {
     expect(await readBlobText(blobs, "logs/6/1/b.log")).toBe(
       "2026-01-01T00:00:00.000Z sent\n2026-01-01T00:00:00.000Z unsent\n",
     );
+  });
+
+  it("writes nothing of a log to the store once the write fence is closed (the server was judged dead)", async () => {
+    const blobs = new FileBlobStore(temp());
+    const errors: string[] = [];
+    let fenced = false;
+    const logs = new JobLogs(join(temp(), "logs"), blobs, (m) => errors.push(m), {
+      check: async () => {
+        if (fenced) throw new Error("this server writes nothing now");
+      },
+    });
+    const path = logs.pathOf(8, 1, "ci.yml/b", "ci.yml");
+    logs.append(path, "sent", at);
+    for (let i = 0; i < 100 && (await blobs.list("logs/")).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    fenced = true;
+    logs.append(path, "after the judgement", at);
+    logs.close(path);
+    await logs.flush();
+    const stored = await Promise.all((await blobs.list("logs/")).map((b) => readBlobText(blobs, b.key)));
+    expect(stored).toEqual(["2026-01-01T00:00:00.000Z sent\n"]);
+    expect(errors.join("\n")).toContain("writes nothing now");
   });
 });

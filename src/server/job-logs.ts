@@ -89,7 +89,12 @@ export class JobLogs {
     private readonly root: string,
     private readonly blobs?: BlobStore,
     private readonly log: (message: string) => void = () => {},
-    private readonly live = false,
+    /**
+     * Several servers on one database: open logs are sent as they grow, and every write of this
+     * server to a log's blobs waits for `live.check` first (the write fence: a server judged dead,
+     * whose jobs another adopted, writes nothing of theirs, as it writes nothing to the store).
+     */
+    private readonly live?: { check: () => Promise<void> },
   ) {}
 
   /** Where the log of a job of a run attempt lives. */
@@ -189,6 +194,7 @@ export class JobLogs {
       const text = live.pending.join("");
       live.pending = [];
       try {
+        await this.live?.check();
         await blobs.put(`${key}.live/${live.tag}/${partName(live.sent)}`, { bytes: text });
       } catch (err) {
         // Sent with the next line, or with the whole log when it closes.
@@ -214,6 +220,7 @@ export class JobLogs {
     const key = this.keyOf(path);
     if (!this.live || !blobs || !key) return Promise.resolve();
     return this.queue(path, async () => {
+      await this.live?.check();
       const parts = await blobs.list(`${key}.live/`);
       if (parts.length === 0) return;
       await this.joinInto(
@@ -249,6 +256,7 @@ export class JobLogs {
     this.queue(path, async () => {
       try {
         await live?.sending;
+        await this.live?.check();
         await this.upload(blobs, key, file);
         // The parts of this file, if it was sent as it grew, are in the store's copy now.
         if (this.live && tag) await blobs.removePrefix(`${key}.live/${tag}/`);

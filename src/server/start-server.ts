@@ -297,7 +297,8 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
   const serial = new Serial();
   const clones = new RepoClones(join(dataDir, "repos"));
   // Sharing the database, a running job's log is sent as it grows: a peer may adopt the job.
-  const logs = new JobLogs(join(dataDir, "logs"), blobs, log, shared !== undefined);
+  const fence = shared?.fence;
+  const logs = new JobLogs(join(dataDir, "logs"), blobs, log, fence && { check: () => fence.check() });
   // What the last run of the server wrote and had not sent to the blob store goes now.
   logs.uploadLeftovers();
   // Wake-ups between this server's parts and, on PostgreSQL, its peers (signals.ts, pg-signals.ts);
