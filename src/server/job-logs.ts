@@ -220,15 +220,20 @@ export class JobLogs {
     const key = this.keyOf(path);
     if (!this.live || !blobs || !key) return Promise.resolve();
     return this.queue(path, async () => {
-      await this.live?.check();
-      const parts = await blobs.list(`${key}.live/`);
-      if (parts.length === 0) return;
-      await this.joinInto(
-        blobs,
-        key,
-        parts.map((p) => p.key),
-      );
-      await blobs.removePrefix(`${key}.live/`);
+      try {
+        await this.live?.check();
+        const parts = await blobs.list(`${key}.live/`);
+        if (parts.length === 0) return;
+        await this.joinInto(
+          blobs,
+          key,
+          parts.map((p) => p.key),
+        );
+        await blobs.removePrefix(`${key}.live/`);
+      } catch (err) {
+        // The parts stay beside the log, read with it, and put into it at the next take-over.
+        this.log(`could not put the sent parts of the log ${key} into it: ${(err as Error).message}`);
+      }
     });
   }
 
@@ -271,9 +276,13 @@ export class JobLogs {
   /** Runs `fn` after the uploads of the log at `path` queued before it. */
   private queue(path: string, fn: () => Promise<void>): Promise<void> {
     const before = this.uploads.get(path) ?? Promise.resolve();
-    const next = before.then(fn).finally(() => {
-      if (this.uploads.get(path) === next) this.uploads.delete(path);
-    });
+    // Each step says its own failure: one failing never keeps the next from running.
+    const next = before
+      .then(fn)
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.uploads.get(path) === next) this.uploads.delete(path);
+      });
     this.uploads.set(path, next);
     return next;
   }
