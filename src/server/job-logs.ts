@@ -175,39 +175,41 @@ export class JobLogs {
       this.lives.set(path, live);
     }
     live.pending.push(text);
-    if (!live.sending) {
-      const entry = live;
-      entry.sending = this.sendParts(path, entry).finally(() => {
-        entry.sending = undefined;
-      });
-    }
+    live.sending ??= this.sendParts(path, live);
   }
 
   /** Sends what `live` has pending as parts, one at a time, PART_GAP_MS apart, until none is left. */
   private async sendParts(path: string, live: LiveLog): Promise<void> {
     const blobs = this.blobs;
     const key = this.keyOf(path);
-    if (!blobs || !key) return;
-    for (let first = true; live.pending.length > 0 && !live.closed; first = false) {
-      if (!first) await new Promise((r) => setTimeout(r, PART_GAP_MS));
-      if (live.closed) return;
-      const text = live.pending.join("");
-      live.pending = [];
-      try {
-        await this.live?.check();
-        await blobs.put(`${key}.live/${live.tag}/${partName(live.sent)}`, { bytes: text });
-      } catch (err) {
-        // Sent with the next line, or with the whole log when it closes.
-        live.pending.unshift(text);
-        if (!live.failed)
-          this.log(`could not send the running log ${key} to the blob store: ${(err as Error).message}`);
-        live.failed = true;
-        return;
+    // After grow has recorded this loop as the one under way; it stops being so in the same step
+    // that finds nothing pending (the finally below): a line written after that starts the next.
+    await Promise.resolve();
+    try {
+      if (!blobs || !key) return;
+      for (let first = true; live.pending.length > 0 && !live.closed; first = false) {
+        if (!first) await new Promise((r) => setTimeout(r, PART_GAP_MS));
+        if (live.closed) return;
+        const text = live.pending.join("");
+        live.pending = [];
+        try {
+          await this.live?.check();
+          await blobs.put(`${key}.live/${live.tag}/${partName(live.sent)}`, { bytes: text });
+        } catch (err) {
+          // Sent with the next line, or with the whole log when it closes.
+          live.pending.unshift(text);
+          if (!live.failed)
+            this.log(`could not send the running log ${key} to the blob store: ${(err as Error).message}`);
+          live.failed = true;
+          return;
+        }
+        live.sent += Buffer.byteLength(text, "utf8");
+        live.failed = false;
+        // What is sent, for the next start if this server dies (uploadLeftovers sends the rest).
+        if (this.lives.get(path) === live) writeFileSync(`${path}${SENT}`, `${live.tag} ${live.sent}`);
       }
-      live.sent += Buffer.byteLength(text, "utf8");
-      live.failed = false;
-      // What is sent, for the next start if this server dies (uploadLeftovers sends the rest).
-      if (this.lives.get(path) === live) writeFileSync(`${path}${SENT}`, `${live.tag} ${live.sent}`);
+    } finally {
+      live.sending = undefined;
     }
   }
 
