@@ -242,6 +242,33 @@ const results = {
   },
 };
 
+/**
+ * `once` EVENTS times on each lane, the lanes in turn (which goes first alternating round by round);
+ * each result ({ ms, own, children, … }; none for an event that was missed) kept in the lane's `results`.
+ */
+async function inTurn(lanes, once) {
+  for (let i = 0; i < EVENTS; i++)
+    for (const lane of i % 2 === 0 ? lanes : [...lanes].reverse()) {
+      const r = await once(lane);
+      if (r) lane.results.push(r);
+    }
+}
+
+/** A lane's latency quantiles and its server's CPU per event (its own, its children's), from its results. */
+function laneFigures(lane) {
+  const ms = lane.results.map((r) => r.ms);
+  const mean = (key) => round(lane.results.reduce((sum, r) => sum + r[key], 0) / lane.results.length);
+  return {
+    measured: ms.length,
+    p50Ms: round(quantile(ms, 0.5)),
+    p90Ms: round(quantile(ms, 0.9)),
+    p99Ms: round(quantile(ms, 0.99)),
+    minMs: round(Math.min(...ms)),
+    serverCpuMsPerEvent: mean("own"),
+    childrenCpuMsPerEvent: mean("children"),
+  };
+}
+
 try {
   if (SECTIONS.has("1")) {
     const noise0 = startCpuReading();
@@ -332,10 +359,7 @@ try {
         markers,
         work,
         n: 0,
-        latencies: [],
-        pushes: [],
-        cpuOwn: [],
-        cpuChildren: [],
+        results: [],
       });
     }
     const pushOnce = async (lane) => {
@@ -376,30 +400,20 @@ try {
     log(
       `3. push → first step: ${EVENTS} pushes to each of ${lanes.map((l) => l.build.label).join(", ")}, in turn`,
     );
-    for (let i = 0; i < EVENTS; i++) {
-      for (const lane of i % 2 === 0 ? lanes : [...lanes].reverse()) {
-        const r = await pushOnce(lane);
-        if (!r) continue;
-        lane.latencies.push(r.ms);
-        lane.pushes.push(r.pushed);
-        lane.cpuOwn.push(r.own);
-        lane.cpuChildren.push(r.children);
-      }
-    }
+    await inTurn(lanes, pushOnce);
     results.pushToFirstStep = {
       loadAverage: [round(load0, 2), round(loadavg()[0], 2)],
       noise: noiseSince(noise0),
     };
     for (const lane of lanes) {
-      const sum = (xs) => xs.reduce((a, b) => a + b, 0);
       results.pushToFirstStep[lane.build.label] = {
-        measured: lane.latencies.length,
-        p50Ms: round(quantile(lane.latencies, 0.5)),
-        p90Ms: round(quantile(lane.latencies, 0.9)),
-        p99Ms: round(quantile(lane.latencies, 0.99)),
-        gitPushP50Ms: round(quantile(lane.pushes, 0.5)),
-        serverCpuMsPerPush: round(sum(lane.cpuOwn) / lane.cpuOwn.length),
-        childrenCpuMsPerPush: round(sum(lane.cpuChildren) / lane.cpuChildren.length),
+        ...laneFigures(lane),
+        gitPushP50Ms: round(
+          quantile(
+            lane.results.map((r) => r.pushed),
+            0.5,
+          ),
+        ),
       };
       await lane.server.stop();
     }
@@ -427,10 +441,7 @@ try {
         markers,
         repo,
         n: 0,
-        latencies: [],
-        answered: [],
-        cpuOwn: [],
-        cpuChildren: [],
+        results: [],
       });
     }
     const deliverOnce = async (lane) => {
@@ -483,31 +494,20 @@ try {
     log(
       `4. webhook → first step: ${EVENTS} GitHub push webhooks to each of ${lanes.map((l) => l.build.label).join(", ")}, in turn`,
     );
-    for (let i = 0; i < EVENTS; i++) {
-      for (const lane of i % 2 === 0 ? lanes : [...lanes].reverse()) {
-        const r = await deliverOnce(lane);
-        if (!r) continue;
-        lane.latencies.push(r.ms);
-        lane.answered.push(r.answered);
-        lane.cpuOwn.push(r.own);
-        lane.cpuChildren.push(r.children);
-      }
-    }
+    await inTurn(lanes, deliverOnce);
     results.webhookToFirstStep = {
       loadAverage: [round(load0, 2), round(loadavg()[0], 2)],
       noise: noiseSince(noise0),
     };
     for (const lane of lanes) {
-      const sum = (xs) => xs.reduce((a, b) => a + b, 0);
       results.webhookToFirstStep[lane.build.label] = {
-        measured: lane.latencies.length,
-        p50Ms: round(quantile(lane.latencies, 0.5)),
-        p90Ms: round(quantile(lane.latencies, 0.9)),
-        p99Ms: round(quantile(lane.latencies, 0.99)),
-        minMs: round(Math.min(...lane.latencies)),
-        answeredP50Ms: round(quantile(lane.answered, 0.5)),
-        serverCpuMsPerEvent: round(sum(lane.cpuOwn) / lane.cpuOwn.length),
-        childrenCpuMsPerEvent: round(sum(lane.cpuChildren) / lane.cpuChildren.length),
+        ...laneFigures(lane),
+        answeredP50Ms: round(
+          quantile(
+            lane.results.map((r) => r.answered),
+            0.5,
+          ),
+        ),
       };
       await lane.server.stop();
     }
