@@ -99,6 +99,28 @@ describe("JobLogs with a blob store", () => {
     expect((await blobs.list("logs/")).map((b) => b.key)).toEqual(["logs/5/1/b.log"]);
   });
 
+  it("drops what a dead server sent of a runner machine's job, whose log the adopter writes again from the first", async () => {
+    const blobs = new FileBlobStore(temp());
+    const dead = new JobLogs(join(temp(), "logs"), blobs, () => {}, open);
+    const path = dead.pathOf(6, 1, ".github/workflows/ci.yml/w", ".github/workflows/ci.yml");
+    dead.append(path, "wait on arm-1", at);
+    for (let i = 0; i < 100 && (await blobs.list("logs/6/1/w.log.live/")).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await blobs.list("logs/6/1/w.log.live/")).not.toEqual([]);
+    // The adopter replays the runner's reports from the first: each line once.
+    const peer = new JobLogs(join(temp(), "logs"), blobs, () => {}, open);
+    const peerPath = peer.pathOf(6, 1, ".github/workflows/ci.yml/w", ".github/workflows/ci.yml");
+    await peer.discardSent(peerPath);
+    peer.append(peerPath, "wait on arm-1", at);
+    peer.append(peerPath, "done", at);
+    peer.close(peerPath);
+    await peer.flush();
+    expect(await readBlobText(blobs, "logs/6/1/w.log")).toBe(
+      ["wait on arm-1", "done"].map((l) => `2026-01-01T00:00:00.000Z ${l}\n`).join(""),
+    );
+    expect((await blobs.list("logs/")).map((b) => b.key)).toEqual(["logs/6/1/w.log"]);
+  });
+
   it("sends at start the lines a server that died had not sent of a log it sent as it grew", async () => {
     const root = join(temp(), "logs");
     const blobs = new FileBlobStore(temp());

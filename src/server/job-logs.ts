@@ -240,6 +240,25 @@ export class JobLogs {
   }
 
   /**
+   * Before the server that adopted a runner machine's job writes its log again from the runner's
+   * reports, replayed from the first: the parts a dead server sent of it go unread, or each of its
+   * lines would be there twice.
+   */
+  discardSent(path: string): Promise<void> {
+    const blobs = this.blobs;
+    const key = this.keyOf(path);
+    if (!this.live || !blobs || !key) return Promise.resolve();
+    return this.queue(path, async () => {
+      try {
+        await this.live?.check();
+        await blobs.removePrefix(`${key}.live/`);
+      } catch (err) {
+        this.log(`could not remove the sent parts of the log ${key}: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  /**
    * Moves the closed log aside (new lines for the same job start a new file) and queues its upload
    * behind the log's earlier ones.
    */

@@ -818,15 +818,16 @@ export class RunService {
       // blob store holds both under one key).
       const own = logs.pathOf(run.id, run.runAttempt, job.key, run.workflowFile);
       const log = this.deps.serverId ? own : (job.logPath ?? own);
-      // What the dead server sent of the log as it grew comes before what this one writes.
-      if (this.deps.serverId) await logs.takeOver(log);
       // A runner machine holds it still: the run's engine follows it again (PoolExecutor), its
-      // log written again here from the runner's reports, and the lease sweeper acts if that
-      // runner went silent meanwhile.
+      // log written again here from the runner's reports (from the first: what the dead server
+      // sent of it goes), and the lease sweeper acts if that runner went silent meanwhile.
       if (job.runnerId !== null && (await store.jobLease(job.id))) {
+        if (this.deps.serverId) await logs.discardSent(log);
         if (log !== job.logPath) await serial.run(() => store.updateJob(job.id, { logPath: log }));
         continue;
       }
+      // What the dead server sent of the log as it grew comes before what this one writes.
+      if (this.deps.serverId) await logs.takeOver(log);
       const lostCount = job.lostCount + 1;
       if (lostCount <= retries) {
         logs.append(
