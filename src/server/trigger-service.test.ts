@@ -1,6 +1,6 @@
 // The triggers wired into the server, in process: pushes seen by a poll, post-receive notifications,
 // forge webhooks (401/400 and a run), and schedule ticks that survive a restart without repeating.
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -183,6 +183,46 @@ describe("POST /hooks/github|gitea|gitlab", () => {
     expect(await malformed.json()).toEqual({ message: "payload has no before" });
     expect((await s.app.request("/hooks/bitbucket", { method: "POST", body })).status).toBe(404);
     expect(await runs(s)).toEqual([]);
+  });
+
+  it("a GitHub push of a repository on this host is copied into the clone without a fetch; else fetched", async () => {
+    const { s, work, origin } = await setup();
+    const clone = s.context.clones.path({ owner: "acme", name: "app" });
+    /** A commit pushed to origin (`pack`: its objects then packed there), then GitHub's webhook for it. */
+    const pushed = async (file: string, pack: boolean): Promise<{ after: string; fetched: boolean }> => {
+      const before = git(work, "rev-parse", "HEAD");
+      const after = commitFiles(work, { [file]: "1" });
+      git(work, "push", "-q", "origin", "main");
+      if (pack) git(origin, "repack", "-a", "-d", "-q");
+      const body = JSON.stringify({
+        ref: "refs/heads/main",
+        before,
+        after,
+        head_commit: { id: after, message: "change" },
+        commits: [],
+        repository: { name: "app", full_name: "acme/app", default_branch: "main", owner: { login: "acme" } },
+        pusher: { name: "alice" },
+        sender: { login: "alice" },
+      });
+      rmSync(join(clone, "FETCH_HEAD"), { force: true }); // a fetch writes it again
+      const res = await s.app.request("/hooks/github", {
+        method: "POST",
+        headers: { "x-github-event": "push", "x-hub-signature-256": `sha256=${hmacSha256(SECRET, body)}` },
+        body,
+      });
+      expect(res.status).toBe(202);
+      await s.triggers.idle();
+      expect(git(clone, "rev-parse", "refs/heads/main")).toBe(after);
+      return { after, fetched: existsSync(join(clone, "FETCH_HEAD")) };
+    };
+    // The pushed objects lie loose in origin, whose ref file says what the signed payload says.
+    const copied = await pushed("a.txt", false);
+    expect(copied.fetched).toBe(false);
+    expect((await runs(s))[0]).toMatchObject({ event: "push", head_sha: copied.after });
+    // Packed in origin: nothing to copy as files, so the clone fetches.
+    const fetched = await pushed("b.txt", true);
+    expect(fetched.fetched).toBe(true);
+    expect((await runs(s))[0]).toMatchObject({ event: "push", head_sha: fetched.after });
   });
 
   it("a Gitea pull request runs on the merge commit of its head into base", async () => {

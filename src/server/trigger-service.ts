@@ -225,7 +225,7 @@ export class TriggerService {
             fe,
             this.deps.clones.path(repo),
             repo.url,
-            () => this.deps.clones.sync(repo),
+            () => this.fetchFor(repo, fe),
             (id) => this.deps.clones.peelCommit(repo, id),
           );
           ready.push(event);
@@ -247,6 +247,18 @@ export class TriggerService {
       }
       return this.fire(repo, ready, fe0(events));
     });
+  }
+
+  /**
+   * Brings what a forge event names into the clone. A push, as a post-receive hook's (syncPush):
+   * copied from origin when origin is a repository on this host whose own files show the pushed
+   * commit at the ref (two git processes; a fetch from a local path is six), else (a remote origin,
+   * a deletion, packed objects …) a fetch of everything, as for any other event.
+   */
+  private fetchFor(repo: Repo, fe: ForgeEvent): Promise<void> {
+    if (fe.name !== "push") return this.deps.clones.sync(repo);
+    const { before, after } = fe.payload;
+    return this.deps.clones.syncPush(repo, [{ ref: fe.ref, before: String(before), after: String(after) }]);
   }
 
   /** The schedules of the default branch's workflows (cached until the branch moves). */
