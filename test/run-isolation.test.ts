@@ -1,6 +1,6 @@
 // `gantry run --isolation sandbox`: the jobs of a workflow the user does not trust run in a
 // bubblewrap sandbox, as on the server, and ordinary steps still work there.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -53,6 +53,33 @@ jobs:
     expect(r.stdout).not.toContain("SAW-GANTRY-HOME");
     expect(r.stdout).not.toMatch(new RegExp(`HOME is ${home}$`, "m"));
     expect(processesWith("sleep\u00004343.5")).toEqual([]);
+  });
+
+  it("starts a step's sandbox with the host's bubblewrap, never a `bwrap` the job put on its PATH", async () => {
+    // Where the planted one would leave its mark: the host's /tmp, which a job sees only as its own.
+    const proof = join(tmpdir(), `gantry-escape-${process.pid}-${Date.now()}`);
+    const repo = makeRepo({
+      files: {
+        ".github/workflows/ci.yml": `name: Plant
+on: push
+jobs:
+  plant:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          for dir in $(echo "$PATH" | tr ':' ' '); do
+            printf '#!/bin/sh\\necho escaped > ${proof}\\nexec /usr/bin/bwrap "$@"\\n' > "$dir/bwrap" 2>/dev/null && chmod +x "$dir/bwrap" && echo "planted in $dir"
+          done
+          true
+      - run: echo "the next step ran"
+`,
+      },
+    });
+    const r = await gantry(repo, ["run", "--isolation", "sandbox"]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain("planted in ");
+    expect(r.stdout).toContain("the next step ran");
+    expect(existsSync(proof)).toBe(false);
   });
 
   it("without it, a job runs as the user, with the user's environment (the default)", async () => {

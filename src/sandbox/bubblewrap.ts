@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
 import {
+  accessSync,
   chownSync,
   closeSync,
+  constants,
   openSync,
   readdirSync,
   realpathSync,
@@ -30,7 +32,33 @@ export interface SandboxLayout {
   user?: JobUser;
 }
 
-const BWRAP = "bwrap";
+/** bubblewrap's path, once found (findBwrap). */
+let bwrapFound: string | undefined;
+
+/**
+ * bubblewrap's absolute path on this process's own PATH, undefined when it is not there. Never left
+ * to a spawn's lookup: a step's process is spawned with the step's environment, whose PATH starts
+ * with folders the job writes (its tools' bin), and a `bwrap` a job put there would be started by the
+ * next step, on this host, outside the sandbox.
+ */
+function findBwrap(): string | undefined {
+  if (bwrapFound) return bwrapFound;
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    if (!isAbsolute(dir)) continue;
+    const path = join(dir, "bwrap");
+    try {
+      if (!statSync(path).isFile()) continue;
+      accessSync(path, constants.X_OK);
+    } catch {
+      continue;
+    }
+    bwrapFound = path;
+    return path;
+  }
+  return undefined;
+}
+
+const MISSING = "bubblewrap (bwrap) is not installed";
 
 /**
  * Whether the absolute, normalised `path` is `root` or beneath it, by comparing the strings (this runs
@@ -56,15 +84,20 @@ const problems = new Map<string, string | undefined>();
 export function sandboxProblem(user?: JobUser): string | undefined {
   const key = user?.name ?? "";
   if (problems.has(key)) return problems.get(key);
+  const bwrap = findBwrap();
+  if (!bwrap) {
+    problems.set(key, MISSING);
+    return MISSING;
+  }
   const command = asUser(user, "true", []);
-  const r = spawnSync(BWRAP, [...namespaceArgs(), "--", command.command, ...command.args], {
+  const r = spawnSync(bwrap, [...namespaceArgs(), "--", command.command, ...command.args], {
     stdio: ["ignore", "ignore", "pipe"],
     encoding: "utf8",
   });
   let problem: string | undefined;
   if (r.error) {
     const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
-    problem = missing ? "bubblewrap (bwrap) is not installed" : r.error.message;
+    problem = missing ? MISSING : r.error.message;
   } else if (r.status !== 0) {
     problem = `bubblewrap cannot make a sandbox here: ${(r.stderr || `exit code ${r.status}`).trim()}`;
   }
@@ -181,6 +214,8 @@ function reachable(path: string, roots: string[], made = new Set<string>()): str
 
 /** The process that holds a job's PID namespace, its init's host pid and the namespace's fds. */
 interface Keeper {
+  /** bubblewrap's absolute path (findBwrap), which the job's commands run with too. */
+  bwrap: string;
   process: LaunchedProcess;
   initPid: number;
   fds: number[];
@@ -208,7 +243,9 @@ function keeperArgs(hiding: string[]): string[] {
 
 /** Starts a keeper: bwrap's init in a new PID namespace, and `cat` until its input closes. */
 async function startKeeper(hiding: string[]): Promise<Keeper> {
-  const keeper = spawnProcess(BWRAP, [...keeperArgs(hiding), "--chdir", "/", "--info-fd", "3", "--", "cat"], {
+  const bwrap = findBwrap();
+  if (!bwrap) throw new Error(MISSING);
+  const keeper = spawnProcess(bwrap, [...keeperArgs(hiding), "--chdir", "/", "--info-fd", "3", "--", "cat"], {
     cwd: "/",
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
     stdio: ["pipe", "ignore", "pipe", "pipe"],
@@ -227,7 +264,7 @@ async function startKeeper(hiding: string[]): Promise<Keeper> {
   });
   const initPid = await new Promise<number>((resolvePid, reject) => {
     keeper.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "ENOENT" ? new Error("bubblewrap (bwrap) is not installed") : err),
+      reject(err.code === "ENOENT" ? new Error(MISSING) : err),
     );
     keeper.once("exit", (code) => reject(new Error(`bubblewrap: ${stderr.trim() || `exit code ${code}`}`)));
     infoStream.once("end", () => {
@@ -241,7 +278,7 @@ async function startKeeper(hiding: string[]): Promise<Keeper> {
   // A keeper waiting for its job keeps nothing of this process alive (it dies with it).
   keeper.unref();
   for (const stream of keeper.stdio) (stream as { unref?: () => void } | null)?.unref?.();
-  return { process: keeper, initPid, fds };
+  return { bwrap, process: keeper, initPid, fds };
 }
 
 /** A keeper started ahead, and the hiding mounts it was made with. */
@@ -349,7 +386,7 @@ export class JobSandbox implements Sandbox {
    * action's archive). Pass `fds` as the spawned process's fd 3 (and 4).
    */
   command(command: string, args: string[], cwd: string, extra: ExtraMounts = {}): SandboxedCommand {
-    const { fds } = this.keeper;
+    const { bwrap, fds } = this.keeper;
     const { user } = this.layout;
     const joins = ["--pidns", "3", ...(fds.length > 1 ? ["--userns", "4"] : [])];
     // Root drops every capability, but for switching to runners.user (which then has none).
@@ -373,7 +410,7 @@ export class JobSandbox implements Sandbox {
       cwd,
       "--",
     ];
-    return { command: BWRAP, args: [...sandboxArgs, run.command, ...run.args], fds };
+    return { command: bwrap, args: [...sandboxArgs, run.command, ...run.args], fds };
   }
 
   /** Ends every process of the job and the namespace with them. */
