@@ -85,6 +85,14 @@ ${script(`
           if grep -q KEY "${serverHome}/.ssh/id_ed25519" 2>/dev/null; then echo "SERVER-KEY-OK"; else echo "SERVER-KEY-DENIED"; fi
           if touch /usr/gantry-was-here 2>/dev/null; then echo "WRITE-HOST-OK"; else echo "WRITE-HOST-DENIED"; fi
         `)}
+      - name: a bubblewrap of the job's own on its PATH, for the next step's start
+        run: |
+${script(`
+          for dir in $(echo "$PATH" | tr ':' ' '); do
+            printf '#!/bin/sh\\necho escaped > ${data}/pwned-by-bwrap\\nexec /usr/bin/bwrap "$@"\\n' > "$dir/bwrap" 2>/dev/null && chmod +x "$dir/bwrap" && echo "PLANTED-BWRAP"
+          done
+          true
+        `)}
       - name: leave a process
         run: |
 ${script(`
@@ -227,6 +235,9 @@ describe("gantry serve: jobs in the sandbox", () => {
     expect(attack).toContain("Cache restored from key: evil-");
     expect(await clearTextInStore(s, ["junk-from-the-job"])).toEqual([]);
     expect(existsSync(`${s.data}/pwned-by-hook`)).toBe(false);
+    // A `bwrap` the job put on its own PATH never starts a later step's process on the host.
+    expect(attack).toContain("PLANTED-BWRAP");
+    expect(existsSync(`${s.data}/pwned-by-bwrap`)).toBe(false);
     // Artifacts are copied as the job too: a link neither uploads the config nor downloads into the data.
     expect(logs.neighbour).toContain("loot holds [");
     expect(logs.neighbour).not.toContain(hookSecret);
