@@ -4,15 +4,18 @@ import { spawnProcess } from "../spawner/index.js";
 
 /**
  * Takes `dir` out of the way at once: a rename into `trash` (one system call, whatever it holds).
- * removeTrash() deletes it later. Nothing happens to a folder that is not there.
+ * removeTrash() deletes it later. Nothing happens to a folder that is not there. Whether there was
+ * one to take.
  */
-export function discardDir(dir: string, trash: string): void {
+export function discardDir(dir: string, trash: string): boolean {
   mkdirSync(trash, { recursive: true });
   const doomed = join(trash, `${basename(dir)}-${process.pid}-${Math.random().toString(36).slice(2)}`);
   try {
     renameSync(dir, doomed);
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    return false;
   }
 }
 

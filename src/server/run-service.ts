@@ -460,8 +460,10 @@ export class RunService {
         return;
       }
       // What an earlier attempt of this tag left (a crash): out of the way, deleted in the background.
-      discardDir(work, trash);
-      removeTrash(trash);
+      // Only then an `rm` now: a process start on the way to the first step (the spawn helper's
+      // fork, which the step's own spawn waits behind), and what the trash holds otherwise (an
+      // earlier run's folder, under deletion already) goes with the `rm` at this run's end.
+      if (discardDir(work, trash)) removeTrash(trash);
       // The run's secrets and variables: the config file's (in clear text, lowest), then the
       // server-wide, then the repository's; a job's environment adds its own (enterEnvironment).
       // A fork's pull_request run gets none, as on GitHub.
