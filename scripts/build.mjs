@@ -2,7 +2,8 @@
 // workflows. The GitHub parser imports JSON without import attributes, so it has to go through a
 // bundler rather than plain Node ESM. Then builds the web UI (web/) into dist/web with Vite, which
 // `gantry serve` serves at /; the CLI bundle never imports it.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -55,6 +56,29 @@ await build({
   splitting: true,
   chunkNames: "chunk-[hash]",
 });
+// `gantry run` alone as one CommonJS file, which bin/gantry.js compiles with V8's code cache
+// (src/cli/code-cache.ts; ESM cannot take cached data): its parse and the compilation of what a
+// start runs are read from the cache instead. The loader is a small CommonJS file of its own, and
+// the bundle ends with the key its cache is filed under (a hash of its text).
+await build({
+  ...common,
+  format: "cjs",
+  entryPoints: ["src/cli/code-cache.ts"],
+  outfile: "dist/code-cache.cjs",
+  banner: {},
+});
+const { withKeyLine } = createRequire(import.meta.url)("../dist/code-cache.cjs");
+await build({
+  ...common,
+  format: "cjs",
+  entryPoints: ["src/cli/run-main.ts"],
+  outfile: "dist/gantry-run.cjs",
+  // The bundle's own location stands for import.meta (the parse worker and spawn helper beside it).
+  define: { ...common.define, "import.meta.url": "__gantryModuleUrl" },
+  banner: { js: 'const __gantryModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+writeFileSync("dist/gantry-run.cjs", withKeyLine(readFileSync("dist/gantry-run.cjs", "utf8")));
+
 // The worker thread in which `gantry serve` parses pushed workflows (src/workflow/parse-pool.ts
 // looks for it beside dist/gantry.js).
 await build({

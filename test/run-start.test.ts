@@ -4,7 +4,10 @@
 // load node:http (the Actions services' loopback port makes its HTTP server at the first
 // connection), node:worker_threads (only the server's parse pool starts a worker) or node:zlib
 // (the artifact store's zip and CRC code calls it when an artifact is written or read).
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+// `gantry run` starts from dist/gantry-run.cjs with V8's code cache (src/cli/code-cache.ts): one file,
+// whose lazy parts mirror the ESM bundle's split, so what files are read is asked of the ESM bundle
+// (GANTRY_DISABLE_CODE_CACHE=1); the built-in modules and the cache itself are asked of the default.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,7 +40,11 @@ async function runRecordingLoads(repo: string) {
   const loaded = join(mkdtempSync(join(tmpdir(), "gantry-loaded-")), "loaded.txt");
   writeFileSync(loaded, "");
   const result = await gantry(repo, ["run"], {
-    env: { NODE_OPTIONS: `--import ${loadRecorder()}`, GANTRY_TEST_LOADED: loaded },
+    env: {
+      NODE_OPTIONS: `--import ${loadRecorder()}`,
+      GANTRY_TEST_LOADED: loaded,
+      GANTRY_DISABLE_CODE_CACHE: "1",
+    },
   });
   const files = [...new Set(readFileSync(loaded, "utf8").split("\n"))]
     .filter((url) => url.startsWith("file://"))
@@ -111,5 +118,32 @@ describe("gantry run's start", () => {
     expect(result.code).toBe(0);
     expect(result.report?.runs[0].jobs[0].steps.map((s) => s.conclusion)).toEqual(["success", "success"]);
     expect(text).toContain(BUILT_INS);
+  });
+
+  it("starts from the code cache a run wrote, and writes it again when it is damaged", async () => {
+    const repo = repoWith(
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n",
+    );
+    const home = mkdtempSync(join(tmpdir(), "gantry-home-"));
+    const codeDir = join(home, "cache", "code");
+    const run = async () => {
+      const result = await gantry(repo, ["run"], { env: { GANTRY_HOME: home } });
+      expect(result.stderr).toBe("");
+      expect(result.report?.runs[0].jobs[0].result).toBe("success");
+      const names = readdirSync(codeDir);
+      expect(names).toHaveLength(1);
+      expect(names[0]).toMatch(/^gantry-run-[0-9a-f]{32}-.*\.bin$/);
+      return { path: join(codeDir, names[0]), ino: statSync(join(codeDir, names[0])).ino };
+    };
+    await gantry(repo, ["run", "--help"], { env: { GANTRY_HOME: home } });
+    expect(existsSync(codeDir)).toBe(false); // a start that ran nothing leaves no cache
+    const first = await run();
+    expect(await run()).toEqual(first); // taken, not written again
+    const damaged = readFileSync(first.path);
+    damaged[damaged.length - 100] ^= 0xff;
+    writeFileSync(first.path, damaged);
+    const third = await run(); // ran, and wrote a whole cache in its place
+    expect(third.ino).not.toBe(first.ino);
+    expect(readFileSync(third.path).equals(damaged)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
+import { commandErrorCode, early, settle } from "./command-outcome.js";
 import { gitText, readLocalRepoAsync } from "./read-checkout.js";
-import { parseArgsMessage } from "./usage.js";
 
 const HELP = `gantry: run GitHub Actions workflows on your own machines
 
@@ -47,12 +47,6 @@ A server's people (GANTRY_SERVER, GANTRY_TOKEN):
   gantry evidence --env NAME [--since TIME] [--format json|csv]  change evidence: each deployment
                                 with its commit, pull request, CI runs, trigger and approvals
 `;
-
-/** Marks a promise as handled: a command that fails before it awaits the promise does not crash on it. */
-function early<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
-}
 
 // Each command loads on use: the server's modules (Hono, Kysely, SQLite) and the client's must not
 // cost `gantry run` its start-up time, nor the run's (the workflow parser, the engine) `--version`.
@@ -134,34 +128,8 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
-    const badArgs = parseArgsMessage(err, command ?? "");
-    if (badArgs) {
-      process.stderr.write(`${badArgs}\n`);
-      return 2;
-    }
-    // Loaded here, not at the start: `gantry --version` does not load the workflow parser.
-    const { formatProblem, UsageError } = await import("../workflow/index.js");
-    if (err instanceof UsageError) {
-      for (const p of err.problems ?? []) process.stderr.write(`${formatProblem(p)}\n`);
-      process.stderr.write(`gantry: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof Error && /not inside a git repository|has no commits yet/.test(err.message)) {
-      process.stderr.write(`gantry: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    return await commandErrorCode(err, command ?? "");
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(
-      `gantry: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+settle(main(process.argv.slice(2)));

@@ -37,6 +37,7 @@ import {
 import { ActionsServer } from "./actions-server.js";
 import { actionMirrorFor, cachePolicyFor } from "./config.js";
 import { runJobDry } from "./dry-run.js";
+import { cacheHome, gantryHome } from "./gantry-home.js";
 import { HostLabels } from "./host-labels.js";
 import { buildLocalEvent, type LocalEvent } from "./local-event.js";
 import { type LocalRepo, readLocalRepo } from "./local-repo.js";
@@ -94,17 +95,7 @@ export interface RunWorkflowsOptions {
   concurrency?: ConcurrencyGroups;
 }
 
-/** $GANTRY_HOME, else $XDG_DATA_HOME/gantry, else ~/.local/share/gantry. */
-export function gantryHome(): string {
-  if (process.env.GANTRY_HOME) return process.env.GANTRY_HOME;
-  return join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "gantry");
-}
-
-/** $GANTRY_HOME/cache, else $XDG_CACHE_HOME/gantry, else ~/.cache/gantry. */
-export function cacheHome(): string {
-  if (process.env.GANTRY_HOME) return join(process.env.GANTRY_HOME, "cache");
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "gantry");
-}
+export { cacheHome, gantryHome };
 
 /** The repository's next run number; a dry run reads it without taking it. */
 function nextRunNumber(home: string, repo: string, take = true): number {
