@@ -77,7 +77,11 @@ await build({
   define: { ...common.define, "import.meta.url": "__gantryModuleUrl" },
   banner: { js: 'const __gantryModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
-writeFileSync("dist/gantry-run.cjs", withKeyLine(readFileSync("dist/gantry-run.cjs", "utf8")));
+const runBundle = readFileSync("dist/gantry-run.cjs", "utf8");
+// A script compiled by vm.Script has no module loader for import(): esbuild turns every import()
+// it can resolve into a require; one it cannot (a computed specifier) would fail only at run time.
+if (/[^\w$.]import\(/.test(runBundle)) throw new Error("dist/gantry-run.cjs keeps an import(): bundle it");
+writeFileSync("dist/gantry-run.cjs", withKeyLine(runBundle));
 
 // The worker thread in which `gantry serve` parses pushed workflows (src/workflow/parse-pool.ts
 // looks for it beside dist/gantry.js).
