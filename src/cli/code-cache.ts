@@ -13,7 +13,7 @@
 //     write only means no cache.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire, wrap } from "node:module";
+import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { Script } from "node:vm";
 import { cacheHome } from "./gantry-home.js";
@@ -91,7 +91,9 @@ export function compileWithCodeCache(file: string, dir = join(cacheHome(), "code
   const name = basename(file).replace(/\.c?js$/, "");
   const path = codeCachePath(source, dir, name);
   const cachedData = path ? readCodeCache(path) : undefined;
-  const script = new Script(wrap(source), { filename: file, cachedData });
+  // CommonJS's own wrapper, written out (Module.wrap is not a documented API).
+  const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+  const script = new Script(wrapped, { filename: file, cachedData });
   const cached = cachedData !== undefined && script.cachedDataRejected === false;
   return {
     cached,
