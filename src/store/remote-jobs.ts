@@ -1,5 +1,6 @@
-import type { Kysely } from "kysely";
+import type { Kysely, QueryCreator } from "kysely";
 import type { Json } from "../expressions/index.js";
+import { onPostgres } from "./dialect.js";
 import { JOB_COLUMNS, json, now, toJob } from "./rows.js";
 import type { Database, DbJob } from "./schema.js";
 import type { Job, JobEvent, RemoteClaim, RemoteJobState, Status } from "./types.js";
@@ -83,26 +84,41 @@ export async function claimOfferedJob(
       const job = toJob(row);
       if (!accept(job)) continue;
       const startedAt = now();
-      // The sealed request comes back with the claim: one statement, not two.
-      const claimed = await db
-        .updateTable("jobs")
-        .set({
-          status: "in_progress",
-          runner_name: runner.name,
-          runner_id: runner.id,
-          lease_id: lease.id,
-          lease_expires_at: lease.expiresAt,
-          started_at: startedAt,
-        })
-        .where("id", "=", job.id)
-        .where("status", "=", "queued")
-        .where("spec_box", "is not", null)
-        .returning("spec_box")
-        .executeTakeFirst();
+      const claim = (q: QueryCreator<Database>) =>
+        q
+          .updateTable("jobs")
+          .set({
+            status: "in_progress",
+            runner_name: runner.name,
+            runner_id: runner.id,
+            lease_id: lease.id,
+            lease_expires_at: lease.expiresAt,
+            started_at: startedAt,
+          })
+          .where("id", "=", job.id)
+          .where("status", "=", "queued")
+          .where("spec_box", "is not", null)
+          // The sealed request comes back with the claim: one statement, not two.
+          .returning("spec_box")
+          .executeTakeFirst();
+      // A job claimed before (only a claim sets started_at; a job made or reset, putJob, has no
+      // reports) was lost by its runner and offered again: that runner's reports are not the new
+      // lease's. They go before the new lease shows (a follower seeing it reads none of them), and
+      // only while the job is still queued (a stale claimer never deletes a new lease's reports).
+      const claimed =
+        job.startedAt === null
+          ? await claim(db)
+          : onPostgres(db)
+            ? // One statement: both parts see one snapshot, and the update's row lock decides the race.
+              // (The WITH adds only the delete's name, which the update does not read.)
+              await claim(
+                db.with("gone", (q) => forgetReports(q, job.id)) as unknown as QueryCreator<Database>,
+              )
+            : // SQLite has no data-modifying WITH: the delete first, then the claim.
+              await forgetReports(db, job.id)
+                .execute()
+                .then(() => claim(db));
       if (claimed) {
-        // A lost runner's report of an earlier claim is not this one's. A job never claimed since
-        // it was made (or reset, putJob) has none: only a claim sets started_at, and reports need one.
-        if (job.startedAt !== null) await db.deleteFrom("job_events").where("job_id", "=", job.id).execute();
         return {
           job: { ...job, status: "in_progress", runnerName: runner.name, runnerId: runner.id, startedAt },
           specBox: claimed.spec_box ?? "",
@@ -114,6 +130,23 @@ export async function claimOfferedJob(
     after = Number(rows[rows.length - 1].id);
     limit = MORE_CANDIDATES;
   }
+}
+
+/** Deletes a job's reports while it is queued and offered (a claim of it not yet made). */
+function forgetReports(db: QueryCreator<Database>, jobId: number) {
+  return db
+    .deleteFrom("job_events")
+    .where("job_id", "=", jobId)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("jobs")
+          .select("id")
+          .where("id", "=", jobId)
+          .where("status", "=", "queued")
+          .where("spec_box", "is not", null),
+      ),
+    );
 }
 
 /** How many offered jobs a claim reads first: the first one is usually taken. */

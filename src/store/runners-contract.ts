@@ -140,6 +140,39 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
       expect(await store.jobSpec(id)).toBeUndefined();
     });
 
+    it("never shows a new claim's lease beside the lost attempt's reports, nor drops the new attempt's", async () => {
+      const id = await queuedJob("ci.yml/retry");
+      await store.offerJob(id, "sealed");
+      const lease = { id: "L1", expiresAt: "2030-01-01T00:00:00.000Z" };
+      await store.claimOfferedJob({ id: 1, name: "r1" }, () => true, lease);
+      const ev = (seq: number, line: string) => ({ seq, body: { type: "job:log", line } });
+      expect(await store.appendJobEvents(id, "L1", [ev(0, "old 0"), ev(1, "old 1")])).toBe(2);
+      expect(await store.endLease(id, "L1", true)).toBe(true);
+      // A follower looks while the job is claimed again: whenever it sees the new lease, the
+      // events it reads are that lease's (none yet), never the lost attempt's.
+      let claimed = false;
+      const claim = store
+        .claimOfferedJob({ id: 2, name: "r2" }, () => true, { ...lease, id: "L2" })
+        .finally(() => {
+          claimed = true;
+        });
+      const seen: string[][] = [];
+      while (!claimed) {
+        const [state, events] = await Promise.all([store.remoteJobState(id), store.jobEvents(id, -1)]);
+        if (state?.leaseId === "L2") seen.push(events.map((e) => String((e.body as { line: string }).line)));
+      }
+      expect((await claim)?.leaseId).toBe("L2");
+      expect(seen.flat()).toEqual([]);
+      expect(await store.appendJobEvents(id, "L2", [ev(0, "new 0")])).toBe(1);
+      // A stale claimer (it read the job as queued before L2's claim) deletes nothing of L2's.
+      expect(
+        await store.claimOfferedJob({ id: 3, name: "r3" }, () => true, { ...lease, id: "L3" }),
+      ).toBeUndefined();
+      expect((await store.jobEvents(id, -1)).map((e) => (e.body as { line: string }).line)).toEqual([
+        "new 0",
+      ]);
+    });
+
     it("queues a job with its offer, and says where a followed job stands in one read", async () => {
       const id = await queuedJob("ci.yml/offer");
       await store.updateJob(id, { status: "pending" });
