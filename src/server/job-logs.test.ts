@@ -99,26 +99,71 @@ describe("JobLogs with a blob store", () => {
     expect((await blobs.list("logs/")).map((b) => b.key)).toEqual(["logs/5/1/b.log"]);
   });
 
-  it("drops what a dead server sent of a runner machine's job, whose log the adopter writes again from the first", async () => {
+  it("keeps what a dead server sent of a runner machine's earlier attempts, and drops the lease the adopter replays", async () => {
     const blobs = new FileBlobStore(temp());
     const dead = new JobLogs(join(temp(), "logs"), blobs, () => {}, open);
     const path = dead.pathOf(6, 1, ".github/workflows/ci.yml/w", ".github/workflows/ci.yml");
+    const lines = (...l: string[]) => l.map((x) => `2026-01-01T00:00:00.000Z ${x}\n`).join("");
+    dead.append(path, "Waiting for a runner", at);
+    dead.markLease(path, "L1");
+    dead.append(path, "Runner r1 picked up the job", at);
+    dead.append(path, "first try", at);
+    dead.append(path, "Warning: the job's runner gave it up; the job is queued again", at);
+    dead.markLease(path, "L2");
+    dead.append(path, "Runner r2 picked up the job", at);
     dead.append(path, "wait on arm-1", at);
-    for (let i = 0; i < 100 && (await blobs.list("logs/6/1/w.log.live/")).length === 0; i++)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(await blobs.list("logs/6/1/w.log.live/")).not.toEqual([]);
-    // The adopter replays the runner's reports from the first: each line once.
     const peer = new JobLogs(join(temp(), "logs"), blobs, () => {}, open);
     const peerPath = peer.pathOf(6, 1, ".github/workflows/ci.yml/w", ".github/workflows/ci.yml");
-    await peer.discardSent(peerPath);
+    for (let i = 0; i < 100 && !((await peer.text(peerPath)) ?? "").includes("arm-1"); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    // The adopter replays L2's reports from the first (the runner holds the job still): each line once.
+    await peer.takeOver(peerPath, { leaseId: "L2" });
+    peer.markLease(peerPath, "L2");
+    peer.append(peerPath, "Runner r2 picked up the job", at);
     peer.append(peerPath, "wait on arm-1", at);
     peer.append(peerPath, "done", at);
     peer.close(peerPath);
     await peer.flush();
     expect(await readBlobText(blobs, "logs/6/1/w.log")).toBe(
-      ["wait on arm-1", "done"].map((l) => `2026-01-01T00:00:00.000Z ${l}\n`).join(""),
+      lines(
+        "Waiting for a runner",
+        "Runner r1 picked up the job",
+        "first try",
+        "Warning: the job's runner gave it up; the job is queued again",
+        "Runner r2 picked up the job",
+        "wait on arm-1",
+        "done",
+      ),
     );
     expect((await blobs.list("logs/")).map((b) => b.key)).toEqual(["logs/6/1/w.log"]);
+  });
+
+  it("sends at start a dead server's unsent lines as parts of the lease each belongs to", async () => {
+    const root = join(temp(), "logs");
+    const blobs = new FileBlobStore(temp());
+    let dying = false;
+    const fence = {
+      check: async () => {
+        if (dying) throw new Error("dying");
+      },
+    };
+    const first = new JobLogs(root, blobs, () => {}, fence);
+    const path = first.pathOf(9, 1, "ci.yml/b", "ci.yml");
+    first.markLease(path, "L1");
+    first.append(path, "sent", at);
+    for (let i = 0; i < 100 && !existsSync(`${path}.sent`); i++) await new Promise((r) => setTimeout(r, 20));
+    // Written after the last part was sent (the server dies before it sends them).
+    dying = true;
+    first.append(path, "unsent of L1", at);
+    first.markLease(path, "L2");
+    first.append(path, "unsent of L2", at);
+    const again = new JobLogs(root, blobs, () => {}, open);
+    again.uploadLeftovers();
+    await again.flush();
+    await again.takeOver(path, { leaseId: "L2" });
+    expect(await readBlobText(blobs, "logs/9/1/b.log")).toBe(
+      "2026-01-01T00:00:00.000Z sent\n2026-01-01T00:00:00.000Z unsent of L1\n",
+    );
   });
 
   it("sends at start the lines a server that died had not sent of a log it sent as it grew", async () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   closeSync,
   createReadStream,
@@ -26,7 +26,10 @@ const PARALLEL_UPLOADS = 4;
 
 /** A closed log waiting for its upload: `<log>.<tag>.up` beside where it was written. */
 const UPLOADING = /^(.*\.log)\.(\d{13}-\d+)\.up$/;
-/** Beside an open log that is sent as it grows: `<tag> <bytes sent>` (LiveLog). */
+/**
+ * Beside an open log that is sent as it grows: `<tag> <bytes sent>`, then ` <offset>:<mark>` for
+ * each lease whose lines begin at that offset of the file (LiveLog).
+ */
 const SENT = ".sent";
 /** The least time between two parts of one log sent as it grows: a chatty job sends a few a second. */
 const PART_GAP_MS = 100;
@@ -34,18 +37,31 @@ const PART_GAP_MS = 100;
 /**
  * An open log sent to the blob store as it grows (several servers on one database: another may
  * adopt the job if this one dies). Its file's tag (`<time>-<n>`, when it was opened) names its parts
- * `<key>.live/<tag>/<offset>`; `pending` is written and not yet sent.
+ * `<key>.live/<tag>/<offset>[.<mark>]`; `pending` is written and not yet sent. A runner machine's
+ * job marks the lines of each of its leases (markLease): the parts of the lease a server adopting the
+ * job replays from the runner's reports are the ones it drops (takeOver).
  */
 interface LiveLog {
   tag: string;
   sent: number;
-  pending: string[];
+  /** Bytes written to the file so far (sent and pending). */
+  written: number;
+  pending: { text: string; mark: string }[];
+  /** The mark of the lines written from now on ("": none). */
+  mark: string;
+  /** Where each mark's lines begin in the file. */
+  bounds: { from: number; mark: string }[];
   sending?: Promise<void>;
   closed: boolean;
   failed: boolean;
 }
 
-const partName = (offset: number) => String(offset).padStart(15, "0");
+/** A lease's mark in part names: not the lease id itself (it stays between the store and its runner). */
+const leaseMark = (leaseId: string) => createHash("sha256").update(leaseId).digest("hex").slice(0, 16);
+const PART = /\/(\d{15})(?:\.([0-9a-f]{16}))?$/;
+
+const partName = (offset: number, mark: string) =>
+  `${String(offset).padStart(15, "0")}${mark ? `.${mark}` : ""}`;
 
 /** Opens a log to append to; its folder is made when it is missing (once per attempt, not per job). */
 function openLog(path: string): number {
@@ -72,7 +88,9 @@ function openLog(path: string): number {
  * With `live` (several servers on one database) an open log is also sent as it grows, in parts
  * beside the store's copy, at most PART_GAP_MS after a line is written: a server that dies mid-job
  * loses no line of it, since the server that adopts the job puts the parts in the store's copy
- * (takeOver) before it writes on, and a peer reading the log meanwhile reads them too.
+ * (takeOver) before it writes on, and a peer reading the log meanwhile reads them too. A runner
+ * machine's job marks each lease's lines (markLease): the adopter drops the parts of the lease it
+ * writes again from the runner's reports, and keeps those of the earlier attempts.
  */
 export class JobLogs {
   private open = new Map<string, number>();
@@ -162,20 +180,50 @@ export class JobLogs {
 
   /** A line written to an open log: sent as a part soon (`live`). */
   private grow(path: string, text: string): void {
-    if (!this.live || !this.blobs || !this.keyOf(path)) return;
+    const live = this.liveOf(path);
+    if (!live) return;
+    live.pending.push({ text, mark: live.mark });
+    live.written += Buffer.byteLength(text, "utf8");
+    live.sending ??= this.sendParts(path, live);
+  }
+
+  /** The open log at `path` as it is sent while it grows; undefined when it is not (`live`). */
+  private liveOf(path: string): LiveLog | undefined {
+    if (!this.live || !this.blobs || !this.keyOf(path)) return undefined;
     let live = this.lives.get(path);
     if (!live) {
       live = {
         tag: `${String(Date.now()).padStart(13, "0")}-${this.counter++}`,
         sent: 0,
+        written: 0,
         pending: [],
+        mark: "",
+        bounds: [],
         closed: false,
         failed: false,
       };
       this.lives.set(path, live);
     }
-    live.pending.push(text);
-    live.sending ??= this.sendParts(path, live);
+    return live;
+  }
+
+  /**
+   * The lines written from now on to the log at `path` are those of a runner machine's lease
+   * `leaseId` (its job was claimed): a server adopting the job if this one dies drops them, as it
+   * writes them again from that runner's reports (takeOver's `replay`), and keeps the earlier ones.
+   */
+  markLease(path: string, leaseId: string): void {
+    const live = this.liveOf(path);
+    if (!live) return;
+    live.mark = leaseMark(leaseId);
+    live.bounds.push({ from: live.written, mark: live.mark });
+    // Known to a restart of this server too (sendRest), before any of the lease's lines is written.
+    if (existsSync(path)) this.writeSent(path, live);
+  }
+
+  private writeSent(path: string, live: LiveLog): void {
+    const bounds = live.bounds.map((b) => ` ${b.from}:${b.mark}`).join("");
+    writeFileSync(`${path}${SENT}`, `${live.tag} ${live.sent}${bounds}`);
   }
 
   /** Sends what `live` has pending as parts, one at a time, PART_GAP_MS apart, until none is left. */
@@ -190,14 +238,17 @@ export class JobLogs {
       for (let first = true; live.pending.length > 0 && !live.closed; first = false) {
         if (!first) await new Promise((r) => setTimeout(r, PART_GAP_MS));
         if (live.closed) return;
-        const text = live.pending.join("");
-        live.pending = [];
+        // One part holds the lines of one mark.
+        const mark = live.pending[0].mark;
+        const same = live.pending.findIndex((p) => p.mark !== mark);
+        const taken = live.pending.splice(0, same < 0 ? live.pending.length : same);
+        const text = taken.map((p) => p.text).join("");
         try {
           await this.live?.check();
-          await blobs.put(`${key}.live/${live.tag}/${partName(live.sent)}`, { bytes: text });
+          await blobs.put(`${key}.live/${live.tag}/${partName(live.sent, mark)}`, { bytes: text });
         } catch (err) {
           // Sent with the next line, or with the whole log when it closes.
-          live.pending.unshift(text);
+          live.pending.unshift({ text, mark });
           if (!live.failed)
             this.log(`could not send the running log ${key} to the blob store: ${(err as Error).message}`);
           live.failed = true;
@@ -206,7 +257,7 @@ export class JobLogs {
         live.sent += Buffer.byteLength(text, "utf8");
         live.failed = false;
         // What is sent, for the next start if this server dies (uploadLeftovers sends the rest).
-        if (this.lives.get(path) === live) writeFileSync(`${path}${SENT}`, `${live.tag} ${live.sent}`);
+        if (this.lives.get(path) === live) this.writeSent(path, live);
       }
     } finally {
       live.sending = undefined;
@@ -215,45 +266,29 @@ export class JobLogs {
 
   /**
    * Before the server that adopted a job writes on its log: the parts a dead server sent of it go
-   * into the store's copy, in the order they were written (its next lines follow them).
+   * into the store's copy, in the order they were written (its next lines follow them). With
+   * `replay`, a runner machine holds the job under that lease still, and the adopter writes that
+   * lease's lines again from the runner's reports: the parts of that lease (markLease) and after
+   * it are dropped, the earlier ones (earlier attempts, the notes between them) joined. Each line
+   * is then in the log once.
    */
-  takeOver(path: string): Promise<void> {
+  takeOver(path: string, replay?: { leaseId: string }): Promise<void> {
     const blobs = this.blobs;
     const key = this.keyOf(path);
     if (!this.live || !blobs || !key) return Promise.resolve();
+    const mark = replay ? leaseMark(replay.leaseId) : undefined;
     return this.queue(path, async () => {
       try {
         await this.live?.check();
-        const parts = await blobs.list(`${key}.live/`);
+        const parts = (await blobs.list(`${key}.live/`)).map((p) => p.key);
         if (parts.length === 0) return;
-        await this.joinInto(
-          blobs,
-          key,
-          parts.map((p) => p.key),
-        );
+        const replayed = parts.findIndex((k) => mark !== undefined && PART.exec(k)?.[2] === mark);
+        const kept = replayed < 0 ? parts : parts.slice(0, replayed);
+        if (kept.length > 0) await this.joinInto(blobs, key, kept);
         await blobs.removePrefix(`${key}.live/`);
       } catch (err) {
         // The parts stay beside the log, read with it, and put into it at the next take-over.
         this.log(`could not put the sent parts of the log ${key} into it: ${(err as Error).message}`);
-      }
-    });
-  }
-
-  /**
-   * Before the server that adopted a runner machine's job writes its log again from the runner's
-   * reports, replayed from the first: the parts a dead server sent of it go unread, or each of its
-   * lines would be there twice.
-   */
-  discardSent(path: string): Promise<void> {
-    const blobs = this.blobs;
-    const key = this.keyOf(path);
-    if (!this.live || !blobs || !key) return Promise.resolve();
-    return this.queue(path, async () => {
-      try {
-        await this.live?.check();
-        await blobs.removePrefix(`${key}.live/`);
-      } catch (err) {
-        this.log(`could not remove the sent parts of the log ${key}: ${(err as Error).message}`);
       }
     });
   }
@@ -386,12 +421,27 @@ export class JobLogs {
   private sendRest(path: string): boolean {
     const blobs = this.blobs;
     const key = this.keyOf(path);
-    const [tag, sent] = existsSync(`${path}${SENT}`) ? readFileSync(`${path}${SENT}`, "utf8").split(" ") : [];
+    const [tag, sent, ...marks] = existsSync(`${path}${SENT}`)
+      ? readFileSync(`${path}${SENT}`, "utf8").split(" ")
+      : [];
     if (!blobs || !key || !tag || !/^\d{13}-\d+$/.test(tag) || !/^\d+$/.test(sent ?? "")) return false;
-    const rest = readFileSync(path).subarray(Number(sent));
+    const bounds = marks
+      .map((m) => /^(\d+):([0-9a-f]{16})$/.exec(m))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ from: Number(m[1]), mark: m[2] }));
+    const file = readFileSync(path);
+    // The rest, cut where a lease's lines begin: each piece a part of its mark.
+    const pieces: { from: number; mark: string }[] = [
+      { from: Number(sent), mark: bounds.filter((b) => b.from <= Number(sent)).at(-1)?.mark ?? "" },
+      ...bounds.filter((b) => b.from > Number(sent) && b.from < file.length),
+    ];
     this.queue(path, async () => {
       try {
-        if (rest.length > 0) await blobs.put(`${key}.live/${tag}/${partName(Number(sent))}`, { bytes: rest });
+        for (const [i, p] of pieces.entries()) {
+          const rest = file.subarray(p.from, pieces[i + 1]?.from ?? file.length);
+          if (rest.length > 0)
+            await blobs.put(`${key}.live/${tag}/${partName(p.from, p.mark)}`, { bytes: rest });
+        }
         rmSync(path, { force: true });
         rmSync(`${path}${SENT}`, { force: true });
       } catch (err) {

@@ -191,8 +191,10 @@ export class PoolExecutor implements JobExecutor {
       await remote.offer(job.id, spec, offer.queued);
     }
     const followed = await remote.follow(job.id, req, {
-      claimed: (runnerName) => {
+      claimed: (runnerName, leaseId) => {
         claimed();
+        // The lease's lines, from its first: a server adopting the job writes them again.
+        this.recorder.markLease(req.jobKey, leaseId);
         log(`Runner ${runnerName} picked up the job`);
       },
       retried: () =>

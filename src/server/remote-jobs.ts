@@ -355,7 +355,7 @@ export class RemoteJobs {
   async follow(
     jobId: number,
     req: Pick<JobRequest, "runId" | "jobKey" | "bus">,
-    hooks: { claimed(runnerName: string): void; retried(): void },
+    hooks: { claimed(runnerName: string, leaseId: string): void; retried(): void },
   ): Promise<Followed> {
     const { store, signals } = this.deps;
     let leaseId: string | undefined;
@@ -375,7 +375,7 @@ export class RemoteJobs {
         if (leaseId !== undefined) hooks.retried();
         leaseId = lease;
         after = -1;
-        hooks.claimed(job.runnerName ?? "a runner");
+        hooks.claimed(job.runnerName ?? "a runner", lease);
       }
       if (leaseId !== undefined) {
         for (const event of await store.jobEvents(jobId, after)) {

@@ -196,6 +196,11 @@ export class RunRecorder {
     return entry;
   }
 
+  /** The job's log lines from now on are those of a runner machine's lease (JobLogs.markLease). */
+  markLease(jobKey: string, leaseId: string): void {
+    this.deps.logs.markLease(this.logPath(jobKey), leaseId);
+  }
+
   logPath(jobKey: string): string {
     return this.deps.logs.pathOf(this.run.id, this.run.runAttempt, jobKey, this.run.workflowFile);
   }

@@ -815,21 +815,24 @@ export class RunService {
     const jobs = await store.listJobs(run.id, run.runAttempt);
     const lostGroups = new Set<string>();
     for (const job of jobs) {
-      if (job.status !== "in_progress") continue;
+      if (job.status === "completed") continue;
       // An adopted run's log path names the dead server's disk: this server writes its own (the
       // blob store holds both under one key).
       const own = logs.pathOf(run.id, run.runAttempt, job.key, run.workflowFile);
       const log = this.deps.serverId ? own : (job.logPath ?? own);
-      // A runner machine holds it still: the run's engine follows it again (PoolExecutor), its
-      // log written again here from the runner's reports (from the first: what the dead server
-      // sent of it goes), and the lease sweeper acts if that runner went silent meanwhile.
-      if (job.runnerId !== null && (await store.jobLease(job.id))) {
-        if (this.deps.serverId) await logs.discardSent(log);
+      const lease =
+        job.status === "in_progress" && job.runnerId !== null ? await store.jobLease(job.id) : undefined;
+      // What the dead server sent of the log as it grew comes before what this one writes (a job
+      // queued again after a lost runner has lines too). A runner machine that holds the job
+      // still: the run's engine follows it again (PoolExecutor), its lease's lines written again
+      // here from the runner's reports, so the dead server's parts of that lease go (the earlier
+      // attempts' stay); the lease sweeper acts if that runner went silent meanwhile.
+      if (this.deps.serverId) await logs.takeOver(log, lease);
+      if (job.status !== "in_progress") continue;
+      if (lease) {
         if (log !== job.logPath) await serial.run(() => store.updateJob(job.id, { logPath: log }));
         continue;
       }
-      // What the dead server sent of the log as it grew comes before what this one writes.
-      if (this.deps.serverId) await logs.takeOver(log);
       const lostCount = job.lostCount + 1;
       if (lostCount <= retries) {
         logs.append(
