@@ -31,6 +31,8 @@ export class RunRecorder {
   private live = new Map<string, LiveSteps>();
   /** The jobs whose live steps have a write queued that has not begun. */
   private liveQueued = new Set<string>();
+  /** Per job: what waits for its live steps' queued write (the step events it announces). */
+  private afterWrite = new Map<string, (() => void)[]>();
 
   constructor(
     private readonly deps: { store: Store; serial: Serial; logs: JobLogs; hub: LiveHub; notes?: RunNotes },
@@ -145,16 +147,17 @@ export class RunRecorder {
         publish("job:log", { jobKey: e.jobKey, job: this.names.get(e.jobKey) ?? e.jobKey, line: stamped });
       }
       this.live.get(e.jobKey)?.started(e.name, e.index, at);
-      this.putLiveSteps(e.jobKey);
-      publish("step:started", { jobKey: e.jobKey, name: e.name });
+      // Announced once the step is stored: a client reading the job on hearing it sees it running.
+      this.putLiveSteps(e.jobKey, () => publish("step:started", { jobKey: e.jobKey, name: e.name }));
     });
     bus.on("step:completed", (e) => {
       const at = new Date().toISOString();
       const open = this.steps.get(e.jobKey)?.find((s) => s.name === e.name && s.completedAt === null);
       if (open) open.completedAt = at;
       this.live.get(e.jobKey)?.completed(e.name, e.conclusion, at);
-      this.putLiveSteps(e.jobKey);
-      publish("step:completed", { jobKey: e.jobKey, name: e.name, conclusion: e.conclusion });
+      this.putLiveSteps(e.jobKey, () =>
+        publish("step:completed", { jobKey: e.jobKey, name: e.name, conclusion: e.conclusion }),
+      );
     });
     bus.on("job:completed", (e) => {
       const completedAt = new Date().toISOString();
@@ -236,9 +239,17 @@ export class RunRecorder {
    * Stores a running job's steps as they stand when the write's turn comes: one write queued per job
    * at a time, so the events that arrive while it waits (a short job's plan, start and end) make one
    * write, not one each (each was a delete and an insert), and none once the job's reports replaced them.
+   * `then` runs once the write that holds the steps as they stand now has landed (or failed, or
+   * there is none to make).
    */
-  private putLiveSteps(jobKey: string): void {
+  private putLiveSteps(jobKey: string, then?: () => void): void {
     const live = this.live.get(jobKey);
+    if (then) {
+      if (!live) return then();
+      const waiting = this.afterWrite.get(jobKey) ?? [];
+      waiting.push(then);
+      this.afterWrite.set(jobKey, waiting);
+    }
     if (!live || this.liveQueued.has(jobKey)) return;
     this.liveQueued.add(jobKey);
     const { store, serial } = this.deps;
@@ -246,11 +257,23 @@ export class RunRecorder {
       .then((job) =>
         serial.run(async () => {
           this.liveQueued.delete(jobKey);
-          if (this.live.get(jobKey) === live) await store.putSteps(job.id, live.rows(job.id));
+          // What waits for this write: it holds the steps as they stand from here on.
+          const waiting = this.afterWrite.get(jobKey) ?? [];
+          this.afterWrite.delete(jobKey);
+          try {
+            // As they stand now (a new plan may have replaced the one this write was queued for),
+            // and none once the job's reports replaced them.
+            const current = this.live.get(jobKey);
+            if (current) await store.putSteps(job.id, current.rows(job.id));
+          } finally {
+            for (const fn of waiting) fn();
+          }
         }),
       )
       .catch((err) => {
         this.liveQueued.delete(jobKey);
+        for (const fn of this.afterWrite.get(jobKey) ?? []) fn();
+        this.afterWrite.delete(jobKey);
         storeFailed(err);
       });
   }

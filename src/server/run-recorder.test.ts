@@ -1,0 +1,75 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { EventBus } from "../engine/index.js";
+import { openSqliteStore, type Step } from "../store/index.js";
+import { JobLogs } from "./job-logs.js";
+import { type LiveEvent, LiveHub } from "./live-hub.js";
+import { RunRecorder } from "./run-recorder.js";
+import { Serial } from "./serial.js";
+
+describe("RunRecorder", () => {
+  it("announces a step's start and end once the step is stored: a client reading the job on hearing them sees it", async () => {
+    const store = await openSqliteStore(":memory:");
+    try {
+      const repo = await store.addRepo({
+        owner: "acme",
+        name: "app",
+        url: "/srv/app.git",
+        defaultBranch: "main",
+        pollIntervalSeconds: 60,
+      });
+      const run = await store.createRun({
+        repoId: repo.id,
+        workflowName: "CI",
+        workflowFile: ".github/workflows/ci.yml",
+        event: "push",
+        ref: "refs/heads/main",
+        headBranch: "main",
+        headSha: "a".repeat(40),
+        status: "in_progress",
+        conclusion: null,
+        actor: "dev",
+        github: {},
+        inputs: {},
+        problems: [],
+      });
+      const hub = new LiveHub();
+      const bus = new EventBus();
+      const logs = new JobLogs(mkdtempSync(join(tmpdir(), "gantry-recorder-")));
+      new RunRecorder({ store, serial: new Serial(), logs, hub }, run, bus, true);
+      const jobKey = ".github/workflows/ci.yml/build";
+      // What a client reads of the job's steps as it hears each step event (the web page reloads).
+      const read: Promise<[string, Step[]]>[] = [];
+      hub.subscribe((e: LiveEvent) => {
+        if (!e.type.startsWith("step:")) return;
+        read.push(
+          store
+            .findJob(run.id, 1, jobKey)
+            .then(async (job) => [`${e.type} ${e.name}`, job ? await store.listSteps(job.id) : []]),
+        );
+      });
+      const runId = String(run.id);
+      bus.emit("job:queued", { runId, jobKey, name: "build" });
+      bus.emit("job:steps", { runId, jobKey, names: ["one", "two"] });
+      bus.emit("step:started", { runId, jobKey, name: "one", index: 0 });
+      await new Promise((r) => setTimeout(r, 50));
+      bus.emit("step:completed", { runId, jobKey, name: "one", outcome: "success", conclusion: "success" });
+      bus.emit("step:started", { runId, jobKey, name: "two", index: 1 });
+      await new Promise((r) => setTimeout(r, 50));
+      const seen = (await Promise.all(read)).map(([event, steps]) => [
+        event,
+        steps.map((s) => `${s.name}:${s.status}`).join(","),
+      ]);
+      expect(seen).toEqual([
+        ["step:started one", "one:in_progress,two:queued"],
+        ["step:completed one", "one:completed,two:in_progress"],
+        ["step:started two", "one:completed,two:in_progress"],
+      ]);
+      logs.closeAll();
+    } finally {
+      await store.close();
+    }
+  });
+});
