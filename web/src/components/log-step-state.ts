@@ -22,8 +22,8 @@ export function logStepState(
   if (!s) return "queued";
   const running = !!job && job.status !== "completed";
   const match = stored.find((x) => x.name === s.name);
-  // A step in the log has started: stored as queued, the job was read before its start was stored
-  // (and its step event may have come before the page listened), so the log says more.
+  // A step in the log has started: stored as queued, the job was read before the step started,
+  // and its step event (announced once stored) came before the page listened, so the log says more.
   if (match && match.status !== "queued") return stateOf(match);
   if (live[s.name]) return live[s.name];
   if (index === 0 && logSteps.length > 1) return "success";
