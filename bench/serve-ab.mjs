@@ -13,7 +13,8 @@
 //      completed_at, and the server's CPU per job (own and children's); `gantry run --max-jobs
 //      SLOTS` of the same matrix as the reference;
 //   3. push → first step: a `git push` through each build's own post-receive hook (`gantry hook
-//      install`), to each server in turn, and the server's CPU per push;
+//      install`), to each server in turn, and the server's CPU per push; also from the moment the
+//      pushed ref is updated (git's reference-transaction hook), which leaves git's transfer out;
 //   4. webhook → first step: a commit to the repository each server clones from, then GitHub's
 //      signed push payload POSTed to its /hooks/github, to each server in turn (on request).
 //
@@ -23,6 +24,7 @@
 //          --no-build  --keep  --out FILE
 import { execFileSync, spawn } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -344,6 +346,16 @@ try {
       const bare = join(tmpRoot, `${name}.git`);
       git(tmpRoot, "clone", "-q", "--bare", work, bare);
       git(work, "remote", "add", "origin", bare);
+      // The moment each push's ref is updated (git's reference-transaction hook, state committed),
+      // before the post-receive hook runs: the event → first step without git's own transfer.
+      const refTimes = join(tmpRoot, `${name}-ref-times`);
+      mkdirSync(refTimes);
+      const refHook = join(bare, "hooks", "reference-transaction");
+      writeFileSync(
+        refHook,
+        `#!/bin/sh\nwhile read -r _old new _ref; do\n  [ "$1" = committed ] && date +%s%N > ${JSON.stringify(refTimes)}/"$new"\ndone\nexit 0\n`,
+      );
+      chmodSync(refHook, 0o755);
       const server = await startServer(build, name, bare, [markers], "3");
       execFileSync(
         process.execPath,
@@ -358,6 +370,7 @@ try {
         server,
         markers,
         work,
+        refTimes,
         n: 0,
         results: [],
       });
@@ -377,7 +390,12 @@ try {
         if (Date.now() > deadline) return undefined;
         await sleep(2);
       }
-      const ms = Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000 - t0;
+      const stepAt = Number(BigInt(readFileSync(marker, "utf8").trim()) / 1000n) / 1000;
+      const ms = stepAt - t0;
+      const stamp = join(lane.refTimes, sha);
+      const fromRef = existsSync(stamp)
+        ? stepAt - Number(BigInt(readFileSync(stamp, "utf8").trim()) / 1000n) / 1000
+        : undefined;
       // The run's end, before the next push.
       for (;;) {
         const runs = await api(
@@ -394,7 +412,7 @@ try {
         await sleep(10);
       }
       const c1 = processCpu(lane.server.pid);
-      return { ms, pushed, own: c1.own - c0.own, children: c1.children - c0.children };
+      return { ms, pushed, fromRef, own: c1.own - c0.own, children: c1.children - c0.children };
     };
     for (const lane of lanes) await pushOnce(lane); // unmeasured
     log(
@@ -406,8 +424,16 @@ try {
       noise: noiseSince(noise0),
     };
     for (const lane of lanes) {
+      const fromRefs = lane.results.map((r) => r.fromRef).filter((x) => x !== undefined);
       results.pushToFirstStep[lane.build.label] = {
         ...laneFigures(lane),
+        // The pushed ref updated in the bare repository → the step: without git's own transfer.
+        refUpdatedToFirstStep: {
+          measured: fromRefs.length,
+          p50Ms: round(quantile(fromRefs, 0.5)),
+          p90Ms: round(quantile(fromRefs, 0.9)),
+          p99Ms: round(quantile(fromRefs, 0.99)),
+        },
         gitPushP50Ms: round(
           quantile(
             lane.results.map((r) => r.pushed),
