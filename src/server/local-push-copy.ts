@@ -1,17 +1,33 @@
-// A push to a repository on this host, brought into the server's clone without `git fetch`. A fetch
-// from a local path is six processes (fetch, sh, upload-pack, pack-objects, unpack-objects and the
-// connectivity check's rev-list), the longest part of the way from a push to its run. When the
-// pushed objects lie loose in origin (git unpacks a push of fewer than 100 objects), they are found
-// by one `rev-list --objects` in origin, copied as files, and the refs set by one `update-ref`.
+// A push to a repository on this host, brought into the server's clone without a git process. A
+// fetch from a local path is six processes (fetch, sh, upload-pack, pack-objects, unpack-objects and
+// the connectivity check's rev-list), and even a `rev-list` and an `update-ref` cost more than all
+// the rest of the way from a push to its run on a loaded machine. When the pushed objects lie loose
+// in origin (git unpacks a push of fewer than 100 objects), they are found by a walk from the pushed
+// tips that stops at what the clone has (git-object-files.ts: its loose files and its packs'
+// indexes), read and checked against their ids, written as files (each after the objects it names,
+// so that the clone never holds an object without what it names), and the refs set as git sets a
+// ref file (a lock file made exclusively, the old value checked, renamed into place).
 // Nothing of the hook's word is taken on trust: each pushed ref must be in origin's own files at the
 // value the hook told, every other branch and tag the same in origin and the clone (else a fetch
 // catches up on all of it), and the objects come from origin alone. Anything else (a deletion, a
-// packed object, a large push, refs this cannot read) answers false: the caller fetches.
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
-import { join } from "node:path";
+// packed object, a large push, refs or packs this cannot read) answers false: the caller fetches.
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import { isWatchedRef, type RefUpdate, readRefFiles } from "../triggers/index.js";
+import { looseObjectPath, objectLinks, PackedObjects, readLooseObject } from "./git-object-files.js";
+import { readStoredRef } from "./local-refs.js";
+import { refProblem } from "./validate.js";
 
-/** More objects than this: a fetch (one pack) does better than files one by one. */
+/** More objects than this (to copy, or looked at): a fetch (one pack) does better than files one by one. */
 const MAX_OBJECTS = 500;
 
 const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -23,14 +39,115 @@ export interface LocalPushCopy {
   origin: string;
   /** The refs the hook says were pushed. */
   updates: readonly RefUpdate[];
-  /** Runs git in a folder, with `input` on its standard input; rejects when git fails. */
-  git(cwd: string, args: string[], input?: string): Promise<string>;
+}
+
+/**
+ * The objects the pushed tips have that the clone has not, each after the objects it names (a
+ * depth-first walk's post-order); undefined when one of them is not a loose object of origin, when
+ * there are too many, or when something cannot be read with certainty.
+ */
+function missingObjects(
+  clone: string,
+  origin: string,
+  tips: readonly string[],
+): Array<{ oid: string; file: Buffer }> | undefined {
+  const oidLength = tips[0].length;
+  const packed = new PackedObjects(clone, oidLength);
+  try {
+    const order: Array<{ oid: string; file: Buffer }> = [];
+    const seen = new Set<string>();
+    // [object, the objects it names (undefined: not read yet), its file as read]
+    const stack: Array<[string, string[] | undefined, Buffer | undefined]> = [];
+    const visit = (oid: string): boolean => {
+      if (seen.has(oid)) return true;
+      seen.add(oid);
+      if (seen.size > MAX_OBJECTS * 4) return false;
+      if (existsSync(looseObjectPath(clone, oid))) return true;
+      const inPack = packed.has(oid);
+      if (inPack === "unknown") return false;
+      if (inPack) return true;
+      stack.push([oid, undefined, undefined]);
+      return true;
+    };
+    for (const tip of tips) if (!visit(tip)) return undefined;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top[1] === undefined) {
+        const object = readLooseObject(origin, top[0]);
+        if (object === undefined || object === "unknown") return undefined;
+        const links = objectLinks(object, oidLength);
+        if (links === "unknown") return undefined;
+        top[1] = links;
+        top[2] = object.file;
+      }
+      const next = top[1].pop();
+      if (next === undefined) {
+        stack.pop();
+        order.push({ oid: top[0], file: top[2] as Buffer });
+        if (order.length > MAX_OBJECTS) return undefined;
+      } else if (!visit(next)) return undefined;
+    }
+    return order;
+  } finally {
+    packed.close();
+  }
+}
+
+/**
+ * Writes a loose object of origin into the clone, as git writes one: a temporary file renamed into
+ * place. The bytes are the ones read and checked (not the file again, which may have changed since).
+ */
+function writeObject(clone: string, oid: string, file: Buffer): void {
+  const target = looseObjectPath(clone, oid);
+  mkdirSync(dirname(target), { recursive: true });
+  const temporary = join(dirname(target), `tmp_obj_gantry_${process.pid}_${oid}`);
+  try {
+    writeFileSync(temporary, file, { flag: "wx", mode: 0o444 });
+    renameSync(temporary, target);
+  } catch (err) {
+    rmSync(temporary, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Sets the clone's refs from the values they have (`here`) to the pushed ones, as git's files
+ * backend does: every ref's lock file made exclusively (one that exists: another writer, refused),
+ * each ref's value checked under its lock, the new values written and renamed into place.
+ */
+function setRefs(clone: string, updates: readonly RefUpdate[], here: Record<string, string>): void {
+  const locks: Array<{ ref: string; lock: string; fd: number }> = [];
+  try {
+    for (const u of updates) {
+      if (refProblem(u.ref)) throw new Error(`${u.ref}: not a ref name`);
+      const path = join(clone, u.ref);
+      mkdirSync(dirname(path), { recursive: true });
+      const lock = `${path}.lock`;
+      locks.push({ ref: u.ref, lock, fd: openSync(lock, "wx") });
+      const now = readStoredRef(clone, u.ref);
+      if (now !== (here[u.ref] ?? null)) throw new Error(`${u.ref} moved in the clone`);
+    }
+    for (const [i, u] of updates.entries()) {
+      writeSync(locks[i].fd, `${u.after}\n`);
+      closeSync(locks[i].fd);
+      locks[i].fd = -1;
+    }
+    for (const { ref, lock } of locks) renameSync(lock, join(clone, ref));
+    locks.length = 0;
+  } finally {
+    for (const { lock, fd } of locks) {
+      if (fd >= 0) closeSync(fd);
+      rmSync(lock, { force: true });
+    }
+  }
 }
 
 /** Whether the push was brought into the clone (see the top of this file); false: fetch. */
-export async function copyLocalPush(input: LocalPushCopy): Promise<boolean> {
+export function copyLocalPush(input: LocalPushCopy): boolean {
   const updates = input.updates.filter((u) => isWatchedRef(u.ref));
   if (updates.length === 0 || updates.some((u) => !OID.test(u.after) || /^0+$/.test(u.after))) return false;
+  if (new Set(updates.map((u) => u.ref)).size !== updates.length) return false;
+  if (updates.some((u) => u.after.length !== updates[0].after.length)) return false;
   const there = readRefFiles(input.origin);
   const here = readRefFiles(input.clone);
   if (!there || !here) return false;
@@ -39,40 +156,9 @@ export async function copyLocalPush(input: LocalPushCopy): Promise<boolean> {
   for (const ref of new Set([...Object.keys(there), ...Object.keys(here)])) {
     if (!pushed.has(ref) && there[ref] !== here[ref]) return false;
   }
-  // What the pushed tips have that the clone's refs (whose history the clone holds) have not.
-  const tips = [...new Set(Object.values(here))];
-  const listing = await input.git(
-    input.origin,
-    ["rev-list", "--objects", "--stdin"],
-    `${[...updates.map((u) => u.after), ...tips.map((t) => `^${t}`)].join("\n")}\n`,
-  );
-  const objects = listing
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => l.slice(0, l.indexOf(" ") < 0 ? l.length : l.indexOf(" ")));
-  if (objects.length > MAX_OBJECTS || objects.some((o) => !OID.test(o))) return false;
-  const path = (root: string, oid: string) => join(root, "objects", oid.slice(0, 2), oid.slice(2));
-  const missing = objects.filter((oid) => !existsSync(path(input.clone, oid)));
-  if (missing.some((oid) => !existsSync(path(input.origin, oid)))) return false;
-  for (const oid of missing) {
-    // As git writes an object: a temporary file in its folder, renamed into place.
-    const target = path(input.clone, oid);
-    mkdirSync(join(input.clone, "objects", oid.slice(0, 2)), { recursive: true });
-    const temporary = join(input.clone, "objects", oid.slice(0, 2), `tmp_obj_gantry_${process.pid}_${oid}`);
-    try {
-      copyFileSync(path(input.origin, oid), temporary);
-      renameSync(temporary, target);
-    } catch (err) {
-      rmSync(temporary, { force: true });
-      throw err;
-    }
-  }
-  // Every pushed ref at once, each from the value the clone had (git refuses when one moved since).
-  const zero = "0".repeat(updates[0].after.length);
-  await input.git(
-    input.clone,
-    ["update-ref", "--stdin"],
-    updates.map((u) => `update ${u.ref} ${u.after} ${here[u.ref] ?? zero}\n`).join(""),
-  );
+  const missing = missingObjects(input.clone, input.origin, [...new Set(updates.map((u) => u.after))]);
+  if (!missing) return false;
+  for (const { oid, file } of missing) writeObject(input.clone, oid, file);
+  setRefs(input.clone, updates, here);
   return true;
 }

@@ -115,14 +115,41 @@ describe("RepoClones", () => {
       } finally {
         delete process.env.GIT_TRACE;
       }
-      return [...readFileSync(trace, "utf8").matchAll(/trace: built-in: git (\S+)/g)].map((m) => m[1]);
+      // No trace file: no git process at all.
+      const text = existsSync(trace) ? readFileSync(trace, "utf8") : "";
+      return [...text.matchAll(/trace: built-in: git (\S+)/g)].map((m) => m[1]);
     };
     // Origin's files say what the hook said: the objects copied, main set, no fetch.
     const second = pushed("second");
-    expect(await traced([second])).toEqual(["rev-list", "update-ref"]);
+    expect(await traced([second])).toEqual([]);
     expect((await clones.resolveRef(repo, "main"))?.sha).toBe(second.after);
     expect(await clones.readFile(repo, second.after, "file.txt")).toBe("second");
     git(clone, "fsck", "--connectivity-only", "--no-dangling");
+    // Both sides' objects packed (maintenance): the walk stops at what the clone's packs hold. A branch
+    // and an annotated tag in one push, the tag's object and the commit copied, both refs set.
+    git(clone, "repack", "-q", "-a", "-d");
+    git(origin, "repack", "-q", "-a", "-d");
+    const tagged = pushed("tagged");
+    git(work, "tag", "-a", "-m", "release", "v1");
+    git(work, "push", "-q", "origin", "refs/tags/v1", "main:side");
+    const tag = git(work, "rev-parse", "v1");
+    const zero40 = "0".repeat(40);
+    const updates = [
+      tagged,
+      { ref: "refs/heads/side", before: zero40, after: tagged.after },
+      { ref: "refs/tags/v1", before: zero40, after: tag },
+    ];
+    expect(await traced(updates)).toEqual([]);
+    expect(git(clone, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags")).toBe(
+      `refs/heads/main ${tagged.after}\nrefs/heads/side ${tagged.after}\nrefs/tags/v1 ${tag}`,
+    );
+    expect(existsSync(join(clone, "objects", tag.slice(0, 2), tag.slice(2)))).toBe(true);
+    git(clone, "fsck", "--connectivity-only", "--no-dangling");
+    // Objects origin holds in a pack (a large push, or origin repacked): fetched.
+    const packedPush = pushed("packed");
+    git(origin, "repack", "-q", "-a", "-d");
+    expect(await traced([packedPush])).toContain("fetch");
+    expect((await clones.resolveRef(repo, "main"))?.sha).toBe(packedPush.after);
     // A notification origin does not bear out (a stranger's, or origin moved again): fetched, and
     // the clone has what origin has, not what was told.
     const third = pushed("third");

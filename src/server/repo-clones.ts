@@ -155,16 +155,19 @@ export class RepoClones {
 
   /**
    * Brings a push a post-receive hook told of into the clone: when origin is a repository on this
-   * host and the push is what its files say, by copying the pushed objects (local-push-copy.ts, two
-   * git processes); else, or when that fails, by a fetch of everything (sync).
+   * host and the push is what its files say, by copying the pushed objects and setting the refs as
+   * files (local-push-copy.ts, no git process); else, or when that fails, by a fetch of everything.
    */
   syncPush(repo: Pick<Repo, "owner" | "name" | "url">, updates: readonly RefUpdate[]): Promise<void> {
     return this.locked(repo, async () => {
       const dir = this.path(repo);
       const origin = existsSync(join(dir, "HEAD")) ? localGitDir(this.source(repo.url)) : undefined;
-      const copied =
-        origin !== undefined &&
-        (await copyLocalPush({ clone: dir, origin, updates, git }).catch(() => false));
+      let copied = false;
+      try {
+        copied = origin !== undefined && copyLocalPush({ clone: dir, origin, updates });
+      } catch {
+        // anything unexpected: fetched
+      }
       if (copied) this.fetched(repo);
       else await this.fetchNow(repo);
     });
