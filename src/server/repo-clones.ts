@@ -339,6 +339,16 @@ export class RepoClones {
     return sha.trim() || undefined;
   }
 
+  /**
+   * A commit's raw content by its id, read by the clone's cat-file process (kept: its id never
+   * changes); undefined when the clone has no such commit, or that process failed.
+   */
+  async readCommit(repo: Pick<Repo, "owner" | "name">, id: string): Promise<Buffer | undefined> {
+    if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(id)) return undefined;
+    const read = await this.object(repo, id);
+    return read !== "unread" && read?.type === "commit" ? read.content : undefined;
+  }
+
   /** A ref's stored id in a clone (readStoredRef); "unknown" before the first fetch, or in a reftable clone. */
   private storedRef(dir: string, ref: string): StoredRef {
     if (!existsSync(join(dir, "HEAD")) || existsSync(join(dir, "reftable"))) return "unknown";

@@ -194,6 +194,7 @@ export class TriggerService {
         notification,
         fetch: () => this.deps.clones.syncPush(repo, notification.updates),
         peel: (ids) => this.deps.clones.peelCommits(repo, ids),
+        readCommit: (id) => this.deps.clones.readCommit(repo, id),
       });
       await this.save(repo, { ...state, refs });
       return this.fire(repo, events, "hook");

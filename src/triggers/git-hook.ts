@@ -7,7 +7,16 @@ import { PayloadError } from "./errors.js";
 import { ZERO_SHA } from "./git.js";
 import { fetchMirror } from "./mirror.js";
 import type { PollResult } from "./poller.js";
-import { type CommitReader, type Pusher, peelAll, pushEvents } from "./push-events.js";
+import {
+  type CommitContentReader,
+  type CommitReader,
+  type Pusher,
+  type PushWalk,
+  peelAll,
+  pushEvents,
+  readLinearPush,
+  walkKey,
+} from "./push-events.js";
 import {
   applyUpdates,
   diffRefs,
@@ -72,6 +81,8 @@ export interface HookEventsInput {
   fetch?: () => Promise<void>;
   /** The commits of these ids as the clone has them (default: pushEvents asks git). */
   peel?: CommitReader;
+  /** A commit's raw content as the clone has it: a push's commits read without git (readLinearPush). */
+  readCommit?: CommitContentReader;
 }
 
 /** The events of a hook's notification (see the top of this file); `refs` is what to record as seen. */
@@ -91,6 +102,18 @@ export async function hookEvents(input: HookEventsInput): Promise<PollResult> {
   const afterPush = applyUpdates(seen, fresh);
   const missed = diffRefs(afterPush, refs);
   const peeled = await peelAll(input.peel, [...fresh, ...missed], refs, input.repo.defaultBranch);
+  // A push's commits (a branch moved forward by commits of one parent each): read ahead, as the ids.
+  const walks = new Map<string, PushWalk>();
+  const readCommit = input.readCommit;
+  if (readCommit && peeled) {
+    for (const u of fresh) {
+      const before = peeled.get(u.before);
+      const after = peeled.get(u.after);
+      if (!before || !after || walks.has(walkKey(u))) continue;
+      const walk = await readLinearPush(readCommit, { before, after });
+      if (walk) walks.set(walkKey(u), walk);
+    }
+  }
   const events = pushEvents({
     gitDir: input.gitDir,
     repo: input.repo,
@@ -98,6 +121,7 @@ export async function hookEvents(input: HookEventsInput): Promise<PollResult> {
     refsBefore: seen,
     pusher: input.notification.pusher,
     peeled,
+    walks,
   });
   events.push(
     ...pushEvents({

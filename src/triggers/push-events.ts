@@ -125,7 +125,7 @@ export function commitPeeler(
 }
 
 /** The commits an update of a ref from `before` to `after` brought (see walkPush). */
-interface PushWalk {
+export interface PushWalk {
   /** Newest first (topological order), at most MAX_PAYLOAD_COMMITS. */
   shas: string[];
   /** Each listed commit, read. */
@@ -180,6 +180,92 @@ function walkPush(
       ? commits.before !== commits.after
       : !edge.has(commits.before);
   return { shas, commits: read, forced };
+}
+
+/** A commit's raw content (`git cat-file commit`), undefined when the clone has no such commit. */
+export type CommitContentReader = (id: string) => Promise<Buffer | undefined>;
+
+/** The most commits readLinearPush follows before it leaves the walk to git. */
+const LINEAR_WALK = 64;
+
+const IDENT = /^([^<>\n]*) <([^<>\n]*)> (\d{1,15}) ([+-])(\d\d)(\d\d)$/;
+
+/** A commit's time as git's %cI writes it (strict ISO 8601, in the committer's own offset). */
+function isoStrict(seconds: number, sign: string, hours: string, minutes: string): string {
+  const offset = (sign === "-" ? -1 : 1) * (Number(hours) * 60 + Number(minutes));
+  const at = new Date((seconds + offset * 60) * 1000);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const date = `${String(at.getUTCFullYear()).padStart(4, "0")}-${two(at.getUTCMonth() + 1)}-${two(at.getUTCDate())}`;
+  const time = `${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())}`;
+  return `${date}T${time}${offset < 0 ? "-" : "+"}${hours}:${minutes}`;
+}
+
+/**
+ * A commit's raw content read as FORMAT gives it, with its parents; undefined for anything whose
+ * reading could differ from git's (a message in another encoding, an ident git would trim).
+ */
+function parseRawCommit(id: string, raw: Buffer): (CommitInfo & { parents: string[] }) | undefined {
+  const text = raw.toString("utf8");
+  const cut = text.indexOf("\n\n");
+  const headers = (cut < 0 ? text : text.slice(0, cut)).split("\n");
+  let tree: string | undefined;
+  const parents: string[] = [];
+  const idents: Record<string, RegExpExecArray> = {};
+  for (const line of headers) {
+    const space = line.indexOf(" ");
+    const key = line.slice(0, space);
+    const value = line.slice(space + 1);
+    if (key === "tree") tree = value;
+    else if (key === "parent") parents.push(value);
+    else if (key === "author" || key === "committer") {
+      const m = IDENT.exec(value);
+      if (!m || idents[key] || /\s$/.test(m[1]) || /^\s/.test(m[2])) return undefined;
+      idents[key] = m;
+    } else if (key === "encoding") return undefined;
+  }
+  const { author, committer } = idents;
+  if (!tree || !OBJECT_ID.test(tree) || !author || !committer || parents.some((p) => !OBJECT_ID.test(p)))
+    return undefined;
+  return {
+    id,
+    tree,
+    parents,
+    author: { name: author[1], email: author[2] },
+    committer: { name: committer[1], email: committer[2] },
+    timestamp: isoStrict(Number(committer[3]), committer[4], committer[5], committer[6]),
+    message: cut < 0 ? "" : text.slice(cut + 2).trim(),
+  };
+}
+
+/**
+ * walkPush for the common push, without a git process: `after`'s commits, each with one parent,
+ * down to `before`'s commit, read through `read` (the server's clone answers through its cat-file
+ * process), at most LINEAR_WALK of them. Undefined when the history is not that (a merge, a root, a
+ * rewritten branch, too long, a commit this does not read as git would): pushEvents asks git.
+ */
+export async function readLinearPush(
+  read: CommitContentReader,
+  commits: { before: string; after: string },
+): Promise<PushWalk | undefined> {
+  const shas: string[] = [];
+  const read_ = new Map<string, CommitInfo>();
+  let id = commits.after;
+  while (id !== commits.before) {
+    if (shas.length >= LINEAR_WALK) return undefined;
+    const raw = await read(id);
+    const commit = raw && parseRawCommit(id, raw);
+    if (!commit || commit.parents.length !== 1) return undefined;
+    const { parents, ...info } = commit;
+    shas.push(id);
+    read_.set(id, info);
+    id = parents[0];
+  }
+  return { shas, commits: read_, forced: false };
+}
+
+/** The key of an update's walk in PushEventsInput.walks. */
+export function walkKey(update: { before: string; after: string }): string {
+  return `${update.before}..${update.after}`;
 }
 
 /** Reads the commits ids stand for (an annotated tag's target), undefined for one the clone has not. */
@@ -242,6 +328,8 @@ export interface PushEventsInput {
   pusher?: Pusher;
   /** Ids whose commits the caller has read already (commitPeeler's `peeled`). */
   peeled?: ReadonlyMap<string, string | undefined>;
+  /** Updates whose commits the caller has walked already (readLinearPush), by walkKey. */
+  walks?: ReadonlyMap<string, PushWalk>;
 }
 
 /** The events GitHub would send for these ref updates (see the top of this file). */
@@ -286,7 +374,9 @@ export function pushEvents(input: PushEventsInput): RepoEvent[] {
     // A push onto a commit the clone has: its commits, read, and `forced`, in one git process.
     const beforeCommit = created || deleted ? undefined : peel(u.before);
     const walk =
-      beforeCommit && commit ? walkPush(gitDir, u, { before: beforeCommit, after: commit }) : undefined;
+      beforeCommit && commit
+        ? (input.walks?.get(walkKey(u)) ?? walkPush(gitDir, u, { before: beforeCommit, after: commit }))
+        : undefined;
     const pushedShas = deleted
       ? []
       : walk
