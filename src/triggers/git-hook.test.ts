@@ -12,7 +12,7 @@ import {
 } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { commitFiles, makeRemote } from "../../test/git-remote.js";
@@ -369,6 +369,26 @@ describe.each([
     const started = req.running.filter((p) => ["curl", "awk", "mawk", "gawk"].includes(basename(p.exe)));
     expect(started.map((p) => basename(p.exe))).toEqual(form === "bash" ? [] : ["curl"]);
     expect(req.running.filter((p) => p.argv.some((a) => a.includes("s3")))).toEqual([]);
+  });
+
+  it("names the pusher by the user's account when the environment names no user", async () => {
+    const server = await listen(202);
+    closers.push(server.close);
+    const r = makeRemote({ "a.txt": "1" });
+    installHook({ repo: r.origin, server: server.url, shell });
+    // An `id` first on PATH that says when it ran: bash reads the passwd entry itself.
+    const bin = mkdtempSync(join(tmpdir(), "gantry-hook-bin-"));
+    const ran = join(bin, "id-ran");
+    writeFileSync(join(bin, "id"), `#!/bin/sh\n: > '${ran}'\nexec /usr/bin/id "$@"\n`, { mode: 0o755 });
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    for (const name of ["USER", "LOGNAME", "GL_USERNAME", "GITEA_PUSHER_NAME", "REMOTE_USER"])
+      delete env[name];
+    const p = await push(r.work, [], env);
+    expect(p.code, p.stderr).toBe(0);
+    const n = parseHookNotification(JSON.parse(server.requests[0].body));
+    expect(n.pusher).toEqual({ name: userInfo().username });
+    expect(existsSync(ran)).toBe(form !== "bash");
+    rmSync(bin, { recursive: true, force: true });
   });
 
   it("posts every ref of a push, refs, path and pusher with odd characters, and no token when none is set", async () => {

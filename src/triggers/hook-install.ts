@@ -132,8 +132,20 @@ function loopbackEndpoint(server: URL): Endpoint | undefined {
   return { host, port: server.port || "80", path: `${server.pathname.replace(/\/+$/, "")}/hooks/git` };
 }
 
-/** The lines every form of the hook starts with: where it is, its settings, who pushed. */
-function hookPreamble(server: string, name: string | undefined): string {
+/**
+ * The lines every form of the hook starts with: where it is, its settings, who pushed. Without a
+ * user in the environment, the user's name is its uid's passwd entry: bash reads /etc/passwd itself
+ * (no process), else (or when the entry is not there, a directory service's user) `id -un`.
+ */
+function hookPreamble(server: string, name: string | undefined, bash = false): string {
+  const passwd = bash
+    ? `if [ -z "$GANTRY_HOOK_PUSHER" ] && [ -r /etc/passwd ]; then
+  while IFS=: read -r user _ uid _; do
+    if [ "$uid" = "$UID" ]; then GANTRY_HOOK_PUSHER=$user; break; fi
+  done </etc/passwd
+fi
+`
+    : "";
   return `# ${MARKER}: tells the gantry server about this push. Installed by \`gantry hook install\`;
 # the request's URL and token in ${HOOK_CURLRC} beside the repository. It never fails the push, and
 # waits at most ${HOOK_TIMEOUT_MS / 1000} s for the server's answer.
@@ -146,7 +158,7 @@ if ! [ -r "$config" ]; then warn "no server to notify: cannot read $config"; exi
 GANTRY_HOOK_PATH=$dir
 GANTRY_HOOK_NAME=${shellQuote(name ?? "")}
 GANTRY_HOOK_PUSHER=\${GL_USERNAME:-\${GITEA_PUSHER_NAME:-\${REMOTE_USER:-\${USER:-\${LOGNAME:-}}}}}
-[ -n "$GANTRY_HOOK_PUSHER" ] || GANTRY_HOOK_PUSHER=$(id -un 2>/dev/null)
+${passwd}[ -n "$GANTRY_HOOK_PUSHER" ] || GANTRY_HOOK_PUSHER=$(id -un 2>/dev/null)
 GANTRY_HOOK_EMAIL=\${GITEA_PUSHER_EMAIL:-}
 `;
 }
@@ -222,7 +234,7 @@ exit 0
 `
     : CURL_SEND;
   return `#!${bash}
-${hookPreamble(server, name)}LC_ALL=C
+${hookPreamble(server, name, true)}LC_ALL=C
 # A JSON string's inside: backslashes and quotes escaped, control characters as \\u00XX.
 jstr() {
   local s=$1 out= c i
