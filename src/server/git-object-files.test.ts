@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { gitAsTester as git } from "../../test/harness.js";
-import { looseObjectPath, objectLinks, PackedObjects, readLooseObject } from "./git-object-files.js";
+import {
+  looseObjectPath,
+  MAX_OBJECT_BYTES,
+  objectLinks,
+  PackedObjects,
+  readLooseObject,
+} from "./git-object-files.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -55,6 +61,24 @@ describe("git object files", () => {
     // Not zlib at all.
     writeFileSync(looseObjectPath(gitDir, other), "plain text");
     expect(readLooseObject(gitDir, other)).toBe("unknown");
+    // A small file that inflates past the limit: not inflated whole.
+    const dir = dirname(gitDir);
+    writeFileSync(join(dir, "zeros"), Buffer.alloc(MAX_OBJECT_BYTES + 1));
+    const big = git(dir, "hash-object", "-w", "zeros");
+    expect(readLooseObject(gitDir, big)).toBe("unknown");
+  });
+
+  it("refuses a tree that does not end where its last entry does", () => {
+    const oid = "a".repeat(40);
+    const entry = Buffer.concat([Buffer.from("100644 f\0"), Buffer.from(oid, "hex")]);
+    const file = Buffer.alloc(0);
+    expect(objectLinks({ type: "tree", content: entry, file }, 40)).toEqual([oid]);
+    expect(objectLinks({ type: "tree", content: entry.subarray(0, -1), file }, 40)).toBe("unknown");
+    expect(objectLinks({ type: "tree", content: Buffer.concat([entry, Buffer.from("1")]), file }, 40)).toBe(
+      "unknown",
+    );
+    const submodule = Buffer.concat([Buffer.from("160000 m\0"), Buffer.from(oid, "hex")]);
+    expect(objectLinks({ type: "tree", content: submodule, file }, 40)).toEqual([]);
   });
 
   it("finds objects in the packs' indexes; alternates make every answer unknown", () => {

@@ -8,7 +8,6 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
-import { treeEntries } from "./cat-file-batch.js";
 
 export type ObjectType = "blob" | "tree" | "commit" | "tag";
 
@@ -21,6 +20,9 @@ export interface LooseObject {
 
 const TYPES = new Set<string>(["blob", "tree", "commit", "tag"]);
 
+/** An object larger than this (inflated) is not read here: "unknown". */
+export const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
+
 /** A loose object's file. */
 export function looseObjectPath(gitDir: string, oid: string): string {
   return join(gitDir, "objects", oid.slice(0, 2), oid.slice(2));
@@ -28,7 +30,8 @@ export function looseObjectPath(gitDir: string, oid: string): string {
 
 /**
  * A loose object, read and checked (its content hashes to its id); undefined when there is no such
- * file; "unknown" when the file is not an object git would take under that id.
+ * file; "unknown" when the file is not an object git would take under that id, or is larger than
+ * MAX_OBJECT_BYTES.
  */
 export function readLooseObject(gitDir: string, oid: string): LooseObject | undefined | "unknown" {
   let raw: Buffer;
@@ -39,7 +42,8 @@ export function readLooseObject(gitDir: string, oid: string): LooseObject | unde
   }
   let data: Buffer;
   try {
-    data = inflateSync(raw);
+    // A large object (or a small file that inflates to one) is git's to move, not this process's.
+    data = inflateSync(raw, { maxOutputLength: MAX_OBJECT_BYTES });
   } catch {
     return "unknown";
   }
@@ -64,8 +68,21 @@ const HEADER_ID = /^(tree|parent|object) ([0-9a-f]{40}|[0-9a-f]{64})$/;
 export function objectLinks(object: LooseObject, oidLength: number): string[] | "unknown" {
   if (object.type === "blob") return [];
   if (object.type === "tree") {
-    const entries = treeEntries(object.content, oidLength / 2);
-    return entries.filter((e) => e.mode !== "160000").map((e) => e.oid);
+    // "<mode> <name>\0<id>" after one another, to the last byte; a submodule (160000) names a
+    // commit of another repository.
+    const tree = object.content;
+    const bytes = oidLength / 2;
+    const links: string[] = [];
+    let at = 0;
+    while (at < tree.length) {
+      const space = tree.indexOf(32, at);
+      const nul = space < 0 ? -1 : tree.indexOf(0, space + 1);
+      if (space <= at || nul < 0 || nul + 1 + bytes > tree.length) return "unknown";
+      if (tree.subarray(at, space).toString("latin1") !== "160000")
+        links.push(tree.subarray(nul + 1, nul + 1 + bytes).toString("hex"));
+      at = nul + 1 + bytes;
+    }
+    return links;
   }
   const end = object.content.indexOf("\n\n");
   const headers = object.content.subarray(0, end < 0 ? object.content.length : end).toString("utf8");
