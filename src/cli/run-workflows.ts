@@ -231,7 +231,7 @@ export async function runWorkflows(opts: RunWorkflowsOptions): Promise<RunReport
     sourceDir: repo.root,
     repositoryName: repo.name,
     toolCache,
-    ...(opts.isolation === "sandbox" ? localSandbox(home, toolCache) : {}),
+    ...(opts.isolation === "sandbox" ? localSandbox(home, toolCache) : { prepareAhead: true }),
     actions: new ActionRunner(
       new BuiltInActions({ cache, artifacts, repositories: actionStore }),
       actionStore,

@@ -15,5 +15,11 @@ export function prepareJobTools(dir: string, path: string): { NPM_CONFIG_PREFIX:
   mkdirSync(bin, { recursive: true });
   const corepack = findOnPath("corepack", path);
   if (corepack) symlinkSync(corepack, join(bin, "corepack"));
+  return jobToolsEnv(dir, path);
+}
+
+/** The variables of a job's tools folder made already (see prepareJobTools). */
+export function jobToolsEnv(dir: string, path: string): { NPM_CONFIG_PREFIX: string; PATH: string } {
+  const bin = join(dir, "bin");
   return { NPM_CONFIG_PREFIX: dir, PATH: path ? `${bin}${delimiter}${path}` : bin };
 }

@@ -6,10 +6,12 @@ import { evaluateToken, type Json, toText } from "../expressions/index.js";
 import { JobSandbox, type SandboxLayout } from "../sandbox/index.js";
 import type { ActionProvider } from "./action-port.js";
 import { dockerUnavailable, needsDocker } from "./docker.js";
+import { findOnPath } from "./find-on-path.js";
+import { JobFolderMaker, type JobFolders, jobFolders } from "./job-folders.js";
 import { jobHomeEnv } from "./job-home.js";
 import type { JobServices } from "./job-services.js";
 import { JobSession } from "./job-session.js";
-import { prepareJobTools } from "./job-tools.js";
+import { jobToolsEnv, prepareJobTools } from "./job-tools.js";
 import { Masker } from "./masker.js";
 import { killProcessGroups } from "./process.js";
 import { StepOutput } from "./step-output.js";
@@ -46,6 +48,23 @@ export interface LocalRunnerOptions {
    * folders and files are then its own). With a sandbox or without, the steps get a HOME of their own.
    */
   sandbox?: Omit<SandboxLayout, "jobDir" | "tmpDir">;
+  /**
+   * Makes each job's folders ahead, while the job before runs (see JobFolderMaker): `gantry run`
+   * without a sandbox. Ignored with `sandbox`.
+   */
+  prepareAhead?: boolean;
+}
+
+/** A run's event payload as its jobs' event.json holds it: the same object for every job of a run. */
+const eventTexts = new WeakMap<object, string>();
+function eventJson(event: Json): string {
+  if (event === null || typeof event !== "object") return JSON.stringify(event, null, 2);
+  let text = eventTexts.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(event, null, 2);
+    eventTexts.set(event, text);
+  }
+  return text;
 }
 
 /** github context keys the runner also exports as GITHUB_<KEY> to every step. */
@@ -84,35 +103,41 @@ export class LocalRunner implements JobExecutor {
    * asks the C++ side, key by key, and nothing in gantry changes it while jobs run.
    */
   private processEnv?: Record<string, string>;
+  private folders?: JobFolderMaker;
 
   constructor(private readonly opts: LocalRunnerOptions) {}
 
   async runJob(req: JobRequest): Promise<JobOutcome> {
     const { bus, runId, jobKey, job } = req;
     const n = ++this.jobCount;
-    const jobDir = join(this.opts.runsDir, runId, String(n));
-    const workspace = join(jobDir, "work", this.opts.repositoryName);
-    const temp = join(jobDir, "temp");
-    const filesDir = join(temp, "_runner_file_commands");
-    const eventPath = join(temp, "_github_workflow", "event.json");
-    const home = join(jobDir, "home");
-    const tools = join(jobDir, "tools");
-    const tmp = join(jobDir, "tmp");
-    const dirs = [workspace, filesDir, join(temp, "_github_workflow"), home, tools];
-    if (this.opts.sandbox) dirs.push(tmp);
-    for (const d of dirs) mkdirSync(d, { recursive: true });
+    const runDir = join(this.opts.runsDir, runId);
+    const jobDir = join(runDir, String(n));
     // A HOME of the job's own in every mode: `git config --global`, ~/.npmrc, ~/.npm stay in the job.
     const host = this.opts.hostEnv ?? (this.processEnv ??= { ...process.env } as Record<string, string>);
+    let folders: JobFolders;
+    let toolsEnv: ReturnType<typeof jobToolsEnv>;
+    if (this.opts.prepareAhead && !this.opts.sandbox) {
+      this.folders ??= new JobFolderMaker(this.opts.repositoryName, findOnPath("corepack", host.PATH));
+      folders = this.folders.make(runDir, jobDir);
+      toolsEnv = jobToolsEnv(folders.tools, host.PATH ?? "");
+    } else {
+      folders = jobFolders(jobDir, this.opts.repositoryName, Boolean(this.opts.sandbox));
+      const { workspace, filesDir, eventDir, home, tools, tmp } = folders;
+      for (const d of [workspace, filesDir, eventDir, home, tools, ...(tmp ? [tmp] : [])])
+        mkdirSync(d, { recursive: true });
+      // What `npm i -g` and `corepack enable` install stays in the job too.
+      toolsEnv = prepareJobTools(tools, host.PATH ?? "");
+    }
+    const { workspace, temp, filesDir, eventDir, home, tools } = folders;
+    const tmp = folders.tmp ?? join(jobDir, "tmp");
     const hostEnv = jobHomeEnv(host, home);
-    // What `npm i -g` and `corepack enable` install stays in the job too.
-    const toolsEnv = prepareJobTools(tools, hostEnv.PATH ?? "");
     // The run's own payload (github.event: a dispatch's inputs included), as GitHub writes it.
-    const event = (req.contexts.github as Record<string, Json>).event ?? {};
-    writeFileSync(eventPath, JSON.stringify(event, null, 2));
+    const eventPath = join(eventDir, "event.json");
+    writeFileSync(eventPath, eventJson((req.contexts.github as Record<string, Json>).event ?? {}));
     const user = this.opts.sandbox?.user;
     if (user) {
       // Everything from the job's folder down to what the steps use is the job user's.
-      const owned = [jobDir, join(jobDir, "work"), workspace, temp, filesDir, join(temp, "_github_workflow")];
+      const owned = [jobDir, join(jobDir, "work"), workspace, temp, filesDir, eventDir];
       for (const p of [...owned, eventPath, home, tmp, tools, join(tools, "bin")])
         chownSync(p, user.uid, user.gid);
     }

@@ -9,32 +9,46 @@ export interface ShellCommand {
   extension: string;
 }
 
-const found = new Map<string, string | undefined>();
+/** Whether each file asked about is an executable, by its path: every step asks again. */
+const executables = new Map<string, boolean>();
+/** Past this many files the memo starts again: each job's own folders on PATH are new paths. */
+export const WHICH_MEMO_LIMIT = 4096;
 
-/** Finds an executable on PATH, as a shell would (remembered: every step asks again). */
-export function which(name: string, path = process.env.PATH ?? ""): string | undefined {
-  if (name.includes("/")) return name;
-  const key = `${name}\0${path}`;
-  if (found.has(key)) return found.get(key);
-  const result = search(name, path);
-  found.set(key, result);
-  return result;
+/** How many files which() remembers now (for tests). */
+export function whichMemoSize(): number {
+  return executables.size;
 }
 
-function search(name: string, path: string): string | undefined {
+/**
+ * Finds an executable on PATH, as a shell would. Each file's answer is remembered on its own, so a
+ * PATH that differs only in a job's own folders (its tools' `bin`, GITHUB_PATH's) asks the file
+ * system about those folders alone.
+ */
+export function which(name: string, path = process.env.PATH ?? ""): string | undefined {
+  if (name.includes("/")) return name;
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
     const full = join(dir, name);
-    // Most folders on PATH have no such file: asked without an exception (each costs a stack trace).
-    if (!existsSync(full)) continue;
-    try {
-      accessSync(full, constants.X_OK);
-      return full;
-    } catch {
-      // not here
+    let known = executables.get(full);
+    if (known === undefined) {
+      known = isExecutable(full);
+      if (executables.size >= WHICH_MEMO_LIMIT) executables.clear();
+      executables.set(full, known);
     }
+    if (known) return full;
   }
   return undefined;
+}
+
+function isExecutable(full: string): boolean {
+  // Most folders on PATH have no such file: asked without an exception (each costs a stack trace).
+  if (!existsSync(full)) return false;
+  try {
+    accessSync(full, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Splits a custom shell line such as `perl -w {0}` into words, honouring simple quotes. */

@@ -1,0 +1,61 @@
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { JobFolderMaker, jobFolders } from "./job-folders.js";
+
+function layoutOf(jobDir: string): string[] {
+  const f = jobFolders(jobDir, "repo", false);
+  return [f.workspace, f.filesDir, f.eventDir, f.home, join(f.tools, "bin")].filter((d) => existsSync(d));
+}
+
+/** The event loop's next turn, when the maker makes its spare. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("JobFolderMaker", () => {
+  it("makes each job's folders, the next job's from the spare made ahead, empty and its own", async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), "gantry-folders-"));
+    const runDir = join(runsDir, "run1");
+    const maker = new JobFolderMaker("repo", "/usr/bin/corepack");
+    const first = maker.make(runDir, join(runDir, "1"));
+    expect(layoutOf(first.jobDir)).toHaveLength(5);
+    expect(readlinkSync(join(first.tools, "bin", "corepack"))).toBe("/usr/bin/corepack");
+    // What the first job leaves in its folders stays there.
+    writeFileSync(join(first.workspace, "left.txt"), "x");
+    await nextTurn();
+    expect(readdirSync(runDir).sort()).toEqual([".next-1", "1"]);
+    const second = maker.make(runDir, join(runDir, "2"));
+    expect(layoutOf(second.jobDir)).toHaveLength(5);
+    expect(readdirSync(second.workspace)).toEqual([]);
+    expect(readlinkSync(join(second.tools, "bin", "corepack"))).toBe("/usr/bin/corepack");
+    await nextTurn();
+    expect(readdirSync(runDir).sort()).toEqual([".next-2", "1", "2"]);
+  });
+
+  it("gives jobs that start together folders of their own", async () => {
+    const runDir = join(mkdtempSync(join(tmpdir(), "gantry-folders-")), "run");
+    const maker = new JobFolderMaker("repo", undefined);
+    maker.make(runDir, join(runDir, "1"));
+    await nextTurn();
+    const made = [2, 3, 4].map((n) => maker.make(runDir, join(runDir, String(n))));
+    for (const f of made) expect(layoutOf(f.jobDir)).toHaveLength(5);
+    expect(existsSync(join(made[0].tools, "bin", "corepack"))).toBe(false);
+    // One spare at a time, made after them.
+    await nextTurn();
+    expect(readdirSync(runDir).sort()).toEqual([".next-2", "1", "2", "3", "4"]);
+  });
+
+  it("leaves nothing behind when the run's folder goes before the spare is made", async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), "gantry-folders-"));
+    const runDir = join(runsDir, "run");
+    const maker = new JobFolderMaker("repo", undefined);
+    maker.make(runDir, join(runDir, "1"));
+    renameSync(runDir, join(runsDir, "trash"));
+    await nextTurn();
+    expect(existsSync(runDir)).toBe(false);
+    expect(readdirSync(join(runsDir, "trash"))).toEqual(["1"]);
+    // The next run's job is made anew, in its own folder.
+    const other = maker.make(join(runsDir, "run2"), join(runsDir, "run2", "1"));
+    expect(layoutOf(other.jobDir)).toHaveLength(5);
+  });
+});
