@@ -383,6 +383,54 @@ jobs:
     expect(r.code).toBe(0);
   });
 
+  it("gives each job of a chain empty folders and file-command files of its own (the later ones made ahead)", async () => {
+    const shared = scratch();
+    const step = (id: string) => `    steps:
+      - run: |
+          test -z "$(ls -A)"
+          test -z "$(ls -A "$HOME")"
+          test "$(ls "$RUNNER_TEMP" | grep -v '\\.sh$' | tr '\\n' ' ')" = "_github_workflow _runner_file_commands "
+          test -s "$GITHUB_EVENT_PATH"
+          for f in "$GITHUB_OUTPUT" "$GITHUB_ENV" "$GITHUB_PATH" "$GITHUB_STEP_SUMMARY" "$GITHUB_STATE"; do
+            test -f "$f" && test ! -s "$f"
+          done
+          test "$(ls "$RUNNER_TEMP/_runner_file_commands" | wc -l)" = 5
+          if command -v corepack > /dev/null; then test -L "$NPM_CONFIG_PREFIX/bin/corepack"; fi
+          echo "$GITHUB_OUTPUT" >> "$SHARED/outputs"
+          echo "$GITHUB_WORKSPACE" >> "$SHARED/workspaces"
+          echo "seen=${id}" >> "$GITHUB_OUTPUT"
+          echo "FROM_ENV=${id}" >> "$GITHUB_ENV"
+          touch left-by-${id} "$HOME/left-by-${id}"
+      - id: second
+        run: |
+          test "$FROM_ENV" = ${id}
+          test "$(ls "$RUNNER_TEMP/_runner_file_commands" | wc -l)" = 10
+`;
+    const repo = repoWith(`name: CI
+on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    outputs:
+      seen: \${{ steps.first.outputs.seen }}
+${step("a").replace("      - run: |", "      - id: first\n        run: |")}  b:
+    needs: a
+    runs-on: ubuntu-latest
+${step("b")}  c:
+    needs: b
+    runs-on: ubuntu-latest
+${step("c")}      - run: test "\${{ needs.b.result }}" = success
+`);
+    const r = await gantry(repo, ["run"], { env: { SHARED: shared } });
+    expect(summary(r.report)).toEqual({ CI: { a: "success", b: "success", c: "success" } });
+    expect(job(r.report, "a").outputs).toEqual({ seen: "a" });
+    for (const list of ["outputs", "workspaces"]) {
+      const paths = readFileSync(join(shared, list), "utf8").trim().split("\n");
+      expect(new Set(paths).size).toBe(3);
+    }
+    expect(r.code).toBe(0);
+  });
+
   it("actions/checkout brings HEAD plus uncommitted and untracked files, not ignored or deleted ones", async () => {
     const repo = makeRepo({
       files: {

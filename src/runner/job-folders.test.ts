@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -28,6 +36,19 @@ describe("JobFolderMaker", () => {
     expect(layoutOf(second.jobDir)).toHaveLength(5);
     expect(readdirSync(second.workspace)).toEqual([]);
     expect(readlinkSync(join(second.tools, "bin", "corepack"))).toBe("/usr/bin/corepack");
+    // Its first step's file-command files are there, empty, named as GitHub's runner names them.
+    expect(first.commandFiles).toBeUndefined();
+    const files = Object.values(second.commandFiles ?? {});
+    expect(files).toHaveLength(5);
+    for (const file of files) {
+      expect(file.startsWith(`${second.filesDir}/`)).toBe(true);
+      expect(readFileSync(file, "utf8")).toBe("");
+    }
+    expect(
+      readdirSync(second.filesDir)
+        .map((f) => f.replace(/_[0-9a-f-]{36}$/, ""))
+        .sort(),
+    ).toEqual(["add_path", "save_state", "set_env", "set_output", "step_summary"]);
     await nextTurn();
     expect(readdirSync(runDir).sort()).toEqual([".next-2", "1", "2"]);
   });

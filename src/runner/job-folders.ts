@@ -1,5 +1,23 @@
-import { mkdirSync, renameSync, symlinkSync } from "node:fs";
-import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+
+/** The file-command files of a step, by variable, as GitHub's runner names them (`set_output_<guid>` …). */
+export type CommandFiles = Record<
+  "GITHUB_OUTPUT" | "GITHUB_ENV" | "GITHUB_PATH" | "GITHUB_STEP_SUMMARY" | "GITHUB_STATE",
+  string
+>;
+
+/** New names for a step's file-command files in `filesDir` (not made). */
+export function commandFileNames(filesDir: string): CommandFiles {
+  return {
+    GITHUB_OUTPUT: join(filesDir, `set_output_${randomUUID()}`),
+    GITHUB_ENV: join(filesDir, `set_env_${randomUUID()}`),
+    GITHUB_PATH: join(filesDir, `add_path_${randomUUID()}`),
+    GITHUB_STEP_SUMMARY: join(filesDir, `step_summary_${randomUUID()}`),
+    GITHUB_STATE: join(filesDir, `save_state_${randomUUID()}`),
+  };
+}
 
 /** The folders of one job, under its own folder: what the runner makes before its first step. */
 export interface JobFolders {
@@ -18,6 +36,8 @@ export interface JobFolders {
   tools: string;
   /** The sandbox's /tmp, only in a sandbox. */
   tmp?: string;
+  /** File-command files made empty with the folders, for the job's first step (see JobFolderMaker). */
+  commandFiles?: CommandFiles;
 }
 
 export function jobFolders(jobDir: string, repositoryName: string, sandboxed: boolean): JobFolders {
@@ -66,14 +86,16 @@ export function makeJobFolders(
  * Makes each job's folders, the next one ahead: once a job's first step has started (the event
  * loop's next turn after the job's folders were made: its way to its first process holds no
  * other), an empty set of folders for the next job of the same run is made beside it, and the next
- * job takes it with one rename instead of ten system calls on its way to its first step. Every job
- * still starts from empty folders of its own; a spare no job took goes with its run's folder.
+ * job takes it with one rename instead of ten system calls on its way to its first step (and the
+ * empty file-command files of its first step, five more). Every job still starts from empty folders
+ * of its own; a spare no job took goes with its run's folder.
  *
  * Only where a job's steps can write to its run's folder anyway (no sandbox): a spare is made as
  * this process's user, before the job that takes it is known.
  */
 export class JobFolderMaker {
-  private spare?: { runDir: string; dir: string };
+  /** The spare's folder and the names of the file-command files made in it. */
+  private spare?: { runDir: string; dir: string; files: CommandFiles };
   private preparing = false;
   private made = 0;
   /** The run folder the last job was made in (made then, if it was not there). */
@@ -96,7 +118,12 @@ export class JobFolderMaker {
     // A spare of another run stays in that run's folder, and goes with it.
     const spare = this.spare?.runDir === runDir ? this.spare : undefined;
     this.spare = undefined;
-    if (!(spare && moved(spare.dir, jobDir))) makeJobFolders(folders, this.corepack);
+    if (spare && moved(spare.dir, jobDir)) {
+      const files = Object.entries(spare.files).map(([k, f]) => [k, join(folders.filesDir, basename(f))]);
+      folders.commandFiles = Object.fromEntries(files) as CommandFiles;
+    } else {
+      makeJobFolders(folders, this.corepack);
+    }
     if (!this.preparing) {
       this.preparing = true;
       setImmediate(() => {
@@ -112,8 +139,11 @@ export class JobFolderMaker {
     if (this.spare) return;
     const dir = join(runDir, `.next-${++this.made}`);
     try {
-      makeJobFolders(jobFolders(dir, this.repositoryName, false), this.corepack, { exclusive: true });
-      this.spare = { runDir, dir };
+      const folders = jobFolders(dir, this.repositoryName, false);
+      makeJobFolders(folders, this.corepack, { exclusive: true });
+      const files = commandFileNames(folders.filesDir);
+      for (const file of Object.values(files)) writeFileSync(file, "", { flag: "wx" });
+      this.spare = { runDir, dir, files };
     } catch {
       // The run ended (its folder was discarded) first: nothing is left behind, since each folder
       // is made in the one before it. The next job makes its folders itself.

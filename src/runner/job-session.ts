@@ -27,6 +27,7 @@ import type {
 } from "./action-port.js";
 import { parseEnvFile, parsePathFile } from "./env-files.js";
 import { readJobFile } from "./job-file.js";
+import { type CommandFiles, commandFileNames } from "./job-folders.js";
 import type { Masker } from "./masker.js";
 import { type ProcessResult, runProcess } from "./process.js";
 import { resolveShell, which } from "./shell.js";
@@ -53,6 +54,8 @@ export interface JobSessionOptions {
   sandbox?: Sandbox;
   /** The user the steps run as, when not this process's: the files made for them are theirs. */
   user?: JobUser;
+  /** File-command files made empty with the job's folders: its first call's (see JobFolderMaker). */
+  commandFiles?: CommandFiles;
 }
 
 /** A list of steps run together: the job's own, or a composite action's. */
@@ -128,9 +131,12 @@ export class JobSession {
   readonly jobFrame: Frame;
   /** The planned step running now (its index in the job's steps); unset in pre and post parts. */
   private stepIndex: number | undefined;
+  /** The file-command files made already, until the first call takes them. */
+  private madeFiles: CommandFiles | undefined;
 
   constructor(private readonly o: JobSessionOptions) {
     this.jobFrame = { steps: {}, env: o.req.env, failed: false };
+    this.madeFiles = o.commandFiles;
   }
 
   private get cancellation(): Cancellation {
@@ -374,13 +380,10 @@ export class JobSession {
     deadline: number | undefined,
     state: Record<string, string> = {},
   ): Call {
-    const files = {
-      GITHUB_OUTPUT: join(this.o.filesDir, `set_output_${randomUUID()}`),
-      GITHUB_ENV: join(this.o.filesDir, `set_env_${randomUUID()}`),
-      GITHUB_PATH: join(this.o.filesDir, `add_path_${randomUUID()}`),
-      GITHUB_STEP_SUMMARY: join(this.o.filesDir, `step_summary_${randomUUID()}`),
-      GITHUB_STATE: join(this.o.filesDir, `save_state_${randomUUID()}`),
-    };
+    // The job's first call may have its files made already, empty (see JobFolderMaker).
+    const made = this.madeFiles;
+    this.madeFiles = undefined;
+    const files = made ?? commandFileNames(this.o.filesDir);
     const hostPath = this.o.baseEnv.PATH ?? process.env.PATH ?? "";
     const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
     const action: Record<string, string> = frame.composite
@@ -401,7 +404,7 @@ export class JobSession {
     };
     const call: Call = {
       files,
-      filesCreated: false,
+      filesCreated: made !== undefined,
       createFiles: () => {
         if (call.filesCreated) return;
         for (const f of Object.values(files)) this.giveToJob(f, () => writeFileSync(f, ""));
@@ -650,10 +653,7 @@ export class JobSession {
 
 /** One step's (or part's) files, environment and process runner. */
 interface Call {
-  files: Record<
-    "GITHUB_OUTPUT" | "GITHUB_ENV" | "GITHUB_PATH" | "GITHUB_STEP_SUMMARY" | "GITHUB_STATE",
-    string
-  >;
+  files: CommandFiles;
   /** Whether the file-command files exist yet (createFiles makes them, once). */
   filesCreated: boolean;
   createFiles(): void;

@@ -218,6 +218,7 @@ export class LocalRunner implements JobExecutor {
       onProcessGroup: (pid) => this.opts.onProcessGroup?.(jobKey, pid),
       sandbox,
       user,
+      ...(folders.commandFiles ? { commandFiles: folders.commandFiles } : {}),
     });
     try {
       await session.run();
