@@ -342,6 +342,7 @@ export class RemoteJobs {
         leaseId,
         events.map((e) => ({ seq: e.seq, body: e.body as unknown as Json })),
         runner.id,
+        events.some((e) => e.body.type === "outcome"),
       ),
     );
     if (next !== undefined) signals.publish(`job:${jobId}`, "reported");
@@ -415,7 +416,8 @@ export class RemoteJobs {
    */
   async sweepExpiredLeases(): Promise<number> {
     const { store, serial, signals, lostRetries } = this.deps;
-    const expired = await store.expiredLeases(new Date().toISOString());
+    const at = new Date().toISOString();
+    const expired = await store.expiredLeases(at);
     let ended = 0;
     for (const job of expired) {
       const lease = await store.jobLease(job.id);
@@ -423,7 +425,8 @@ export class RemoteJobs {
       const lostCount = job.lostCount + 1;
       const requeue = lostCount <= lostRetries;
       const won = await serial.run(async () => {
-        const ok = await store.endLease(job.id, lease.leaseId, requeue);
+        // Only while it still runs out: not renewed since the look, no outcome stored since.
+        const ok = await store.endLease(job.id, lease.leaseId, requeue, at);
         if (ok) await store.updateJob(job.id, { lostCount });
         return ok;
       });

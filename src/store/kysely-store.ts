@@ -178,8 +178,8 @@ export class KyselyStore implements Store {
   renewLease(jobId: number, leaseId: string, expiresAt?: string) {
     return remote.renewLease(this.db, jobId, leaseId, expiresAt);
   }
-  appendJobEvents(jobId: number, leaseId: string, events: JobEvent[], runnerId?: number) {
-    return remote.appendJobEvents(this.db, jobId, leaseId, events, runnerId);
+  appendJobEvents(jobId: number, leaseId: string, events: JobEvent[], runnerId?: number, last?: boolean) {
+    return remote.appendJobEvents(this.db, jobId, leaseId, events, runnerId, last);
   }
   jobEvents(jobId: number, afterSeq: number, limit?: number) {
     return remote.jobEvents(this.db, jobId, afterSeq, limit);
@@ -190,8 +190,8 @@ export class KyselyStore implements Store {
   expiredLeases(at: string) {
     return remote.expiredLeases(this.db, at);
   }
-  endLease(jobId: number, leaseId: string, requeue: boolean) {
-    return remote.endLease(this.db, jobId, leaseId, requeue);
+  endLease(jobId: number, leaseId: string, requeue: boolean, expiredBefore?: string) {
+    return remote.endLease(this.db, jobId, leaseId, requeue, expiredBefore);
   }
   closeRemoteJob(jobId: number) {
     return remote.closeRemoteJob(this.db, jobId);

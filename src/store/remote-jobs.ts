@@ -180,16 +180,19 @@ export async function renewLease(
   expiresAt?: string,
 ): Promise<LeaseState> {
   if (expiresAt !== undefined) {
-    // Renewed and read in one statement: no row, no lease (ended, or the job is not running).
+    // Renewed and read in one statement. No row: the lease is not the job's, the job does not run,
+    // or its outcome is stored (no expiry: the lease no longer runs out, see appendJobEvents), which
+    // the read below tells apart.
     const renewed = await db
       .updateTable("jobs")
       .set({ lease_expires_at: expiresAt })
       .where("id", "=", jobId)
       .where("lease_id", "=", leaseId)
       .where("status", "=", "in_progress")
+      .where("lease_expires_at", "is not", null)
       .returning(JOB_COLUMNS)
       .executeTakeFirst();
-    return renewed ? heldLease(renewed) : { held: false };
+    if (renewed) return heldLease(renewed);
   }
   const row = await db
     .selectFrom("jobs")
@@ -205,6 +208,12 @@ export async function renewLease(
  * events already stored (a retried upload) are skipped. Returns the next seq expected (every event
  * below it is stored), or undefined when the lease is not the job's (or that runner's) any more.
  * Events past a gap are refused, not stored.
+ *
+ * `last`: the batch ends with the job's outcome. Once every event of it is stored, the lease no
+ * longer runs out (its expiry is cleared in the same transaction, while the lease is still held):
+ * the job has ended on its runner and waits for its follower to close it, so no sweep of expired
+ * leases may offer it again in between (it would run twice). The runner's heartbeats keep being
+ * answered (renewLease) without giving it an expiry again.
  */
 export async function appendJobEvents(
   db: Kysely<Database>,
@@ -212,6 +221,40 @@ export async function appendJobEvents(
   leaseId: string,
   events: { seq: number; body: Json }[],
   runnerId?: number,
+  last = false,
+): Promise<number | undefined> {
+  if (!last) return storeJobEvents(db, jobId, leaseId, events, runnerId);
+  const lastSeq = Math.max(...events.map((e) => e.seq));
+  return db
+    .transaction()
+    .execute(async (tx) => {
+      const next = await storeJobEvents(tx, jobId, leaseId, events, runnerId);
+      if (next === undefined || next <= lastSeq) return next;
+      const ended = await tx
+        .updateTable("jobs")
+        .set({ lease_expires_at: null })
+        .where("id", "=", jobId)
+        .where("lease_id", "=", leaseId)
+        .where("status", "=", "in_progress")
+        .executeTakeFirst();
+      // Lost since the look above (another server's sweep): nothing of this batch is kept.
+      if (Number(ended.numUpdatedRows) !== 1) throw new LeaseLostMeanwhile();
+      return next;
+    })
+    .catch((err: unknown) => {
+      if (err instanceof LeaseLostMeanwhile) return undefined;
+      throw err;
+    });
+}
+
+class LeaseLostMeanwhile extends Error {}
+
+async function storeJobEvents(
+  db: Kysely<Database>,
+  jobId: number,
+  leaseId: string,
+  events: { seq: number; body: Json }[],
+  runnerId: number | undefined,
 ): Promise<number | undefined> {
   const lease = await renewLease(db, jobId, leaseId);
   if (!lease.held || (runnerId !== undefined && lease.job.runnerId !== runnerId)) return undefined;
@@ -281,17 +324,20 @@ export async function expiredLeases(db: Kysely<Database>, at: string): Promise<J
 }
 
 /**
- * Ends the lease if it is still `leaseId`: the job is then offered again (`requeue`) or left to
- * the caller to complete. False when another already ended it (a second server, the runner's own
- * completion): only one of them acts on a lost lease.
+ * Ends the lease if it is still `leaseId` (and, with `expiredBefore`, still runs out before then: a
+ * sweep does not end a lease renewed since it looked, nor one whose job's outcome is stored): the
+ * job is then offered again (`requeue`) or left to the caller to complete. False when another
+ * already ended it (a second server, the runner's own completion): only one of them acts on a lost
+ * lease.
  */
 export async function endLease(
   db: Kysely<Database>,
   jobId: number,
   leaseId: string,
   requeue: boolean,
+  expiredBefore?: string,
 ): Promise<boolean> {
-  const result = await db
+  let q = db
     .updateTable("jobs")
     .set(
       requeue
@@ -299,8 +345,9 @@ export async function endLease(
         : { lease_id: null, lease_expires_at: null },
     )
     .where("id", "=", jobId)
-    .where("lease_id", "=", leaseId)
-    .executeTakeFirst();
+    .where("lease_id", "=", leaseId);
+  if (expiredBefore !== undefined) q = q.where("lease_expires_at", "<", expiredBefore);
+  const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 

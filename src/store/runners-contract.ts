@@ -173,6 +173,36 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
       ]);
     });
 
+    it("never offers again a job whose outcome is stored, nor one whose lease was renewed since the sweep looked", async () => {
+      const id = await queuedJob("ci.yml/ended");
+      await store.offerJob(id, "sealed");
+      const lease = { id: "L1", expiresAt: "2030-01-01T00:00:00.000Z" };
+      await store.claimOfferedJob({ id: 1, name: "r1" }, () => true, lease);
+      // A sweep looked at 2030-01-02 (the lease had run out), then the runner renewed it.
+      expect((await store.expiredLeases("2030-01-02T00:00:00.000Z")).map((j) => j.id)).toEqual([id]);
+      await store.renewLease(id, "L1", "2030-01-03T00:00:00.000Z");
+      expect(await store.endLease(id, "L1", true, "2030-01-02T00:00:00.000Z")).toBe(false);
+      const ev = (seq: number, type: string) => ({ seq, body: { type } });
+      // The outcome is reported with a gap before it: not stored, so the lease still runs out.
+      expect(await store.appendJobEvents(id, "L1", [ev(0, "job:log"), ev(2, "outcome")], 1, true)).toBe(1);
+      expect((await store.expiredLeases("2030-01-04T00:00:00.000Z")).map((j) => j.id)).toEqual([id]);
+      // Stored: the job has ended on its runner, and waits for its follower to close it.
+      expect(await store.appendJobEvents(id, "L1", [ev(1, "job:log"), ev(2, "outcome")], 1, true)).toBe(3);
+      expect(await store.expiredLeases("2030-01-04T00:00:00.000Z")).toEqual([]);
+      expect(await store.endLease(id, "L1", true, "2030-01-04T00:00:00.000Z")).toBe(false);
+      // The runner's heartbeats are still answered, without giving the lease an expiry again.
+      expect(await store.renewLease(id, "L1", "2030-01-05T00:00:00.000Z")).toMatchObject({ held: true });
+      expect(await store.expiredLeases("2030-02-01T00:00:00.000Z")).toEqual([]);
+      expect((await store.remoteJobState(id))?.status).toBe("in_progress");
+      // A lease lost before the outcome came: the outcome is refused and nothing of it is stored.
+      const other = await queuedJob("ci.yml/lost");
+      await store.offerJob(other, "sealed");
+      await store.claimOfferedJob({ id: 1, name: "r1" }, () => true, { ...lease, id: "L9" });
+      expect(await store.endLease(other, "L9", false, "2030-01-02T00:00:00.000Z")).toBe(true);
+      expect(await store.appendJobEvents(other, "L9", [ev(0, "outcome")], 1, true)).toBeUndefined();
+      expect(await store.jobEvents(other, -1)).toEqual([]);
+    });
+
     it("queues a job with its offer, and says where a followed job stands in one read", async () => {
       const id = await queuedJob("ci.yml/offer");
       await store.updateJob(id, { status: "pending" });

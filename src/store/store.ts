@@ -139,20 +139,25 @@ export interface Store {
   renewLease(jobId: number, leaseId: string, expiresAt?: string): Promise<LeaseState>;
   /**
    * Stores reported events in order under a held lease (by `runnerId`, when given); the next seq
-   * expected, or undefined (lease lost).
+   * expected, or undefined (lease lost). `last`: the batch ends with the job's outcome, after which
+   * the lease no longer runs out (the job waits for its follower to close it).
    */
   appendJobEvents(
     jobId: number,
     leaseId: string,
     events: JobEvent[],
     runnerId?: number,
+    last?: boolean,
   ): Promise<number | undefined>;
   jobEvents(jobId: number, afterSeq: number, limit?: number): Promise<JobEvent[]>;
   requestJobCancel(jobId: number): Promise<void>;
   /** Jobs on runner machines whose lease expired before `at`. */
   expiredLeases(at: string): Promise<Job[]>;
-  /** Ends the lease if still `leaseId` (requeue: the job is offered again); false when already ended. */
-  endLease(jobId: number, leaseId: string, requeue: boolean): Promise<boolean>;
+  /**
+   * Ends the lease if still `leaseId` (and, with `expiredBefore`, still running out before then);
+   * requeue: the job is offered again. False when already ended (or renewed, or its outcome stored).
+   */
+  endLease(jobId: number, leaseId: string, requeue: boolean, expiredBefore?: string): Promise<boolean>;
   /** The job ended: its sealed request and reports are dropped. */
   closeRemoteJob(jobId: number): Promise<void>;
   jobSpec(jobId: number): Promise<string | undefined>;
