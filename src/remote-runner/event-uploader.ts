@@ -15,6 +15,7 @@ export class EventUploader {
   private sending: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lost = false;
+  private held: boolean;
 
   constructor(
     private readonly client: RunnerClient,
@@ -23,19 +24,32 @@ export class EventUploader {
     /** Called once when the server says the lease is not this runner's any more. */
     private readonly onLost: () => void,
     private readonly delayMs = 100,
-  ) {}
+    /** Sends nothing until `release()` (or `close()`): what is pushed meanwhile waits, in order. */
+    opts: { held?: boolean } = {},
+  ) {
+    this.held = opts.held ?? false;
+  }
+
+  /** Sends what waited, and from now on as it comes. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    if (this.pending.length > 0) this.timer ??= setTimeout(() => this.kick(), 0);
+  }
 
   push(body: unknown): void {
     if (this.lost) return;
     this.pending.push({ seq: this.nextSeq++, body, bytes: JSON.stringify(body).length + 24 });
     // Nothing in flight: sent at once (the first line of a step reaches the server without
     // waiting); while a request is in flight, lines gather into the next batch.
+    if (this.held) return;
     if (this.pending.length >= 1000 || !this.sending) this.timer ??= setTimeout(() => this.kick(), 0);
   }
 
   /** Sends everything pushed so far; resolves when the server has it (or the lease is lost). */
   async close(deadlineMs: number): Promise<void> {
     const deadline = Date.now() + deadlineMs;
+    this.held = false;
     while (!this.lost && this.pending.length > 0 && Date.now() < deadline) {
       this.kick();
       await this.sending;
@@ -47,7 +61,7 @@ export class EventUploader {
   private kick(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.sending || this.lost) return;
+    if (this.sending || this.lost || this.held) return;
     this.sending = this.sendAll().finally(() => {
       this.sending = undefined;
       if (this.pending.length > 0 && !this.lost) this.timer ??= setTimeout(() => this.kick(), this.delayMs);

@@ -11,6 +11,13 @@ import { pause, type RunnerClient, ServerRefused } from "./client.js";
 import { EventUploader } from "./event-uploader.js";
 import { jobSource } from "./job-source.js";
 import { RemoteActionSource } from "./remote-actions.js";
+import { StartGate } from "./start-gate.js";
+
+/**
+ * How long a claimed job's bookkeeping waits for its first process (start-gate.ts): at most 250 ms
+ * after the claim, 100 ms after the process started. A cancel is heard at the latest that late.
+ */
+const START_GATE = { maxWaitMs: 250, afterStartMs: 100 };
 
 export interface ClaimedJobContext {
   client: RunnerClient;
@@ -34,23 +41,34 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
   const spec = deserializeDefs<RemoteJobSpec>(claim.spec);
   const cancellation = new Cancellation();
   let lost = false;
-  const uploader = new EventUploader(client, claim.id, claim.lease_id, () => {
-    // Given to another (or taken back): this runner's word counts no more; its steps stop.
-    lost = true;
-    ctx.log(`job ${claim.id}: the server took the job back; stopping it`);
-    cancellation.kill();
-  });
+  // The lease's poll and the reports start once the job's first process is under way (start-gate.ts).
+  const gate = new StartGate(START_GATE);
+  const uploader = new EventUploader(
+    client,
+    claim.id,
+    claim.lease_id,
+    () => {
+      // Given to another (or taken back): this runner's word counts no more; its steps stop.
+      lost = true;
+      ctx.log(`job ${claim.id}: the server took the job back; stopping it`);
+      cancellation.kill();
+    },
+    undefined,
+    { held: true },
+  );
+  void gate.opened.then(() => uploader.release());
   const bus = new EventBus();
   // The events the server takes of a job (the engine's own stay with the engine).
   for (const name of Object.keys(REPORTED) as EventName[]) {
     bus.on(name, (payload) => {
       const { runId: _r, jobKey: _k, ...rest } = payload as Record<string, unknown>;
       uploader.push({ type: "bus", name, payload: rest });
+      if (name === "job:log") gate.progressed();
     });
   }
   const say = (line: string) => bus.emit("job:log", { runId: spec.runId, jobKey: spec.jobKey, line });
   const done = new AbortController();
-  const heartbeat = keepLease(ctx, claim, cancellation, done.signal, () => {
+  const heartbeat = keepLease(ctx, claim, cancellation, gate.opened, done.signal, () => {
     lost = true;
     cancellation.kill();
   });
@@ -93,6 +111,7 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
       ),
       graceMs: spec.graceMs,
       debug: spec.debug,
+      onProcessGroup: () => gate.processStarted(),
       // The job's services were opened by the server for this job: their variables as given.
       services: { open: async () => ({ ...claim.services, close: async () => {} }) },
     });
@@ -121,7 +140,10 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
     // Until the server has it, or the lease is lost (then the server acts without it).
     await uploader.close(claim.lease_seconds * 4000);
   }
+  // A job that ended before its gate opened sent its reports with the outcome (close sends what
+  // waited) and never polled its lease; its gate's timers go.
   done.abort();
+  gate.open();
   await heartbeat;
   ctx.handBack.removeEventListener("abort", handBack);
   rmSync(jobDir, { recursive: true, force: true });
@@ -129,17 +151,23 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
 }
 
 /**
- * Renews the job's lease until `stop`: a long poll (a third of the lease) that answers at once
- * when a cancel is asked for. A 409 means the lease is gone: `onLost`.
+ * Renews the job's lease from `start` until `stop`: a long poll (a third of the lease) that answers
+ * at once when a cancel is asked for. A 409 means the lease is gone: `onLost`.
  */
 async function keepLease(
   ctx: ClaimedJobContext,
   claim: RemoteJobClaim,
   cancellation: Cancellation,
+  start: Promise<void>,
   stop: AbortSignal,
   onLost: () => void,
 ): Promise<void> {
   const wait = Math.max(1, Math.floor(claim.lease_seconds / 3));
+  // The claim's lease is fresh: the first poll can wait for the job's start (start-gate.ts).
+  await Promise.race([
+    start,
+    new Promise<void>((resolve) => stop.addEventListener("abort", () => resolve(), { once: true })),
+  ]);
   while (!stop.aborted) {
     try {
       const answer = await ctx.client.post<{ cancel: boolean }>(
