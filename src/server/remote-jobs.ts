@@ -127,8 +127,20 @@ export class RemoteJobs {
   /** Leases of services this server opened for jobs it handed out, closed when the job ends. */
   private leases = new Map<number, JobServiceLease>();
   private runnersSeen: { at: number; list: Runner[] } = { at: 0, list: [] };
+  /** The `offers` signals this server has seen (its own offers, and the others' through NOTIFY). */
+  private offersSeen = 0;
+  /**
+   * `offersSeen` as it stood when a look began that found no offered job at all: until the next
+   * signal, a claim woken by the same one need not look (one offer wakes every waiting runner,
+   * and each look is a statement or two that the others' wait behind).
+   */
+  private noneOfferedAt = -1;
 
-  constructor(private readonly deps: RemoteJobsDeps) {}
+  constructor(private readonly deps: RemoteJobsDeps) {
+    deps.signals.subscribe("offers", () => {
+      this.offersSeen += 1;
+    });
+  }
 
   /** The registered runner machines (looked up at most every two seconds). */
   private async runners(): Promise<Runner[]> {
@@ -193,6 +205,7 @@ export class RemoteJobs {
     abort?: AbortSignal,
   ): Promise<RemoteJobClaim[]> {
     const deadline = Date.now() + waitMs;
+    let first = true;
     for (;;) {
       // Listening before looking: an offer made between the look and the wait still wakes it.
       const stopWaiting = new AbortController();
@@ -207,10 +220,13 @@ export class RemoteJobs {
       const claims: RemoteJobClaim[] = [];
       try {
         while (claims.length < free) {
-          const claim = await this.claimOne(runner, serverUrl);
+          // The first look of a claim always happens; a later one only when an offer may be new.
+          const claim = await this.claimOne(runner, serverUrl, !first);
+          first = false;
           if (!claim) break;
           claims.push(claim);
         }
+        first = false;
         if (claims.length > 0 || Date.now() >= deadline || abort?.aborted) return claims;
         await woken;
       } finally {
@@ -222,14 +238,39 @@ export class RemoteJobs {
     }
   }
 
-  private async claimOne(runner: Runner, serverUrl: string): Promise<RemoteJobClaim | undefined> {
+  /**
+   * Claims the oldest offered job the runner fits. With `mayPass`, no look is made when one that
+   * began since the last `offers` signal found no job offered (looks run one at a time, in the
+   * serial queue, so the runners one offer woke look one after another, not all at once).
+   */
+  private async claimOne(
+    runner: Runner,
+    serverUrl: string,
+    mayPass: boolean,
+  ): Promise<RemoteJobClaim | undefined> {
     const { store, serial, leaseSeconds } = this.deps;
     let claimed: RemoteClaim | undefined;
     for (;;) {
       const lease = { id: randomBytes(16).toString("hex"), expiresAt: leaseEnd(leaseSeconds) };
-      claimed = await serial.run(() =>
-        store.claimOfferedJob(runner, (job) => this.fits(runner, job.labels), lease),
-      );
+      claimed = await serial.run(async () => {
+        const seen = this.offersSeen;
+        if (mayPass && seen === this.noneOfferedAt) return undefined;
+        // The offered jobs the look saw (the store asks `accept` of each), whether they fit or not.
+        let candidates = 0;
+        const found = await store.claimOfferedJob(
+          runner,
+          (job) => {
+            candidates += 1;
+            return this.fits(runner, job.labels);
+          },
+          lease,
+        );
+        // None offered at all, or none beside the one claimed, as it looked (a repository's
+        // runner sees its repository's only: its look says nothing of the others).
+        const noneLeft = found ? !found.othersOffered : candidates === 0;
+        if (noneLeft && runner.repoId == null && seen > this.noneOfferedAt) this.noneOfferedAt = seen;
+        return found;
+      });
       if (!claimed) return undefined;
       let text: string;
       let spec: RemoteJobSpec;

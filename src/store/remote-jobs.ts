@@ -123,6 +123,8 @@ export async function claimOfferedJob(
           job: { ...job, status: "in_progress", runnerName: runner.name, runnerId: runner.id, startedAt },
           specBox: claimed.spec_box ?? "",
           leaseId: lease.id,
+          // Earlier candidates it did not take, or others read beside it.
+          othersOffered: after > 0 || rows.length > 1,
         };
       }
     }

@@ -99,6 +99,7 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
         specBox: "sealed",
         leaseId: "L1",
         job: { id, runnerName: "r1", runnerId: 1 },
+        othersOffered: false,
       });
       expect(
         await store.claimOfferedJob({ id: 2, name: "r2" }, () => true, { ...lease, id: "L2" }),
@@ -235,6 +236,25 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
       });
       expect(await store.renewLease(id, "L2", "2030-03-01T00:00:00.000Z")).toEqual({ held: false });
       expect(await store.remoteJobState(0)).toBeUndefined();
+    });
+
+    it("says whether its claim's look saw other offered jobs beside the one it took", async () => {
+      const one = await queuedJob("ci.yml/one");
+      const two = await queuedJob("ci.yml/two");
+      await store.offerJob(one, "sealed");
+      await store.offerJob(two, "sealed");
+      const lease = (id: string) => ({ id, expiresAt: "2030-01-01T00:00:00.000Z" });
+      // The first is not taken (its labels do not fit): the look saw it, so others were offered.
+      const skipping = await store.claimOfferedJob({ id: 1, name: "r1" }, (j) => j.id !== one, lease("L1"));
+      expect(skipping).toMatchObject({ job: { id: two }, othersOffered: true });
+      const first = await store.claimOfferedJob({ id: 2, name: "r2" }, () => true, lease("L2"));
+      expect(first).toMatchObject({ job: { id: one }, othersOffered: false });
+      await store.endLease(one, "L2", true);
+      await store.endLease(two, "L1", true);
+      const both = await store.claimOfferedJob({ id: 2, name: "r2" }, () => true, lease("L3"));
+      expect(both).toMatchObject({ job: { id: one }, othersOffered: true });
+      const last = await store.claimOfferedJob({ id: 2, name: "r2" }, () => true, lease("L4"));
+      expect(last).toMatchObject({ job: { id: two }, othersOffered: false });
     });
 
     it("takes a runner's reports under its own lease only, and forgets them when the job starts over", async () => {

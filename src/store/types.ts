@@ -645,6 +645,11 @@ export interface RemoteClaim {
   job: Job;
   specBox: string;
   leaseId: string;
+  /**
+   * Whether the claim's look saw offered jobs beside this one (of the runner's repository, for a
+   * repository's runner): false says that, as it looked, no other job was offered.
+   */
+  othersOffered: boolean;
 }
 
 /** A job followed on a runner machine: its status, runner and lease (null unless it runs). */
