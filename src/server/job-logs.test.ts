@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FileBlobStore, readBlobText } from "../blobs/index.js";
 import { JobLogs } from "./job-logs.js";
 
@@ -52,6 +52,35 @@ describe("JobLogs with a blob store", () => {
     await logs.flush();
     expect(await readBlobText(blobs, "logs/3/2/test.log")).toBe("first\nsecond\n");
     expect(readdirSync(join(root, "3", "2"))).toEqual([]);
+  });
+
+  it("sends at start the files of one log closed in the same millisecond in the order they were written", async () => {
+    const root = join(temp(), "logs");
+    const blobs = new FileBlobStore(temp());
+    // The store is down while the job is written and closed eleven times (the runner lost, again),
+    // all in one millisecond: every closed file waits on disk for the next start.
+    const down = Object.assign(Object.create(blobs), {
+      put: async () => {
+        throw new Error("the store is down");
+      },
+    }) as FileBlobStore;
+    const now = vi.spyOn(Date, "now").mockReturnValue(at.getTime());
+    try {
+      const logs = new JobLogs(root, down);
+      const path = logs.pathOf(4, 1, "ci.yml/b", "ci.yml");
+      for (let i = 0; i <= 10; i++) {
+        logs.append(path, `line ${i}`, at);
+        logs.close(path);
+      }
+      await logs.flush();
+    } finally {
+      now.mockRestore();
+    }
+    const again = new JobLogs(root, blobs);
+    again.uploadLeftovers();
+    await again.flush();
+    const lines = Array.from({ length: 11 }, (_, i) => `2026-01-01T00:00:00.000Z line ${i}\n`);
+    expect(await readBlobText(blobs, "logs/4/1/b.log")).toBe(lines.join(""));
   });
 
   it("keeps a job's log where it was without a store, as always", async () => {

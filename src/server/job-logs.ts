@@ -115,6 +115,14 @@ export class JobLogs {
     private readonly live?: { check: () => Promise<void> },
   ) {}
 
+  /**
+   * A new tag for a log file: when it was opened, then a counter for the files of one millisecond,
+   * padded so that tags sort as text in the order they were made (uploadLeftovers, the live parts).
+   */
+  private newTag(): string {
+    return `${String(Date.now()).padStart(13, "0")}-${String(this.counter++).padStart(9, "0")}`;
+  }
+
   /** Where the log of a job of a run attempt lives. */
   pathOf(runId: number, attempt: number, jobKey: string, workflowFile: string): string {
     const rest = jobKey.startsWith(`${workflowFile}/`) ? jobKey.slice(workflowFile.length + 1) : jobKey;
@@ -193,7 +201,7 @@ export class JobLogs {
     let live = this.lives.get(path);
     if (!live) {
       live = {
-        tag: `${String(Date.now()).padStart(13, "0")}-${this.counter++}`,
+        tag: this.newTag(),
         sent: 0,
         written: 0,
         pending: [],
@@ -304,7 +312,7 @@ export class JobLogs {
     let moved = aside;
     if (!moved) {
       // Named for the file's tag when it was sent as it grew: its parts go once it is in the store.
-      moved = `${path}.${live?.tag ?? `${String(Date.now()).padStart(13, "0")}-${this.counter++}`}.up`;
+      moved = `${path}.${live?.tag ?? this.newTag()}.up`;
       try {
         renameSync(path, moved);
       } catch {
