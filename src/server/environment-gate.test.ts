@@ -2,6 +2,7 @@
 // one gate and one review; a cancelled leg stops waiting while the others wait on; the wait timer
 // holds an approved job until the clock passed it; a decided gate answers 422, a stranger 403.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SAMPLE_REPO } from "../../test/store-samples.js";
 import { Cancellation } from "../engine/index.js";
 import { type Environment, openSqliteStore, type Run, type Store, type User } from "../store/index.js";
 import { EnvironmentGate } from "./environment-gate.js";
@@ -62,13 +63,7 @@ beforeEach(async () => {
   store = await openSqliteStore(":memory:");
   now = Date.parse("2026-12-06T00:00:00Z");
   gate = new EnvironmentGate({ store, clock });
-  const repo = await store.addRepo({
-    owner: "acme",
-    name: "app",
-    url: "/srv/app.git",
-    defaultBranch: "main",
-    pollIntervalSeconds: 60,
-  });
+  const repo = await store.addRepo(SAMPLE_REPO);
   run = await store.createRun({
     repoId: repo.id,
     workflowName: "Deploy",

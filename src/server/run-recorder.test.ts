@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { SAMPLE_REPO, sampleRun } from "../../test/store-samples.js";
 import { EventBus } from "../engine/index.js";
 import { openSqliteStore, type Step } from "../store/index.js";
 import { JobLogs } from "./job-logs.js";
@@ -13,28 +14,8 @@ describe("RunRecorder", () => {
   it("announces a step's start and end once the step is stored: a client reading the job on hearing them sees it", async () => {
     const store = await openSqliteStore(":memory:");
     try {
-      const repo = await store.addRepo({
-        owner: "acme",
-        name: "app",
-        url: "/srv/app.git",
-        defaultBranch: "main",
-        pollIntervalSeconds: 60,
-      });
-      const run = await store.createRun({
-        repoId: repo.id,
-        workflowName: "CI",
-        workflowFile: ".github/workflows/ci.yml",
-        event: "push",
-        ref: "refs/heads/main",
-        headBranch: "main",
-        headSha: "a".repeat(40),
-        status: "in_progress",
-        conclusion: null,
-        actor: "dev",
-        github: {},
-        inputs: {},
-        problems: [],
-      });
+      const repo = await store.addRepo(SAMPLE_REPO);
+      const run = await store.createRun(sampleRun(repo.id));
       const hub = new LiveHub();
       const bus = new EventBus();
       const logs = new JobLogs(mkdtempSync(join(tmpdir(), "gantry-recorder-")));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SAMPLE_REPO, sampleRun } from "../../test/store-samples.js";
 import { openSqliteStore } from "../store/index.js";
 import { RunnerPool } from "./runner-pool.js";
 import { Serial } from "./serial.js";
@@ -58,28 +59,8 @@ describe("RunnerPool.jobIds", () => {
       labelMap: {},
       name: "t",
     });
-    const repo = await store.addRepo({
-      owner: "acme",
-      name: "app",
-      url: "/srv/app.git",
-      defaultBranch: "main",
-      pollIntervalSeconds: 60,
-    });
-    const run = await store.createRun({
-      repoId: repo.id,
-      workflowName: "CI",
-      workflowFile: ".github/workflows/ci.yml",
-      event: "push",
-      ref: "refs/heads/main",
-      headBranch: "main",
-      headSha: "a".repeat(40),
-      status: "in_progress",
-      conclusion: null,
-      actor: "dev",
-      github: {},
-      inputs: {},
-      problems: [],
-    });
+    const repo = await store.addRepo(SAMPLE_REPO);
+    const run = await store.createRun(sampleRun(repo.id));
     const job = await store.putJob({ runId: run.id, runAttempt: 1, key: "b", name: "b", status: "queued" });
     let finish = () => {};
     const started = new Promise<void>((ready) => {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeRepo } from "../../test/harness.js";
+import { sampleRun } from "../../test/store-samples.js";
 import {
   hashToken,
   issueJobToken,
@@ -73,21 +74,7 @@ async function setup(config: Record<string, unknown> = {}) {
   };
   /** A run of acme/app with one job, queued. */
   const queuedJob = async (repoId = app.id, key = "ci.yml/build") => {
-    const run = await s.store.createRun({
-      repoId,
-      workflowName: "CI",
-      workflowFile: ".github/workflows/ci.yml",
-      event: "push",
-      ref: "refs/heads/main",
-      headBranch: "main",
-      headSha: "a".repeat(40),
-      status: "in_progress",
-      conclusion: null,
-      actor: "dev",
-      github: {},
-      inputs: {},
-      problems: [],
-    });
+    const run = await s.store.createRun(sampleRun(repoId));
     const job = await s.store.putJob({ runId: run.id, runAttempt: 1, key, name: "build", status: "queued" });
     return { run, job };
   };

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SAMPLE_REPO, sampleRun } from "../../test/store-samples.js";
 import type { Store } from "./store.js";
 
 /** What every Store keeps for runner machines and the jobs they claim (runners.ts, remote-jobs.ts). */
@@ -25,30 +26,8 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
     });
 
     async function queuedJob(key: string): Promise<number> {
-      const repo =
-        (await store.getRepo("acme", "app")) ??
-        (await store.addRepo({
-          owner: "acme",
-          name: "app",
-          url: "/srv/app.git",
-          defaultBranch: "main",
-          pollIntervalSeconds: 60,
-        }));
-      const run = await store.createRun({
-        repoId: repo.id,
-        workflowName: "CI",
-        workflowFile: ".github/workflows/ci.yml",
-        event: "push",
-        ref: "refs/heads/main",
-        headBranch: "main",
-        headSha: "a".repeat(40),
-        status: "in_progress",
-        conclusion: null,
-        actor: "dev",
-        github: {},
-        inputs: {},
-        problems: [],
-      });
+      const repo = (await store.getRepo("acme", "app")) ?? (await store.addRepo(SAMPLE_REPO));
+      const run = await store.createRun(sampleRun(repo.id));
       const job = await store.putJob({ runId: run.id, runAttempt: 1, key, name: key, status: "queued" });
       return job.id;
     }
