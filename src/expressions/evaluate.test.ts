@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BasicExpressionToken } from "@actions/workflow-parser/templates/tokens/basic-expression-token";
 import { describe, expect, it } from "vitest";
 import { hashFiles } from "./hash-files.js";
-import { evaluateExpression, hashFilesFunction, toText } from "./index.js";
+import { evaluateCondition, evaluateExpression, hashFilesFunction, toText } from "./index.js";
 
 const status = { success: () => false, failure: () => true, cancelled: () => false };
 
@@ -33,6 +34,16 @@ describe("evaluateExpression", () => {
   it("answers status functions from the caller", () => {
     expect(evaluateExpression("failure() && !success()", {}, { status })).toBe(true);
     expect(evaluateExpression("always()", {}, { status })).toBe(true);
+  });
+
+  it("answers a job's or step's default condition, success(), from the status function", () => {
+    const bare = new BasicExpressionToken(undefined, undefined, "success()", undefined, undefined, undefined);
+    let ok = true;
+    const own = { success: () => ok, failure: () => !ok, cancelled: () => false };
+    expect(evaluateCondition(bare, {}, { status: own })).toBe(true);
+    ok = false;
+    expect(evaluateCondition(bare, {}, { status: own })).toBe(false);
+    expect(() => evaluateCondition(bare, {}, {})).toThrow("could not be evaluated");
   });
 
   it("unescapes every '' in a string literal", () => {

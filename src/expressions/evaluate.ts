@@ -94,7 +94,12 @@ export function evaluateExpression(expression: string, contexts: Contexts, opts:
 /** Evaluates an `if:` condition (already wrapped in success() by the parser when bare). */
 export function evaluateCondition(token: TemplateToken, contexts: Contexts, opts: EvalOptions): boolean {
   if (isBasicExpression(token)) {
-    return truthy(toData(evaluateExpression(expressionOf(token), contexts, opts)));
+    const expression = expressionOf(token);
+    // What the parser makes of a job or step without `if:`: the status function's own answer,
+    // without lexing, parsing and evaluating it once per job and step.
+    if (expression === "success()" && opts.status && !opts.functions?.some((f) => /^success$/i.test(f.name)))
+      return opts.status.success();
+    return truthy(toData(evaluateExpression(expression, contexts, opts)));
   }
   return truthy(toData(evaluateToken(token, contexts, opts)));
 }
