@@ -1,4 +1,13 @@
-import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  type Stats,
+  writeSync,
+} from "node:fs";
 
 /** The most the runner reads of one file-command file (GITHUB_OUTPUT, GITHUB_ENV …, the step summary). */
 export const JOB_FILE_LIMIT = 1024 * 1024;
@@ -9,6 +18,14 @@ export const JOB_FILE_LIMIT = 1024 * 1024;
  * that is missing, a link or not a regular file holds nothing; one over the limit is an error.
  */
 export function readJobFile(file: string, limit = JOB_FILE_LIMIT): string {
+  // Most of a step's files are left empty: one system call says so (the link itself, not followed).
+  let seen: Stats | undefined;
+  try {
+    seen = lstatSync(file, { throwIfNoEntry: false });
+  } catch {
+    return "";
+  }
+  if (!seen?.isFile() || seen.size === 0) return "";
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
