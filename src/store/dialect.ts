@@ -41,6 +41,24 @@ function withoutNul(value: unknown): unknown {
   return typeof value === "string" && value.includes("\0") ? value.replaceAll("\0", "\uFFFD") : value;
 }
 
+/**
+ * Whether a query's tree has a value NulTransformer would change: a string with a NUL in a
+ * ValueNode or a PrimitiveValueListNode. Reads the tree only (no copy), visiting every node.
+ */
+export function holdsNul(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(holdsNul);
+  if (node === null || typeof node !== "object") return false;
+  const n = node as { kind?: unknown; value?: unknown; values?: unknown[] };
+  if (n.kind === "ValueNode") return typeof n.value === "string" && n.value.includes("\0");
+  if (n.kind === "PrimitiveValueListNode")
+    return (n.values ?? []).some((v) => typeof v === "string" && v.includes("\0"));
+  for (const key in n) {
+    const child = (n as Record<string, unknown>)[key];
+    if (child !== null && typeof child === "object" && holdsNul(child)) return true;
+  }
+  return false;
+}
+
 class NulTransformer extends OperationNodeTransformer {
   protected override transformValue(node: ValueNode): ValueNode {
     return { ...super.transformValue(node), value: withoutNul(node.value) };
@@ -58,7 +76,8 @@ class NulTransformer extends OperationNodeTransformer {
 export class NoNulPlugin implements KyselyPlugin {
   readonly #transformer = new NulTransformer();
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return this.#transformer.transformNode(args.node);
+    // Rebuilding the tree copies and freezes every node of every query; most hold no NUL at all.
+    return holdsNul(args.node) ? this.#transformer.transformNode(args.node) : args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     return args.result;
