@@ -148,7 +148,7 @@ export class PoolExecutor implements JobExecutor {
     }
     // The runner ended what the steps left behind: nothing of the job's is left to end.
     this.deps.processes.forget(job.runId, job.runAttempt, job.key);
-    await this.record(req, job, outcome);
+    await this.record(req, job, outcome, true);
     return outcome;
   }
 
@@ -218,13 +218,22 @@ export class PoolExecutor implements JobExecutor {
     return outcome;
   }
 
-  private async record(req: JobRequest, job: Job, outcome: JobOutcome): Promise<void> {
+  /**
+   * Records the job's outputs and steps: `withCompletion` (a job of this server's pool, whose
+   * outcome the engine has next), in the same transaction as its completion; else now, before the
+   * caller answers its runner machine and drops its request.
+   */
+  private async record(
+    req: JobRequest,
+    job: Job,
+    outcome: JobOutcome,
+    withCompletion = false,
+  ): Promise<void> {
     const { store, serial, pool } = this.deps;
     const steps = this.recorder.stepsOf(job.id, req.jobKey, outcome.steps);
-    await serial.run(async () => {
-      await store.updateJob(job.id, { outputs: outcome.outputs });
-      await store.putSteps(job.id, steps);
-    });
+    if (!withCompletion || !this.recorder.ended(req.jobKey, outcome.outputs, steps)) {
+      await serial.run(() => store.putSteps(job.id, steps, { outputs: outcome.outputs }));
+    }
     // The engine records the job's end once it has the outcome: a drain waits for that too.
     pool.settle(this.recorder.completion(req.jobKey));
   }

@@ -53,4 +53,50 @@ describe("RunRecorder", () => {
       await store.close();
     }
   });
+  it("writes a pool job's outputs and steps with its completion, in one transaction, before announcing it", async () => {
+    const store = await openSqliteStore(":memory:");
+    try {
+      const repo = await store.addRepo(SAMPLE_REPO);
+      const run = await store.createRun(sampleRun(repo.id));
+      const hub = new LiveHub();
+      const bus = new EventBus();
+      const logs = new JobLogs(mkdtempSync(join(tmpdir(), "gantry-recorder-")));
+      const recorder = new RunRecorder({ store, serial: new Serial(), logs, hub }, run, bus, true);
+      const jobKey = ".github/workflows/ci.yml/build";
+      const runId = String(run.id);
+      bus.emit("job:queued", { runId, jobKey, name: "build" });
+      bus.emit("job:started", { runId, jobKey, name: "build" });
+      bus.emit("job:steps", { runId, jobKey, names: ["one"] });
+      bus.emit("step:started", { runId, jobKey, name: "one", index: 0 });
+      bus.emit("step:completed", { runId, jobKey, name: "one", outcome: "success", conclusion: "success" });
+      const job = await recorder.jobRow(jobKey, "build", false);
+      // Counted from the job's end on: the store's writes for it.
+      const writes: string[] = [];
+      const { updateJob, putSteps } = store;
+      store.updateJob = (...a) => (writes.push("updateJob"), updateJob.apply(store, a));
+      store.putSteps = (...a) => (writes.push(a[2] ? "putSteps+job" : "putSteps"), putSteps.apply(store, a));
+      const reports = [
+        { id: "s", name: "one", outcome: "success" as const, conclusion: "success" as const, outputs: {} },
+      ];
+      const steps = recorder.stepsOf(job.id, jobKey, reports);
+      expect(recorder.ended(jobKey, { out: "1" }, steps)).toBe(true);
+      const heard = new Promise<unknown>((resolve) =>
+        hub.subscribe((e: LiveEvent) => {
+          if (e.type !== "job:completed") return;
+          resolve(Promise.all([store.getJob(job.id), store.listSteps(job.id)]));
+        }),
+      );
+      bus.emit("job:completed", { runId, jobKey, name: "build", result: "success" });
+      await recorder.completion(jobKey);
+      const [row, stored] = (await heard) as [Awaited<ReturnType<typeof store.getJob>>, Step[]];
+      expect(row).toMatchObject({ status: "completed", conclusion: "success", outputs: { out: "1" } });
+      expect(stored.map((s) => `${s.stepId}:${s.name}:${s.conclusion}`)).toEqual(["s:one:success"]);
+      expect(writes).toEqual(["putSteps+job"]);
+      // Told after its completion was queued: the caller writes them itself.
+      expect(recorder.ended(jobKey, {}, steps)).toBe(false);
+      logs.closeAll();
+    } finally {
+      await store.close();
+    }
+  });
 });

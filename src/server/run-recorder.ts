@@ -29,10 +29,23 @@ export class RunRecorder {
   private completions = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   /** The steps of each running job, as the API lists them until the job's reports replace them. */
   private live = new Map<string, LiveSteps>();
+  /**
+   * How many live steps of each job this recorder has stored: a later write of at least as many
+   * overwrites them in one statement; the first (a job run again may hold an earlier try's steps),
+   * or one of fewer, replaces them all.
+   */
+  private liveStored = new Map<string, number>();
   /** The jobs whose live steps have a write queued that has not begun. */
   private liveQueued = new Set<string>();
   /** Per job: what waits for its live steps' queued write (the step events it announces). */
   private afterWrite = new Map<string, (() => void)[]>();
+  /**
+   * The outputs and steps of jobs that ended on this server's pool, written with their completion
+   * (one transaction: job:completed follows the outcome at once), by job key (see ended).
+   */
+  private ends = new Map<string, { outputs: Record<string, string>; steps: Step[] }>();
+  /** The jobs whose completion is queued (or written): an end told after that is written alone. */
+  private completing = new Set<string>();
 
   constructor(
     private readonly deps: { store: Store; serial: Serial; logs: JobLogs; hub: LiveHub; notes?: RunNotes },
@@ -163,22 +176,38 @@ export class RunRecorder {
       const completedAt = new Date().toISOString();
       waited(e.jobKey, this.jobRow(e.jobKey, e.name, false));
       deps.logs.close(this.logPath(e.jobKey));
+      this.completing.add(e.jobKey);
+      const end = this.ends.get(e.jobKey);
+      this.ends.delete(e.jobKey);
       this.jobRow(e.jobKey, e.name, false)
         .then((job) =>
           deps.serial.run(async () => {
             const current = await deps.store.getJob(job.id);
-            await deps.store.updateJob(job.id, {
-              status: "completed",
+            const patch = {
+              status: "completed" as const,
               conclusion: e.result,
               completedAt,
               startedAt: current?.startedAt ?? completedAt,
-            });
+            };
+            if (end) await deps.store.putSteps(job.id, end.steps, { ...patch, outputs: end.outputs });
+            else await deps.store.updateJob(job.id, patch);
             publish("job:completed", { jobKey: e.jobKey, jobId: job.id, name: e.name, conclusion: e.result });
           }),
         )
         .catch(storeFailed)
         .finally(() => this.completed(e.jobKey).resolve());
     });
+  }
+
+  /**
+   * A job that ran on this server's pool ended with these outputs and steps: they are written with
+   * its completion, which the engine announces (job:completed) once it has the outcome, in one
+   * transaction. False when its completion was queued already: the caller writes them itself.
+   */
+  ended(jobKey: string, outputs: Record<string, string>, steps: Step[]): boolean {
+    if (this.completing.has(jobKey)) return false;
+    this.ends.set(jobKey, { outputs, steps });
+    return true;
   }
 
   /** Resolves once the job's completion is written to the store (or failed to be). */
@@ -264,7 +293,14 @@ export class RunRecorder {
             // As they stand now (a new plan may have replaced the one this write was queued for),
             // and none once the job's reports replaced them.
             const current = this.live.get(jobKey);
-            if (current) await store.putSteps(job.id, current.rows(job.id));
+            if (current) {
+              const rows = current.rows(job.id);
+              const stored = this.liveStored.get(jobKey);
+              this.liveStored.delete(jobKey);
+              if (stored !== undefined && rows.length >= stored) await store.overwriteSteps(job.id, rows);
+              else await store.putSteps(job.id, rows);
+              this.liveStored.set(jobKey, rows.length);
+            }
           } finally {
             for (const fn of waiting) fn();
           }
@@ -292,6 +328,7 @@ export class RunRecorder {
   ): Step[] {
     // From now on the reports are the job's steps: no live write lands after them.
     this.live.delete(jobKey);
+    this.liveStored.delete(jobKey);
     const times = [...(this.steps.get(jobKey) ?? [])];
     return reports.map((r, i) => {
       const at = times.findIndex((t) => t.name === r.name);

@@ -205,8 +205,11 @@ export class KyselyStore implements Store {
   remoteJobState(jobId: number) {
     return remote.remoteJobState(this.db, jobId);
   }
-  putSteps(jobId: number, list: Step[]) {
-    return steps.putSteps(this.db, jobId, list);
+  putSteps(jobId: number, list: Step[], job?: JobPatch) {
+    return steps.putSteps(this.db, jobId, list, job);
+  }
+  overwriteSteps(jobId: number, list: Step[]) {
+    return steps.overwriteSteps(this.db, jobId, list);
   }
   listSteps(jobId: number) {
     return steps.listSteps(this.db, jobId);

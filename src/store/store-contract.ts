@@ -402,6 +402,79 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.listSteps(j.id)).toEqual([step]);
     });
 
+    it("overwrites a job's steps by number, adding new ones and leaving those past them", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const j = await store.putJob({ runId: x.id, runAttempt: 1, key: "a", name: "a" });
+      const step = (number: number, status: "queued" | "in_progress" | "completed") => ({
+        jobId: j.id,
+        number,
+        stepId: "",
+        name: `s${number}`,
+        status,
+        outcome: status === "completed" ? ("success" as const) : null,
+        conclusion: status === "completed" ? ("success" as const) : null,
+        outputs: {},
+        startedAt: status === "queued" ? null : "2026-01-01T00:00:00.000Z",
+        completedAt: status === "completed" ? "2026-01-01T00:00:01.000Z" : null,
+      });
+      await store.overwriteSteps(j.id, [step(1, "queued"), step(2, "queued")]);
+      await store.overwriteSteps(j.id, [step(1, "in_progress")]);
+      expect(await store.listSteps(j.id)).toEqual([step(1, "in_progress"), step(2, "queued")]);
+      await store.overwriteSteps(j.id, [step(1, "completed"), step(2, "completed"), step(3, "in_progress")]);
+      expect(await store.listSteps(j.id)).toEqual([
+        step(1, "completed"),
+        step(2, "completed"),
+        step(3, "in_progress"),
+      ]);
+      await store.overwriteSteps(j.id, []);
+      expect(await store.listSteps(j.id)).toHaveLength(3);
+    });
+
+    it("replaces a job's steps and changes its row in one call (a job's end), or neither", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const j = await store.putJob({ runId: x.id, runAttempt: 1, key: "a", name: "a" });
+      const step = {
+        jobId: j.id,
+        number: 1,
+        stepId: "s",
+        name: "Run true",
+        status: "completed" as const,
+        outcome: "success" as const,
+        conclusion: "success" as const,
+        outputs: {},
+        startedAt: "2026-01-01T00:00:00.000Z",
+        completedAt: "2026-01-01T00:00:01.000Z",
+      };
+      const end = {
+        status: "completed" as const,
+        conclusion: "success" as const,
+        outputs: { o: "x" },
+        startedAt: "2026-01-01T00:00:00.000Z",
+        completedAt: "2026-01-01T00:00:02.000Z",
+      };
+      await store.putSteps(j.id, [step], end);
+      expect(await store.listSteps(j.id)).toEqual([step]);
+      expect(await store.getJob(j.id)).toMatchObject(end);
+      // A step the database refuses (no such job) leaves the row as it was: one transaction.
+      const other = await store.putJob({ runId: x.id, runAttempt: 1, key: "b", name: "b" });
+      await expect(
+        store.putSteps(
+          other.id,
+          [
+            { ...step, jobId: other.id },
+            { ...step, jobId: other.id },
+          ],
+          {
+            status: "completed",
+          },
+        ),
+      ).rejects.toThrow();
+      expect((await store.getJob(other.id))?.status).toBe("queued");
+      expect(await store.listSteps(other.id)).toEqual([]);
+    });
+
     it("replaces a job's steps, a run's attempt and trigger state whole when replaced at once", async () => {
       const r = await store.addRepo(repo);
       const x = await store.createRun(run(r.id));

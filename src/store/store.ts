@@ -165,8 +165,13 @@ export interface Store {
   /** The job's status, runner and lease in one read (what following it on a runner machine needs). */
   remoteJobState(jobId: number): Promise<RemoteJobState | undefined>;
 
-  /** Replaces the steps of a job. */
-  putSteps(jobId: number, steps: Step[]): Promise<void>;
+  /** Replaces the steps of a job; with `job`, changes its row in the same transaction. */
+  putSteps(jobId: number, steps: Step[], job?: JobPatch): Promise<void>;
+  /**
+   * Writes steps of a job over the ones with the same numbers (adding the others) in one statement,
+   * and leaves any numbered past them: a running job's steps, which only grow.
+   */
+  overwriteSteps(jobId: number, steps: Step[]): Promise<void>;
   listSteps(jobId: number): Promise<Step[]>;
 
   /** The servers on this database and the runs each drives (servers.ts). */
