@@ -7,11 +7,11 @@ import { JobSandbox, type SandboxLayout } from "../sandbox/index.js";
 import type { ActionProvider } from "./action-port.js";
 import { dockerUnavailable, needsDocker } from "./docker.js";
 import { findOnPath } from "./find-on-path.js";
-import { JobFolderMaker, type JobFolders, jobFolders } from "./job-folders.js";
+import { JobFolderMaker, type JobFolders, jobFolders, makeJobFolders } from "./job-folders.js";
 import { jobHomeEnv } from "./job-home.js";
 import type { JobServices } from "./job-services.js";
 import { JobSession } from "./job-session.js";
-import { jobToolsEnv, prepareJobTools } from "./job-tools.js";
+import { jobToolsEnv } from "./job-tools.js";
 import { Masker } from "./masker.js";
 import { killProcessGroups } from "./process.js";
 import { StepOutput } from "./step-output.js";
@@ -104,6 +104,10 @@ export class LocalRunner implements JobExecutor {
    */
   private processEnv?: Record<string, string>;
   private folders?: JobFolderMaker;
+  /** The run folder the last job was made in (made then, if it was not there). */
+  private runDirMade?: string;
+  /** The `corepack` on the host's PATH that each job's tools link to, once looked for. */
+  private corepack?: { path: string | undefined };
 
   constructor(private readonly opts: LocalRunnerOptions) {}
 
@@ -122,11 +126,14 @@ export class LocalRunner implements JobExecutor {
       toolsEnv = jobToolsEnv(folders.tools, host.PATH ?? "");
     } else {
       folders = jobFolders(jobDir, this.opts.repositoryName, Boolean(this.opts.sandbox));
-      const { workspace, filesDir, eventDir, home, tools, tmp } = folders;
-      for (const d of [workspace, filesDir, eventDir, home, tools, ...(tmp ? [tmp] : [])])
-        mkdirSync(d, { recursive: true });
+      // The run's folder once, then each folder of the job with one mkdir (a recursive one fails
+      // its way up first), and `corepack` looked for on PATH once a run, not once a job.
+      if (this.runDirMade !== runDir) mkdirSync(runDir, { recursive: true });
+      this.runDirMade = runDir;
+      this.corepack ??= { path: findOnPath("corepack", host.PATH) };
       // What `npm i -g` and `corepack enable` install stays in the job too.
-      toolsEnv = prepareJobTools(tools, host.PATH ?? "");
+      makeJobFolders(folders, this.corepack.path);
+      toolsEnv = jobToolsEnv(folders.tools, host.PATH ?? "");
     }
     const { workspace, temp, filesDir, eventDir, home, tools } = folders;
     const tmp = folders.tmp ?? join(jobDir, "tmp");

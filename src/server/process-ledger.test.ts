@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -27,6 +27,18 @@ function leader(): number {
 }
 
 describe("ProcessLedger", () => {
+  it("makes its folder at the first record, and again when it went since", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "gantry-ledger-")), "processes");
+    const ledger = new ProcessLedger(dir);
+    const a = leader();
+    ledger.record(1, 1, "ci.yml/build", a);
+    expect(readdirSync(dir)).toEqual(["1-1-ci.yml%2Fbuild"]);
+    rmSync(dir, { recursive: true });
+    ledger.record(1, 1, "ci.yml/test", a);
+    expect(readdirSync(dir)).toEqual(["1-1-ci.yml%2Ftest"]);
+    expect(ledger.endAll()).toEqual([a]);
+  });
+
   it("ends the groups recorded for jobs and forgets them", () => {
     const dir = mkdtempSync(join(tmpdir(), "gantry-ledger-"));
     const ledger = new ProcessLedger(dir);

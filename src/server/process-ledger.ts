@@ -27,6 +27,9 @@ function groupExists(pid: number): boolean {
 }
 
 export class ProcessLedger {
+  /** Whether the folder was made: once, not at every step's start. */
+  private made = false;
+
   constructor(private readonly dir: string) {}
 
   private file(runId: number, attempt: number, jobKey: string): string {
@@ -35,8 +38,20 @@ export class ProcessLedger {
 
   /** Records a process group a job's step has just started. */
   record(runId: number, attempt: number, jobKey: string, pid: number): void {
+    const file = this.file(runId, attempt, jobKey);
+    const line = `${pid} ${startTimeOf(pid) ?? "-"}\n`;
+    if (this.made) {
+      try {
+        appendFileSync(file, line);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      }
+    }
+    // The first record, or the folder went: made (again), then written.
     mkdirSync(this.dir, { recursive: true });
-    appendFileSync(this.file(runId, attempt, jobKey), `${pid} ${startTimeOf(pid) ?? "-"}\n`);
+    this.made = true;
+    appendFileSync(file, line);
   }
 
   /** Forgets a job's groups: it ended, and the runner ended what its steps left behind. */
