@@ -5,7 +5,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { HookDelivery, RepoHook, Store } from "../store/index.js";
+import type { HookDelivery, RepoHook, Run, Store } from "../store/index.js";
 import { jobJson, runJson } from "./github-shapes.js";
 import type { HookSecrets } from "./hook-secret.js";
 import { guardedLookup, type HookUrlPolicy, hookUrlProblem } from "./hook-url.js";
@@ -18,6 +18,8 @@ const FIRST_RETRY_MS = 2000;
 const TIMEOUT_MS = 10_000;
 /** How long a claimed delivery is held by the server sending it. */
 const CLAIM_MS = 60_000;
+/** How many runs' repositories are kept (see HookSender.runRepos); past that they are read again. */
+const RUN_REPOS_KEPT = 1000;
 
 export interface HookSenderDeps {
   store: Store;
@@ -36,6 +38,11 @@ export class HookSender {
   private busy: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly pending = new Set<Promise<unknown>>();
+  /**
+   * The repository of each run seen lately (a run never moves): a job's completion in a repository
+   * without hooks, most of them, then reads only its hooks, not the run first.
+   */
+  private readonly runRepos = new Map<number, number>();
 
   constructor(private readonly deps: HookSenderDeps) {}
 
@@ -106,11 +113,21 @@ export class HookSender {
 
   private async onEvent(e: LiveEvent): Promise<void> {
     const { store } = this.deps;
-    const run = await store.getRun(e.runId);
-    if (!run) return;
+    let run: Run | undefined;
+    let repoId = this.runRepos.get(e.runId);
+    if (repoId === undefined) {
+      run = await store.getRun(e.runId);
+      if (!run) return;
+      repoId = run.repoId;
+      if (this.runRepos.size >= RUN_REPOS_KEPT) this.runRepos.clear();
+      this.runRepos.set(e.runId, repoId);
+    }
     // The hooks first: most repositories have none, and then nothing more is read for the event.
-    const hooks = (await store.listHooks(run.repoId)).filter((h) => h.active);
+    const hooks = (await store.listHooks(repoId)).filter((h) => h.active);
     if (hooks.length === 0) return;
+    // The run as it stands now, for the payload.
+    run = await store.getRun(e.runId);
+    if (!run) return;
     const repo = await store.getRepoById(run.repoId);
     if (!repo) return;
     const base = this.deps.baseUrl();
