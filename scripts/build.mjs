@@ -24,6 +24,17 @@ await build({
 const schemas = (await import(pathToFileURL(schemaTool).href)).serializedSchemas();
 rmSync(dirname(schemaTool), { recursive: true, force: true });
 
+/**
+ * The bundle's text in ASCII. esbuild writes code in ASCII (its `charset` default) but keeps some
+ * comments as written, and one character past ASCII makes the whole file a UTF-8 decode into a
+ * two-byte string at each start (code-cache.ts reads ASCII as Latin-1, and V8 scans one-byte text
+ * faster). Each UTF-16 unit past ASCII becomes a \uXXXX escape, which means the same character in a
+ * string, template or regular expression, and nothing in a comment.
+ */
+function asciiOnly(text) {
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 const common = {
   define: {
     GANTRY_WORKFLOW_SCHEMA: JSON.stringify(schemas.workflow),
@@ -77,7 +88,7 @@ await build({
   define: { ...common.define, "import.meta.url": "__gantryModuleUrl" },
   banner: { js: 'const __gantryModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
-const runBundle = readFileSync("dist/gantry-run.cjs", "utf8");
+const runBundle = asciiOnly(readFileSync("dist/gantry-run.cjs", "utf8"));
 // A script compiled by vm.Script has no module loader for import(): esbuild turns every import()
 // it can resolve into a require; one it cannot (a computed specifier) would fail only at run time.
 if (/[^\w$.]import\(/.test(runBundle)) throw new Error("dist/gantry-run.cjs keeps an import(): bundle it");
@@ -98,6 +109,14 @@ await build({
   entryPoints: ["src/spawner/helper.ts"],
   outfile: "dist/spawn-helper.js",
 });
+
+// The ESM bundles in ASCII too (as gantry-run.cjs above): V8 keeps and scans their text one byte a
+// character.
+for (const file of readdirSync("dist").filter((name) => name.endsWith(".js"))) {
+  const text = readFileSync(join("dist", file), "utf8");
+  const ascii = asciiOnly(text);
+  if (ascii !== text) writeFileSync(join("dist", file), ascii);
+}
 
 // The web UI: React with Vite's built-in esbuild JSX (web/tsconfig.json: "jsx": "react-jsx").
 const { build: viteBuild } = await import("vite");

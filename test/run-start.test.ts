@@ -7,6 +7,7 @@
 // `gantry run` starts from dist/gantry-run.cjs with V8's code cache (src/cli/code-cache.ts): one file,
 // whose lazy parts mirror the ESM bundle's split, so what files are read is asked of the ESM bundle
 // (GANTRY_DISABLE_CODE_CACHE=1); the built-in modules and the cache itself are asked of the default.
+import { isAscii } from "node:buffer";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,6 +77,28 @@ process.on("exit", () => {
   return { result, builtins: readFileSync(file, "utf8").split("\n") };
 }
 
+/**
+ * The Node.js built-in modules a `gantry run` in `repo` loaded, recorded by a CommonJS preload
+ * (`--require`: an `--import` would load the ESM loader itself).
+ */
+async function runRecordingBuiltinsCjs(repo: string) {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-builtins-"));
+  const preload = join(dir, "preload.cjs");
+  writeFileSync(
+    preload,
+    `process.on("exit", () => {
+  const builtins = process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13));
+  require("node:fs").writeFileSync(process.env.GANTRY_TEST_BUILTINS, builtins.join("\\n"));
+});
+`,
+  );
+  const file = join(dir, "builtins.txt");
+  const result = await gantry(repo, ["run"], {
+    env: { NODE_OPTIONS: `--require ${preload}`, GANTRY_TEST_BUILTINS: file },
+  });
+  return { result, builtins: readFileSync(file, "utf8").split("\n") };
+}
+
 // semver's own constant, and the built-in actions' message for a missing store (built-ins.ts).
 const SEMVER = "SEMVER_SPEC_VERSION";
 const BUILT_INS = "cannot reach ";
@@ -106,6 +129,22 @@ describe("gantry run's start", () => {
     expect(builtins).not.toContain("http");
     expect(builtins).not.toContain("worker_threads");
     expect(builtins).not.toContain("zlib");
+  });
+
+  it("starts without Node.js's ESM loader, from bundles in ASCII", async () => {
+    const { result, builtins } = await runRecordingBuiltinsCjs(
+      repoWith("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n"),
+    );
+    expect(result.code).toBe(0);
+    expect(result.report?.runs[0].jobs[0].result).toBe("success");
+    expect(builtins).toContain("child_process"); // the record works
+    // bin/gantry.js is CommonJS: an ES module as the entry loads the ESM loader's own modules.
+    expect(builtins).not.toContain("internal/modules/esm/translators");
+    expect(builtins).not.toContain("internal/modules/esm/module_job");
+    // code-cache.ts reads an ASCII bundle as Latin-1 (one byte a character, no UTF-8 decoding).
+    for (const name of readdirSync(DIST).filter((f) => /\.c?js$/.test(f))) {
+      expect({ name, ascii: isAscii(readFileSync(join(DIST, name))) }).toEqual({ name, ascii: true });
+    }
   });
 
   it("loads a built-in action when a step uses it, and runs it", async () => {

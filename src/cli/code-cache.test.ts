@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
-import { codeCachePath, readCodeCache, withKeyLine, writeCodeCache } from "./code-cache.js";
+import { codeCachePath, readCodeCache, readSource, withKeyLine, writeCodeCache } from "./code-cache.js";
 
 // Each start is a Node.js process of its own, as in use: within one process V8 answers a second
 // compilation of the same text from its own memory and never looks at the cached data.
@@ -107,6 +107,17 @@ describe("code cache", () => {
     expect(readCodeCache(path)).toBeDefined();
     expect(start(file, dir)).toMatchObject({ cached: false, saved: true });
     expect(start(file, dir).cached).toBe(true);
+  });
+
+  it("reads an ASCII bundle as one-byte text and any other as UTF-8, with its cache either way", () => {
+    const ascii = bundle();
+    expect(readSource(ascii.file)).toBe(readFileSync(ascii.file, "utf8"));
+    // Text past ASCII (a build that wrote some): decoded as UTF-8, not byte by byte.
+    const wide = bundle(BODY.replace("twice(21)", 'twice(21) + "é…".length - 2'));
+    expect(readFileSync(wide.file).every((b) => b < 0x80)).toBe(false);
+    expect(readSource(wide.file)).toBe(readFileSync(wide.file, "utf8"));
+    expect(start(wide.file, wide.dir)).toMatchObject({ cached: false, saved: true, answer: 42 });
+    expect(start(wide.file, wide.dir)).toEqual({ cached: true, saved: false, answer: 42 });
   });
 
   it("runs without a cache when its folder cannot be written", () => {
