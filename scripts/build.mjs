@@ -35,7 +35,26 @@ function asciiOnly(text) {
   return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+// The parser's raw JSON schemas, which only its getWorkflowSchema()/getActionSchema() read, are
+// left out of the bundles: those are baked (above), so the 100 KB of object literals would be
+// compiled, cached and built at each start for nothing. What the parser imports in their place
+// throws, with the reason, if anything ever asks it for its schema.
+const rawSchemasLeftOut = {
+  name: "raw-schemas-left-out",
+  setup(build) {
+    build.onLoad(
+      { filter: /[\\/]@actions[\\/]workflow-parser[\\/]dist[\\/](workflow|action)-v1\.0\.min\.json$/ },
+      () => ({
+        loader: "js",
+        contents:
+          'export default { toJSON() { throw new Error("the parser\'s raw schema is not bundled: src/workflow/schema-cache.ts has it baked"); } };',
+      }),
+    );
+  },
+};
+
 const common = {
+  plugins: [rawSchemasLeftOut],
   define: {
     GANTRY_WORKFLOW_SCHEMA: JSON.stringify(schemas.workflow),
     GANTRY_ACTION_SCHEMA: JSON.stringify(schemas.action),

@@ -147,6 +147,16 @@ describe("gantry run's start", () => {
     }
   });
 
+  it("leaves the parser's raw JSON schemas out of the bundles (src/workflow/schema-cache.ts bakes them)", () => {
+    const bundles = readdirSync(DIST).filter((f) => /\.c?js$/.test(f));
+    expect(bundles).toContain("gantry-run.cjs");
+    for (const name of bundles) {
+      const text = readFileSync(join(DIST, name), "utf8");
+      expect({ name, raw: /version: "(workflow|action)-v1\.0"/.test(text) }).toEqual({ name, raw: false });
+    }
+    expect(plain.result.report?.runs[0].jobs[0].result).toBe("success"); // parsed with the baked ones
+  });
+
   it("loads a built-in action when a step uses it, and runs it", async () => {
     const repo = repoWith(
       "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: test -f hello.txt\n",
