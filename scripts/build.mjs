@@ -97,6 +97,14 @@ await build({
   outfile: "dist/code-cache.cjs",
   banner: {},
 });
+// read-checkout.ts alone, which bin/gantry.js starts before it reads the run's bundle (run-main.ts).
+await build({
+  ...common,
+  format: "cjs",
+  entryPoints: ["src/cli/read-checkout.ts"],
+  outfile: "dist/read-checkout.cjs",
+  banner: {},
+});
 const { withKeyLine } = createRequire(import.meta.url)("../dist/code-cache.cjs");
 await build({
   ...common,

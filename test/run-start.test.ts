@@ -147,6 +147,39 @@ describe("gantry run's start", () => {
     }
   });
 
+  it("has git reading the checkout before it reads the run's bundle", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gantry-order-"));
+    const preload = join(dir, "preload.cjs");
+    const record = join(dir, "order.txt");
+    // Records, in order, the processes started and the bundle's read (code-cache.ts reads it whole).
+    writeFileSync(
+      preload,
+      `const fs = require("node:fs");
+const { ChildProcess } = require("node:child_process");
+const note = (what) => fs.appendFileSync(process.env.GANTRY_TEST_ORDER, what + "\\n");
+const read = fs.readFileSync;
+fs.readFileSync = function (file, ...rest) {
+  if (String(file).endsWith("gantry-run.cjs")) note("read gantry-run.cjs");
+  return read.call(this, file, ...rest);
+};
+const spawn = ChildProcess.prototype.spawn;
+ChildProcess.prototype.spawn = function (options) {
+  note("spawn " + options.file);
+  return spawn.call(this, options);
+};
+`,
+    );
+    writeFileSync(record, "");
+    const result = await gantry(
+      repoWith("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n"),
+      ["run"],
+      { env: { NODE_OPTIONS: `--require ${preload}`, GANTRY_TEST_ORDER: record } },
+    );
+    expect(result.report?.runs[0].jobs[0].result).toBe("success");
+    const order = readFileSync(record, "utf8").split("\n");
+    expect(order.slice(0, 2)).toEqual(["spawn sh", "read gantry-run.cjs"]); // git's batch is one sh
+  });
+
   it("leaves the parser's raw JSON schemas out of the bundles (src/workflow/schema-cache.ts bakes them)", () => {
     const bundles = readdirSync(DIST).filter((f) => /\.c?js$/.test(f));
     expect(bundles).toContain("gantry-run.cjs");

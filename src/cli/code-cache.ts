@@ -122,10 +122,11 @@ export function compileWithCodeCache(file: string, dir = join(cacheHome(), "code
 /**
  * Runs the bundle `file` with its code cache, and writes the cache at exit when it was not taken and
  * the bundle's `codeCacheWorthy()` says this start ran what later starts will (not a --help: a cache
- * holds only what its start compiled, and one that V8 takes is kept).
+ * holds only what its start compiled, and one that V8 takes is kept). Returns the bundle's exports.
  */
-export function runWithCodeCache(file: string): void {
+export function runWithCodeCache<T extends object>(file: string): T {
   const bundle = compileWithCodeCache(file);
   const exports = bundle.run();
   if (!bundle.cached) process.once("exit", () => (exports.codeCacheWorthy?.() ?? true) && bundle.save());
+  return exports as T;
 }
