@@ -102,6 +102,27 @@ describe("reading the checkout gantry run starts in", () => {
     expect(answers[2]).toContain('it\'s "quoted" $HOME `x`');
   });
 
+  it("asks for the refs at HEAD only on a detached HEAD (one git process fewer on a branch)", async () => {
+    const dir = repo("if-detached");
+    const ask = () =>
+      gitBatch(
+        dir,
+        [
+          ["rev-parse", "--show-toplevel", "--symbolic-full-name", "HEAD"],
+          ["rev-parse", "HEAD"],
+          ["rev-parse", "--short", "HEAD"],
+        ],
+        new Set([2]),
+      );
+    const sha = git(dir, "rev-parse", "HEAD");
+    expect(await ask()).toEqual([`${dir}\nrefs/heads/trunk`, sha, undefined]);
+    git(dir, "checkout", "-q", "--detach");
+    expect(await ask()).toEqual([`${dir}\nHEAD`, sha, git(dir, "rev-parse", "--short", "HEAD")]);
+    // A branch whose name ends in HEAD is not a detached HEAD.
+    git(dir, "checkout", "-q", "-b", "not/HEAD");
+    expect((await ask())[2]).toBeUndefined();
+  });
+
   it("says when there is no repository, or no commit yet", async () => {
     const none = join(tmp, "none");
     mkdirSync(none);

@@ -52,13 +52,26 @@ function shellWord(text: string): string {
 /**
  * Several git commands' outputs (each trimmed; undefined where git failed), run one after another
  * by one `sh`: starting a process costs this one a fork of its whole memory (milliseconds on a
- * VM, during which it does nothing else), the shell's own forks cost little.
+ * VM, during which it does nothing else), the shell's own forks cost little. The commands whose
+ * index is in `ifDetached` run only when the first command's output ends with a line `HEAD` (what
+ * `rev-parse --symbolic-full-name HEAD` says on a detached HEAD); otherwise they answer undefined.
  */
-export function gitBatch(cwd: string, commands: string[][]): Promise<(string | undefined)[]> {
+export function gitBatch(
+  cwd: string,
+  commands: string[][],
+  ifDetached: ReadonlySet<number> = new Set(),
+): Promise<(string | undefined)[]> {
   // Ends each command's output with a line that no output holds: the mark, and git's exit status.
   const mark = `gantry-${process.pid}-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const ended = `printf '\\n%s %s\\n' "$0" "$?"`;
   const script = commands
-    .map((args) => `git ${args.map(shellWord).join(" ")} 2>/dev/null; printf '\\n%s %s\\n' "$0" "$?"`)
+    .map((args, i) => {
+      const git = `git ${args.map(shellWord).join(" ")} 2>/dev/null`;
+      if (i === 0)
+        return `first=$(${git}); status=$?; printf '%s' "$first"; printf '\\n%s %s\\n' "$0" "$status"`;
+      if (!ifDetached.has(i)) return `${git}; ${ended}`;
+      return `case "$first" in *"\nHEAD") ${git}; ${ended};; *) printf '\\n%s skipped\\n' "$0";; esac`;
+    })
     .join("\n");
   return new Promise((resolve) => {
     const child = execFile("sh", ["-c", script, mark], { ...OPTIONS, cwd }, (err, stdout) => {
@@ -115,11 +128,12 @@ export function readLocalRepo(cwd: string): LocalRepo {
 
 /**
  * readLocalRepo without blocking (git runs in one `sh` of its own: see gitBatch), HEAD's commit
- * read too (a push event's payload describes it), and the refs at HEAD whether detached or not.
+ * read too (a push event's payload describes it), and the refs at HEAD on a detached HEAD (the
+ * same `sh` asks them only then: four git processes on a branch, five detached).
  */
 export async function readLocalRepoAsync(cwd: string): Promise<LocalRepo> {
   const { head, config, refs, headCommit, atHead } = QUERIES;
-  const answers = await gitBatch(cwd, [head, config, refs, headCommit, atHead]);
+  const answers = await gitBatch(cwd, [head, config, refs, headCommit, atHead], new Set([4]));
   const repo = repoFrom(headOf(cwd, answers[0]), answers[1], answers[2]);
   const ref = repo.branch ? repo.ref : refAtHead(answers[4]);
   return answers[3] === undefined ? { ...repo, ref } : { ...repo, ref, headCommit: answers[3] };
