@@ -23,7 +23,14 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { isWatchedRef, type RefUpdate, readRefFiles } from "../triggers/index.js";
-import { looseObjectPath, objectLinks, PackedObjects, readLooseObject } from "./git-object-files.js";
+import {
+  type LooseObject,
+  looseObjectPath,
+  type ObjectType,
+  objectLinks,
+  PackedObjects,
+  readLooseObject,
+} from "./git-object-files.js";
 import { readStoredRef } from "./local-refs.js";
 import { refProblem } from "./validate.js";
 
@@ -39,6 +46,8 @@ export interface LocalPushCopy {
   origin: string;
   /** The refs the hook says were pushed. */
   updates: readonly RefUpdate[];
+  /** Given the objects copied (each checked against its id), once the refs are set. */
+  copied?: (objects: Array<{ oid: string; type: ObjectType; content: Buffer }>) => void;
 }
 
 /**
@@ -50,14 +59,14 @@ function missingObjects(
   clone: string,
   origin: string,
   tips: readonly string[],
-): Array<{ oid: string; file: Buffer }> | undefined {
+): Array<{ oid: string; object: LooseObject }> | undefined {
   const oidLength = tips[0].length;
   const packed = new PackedObjects(clone, oidLength);
   try {
-    const order: Array<{ oid: string; file: Buffer }> = [];
+    const order: Array<{ oid: string; object: LooseObject }> = [];
     const seen = new Set<string>();
-    // [object, the objects it names (undefined: not read yet), its file as read]
-    const stack: Array<[string, string[] | undefined, Buffer | undefined]> = [];
+    // [object, the objects it names (undefined: not read yet), the object as read]
+    const stack: Array<[string, string[] | undefined, LooseObject | undefined]> = [];
     const visit = (oid: string): boolean => {
       if (seen.has(oid)) return true;
       seen.add(oid);
@@ -78,12 +87,12 @@ function missingObjects(
         const links = objectLinks(object, oidLength);
         if (links === "unknown") return undefined;
         top[1] = links;
-        top[2] = object.file;
+        top[2] = object;
       }
       const next = top[1].pop();
       if (next === undefined) {
         stack.pop();
-        order.push({ oid: top[0], file: top[2] as Buffer });
+        order.push({ oid: top[0], object: top[2] as LooseObject });
         if (order.length > MAX_OBJECTS) return undefined;
       } else if (!visit(next)) return undefined;
     }
@@ -158,7 +167,8 @@ export function copyLocalPush(input: LocalPushCopy): boolean {
   }
   const missing = missingObjects(input.clone, input.origin, [...new Set(updates.map((u) => u.after))]);
   if (!missing) return false;
-  for (const { oid, file } of missing) writeObject(input.clone, oid, file);
+  for (const { oid, object } of missing) writeObject(input.clone, oid, object.file);
   setRefs(input.clone, updates, here);
+  input.copied?.(missing.map(({ oid, object }) => ({ oid, type: object.type, content: object.content })));
   return true;
 }

@@ -9,9 +9,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { gitAsTester as git } from "../../test/harness.js";
 import { ensureMirror } from "../triggers/index.js";
+import { CatFileBatch } from "./cat-file-batch.js";
 import { RepoClones } from "./repo-clones.js";
 
 const dirs: string[] = [];
@@ -167,6 +168,77 @@ describe("RepoClones", () => {
     const deleted = { ref: "refs/heads/unannounced", before: third.after, after: zero };
     expect(await traced([deleted])).toContain("fetch");
     expect(await clones.resolveRef(repo, "unannounced")).toBeUndefined();
+  });
+
+  it("reads a copied push's commits and workflows from what it copied, as cat-file gives them", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gantry-clones-"));
+    dirs.push(root);
+    const work = source(root, "work", "main", "first");
+    mkdirSync(join(work, ".github", "workflows"), { recursive: true });
+    writeFileSync(join(work, ".github", "workflows", "ci.yml"), "on: push\n");
+    symlinkSync("ci.yml", join(work, ".github", "workflows", "link.yml"));
+    git(work, "add", ".");
+    git(work, "commit", "-q", "-m", "workflows");
+    const origin = join(root, "origin.git");
+    git(root, "clone", "-q", "--bare", work, origin);
+    git(work, "remote", "add", "origin", origin);
+    const clones = new RepoClones(join(root, "repos"));
+    const repo = { owner: "o", name: "r", url: origin };
+    await clones.sync(repo);
+    const push = async (file: string, text: string) => {
+      const before = git(work, "rev-parse", "HEAD");
+      writeFileSync(join(work, file), text);
+      git(work, "add", ".");
+      git(work, "commit", "-q", "-m", text);
+      git(work, "push", "-q", "origin", "main");
+      const update = { ref: "refs/heads/main", before, after: git(work, "rev-parse", "HEAD") };
+      await clones.syncPush(repo, [update]);
+      return update;
+    };
+    // What a push's event reads: its commits peeled and read, its workflows.
+    const reads = async (u: { before: string; after: string }, c = clones) => ({
+      peeled: Object.fromEntries(await c.peelCommits(repo, [u.before, u.after])),
+      commit: (await c.readCommit(repo, u.after))?.toString("utf8"),
+      workflows: await c.readWorkflows(repo, u.after),
+    });
+    // The first push reads the trees it did not copy (.github, its workflows) once, by their ids.
+    await reads(await push("file.txt", "second"));
+    const requests = vi.spyOn(CatFileBatch.prototype, "read");
+    try {
+      const third = await push("file.txt", "third");
+      const seen = await reads(third);
+      expect(requests).not.toHaveBeenCalled();
+      expect(seen.peeled).toEqual({ [third.before]: third.before, [third.after]: third.after });
+      expect(seen.commit).toBe(`${git(clones.path(repo), "cat-file", "commit", third.after)}\n`);
+      expect(seen.workflows).toEqual([
+        { file: ".github/workflows/ci.yml", content: "on: push\n" },
+        { file: ".github/workflows/link.yml", content: "ci.yml" },
+      ]);
+      // A workflow changed: its new blob and trees were copied too.
+      const changed = await push(".github/workflows/ci.yml", "on: [push]\n");
+      expect((await reads(changed)).workflows[0]).toEqual({
+        file: ".github/workflows/ci.yml",
+        content: "on: [push]\n",
+      });
+      expect(requests).not.toHaveBeenCalled();
+    } finally {
+      requests.mockRestore();
+    }
+    // Every answer from what was kept is cat-file's (a server that kept nothing asks it).
+    const head = git(work, "rev-parse", "HEAD");
+    const fresh = new RepoClones(join(root, "repos"));
+    const answers = async (c: RepoClones) => ({
+      ...(await reads({ before: git(work, "rev-parse", "HEAD~1"), after: head }, c)),
+      file: await c.readFile(repo, head, "file.txt").catch((e: Error) => e.message),
+      regular: await c.readRegularFile(repo, head, ".github/workflows/ci.yml"),
+      link: await c.readRegularFile(repo, head, ".github/workflows/link.yml"),
+      throughLink: await c.readFile(repo, head, ".github/workflows/link.yml/x").catch(() => "none"),
+      throughFile: await c.readFile(repo, head, "file.txt/x").catch(() => "none"),
+      missing: await c.readFile(repo, head, ".github/nope.yml").catch(() => "none"),
+      odd: await c.readFile(repo, head, ".github//workflows/ci.yml").catch(() => "none"),
+      tree: await c.resolveRef(repo, "main"),
+    });
+    expect(await answers(clones)).toEqual(await answers(fresh));
   });
 
   it("reads files and workflows through one cat-file process, as git show and ls-tree give them", async () => {

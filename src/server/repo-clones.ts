@@ -102,12 +102,94 @@ export class RepoClones {
     const dir = this.path(repo);
     if (!existsSync(join(dir, "HEAD"))) return "unread";
     const key = IMMUTABLE.test(name) ? `${dir}\0${name}` : undefined;
-    const known = key === undefined ? undefined : this.kept.get(key);
-    if (key !== undefined && known) {
+    if (key === undefined) return this.catFile(repo, dir, name, undefined);
+    const known = this.recall(key) ?? (await this.fromKept(repo, dir, name));
+    if (known) return known;
+    return this.catFile(repo, dir, name, key);
+  }
+
+  /** A kept object (then the most recently used), else undefined. */
+  private recall(key: string): GitObject | undefined {
+    const known = this.kept.get(key);
+    if (known) {
       this.kept.delete(key); // most recently used goes last
       this.kept.set(key, known);
-      return known;
     }
+    return known;
+  }
+
+  /**
+   * An immutable name (IMMUTABLE) answered from what is kept, when its object id is: a commit
+   * peeled to itself or to its tree, a path walked down the trees, each tree read by its id (then
+   * kept: a push's next commit shares them). Undefined when the id is not kept, or the name is
+   * anything this does not walk as cat-file does (a tag, a submodule, a symbolic link, an odd path,
+   * a name not found): cat-file answers it.
+   */
+  private async fromKept(
+    repo: Pick<Repo, "owner" | "name">,
+    dir: string,
+    name: string,
+  ): Promise<GitObject | undefined> {
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64})(?:\^\{(commit|tree)\}$|:(.*)$|$)/s.exec(name);
+    const start = m ? this.recall(`${dir}\0${m[1]}`) : undefined;
+    if (!m || !start) return undefined;
+    if (m[2] === "commit") return start.type === "commit" ? start : undefined;
+    if (m[2] === undefined && m[3] === undefined) return start;
+    // The commit's tree: its first header line.
+    let tree = start;
+    if (start.type === "commit") {
+      const t = /^tree ([0-9a-f]{40}|[0-9a-f]{64})\n/.exec(start.content.subarray(0, 80).toString("latin1"));
+      const read = t && t[1].length === start.oid.length ? await this.byId(repo, dir, t[1]) : undefined;
+      if (!read || read.type !== "tree") return undefined;
+      tree = read;
+    }
+    if (m[2] === "tree") return tree.type === "tree" ? tree : undefined;
+    if (tree.type !== "tree" || m[3] === undefined) return undefined;
+    if (m[3] === "") return tree;
+    const parts = m[3].split("/");
+    if (parts.some((p) => p === "" || p === "." || p === "..")) return undefined;
+    let at: GitObject = tree;
+    for (const part of parts) {
+      if (at.type !== "tree") return undefined;
+      const entry = treeEntries(at.content, at.oid.length / 2).find((e) => e.name === part);
+      // Only what cat-file's path lookup gives the same way: a folder or a file (not a submodule).
+      if (!entry || !/^(?:40000|100644|100755|120000)$/.test(entry.mode) || entry.name.includes("\uFFFD"))
+        return undefined;
+      const next = await this.byId(repo, dir, entry.oid);
+      if (!next) return undefined;
+      at = next;
+    }
+    return at;
+  }
+
+  /** An object by its id: kept, else read by cat-file and kept. */
+  private async byId(
+    repo: Pick<Repo, "owner" | "name">,
+    dir: string,
+    oid: string,
+  ): Promise<GitObject | undefined> {
+    const key = `${dir}\0${oid}`;
+    const known = this.recall(key);
+    if (known) return known;
+    const read = await this.catFile(repo, dir, oid, key);
+    return read === "unread" ? undefined : read;
+  }
+
+  /**
+   * Objects a push copied into the clone (local-push-copy.ts), each checked against its id there:
+   * kept, so the push's commits, trees and workflow files are read without a round trip to cat-file.
+   */
+  private keepCopied(dir: string, objects: readonly GitObject[]): void {
+    for (const object of objects) this.keep(`${dir}\0${object.oid}`, object);
+  }
+
+  /** cat-file's answer for a name (kept under `key` when given and found). */
+  private async catFile(
+    repo: Pick<Repo, "owner" | "name">,
+    dir: string,
+    name: string,
+    key: string | undefined,
+  ): Promise<GitObject | undefined | "unread"> {
     let batch = this.batches.get(dir);
     if (!batch) this.batches.set(dir, (batch = new CatFileBatch(dir)));
     const read = await batch.read(name).catch(() => "unread" as const);
@@ -118,6 +200,9 @@ export class RepoClones {
 
   private keep(key: string, object: GitObject): void {
     if (object.content.length > KEPT_BYTES / 16) return;
+    const before = this.kept.get(key);
+    if (before) this.kept.delete(key);
+    this.keptBytes -= before?.content.length ?? 0;
     this.kept.set(key, object);
     this.keptBytes += object.content.length;
     while (this.kept.size > KEPT_OBJECTS || this.keptBytes > KEPT_BYTES) {
@@ -164,7 +249,9 @@ export class RepoClones {
       const origin = existsSync(join(dir, "HEAD")) ? localGitDir(this.source(repo.url)) : undefined;
       let copied = false;
       try {
-        copied = origin !== undefined && copyLocalPush({ clone: dir, origin, updates });
+        copied =
+          origin !== undefined &&
+          copyLocalPush({ clone: dir, origin, updates, copied: (objects) => this.keepCopied(dir, objects) });
       } catch {
         // anything unexpected: fetched
       }
