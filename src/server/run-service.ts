@@ -44,7 +44,7 @@ import type { LiveHub } from "./live-hub.js";
 import { PoolExecutor } from "./pool-executor.js";
 import { groupJobs, priorJobs, topJobId } from "./prior-jobs.js";
 import type { ProcessLedger } from "./process-ledger.js";
-import { loadPushedWorkflow } from "./pushed-workflows.js";
+import { loadPushedWorkflow, peekPushedWorkflow, takePushedWorkflow } from "./pushed-workflows.js";
 import { type RemoteJobs, RUNNER_LOST } from "./remote-jobs.js";
 import type { RepoClones } from "./repo-clones.js";
 import type { RunNotes } from "./run-notes.js";
@@ -196,18 +196,23 @@ export class RunService {
     };
     const runs: Run[] = [];
     for (const { file, content } of files) {
-      const loaded = await loadPushedWorkflow(file, content);
-      const errors = loaded.problems.filter((p) => p.severity === "error").map(formatProblem);
+      // Looked at through a parse kept for looks (most pushes carry the same files as the last);
+      // a run gets a parse of its own.
+      const seen = await peekPushedWorkflow(file, content);
       let matches: boolean;
+      let unmatchable: string | undefined;
       try {
-        matches = loaded.workflow
-          ? workflowMatches(loaded.workflow.template.events, trigger)
+        matches = seen.workflow
+          ? workflowMatches(seen.workflow.template.events, trigger)
           : event.name === "push";
       } catch (err) {
-        errors.push(`${file}:1:1: ${(err as Error).message}`);
+        unmatchable = `${file}:1:1: ${(err as Error).message}`;
         matches = event.name === "push";
       }
       if (!matches) continue;
+      const loaded = seen.workflow ? await takePushedWorkflow(file, content) : seen;
+      const errors = loaded.problems.filter((p) => p.severity === "error").map(formatProblem);
+      if (unmatchable) errors.push(unmatchable);
       const workflow = {
         file,
         name: loaded.workflow?.name ?? file,

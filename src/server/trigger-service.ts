@@ -27,7 +27,7 @@ import {
   startsWorkflows,
   ZERO_SHA,
 } from "../triggers/index.js";
-import { loadPushedWorkflow } from "./pushed-workflows.js";
+import { peekPushedWorkflow } from "./pushed-workflows.js";
 import type { RepoClones } from "./repo-clones.js";
 import { Serial } from "./serial.js";
 
@@ -271,7 +271,7 @@ export class TriggerService {
     if (!sha) return undefined;
     const workflows: { file: string; crons: string[] }[] = [];
     for (const { file, content } of await this.deps.clones.readWorkflows(repo, sha)) {
-      const loaded = await loadPushedWorkflow(file, content);
+      const loaded = await peekPushedWorkflow(file, content);
       const crons = (loaded.workflow?.template.events.schedule ?? []).map((s) => s.cron);
       if (crons.length > 0) workflows.push({ file, crons });
     }
