@@ -62,14 +62,23 @@ export function limitBodies(limit: number): MiddlewareHandler {
 /**
  * The request's body, read under its route's cap (`limit` if given, else `limitBodies`'; 1 MiB
  * without either): 413 once more than that has arrived, the rest left unread. `onChunk` sees each
- * piece as it arrives (a signature computed while streaming).
+ * piece as it arrives (a signature computed while streaming; with a declared length, the whole body).
  */
 export async function readBody(
   c: Context,
   opts: { limit?: number; onChunk?: (chunk: Uint8Array) => void } = {},
 ): Promise<Buffer> {
   const limit = opts.limit ?? caps.get(c.req.raw) ?? DEFAULT_LIMITS.api_body_bytes;
-  checkDeclaredLength(c.req.raw, limit);
+  const declared = checkDeclaredLength(c.req.raw, limit);
+  if (declared !== undefined) {
+    // A declared length (under the cap, checked above) is all HTTP/1.1's framing lets through: read
+    // at once from the socket's message, without the web stream a Request's body is made into
+    // (≈ 0.4 ms of CPU per request). Checked again all the same.
+    const whole = Buffer.from(await c.req.raw.arrayBuffer());
+    if (whole.length > limit) throw tooLarge(limit);
+    if (whole.length > 0) opts.onChunk?.(whole);
+    return whole;
+  }
   const body = c.req.raw.body;
   if (!body) return Buffer.alloc(0);
   const reader = body.getReader();
