@@ -8,7 +8,7 @@ export type {
   JobStatus,
   PostAction,
 } from "./action-port.js";
-export { discardDir, removeTrash } from "./discard-dir.js";
+export { discardDir, removeTrash, removeTrashSoon } from "./discard-dir.js";
 export { dockerUnavailable, needsDocker } from "./docker.js";
 export { findOnPath } from "./find-on-path.js";
 export { readJobFile, writeJobFile } from "./job-file.js";

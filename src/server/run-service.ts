@@ -18,7 +18,7 @@ import {
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
 import type { ActionProvider, JobServices } from "../runner/index.js";
-import { discardDir, LocalRunner, removeTrash } from "../runner/index.js";
+import { discardDir, LocalRunner, removeTrash, removeTrashSoon } from "../runner/index.js";
 import type { SecretVault } from "../secrets/index.js";
 import type { Conclusion, Repo, Run, Store } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
@@ -568,7 +568,7 @@ export class RunService {
       // The jobs' folders go in a process of their own, never on the server's event loop.
       if (process.env.GANTRY_KEEP_WORKSPACE !== "1") {
         discardDir(work, trash);
-        removeTrash(trash);
+        removeTrashSoon(trash);
       }
     }
   }
