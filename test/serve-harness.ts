@@ -2,7 +2,7 @@
 // port, spoken to through its HTTP API, stopped (SIGKILL) after each test with what its steps
 // left running.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve as resolvePath } from "node:path";
 import { afterAll, afterEach } from "vitest";
@@ -175,6 +175,38 @@ export async function until<T>(ask: () => Promise<T>, check: (value: T) => boole
     if (check(value)) return value;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Every file under `dir` (one removed while it is listed is skipped). */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .map((f) => join(dir, f))
+    .filter((f) => {
+      try {
+        return lstatSync(f).isFile();
+      } catch {
+        return false;
+      }
+    });
+}
+
+/**
+ * Waits until the jobs' folders under the data directory `data` are gone: a run's folder goes
+ * shortly after the run ends (moved to work-trash, deleted there once runs stop ending).
+ */
+export async function untilJobFoldersGone(data: string): Promise<void> {
+  const left = (dir: string) => {
+    try {
+      return filesUnder(dir).length;
+    } catch (err) {
+      // Gone, or a folder of it removed while it was walked: look again.
+      return (err as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(dir) ? 0 : -1;
+    }
+  };
+  await until(
+    async () => [left(join(data, "work")), left(join(data, "work-trash"))],
+    (n) => n[0] === 0 && n[1] === 0,
+  );
 }
 
 /**

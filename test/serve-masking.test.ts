@@ -2,12 +2,11 @@
 // every place a step can put text: the log, annotations, step outputs, job outputs and the step
 // summary. On the real server, none of the forms may reach the log, an API answer or the data
 // directory (the database, the log files, the annotations and summaries).
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { storeContents } from "./db-query.js";
 import { makeRepo } from "./harness.js";
-import { api, serveWithConfig, until } from "./serve-harness.js";
+import { api, filesUnder, serveWithConfig, until, untilJobFoldersGone } from "./serve-harness.js";
 
 /** Changes under JSON, URI and XML escaping (quote, backslash, slash, &, <, space, %, +, non-ASCII). */
 const SECRET = 'p@ss"w0rd\\/&<x> é+%-Zq7';
@@ -80,13 +79,6 @@ jobs:
           echo "got b64=[$B64] json=[$JSON_FORM]"
           echo "got plain=[$PLAIN]"
 `;
-
-/** Every file under `dir`, with its path. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .map((f) => join(dir, f))
-    .filter((f) => statSync(f).isFile());
-}
 
 /** The forms found in `text`, by name. */
 function formsIn(text: string | Buffer): string[] {
@@ -168,6 +160,9 @@ describe("gantry serve: a secret's encoded forms are masked", () => {
     // What the server keeps: every file of its data directory (the log files, the annotations and
     // summaries, the repository's clone; gantry.db with its WAL on SQLite) and its database's rows
     // and files (the step outputs among them, the masked ones as ***).
+    // The jobs' folders (their file-command files held the forms the steps wrote) go once the run
+    // has ended; what stays is scanned.
+    await untilJobFoldersGone(s.data);
     const kept = filesUnder(s.data);
     for (const kind of [".log", "annotations.jsonl", "summaries.jsonl"])
       expect(kept.some((f) => f.endsWith(kind))).toBe(true);

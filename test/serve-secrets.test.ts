@@ -7,12 +7,22 @@
 // key that does not open them stops the start, saying so.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { clearTextInStore } from "./db-query.js";
 import { BIN, makeRepo } from "./harness.js";
-import { api, dispatchRun, exited, type Serve, serve, serveWithConfig, until } from "./serve-harness.js";
+import {
+  api,
+  dispatchRun,
+  exited,
+  filesUnder,
+  type Serve,
+  serve,
+  serveWithConfig,
+  until,
+  untilJobFoldersGone,
+} from "./serve-harness.js";
 
 const TOKEN = "e2e-secrets-admin-token";
 const DEPLOY = "deploy-9c1f7e2b-plain-value-never-kept";
@@ -60,19 +70,6 @@ function cli(s: Pick<Serve, "url">, args: string[], input?: string) {
     encoding: "utf8",
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Every file under `dir` (one removed while it is listed is skipped). */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .map((f) => join(dir, f))
-    .filter((f) => {
-      try {
-        return lstatSync(f).isFile();
-      } catch {
-        return false;
-      }
-    });
 }
 
 /** Each job's log by job name, once the run's attempt completed. */
@@ -188,18 +185,7 @@ describe("gantry serve: Actions secrets and variables", () => {
     for (const text of answers)
       for (const v of [DEPLOY, ...Object.values(LAYERS)]) expect(text).not.toContain(v);
     // The jobs' folders (their scripts had the values written in) are gone once the runs end.
-    const left = (dir: string) => {
-      try {
-        return filesUnder(dir).length;
-      } catch (err) {
-        // Gone, or a folder of it removed while it was walked: look again.
-        return (err as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(dir) ? 0 : -1;
-      }
-    };
-    await until(
-      async () => [left(join(s.data, "work")), left(join(s.data, "work-trash"))],
-      (n) => n[0] === 0 && n[1] === 0,
-    );
+    await untilJobFoldersGone(s.data);
     const kept = filesUnder(s.data);
     // SQLite keeps the database (and its WAL) in the data directory; PostgreSQL's is scanned below.
     for (const kind of [...(s.database ? [] : ["gantry.db", "gantry.db-wal"]), ".log"])
