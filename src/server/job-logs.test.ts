@@ -83,6 +83,22 @@ describe("JobLogs with a blob store", () => {
     expect(await readBlobText(blobs, "logs/4/1/b.log")).toBe(lines.join(""));
   });
 
+  it("reads a log that closes (and goes to the store) while its reader starts", async () => {
+    const root = join(temp(), "logs");
+    const blobs = new FileBlobStore(temp());
+    const logs = new JobLogs(root, blobs);
+    const path = logs.pathOf(5, 1, "ci.yml/b", "ci.yml");
+    logs.append(path, "one", at);
+    const reading = await logs.read(path);
+    // The job ends before the reader's stream has opened the file: the log is moved aside.
+    logs.close(path);
+    const chunks: Buffer[] = [];
+    for await (const c of reading ?? []) chunks.push(Buffer.from(c as Uint8Array));
+    expect(Buffer.concat(chunks).toString("utf8")).toBe("2026-01-01T00:00:00.000Z one\n");
+    await logs.flush();
+    expect(await logs.text(path)).toBe("2026-01-01T00:00:00.000Z one\n");
+  });
+
   it("keeps a job's log where it was without a store, as always", async () => {
     const root = join(temp(), "logs");
     const logs = new JobLogs(root);

@@ -63,6 +63,16 @@ const PART = /\/(\d{15})(?:\.([0-9a-f]{16}))?$/;
 const partName = (offset: number, mark: string) =>
   `${String(offset).padStart(15, "0")}${mark ? `.${mark}` : ""}`;
 
+/** A file opened for reading, undefined when it is not there. */
+function openIfThere(path: string): number | undefined {
+  try {
+    return openSync(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
 /** Opens a log to append to; its folder is made when it is missing (once per attempt, not per job). */
 function openLog(path: string): number {
   try {
@@ -478,7 +488,12 @@ export class JobLogs {
   /** A log's bytes: the local file while it is there, else the blob store's copy; undefined when neither. */
   async read(path: string): Promise<Readable | undefined> {
     await this.uploads.get(path);
-    if (existsSync(path)) return createReadStream(path);
+    // Opened now: a log that closes meanwhile is moved aside for its upload, and a stream that
+    // opened by name a moment later would find nothing there.
+    const fd = openIfThere(path);
+    if (fd !== undefined) return createReadStream(path, { fd });
+    // Moved aside since the look above: its upload is queued, and the store's copy has it after.
+    await this.uploads.get(path);
     const key = this.keyOf(path);
     if (!key || !this.blobs) return undefined;
     // A job running on another server (or whose server died): the parts it sent so far follow.
