@@ -289,6 +289,46 @@ describe("runner machines", () => {
     expect(j4.runner_name ?? null).toBeNull();
   }, 150_000);
 
+  it("hands a job back at the drain timeout with every line it reported in the job's log", async () => {
+    const shared = mkdtempSync(join(tmpdir(), "gantry-handback-"));
+    // Each line goes to a file of the test's first, then to the log: the log must hold every line
+    // the file does (but the last, when the step was stopped between the two).
+    const workflow = `name: Chatty
+on: workflow_dispatch
+jobs:
+  chatty:
+    runs-on: [self-hosted, linux]
+    steps:
+      - run: |
+          if [ -e ${shared}/again ]; then echo "finished on $RUNNER_NAME"; exit 0; fi
+          echo "started on $RUNNER_NAME"; i=0
+          while true; do
+            for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+              i=$((i+1)); echo "tick $i" >> ${shared}/ticks; echo "tick $i"
+            done
+            sleep 0.01
+          done
+`;
+    const repo = makeRepo({ files: { ".github/workflows/chatty.yml": workflow } });
+    const s = await serveWithConfig(CONFIG(repo), ADMIN);
+    const token = await registrationToken(s);
+    const leaving = await startRunner(s, token, "leaving", ["--drain-timeout", "1"]);
+    const id = await dispatch(s, "chatty.yml");
+    const job = await startedOn(s, id, "leaving");
+    leaving.proc.kill("SIGTERM");
+    expect(await exited(leaving.proc)).toBe(0);
+    expect(leaving.stderr()).toContain("handed back");
+    writeFileSync(join(shared, "again"), "");
+    await startRunner(s, token, "taker");
+    expect((await completed(s, id)).json.conclusion).toBe("success");
+    const log = await logOf(s, job.id as number);
+    expect(log).toContain("finished on taker");
+    const written = readFileSync(join(shared, "ticks"), "utf8").split("\n").filter(Boolean);
+    const logged = new Set(log.split("\n").map((l) => l.replace(/^\S+ /, "")));
+    expect(written.length).toBeGreaterThan(10);
+    expect(written.slice(0, -1).filter((t) => !logged.has(t))).toEqual([]);
+  }, 120_000);
+
   it("keeps a runner machine's job and its GITHUB_TOKEN through a crash and restart of the server", async () => {
     const gate = join(mkdtempSync(join(tmpdir(), "gantry-gate-")), "open");
     const workflow = `name: Outlive

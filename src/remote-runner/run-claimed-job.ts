@@ -18,6 +18,8 @@ import { StartGate } from "./start-gate.js";
  * after the claim, 100 ms after the process started. A cancel is heard at the latest that late.
  */
 const START_GATE = { maxWaitMs: 250, afterStartMs: 100 };
+/** How long a job handed back may take to send what it reported before it is released. */
+const HAND_BACK_FLUSH_MS = 5_000;
 
 export interface ClaimedJobContext {
   client: RunnerClient;
@@ -72,14 +74,9 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
     lost = true;
     cancellation.kill();
   });
+  let handedBack = false;
   const handBack = () => {
-    void client
-      .post(
-        `_runner/jobs/${claim.id}/release`,
-        { lease_id: claim.lease_id },
-        { attempts: 2, expect: [200, 409] },
-      )
-      .catch(() => undefined);
+    handedBack = true;
     lost = true;
     cancellation.kill();
   };
@@ -135,7 +132,18 @@ export async function runClaimedJob(ctx: ClaimedJobContext, claim: RemoteJobClai
     say(`Error: ${(err as Error).message}`);
     outcome = { result: "failure", outputs: {}, steps: [] };
   }
-  if (!lost) {
+  if (handedBack) {
+    // Its steps stopped and every line they wrote reported: what the job reported reaches the
+    // server first, then it is released (a report after that would be refused, its lines lost).
+    await uploader.close(HAND_BACK_FLUSH_MS);
+    await client
+      .post(
+        `_runner/jobs/${claim.id}/release`,
+        { lease_id: claim.lease_id },
+        { attempts: 2, expect: [200, 409] },
+      )
+      .catch(() => undefined);
+  } else if (!lost) {
     uploader.push({ type: "outcome", outcome });
     // Until the server has it, or the lease is lost (then the server acts without it).
     await uploader.close(claim.lease_seconds * 4000);
