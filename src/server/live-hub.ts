@@ -12,6 +12,9 @@ type Subscriber = (event: LiveEvent) => void;
 
 /** The Signals topic that carries live events between servers. */
 const TOPIC = "live";
+/** How long, and how many, of the peers' log lines are kept for a stream that opens after them. */
+const RECENT_MS = 5_000;
+const RECENT_MAX = 5_000;
 
 /**
  * Fans run events and log lines out to live listeners (SSE streams). With `peers` (the Signals of
@@ -25,6 +28,8 @@ export class LiveHub {
   private own = new Set<Subscriber>();
   private readonly id = randomUUID();
   private readonly off: (() => void) | undefined;
+  /** The peers' log lines of the last RECENT_MS, oldest first. */
+  private recent: { at: number; event: LiveEvent }[] = [];
 
   constructor(private readonly peers?: Signals) {
     this.off = peers?.subscribe(TOPIC, (message) => {
@@ -35,6 +40,7 @@ export class LiveHub {
         return;
       }
       if (relayed.h === this.id || typeof relayed.e?.type !== "string") return;
+      if (relayed.e.type === "job:log") this.remember(relayed.e);
       this.deliver(relayed.e, this.subscribers);
     });
   }
@@ -53,6 +59,28 @@ export class LiveHub {
     this.deliver(event, this.subscribers);
     this.deliver(event, this.own);
     this.peers?.publish(TOPIC, JSON.stringify({ h: this.id, e: event }));
+  }
+
+  /**
+   * The log lines of a run that peers published in the last few seconds, oldest first. A stream
+   * reads a peer's job's log from the blob store, where lines land up to a moment after they are
+   * heard: these and the log read meet (log-overlap.ts), so no line falls between the two.
+   */
+  recentFromPeers(runId: number): LiveEvent[] {
+    this.prune(Date.now());
+    return this.recent.filter((r) => r.event.runId === runId).map((r) => r.event);
+  }
+
+  private remember(event: LiveEvent): void {
+    const now = Date.now();
+    this.recent.push({ at: now, event });
+    this.prune(now);
+  }
+
+  private prune(now: number): void {
+    let drop = Math.max(0, this.recent.length - RECENT_MAX);
+    while (drop < this.recent.length && this.recent[drop].at < now - RECENT_MS) drop++;
+    if (drop > 0) this.recent.splice(0, drop);
   }
 
   /** Stops hearing the peers. */

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { HttpError, type ServerContext } from "../context.js";
 import type { LiveEvent } from "../live-hub.js";
+import { meetBacklog } from "../log-overlap.js";
 import { RunRepoCache } from "../run-repo-cache.js";
 import { StreamAccess } from "../stream-access.js";
 import { parseId } from "../validate.js";
@@ -49,8 +50,11 @@ export function eventRoutes(ctx: ServerContext): Hono {
           backlog.push({ file: join(dir, f), lines: text.split("\n").filter((l) => l !== "") });
         }
       }
-      // Logs no longer on this server's disk are complete (in the blob store): read after.
+      // Logs not on this server's disk are read from the blob store after: a finished job's whole,
+      // a peer's running job's as far as it has sent it (its lines land there a moment after they
+      // are heard, so the peers' lines of the last seconds are taken too, and the two meet below).
       const local = new Set(backlog.map((b) => b.file));
+      const early = run && withLogs ? ctx.hub.recentFromPeers(run.id) : [];
       const unsubscribe = ctx.hub.subscribe((e) => {
         if (runId !== undefined && e.runId !== runId) return;
         if (!withLogs && e.type === "job:log") return;
@@ -66,12 +70,16 @@ export function eventRoutes(ctx: ServerContext): Hono {
         if (run) {
           const jobs = await ctx.store.listJobs(run.id, run.runAttempt);
           if (withLogs) {
+            const read = new Map<string, string[]>();
             for (const j of jobs) {
               if (!j.logPath || local.has(j.logPath)) continue;
               const text = await ctx.logs.text(j.logPath);
-              if (text !== undefined)
-                backlog.push({ file: j.logPath, lines: text.split("\n").filter((l) => l !== "") });
+              const lines = text?.split("\n").filter((l) => l !== "") ?? [];
+              read.set(j.key, lines);
+              if (text !== undefined) backlog.push({ file: j.logPath, lines });
             }
+            const onDisk = new Set(jobs.filter((j) => j.logPath && local.has(j.logPath)).map((j) => j.key));
+            queue.splice(0, queue.length, ...meetBacklog(early, queue, read, onDisk));
           }
           const names = new Map(jobs.map((j) => [j.logPath, j]));
           const order = (file: string) => names.get(file)?.id ?? Number.MAX_SAFE_INTEGER;
