@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import { extractZip, zipFiles } from "../artifacts/index.js";
 import { FileBlobStore, readBlobText } from "../blobs/index.js";
 import { JobLogs } from "./job-logs.js";
 
@@ -97,6 +98,23 @@ describe("JobLogs with a blob store", () => {
     expect(Buffer.concat(chunks).toString("utf8")).toBe("2026-01-01T00:00:00.000Z one\n");
     await logs.flush();
     expect(await logs.text(path)).toBe("2026-01-01T00:00:00.000Z one\n");
+  });
+
+  it("zips a log that closes (and goes to the store) between its look and the zip's read", async () => {
+    const root = join(temp(), "logs");
+    const blobs = new FileBlobStore(temp());
+    const logs = new JobLogs(root, blobs);
+    const path = logs.pathOf(5, 1, "ci.yml/b", "ci.yml");
+    logs.append(path, "one", at);
+    const source = await logs.zipSource("1_b.txt", path);
+    // The job ends before the zip has opened the file: the log is moved aside and sent.
+    logs.close(path);
+    const out = temp();
+    const chunks: Uint8Array[] = [];
+    for await (const c of zipFiles(source ? [source] : [])) chunks.push(c);
+    writeFileSync(join(out, "logs.zip"), Buffer.concat(chunks));
+    expect(await extractZip(join(out, "logs.zip"), join(out, "x"), 1000)).toEqual(["1_b.txt"]);
+    expect(readFileSync(join(out, "x", "1_b.txt"), "utf8")).toBe("2026-01-01T00:00:00.000Z one\n");
   });
 
   it("keeps a job's log where it was without a store, as always", async () => {

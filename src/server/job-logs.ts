@@ -523,7 +523,14 @@ export class JobLogs {
   /** A log as a file of a zip; undefined when it was never written. */
   async zipSource(name: string, path: string): Promise<ZipSource | undefined> {
     await this.uploads.get(path);
-    if (existsSync(path)) return { name, path };
+    // A log that closes before the zip reads it is moved aside for its upload: the store's copy then.
+    if (existsSync(path)) return { name, path, moved: () => this.storedZipSource(name, path) };
+    return this.storedZipSource(name, path);
+  }
+
+  /** The store's copy of a log as a file of a zip, once its uploads under way are done. */
+  private async storedZipSource(name: string, path: string): Promise<ZipSource | undefined> {
+    await this.uploads.get(path);
     const key = this.keyOf(path);
     const info = key && this.blobs ? await this.blobs.head(key) : undefined;
     if (!key || !info || !this.blobs) return undefined;
