@@ -289,7 +289,7 @@ describe("runner machines", () => {
     expect(j4.runner_name ?? null).toBeNull();
   }, 150_000);
 
-  it("hands a job back at the drain timeout with every line it reported in the job's log", async () => {
+  it("hands a job back at the drain timeout with every line it reported in the job's log, another runner taking it at once", async () => {
     const shared = mkdtempSync(join(tmpdir(), "gantry-handback-"));
     // Each line goes to a file of the test's first, then to the log: the log must hold every line
     // the file does (but the last, when the step was stopped between the two).
@@ -315,11 +315,12 @@ jobs:
     const leaving = await startRunner(s, token, "leaving", ["--drain-timeout", "1"]);
     const id = await dispatch(s, "chatty.yml");
     const job = await startedOn(s, id, "leaving");
+    // Another runner waits for work: it claims the job the moment it is handed back.
+    writeFileSync(join(shared, "again"), "");
+    await startRunner(s, token, "taker");
     leaving.proc.kill("SIGTERM");
     expect(await exited(leaving.proc)).toBe(0);
     expect(leaving.stderr()).toContain("handed back");
-    writeFileSync(join(shared, "again"), "");
-    await startRunner(s, token, "taker");
     expect((await completed(s, id)).json.conclusion).toBe("success");
     const log = await logOf(s, job.id as number);
     expect(log).toContain("finished on taker");

@@ -96,6 +96,9 @@ export const reportedEvent = z.discriminatedUnion("type", [
 export type ReportedEvent = z.infer<typeof reportedEvent>;
 
 /** How following a job on a runner machine ended. */
+/** How many reports a follower reads at a time. */
+const JOB_EVENTS_PAGE = 1000;
+
 export type Followed =
   | { kind: "outcome"; outcome: JobOutcome }
   /** Its lease ran out and no retry was left: the runner was lost. */
@@ -412,24 +415,23 @@ export class RemoteJobs {
       }
       const lease = job.leaseId;
       if (lease && lease !== leaseId) {
-        // Another lease where one was followed: its runner was lost and the job given again before
-        // this look saw it queued (another runner's claim won the race with it).
-        if (leaseId !== undefined) hooks.retried();
+        // Another lease where one was followed: its runner was lost (or handed the job back) and
+        // the job given again before this look saw it queued. What the lease given up reported and
+        // this look has not read yet (its last lines, sent before its release) comes first.
+        if (leaseId !== undefined) {
+          const rest = await this.relay(jobId, after, req, job.reportBase);
+          after = rest.after;
+          hooks.retried();
+        }
         leaseId = lease;
-        after = -1;
+        // A follower starting here (a first claim, an adopting server) reads this lease's reports.
+        after = Math.max(after, job.reportBase - 1);
         hooks.claimed(job.runnerName ?? "a runner", lease);
       }
       if (leaseId !== undefined) {
-        for (const event of await store.jobEvents(jobId, after)) {
-          after = event.seq;
-          const parsed = reportedEvent.safeParse(event.body);
-          if (!parsed.success) continue;
-          const body = parsed.data;
-          if (body.type === "outcome") return { kind: "outcome", outcome: body.outcome };
-          // The runner's word for its own job only: the run and the job are the engine's.
-          const payload = { ...body.payload, runId: req.runId, jobKey: req.jobKey };
-          req.bus.emit(body.name as "job:log", payload as unknown as GantryEvents["job:log"]);
-        }
+        const read = await this.relay(jobId, after, req);
+        after = read.after;
+        if (read.outcome) return { kind: "outcome", outcome: read.outcome };
         if (!lease) {
           if (job.status === "queued") {
             // Its runner was lost, and a retry was left: offered again.
@@ -441,6 +443,34 @@ export class RemoteJobs {
         }
       }
       await woken;
+    }
+  }
+
+  /**
+   * Puts the job's reports after seq `after` (and before `before`, when given) onto its engine's
+   * bus, stopping at its outcome; says the last seq read and the outcome when it came.
+   */
+  private async relay(
+    jobId: number,
+    after: number,
+    req: Pick<JobRequest, "runId" | "jobKey" | "bus">,
+    before = Number.POSITIVE_INFINITY,
+  ): Promise<{ after: number; outcome?: JobOutcome }> {
+    for (;;) {
+      const events = await this.deps.store.jobEvents(jobId, after, JOB_EVENTS_PAGE);
+      for (const event of events) {
+        if (event.seq >= before) return { after };
+        after = event.seq;
+        const parsed = reportedEvent.safeParse(event.body);
+        if (!parsed.success) continue;
+        const body = parsed.data;
+        if (body.type === "outcome") return { after, outcome: body.outcome };
+        // The runner's word for its own job only: the run and the job are the engine's.
+        const payload = { ...body.payload, runId: req.runId, jobKey: req.jobKey };
+        req.bus.emit(body.name as "job:log", payload as unknown as GantryEvents["job:log"]);
+      }
+      // A long backlog is read in pages (jobEvents' limit); a short page is the end of it.
+      if (events.length < JOB_EVENTS_PAGE) return { after };
     }
   }
 

@@ -1,6 +1,5 @@
-import type { Kysely, QueryCreator } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Json } from "../expressions/index.js";
-import { onPostgres } from "./dialect.js";
 import { JOB_COLUMNS, json, now, toJob } from "./rows.js";
 import type { Database, DbJob } from "./schema.js";
 import type { Job, JobEvent, RemoteClaim, RemoteJobState, Status } from "./types.js";
@@ -84,40 +83,30 @@ export async function claimOfferedJob(
       const job = toJob(row);
       if (!accept(job)) continue;
       const startedAt = now();
-      const claim = (q: QueryCreator<Database>) =>
-        q
-          .updateTable("jobs")
-          .set({
-            status: "in_progress",
-            runner_name: runner.name,
-            runner_id: runner.id,
-            lease_id: lease.id,
-            lease_expires_at: lease.expiresAt,
-            started_at: startedAt,
-          })
-          .where("id", "=", job.id)
-          .where("status", "=", "queued")
-          .where("spec_box", "is not", null)
-          // The sealed request comes back with the claim: one statement, not two.
-          .returning("spec_box")
-          .executeTakeFirst();
-      // A job claimed before (only a claim sets started_at; a job made or reset, putJob, has no
-      // reports) was lost by its runner and offered again: that runner's reports are not the new
-      // lease's. They go before the new lease shows (a follower seeing it reads none of them), and
-      // only while the job is still queued (a stale claimer never deletes a new lease's reports).
-      const claimed =
-        job.startedAt === null
-          ? await claim(db)
-          : onPostgres(db)
-            ? // One statement: both parts see one snapshot, and the update's row lock decides the race.
-              // (The WITH adds only the delete's name, which the update does not read.)
-              await claim(
-                db.with("gone", (q) => forgetReports(q, job.id)) as unknown as QueryCreator<Database>,
-              )
-            : // SQLite has no data-modifying WITH: the delete first, then the claim.
-              await forgetReports(db, job.id)
-                .execute()
-                .then(() => claim(db));
+      // A job claimed before was lost by its runner (or handed back) and offered again: the new
+      // lease's reports are stored after the earlier leases' (which stay until the job is closed,
+      // so a follower reads what the last runner sent before its release, even after this claim).
+      const claimed = await db
+        .updateTable("jobs")
+        .set({
+          status: "in_progress",
+          runner_name: runner.name,
+          runner_id: runner.id,
+          lease_id: lease.id,
+          lease_expires_at: lease.expiresAt,
+          started_at: startedAt,
+          report_base: (eb) =>
+            eb
+              .selectFrom("job_events")
+              .select(sql<number>`coalesce(max(seq) + 1, 0)`.as("base"))
+              .where("job_id", "=", job.id),
+        })
+        .where("id", "=", job.id)
+        .where("status", "=", "queued")
+        .where("spec_box", "is not", null)
+        // The sealed request comes back with the claim: one statement, not two.
+        .returning("spec_box")
+        .executeTakeFirst();
       if (claimed) {
         return {
           job: { ...job, status: "in_progress", runnerName: runner.name, runnerId: runner.id, startedAt },
@@ -134,23 +123,6 @@ export async function claimOfferedJob(
   }
 }
 
-/** Deletes a job's reports while it is queued and offered (a claim of it not yet made). */
-function forgetReports(db: QueryCreator<Database>, jobId: number) {
-  return db
-    .deleteFrom("job_events")
-    .where("job_id", "=", jobId)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("jobs")
-          .select("id")
-          .where("id", "=", jobId)
-          .where("status", "=", "queued")
-          .where("spec_box", "is not", null),
-      ),
-    );
-}
-
 /** How many offered jobs a claim reads first: the first one is usually taken. */
 const FIRST_CANDIDATES = 8;
 /** How many it reads at a time after those. */
@@ -163,14 +135,20 @@ export type LeaseState =
       cancelRequested: boolean;
       job: Job /** When the lease runs out (ISO 8601). */;
       expiresAt: string;
+      /** Where the lease's reports begin in job_events (0018's seq, see 0024-report-base). */
+      reportBase: number;
     };
 
-function heldLease(row: Pick<DbJob, (typeof JOB_COLUMNS)[number]>): LeaseState {
+/** A lease's row: the job's columns and where its reports begin. */
+const LEASE_COLUMNS = [...JOB_COLUMNS, "report_base"] as const;
+
+function heldLease(row: Pick<DbJob, (typeof LEASE_COLUMNS)[number]>): LeaseState {
   return {
     held: true,
     cancelRequested: Number(row.cancel_requested) === 1,
     job: toJob(row),
     expiresAt: row.lease_expires_at ?? "",
+    reportBase: Number(row.report_base ?? 0),
   };
 }
 
@@ -192,13 +170,13 @@ export async function renewLease(
       .where("lease_id", "=", leaseId)
       .where("status", "=", "in_progress")
       .where("lease_expires_at", "is not", null)
-      .returning(JOB_COLUMNS)
+      .returning(LEASE_COLUMNS)
       .executeTakeFirst();
     if (renewed) return heldLease(renewed);
   }
   const row = await db
     .selectFrom("jobs")
-    .select(JOB_COLUMNS)
+    .select(LEASE_COLUMNS)
     .where("id", "=", jobId)
     .where("lease_id", "=", leaseId)
     .executeTakeFirst();
@@ -260,12 +238,14 @@ async function storeJobEvents(
 ): Promise<number | undefined> {
   const lease = await renewLease(db, jobId, leaseId);
   if (!lease.held || (runnerId !== undefined && lease.job.runnerId !== runnerId)) return undefined;
+  // The runner numbers the lease's reports from 0; they are stored from the lease's base.
+  const base = lease.reportBase;
   let next = await nextSeq(db, jobId);
-  const fresh = events.filter((e) => e.seq >= next).sort((a, b) => a.seq - b.seq);
+  const fresh = events.filter((e) => base + e.seq >= next).sort((a, b) => a.seq - b.seq);
   const rows: { job_id: number; seq: number; body_json: string }[] = [];
   for (const e of fresh) {
-    if (e.seq !== next) break;
-    rows.push({ job_id: jobId, seq: e.seq, body_json: json(e.body) });
+    if (base + e.seq !== next) break;
+    rows.push({ job_id: jobId, seq: next, body_json: json(e.body) });
     next += 1;
   }
   if (rows.length > 0) {
@@ -276,8 +256,8 @@ async function storeJobEvents(
       .onConflict((oc) => oc.columns(["job_id", "seq"]).doNothing())
       .execute();
   }
-  // Every event below `next` is stored now, by this call or before it.
-  return next;
+  // Every event of the lease below `next` is stored now, by this call or before it.
+  return next - base;
 }
 
 async function nextSeq(db: Kysely<Database>, jobId: number): Promise<number> {
@@ -390,7 +370,7 @@ export async function remoteJobState(
 ): Promise<RemoteJobState | undefined> {
   const row = await db
     .selectFrom("jobs")
-    .select(["status", "runner_id", "runner_name", "lease_id"])
+    .select(["status", "runner_id", "runner_name", "lease_id", "report_base"])
     .where("id", "=", jobId)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -400,5 +380,6 @@ export async function remoteJobState(
     runnerName: row.runner_name,
     // A lease counts while the job runs (as jobLease says it).
     leaseId: row.status === "in_progress" ? (row.lease_id ?? null) : null,
+    reportBase: Number(row.report_base ?? 0),
   };
 }

@@ -114,43 +114,50 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
       expect(await store.renewLease(id, "L1")).toEqual({ held: false });
       const again = await store.claimOfferedJob({ id: 2, name: "r2" }, () => true, { ...lease, id: "L2" });
       expect(again?.leaseId).toBe("L2");
-      expect(await store.jobEvents(id, -1)).toEqual([]);
+      // The lost lease's reports stay for its follower; the new lease's are stored after them.
+      expect((await store.jobEvents(id, -1)).map((e) => e.seq)).toEqual([0, 1, 2]);
+      expect(await store.remoteJobState(id)).toMatchObject({ leaseId: "L2", reportBase: 3 });
 
       await store.closeRemoteJob(id);
       expect(await store.jobSpec(id)).toBeUndefined();
     });
 
-    it("never shows a new claim's lease beside the lost attempt's reports, nor drops the new attempt's", async () => {
+    it("keeps a lost attempt's reports for its follower when the job is claimed again at once, the new lease's after them", async () => {
       const id = await queuedJob("ci.yml/retry");
       await store.offerJob(id, "sealed");
       const lease = { id: "L1", expiresAt: "2030-01-01T00:00:00.000Z" };
       await store.claimOfferedJob({ id: 1, name: "r1" }, () => true, lease);
       const ev = (seq: number, line: string) => ({ seq, body: { type: "job:log", line } });
+      const lines = (events: { body: unknown }[]) =>
+        events.map((e) => String((e.body as { line: string }).line));
       expect(await store.appendJobEvents(id, "L1", [ev(0, "old 0"), ev(1, "old 1")])).toBe(2);
       expect(await store.endLease(id, "L1", true)).toBe(true);
       // A follower looks while the job is claimed again: whenever it sees the new lease, the
-      // events it reads are that lease's (none yet), never the lost attempt's.
+      // lost attempt's reports are all there, below the new lease's base.
       let claimed = false;
       const claim = store
         .claimOfferedJob({ id: 2, name: "r2" }, () => true, { ...lease, id: "L2" })
         .finally(() => {
           claimed = true;
         });
-      const seen: string[][] = [];
+      const seen: { base: number; lines: string[] }[] = [];
       while (!claimed) {
-        const [state, events] = await Promise.all([store.remoteJobState(id), store.jobEvents(id, -1)]);
-        if (state?.leaseId === "L2") seen.push(events.map((e) => String((e.body as { line: string }).line)));
+        const state = await store.remoteJobState(id);
+        if (state?.leaseId === "L2")
+          seen.push({ base: state.reportBase, lines: lines(await store.jobEvents(id, -1)) });
       }
       expect((await claim)?.leaseId).toBe("L2");
-      expect(seen.flat()).toEqual([]);
+      for (const look of seen) expect(look).toEqual({ base: 2, lines: ["old 0", "old 1"] });
+      // The new runner numbers its reports from 0: stored from the base, a retry's double skipped.
       expect(await store.appendJobEvents(id, "L2", [ev(0, "new 0")])).toBe(1);
-      // A stale claimer (it read the job as queued before L2's claim) deletes nothing of L2's.
+      expect(await store.appendJobEvents(id, "L2", [ev(0, "new 0"), ev(1, "new 1")])).toBe(2);
+      // A stale claimer (it read the job as queued before L2's claim) changes nothing.
       expect(
         await store.claimOfferedJob({ id: 3, name: "r3" }, () => true, { ...lease, id: "L3" }),
       ).toBeUndefined();
-      expect((await store.jobEvents(id, -1)).map((e) => (e.body as { line: string }).line)).toEqual([
-        "new 0",
-      ]);
+      expect(lines(await store.jobEvents(id, -1))).toEqual(["old 0", "old 1", "new 0", "new 1"]);
+      expect(lines(await store.jobEvents(id, 1))).toEqual(["new 0", "new 1"]);
+      expect(await store.remoteJobState(id)).toMatchObject({ leaseId: "L2", reportBase: 2 });
     });
 
     it("never offers again a job whose outcome is stored, nor one whose lease was renewed since the sweep looked", async () => {
@@ -198,6 +205,7 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
         runnerId: null,
         runnerName: null,
         leaseId: null,
+        reportBase: 0,
       });
       const lease = { id: "L1", expiresAt: "2030-01-01T00:00:00.000Z" };
       const claim = await store.claimOfferedJob({ id: 3, name: "r3" }, () => true, lease);
@@ -207,6 +215,7 @@ export function describeRunnersContract(name: string, open: () => Promise<Store>
         runnerId: 3,
         runnerName: "r3",
         leaseId: "L1",
+        reportBase: 0,
       });
       expect(await store.renewLease(id, "L1")).toMatchObject({ held: true, expiresAt: lease.expiresAt });
       expect(await store.renewLease(id, "L1", "2030-02-01T00:00:00.000Z")).toMatchObject({

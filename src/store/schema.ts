@@ -79,6 +79,8 @@ export interface DbJob {
   lease_id?: string | null;
   lease_expires_at?: string | null;
   cancel_requested?: number;
+  /** Set by 0024-report-base (see there). */
+  report_base?: number;
 }
 
 export interface DbRunner {

@@ -658,6 +658,8 @@ export interface RemoteJobState {
   runnerId: number | null;
   runnerName: string | null;
   leaseId: string | null;
+  /** The seq in jobEvents at which the current (or last) lease's reports begin. */
+  reportBase: number;
 }
 
 /** One thing a runner reported of a job, in the order it sent them. */

@@ -18,6 +18,7 @@ import { deployments } from "./0017-deployments.js";
 import { runners } from "./0018-runners.js";
 import { servers } from "./0019-servers.js";
 import { runCounts } from "./0021-run-counts.js";
+import { reportBase } from "./0024-report-base.js";
 
 /** Every migration, by its number: the order they run in. Add one file per migration. */
 const migrations: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   "0018-runners": runners,
   "0019-servers": servers,
   "0021-run-counts": runCounts,
+  "0024-report-base": reportBase,
 };
 
 /** Migrations compiled into the bundle (no directory to read at run time). */
