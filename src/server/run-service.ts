@@ -316,8 +316,8 @@ export class RunService {
       );
       return run;
     }
-    this.chain.fire(run, "requested");
-    if (failed) this.chain.fire(run, "completed");
+    this.chain.fire(run, "requested", repo);
+    if (failed) this.chain.fire(run, "completed", repo);
     const { loaded, source } = workflow;
     this.start(run, { repo, parsed: loaded && source ? { workflow: loaded, ...source } : undefined });
     return run;
@@ -442,7 +442,7 @@ export class RunService {
     hub.publish({ type: "run:started", runId: run.id, attempt: run.runAttempt });
     // A run that was under way already (recovered, adopted from a dead server) said so before.
     if (run.status !== "in_progress")
-      this.chain.fire({ ...run, status: "in_progress", startedAt }, "in_progress");
+      this.chain.fire({ ...run, status: "in_progress", startedAt }, "in_progress", repo);
     // The run's commit checked out (its source: what actions/checkout copies, local actions and
     // called workflows) only when a job uses an action or a workflow: a workflow of `run:` steps
     // alone reads nothing of it, and is read from the clone instead.

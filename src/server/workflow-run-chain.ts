@@ -84,12 +84,14 @@ export class WorkflowRunChain {
 
   /**
    * Fires workflow_run `action` for `run` (as it stands now) in the background: idle() waits for it.
-   * A failure is logged; the run it is about is never affected.
+   * A failure is logged; the run it is about is never affected. `repo`: the run's repository as the
+   * caller read it just now (a run being made or started), so that it is not read again on the
+   * event's way to its first step; without it, it is read from the store (a run's end, minutes later).
    */
-  fire(run: Run, action: WorkflowRunAction): void {
+  fire(run: Run, action: WorkflowRunAction, repo?: Repo): void {
     if (this.stopped) return;
     const snapshot = { ...run, updatedAt: new Date().toISOString() };
-    const p: Promise<void> = this.dispatch(snapshot, action)
+    const p: Promise<void> = this.dispatch(snapshot, action, repo)
       .catch((err) => this.deps.log(`workflow_run ${action} of run ${run.id}: ${(err as Error).message}`))
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
@@ -111,14 +113,14 @@ export class WorkflowRunChain {
     await this.idle();
   }
 
-  private async dispatch(run: Run, action: WorkflowRunAction): Promise<void> {
+  private async dispatch(run: Run, action: WorkflowRunAction, known?: Repo): Promise<void> {
     const { store, clones } = this.deps;
-    const repo = await store.getRepoById(run.repoId);
+    const repo = known?.id === run.repoId ? known : await store.getRepoById(run.repoId);
     if (!repo) return;
     // The default branch's head as the server's clone has it (pushes, hooks and polls keep it fresh).
     const ref = `refs/heads/${repo.defaultBranch}`;
-    const known = readBranchRef(clones.path(repo), ref);
-    const head = known ? { ref, sha: known } : await clones.resolveRef(repo, ref);
+    const stored = readBranchRef(clones.path(repo), ref);
+    const head = stored ? { ref, sha: stored } : await clones.resolveRef(repo, ref);
     if (!head) return;
     const files = await this.listenersAt(repo, head.sha);
     if (files.length === 0) return;
