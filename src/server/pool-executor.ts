@@ -65,9 +65,11 @@ export class PoolExecutor implements JobExecutor {
     const local = !held && pool.takes(labels);
     const machines = remote && this.source && (held || !local || (await remote.anyRunner()));
     // Queued now for this server's pool; a job only runner machines take is queued by its offer,
-    // in the same statement (runThere).
+    // in the same statement (runThere); one only this server's pool takes is queued by the pool,
+    // which claims it in the same statement when a slot is free (RunnerPool.offer).
     const queuedByOffer = !held && !local && machines;
-    if (!held && !queuedByOffer) {
+    const queuedByPool = !held && local && !machines;
+    if (!held && !queuedByOffer && !queuedByPool) {
       await serial.run(() => store.updateJob(job.id, { ...queued, status: "queued" }));
     }
     if (!local && !held && !(remote && (await remote.anyFits(labels)))) {
@@ -105,15 +107,24 @@ export class PoolExecutor implements JobExecutor {
       // Cancelled before it was offered (the run killed as the server stops, while the job was being
       // recorded): the cancel above found nothing to withdraw, and nothing would ever settle it.
       if (req.cancellation.cancelled) {
+        // Stored as queued all the same (its labels), before the completion that follows.
+        if (queuedByPool)
+          void serial
+            .run(() => store.updateJob(job.id, { ...queued, status: "queued" }))
+            .catch(() => undefined);
         if (!offered) settle({ result: "cancelled", outputs: {}, steps: [] });
         return;
       }
       if (local) {
-        pool.offer(job.id, async (_claimed, runnerName) => {
-          started = true;
-          log(`Runner ${runnerName} picked up the job`);
-          settle(await this.runHere(req, job));
-        });
+        pool.offer(
+          job.id,
+          async (_claimed, runnerName) => {
+            started = true;
+            log(`Runner ${runnerName} picked up the job`);
+            settle(await this.runHere(req, job));
+          },
+          queuedByPool ? queued : undefined,
+        );
       }
       if (machines && remote && this.source) {
         // The offer is queued (serial) before runThere first waits: a cancel from now on finds it.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SAMPLE_REPO, sampleRun } from "../../test/store-samples.js";
-import { openSqliteStore } from "../store/index.js";
+import { type Job, openSqliteStore } from "../store/index.js";
 import { RunnerPool } from "./runner-pool.js";
 import { Serial } from "./serial.js";
 
@@ -75,5 +75,87 @@ describe("RunnerPool.jobIds", () => {
     expect(p.jobIds).toEqual([job.id]);
     finish();
     await expect.poll(() => p.jobIds).toEqual([]);
+  });
+});
+
+describe("RunnerPool.offer with the job's queued fields", () => {
+  async function setup(slots: number) {
+    const store = await openSqliteStore(":memory:");
+    const claims: string[] = [];
+    const claimJob = store.claimJob.bind(store);
+    store.claimJob = (runnerName, accept) => {
+      claims.push(runnerName);
+      return claimJob(runnerName, accept);
+    };
+    const p = new RunnerPool(store, new Serial(), {
+      slots,
+      labels: ["self-hosted"],
+      labelMap: {},
+      name: "t",
+    });
+    const repo = await store.addRepo(SAMPLE_REPO);
+    const run = await store.createRun(sampleRun(repo.id));
+    const job = (key: string) => store.putJob({ runId: run.id, runAttempt: 1, key, name: key }, null);
+    return { store, p, claims, job };
+  }
+  const queued = (name: string) => ({ labels: ["self-hosted"], matrix: { n: name }, name: `leg ${name}` });
+
+  it("starts a job at once on a free slot, queued and claimed in one statement, as a claim leaves it", async () => {
+    const { store, p, claims, job } = await setup(1);
+    const a = await job("a");
+    let finish = () => {};
+    const got = await new Promise<{ claimed: Job; runner: string }>((resolve) => {
+      p.offer(
+        a.id,
+        (claimed, runner) => {
+          resolve({ claimed, runner });
+          return new Promise<void>((done) => {
+            finish = done;
+          });
+        },
+        queued("1"),
+      );
+    });
+    expect(claims).toEqual([]);
+    expect(got.runner).toBe("t-1");
+    expect(got.claimed).toEqual(await store.getJob(a.id));
+    expect(got.claimed).toMatchObject({
+      status: "in_progress",
+      runnerName: "t-1",
+      labels: ["self-hosted"],
+      matrix: { n: "1" },
+      name: "leg 1",
+    });
+    expect(p.jobIds).toEqual([a.id]);
+    finish();
+    await expect.poll(() => p.jobIds).toEqual([]);
+  });
+
+  it("queues a job that finds no free slot, with its fields, and claims it in turn", async () => {
+    const { store, p, claims, job } = await setup(1);
+    const [a, b, c] = [await job("a"), await job("b"), await job("c")];
+    const started: number[] = [];
+    const finishes = new Map<number, () => void>();
+    const start = (claimed: Job) => {
+      started.push(claimed.id);
+      return new Promise<void>((done) => finishes.set(claimed.id, done));
+    };
+    p.offer(a.id, start, queued("a"));
+    p.offer(b.id, start, queued("b"));
+    p.offer(c.id, start, queued("c"));
+    await expect.poll(() => started).toEqual([a.id]);
+    // Waiting for the slot: queued in the store with what it asks for.
+    await expect.poll(async () => (await store.getJob(b.id))?.labels).toEqual(["self-hosted"]);
+    expect(await store.getJob(b.id)).toMatchObject({ status: "queued", name: "leg b", matrix: { n: "b" } });
+    expect(await store.getJob(c.id)).toMatchObject({ status: "queued", name: "leg c" });
+    finishes.get(a.id)?.();
+    await expect.poll(() => started).toEqual([a.id, b.id]);
+    expect(await store.getJob(b.id)).toMatchObject({ status: "in_progress", runnerName: "t-1" });
+    expect(claims.length).toBeGreaterThan(0);
+    // One that was withdrawn while it waited is never started.
+    expect(p.withdraw(c.id)).toBe(true);
+    finishes.get(b.id)?.();
+    await expect.poll(() => p.jobIds).toEqual([]);
+    expect(started).toEqual([a.id, b.id]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Job, Store } from "../store/index.js";
+import type { Job, QueuedJob, Store } from "../store/index.js";
 import { labelsMatch } from "./runner-labels.js";
 import type { Serial } from "./serial.js";
 
@@ -13,6 +13,8 @@ export interface RunnerPoolOptions {
 
 interface Waiting {
   start: (job: Job, runnerName: string) => Promise<void>;
+  /** Its queued write has not landed yet: no claim takes it before (it would claim it unlabelled). */
+  writing?: boolean;
 }
 
 /**
@@ -44,9 +46,65 @@ export class RunnerPool {
     return this.opts.slots > 0 && labelsMatch(labels, this.opts.labels, this.opts.labelMap);
   }
 
-  /** Offers a queued job (in the store) to the pool; `start` runs it once a slot claimed it. */
-  offer(jobId: number, start: Waiting["start"]): void {
-    this.waiting.set(jobId, { start });
+  /**
+   * Offers a job to the pool; `start` runs it once a slot claimed it. A job queued in the store
+   * already is offered alone; `queued`: the pool queues it with these (labels, matrix, name). Then a
+   * free slot with no job waiting and no claim under way takes it at once, queued and claimed in one
+   * statement (Store.startJob), rather than a queued update, a claim's read and its update: the same
+   * row, two statements fewer on a job's way to its first step. Else it is queued, then claimed in
+   * turn as any other.
+   */
+  offer(jobId: number, start: Waiting["start"], queued?: QueuedJob): void {
+    if (!queued) {
+      this.waiting.set(jobId, { start });
+      this.kick();
+      return;
+    }
+    if (!this.stopped && !this.kicking && this.waiting.size === 0 && this.free.length > 0) {
+      this.startNow(jobId, start, queued);
+      return;
+    }
+    const entry: Waiting = { start, writing: true };
+    this.waiting.set(jobId, entry);
+    this.serial
+      .run(() => this.store.updateJob(jobId, { ...queued, status: "queued" }))
+      .then(
+        () => {
+          entry.writing = false;
+          this.kick();
+        },
+        (err: Error) => process.stderr.write(`gantry serve: queueing a job failed: ${err.message}\n`),
+      );
+  }
+
+  /**
+   * A free slot takes the job now: queued and claimed in one statement, then started. A job that
+   * could not be (its row gone, the store failing) waits as one no claim finds, as it would have
+   * after a failed queued write: a cancel takes it back (withdraw).
+   */
+  private startNow(jobId: number, start: Waiting["start"], queued: QueuedJob): void {
+    const slot = this.free.pop() as number;
+    const runnerName = `${this.opts.name}-${slot}`;
+    this.current.set(slot, jobId);
+    void this.serial
+      .run(() => this.store.startJob(jobId, runnerName, queued))
+      .catch((err: Error) => {
+        process.stderr.write(`gantry serve: claiming a job failed: ${err.message}\n`);
+        return undefined;
+      })
+      .then((job) => {
+        if (job) return start(job, runnerName);
+        this.waiting.set(jobId, { start });
+      })
+      .catch(() => undefined)
+      .finally(() => this.release(slot));
+  }
+
+  /** A slot whose job ended is free again: the next job waiting is claimed. */
+  private release(slot: number): void {
+    this.current.delete(slot);
+    this.free.push(slot);
+    if (this.stopped && this.free.length === this.opts.slots) this.drained?.();
     this.kick();
   }
 
@@ -131,7 +189,10 @@ export class RunnerPool {
       const slot = this.free[this.free.length - 1];
       const runnerName = `${this.opts.name}-${slot}`;
       const job = await this.serial.run(() =>
-        this.store.claimJob(runnerName, (j) => this.waiting.has(j.id) && this.takes(j.labels)),
+        this.store.claimJob(runnerName, (j) => {
+          const waiting = this.waiting.get(j.id);
+          return waiting !== undefined && !waiting.writing && this.takes(j.labels);
+        }),
       );
       if (!job) return;
       const entry = this.waiting.get(job.id);
@@ -142,12 +203,7 @@ export class RunnerPool {
       void entry
         .start(job, runnerName)
         .catch(() => undefined)
-        .finally(() => {
-          this.current.delete(slot);
-          this.free.push(slot);
-          if (this.stopped && this.free.length === this.opts.slots) this.drained?.();
-          this.kick();
-        });
+        .finally(() => this.release(slot));
     }
   }
 }

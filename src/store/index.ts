@@ -50,6 +50,7 @@ export {
   type PullRequest,
   type PullRequestFilter,
   type PullRequestPatch,
+  type QueuedJob,
   type RemoteClaim,
   type RemoteJobState,
   type Repo,

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import { JOB_COLUMNS, json, now, toJob } from "./rows.js";
 import type { Database, DbJob } from "./schema.js";
 import { nextValue } from "./sequences.js";
-import type { Job, JobPatch, NewJob } from "./types.js";
+import type { Job, JobPatch, NewJob, QueuedJob } from "./types.js";
 
 export async function putJob(db: Kysely<Database>, job: NewJob, known?: Job | null): Promise<Job> {
   const existing = known === undefined ? await findJob(db, job.runId, job.runAttempt, job.key) : known;
@@ -93,6 +93,34 @@ export async function updateJob(db: Kysely<Database>, id: number, patch: JobPatc
   if (patch.completedAt !== undefined) set.completed_at = patch.completedAt;
   if (Object.keys(set).length === 0) return;
   await db.updateTable("jobs").set(set).where("id", "=", id).execute();
+}
+
+/**
+ * A job queued and claimed by the runner at once, in one statement: what updateJob with `queued`
+ * and status queued, then claimJob taking it, leave in the row (in_progress on the runner, started
+ * now). For a runner that takes the job as it is queued, with no other job waiting for it; the
+ * job as it stands after, or undefined when it is gone.
+ */
+export async function startJob(
+  db: Kysely<Database>,
+  id: number,
+  runnerName: string,
+  queued: QueuedJob,
+): Promise<Job | undefined> {
+  const row = await db
+    .updateTable("jobs")
+    .set({
+      name: queued.name,
+      matrix_json: queued.matrix ? json(queued.matrix) : null,
+      labels_json: json(queued.labels),
+      status: "in_progress",
+      runner_name: runnerName,
+      started_at: now(),
+    })
+    .where("id", "=", id)
+    .returning(JOB_COLUMNS)
+    .executeTakeFirst();
+  return row && toJob(row);
 }
 
 /** How many queued jobs a claim reads first: the first one is usually taken. */

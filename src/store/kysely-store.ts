@@ -46,6 +46,7 @@ import type {
   NewUser,
   PullRequestFilter,
   PullRequestPatch,
+  QueuedJob,
   RepoHookPatch,
   RunAttempt,
   RunFilter,
@@ -134,6 +135,9 @@ export class KyselyStore implements Store {
   }
   claimJob(runnerName: string, accept: (job: Job) => boolean) {
     return jobs.claimJob(this.db, runnerName, accept);
+  }
+  startJob(id: number, runnerName: string, queued: QueuedJob) {
+    return jobs.startJob(this.db, id, runnerName, queued);
   }
   addRunnerRegistration(hash: string, registration: RunnerRegistration) {
     return runners.addRegistrationToken(this.db, hash, registration);

@@ -368,6 +368,34 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.claimJob("r4", () => true))?.id).toBe(a.id);
     });
 
+    it("queues a job and claims it for a runner in one statement (startJob)", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const a = await store.putJob({ runId: x.id, runAttempt: 1, key: "a", name: "a" });
+      const started = await store.startJob(a.id, "pool-1", {
+        labels: ["self-hosted", "linux"],
+        matrix: { os: "linux" },
+        name: "a (linux)",
+      });
+      const stored = await store.getJob(a.id);
+      expect(started).toEqual(stored);
+      expect(stored).toMatchObject({
+        status: "in_progress",
+        runnerName: "pool-1",
+        labels: ["self-hosted", "linux"],
+        matrix: { os: "linux" },
+        name: "a (linux)",
+        key: "a",
+        conclusion: null,
+      });
+      expect(stored?.startedAt).not.toBeNull();
+      // Claimed: no claim takes it again.
+      expect(await store.claimJob("r2", () => true)).toBeUndefined();
+      expect(
+        await store.startJob(a.id + 1000, "pool-1", { labels: [], matrix: null, name: "x" }),
+      ).toBeUndefined();
+    });
+
     it("claims a job queued behind many a runner does not accept, in queue order", async () => {
       const r = await store.addRepo(repo);
       const x = await store.createRun(run(r.id));

@@ -33,6 +33,7 @@ import type {
   PullRequest,
   PullRequestFilter,
   PullRequestPatch,
+  QueuedJob,
   RemoteClaim,
   RemoteJobState,
   Repo,
@@ -107,6 +108,12 @@ export interface Store {
    * on that runner. Two claimers never get the same job.
    */
   claimJob(runnerName: string, accept: (job: Job) => boolean): Promise<Job | undefined>;
+  /**
+   * Queues a job with these labels, matrix and name and claims it for the runner, in one statement
+   * (a runner that takes it at once, no other job waiting): it becomes in_progress on that runner.
+   * Undefined when there is no such job.
+   */
+  startJob(id: number, runnerName: string, queued: QueuedJob): Promise<Job | undefined>;
 
   /** Runner machines (remote-jobs.ts, runners.ts): their registration, and the jobs they run. */
   addRunnerRegistration(hash: string, registration: RunnerRegistration): Promise<void>;

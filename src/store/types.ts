@@ -207,6 +207,9 @@ export type JobPatch = Partial<
   >
 >;
 
+/** What a job is queued with for a runner: the labels its runs-on asks for, its matrix and name. */
+export type QueuedJob = Pick<Job, "labels" | "matrix" | "name">;
+
 export interface Step {
   jobId: number;
   /** 1-based position in the job. */
