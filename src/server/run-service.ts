@@ -274,7 +274,8 @@ export class RunService {
           ref: event.ref,
           headBranch: headBranchOf(event),
           headSha: event.sha,
-          status: failed || waits ? "completed" : "queued",
+          // Started at once (execute, below): stored in_progress, started now, in the same write.
+          status: failed || waits ? "completed" : "in_progress",
           conclusion: waits ? "action_required" : conclusion,
           actor,
           github: {},
@@ -316,7 +317,8 @@ export class RunService {
       );
       return run;
     }
-    this.chain.fire(run, "requested", repo);
+    // workflow_run requested says the run as it was queued, as GitHub's does.
+    this.chain.fire(failed ? run : { ...run, status: "queued", startedAt: null }, "requested", repo);
     if (failed) this.chain.fire(run, "completed", repo);
     const { loaded, source } = workflow;
     this.start(run, { repo, parsed: loaded && source ? { workflow: loaded, ...source } : undefined });
@@ -384,8 +386,8 @@ export class RunService {
 
   /**
    * Runs `run` in the background. `made`: the run was made just now (queueRun), by a caller that has
-   * its repository; it has no jobs yet, so none is read (a round trip each on PostgreSQL). `parsed`:
-   * its workflow as its event parsed it.
+   * its repository, and stored in_progress and started as it was made; it has no jobs yet, so none
+   * is read (a round trip each on PostgreSQL). `parsed`: its workflow as its event parsed it.
    */
   private start(run: Run, made?: { repo: Repo; parsed?: ParsedWorkflow }): void {
     if (run.status === "completed" || this.active.has(run.id)) return;
@@ -438,10 +440,12 @@ export class RunService {
     const work = join(dataDir, "work", tag);
     const trash = join(dataDir, "work-trash");
     const startedAt = run.startedAt ?? now();
-    await serial.run(() => store.updateRun(run.id, { status: "in_progress", startedAt, ...this.driven() }));
+    // A run made just now was stored started (createRun): no update of it here.
+    if (!made)
+      await serial.run(() => store.updateRun(run.id, { status: "in_progress", startedAt, ...this.driven() }));
     hub.publish({ type: "run:started", runId: run.id, attempt: run.runAttempt });
     // A run that was under way already (recovered, adopted from a dead server) said so before.
-    if (run.status !== "in_progress")
+    if (made || run.status !== "in_progress")
       this.chain.fire({ ...run, status: "in_progress", startedAt }, "in_progress", repo);
     // The run's commit checked out (its source: what actions/checkout copies, local actions and
     // called workflows) only when a job uses an action or a workflow: a workflow of `run:` steps

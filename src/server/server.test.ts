@@ -290,6 +290,27 @@ describe("dispatch and runs", () => {
     expect(events.text.trim().split("\n\n").pop()).toMatch(/^event: run:completed/);
   });
 
+  it("stores a dispatched run started as it is made: no update of it before its jobs run", async () => {
+    const { s } = await withRepo({
+      ".github/workflows/ci.yml":
+        "on: workflow_dispatch\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n",
+    });
+    const updates: Array<{ id: number; status?: string }> = [];
+    const updateRun = s.store.updateRun.bind(s.store);
+    s.store.updateRun = (id, patch) => {
+      updates.push({ id, status: patch.status });
+      return updateRun(id, patch);
+    };
+    const path = "/repos/acme/app/actions/workflows/ci.yml/dispatches";
+    const id = (await call(s, "POST", path, { ref: "main", return_run_details: true })).json.workflow_run_id;
+    await s.whenIdle();
+    const run = (await call(s, "GET", `/repos/acme/app/actions/runs/${id}`)).json;
+    expect(run).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(run.run_started_at).toBe(run.created_at);
+    // Its one update: its completion.
+    expect(updates).toEqual([{ id, status: "completed" }]);
+  });
+
   it("refuses a dispatch of a workflow without workflow_dispatch", async () => {
     const { s } = await withRepo({
       ".github/workflows/ci.yml": "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: true\n",

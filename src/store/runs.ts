@@ -63,7 +63,8 @@ async function runRow(db: Kysely<Database>, run: NewRun, complete?: RunCompletio
     problems_json: json(run.problems),
     created_at: t,
     updated_at: t,
-    started_at: null,
+    // A run its server starts as it is made is stored started (no update a moment later).
+    started_at: run.status === "in_progress" ? t : null,
     completed_at: run.status === "completed" ? t : null,
     chain_depth: run.chainDepth ?? 0,
     fork: run.fork ? 1 : 0,
