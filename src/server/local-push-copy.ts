@@ -10,7 +10,7 @@
 // Nothing of the hook's word is taken on trust: each pushed ref must be in origin's own files at the
 // value the hook told, every other branch and tag the same in origin and the clone (else a fetch
 // catches up on all of it), and the objects come from origin alone. Anything else (a deletion, a
-// packed object, a large push, refs or packs this cannot read) answers false: the caller fetches.
+// packed object, a large push, refs or packs this cannot read) answers undefined: the caller fetches.
 import {
   closeSync,
   existsSync,
@@ -151,24 +151,29 @@ function setRefs(clone: string, updates: readonly RefUpdate[], here: Record<stri
   }
 }
 
-/** Whether the push was brought into the clone (see the top of this file); false: fetch. */
-export function copyLocalPush(input: LocalPushCopy): boolean {
+/**
+ * Brings the push into the clone (see the top of this file): the clone's branches and tags now
+ * (origin's, as its files were read and checked: every other ref the same on both sides, the
+ * pushed ones set), or undefined when the clone is as it was: fetch.
+ */
+export function copyLocalPush(input: LocalPushCopy): Record<string, string> | undefined {
   const updates = input.updates.filter((u) => isWatchedRef(u.ref));
-  if (updates.length === 0 || updates.some((u) => !OID.test(u.after) || /^0+$/.test(u.after))) return false;
-  if (new Set(updates.map((u) => u.ref)).size !== updates.length) return false;
-  if (updates.some((u) => u.after.length !== updates[0].after.length)) return false;
+  if (updates.length === 0 || updates.some((u) => !OID.test(u.after) || /^0+$/.test(u.after)))
+    return undefined;
+  if (new Set(updates.map((u) => u.ref)).size !== updates.length) return undefined;
+  if (updates.some((u) => u.after.length !== updates[0].after.length)) return undefined;
   const there = readRefFiles(input.origin);
   const here = readRefFiles(input.clone);
-  if (!there || !here) return false;
+  if (!there || !here) return undefined;
   const pushed = new Set(updates.map((u) => u.ref));
-  if (updates.some((u) => there[u.ref] !== u.after)) return false;
+  if (updates.some((u) => there[u.ref] !== u.after)) return undefined;
   for (const ref of new Set([...Object.keys(there), ...Object.keys(here)])) {
-    if (!pushed.has(ref) && there[ref] !== here[ref]) return false;
+    if (!pushed.has(ref) && there[ref] !== here[ref]) return undefined;
   }
   const missing = missingObjects(input.clone, input.origin, [...new Set(updates.map((u) => u.after))]);
-  if (!missing) return false;
+  if (!missing) return undefined;
   for (const { oid, object } of missing) writeObject(input.clone, oid, object.file);
   setRefs(input.clone, updates, here);
   input.copied?.(missing.map(({ oid, object }) => ({ oid, type: object.type, content: object.content })));
-  return true;
+  return there;
 }

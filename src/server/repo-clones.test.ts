@@ -107,12 +107,21 @@ describe("RepoClones", () => {
       git(work, "push", "-q", "origin", "main");
       return { ref: "refs/heads/main", before, after: git(work, "rev-parse", "HEAD") };
     };
+    /** The clone's branches and tags as git lists them. */
+    const cloneRefs = () =>
+      Object.fromEntries(
+        git(clone, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags")
+          .split("\n")
+          .map((line) => line.split(" ")),
+      );
+    /** The refs syncPush said the clone holds once its refs are set (undefined: fetched). */
+    let told: Record<string, string> | undefined;
     /** The git commands syncPush runs (GIT_TRACE). */
     const traced = async (updates: { ref: string; before: string; after: string }[]) => {
       const trace = join(root, `trace-${Math.random()}`);
       process.env.GIT_TRACE = trace;
       try {
-        await clones.syncPush(repo, updates);
+        told = await clones.syncPush(repo, updates);
       } finally {
         delete process.env.GIT_TRACE;
       }
@@ -120,9 +129,12 @@ describe("RepoClones", () => {
       const text = existsSync(trace) ? readFileSync(trace, "utf8") : "";
       return [...text.matchAll(/trace: built-in: git (\S+)/g)].map((m) => m[1]);
     };
-    // Origin's files say what the hook said: the objects copied, main set, no fetch.
+    // Origin's files say what the hook said: the objects copied, main set, no fetch; the refs told
+    // are the clone's.
     const second = pushed("second");
     expect(await traced([second])).toEqual([]);
+    expect(told).toEqual(cloneRefs());
+    expect(told?.["refs/heads/main"]).toBe(second.after);
     expect((await clones.resolveRef(repo, "main"))?.sha).toBe(second.after);
     expect(await clones.readFile(repo, second.after, "file.txt")).toBe("second");
     git(clone, "fsck", "--connectivity-only", "--no-dangling");
@@ -144,12 +156,14 @@ describe("RepoClones", () => {
     expect(git(clone, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags")).toBe(
       `refs/heads/main ${tagged.after}\nrefs/heads/side ${tagged.after}\nrefs/tags/v1 ${tag}`,
     );
+    expect(told).toEqual(cloneRefs());
     expect(existsSync(join(clone, "objects", tag.slice(0, 2), tag.slice(2)))).toBe(true);
     git(clone, "fsck", "--connectivity-only", "--no-dangling");
     // Objects origin holds in a pack (a large push, or origin repacked): fetched.
     const packedPush = pushed("packed");
     git(origin, "repack", "-q", "-a", "-d");
     expect(await traced([packedPush])).toContain("fetch");
+    expect(told).toBeUndefined();
     expect((await clones.resolveRef(repo, "main"))?.sha).toBe(packedPush.after);
     // A notification origin does not bear out (a stranger's, or origin moved again): fetched, and
     // the clone has what origin has, not what was told.
@@ -168,6 +182,14 @@ describe("RepoClones", () => {
     const deleted = { ref: "refs/heads/unannounced", before: third.after, after: zero };
     expect(await traced([deleted])).toContain("fetch");
     expect(await clones.resolveRef(repo, "unannounced")).toBeUndefined();
+    // A ref file that cannot be renamed into place (an empty folder of its name in the clone): a
+    // fetch sets the refs; no lock file is left behind.
+    mkdirSync(join(clone, "refs", "heads", "blocked"), { recursive: true });
+    git(work, "push", "-q", "origin", "main:blocked");
+    const blocked = { ref: "refs/heads/blocked", before: zero, after: fourth.after };
+    expect(await traced([blocked])).toContain("fetch");
+    expect((await clones.resolveRef(repo, "blocked"))?.sha).toBe(fourth.after);
+    expect(existsSync(join(clone, "refs", "heads", "blocked.lock"))).toBe(false);
   });
 
   it("reads a copied push's commits and workflows from what it copied, as cat-file gives them", async () => {

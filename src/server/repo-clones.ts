@@ -242,21 +242,33 @@ export class RepoClones {
    * Brings a push a post-receive hook told of into the clone: when origin is a repository on this
    * host and the push is what its files say, by copying the pushed objects and setting the refs as
    * files (local-push-copy.ts, no git process); else, or when that fails, by a fetch of everything.
+   * Resolves with the clone's branches and tags when the push was copied (as the copy read and
+   * checked them), undefined after a fetch.
    */
-  syncPush(repo: Pick<Repo, "owner" | "name" | "url">, updates: readonly RefUpdate[]): Promise<void> {
+  syncPush(
+    repo: Pick<Repo, "owner" | "name" | "url">,
+    updates: readonly RefUpdate[],
+  ): Promise<Record<string, string> | undefined> {
     return this.locked(repo, async () => {
       const dir = this.path(repo);
       const origin = existsSync(join(dir, "HEAD")) ? localGitDir(this.source(repo.url)) : undefined;
-      let copied = false;
+      let refs: Record<string, string> | undefined;
       try {
-        copied =
-          origin !== undefined &&
-          copyLocalPush({ clone: dir, origin, updates, copied: (objects) => this.keepCopied(dir, objects) });
+        refs =
+          origin === undefined
+            ? undefined
+            : copyLocalPush({
+                clone: dir,
+                origin,
+                updates,
+                copied: (objects) => this.keepCopied(dir, objects),
+              });
       } catch {
         // anything unexpected: fetched
       }
-      if (copied) this.fetched(repo);
+      if (refs) this.fetched(repo);
       else await this.fetchNow(repo);
+      return refs;
     });
   }
 

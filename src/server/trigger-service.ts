@@ -256,10 +256,10 @@ export class TriggerService {
    * commit at the ref (two git processes; a fetch from a local path is six), else (a remote origin,
    * a deletion, packed objects …) a fetch of everything, as for any other event.
    */
-  private fetchFor(repo: Repo, fe: ForgeEvent): Promise<void> {
+  private async fetchFor(repo: Repo, fe: ForgeEvent): Promise<void> {
     if (fe.name !== "push") return this.deps.clones.sync(repo);
     const { before, after } = fe.payload;
-    return this.deps.clones.syncPush(repo, [{ ref: fe.ref, before: String(before), after: String(after) }]);
+    await this.deps.clones.syncPush(repo, [{ ref: fe.ref, before: String(before), after: String(after) }]);
   }
 
   /** The schedules of the default branch's workflows (cached until the branch moves). */

@@ -105,6 +105,33 @@ describe("hookEvents", () => {
       "create refs/heads/lost",
     ]);
   });
+
+  it("takes the refs its fetch knows (a push copied in) rather than reading the mirror's", async () => {
+    const r = makeRemote({ "a.txt": "1" });
+    const seen = readRefs(r.origin);
+    git(r.work, "push", "-q", "origin", "main:other"); // in the mirror after the fetch below
+    const before = seen["refs/heads/main"];
+    const after = commitFiles(r.work, { "a.txt": "2" });
+    git(r.work, "push", "-q", "origin", "main");
+    const notification = parseHookNotification({
+      repository: { path: r.origin },
+      updates: `${before} ${after} refs/heads/main`,
+    });
+    const told = { "refs/heads/main": after };
+    const { events, refs } = await hookEvents({
+      gitDir: r.mirror,
+      url: r.origin,
+      repo,
+      seen,
+      notification,
+      fetch: async () => {
+        await fetchMirror(r.mirror, r.origin);
+        return told;
+      },
+    });
+    expect(refs).toEqual(told);
+    expect(events.map((e) => `${e.name} ${e.ref}`)).toEqual(["push refs/heads/main"]);
+  });
 });
 
 describe("a push's events", () => {

@@ -77,8 +77,11 @@ export interface HookEventsInput {
   /** The refs the server last saw (undefined: never looked before). */
   seen: RefMap | undefined;
   notification: HookNotification;
-  /** Brings the mirror up to date (default: fetchMirror). */
-  fetch?: () => Promise<void>;
+  /**
+   * Brings the mirror up to date (default: fetchMirror); resolves with its branches and tags when it
+   * knows them (a push copied in: as they are once it is in), else they are read from the mirror.
+   */
+  fetch?: () => Promise<RefMap | undefined | void>;
   /** The commits of these ids as the clone has them (default: pushEvents asks git). */
   peel?: CommitReader;
   /** A commit's raw content as the clone has it: a push's commits read without git (readLinearPush). */
@@ -87,8 +90,8 @@ export interface HookEventsInput {
 
 /** The events of a hook's notification (see the top of this file); `refs` is what to record as seen. */
 export async function hookEvents(input: HookEventsInput): Promise<PollResult> {
-  await (input.fetch ? input.fetch() : fetchMirror(input.gitDir, input.url));
-  const refs = readRefs(input.gitDir);
+  const known = await (input.fetch ? input.fetch() : fetchMirror(input.gitDir, input.url));
+  const refs = known ?? readRefs(input.gitDir);
   const pushed = input.notification.updates.filter((u) => isWatchedRef(u.ref));
   // Never looked before: the refs before this push are today's with the push undone.
   const seen =
