@@ -72,6 +72,26 @@ describe("JobTokens across servers", () => {
     expect(b.verify(bearer(token))).toMatchObject({ status: 401 });
   });
 
+  it("keeps each revoked job refused until its token expires, however many jobs ended since", () => {
+    const key = MasterKey.generate().deriveKey(PURPOSE);
+    let now = Date.parse("2026-01-01T00:00:00Z");
+    const tokens = new JobTokens({ key, now: () => now });
+    const issued = Array.from({ length: 5 }, () => tokens.issue("9", ["o/r:refs/heads/main"]));
+    for (const { grant } of issued.slice(0, 3)) {
+      tokens.revoke(grant.jobId);
+      now += 60_000;
+    }
+    // Revoked again later: refused until its new expiry, not the first one's.
+    tokens.revoke(issued[0].grant.jobId);
+    for (const { grant } of issued.slice(0, 3)) expect(tokens.isLive(grant.jobId)).toBe(false);
+    // A day on, the first revokes have expired (the tokens with them); a revoke sweeps them out
+    // and keeps the one revoked again.
+    now += 24 * 60 * 60 * 1000 - 30_000;
+    tokens.revoke(issued[3].grant.jobId);
+    expect(issued.map(({ grant }) => tokens.isLive(grant.jobId))).toEqual([false, true, true, false, true]);
+    expect(tokens.verify(bearer(issued[4].token))).toMatchObject({ status: 401 });
+  });
+
   it("refuses on every server a token whose job's life ended, wherever it ended", async () => {
     const key = MasterKey.generate().deriveKey(PURPOSE);
     // The store every server shares: which jobs still run.

@@ -2,6 +2,7 @@ import {
   type Contexts,
   evaluateCondition,
   evaluateToken,
+  isSuccessCondition,
   type Json,
   type StatusFunctions,
   toText,
@@ -130,6 +131,16 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
     return seen;
   }
 
+  /**
+   * The states of every job the job needs, transitively (what its `if`'s failure() looks at). Only
+   * a job whose `if` is not the default success() asks: the default looks at its direct needs
+   * alone, and walking every ancestor made each job of a chain O(its depth), the chain O(n²).
+   */
+  async function ancestorStates(def: JobDef): Promise<JobState[]> {
+    if (isSuccessCondition(def.if)) return [];
+    return Promise.all([...ancestors(def.id)].map((a) => stateOf(a)));
+  }
+
   function stateOf(id: string): Promise<JobState> {
     let p = states.get(id);
     const prior = opts.call ? undefined : opts.prior?.[id];
@@ -172,7 +183,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
   async function runJob(def: JobDef): Promise<JobState> {
     const needStates = new Map<string, JobState>();
     for (const n of def.needs) needStates.set(n, await stateOf(n));
-    const ancestorStates = await Promise.all([...ancestors(def.id)].map((a) => stateOf(a)));
+    const upstream = await ancestorStates(def);
     const needs: Record<string, Json> = {};
     for (const [n, s] of needStates) needs[n] = { result: s.result, outputs: s.outputs };
     const contexts: Contexts = { ...baseContexts, needs };
@@ -186,7 +197,7 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
         [...needStates.values()].every(
           (s) => s.result === "success" || (s.result === "failure" && s.tolerated),
         ),
-      failure: () => ancestorStates.some((s) => s.result === "failure" && !s.tolerated),
+      failure: () => upstream.some((s) => s.result === "failure" && !s.tolerated),
       cancelled: () => opts.cancellation.cancelled,
     };
     const condition = () => evaluateCondition(def.if, contexts, { status });

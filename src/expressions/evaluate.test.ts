@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { BasicExpressionToken } from "@actions/workflow-parser/templates/tokens/basic-expression-token";
 import { describe, expect, it } from "vitest";
 import { hashFiles } from "./hash-files.js";
-import { evaluateCondition, evaluateExpression, hashFilesFunction, toText } from "./index.js";
+import {
+  evaluateCondition,
+  evaluateExpression,
+  hashFilesFunction,
+  isSuccessCondition,
+  toText,
+} from "./index.js";
 
 const status = { success: () => false, failure: () => true, cancelled: () => false };
 
@@ -44,6 +50,14 @@ describe("evaluateExpression", () => {
     ok = false;
     expect(evaluateCondition(bare, {}, { status: own })).toBe(false);
     expect(() => evaluateCondition(bare, {}, {})).toThrow("could not be evaluated");
+  });
+
+  it("tells the default condition, success() alone, from any other (the engine waits on a job's ancestors only for another)", () => {
+    const token = (text: string) =>
+      new BasicExpressionToken(undefined, undefined, text, undefined, undefined, undefined);
+    expect(isSuccessCondition(token("success()"))).toBe(true);
+    for (const other of ["failure()", "always()", "success() || failure()", "!failure()", "cancelled()"])
+      expect(isSuccessCondition(token(other))).toBe(false);
   });
 
   it("unescapes every '' in a string literal", () => {

@@ -104,6 +104,14 @@ export function evaluateCondition(token: TemplateToken, contexts: Contexts, opts
   return truthy(toData(evaluateToken(token, contexts, opts)));
 }
 
+/**
+ * Whether a condition is `success()` alone (what the parser makes of a job or step without `if:`):
+ * evaluated with status functions, it calls success() and nothing else.
+ */
+export function isSuccessCondition(token: TemplateToken): boolean {
+  return isBasicExpression(token) && expressionOf(token) === "success()";
+}
+
 /** Evaluates a whole token tree: mappings and sequences recursively, expressions in place. */
 export function evaluateToken(token: TemplateToken, contexts: Contexts, opts: EvalOptions = {}): Json {
   if (isBasicExpression(token)) return evaluateExpression(expressionOf(token), contexts, opts);

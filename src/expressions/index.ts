@@ -6,6 +6,7 @@ export {
   evaluateExpression,
   evaluateString,
   evaluateToken,
+  isSuccessCondition,
   type StatusFunctions,
   toText,
 } from "./evaluate.js";
