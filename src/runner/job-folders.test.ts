@@ -25,14 +25,15 @@ describe("JobFolderMaker", () => {
     const runsDir = mkdtempSync(join(tmpdir(), "gantry-folders-"));
     const runDir = join(runsDir, "run1");
     const maker = new JobFolderMaker("repo", "/usr/bin/corepack");
-    const first = maker.make(runDir, join(runDir, "1"));
+    const first = maker.make(runDir, join(runDir, "1"), '{ "a": 1 }');
+    expect(first.eventWritten).toBe(false);
     expect(layoutOf(first.jobDir)).toHaveLength(5);
     expect(readlinkSync(join(first.tools, "bin", "corepack"))).toBe("/usr/bin/corepack");
     // What the first job leaves in its folders stays there.
     writeFileSync(join(first.workspace, "left.txt"), "x");
     await nextTurn();
     expect(readdirSync(runDir).sort()).toEqual([".next-1", "1"]);
-    const second = maker.make(runDir, join(runDir, "2"));
+    const second = maker.make(runDir, join(runDir, "2"), '{ "a": 1 }');
     expect(layoutOf(second.jobDir)).toHaveLength(5);
     expect(readdirSync(second.workspace)).toEqual([]);
     expect(readlinkSync(join(second.tools, "bin", "corepack"))).toBe("/usr/bin/corepack");
@@ -49,8 +50,15 @@ describe("JobFolderMaker", () => {
         .map((f) => f.replace(/_[0-9a-f-]{36}$/, ""))
         .sort(),
     ).toEqual(["add_path", "save_state", "set_env", "set_output", "step_summary"]);
+    // Its event.json too, the spare having been made for the same event.
+    expect(second.eventWritten).toBe(true);
+    expect(readFileSync(join(second.eventDir, "event.json"), "utf8")).toBe('{ "a": 1 }');
     await nextTurn();
     expect(readdirSync(runDir).sort()).toEqual([".next-2", "1", "2"]);
+    // Another event: the job writes its own.
+    const third = maker.make(runDir, join(runDir, "3"), '{ "b": 2 }');
+    expect(third.eventWritten).toBe(false);
+    expect(Object.values(third.commandFiles ?? {})).toHaveLength(5);
   });
 
   it("gives jobs that start together folders of their own", async () => {

@@ -87,7 +87,7 @@ export function makeJobFolders(
  * loop's next turn after the job's folders were made: its way to its first process holds no
  * other), an empty set of folders for the next job of the same run is made beside it, and the next
  * job takes it with one rename instead of ten system calls on its way to its first step (and the
- * empty file-command files of its first step, five more). Every job still starts from empty folders
+ * empty file-command files of its first step and its event.json, six more). Every job still starts from empty folders
  * of its own; a spare no job took goes with its run's folder.
  *
  * Only where a job's steps can write to its run's folder anyway (no sandbox): a spare is made as
@@ -95,7 +95,7 @@ export function makeJobFolders(
  */
 export class JobFolderMaker {
   /** The spare's folder and the names of the file-command files made in it. */
-  private spare?: { runDir: string; dir: string; files: CommandFiles };
+  private spare?: { runDir: string; dir: string; files: CommandFiles; event?: string };
   private preparing = false;
   private made = 0;
   /** The run folder the last job was made in (made then, if it was not there). */
@@ -109,10 +109,12 @@ export class JobFolderMaker {
 
   /**
    * Makes the folders of `jobDir` in `runDir` (made if need be): the spare made ahead for this run
-   * when there is one, else new ones. The next spare follows on the event loop's next turn.
+   * when there is one, else new ones. `event` is what the job's event.json is to hold (the run's
+   * event payload): a spare made for the same holds it already (`eventWritten`). The next spare
+   * follows on the event loop's next turn.
    */
-  make(runDir: string, jobDir: string): JobFolders {
-    const folders = jobFolders(jobDir, this.repositoryName, false);
+  make(runDir: string, jobDir: string, event?: string): JobFolders & { eventWritten: boolean } {
+    const folders = { ...jobFolders(jobDir, this.repositoryName, false), eventWritten: false };
     if (this.runDir !== runDir) mkdirSync(runDir, { recursive: true });
     this.runDir = runDir;
     // A spare of another run stays in that run's folder, and goes with it.
@@ -121,6 +123,7 @@ export class JobFolderMaker {
     if (spare && moved(spare.dir, jobDir)) {
       const files = Object.entries(spare.files).map(([k, f]) => [k, join(folders.filesDir, basename(f))]);
       folders.commandFiles = Object.fromEntries(files) as CommandFiles;
+      folders.eventWritten = event !== undefined && spare.event === event;
     } else {
       makeJobFolders(folders, this.corepack);
     }
@@ -128,14 +131,17 @@ export class JobFolderMaker {
       this.preparing = true;
       setImmediate(() => {
         this.preparing = false;
-        this.prepare(runDir);
+        this.prepare(runDir, event);
       });
     }
     return folders;
   }
 
-  /** Makes a spare in `runDir` unless one is there (a job started since took the last). */
-  private prepare(runDir: string): void {
+  /**
+   * Makes a spare in `runDir` unless one is there (a job started since took the last), with the
+   * event.json of the job that asked for it (the next job of its run has the same).
+   */
+  private prepare(runDir: string, event: string | undefined): void {
     if (this.spare) return;
     const dir = join(runDir, `.next-${++this.made}`);
     try {
@@ -143,7 +149,8 @@ export class JobFolderMaker {
       makeJobFolders(folders, this.corepack, { exclusive: true });
       const files = commandFileNames(folders.filesDir);
       for (const file of Object.values(files)) writeFileSync(file, "", { flag: "wx" });
-      this.spare = { runDir, dir, files };
+      if (event !== undefined) writeFileSync(join(folders.eventDir, "event.json"), event, { flag: "wx" });
+      this.spare = { runDir, dir, files, ...(event !== undefined ? { event } : {}) };
     } catch {
       // The run ended (its folder was discarded) first: nothing is left behind, since each folder
       // is made in the one before it. The next job makes its folders itself.

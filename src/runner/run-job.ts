@@ -118,11 +118,16 @@ export class LocalRunner implements JobExecutor {
     const jobDir = join(runDir, String(n));
     // A HOME of the job's own in every mode: `git config --global`, ~/.npmrc, ~/.npm stay in the job.
     const host = this.opts.hostEnv ?? (this.processEnv ??= { ...process.env } as Record<string, string>);
+    // The run's own payload (github.event: a dispatch's inputs included), as GitHub writes it.
+    const event = eventJson((req.contexts.github as Record<string, Json>).event ?? {});
     let folders: JobFolders;
     let toolsEnv: ReturnType<typeof jobToolsEnv>;
+    let eventWritten = false;
     if (this.opts.prepareAhead && !this.opts.sandbox) {
       this.folders ??= new JobFolderMaker(this.opts.repositoryName, findOnPath("corepack", host.PATH));
-      folders = this.folders.make(runDir, jobDir);
+      const made = this.folders.make(runDir, jobDir, event);
+      folders = made;
+      eventWritten = made.eventWritten;
       toolsEnv = jobToolsEnv(folders.tools, host.PATH ?? "");
     } else {
       folders = jobFolders(jobDir, this.opts.repositoryName, Boolean(this.opts.sandbox));
@@ -138,9 +143,8 @@ export class LocalRunner implements JobExecutor {
     const { workspace, temp, filesDir, eventDir, home, tools } = folders;
     const tmp = folders.tmp ?? join(jobDir, "tmp");
     const hostEnv = jobHomeEnv(host, home);
-    // The run's own payload (github.event: a dispatch's inputs included), as GitHub writes it.
     const eventPath = join(eventDir, "event.json");
-    writeFileSync(eventPath, eventJson((req.contexts.github as Record<string, Json>).event ?? {}));
+    if (!eventWritten) writeFileSync(eventPath, event);
     const user = this.opts.sandbox?.user;
     if (user) {
       // Everything from the job's folder down to what the steps use is the job user's.
