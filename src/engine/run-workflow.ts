@@ -669,7 +669,9 @@ export async function runWorkflowGraph(opts: WorkflowRunOptions): Promise<Workfl
       bus.emit("job:log", { runId, jobKey, line: `Error: GITHUB_TOKEN: ${(err as Error).message}` });
       return { result: "failure", outputs: {}, steps: [] };
     }
-    const legMasks = [...masks, ...environment.masks];
+    // The run's own list when the leg adds none: the same list for each job, which the runner
+    // makes the masks' forms of once (LocalRunner).
+    const legMasks = environment.masks.length > 0 ? [...masks, ...environment.masks] : masks;
     environment.env ??= {};
     const leg = { environment: environment.environment, masks: legMasks, env: environment.env };
     if (!credentials) return runLegSteps(def, contexts, name, jobKey, matrix, cancellation, leg);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Masker } from "./masker.js";
+import { Masker, MaskerCache } from "./masker.js";
 
 // Every case both ways: searched value by value (a job's first texts) and through the alternations.
 describe.each([
@@ -247,5 +247,47 @@ describe("Masker's two searches", () => {
         expect(switching.mask(line), `${JSON.stringify(line)}`).toBe(expected);
       }
     }
+  });
+});
+
+describe("MaskerCache", () => {
+  it("gives each job a masker of its own with the run's values and their forms, made once per list", () => {
+    const cache = new MaskerCache();
+    const run = ["s3cr3t-value", "another-one"];
+    const first = cache.of(run);
+    const second = cache.of(run);
+    expect(second).not.toBe(first);
+    const b64 = Buffer.from("s3cr3t-value").toString("base64");
+    for (const m of [first, second]) {
+      expect(m.mask(`a s3cr3t-value b ${b64} c another-one`)).toBe("a *** b *** c ***");
+    }
+    // What a job adds (its own token, an add-mask) is its own.
+    first.add("job-one-token");
+    second.add("job-two-token");
+    expect(first.mask("job-one-token job-two-token")).toBe("*** job-two-token");
+    expect(second.mask("job-one-token job-two-token")).toBe("job-one-token ***");
+    expect(cache.of(run).mask("job-one-token job-two-token s3cr3t-value")).toBe(
+      "job-one-token job-two-token ***",
+    );
+  });
+
+  it("never misses a value of a list changed since its masker was made", () => {
+    const cache = new MaskerCache();
+    const run = ["s3cr3t-value"];
+    cache.of(run);
+    run.push("added-later");
+    expect(cache.of(run).mask("added-later s3cr3t-value")).toBe("*** ***");
+    run[0] = "replaced-value";
+    expect(cache.of(run).mask("replaced-value s3cr3t-value added-later")).toBe("*** s3cr3t-value ***");
+  });
+
+  it("copies a masker that has masked already with what it masks, alternations included", () => {
+    const m = new Masker(0);
+    m.add("alpha-secret");
+    expect(m.mask("x alpha-secret")).toBe("x ***");
+    const copy = m.copy();
+    copy.add("beta-secret");
+    expect(copy.mask("alpha-secret beta-secret")).toBe("*** ***");
+    expect(m.mask("alpha-secret beta-secret")).toBe("*** beta-secret");
   });
 });

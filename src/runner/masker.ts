@@ -71,6 +71,20 @@ export class Masker {
    */
   constructor(private readonly scanCalls = SCAN_CALLS) {}
 
+  /**
+   * A masker of its own with what this one masks (a job's, from the values every job of its run
+   * masks: their forms are made once). What either masks later is its own.
+   */
+  copy(): Masker {
+    const copy = new Masker(this.scanCalls);
+    copy.scans = this.scans;
+    for (const v of this.registered) copy.registered.add(v);
+    for (const v of this.values) copy.values.add(v);
+    copy.pending = [...this.pending];
+    copy.alternations.push(...this.alternations);
+    return copy;
+  }
+
   /** Replaces every registered value (and form) in `text` with "***". */
   mask(text: string): string {
     if (this.values.size === 0 || text === "") return text;
@@ -149,6 +163,27 @@ export class Masker {
       this.alternations.push(alternation(sources, length));
     }
     return this.alternations;
+  }
+}
+
+/**
+ * Maskers for lists of values: a new one for each job, copied from one made for the same list when a
+ * job before it had it (the jobs of a run share the run's list), so the values' forms are made once
+ * a run rather than once a job. A list is known by its identity and checked value by value, so a
+ * masker never misses a value; it is forgotten with the list (its run).
+ */
+export class MaskerCache {
+  private readonly made = new WeakMap<readonly string[], { values: string[]; masker: Masker }>();
+
+  /** A new masker with `values` (and their forms) registered. */
+  of(values: readonly string[]): Masker {
+    const made = this.made.get(values);
+    if (made && made.values.length === values.length && made.values.every((v, i) => v === values[i]))
+      return made.masker.copy();
+    const masker = new Masker();
+    for (const v of values) masker.add(v);
+    this.made.set(values, { values: [...values], masker });
+    return masker.copy();
   }
 }
 

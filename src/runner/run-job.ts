@@ -12,7 +12,7 @@ import { jobHomeEnv } from "./job-home.js";
 import type { JobServices } from "./job-services.js";
 import { JobSession } from "./job-session.js";
 import { jobToolsEnv } from "./job-tools.js";
-import { Masker } from "./masker.js";
+import { type Masker, MaskerCache } from "./masker.js";
 import { killProcessGroups } from "./process.js";
 import { StepOutput } from "./step-output.js";
 
@@ -106,6 +106,8 @@ export class LocalRunner implements JobExecutor {
   private folders?: JobFolderMaker;
   /** The run folder the last job was made in (made then, if it was not there). */
   private runDirMade?: string;
+  /** The maskers of the runs' lists of secrets: each job's is a copy. */
+  private readonly maskers = new MaskerCache();
   /** The `corepack` on the host's PATH that each job's tools link to, once looked for. */
   private corepack?: { path: string | undefined };
 
@@ -200,8 +202,8 @@ export class LocalRunner implements JobExecutor {
       ...lease?.env,
     };
 
-    const masker = new Masker();
-    for (const s of [...req.secrets, ...(lease?.secrets ?? [])]) masker.add(s);
+    const masker = this.maskers.of(req.secrets);
+    for (const s of lease?.secrets ?? []) masker.add(s);
     const output = new StepOutput(bus, runId, jobKey, masker, this.opts.debug);
     const unusable = await this.containerProblem(req);
     const started = await keeper;
