@@ -119,6 +119,27 @@ jobs:
     expect(ours.context.errors.getErrors()).toEqual(theirs.context.errors.getErrors());
   });
 
+  it.each([
+    [
+      "neither * nor &",
+      "name: plain\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n",
+    ],
+    [
+      "* and & but no alias",
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ls **/x && echo '*a'\n",
+    ],
+    [
+      "an error without an alias",
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    bogus: 1\n    steps: []\n",
+    ],
+  ])("the same tokens and errors as the parser's own reader for a file with %s", (_what, text) => {
+    const ours = parseWorkflowBounded("w.yml", text);
+    const theirs = parseWorkflow({ name: "w.yml", content: text }, new NoOperationTraceWriter());
+    expect(ours.limit).toBeUndefined();
+    expect(JSON.stringify(ours.value)).toEqual(JSON.stringify(theirs.value));
+    expect(ours.context.errors.getErrors()).toEqual(theirs.context.errors.getErrors());
+  });
+
   it("an alias takes the last anchor of its name before it", async () => {
     const result = await loadWorkflow("w.yml", uses);
     expect(result.problems).toEqual([]);

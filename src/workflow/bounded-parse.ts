@@ -98,6 +98,12 @@ function parseBounded(file: string, content: string, schema: TemplateSchema, roo
       "@actions/workflow-parser's YamlObjectReader changed; src/workflow/bounded-parse.ts needs updating",
     );
   }
+  // An alias is written `*name` and refers to an anchor written `&name` (one without is the yaml
+  // package's error, above): a file without both characters has none to expand, and is read
+  // without a walk to find them or a step in between for each node.
+  if (!content.includes("*") || !content.includes("&")) {
+    return { context, value: readTemplate(context, root, reader, fileId) };
+  }
   const targets = aliasTargets(internals.doc);
   let expanding: Alias | undefined; // the outermost alias being expanded, as written in the file
   let added = 0;
