@@ -94,6 +94,8 @@ const GITHUB_ENV_KEYS = [
   "workflow_ref",
   "workflow_sha",
 ];
+/** Each of GITHUB_ENV_KEYS with its variable's name. */
+const GITHUB_ENV_NAMES = GITHUB_ENV_KEYS.map((k) => [k, `GITHUB_${k.toUpperCase()}`] as const);
 
 /** Runs jobs on this machine, each in its own empty workspace. */
 export class LocalRunner implements JobExecutor {
@@ -144,7 +146,7 @@ export class LocalRunner implements JobExecutor {
     }
     const { workspace, temp, filesDir, eventDir, home, tools } = folders;
     const tmp = folders.tmp ?? join(jobDir, "tmp");
-    const hostEnv = jobHomeEnv(host, home);
+    const hostEnv = jobHomeEnv(host, home); // a copy of the job's own, made into baseEnv below
     const eventPath = join(eventDir, "event.json");
     if (!eventWritten) writeFileSync(eventPath, event);
     const user = this.opts.sandbox?.user;
@@ -180,27 +182,31 @@ export class LocalRunner implements JobExecutor {
       workflowFile: req.workflow.file,
       ...(req.environment ? { environment: req.environment } : {}),
     });
-    const baseEnv: Record<string, string> = {
-      ...hostEnv,
-      ...toolsEnv,
-      ...(this.opts.sandbox ? { TMPDIR: "/tmp" } : {}),
-      CI: "true",
-      GITHUB_ACTIONS: "true",
-      ...Object.fromEntries(
-        GITHUB_ENV_KEYS.map((k) => [`GITHUB_${k.toUpperCase()}`, toText(github[k] ?? "")]),
-      ),
-      GITHUB_EVENT_PATH: eventPath,
-      GITHUB_JOB: job.id,
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_ARCH: runnerCtx.arch,
-      RUNNER_ENVIRONMENT: runnerCtx.environment,
-      RUNNER_NAME: runnerCtx.name,
-      RUNNER_OS: runnerCtx.os,
-      RUNNER_TEMP: temp,
-      RUNNER_TOOL_CACHE: this.opts.toolCache,
-      ...(this.opts.debug ? { RUNNER_DEBUG: "1" } : {}),
-      ...lease?.env,
-    };
+    // The host's environment as the job starts from it (jobHomeEnv's copy), then what the runner sets,
+    // in that order: one object made a job, not one more (≈ 16 KB with its 80 variables).
+    const baseEnv: Record<string, string> = Object.assign(
+      hostEnv,
+      toolsEnv,
+      this.opts.sandbox ? { TMPDIR: "/tmp" } : {},
+      { CI: "true", GITHUB_ACTIONS: "true" },
+    );
+    for (const [key, name] of GITHUB_ENV_NAMES) baseEnv[name] = toText(github[key] ?? "");
+    Object.assign(
+      baseEnv,
+      {
+        GITHUB_EVENT_PATH: eventPath,
+        GITHUB_JOB: job.id,
+        GITHUB_WORKSPACE: workspace,
+        RUNNER_ARCH: runnerCtx.arch,
+        RUNNER_ENVIRONMENT: runnerCtx.environment,
+        RUNNER_NAME: runnerCtx.name,
+        RUNNER_OS: runnerCtx.os,
+        RUNNER_TEMP: temp,
+        RUNNER_TOOL_CACHE: this.opts.toolCache,
+      },
+      this.opts.debug ? { RUNNER_DEBUG: "1" } : {},
+      lease?.env,
+    );
 
     const masker = this.maskers.of(req.secrets);
     for (const s of lease?.secrets ?? []) masker.add(s);
