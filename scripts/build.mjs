@@ -2,6 +2,7 @@
 // workflows. The GitHub parser imports JSON without import attributes, so it has to go through a
 // bundler rather than plain Node ESM. Then builds the web UI (web/) into dist/web with Vite, which
 // `gantry serve` serves at /; the CLI bundle never imports it.
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -141,6 +142,32 @@ await build({
   entryPoints: ["src/spawner/helper.ts"],
   outfile: "dist/spawn-helper.js",
 });
+// The compiled spawn helper (src/spawner/spawn-helper.c, libc only), which src/spawner prefers to the
+// Node.js one above when it is there: built when a C compiler is found (`$CC`, else `cc`), nothing
+// said when none is. One that does not compile is reported and left out (the Node.js helper serves);
+// the tests compile it with the same flags and fail on it.
+rmSync("dist/spawn-helper", { force: true });
+const cc = process.env.CC || "cc";
+if (spawnSync(cc, ["--version"], { stdio: "ignore" }).status === 0) {
+  const compiled = spawnSync(
+    cc,
+    [
+      "-std=c11",
+      "-O2",
+      "-Wall",
+      "-Wextra",
+      "-Werror",
+      "-o",
+      "dist/spawn-helper",
+      "src/spawner/spawn-helper.c",
+    ],
+    { encoding: "utf8" },
+  );
+  if (compiled.status !== 0) {
+    rmSync("dist/spawn-helper", { force: true });
+    console.warn(`the compiled spawn helper was not built (the Node.js one serves):\n${compiled.stderr}`);
+  }
+}
 
 // The ESM bundles in ASCII too (as gantry-run.cjs above): V8 keeps and scans their text one byte a
 // character.

@@ -1,8 +1,9 @@
 import { type ChildProcess, fork, spawn as nodeSpawn } from "node:child_process";
 import { EventEmitter, once } from "node:events";
-import { existsSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { encodeRequest, ReplyDecoder, signalNumber } from "./codec.js";
 import type { FromHelper, StdioSpec, ToHelper } from "./messages.js";
 
 /** What callers use of a child process; Node's ChildProcess is one, a child of the spawn helper another. */
@@ -43,6 +44,7 @@ class HelperChild extends EventEmitter implements LaunchedProcess {
   constructor(
     private readonly helper: SpawnHelper,
     readonly id: number,
+    readonly command: string,
     stdio: StdioSpec[],
   ) {
     super();
@@ -74,6 +76,10 @@ class HelperChild extends EventEmitter implements LaunchedProcess {
   }
 
   kill(signal: NodeJS.Signals | number = "SIGTERM"): boolean {
+    if (signalNumber(signal) === undefined) {
+      throw Object.assign(new TypeError(`Unknown signal: ${signal}`), { code: "ERR_UNKNOWN_SIGNAL" });
+    }
+    if (this.ended) return false;
     this.helper.send({ t: "kill", id: this.id, signal });
     return true;
   }
@@ -128,60 +134,96 @@ class HelperChild extends EventEmitter implements LaunchedProcess {
   }
 }
 
-/** The helper process and the children it started for this one. */
+/**
+ * The helper process and the children it started for this one: the compiled helper
+ * (spawn-helper.c, frames on its stdin and stdout, codec.ts) or the Node.js one (helper.ts, its
+ * IPC channel).
+ */
 class SpawnHelper {
   private readonly children = new Map<number, HelperChild>();
   private nextId = 1;
   private referenced = 0;
   private gone = false;
+  /** How a request reaches the helper, and the handle that keeps this process alive while children run. */
+  private readonly transmit: (m: ToHelper) => void;
+  private readonly handle: { ref(): void; unref(): void } | undefined;
 
-  constructor(private readonly process: ChildProcess) {
-    process.on("message", (m: FromHelper) => this.children.get(m.id)?.receive(m));
-    process.on("exit", () => {
+  constructor(
+    private readonly process: ChildProcess,
+    private readonly compiled: boolean,
+  ) {
+    const deliver = (m: FromHelper) => this.children.get(m.id)?.receive(m);
+    const lost = () => {
       this.gone = true;
       // What it was running is lost to this process: each child ends as a failed start would.
       for (const child of [...this.children.values()]) {
         child.emit("error", new Error("the spawn helper process exited"));
         child.closed(null, null);
       }
-    });
+    };
+    if (compiled) {
+      const input = process.stdin as Writable & { unref?(): void };
+      const output = process.stdout as Readable & { ref(): void; unref(): void };
+      const decoder = new ReplyDecoder((id) => this.children.get(id)?.command ?? "");
+      output.on("data", (chunk: Buffer) => {
+        try {
+          decoder.push(chunk, deliver);
+        } catch {
+          // Not what the helper says: it is ended, and what it ran with it.
+          process.kill("SIGKILL");
+        }
+      });
+      input.on("error", () => undefined);
+      output.on("error", () => undefined);
+      this.transmit = (m) => input.write(encodeRequest(m));
+      this.handle = output;
+      input.unref?.();
+      process.on("exit", () => {
+        this.gone = true;
+      });
+      // Once its stdout is read to the end: replies sent before it exited are delivered first.
+      process.on("close", lost);
+    } else {
+      process.on("message", deliver);
+      this.transmit = (m) => process.send(m);
+      this.handle = (process as unknown as { channel?: { ref(): void; unref(): void } }).channel;
+      process.on("exit", lost);
+    }
     process.on("error", () => undefined);
     this.process.unref();
-    this.channel()?.unref();
+    this.handle?.unref();
   }
 
   get alive(): boolean {
-    return !this.gone && this.process.connected;
+    return !this.gone && (this.compiled || this.process.connected);
   }
 
   get pid(): number | undefined {
     return this.process.pid;
   }
 
-  private channel(): { ref(): void; unref(): void } | undefined {
-    return (this.process as unknown as { channel?: { ref(): void; unref(): void } }).channel;
-  }
-
   send(message: ToHelper): void {
-    if (this.alive) this.process.send(message);
+    if (this.alive) this.transmit(message);
   }
 
   /** While a child it started is referenced, the helper's channel keeps this process's event loop alive. */
   refer(delta: number): void {
     const before = this.referenced;
     this.referenced += delta;
-    if (before === 0 && this.referenced > 0) this.channel()?.ref();
-    if (before > 0 && this.referenced === 0) this.channel()?.unref();
+    if (before === 0 && this.referenced > 0) this.handle?.ref();
+    if (before > 0 && this.referenced === 0) this.handle?.unref();
   }
 
   start(command: string, args: string[], options: LaunchOptions): HelperChild {
     const id = this.nextId++;
     const given = options.stdio ?? "pipe";
-    const list = typeof given === "string" ? [given, given, given] : given;
+    const list = typeof given === "string" ? [given, given, given] : [...given];
+    // As Node.js does: the three standard descriptors at least, a pipe each when not given.
+    while (list.length < 3) list.push("pipe");
     const stdio: StdioSpec[] = list.map((s) =>
       typeof s === "number" ? { path: `/proc/${globalThis.process.pid}/fd/${s}` } : s,
     );
-    const child = new HelperChild(this, id, stdio);
+    const child = new HelperChild(this, id, command, stdio);
     this.children.set(id, child);
     this.refer(1);
     this.send({
@@ -205,25 +247,42 @@ class SpawnHelper {
 
 let helper: SpawnHelper | undefined;
 
-/** Where the bundled helper is: beside the bundle (dist/spawn-helper.js); absent when running from sources. */
+/** Where the helpers are: beside the bundle (dist/spawn-helper, compiled when the build found a C
+ * compiler, and dist/spawn-helper.js); absent when running from sources. */
+const COMPILED_URL = new URL("./spawn-helper", import.meta.url);
 const HELPER_URL = new URL("./spawn-helper.js", import.meta.url);
+
+function executable(path: string, mode: number): boolean {
+  try {
+    accessSync(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Starts the spawn helper (once per process; later calls do nothing): from then on spawnProcess
- * and execFileProcess start processes through it. False when this gantry has no helper (running
- * from its TypeScript sources): processes are then started by this process, as before. `path`:
- * the bundled helper (tests bundle their own).
+ * and execFileProcess start processes through it. The compiled helper when the build made one,
+ * else the Node.js one. False when this gantry has neither (running from its TypeScript
+ * sources): processes are then started by this process, as before. `path`: a helper of the
+ * caller's (a `.js` file is the Node.js one; tests build their own).
  */
-export function startSpawnHelper(path = fileURLToPath(HELPER_URL)): boolean {
+export function startSpawnHelper(path?: string): boolean {
   if (helper?.alive) return true;
-  if (!existsSync(path)) return false;
-  const child = fork(path, [], {
-    // Not the server's own flags (--cpu-prof, --inspect …), and a small heap: it holds no data.
-    execArgv: ["--max-old-space-size=64"],
-    serialization: "advanced",
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  helper = new SpawnHelper(child);
+  const compiledPath = fileURLToPath(COMPILED_URL);
+  const file = path ?? (executable(compiledPath, constants.X_OK) ? compiledPath : fileURLToPath(HELPER_URL));
+  const compiled = !file.endsWith(".js");
+  if (!executable(file, compiled ? constants.X_OK : constants.R_OK)) return false;
+  const child = compiled
+    ? nodeSpawn(file, [], { stdio: ["pipe", "pipe", "inherit"] })
+    : fork(file, [], {
+        // Not the server's own flags (--cpu-prof, --inspect …), and a small heap: it holds no data.
+        execArgv: ["--max-old-space-size=64"],
+        serialization: "advanced",
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
+  helper = new SpawnHelper(child, compiled);
   return true;
 }
 

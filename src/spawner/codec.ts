@@ -1,0 +1,191 @@
+// The compiled spawn helper's protocol (spawn-helper.c has the layout): requests as frames of bytes,
+// replies read back into the messages helper.ts sends, so that one SpawnHelper serves both.
+import { constants } from "node:os";
+import { getSystemErrorName } from "node:util";
+import type { FromHelper, SpawnErrorInfo, StdioSpec, ToHelper } from "./messages.js";
+
+const REQUEST = { spawn: 1, stdin: 2, "stdin-end": 3, kill: 4 } as const;
+const REPLY = { spawned: 1, error: 2, data: 3, end: 4, exit: 5, close: 6 } as const;
+
+const signalNumbers = constants.signals as Record<string, number>;
+const signalNames = new Map(Object.entries(signalNumbers).map(([name, number]) => [number, name]));
+
+/** A signal's number, from its name or number as Node's kill takes them; undefined when it is not one. */
+export function signalNumber(signal: NodeJS.Signals | number): number | undefined {
+  if (typeof signal === "number") return Number.isInteger(signal) && signal >= 0 ? signal : undefined;
+  return Object.hasOwn(signalNumbers, signal) ? signalNumbers[signal] : undefined;
+}
+
+/** A signal's name, as Node.js gives it in `exit` and `close`. */
+function signalName(signal: number): NodeJS.Signals | null {
+  return signal === 0 ? null : ((signalNames.get(signal) ?? `SIG${signal}`) as NodeJS.Signals);
+}
+
+/** The frame of a request to the compiled helper. */
+export function encodeRequest(m: ToHelper): Buffer {
+  const parts: Buffer[] = [];
+  let size = 0;
+  const u32 = (n: number) => {
+    const b = Buffer.allocUnsafe(4);
+    b.writeUInt32LE(n);
+    parts.push(b);
+    size += 4;
+  };
+  const u8 = (n: number) => {
+    parts.push(Buffer.of(n));
+    size += 1;
+  };
+  const bytes = (b: Uint8Array) => {
+    const buffer = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    parts.push(buffer);
+    size += buffer.length;
+  };
+  const str = (s: string) => {
+    const b = Buffer.from(s, "utf8");
+    u32(b.length);
+    bytes(b);
+  };
+  u32(0); // its length, below
+  u8(REQUEST[m.t]);
+  u32(m.id);
+  switch (m.t) {
+    case "spawn": {
+      u8(m.detached ? 1 : 0);
+      str(m.command);
+      str(m.cwd ?? "");
+      u32(m.args.length);
+      for (const arg of m.args) str(arg);
+      // As Node.js passes an environment: each variable that has a value, in the object's order.
+      const env = Object.entries(m.env ?? process.env).filter(
+        (e): e is [string, string] => e[1] !== undefined,
+      );
+      u32(env.length);
+      for (const [name, value] of env) str(`${name}=${value}`);
+      u32(m.stdio.length);
+      for (const s of m.stdio) stdioSpec(s, u8, str);
+      break;
+    }
+    case "stdin":
+      bytes(m.chunk);
+      break;
+    case "stdin-end":
+      break;
+    case "kill": {
+      const b = Buffer.allocUnsafe(4);
+      b.writeInt32LE(signalNumber(m.signal) ?? 0);
+      bytes(b);
+      break;
+    }
+  }
+  const frame = Buffer.concat(parts, size);
+  frame.writeUInt32LE(size - 4, 0);
+  return frame;
+}
+
+function stdioSpec(s: StdioSpec, u8: (n: number) => void, str: (s: string) => void): void {
+  if (s === "pipe") u8(0);
+  else if (s === "ignore") u8(1);
+  else {
+    u8(2);
+    str(s.path);
+  }
+}
+
+/** Node's error for a process that did not start, from the helper's errno and where it failed. */
+function spawnError(
+  errno: number,
+  opened: string | undefined,
+  description: string,
+  command: string,
+): SpawnErrorInfo {
+  let code: string;
+  try {
+    code = getSystemErrorName(-errno);
+  } catch {
+    code = `E${errno}`;
+  }
+  if (opened !== undefined) {
+    // As Node's fs gives it (helper.ts opens the descriptor with openSync).
+    return {
+      message: `${code}: ${description}, open '${opened}'`,
+      code,
+      errno: -errno,
+      syscall: "open",
+      path: opened,
+    };
+  }
+  return {
+    message: `spawn ${command} ${code}`,
+    code,
+    errno: -errno,
+    syscall: `spawn ${command}`,
+    path: command,
+  };
+}
+
+/**
+ * Reads the compiled helper's replies out of its stdout, chunk by chunk, into messages.
+ * `command(id)` names a child's command for its error (Node's message says it).
+ */
+export class ReplyDecoder {
+  private pending: Buffer | undefined;
+
+  constructor(private readonly command: (id: number) => string) {}
+
+  push(chunk: Buffer, deliver: (m: FromHelper) => void): void {
+    let data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = undefined;
+    let at = 0;
+    while (data.length - at >= 4) {
+      const length = data.readUInt32LE(at);
+      if (data.length - at - 4 < length) break;
+      const frame = data.subarray(at + 4, at + 4 + length);
+      at += 4 + length;
+      deliver(this.decode(frame));
+    }
+    if (at < data.length) {
+      data = data.subarray(at);
+      // Kept apart from the socket's chunk, which a partial frame would otherwise hold whole.
+      this.pending = Buffer.from(data);
+    }
+  }
+
+  private decode(frame: Buffer): FromHelper {
+    const type = frame[0];
+    const id = frame.readUInt32LE(1);
+    switch (type) {
+      case REPLY.spawned:
+        return { t: "spawned", id, pid: frame.readUInt32LE(5) };
+      case REPLY.error: {
+        const errno = frame.readInt32LE(5);
+        const what = frame[9];
+        let at = 10;
+        const str = () => {
+          const n = frame.readUInt32LE(at);
+          const s = frame.toString("utf8", at + 4, at + 4 + n);
+          at += 4 + n;
+          return s;
+        };
+        const path = str();
+        const description = str();
+        return {
+          t: "error",
+          id,
+          error: spawnError(errno, what === 1 ? path : undefined, description, this.command(id)),
+        };
+      }
+      case REPLY.data:
+        return { t: "data", id, fd: frame[5] ?? 0, chunk: frame.subarray(6) };
+      case REPLY.end:
+        return { t: "end", id, fd: frame[5] ?? 0 };
+      case REPLY.exit:
+      case REPLY.close: {
+        const code = frame.readInt32LE(5);
+        const signal = signalName(frame.readInt32LE(9));
+        return { t: type === REPLY.exit ? "exit" : "close", id, code: signal ? null : code, signal };
+      }
+      default:
+        throw new Error(`the spawn helper sent a reply of unknown type ${type}`);
+    }
+  }
+}
