@@ -2,7 +2,7 @@
 // replies read back into the messages helper.ts sends, so that one SpawnHelper serves both.
 import { constants } from "node:os";
 import { getSystemErrorName } from "node:util";
-import type { FromHelper, SpawnErrorInfo, StdioSpec, ToHelper } from "./messages.js";
+import type { FromHelper, SpawnErrorInfo, ToHelper } from "./messages.js";
 
 const REQUEST = { spawn: 1, stdin: 2, "stdin-end": 3, kill: 4 } as const;
 const REPLY = { spawned: 1, error: 2, data: 3, end: 4, exit: 5, close: 6 } as const;
@@ -21,74 +21,70 @@ function signalName(signal: number): NodeJS.Signals | null {
   return signal === 0 ? null : ((signalNames.get(signal) ?? `SIG${signal}`) as NodeJS.Signals);
 }
 
-/** The frame of a request to the compiled helper. */
+/** The frame of a request to the compiled helper: its size counted first, then written in one buffer. */
 export function encodeRequest(m: ToHelper): Buffer {
-  const parts: Buffer[] = [];
-  let size = 0;
-  const u32 = (n: number) => {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32LE(n);
-    parts.push(b);
-    size += 4;
-  };
-  const u8 = (n: number) => {
-    parts.push(Buffer.of(n));
-    size += 1;
-  };
-  const bytes = (b: Uint8Array) => {
-    const buffer = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-    parts.push(buffer);
-    size += buffer.length;
-  };
-  const str = (s: string) => {
-    const b = Buffer.from(s, "utf8");
-    u32(b.length);
-    bytes(b);
-  };
-  u32(0); // its length, below
-  u8(REQUEST[m.t]);
-  u32(m.id);
+  let env: string[] = [];
+  let size = 4 + 1 + 4;
   switch (m.t) {
     case "spawn": {
-      u8(m.detached ? 1 : 0);
-      str(m.command);
-      str(m.cwd ?? "");
-      u32(m.args.length);
-      for (const arg of m.args) str(arg);
       // As Node.js passes an environment: each variable that has a value, in the object's order.
-      const env = Object.entries(m.env ?? process.env).filter(
-        (e): e is [string, string] => e[1] !== undefined,
-      );
-      u32(env.length);
-      for (const [name, value] of env) str(`${name}=${value}`);
-      u32(m.stdio.length);
-      for (const s of m.stdio) stdioSpec(s, u8, str);
+      env = [];
+      for (const [name, value] of Object.entries(m.env ?? process.env)) {
+        if (value !== undefined) env.push(`${name}=${value}`);
+      }
+      size += 1 + 4 + Buffer.byteLength(m.command) + 4 + Buffer.byteLength(m.cwd ?? "") + 4 + 4 + 4;
+      for (const arg of m.args) size += 4 + Buffer.byteLength(arg);
+      for (const e of env) size += 4 + Buffer.byteLength(e);
+      for (const s of m.stdio) size += typeof s === "object" ? 1 + 4 + Buffer.byteLength(s.path) : 1;
       break;
     }
     case "stdin":
-      bytes(m.chunk);
+      size += m.chunk.byteLength;
       break;
     case "stdin-end":
       break;
-    case "kill": {
-      const b = Buffer.allocUnsafe(4);
-      b.writeInt32LE(signalNumber(m.signal) ?? 0);
-      bytes(b);
+    case "kill":
+      size += 4;
       break;
-    }
   }
-  const frame = Buffer.concat(parts, size);
-  frame.writeUInt32LE(size - 4, 0);
+  const frame = Buffer.allocUnsafe(size);
+  let at = frame.writeUInt32LE(size - 4, 0);
+  at = frame.writeUInt8(REQUEST[m.t], at);
+  at = frame.writeUInt32LE(m.id, at);
+  const str = (s: string) => {
+    const n = frame.write(s, at + 4, "utf8");
+    frame.writeUInt32LE(n, at);
+    at += 4 + n;
+  };
+  switch (m.t) {
+    case "spawn":
+      at = frame.writeUInt8(m.detached ? 1 : 0, at);
+      str(m.command);
+      str(m.cwd ?? "");
+      at = frame.writeUInt32LE(m.args.length, at);
+      for (const arg of m.args) str(arg);
+      at = frame.writeUInt32LE(env.length, at);
+      for (const e of env) str(e);
+      at = frame.writeUInt32LE(m.stdio.length, at);
+      for (const s of m.stdio) {
+        if (typeof s === "object") {
+          at = frame.writeUInt8(2, at);
+          str(s.path);
+        } else {
+          at = frame.writeUInt8(s === "pipe" ? 0 : 1, at);
+        }
+      }
+      break;
+    case "stdin":
+      frame.set(m.chunk, at);
+      break;
+    case "stdin-end":
+      break;
+    case "kill":
+      frame.writeInt32LE(signalNumber(m.signal) ?? 0, at);
+      break;
+  }
   return frame;
-}
-
-function stdioSpec(s: StdioSpec, u8: (n: number) => void, str: (s: string) => void): void {
-  if (s === "pipe") u8(0);
-  else if (s === "ignore") u8(1);
-  else {
-    u8(2);
-    str(s.path);
-  }
 }
 
 /** Node's error for a process that did not start, from the helper's errno and where it failed. */

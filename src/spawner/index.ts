@@ -7,5 +7,6 @@ export {
   type LaunchOptions,
   spawnHelperPid,
   spawnProcess,
+  startCompiledSpawnHelper,
   startSpawnHelper,
 } from "./spawner.js";

@@ -398,8 +398,8 @@ static void spawn_child(uint32_t id, struct reader *r) {
   char *cwd = get_str(r);
   char **argv = get_list(r, file);
   char **envp = get_list(r, NULL);
-  uint32_t n = get_u32(r);
-  if (r->bad || n > 4096) {
+  uint32_t n = get_u32(r); /* a child's descriptors: their numbers travel as one byte */
+  if (r->bad || n > 256) {
     // Only a broken server sends this: it is told, and nothing starts.
     reply_error(id, EINVAL, 0, "");
     reply_status(REP_CLOSE, id, -EINVAL, 0);

@@ -105,7 +105,13 @@ class HelperChild extends EventEmitter implements LaunchedProcess {
         this.emit("error", Object.assign(new Error(m.error.message), m.error));
         break;
       case "data":
-        this.readables.get(m.fd)?.push(Buffer.from(m.chunk));
+        this.readables
+          .get(m.fd)
+          ?.push(
+            Buffer.isBuffer(m.chunk)
+              ? m.chunk
+              : Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength),
+          );
         break;
       case "end":
         this.readables.get(m.fd)?.push(null);
@@ -284,6 +290,16 @@ export function startSpawnHelper(path?: string): boolean {
       });
   helper = new SpawnHelper(child, compiled);
   return true;
+}
+
+/**
+ * Starts the compiled spawn helper when this gantry has one (false when it has not: processes are
+ * then started by this process). For `gantry run`, where a Node.js helper costs the CPU it saves.
+ */
+export function startCompiledSpawnHelper(): boolean {
+  if (helper?.alive) return true;
+  const file = fileURLToPath(COMPILED_URL);
+  return executable(file, constants.X_OK) && startSpawnHelper(file);
 }
 
 /** The helper's pid while it runs (benches add its CPU time to the server's). */
