@@ -262,24 +262,28 @@ describe.each(helpers.filter((h) => !h.skip))("$name", ({ make, name }) => {
   });
 
   it("gives a child its own descriptors and none of the helper's", async () => {
-    /** The descriptors a `sleep` started this way has. */
-    const descriptors = async (start: typeof spawnProcess) => {
-      const child = start("sleep", ["30"], { stdio: ["pipe", "pipe", "ignore"] });
-      await new Promise((r) => child.once("spawn", r));
-      const fds = readdirSync(`/proc/${child.pid}/fd`).map(Number);
-      const end = new Promise((r) => child.once("exit", r));
-      child.kill("SIGKILL");
-      await end;
-      return fds.sort((a, b) => a - b);
-    };
-    const fds = await descriptors(spawnProcess);
-    // The compiled helper passes nothing else; the Node.js one what Node's spawn passes (what this
-    // process inherited without close-on-exec), and neither a descriptor of its own.
-    if (compiled) expect(fds).toEqual([0, 1, 2]);
-    else
-      expect(fds).toEqual(
-        await descriptors((command, args, options) => nodeSpawn(command, args, options ?? {})),
-      );
+    const child = spawnProcess("sleep", ["30"], { stdio: ["pipe", "pipe", "ignore"] });
+    await new Promise((r) => child.once("spawn", r));
+    const fds = readdirSync(`/proc/${child.pid}/fd`).map(Number);
+    // What the helper holds without close-on-exec past its stdio (the Node.js one: what it inherited).
+    const helper = spawnHelperPid() ?? 0;
+    const inheritable = readdirSync(`/proc/${helper}/fd`)
+      .map(Number)
+      .filter((fd) => {
+        try {
+          const flags = /flags:\s+(\d+)/.exec(readFileSync(`/proc/${helper}/fdinfo/${fd}`, "utf8"))?.[1];
+          return fd > 2 && (Number.parseInt(flags ?? "0", 8) & 0o2000000) === 0;
+        } catch {
+          return false; // closed meanwhile
+        }
+      });
+    const end = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await end;
+    // The compiled helper passes nothing else; the Node.js one what Node's spawn passes, and
+    // neither a descriptor of its own (its channel to this process, its other children's pipes).
+    expect(fds.sort((x, y) => x - y)).toEqual(compiled ? [0, 1, 2] : [0, 1, 2, ...inheritable]);
+    if (compiled) expect(inheritable).toEqual([]);
   });
 
   it("refuses a signal that is none, as Node's kill does, and kills nothing after the exit", async () => {
@@ -332,6 +336,8 @@ describe.each(helpers.filter((h) => !h.skip))("$name", ({ make, name }) => {
     const alive = (pid: number) =>
       existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
     expect(alive(pids.helper) && alive(pids.plain) && alive(pids.tied)).toBe(true);
+    // Once setpriv has set its death signal and become `sleep`.
+    await vi.waitFor(() => expect(readFileSync(`/proc/${pids.tied}/comm`, "utf8")).toBe("sleep\n"));
     proc.kill("SIGKILL");
     await vi.waitFor(() => expect(alive(pids.helper) || alive(pids.tied)).toBe(false), { timeout: 10_000 });
     expect(alive(pids.plain)).toBe(true);
