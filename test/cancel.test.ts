@@ -1,8 +1,9 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { alive, gantry, makeRepo, pids, summary } from "./harness.js";
+import { alive, BIN, gantry, makeRepo, pids, summary } from "./harness.js";
 
 function scratch(): string {
   return mkdtempSync(join(tmpdir(), "gantry-shared-"));
@@ -39,6 +40,55 @@ async function runAndInterrupt(
 }
 
 describe("cancellation by signal", () => {
+  it("Ctrl-C in a terminal (SIGINT to gantry's whole process group) cancels the step, whose last words arrive", async () => {
+    const shared = scratch();
+    const repo = makeRepo({
+      files: {
+        ".github/workflows/ci.yml": `name: CI
+on: push
+jobs:
+  long:
+    runs-on: ubuntu-latest
+    steps:
+      - name: sleeper
+        run: |
+          trap 'echo "trap says bye"; exit 130' INT
+          touch "$SHARED/started"
+          sleep 300 > /dev/null 2>&1 &
+          wait
+      - name: always step
+        if: always()
+        run: echo "always step ran"
+`,
+      },
+    });
+    // gantry as a terminal runs it: the leader of its process group, which Ctrl-C signals whole
+    // (gantry, and the spawn helper it starts its steps from).
+    const run = spawn(process.execPath, [BIN, "run"], {
+      cwd: repo,
+      env: {
+        ...process.env,
+        CI: "true",
+        GANTRY_HOME: mkdtempSync(join(tmpdir(), "gantry-home-")),
+        SHARED: shared,
+        GANTRY_CANCEL_GRACE_MS: "2000",
+      },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    run.stdout.on("data", (c: Buffer) => {
+      stdout += c;
+    });
+    run.stderr.resume();
+    const code = new Promise<number | null>((r) => run.on("close", r));
+    await waitFor(join(shared, "started"));
+    process.kill(-(run.pid ?? 0), "SIGINT");
+    expect(await code).toBe(1);
+    expect(stdout).toContain("[CI/long] | trap says bye");
+    expect(stdout).toContain("always step ran");
+  });
+
   it("Ctrl-C interrupts the running step, still runs always() steps and jobs, and ends cancelled", async () => {
     const shared = scratch();
     const repo = makeRepo({
