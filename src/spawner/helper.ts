@@ -1,4 +1,6 @@
-// The spawn helper: a small Node.js process the server starts once (spawner.ts), which starts the
+// The Node.js spawn helper, which serves where the build found no C compiler for the compiled one
+// (spawn-helper.c, which does the same in a process of ≈ 1 MiB and costs a sixth of the CPU per
+// spawn): a small Node.js process the server starts once (spawner.ts), which starts the
 // server's child processes for it (git, the sandbox's bubblewrap, the steps) and relays their
 // output, exits and errors over its IPC channel. A process start copies the page tables of the
 // process that starts it, and Node.js blocks its thread until the child has exec'd: from a server

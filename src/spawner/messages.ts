@@ -1,5 +1,6 @@
-// What the server and its spawn helper (helper.ts) say to each other over the helper's IPC channel
-// (Node's "advanced" serialisation: chunks travel as bytes, not as JSON).
+// What the server and its spawn helper say to each other: as they are over the Node.js helper's IPC
+// channel (helper.ts; Node's "advanced" serialisation: chunks travel as bytes, not as JSON), and
+// as frames of bytes to and from the compiled one (spawn-helper.c; codec.ts turns one into the other).
 
 /** How one of the child's descriptors is set up: a pipe, nothing, or a file the helper opens (read-only). */
 export type StdioSpec = "pipe" | "ignore" | { path: string };
