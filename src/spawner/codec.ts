@@ -5,7 +5,7 @@ import { getSystemErrorName } from "node:util";
 import type { FromHelper, SpawnErrorInfo, ToHelper } from "./messages.js";
 
 const REQUEST = { spawn: 1, stdin: 2, "stdin-end": 3, kill: 4 } as const;
-const REPLY = { spawned: 1, error: 2, data: 3, end: 4, exit: 5, close: 6 } as const;
+const REPLY = { spawned: 1, error: 2, data: 3, end: 4, exit: 5, close: 6, hello: 7 } as const;
 
 const signalNumbers = constants.signals as Record<string, number>;
 const signalNames = new Map(Object.entries(signalNumbers).map(([name, number]) => [number, name]));
@@ -180,6 +180,8 @@ export class ReplyDecoder {
         const signal = signalName(frame.readInt32LE(9));
         return { t: type === REPLY.exit ? "exit" : "close", id, code: signal ? null : code, signal };
       }
+      case REPLY.hello:
+        return { t: "hello", id: 0 };
       default:
         throw new Error(`the spawn helper sent a reply of unknown type ${type}`);
     }

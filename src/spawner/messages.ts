@@ -35,4 +35,6 @@ export type FromHelper =
   | { t: "data"; id: number; fd: number; chunk: Uint8Array }
   | { t: "end"; id: number; fd: number }
   | { t: "exit"; id: number; code: number | null; signal: NodeJS.Signals | null }
-  | { t: "close"; id: number; code: number | null; signal: NodeJS.Signals | null };
+  | { t: "close"; id: number; code: number | null; signal: NodeJS.Signals | null }
+  /** The compiled helper runs (its first reply). */
+  | { t: "hello"; id: 0 };

@@ -16,6 +16,8 @@
 //   3 data      [u8 fd][bytes]    4 end [u8 fd]
 //   5 exit      [i32 code][i32 signal, 0 for none]
 //   6 close     [i32 code][i32 signal]: exited and every output pipe at its end (Node's `close`)
+//   7 hello     (id 0) first, once it runs: the server sends nothing before it (a helper that
+//               cannot run on this machine never says it, and the server starts processes itself)
 //
 // As Node.js does: the command is looked for on the PATH of the environment given (libuv's rules);
 // an exec that fails comes back as an error through a close-on-exec pipe, not as an exit 127; a
@@ -38,7 +40,7 @@
 #include <unistd.h>
 
 enum { REQ_SPAWN = 1, REQ_STDIN = 2, REQ_STDIN_END = 3, REQ_KILL = 4 };
-enum { REP_SPAWNED = 1, REP_ERROR = 2, REP_DATA = 3, REP_END = 4, REP_EXIT = 5, REP_CLOSE = 6 };
+enum { REP_SPAWNED = 1, REP_ERROR = 2, REP_DATA = 3, REP_END = 4, REP_EXIT = 5, REP_CLOSE = 6, REP_HELLO = 7 };
 enum { STDIO_PIPE = 0, STDIO_IGNORE = 1, STDIO_PATH = 2 };
 
 /** The largest request taken (an environment of a few MiB fits many times). */
@@ -617,6 +619,7 @@ int main(void) {
   // which ends this process by closing its stdin (a child gets default handlers back).
   signal(SIGPIPE, SIG_IGN);
   signal(SIGINT, SIG_IGN);
+  finish(begin(REP_HELLO, 0));
 
   struct pollfd *fds = NULL;
   struct out **owners = NULL;

@@ -1,5 +1,5 @@
 import { execFileSync, spawn as nodeSpawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -343,5 +343,29 @@ describe.each(helpers.filter((h) => !h.skip))("$name", ({ make, name }) => {
     await vi.waitFor(() => expect(alive(pids.helper) || alive(pids.tied)).toBe(false), { timeout: 10_000 });
     expect(alive(pids.plain)).toBe(true);
     process.kill(pids.plain, "SIGKILL");
+  });
+});
+
+describe("a compiled helper that cannot run here (another machine's binary)", () => {
+  it("starts what waited for it, and every spawn after, from this process", async () => {
+    const file = join(dir, "spawn-helper-of-another-machine");
+    writeFileSync(file, Buffer.concat([Buffer.from("\u007fELF"), randomBytes(256)]), { mode: 0o755 });
+    vi.resetModules();
+    const spawner = await import("./index.js");
+    expect(spawner.startSpawnHelper(file)).toBe(true);
+    // Asked at once, before the helper could have said whether it runs.
+    const first = spawner.execFileProcess("sh", ["-c", 'echo "first $PPID"; cat'], { input: "in\n" });
+    const sleeper = spawner.spawnProcess("sleep", ["30"], { stdio: "ignore" });
+    const ended = new Promise((r) => sleeper.on("close", (code, signal) => r({ code, signal })));
+    sleeper.kill("SIGTERM");
+    expect(await first).toEqual({ stdout: `first ${process.pid}\nin\n`, stderr: "" });
+    expect(await ended).toEqual({ code: null, signal: "SIGTERM" });
+    const later = await spawner.execFileProcess("sh", ["-c", 'echo "$PPID"']);
+    expect(later.stdout).toBe(`${process.pid}\n`);
+    expect(spawner.spawnHelperPid()).toBeUndefined();
+    // A missing command is Node's error, as through a helper.
+    await expect(spawner.execFileProcess("no-such-command-here", [])).rejects.toMatchObject({
+      code: "ENOENT",
+    });
   });
 });

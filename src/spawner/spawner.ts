@@ -5,6 +5,7 @@ import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { encodeRequest, ReplyDecoder, signalNumber } from "./codec.js";
 import type { FromHelper, StdioSpec, ToHelper } from "./messages.js";
+import { Relay } from "./relay.js";
 
 /** What callers use of a child process; Node's ChildProcess is one, a child of the spawn helper another. */
 export interface LaunchedProcess extends EventEmitter {
@@ -85,12 +86,12 @@ class HelperChild extends EventEmitter implements LaunchedProcess {
   }
 
   ref(): void {
-    if (!this.referenced) this.helper.refer(1);
+    if (!this.referenced) this.helper.refer(1, this.id);
     this.referenced = true;
   }
 
   unref(): void {
-    if (this.referenced) this.helper.refer(-1);
+    if (this.referenced) this.helper.refer(-1, this.id);
     this.referenced = false;
   }
 
@@ -154,13 +155,33 @@ class SpawnHelper {
   private readonly transmit: (m: ToHelper) => void;
   private readonly handle: { ref(): void; unref(): void } | undefined;
 
+  /** False until the compiled helper says it runs: requests wait in `waiting` until then. */
+  private ready: boolean;
+  private waiting: ToHelper[] = [];
+  /** This process starting the children itself: a compiled helper that could not run. */
+  private relay: Relay | undefined;
+
   constructor(
     private readonly process: ChildProcess,
     private readonly compiled: boolean,
   ) {
-    const deliver = (m: FromHelper) => this.children.get(m.id)?.receive(m);
+    this.ready = !compiled;
+    const toChild = (m: FromHelper) => this.children.get(m.id)?.receive(m);
+    const deliver = (m: FromHelper) => {
+      if (m.t !== "hello") return toChild(m);
+      this.ready = true;
+      for (const w of this.waiting.splice(0)) this.transmit(w);
+    };
     const lost = () => {
       this.gone = true;
+      if (!this.ready) {
+        // It never ran (a binary of another machine, a noexec mount): what waited for it, and what
+        // its children are told from now on, is started and relayed here; later spawns are this
+        // process's own (spawnProcess).
+        this.relay = new Relay(toChild);
+        for (const w of this.waiting.splice(0)) this.relay.handle(w);
+        return;
+      }
       // What it was running is lost to this process: each child ends as a failed start would.
       for (const child of [...this.children.values()]) {
         child.emit("error", new Error("the spawn helper process exited"));
@@ -209,11 +230,19 @@ class SpawnHelper {
   }
 
   send(message: ToHelper): void {
-    if (this.alive) this.transmit(message);
+    if (this.relay) this.relay.handle(message);
+    else if (!this.ready) this.waiting.push(message);
+    else if (this.alive) this.transmit(message);
+  }
+
+  /** A compiled helper that never ran here (its children are this process's own). */
+  get neverRan(): boolean {
+    return this.relay !== undefined;
   }
 
   /** While a child it started is referenced, the helper's channel keeps this process's event loop alive. */
-  refer(delta: number): void {
+  refer(delta: number, id: number): void {
+    this.relay?.reference(id, delta > 0);
     const before = this.referenced;
     this.referenced += delta;
     if (before === 0 && this.referenced > 0) this.handle?.ref();
@@ -231,7 +260,7 @@ class SpawnHelper {
     );
     const child = new HelperChild(this, id, command, stdio);
     this.children.set(id, child);
-    this.refer(1);
+    this.refer(1, id);
     this.send({
       t: "spawn",
       id,
@@ -277,7 +306,9 @@ function executable(path: string, mode: number): boolean {
 export function startSpawnHelper(path?: string): boolean {
   if (helper?.alive) return true;
   const compiledPath = fileURLToPath(COMPILED_URL);
-  const file = path ?? (executable(compiledPath, constants.X_OK) ? compiledPath : fileURLToPath(HELPER_URL));
+  // One that never ran here is not tried again.
+  const runnable = executable(compiledPath, constants.X_OK) && !helper?.neverRan;
+  const file = path ?? (runnable ? compiledPath : fileURLToPath(HELPER_URL));
   const compiled = !file.endsWith(".js");
   if (!executable(file, compiled ? constants.X_OK : constants.R_OK)) return false;
   const child = compiled
@@ -299,7 +330,7 @@ export function startSpawnHelper(path?: string): boolean {
 export function startCompiledSpawnHelper(): boolean {
   if (helper?.alive) return true;
   const file = fileURLToPath(COMPILED_URL);
-  return executable(file, constants.X_OK) && startSpawnHelper(file);
+  return executable(file, constants.X_OK) && !helper?.neverRan && startSpawnHelper(file);
 }
 
 /** The helper's pid while it runs (benches add its CPU time to the server's). */
