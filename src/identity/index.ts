@@ -1,5 +1,7 @@
 // identity/: users, their tokens, repository roles, each job's GITHUB_TOKEN and its OIDC ID tokens. The
 // store keeps them; this folder decides who a token stands for and what it may do.
+
+export { IssuedJobTokens } from "./issued-job-tokens.js";
 export {
   chainPermissions,
   type JobPermissions,

@@ -1,4 +1,5 @@
 import type { Store } from "../store/index.js";
+import type { IssuedJobTokens } from "./issued-job-tokens.js";
 import { levelAtLeast } from "./job-permissions.js";
 import { type OidcJobFacts, type OidcJobSource, oidcClaims, oidcJobFacts } from "./oidc-claims.js";
 import { discoveryDocument } from "./oidc-discovery.js";
@@ -36,6 +37,8 @@ export class OidcIssuer {
       /** The issuer's URL (`iss`): the server's public URL. */
       issuer: () => string;
       now?: () => Date;
+      /** The job tokens this process issued: a job's is looked up there first as it starts. */
+      issued?: IssuedJobTokens;
     },
   ) {}
 
@@ -67,7 +70,9 @@ export class OidcIssuer {
     job: Omit<OidcJobSource, "repositoryId" | "repositoryOwnerId" | "actorId">,
   ): Promise<{ value: string; release(): void } | undefined> {
     const { store } = this.o;
-    const principal = jobToken ? await resolvePrincipal(store, jobToken, this.now()) : undefined;
+    const principal = jobToken
+      ? await resolvePrincipal(store, jobToken, this.now(), this.o.issued)
+      : undefined;
     if (principal?.kind !== "job" || String(principal.runId) !== runId) return undefined;
     if (!levelAtLeast(principal.permissions["id-token"], "write")) return undefined;
     const userId = async (login: unknown) =>

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Store, Token, User } from "../store/index.js";
+import type { IssuedJobTokens } from "./issued-job-tokens.js";
 import type { JobPermissions } from "./job-permissions.js";
 import { hashToken } from "./token-value.js";
 
@@ -14,15 +15,17 @@ export const JOB_ACTOR = "github-actions[bot]";
 /**
  * The principal a token stands for, or undefined (unknown, revoked, expired, or its user suspended
  * or gone): the caller answers 401 without saying which. The lookup is by hash; the hashes are
- * compared again in constant time so that timing says nothing of near misses.
+ * compared again in constant time so that timing says nothing of near misses. `issued`: the job
+ * tokens this process holds, looked in before the store.
  */
 export async function resolvePrincipal(
   store: Store,
   value: string,
   at: Date = new Date(),
+  issued?: IssuedJobTokens,
 ): Promise<Principal | undefined> {
   const hash = hashToken(value);
-  const token = await store.findToken(hash);
+  const token = issued ? await issued.find(store, hash) : await store.findToken(hash);
   if (!token || !timingSafeEqual(Buffer.from(token.hash), Buffer.from(hash))) return undefined;
   if (token.revokedAt !== null) return undefined;
   if (token.expiresAt !== null && Date.parse(token.expiresAt) <= at.getTime()) return undefined;

@@ -1,5 +1,5 @@
 import type { CredentialsRequest, JobCredentials } from "../engine/index.js";
-import { chainPermissions, issueJobToken } from "../identity/index.js";
+import { chainPermissions, type IssuedJobTokens, issueJobToken } from "../identity/index.js";
 import type { Run, Store } from "../store/index.js";
 
 export interface JobCredentialDeps {
@@ -7,6 +7,8 @@ export interface JobCredentialDeps {
   /** The server's URL once it listens ("" before): where a job's token is good. */
   baseUrl: () => string;
   log: (message: string) => void;
+  /** Where each job's token is held from its issue to its job's end (IssuedJobTokens). */
+  issued?: IssuedJobTokens;
 }
 
 /** The name a job's GITHUB_TOKEN is stored under: one per job of a run's attempt. */
@@ -38,6 +40,7 @@ export function jobCredentials(
       name: jobTokenName(run.id, run.runAttempt, request.jobKey),
       permissions,
     });
+    deps.issued?.add(token);
     const base = deps.baseUrl();
     // GitHub Enterprise Server's layout: the API under /api/v3 there, gantry's under /api/v1.
     const github = base
@@ -50,6 +53,8 @@ export function jobCredentials(
       release: async () => {
         if (released) return;
         released = true;
+        // Out of the held ones first: from now on the store's revoked row is the only answer.
+        deps.issued?.forget(token);
         try {
           await deps.store.revokeToken(token.id, new Date().toISOString());
         } catch (err) {

@@ -17,6 +17,7 @@ import {
   Semaphore,
 } from "../engine/index.js";
 import type { Json } from "../expressions/index.js";
+import type { IssuedJobTokens } from "../identity/index.js";
 import type { ActionProvider, JobServices } from "../runner/index.js";
 import { discardDir, LocalRunner, removeTrash, removeTrashSoon } from "../runner/index.js";
 import type { SecretVault } from "../secrets/index.js";
@@ -91,6 +92,8 @@ export interface RunServiceDeps {
    * server is the database's only one.
    */
   serverId?: string;
+  /** The job tokens this server issued whose jobs run (IssuedJobTokens): its services look there first. */
+  issuedJobTokens?: IssuedJobTokens;
 }
 
 /**
@@ -513,6 +516,7 @@ export class RunService {
               store,
               baseUrl: this.deps.baseUrl ?? (() => ""),
               log: (message) => process.stderr.write(`gantry serve: ${message}\n`),
+              ...(this.deps.issuedJobTokens ? { issued: this.deps.issuedJobTokens } : {}),
             },
             run,
           );

@@ -14,7 +14,7 @@ import {
   type JobLife,
   type ServerCacheStore,
 } from "../cache/index.js";
-import { OidcIssuer, OidcKeys } from "../identity/index.js";
+import { IssuedJobTokens, OidcIssuer, OidcKeys } from "../identity/index.js";
 import type { JobServices } from "../runner/index.js";
 import { MasterKeyError, SecretVault } from "../secrets/index.js";
 import { startSpawnHelper } from "../spawner/index.js";
@@ -331,6 +331,8 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     name: "gantry",
   });
   const actionStore = openActionStore(dataDir, process.env.GANTRY_ACTION_MIRROR);
+  // Each job's GITHUB_TOKEN from its issue to its job's end: its services find it here as it starts.
+  const issuedJobTokens = new IssuedJobTokens();
   const stores: ServerStores = {
     cache: blobs
       ? new BlobCacheStore({ blobs, tmpDir: join(dataDir, "cache", "tmp"), eviction: DEFAULT_EVICTION })
@@ -341,13 +343,14 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     // Uploads in progress stay on this server's disk; a finished one goes to the store.
     stagingDir: join(dataDir, "cache", "tmp"),
     tokenKey: vault.deriveKey("actions job tokens"),
-    jobLife: jobTokenLife(store),
+    jobLife: jobTokenLife(store, Date.now, issuedJobTokens),
   };
   const services = opts.jobServices?.(stores);
   let url = "";
   // The jobs' OIDC issuer: its keys beside the data (0600), its URL the public one, else the listener's.
   const oidc = new OidcIssuer({
     store,
+    issued: issuedJobTokens,
     keys: OidcKeys.open(join(dataDir, "oidc-keys.json"), { rotate: opts.rotateOidcKey }),
     issuer: () => config.public_url ?? url,
   });
@@ -417,6 +420,7 @@ export async function startServer(opts: StartServerOptions): Promise<GantryServe
     audit: audit.trail,
     gateClock,
     serverId: presence?.id,
+    issuedJobTokens,
   });
   for (const r of config.repos) {
     const repo = await store.upsertRepo({
