@@ -53,6 +53,51 @@ describe("RunRecorder", () => {
       await store.close();
     }
   });
+  it("adds a new job's live steps in one statement each, and ends it without reading its row back", async () => {
+    const store = await openSqliteStore(":memory:");
+    try {
+      const repo = await store.addRepo(SAMPLE_REPO);
+      const run = await store.createRun(sampleRun(repo.id));
+      const hub = new LiveHub();
+      const bus = new EventBus();
+      const logs = new JobLogs(mkdtempSync(join(tmpdir(), "gantry-recorder-")));
+      const recorder = new RunRecorder({ store, serial: new Serial(), logs, hub }, run, bus, true);
+      const writes: string[] = [];
+      const { putSteps, overwriteSteps, getJob } = store;
+      store.putSteps = (...a) => (writes.push(a[2] ? "putSteps+job" : "putSteps"), putSteps.apply(store, a));
+      store.overwriteSteps = (...a) => (writes.push("overwriteSteps"), overwriteSteps.apply(store, a));
+      store.getJob = (...a) => (writes.push("getJob"), getJob.apply(store, a));
+      const jobKey = ".github/workflows/ci.yml/build";
+      const runId = String(run.id);
+      bus.emit("job:queued", { runId, jobKey, name: "build" });
+      const job = await recorder.jobRow(jobKey, "build", false);
+      // The pool's claim: the job's start, which its end keeps.
+      const claimed = await store.startJob(job.id, "pool-1", { labels: [], matrix: null, name: "build" });
+      bus.emit("job:started", { runId, jobKey, name: "build" });
+      bus.emit("job:steps", { runId, jobKey, names: ["one", "two"] });
+      bus.emit("step:started", { runId, jobKey, name: "one", index: 0 });
+      await new Promise((r) => setTimeout(r, 20));
+      expect((await store.listSteps(job.id)).map((s) => `${s.name}:${s.status}`)).toEqual([
+        "one:in_progress",
+        "two:queued",
+      ]);
+      bus.emit("step:completed", { runId, jobKey, name: "one", outcome: "success", conclusion: "success" });
+      await new Promise((r) => setTimeout(r, 20));
+      const reports = [
+        { id: "s", name: "one", outcome: "success" as const, conclusion: "success" as const, outputs: {} },
+      ];
+      expect(recorder.ended(jobKey, {}, recorder.stepsOf(job.id, jobKey, reports))).toBe(true);
+      bus.emit("job:completed", { runId, jobKey, name: "build", result: "success" });
+      await recorder.completion(jobKey);
+      expect(writes).toEqual(["overwriteSteps", "overwriteSteps", "putSteps+job"]);
+      const ended = await getJob.call(store, job.id);
+      expect(ended).toMatchObject({ status: "completed", startedAt: claimed?.startedAt });
+      expect(ended?.completedAt).not.toBeNull();
+      logs.closeAll();
+    } finally {
+      await store.close();
+    }
+  });
   it("writes a pool job's outputs and steps with its completion, in one transaction, before announcing it", async () => {
     const store = await openSqliteStore(":memory:");
     try {

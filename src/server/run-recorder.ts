@@ -31,8 +31,9 @@ export class RunRecorder {
   private live = new Map<string, LiveSteps>();
   /**
    * How many live steps of each job this recorder has stored: a later write of at least as many
-   * overwrites them in one statement; the first (a job run again may hold an earlier try's steps),
-   * or one of fewer, replaces them all.
+   * overwrites them in one statement, as does the first of a row this recorder made (none); the
+   * first of a row it found (a job run again may hold an earlier try's steps), or one of fewer,
+   * replaces them all.
    */
   private liveStored = new Map<string, number>();
   /** The jobs whose live steps have a write queued that has not begun. */
@@ -182,12 +183,12 @@ export class RunRecorder {
       this.jobRow(e.jobKey, e.name, false)
         .then((job) =>
           deps.serial.run(async () => {
-            const current = await deps.store.getJob(job.id);
+            // A job that never started (skipped, cancelled while queued) started as it ended.
             const patch = {
               status: "completed" as const,
               conclusion: e.result,
               completedAt,
-              startedAt: current?.startedAt ?? completedAt,
+              startedAtIfUnset: completedAt,
             };
             if (end) await deps.store.putSteps(job.id, end.steps, { ...patch, outputs: end.outputs });
             else await deps.store.updateJob(job.id, patch);
@@ -254,10 +255,13 @@ export class RunRecorder {
           (await store.jobLease(existing.id))
         )
           return existing;
-        return store.putJob(
+        const row = await store.putJob(
           { runId, runAttempt, key: jobKey, name, logPath: this.logPath(jobKey) },
           existing ?? null,
         );
+        // A row made just now holds no steps: its first live write adds them in one statement.
+        if (!existing) this.liveStored.set(jobKey, 0);
+        return row;
       });
       this.jobs.set(jobKey, p);
     }

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql, type UpdateObject } from "kysely";
 import { JOB_COLUMNS, json, now, toJob } from "./rows.js";
 import type { Database, DbJob } from "./schema.js";
 import { nextValue } from "./sequences.js";
@@ -78,7 +78,7 @@ export async function listJobs(db: Kysely<Database>, runId: number, runAttempt: 
 }
 
 export async function updateJob(db: Kysely<Database>, id: number, patch: JobPatch): Promise<void> {
-  const set: Partial<DbJob> = {};
+  const set: UpdateObject<Database, "jobs"> = {};
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.status !== undefined) set.status = patch.status;
   if (patch.conclusion !== undefined) set.conclusion = patch.conclusion;
@@ -91,6 +91,8 @@ export async function updateJob(db: Kysely<Database>, id: number, patch: JobPatc
   if (patch.logPath !== undefined) set.log_path = patch.logPath;
   if (patch.startedAt !== undefined) set.started_at = patch.startedAt;
   if (patch.completedAt !== undefined) set.completed_at = patch.completedAt;
+  if (patch.startedAtIfUnset !== undefined && patch.startedAt === undefined)
+    set.started_at = sql<string>`coalesce(started_at, ${patch.startedAtIfUnset})`;
   if (Object.keys(set).length === 0) return;
   await db.updateTable("jobs").set(set).where("id", "=", id).execute();
 }

@@ -396,6 +396,24 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       ).toBeUndefined();
     });
 
+    it("sets a job's started_at at its end only where it has none (startedAtIfUnset)", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const ran = await store.putJob({ runId: x.id, runAttempt: 1, key: "ran", name: "ran" });
+      const never = await store.putJob({ runId: x.id, runAttempt: 1, key: "never", name: "never" });
+      const started = await store.startJob(ran.id, "pool-1", { labels: [], matrix: null, name: "ran" });
+      const end = "2030-01-01T00:00:00.000Z";
+      for (const job of [ran, never])
+        await store.updateJob(job.id, { status: "completed", completedAt: end, startedAtIfUnset: end });
+      expect(await store.getJob(ran.id)).toMatchObject({ startedAt: started?.startedAt, completedAt: end });
+      expect(started?.startedAt).not.toBe(end);
+      expect(await store.getJob(never.id)).toMatchObject({ startedAt: end, completedAt: end });
+      // With the steps, in one transaction, the same.
+      const later = "2031-01-01T00:00:00.000Z";
+      await store.putSteps(never.id, [], { completedAt: later, startedAtIfUnset: later });
+      expect(await store.getJob(never.id)).toMatchObject({ startedAt: end, completedAt: later });
+    });
+
     it("claims a job queued behind many a runner does not accept, in queue order", async () => {
       const r = await store.addRepo(repo);
       const x = await store.createRun(run(r.id));

@@ -205,7 +205,10 @@ export type JobPatch = Partial<
     | "startedAt"
     | "completedAt"
   >
->;
+> & {
+  /** started_at where the row has none yet (a job that ended without starting: its end), else kept. */
+  startedAtIfUnset?: string;
+};
 
 /** What a job is queued with for a runner: the labels its runs-on asks for, its matrix and name. */
 export type QueuedJob = Pick<Job, "labels" | "matrix" | "name">;
