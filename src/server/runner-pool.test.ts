@@ -151,11 +151,63 @@ describe("RunnerPool.offer with the job's queued fields", () => {
     finishes.get(a.id)?.();
     await expect.poll(() => started).toEqual([a.id, b.id]);
     expect(await store.getJob(b.id)).toMatchObject({ status: "in_progress", runnerName: "t-1" });
-    expect(claims.length).toBeGreaterThan(0);
+    // Every job waiting is the pool's own: each is claimed by its id, the queue never read.
+    expect(claims).toEqual([]);
     // One that was withdrawn while it waited is never started.
     expect(p.withdraw(c.id)).toBe(true);
     finishes.get(b.id)?.();
     await expect.poll(() => p.jobIds).toEqual([]);
     expect(started).toEqual([a.id, b.id]);
+  });
+  it("claims the oldest of its own jobs first, and leaves one found no longer queued for its withdraw", async () => {
+    const { store, p, claims, job } = await setup(1);
+    const [a, b, c] = [await job("a"), await job("b"), await job("c")];
+    const started: number[] = [];
+    const finishes = new Map<number, () => void>();
+    const start = (claimed: Job) => {
+      started.push(claimed.id);
+      return new Promise<void>((done) => finishes.set(claimed.id, done));
+    };
+    p.offer(a.id, start, queued("a"));
+    // Offered out of the queue's order: c before b.
+    p.offer(c.id, start, queued("c"));
+    p.offer(b.id, start, queued("b"));
+    await expect.poll(() => started).toEqual([a.id]);
+    await expect.poll(async () => (await store.getJob(c.id))?.status).toBe("queued");
+    await expect.poll(async () => (await store.getJob(b.id))?.status).toBe("queued");
+    // b is cancelled in the store meanwhile (the run's end): its claim finds it gone, c is next.
+    await store.updateJob(b.id, { status: "completed", conclusion: "cancelled" });
+    finishes.get(a.id)?.();
+    await expect.poll(() => started).toEqual([a.id, c.id]);
+    expect(await store.getJob(b.id)).toMatchObject({ status: "completed", runnerName: null });
+    expect(claims).toEqual([]);
+    expect(p.withdraw(b.id)).toBe(true);
+    finishes.get(c.id)?.();
+    await expect.poll(() => p.jobIds).toEqual([]);
+  });
+
+  it("claims through the queue, in its order, while a job it did not queue waits", async () => {
+    const { store, p, claims, job } = await setup(1);
+    const [a, b, c] = [await job("a"), await job("b"), await job("c")];
+    await store.updateJob(b.id, { status: "queued", labels: ["self-hosted"] });
+    const started: number[] = [];
+    const finishes = new Map<number, () => void>();
+    const start = (claimed: Job) => {
+      started.push(claimed.id);
+      return new Promise<void>((done) => finishes.set(claimed.id, done));
+    };
+    p.offer(a.id, start, queued("a"));
+    p.offer(c.id, start, queued("c"));
+    // Queued in the store already (offered to runner machines too): offered alone.
+    p.offer(b.id, start);
+    await expect.poll(() => started).toEqual([a.id]);
+    await expect.poll(async () => (await store.getJob(c.id))?.status).toBe("queued");
+    finishes.get(a.id)?.();
+    await expect.poll(() => started).toEqual([a.id, b.id]);
+    expect(claims.length).toBeGreaterThan(0);
+    finishes.get(b.id)?.();
+    await expect.poll(() => started).toEqual([a.id, b.id, c.id]);
+    finishes.get(c.id)?.();
+    await expect.poll(() => p.jobIds).toEqual([]);
   });
 });

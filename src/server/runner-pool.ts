@@ -15,6 +15,13 @@ interface Waiting {
   start: (job: Job, runnerName: string) => Promise<void>;
   /** Its queued write has not landed yet: no claim takes it before (it would claim it unlabelled). */
   writing?: boolean;
+  /**
+   * Queued by this pool (offer's `queued`): no runner machine is offered it and no other server's
+   * pool accepts it, so a slot claims it by its id, without reading the queue.
+   */
+  own?: boolean;
+  /** Its claim by id found it no longer queued (cancelled meanwhile): left for the withdraw. */
+  gone?: boolean;
 }
 
 /**
@@ -64,7 +71,7 @@ export class RunnerPool {
       this.startNow(jobId, start, queued);
       return;
     }
-    const entry: Waiting = { start, writing: true };
+    const entry: Waiting = { start, writing: true, own: true };
     this.waiting.set(jobId, entry);
     this.serial
       .run(() => this.store.updateJob(jobId, { ...queued, status: "queued" }))
@@ -184,17 +191,41 @@ export class RunnerPool {
       });
   }
 
+  /**
+   * The job a claim takes by its id: the oldest ready one when every job waiting is this pool's own
+   * (the queue's order: ids grow as jobs are added); "none" when none of them is ready; undefined
+   * when some job waiting is not its own, which the queue's claim (Store.claimJob) takes in order.
+   */
+  private nextOwn(): number | "none" | undefined {
+    let oldest: number | undefined;
+    for (const [id, entry] of this.waiting) {
+      if (!entry.own) return undefined;
+      if (entry.writing || entry.gone) continue;
+      if (oldest === undefined || id < oldest) oldest = id;
+    }
+    return oldest ?? "none";
+  }
+
   private async claimLoop(): Promise<void> {
     while (!this.stopped && this.free.length > 0 && this.waiting.size > 0) {
       const slot = this.free[this.free.length - 1];
       const runnerName = `${this.opts.name}-${slot}`;
+      const own = this.nextOwn();
+      if (own === "none") return;
       const job = await this.serial.run(() =>
-        this.store.claimJob(runnerName, (j) => {
-          const waiting = this.waiting.get(j.id);
-          return waiting !== undefined && !waiting.writing && this.takes(j.labels);
-        }),
+        own !== undefined
+          ? this.store.claimQueuedJob(own, runnerName)
+          : this.store.claimJob(runnerName, (j) => {
+              const waiting = this.waiting.get(j.id);
+              return waiting !== undefined && !waiting.writing && this.takes(j.labels);
+            }),
       );
-      if (!job) return;
+      if (!job) {
+        if (own === undefined) return;
+        const entry = this.waiting.get(own);
+        if (entry) entry.gone = true;
+        continue;
+      }
       const entry = this.waiting.get(job.id);
       this.waiting.delete(job.id);
       if (!entry) continue;

@@ -125,6 +125,26 @@ export async function startJob(
   return row && toJob(row);
 }
 
+/**
+ * Claims this job for the runner if it is queued, in one statement: what claimJob does to the job
+ * it takes, for a claimer that knows which job it takes (no other claimer would take it). The job
+ * as it stands after; undefined when it is not queued (claimed, cancelled, gone).
+ */
+export async function claimQueuedJob(
+  db: Kysely<Database>,
+  id: number,
+  runnerName: string,
+): Promise<Job | undefined> {
+  const row = await db
+    .updateTable("jobs")
+    .set({ status: "in_progress", runner_name: runnerName, started_at: now() })
+    .where("id", "=", id)
+    .where("status", "=", "queued")
+    .returning(JOB_COLUMNS)
+    .executeTakeFirst();
+  return row && toJob(row);
+}
+
 /** How many queued jobs a claim reads first: the first one is usually taken. */
 const FIRST_CANDIDATES = 8;
 /** How many it reads at a time after those. */

@@ -136,6 +136,9 @@ export class KyselyStore implements Store {
   claimJob(runnerName: string, accept: (job: Job) => boolean) {
     return jobs.claimJob(this.db, runnerName, accept);
   }
+  claimQueuedJob(id: number, runnerName: string) {
+    return jobs.claimQueuedJob(this.db, id, runnerName);
+  }
   startJob(id: number, runnerName: string, queued: QueuedJob) {
     return jobs.startJob(this.db, id, runnerName, queued);
   }

@@ -396,6 +396,21 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       ).toBeUndefined();
     });
 
+    it("claims a queued job by its id, once (claimQueuedJob)", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const a = await store.putJob({ runId: x.id, runAttempt: 1, key: "a", name: "a" });
+      await store.updateJob(a.id, { labels: ["self-hosted"], matrix: { n: 1 } });
+      const claims = await Promise.all([store.claimQueuedJob(a.id, "r1"), store.claimQueuedJob(a.id, "r2")]);
+      const got = claims.filter((c) => c !== undefined);
+      expect(got).toHaveLength(1);
+      expect(got[0]).toEqual(await store.getJob(a.id));
+      expect(got[0]).toMatchObject({ status: "in_progress", labels: ["self-hosted"], matrix: { n: 1 } });
+      expect(got[0]?.startedAt).not.toBeNull();
+      expect(await store.claimJob("r3", () => true)).toBeUndefined();
+      expect(await store.claimQueuedJob(a.id + 1000, "r1")).toBeUndefined();
+    });
+
     it("sets a job's started_at at its end only where it has none (startedAtIfUnset)", async () => {
       const r = await store.addRepo(repo);
       const x = await store.createRun(run(r.id));

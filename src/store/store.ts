@@ -109,6 +109,11 @@ export interface Store {
    */
   claimJob(runnerName: string, accept: (job: Job) => boolean): Promise<Job | undefined>;
   /**
+   * Claims this job for the runner, as claimJob would, if it is queued: for a claimer that alone
+   * takes it. Undefined when it is not queued (claimed, cancelled, gone).
+   */
+  claimQueuedJob(id: number, runnerName: string): Promise<Job | undefined>;
+  /**
    * Queues a job with these labels, matrix and name and claims it for the runner, in one statement
    * (a runner that takes it at once, no other job waiting): it becomes in_progress on that runner.
    * Undefined when there is no such job.
