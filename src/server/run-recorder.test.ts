@@ -53,6 +53,42 @@ describe("RunRecorder", () => {
       await store.close();
     }
   });
+  it("adds the rows of a new run's jobs queued at once together, in the order they were queued", async () => {
+    const store = await openSqliteStore(":memory:");
+    try {
+      const repo = await store.addRepo(SAMPLE_REPO);
+      const run = await store.createRun(sampleRun(repo.id));
+      const bus = new EventBus();
+      const logs = new JobLogs(mkdtempSync(join(tmpdir(), "gantry-recorder-")));
+      const recorder = new RunRecorder(
+        { store, serial: new Serial(), logs, hub: new LiveHub() },
+        run,
+        bus,
+        true,
+      );
+      const adds: number[] = [];
+      const { addJobs, putJob } = store;
+      store.addJobs = (...a) => (adds.push(a[0].length), addJobs.apply(store, a));
+      store.putJob = () => Promise.reject(new Error("one by one"));
+      const runId = String(run.id);
+      const keys = ["c", "a", "b"].map((k) => `.github/workflows/ci.yml/${k}`);
+      for (const jobKey of keys) bus.emit("job:queued", { runId, jobKey, name: jobKey.slice(-1) });
+      const rows = await Promise.all(keys.map((k) => recorder.jobRow(k, "", false)));
+      expect(adds).toEqual([3]);
+      expect(rows.map((r) => r.key)).toEqual(keys);
+      expect(rows.map((r) => r.id)).toEqual([rows[0].id, rows[0].id + 1, rows[0].id + 2]);
+      expect(rows.map((r) => r.logPath)).toEqual(keys.map((k) => recorder.logPath(k)));
+      expect(await store.listJobs(run.id, 1)).toEqual(rows);
+      // Asked for later: a write of its own.
+      const late = await recorder.jobRow(".github/workflows/ci.yml/d", "d", false);
+      expect(adds).toEqual([3, 1]);
+      expect(late.id).toBe(rows[2].id + 1);
+      store.putJob = putJob;
+      logs.closeAll();
+    } finally {
+      await store.close();
+    }
+  });
   it("adds a new job's live steps in one statement each, and ends it without reading its row back", async () => {
     const store = await openSqliteStore(":memory:");
     try {

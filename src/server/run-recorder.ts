@@ -1,5 +1,5 @@
 import type { EventBus } from "../engine/index.js";
-import type { Job, Run, Step, Store } from "../store/index.js";
+import type { Job, NewJob, Run, Step, Store } from "../store/index.js";
 import type { JobLogs } from "./job-logs.js";
 import type { LiveHub } from "./live-hub.js";
 import { LiveSteps } from "./live-steps.js";
@@ -47,6 +47,8 @@ export class RunRecorder {
   private ends = new Map<string, { outputs: Record<string, string>; steps: Step[] }>();
   /** The jobs whose completion is queued (or written): an end told after that is written alone. */
   private completing = new Set<string>();
+  /** The new rows asked for whose write has not begun (newRow). */
+  private newRows?: { job: NewJob; resolve: (job: Job) => void; reject: (err: Error) => void }[];
 
   constructor(
     private readonly deps: { store: Store; serial: Serial; logs: JobLogs; hub: LiveHub; notes?: RunNotes },
@@ -241,6 +243,10 @@ export class RunRecorder {
   /** The job's row: added (or reset, when `fresh`) on first sight, then the same row. */
   jobRow(jobKey: string, name: string, fresh: boolean): Promise<Job> {
     let p = this.jobs.get(jobKey);
+    if (!p && this.made) {
+      p = this.newRow(jobKey, name);
+      this.jobs.set(jobKey, p);
+    }
     if (!p) {
       const { store, serial } = this.deps;
       const { id: runId, runAttempt } = this.run;
@@ -266,6 +272,45 @@ export class RunRecorder {
       this.jobs.set(jobKey, p);
     }
     return p;
+  }
+
+  /**
+   * A new row of a run made just now (which has none yet): the rows asked for until the write's
+   * turn comes (a matrix's legs, queued at once) are added together, in the order asked
+   * (Store.addJobs: one step of the sequence and one insert, not two statements a job).
+   */
+  private newRow(jobKey: string, name: string): Promise<Job> {
+    const { store, serial } = this.deps;
+    const { id: runId, runAttempt } = this.run;
+    return new Promise<Job>((resolve, reject) => {
+      const asked = {
+        job: { runId, runAttempt, key: jobKey, name, logPath: this.logPath(jobKey) },
+        resolve,
+        reject,
+      };
+      if (this.newRows) {
+        this.newRows.push(asked);
+        return;
+      }
+      const batch = [asked];
+      this.newRows = batch;
+      serial
+        .run(() => {
+          this.newRows = undefined;
+          return store.addJobs(batch.map((b) => b.job));
+        })
+        .then(
+          (rows) =>
+            batch.forEach((b, i) => {
+              // Made just now, it holds no steps: its first live write adds them in one statement.
+              this.liveStored.set(b.job.key, 0);
+              b.resolve(rows[i]);
+            }),
+          (err: Error) => {
+            for (const b of batch) b.reject(err);
+          },
+        );
+    });
   }
 
   /**

@@ -1,12 +1,12 @@
 import { type Kysely, sql, type UpdateObject } from "kysely";
 import { JOB_COLUMNS, json, now, toJob } from "./rows.js";
 import type { Database, DbJob } from "./schema.js";
-import { nextValue } from "./sequences.js";
+import { advanceValue, nextValue } from "./sequences.js";
 import type { Job, JobPatch, NewJob, QueuedJob } from "./types.js";
 
-export async function putJob(db: Kysely<Database>, job: NewJob, known?: Job | null): Promise<Job> {
-  const existing = known === undefined ? await findJob(db, job.runId, job.runAttempt, job.key) : known;
-  const fields = {
+/** A new job's columns but its id and created_at (putJob, addJobs). */
+function jobFields(job: NewJob) {
+  return {
     name: job.name,
     status: job.status ?? "queued",
     conclusion: job.conclusion ?? null,
@@ -23,6 +23,11 @@ export async function putJob(db: Kysely<Database>, job: NewJob, known?: Job | nu
     lease_expires_at: null,
     cancel_requested: 0,
   };
+}
+
+export async function putJob(db: Kysely<Database>, job: NewJob, known?: Job | null): Promise<Job> {
+  const existing = known === undefined ? await findJob(db, job.runId, job.runAttempt, job.key) : known;
+  const fields = jobFields(job);
   if (existing) {
     // Runs again: the lost-runner count stays, so retries stop where the config says.
     await db.updateTable("jobs").set(fields).where("id", "=", existing.id).execute();
@@ -43,6 +48,36 @@ export async function putJob(db: Kysely<Database>, job: NewJob, known?: Job | nu
   };
   await db.insertInto("jobs").values(row).execute();
   return toJob(row);
+}
+
+/** How many rows one insert of addJobs holds (each binds 20 values; SQLite's limit is 32,766). */
+const ADD_JOBS_ROWS = 200;
+
+/**
+ * New jobs (none of them in the store yet), their ids taken in one step of the sequence and in
+ * their order: the rows as putJob would make them one by one, in a statement or two rather than
+ * two each (a matrix's legs, queued at once).
+ */
+export async function addJobs(db: Kysely<Database>, list: NewJob[]): Promise<Job[]> {
+  if (list.length === 0) return [];
+  const last = await advanceValue(db, "jobs", list.length);
+  const created = now();
+  const rows: DbJob[] = list.map((job, i) => ({
+    id: last - list.length + 1 + i,
+    run_id: job.runId,
+    run_attempt: job.runAttempt,
+    job_key: job.key,
+    labels_json: "[]",
+    lost_count: 0,
+    created_at: created,
+    ...jobFields(job),
+  }));
+  for (let i = 0; i < rows.length; i += ADD_JOBS_ROWS)
+    await db
+      .insertInto("jobs")
+      .values(rows.slice(i, i + ADD_JOBS_ROWS))
+      .execute();
+  return rows.map(toJob);
 }
 
 export async function getJob(db: Kysely<Database>, id: number): Promise<Job | undefined> {

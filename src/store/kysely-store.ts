@@ -118,6 +118,9 @@ export class KyselyStore implements Store {
   getRunAttempt(runId: number, attempt: number) {
     return attempts.getRunAttempt(this.db, runId, attempt);
   }
+  addJobs(list: NewJob[]) {
+    return jobs.addJobs(this.db, list);
+  }
   putJob(job: NewJob, known?: Job | null) {
     return jobs.putJob(this.db, job, known);
   }

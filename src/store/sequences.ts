@@ -26,3 +26,18 @@ export async function nextValues(db: Kysely<Database>, names: string[]): Promise
     return value;
   });
 }
+
+/**
+ * Advances a named counter by `n` in one upsert and returns its new value: the values from
+ * `value - n + 1` to `value` are the caller's (a fresh counter's first are 1 to n).
+ */
+export async function advanceValue(db: Kysely<Database>, name: string, n: number): Promise<number> {
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`advancing ${name} by ${n}`);
+  const row = await db
+    .insertInto("sequences")
+    .values({ name, value: n })
+    .onConflict((oc) => oc.column("name").doUpdateSet({ value: sql<number>`sequences.value + ${n}` }))
+    .returning("value")
+    .executeTakeFirstOrThrow();
+  return Number(row.value);
+}

@@ -396,6 +396,36 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       ).toBeUndefined();
     });
 
+    it("adds new jobs together, ids in their order after the sequence's, as putJob makes them (addJobs)", async () => {
+      const r = await store.addRepo(repo);
+      const x = await store.createRun(run(r.id));
+      const first = await store.putJob({ runId: x.id, runAttempt: 1, key: "first", name: "first" });
+      const legs = Array.from({ length: 250 }, (_, i) => ({
+        runId: x.id,
+        runAttempt: 1,
+        key: `leg/${i}`,
+        name: `leg ${i}`,
+        logPath: `/logs/${i}.log`,
+        ...(i === 0 ? { matrix: { i: 0 } } : {}),
+      }));
+      const added = await store.addJobs(legs);
+      expect(added.map((j) => j.id)).toEqual(legs.map((_, i) => first.id + 1 + i));
+      expect(await store.listJobs(x.id, 1)).toEqual([first, ...added]);
+      expect(added[0]).toMatchObject({
+        key: "leg/0",
+        name: "leg 0",
+        status: "queued",
+        matrix: { i: 0 },
+        labels: [],
+      });
+      const one = await store.putJob({ runId: x.id, runAttempt: 1, key: "after", name: "after" });
+      expect(one.id).toBe(first.id + 251);
+      const { id, createdAt, ...rest } = one;
+      const [again] = await store.addJobs([{ runId: x.id, runAttempt: 2, key: "after", name: "after" }]);
+      expect(again).toMatchObject({ ...rest, runAttempt: 2, id: one.id + 1 });
+      expect(await store.addJobs([])).toEqual([]);
+    });
+
     it("claims a queued job by its id, once (claimQueuedJob)", async () => {
       const r = await store.addRepo(repo);
       const x = await store.createRun(run(r.id));

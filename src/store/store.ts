@@ -98,6 +98,11 @@ export interface Store {
    * (not read again: a round trip on PostgreSQL).
    */
   putJob(job: NewJob, known?: Job | null): Promise<Job>;
+  /**
+   * Adds jobs none of which is in the store yet (a run made just now), as putJob would one by one,
+   * their ids in their order: a statement or two for them all.
+   */
+  addJobs(jobs: NewJob[]): Promise<Job[]>;
   getJob(id: number): Promise<Job | undefined>;
   findJob(runId: number, runAttempt: number, key: string): Promise<Job | undefined>;
   /** The jobs of one attempt of a run, in the order they were added. */
