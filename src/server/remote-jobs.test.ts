@@ -108,3 +108,29 @@ describe("RemoteJobs.claim", () => {
     expect(s.looks()).toBe(4);
   });
 });
+
+describe("RemoteJobs.anyRunner", () => {
+  it("jobs asking at once share one look at the runner machines; a failed look is not kept", async () => {
+    let looks = 0;
+    let fail = true;
+    const store = {
+      async listRunners() {
+        looks += 1;
+        await new Promise((r) => setTimeout(r, 5)); // a round trip
+        if (fail) throw new Error("the store is away");
+        return [runner(1)];
+      },
+    } as unknown as Store;
+    const remote = remoteJobs(store, new LocalSignals());
+    await expect(remote.anyRunner()).rejects.toThrow("the store is away");
+    fail = false;
+    const answers = await Promise.all(Array.from({ length: 50 }, () => remote.anyRunner()));
+    expect(answers.every((a) => a)).toBe(true);
+    expect(looks).toBe(2);
+    expect(await remote.anyFits(["self-hosted"])).toBe(true);
+    expect(looks).toBe(2);
+    remote.runnersChanged();
+    expect(await remote.anyRunner()).toBe(true);
+    expect(looks).toBe(3);
+  });
+});

@@ -129,7 +129,8 @@ export interface RemoteJobsDeps {
 export class RemoteJobs {
   /** Leases of services this server opened for jobs it handed out, closed when the job ends. */
   private leases = new Map<number, JobServiceLease>();
-  private runnersSeen: { at: number; list: Runner[] } = { at: 0, list: [] };
+  /** The runner machines as last looked up (or being looked up: jobs asking at once share one look). */
+  private runnersSeen: { at: number; list: Promise<Runner[]> } = { at: 0, list: Promise.resolve([]) };
   /** The `offers` signals this server has seen (its own offers, and the others' through NOTIFY). */
   private offersSeen = 0;
   /**
@@ -149,7 +150,12 @@ export class RemoteJobs {
   private async runners(): Promise<Runner[]> {
     const now = Date.now();
     if (now - this.runnersSeen.at > 2000) {
-      this.runnersSeen = { at: now, list: await this.deps.store.listRunners() };
+      const seen = { at: now, list: this.deps.store.listRunners() };
+      this.runnersSeen = seen;
+      // A look that failed is not kept: the next asks again.
+      seen.list.catch(() => {
+        if (this.runnersSeen === seen) this.runnersSeen = { at: 0, list: Promise.resolve([]) };
+      });
     }
     return this.runnersSeen.list;
   }
@@ -166,7 +172,7 @@ export class RemoteJobs {
 
   /** Forgets the runners remembered (one registered or was removed). */
   runnersChanged(): void {
-    this.runnersSeen = { at: 0, list: [] };
+    this.runnersSeen = { at: 0, list: Promise.resolve([]) };
   }
 
   /** Whether a runner's labels satisfy a job's runs-on (after the server's label_map). */
