@@ -142,30 +142,31 @@ await build({
   entryPoints: ["src/spawner/helper.ts"],
   outfile: "dist/spawn-helper.js",
 });
-// The compiled spawn helper (src/spawner/spawn-helper.c, libc only), which src/spawner prefers to the
-// Node.js one above when it is there: built when a C compiler is found (`$CC`, else `cc`), nothing
-// said when none is. One that does not compile is reported and left out (the Node.js helper serves);
-// the tests compile it with the same flags and fail on it.
-rmSync("dist/spawn-helper", { force: true });
+// The compiled programs, libc only, each preferred to what serves without it when it is there: the
+// spawn helper (src/spawner/spawn-helper.c; else the Node.js one above) and the post-receive hook
+// `gantry hook install` copies for a server on this host (src/triggers/post-receive-hook.c; else the
+// bash or sh hook). Built when a C compiler is found (`$CC`, else `cc`), nothing said when none is.
+// One that does not compile is reported and left out (what serves without it serves); the tests
+// compile each with the same flags and fail on it.
+const programs = [
+  { source: "src/spawner/spawn-helper.c", out: "dist/spawn-helper", without: "the Node.js one serves" },
+  {
+    source: "src/triggers/post-receive-hook.c",
+    out: "dist/post-receive-hook",
+    without: "gantry hook install writes the bash or sh hook",
+  },
+];
+for (const { out } of programs) rmSync(out, { force: true });
 const cc = process.env.CC || "cc";
 if (spawnSync(cc, ["--version"], { stdio: "ignore" }).status === 0) {
-  const compiled = spawnSync(
-    cc,
-    [
-      "-std=c11",
-      "-O2",
-      "-Wall",
-      "-Wextra",
-      "-Werror",
-      "-o",
-      "dist/spawn-helper",
-      "src/spawner/spawn-helper.c",
-    ],
-    { encoding: "utf8" },
-  );
-  if (compiled.status !== 0) {
-    rmSync("dist/spawn-helper", { force: true });
-    console.warn(`the compiled spawn helper was not built (the Node.js one serves):\n${compiled.stderr}`);
+  for (const { source, out, without } of programs) {
+    const compiled = spawnSync(cc, ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", out, source], {
+      encoding: "utf8",
+    });
+    if (compiled.status !== 0) {
+      rmSync(out, { force: true });
+      console.warn(`${out} was not built (${without}):\n${compiled.stderr}`);
+    }
   }
 }
 

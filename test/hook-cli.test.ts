@@ -24,6 +24,12 @@ describe("gantry hook install", () => {
       server: "http://127.0.0.1:9",
       name: "acme/app",
     });
+    // A server on this host over http: the build's compiled hook when it made one, else bash's.
+    const hook = readFileSync(join(r.origin, "hooks", "post-receive"));
+    const compiled = join(import.meta.dirname, "..", "dist", "post-receive-hook");
+    if (existsSync(compiled)) expect(hook).toEqual(readFileSync(compiled));
+    else expect(hook.toString("utf8")).toMatch(/^#!\S*bash\n/);
+    expect(readFileSync(join(r.origin, "gantry-hook.curlrc"), "utf8")).toContain('# name = "acme/app"\n');
   });
 
   it("is a usage error (exit 2, the reason) without --server or on a repository that is not bare", async () => {

@@ -7,9 +7,10 @@ export const HOOK_HELP = `Usage: gantry hook install REPO --server URL [--token 
 Installs a post-receive hook in the bare repository REPO that tells the gantry server at URL about
 every push (POST URL/hooks/git with the pushed refs), so runs start without waiting for a poll.
 The hook never fails or holds up a push: when the server is down it says so and the push stands.
-It is a bash script where the host has bash (it sends to a server on this host itself, else runs
-curl), or a POSIX shell script that runs awk and curl; the URL and token are kept in
-REPO/gantry-hook.curlrc (mode 0600), never on a command line.
+For a server on this host over http it is a small compiled program when gantry's build made one
+(and it runs here); else a bash script where the host has bash (it sends to a server on this host
+itself, else runs curl), or a POSIX shell script that runs awk and curl. The URL, the token and
+the name are kept in REPO/gantry-hook.curlrc (mode 0600), never on a command line.
 
   --server URL      the gantry server's base URL
   --token TOKEN     sent as a bearer token (the server's hook token, when it has one)

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   existsSync,
   mkdtempSync,
@@ -13,13 +13,22 @@ import {
 import { createServer, type IncomingMessage } from "node:http";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir, userInfo } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { commitFiles, makeRemote } from "../../test/git-remote.js";
 import { git } from "../../test/harness.js";
 import { PayloadError } from "./errors.js";
 import { hookEvents, parseHookNotification } from "./git-hook.js";
-import { HOOK_CONFIG, HOOK_CURLRC, HookInstallError, hookScript, installHook } from "./hook-install.js";
+import {
+  compiledHookRuns,
+  findBash,
+  HOOK_CONFIG,
+  HOOK_CURLRC,
+  HookInstallError,
+  type HookInstallOptions,
+  hookScript,
+  installHook,
+} from "./hook-install.js";
 import { fetchMirror } from "./mirror.js";
 import { pushEvents } from "./push-events.js";
 import { type RefUpdate, readRefs } from "./ref-updates.js";
@@ -360,19 +369,51 @@ async function push(
   });
 }
 
-// Both forms of the hook: bash's (no awk, and no curl for a server on this host), and the POSIX
-// shell's for a host without bash (awk and curl).
+/** A C compiler, as the build looks for one (scripts/build.mjs); without it the compiled hook is not tested. */
+const cc = [process.env.CC, "cc", "gcc", "clang"].find((name) => {
+  if (!name) return false;
+  try {
+    execFileSync(name, ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+/** The compiled hook as the build makes it (post-receive-hook.c, the same flags). */
+const compiledHook = (() => {
+  if (!cc) return undefined;
+  const file = join(mkdtempSync(join(tmpdir(), "gantry-hook-cc-")), "post-receive-hook");
+  const source = resolve(import.meta.dirname, "post-receive-hook.c");
+  execFileSync(cc, ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", file, source]);
+  return file;
+})();
+
+// The three forms of the hook: bash's (no awk, and no curl for a server on this host), the compiled
+// one for a server on this host (no shell at all), and the POSIX shell's for a host without bash
+// (awk and curl).
 describe.each([
-  ["bash", undefined],
-  ["POSIX shell", "sh"],
-] as const)("gantry's post-receive hook (%s)", (form, shell) => {
+  ["bash", { compiled: false }],
+  ["compiled", { compiled: compiledHook ?? "" }],
+  ["POSIX shell", { shell: "sh" }],
+] as const)("gantry's post-receive hook (%s)", (form, hookOptions: Partial<HookInstallOptions>) => {
+  if (form === "compiled" && !compiledHook) return;
+  const shell = hookOptions.shell;
+  const compiled = hookOptions.compiled;
   it("posts the pushed refs, the repository and the token to /hooks/git", async () => {
     const server = await listen(202);
     closers.push(server.close);
     const r = makeRemote({ "a.txt": "1" });
     // A token with the characters curl's config quotes (the bash form reads them back).
     const token = 's3"cr\\et';
-    const hook = installHook({ repo: r.origin, server: `${server.url}/`, token, name: "acme/app", shell });
+    const hook = installHook({
+      repo: r.origin,
+      server: `${server.url}/`,
+      token,
+      name: "acme/app",
+      shell,
+      compiled,
+    });
     expect(statSync(hook).mode & 0o777).toBe(0o755);
     expect(statSync(join(r.origin, HOOK_CONFIG)).mode & 0o777).toBe(0o600);
     expect(statSync(join(r.origin, HOOK_CURLRC)).mode & 0o777).toBe(0o600);
@@ -390,11 +431,14 @@ describe.each([
     // The hook is a shell script, no Node.js process: what runs it while it waits for the answer.
     const hookProcess = req.running.find((p) => p.argv.some((a) => a.endsWith("post-receive")));
     expect(hookProcess?.exe).toBeDefined();
-    expect(basename(hookProcess?.exe ?? "")).toMatch(/^(?:sh|dash|bash|busybox)$/);
-    // The POSIX shell's sends with curl; bash's to a server on this host needs neither curl nor awk.
+    expect(basename(hookProcess?.exe ?? "")).toMatch(
+      form === "compiled" ? /^post-receive$/ : /^(?:sh|dash|bash|busybox)$/,
+    );
+    // The POSIX shell's sends with curl; bash's and the compiled to a server on this host need
+    // neither curl nor awk.
     // No process shows the token on its command line.
     const started = req.running.filter((p) => ["curl", "awk", "mawk", "gawk"].includes(basename(p.exe)));
-    expect(started.map((p) => basename(p.exe))).toEqual(form === "bash" ? [] : ["curl"]);
+    expect(started.map((p) => basename(p.exe))).toEqual(form === "POSIX shell" ? ["curl"] : []);
     expect(req.running.filter((p) => p.argv.some((a) => a.includes("s3")))).toEqual([]);
   });
 
@@ -402,7 +446,7 @@ describe.each([
     const server = await listen(202);
     closers.push(server.close);
     const r = makeRemote({ "a.txt": "1" });
-    installHook({ repo: r.origin, server: server.url, shell });
+    installHook({ repo: r.origin, server: server.url, shell, compiled });
     // An `id` first on PATH that says when it ran: bash reads the passwd entry itself.
     const bin = mkdtempSync(join(tmpdir(), "gantry-hook-bin-"));
     const ran = join(bin, "id-ran");
@@ -414,7 +458,7 @@ describe.each([
     expect(p.code, p.stderr).toBe(0);
     const n = parseHookNotification(JSON.parse(server.requests[0].body));
     expect(n.pusher).toEqual({ name: userInfo().username });
-    expect(existsSync(ran)).toBe(form !== "bash");
+    expect(existsSync(ran)).toBe(form === "POSIX shell");
     rmSync(bin, { recursive: true, force: true });
   });
 
@@ -426,7 +470,7 @@ describe.each([
     const odd = join(mkdtempSync(join(tmpdir(), "gantry-hook-")), `we"ird 'dir' $HOME \\ é\t.git`);
     git(r.work, "clone", "-q", "--bare", r.origin, odd);
     git(r.work, "remote", "set-url", "origin", odd);
-    installHook({ repo: odd, server: server.url, name: "acme/it's", shell });
+    installHook({ repo: odd, server: server.url, name: "acme/it's", shell, compiled });
     const refs = [
       'refs/heads/feat/"quoted"',
       "refs/heads/it's-$HOME-{x}",
@@ -464,7 +508,7 @@ describe.each([
     const r = makeRemote({ "a.txt": "1" });
     const down = await listen(202);
     await down.close(); // nothing listens on that port any more
-    installHook({ repo: r.origin, server: down.url, shell });
+    installHook({ repo: r.origin, server: down.url, shell, compiled });
     const p = await push(r.work);
     expect(p.code).toBe(0);
     expect(p.stderr).toMatch(
@@ -474,7 +518,7 @@ describe.each([
 
     const refusing = await listen(401);
     closers.push(refusing.close);
-    installHook({ repo: r.origin, server: refusing.url, shell });
+    installHook({ repo: r.origin, server: refusing.url, shell, compiled });
     const q = await push(r.work);
     expect(q.code).toBe(0);
     expect(q.stderr).toMatch(/answered 401: the server says no \(the push itself went through\)/);
@@ -489,24 +533,35 @@ describe.each([
 });
 
 describe("gantry's post-receive hook", () => {
-  it("in bash, gives up on a server that does not answer within the time limit", async () => {
-    // Takes the connection and never answers.
-    const sockets: Socket[] = [];
-    const silent = createNetServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    closers.push(async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    });
-    const r = makeRemote({ "a.txt": "1" });
-    installHook({ repo: r.origin, server: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` });
-    const p = await push(r.work);
-    expect(p.code).toBe(0);
-    expect(p.stderr).toMatch(
-      /could not notify the server at \S+: no answer within 5 s \(the push itself went through\)/,
-    );
-    expect(git(r.origin, "rev-parse", "main")).toBe(p.after);
-  });
+  it.each([
+    ["bash", false],
+    ["the compiled hook", compiledHook],
+  ] as const)(
+    "in %s, gives up on a server that does not answer within the time limit",
+    async (_, compiled) => {
+      if (compiled === undefined) return;
+      // Takes the connection and never answers.
+      const sockets: Socket[] = [];
+      const silent = createNetServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+      closers.push(async () => {
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      });
+      const r = makeRemote({ "a.txt": "1" });
+      installHook({
+        repo: r.origin,
+        server: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        compiled,
+      });
+      const p = await push(r.work);
+      expect(p.code).toBe(0);
+      expect(p.stderr).toMatch(
+        /could not notify the server at \S+: no answer within 5 s \(the push itself went through\)/,
+      );
+      expect(git(r.origin, "rev-parse", "main")).toBe(p.after);
+    },
+  );
 
   it("in bash, sends through curl to a server on another host or over https", () => {
     for (const server of ["http://ci.example.com:8080", "https://127.0.0.1:8443", "http://10.0.0.1"]) {
@@ -540,5 +595,230 @@ describe("gantry's post-receive hook", () => {
     expect(readFileSync(own, "utf8")).toContain("mine");
     installHook({ repo: r.origin, server: "http://x", force: true });
     expect(existsSync(own) && readFileSync(own, "utf8")).toContain("gantry post-receive hook");
+  });
+});
+
+/** A loopback listener that keeps each request's bytes as they came and answers `answer` raw. */
+async function rawListener(answer: string | Buffer) {
+  const requests: Buffer[] = [];
+  let connections = 0;
+  const server = createNetServer((socket) => {
+    connections++;
+    let got = Buffer.alloc(0);
+    socket.on("error", () => {});
+    socket.on("data", (chunk) => {
+      got = Buffer.concat([got, chunk]);
+      const end = got.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const length = Number(/content-length: (\d+)/i.exec(got.subarray(0, end).toString("latin1"))?.[1] ?? 0);
+      if (got.length < end + 4 + length) return;
+      requests.push(got);
+      socket.end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return { url, requests, connections: () => connections, close };
+}
+
+/** Runs a post-receive hook as git does (in the repository, GIT_DIR=.), `input` on its stdin. */
+function runHook(
+  hook: string,
+  cwd: string,
+  input: Buffer,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(hook, [], { cwd, env: { ...env, GIT_DIR: "." }, stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stderr }));
+    child.stdin.on("error", () => {});
+    child.stdin.end(input);
+  });
+}
+
+describe.skipIf(!compiledHook || !findBash())("the compiled post-receive hook beside the bash one", () => {
+  const compiled = compiledHook ?? "";
+  /**
+   * A bare repository at a path that needs escaping, reached through a symbolic link (the hooks
+   * name its physical path), with both hooks installed for `server`: the bash one kept aside.
+   */
+  function twoHooks(server: string, options: { name?: string; token?: string } = {}) {
+    const top = mkdtempSync(join(tmpdir(), "gantry-hook-ab-"));
+    const repo = join(top, `we"ird 'dir' \\ \x01 é\t.git`);
+    execFileSync("git", ["init", "-q", "--bare", repo]);
+    const link = join(top, "link");
+    execFileSync("ln", ["-s", repo, link]);
+    const bash = join(top, "bash-hook");
+    const hook = installHook({ repo, server, ...options, compiled: false });
+    expect(readFileSync(hook, "utf8").startsWith("#!/")).toBe(true);
+    writeFileSync(bash, readFileSync(hook), { mode: 0o755 });
+    installHook({ repo, server, ...options, compiled });
+    expect(readFileSync(hook)).toEqual(readFileSync(compiled));
+    return { repo, link, bash, compiled: hook };
+  }
+
+  const zero = "0".repeat(40);
+  // Lines as post-receive could never get them from git, and some it does: white space alone (left
+  // out), every control character, quotes, backslashes, DEL, bytes past ASCII and not UTF-8, a NUL
+  // (bash's read drops it), a carriage return, and a last line without its newline.
+  const input = Buffer.concat([
+    Buffer.from(`${zero} ${"a".repeat(40)} refs/heads/main\n   \t\r\n\n\v\f\n`),
+    Buffer.from(`${zero} ${"b".repeat(40)} refs/heads/"q"\\b\\\\c'$HOME\`x\`\n`),
+    Buffer.from([
+      ...Array.from({ length: 31 }, (_, i) => i + 1).filter((b) => b !== 10),
+      0x7f,
+      0x22,
+      0x5c,
+      10,
+    ]),
+    Buffer.from([0x80, 0xc3, 0x28, 0xff, 0xfe, 0x20, 0x61, 0x00, 0x62, 0x0d, 10]),
+    Buffer.from("refs/tags/v1.0-ü 😀 last line without a newline"),
+  ]);
+  const hostileEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
+    const out = { ...process.env, ...env };
+    for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];
+    return out;
+  };
+  const envs: [string, NodeJS.ProcessEnv][] = [
+    [
+      "a pusher and email with quotes, backslashes, control characters",
+      { GL_USERNAME: 'al"ice\\ \x01\x1f\x7f 😀 é', GITEA_PUSHER_EMAIL: 'a"\\\t\n@x' },
+    ],
+    [
+      "no user named (the passwd entry's)",
+      { USER: undefined, LOGNAME: undefined, GITEA_PUSHER_EMAIL: "e@x" },
+    ],
+    ["empty variables skipped", { USER: "", LOGNAME: "lo\\gname", REMOTE_USER: "", GL_USERNAME: "" }],
+  ];
+
+  it.each(envs)("sends the bash hook's request byte for byte: %s", async (_, env) => {
+    const server = await rawListener("HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+    closers.push(server.close);
+    const h = twoHooks(`${server.url}/`, { name: "acme/it's\"\\\x01é", token: 's3"cr\\et' });
+    for (const name of [
+      "USER",
+      "LOGNAME",
+      "GL_USERNAME",
+      "GITEA_PUSHER_NAME",
+      "REMOTE_USER",
+      "GITEA_PUSHER_EMAIL",
+    ])
+      if (!(name in env)) env[name] = undefined;
+    const full = hostileEnv(env);
+    const a = await runHook(h.bash, h.link, input, full);
+    const b = await runHook(h.compiled, h.link, input, full);
+    expect(a).toEqual({ code: 0, stderr: "" });
+    expect(b).toEqual({ code: 0, stderr: "" });
+    expect(server.requests).toHaveLength(2);
+    const [fromBash, fromCompiled] = server.requests;
+    expect(fromCompiled.toString("latin1")).toBe(fromBash.toString("latin1"));
+    // Valid JSON, which reads back as what was sent (the server refuses the hostile lines later).
+    const body = JSON.parse(fromBash.subarray(fromBash.indexOf("\r\n\r\n") + 4).toString("utf8"));
+    expect(body.repository).toEqual({ path: realpathSync(h.repo), full_name: "acme/it's\"\\\x01é" });
+    expect(body.updates.split("\n")[0]).toBe(`${zero} ${"a".repeat(40)} refs/heads/main`);
+    if (env.GL_USERNAME)
+      expect(body.pusher).toEqual({ name: env.GL_USERNAME, email: env.GITEA_PUSHER_EMAIL });
+    expect(fromBash.toString("latin1")).toContain('Authorization: Bearer s3"cr\\et\r\n');
+  });
+
+  it("without a name or a token, sends what bash sends", async () => {
+    const server = await rawListener("HTTP/1.0 200 OK\r\n\r\n");
+    closers.push(server.close);
+    const h = twoHooks(server.url);
+    const line = Buffer.from(`${zero} ${"c".repeat(40)} refs/heads/x\n`);
+    expect(await runHook(h.bash, h.repo, line, process.env)).toEqual({ code: 0, stderr: "" });
+    expect(await runHook(h.compiled, h.repo, line, process.env)).toEqual({ code: 0, stderr: "" });
+    expect(server.requests[1].toString("latin1")).toBe(server.requests[0].toString("latin1"));
+    expect(server.requests[0].toString("latin1")).not.toContain("Authorization");
+  });
+
+  it.each([
+    ["401", "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\n\r\nthe server says no"],
+    ["500 with a long body", `HTTP/1.1 500 Oops\r\nX: y\r\n\r\n${"é".repeat(150)}\nmore`],
+    ["an answer that is not HTTP", "garbage here\nand more"],
+    ["a status line alone", "HTTP/1.1 404 Not Found\r\n"],
+    ["the connection closed without an answer", ""],
+  ])("says what bash says when the server answers %s, and the push stands", async (_, answer) => {
+    const server = await rawListener(answer);
+    closers.push(server.close);
+    const h = twoHooks(server.url, { token: "t" });
+    const line = Buffer.from(`${zero} ${"d".repeat(40)} refs/heads/y\n`);
+    const a = await runHook(h.bash, h.repo, line, process.env);
+    const b = await runHook(h.compiled, h.repo, line, process.env);
+    expect(a.code).toBe(0);
+    expect(a.stderr).toMatch(/^gantry: .* \(the push itself went through\)\n$/s);
+    expect(b).toEqual(a);
+  });
+
+  it("says what bash says when the server is down, and sends nothing when no ref was updated", async () => {
+    const down = await rawListener("");
+    await down.close();
+    const h = twoHooks(down.url);
+    const line = Buffer.from(`${zero} ${"e".repeat(40)} refs/heads/z\n`);
+    const a = await runHook(h.bash, h.repo, line, process.env);
+    const b = await runHook(h.compiled, h.repo, line, process.env);
+    expect(a.stderr).toMatch(
+      /could not notify the server at \S+: ECONNREFUSED \(the push itself went through\)/,
+    );
+    expect(b).toEqual(a);
+
+    const server = await rawListener("HTTP/1.1 202 Accepted\r\n\r\n");
+    closers.push(server.close);
+    const g = twoHooks(server.url);
+    for (const empty of ["", "\n", " \t\r\n\n", "\0\n"]) {
+      expect(await runHook(g.compiled, g.repo, Buffer.from(empty), process.env)).toEqual({
+        code: 0,
+        stderr: "",
+      });
+      expect(await runHook(g.bash, g.repo, Buffer.from(empty), process.env)).toEqual({ code: 0, stderr: "" });
+    }
+    expect(server.connections()).toBe(0);
+
+    // Without its settings file, each says so.
+    rmSync(join(g.repo, HOOK_CURLRC));
+    const c = await runHook(g.compiled, g.repo, line, process.env);
+    expect(c.code).toBe(0);
+    expect(c).toEqual(await runHook(g.bash, g.repo, line, process.env));
+    expect(c.stderr).toContain(
+      `gantry: no server to notify: cannot read ${realpathSync(g.repo)}/${HOOK_CURLRC}`,
+    );
+  });
+
+  it("is installed only when it runs here and the server is on this host over http; else the script", () => {
+    expect(compiledHookRuns(compiled)).toBe(true);
+    const r = makeRemote({ "a.txt": "1" });
+    const dir = mkdtempSync(join(tmpdir(), "gantry-hook-not-"));
+    const foreign = join(dir, "foreign"); // another machine's binary: exec fails
+    writeFileSync(foreign, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...Array(56).fill(0)]), {
+      mode: 0o755,
+    });
+    const other = join(dir, "other"); // runs, but is not gantry's hook
+    writeFileSync(other, "#!/bin/sh\necho something else\n", { mode: 0o755 });
+    const unexecutable = join(dir, "unexecutable");
+    writeFileSync(unexecutable, readFileSync(compiled), { mode: 0o644 });
+    const isScript = (hook: string) => readFileSync(hook, "utf8").startsWith(`#!${findBash()}\n`);
+    for (const path of [join(dir, "missing"), foreign, other, unexecutable])
+      expect(
+        isScript(installHook({ repo: r.origin, server: "http://127.0.0.1:9", compiled: path })),
+        path,
+      ).toBe(true);
+    for (const server of ["https://127.0.0.1:8443", "http://ci.example.com:8080", "http://u:p@127.0.0.1:9"])
+      expect(isScript(installHook({ repo: r.origin, server, compiled })), server).toBe(true);
+    for (const server of ["http://127.0.0.1:9", "http://localhost:9/ci/", "http://[::1]:9"]) {
+      const hook = installHook({ repo: r.origin, server, compiled, token: "s3cret" });
+      expect(readFileSync(hook), server).toEqual(readFileSync(compiled));
+      expect(statSync(hook).mode & 0o777).toBe(0o755);
+      expect(readFileSync(hook, "latin1")).not.toContain("s3cret");
+      // Installed again over itself without --force: it is gantry's.
+      installHook({ repo: r.origin, server, compiled });
+    }
+    // No leftover from the renames.
+    expect(readdirSync(join(r.origin, "hooks")).filter((f) => f.includes("gantry"))).toEqual([]);
   });
 });

@@ -4,21 +4,29 @@
 // when the server could not be told, and always exits 0. No Node.js: where the host has bash, the hook
 // is a bash script that writes the JSON body itself and, for a server on this host over http, sends
 // it through bash's /dev/tcp (starting curl was most of what the hook cost a push); else a few lines
-// of POSIX shell that start awk (to write the body) and curl. The server URL and token live beside
-// the repository in gantry-hook.curlrc (mode 0600, read by curl's -K or by the bash hook itself, so
-// the token is never on a command line `ps` shows); gantry-hook.json (0600) records the same settings
-// as JSON (hooks installed before the shell one read it).
+// of POSIX shell that start awk (to write the body) and curl. For a server on this host over http,
+// when the build compiled it (post-receive-hook.c) and it runs here, the hook is that program instead
+// of the bash script: the same request and messages without bash's start. The server URL, the token
+// and the repository's name live beside the repository in gantry-hook.curlrc (mode 0600, read by
+// curl's -K, by the bash hook or by the compiled one, so the token is never on a command line `ps`
+// shows); gantry-hook.json (0600) records the same settings as JSON (hooks installed before the
+// shell one read it).
+import { spawnSync } from "node:child_process";
 import {
   accessSync,
   chmodSync,
   constants,
+  copyFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
   realpathSync,
+  renameSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gitOut } from "./git.js";
 
 const MARKER = "gantry post-receive hook";
@@ -45,9 +53,14 @@ export interface HookInstallOptions {
   force?: boolean;
   /**
    * The shell the hook runs in: bash's path (default: found on this host), or "sh" for the POSIX
-   * shell form (awk and curl).
+   * shell form (awk and curl). Given, the hook is that script, never the compiled one.
    */
   shell?: string;
+  /**
+   * The compiled hook to install for a server on this host over http (default: the one the build
+   * put beside the bundle, when there is one); false: a script whatever the server.
+   */
+  compiled?: string | false;
 }
 
 /** A word for sh: single-quoted, its own single quotes closed, escaped and reopened. */
@@ -60,8 +73,11 @@ function curlQuote(value: string): string {
   return `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 }
 
-/** curl's settings for the hook: POST the body on stdin to URL/hooks/git, with the token if any. */
-export function hookCurlConfig(server: string, token?: string): string {
+/**
+ * curl's settings for the hook: POST the body on stdin to URL/hooks/git, with the token if any. The
+ * repository's name, when given, in a comment line (curl skips it; the compiled hook reads it).
+ */
+export function hookCurlConfig(server: string, token?: string, name?: string): string {
   const lines = [
     `# ${MARKER}'s request, read by curl -K (gantry hook install wrote it; mode 0600)`,
     `url = ${curlQuote(`${server}/hooks/git`)}`,
@@ -71,6 +87,7 @@ export function hookCurlConfig(server: string, token?: string): string {
     `max-time = ${HOOK_TIMEOUT_MS / 1000}`,
   ];
   if (token) lines.push(`header = ${curlQuote(`Authorization: Bearer ${token}`)}`);
+  if (name) lines.push(`# name = ${curlQuote(name)}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -291,6 +308,42 @@ export function findBash(): string | undefined {
   return undefined;
 }
 
+/** Where the build puts the compiled hook: beside the bundle (absent when running from sources). */
+const COMPILED_URL = new URL("./post-receive-hook", import.meta.url);
+
+const helloChecked = new Map<string, boolean>();
+
+/**
+ * Whether the compiled hook at `path` runs on this host: it answers `--hello` with the marker (one
+ * built for another machine, or on a `noexec` mount, does not). Checked once per path and process.
+ */
+export function compiledHookRuns(path: string): boolean {
+  let runs = helloChecked.get(path);
+  if (runs === undefined) {
+    const hello = spawnSync(path, ["--hello"], {
+      encoding: "utf8",
+      timeout: 5000,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    runs = hello.status === 0 && hello.stdout === `${MARKER}\n`;
+    helloChecked.set(path, runs);
+  }
+  return runs;
+}
+
+/** The compiled hook to install for these options, when there is one that runs here. */
+function compiledHook(options: HookInstallOptions, server: URL): string | undefined {
+  if (options.shell !== undefined || options.compiled === false || !loopbackEndpoint(server))
+    return undefined;
+  const path = options.compiled ?? fileURLToPath(COMPILED_URL);
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    return undefined;
+  }
+  return compiledHookRuns(path) ? path : undefined;
+}
+
 /** The repository's hooks folder (core.hooksPath when set). */
 function hooksDir(gitDir: string): string {
   const dir = gitOut(gitDir, ["rev-parse", "--git-path", "hooks"]) ?? "hooks";
@@ -337,10 +390,23 @@ export function installHook(options: HookInstallOptions): string {
   if (options.name) config.name = options.name;
   writeFileSync(join(gitDir, HOOK_CONFIG), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   chmodSync(join(gitDir, HOOK_CONFIG), 0o600);
-  writeFileSync(join(gitDir, HOOK_CURLRC), hookCurlConfig(base, options.token), { mode: 0o600 });
+  writeFileSync(join(gitDir, HOOK_CURLRC), hookCurlConfig(base, options.token, options.name), {
+    mode: 0o600,
+  });
   chmodSync(join(gitDir, HOOK_CURLRC), 0o600);
+  // The compiled hook, a copy (it stays as installed when gantry is upgraded or moved, as a script
+  // does); else the script. Renamed into place: a file a running push executes is never written
+  // (ETXTBSY), nor a script bash is reading.
+  const compiled = compiledHook(options, server);
   const bash = options.shell === "sh" ? undefined : (options.shell ?? findBash());
-  writeFileSync(hook, hookScript(base, options.name, bash), { mode: 0o755 });
-  chmodSync(hook, 0o755);
+  const next = join(dir, `.post-receive.gantry-${process.pid}`);
+  try {
+    if (compiled) copyFileSync(compiled, next);
+    else writeFileSync(next, hookScript(base, options.name, bash), { mode: 0o755 });
+    chmodSync(next, 0o755);
+    renameSync(next, hook);
+  } finally {
+    rmSync(next, { force: true });
+  }
   return hook;
 }
