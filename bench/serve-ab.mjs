@@ -15,6 +15,9 @@
 //   3. push → first step: a `git push` through each build's own post-receive hook (`gantry hook
 //      install`), to each server in turn, and the server's CPU per push; also from the moment the
 //      pushed ref is updated (git's reference-transaction hook), which leaves git's transfer out;
+//      the hook's own cost (the same commits pushed to a repository without hooks: the difference
+//      of the medians); and each build's hook alone, run as git runs it against a listener that
+//      answers at once (its wall time; its CPU and page faults from `perf stat`; `/bin/true` beside);
 //   4. webhook → first step: a commit to the repository each server clones from, then GitHub's
 //      signed push payload POSTed to its /hooks/github, to each server in turn (on request).
 //
@@ -256,6 +259,103 @@ async function inTurn(lanes, once) {
     }
 }
 
+/**
+ * Each build's post-receive hook alone (as `gantry hook install` writes it for a server on this
+ * host), run as git runs it, fed one ref line, against a listener that answers 202 at once: the
+ * hook's wall time from its spawn to its exit, then in as many runs its CPU and page faults
+ * (`perf stat`, which counts the hook and what it starts), beside the floor of `/bin/true` fed the
+ * same. 5 × --events runs of each, the builds in turn.
+ */
+async function hookAlone() {
+  const { createServer } = await import("node:net");
+  const listener = createServer((socket) => {
+    socket.on("error", () => {});
+    let got = "";
+    socket.on("data", (chunk) => {
+      got += chunk.toString("latin1");
+      const end = got.indexOf("\r\n\r\n");
+      if (end >= 0 && got.length >= end + 4 + Number(/content-length: (\d+)/i.exec(got)?.[1] ?? 0))
+        socket.end("HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+    });
+  });
+  await new Promise((done) => listener.listen(0, "127.0.0.1", done));
+  const url = `http://127.0.0.1:${listener.address().port}`;
+  const line = `${"0".repeat(40)} ${"1".repeat(40)} refs/heads/main\n`;
+  const perf = (() => {
+    try {
+      execFileSync("perf", ["stat", "-x,", "-e", "task-clock", "--", "true"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  const lanes = BUILDS.map((build) => {
+    const bare = join(tmpRoot, `hook-alone-${build.label}.git`);
+    git(tmpRoot, "init", "-q", "--bare", bare);
+    execFileSync(
+      process.execPath,
+      [build.gantry, "hook", "install", bare, "--server", url, "--token", TOKEN],
+      {
+        env,
+        stdio: "ignore",
+      },
+    );
+    const hook = join(bare, "hooks", "post-receive");
+    const kind = readFileSync(hook).subarray(0, 2).toString("latin1") === "#!" ? "script" : "compiled";
+    return { build, bare, hook, kind, wall: [], cpu: [], faults: [] };
+  });
+  lanes.push({
+    build: { label: "floor" },
+    bare: tmpRoot,
+    hook: "/bin/true",
+    kind: "/bin/true",
+    wall: [],
+    cpu: [],
+    faults: [],
+  });
+  const once = (lane, counted) =>
+    new Promise((done, fail) => {
+      const t0 = wallMs();
+      const argv = counted ? ["stat", "-x,", "-e", "task-clock,page-faults", "--", lane.hook] : [];
+      const child = spawn(counted ? "perf" : lane.hook, argv, {
+        cwd: lane.bare,
+        env: { ...env, GIT_DIR: "." },
+        stdio: ["pipe", "ignore", "pipe"],
+      });
+      let err = "";
+      child.stderr.on("data", (c) => {
+        err += c;
+      });
+      child.on("error", fail);
+      child.on("close", () => {
+        if (!counted) lane.wall.push(wallMs() - t0);
+        const clock = /^([\d.]+),msec,task-clock/m.exec(err);
+        const faults = /^(\d+),,page-faults/m.exec(err);
+        if (clock) lane.cpu.push(Number(clock[1]));
+        if (faults) lane.faults.push(Number(faults[1]));
+        done();
+      });
+      child.stdin.on("error", () => {}); // /bin/true reads nothing
+      child.stdin.end(line);
+    });
+  for (const lane of lanes) await once(lane, false); // unmeasured
+  for (const lane of lanes) Object.assign(lane, { wall: [], cpu: [], faults: [] });
+  for (const counted of perf ? [false, true] : [false])
+    for (let i = 0; i < EVENTS * 5; i++)
+      for (const lane of i % 2 === 0 ? lanes : [...lanes].reverse()) await once(lane, counted);
+  await new Promise((done) => listener.close(done));
+  const figures = { runs: EVENTS * 5, perf };
+  for (const lane of lanes)
+    figures[lane.build.label] = {
+      hook: lane.kind,
+      wallP50Ms: round(quantile(lane.wall, 0.5)),
+      wallP99Ms: round(quantile(lane.wall, 0.99)),
+      cpuP50Ms: lane.cpu.length ? round(quantile(lane.cpu, 0.5)) : undefined,
+      pageFaultsP50: lane.faults.length ? quantile(lane.faults, 0.5) : undefined,
+    };
+  return figures;
+}
+
 /** A lane's latency quantiles and its server's CPU per event (its own, its children's), from its results. */
 function laneFigures(lane) {
   const ms = lane.results.map((r) => r.ms);
@@ -346,6 +446,11 @@ try {
       const bare = join(tmpRoot, `${name}.git`);
       git(tmpRoot, "clone", "-q", "--bare", work, bare);
       git(work, "remote", "add", "origin", bare);
+      // The same commits pushed to a repository without hooks too: the hook's own cost is the
+      // difference of the two pushes' medians.
+      const plain = join(tmpRoot, `${name}-plain.git`);
+      git(tmpRoot, "clone", "-q", "--bare", work, plain);
+      git(work, "remote", "add", "plain", plain);
       // The moment each push's ref is updated (git's reference-transaction hook, state committed),
       // before the post-receive hook runs: the event → first step without git's own transfer.
       const refTimes = join(tmpRoot, `${name}-ref-times`);
@@ -412,7 +517,10 @@ try {
         await sleep(10);
       }
       const c1 = processCpu(lane.server.pid);
-      return { ms, pushed, fromRef, own: c1.own - c0.own, children: c1.children - c0.children };
+      const t1 = wallMs();
+      git(lane.work, "push", "-q", "plain", "main");
+      const plainPush = wallMs() - t1;
+      return { ms, pushed, plainPush, fromRef, own: c1.own - c0.own, children: c1.children - c0.children };
     };
     for (const lane of lanes) await pushOnce(lane); // unmeasured
     log(
@@ -440,9 +548,27 @@ try {
             0.5,
           ),
         ),
+        gitPushWithoutHookP50Ms: round(
+          quantile(
+            lane.results.map((r) => r.plainPush),
+            0.5,
+          ),
+        ),
+        // The hook's own cost: git push with it − without it (p50s).
+        hookCostP50Ms: round(
+          quantile(
+            lane.results.map((r) => r.pushed),
+            0.5,
+          ) -
+            quantile(
+              lane.results.map((r) => r.plainPush),
+              0.5,
+            ),
+        ),
       };
       await lane.server.stop();
     }
+    results.pushToFirstStep.hookAlone = await hookAlone();
     log(`   ${JSON.stringify(results.pushToFirstStep)}`);
   }
 
