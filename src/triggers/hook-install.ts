@@ -4,9 +4,9 @@
 // when the server could not be told, and always exits 0. No Node.js: where the host has bash, the hook
 // is a bash script that writes the JSON body itself and, for a server on this host over http, sends
 // it through bash's /dev/tcp (starting curl was most of what the hook cost a push); else a few lines
-// of POSIX shell that start awk (to write the body) and curl. For a server on this host over http,
-// when the build compiled it (post-receive-hook.c) and it runs here, the hook is that program instead
-// of the bash script: the same request and messages without bash's start. The server URL, the token
+// of POSIX shell that start awk (to write the body) and curl. For a server at an address of this host
+// over http, when the build compiled it (post-receive-hook.c) and it runs here, the hook is that
+// program instead of the bash script: the same request and messages without bash's start. The server URL, the token
 // and the repository's name live beside the repository in gantry-hook.curlrc (mode 0600, read by
 // curl's -K, by the bash hook or by the compiled one, so the token is never on a command line `ps`
 // shows); gantry-hook.json (0600) records the same settings as JSON (hooks installed before the
@@ -333,8 +333,10 @@ export function compiledHookRuns(path: string): boolean {
 
 /** The compiled hook to install for these options, when there is one that runs here. */
 function compiledHook(options: HookInstallOptions, server: URL): string | undefined {
-  if (options.shell !== undefined || options.compiled === false || !loopbackEndpoint(server))
-    return undefined;
+  if (options.shell !== undefined || options.compiled === false) return undefined;
+  // An address, not `localhost`: the compiled hook asks no name service (post-receive-hook.c).
+  const to = loopbackEndpoint(server);
+  if (!to || to.host.toLowerCase() === "localhost") return undefined;
   const path = options.compiled ?? fileURLToPath(COMPILED_URL);
   try {
     accessSync(path, constants.X_OK);

@@ -2,7 +2,9 @@
 // host over plain http, in a process that starts in a fraction of bash's time (no interpreter, no
 // script to read and parse). `gantry hook install` copies it into the repository's hooks folder
 // when the build made it, it runs here (`--hello` answers the marker) and the server is one the
-// bash hook would send to itself; otherwise it writes the bash or POSIX shell hook.
+// bash hook would send to itself at an address (127.0.0.0/8 or ::1; the bash hook serves
+// `localhost`); otherwise it writes the bash or POSIX shell hook. It asks no name service, so the
+// build links it statically where it can (no dynamic loader or shared library to map at each push).
 //
 // Behaviour, byte for byte the bash hook's:
 // - in the repository ($GIT_DIR, else the current folder, physically resolved): its path;
@@ -10,7 +12,7 @@
 //   `url = "…"`, the token's `header = "Authorization: …"` line, and the repository's name from the
 //   `# name = "…"` comment (curl skips it); the token is never on a command line;
 // - the pusher: GL_USERNAME, GITEA_PUSHER_NAME, REMOTE_USER, USER, LOGNAME (the first not empty),
-//   else the real uid's entry in /etc/passwd, else the effective uid's user as `id -un` names it;
+//   else the real uid's entry in /etc/passwd, else what `id -un` says;
 //   the pusher's email: GITEA_PUSHER_EMAIL;
 // - the body: post-receive's stdin lines with something other than white space, each a JSON
 //   string's inside followed by \n; every string's quotes and backslashes escaped, its control
@@ -26,11 +28,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -237,6 +239,40 @@ static char *passwd_name(void) {
   return found && *found ? found : NULL;
 }
 
+extern char **environ;
+
+/**
+ * `id -un`'s answer without its trailing newlines, as the bash hook's $(id -un 2>/dev/null) takes it
+ * (a user of a directory service: no passwd entry); NULL when it says nothing. A process, as in the
+ * bash hook, rather than libc's getpwuid: this program uses nothing of libc's name services, so a
+ * statically linked build depends on no shared library at all.
+ */
+static char *id_un(void) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) < 0) return NULL;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  char *argv[] = {"id", "-un", NULL};
+  pid_t pid;
+  int spawned = posix_spawnp(&pid, "id", &actions, NULL, argv, environ) == 0;
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  struct str name = {0};
+  if (spawned) read_all(out[0], &name, 4096);
+  close(out[0]);
+  if (spawned)
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+  while (name.n > 0 && name.p[name.n - 1] == '\n') name.p[--name.n] = 0;
+  if (name.n == 0 || memchr(name.p, 0, name.n)) {
+    free(name.p);
+    return NULL;
+  }
+  return name.p;
+}
+
 static long long now_ms(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -329,10 +365,7 @@ int main(int argc, char **argv) {
   const char *pusher = first_env(pusher_vars);
   if (!*pusher) {
     char *name = passwd_name();
-    if (!name) {
-      struct passwd *pw = getpwuid(geteuid());
-      if (pw && pw->pw_name) name = strdup(pw->pw_name);
-    }
+    if (!name) name = id_un();
     if (name) pusher = name;
   }
   static const char *const email_vars[] = {"GITEA_PUSHER_EMAIL", NULL};
@@ -412,16 +445,10 @@ int main(int argc, char **argv) {
     state = connect_to((struct sockaddr *)&a6, sizeof a6, deadline, &fd);
     err = errno;
   } else {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *found = NULL;
-    if (getaddrinfo(to.host, to.port, &hints, &found) != 0 || !found) {
-      warn("could not notify the server at %s: ENOTFOUND", to.server);
-      return 0;
-    }
-    for (struct addrinfo *a = found; a; a = a->ai_next) {
-      state = connect_to(a->ai_addr, a->ai_addrlen, deadline, &fd);
-      err = errno;
-      if (state != FAILED) break;
-    }
+    // gantry hook install writes this program for an address (the bash hook for a name): no name
+    // service is asked, so nothing of libc's shared libraries is needed.
+    warn("no server to notify: %s is not http to an address of this host", settings.url);
+    return 0;
   }
   if (state == FAILED) {
     warn("could not notify the server at %s: %s", to.server, connect_error(err));
