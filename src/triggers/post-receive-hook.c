@@ -48,6 +48,8 @@
 #define TIMEOUT_MS 5000
 /** The settings file is a few lines; a larger one is not gantry's. */
 #define CONFIG_MAX 65536
+/** What is read of the server's answer at most (200 bytes of its body are shown). */
+#define ANSWER_MAX (1024 * 1024)
 
 struct str {
   char *p;
@@ -476,7 +478,7 @@ int main(int argc, char **argv) {
   puts_(&answer, "");
   int ended = 0;
   char *newline = NULL;
-  while (!newline && !ended) {
+  while (!newline && !ended && answer.n < ANSWER_MAX) {
     if (!wait_for(fd, POLLIN, deadline)) break;
     char chunk[4096];
     ssize_t r = recv(fd, chunk, sizeof chunk, 0);
@@ -503,7 +505,7 @@ int main(int argc, char **argv) {
   size_t cn = strlen(code);
   if (cn > 0 && code[cn - 1] == '\r') code[--cn] = 0;
   if (cn == 3 && code[0] == '2') return 0;
-  while (!ended) {
+  while (!ended && answer.n < ANSWER_MAX) {
     if (!wait_for(fd, POLLIN, deadline)) break;
     char chunk[4096];
     ssize_t r = recv(fd, chunk, sizeof chunk, 0);
