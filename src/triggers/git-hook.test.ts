@@ -8,6 +8,7 @@ import {
   realpathSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
@@ -832,6 +833,13 @@ describe.skipIf(!compiledHook || !findBash())("the compiled post-receive hook be
       // Installed again over itself without --force: it is gantry's.
       installHook({ repo: r.origin, server, compiled });
     }
+    // The file renamed into place is a new one: a link planted at its name is not written through.
+    const outside = join(dir, "outside");
+    writeFileSync(outside, "untouched");
+    symlinkSync(outside, join(r.origin, "hooks", `.post-receive.gantry-${process.pid}`));
+    installHook({ repo: r.origin, server: "http://127.0.0.1:9", compiled });
+    installHook({ repo: r.origin, server: "http://127.0.0.1:9", compiled: false });
+    expect(readFileSync(outside, "utf8")).toBe("untouched");
     // No leftover from the renames.
     expect(readdirSync(join(r.origin, "hooks")).filter((f) => f.includes("gantry"))).toEqual([]);
   });

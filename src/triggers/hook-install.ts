@@ -402,9 +402,11 @@ export function installHook(options: HookInstallOptions): string {
   const compiled = compiledHook(options, server);
   const bash = options.shell === "sh" ? undefined : (options.shell ?? findBash());
   const next = join(dir, `.post-receive.gantry-${process.pid}`);
+  // A new file (never through a link or a file left there: exclusive), renamed over the hook.
+  rmSync(next, { force: true });
   try {
-    if (compiled) copyFileSync(compiled, next);
-    else writeFileSync(next, hookScript(base, options.name, bash), { mode: 0o755 });
+    if (compiled) copyFileSync(compiled, next, constants.COPYFILE_EXCL);
+    else writeFileSync(next, hookScript(base, options.name, bash), { mode: 0o755, flag: "wx" });
     chmodSync(next, 0o755);
     renameSync(next, hook);
   } finally {
