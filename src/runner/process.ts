@@ -15,7 +15,10 @@ export interface ProcessOptions {
   timeoutMs?: number;
   /** Grace between SIGINT and SIGKILL when cancelled. */
   graceMs: number;
-  /** Told the process (group) id as soon as the process has started. */
+  /**
+   * Told the process (group) id as soon as the process has started: a pid of this host only (never
+   * for a process the job's launcher started, whose pid is of the job's namespace).
+   */
   onStart?: (pid: number) => void;
   /** Runs the command in the job's sandbox; on the host when absent. */
   sandbox?: Sandbox;
@@ -36,7 +39,7 @@ export interface ProcessResult {
  */
 const STREAM_WAIT_MS = 5000;
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+function signalHostGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {
@@ -46,7 +49,23 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 /** Kills what is left of process groups started by runProcess (the runner's orphan cleanup at job end). */
 export function killProcessGroups(pids: Iterable<number>): void {
-  for (const pid of pids) signalGroup(pid, "SIGKILL");
+  for (const pid of pids) signalHostGroup(pid, "SIGKILL");
+}
+
+/** The command started on this host (or by its own bwrap in the sandbox): detached, its pid this host's. */
+function spawned(
+  opts: ProcessOptions,
+  options: { cwd: string; env: Record<string, string>; detached: boolean },
+) {
+  const line = opts.sandbox?.command(opts.command, opts.args, opts.cwd) ?? {
+    command: opts.command,
+    args: opts.args,
+    fds: [],
+  };
+  return spawnProcess(line.command, line.args, {
+    ...options,
+    stdio: ["ignore", "pipe", "pipe", ...line.fds],
+  });
 }
 
 function lineSplitter(onLine: (line: string) => void) {
@@ -85,18 +104,23 @@ function startError(opts: ProcessOptions, error: NodeJS.ErrnoException): string 
 export function runProcess(opts: ProcessOptions): Promise<ProcessResult> {
   return new Promise((resolve) => {
     let reason: ProcessResult["reason"] = "exit";
-    const line = opts.sandbox?.command(opts.command, opts.args, opts.cwd) ?? {
-      command: opts.command,
-      args: opts.args,
-      fds: [],
-    };
-    // Through the server's spawn helper when it has one: the child's pid is known once it started.
-    const child = spawnProcess(line.command, line.args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe", ...line.fds],
+    const options = { cwd: opts.cwd, env: opts.env, detached: true };
+    // By the job's launcher inside its sandbox when it has one, else a command line (the sandbox's
+    // bwrap, or the command itself) through the server's spawn helper when it has one: the child's
+    // pid is known once it started.
+    const launched = opts.sandbox?.launch?.(opts.command, opts.args, {
+      ...options,
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    const child = launched ?? spawned(opts, options);
+    /**
+     * The child's process group signalled: by the launcher for a child in the job's sandbox (its
+     * pid is of the job's PID namespace, some other process's on this host), else on this host.
+     */
+    const signalGroup = (pid: number, signal: NodeJS.Signals) => {
+      if (child.killGroup) child.killGroup(signal);
+      else signalHostGroup(pid, signal);
+    };
     const out = lineSplitter(opts.onLine);
     const err = lineSplitter(opts.onLine);
     child.stdout?.setEncoding("utf8").on("data", (c: string) => out.push(c));
@@ -124,7 +148,8 @@ export function runProcess(opts: ProcessOptions): Promise<ProcessResult> {
     });
     const started = () => {
       if (child.pid === undefined) return;
-      opts.onStart?.(child.pid);
+      // Only a pid of this host is told (the job-end cleanup and the server's ledger signal it there).
+      if (!child.killGroup) opts.onStart?.(child.pid);
       if (early === "kill") signalGroup(child.pid, "SIGKILL");
       else if (early === "stop") interrupt(child.pid);
     };

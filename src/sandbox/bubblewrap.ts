@@ -12,7 +12,13 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { type LaunchedProcess, spawnProcess } from "../spawner/index.js";
+import {
+  compiledHelperPath,
+  type LaunchedProcess,
+  Launcher,
+  type LaunchOptions,
+  spawnProcess,
+} from "../spawner/index.js";
 import { asUser, type JobUser } from "./job-user.js";
 import type { ExtraMounts, Sandbox, SandboxedCommand } from "./sandbox.js";
 
@@ -212,6 +218,18 @@ function reachable(path: string, roots: string[], made = new Set<string>()): str
   return args;
 }
 
+/**
+ * The capabilities a job's process keeps: root drops every one, but for switching to runners.user
+ * (setpriv, after which it has none); a job's launcher (root) signals the job user's processes
+ * (a cancelled step's group) too. None asked for in a user namespace (a non-root server).
+ */
+function capArgs(user: JobUser | undefined, launcher: boolean): string[] {
+  if (userArgs().length > 0) return [];
+  if (!user) return ["--cap-drop", "ALL"];
+  const caps = ["CAP_SETUID", "CAP_SETGID", ...(launcher ? ["CAP_KILL"] : [])];
+  return ["--cap-drop", "ALL", ...caps.flatMap((cap) => ["--cap-add", cap])];
+}
+
 /** The process that holds a job's PID namespace, its init's host pid and the namespace's fds. */
 interface Keeper {
   /** bubblewrap's absolute path (findBwrap), which the job's commands run with too. */
@@ -242,13 +260,27 @@ function keeperArgs(hiding: string[]): string[] {
 }
 
 /** Starts a keeper: bwrap's init in a new PID namespace, and `cat` until its input closes. */
-async function startKeeper(hiding: string[]): Promise<Keeper> {
+function startKeeper(hiding: string[]): Promise<Keeper> {
   const bwrap = findBwrap();
-  if (!bwrap) throw new Error(MISSING);
-  const keeper = spawnProcess(bwrap, [...keeperArgs(hiding), "--chdir", "/", "--info-fd", "3", "--", "cat"], {
+  if (!bwrap) return Promise.reject(new Error(MISSING));
+  return startNamespace(bwrap, [...keeperArgs(hiding), "--chdir", "/", "--info-fd", "3", "--", "cat"], {
+    stdio: ["pipe", "ignore", "pipe", "pipe"],
+  });
+}
+
+/**
+ * Starts bubblewrap with `args` (its --info-fd 3) and resolves once its init runs: a keeper, or a
+ * job's launcher (which also holds the namespace).
+ */
+async function startNamespace(
+  bwrap: string,
+  args: string[],
+  options: Pick<LaunchOptions, "stdio" | "detached">,
+): Promise<Keeper> {
+  const keeper = spawnProcess(bwrap, args, {
     cwd: "/",
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-    stdio: ["pipe", "ignore", "pipe", "pipe"],
+    ...options,
   });
   let info = "";
   let stderr = "";
@@ -279,6 +311,72 @@ async function startKeeper(hiding: string[]): Promise<Keeper> {
   keeper.unref();
   for (const stream of keeper.stdio) (stream as { unref?: () => void } | null)?.unref?.();
   return { bwrap, process: keeper, initPid, fds };
+}
+
+/** The compiled helper opened once (passed to each launcher's bubblewrap as its fd 4). */
+let helperFile: { path: string; fd: number } | undefined;
+
+/** Whether a launcher failed to say hello here: from then on jobs use a keeper and a bwrap per step. */
+let launcherFailed = false;
+
+/** The compiled helper's descriptor, when it is there and launchers run here. */
+function launcherHelper(): number | undefined {
+  if (launcherFailed) return undefined;
+  const path = compiledHelperPath();
+  if (!path) return undefined;
+  if (helperFile?.path !== path) {
+    try {
+      helperFile = { path, fd: openSync(path, "r") };
+    } catch {
+      return undefined;
+    }
+  }
+  return helperFile.fd;
+}
+
+/**
+ * Starts a job's one sandbox with its launcher as its command: the compiled helper, run from fd 4
+ * (the install's folder may be one the job does not see), with the job's mounts and capabilities.
+ * Rejects with bubblewrap's message when it cannot make the sandbox; resolves with no launcher
+ * when the sandbox runs but the helper never says hello in it (launcherFailed is set).
+ */
+async function startLauncher(
+  mounts: string[],
+  user: JobUser | undefined,
+  helperFd: number,
+): Promise<{ keeper: Keeper; launcher?: Launcher }> {
+  const bwrap = findBwrap();
+  if (!bwrap) throw new Error(MISSING);
+  const args = [
+    ...mounts,
+    "--unshare-pid",
+    ...userArgs(),
+    "--die-with-parent",
+    "--proc",
+    "/proc",
+    ...capArgs(user, true),
+    "--chdir",
+    "/",
+    "--info-fd",
+    "3",
+    "--",
+    "/proc/self/fd/4",
+    "--sandbox",
+  ];
+  // Its own session: nothing in the sandbox has this process's terminal.
+  const keeper = await startNamespace(bwrap, args, {
+    stdio: ["pipe", "pipe", "pipe", "pipe", helperFd],
+    detached: true,
+  });
+  const launcher = new Launcher(keeper.process);
+  try {
+    await launcher.ready;
+  } catch {
+    launcherFailed = true;
+    endKeeper(keeper);
+    return { keeper };
+  }
+  return { keeper, launcher };
 }
 
 /** A keeper started ahead, and the hiding mounts it was made with. */
@@ -337,6 +435,8 @@ export class JobSandbox implements Sandbox {
     private readonly layout: SandboxLayout,
     /** The hidden paths as they stood at the job's start (a spare keeper is made with them). */
     private readonly hiddenPaths: HiddenPath[],
+    /** The job's launcher, which starts its processes inside its one sandbox; absent: a bwrap each. */
+    private readonly launcher?: Launcher,
   ) {}
 
   /** The host pid of the namespace's first process (bubblewrap's init inside it). */
@@ -375,10 +475,34 @@ export class JobSandbox implements Sandbox {
     return resolve("/tmp", relative(this.layout.tmpDir, path));
   }
 
-  /** Starts the keeper; rejects with bubblewrap's own message when it cannot. */
+  /**
+   * Starts the job's sandbox: its launcher in it when the compiled helper runs here, else a keeper
+   * (a bwrap per process then). Rejects with bubblewrap's own message when it cannot.
+   */
   static async start(layout: SandboxLayout): Promise<JobSandbox> {
     const hidden = hiddenNow(layout.hidden.map((p) => resolve(p)));
-    return new JobSandbox(await takeKeeper(hidden), mountArgs(layout, hidden), layout, hidden);
+    const mounts = mountArgs(layout, hidden);
+    const helperFd = launcherHelper();
+    if (helperFd !== undefined) {
+      const { keeper, launcher } = await startLauncher(mounts, layout.user, helperFd);
+      if (launcher) return new JobSandbox(keeper, mounts, layout, hidden, launcher);
+    }
+    return new JobSandbox(await takeKeeper(hidden), mounts, layout, hidden);
+  }
+
+  /**
+   * Starts `command args` in the sandbox through its launcher (no extra mounts: those need a
+   * bwrap of their own, command()); undefined when the job has no launcher. The child's pid is of
+   * the job's PID namespace: its group is signalled with killGroup, never on this host.
+   */
+  launch(
+    command: string,
+    args: string[],
+    options: Pick<LaunchOptions, "cwd" | "env" | "detached" | "stdio">,
+  ): LaunchedProcess | undefined {
+    if (!this.launcher) return undefined;
+    const run = asUser(this.layout.user, command, args);
+    return this.launcher.spawn(run.command, run.args, options);
   }
 
   /**
@@ -389,9 +513,7 @@ export class JobSandbox implements Sandbox {
     const { bwrap, fds } = this.keeper;
     const { user } = this.layout;
     const joins = ["--pidns", "3", ...(fds.length > 1 ? ["--userns", "4"] : [])];
-    // Root drops every capability, but for switching to runners.user (which then has none).
-    const switching = user ? ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] : [];
-    const caps = userArgs().length > 0 ? [] : ["--cap-drop", "ALL", ...switching];
+    const caps = capArgs(user, false);
     const run = asUser(user, command, args);
     // A folder shown writable to this command (a staging folder of the server's) is the job user's.
     if (user) for (const p of extra.writable ?? []) chownSync(p, user.uid, user.gid);
@@ -420,8 +542,10 @@ export class JobSandbox implements Sandbox {
     // The namespace's init too: killed with the keeper's own process alone, it was now and then left
     // running (3 in 60 right after start), holding the keeper's pipes and the namespace open.
     endKeeper(this.keeper);
+    this.launcher?.end("the job's sandbox has ended");
     // On the next turn, and only if this process goes on (a `gantry run` that is done just exits).
-    // Made as this job's was: the job that takes it checks the hidden paths again.
-    setTimeout(() => startSpare(this.hiddenPaths), 0).unref();
+    // Made as this job's was: the job that takes it checks the hidden paths again. Not when jobs
+    // have launchers (which hold their namespaces themselves).
+    if (!this.launcher) setTimeout(() => startSpare(this.hiddenPaths), 0).unref();
   }
 }

@@ -25,15 +25,26 @@ export function runCommand(
   args: string[],
   opts: CommandOptions,
 ): Promise<{ stdout: string; stderr: string }> {
-  const line = opts.sandbox?.command(command, args, opts.cwd, opts.extra) ?? { command, args, fds: [] };
+  // A process in the sandbox is visible to the job's own (/proc/PID/environ): nothing of the
+  // server's environment goes in with it.
+  const env = opts.env ?? (opts.sandbox ? { PATH: process.env.PATH ?? "/usr/bin:/bin" } : process.env);
+  const stdin = opts.input === undefined ? "ignore" : "pipe";
+  const extra = (opts.extra?.readOnly?.length ?? 0) + (opts.extra?.writable?.length ?? 0) > 0;
+  // By the job's launcher when the command needs no mounts of its own.
+  const launched = extra
+    ? undefined
+    : opts.sandbox?.launch?.(command, args, { cwd: opts.cwd, env, stdio: [stdin, "pipe", "pipe"] });
   return new Promise((resolve, reject) => {
-    const child = spawnProcess(line.command, line.args, {
-      cwd: opts.cwd,
-      // A process in the sandbox is visible to the job's own (/proc/PID/environ): nothing of the
-      // server's environment goes in with it.
-      env: opts.env ?? (opts.sandbox ? { PATH: process.env.PATH ?? "/usr/bin:/bin" } : process.env),
-      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe", ...line.fds],
-    });
+    const line = launched
+      ? undefined
+      : (opts.sandbox?.command(command, args, opts.cwd, opts.extra) ?? { command, args, fds: [] });
+    const child =
+      launched ??
+      spawnProcess(line?.command ?? command, line?.args ?? args, {
+        cwd: opts.cwd,
+        env,
+        stdio: [stdin, "pipe", "pipe", ...(line?.fds ?? [])],
+      });
     child.stdin?.on("error", () => undefined).end(opts.input);
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -1,4 +1,5 @@
 // What every kind of job isolation offers the runner and the built-in actions.
+import type { LaunchedProcess, LaunchOptions } from "../spawner/index.js";
 
 /** A command line that runs in the sandbox and the descriptors it needs at fd 3 (and 4). */
 export interface SandboxedCommand {
@@ -15,6 +16,15 @@ export interface ExtraMounts {
 
 /** Where a job's processes run: a JobSandbox (bubblewrap), or something that stands for it in tests. */
 export interface Sandbox {
+  /**
+   * Starts a command inside the sandbox by the job's own launcher, when it has one (undefined
+   * otherwise: run command() instead). Its pid is not of this host: signal it with killGroup.
+   */
+  launch?(
+    command: string,
+    args: string[],
+    options: Pick<LaunchOptions, "cwd" | "env" | "detached" | "stdio">,
+  ): LaunchedProcess | undefined;
   command(command: string, args: string[], cwd: string, extra?: ExtraMounts): SandboxedCommand;
   /** Where a path the job names is on this host (its /tmp is a folder of its own). */
   toHost(path: string): string;

@@ -44,7 +44,7 @@ export function encodeRequest(m: ToHelper): Buffer {
     case "stdin-end":
       break;
     case "kill":
-      size += 4;
+      size += 5;
       break;
   }
   const frame = Buffer.allocUnsafe(size);
@@ -81,7 +81,8 @@ export function encodeRequest(m: ToHelper): Buffer {
     case "stdin-end":
       break;
     case "kill":
-      frame.writeInt32LE(signalNumber(m.signal) ?? 0, at);
+      at = frame.writeInt32LE(signalNumber(m.signal) ?? 0, at);
+      frame.writeUInt8(m.group ? 1 : 0, at);
       break;
   }
   return frame;
@@ -126,7 +127,14 @@ function spawnError(
 export class ReplyDecoder {
   private pending: Buffer | undefined;
 
-  constructor(private readonly command: (id: number) => string) {}
+  /**
+   * `maxFrame`: the longest reply taken (a job's launcher, whose frames are the job's own bytes:
+   * one announcing more is refused at once rather than waited for).
+   */
+  constructor(
+    private readonly command: (id: number) => string,
+    private readonly maxFrame = Number.POSITIVE_INFINITY,
+  ) {}
 
   push(chunk: Buffer, deliver: (m: FromHelper) => void): void {
     let data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
@@ -134,6 +142,7 @@ export class ReplyDecoder {
     let at = 0;
     while (data.length - at >= 4) {
       const length = data.readUInt32LE(at);
+      if (length > this.maxFrame || length < 5) throw new Error(`a reply frame of ${length} bytes`);
       if (data.length - at - 4 < length) break;
       const frame = data.subarray(at + 4, at + 4 + length);
       at += 4 + length;
@@ -141,6 +150,7 @@ export class ReplyDecoder {
     }
     if (at < data.length) {
       data = data.subarray(at);
+      if (data.length >= 4 && data.readUInt32LE(0) > this.maxFrame) throw new Error("a reply frame too long");
       // Kept apart from the socket's chunk, which a partial frame would otherwise hold whole.
       this.pending = Buffer.from(data);
     }

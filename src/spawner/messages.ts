@@ -18,7 +18,8 @@ export type ToHelper =
     }
   | { t: "stdin"; id: number; chunk: Uint8Array }
   | { t: "stdin-end"; id: number }
-  | { t: "kill"; id: number; signal: NodeJS.Signals | number };
+  /** `group`: the child's process group (a detached child's), also after the child itself exited. */
+  | { t: "kill"; id: number; signal: NodeJS.Signals | number; group?: boolean };
 
 /** An error of Node's spawn, as much of it as callers read. */
 export interface SpawnErrorInfo {

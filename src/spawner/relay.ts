@@ -14,6 +14,8 @@ function errorInfo(err: unknown): SpawnErrorInfo {
 /** Starts children by requests and tells `send` what becomes of them. */
 export class Relay {
   private readonly children = new Map<number, ChildProcess>();
+  /** The children that lead a process group of their own. */
+  private readonly detached = new Set<number>();
 
   constructor(private readonly send: (message: FromHelper) => void) {}
 
@@ -30,7 +32,9 @@ export class Relay {
         break;
       case "kill":
         try {
-          this.children.get(m.id)?.kill(m.signal);
+          const child = this.children.get(m.id);
+          if (m.group && child?.pid && this.detached.has(m.id)) process.kill(-child.pid, m.signal);
+          else child?.kill(m.signal);
         } catch {
           // gone already
         }
@@ -70,6 +74,7 @@ export class Relay {
       for (const fd of opened) closeSync(fd);
     }
     this.children.set(m.id, child);
+    if (m.detached) this.detached.add(m.id);
     child.on("spawn", () => send({ t: "spawned", id: m.id, pid: child.pid ?? 0 }));
     child.on("error", (err) => send({ t: "error", id: m.id, error: errorInfo(err) }));
     m.stdio.forEach((s, fd) => {
@@ -83,6 +88,7 @@ export class Relay {
     child.on("exit", (code, signal) => send({ t: "exit", id: m.id, code, signal }));
     child.on("close", (code, signal) => {
       this.children.delete(m.id);
+      this.detached.delete(m.id);
       send({ t: "close", id: m.id, code, signal });
     });
   }

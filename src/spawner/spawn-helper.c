@@ -9,7 +9,9 @@
 // a string is [u32 length][bytes]. Requests:
 //   1 spawn     [u8 flags: 1 detached][str command][str cwd, "" for none][u32 n][str arg]×n
 //               [u32 n][str "NAME=value"]×n [u32 n][u8 kind: 0 pipe, 1 ignore, 2 path [str path]]×n
-//   2 stdin     [bytes]           3 stdin-end          4 kill [i32 signal number]
+//   2 stdin     [bytes]           3 stdin-end          4 kill [i32 signal number][u8 1: its group]
+//   (a group kill reaches a detached child's process group, also after it exited: what it left
+//   running in its group while its output is still read, and for a while after its `close`)
 // Replies:
 //   1 spawned   [u32 pid]
 //   2 error     [i32 errno][u8 0 spawn, 1 open][str path opened][str description]
@@ -25,6 +27,11 @@
 // no signal blocked; a child holds its own stdio and nothing else of this process. Everything
 // this process opens is close-on-exec. It ends when its stdin closes (the server gone), killing
 // nothing: what was started with `--die-with-parent` ends with it.
+//
+// `spawn-helper --sandbox` is a job's launcher (src/sandbox/bubblewrap.ts): the command of the
+// job's one bubblewrap sandbox, the parent of the job's processes inside it. It is not dumpable (a
+// step's environment, secrets included, passes through its memory: no process of the job reads it
+// through /proc or ptrace without CAP_SYS_PTRACE), and the server reads all it says as the job's.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -35,6 +42,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,6 +96,7 @@ struct out {
 struct child {
   uint32_t id;
   pid_t pid;
+  int detached;
   int exited, code, signal;
   int in_fd; /* write end of the child's stdin pipe, -1 when none or closed */
   int in_ending;
@@ -98,6 +107,16 @@ struct child {
 };
 
 static struct child *children;
+
+/** Detached children closed lately (id and process group): a group kill still reaches what they
+ * left running. A pgid stays taken while its group has a member, so one seen here is never another
+ * group's while it has one; the oldest are forgotten. */
+#define CLOSED_GROUPS 64
+static struct {
+  uint32_t id;
+  pid_t pgid;
+} closed_groups[CLOSED_GROUPS];
+static unsigned closed_next;
 static int req_fd, rep_fd, sig_pipe[2];
 static struct buf requests, replies;
 
@@ -184,6 +203,11 @@ static void maybe_close(struct child *c) {
   if (!c->exited || c->open_outs > 0) return;
   close_stdin(c);
   reply_status(REP_CLOSE, c->id, c->code, c->signal);
+  if (c->detached) {
+    closed_groups[closed_next % CLOSED_GROUPS].id = c->id;
+    closed_groups[closed_next % CLOSED_GROUPS].pgid = c->pid;
+    closed_next++;
+  }
   for (struct child **p = &children; *p; p = &(*p)->next) {
     if (*p == c) {
       *p = c->next;
@@ -492,6 +516,7 @@ static void spawn_child(uint32_t id, struct reader *r) {
     if (!c) die();
     c->id = id;
     c->pid = pid;
+    c->detached = flags & 1;
     c->in_fd = mine[0];
     c->outs = calloc((size_t)count, sizeof *c->outs);
     if (!c->outs) die();
@@ -530,6 +555,13 @@ static void handle(const char *frame, uint32_t len) {
     return;
   }
   struct child *c = by_id(id);
+  if (!c && type == REQ_KILL) {
+    int32_t sig = (int32_t)get_u32(&r);
+    if (r.bad || get_u8(&r) != 1) return;
+    for (unsigned i = 0; i < CLOSED_GROUPS; i++)
+      if (closed_groups[i].pgid > 0 && closed_groups[i].id == id) kill(-closed_groups[i].pgid, sig);
+    return;
+  }
   if (!c) return;
   if (type == REQ_STDIN) {
     if (c->in_fd < 0 || c->in_ending) return;
@@ -540,8 +572,11 @@ static void handle(const char *frame, uint32_t len) {
     if (c->in_fd >= 0) write_input(c);
   } else if (type == REQ_KILL) {
     int32_t sig = (int32_t)get_u32(&r);
-    // Only a child not reaped yet: its pid is not anyone else's.
-    if (!r.bad && !c->exited) kill(c->pid, sig);
+    int group = !r.bad && r.p < r.end && get_u8(&r) == 1;
+    // Only a child not reaped yet: its pid is not anyone else's. Its group (a detached child's) is
+    // its own while the child is known here, exited or not: the pgid stays taken while it has members.
+    if (group && c->detached) kill(-c->pid, sig);
+    else if (!r.bad && !c->exited) kill(c->pid, sig);
   }
 }
 
@@ -604,8 +639,9 @@ static void close_inherited_on_exec(void) {
   for (int fd = 3; fd < max; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   close_inherited_on_exec();
+  if (argc > 1 && strcmp(argv[1], "--sandbox") == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die();
   req_fd = move_up(0, O_NONBLOCK);
   rep_fd = move_up(1, O_NONBLOCK);
   if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) die();

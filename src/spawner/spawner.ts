@@ -15,6 +15,12 @@ export interface LaunchedProcess extends EventEmitter {
   readonly stderr: Readable | null;
   readonly stdio: ReadonlyArray<Readable | Writable | null | undefined>;
   kill(signal?: NodeJS.Signals | number): boolean;
+  /**
+   * Signals the child's process group (a detached child's), also once the child itself exited: a
+   * child started inside a job's sandbox by its launcher has this, and its pid is of the job's PID
+   * namespace, never to be signalled on this host. Absent for a child of this host (process.kill(-pid)).
+   */
+  killGroup?(signal: NodeJS.Signals | number): void;
   ref(): void;
   unref(): void;
 }
@@ -32,7 +38,7 @@ export interface LaunchOptions {
  * A child of the spawn helper, seen from the server: the same events, streams and kill as Node's
  * ChildProcess (its pid once `spawn` is emitted).
  */
-class HelperChild extends EventEmitter implements LaunchedProcess {
+export class HelperChild extends EventEmitter implements LaunchedProcess {
   pid: number | undefined;
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
@@ -41,9 +47,13 @@ class HelperChild extends EventEmitter implements LaunchedProcess {
   private readonly readables = new Map<number, Readable>();
   private referenced = true;
   private ended = false;
+  private exited = false;
+  private failed = false;
+  /** The streams whose end was told. */
+  private readonly ending = new Set<number>();
 
   constructor(
-    private readonly helper: SpawnHelper,
+    private readonly helper: ChildOwner,
     readonly id: number,
     readonly command: string,
     stdio: StdioSpec[],
@@ -85,6 +95,9 @@ class HelperChild extends EventEmitter implements LaunchedProcess {
     return true;
   }
 
+  /** Set on a child of a job's launcher (see LaunchedProcess.killGroup). */
+  killGroup?: (signal: NodeJS.Signals | number) => void;
+
   ref(): void {
     if (!this.referenced) this.helper.refer(1, this.id);
     this.referenced = true;
@@ -97,27 +110,38 @@ class HelperChild extends EventEmitter implements LaunchedProcess {
 
   /** A message of the helper about this child. */
   receive(m: FromHelper): void {
+    // Each event once and in its order, whatever the helper says (a job's launcher says what the
+    // job makes it say): one out of order is dropped, never a second `spawn` or data past an end.
+    if (this.ended) return;
     switch (m.t) {
       case "spawned":
+        if (this.pid !== undefined || this.exited) return;
         this.pid = m.pid;
         this.emit("spawn");
         break;
       case "error":
+        if (this.pid !== undefined || this.failed) return;
+        this.failed = true;
         this.emit("error", Object.assign(new Error(m.error.message), m.error));
         break;
-      case "data":
-        this.readables
-          .get(m.fd)
-          ?.push(
-            Buffer.isBuffer(m.chunk)
-              ? m.chunk
-              : Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength),
-          );
+      case "data": {
+        const stream = this.readables.get(m.fd);
+        if (!stream || stream.readableEnded || this.ending.has(m.fd)) return;
+        stream.push(
+          Buffer.isBuffer(m.chunk)
+            ? m.chunk
+            : Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength),
+        );
         break;
+      }
       case "end":
+        if (!this.readables.has(m.fd) || this.ending.has(m.fd)) return;
+        this.ending.add(m.fd);
         this.readables.get(m.fd)?.push(null);
         break;
       case "exit":
+        if (this.exited) return;
+        this.exited = true;
         this.emit("exit", m.code, m.signal);
         break;
       case "close":
@@ -132,13 +156,30 @@ class HelperChild extends EventEmitter implements LaunchedProcess {
     this.ended = true;
     this.helper.forget(this);
     const reading: Promise<unknown>[] = [];
-    for (const stream of this.readables.values()) {
+    for (const [fd, stream] of this.readables) {
       if (!stream.readableEnded && stream.readableFlowing)
         reading.push(once(stream, "end").catch(() => undefined));
-      if (!stream.readableEnded) stream.push(null);
+      if (!this.ending.has(fd)) stream.push(null);
+      this.ending.add(fd);
     }
     void Promise.all(reading).then(() => setImmediate(() => this.emit("close", code, signal)));
   }
+}
+
+/** What a HelperChild asks of the helper that started it. */
+export interface ChildOwner {
+  send(message: ToHelper): void;
+  refer(delta: number, id: number): void;
+  forget(child: HelperChild): void;
+}
+
+/** The children's requests as the helper takes them: their pipes as given, at least three. */
+export function stdioSpecs(options: LaunchOptions): StdioSpec[] {
+  const given = options.stdio ?? "pipe";
+  const list = typeof given === "string" ? [given, given, given] : [...given];
+  // As Node.js does: the three standard descriptors at least, a pipe each when not given.
+  while (list.length < 3) list.push("pipe");
+  return list.map((s) => (typeof s === "number" ? { path: `/proc/${globalThis.process.pid}/fd/${s}` } : s));
 }
 
 /**
@@ -146,7 +187,7 @@ class HelperChild extends EventEmitter implements LaunchedProcess {
  * (spawn-helper.c, frames on its stdin and stdout, codec.ts) or the Node.js one (helper.ts, its
  * IPC channel).
  */
-class SpawnHelper {
+class SpawnHelper implements ChildOwner {
   private readonly children = new Map<number, HelperChild>();
   private nextId = 1;
   private referenced = 0;
@@ -251,13 +292,7 @@ class SpawnHelper {
 
   start(command: string, args: string[], options: LaunchOptions): HelperChild {
     const id = this.nextId++;
-    const given = options.stdio ?? "pipe";
-    const list = typeof given === "string" ? [given, given, given] : [...given];
-    // As Node.js does: the three standard descriptors at least, a pipe each when not given.
-    while (list.length < 3) list.push("pipe");
-    const stdio: StdioSpec[] = list.map((s) =>
-      typeof s === "number" ? { path: `/proc/${globalThis.process.pid}/fd/${s}` } : s,
-    );
+    const stdio = stdioSpecs(options);
     const child = new HelperChild(this, id, command, stdio);
     this.children.set(id, child);
     this.refer(1, id);
@@ -320,7 +355,22 @@ export function startSpawnHelper(path?: string): boolean {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
   helper = new SpawnHelper(child, compiled);
+  if (compiled) compiledGiven = file;
   return true;
+}
+
+/** The compiled helper the caller gave startSpawnHelper (a test's own build). */
+let compiledGiven: string | undefined;
+
+/**
+ * The compiled spawn helper's path when this gantry has one that runs here (a job's launcher is
+ * started from it: src/sandbox), else undefined (one that never ran here is not offered).
+ */
+export function compiledHelperPath(): string | undefined {
+  if (helper?.neverRan) return undefined;
+  if (compiledGiven) return compiledGiven;
+  const file = fileURLToPath(COMPILED_URL);
+  return executable(file, constants.X_OK) ? file : undefined;
 }
 
 /**
