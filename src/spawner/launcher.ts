@@ -25,6 +25,8 @@ export class Launcher implements ChildOwner {
   private gone = false;
   private why = "the job's launcher exited";
   private readonly input: Writable;
+  /** Rejects `ready` (until the hello). */
+  private readonly never: (err: Error) => void;
   /** Resolves once the launcher says hello; rejects when it ends before. */
   readonly ready: Promise<void>;
 
@@ -62,10 +64,8 @@ export class Launcher implements ChildOwner {
     output.on("error", () => undefined);
     this.input.on("error", () => undefined);
     process.on("error", () => undefined);
-    process.on("close", () => {
-      if (!said) never(new Error(this.why));
-      this.end(this.why);
-    });
+    process.on("close", () => this.end(this.why));
+    this.never = never;
     process.unref();
   }
 
@@ -78,6 +78,7 @@ export class Launcher implements ChildOwner {
     if (this.gone) return;
     this.gone = true;
     this.why = why;
+    this.never(new Error(why)); // nothing once it said hello
     this.process.kill("SIGKILL");
     for (const child of [...this.children.values()]) {
       child.emit("error", new Error(why));
