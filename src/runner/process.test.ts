@@ -1,10 +1,14 @@
 import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { Cancellation } from "../engine/index.js";
-import type { Sandbox } from "../sandbox/index.js";
-import type { LaunchedProcess } from "../spawner/index.js";
+import { JobSandbox, runCommand, type Sandbox, sandboxProblem } from "../sandbox/index.js";
+import { compileSpawnHelper } from "../spawner/compile-for-tests.js";
+import { type LaunchedProcess, startSpawnHelper } from "../spawner/index.js";
 import { runProcess } from "./process.js";
 
 /** Whether a process of this host runs (a zombie counts as gone). */
@@ -85,6 +89,68 @@ describe("runProcess in a sandbox with a launcher", () => {
       expect(alive(pid)).toBe(true);
     } finally {
       bystander.kill("SIGKILL");
+    }
+  });
+});
+
+const helper = compileSpawnHelper();
+if (helper) startSpawnHelper(helper);
+
+/** Whether a process of this host runs `args` (a zombie counts as gone). */
+function running(args: string): boolean {
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim() !== args) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z") return true;
+    } catch {
+      // gone
+    }
+  }
+  return false;
+}
+
+describe.skipIf(!helper || sandboxProblem() !== undefined)("runProcess through a job's launcher", () => {
+  it("a cancel ends the step's whole group, a background `sleep` too, while the job goes on", async () => {
+    const root = mkdtempSync(join(tmpdir(), "process-launcher-"));
+    const jobDir = join(root, "work", "1");
+    for (const dir of ["tmp", "ws"]) mkdirSync(join(jobDir, dir), { recursive: true });
+    const sandbox = await JobSandbox.start({
+      jobDir,
+      tmpDir: join(jobDir, "tmp"),
+      hidden: [],
+      readOnly: [],
+      writable: [],
+    });
+    try {
+      const cancellation = new Cancellation();
+      const lines: string[] = [];
+      const started: number[] = [];
+      // A background child of a non-interactive shell ignores SIGINT: only the group's SIGKILL ends it.
+      const result = runProcess({
+        command: "bash",
+        args: ["-c", "sleep 4343.25 & echo started; sleep 4343.5"],
+        cwd: join(jobDir, "ws"),
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+        onLine: (l) => lines.push(l),
+        cancellation,
+        graceMs: 100,
+        sandbox,
+        onStart: (pid) => started.push(pid),
+      });
+      while (!lines.includes("started") || !running("sleep 4343.25"))
+        await new Promise((r) => setTimeout(r, 20));
+      cancellation.cancel();
+      const r = await result;
+      expect(r.reason).toBe("cancelled");
+      expect(started).toEqual([]);
+      for (let i = 0; i < 100 && running("sleep 4343.25"); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(running("sleep 4343.25")).toBe(false);
+      // The job's sandbox still runs its next step.
+      const next = await runCommand("sh", ["-c", "echo next"], { cwd: "/", sandbox });
+      expect(next.stdout).toBe("next\n");
+    } finally {
+      sandbox.close();
     }
   });
 });

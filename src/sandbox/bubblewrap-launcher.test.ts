@@ -1,0 +1,52 @@
+// The sandbox's tests again, on the path a server with the compiled spawn helper takes: each job's
+// one bubblewrap runs the helper as its launcher, which starts the job's commands inside it
+// (bubblewrap.test.ts runs from the sources, where there is no compiled helper: a keeper and a
+// bwrap per command). Skipped without a C compiler.
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compileSpawnHelper } from "../spawner/compile-for-tests.js";
+import { startSpawnHelper } from "../spawner/index.js";
+import { JobSandbox, sandboxProblem } from "./bubblewrap.js";
+import { runCommand } from "./run-command.js";
+
+const helper = compileSpawnHelper();
+if (helper) {
+  startSpawnHelper(helper);
+  await import("./bubblewrap.test.js");
+}
+
+describe.skipIf(!helper || sandboxProblem() !== undefined)("JobSandbox with its launcher", () => {
+  it("starts the job's commands from its launcher, inside the job's one sandbox", async () => {
+    const root = mkdtempSync(join(tmpdir(), "sandbox-launcher-"));
+    const jobDir = join(root, "work", "1");
+    for (const dir of ["tmp", "ws"]) mkdirSync(join(jobDir, dir), { recursive: true });
+    const sandbox = await JobSandbox.start({
+      jobDir,
+      tmpDir: join(jobDir, "tmp"),
+      hidden: [],
+      readOnly: [],
+      writable: [],
+    });
+    try {
+      const r = await runCommand("sh", ["-c", "echo $PPID; tr '\\0' ' ' < /proc/$PPID/cmdline; echo"], {
+        cwd: join(jobDir, "ws"),
+        sandbox,
+      });
+      expect(r.stdout).toMatch(/^2\n\S+ --sandbox \n$/);
+      // Not dumpable: its memory, descriptors and environment are no step's to read.
+      const probe = await runCommand(
+        "sh",
+        ["-c", "cat /proc/2/maps /proc/2/environ >/dev/null 2>&1 || echo denied"],
+        {
+          cwd: "/",
+          sandbox,
+        },
+      );
+      expect(probe.stdout).toBe("denied\n");
+    } finally {
+      sandbox.close();
+    }
+  });
+});
