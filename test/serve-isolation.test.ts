@@ -81,6 +81,10 @@ ${script(`
           if tr '\\0' ' ' < /proc/$PPID/cmdline 2>/dev/null | grep -q config; then echo "PPID-CONFIG-OK"; else echo "PPID-CONFIG-DENIED"; fi
           if for p in /proc/[0-9]*; do ls -A "$p/root${data}"; done 2>/dev/null | grep -qE "master.key|audit-signing.key"; then echo "PROC-ROOT-DATA-OK"; else echo "PROC-ROOT-DATA-DENIED"; fi
           if cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -q "^GANTRY_ADMIN""_TOKEN="; then echo "PROC-ENVIRON-OK"; else echo "PROC-ENVIRON-DENIED"; fi
+          launcher=$(for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -qx -- '[^ ]* --sandbox '; then basename $p; fi; done | head -1)
+          if [ -n "$launcher" ]; then echo "LAUNCHER-FOUND"; fi
+          if [ -n "$launcher" ] && ls -A "/proc/$launcher/root${data}" 2>/dev/null | grep -qE "master.key|audit-signing.key"; then echo "LAUNCHER-ROOT-DATA-OK"; else echo "LAUNCHER-ROOT-DATA-DENIED"; fi
+          if [ -n "$launcher" ] && cat "/proc/$launcher/maps" "/proc/$launcher/environ" >/dev/null 2>&1; then echo "LAUNCHER-MEMORY-OK"; else echo "LAUNCHER-MEMORY-DENIED"; fi
           if kill -0 ${serverPid} 2>/dev/null; then echo "SIGNAL-SERVER-OK"; else echo "SIGNAL-SERVER-DENIED"; fi
           if grep -q KEY "${serverHome}/.ssh/id_ed25519" 2>/dev/null; then echo "SERVER-KEY-OK"; else echo "SERVER-KEY-DENIED"; fi
           if touch /usr/gantry-was-here 2>/dev/null; then echo "WRITE-HOST-OK"; else echo "WRITE-HOST-DENIED"; fi
@@ -209,6 +213,9 @@ describe("gantry serve: jobs in the sandbox", () => {
       // Through the processes that hold the job's PID namespace (bubblewrap's init, its command).
       "PROC-ROOT-DATA",
       "PROC-ENVIRON",
+      // Through the job's launcher (the compiled helper that starts its steps): not dumpable.
+      "LAUNCHER-ROOT-DATA",
+      "LAUNCHER-MEMORY",
       "SIGNAL-SERVER",
       "SERVER-KEY",
       "WRITE-HOST",
@@ -219,6 +226,9 @@ describe("gantry serve: jobs in the sandbox", () => {
     }
     // A background process lives as long as the job, as on GitHub's runner, and no longer.
     expect(attack).toContain("SLEEPER-ALIVE");
+    // The server's build has the compiled helper when the machine has a C compiler (CI's has).
+    if (existsSync(join(import.meta.dirname, "..", "dist", "spawn-helper")))
+      expect(attack).toMatch(/^\S+ LAUNCHER-FOUND$/m);
     expect(attack).toContain("in-tmp");
     expect(attack).toContain("HOME-WRITABLE");
     expect(processesWith("sleep\u00004242.5")).toEqual([]);
@@ -243,6 +253,50 @@ describe("gantry serve: jobs in the sandbox", () => {
     expect(logs.neighbour).not.toContain(hookSecret);
     expect(existsSync(`${s.data}/legit.txt`)).toBe(false);
   });
+
+  it.skipIf(!existsSync(join(import.meta.dirname, "..", "dist", "spawn-helper")))(
+    "a step that kills its job's launcher fails the job, saying so, and the next job runs",
+    async () => {
+      const repo = makeRepo({
+        files: {
+          ".github/workflows/kill.yml": `name: Kill
+on: workflow_dispatch
+jobs:
+  kill:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          for p in /proc/[0-9]*; do
+            if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -qx -- '[^ ]* --sandbox '; then kill -9 $(basename $p) && echo killed; fi
+          done
+          sleep 5
+          echo STILL-RUNNING
+      - run: echo NEXT-STEP-RAN
+`,
+          ".github/workflows/next.yml": `name: Next
+on: workflow_dispatch
+jobs:
+  next:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo next-job-ran
+`,
+        },
+      });
+      const s = await serveWithConfig(
+        `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
+        token,
+      );
+      const killed = await runToEnd(s, "kill.yml");
+      expect(killed.run.conclusion).toBe("failure");
+      expect(killed.logs.kill).toContain("the job's launcher exited");
+      expect(killed.logs.kill).not.toMatch(/^\S+ STILL-RUNNING$/m);
+      expect(killed.logs.kill).not.toMatch(/^\S+ NEXT-STEP-RAN$/m);
+      const next = await runToEnd(s, "next.yml");
+      expect(next.run.conclusion).toBe("success");
+      expect(next.logs.next).toContain("next-job-ran");
+    },
+  );
 
   it("runs an ordinary project's CI in the sandbox: checkout, setup-node, npm ci, cache, artifacts", async () => {
     const repo = makeRepo({ files: { ".github/workflows/ci.yml": ORDINARY_WORKFLOW, ...ORDINARY_FILES } });
