@@ -22,7 +22,7 @@
 //      signed push payload POSTed to its /hooks/github, to each server in turn (on request).
 //
 // Options: --base FILE (another build's bin/gantry.js; without it only this one)  --events N (40)
-//          --jobs N (250)  --slots N (8)  --rounds N (1, section 2)  --sections 1,2 (3 and 4 too on request)
+//          --jobs N (250)  --slots N (8)  --rounds N (1, section 2)  --steps N (1: `run:` steps per job, section 2)  --sections 1,2 (3 and 4 too on request)
 //          --isolation sandbox|none  --profile DIR (servers run with --cpu-prof into DIR/<build>-<section>)
 //          --no-build  --keep  --out FILE
 import { execFileSync, spawn } from "node:child_process";
@@ -69,6 +69,7 @@ const { values: opts } = parseArgs({
     jobs: { type: "string", default: "250" },
     slots: { type: "string", default: "8" },
     rounds: { type: "string", default: "1" },
+    steps: { type: "string", default: "1" },
     sections: { type: "string", default: "1,2" },
     isolation: { type: "string", default: "sandbox" },
     profile: { type: "string" },
@@ -82,6 +83,7 @@ const EVENTS = Number(opts.events);
 const JOBS = Number(opts.jobs);
 const SLOTS = Number(opts.slots);
 const ROUNDS = Number(opts.rounds);
+const STEPS = Number(opts.steps);
 const SECTIONS = new Set(opts.sections.split(",").map((x) => x.trim()));
 const LEGS = 250;
 const BUILDS = [{ label: "this", gantry: join(ROOT, "bin", "gantry.js") }];
@@ -242,6 +244,7 @@ const results = {
     jobs: JOBS,
     slots: SLOTS,
     rounds: ROUNDS,
+    steps: STEPS,
     isolation: opts.isolation,
     base: opts.base ?? null,
   },
@@ -668,10 +671,10 @@ try {
 
   if (SECTIONS.has("2")) {
     const legs = Array.from({ length: LEGS }, (_, i) => i + 1).join(", ");
-    const workflow = `on: workflow_dispatch\njobs:\n  leg:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        i: [${legs}]\n    steps:\n      - run: "true"\n`;
+    const workflow = `on: workflow_dispatch\njobs:\n  leg:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        i: [${legs}]\n    steps:\n${'      - run: "true"\n'.repeat(STEPS)}`;
     const runs = Math.max(1, Math.ceil(JOBS / LEGS));
     results.queuedJobs = { runs: [] };
-    log(`2. ${runs * LEGS} one-step jobs on ${SLOTS} slots, each build ${ROUNDS} time(s)`);
+    log(`2. ${runs * LEGS} jobs of ${STEPS} step(s) on ${SLOTS} slots, each build ${ROUNDS} time(s)`);
     for (let round_ = 0; round_ < ROUNDS; round_++) {
       for (const build of round_ % 2 === 0 ? BUILDS : [...BUILDS].reverse()) {
         const name = `many-${build.label}-${round_}`;

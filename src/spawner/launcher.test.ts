@@ -52,6 +52,11 @@ function started(launcher: Launcher) {
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
 
+/** Waits for `done` (a child's close comes a few turns after its error). */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) await tick();
+}
+
 describe("a job's launcher, whose every reply is the job's own", () => {
   for (const [what, bytes] of [
     ["a reply of an unknown type", frame(99, 1)],
@@ -65,14 +70,14 @@ describe("a job's launcher, whose every reply is the job's own", () => {
       await launcher.ready;
       const { seen } = started(launcher);
       stdout.write(bytes);
-      await tick();
+      await until(() => seen.includes("close"));
       expect(killed).toEqual(["SIGKILL"]);
       expect(seen[0]).toMatch(/^error: the job's launcher broke its protocol/);
       expect(seen).toContain("close");
       expect(launcher.alive).toBe(false);
       // What is started after it is told so, and nothing is sent to it.
       const later = started(launcher);
-      await tick();
+      await until(() => later.seen.length > 0);
       expect(later.seen[0]).toMatch(/^error: the job's launcher broke its protocol/);
     });
   }
@@ -94,6 +99,7 @@ describe("a job's launcher, whose every reply is the job's own", () => {
       Buffer.concat([status(5), status(5), frame(4, 1, Buffer.from([2])), status(6), data("three")]),
     );
     stdout.write(Buffer.concat([frame(2, 1, Buffer.alloc(20)), frame(3, 77, Buffer.from([1, 65]))]));
+    await until(() => seen.includes("close"));
     await tick();
     expect(pids).toEqual([7]);
     expect(exits).toBe(1);
@@ -107,7 +113,7 @@ describe("a job's launcher, whose every reply is the job's own", () => {
     await launcher.ready;
     const { seen } = started(launcher);
     proc.emit("close", null, "SIGKILL");
-    await tick();
+    await until(() => seen.includes("close"));
     expect(seen).toEqual(["error: the job's launcher exited", "close"]);
     const never = fakeLauncher();
     never.proc.emit("close", 1, null);
@@ -117,7 +123,7 @@ describe("a job's launcher, whose every reply is the job's own", () => {
   it("takes no reply before its hello", async () => {
     const { launcher, stdout, killed } = fakeLauncher();
     stdout.write(frame(1, 1, u32(7)));
-    await tick();
+    await until(() => killed.length > 0);
     expect(killed).toEqual(["SIGKILL"]);
     await expect(launcher.ready).rejects.toThrow(/broke its protocol/);
   });
