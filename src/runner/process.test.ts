@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { Cancellation } from "../engine/index.js";
-import { JobSandbox, runCommand, type Sandbox, sandboxProblem } from "../sandbox/index.js";
+import { JobSandbox, resolveJobUser, runCommand, type Sandbox, sandboxProblem } from "../sandbox/index.js";
 import { compileSpawnHelper } from "../spawner/compile-for-tests.js";
 import { type LaunchedProcess, startSpawnHelper } from "../spawner/index.js";
 import { runProcess } from "./process.js";
@@ -111,46 +111,56 @@ function running(args: string): boolean {
 }
 
 describe.skipIf(!helper || sandboxProblem() !== undefined)("runProcess through a job's launcher", () => {
-  it("a cancel ends the step's whole group, a background `sleep` too, while the job goes on", async () => {
-    const root = mkdtempSync(join(tmpdir(), "process-launcher-"));
-    const jobDir = join(root, "work", "1");
-    for (const dir of ["tmp", "ws"]) mkdirSync(join(jobDir, dir), { recursive: true });
-    const sandbox = await JobSandbox.start({
-      jobDir,
-      tmpDir: join(jobDir, "tmp"),
-      hidden: [],
-      readOnly: [],
-      writable: [],
-    });
-    try {
-      const cancellation = new Cancellation();
-      const lines: string[] = [];
-      const started: number[] = [];
-      // A background child of a non-interactive shell ignores SIGINT: only the group's SIGKILL ends it.
-      const result = runProcess({
-        command: "bash",
-        args: ["-c", "sleep 4343.25 & echo started; sleep 4343.5"],
-        cwd: join(jobDir, "ws"),
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-        onLine: (l) => lines.push(l),
-        cancellation,
-        graceMs: 100,
-        sandbox,
-        onStart: (pid) => started.push(pid),
+  // As runners.user too (a root server): the launcher, root without capabilities but CAP_KILL, signals the user's processes.
+  const users = process.getuid?.() === 0 ? [undefined, resolveJobUser("nobody")] : [undefined];
+  it.each(users)(
+    "a cancel ends the step's whole group, a background `sleep` too, while the job goes on (user %o)",
+    async (user) => {
+      const root = mkdtempSync(join(tmpdir(), "process-launcher-"));
+      const jobDir = join(root, "work", "1");
+      for (const dir of ["tmp", "ws"]) mkdirSync(join(jobDir, dir), { recursive: true });
+      if (user) {
+        chmodSync(root, 0o755);
+        for (const dir of ["tmp", "ws"]) chownSync(join(jobDir, dir), user.uid, user.gid);
+      }
+      const sandbox = await JobSandbox.start({
+        jobDir,
+        tmpDir: join(jobDir, "tmp"),
+        hidden: [],
+        readOnly: [],
+        writable: [],
+        user,
       });
-      while (!lines.includes("started") || !running("sleep 4343.25"))
-        await new Promise((r) => setTimeout(r, 20));
-      cancellation.cancel();
-      const r = await result;
-      expect(r.reason).toBe("cancelled");
-      expect(started).toEqual([]);
-      for (let i = 0; i < 100 && running("sleep 4343.25"); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(running("sleep 4343.25")).toBe(false);
-      // The job's sandbox still runs its next step.
-      const next = await runCommand("sh", ["-c", "echo next"], { cwd: "/", sandbox });
-      expect(next.stdout).toBe("next\n");
-    } finally {
-      sandbox.close();
-    }
-  });
+      try {
+        const cancellation = new Cancellation();
+        const lines: string[] = [];
+        const started: number[] = [];
+        // A background child of a non-interactive shell ignores SIGINT: only the group's SIGKILL ends it.
+        const result = runProcess({
+          command: "bash",
+          args: ["-c", "sleep 4343.25 & echo started; sleep 4343.5"],
+          cwd: join(jobDir, "ws"),
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+          onLine: (l) => lines.push(l),
+          cancellation,
+          graceMs: 100,
+          sandbox,
+          onStart: (pid) => started.push(pid),
+        });
+        while (!lines.includes("started") || !running("sleep 4343.25"))
+          await new Promise((r) => setTimeout(r, 20));
+        cancellation.cancel();
+        const r = await result;
+        expect(r.reason).toBe("cancelled");
+        expect(started).toEqual([]);
+        for (let i = 0; i < 100 && running("sleep 4343.25"); i++) await new Promise((r) => setTimeout(r, 20));
+        expect(running("sleep 4343.25")).toBe(false);
+        // The job's sandbox still runs its next step.
+        const next = await runCommand("sh", ["-c", "echo next"], { cwd: "/", sandbox });
+        expect(next.stdout).toBe("next\n");
+      } finally {
+        sandbox.close();
+      }
+    },
+  );
 });
