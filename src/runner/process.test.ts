@@ -2,12 +2,12 @@ import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { compileC } from "../../test/compile-c.js";
 import { Cancellation } from "../engine/index.js";
 import { JobSandbox, resolveJobUser, runCommand, type Sandbox, sandboxProblem } from "../sandbox/index.js";
-import { compileSpawnHelper } from "../spawner/compile-for-tests.js";
 import { type LaunchedProcess, startSpawnHelper } from "../spawner/index.js";
 import { runProcess } from "./process.js";
 
@@ -93,7 +93,7 @@ describe("runProcess in a sandbox with a launcher", () => {
   });
 });
 
-const helper = compileSpawnHelper();
+const helper = compileC(resolve(import.meta.dirname, "../spawner/spawn-helper.c"));
 if (helper) startSpawnHelper(helper);
 
 /** Whether a process of this host runs `args` (a zombie counts as gone). */

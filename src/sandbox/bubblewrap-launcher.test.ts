@@ -4,14 +4,14 @@
 // bwrap per command). Skipped without a C compiler.
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileSpawnHelper } from "../spawner/compile-for-tests.js";
+import { compileC } from "../../test/compile-c.js";
 import { startSpawnHelper } from "../spawner/index.js";
 import { JobSandbox, sandboxProblem } from "./bubblewrap.js";
 import { runCommand } from "./run-command.js";
 
-const helper = compileSpawnHelper();
+const helper = compileC(resolve(import.meta.dirname, "../spawner/spawn-helper.c"));
 if (helper) {
   startSpawnHelper(helper);
   await import("./bubblewrap.test.js");

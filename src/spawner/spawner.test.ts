@@ -1,4 +1,4 @@
-import { execFileSync, spawn as nodeSpawn } from "node:child_process";
+import { spawn as nodeSpawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import {
   closeSync,
@@ -13,30 +13,17 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { cc, compileC } from "../../test/compile-c.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gantry-spawner-"));
-
-/** A C compiler, as the build looks for one (scripts/build.mjs); without it only the Node.js helper is tested. */
-const cc = ["cc", "gcc", "clang"].find((name) => {
-  try {
-    execFileSync(name, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-});
 
 /** Each helper as the build makes it: the compiled one, and helper.ts bundled. */
 const helpers = [
   {
     name: "the compiled spawn helper",
+    // Without a C compiler only the Node.js helper is tested.
     skip: cc === undefined,
-    make: () => {
-      const file = join(dir, "spawn-helper");
-      const source = resolve(import.meta.dirname, "spawn-helper.c");
-      execFileSync(cc ?? "cc", ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", file, source]);
-      return file;
-    },
+    make: () => compileC(resolve(import.meta.dirname, "spawn-helper.c")) ?? "",
   },
   {
     name: "the Node.js spawn helper",

@@ -16,6 +16,7 @@ import { type AddressInfo, createServer as createNetServer, type Socket } from "
 import { tmpdir, userInfo } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { compileC } from "../../test/compile-c.js";
 import { commitFiles, makeRemote } from "../../test/git-remote.js";
 import { git } from "../../test/harness.js";
 import { PayloadError } from "./errors.js";
@@ -370,30 +371,8 @@ async function push(
   });
 }
 
-/** A C compiler, as the build looks for one (scripts/build.mjs); without it the compiled hook is not tested. */
-const cc = [process.env.CC, "cc", "gcc", "clang"].find((name) => {
-  if (!name) return false;
-  try {
-    execFileSync(name, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-});
-
-/** The compiled hook as the build makes it (post-receive-hook.c, the same flags: static where it links). */
-const compiledHook = (() => {
-  if (!cc) return undefined;
-  const file = join(mkdtempSync(join(tmpdir(), "gantry-hook-cc-")), "post-receive-hook");
-  const source = resolve(import.meta.dirname, "post-receive-hook.c");
-  const flags = ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", file, source];
-  try {
-    execFileSync(cc, ["-static", ...flags], { stdio: "ignore" });
-  } catch {
-    execFileSync(cc, flags);
-  }
-  return file;
-})();
+/** The compiled hook as the build makes it (static where it links); not tested without a C compiler. */
+const compiledHook = compileC(resolve(import.meta.dirname, "post-receive-hook.c"), { linkStatic: true });
 
 // The three forms of the hook: bash's (no awk, and no curl for a server on this host), the compiled
 // one for a server on this host (no shell at all), and the POSIX shell's for a host without bash
