@@ -671,7 +671,11 @@ try {
       gitPushWithoutHookP50Ms: round(quantile(plainPushes, 0.5)),
       gitPushWithoutHookP99Ms: round(quantile(plainPushes, 0.99)),
       hookCostP50Ms: round(quantile(pushes, 0.5) - quantile(plainPushes, 0.5)),
-      hook: readFileSync(join(bare, "hooks", "post-receive"), "utf8").split("\n", 1)[0],
+      // The compiled hook (an ELF file) or the script's first line.
+      hook: ((head) =>
+        head.startsWith("\x7fELF") ? "compiled (post-receive-hook.c)" : head.split("\n", 1)[0])(
+        readFileSync(join(bare, "hooks", "post-receive"), "latin1").slice(0, 200),
+      ),
       serverPeakRss: server.memory(),
       noise: pressureSince(p0),
     };
