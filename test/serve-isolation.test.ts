@@ -255,8 +255,9 @@ describe("gantry serve: jobs in the sandbox", () => {
   });
 
   it.skipIf(!existsSync(join(import.meta.dirname, "..", "dist", "spawn-helper")))(
-    "a step that kills its job's launcher fails the job, saying so, and the next job runs",
+    "a step cannot kill its job's launcher; a launcher that dies fails its job, saying so, and the next job runs",
     async () => {
+      const marker = `launcher-dies-${process.pid}-${Date.now()}`;
       const repo = makeRepo({
         files: {
           ".github/workflows/kill.yml": `name: Kill
@@ -266,11 +267,14 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: |
+          tr '\\0' ' ' < /proc/1/cmdline; echo
+          kill -9 1 || true
           for p in /proc/[0-9]*; do
-            if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -qx -- '[^ ]* --sandbox '; then kill -9 $(basename $p) && echo killed; fi
+            if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -qx -- '[^ ]* --sandbox '; then kill -KILL $(basename $p) || true; kill -TERM $(basename $p) || true; fi
           done
-          sleep 5
-          echo STILL-RUNNING
+          sleep 1
+          echo LAUNCHER-SURVIVED
+      - run: exec -a ${marker} sleep 30
       - run: echo NEXT-STEP-RAN
 `,
           ".github/workflows/next.yml": `name: Next
@@ -287,10 +291,22 @@ jobs:
         `repo_url_schemes: [file]\nrepos:\n  - { owner: acme, name: app, url: ${repo} }\n`,
         token,
       );
-      const killed = await runToEnd(s, "kill.yml");
+      // The second step's process is the launcher's child: its parent on this host is the launcher,
+      // which only something outside the sandbox (the OOM killer, an admin) can end.
+      const ended = runToEnd(s, "kill.yml");
+      const [sleeper] = await until(
+        async () => processesWith(marker),
+        (pids) => pids.length > 0,
+      );
+      const launcher = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${sleeper}/status`, "utf8"))?.[1]);
+      expect(readFileSync(`/proc/${launcher}/cmdline`, "utf8")).toBe("/proc/self/fd/4\0--sandbox\0");
+      process.kill(launcher, "SIGKILL");
+      const killed = await ended;
+      // The job's /proc/1 is the launcher, not bubblewrap's command line with the server's paths.
+      expect(killed.logs.kill).toMatch(/^\S+ \/proc\/self\/fd\/4 --sandbox $/m);
+      expect(killed.logs.kill).toMatch(/^\S+ LAUNCHER-SURVIVED$/m);
       expect(killed.run.conclusion).toBe("failure");
       expect(killed.logs.kill).toContain("the job's launcher exited");
-      expect(killed.logs.kill).not.toMatch(/^\S+ STILL-RUNNING$/m);
       expect(killed.logs.kill).not.toMatch(/^\S+ NEXT-STEP-RAN$/m);
       const next = await runToEnd(s, "next.yml");
       expect(next.run.conclusion).toBe("success");

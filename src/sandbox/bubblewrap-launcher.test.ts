@@ -18,7 +18,7 @@ if (helper) {
 }
 
 describe.skipIf(!helper || sandboxProblem() !== undefined)("JobSandbox with its launcher", () => {
-  it("starts the job's commands from its launcher, inside the job's one sandbox", async () => {
+  it("starts the job's commands from its launcher, the sandbox's PID 1, which no step can signal", async () => {
     const root = mkdtempSync(join(tmpdir(), "sandbox-launcher-"));
     const jobDir = join(root, "work", "1");
     for (const dir of ["tmp", "ws"]) mkdirSync(join(jobDir, dir), { recursive: true });
@@ -34,17 +34,36 @@ describe.skipIf(!helper || sandboxProblem() !== undefined)("JobSandbox with its 
         cwd: join(jobDir, "ws"),
         sandbox,
       });
-      expect(r.stdout).toMatch(/^2\n\S+ --sandbox \n$/);
+      expect(r.stdout).toMatch(/^1\n\S+ --sandbox \n$/);
       // Not dumpable: its memory, descriptors and environment are no step's to read.
       const probe = await runCommand(
         "sh",
-        ["-c", "cat /proc/2/maps /proc/2/environ >/dev/null 2>&1 || echo denied"],
+        ["-c", "cat /proc/1/maps /proc/1/environ >/dev/null 2>&1 || echo denied"],
         {
           cwd: "/",
           sandbox,
         },
       );
       expect(probe.stdout).toBe("denied\n");
+      // The kernel drops what a process of the namespace sends its init, root's SIGKILL included.
+      const kill = await runCommand(
+        "sh",
+        ["-c", "kill -KILL 1; kill -TERM 1; kill -HUP 1; sleep 0.2; echo alive"],
+        {
+          cwd: "/",
+          sandbox,
+        },
+      );
+      expect(kill.stdout).toBe("alive\n");
+      // What a step leaves running is the launcher's once the step ends, and reaped when it exits.
+      const left = await runCommand("sh", ["-c", "sleep 0.2 & echo $!"], { cwd: "/", sandbox });
+      const orphan = left.stdout.trim();
+      const after = await runCommand(
+        "sh",
+        ["-c", `sleep 0.6; cat /proc/${orphan}/stat 2>/dev/null || echo reaped; echo still launched`],
+        { cwd: "/", sandbox },
+      );
+      expect(after.stdout).toBe("reaped\nstill launched\n");
     } finally {
       sandbox.close();
     }

@@ -347,9 +347,14 @@ async function startLauncher(
 ): Promise<{ keeper: Keeper; launcher?: Launcher }> {
   const bwrap = findBwrap();
   if (!bwrap) throw new Error(MISSING);
+  // The launcher is the namespace's init (--as-pid-1): one process fewer a job than bubblewrap's own
+  // init, no signal from the job reaches it but those it handles (none that end it), it reaps what a
+  // step leaves behind (its waitpid loop takes every child), and /proc/1 shows it, not bubblewrap's
+  // command line.
   const args = [
     ...mounts,
     "--unshare-pid",
+    "--as-pid-1",
     ...userArgs(),
     "--die-with-parent",
     "--proc",

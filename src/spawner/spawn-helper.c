@@ -32,6 +32,9 @@
 // job's one bubblewrap sandbox, the parent of the job's processes inside it. It is not dumpable (a
 // step's environment, secrets included, passes through its memory: no process of the job reads it
 // through /proc or ptrace without CAP_SYS_PTRACE), and the server reads all it says as the job's.
+// It is the sandbox's PID 1: the kernel drops every signal a job's process sends it but SIGCHLD
+// (the only one it handles: SIGINT and SIGPIPE are ignored), and the loop that reaps its children
+// takes every process a step leaves behind too.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
