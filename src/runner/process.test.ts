@@ -93,7 +93,7 @@ describe("runProcess in a sandbox with a launcher", () => {
   });
 });
 
-const helper = compileC(resolve(import.meta.dirname, "../spawner/spawn-helper.c"));
+const helper = compileC(resolve(import.meta.dirname, "../spawner/spawn-helper.c"), { linkStatic: true });
 if (helper) startSpawnHelper(helper);
 
 /** Whether a process of this host runs `args` (a zombie counts as gone). */

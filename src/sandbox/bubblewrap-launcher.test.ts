@@ -11,7 +11,7 @@ import { startSpawnHelper } from "../spawner/index.js";
 import { JobSandbox, sandboxProblem } from "./bubblewrap.js";
 import { runCommand } from "./run-command.js";
 
-const helper = compileC(resolve(import.meta.dirname, "../spawner/spawn-helper.c"));
+const helper = compileC(resolve(import.meta.dirname, "../spawner/spawn-helper.c"), { linkStatic: true });
 if (helper) {
   startSpawnHelper(helper);
   await import("./bubblewrap.test.js");

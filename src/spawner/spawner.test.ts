@@ -23,7 +23,7 @@ const helpers = [
     name: "the compiled spawn helper",
     // Without a C compiler only the Node.js helper is tested.
     skip: cc === undefined,
-    make: () => compileC(resolve(import.meta.dirname, "spawn-helper.c")) ?? "",
+    make: () => compileC(resolve(import.meta.dirname, "spawn-helper.c"), { linkStatic: true }) ?? "",
   },
   {
     name: "the Node.js spawn helper",
