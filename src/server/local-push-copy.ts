@@ -108,10 +108,16 @@ function missingObjects(
  */
 function writeObject(clone: string, oid: string, file: Buffer): void {
   const target = looseObjectPath(clone, oid);
-  mkdirSync(dirname(target), { recursive: true });
   const temporary = join(dirname(target), `tmp_obj_gantry_${process.pid}_${oid}`);
   try {
-    writeFileSync(temporary, file, { flag: "wx", mode: 0o444 });
+    try {
+      writeFileSync(temporary, file, { flag: "wx", mode: 0o444 });
+    } catch (err) {
+      // The object's folder (objects/xx) made only when it is not there yet: most are.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(temporary, file, { flag: "wx", mode: 0o444 });
+    }
     renameSync(temporary, target);
   } catch (err) {
     rmSync(temporary, { force: true });
