@@ -4,8 +4,16 @@
 // startGantryServe and talk to it through apiClient); nothing here prints or asserts.
 import { execFileSync, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, totalmem } from "node:os";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
@@ -38,6 +46,18 @@ export const strippedEnv = [
   "npm_*",
 ];
 /** This process's environment without `strippedEnv`, plus `extra`, without CI. */
+/**
+ * A new folder for a server bench's repositories and its servers' data, under $GANTRY_BENCH_DIR,
+ * else /var/tmp (else the temp folder). Not under /tmp: a sandboxed job's /tmp is a folder of its
+ * own on disk, and its sandbox makes the path down to the job's folders inside it (≈ 10 folders a
+ * job, made and removed with each job) when they are under /tmp. An installed server's data (a
+ * home or /var/lib folder) never costs that.
+ */
+export function benchDir(prefix) {
+  const base = process.env.GANTRY_BENCH_DIR || (existsSync("/var/tmp") ? "/var/tmp" : tmpdir());
+  return mkdtempSync(join(base, prefix));
+}
+
 export function childEnv(extra = {}) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STRIPPED_ENV.test(k)));
   Object.assign(env, {

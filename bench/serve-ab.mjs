@@ -30,14 +30,13 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   rmdirSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -46,6 +45,7 @@ import {
   allJobs,
   apiClient,
   benchCommit,
+  benchDir,
   CLK_TCK,
   childEnv,
   describeMachine,
@@ -190,7 +190,7 @@ if (!opts["no-build"]) {
   }
 }
 
-const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-serveab-"));
+const tmpRoot = benchDir("gantry-serveab-");
 const env = childEnv({ GANTRY_HOME: join(tmpRoot, "gantry-home"), GANTRY_ADMIN_TOKEN: TOKEN });
 const git = (cwd, ...args) =>
   execFileSync("git", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] }).toString();

@@ -33,14 +33,13 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -51,6 +50,7 @@ import {
   allJobs,
   apiClient,
   benchCommit,
+  benchDir,
   childEnv,
   describeMachine,
   githubPushDelivery,
@@ -134,7 +134,7 @@ function pressureSince(start) {
   };
 }
 
-const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-servebench-"));
+const tmpRoot = benchDir("gantry-servebench-");
 const env = childEnv({ GANTRY_HOME: join(tmpRoot, "gantry-home"), GANTRY_ADMIN_TOKEN: TOKEN });
 
 /** `node bin/gantry.js run ARGS` in `cwd`; resolves at its exit (a failure is said, not thrown). */
