@@ -92,6 +92,8 @@ const nsToWallMs = (ns) => Number(BigInt(ns) / 1000n) / 1000;
 const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-sandboxbench-"));
 const env = childEnv({ GANTRY_HOME: join(tmpRoot, "gantry-home"), GANTRY_ADMIN_TOKEN: TOKEN });
 const timed = (command, args, o = {}) => timedChild(command, args, { env, ...o });
+/** What a sandboxed step sees as its PID 1 (/proc/1/comm): the job's launcher, or the keeper's bwrap. */
+const SANDBOX_INITS = ["gantry-launcher", "bwrap"];
 const git = (cwd, ...args) => gitIn(cwd, env, ...args);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The q-quantile (0..1) of a series, nearest-rank. */
@@ -330,8 +332,9 @@ try {
           const pid1 = /pid1=(\S+)/.exec(out)?.[1];
           if (code !== 0 || !ns)
             return reject(new Error(`gantry run --isolation ${isolation}: ${code}\n${out}${stderr}`));
-          // The proof the step ran in the sandbox: its PID 1 is the keeper (bwrap), not the host's init.
-          if ((isolation === "sandbox") !== (pid1 === "bwrap"))
+          // The proof the step ran in the sandbox: its PID 1 is the job's launcher (or, without the
+          // compiled helper, the keeper's bwrap), not the host's init.
+          if ((isolation === "sandbox") !== SANDBOX_INITS.includes(pid1))
             return reject(new Error(`--isolation ${isolation}, but the step saw PID 1 = ${pid1}`));
           done({ stepMs: nsToWallMs(ns) - t0, firstLineMs: firstLineAt - p0, exitMs: exitAt - p0 });
         });
@@ -496,7 +499,7 @@ try {
         .trim()
         .split("\n");
       if (run.conclusion !== "success") throw new Error(`serve (${iso}): run ${runId} ${run.conclusion}`);
-      if ((iso === "sandbox") !== (pid1 === "bwrap"))
+      if ((iso === "sandbox") !== SANDBOX_INITS.includes(pid1))
         throw new Error(`serve (${iso}): the step saw PID 1 = ${pid1}`);
       return nsToWallMs(ns) - t0;
     };

@@ -30,11 +30,15 @@ describe.skipIf(!helper || sandboxProblem() !== undefined)("JobSandbox with its 
       writable: [],
     });
     try {
-      const r = await runCommand("sh", ["-c", "echo $PPID; tr '\\0' ' ' < /proc/$PPID/cmdline; echo"], {
-        cwd: join(jobDir, "ws"),
-        sandbox,
-      });
-      expect(r.stdout).toMatch(/^1\n\S+ --sandbox \n$/);
+      const r = await runCommand(
+        "sh",
+        ["-c", "echo $PPID; tr '\\0' ' ' < /proc/$PPID/cmdline; echo; cat /proc/1/comm"],
+        {
+          cwd: join(jobDir, "ws"),
+          sandbox,
+        },
+      );
+      expect(r.stdout).toMatch(/^1\n\S+ --sandbox \ngantry-launcher\n$/);
       // Not dumpable: its memory, descriptors and environment are no step's to read.
       const probe = await runCommand(
         "sh",

@@ -670,7 +670,11 @@ static void close_inherited_on_exec(void) {
 
 int main(int argc, char **argv) {
   close_inherited_on_exec();
-  if (argc > 1 && strcmp(argv[1], "--sandbox") == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die();
+  if (argc > 1 && strcmp(argv[1], "--sandbox") == 0) {
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die();
+    // Named in ps and /proc/PID/comm for what it is, not `4` (it is exec'd from /proc/self/fd/4).
+    prctl(PR_SET_NAME, "gantry-launcher", 0, 0, 0);
+  }
   req_fd = move_up(0, O_NONBLOCK);
   rep_fd = move_up(1, O_NONBLOCK);
   if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) die();
