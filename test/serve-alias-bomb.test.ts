@@ -112,7 +112,10 @@ describe("gantry serve: a pushed YAML alias bomb", () => {
 
     s.proc.kill("SIGTERM");
     expect(await exited(s.proc)).toBe(0);
-    expect(s.stderr()).toContain("drained; stopped");
+    await until(
+      async () => s.stderr(),
+      (text) => text.includes("drained; stopped"),
+    );
   });
 });
 

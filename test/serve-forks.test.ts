@@ -448,6 +448,9 @@ describe("gantry serve: webhook replays", () => {
     // Nothing more starts: give a wrongly started run time to appear, then count.
     await new Promise((done) => setTimeout(done, 1500));
     expect(await runs(s)).toHaveLength(2);
-    expect(s.stderr()).toContain(`delivery ${id} is a replay`);
+    await until(
+      async () => s.stderr(),
+      (text) => text.includes(`delivery ${id} is a replay`),
+    );
   });
 });

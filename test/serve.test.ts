@@ -167,7 +167,10 @@ describe("gantry serve: a graceful stop", () => {
     expect(s.proc.exitCode).toBeNull();
     writeFileSync(join(shared, "release"), "");
     expect(await exited(s.proc)).toBe(0);
-    expect(s.stderr()).toContain("drained; stopped");
+    await until(
+      async () => s.stderr(),
+      (text) => text.includes("drained; stopped"),
+    );
     expect(readFileSync(join(shared, "ran"), "utf8")).toBe("first\n");
 
     const again = await serve(args, { GANTRY_ADMIN_TOKEN: token });
@@ -187,7 +190,10 @@ describe("gantry serve: a graceful stop", () => {
     killAfterTest(step);
     s.proc.kill("SIGTERM");
     expect(await exited(s.proc)).toBe(0);
-    expect(s.stderr()).toContain("jobs still running after 0.5 s were stopped");
+    await until(
+      async () => s.stderr(),
+      (text) => text.includes("jobs still running after 0.5 s were stopped"),
+    );
     expect(alive(step)).toBe(false);
 
     const again = await serve(args, { GANTRY_ADMIN_TOKEN: token });
