@@ -29,45 +29,25 @@ describe.skipIf(!helper || sandboxProblem() !== undefined)("JobSandbox with its 
       readOnly: [],
       writable: [],
     });
+    // A shell script run in the sandbox, from `cwd`; what it printed.
+    const sh = async (script: string, cwd = "/") =>
+      (await runCommand("sh", ["-c", script], { cwd, sandbox })).stdout;
     try {
-      const r = await runCommand(
-        "sh",
-        ["-c", "echo $PPID; tr '\\0' ' ' < /proc/$PPID/cmdline; echo; cat /proc/1/comm"],
-        {
-          cwd: join(jobDir, "ws"),
-          sandbox,
-        },
+      const seen = await sh(
+        "echo $PPID; tr '\\0' ' ' < /proc/$PPID/cmdline; echo; cat /proc/1/comm",
+        join(jobDir, "ws"),
       );
-      expect(r.stdout).toMatch(/^1\n\S+ --sandbox \ngantry-launcher\n$/);
+      expect(seen).toMatch(/^1\n\S+ --sandbox \ngantry-launcher\n$/);
       // Not dumpable: its memory, descriptors and environment are no step's to read.
-      const probe = await runCommand(
-        "sh",
-        ["-c", "cat /proc/1/maps /proc/1/environ >/dev/null 2>&1 || echo denied"],
-        {
-          cwd: "/",
-          sandbox,
-        },
-      );
-      expect(probe.stdout).toBe("denied\n");
+      expect(await sh("cat /proc/1/maps /proc/1/environ >/dev/null 2>&1 || echo denied")).toBe("denied\n");
       // The kernel drops what a process of the namespace sends its init, root's SIGKILL included.
-      const kill = await runCommand(
-        "sh",
-        ["-c", "kill -KILL 1; kill -TERM 1; kill -HUP 1; sleep 0.2; echo alive"],
-        {
-          cwd: "/",
-          sandbox,
-        },
-      );
-      expect(kill.stdout).toBe("alive\n");
+      expect(await sh("kill -KILL 1; kill -TERM 1; kill -HUP 1; sleep 0.2; echo alive")).toBe("alive\n");
       // What a step leaves running is the launcher's once the step ends, and reaped when it exits.
-      const left = await runCommand("sh", ["-c", "sleep 0.2 & echo $!"], { cwd: "/", sandbox });
-      const orphan = left.stdout.trim();
-      const after = await runCommand(
-        "sh",
-        ["-c", `sleep 0.6; cat /proc/${orphan}/stat 2>/dev/null || echo reaped; echo still launched`],
-        { cwd: "/", sandbox },
+      const orphan = (await sh("sleep 0.2 & echo $!")).trim();
+      const after = await sh(
+        `sleep 0.6; cat /proc/${orphan}/stat 2>/dev/null || echo reaped; echo still launched`,
       );
-      expect(after.stdout).toBe("reaped\nstill launched\n");
+      expect(after).toBe("reaped\nstill launched\n");
     } finally {
       sandbox.close();
     }
