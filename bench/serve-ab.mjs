@@ -25,6 +25,8 @@
 //          --jobs N (250)  --slots N (8)  --rounds N (1, section 2)  --steps N (1: `run:` steps per job, section 2)  --sections 1,2 (3 and 4 too on request)
 //          --isolation sandbox|none  --profile DIR (servers run with --cpu-prof into DIR/<build>-<section>)
 //          --no-build  --keep  --out FILE
+// Its repositories and servers' data go in a new folder under $GANTRY_BENCH_DIR, else /var/tmp (not /tmp:
+// see benchDir in bench/measure.mjs).
 import { execFileSync, spawn } from "node:child_process";
 import {
   chmodSync,

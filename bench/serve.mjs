@@ -28,6 +28,8 @@
 //          --peer-events N (100)  --peer-jobs N (200)
 //          --no-build  --keep  --out FILE  --gantry FILE (another build's bin/gantry.js)
 //          --isolation sandbox|none (the jobs', sandbox by default as the server's)
+// Its repositories and servers' data go in a new folder under $GANTRY_BENCH_DIR, else /var/tmp (not /tmp:
+// see benchDir in bench/measure.mjs).
 import { execFileSync, spawn } from "node:child_process";
 import {
   chmodSync,
