@@ -33,9 +33,9 @@
 //          --server-log DIR (each server's stdout and stderr, as DIR/<name>.log, once it stops)
 //          --no-build  --keep  --out FILE
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -45,6 +45,7 @@ import {
   allJobs,
   apiClient,
   benchCommit,
+  benchDir,
   childEnv,
   describeMachine,
   log,
@@ -110,7 +111,7 @@ const loadNow = () => readFileSync("/proc/loadavg", "utf8").trim();
 /** The noise since `start` with the load average as /proc/loadavg gives it. */
 const noise = (start) => ({ ...noiseSince(start), loadavg: loadNow() });
 
-const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-growthbench-"));
+const tmpRoot = benchDir("gantry-growthbench-");
 const env = childEnv({ GANTRY_HOME: join(tmpRoot, "gantry-home"), GANTRY_ADMIN_TOKEN: TOKEN });
 const api = apiClient(TOKEN);
 const git = (cwd, ...args) =>

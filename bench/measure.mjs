@@ -45,7 +45,6 @@ export const strippedEnv = [
   ...Object.keys(process.env).filter((k) => STRIPPED_ENV.test(k) && !/^npm_/i.test(k)),
   "npm_*",
 ];
-/** This process's environment without `strippedEnv`, plus `extra`, without CI. */
 /**
  * A new folder for a server bench's repositories and its servers' data, under $GANTRY_BENCH_DIR,
  * else /var/tmp (else the temp folder). Not under /tmp: a sandboxed job's /tmp is a folder of its
@@ -58,6 +57,7 @@ export function benchDir(prefix) {
   return mkdtempSync(join(base, prefix));
 }
 
+/** This process's environment without `strippedEnv`, plus `extra`, without CI. */
 export function childEnv(extra = {}) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STRIPPED_ENV.test(k)));
   Object.assign(env, {

@@ -18,8 +18,8 @@
 // Options: --rounds N (40, section 1)  --start-runs N (15)  --chain-runs N (5)  --jobs N (100)
 //          --events N (30, per server)  --sections 1,2,3,4  --no-build  --keep  --out FILE
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { homedir, loadavg, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { homedir, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -27,6 +27,7 @@ import { parseArgs } from "node:util";
 import {
   apiClient,
   benchCommit,
+  benchDir,
   chainWorkflow,
   childEnv,
   childrenCpuMs,
@@ -89,7 +90,7 @@ const wallOffsetMs = (() => {
 const wallMs = () => wallOffsetMs + performance.now();
 const nsToWallMs = (ns) => Number(BigInt(ns) / 1000n) / 1000;
 
-const tmpRoot = mkdtempSync(join(tmpdir(), "gantry-sandboxbench-"));
+const tmpRoot = benchDir("gantry-sandboxbench-");
 const env = childEnv({ GANTRY_HOME: join(tmpRoot, "gantry-home"), GANTRY_ADMIN_TOKEN: TOKEN });
 const timed = (command, args, o = {}) => timedChild(command, args, { env, ...o });
 /** What a sandboxed step sees as its PID 1 (/proc/1/comm): the job's launcher, or the keeper's bwrap. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commitFiles, makeRemote } from "./git-remote.js";
 import { gantry, makeRepo } from "./harness.js";
-import { api, exited, type Serve, serve, serveWithConfig, until } from "./serve-harness.js";
+import { api, exited, type Serve, serve, serveWithConfig, until, untilSaid } from "./serve-harness.js";
 
 const TOKEN = "e2e-admin-token";
 
@@ -112,10 +112,7 @@ describe("gantry serve: a pushed YAML alias bomb", () => {
 
     s.proc.kill("SIGTERM");
     expect(await exited(s.proc)).toBe(0);
-    await until(
-      async () => s.stderr(),
-      (text) => text.includes("drained; stopped"),
-    );
+    await untilSaid(s, "drained; stopped");
   });
 });
 

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gantry, git, makeRepo, scratch } from "./harness.js";
-import { api, type Serve, serveWithConfig, until } from "./serve-harness.js";
+import { api, type Serve, serveWithConfig, until, untilSaid } from "./serve-harness.js";
 
 const TOKEN = "chain-admin-token";
 
@@ -241,10 +241,7 @@ describe("gantry serve: workflow_run", () => {
       expect((await call(s, "GET", `/actions/runs/${refused.id}/jobs`)).json.total_count).toBe(0);
     }
     const said = `acme/app: E (.github/workflows/e.yml) ${reason.split(": ").slice(1).join(": ")}`;
-    await until(
-      async () => s.stderr(),
-      (text) => text.includes(said),
-    );
+    await untilSaid(s, said);
     // Eighteen runs, one after another along the chain: more than the default minute on a busy machine.
   }, 240_000);
 });

@@ -12,7 +12,7 @@ import { hmacSha256 } from "../src/triggers/index.js";
 import { clearTextInStore, queryStore } from "./db-query.js";
 import { commitFiles, makeRemote, type Remote } from "./git-remote.js";
 import { BIN, git } from "./harness.js";
-import { api, type Serve, serveWithConfig, until } from "./serve-harness.js";
+import { api, type Serve, serveWithConfig, until, untilSaid } from "./serve-harness.js";
 
 const TOKEN = "e2e-fork-admin-token";
 const HOOK_SECRET = "fork-test-webhook-secret";
@@ -448,9 +448,6 @@ describe("gantry serve: webhook replays", () => {
     // Nothing more starts: give a wrongly started run time to appear, then count.
     await new Promise((done) => setTimeout(done, 1500));
     expect(await runs(s)).toHaveLength(2);
-    await until(
-      async () => s.stderr(),
-      (text) => text.includes(`delivery ${id} is a replay`),
-    );
+    await untilSaid(s, `delivery ${id} is a replay`);
   });
 });

@@ -177,6 +177,17 @@ export async function until<T>(ask: () => Promise<T>, check: (value: T) => boole
   }
 }
 
+/**
+ * Waits until the server has said `text` on its stderr: a line comes through a pipe, so it may be
+ * read after the HTTP answer or the exit event that followed it.
+ */
+export async function untilSaid(s: { stderr: () => string }, text: string): Promise<void> {
+  await until(
+    async () => s.stderr(),
+    (said) => said.includes(text),
+  );
+}
+
 /** Every file under `dir` (one removed while it is listed is skipped). */
 export function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN, makeRepo } from "./harness.js";
-import { api, exited, type Serve, serve, serveWithConfig, until } from "./serve-harness.js";
+import { api, exited, type Serve, serve, serveWithConfig, until, untilSaid } from "./serve-harness.js";
 
 const ADMIN = "gantry_runners_e2e_admin_token";
 
@@ -243,10 +243,7 @@ describe("runner machines", () => {
     const log = await logOf(s, job.id as number);
     expect(log).toContain("finished on taker");
     // The first runner's step went on (it slept through the pause) but its word counts no more.
-    await until(
-      async () => paused.stderr(),
-      (e) => e.includes("took the job back"),
-    );
+    await untilSaid(paused, "took the job back");
     expect(await logOf(s, job.id as number)).not.toContain("finished on paused");
   }, 120_000);
 

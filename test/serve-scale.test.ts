@@ -15,7 +15,7 @@ import { commitFiles, makeRemote } from "./git-remote.js";
 import { BIN, git } from "./harness.js";
 import { postgresAvailable, startPostgres, type TestPostgres } from "./postgres.js";
 import { startS3Server, type TestS3Server } from "./s3-server.js";
-import { api, exited, killAfterTest, type Serve, serve, until } from "./serve-harness.js";
+import { api, exited, killAfterTest, type Serve, serve, until, untilSaid } from "./serve-harness.js";
 
 const TOKEN = "scale-admin-token";
 
@@ -179,10 +179,7 @@ jobs:
         return s;
       };
       const a = await start();
-      await until(
-        async () => a.stderr(),
-        (text) => text.includes("this server leads now"),
-      );
+      await untilSaid(a, "this server leads now");
       const b = await start();
       const token = (await api(b, TOKEN, "POST", "/actions/runners/registration-token")).json.token as string;
       // Each runner knows both servers; the first it names is where it goes while that one answers.
@@ -295,10 +292,7 @@ jobs:
       );
       a.proc.kill("SIGKILL");
       await exited(a.proc);
-      await until(
-        async () => b.stderr(),
-        (text) => text.includes(`adopted run ${id2} `),
-      );
+      await untilSaid(b, `adopted run ${id2} `);
       writeFileSync(join(shared, `go-${id2}`), "");
       const done = await until(
         () => api(b, TOKEN, "GET", `/repos/acme/app/actions/runs/${id2}`),

@@ -13,7 +13,7 @@ import { queryStore } from "./db-query.js";
 import { commitFiles, makeRemote } from "./git-remote.js";
 import { git } from "./harness.js";
 import { postgresAvailable, startPostgres, type TestPostgres } from "./postgres.js";
-import { api, exited, killAfterTest, type Serve, serve, until } from "./serve-harness.js";
+import { api, exited, killAfterTest, type Serve, serve, until, untilSaid } from "./serve-harness.js";
 
 const TOKEN = "servers-admin-token";
 
@@ -140,10 +140,7 @@ describe.runIf(postgresAvailable("two gantry serve on one PostgreSQL"))(
       const a = await start();
       servers.push(a);
       // A leads (it came first): it polls and ticks.
-      await until(
-        async () => a.stderr(),
-        (text) => text.includes("this server leads now"),
-      );
+      await untilSaid(a, "this server leads now");
       const b = await start();
       servers.push(b);
       expect(b.stderr()).not.toContain("this server leads now");
@@ -210,15 +207,9 @@ describe.runIf(postgresAvailable("two gantry serve on one PostgreSQL"))(
       await exited(a.proc);
       // With its machine: B reads nothing of A's disk (here, the same machine's) from now on.
       rmSync(a.dir, { recursive: true, force: true });
-      await until(
-        async () => b.stderr(),
-        (text) => text.includes("this server leads now"),
-      );
+      await untilSaid(b, "this server leads now");
       const leadAt = Date.now();
-      await until(
-        async () => b.stderr(),
-        (text) => text.includes(`adopted run ${id} `),
-      );
+      await untilSaid(b, `adopted run ${id} `);
       const adoptedAt = Date.now();
       process.stderr.write(
         `\nserve-servers: after SIGKILL of the leader, the other led in ${leadAt - killedAt} ms and adopted its run in ${adoptedAt - killedAt} ms\n`,
@@ -304,10 +295,7 @@ describe.runIf(postgresAvailable("two gantry serve on one PostgreSQL"))(
       const env = { GANTRY_MASTER_KEY: randomBytes(32).toString("hex") };
       const a = await startServer(config, database, blobs, env);
       servers.push(a);
-      await until(
-        async () => a.stderr(),
-        (text) => text.includes("this server leads now"),
-      );
+      await untilSaid(a, "this server leads now");
       const b = await startServer(config, database, blobs, env);
       servers.push(b);
       const dispatch = async (s: Serve) => {

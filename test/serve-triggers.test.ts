@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { polledOnce } from "./db-query.js";
 import { commitFiles, makeRemote } from "./git-remote.js";
 import { gantry, git } from "./harness.js";
-import { serveWithConfig, until } from "./serve-harness.js";
+import { serveWithConfig, until, untilSaid } from "./serve-harness.js";
 
 const TOKEN = "e2e-admin-token";
 const CI = `name: CI
@@ -121,10 +121,7 @@ describe("gantry serve: pushes start runs", () => {
     expect(res.status).toBe(401);
     // The server's log line reaches this process through a pipe: it may come after the answer.
     const said = "POST /hooks/github: 401 X-Hub-Signature-256 does not match the body";
-    await until(
-      async () => s.stderr(),
-      (text) => text.includes(said),
-    );
+    await untilSaid(s, said);
     expect(await listRuns(s.url)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { alive, gantry, makeRepo, scratch } from "./harness.js";
-import { api, exited, killAfterTest, serve, serveWithConfig, until } from "./serve-harness.js";
+import { api, exited, killAfterTest, serve, serveWithConfig, until, untilSaid } from "./serve-harness.js";
 
 describe("gantry serve", () => {
   it("prints a generated admin token once, and keeps only its hash", async () => {
@@ -159,18 +159,12 @@ describe("gantry serve: a graceful stop", () => {
     const shared = scratch();
     const { s, run, args } = await twoJobServer(shared, []);
     s.proc.kill("SIGTERM");
-    await until(
-      async () => s.stderr(),
-      (e) => e.includes("draining: 1 running job(s)"),
-    );
+    await untilSaid(s, "draining: 1 running job(s)");
     // Still up: the job it waits for has not finished.
     expect(s.proc.exitCode).toBeNull();
     writeFileSync(join(shared, "release"), "");
     expect(await exited(s.proc)).toBe(0);
-    await until(
-      async () => s.stderr(),
-      (text) => text.includes("drained; stopped"),
-    );
+    await untilSaid(s, "drained; stopped");
     expect(readFileSync(join(shared, "ran"), "utf8")).toBe("first\n");
 
     const again = await serve(args, { GANTRY_ADMIN_TOKEN: token });
@@ -190,10 +184,7 @@ describe("gantry serve: a graceful stop", () => {
     killAfterTest(step);
     s.proc.kill("SIGTERM");
     expect(await exited(s.proc)).toBe(0);
-    await until(
-      async () => s.stderr(),
-      (text) => text.includes("jobs still running after 0.5 s were stopped"),
-    );
+    await untilSaid(s, "jobs still running after 0.5 s were stopped");
     expect(alive(step)).toBe(false);
 
     const again = await serve(args, { GANTRY_ADMIN_TOKEN: token });

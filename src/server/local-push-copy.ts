@@ -109,14 +109,15 @@ function missingObjects(
 function writeObject(clone: string, oid: string, file: Buffer): void {
   const target = looseObjectPath(clone, oid);
   const temporary = join(dirname(target), `tmp_obj_gantry_${process.pid}_${oid}`);
+  const write = () => writeFileSync(temporary, file, { flag: "wx", mode: 0o444 });
   try {
     try {
-      writeFileSync(temporary, file, { flag: "wx", mode: 0o444 });
+      write();
     } catch (err) {
       // The object's folder (objects/xx) made only when it is not there yet: most are.
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(temporary, file, { flag: "wx", mode: 0o444 });
+      write();
     }
     renameSync(temporary, target);
   } catch (err) {
