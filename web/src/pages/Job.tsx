@@ -112,6 +112,7 @@ export function Job({ owner, repo, id }: Props) {
   const [live, setLive] = useState<Record<string, string>>({});
   useLive(
     (e) => {
+      if (!e) return job.reload();
       if (e.type === "step:completed" && e.name)
         setLive((s) => ({ ...s, [e.name as string]: String(e.conclusion) }));
       if (

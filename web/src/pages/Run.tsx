@@ -45,7 +45,8 @@ export function Run({ owner, repo, id }: Props) {
   useLive(
     (e) => {
       // A job held by (or let through) an environment's rules changes the run's status too.
-      if (e.type.startsWith("run:") || e.type === "job:waiting" || e.type === "job:started") run.reload();
+      if (!e || e.type.startsWith("run:") || e.type === "job:waiting" || e.type === "job:started")
+        run.reload();
       if (latest) jobs.reload();
     },
     (e) => e.runId === id,
