@@ -26,6 +26,17 @@ function open(s: Serve): Promise<{ socket: Socket; answer: () => string; closed:
   });
 }
 
+/** Resolves when `socket` drains (its listener gone either way, so waits do not pile up). */
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off("drain", done).off("close", done);
+      resolve();
+    };
+    socket.on("drain", done).on("close", done);
+  });
+}
+
 /**
  * Waits until the answer has its head (status line and headers), the connection closed, or 30 s
  * passed (a server waiting for the body it should have refused: the test fails on what it has).
@@ -105,8 +116,8 @@ describe("gantry serve: request limits on the wire", () => {
     const chunk = `${(1024 * 1024).toString(16)}\r\n${"x".repeat(1024 * 1024)}\r\n`;
     let sent = 0;
     while (!signed.answer().includes("\r\n\r\n") && !signed.socket.destroyed && sent < 64) {
-      if (!signed.socket.write(chunk))
-        await new Promise((r) => signed.socket.once("drain", r).once("close", r));
+      // Backpressure: wait for the buffer to drain, or for the server to have closed on us.
+      if (!signed.socket.write(chunk)) await Promise.race([drained(signed.socket), signed.closed]);
       sent++;
     }
     expect(await head(signed)).toMatch(/^HTTP\/1\.1 413 /);
