@@ -5,6 +5,7 @@
 // connecting, or while the server was away, loads again instead of showing what no longer is.
 import { useEffect, useRef } from "react";
 import { streamUrl } from "./api.js";
+import { bursts } from "./live-bursts.js";
 
 export interface LiveEvent {
   type: string;
@@ -64,37 +65,29 @@ function close(): void {
 }
 
 /**
- * Calls `fn` for the live events `when` takes (all, without it), at most once per `ms` for a
- * burst (the last event of the burst is passed): pages refetch what changed instead of replaying
- * every event. `fn(undefined)` when the stream (re)connects, whatever `when` says: the events
- * before it were missed, so what `fn` reloads must be loaded again.
+ * Calls `fn` with the live events `when` takes (all, without it), once per burst of `ms`: pages
+ * refetch what changed instead of replaying every event. `fn(undefined)` when the stream
+ * (re)connects, whatever `when` says: the events before it were missed, so what `fn` reloads must
+ * be loaded again.
  */
-export function useLive(fn: Listener, when?: (e: LiveEvent) => boolean, ms = 250): void {
+export function useLive(
+  fn: (events: LiveEvent[] | undefined) => void,
+  when?: (e: LiveEvent) => boolean,
+  ms = 250,
+): void {
   const latest = useRef({ fn, when });
   latest.current = { fn, when };
   useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // What the burst passes: its last event, or undefined once the stream reconnected in it.
-    let pending: { e: LiveEvent | undefined } | undefined;
-    let resync = false;
+    const burst = bursts<LiveEvent>((events) => latest.current.fn(events), ms);
     const listener: Listener = (e) => {
       if (e && latest.current.when && !latest.current.when(e)) return;
-      resync ||= e === undefined;
-      pending = { e: resync ? undefined : e };
-      if (timer) return;
-      timer = setTimeout(() => {
-        timer = undefined;
-        const passed = pending;
-        pending = undefined;
-        resync = false;
-        if (passed) latest.current.fn(passed.e);
-      }, ms);
+      burst.hear(e);
     };
     listeners.add(listener);
     open();
     return () => {
       listeners.delete(listener);
-      if (timer) clearTimeout(timer);
+      burst.stop();
       if (listeners.size === 0) close();
     };
   }, [ms]);

@@ -15,7 +15,7 @@ import { logStepState } from "../components/log-step-state.js";
 import { StatusIcon, stateLabel } from "../components/StatusIcon.js";
 import { silentSteps } from "../components/silent-steps.js";
 import { durationBetween, stateOf } from "../format.js";
-import { useLive } from "../live.js";
+import { type LiveEvent, useLive } from "../live.js";
 import { LogModel } from "../log/log-model.js";
 import { Link, useLocation, useTitle } from "../router.js";
 import { useData } from "../use-data.js";
@@ -111,17 +111,18 @@ export function Job({ owner, repo, id }: Props) {
   const log = useJobLog(path, done.current);
   const [live, setLive] = useState<Record<string, string>>({});
   useLive(
-    (e) => {
-      if (!e) return job.reload();
-      if (e.type === "step:completed" && e.name)
-        setLive((s) => ({ ...s, [e.name as string]: String(e.conclusion) }));
-      if (
+    (events) => {
+      if (!events) return job.reload();
+      const ended: Record<string, string> = {};
+      for (const e of events)
+        if (e.type === "step:completed" && e.name) ended[e.name as string] = String(e.conclusion);
+      if (Object.keys(ended).length > 0) setLive((s) => ({ ...s, ...ended }));
+      const changed = (e: LiveEvent) =>
         e.type.startsWith("step:") ||
         e.type === "job:completed" ||
         e.type === "run:completed" ||
-        e.type === "job:started"
-      )
-        job.reload();
+        e.type === "job:started";
+      if (events.some(changed)) job.reload();
     },
     (e) =>
       !!j &&

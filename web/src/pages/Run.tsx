@@ -10,7 +10,7 @@ import { StatusIcon, stateLabel } from "../components/StatusIcon.js";
 import { Summaries } from "../components/Summaries.js";
 import { durationBetween, shortSha, stateOf, timeAgo } from "../format.js";
 import { buildGraph, type GraphJobDef } from "../graph/model.js";
-import { useLive } from "../live.js";
+import { type LiveEvent, useLive } from "../live.js";
 import { Link, useLocation, useTitle, withQuery } from "../router.js";
 import { useData } from "../use-data.js";
 import { useNow } from "../use-now.js";
@@ -43,10 +43,11 @@ export function Run({ owner, repo, id }: Props) {
     `${base}/graph`,
   );
   useLive(
-    (e) => {
+    (events) => {
       // A job held by (or let through) an environment's rules changes the run's status too.
-      if (!e || e.type.startsWith("run:") || e.type === "job:waiting" || e.type === "job:started")
-        run.reload();
+      const ofRun = (e: LiveEvent) =>
+        e.type.startsWith("run:") || e.type === "job:waiting" || e.type === "job:started";
+      if (!events || events.some(ofRun)) run.reload();
       if (latest) jobs.reload();
     },
     (e) => e.runId === id,
