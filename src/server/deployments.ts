@@ -15,16 +15,7 @@ import type {
 } from "../store/index.js";
 import type { RepoEvent } from "../triggers/index.js";
 import { eventAt, repositoryPayload } from "./dispatch-event.js";
-import { pageUrl } from "./github-shapes.js";
-
-function nodeId(kind: string, id: number): string {
-  return Buffer.from(`${kind}${id}`).toString("base64");
-}
-
-/** GitHub's timestamps: ISO-8601 to the second. */
-function githubTime(iso: string): string {
-  return iso.replace(/\.\d+Z$/, "Z");
-}
+import { githubTime, nodeId, pageUrl } from "./github-shapes.js";
 
 function apiOf(base: string, repo: Repo): string {
   return `${base}/api/v1/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}`;

@@ -14,6 +14,7 @@ import {
 } from "../delivery/index.js";
 import { environmentNameProblem } from "../secrets/index.js";
 import type { Environment, EnvironmentRefPolicy, Repo, Store, User } from "../store/index.js";
+import { githubTime, nodeId } from "./github-shapes.js";
 import { userJson } from "./user-shapes.js";
 
 /** A refusal: the status and GitHub's errors. */
@@ -25,15 +26,6 @@ export class EnvironmentError extends Error {
   ) {
     super(message);
   }
-}
-
-function nodeId(kind: string, id: number): string {
-  return Buffer.from(`${kind}${id}`).toString("base64");
-}
-
-/** GitHub's timestamps: ISO-8601 to the second. */
-function githubTime(iso: string): string {
-  return iso.replace(/\.\d+Z$/, "Z");
 }
 
 function repoPath(repo: Repo): string {

@@ -4,6 +4,16 @@ import type { CommitChecks } from "./commit-checks.js";
 import { BUILT_IN_RUNNER_ID } from "./runner-status.js";
 import type { CombinedStatusJson, JobJson, RunJson } from "./schemas.js";
 
+/** GitHub's node_id: the kind's prefix and the id, in base64. */
+export function nodeId(kind: string, id: number): string {
+  return Buffer.from(`${kind}${id}`).toString("base64");
+}
+
+/** GitHub's timestamps: ISO-8601 to the second. */
+export function githubTime(iso: string): string {
+  return iso.replace(/\.\d+Z$/, "Z");
+}
+
 function repository(repo: Repo) {
   return {
     id: repo.id,

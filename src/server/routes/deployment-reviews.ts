@@ -9,16 +9,9 @@ import type { DeploymentReview, Environment, Repo, Store } from "../../store/ind
 import { callerOf, repoAccess } from "../access.js";
 import { baseUrl, bodyOf, HttpError, idParam, type ServerContext } from "../context.js";
 import type { PendingGate, ReviewCaller } from "../environment-gate.js";
+import { githubTime, nodeId } from "../github-shapes.js";
 import { reviewBody } from "../review-schemas.js";
 import { userJson } from "../user-shapes.js";
-
-function nodeId(kind: string, id: number): string {
-  return Buffer.from(`${kind}${id}`).toString("base64");
-}
-
-function githubTime(iso: string): string {
-  return iso.replace(/\.\d+Z$/, "Z");
-}
 
 /** An environment as GitHub names one in a pending deployment or an approval. */
 function environmentLink(base: string, repo: Repo, env: { id: number; name: string }) {

@@ -11,15 +11,11 @@ import { environmentNameProblem, type Scope, SecretsError, type SecretVault } fr
 import type { Repo, StoredSecret, StoredVariable } from "../../store/index.js";
 import { repoAccess, requireSiteAdmin } from "../access.js";
 import { bodyOf, HttpError, queryOf, type ServerContext } from "../context.js";
+import { githubTime } from "../github-shapes.js";
 import { githubPageFields, pageOf } from "../paging.js";
 import { createVariableBody, patchVariableBody, putSecretBody } from "../secret-schemas.js";
 
 const pageQuery = z.object(githubPageFields);
-
-/** GitHub's timestamps: ISO-8601 to the second. */
-function githubTime(iso: string): string {
-  return iso.replace(/\.\d+Z$/, "Z");
-}
 
 /** What a level of the API is: its paths' prefix and who may use it. */
 interface Level {
