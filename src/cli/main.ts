@@ -46,6 +46,8 @@ A server's people (GANTRY_SERVER, GANTRY_TOKEN):
   gantry audit verify FILE --public-key KEY   exits 0 when the export is whole, else names the entry
   gantry evidence --env NAME [--since TIME] [--format json|csv]  change evidence: each deployment
                                 with its commit, pull request, CI runs, trigger and approvals
+  gantry metrics --env NAME [--since TIME]  delivery metrics (DORA): deployment frequency, lead
+                                time for changes, change failure rate, time to restore
 `;
 
 // Each command loads on use: the server's modules (Hono, Kysely, SQLite) and the client's must not
@@ -114,6 +116,8 @@ async function main(argv: string[]): Promise<number> {
         return await (await import("./audit.js")).auditCommand(rest);
       case "evidence":
         return await (await import("./evidence.js")).evidenceCommand(rest);
+      case "metrics":
+        return await (await import("./metrics.js")).metricsCommand(rest);
       case undefined:
       case "help":
       case "--help":

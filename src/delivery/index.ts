@@ -12,6 +12,12 @@ export {
   STATUS_STATES,
 } from "./deployment-body.js";
 export {
+  type DeploymentOutcome,
+  type DoraMetrics,
+  type DoraWindow,
+  doraMetrics,
+} from "./dora.js";
+export {
   applyEnvironmentBody,
   type BranchPolicySetting,
   branchPolicyBody,

@@ -15,6 +15,7 @@ import { environmentRoutes } from "./routes/environments.js";
 import { eventRoutes } from "./routes/events.js";
 import { evidenceRoutes } from "./routes/evidence.js";
 import { jobRoutes } from "./routes/jobs.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { oidcRoutes } from "./routes/oidc.js";
 import { pullRoutes } from "./routes/pulls.js";
 import { refRoutes } from "./routes/refs.js";
@@ -119,6 +120,7 @@ export function createApp(ctx: ServerContext): Hono {
   api.route("/", deploymentReviewRoutes(ctx));
   api.route("/", deploymentRoutes(ctx));
   api.route("/", evidenceRoutes(ctx));
+  api.route("/", metricsRoutes(ctx));
   api.route("/", userRoutes(ctx));
   api.route("/", tokenRoutes(ctx));
   api.route("/", collaboratorRoutes(ctx));

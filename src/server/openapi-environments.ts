@@ -96,6 +96,25 @@ export function environmentPaths(): Record<string, unknown> {
         },
       },
     },
+    [`${base}/{environment_name}/metrics`]: {
+      get: {
+        summary:
+          "Delivery metrics (DORA's four keys, readers of the repository) of the deployments to the environment that finished in [since, until), the last 30 days unless said (at most 366): successful deployments a day and a week; lead time from each change's commit to the success of the deployment that brought it (the commits since the environment's previous success); failed deployments (failure or error) over finished ones; time from the failure that broke the environment to the next success",
+        parameters: [
+          ...env,
+          { name: "since", in: "query", required: false, schema: { type: "string", format: "date-time" } },
+          { name: "until", in: "query", required: false, schema: { type: "string", format: "date-time" } },
+        ],
+        responses: {
+          "200": {
+            description:
+              "{repository, environment, since, until, days, deployments: {succeeded, failed}, deployment_frequency: {per_day, per_week}, lead_time_for_changes: {changes, median_seconds, p90_seconds}, change_failure_rate, time_to_restore: {restored, median_seconds, unrestored_since}} (null where there is nothing to measure)",
+            content: { "application/json": { schema: { type: "object" } } },
+          },
+          ...errors,
+        },
+      },
+    },
     [`${base}/{environment_name}`]: {
       get: {
         summary: "An environment (names match without regard to case)",

@@ -553,6 +553,28 @@ export class RepoClones {
   }
 
   /**
+   * The commit times (ISO 8601) of the commits `sha` has and `base` has not, newest first, at most
+   * `limit` (`sha`'s alone without a base, or when the clone has no `base`): the changes a
+   * deployment of `sha` brought after one of `base`. Empty when the clone has no `sha`.
+   */
+  async commitTimes(
+    repo: Pick<Repo, "owner" | "name">,
+    sha: string,
+    base: string | undefined,
+    limit = 10_000,
+  ): Promise<string[]> {
+    const times = (args: string[]) =>
+      git(this.path(repo), ["log", "--format=%cI", ...args, "--"]).then(
+        (out) => out.split("\n").filter((l) => l !== ""),
+        () => undefined,
+      );
+    const own = ["--end-of-options", `${sha}^{commit}`];
+    const since =
+      base === undefined ? undefined : await times([`--max-count=${limit}`, ...own, `^${base}^{commit}`]);
+    return since ?? (await times(["-1", ...own])) ?? [];
+  }
+
+  /**
    * A regular file's content at a commit (not a symbolic link, a folder or a submodule), read by the
    * clone's cat-file process; undefined when there is none, or when that process failed.
    */

@@ -87,6 +87,7 @@ const NEEDS: Record<string, Role> = {
   "GET /repos/:owner/:repo/environments": "read",
   "GET /repos/:owner/:repo/environments/:name": "read",
   "GET /repos/:owner/:repo/environments/:name/evidence": "read",
+  "GET /repos/:owner/:repo/environments/:name/metrics": "read",
   "PUT /repos/:owner/:repo/environments/:name": "admin",
   "DELETE /repos/:owner/:repo/environments/:name": "admin",
   "GET /repos/:owner/:repo/environments/:name/deployment-branch-policies": "read",
