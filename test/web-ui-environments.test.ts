@@ -2,7 +2,8 @@
 // production's reviewer shows who may approve; the reviewer approves it in the page (with a
 // comment) and it runs, while a reader's page of the same run, without buttons, follows live; a
 // second run is rejected in the page and fails; the Environments page shows what runs where
-// (dev → staging → production), who deployed and approved it, the history and what waits where.
+// (dev → staging → production), who deployed and approved it, the history, its delivery metrics
+// and what waits where.
 // GANTRY_SCREENSHOTS=1 also saves the pages as PNGs in docs/screenshots/.
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -227,6 +228,13 @@ describe.skipIf(!hasChromium)("environments, approvals and deployments in the we
     expect(await staging.getByRole("row").nth(1).textContent()).toMatch(/Active.*?[0-9a-f]{7}/);
     expect(await staging.getByRole("row").nth(1).textContent()).toContain(sha.slice(0, 7));
     expect(await staging.getByRole("row").nth(2).textContent()).toContain("Inactive");
+    // Its delivery metrics: two deployments, each bringing one change, none failed.
+    const metric = (name: string) =>
+      reader.locator('section[data-environment="staging"]').getByTestId(`metric-${name}`);
+    await expect.poll(() => metric("frequency").textContent()).toContain("(2 succeeded, 0 failed)");
+    expect(await metric("lead-time").textContent()).toMatch(/median, .* p90 \(2 changes\)$/);
+    expect(await metric("failure-rate").textContent()).toBe("0%");
+    expect(await metric("restore").textContent()).toBe("—");
     await shot(reader, "environments");
 
     // The reviewer rejects it with a comment: it fails, and nothing reaches production.

@@ -1,5 +1,6 @@
 import { api, type RepoJson, repoPath } from "../api.js";
 import { AccessProblem } from "../components/AccessProblem.js";
+import { DeliveryMetrics } from "../components/DeliveryMetrics.js";
 import { environmentsHref } from "../components/environment-links.js";
 import { StatusIcon } from "../components/StatusIcon.js";
 import {
@@ -287,6 +288,7 @@ function EnvironmentSection({ owner, repo, v }: { owner: string; repo: string; v
           ))}
         </p>
       )}
+      <DeliveryMetrics owner={owner} repo={repo} name={name} />
       <History owner={owner} repo={repo} v={v} />
     </section>
   );
