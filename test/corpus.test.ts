@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { workflowAdvice } from "../src/advise/index.js";
 import {
   buildWorkflowDef,
   checkLocalReferences,
@@ -67,6 +68,13 @@ describe("corpus/workflows: no false errors", () => {
     expect(def.file).toBe(name);
     expect(def.jobs.length).toBeGreaterThan(0);
     expect(def.jobs.map((j) => j.id)).toEqual(result.workflow.template.jobs.map((j) => j.id.value));
+    // gantry advise reads it too, pointing into the file.
+    const lines = readFileSync(join(WORKFLOWS, name), "utf8").split("\n").length;
+    for (const a of workflowAdvice([def])) {
+      expect(a.file).toBe(name);
+      expect(a.line).toBeGreaterThanOrEqual(1);
+      expect(a.line).toBeLessThanOrEqual(lines);
+    }
   });
 
   it("reports a missing reusable workflow as a warning for a stand-alone file, an error in a repository", async () => {

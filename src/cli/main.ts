@@ -6,6 +6,8 @@ const HELP = `gantry: run GitHub Actions workflows on your own machines
 Usage:
   gantry run [options]          run the workflows an event triggers, here (gantry run --help)
   gantry validate [FILE...]     check workflow files and report every problem
+  gantry advise [--price-per-minute P]  what to pin, cache, parallelise and split, and what the
+                                pipelines cost (with a server: its run history)
   gantry actions add|list|rm    manage the store remote actions resolve from (gantry actions --help)
   gantry tools add|list|rm      fill the tool cache setup-* read offline (gantry tools --help)
   gantry cache list|rm|prune    list, remove and evict actions/cache entries (gantry cache --help)
@@ -66,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
         const root = gitText(process.cwd(), ["rev-parse", "--show-toplevel"]);
         return await (await import("./validate.js")).validateCommand(rest, root);
       }
+      case "advise":
+        return await (await import("./advise.js")).adviseCommand(rest);
       case "actions":
         return await (await import("./actions.js")).actionsCommand(rest);
       case "tools":

@@ -32,6 +32,7 @@ export {
   type PermissionsValue,
   permissionsOf,
   type StepDef,
+  tokenText,
   type WorkflowDef,
 } from "./model.js";
 export { DEFAULT_PARSE_TIMEOUT_MS, type ParsePoolOptions, WorkflowParsePool } from "./parse-pool.js";

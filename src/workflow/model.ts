@@ -2,7 +2,7 @@ import { ensureStatusFunction } from "@actions/workflow-parser/model/converter/i
 import type { Step, WorkflowJob } from "@actions/workflow-parser/model/workflow-template";
 import { BasicExpressionToken } from "@actions/workflow-parser/templates/tokens/basic-expression-token";
 import type { MappingToken } from "@actions/workflow-parser/templates/tokens/mapping-token";
-import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
+import { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import {
   isBasicExpression,
   isMapping,
@@ -202,6 +202,17 @@ export function buildWorkflowDef(loaded: LoadedWorkflow): WorkflowDef {
     jobs: loaded.template.jobs.map((j) => jobDef(j, child(rawJobs, j.id.value))),
     loaded,
   };
+}
+
+/** Every string and expression under a token (keys included), one a line: for searching a job's text. */
+export function tokenText(token: TemplateToken | undefined): string {
+  if (!token) return "";
+  const parts: string[] = [];
+  for (const [, t] of TemplateToken.traverse(token)) {
+    if (isString(t)) parts.push(t.value);
+    else if (isBasicExpression(t)) parts.push(t.expression);
+  }
+  return parts.join("\n");
 }
 
 /** A literal string value of a token, or undefined when it is not a plain string. */
