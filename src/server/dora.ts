@@ -6,6 +6,9 @@ import type { Deployment, Repo } from "../store/index.js";
 import type { ServerContext } from "./context.js";
 import { githubTime } from "./github-shapes.js";
 
+/** How far before the window deployments are read, for the success (or failure) it opened on. */
+const LOOKBACK_MS = 366 * 86_400_000;
+
 /** A deployment's outcome from its statuses (newest first): the last state before any `inactive`. */
 async function outcomeOf(
   ctx: ServerContext,
@@ -22,7 +25,7 @@ async function outcomeOf(
 /**
  * The metrics of `environment` over the window. Deployments are read newest first down to the
  * last success before the window (what the environment ran when it opened, and the base of the
- * window's first changes).
+ * window's first changes), and no further than a year before it.
  */
 export async function gatherDora(
   ctx: ServerContext,
@@ -42,6 +45,11 @@ export async function gatherDora(
     });
     if (deployments.length === 0) break;
     for (const d of deployments) {
+      // Made long before the window: the environment's state then says nothing of the window.
+      if (Date.parse(d.createdAt) < since - LOOKBACK_MS) {
+        before = true;
+        break;
+      }
       const outcome = await outcomeOf(ctx, d);
       if (!outcome) continue;
       found.push({ deployment: d, outcome });
