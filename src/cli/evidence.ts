@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../workflow/index.js";
 import { CLIENT_HELP, CLIENT_OPTIONS, reportApiError, ServerClient } from "./server-client.js";
-import { sinceTime } from "./since-time.js";
+import { ENVIRONMENT_WINDOW_OPTIONS, environmentWindow } from "./since-time.js";
 
 export const EVIDENCE_HELP = `Usage: gantry evidence --env NAME [--since TIME] [--until TIME] [--format json|csv] [options]
 
@@ -24,9 +24,7 @@ export async function evidenceCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...CLIENT_OPTIONS,
-      env: { type: "string" },
-      since: { type: "string" },
-      until: { type: "string" },
+      ...ENVIRONMENT_WINDOW_OPTIONS,
       format: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -37,20 +35,17 @@ export async function evidenceCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0)
     throw new UsageError(`gantry evidence takes no argument (got '${positionals[0]}')`);
-  if (!values.env)
-    throw new UsageError("gantry evidence needs --env NAME (the environment, e.g. production)");
+  const { env, query } = environmentWindow("evidence", values);
   const format = values.format ?? "json";
   if (format !== "json" && format !== "csv")
     throw new UsageError(`--format expects json or csv, got '${format}'`);
-  const query = new URLSearchParams({ format });
-  if (values.since !== undefined) query.set("since", sinceTime(values.since));
-  if (values.until !== undefined) query.set("until", sinceTime(values.until, "--until"));
+  query.set("format", format);
   const client = new ServerClient(values);
   try {
     const repo = await client.repo(values.repo);
     const res = await client.fetch(
       "GET",
-      `/repos/${repo}/environments/${encodeURIComponent(values.env)}/evidence?${query}`,
+      `/repos/${repo}/environments/${encodeURIComponent(env)}/evidence?${query}`,
     );
     const text = await res.text();
     process.stdout.write(format === "json" ? `${JSON.stringify(JSON.parse(text), null, 2)}\n` : text);

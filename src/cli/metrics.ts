@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { UsageError } from "../workflow/index.js";
 import { duration } from "./relative-time.js";
 import { CLIENT_HELP, CLIENT_OPTIONS, reportApiError, ServerClient } from "./server-client.js";
-import { sinceTime } from "./since-time.js";
+import { ENVIRONMENT_WINDOW_OPTIONS, environmentWindow } from "./since-time.js";
 import { textTable } from "./text-table.js";
 
 export const METRICS_HELP = `Usage: gantry metrics --env NAME [--since TIME] [--until TIME] [--json] [options]
@@ -75,9 +75,7 @@ export async function metricsCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...CLIENT_OPTIONS,
-      env: { type: "string" },
-      since: { type: "string" },
-      until: { type: "string" },
+      ...ENVIRONMENT_WINDOW_OPTIONS,
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -88,16 +86,13 @@ export async function metricsCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0)
     throw new UsageError(`gantry metrics takes no argument (got '${positionals[0]}')`);
-  if (!values.env) throw new UsageError("gantry metrics needs --env NAME (the environment, e.g. production)");
-  const query = new URLSearchParams();
-  if (values.since !== undefined) query.set("since", sinceTime(values.since));
-  if (values.until !== undefined) query.set("until", sinceTime(values.until, "--until"));
+  const { env, query } = environmentWindow("metrics", values);
   const client = new ServerClient(values);
   try {
     const repo = await client.repo(values.repo);
     const res = await client.fetch(
       "GET",
-      `/repos/${repo}/environments/${encodeURIComponent(values.env)}/metrics?${query}`,
+      `/repos/${repo}/environments/${encodeURIComponent(env)}/metrics?${query}`,
     );
     const m = (await res.json()) as Metrics;
     process.stdout.write(values.json ? `${JSON.stringify(m, null, 2)}\n` : metricsText(m));

@@ -13,3 +13,23 @@ export function sinceTime(given: string, option = "--since"): string {
     );
   return given;
 }
+
+/** The options of a report on an environment over a window (gantry evidence, gantry metrics). */
+export const ENVIRONMENT_WINDOW_OPTIONS = {
+  env: { type: "string" },
+  since: { type: "string" },
+  until: { type: "string" },
+} as const;
+
+/** The environment `command` reports on, and the window's query (since, until) for the server. */
+export function environmentWindow(
+  command: string,
+  values: { env?: string; since?: string; until?: string },
+): { env: string; query: URLSearchParams } {
+  if (!values.env)
+    throw new UsageError(`gantry ${command} needs --env NAME (the environment, e.g. production)`);
+  const query = new URLSearchParams();
+  if (values.since !== undefined) query.set("since", sinceTime(values.since));
+  if (values.until !== undefined) query.set("until", sinceTime(values.until, "--until"));
+  return { env: values.env, query };
+}
