@@ -143,11 +143,22 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: echo deploy
+  build-linux:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo linux
+  report:
+    needs: [build, build-linux]
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "\${{ needs.build-linux.result }}"
 `);
     expect(advice.filter((a) => a.includes(": parallelise: "))).toEqual([
       expect.stringMatching(
         /:16:3: parallelise: job 'test' waits for 'lint' but uses none of its outputs, results or artifacts: if it need not run after it, drop 'lint' from its needs and both run at once$/,
       ),
+      // needs.build-linux does not name build.
+      expect.stringMatching(/:42:3: parallelise: job 'report' waits for 'build' but/),
     ]);
   });
 });

@@ -185,7 +185,10 @@ function cacheAdvice(wf: WorkflowDef): Advice[] {
 /** How a job's text names another job's results: needs.ID, needs['ID'] or needs["ID"]. */
 function names(text: string, id: string): boolean {
   const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`needs\\s*(?:\\.\\s*${escaped}\\b|\\[\\s*['"]${escaped}['"]\\s*\\])`, "i").test(text);
+  // A job id may hold '-': needs.build is not named by needs.build-linux.
+  return new RegExp(`needs\\s*(?:\\.\\s*${escaped}(?![\\w-])|\\[\\s*['"]${escaped}['"]\\s*\\])`, "i").test(
+    text,
+  );
 }
 
 /** Jobs that ship (by an environment, or deploy, release or publish in their id) wait for their tests on purpose. */
