@@ -211,7 +211,18 @@ describe("the CLI as gh run: runs, logs, watch, rerun, download", () => {
 
     const help = await gantry(cwd, ["--help"]);
     expect(help.code).toBe(0);
-    for (const command of ["runs", "logs", "watch", "cancel", "rerun", "download", "dispatch"]) {
+    for (const command of [
+      "runs",
+      "logs",
+      "watch",
+      "cancel",
+      "rerun",
+      "download",
+      "dispatch",
+      "evidence",
+      "metrics",
+      "advise",
+    ]) {
       expect(help.stdout).toMatch(new RegExp(`^  gantry ${command}\\b`, "m"));
     }
     expect(help.stdout).not.toMatch(/--secret-file|Usage: gantry run \[options\]/);
