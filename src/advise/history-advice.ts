@@ -1,6 +1,7 @@
 // What a repository's run history says: what each workflow costs in runner minutes (and money, at
 // a price a minute), and which job holds its runs up (to split). Pure: the caller reads the runs
 // and their jobs from a server.
+import { median } from "../delivery/index.js";
 import type { Advice } from "./advice.js";
 
 export interface StepRecord {
@@ -33,16 +34,13 @@ const SPLIT_SHARE = 0.5;
 const MIN_RUNS = 3;
 const WEEK = 7 * 86_400_000;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+/** The median of values there are some of. */
+const middle = (values: number[]) => median(values) ?? 0;
 
 const span = (from: string | null, to: string | null) =>
   from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : undefined;
 
-/** A duration as the CLI prints one: 45s, 4m 05s, 2h 03m. */
+/** A duration as the web UI prints one: 45s, 4m 05s, 2h 03m. */
 export function formatMs(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
@@ -77,8 +75,8 @@ function jobMedians(runs: RunRecord[]) {
   }
   return [...jobs].map(([name, e]) => ({
     name,
-    median: median(e.times),
-    steps: [...e.steps].map(([step, times]) => ({ name: step, median: median(times) })),
+    median: middle(e.times),
+    steps: [...e.steps].map(([step, times]) => ({ name: step, median: middle(times) })),
   }));
 }
 
@@ -93,7 +91,7 @@ export function historyAdvice(runs: RunRecord[], pricePerMinute?: number): Advic
   for (const [path, list] of [...byPath].sort(([a], [b]) => a.localeCompare(b))) {
     if (list.length < MIN_RUNS) continue;
     const durations = list.map((r) => span(r.startedAt, r.completedAt) ?? 0);
-    const runMedian = median(durations);
+    const runMedian = middle(durations);
     const starts = list.map((r) => Date.parse(r.startedAt));
     const weeks = Math.max((Math.max(...starts) - Math.min(...starts)) / WEEK, 1);
     const perWeek = list.length / weeks;

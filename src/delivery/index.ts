@@ -16,6 +16,7 @@ export {
   type DoraMetrics,
   type DoraWindow,
   doraMetrics,
+  median,
 } from "./dora.js";
 export {
   applyEnvironmentBody,

@@ -9,11 +9,16 @@ import { githubTime } from "./github-shapes.js";
 /** How far before the window deployments are read, for the success (or failure) it opened on. */
 const LOOKBACK_MS = 366 * 86_400_000;
 
+/** The latest states of a deployment that has ended (inactive: a success a later one replaced). */
+const ENDED = new Set(["success", "failure", "error", "inactive"]);
+
 /** A deployment's outcome from its statuses (newest first): the last state before any `inactive`. */
 async function outcomeOf(
   ctx: ServerContext,
   d: Deployment,
 ): Promise<Omit<DeploymentOutcome, "changes"> | undefined> {
+  // Not ended (no status yet, queued, in progress): nothing to read.
+  if (d.state === null || !ENDED.has(d.state)) return undefined;
   const { statuses } = await ctx.store.listDeploymentStatuses(d.id, 1, 100);
   const last = statuses.find((s) => s.state !== "inactive");
   if (last?.state === "success") return { id: d.id, outcome: "success", at: last.createdAt };
@@ -34,6 +39,7 @@ export async function gatherDora(
   window: DoraWindow,
 ): Promise<DoraMetrics> {
   const since = Date.parse(window.since);
+  const until = Date.parse(window.until);
   const found: Array<{ deployment: Deployment; outcome: Omit<DeploymentOutcome, "changes"> }> = [];
   let before = false;
   for (let page = 1; !before; page++) {
@@ -67,8 +73,7 @@ export async function gatherDora(
     let changes: string[] = [];
     if (outcome.outcome === "success") {
       const at = Date.parse(outcome.at);
-      if (at >= since && at < Date.parse(window.until))
-        changes = await ctx.clones.commitTimes(repo, deployment.sha, previous);
+      if (at >= since && at < until) changes = await ctx.clones.commitTimes(repo, deployment.sha, previous);
       previous = deployment.sha;
     }
     outcomes.push({ ...outcome, changes });
